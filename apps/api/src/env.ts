@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** The only place in the api that reads process.env. */
+const ApiEnv = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATABASE_URL: z.url(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(20),
+  REDIS_URL: z.url(),
+  /** Prefix of every Redis key and channel, so several deployments (or test files) can share a Redis. */
+  REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/).default('shanhai'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+  WEB_DIST: z.string().optional(),
+  UPLOAD_DIR: z.string().default('.data/uploads'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(100),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+});
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databasePoolMax: number;
+  redisUrl: string;
+  redisPrefix: string;
+  jwtSecret: string;
+  /** Built web app to serve at /; none in api-only deployments and most tests. */
+  webDist?: string | undefined;
+  uploadDir: string;
+  logLevel: string;
+  trustProxy: boolean;
+  stripe?: { secretKey: string; webhookSecret: string; apiBase?: string } | undefined;
+  loginLimits: { perAccount: number; perIp: number; windowMs: number };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = ApiEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid api configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    jwtSecret: e.JWT_SECRET,
+    webDist: e.WEB_DIST,
+    uploadDir: e.UPLOAD_DIR,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY === 'true',
+    stripe:
+      e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+        ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }
+        : undefined,
+    loginLimits: { perAccount: e.LOGIN_MAX_PER_ACCOUNT, perIp: e.LOGIN_MAX_PER_IP, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
+  };
+}

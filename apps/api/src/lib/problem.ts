@@ -1,0 +1,27 @@
+import type { FieldError } from '@shanhai/domain';
+
+/**
+ * An error that becomes an RFC 9457 problem answer. Services throw these for conditions a client
+ * can act on; anything else is a 500 whose message never leaves the server.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: { errors?: FieldError[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'HttpProblem';
+  }
+}
+
+export const badRequest = (field: string, message: string, code = 'validation_failed') =>
+  new HttpProblem(400, code, `${field} ${message}`, { errors: [{ field, message }] });
+export const unauthorized = (message = 'Authentication is required', code = 'unauthorized') =>
+  new HttpProblem(401, code, message);
+export const forbidden = (message = 'Your role does not allow this', code = 'forbidden') =>
+  new HttpProblem(403, code, message);
+export const notFound = (what = 'Resource') => new HttpProblem(404, 'not_found', `${what} not found`);
+export const conflict = (code: string, message: string, extra?: HttpProblem['extra']) =>
+  new HttpProblem(409, code, message, extra);

@@ -1,0 +1,232 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { schema } from '@shanhai/db';
+import { createOrgWithUser, TEST_PASSWORD } from '@shanhai/db/testing';
+import { bearer, createTestApp, DEMO_PASSWORD, login, refreshCookieOf, type TestApp } from '../../testing';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+function b64url(o: unknown) {
+  return Buffer.from(JSON.stringify(o)).toString('base64url');
+}
+/** Builds a JWT by hand, so tests can make every kind of bad token. */
+function craftJwt(header: object, payload: object, secret: string | null) {
+  const head = `${b64url(header)}.${b64url(payload)}`;
+  if (secret === null) return `${head}.`;
+  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+}
+
+describe('POST /api/v1/auth/login', () => {
+  it('logs in a demo buyer and answers the session user, with a rotating refresh cookie', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'Buyer@Demo.Shanhai', password: DEMO_PASSWORD } });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toEqual({
+      accessToken: expect.any(String),
+      expiresIn: 900,
+      user: {
+        id: expect.any(String),
+        email: 'buyer@demo.shanhai',
+        name: '陈采购',
+        role: 'owner',
+        org: { id: expect.any(String), kind: 'buyer', name: '广州山海示范采购集团（演示）', status: 'active' },
+      },
+    });
+    const cookie = res.cookies.find((c) => c.name === 'shanhai_rt')!;
+    expect(cookie.httpOnly).toBe(true);
+    expect(cookie.sameSite).toBe('Strict');
+    expect(cookie.path).toBe('/api/v1/auth');
+    expect(cookie.value).toMatch(/^[\w-]{43}$/);
+    // The refresh token is stored hashed, never as itself.
+    const stored = await t.app.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.userId, body.user.id));
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.tokenHash).not.toContain(cookie.value);
+    expect(stored[0]!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('answers 401 for a wrong password and for an unknown email alike', async () => {
+    const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'buyer@demo.shanhai', password: 'not-the-password' } });
+    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody@demo.shanhai', password: 'not-the-password' } });
+    for (const res of [wrong, unknown]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ status: 401, code: 'invalid_credentials', detail: 'Wrong email or password' });
+    }
+  });
+
+  it('answers 400 naming the field for bad input, and refuses unknown fields', async () => {
+    const noEmail = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { password: 'x' } });
+    expect(noEmail.statusCode).toBe(400);
+    expect(noEmail.json().errors).toEqual([{ field: 'body.email', message: expect.any(String) }]);
+
+    const badEmail = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'not-an-email', password: 'x' } });
+    expect(badEmail.statusCode).toBe(400);
+    expect(badEmail.json().errors[0].field).toBe('body.email');
+
+    const extra = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'buyer@demo.shanhai', password: DEMO_PASSWORD, role: 'owner' } });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.role', message: 'is not an accepted field' }] });
+  });
+});
+
+describe('access tokens', () => {
+  it('GET /api/v1/me answers the user for a valid token and 401 without one', async () => {
+    const s = await login(t.app, 'coop@demo.shanhai', DEMO_PASSWORD);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(s.token) });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ email: 'coop@demo.shanhai', role: 'owner', org: { kind: 'cooperative', status: 'active' } });
+
+    const anon = await t.app.inject({ method: 'GET', url: '/api/v1/me' });
+    expect(anon.statusCode).toBe(401);
+    expect(anon.json().code).toBe('invalid_token');
+  });
+
+  it('refuses expired, tampered, alg:none, wrong-audience, wrong-issuer and wrong-secret tokens', async () => {
+    const s = await login(t.app, 'coop@demo.shanhai', DEMO_PASSWORD);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: s.userId, org: s.orgId, iss: 'shanhai-market', aud: 'shanhai-api', iat: now, exp: now + 600 };
+    const secret = t.config.jwtSecret;
+    const valid = craftJwt({ alg: 'HS256', typ: 'JWT' }, claims, secret);
+    // Sanity: the hand-made token is accepted, so each rejection below is about its one defect.
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(valid) })).statusCode).toBe(200);
+
+    const [h, , sig] = valid.split('.');
+    const bad = {
+      expired: craftJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, iat: now - 1000, exp: now - 60 }, secret),
+      tampered: `${h}.${b64url({ ...claims, org: '00000000-0000-4000-8000-000000000000' })}.${sig}`,
+      algNone: craftJwt({ alg: 'none', typ: 'JWT' }, claims, null),
+      wrongAudience: craftJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: 'someone-else' }, secret),
+      wrongIssuer: craftJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, iss: 'evil' }, secret),
+      wrongSecret: craftJwt({ alg: 'HS256', typ: 'JWT' }, claims, 'another-secret-that-is-long-enough-0123456789'),
+      hs512: craftJwt({ alg: 'HS512', typ: 'JWT' }, claims, secret),
+    };
+    for (const [name, token] of Object.entries(bad)) {
+      const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) });
+      expect({ name, status: res.statusCode, code: res.json().code }).toEqual({ name, status: 401, code: 'invalid_token' });
+    }
+  });
+
+  it('a deactivated user’s still-unexpired token stops working at once', async () => {
+    const { user } = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const s = await login(t.app, user.email);
+    await t.app.db.update(schema.users).set({ status: 'deactivated' }).where(eq(schema.users.id, user.id));
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(s.token) });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('refresh tokens', () => {
+  it('rotate on every refresh; reusing a rotated token revokes the whole family', async () => {
+    const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
+    const first = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } });
+    expect(first.statusCode).toBe(200);
+    expect(first.json().user.email).toBe('buyer2@demo.shanhai');
+    const rotated = refreshCookieOf(first)!;
+    expect(rotated).not.toBe(s.refreshCookie);
+    // The new access token works.
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(first.json().accessToken) })).statusCode).toBe(200);
+
+    // The old token again: theft detected.
+    const reuse = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } });
+    expect(reuse.statusCode).toBe(401);
+    expect(reuse.json().code).toBe('refresh_token_reused');
+    // …and the legitimate successor is dead too.
+    const successor = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: rotated } });
+    expect(successor.statusCode).toBe(401);
+    const family = await t.app.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.userId, s.userId));
+    expect(family.every((r) => r.revokedAt !== null)).toBe(true);
+  });
+
+  it('two refreshes with the same token at once: one wins, the replay is treated as reuse', async () => {
+    const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
+    const [a, b] = await Promise.all([
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } }),
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } }),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 401]);
+  });
+
+  it('answers 401 without a cookie and for an unknown token', async () => {
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh' })).json().code).toBe('no_refresh_token');
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: 'shanhai_rt=made-up' } });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('logout revokes the session', async () => {
+    const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
+    const out = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: s.refreshCookie } });
+    expect(out.statusCode).toBe(204);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('organisations that are not active', () => {
+  it('a pending org’s user cannot log in until the office activates it', async () => {
+    const { user, org } = await createOrgWithUser(t.app.db, { kind: 'cooperative', status: 'pending', townCode: 'dakun' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: 'org_not_active', orgStatus: 'pending' });
+
+    const office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
+    const act = await t.app.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/activate`, headers: bearer(office.token) });
+    expect(act.json()).toMatchObject({ id: org.id, status: 'active' });
+    expect(act.statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })).statusCode).toBe(200);
+  });
+
+  it('a suspended org’s existing token cannot act and its refresh fails', async () => {
+    const { user, org } = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const s = await login(t.app, user.email);
+    await t.app.db.update(schema.orgs).set({ status: 'suspended' }).where(eq(schema.orgs.id, org.id));
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(s.token) });
+    expect(me.statusCode).toBe(403);
+    expect(me.json().code).toBe('org_not_active');
+    const r = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } });
+    expect(r.statusCode).toBe(401);
+  });
+});
+
+describe('login rate limits (Redis store)', () => {
+  it('per account: the attempt past the limit answers 429 with retry-after', async () => {
+    const limited = await createTestApp({ config: { loginLimits: { perAccount: 3, perIp: 100, windowMs: 60_000 } } });
+    try {
+      const attempt = (email: string) => limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'wrong-password' } });
+      for (let i = 0; i < 3; i++) expect((await attempt('buyer@demo.shanhai')).statusCode).toBe(401);
+      const blocked = await attempt('buyer@demo.shanhai');
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.json().code).toBe('rate_limited');
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      // Even the right password is refused while the account is locked…
+      const right = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'buyer@demo.shanhai', password: DEMO_PASSWORD } });
+      expect(right.statusCode).toBe(429);
+      // …but another account from the same address is not.
+      expect((await attempt('buyer2@demo.shanhai')).statusCode).toBe(401);
+      // The counters live in Redis under this deployment's prefix.
+      const keys = await limited.app.redis.keys(`${limited.config.redisPrefix}:rl:*`);
+      expect(keys.some((k) => k.includes('login-account:buyer@demo.shanhai'))).toBe(true);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('per IP: many accounts from one address hit the limit', async () => {
+    const limited = await createTestApp({ config: { loginLimits: { perAccount: 100, perIp: 5, windowMs: 60_000 } } });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const res = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: `nobody${i}@test.shanhai`, password: 'wrong-password' } });
+        expect(res.statusCode).toBe(401);
+      }
+      const blocked = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody-else@test.shanhai', password: 'wrong-password' } });
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['retry-after']).toBeDefined();
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -1,0 +1,205 @@
+import { and, asc, desc, eq, type SQL } from 'drizzle-orm';
+import { hashPassword, schema, writeAudit, type Db } from '@shanhai/db';
+import type { InviteMemberRequest, Member, OrgKind, OrgSignupRequest, OrgStatus, OrgSummary, Role } from '@shanhai/domain';
+import type { Principal } from '../../types';
+import { badRequest, conflict, forbidden, HttpProblem } from '../../lib/problem';
+import { revokeUserSessions } from './auth-service';
+
+const { orgs, users, towns } = schema;
+
+type OrgRow = typeof orgs.$inferSelect;
+type UserRow = typeof users.$inferSelect;
+
+export function toOrgSummary(o: OrgRow): OrgSummary {
+  return {
+    id: o.id,
+    kind: o.kind,
+    status: o.status,
+    name: o.name,
+    townId: o.townId,
+    creditCode: o.creditCode,
+    contactName: o.contactName,
+    contactPhone: o.contactPhone,
+    address: o.address,
+    invoiceTitle: o.invoiceTitle,
+    taxId: o.taxId,
+    approvalThresholdFen: o.approvalThresholdFen,
+    statusReason: o.statusReason,
+    isDemo: o.isDemo,
+    createdAt: o.createdAt.toISOString(),
+  };
+}
+
+export function toMember(u: UserRow): Member {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    status: u.status,
+    lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+function isUniqueViolation(e: unknown, constraint: string): boolean {
+  const err = e as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  const pgErr = err.cause ?? err;
+  return pgErr.code === '23505' && pgErr.constraint === constraint;
+}
+
+/** A partner unit or cooperative signs up; it stays `pending` until the office activates it. */
+export async function signUp(db: Db, body: OrgSignupRequest): Promise<OrgSummary> {
+  if (body.kind === 'cooperative') {
+    const [town] = await db.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
+    if (!town) throw badRequest('body.townId', 'is not a town of the programme');
+  }
+  const passwordHash = await hashPassword(body.owner.password);
+  try {
+    return await db.transaction(async (tx) => {
+      const [org] = await tx
+        .insert(orgs)
+        .values({
+          kind: body.kind,
+          status: 'pending',
+          name: body.name,
+          townId: body.kind === 'cooperative' ? body.townId : null,
+          creditCode: body.creditCode ?? null,
+          contactName: body.contactName,
+          contactPhone: body.contactPhone,
+          address: body.address,
+          invoiceTitle: body.kind === 'buyer' ? body.invoiceTitle : null,
+          taxId: body.kind === 'buyer' ? body.taxId : null,
+        })
+        .returning();
+      await tx.insert(users).values({ orgId: org!.id, email: body.owner.email, name: body.owner.name, passwordHash, role: 'owner' });
+      await writeAudit(tx, { actorUserId: null, actorOrgId: org!.id, action: 'org.sign_up', entityType: 'org', entityId: org!.id, after: { kind: body.kind, name: body.name } });
+      return toOrgSummary(org!);
+    });
+  } catch (e) {
+    if (isUniqueViolation(e, 'users_email_key')) {
+      throw new HttpProblem(409, 'email_taken', 'An account with this email already exists', { errors: [{ field: 'body.owner.email', message: 'is already registered' }] });
+    }
+    if (isUniqueViolation(e, 'orgs_credit_code_kind_key')) {
+      throw new HttpProblem(409, 'org_exists', 'An organisation with this credit code is already registered', { errors: [{ field: 'body.creditCode', message: 'is already registered' }] });
+    }
+    throw e;
+  }
+}
+
+export async function listOrgs(db: Db, filter: { status?: OrgStatus | undefined; kind?: OrgKind | undefined }): Promise<OrgSummary[]> {
+  const where: SQL[] = [];
+  if (filter.status) where.push(eq(orgs.status, filter.status));
+  if (filter.kind) where.push(eq(orgs.kind, filter.kind));
+  const rows = await db
+    .select()
+    .from(orgs)
+    .where(and(...where))
+    .orderBy(filter.status === 'pending' ? asc(orgs.createdAt) : desc(orgs.createdAt));
+  return rows.map(toOrgSummary);
+}
+
+/** The office sees every org; anyone else only their own (another org is "not found"). */
+export async function getOrg(db: Db, who: Principal, orgId: string): Promise<OrgSummary | null> {
+  if (who.orgKind !== 'office' && who.orgId !== orgId) return null;
+  const [row] = await db.select().from(orgs).where(eq(orgs.id, orgId));
+  return row ? toOrgSummary(row) : null;
+}
+
+export async function updateOrgSettings(db: Db, who: Principal, orgId: string, patch: Partial<OrgRow>): Promise<OrgSummary | null> {
+  if (who.orgId !== orgId) return null;
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
+    if (!before) return null;
+    if (before.kind !== 'buyer' && ('invoiceTitle' in patch || 'taxId' in patch || 'approvalThresholdFen' in patch)) {
+      throw badRequest('body', 'invoice details and approval thresholds apply to buyer organisations only');
+    }
+    const [after] = await tx.update(orgs).set(patch).where(eq(orgs.id, orgId)).returning();
+    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'org.update', entityType: 'org', entityId: orgId, before: pick(before, Object.keys(patch)), after: patch });
+    return toOrgSummary(after!);
+  });
+}
+
+function pick(o: Record<string, unknown>, keys: string[]) {
+  return Object.fromEntries(keys.map((k) => [k, o[k]]));
+}
+
+const DECISIONS = {
+  activate: { from: ['pending', 'suspended'], to: 'active' },
+  reject: { from: ['pending'], to: 'rejected' },
+  suspend: { from: ['active'], to: 'suspended' },
+} as const satisfies Record<string, { from: readonly OrgStatus[]; to: OrgStatus }>;
+export type OrgDecision = keyof typeof DECISIONS;
+
+/** Office review of an org: activate, reject (pending only) or suspend, with the reason audited. */
+export async function decideOrg(db: Db, who: Principal, orgId: string, decision: OrgDecision, reason: string | null): Promise<OrgSummary | null> {
+  const rule = DECISIONS[decision];
+  return db.transaction(async (tx) => {
+    const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
+    if (!org) return null;
+    if (org.kind === 'office') throw forbidden('The command office org cannot be reviewed');
+    if (!(rule.from as readonly string[]).includes(org.status)) {
+      throw conflict('invalid_transition', `Cannot ${decision} an organisation that is ${org.status}`, { from: org.status, to: rule.to });
+    }
+    const [after] = await tx.update(orgs).set({ status: rule.to, statusReason: reason }).where(eq(orgs.id, orgId)).returning();
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: `org.${decision}`,
+      entityType: 'org',
+      entityId: orgId,
+      before: { status: org.status },
+      after: { status: rule.to },
+      ...(reason ? { note: reason } : {}),
+    });
+    return toOrgSummary(after!);
+  });
+}
+
+export async function listMembers(db: Db, orgId: string): Promise<Member[]> {
+  const rows = await db.select().from(users).where(eq(users.orgId, orgId)).orderBy(asc(users.createdAt));
+  return rows.map(toMember);
+}
+
+/** Roles a user may hand out: an owner names managers and members, a manager only members. */
+const MAY_GRANT: Record<Role, readonly Role[]> = { owner: ['manager', 'member'], manager: ['member'], member: [] };
+
+export async function inviteMember(db: Db, who: Principal, body: InviteMemberRequest): Promise<Member> {
+  if (!MAY_GRANT[who.role].includes(body.role)) throw forbidden(`A ${who.role} cannot add a ${body.role}`);
+  const passwordHash = await hashPassword(body.password);
+  try {
+    return await db.transaction(async (tx) => {
+      const [user] = await tx.insert(users).values({ orgId: who.orgId, email: body.email, name: body.name, passwordHash, role: body.role }).returning();
+      await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'member.invite', entityType: 'user', entityId: user!.id, after: { email: body.email, role: body.role } });
+      return toMember(user!);
+    });
+  } catch (e) {
+    if (isUniqueViolation(e, 'users_email_key')) {
+      throw new HttpProblem(409, 'email_taken', 'An account with this email already exists', { errors: [{ field: 'body.email', message: 'is already registered' }] });
+    }
+    throw e;
+  }
+}
+
+/** Deactivates or reactivates a member of the caller's own org; another org's user is not found. */
+export async function setMemberStatus(db: Db, who: Principal, userId: string, status: 'active' | 'deactivated'): Promise<Member | null> {
+  return db.transaction(async (tx) => {
+    const [user] = await tx.select().from(users).where(and(eq(users.id, userId), eq(users.orgId, who.orgId))).for('update');
+    if (!user) return null;
+    if (user.id === who.userId) throw forbidden('You cannot change your own account status');
+    if (!MAY_GRANT[who.role].includes(user.role)) throw forbidden(`A ${who.role} cannot change a ${user.role}'s account`);
+    if (user.status === status) return toMember(user);
+    const [after] = await tx.update(users).set({ status }).where(eq(users.id, userId)).returning();
+    if (status === 'deactivated') await revokeUserSessions(tx, userId);
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: status === 'deactivated' ? 'member.deactivate' : 'member.reactivate',
+      entityType: 'user',
+      entityId: userId,
+      before: { status: user.status },
+      after: { status },
+    });
+    return toMember(after!);
+  });
+}

@@ -1,0 +1,103 @@
+import fp from 'fastify-plugin';
+import cookie from '@fastify/cookie';
+import jwt from '@fastify/jwt';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { eq } from 'drizzle-orm';
+import { schema } from '@shanhai/db';
+import type { OrgKind, Role } from '@shanhai/domain';
+import { forbidden, HttpProblem, unauthorized } from '../lib/problem';
+import type { AccessClaims, Principal } from '../types';
+
+export const JWT_ISSUER = 'shanhai-market';
+export const JWT_AUDIENCE = 'shanhai-api';
+export const ACCESS_TOKEN_SECONDS = 15 * 60;
+
+export interface GuardOptions {
+  /** Org kinds allowed; all when omitted. */
+  kinds?: OrgKind[];
+  /** Roles allowed within the org; all when omitted. */
+  roles?: Role[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** A preHandler that requires a valid access token, an active user in an active org, and the given kind/role. */
+    guard(options?: GuardOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** Like guard() but lets anonymous callers through (principal stays null). */
+    optionalAuth(): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessClaims;
+    user: AccessClaims;
+  }
+}
+
+/** Call inside a guarded route: the principal is there, or the guard already answered 401. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized();
+  return request.principal;
+}
+
+export default fp<{ secret: string }>(
+  async (app, opts) => {
+    await app.register(cookie);
+    await app.register(jwt, {
+      secret: opts.secret,
+      sign: { algorithm: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: ACCESS_TOKEN_SECONDS },
+      verify: { algorithms: ['HS256'], allowedIss: JWT_ISSUER, allowedAud: JWT_AUDIENCE, requiredClaims: ['sub', 'exp', 'iss', 'aud'] },
+    });
+    app.decorateRequest('principal', null);
+
+    async function loadPrincipal(request: FastifyRequest): Promise<Principal> {
+      let claims: AccessClaims;
+      try {
+        claims = await request.jwtVerify<AccessClaims>();
+      } catch {
+        throw unauthorized('The access token is missing, expired or invalid', 'invalid_token');
+      }
+      const [row] = await app.db
+        .select({
+          userId: schema.users.id,
+          email: schema.users.email,
+          role: schema.users.role,
+          userStatus: schema.users.status,
+          orgId: schema.orgs.id,
+          orgKind: schema.orgs.kind,
+          orgStatus: schema.orgs.status,
+        })
+        .from(schema.users)
+        .innerJoin(schema.orgs, eq(schema.orgs.id, schema.users.orgId))
+        .where(eq(schema.users.id, claims.sub));
+      if (!row || row.userStatus !== 'active' || row.orgId !== claims.org) {
+        throw unauthorized('This session is no longer valid', 'invalid_token');
+      }
+      if (row.orgStatus !== 'active') {
+        throw new HttpProblem(403, 'org_not_active', `Your organisation is ${row.orgStatus}; it cannot act until the command office activates it`);
+      }
+      return { userId: row.userId, orgId: row.orgId, orgKind: row.orgKind, role: row.role, email: row.email };
+    }
+
+    app.decorate('guard', (options: GuardOptions = {}) => async (request: FastifyRequest) => {
+      const principal = await loadPrincipal(request);
+      if (options.kinds && !options.kinds.includes(principal.orgKind)) {
+        throw forbidden(`Only ${options.kinds.join(' or ')} organisations may do this`);
+      }
+      if (options.roles && !options.roles.includes(principal.role)) {
+        throw forbidden(`Only the roles ${options.roles.join(', ')} may do this`);
+      }
+      request.principal = principal;
+    });
+
+    app.decorate('optionalAuth', () => async (request: FastifyRequest) => {
+      if (!request.headers.authorization) return;
+      request.principal = await loadPrincipal(request);
+    });
+  },
+  { name: 'auth', dependencies: ['database'] },
+);

@@ -1,0 +1,94 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { FieldError, Problem } from '@shanhai/domain';
+import { HttpProblem } from '../lib/problem';
+
+const CONTEXT_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function fieldPath(context: string, instancePath: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  return [CONTEXT_NAMES[context] ?? context, ...parts].join('.');
+}
+
+/** zod issues → one entry per bad field; an unknown key is named as its own field. */
+function validationErrors(error: FastifyError & { validation: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[] }): FieldError[] {
+  const context = error.validationContext ?? 'body';
+  const out: FieldError[] = [];
+  for (const v of error.validation) {
+    if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params.keys)) {
+      for (const key of v.params.keys as string[]) {
+        out.push({ field: fieldPath(context, `${v.instancePath}/${key}`), message: 'is not an accepted field' });
+      }
+    } else {
+      out.push({ field: fieldPath(context, v.instancePath), message: v.message ?? 'is invalid' });
+    }
+  }
+  return out;
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, status: number, code: string, detail?: string, extra: Record<string, unknown> = {}) {
+  const body: Problem & Record<string, unknown> = {
+    type: code === 'internal' ? 'about:blank' : `https://shanhai.market/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extra,
+    requestId: request.id,
+  };
+  return reply.status(status).type('application/problem+json; charset=utf-8').send(body);
+}
+
+/**
+ * The one error handler: every failure leaves as problem JSON. Client errors name what was wrong;
+ * a 5xx says only that something failed (the log keeps the details with the request id).
+ */
+export default fp<{ spa: boolean }>(
+  async (app, opts) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof HttpProblem) {
+        return sendProblem(reply, request, error.status, error.code, error.message, error.extra);
+      }
+      if (hasZodFastifySchemaValidationErrors(error)) {
+        const errors = validationErrors(error as never);
+        const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
+        return sendProblem(reply, request, 400, 'validation_failed', detail, { errors });
+      }
+      const status = error.statusCode ?? 500;
+      if (status === 429) {
+        return sendProblem(reply, request, 429, 'rate_limited', 'Too many attempts; try again later.');
+      }
+      if (status >= 400 && status < 500) {
+        // Fastify's own client errors (body too large, bad JSON, prototype poisoning, …) carry safe messages.
+        const code = (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
+        return sendProblem(reply, request, status, code, error.message);
+      }
+      request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
+      return sendProblem(reply, request, status >= 500 ? status : 500, 'internal', 'Something went wrong on our side; the request id helps us find it.');
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      // The web app routes on the client: any other GET for a page gets index.html.
+      const isPage = request.method === 'GET' && !/^\/(api|docs|admin)(\/|$)/.test(request.url) && (request.headers.accept ?? '').includes('text/html');
+      if (opts.spa && isPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return sendProblem(reply, request, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
+    });
+  },
+  { name: 'errors' },
+);

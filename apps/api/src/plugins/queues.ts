@@ -1,0 +1,47 @@
+import fp from 'fastify-plugin';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { QueueName } from '@shanhai/domain';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    queues: {
+      get(name: QueueName): Queue;
+      /**
+       * Enqueues after a commit. The commit in PostgreSQL is the event; the job only saves the
+       * sweeper some latency, so a Redis failure is logged and swallowed, never turned into a 500.
+       */
+      enqueue(name: QueueName, jobName: string, data: unknown, opts?: JobsOptions): Promise<boolean>;
+    };
+  }
+}
+
+export default fp<{ prefix: string }>(
+  async (app, opts) => {
+    const queues = new Map<QueueName, Queue>();
+    const get = (name: QueueName) => {
+      let q = queues.get(name);
+      if (!q) {
+        q = new Queue(name, { connection: app.redis, prefix: `${opts.prefix}:bull` });
+        q.on('error', (err) => app.log.warn({ err: err.message, queue: name }, 'queue error'));
+        queues.set(name, q);
+      }
+      return q;
+    };
+    app.decorate('queues', {
+      get,
+      async enqueue(name, jobName, data, jobOpts) {
+        try {
+          await get(name).add(jobName, data, { removeOnComplete: 1000, removeOnFail: 5000, ...jobOpts });
+          return true;
+        } catch (err) {
+          app.log.warn({ err: (err as Error).message, queue: name, job: jobName }, 'enqueue failed; the sweeper will pick it up');
+          return false;
+        }
+      },
+    });
+    app.addHook('onClose', async () => {
+      await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
+    });
+  },
+  { name: 'queues', dependencies: ['redis'] },
+);

@@ -1,0 +1,37 @@
+import fp from 'fastify-plugin';
+import { Redis } from 'ioredis';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: Redis;
+    /** Prefixes a Redis key or channel name with this deployment's prefix. */
+    redisKey(name: string): string;
+  }
+}
+
+/**
+ * The api's Redis connection. Redis holds caches, queues and pub/sub only, so the api starts and
+ * serves without it; commands fail fast (no offline queue) instead of hanging a request.
+ */
+export default fp<{ url: string; prefix: string }>(
+  async (app, opts) => {
+    const redis = new Redis(opts.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+    });
+    redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'));
+    try {
+      await redis.connect();
+    } catch (err) {
+      app.log.warn({ err: (err as Error).message }, 'redis unavailable at start-up; continuing without it');
+    }
+    app.decorate('redis', redis);
+    app.decorate('redisKey', (name: string) => `${opts.prefix}:${name}`);
+    app.addHook('onClose', async () => {
+      redis.disconnect();
+    });
+  },
+  { name: 'redis' },
+);

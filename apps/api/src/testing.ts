@@ -1,0 +1,74 @@
+/**
+ * Test support for api integration tests (imported by *.test.ts only): an app on its own cloned
+ * database and Redis prefix, and helpers to log in and call it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { inject } from 'vitest';
+import { createTestDatabase, TEST_PASSWORD, type TestDatabase } from '@shanhai/db/testing';
+import { buildApp } from './app';
+import type { ApiConfig } from './env';
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: ApiConfig;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export function testConfig(databaseUrl: string, overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    databaseUrl,
+    databasePoolMax: 10,
+    redisUrl: inject('redisUrl'),
+    redisPrefix: `t${randomBytes(5).toString('hex')}`,
+    jwtSecret: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+    uploadDir: `/tmp/shanhai-test-uploads-${randomBytes(4).toString('hex')}`,
+    logLevel: 'silent',
+    trustProxy: false,
+    loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+    ...overrides,
+  };
+}
+
+export async function createTestApp(options: { template?: 'empty' | 'demo'; config?: Partial<ApiConfig> } = {}): Promise<TestApp> {
+  const database = await createTestDatabase(inject('pgAdminUrl'), options.template ?? 'demo');
+  const config = testConfig(database.url, options.config);
+  const app = await buildApp(config, { logger: false });
+  await app.ready();
+  return {
+    app,
+    config,
+    database,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export const DEMO_PASSWORD = 'shanhai-demo';
+
+export interface Session {
+  token: string;
+  /** The refresh cookie as a `name=value` pair. */
+  refreshCookie: string;
+  userId: string;
+  orgId: string;
+}
+
+export async function login(app: FastifyInstance, email: string, password = TEST_PASSWORD): Promise<Session> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  if (res.statusCode !== 200) throw new Error(`login ${email} failed: ${res.statusCode} ${res.body}`);
+  const body = res.json();
+  return { token: body.accessToken, refreshCookie: refreshCookieOf(res)!, userId: body.user.id, orgId: body.user.org.id };
+}
+
+export function refreshCookieOf(res: LightMyRequestResponse): string | null {
+  const c = res.cookies.find((x) => x.name === 'shanhai_rt');
+  return c && c.value ? `${c.name}=${c.value}` : null;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

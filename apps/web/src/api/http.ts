@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { LoginResponse, Problem } from '@shanhai/domain';
+
+/**
+ * The one http client: attaches the access token, refreshes it once on a 401 (the refresh token
+ * is an httpOnly cookie the browser sends), and parses every answer with the zod schema from
+ * packages/domain, so a drifting server fails loudly here instead of deep in a view.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail ?? problem.title);
+    this.name = 'ApiError';
+  }
+  /** The message for a field (`body.email`), where the server named one. */
+  fieldError(field: string): string | undefined {
+    return this.problem.errors?.find((e) => e.field === field)?.message;
+  }
+}
+
+let accessToken: string | null = null;
+let refreshing: Promise<LoginResponse | null> | null = null;
+const listeners: ((session: LoginResponse | null) => void)[] = [];
+
+export function setAccessToken(token: string | null) {
+  accessToken = token;
+}
+
+/** The auth store subscribes to learn about refreshed or ended sessions. */
+export function onSessionChange(fn: (session: LoginResponse | null) => void) {
+  listeners.push(fn);
+}
+
+/** Exchanges the refresh cookie for a new access token; concurrent callers share one attempt. */
+export function refreshSession(): Promise<LoginResponse | null> {
+  refreshing ??= (async () => {
+    try {
+      const res = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+      const session = res.ok ? LoginResponse.parse(await res.json()) : null;
+      accessToken = session?.accessToken ?? null;
+      listeners.forEach((fn) => fn(session));
+      return session;
+    } catch {
+      return null;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  headers?: Record<string, string>;
+  /** A FormData body (uploads) is sent as multipart instead of JSON. */
+  form?: FormData;
+}
+
+function url(path: string, query?: Query): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+  const s = qs.toString();
+  return `/api/v1${path}${s ? `?${s}` : ''}`;
+}
+
+async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+  let body: BodyInit | undefined;
+  if (options.form) body = options.form;
+  else if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  return fetch(url(path, options.query), { method, headers, body, credentials: 'same-origin' });
+}
+
+async function problemOf(res: Response): Promise<Problem> {
+  try {
+    return Problem.parse(await res.json());
+  } catch {
+    return { type: 'about:blank', title: res.statusText || 'Error', status: res.status, code: 'http_error' };
+  }
+}
+
+export async function request<S extends z.ZodType>(method: string, path: string, schema: S, options: RequestOptions = {}): Promise<z.infer<S>> {
+  let res = await send(method, path, options);
+  if (res.status === 401 && accessToken !== null) {
+    const session = await refreshSession();
+    if (session) res = await send(method, path, options);
+  }
+  if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+  if (res.status === 204) return schema.parse(undefined);
+  return schema.parse(await res.json());
+}
+
+/** A file download (CSV/XLSX) with the token attached; the browser saves it. */
+export async function download(path: string, query: Query, filename: string): Promise<void> {
+  let res = await send('GET', path, { query, headers: { accept: '*/*' } });
+  if (res.status === 401 && (await refreshSession())) res = await send('GET', path, { query, headers: { accept: '*/*' } });
+  if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+  const blob = await res.blob();
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = filename;
+  a.click();
+  URL.revokeObjectURL(a.href);
+}
+
+export const http = {
+  get: <S extends z.ZodType>(path: string, schema: S, query?: Query) => request('GET', path, schema, { query }),
+  post: <S extends z.ZodType>(path: string, schema: S, body?: unknown, headers?: Record<string, string>) => request('POST', path, schema, { body, headers }),
+  put: <S extends z.ZodType>(path: string, schema: S, body?: unknown) => request('PUT', path, schema, { body }),
+  patch: <S extends z.ZodType>(path: string, schema: S, body?: unknown) => request('PATCH', path, schema, { body }),
+  del: <S extends z.ZodType>(path: string, schema: S) => request('DELETE', path, schema),
+};
+
+export const NoContent = z.undefined();

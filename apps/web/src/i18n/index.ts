@@ -1,0 +1,35 @@
+import { createI18n } from 'vue-i18n';
+import admin from './messages/admin';
+import auth from './messages/auth';
+import common from './messages/common';
+
+/** One file per feature under messages/, each with both languages side by side. */
+const modules = [common, auth, admin];
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+const STORAGE_KEY = 'shanhai.locale';
+
+type Tree = { [key: string]: string | Tree };
+function merge(into: Tree, from: Tree): Tree {
+  for (const [k, v] of Object.entries(from)) {
+    into[k] = typeof v === 'object' && typeof into[k] === 'object' ? merge(into[k] as Tree, v) : v;
+  }
+  return into;
+}
+
+const messages = Object.fromEntries(LOCALES.map((l) => [l, modules.reduce<Tree>((acc, m) => merge(acc, m[l] as Tree), {})])) as Record<Locale, Tree>;
+
+function initialLocale(): Locale {
+  const saved = localStorage.getItem(STORAGE_KEY);
+  return saved === 'en' || saved === 'zh-CN' ? saved : 'zh-CN';
+}
+
+export const i18n = createI18n({ legacy: false, locale: initialLocale(), fallbackLocale: 'zh-CN', messages });
+
+/** Switches the language and remembers the choice. */
+export function setLocale(locale: Locale) {
+  i18n.global.locale.value = locale;
+  localStorage.setItem(STORAGE_KEY, locale);
+  document.documentElement.lang = locale;
+}

@@ -1,0 +1,6 @@
+import type { RouteRecordRaw } from 'vue-router';
+
+/** The cooperative console. */
+export default [
+  { path: '/coop', name: 'coop-home', component: () => import('@/views/coop/CoopHome.vue'), meta: { requiresAuth: true, kinds: ['cooperative'] } },
+] satisfies RouteRecordRaw[];

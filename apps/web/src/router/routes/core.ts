@@ -1,0 +1,8 @@
+import type { RouteRecordRaw } from 'vue-router';
+
+/** Login, sign-up and account pages shared by every kind of user. */
+export default [
+  { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { layout: 'bare' } },
+  { path: '/signup', name: 'signup', component: () => import('@/views/SignupView.vue'), meta: { layout: 'bare' } },
+  { path: '/account/members', name: 'members', component: () => import('@/views/account/MembersView.vue'), meta: { requiresAuth: true, managerOnly: true } },
+] satisfies RouteRecordRaw[];

@@ -1,0 +1,6 @@
+import type { RouteRecordRaw } from 'vue-router';
+
+/** The command office console. */
+export default [
+  { path: '/office', name: 'office-home', component: () => import('@/views/office/OfficeHome.vue'), meta: { requiresAuth: true, kinds: ['office'] } },
+] satisfies RouteRecordRaw[];

@@ -1,0 +1,35 @@
+import { ref } from 'vue';
+import { defineStore } from 'pinia';
+import type { InviteMemberRequest, Member, OrgStatus, OrgSummary } from '@shanhai/domain';
+import * as orgsApi from '@/api/orgs';
+
+/** The caller's own org, its members, and (for the office) the review queue. */
+export const useOrgStore = defineStore('org', () => {
+  const org = ref<OrgSummary | null>(null);
+  const memberList = ref<Member[]>([]);
+  const queue = ref<OrgSummary[]>([]);
+
+  async function loadOrg(id: string) {
+    org.value = await orgsApi.getOrg(id);
+  }
+  async function loadMembers(orgId: string) {
+    memberList.value = await orgsApi.members(orgId);
+  }
+  async function invite(orgId: string, body: InviteMemberRequest) {
+    await orgsApi.inviteMember(orgId, body);
+    await loadMembers(orgId);
+  }
+  async function setActive(orgId: string, userId: string, active: boolean) {
+    await orgsApi.setMemberActive(orgId, userId, active);
+    await loadMembers(orgId);
+  }
+  async function loadQueue(status: OrgStatus = 'pending') {
+    queue.value = await orgsApi.listOrgs(status);
+  }
+  async function decide(id: string, decision: 'activate' | 'reject' | 'suspend', reason?: string) {
+    await orgsApi.decideOrg(id, decision, reason);
+    await loadQueue();
+  }
+
+  return { org, memberList, queue, loadOrg, loadMembers, invite, setActive, loadQueue, decide };
+});

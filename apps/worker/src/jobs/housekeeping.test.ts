@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnrecoverableError } from 'bullmq';
+import { createDb, schema, type DbHandle } from '@shanhai/db';
+import { createOrgWithUser, type TestDatabase } from '@shanhai/db/testing';
+import { testWorkerConfig } from '../testing';
+import { processHousekeeping } from './housekeeping';
+
+let database: TestDatabase;
+let handle: DbHandle;
+beforeAll(async () => {
+  ({ database } = await testWorkerConfig('empty'));
+  handle = createDb(database.url, { max: 2 });
+});
+afterAll(async () => {
+  await handle.close();
+  await database.drop();
+});
+
+describe('housekeeping job', () => {
+  it('purges refresh tokens expired over a day ago, and running it twice changes nothing more', async () => {
+    const { user } = await createOrgWithUser(handle.db, { kind: 'buyer' });
+    const day = 24 * 3600 * 1000;
+    await handle.db.insert(schema.refreshTokens).values([
+      { userId: user.id, familyId: crypto.randomUUID(), tokenHash: 'old', expiresAt: new Date(Date.now() - 2 * day) },
+      { userId: user.id, familyId: crypto.randomUUID(), tokenHash: 'recent', expiresAt: new Date(Date.now() - day / 2) },
+      { userId: user.id, familyId: crypto.randomUUID(), tokenHash: 'live', expiresAt: new Date(Date.now() + day) },
+    ]);
+    const job = { id: '1', data: { task: 'purge-expired-refresh-tokens' } };
+    expect(await processHousekeeping(handle.db, job)).toEqual({ deleted: 1 });
+    expect(await processHousekeeping(handle.db, job)).toEqual({ deleted: 0 });
+    const left = await handle.db.select({ h: schema.refreshTokens.tokenHash }).from(schema.refreshTokens);
+    expect(left.map((r) => r.h).sort()).toEqual(['live', 'recent']);
+  });
+
+  it('fails a malformed payload for good (no retries)', async () => {
+    await expect(processHousekeeping(handle.db, { id: '2', data: { task: 'drop-tables' } })).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+});

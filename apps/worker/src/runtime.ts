@@ -1,0 +1,77 @@
+import { Queue, Worker, type Processor } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createDb, type DbHandle } from '@shanhai/db';
+import { QUEUES, type QueueName } from '@shanhai/domain';
+import type { WorkerConfig } from './env';
+import { processHousekeeping } from './jobs/housekeeping';
+import type { Logger } from './log';
+
+export class RedisPolicyError extends Error {}
+
+/**
+ * BullMQ loses jobs if Redis evicts keys under memory pressure: refuse to start unless
+ * `maxmemory-policy` is `noeviction`.
+ */
+export async function checkEvictionPolicy(redis: Redis): Promise<void> {
+  const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+  const policy = reply[1];
+  if (policy !== 'noeviction') {
+    throw new RedisPolicyError(
+      `Redis maxmemory-policy is "${policy}"; the worker needs "noeviction" so that queued jobs are never evicted. ` +
+        'Set it with `redis-cli CONFIG SET maxmemory-policy noeviction` (and in redis.conf).',
+    );
+  }
+}
+
+export interface Runtime {
+  workers: Worker[];
+  db: DbHandle;
+  redis: Redis;
+  /** Stop taking jobs, let active ones finish, then close Redis and the pool. */
+  close(): Promise<void>;
+}
+
+interface Registration {
+  queue: QueueName;
+  processor: Processor;
+  concurrency?: number;
+}
+
+export async function startRuntime(config: WorkerConfig, log: Logger): Promise<Runtime> {
+  // Workers block on Redis: BullMQ requires maxRetriesPerRequest null for them.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  await checkEvictionPolicy(redis);
+  const db = createDb(config.databaseUrl, { max: config.databasePoolMax, applicationName: 'shanhai-worker' });
+  const prefix = `${config.redisPrefix}:bull`;
+
+  const registrations: Registration[] = [
+    { queue: QUEUES.housekeeping, processor: (job) => processHousekeeping(db.db, job), concurrency: 1 },
+  ];
+
+  const workers = registrations.map(({ queue, processor, concurrency }) => {
+    const w = new Worker(queue, processor, { connection: redis, prefix, concurrency: concurrency ?? config.concurrency });
+    w.on('failed', (job, err) => log.error({ queue, jobId: job?.id, err: err.message }, 'job failed'));
+    w.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
+    return w;
+  });
+
+  // Repeatable jobs: upsert is idempotent, so every replica may declare them.
+  const housekeeping = new Queue(QUEUES.housekeeping, { connection: redis, prefix });
+  await housekeeping.upsertJobScheduler('purge-expired-refresh-tokens', { pattern: '17 3 * * *', tz: 'Asia/Shanghai' }, {
+    name: 'purge-expired-refresh-tokens',
+    data: { task: 'purge-expired-refresh-tokens' },
+    opts: { removeOnComplete: 100, removeOnFail: 1000 },
+  });
+  await housekeeping.close();
+
+  return {
+    workers,
+    db,
+    redis,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await db.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { DbOrTx } from './client';
+import { auditLog } from './schema/audit';
+
+export interface AuditEntry {
+  actorUserId: string | null;
+  actorOrgId: string | null;
+  action: string;
+  entityType: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+  note?: string;
+}
+
+/** Appends one audit row; call it inside the transaction that makes the change. */
+export async function writeAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values({
+    actorUserId: entry.actorUserId,
+    actorOrgId: entry.actorOrgId,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    note: entry.note ?? null,
+  });
+}

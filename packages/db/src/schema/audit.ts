@@ -1,0 +1,21 @@
+import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { orgs, users } from './identity';
+
+/** Who changed what, when, from what, to what. Append-only. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    actorUserId: uuid().references(() => users.id),
+    actorOrgId: uuid().references(() => orgs.id),
+    /** Dotted verb, e.g. `town_target.set`, `org.activate`, `member.deactivate`. */
+    action: text().notNull(),
+    entityType: text().notNull(),
+    entityId: text().notNull(),
+    before: jsonb(),
+    after: jsonb(),
+    note: text(),
+  },
+  (t) => [index().on(t.entityType, t.entityId), index().on(t.at)],
+);

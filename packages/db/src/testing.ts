@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import type {} from 'vitest';
+import { eq } from 'drizzle-orm';
+import pg from 'pg';
+import type { Db } from './client';
+import { hashPassword } from './passwords';
+import { orgs, users } from './schema/identity';
+import { towns } from './schema/regions';
+
+/**
+ * Test databases and fixtures. Each test file clones its own database from a template that the
+ * test global setup migrated, so files run in parallel without seeing each other's rows.
+ */
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Superuser URL of the test cluster's `postgres` database (tests/support/global-setup.ts). */
+    pgAdminUrl: string;
+    /** URL of the test Redis; files isolate themselves by key prefix. */
+    redisUrl: string;
+  }
+}
+
+/** Migrated, no rows. */
+export const TEMPLATE_EMPTY = 'shanhai_template_empty';
+/** Migrated and seeded with the demo world (regions, demo orgs and accounts, …). */
+export const TEMPLATE_DEMO = 'shanhai_template_demo';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function admin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function createTestDatabase(adminUrl: string, template: 'empty' | 'demo' = 'demo'): Promise<TestDatabase> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const from = template === 'demo' ? TEMPLATE_DEMO : TEMPLATE_EMPTY;
+  await admin(adminUrl, (c) => c.query(`create database "${name}" template "${from}"`));
+  return {
+    name,
+    url: withDatabase(adminUrl, name),
+    drop: () => admin(adminUrl, (c) => c.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
+  };
+}
+
+/** The password of every fixture user. */
+export const TEST_PASSWORD = 'correct-horse-battery';
+let testPasswordHash: Promise<string> | undefined;
+
+export interface OrgFixture {
+  kind: 'buyer' | 'cooperative' | 'office';
+  status?: 'pending' | 'active' | 'suspended' | 'rejected';
+  name?: string;
+  /** Town code for a cooperative (the demo template has the programme's towns). */
+  townCode?: string;
+  approvalThresholdFen?: number | null;
+}
+
+export async function createOrg(db: Db, f: OrgFixture): Promise<typeof orgs.$inferSelect> {
+  let townId: string | null = null;
+  if (f.townCode) {
+    const [t] = await db.select({ id: towns.id }).from(towns).where(eq(towns.code, f.townCode));
+    if (!t) throw new Error(`no town ${f.townCode}: use the demo template or create it`);
+    townId = t.id;
+  }
+  const suffix = randomBytes(3).toString('hex');
+  const [row] = await db
+    .insert(orgs)
+    .values({
+      kind: f.kind,
+      status: f.status ?? 'active',
+      name: f.name ?? `${f.kind} ${suffix}`,
+      townId,
+      address: `Test address ${suffix}`,
+      contactName: 'Test contact',
+      contactPhone: '020-12345678',
+      invoiceTitle: f.kind === 'buyer' ? `Invoice title ${suffix}` : null,
+      taxId: f.kind === 'buyer' ? '91440101MA5TESTX01' : null,
+      approvalThresholdFen: f.approvalThresholdFen ?? null,
+    })
+    .returning();
+  return row!;
+}
+
+export async function createUser(
+  db: Db,
+  f: { orgId: string; role?: 'owner' | 'manager' | 'member'; email?: string; status?: 'active' | 'deactivated' },
+): Promise<typeof users.$inferSelect> {
+  testPasswordHash ??= hashPassword(TEST_PASSWORD);
+  const [row] = await db
+    .insert(users)
+    .values({
+      orgId: f.orgId,
+      email: f.email ?? `user-${randomBytes(4).toString('hex')}@test.shanhai`,
+      name: 'Test User',
+      passwordHash: await testPasswordHash,
+      role: f.role ?? 'owner',
+      status: f.status ?? 'active',
+    })
+    .returning();
+  return row!;
+}
+
+/** An org with one user of the given role: the usual starting point of a tenancy test. */
+export async function createOrgWithUser(db: Db, f: OrgFixture & { role?: 'owner' | 'manager' | 'member' }) {
+  const org = await createOrg(db, f);
+  const user = await createUser(db, { orgId: org.id, role: f.role ?? 'owner' });
+  return { org, user };
+}

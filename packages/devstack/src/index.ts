@@ -1,0 +1,3 @@
+export { freePort, portOrFree } from './ports';
+export { startPostgres, ensureDatabase, type RunningPostgres } from './postgres';
+export { startRedis, type RunningRedis } from './redis';

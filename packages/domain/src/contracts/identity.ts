@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { NonNegativeFen } from '../money';
+
+export const OrgKind = z.enum(['buyer', 'cooperative', 'office']);
+export type OrgKind = z.infer<typeof OrgKind>;
+
+/** `rejected` ends a sign-up the office turned down (with a reason). */
+export const OrgStatus = z.enum(['pending', 'active', 'suspended', 'rejected']);
+export type OrgStatus = z.infer<typeof OrgStatus>;
+
+export const Role = z.enum(['owner', 'manager', 'member']);
+export type Role = z.infer<typeof Role>;
+
+export const UserStatus = z.enum(['active', 'deactivated']);
+export type UserStatus = z.infer<typeof UserStatus>;
+
+export const Email = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase());
+
+/** Long enough to resist guessing; no composition rules (NIST SP 800-63B). */
+export const NewPassword = z.string().min(10, 'must be at least 10 characters').max(200);
+
+export const LoginRequest = z.strictObject({
+  email: Email,
+  password: z.string().min(1).max(200),
+});
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const SessionOrg = z.object({
+  id: z.uuid(),
+  kind: OrgKind,
+  name: z.string(),
+  status: OrgStatus,
+});
+export type SessionOrg = z.infer<typeof SessionOrg>;
+
+export const SessionUser = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: Role,
+  org: SessionOrg,
+});
+export type SessionUser = z.infer<typeof SessionUser>;
+
+export const LoginResponse = z.object({
+  accessToken: z.string(),
+  /** Seconds until the access token expires. */
+  expiresIn: z.number().int(),
+  user: SessionUser,
+});
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+/** 统一社会信用代码: 18 characters, digits and capital letters without I, O, S, V, Z. */
+export const CreditCode = z
+  .string()
+  .regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'must be an 18-character unified social credit code');
+
+const Phone = z.string().regex(/^[0-9+\-\s()]{6,20}$/, 'must be a phone number');
+
+const SignupOwner = z.strictObject({
+  email: Email,
+  name: z.string().trim().min(1).max(100),
+  password: NewPassword,
+});
+
+const SignupCommon = {
+  name: z.string().trim().min(2).max(100),
+  contactName: z.string().trim().min(1).max(100),
+  contactPhone: Phone,
+  owner: SignupOwner,
+};
+
+/** Sign-up of a partner unit (company, agency, trade union) or a cooperative. */
+export const OrgSignupRequest = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('buyer'),
+    ...SignupCommon,
+    creditCode: CreditCode.optional(),
+    address: z.string().trim().min(4).max(300),
+    invoiceTitle: z.string().trim().min(2).max(150),
+    taxId: CreditCode,
+  }),
+  z.strictObject({
+    kind: z.literal('cooperative'),
+    ...SignupCommon,
+    townId: z.uuid(),
+    creditCode: CreditCode,
+    address: z.string().trim().min(4).max(300),
+  }),
+]);
+export type OrgSignupRequest = z.infer<typeof OrgSignupRequest>;
+
+export const OrgSummary = z.object({
+  id: z.uuid(),
+  kind: OrgKind,
+  status: OrgStatus,
+  name: z.string(),
+  townId: z.uuid().nullable(),
+  creditCode: z.string().nullable(),
+  contactName: z.string().nullable(),
+  contactPhone: z.string().nullable(),
+  address: z.string().nullable(),
+  invoiceTitle: z.string().nullable(),
+  taxId: z.string().nullable(),
+  approvalThresholdFen: NonNegativeFen.nullable(),
+  statusReason: z.string().nullable(),
+  isDemo: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+export type OrgSummary = z.infer<typeof OrgSummary>;
+
+export const OrgListQuery = z.strictObject({
+  status: OrgStatus.optional(),
+  kind: OrgKind.optional(),
+});
+
+export const OrgDecisionRequest = z.strictObject({
+  reason: z.string().trim().min(2).max(500),
+});
+
+/** What an org's owner or manager may change about their own org. */
+export const OrgSettingsRequest = z.strictObject({
+  contactName: z.string().trim().min(1).max(100).optional(),
+  contactPhone: Phone.optional(),
+  address: z.string().trim().min(4).max(300).optional(),
+  invoiceTitle: z.string().trim().min(2).max(150).optional(),
+  taxId: CreditCode.optional(),
+  approvalThresholdFen: NonNegativeFen.nullable().optional(),
+});
+
+export const Member = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: Role,
+  status: UserStatus,
+  lastLoginAt: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+});
+export type Member = z.infer<typeof Member>;
+
+export const InviteMemberRequest = z.strictObject({
+  email: Email,
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(['manager', 'member']),
+  password: NewPassword,
+});
+export type InviteMemberRequest = z.infer<typeof InviteMemberRequest>;

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { startStack, type Stack } from './support/stack';
+
+let stack: Stack;
+let browser: Browser;
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('web shell', () => {
+  const landings = [
+    { email: 'buyer@demo.shanhai', path: '/', marker: '[data-test=town-cards]' },
+    { email: 'coop@demo.shanhai', path: '/coop', marker: '[data-test=coop-console]' },
+    { email: 'office@demo.shanhai', path: '/office', marker: '[data-test=office-console]' },
+  ];
+  for (const { email, path, marker } of landings) {
+    it(`${email} logs in and lands on their console (${path})`, async () => {
+      const { context, page } = await newPage(browser, stack.baseUrl);
+      screenshotOnFailure(page, `login-${email}`);
+      await loginAs(page, email);
+      await page.waitForURL((u) => u.pathname === path);
+      await page.waitForSelector(marker);
+      await expect(page.locator('[data-test=user-menu]').textContent()).resolves.toContain('（演示）');
+      await context.close();
+    });
+  }
+
+  it('a wrong password shows the error and stays on the login page', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    screenshotOnFailure(page, 'login-wrong-password');
+    await loginAs(page, 'buyer@demo.shanhai', 'wrong-password');
+    await expect(page.locator('[data-test=login-error]').textContent()).resolves.toContain('邮箱或密码不正确');
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await context.close();
+  });
+
+  it('a logged-in session survives a reload (refresh cookie), and a buyer cannot open the office console', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    screenshotOnFailure(page, 'session-reload');
+    await loginAs(page, 'buyer@demo.shanhai');
+    await page.waitForSelector('[data-test=town-cards]');
+    await page.reload();
+    await page.waitForSelector('[data-test=user-menu]');
+    await page.goto('/office');
+    await page.waitForURL((u) => u.pathname === '/');
+    await context.close();
+  });
+
+  it('switches language and remembers the choice', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    screenshotOnFailure(page, 'language-switch');
+    await page.goto('/login');
+    await expect(page.locator('h1').textContent()).resolves.toBe('登录山海集市');
+    await page.click('[data-test=language-switch]');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Log in to Shanhai Market');
+    await page.reload();
+    await expect(page.locator('h1').textContent()).resolves.toBe('Log in to Shanhai Market');
+    await page.click('[data-test=language-switch]');
+    await expect(page.locator('h1').textContent()).resolves.toBe('登录山海集市');
+    await context.close();
+  });
+});

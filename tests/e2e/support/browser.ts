@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { onTestFailed } from 'vitest';
+
+export const TEST_OUTPUT = fileURLToPath(new URL('../../../test-results', import.meta.url));
+
+/** Debian's Chromium (or CHROMIUM_PATH); `npm test` checked it exists before starting. */
+export function chromiumPath(): string {
+  // The test runner passes the browser it found.
+  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+}
+
+/**
+ * Headless Chromium. As root it needs --no-sandbox; the network flags stop it from calling home,
+ * which this closed network would refuse many times a second.
+ */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+export interface Viewport {
+  width: number;
+  height: number;
+}
+export const DESKTOP: Viewport = { width: 1366, height: 900 };
+export const MOBILE: Viewport = { width: 390, height: 844 };
+export const WALL: Viewport = { width: 1920, height: 1080 };
+
+export async function newPage(browser: Browser, baseURL: string, options: { viewport?: Viewport; locale?: 'zh-CN' | 'en' } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, viewport: options.viewport ?? DESKTOP, locale: options.locale ?? 'zh-CN' });
+  const page = await context.newPage();
+  if (options.locale === 'en') await page.addInitScript(() => localStorage.setItem('shanhai.locale', 'en'));
+  return { context, page };
+}
+
+/** In a test: on failure, save a full-page screenshot of `page` under test-results/. */
+export function screenshotOnFailure(page: Page, name: string) {
+  onTestFailed(async () => {
+    mkdirSync(TEST_OUTPUT, { recursive: true });
+    const file = join(TEST_OUTPUT, `${name.replace(/[^\w-]+/g, '_')}-failure.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    process.stderr.write(`screenshot of the failure: ${file}\n`);
+  });
+}
+
+export async function loginAs(page: Page, email: string, password = 'shanhai-demo') {
+  await page.goto('/login');
+  await page.fill('[data-test=login-email]', email);
+  await page.fill('[data-test=login-password]', password);
+  await page.click('[data-test=login-submit]');
+}

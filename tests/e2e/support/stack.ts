@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { inject } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '@shanhai/api/app';
+import { testConfig } from '@shanhai/api/testing';
+import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
+import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
+import { createLogger } from '@shanhai/worker/log';
+
+export const WEB_DIST = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
+
+export interface Stack {
+  baseUrl: string;
+  api: FastifyInstance;
+  worker: Runtime;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/**
+ * The real stack for one browser test file: its own copy of the demo database, the api serving
+ * the built web app on a free port, and a worker, both on the run's PostgreSQL and Redis.
+ */
+export async function startStack(): Promise<Stack> {
+  if (!existsSync(join(WEB_DIST, 'index.html'))) throw new Error(`no built web app in ${WEB_DIST}: run \`pnpm build:web\` first`);
+  const database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
+  const config = testConfig(database.url, { webDist: WEB_DIST });
+  const api = await buildApp(config, { logger: false });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  const address = api.server.address();
+  if (!address || typeof address === 'string') throw new Error('api has no port');
+  const worker = await startRuntime(
+    { databaseUrl: database.url, databasePoolMax: 5, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logLevel: 'silent', concurrency: 2 },
+    createLogger('silent'),
+  );
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    api,
+    worker,
+    database,
+    async close() {
+      await worker.close();
+      await api.close();
+      await database.drop();
+    },
+  };
+}
