@@ -57,6 +57,9 @@ describe('worker runtime', () => {
     expect(await runtime.db.db.$count(schema.refreshTokens)).toBe(0);
 
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz }))).toEqual([{ key: 'purge-expired-refresh-tokens', pattern: '17 3 * * *', tz: 'Asia/Shanghai' }]);
+    expect(schedulers.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz })).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: 'purge-expired-idempotency-keys', pattern: '17 3 * * *', tz: 'Asia/Shanghai' },
+      { key: 'purge-expired-refresh-tokens', pattern: '17 3 * * *', tz: 'Asia/Shanghai' },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { Queue, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDb, type DbHandle } from '@shanhai/db';
-import { QUEUES, type QueueName } from '@shanhai/domain';
+import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
 import type { WorkerConfig } from './env';
 import { processHousekeeping } from './jobs/housekeeping';
 import type { Logger } from './log';
@@ -57,11 +57,13 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
 
   // Repeatable jobs: upsert is idempotent, so every replica may declare them.
   const housekeeping = new Queue(QUEUES.housekeeping, { connection: redis, prefix });
-  await housekeeping.upsertJobScheduler('purge-expired-refresh-tokens', { pattern: '17 3 * * *', tz: 'Asia/Shanghai' }, {
-    name: 'purge-expired-refresh-tokens',
-    data: { task: 'purge-expired-refresh-tokens' },
-    opts: { removeOnComplete: 100, removeOnFail: 1000 },
-  });
+  for (const task of HousekeepingJob.shape.task.options) {
+    await housekeeping.upsertJobScheduler(task, { pattern: '17 3 * * *', tz: 'Asia/Shanghai' }, {
+      name: task,
+      data: { task },
+      opts: { removeOnComplete: 100, removeOnFail: 1000 },
+    });
+  }
   await housekeeping.close();
 
   return {

@@ -1,4 +1,6 @@
 export * from './money';
 export * from './dates';
 export * from './queues';
+export * from './pricing';
+export * from './catalog';
 export * from './contracts/index';

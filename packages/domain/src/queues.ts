@@ -6,10 +6,21 @@ import { z } from 'zod';
  */
 export const QUEUES = {
   housekeeping: 'housekeeping',
+  /** Folds untallied sales-ledger rows into the tallies (issue: ledger and leaderboard). */
+  tally: 'tally',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const HousekeepingJob = z.strictObject({
-  task: z.enum(['purge-expired-refresh-tokens']),
+  task: z.enum(['purge-expired-refresh-tokens', 'purge-expired-idempotency-keys']),
 });
 export type HousekeepingJob = z.infer<typeof HousekeepingJob>;
+
+/**
+ * Enqueued after every ledger commit, deduplicated by job id; the payload only says why. The
+ * processor folds whatever rows are untallied, so any number of these jobs is safe.
+ */
+export const TallyJob = z.strictObject({
+  reason: z.enum(['ledger-commit', 'sweep', 'manual']),
+});
+export type TallyJob = z.infer<typeof TallyJob>;

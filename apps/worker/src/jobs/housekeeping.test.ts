@@ -36,3 +36,17 @@ describe('housekeeping job', () => {
     await expect(processHousekeeping(handle.db, { id: '2', data: { task: 'drop-tables' } })).rejects.toBeInstanceOf(UnrecoverableError);
   });
 });
+
+describe('housekeeping: idempotency keys', () => {
+  it('purges keys older than 48 hours, keeping the 24 hours promised', async () => {
+    const { org } = await createOrgWithUser(handle.db, { kind: 'buyer' });
+    const hours = (h: number) => new Date(Date.now() - h * 3600 * 1000);
+    await handle.db.insert(schema.idempotencyKeys).values([
+      { orgId: org.id, key: 'old', scope: 'POST /x', requestHash: 'h', responseStatus: 201, responseBody: {}, createdAt: hours(49) },
+      { orgId: org.id, key: 'day-old', scope: 'POST /x', requestHash: 'h', responseStatus: 201, responseBody: {}, createdAt: hours(25) },
+    ]);
+    const job = { id: '3', data: { task: 'purge-expired-idempotency-keys' } };
+    expect(await processHousekeeping(handle.db, job)).toEqual({ deleted: 1 });
+    expect(await processHousekeeping(handle.db, job)).toEqual({ deleted: 0 });
+  });
+});

@@ -1,3 +1,6 @@
 export * from './identity';
 export * from './regions';
 export * from './audit';
+export * from './catalog';
+export * from './sales';
+export * from './idempotency';

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { schema, type Db, type Tx } from '@shanhai/db';
+import { HttpProblem } from './problem';
+
+/** The `Idempotency-Key` request header: 1–255 visible ASCII characters (a UUID is typical). */
+export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
+export const IdempotencyHeaders = z.looseObject({ 'idempotency-key': IdempotencyKey.optional() });
+
+/** JSON with object keys sorted, so the same body always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+class AlreadyUsed extends Error {}
+
+export interface Outcome<T> {
+  status: number;
+  body: T;
+  /** true when this answer is the stored first answer of an earlier request with the same key. */
+  replayed: boolean;
+}
+
+/**
+ * Invariant 4: runs a money-bearing write at most once per (org, Idempotency-Key). The key row is
+ * inserted in the same transaction as the effect, first: a concurrent request with the same key
+ * waits on the unique index until the first commits, then replays its stored answer. The same
+ * key with another body (or on another operation) answers 422. Only successful answers are
+ * stored; a request that failed left no effect and no key, so its retry runs again.
+ */
+export async function idempotent<T>(
+  db: Db,
+  opts: { orgId: string; key: string | undefined; scope: string; request: unknown },
+  fn: (tx: Tx) => Promise<{ status: number; body: T }>,
+): Promise<Outcome<T>> {
+  const { orgId, key, scope } = opts;
+  if (!key) return { ...(await db.transaction(fn)), replayed: false };
+  const requestHash = createHash('sha256').update(canonical({ scope, request: opts.request })).digest('hex');
+  const where = and(eq(schema.idempotencyKeys.orgId, orgId), eq(schema.idempotencyKeys.key, key));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        const claimed = await tx
+          .insert(schema.idempotencyKeys)
+          .values({ orgId, key, scope, requestHash, responseStatus: 0, responseBody: {} })
+          .onConflictDoNothing()
+          .returning({ key: schema.idempotencyKeys.key });
+        if (claimed.length === 0) throw new AlreadyUsed();
+        const result = await fn(tx);
+        await tx.update(schema.idempotencyKeys).set({ responseStatus: result.status, responseBody: result.body as object }).where(where);
+        return { ...result, replayed: false };
+      });
+    } catch (e) {
+      if (!(e instanceof AlreadyUsed)) throw e;
+    }
+    const [row] = await db.select().from(schema.idempotencyKeys).where(where);
+    // Purged between our conflict and this read: claim it again.
+    if (!row) continue;
+    if (row.scope !== scope || row.requestHash !== requestHash) {
+      throw new HttpProblem(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request', {
+        errors: [{ field: 'headers.idempotency-key', message: 'was already used for a different request' }],
+      });
+    }
+    return { status: row.responseStatus, body: row.responseBody as T, replayed: true };
+  }
+  throw new Error('idempotency key could not be claimed');
+}

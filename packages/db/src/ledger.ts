@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import type { Category } from '@shanhai/domain';
+import type { DbOrTx } from './client';
+import { sales } from './schema/sales';
+
+export interface LedgerRow {
+  source: 'order' | 'offline' | 'import';
+  sourceRef: string;
+  kind: string;
+  townId: string;
+  buyerOrgId?: string | null;
+  cooperativeId?: string | null;
+  productId?: string | null;
+  category: Category;
+  /** Signed fen. */
+  amountFen: number;
+  /** Asia/Shanghai day, YYYY-MM-DD. */
+  businessDate: string;
+}
+
+/**
+ * Appends rows to the sales ledger inside the caller's transaction. A row whose
+ * (source, sourceRef, kind) is already there is skipped, so replays add nothing.
+ * Returns the ids of the rows actually added. After commit, enqueue the tally job; if Redis is
+ * down the sweeper tallies the rows anyway.
+ */
+export async function appendSales(tx: DbOrTx, rows: LedgerRow[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  for (const r of rows) {
+    if (!Number.isSafeInteger(r.amountFen)) throw new RangeError(`ledger amount ${r.amountFen} is not a safe integer of fen`);
+  }
+  const inserted = await tx
+    .insert(sales)
+    .values(rows.map((r) => ({ ...r, buyerOrgId: r.buyerOrgId ?? null, cooperativeId: r.cooperativeId ?? null, productId: r.productId ?? null })))
+    .onConflictDoNothing({ target: [sales.source, sales.sourceRef, sales.kind] })
+    .returning({ id: sales.id });
+  return inserted.map((r) => r.id);
+}
+
+/** How many ledger rows wait for the tally worker (a health figure). */
+export async function untalliedCount(db: DbOrTx): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(sales).where(sql`${sales.talliedAt} is null`);
+  return row?.n ?? 0;
+}

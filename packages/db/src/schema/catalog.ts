@@ -1,0 +1,56 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, integer, jsonb, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { CATEGORIES, type PriceTier } from '@shanhai/domain';
+import { timestamps } from './columns';
+import { orgs } from './identity';
+import { towns } from './regions';
+
+export const category = pgEnum('category', CATEGORIES);
+export const listingStatus = pgEnum('listing_status', ['draft', 'pending_review', 'listed', 'rejected', 'delisted']);
+
+/**
+ * A cooperative's product. It is credited to the cooperative's town (copied here when the product
+ * is created, so the catalogue and the ledger never need the join).
+ */
+export const products = pgTable(
+  'products',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    cooperativeId: uuid()
+      .notNull()
+      .references(() => orgs.id),
+    /** The cooperative's town at creation; the body of a request never sets it. */
+    townId: uuid()
+      .notNull()
+      .references(() => towns.id),
+    category: category().notNull(),
+    nameZh: text().notNull(),
+    nameEn: text(),
+    description: text(),
+    /** Sale unit label, e.g. "5 kg 箱", "500 g 瓶", "只". Quantities are whole units of it. */
+    unitLabel: text().notNull(),
+    /** Minimum order quantity in sale units; equals the first price tier's minQty. */
+    moq: integer().notNull().default(1),
+    /** Quantities above the MOQ go in steps of this many units. */
+    orderStep: integer().notNull().default(1),
+    /** Units on hand. Taken when a purchase is placed, given back on cancel or expiry; never negative. */
+    stock: integer().notNull().default(0),
+    leadTimeDays: integer().notNull().default(3),
+    certifications: text().array().notNull().default(sql`'{}'::text[]`),
+    /** Price tiers on sale now, ascending by minQty (validated by @shanhai/domain tierProblems). */
+    priceTiers: jsonb().$type<PriceTier[]>().notNull(),
+    status: listingStatus().notNull().default('draft'),
+    /** Why the office rejected the last submission. */
+    rejectionReason: text(),
+    /** Generated for the demo; the UI labels it. */
+    isDemo: boolean().notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    check('products_stock_nonneg', sql`${t.stock} >= 0`),
+    check('products_moq_positive', sql`${t.moq} >= 1 and ${t.orderStep} >= 1`),
+    index().on(t.cooperativeId, t.status),
+    index().on(t.townId, t.status),
+    index().on(t.category, t.status),
+  ],
+);
