@@ -11,6 +11,7 @@ import metricsPlugin from './plugins/metrics';
 import openapiPlugin from './plugins/openapi';
 import queuesPlugin from './plugins/queues';
 import redisPlugin from './plugins/redis';
+import uploadsPlugin from './plugins/uploads';
 import webPlugin from './plugins/web';
 import authRoutes from './modules/identity/auth-routes';
 import orgsRoutes from './modules/identity/orgs-routes';
@@ -73,6 +74,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   // App plugins.
   await app.register(authPlugin, { secret: config.jwtSecret });
   await app.register(queuesPlugin, { prefix: config.redisPrefix });
+  await app.register(uploadsPlugin, { dir: config.uploadDir });
 
   // Feature routes.
   await app.register(opsRoutes);

@@ -6,6 +6,7 @@ import type { Db } from './client';
 import { hashPassword } from './passwords';
 import { orgs, users } from './schema/identity';
 import { towns } from './schema/regions';
+import { products } from './schema/catalog';
 
 /**
  * Test databases and fixtures. Each test file clones its own database from a template that the
@@ -122,4 +123,41 @@ export async function createOrgWithUser(db: Db, f: OrgFixture & { role?: 'owner'
   const org = await createOrg(db, f);
   const user = await createUser(db, { orgId: org.id, role: f.role ?? 'owner' });
   return { org, user };
+}
+
+export interface ProductFixture {
+  cooperativeId: string;
+  nameZh?: string;
+  nameEn?: string | null;
+  category?: (typeof products.$inferInsert)['category'];
+  unitLabel?: string;
+  moq?: number;
+  orderStep?: number;
+  stock?: number;
+  priceTiers?: { minQty: number; unitPriceFen: number }[];
+  status?: (typeof products.$inferInsert)['status'];
+}
+
+/** A product of a cooperative, credited to the cooperative's town; listed with stock by default. */
+export async function createProduct(db: Db, f: ProductFixture): Promise<typeof products.$inferSelect> {
+  const [coop] = await db.select({ townId: orgs.townId }).from(orgs).where(eq(orgs.id, f.cooperativeId));
+  if (!coop?.townId) throw new Error('createProduct needs a cooperative with a town');
+  const moq = f.moq ?? 1;
+  const [row] = await db
+    .insert(products)
+    .values({
+      cooperativeId: f.cooperativeId,
+      townId: coop.townId,
+      category: f.category ?? 'honey',
+      nameZh: f.nameZh ?? `测试产品 ${randomBytes(3).toString('hex')}`,
+      nameEn: f.nameEn ?? null,
+      unitLabel: f.unitLabel ?? '箱',
+      moq,
+      orderStep: f.orderStep ?? 1,
+      stock: f.stock ?? 100,
+      priceTiers: f.priceTiers ?? [{ minQty: moq, unitPriceFen: 10_000 }],
+      status: f.status ?? 'listed',
+    })
+    .returning();
+  return row!;
 }
