@@ -26,6 +26,7 @@ function initialLocale(): Locale {
 }
 
 export const i18n = createI18n({ legacy: false, locale: initialLocale(), fallbackLocale: 'zh-CN', messages });
+document.documentElement.lang = i18n.global.locale.value;
 
 /** Switches the language and remembers the choice. */
 export function setLocale(locale: Locale) {
