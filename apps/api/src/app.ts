@@ -15,6 +15,7 @@ import uploadsPlugin from './plugins/uploads';
 import webPlugin from './plugins/web';
 import authRoutes from './modules/identity/auth-routes';
 import orgsRoutes from './modules/identity/orgs-routes';
+import productsRoutes from './modules/catalog/products-routes';
 import opsRoutes from './modules/ops/ops-routes';
 import regionsRoutes from './modules/regions/regions-routes';
 
@@ -91,6 +92,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(authRoutes, { loginLimits: config.loginLimits });
       await api.register(orgsRoutes);
       await api.register(regionsRoutes);
+      await api.register(productsRoutes, { uploadDir: config.uploadDir });
     },
     { prefix: '/api/v1' },
   );

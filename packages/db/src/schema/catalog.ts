@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { CATEGORIES, type PriceTier } from '@shanhai/domain';
+import { bigint, boolean, check, index, integer, jsonb, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { CATEGORIES, type PriceTier, type ProductRevision } from '@shanhai/domain';
 import { timestamps } from './columns';
 import { orgs } from './identity';
 import { towns } from './regions';
@@ -39,6 +39,17 @@ export const products = pgTable(
     certifications: text().array().notNull().default(sql`'{}'::text[]`),
     /** Price tiers on sale now, ascending by minQty (validated by @shanhai/domain tierProblems). */
     priceTiers: jsonb().$type<PriceTier[]>().notNull(),
+    /** Up to 8 photo URLs (`/media/<sha256>.<ext>`), the first is the cover. */
+    photos: text().array().notNull().default(sql`'{}'::text[]`),
+    /** Unit price at the MOQ (first tier), derived: what price filters and price sorting use. */
+    basePriceFen: bigint({ mode: 'number' }).generatedAlwaysAs(sql`((price_tiers -> 0 ->> 'unitPriceFen')::bigint)`),
+    /** Lowest unit price of any tier (the last tier), derived. */
+    lowestPriceFen: bigint({ mode: 'number' }).generatedAlwaysAs(sql`((price_tiers -> -1 ->> 'unitPriceFen')::bigint)`),
+    /**
+     * An edit of a listed product's name, MOQ/step or tiers waiting for the office. The approved
+     * fields above stay on sale until it is approved (applied) or rejected (dropped).
+     */
+    pendingRevision: jsonb().$type<ProductRevision>(),
     status: listingStatus().notNull().default('draft'),
     /** Why the office rejected the last submission. */
     rejectionReason: text(),
@@ -52,5 +63,9 @@ export const products = pgTable(
     index().on(t.cooperativeId, t.status),
     index().on(t.townId, t.status),
     index().on(t.category, t.status),
+    index('products_listed_newest_idx').on(t.createdAt.desc(), t.id.desc()).where(sql`${t.status} = 'listed'`),
+    index('products_listed_price_idx').on(t.basePriceFen, t.id).where(sql`${t.status} = 'listed'`),
+    index('products_review_idx').on(t.updatedAt).where(sql`${t.status} = 'pending_review' or ${t.pendingRevision} is not null`),
+    // The full-text column `search` and its GIN index are hand-written (migrations/*_catalog_search_sql.sql).
   ],
 );

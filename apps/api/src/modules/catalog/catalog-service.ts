@@ -1,0 +1,245 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '@shanhai/db';
+import type { CatalogItem, CatalogQuery, CatalogResponse, Category, ListingStatus, PriceTier, ProductDetail } from '@shanhai/domain';
+import { badRequest } from '../../lib/problem';
+
+/**
+ * The public catalogue: listed products of active cooperatives only.
+ *
+ * Bounded work per request, whatever the table size:
+ * - text search goes through the GIN index on `products.search` (Chinese unigrams + bigrams,
+ *   English stems); relevance is ranked over at most RANK_CAP matches, so a broad term
+ *   ("蜂蜜" over 100k rows) costs the same as a narrow one;
+ * - price and newest orders walk a b-tree index with keyset cursors (no OFFSET);
+ * - facet counts stop at FACET_CAP matching rows and say so (`capped`).
+ */
+export const RANK_CAP = 2000;
+export const FACET_CAP = 5000;
+
+const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+
+/** `q` → tsquery parts: Chinese runs as their bigrams (a lone character as itself), the rest as English words. */
+export function searchTerms(q: string): { grams: string[]; latin: string } {
+  const grams = new Set<string>();
+  for (const run of q.match(CJK) ?? []) {
+    if (run.length === 1) grams.add(run);
+    for (let i = 0; i + 1 < run.length; i++) grams.add(run.slice(i, i + 2));
+  }
+  const latin = q.replace(CJK, ' ').replace(/[^\p{L}\p{N}]+/gu, ' ').trim().slice(0, 100);
+  return { grams: [...grams].slice(0, 12), latin };
+}
+
+function tsQuery(q: string): SQL | null {
+  const { grams, latin } = searchTerms(q);
+  const parts: SQL[] = [];
+  if (grams.length > 0) parts.push(sql`to_tsquery('simple', ${grams.join(' & ')})`);
+  if (latin) parts.push(sql`plainto_tsquery('english', ${latin})`);
+  if (parts.length === 0) return null;
+  return sql.join(parts, sql` && `);
+}
+
+interface Cursor {
+  k: string | number;
+  id: string;
+}
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.k, c.id])).toString('base64url');
+}
+function decodeCursor(s: string): Cursor {
+  try {
+    const [k, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [unknown, unknown];
+    if ((typeof k === 'string' || typeof k === 'number') && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { k, id };
+  } catch {
+    // fall through
+  }
+  throw badRequest('query.cursor', 'is not a cursor this endpoint handed out');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The WHERE of the current filter (without the cursor), on `p` (products), `t` (towns), `o` (orgs). */
+function filterSql(query: CatalogQuery, tsq: SQL | null): SQL {
+  const where: SQL[] = [sql.raw(`p.status = 'listed'`), sql.raw(`o.status = 'active'`)];
+  if (query.town) where.push(UUID.test(query.town) ? sql`p.town_id = ${query.town}` : sql`t.code = ${query.town}`);
+  if (query.county) where.push(UUID.test(query.county) ? sql`t.county_id = ${query.county}` : sql`t.county_id = (select id from counties where code = ${query.county})`);
+  if (query.category) where.push(sql`p.category = ${query.category}`);
+  if (query.minPrice !== undefined) where.push(sql`p.base_price_fen >= ${query.minPrice}`);
+  if (query.maxPrice !== undefined) where.push(sql`p.base_price_fen <= ${query.maxPrice}`);
+  if (query.inStock) where.push(sql`p.stock > 0`);
+  if (tsq) where.push(sql`p.search @@ (${tsq})`);
+  return sql.join(where, sql` and `);
+}
+
+const FROM = sql.raw(`products p join orgs o on o.id = p.cooperative_id join towns t on t.id = p.town_id`);
+
+interface ItemRow extends Record<string, unknown> {
+  id: string;
+  category: Category;
+  name_zh: string;
+  name_en: string | null;
+  unit_label: string;
+  moq: number;
+  base_price_fen: string;
+  lowest_price_fen: string;
+  stock: number;
+  photo: string | null;
+  town_id: string;
+  town_code: string;
+  town_name_zh: string;
+  town_name_en: string;
+  cooperative_name: string;
+  is_demo: boolean;
+  created_at: Date | string;
+  sort_key: string | number;
+}
+
+const ITEM_COLUMNS = sql.raw(`p.id, p.category, p.name_zh, p.name_en, p.unit_label, p.moq, p.base_price_fen, p.lowest_price_fen, p.stock,
+  p.photos[1] as photo, p.town_id, t.code as town_code, t.name_zh as town_name_zh, t.name_en as town_name_en,
+  o.name as cooperative_name, p.is_demo, p.created_at`);
+
+function toItem(r: ItemRow): CatalogItem {
+  return {
+    id: r.id,
+    category: r.category,
+    nameZh: r.name_zh,
+    nameEn: r.name_en,
+    unitLabel: r.unit_label,
+    moq: r.moq,
+    basePriceFen: Number(r.base_price_fen),
+    lowestPriceFen: Number(r.lowest_price_fen),
+    stock: r.stock,
+    photo: r.photo,
+    townId: r.town_id,
+    townCode: r.town_code,
+    townNameZh: r.town_name_zh,
+    townNameEn: r.town_name_en,
+    cooperativeName: r.cooperative_name,
+    isDemo: r.is_demo,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+export async function searchCatalog(db: Db, query: CatalogQuery): Promise<CatalogResponse> {
+  if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
+    throw badRequest('query.maxPrice', 'must not be below minPrice');
+  }
+  const tsq = query.q ? tsQuery(query.q) : null;
+  const where = filterSql(query, tsq);
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  const take = query.limit + 1;
+  const sort = query.sort === 'relevance' && !tsq ? 'newest' : query.sort;
+
+  let rows: ItemRow[];
+  if (sort === 'relevance') {
+    // Rank a bounded set of matches (found through the GIN index), then page by (rank, id).
+    const after = cursor ? sql`where (m.sort_key, m.id) < (${String(cursor.k)}::numeric, ${cursor.id}::uuid)` : sql``;
+    const res = await db.execute<ItemRow>(sql`
+      with m as materialized (
+        select ${ITEM_COLUMNS}, round(ts_rank('{0.1,0.2,0.4,1.0}', p.search, ${tsq}, 0)::numeric, 6) as sort_key
+        from ${FROM} where ${where} limit ${RANK_CAP}
+      )
+      select * from m ${after} order by m.sort_key desc, m.id desc limit ${take}`);
+    rows = res.rows;
+  } else {
+    let key: SQL;
+    let order: SQL;
+    let after: SQL = sql`true`;
+    if (sort === 'newest') {
+      key = sql.raw(`p.created_at::text`);
+      order = sql.raw(`p.created_at desc, p.id desc`);
+      if (cursor) after = sql`(p.created_at, p.id) < (${String(cursor.k)}::timestamptz, ${cursor.id}::uuid)`;
+    } else {
+      const asc = sort === 'price_asc';
+      key = sql.raw(`p.base_price_fen`);
+      order = sql.raw(asc ? `p.base_price_fen asc, p.id asc` : `p.base_price_fen desc, p.id desc`);
+      if (cursor) after = asc ? sql`(p.base_price_fen, p.id) > (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)` : sql`(p.base_price_fen, p.id) < (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)`;
+    }
+    const res = await db.execute<ItemRow>(sql`select ${ITEM_COLUMNS}, ${key} as sort_key from ${FROM} where ${where} and ${after} order by ${order} limit ${take}`);
+    rows = res.rows;
+  }
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor = rows.length > query.limit && last ? encodeCursor({ k: typeof last.sort_key === 'number' ? last.sort_key : String(last.sort_key), id: last.id }) : null;
+
+  const facets = await db.execute<{ dim: string; key: string; n: string; total: string }>(sql`
+    with f as materialized (select t.code as town, p.category::text as category from ${FROM} where ${where} limit ${FACET_CAP + 1})
+    select 'town' as dim, town as key, count(*) as n, (select count(*) from f) as total from f group by town
+    union all
+    select 'category', category, count(*), (select count(*) from f) from f group by category`);
+  const total = Number(facets.rows[0]?.total ?? 0);
+  const byDim = (dim: string) =>
+    facets.rows
+      .filter((r) => r.dim === dim)
+      .map((r) => ({ key: r.key, count: Number(r.n) }))
+      .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  return { items: page.map(toItem), nextCursor, facets: { town: byDim('town'), category: byDim('category'), capped: total > FACET_CAP } };
+}
+
+interface DetailRow extends Record<string, unknown> {
+  id: string;
+  category: Category;
+  name_zh: string;
+  name_en: string | null;
+  description: string | null;
+  unit_label: string;
+  moq: number;
+  order_step: number;
+  stock: number;
+  lead_time_days: number;
+  certifications: string[];
+  photos: string[];
+  price_tiers: PriceTier[];
+  status: ListingStatus;
+  is_demo: boolean;
+  town_id: string;
+  town_code: string;
+  town_name_zh: string;
+  town_name_en: string;
+  county_id: string;
+  county_code: string;
+  county_name_zh: string;
+  county_name_en: string;
+  coop_id: string;
+  coop_name: string;
+  coop_status: string;
+}
+
+/**
+ * A product page. The public sees listed products of active cooperatives; the owning cooperative
+ * and the office see any of theirs (a preview). Everything else is "not found".
+ */
+export async function productDetail(db: Db, id: string, viewer: { orgId: string; orgKind: string } | null): Promise<ProductDetail | null> {
+  const res = await db.execute<DetailRow>(sql`
+    select p.id, p.category, p.name_zh, p.name_en, p.description, p.unit_label, p.moq, p.order_step, p.stock, p.lead_time_days,
+      p.certifications, p.photos, p.price_tiers, p.status, p.is_demo,
+      t.id as town_id, t.code as town_code, t.name_zh as town_name_zh, t.name_en as town_name_en,
+      c.id as county_id, c.code as county_code, c.name_zh as county_name_zh, c.name_en as county_name_en,
+      o.id as coop_id, o.name as coop_name, o.status as coop_status
+    from products p join orgs o on o.id = p.cooperative_id join towns t on t.id = p.town_id join counties c on c.id = t.county_id
+    where p.id = ${id}`);
+  const r = res.rows[0];
+  if (!r) return null;
+  const isPublic = r.status === 'listed' && r.coop_status === 'active';
+  const mayPreview = viewer && (viewer.orgKind === 'office' || viewer.orgId === r.coop_id);
+  if (!isPublic && !mayPreview) return null;
+  return {
+    id: r.id,
+    category: r.category,
+    nameZh: r.name_zh,
+    nameEn: r.name_en,
+    description: r.description,
+    unitLabel: r.unit_label,
+    moq: r.moq,
+    orderStep: r.order_step,
+    stock: r.stock,
+    leadTimeDays: r.lead_time_days,
+    certifications: r.certifications,
+    photos: r.photos,
+    priceTiers: r.price_tiers,
+    status: r.status,
+    isDemo: r.is_demo,
+    town: { id: r.town_id, code: r.town_code, nameZh: r.town_name_zh, nameEn: r.town_name_en },
+    county: { id: r.county_id, code: r.county_code, nameZh: r.county_name_zh, nameEn: r.county_name_en },
+    cooperative: { id: r.coop_id, name: r.coop_name },
+  };
+}

@@ -1,0 +1,181 @@
+import { and, asc, eq, or, isNotNull, sql } from 'drizzle-orm';
+import { schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import { tierProblems, type OwnProduct, type PriceTier, type ProductInput, type ProductPatch, type ProductRevision } from '@shanhai/domain';
+import type { Principal } from '../../types';
+import { badRequest, conflict, notFound } from '../../lib/problem';
+
+const { products, orgs } = schema;
+type ProductRow = typeof products.$inferSelect;
+
+/** Fields whose change on a listed product waits for review (the approved version stays on sale). */
+const REVIEWED = ['nameZh', 'nameEn', 'moq', 'orderStep', 'priceTiers'] as const;
+
+const ownColumns = {
+  id: products.id,
+  cooperativeId: products.cooperativeId,
+  cooperativeName: orgs.name,
+  townId: products.townId,
+  category: products.category,
+  nameZh: products.nameZh,
+  nameEn: products.nameEn,
+  description: products.description,
+  unitLabel: products.unitLabel,
+  moq: products.moq,
+  orderStep: products.orderStep,
+  stock: products.stock,
+  leadTimeDays: products.leadTimeDays,
+  certifications: products.certifications,
+  photos: products.photos,
+  priceTiers: products.priceTiers,
+  status: products.status,
+  rejectionReason: products.rejectionReason,
+  pendingRevision: products.pendingRevision,
+  isDemo: products.isDemo,
+  createdAt: products.createdAt,
+  updatedAt: products.updatedAt,
+};
+
+type OwnRow = Omit<OwnProduct, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+
+function toOwn(r: OwnRow): OwnProduct {
+  return { ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+}
+
+async function loadOwn(db: DbOrTx, id: string): Promise<OwnProduct> {
+  const [r] = await db.select(ownColumns).from(products).innerJoin(orgs, eq(orgs.id, products.cooperativeId)).where(eq(products.id, id));
+  return toOwn(r!);
+}
+
+/** The tier rules of @shanhai/domain, each a 400 naming the field (`body.priceTiers.1.minQty`). */
+export function checkTiers(tiers: PriceTier[], moq: number) {
+  const problems = tierProblems(tiers, moq);
+  if (problems.length > 0) {
+    const p = problems[0]!;
+    throw badRequest(p.path ? `body.priceTiers.${p.path}` : 'body.priceTiers', p.message);
+  }
+}
+
+export async function createProduct(db: Db, who: Principal, body: ProductInput): Promise<OwnProduct> {
+  checkTiers(body.priceTiers, body.moq);
+  return db.transaction(async (tx) => {
+    const [coop] = await tx.select({ townId: orgs.townId }).from(orgs).where(eq(orgs.id, who.orgId));
+    if (!coop?.townId) throw badRequest('body', 'your cooperative has no town; the office must set one');
+    const [row] = await tx
+      .insert(products)
+      .values({ ...body, nameEn: body.nameEn ?? null, description: body.description ?? null, cooperativeId: who.orgId, townId: coop.townId, status: 'draft' })
+      .returning({ id: products.id });
+    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'product.create', entityType: 'product', entityId: row!.id, after: { nameZh: body.nameZh } });
+    return loadOwn(tx, row!.id);
+  });
+}
+
+/** A cooperative sees only its own products; the office sees all. Another's is "not found". */
+async function lockVisible(tx: DbOrTx, who: Principal, id: string): Promise<ProductRow> {
+  const where = who.orgKind === 'office' ? eq(products.id, id) : and(eq(products.id, id), eq(products.cooperativeId, who.orgId));
+  const [row] = await tx.select().from(products).where(where).for('update');
+  if (!row) throw notFound('Product');
+  return row;
+}
+
+export async function getOwn(db: Db, who: Principal, id: string): Promise<OwnProduct> {
+  const p = await loadOwn(db, id).catch(() => null);
+  if (!p || (who.orgKind !== 'office' && p.cooperativeId !== who.orgId)) throw notFound('Product');
+  return p;
+}
+
+export async function listMine(db: Db, who: Principal): Promise<OwnProduct[]> {
+  const rows = await db.select(ownColumns).from(products).innerJoin(orgs, eq(orgs.id, products.cooperativeId)).where(eq(products.cooperativeId, who.orgId)).orderBy(sql`${products.updatedAt} desc`);
+  return rows.map(toOwn);
+}
+
+export async function reviewQueue(db: Db): Promise<OwnProduct[]> {
+  const rows = await db
+    .select(ownColumns)
+    .from(products)
+    .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
+    .where(or(eq(products.status, 'pending_review'), isNotNull(products.pendingRevision)))
+    .orderBy(asc(products.updatedAt));
+  return rows.map(toOwn);
+}
+
+export async function updateProduct(db: Db, who: Principal, id: string, patch: ProductPatch): Promise<OwnProduct> {
+  return db.transaction(async (tx) => {
+    const row = await lockVisible(tx, who, id);
+    const reviewedBase: ProductRevision = row.pendingRevision ?? { nameZh: row.nameZh, nameEn: row.nameEn, moq: row.moq, orderStep: row.orderStep, priceTiers: row.priceTiers };
+    const next = { ...reviewedBase };
+    for (const k of REVIEWED) if (patch[k] !== undefined) (next as Record<string, unknown>)[k] = patch[k] ?? null;
+    if (patch.moq !== undefined || patch.priceTiers !== undefined) checkTiers(next.priceTiers, next.moq);
+
+    const direct: Partial<typeof products.$inferInsert> = {};
+    for (const k of ['category', 'description', 'unitLabel', 'stock', 'leadTimeDays', 'certifications', 'photos'] as const) {
+      if (patch[k] !== undefined) (direct as Record<string, unknown>)[k] = patch[k] ?? null;
+    }
+    const touchesReviewed = REVIEWED.some((k) => patch[k] !== undefined);
+    if (row.status === 'listed' && touchesReviewed) {
+      // The approved name and tiers stay on sale; the edit waits for the office.
+      direct.pendingRevision = next;
+    } else if (touchesReviewed) {
+      Object.assign(direct, next);
+    }
+    if (Object.keys(direct).length > 0) await tx.update(products).set(direct).where(eq(products.id, id));
+    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'product.update', entityType: 'product', entityId: id, after: patch });
+    return loadOwn(tx, id);
+  });
+}
+
+export async function adjustStock(db: Db, who: Principal, id: string, delta: number): Promise<OwnProduct> {
+  return db.transaction(async (tx) => {
+    const row = await lockVisible(tx, who, id);
+    if (row.stock + delta < 0) throw badRequest('body.delta', `would take stock below zero (stock is ${row.stock})`);
+    await tx.update(products).set({ stock: sql`${products.stock} + ${delta}` }).where(eq(products.id, id));
+    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'product.stock', entityType: 'product', entityId: id, before: { stock: row.stock }, after: { stock: row.stock + delta } });
+    return loadOwn(tx, id);
+  });
+}
+
+export type Transition = 'submit' | 'approve' | 'reject' | 'delist' | 'relist';
+
+/** The lifecycle; review decisions (approve/reject) are the office's and always audited. */
+export async function transition(db: Db, who: Principal, id: string, action: Transition, reason: string | null): Promise<OwnProduct> {
+  return db.transaction(async (tx) => {
+    const row = await lockVisible(tx, who, id);
+    const invalid = () => conflict('invalid_transition', `Cannot ${action} a product that is ${row.status}${row.pendingRevision ? ' with an edit under review' : ''}`, { from: row.status });
+    let set: Partial<typeof products.$inferInsert>;
+    switch (action) {
+      case 'submit':
+        if (row.status !== 'draft' && row.status !== 'rejected') throw invalid();
+        set = { status: 'pending_review', rejectionReason: null };
+        break;
+      case 'approve':
+        if (row.status === 'pending_review') set = { status: 'listed', rejectionReason: null };
+        else if (row.status !== 'draft' && row.status !== 'rejected' && row.pendingRevision) set = { ...row.pendingRevision, pendingRevision: null, rejectionReason: null };
+        else throw invalid();
+        break;
+      case 'reject':
+        if (row.status === 'pending_review') set = { status: 'rejected', rejectionReason: reason };
+        else if (row.pendingRevision) set = { pendingRevision: null, rejectionReason: reason };
+        else throw invalid();
+        break;
+      case 'delist':
+        if (row.status !== 'listed') throw invalid();
+        set = { status: 'delisted' };
+        break;
+      case 'relist':
+        if (row.status !== 'delisted') throw invalid();
+        set = { status: 'listed' };
+        break;
+    }
+    await tx.update(products).set(set).where(eq(products.id, id));
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: `product.${action}`,
+      entityType: 'product',
+      entityId: id,
+      before: { status: row.status, revision: row.pendingRevision },
+      after: { status: set.status ?? row.status },
+      ...(reason ? { note: reason } : {}),
+    });
+    return loadOwn(tx, id);
+  });
+}

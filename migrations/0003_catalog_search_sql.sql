@@ -1,0 +1,33 @@
+-- Hand-written: full-text search of the catalogue for Chinese and English.
+-- PostgreSQL has no Chinese word breaker, so Chinese text is indexed as its unigrams and bigrams
+-- (蜂蜜 → 蜂 蜂蜜 蜜); a Chinese query matches when all its bigrams are present. English text goes
+-- through the `english` configuration (honey/honeys). One generated tsvector, one GIN index.
+CREATE OR REPLACE FUNCTION shanhai_cjk_grams(t text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $$
+DECLARE
+  result text := '';
+  c text;
+  prev text := '';
+BEGIN
+  FOR i IN 1..char_length(t) LOOP
+    c := substr(t, i, 1);
+    IF c ~ '[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]' THEN
+      result := result || ' ' || c;
+      IF prev <> '' THEN
+        result := result || ' ' || prev || c;
+      END IF;
+      prev := c;
+    ELSE
+      prev := '';
+    END IF;
+  END LOOP;
+  RETURN result;
+END
+$$;--> statement-breakpoint
+ALTER TABLE "products" ADD COLUMN "search" tsvector GENERATED ALWAYS AS (
+  setweight(to_tsvector('simple'::regconfig, coalesce(shanhai_cjk_grams(name_zh), '')), 'A')
+  || setweight(to_tsvector('english'::regconfig, coalesce(name_en, '')), 'A')
+  || setweight(to_tsvector('simple'::regconfig, coalesce(shanhai_cjk_grams(description), '')), 'C')
+  || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'D')
+) STORED;--> statement-breakpoint
+CREATE INDEX "products_search_idx" ON "products" USING gin ("search") WHERE "status" = 'listed';

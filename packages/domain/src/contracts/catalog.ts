@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { Category, ListingStatus } from '../catalog';
+import { PositiveFen } from '../money';
+import { MAX_TIERS, PriceTier } from '../pricing';
+
+export const MAX_PHOTOS = 8;
+
+/** A stored photo: only URLs the upload endpoint hands out (`/media/<sha256>.<ext>`). */
+export const PhotoUrl = z.string().regex(/^\/media\/[0-9a-f]{64}\.(jpg|png|webp)$/, 'must be a URL returned by POST /api/v1/products/photos');
+
+const Text = (max: number) => z.string().trim().min(1).max(max);
+
+/**
+ * What a cooperative may set on its product. Strict: `status`, `townId`, `cooperativeId`, `id`
+ * (or any other unknown key) in a body is a 400. The tier rules (first minQty = MOQ, ascending,
+ * never dearer per unit) are checked by the service against `tierProblems`, naming the field.
+ */
+export const ProductInput = z.strictObject({
+  category: Category,
+  nameZh: Text(80),
+  nameEn: Text(120).nullish(),
+  description: z.string().trim().max(4000).nullish(),
+  unitLabel: Text(30),
+  moq: z.number().int().min(1).max(1_000_000),
+  orderStep: z.number().int().min(1).max(1_000_000).default(1),
+  stock: z.number().int().min(0).max(100_000_000).default(0),
+  leadTimeDays: z.number().int().min(0).max(365).default(3),
+  certifications: z.array(Text(40)).max(20).default([]),
+  photos: z.array(PhotoUrl).max(MAX_PHOTOS).default([]),
+  priceTiers: z.array(PriceTier).min(1).max(MAX_TIERS),
+});
+export type ProductInput = z.infer<typeof ProductInput>;
+
+/** A partial edit; the same keys, all optional, still strict. */
+export const ProductPatch = z.strictObject({
+  category: Category.optional(),
+  nameZh: Text(80).optional(),
+  nameEn: Text(120).nullish(),
+  description: z.string().trim().max(4000).nullish(),
+  unitLabel: Text(30).optional(),
+  moq: z.number().int().min(1).max(1_000_000).optional(),
+  orderStep: z.number().int().min(1).max(1_000_000).optional(),
+  stock: z.number().int().min(0).max(100_000_000).optional(),
+  leadTimeDays: z.number().int().min(0).max(365).optional(),
+  certifications: z.array(Text(40)).max(20).optional(),
+  photos: z.array(PhotoUrl).max(MAX_PHOTOS).optional(),
+  priceTiers: z.array(PriceTier).min(1).max(MAX_TIERS).optional(),
+});
+export type ProductPatch = z.infer<typeof ProductPatch>;
+
+/** Stock changes never need review: a signed change, refused if stock would go below zero. */
+export const StockAdjustRequest = z.strictObject({ delta: z.number().int().min(-100_000_000).max(100_000_000).refine((d) => d !== 0, 'must not be zero') });
+export type StockAdjustRequest = z.infer<typeof StockAdjustRequest>;
+
+export const RejectListingRequest = z.strictObject({ reason: z.string().trim().min(2).max(500) });
+export type RejectListingRequest = z.infer<typeof RejectListingRequest>;
+
+/** Fields of a listed product whose change waits for the office while the approved version stays on sale. */
+export const ProductRevision = z.object({
+  nameZh: z.string(),
+  nameEn: z.string().nullable(),
+  moq: z.number().int(),
+  orderStep: z.number().int(),
+  priceTiers: z.array(PriceTier),
+});
+export type ProductRevision = z.infer<typeof ProductRevision>;
+
+/** A product as its cooperative (or the office) sees it. */
+export const OwnProduct = z.object({
+  id: z.uuid(),
+  cooperativeId: z.uuid(),
+  cooperativeName: z.string(),
+  townId: z.uuid(),
+  category: Category,
+  nameZh: z.string(),
+  nameEn: z.string().nullable(),
+  description: z.string().nullable(),
+  unitLabel: z.string(),
+  moq: z.number().int(),
+  orderStep: z.number().int(),
+  stock: z.number().int(),
+  leadTimeDays: z.number().int(),
+  certifications: z.array(z.string()),
+  photos: z.array(z.string()),
+  priceTiers: z.array(PriceTier),
+  status: ListingStatus,
+  rejectionReason: z.string().nullable(),
+  /** An edit of name/tiers waiting for review; the fields above stay on sale meanwhile. */
+  pendingRevision: ProductRevision.nullable(),
+  isDemo: z.boolean(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type OwnProduct = z.infer<typeof OwnProduct>;
+
+export const PhotoUploadResponse = z.object({ url: PhotoUrl, mime: z.string(), size: z.number().int() });
+export type PhotoUploadResponse = z.infer<typeof PhotoUploadResponse>;
+
+export const CatalogSort = z.enum(['relevance', 'price_asc', 'price_desc', 'newest']);
+export type CatalogSort = z.infer<typeof CatalogSort>;
+
+const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const CatalogQuery = z.strictObject({
+  q: z.string().trim().max(100).optional(),
+  /** Town code (e.g. `daping`) or id. */
+  town: z.string().max(64).optional(),
+  county: z.string().max(64).optional(),
+  category: Category.optional(),
+  minPrice: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  maxPrice: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  inStock: Bool.optional(),
+  sort: CatalogSort.default('relevance'),
+  cursor: z.string().max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(24),
+});
+export type CatalogQuery = z.infer<typeof CatalogQuery>;
+
+export const CatalogItem = z.object({
+  id: z.uuid(),
+  category: Category,
+  nameZh: z.string(),
+  nameEn: z.string().nullable(),
+  unitLabel: z.string(),
+  moq: z.number().int(),
+  /** Unit price at the MOQ (the first tier), in fen. */
+  basePriceFen: PositiveFen,
+  /** Lowest unit price of any tier, in fen. */
+  lowestPriceFen: PositiveFen,
+  stock: z.number().int(),
+  photo: z.string().nullable(),
+  townId: z.uuid(),
+  townCode: z.string(),
+  townNameZh: z.string(),
+  townNameEn: z.string(),
+  cooperativeName: z.string(),
+  isDemo: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+export type CatalogItem = z.infer<typeof CatalogItem>;
+
+export const FacetCount = z.object({ key: z.string(), count: z.number().int() });
+export const CatalogResponse = z.object({
+  items: z.array(CatalogItem),
+  nextCursor: z.string().nullable(),
+  facets: z.object({
+    town: z.array(FacetCount),
+    category: z.array(FacetCount),
+    /** Counting stops at this many matches (facets of a broad search are "at least"). */
+    capped: z.boolean(),
+  }),
+});
+export type CatalogResponse = z.infer<typeof CatalogResponse>;
+
+export const ProductDetail = z.object({
+  id: z.uuid(),
+  category: Category,
+  nameZh: z.string(),
+  nameEn: z.string().nullable(),
+  description: z.string().nullable(),
+  unitLabel: z.string(),
+  moq: z.number().int(),
+  orderStep: z.number().int(),
+  stock: z.number().int(),
+  leadTimeDays: z.number().int(),
+  certifications: z.array(z.string()),
+  photos: z.array(z.string()),
+  priceTiers: z.array(PriceTier),
+  status: ListingStatus,
+  isDemo: z.boolean(),
+  town: z.object({ id: z.uuid(), code: z.string(), nameZh: z.string(), nameEn: z.string() }),
+  county: z.object({ id: z.uuid(), code: z.string(), nameZh: z.string(), nameEn: z.string() }),
+  cooperative: z.object({ id: z.uuid(), name: z.string() }),
+});
+export type ProductDetail = z.infer<typeof ProductDetail>;
