@@ -4,6 +4,7 @@ import { hashPassword } from '../passwords';
 import { orgs, users } from '../schema/identity';
 import { counties, pairings, towns, townTargets } from '../schema/regions';
 import { hashSeed, prng } from './ids';
+import { seedCatalog } from './catalog';
 import facts from './qingyuan-facts.json' with { type: 'json' };
 
 export const DEMO_PASSWORD = 'shanhai-demo';
@@ -227,6 +228,7 @@ export async function seedDemo(db: Db, steps: SeedStep[] = []): Promise<void> {
     const townIds = await seedRegions(tx);
     const orgIds = await seedOrgs(tx, townIds);
     await seedPairings(tx, townIds, orgIds);
+    await seedCatalog(tx, townIds, orgIds);
     for (const step of steps) await step({ tx, townIds, orgIds });
   });
 }

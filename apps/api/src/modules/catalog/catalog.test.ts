@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrg, createProduct } from '@shanhai/db/testing';
 import { createTestApp, type TestApp } from '../../testing';
@@ -107,7 +107,7 @@ describe('keyset pagination', () => {
     }
     for (const sort of ['newest', 'price_asc', 'price_desc', 'relevance']) {
       const before = new Set(
-        (await t.app.db.select({ id: schema.products.id }).from(schema.products).where(eq(schema.products.townId, (await t.app.db.select().from(schema.towns).where(eq(schema.towns.code, 'yonghe')))[0]!.id))).map((r) => r.id),
+        (await t.app.db.select({ id: schema.products.id }).from(schema.products).where(and(eq(schema.products.status, 'listed'), eq(schema.products.townId, (await t.app.db.select().from(schema.towns).where(eq(schema.towns.code, 'yonghe')))[0]!.id)))).map((r) => r.id),
       );
       const seen: string[] = [];
       let cursor: string | null = null;
