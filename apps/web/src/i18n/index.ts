@@ -1,10 +1,11 @@
 import { createI18n } from 'vue-i18n';
 import admin from './messages/admin';
 import auth from './messages/auth';
+import catalog from './messages/catalog';
 import common from './messages/common';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, auth, admin];
+const modules = [common, auth, admin, catalog];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
