@@ -31,3 +31,25 @@ ALTER TABLE "products" ADD COLUMN "search" tsvector GENERATED ALWAYS AS (
   || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'D')
 ) STORED;--> statement-breakpoint
 CREATE INDEX "products_search_idx" ON "products" USING gin ("search") WHERE "status" = 'listed';
+--> statement-breakpoint
+-- products.coop_active mirrors "the cooperative is active" so that the public catalogue filters on
+-- products alone (its GIN and b-tree indexes drive every query, no join decides what is on sale).
+CREATE OR REPLACE FUNCTION shanhai_products_coop_active() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.coop_active := coalesce((SELECT o.status = 'active' FROM orgs o WHERE o.id = NEW.cooperative_id), false);
+  RETURN NEW;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER products_coop_active BEFORE INSERT OR UPDATE OF cooperative_id, coop_active ON products
+FOR EACH ROW EXECUTE FUNCTION shanhai_products_coop_active();--> statement-breakpoint
+CREATE OR REPLACE FUNCTION shanhai_orgs_status_to_products() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE products SET coop_active = (NEW.status = 'active') WHERE cooperative_id = NEW.id;
+  RETURN NULL;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER orgs_status_to_products AFTER UPDATE OF status ON orgs
+FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION shanhai_orgs_status_to_products();--> statement-breakpoint
+UPDATE products p SET coop_active = (o.status = 'active') FROM orgs o WHERE o.id = p.cooperative_id;

@@ -51,6 +51,11 @@ export const products = pgTable(
      */
     pendingRevision: jsonb().$type<ProductRevision>(),
     status: listingStatus().notNull().default('draft'),
+    /**
+     * Copy of "the cooperative is active", kept by triggers (migrations/*_catalog_search_sql.sql) so
+     * the public catalogue filters on products alone and its indexes drive every query.
+     */
+    coopActive: boolean().notNull().default(false),
     /** Why the office rejected the last submission. */
     rejectionReason: text(),
     /** Generated for the demo; the UI labels it. */

@@ -13,8 +13,8 @@ import { badRequest } from '../../lib/problem';
  * - price and newest orders walk a b-tree index with keyset cursors (no OFFSET);
  * - facet counts stop at FACET_CAP matching rows and say so (`capped`).
  */
-export const RANK_CAP = 2000;
-export const FACET_CAP = 5000;
+export const RANK_CAP = 1000;
+export const FACET_CAP = 1000;
 
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
 
@@ -57,11 +57,20 @@ function decodeCursor(s: string): Cursor {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The WHERE of the current filter (without the cursor), on `p` (products), `t` (towns), `o` (orgs). */
+/**
+ * The WHERE of the current filter (without the cursor), on `p` (products) alone: what is on sale
+ * is `status = 'listed' and coop_active` (kept by a trigger), so indexes on products drive the plan.
+ */
 function filterSql(query: CatalogQuery, tsq: SQL | null): SQL {
-  const where: SQL[] = [sql.raw(`p.status = 'listed'`), sql.raw(`o.status = 'active'`)];
-  if (query.town) where.push(UUID.test(query.town) ? sql`p.town_id = ${query.town}` : sql`t.code = ${query.town}`);
-  if (query.county) where.push(UUID.test(query.county) ? sql`t.county_id = ${query.county}` : sql`t.county_id = (select id from counties where code = ${query.county})`);
+  const where: SQL[] = [sql.raw(`p.status = 'listed'`), sql.raw(`p.coop_active`)];
+  if (query.town) where.push(UUID.test(query.town) ? sql`p.town_id = ${query.town}` : sql`p.town_id = (select id from towns where code = ${query.town})`);
+  if (query.county) {
+    where.push(
+      UUID.test(query.county)
+        ? sql`p.town_id in (select id from towns where county_id = ${query.county})`
+        : sql`p.town_id in (select t.id from towns t join counties c on c.id = t.county_id where c.code = ${query.county})`,
+    );
+  }
   if (query.category) where.push(sql`p.category = ${query.category}`);
   if (query.minPrice !== undefined) where.push(sql`p.base_price_fen >= ${query.minPrice}`);
   if (query.maxPrice !== undefined) where.push(sql`p.base_price_fen <= ${query.maxPrice}`);
@@ -70,7 +79,8 @@ function filterSql(query: CatalogQuery, tsq: SQL | null): SQL {
   return sql.join(where, sql` and `);
 }
 
-const FROM = sql.raw(`products p join orgs o on o.id = p.cooperative_id join towns t on t.id = p.town_id`);
+/** Display columns for the rows of one page, joined after the page is chosen. */
+const DETAIL_JOIN = sql.raw(`join orgs o on o.id = p.cooperative_id join towns t on t.id = p.town_id`);
 
 interface ItemRow extends Record<string, unknown> {
   id: string;
@@ -129,41 +139,37 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
   const take = query.limit + 1;
   const sort = query.sort === 'relevance' && !tsq ? 'newest' : query.sort;
 
-  let rows: ItemRow[];
+  // First choose the page's ids and sort keys from products alone, then join the display columns.
+  let page: SQL;
   if (sort === 'relevance') {
     // Rank a bounded set of matches (found through the GIN index), then page by (rank, id).
     const after = cursor ? sql`where (m.sort_key, m.id) < (${String(cursor.k)}::numeric, ${cursor.id}::uuid)` : sql``;
-    const res = await db.execute<ItemRow>(sql`
-      with m as materialized (
-        select ${ITEM_COLUMNS}, round(ts_rank('{0.1,0.2,0.4,1.0}', p.search, ${tsq}, 0)::numeric, 6) as sort_key
-        from ${FROM} where ${where} limit ${RANK_CAP}
+    page = sql`with m as materialized (
+        select p.id, round(ts_rank('{0.1,0.2,0.4,1.0}', p.search, ${tsq}, 0)::numeric, 6) as sort_key
+        from products p where ${where} limit ${RANK_CAP}
       )
-      select * from m ${after} order by m.sort_key desc, m.id desc limit ${take}`);
-    rows = res.rows;
+      select m.id, m.sort_key from m ${after} order by m.sort_key desc, m.id desc limit ${take}`;
+  } else if (sort === 'newest') {
+    const after = cursor ? sql`and (p.created_at, p.id) < (${String(cursor.k)}::timestamptz, ${cursor.id}::uuid)` : sql``;
+    page = sql`select p.id, p.created_at::text as sort_key from products p where ${where} ${after} order by p.created_at desc, p.id desc limit ${take}`;
   } else {
-    let key: SQL;
-    let order: SQL;
-    let after: SQL = sql`true`;
-    if (sort === 'newest') {
-      key = sql.raw(`p.created_at::text`);
-      order = sql.raw(`p.created_at desc, p.id desc`);
-      if (cursor) after = sql`(p.created_at, p.id) < (${String(cursor.k)}::timestamptz, ${cursor.id}::uuid)`;
-    } else {
-      const asc = sort === 'price_asc';
-      key = sql.raw(`p.base_price_fen`);
-      order = sql.raw(asc ? `p.base_price_fen asc, p.id asc` : `p.base_price_fen desc, p.id desc`);
-      if (cursor) after = asc ? sql`(p.base_price_fen, p.id) > (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)` : sql`(p.base_price_fen, p.id) < (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)`;
-    }
-    const res = await db.execute<ItemRow>(sql`select ${ITEM_COLUMNS}, ${key} as sort_key from ${FROM} where ${where} and ${after} order by ${order} limit ${take}`);
-    rows = res.rows;
+    const asc = sort === 'price_asc';
+    const after = !cursor ? sql`` : asc ? sql`and (p.base_price_fen, p.id) > (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)` : sql`and (p.base_price_fen, p.id) < (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)`;
+    const order = sql.raw(asc ? `p.base_price_fen asc, p.id asc` : `p.base_price_fen desc, p.id desc`);
+    page = sql`select p.id, p.base_price_fen as sort_key from products p where ${where} ${after} order by ${order} limit ${take}`;
   }
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
+  const res = await db.execute<ItemRow>(sql`
+    with pg as (${page})
+    select ${ITEM_COLUMNS}, pg.sort_key from pg join products p on p.id = pg.id ${DETAIL_JOIN}
+    order by ${sql.raw(sort === 'price_asc' ? 'p.base_price_fen asc, p.id asc' : sort === 'price_desc' ? 'p.base_price_fen desc, p.id desc' : sort === 'newest' ? 'p.created_at desc, p.id desc' : 'pg.sort_key desc, p.id desc')}`);
+  const rows = res.rows;
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor({ k: typeof last.sort_key === 'number' ? last.sort_key : String(last.sort_key), id: last.id }) : null;
 
   const facets = await db.execute<{ dim: string; key: string; n: string; total: string }>(sql`
-    with f as materialized (select t.code as town, p.category::text as category from ${FROM} where ${where} limit ${FACET_CAP + 1})
-    select 'town' as dim, town as key, count(*) as n, (select count(*) from f) as total from f group by town
+    with f as materialized (select p.town_id, p.category::text as category from products p where ${where} limit ${FACET_CAP + 1})
+    select 'town' as dim, t.code as key, count(*) as n, (select count(*) from f) as total from f join towns t on t.id = f.town_id group by t.code
     union all
     select 'category', category, count(*), (select count(*) from f) from f group by category`);
   const total = Number(facets.rows[0]?.total ?? 0);
@@ -172,7 +178,7 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
       .filter((r) => r.dim === dim)
       .map((r) => ({ key: r.key, count: Number(r.n) }))
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
-  return { items: page.map(toItem), nextCursor, facets: { town: byDim('town'), category: byDim('category'), capped: total > FACET_CAP } };
+  return { items: items.map(toItem), nextCursor, facets: { town: byDim('town'), category: byDim('category'), capped: total > FACET_CAP } };
 }
 
 interface DetailRow extends Record<string, unknown> {

@@ -99,6 +99,17 @@ describe('GET /api/v1/products', () => {
   });
 });
 
+describe('cooperative status', () => {
+  it('a suspended cooperative’s products leave the catalogue and return when it is reactivated', async () => {
+    const url = `/api/v1/products?q=${encodeURIComponent('猕猴桃')}`;
+    expect((await get(url)).json().items).toHaveLength(1);
+    await t.app.db.update(schema.orgs).set({ status: 'suspended' }).where(eq(schema.orgs.id, dapingCoop));
+    expect((await get(url)).json().items).toHaveLength(0);
+    await t.app.db.update(schema.orgs).set({ status: 'active' }).where(eq(schema.orgs.id, dapingCoop));
+    expect((await get(url)).json().items).toHaveLength(1);
+  });
+});
+
 describe('keyset pagination', () => {
   it('neither repeats nor skips while products are added between pages, for every sort', async () => {
     const coop = (await createOrg(t.app.db, { kind: 'cooperative', townCode: 'yonghe' })).id;
