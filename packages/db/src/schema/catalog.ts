@@ -69,6 +69,9 @@ export const products = pgTable(
     index().on(t.townId, t.status),
     index().on(t.category, t.status),
     index('products_listed_newest_idx').on(t.createdAt.desc(), t.id.desc()).where(sql`${t.status} = 'listed'`),
+    // Town (or county) + category filters with price order; the facets of such a filter.
+    index('products_listed_town_category_idx').on(t.townId, t.category, t.basePriceFen).where(sql`${t.status} = 'listed'`),
+    index('products_listed_category_price_idx').on(t.category, t.basePriceFen, t.id).where(sql`${t.status} = 'listed'`),
     index('products_listed_price_idx').on(t.basePriceFen, t.id).where(sql`${t.status} = 'listed'`),
     index('products_review_idx').on(t.updatedAt).where(sql`${t.status} = 'pending_review' or ${t.pendingRevision} is not null`),
     // The full-text column `search` and its GIN index are hand-written (migrations/*_catalog_search_sql.sql).

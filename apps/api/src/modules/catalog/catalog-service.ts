@@ -151,7 +151,7 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
       select m.id, m.sort_key from m ${after} order by m.sort_key desc, m.id desc limit ${take}`;
   } else if (sort === 'newest') {
     const after = cursor ? sql`and (p.created_at, p.id) < (${String(cursor.k)}::timestamptz, ${cursor.id}::uuid)` : sql``;
-    page = sql`select p.id, p.created_at::text as sort_key from products p where ${where} ${after} order by p.created_at desc, p.id desc limit ${take}`;
+    page = sql`select p.id, p.created_at::text as sort_key from products p where ${where} ${after} order by p.created_at desc nulls last, p.id desc nulls last limit ${take}`;
   } else {
     const asc = sort === 'price_asc';
     const after = !cursor ? sql`` : asc ? sql`and (p.base_price_fen, p.id) > (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)` : sql`and (p.base_price_fen, p.id) < (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)`;
@@ -161,7 +161,7 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
   const res = await db.execute<ItemRow>(sql`
     with pg as (${page})
     select ${ITEM_COLUMNS}, pg.sort_key from pg join products p on p.id = pg.id ${DETAIL_JOIN}
-    order by ${sql.raw(sort === 'price_asc' ? 'p.base_price_fen asc, p.id asc' : sort === 'price_desc' ? 'p.base_price_fen desc, p.id desc' : sort === 'newest' ? 'p.created_at desc, p.id desc' : 'pg.sort_key desc, p.id desc')}`);
+    order by ${sql.raw(sort === 'price_asc' ? 'p.base_price_fen asc, p.id asc' : sort === 'price_desc' ? 'p.base_price_fen desc, p.id desc' : sort === 'newest' ? 'p.created_at desc nulls last, p.id desc nulls last' : 'pg.sort_key desc, p.id desc')}`);
   const rows = res.rows;
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
