@@ -19,7 +19,7 @@ import {
   QUEUES,
   ShipRequest,
   SubmitTransferRequest,
-  TallyJob,
+  type TallyJob,
 } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';

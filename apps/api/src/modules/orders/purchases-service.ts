@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { appendSales, endUnpaidPurchase, recordTransitions, returnStock, schema, type Actor, type Db, type DbOrTx, type Tx } from '@shanhai/db';
 import { businessDate, canTransition, lineTotalFen, sumFen, unitPriceFor, type CheckoutRequest, type Order, type OrderStatus, type Purchase, type PurchaseSummary } from '@shanhai/domain';
-import { conflict, HttpProblem } from '../../lib/problem';
+import { badRequest, conflict, HttpProblem } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { lineProblem, productsForSale } from './cart-service';
 
@@ -200,6 +200,13 @@ function summaryOf(p: typeof purchases.$inferSelect, buyerOrgName: string) {
   };
 }
 
+/** `a,b` → the statuses, each checked against the column's enum (an unknown one is a 400). */
+function statuses<T extends string>(text: string, allowed: readonly T[]): T[] {
+  const list = text.split(',');
+  for (const x of list) if (!allowed.includes(x as T)) throw badRequest('query.status', `must be one or more of ${allowed.join(', ')}`);
+  return list as T[];
+}
+
 export interface ListFilter {
   status?: string | undefined;
   from?: string | undefined;
@@ -216,7 +223,7 @@ function dateRange(col: typeof purchases.createdAt | typeof orders.createdAt, f:
 
 export async function listPurchases(db: DbOrTx, principal: Principal, f: ListFilter): Promise<PurchaseSummary[]> {
   const conds = [purchaseScope(principal), ...dateRange(purchases.createdAt, f)];
-  if (f.status) conds.push(sql`${purchases.status}::text = any(${f.status.split(',')})`);
+  if (f.status) conds.push(inArray(purchases.status, statuses(f.status, purchases.status.enumValues)));
   const rows = await db
     .select({ p: purchases, buyerOrgName: orgs.name, orderCount: sql<number>`(select count(*)::int from orders o where o.purchase_id = ${purchases.id})` })
     .from(purchases)
@@ -229,7 +236,7 @@ export async function listPurchases(db: DbOrTx, principal: Principal, f: ListFil
 
 export async function listOrders(db: DbOrTx, principal: Principal, f: ListFilter): Promise<Order[]> {
   const conds = [orderScope(principal), ...dateRange(orders.createdAt, f)];
-  if (f.status) conds.push(sql`${orders.status}::text = any(${f.status.split(',')})`);
+  if (f.status) conds.push(inArray(orders.status, statuses(f.status, orders.status.enumValues)));
   return loadOrders(db, and(...conds));
 }
 
@@ -474,7 +481,7 @@ export interface PaymentQueueFilter {
 
 export async function paymentQueue(db: DbOrTx, f: PaymentQueueFilter) {
   const conds: SQL[] = [];
-  if (f.status) conds.push(sql`${payments.status}::text = any(${f.status.split(',')})`);
+  if (f.status) conds.push(inArray(payments.status, statuses(f.status, payments.status.enumValues)));
   else conds.push(and(eq(payments.method, 'transfer'), eq(purchases.status, 'awaiting_payment'))!);
   const rows = await db
     .select({ pay: payments, p: purchases, buyerOrgName: orgs.name })
