@@ -3,4 +3,5 @@ import type { RouteRecordRaw } from 'vue-router';
 /** The cooperative console. */
 export default [
   { path: '/coop', name: 'coop-home', component: () => import('@/views/coop/CoopHome.vue'), meta: { requiresAuth: true, kinds: ['cooperative'] } },
+  { path: '/coop/orders', name: 'coop-orders', component: () => import('@/views/coop/CoopOrders.vue'), meta: { requiresAuth: true, kinds: ['cooperative'] } },
 ] satisfies RouteRecordRaw[];
