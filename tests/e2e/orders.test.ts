@@ -85,6 +85,8 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     expect(timeline).toContain('已发货');
     const sales = await stack.api.pool.query<{ amount_fen: number }>("select amount_fen from sales where source = 'order' and buyer_org_id = $1 order by amount_fen", [await orgOf('buyer@demo.shanhai')]);
     expect(sales.rows.map((r) => r.amount_fen)).toEqual([60_000, 88_000]);
+    const stock = await stack.api.pool.query<{ stock: number }>('select stock from products where id = any($1) order by stock', [[honey.id, tea.id]]);
+    expect(stock.rows.map((r) => r.stock)).toEqual([40, 45]);
     await buyer.context.close();
   });
 });

@@ -83,6 +83,8 @@ export const CheckoutRequest = z.strictObject({
   invoiceTitle: z.string().trim().min(1).max(200).optional(),
   taxId: z.string().trim().min(1).max(50).optional(),
   note: z.string().max(1000).optional(),
+  /** Buy these lines now instead of the cart (reorders, scripted buying); the cart is left alone. */
+  lines: z.array(CartLineInput).min(1).max(MAX_CART_LINES).optional(),
 });
 export type CheckoutRequest = z.infer<typeof CheckoutRequest>;
 

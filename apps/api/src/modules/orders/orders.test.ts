@@ -162,6 +162,23 @@ describe('checkout', () => {
   });
 });
 
+describe('checkout of explicit lines', () => {
+  it('buys the given lines (two lines of one product summed) and leaves the cart alone', async () => {
+    const b = await buyer();
+    const p = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 5 });
+    const other = await createProduct(t.app.db, { cooperativeId: coopB.orgId, stock: 5 });
+    await put(b.s, [{ productId: other.id, qty: 1 }]);
+    const over = await checkout(b.s, undefined, { paymentMethod: 'transfer', lines: [{ productId: p.id, qty: 3 }, { productId: p.id, qty: 3 }] });
+    expect(over.statusCode).toBe(409);
+    expect(over.json().lines).toEqual([{ productId: p.id, qty: 6, code: 'out_of_stock', message: 'only 5 left in stock' }]);
+    const ok = await checkout(b.s, undefined, { paymentMethod: 'transfer', lines: [{ productId: p.id, qty: 2 }, { productId: p.id, qty: 3 }] });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().orders[0].lines[0].qty).toBe(5);
+    expect(await stockOf(p.id)).toBe(0);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: bearer(b.s.token) })).json().lines).toHaveLength(1);
+  });
+});
+
 describe('idempotency', () => {
   it('a replay answers the first response; another body answers 422; nothing is taken twice', async () => {
     const b = await buyer();

@@ -32,7 +32,7 @@ const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
  * transaction rolls back and the 409 lists every failing line.
  */
 export async function checkout(tx: Tx, principal: Principal, body: CheckoutRequest, settings: PurchaseSettings): Promise<{ purchaseId: string; expiresAt: Date }> {
-  const cart = await tx.select().from(cartLines).where(eq(cartLines.userId, principal.userId)).orderBy(asc(cartLines.productId));
+  const cart = body.lines ? sumLines(body.lines) : await tx.select({ productId: cartLines.productId, qty: cartLines.qty }).from(cartLines).where(eq(cartLines.userId, principal.userId)).orderBy(asc(cartLines.productId));
   if (cart.length === 0) throw conflict('cart_empty', 'The cart is empty');
   const ps = await productsForSale(tx, cart.map((c) => c.productId));
   const failing: { productId: string; qty: number; code: string; message: string }[] = [];
@@ -108,8 +108,15 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
     await recordTransitions(tx, [{ orderId: order!.id, from: null, to: status }], actorOf(principal));
   }
   await tx.insert(payments).values({ purchaseId, method: body.paymentMethod, amountFen: totalFen });
-  await tx.delete(cartLines).where(eq(cartLines.userId, principal.userId));
+  if (!body.lines) await tx.delete(cartLines).where(eq(cartLines.userId, principal.userId));
   return { purchaseId, expiresAt };
+}
+
+/** Two lines of one product count together; sorted by product id (the lock order). */
+function sumLines(lines: { productId: string; qty: number }[]) {
+  const m = new Map<string, number>();
+  for (const l of lines) m.set(l.productId, (m.get(l.productId) ?? 0) + l.qty);
+  return [...m].map(([productId, qty]) => ({ productId, qty })).sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 }
 
 /** Who may see a purchase: its buyer org, and the office. */
