@@ -23,6 +23,8 @@ export interface ProductForSale {
   orderStep: number;
   stock: number;
   priceTiers: { minQty: number; unitPriceFen: number }[];
+  townId: string;
+  category: (typeof products.$inferSelect)['category'];
   sellable: boolean;
 }
 
@@ -40,6 +42,8 @@ export async function productsForSale(db: DbOrTx, ids: string[]): Promise<Map<st
       orderStep: products.orderStep,
       stock: products.stock,
       priceTiers: products.priceTiers,
+      townId: products.townId,
+      category: products.category,
       sellable: sql<boolean>`${products.status} = 'listed' and ${orgs.status} = 'active'`,
     })
     .from(products)

@@ -102,8 +102,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
         app.db,
         { orgId: principal.orgId, key: request.headers['idempotency-key'], scope: 'POST /api/v1/purchases', request: request.body },
         async (tx) => {
-          const { purchaseId } = await svc.checkout(tx, principal, request.body, settings);
-          return { status: 201, body: (await svc.getPurchase(tx, principal, purchaseId, settings))! };
+          return { status: 201, body: await svc.checkout(tx, principal, request.body, settings) };
         },
       );
       if (!out.replayed) await scheduleExpiry(out.body.id, new Date(out.body.expiresAt));

@@ -26,12 +26,14 @@ const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
- * Checks the buyer's cart out, inside the caller's (idempotency) transaction. Stock is taken by
- * one conditional UPDATE per product, in product id order (every writer locks products in that
- * order, so concurrent checkouts never deadlock); when any line cannot be served the whole
- * transaction rolls back and the 409 lists every failing line.
+ * Checks the buyer's cart (or the given lines) out, inside the caller's (idempotency)
+ * transaction, and returns the new purchase. Everything is written first and stock is taken
+ * last, one conditional UPDATE per product in product id order (every writer locks products in
+ * that order, so concurrent checkouts never deadlock), so the hot product rows stay locked only
+ * for the last statements before commit. When any line cannot be served the whole transaction
+ * rolls back and the 409 lists every failing line.
  */
-export async function checkout(tx: Tx, principal: Principal, body: CheckoutRequest, settings: PurchaseSettings): Promise<{ purchaseId: string; expiresAt: Date }> {
+export async function checkout(tx: Tx, principal: Principal, body: CheckoutRequest, settings: PurchaseSettings): Promise<Purchase> {
   const cart = body.lines ? sumLines(body.lines) : await tx.select({ productId: cartLines.productId, qty: cartLines.qty }).from(cartLines).where(eq(cartLines.userId, principal.userId)).orderBy(asc(cartLines.productId));
   if (cart.length === 0) throw conflict('cart_empty', 'The cart is empty');
   const ps = await productsForSale(tx, cart.map((c) => c.productId));
@@ -41,22 +43,7 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
     const problem = p ? lineProblem(p, c.qty) : { code: 'not_available' as const, message: 'is not on sale' };
     if (problem && problem.code !== 'out_of_stock') failing.push({ productId: c.productId, qty: c.qty, ...problem });
   }
-  if (failing.length === 0) {
-    for (const c of cart) {
-      const taken = await tx
-        .update(products)
-        .set({ stock: sql`${products.stock} - ${c.qty}` })
-        .where(and(eq(products.id, c.productId), gte(products.stock, c.qty), eq(products.status, 'listed')))
-        .returning({ id: products.id });
-      if (taken.length === 0) {
-        const [now] = await tx.select({ stock: products.stock }).from(products).where(eq(products.id, c.productId));
-        failing.push({ productId: c.productId, qty: c.qty, code: 'out_of_stock', message: `only ${now?.stock ?? 0} left in stock` });
-      }
-    }
-  }
-  if (failing.length > 0) {
-    throw conflict('lines_unavailable', `${failing.length} line(s) cannot be served; nothing was taken`, { lines: failing });
-  }
+  if (failing.length > 0) throw linesUnavailable(failing);
 
   const [buyer] = await tx.select().from(orgs).where(eq(orgs.id, principal.orgId));
   const groups = new Map<string, { productId: string; qty: number; unit: number; total: number }[]>();
@@ -69,7 +56,7 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
   }
   const totalFen = sumFen([...groups.values()].flat().map((l) => l.total));
   const needsApproval = principal.role === 'member' && buyer!.approvalThresholdFen !== null && totalFen > buyer!.approvalThresholdFen;
-  const status = needsApproval ? 'pending_approval' : 'awaiting_payment';
+  const status: 'pending_approval' | 'awaiting_payment' = needsApproval ? 'pending_approval' : 'awaiting_payment';
   const expiresAt = new Date(Date.now() + (body.paymentMethod === 'card' ? settings.expiry.cardMs : settings.expiry.transferMs));
   const deliveryAddress = body.deliveryAddress ?? buyer!.address;
   if (!deliveryAddress) throw new HttpProblem(400, 'validation_failed', 'body.deliveryAddress is required: your organisation has no address', { errors: [{ field: 'body.deliveryAddress', message: 'is required' }] });
@@ -89,28 +76,76 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
       note: body.note ?? null,
       expiresAt,
     })
-    .returning({ id: purchases.id });
+    .returning();
   const purchaseId = purchase!.id;
-  const productRows = await tx.select({ id: products.id, townId: products.townId, category: products.category }).from(products).where(inArray(products.id, cart.map((c) => c.productId)));
-  const meta = new Map(productRows.map((r) => [r.id, r]));
-  for (const [cooperativeId, lines] of groups) {
-    const [order] = await tx
-      .insert(orders)
-      .values({ purchaseId, buyerOrgId: principal.orgId, cooperativeId, status, totalFen: sumFen(lines.map((l) => l.total)) })
-      .returning({ id: orders.id });
-    await tx.insert(orderLines).values(
-      lines.map((l) => {
-        const p = ps.get(l.productId)!;
-        const m = meta.get(l.productId)!;
-        return { orderId: order!.id, productId: l.productId, townId: m.townId, category: m.category, nameZh: p.nameZh, nameEn: p.nameEn, unitLabel: p.unitLabel, qty: l.qty, unitPriceFen: l.unit, lineTotalFen: l.total };
-      }),
-    );
-    await recordTransitions(tx, [{ orderId: order!.id, from: null, to: status }], actorOf(principal));
-  }
+  const coops = [...groups.keys()];
+  const orderRows = await tx
+    .insert(orders)
+    .values(coops.map((cooperativeId) => ({ purchaseId, buyerOrgId: principal.orgId, cooperativeId, status, totalFen: sumFen(groups.get(cooperativeId)!.map((l) => l.total)) })))
+    .returning();
+  const lineRows = await tx
+    .insert(orderLines)
+    .values(
+      orderRows.flatMap((o) =>
+        groups.get(o.cooperativeId)!.map((l) => {
+          const p = ps.get(l.productId)!;
+          return { orderId: o.id, productId: l.productId, townId: p.townId, category: p.category, nameZh: p.nameZh, nameEn: p.nameEn, unitLabel: p.unitLabel, qty: l.qty, unitPriceFen: l.unit, lineTotalFen: l.total };
+        }),
+      ),
+    )
+    .returning();
+  const transitionRows = await tx
+    .insert(orderTransitions)
+    .values(orderRows.map((o) => ({ orderId: o.id, fromStatus: null, toStatus: status, actorUserId: principal.userId, actor: 'user' })))
+    .returning();
   await tx.insert(payments).values({ purchaseId, method: body.paymentMethod, amountFen: totalFen });
   if (!body.lines) await tx.delete(cartLines).where(eq(cartLines.userId, principal.userId));
-  return { purchaseId, expiresAt };
+
+  // Stock last: the product rows are locked from here to commit.
+  for (const c of cart) {
+    const taken = await tx
+      .update(products)
+      .set({ stock: sql`${products.stock} - ${c.qty}` })
+      .where(and(eq(products.id, c.productId), gte(products.stock, c.qty), eq(products.status, 'listed')))
+      .returning({ id: products.id });
+    if (taken.length === 0) {
+      const [now] = await tx.select({ stock: products.stock }).from(products).where(eq(products.id, c.productId));
+      failing.push({ productId: c.productId, qty: c.qty, code: 'out_of_stock', message: `only ${now?.stock ?? 0} left in stock` });
+    }
+  }
+  if (failing.length > 0) throw linesUnavailable(failing);
+
+  const coopNames = new Map([...ps.values()].map((p) => [p.cooperativeId, p.cooperativeName] as const));
+  return {
+    ...summaryOf(purchase!, buyer!.name),
+    payment: { method: body.paymentMethod, status: 'pending', amountFen: totalFen, submittedAmountFen: null, submittedReference: null },
+    bankAccount: settings.bankAccount,
+    orders: orderRows.map((o) => ({
+      id: o.id,
+      purchaseId,
+      buyerOrgId: o.buyerOrgId,
+      buyerOrgName: buyer!.name,
+      cooperativeId: o.cooperativeId,
+      cooperativeName: coopNames.get(o.cooperativeId)!,
+      status: o.status,
+      totalFen: o.totalFen,
+      carrier: null,
+      trackingNo: null,
+      problemNote: null,
+      deliveryAddress,
+      createdAt: iso(o.createdAt),
+      lines: lineRows
+        .filter((l) => l.orderId === o.id)
+        .map((l) => ({ id: l.id, productId: l.productId, nameZh: l.nameZh, nameEn: l.nameEn, unitLabel: l.unitLabel, category: l.category, qty: l.qty, unitPriceFen: l.unitPriceFen, lineTotalFen: l.lineTotalFen })),
+      transitions: transitionRows
+        .filter((x) => x.orderId === o.id)
+        .map((x) => ({ from: x.fromStatus, to: x.toStatus, actor: x.actor, actorUserId: x.actorUserId, note: x.note, at: iso(x.at) })),
+    })),
+  };
 }
+
+const linesUnavailable = (lines: { productId: string; qty: number; code: string; message: string }[]) =>
+  conflict('lines_unavailable', `${lines.length} line(s) cannot be served; nothing was taken`, { lines });
 
 /** Two lines of one product count together; sorted by product id (the lock order). */
 function sumLines(lines: { productId: string; qty: number }[]) {
