@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
-import { ORDER_TRANSITIONS, type OrderStatus } from '@shanhai/domain';
+import { ORDER_TRANSITIONS, QUEUES, type OrderStatus } from '@shanhai/domain';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../testing';
 
 let t: TestApp;
@@ -119,6 +119,11 @@ describe('checkout', () => {
     expect(byCoop[coopB.orgId].transitions).toEqual([expect.objectContaining({ from: null, to: 'awaiting_payment', actor: 'user', actorUserId: b.s.userId })]);
     expect([await stockOf(a1.id), await stockOf(a2.id), await stockOf(b1.id)]).toEqual([10, 4, 0]);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: bearer(b.s.token) })).json().lines).toEqual([]);
+    // The expiry job waits in Redis, delayed until the purchase's expiry (72 h for a transfer).
+    const job = await t.app.queues.get(QUEUES.purchaseExpiry).getJob(`expire-${p.id}-${new Date(p.expiresAt).getTime()}`);
+    expect(job?.data).toEqual({ purchaseId: p.id });
+    expect(job!.opts.delay).toBeGreaterThan(71 * 3600_000);
+    expect(await t.app.queues.get(QUEUES.purchaseExpiry).getJobState(job!.id!)).toBe('delayed');
   });
 
   it('409 listing every failing line takes nothing', async () => {
