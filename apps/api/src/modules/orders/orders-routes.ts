@@ -68,10 +68,18 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
     { schema: { tags: ['cart'], summary: 'Replace my cart; two lines of one product are summed', ...guarded, body: PutCartRequest, response: { 200: CartResponse, ...problems } }, preHandler: buyerOnly },
     async (request) => app.db.transaction((tx) => cart.putCart(tx, principalOf(request).userId, request.body)),
   );
+  // An uploaded file may come as the raw body (`content-type: text/csv`) instead of JSON `{ csv }`.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 200_000 }, (_req, body, done) => done(null, { csv: body }));
   app.post(
     '/cart/import',
     {
-      schema: { tags: ['cart'], summary: 'Quick order: CSV `product id or name, quantity`; a per-row report', ...guarded, body: CartImportRequest, response: { 200: CartImportResponse, ...problems } },
+      schema: {
+        tags: ['cart'],
+        summary: 'Quick order: CSV `product id or name, quantity` as JSON `{ csv }` or a text/csv body; a per-row report',
+        ...guarded,
+        body: CartImportRequest,
+        response: { 200: CartImportResponse, ...problems, 413: Problem },
+      },
       preHandler: buyerOnly,
     },
     async (request) => {

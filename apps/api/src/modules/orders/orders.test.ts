@@ -100,6 +100,13 @@ describe('cart', () => {
     ]);
     expect(res.json().cart.lines).toHaveLength(1);
     expect(res.json().cart.lines[0].qty).toBe(6);
+
+    const upload = await t.app.inject({ method: 'POST', url: '/api/v1/cart/import', headers: { ...bearer(b.s.token), 'content-type': 'text/csv' }, payload: `${p.id},2\n` });
+    expect(upload.statusCode).toBe(200);
+    expect(upload.json().rows).toEqual([expect.objectContaining({ row: 1, status: 'added', message: 'added; 8 in the cart now' })]);
+    const empty = await post(b.s, '/api/v1/cart/import', { csv: '' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().errors[0].field).toBe('body.csv');
   });
 });
 
