@@ -76,6 +76,14 @@ describe('catalogue', () => {
     await buyer.page.waitForFunction(() => document.querySelector('[data-test=calc-unit-price]')?.textContent === '¥40.00');
     await expect(buyer.page.locator('[data-test=calc-line-total]').textContent()).resolves.toBe('¥240.00');
     expect(await buyer.page.locator('[data-test=add-to-cart-slot]').getAttribute('data-quantity')).toBe('6');
+
+    // The chosen quantity goes into the buyer's cart at the same tier price.
+    await buyer.page.click('[data-test=add-to-cart]');
+    await buyer.page.waitForSelector('.el-message--success');
+    await buyer.page.goto('/cart');
+    const line = buyer.page.locator('[data-test=cart-lines] tr', { hasText: name });
+    await line.waitFor();
+    await expect(line.textContent()).resolves.toContain('¥240.00');
     await buyer.context.close();
   });
 });

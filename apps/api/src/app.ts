@@ -18,6 +18,8 @@ import orgsRoutes from './modules/identity/orgs-routes';
 import productsRoutes from './modules/catalog/products-routes';
 import opsRoutes from './modules/ops/ops-routes';
 import regionsRoutes from './modules/regions/regions-routes';
+import ordersRoutes from './modules/orders/orders-routes';
+import webhooksRoutes from './modules/orders/webhooks-routes';
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -93,6 +95,8 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(orgsRoutes);
       await api.register(regionsRoutes);
       await api.register(productsRoutes, { uploadDir: config.uploadDir });
+      await api.register(ordersRoutes, { config });
+      await api.register(webhooksRoutes, { config });
     },
     { prefix: '/api/v1' },
   );

@@ -16,6 +16,13 @@ const ApiEnv = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Unpaid purchases expire after this long: bank transfer (hours) and card (minutes). */
+  PURCHASE_EXPIRY_TRANSFER_HOURS: z.coerce.number().positive().default(72),
+  PURCHASE_EXPIRY_CARD_MINUTES: z.coerce.number().positive().default(30),
+  /** The platform's collection account shown for bank transfers (对公转账). */
+  BANK_ACCOUNT_NAME: z.string().default('广清对口帮扶消费平台（演示）'),
+  BANK_NAME: z.string().default('中国工商银行广州分行（演示）'),
+  BANK_ACCOUNT_NO: z.string().default('3602 0000 0000 0000 000'),
   LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(100),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
@@ -36,6 +43,9 @@ export interface ApiConfig {
   trustProxy: boolean;
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string } | undefined;
   loginLimits: { perAccount: number; perIp: number; windowMs: number };
+  /** Unpaid purchase lifetimes in ms; defaults 72 h (transfer) and 30 min (card). */
+  purchaseExpiry?: { transferMs: number; cardMs: number };
+  bankAccount?: { name: string; bank: string; account: string };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -61,6 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
         ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }
         : undefined,
+    purchaseExpiry: { transferMs: e.PURCHASE_EXPIRY_TRANSFER_HOURS * 3600_000, cardMs: e.PURCHASE_EXPIRY_CARD_MINUTES * 60_000 },
+    bankAccount: { name: e.BANK_ACCOUNT_NAME, bank: e.BANK_NAME, account: e.BANK_ACCOUNT_NO },
     loginLimits: { perAccount: e.LOGIN_MAX_PER_ACCOUNT, perIp: e.LOGIN_MAX_PER_IP, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
   };
 }

@@ -4,6 +4,7 @@ import { createDb, type DbHandle } from '@shanhai/db';
 import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
 import type { WorkerConfig } from './env';
 import { processHousekeeping } from './jobs/housekeeping';
+import { processPurchaseExpiry } from './jobs/purchase-expiry';
 import type { Logger } from './log';
 
 export class RedisPolicyError extends Error {}
@@ -46,6 +47,7 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
 
   const registrations: Registration[] = [
     { queue: QUEUES.housekeeping, processor: (job) => processHousekeeping(db.db, job), concurrency: 1 },
+    { queue: QUEUES.purchaseExpiry, processor: (job) => processPurchaseExpiry(db.db, job) },
   ];
 
   const workers = registrations.map(({ queue, processor, concurrency }) => {
@@ -65,6 +67,10 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     });
   }
   await housekeeping.close();
+  // The sweep behind the delayed expiry jobs: a lost job still expires its purchase within this.
+  const expiry = new Queue(QUEUES.purchaseExpiry, { connection: redis, prefix });
+  await expiry.upsertJobScheduler('expiry-sweep', { every: 60_000 }, { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } });
+  await expiry.close();
 
   return {
     workers,

@@ -8,6 +8,8 @@ export const QUEUES = {
   housekeeping: 'housekeeping',
   /** Folds untallied sales-ledger rows into the tallies (issue: ledger and leaderboard). */
   tally: 'tally',
+  /** Expires an unpaid purchase when its time is up; a periodic sweep catches lost jobs. */
+  purchaseExpiry: 'purchase-expiry',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -24,3 +26,7 @@ export const TallyJob = z.strictObject({
   reason: z.enum(['ledger-commit', 'sweep', 'manual']),
 });
 export type TallyJob = z.infer<typeof TallyJob>;
+
+/** `purchaseId`: expire that purchase if still unpaid and due; `sweep`: every overdue one. */
+export const PurchaseExpiryJob = z.union([z.strictObject({ purchaseId: z.uuid() }), z.strictObject({ sweep: z.literal(true) })]);
+export type PurchaseExpiryJob = z.infer<typeof PurchaseExpiryJob>;

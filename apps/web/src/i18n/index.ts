@@ -3,9 +3,10 @@ import admin from './messages/admin';
 import auth from './messages/auth';
 import catalog from './messages/catalog';
 import common from './messages/common';
+import orders from './messages/orders';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, auth, admin, catalog];
+const modules = [common, auth, admin, catalog, orders];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -2,3 +2,4 @@ export * from './problem';
 export * from './identity';
 export * from './regions';
 export * from './catalog';
+export * from './orders';

@@ -1,0 +1,13 @@
+import Stripe from 'stripe';
+import type { ApiConfig } from '../env';
+
+/** A Stripe client for the configured keys, or null when card payments are off. */
+export function stripeClient(config: ApiConfig): Stripe | null {
+  if (!config.stripe) return null;
+  const base = config.stripe.apiBase ? new URL(config.stripe.apiBase) : null;
+  return new Stripe(config.stripe.secretKey, {
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    ...(base ? { host: base.hostname, port: Number(base.port), protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
+  });
+}

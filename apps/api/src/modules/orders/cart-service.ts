@@ -1,0 +1,188 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { parse } from 'csv-parse/sync';
+import { schema, type DbOrTx } from '@shanhai/db';
+import { lineTotalFen, quantityProblem, unitPriceFor, type CartLine, type CartResponse, type PutCartRequest } from '@shanhai/domain';
+import { badRequest } from '../../lib/problem';
+
+const { cartLines, products, orgs } = schema;
+
+const PROBLEM_TEXT = {
+  below_moq: (p: { moq: number }) => `below the minimum order of ${p.moq}`,
+  off_step: (p: { moq: number; orderStep: number }) => `must be ${p.moq} plus a multiple of ${p.orderStep}`,
+  not_whole: () => 'must be a whole number of units',
+};
+
+export interface ProductForSale {
+  id: string;
+  nameZh: string;
+  nameEn: string | null;
+  unitLabel: string;
+  cooperativeId: string;
+  cooperativeName: string;
+  moq: number;
+  orderStep: number;
+  stock: number;
+  priceTiers: { minQty: number; unitPriceFen: number }[];
+  townId: string;
+  category: (typeof products.$inferSelect)['category'];
+  sellable: boolean;
+}
+
+export async function productsForSale(db: DbOrTx, ids: string[]): Promise<Map<string, ProductForSale>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({
+      id: products.id,
+      nameZh: products.nameZh,
+      nameEn: products.nameEn,
+      unitLabel: products.unitLabel,
+      cooperativeId: products.cooperativeId,
+      cooperativeName: orgs.name,
+      moq: products.moq,
+      orderStep: products.orderStep,
+      stock: products.stock,
+      priceTiers: products.priceTiers,
+      townId: products.townId,
+      category: products.category,
+      sellable: sql<boolean>`${products.status} = 'listed' and ${orgs.status} = 'active'`,
+    })
+    .from(products)
+    .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
+    .where(inArray(products.id, ids));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** What is wrong with ordering `qty` of `p` now, or null. */
+export function lineProblem(p: ProductForSale, qty: number): CartLine['problem'] {
+  if (!p.sellable) return { code: 'not_available', message: 'is not on sale' };
+  const q = quantityProblem(qty, p);
+  if (q) return { code: q, message: PROBLEM_TEXT[q](p) };
+  if (p.stock < qty) return { code: 'out_of_stock', message: `only ${p.stock} left in stock` };
+  return null;
+}
+
+export function priceLine(p: ProductForSale, qty: number): CartLine {
+  const problem = lineProblem(p, qty);
+  const unit = unitPriceFor(p.priceTiers, qty);
+  const price = problem && problem.code !== 'out_of_stock' ? null : unit;
+  return {
+    productId: p.id,
+    qty,
+    nameZh: p.nameZh,
+    nameEn: p.nameEn,
+    unitLabel: p.unitLabel,
+    cooperativeId: p.cooperativeId,
+    cooperativeName: p.cooperativeName,
+    moq: p.moq,
+    orderStep: p.orderStep,
+    stock: p.stock,
+    unitPriceFen: price,
+    lineTotalFen: price === null ? null : lineTotalFen(price, qty),
+    problem,
+  };
+}
+
+export async function getCart(db: DbOrTx, userId: string): Promise<CartResponse> {
+  const rows = await db.select().from(cartLines).where(eq(cartLines.userId, userId)).orderBy(asc(cartLines.createdAt), asc(cartLines.productId));
+  const ps = await productsForSale(db, rows.map((r) => r.productId));
+  const lines = rows.flatMap((r) => {
+    const p = ps.get(r.productId);
+    return p ? [priceLine(p, r.qty)] : [];
+  });
+  const byCoop = new Map<string, { cooperativeId: string; cooperativeName: string; totalFen: number }>();
+  for (const l of lines) {
+    const c = byCoop.get(l.cooperativeId) ?? { cooperativeId: l.cooperativeId, cooperativeName: l.cooperativeName, totalFen: 0 };
+    c.totalFen += l.lineTotalFen ?? 0;
+    byCoop.set(l.cooperativeId, c);
+  }
+  return {
+    lines,
+    cooperatives: [...byCoop.values()],
+    totalFen: lines.reduce((s, l) => s + (l.lineTotalFen ?? 0), 0),
+    ready: lines.length > 0 && lines.every((l) => l.problem === null),
+  };
+}
+
+/** Replaces the cart; two lines of one product are summed. Unknown products are a 400 naming the line. */
+export async function putCart(db: DbOrTx, userId: string, body: PutCartRequest): Promise<CartResponse> {
+  const ps = await productsForSale(db, [...new Set(body.lines.map((l) => l.productId))]);
+  const summed = new Map<string, number>();
+  body.lines.forEach((l, i) => {
+    if (!ps.has(l.productId)) throw badRequest(`body.lines.${i}.productId`, 'is not a product');
+    summed.set(l.productId, (summed.get(l.productId) ?? 0) + l.qty);
+  });
+  await db.delete(cartLines).where(eq(cartLines.userId, userId));
+  if (summed.size > 0) await db.insert(cartLines).values([...summed].map(([productId, qty]) => ({ userId, productId, qty })));
+  return getCart(db, userId);
+}
+
+export interface ImportRow {
+  row: number;
+  input: string;
+  productId: string | null;
+  qty: number | null;
+  status: 'added' | 'refused';
+  message: string;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Quick order: CSV rows `product id or name, quantity` (a header row is skipped). Each row is
+ * added to the cart (summing with what is there) or refused with the reason.
+ */
+export async function importCart(db: DbOrTx, userId: string, csv: string): Promise<ImportRow[]> {
+  let records: string[][];
+  try {
+    records = parse(csv.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
+  } catch (e) {
+    throw badRequest('body.csv', `is not valid CSV: ${(e as Error).message}`);
+  }
+  const report: ImportRow[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i]!;
+    const input = rec.join(',');
+    const [ref = '', qtyText = ''] = rec;
+    const refuse = (message: string, productId: string | null = null, qty: number | null = null) => report.push({ row: i + 1, input, productId, qty, status: 'refused', message });
+    if (i === 0 && !/^\d+$/.test(qtyText)) continue; // a header row
+    if (!ref) {
+      refuse('no product id or name');
+      continue;
+    }
+    const qty = /^\d+$/.test(qtyText) ? Number(qtyText) : NaN;
+    if (!Number.isSafeInteger(qty) || qty < 1) {
+      refuse('quantity must be a whole number of at least 1');
+      continue;
+    }
+    const candidates = UUID_RE.test(ref)
+      ? await db.select({ id: products.id }).from(products).where(and(eq(products.id, ref), eq(products.status, 'listed')))
+      : await db
+          .select({ id: products.id })
+          .from(products)
+          .where(and(eq(products.status, 'listed'), sql`(${products.nameZh} = ${ref} or lower(${products.nameEn}) = lower(${ref}))`))
+          .limit(2);
+    if (candidates.length === 0) {
+      refuse('no product on sale has this id or name', null, qty);
+      continue;
+    }
+    if (candidates.length > 1) {
+      refuse('several products have this name; use the product id', null, qty);
+      continue;
+    }
+    const productId = candidates[0]!.id;
+    const [existing] = await db.select({ qty: cartLines.qty }).from(cartLines).where(and(eq(cartLines.userId, userId), eq(cartLines.productId, productId)));
+    const total = (existing?.qty ?? 0) + qty;
+    const p = (await productsForSale(db, [productId])).get(productId)!;
+    const problem = lineProblem(p, total);
+    if (problem) {
+      refuse(`${total} ${problem.message}`, productId, qty);
+      continue;
+    }
+    await db
+      .insert(cartLines)
+      .values({ userId, productId, qty: total })
+      .onConflictDoUpdate({ target: [cartLines.userId, cartLines.productId], set: { qty: total } });
+    report.push({ row: i + 1, input, productId, qty, status: 'added', message: existing ? `added; ${total} in the cart now` : 'added' });
+  }
+  return report;
+}

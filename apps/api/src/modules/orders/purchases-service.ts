@@ -1,0 +1,548 @@
+import { randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { appendSales, endUnpaidPurchase, recordTransitions, returnStock, schema, type Actor, type Db, type DbOrTx, type Tx } from '@shanhai/db';
+import { businessDate, canTransition, lineTotalFen, sumFen, unitPriceFor, type CheckoutRequest, type Order, type OrderStatus, type Purchase, type PurchaseSummary } from '@shanhai/domain';
+import { badRequest, conflict, HttpProblem } from '../../lib/problem';
+import type { Principal } from '../../types';
+import { lineProblem, productsForSale } from './cart-service';
+
+const { cartLines, products, orgs, purchases, orders, orderLines, orderTransitions, payments, refunds } = schema;
+
+export interface PurchaseSettings {
+  expiry: { transferMs: number; cardMs: number };
+  bankAccount: { name: string; bank: string; account: string };
+}
+
+export const actorOf = (p: Principal): Actor => ({ userId: p.userId, kind: 'user' });
+
+/** A remittance reference short enough to type into a bank form: SH + date + 6 random letters. */
+function remittanceRef(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(6);
+  return `SH${businessDate().replaceAll('-', '').slice(2)}${[...bytes].map((b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * Checks the buyer's cart (or the given lines) out, inside the caller's (idempotency)
+ * transaction, and returns the new purchase. Everything is written first and stock is taken
+ * last, one conditional UPDATE per product in product id order (every writer locks products in
+ * that order, so concurrent checkouts never deadlock), so the hot product rows stay locked only
+ * for the last statements before commit. When any line cannot be served the whole transaction
+ * rolls back and the 409 lists every failing line.
+ */
+export async function checkout(tx: Tx, principal: Principal, body: CheckoutRequest, settings: PurchaseSettings): Promise<Purchase> {
+  const cart = body.lines ? sumLines(body.lines) : await tx.select({ productId: cartLines.productId, qty: cartLines.qty }).from(cartLines).where(eq(cartLines.userId, principal.userId)).orderBy(asc(cartLines.productId));
+  if (cart.length === 0) throw conflict('cart_empty', 'The cart is empty');
+  const ps = await productsForSale(tx, cart.map((c) => c.productId));
+  const failing: { productId: string; qty: number; code: string; message: string }[] = [];
+  for (const c of cart) {
+    const p = ps.get(c.productId);
+    const problem = p ? lineProblem(p, c.qty) : { code: 'not_available' as const, message: 'is not on sale' };
+    if (problem && problem.code !== 'out_of_stock') failing.push({ productId: c.productId, qty: c.qty, ...problem });
+  }
+  if (failing.length > 0) throw linesUnavailable(failing);
+
+  const [buyer] = await tx.select().from(orgs).where(eq(orgs.id, principal.orgId));
+  const groups = new Map<string, { productId: string; qty: number; unit: number; total: number }[]>();
+  for (const c of cart) {
+    const p = ps.get(c.productId)!;
+    const unit = unitPriceFor(p.priceTiers, c.qty)!;
+    const list = groups.get(p.cooperativeId) ?? [];
+    list.push({ productId: c.productId, qty: c.qty, unit, total: lineTotalFen(unit, c.qty) });
+    groups.set(p.cooperativeId, list);
+  }
+  const totalFen = sumFen([...groups.values()].flat().map((l) => l.total));
+  const needsApproval = principal.role === 'member' && buyer!.approvalThresholdFen !== null && totalFen > buyer!.approvalThresholdFen;
+  const status: 'pending_approval' | 'awaiting_payment' = needsApproval ? 'pending_approval' : 'awaiting_payment';
+  const expiresAt = new Date(Date.now() + (body.paymentMethod === 'card' ? settings.expiry.cardMs : settings.expiry.transferMs));
+  const deliveryAddress = body.deliveryAddress ?? buyer!.address;
+  if (!deliveryAddress) throw new HttpProblem(400, 'validation_failed', 'body.deliveryAddress is required: your organisation has no address', { errors: [{ field: 'body.deliveryAddress', message: 'is required' }] });
+
+  const [purchase] = await tx
+    .insert(purchases)
+    .values({
+      buyerOrgId: principal.orgId,
+      createdBy: principal.userId,
+      status,
+      paymentMethod: body.paymentMethod,
+      totalFen,
+      remittanceRef: remittanceRef(),
+      deliveryAddress,
+      invoiceTitle: body.invoiceTitle ?? buyer!.invoiceTitle,
+      taxId: body.taxId ?? buyer!.taxId,
+      note: body.note ?? null,
+      expiresAt,
+    })
+    .returning();
+  const purchaseId = purchase!.id;
+  const coops = [...groups.keys()];
+  const orderRows = await tx
+    .insert(orders)
+    .values(coops.map((cooperativeId) => ({ purchaseId, buyerOrgId: principal.orgId, cooperativeId, status, totalFen: sumFen(groups.get(cooperativeId)!.map((l) => l.total)) })))
+    .returning();
+  const lineRows = await tx
+    .insert(orderLines)
+    .values(
+      orderRows.flatMap((o) =>
+        groups.get(o.cooperativeId)!.map((l) => {
+          const p = ps.get(l.productId)!;
+          return { orderId: o.id, productId: l.productId, townId: p.townId, category: p.category, nameZh: p.nameZh, nameEn: p.nameEn, unitLabel: p.unitLabel, qty: l.qty, unitPriceFen: l.unit, lineTotalFen: l.total };
+        }),
+      ),
+    )
+    .returning();
+  const transitionRows = await tx
+    .insert(orderTransitions)
+    .values(orderRows.map((o) => ({ orderId: o.id, fromStatus: null, toStatus: status, actorUserId: principal.userId, actor: 'user' })))
+    .returning();
+  await tx.insert(payments).values({ purchaseId, method: body.paymentMethod, amountFen: totalFen });
+  if (!body.lines) await tx.delete(cartLines).where(eq(cartLines.userId, principal.userId));
+
+  // Stock last: the product rows are locked from here to commit.
+  for (const c of cart) {
+    const taken = await tx
+      .update(products)
+      .set({ stock: sql`${products.stock} - ${c.qty}` })
+      .where(and(eq(products.id, c.productId), gte(products.stock, c.qty), eq(products.status, 'listed')))
+      .returning({ id: products.id });
+    if (taken.length === 0) {
+      const [now] = await tx.select({ stock: products.stock }).from(products).where(eq(products.id, c.productId));
+      failing.push({ productId: c.productId, qty: c.qty, code: 'out_of_stock', message: `only ${now?.stock ?? 0} left in stock` });
+    }
+  }
+  if (failing.length > 0) throw linesUnavailable(failing);
+
+  const coopNames = new Map([...ps.values()].map((p) => [p.cooperativeId, p.cooperativeName] as const));
+  return {
+    ...summaryOf(purchase!, buyer!.name),
+    payment: { method: body.paymentMethod, status: 'pending', amountFen: totalFen, submittedAmountFen: null, submittedReference: null },
+    bankAccount: settings.bankAccount,
+    orders: orderRows.map((o) => ({
+      id: o.id,
+      purchaseId,
+      buyerOrgId: o.buyerOrgId,
+      buyerOrgName: buyer!.name,
+      cooperativeId: o.cooperativeId,
+      cooperativeName: coopNames.get(o.cooperativeId)!,
+      status: o.status,
+      totalFen: o.totalFen,
+      carrier: null,
+      trackingNo: null,
+      problemNote: null,
+      deliveryAddress,
+      createdAt: iso(o.createdAt),
+      lines: lineRows
+        .filter((l) => l.orderId === o.id)
+        .map((l) => ({ id: l.id, productId: l.productId, nameZh: l.nameZh, nameEn: l.nameEn, unitLabel: l.unitLabel, category: l.category, qty: l.qty, unitPriceFen: l.unitPriceFen, lineTotalFen: l.lineTotalFen })),
+      transitions: transitionRows
+        .filter((x) => x.orderId === o.id)
+        .map((x) => ({ from: x.fromStatus, to: x.toStatus, actor: x.actor, actorUserId: x.actorUserId, note: x.note, at: iso(x.at) })),
+    })),
+  };
+}
+
+const linesUnavailable = (lines: { productId: string; qty: number; code: string; message: string }[]) =>
+  conflict('lines_unavailable', `${lines.length} line(s) cannot be served; nothing was taken`, { lines });
+
+/** Two lines of one product count together; sorted by product id (the lock order). */
+function sumLines(lines: { productId: string; qty: number }[]) {
+  const m = new Map<string, number>();
+  for (const l of lines) m.set(l.productId, (m.get(l.productId) ?? 0) + l.qty);
+  return [...m].map(([productId, qty]) => ({ productId, qty })).sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+}
+
+/** Who may see a purchase: its buyer org, and the office. */
+function purchaseScope(principal: Principal): SQL | undefined {
+  if (principal.orgKind === 'office') return undefined;
+  if (principal.orgKind === 'buyer') return eq(purchases.buyerOrgId, principal.orgId);
+  return sql`false`;
+}
+
+function orderScope(principal: Principal): SQL | undefined {
+  if (principal.orgKind === 'office') return undefined;
+  if (principal.orgKind === 'buyer') return eq(orders.buyerOrgId, principal.orgId);
+  return eq(orders.cooperativeId, principal.orgId);
+}
+
+async function loadOrders(db: DbOrTx, where: SQL | undefined): Promise<Order[]> {
+  const coop = sql<string>`(select name from orgs c where c.id = ${orders.cooperativeId})`;
+  const buyer = sql<string>`(select name from orgs b where b.id = ${orders.buyerOrgId})`;
+  const rows = await db
+    .select({ o: orders, cooperativeName: coop, buyerOrgName: buyer, deliveryAddress: purchases.deliveryAddress })
+    .from(orders)
+    .innerJoin(purchases, eq(purchases.id, orders.purchaseId))
+    .where(where)
+    .orderBy(desc(orders.createdAt), asc(orders.id))
+    .limit(1000);
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.o.id);
+  const lines = await db.select().from(orderLines).where(inArray(orderLines.orderId, ids)).orderBy(asc(orderLines.nameZh));
+  const trans = await db.select().from(orderTransitions).where(inArray(orderTransitions.orderId, ids)).orderBy(asc(orderTransitions.id));
+  return rows.map(({ o, cooperativeName, buyerOrgName, deliveryAddress }) => ({
+    id: o.id,
+    purchaseId: o.purchaseId,
+    buyerOrgId: o.buyerOrgId,
+    buyerOrgName,
+    cooperativeId: o.cooperativeId,
+    cooperativeName,
+    status: o.status,
+    totalFen: o.totalFen,
+    carrier: o.carrier,
+    trackingNo: o.trackingNo,
+    problemNote: o.problemNote,
+    deliveryAddress,
+    createdAt: iso(o.createdAt),
+    lines: lines
+      .filter((l) => l.orderId === o.id)
+      .map((l) => ({ id: l.id, productId: l.productId, nameZh: l.nameZh, nameEn: l.nameEn, unitLabel: l.unitLabel, category: l.category, qty: l.qty, unitPriceFen: l.unitPriceFen, lineTotalFen: l.lineTotalFen })),
+    transitions: trans
+      .filter((t) => t.orderId === o.id)
+      .map((t) => ({ from: t.fromStatus, to: t.toStatus, actor: t.actor, actorUserId: t.actorUserId, note: t.note, at: iso(t.at) })),
+  }));
+}
+
+export async function getPurchase(db: DbOrTx, principal: Principal, id: string, settings: PurchaseSettings): Promise<Purchase | null> {
+  const [row] = await db
+    .select({ p: purchases, buyerOrgName: orgs.name })
+    .from(purchases)
+    .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
+    .where(and(eq(purchases.id, id), purchaseScope(principal)));
+  if (!row) return null;
+  const [pay] = await db.select().from(payments).where(eq(payments.purchaseId, id));
+  return {
+    ...summaryOf(row.p, row.buyerOrgName),
+    payment: pay
+      ? { method: pay.method, status: pay.status, amountFen: pay.amountFen, submittedAmountFen: pay.submittedAmountFen, submittedReference: pay.submittedReference }
+      : null,
+    bankAccount: settings.bankAccount,
+    orders: await loadOrders(db, eq(orders.purchaseId, id)),
+  };
+}
+
+function summaryOf(p: typeof purchases.$inferSelect, buyerOrgName: string) {
+  return {
+    id: p.id,
+    buyerOrgId: p.buyerOrgId,
+    buyerOrgName,
+    status: p.status,
+    paymentMethod: p.paymentMethod,
+    totalFen: p.totalFen,
+    remittanceRef: p.remittanceRef,
+    deliveryAddress: p.deliveryAddress,
+    invoiceTitle: p.invoiceTitle,
+    taxId: p.taxId,
+    note: p.note,
+    expiresAt: iso(p.expiresAt),
+    paidAt: isoOrNull(p.paidAt),
+    createdAt: iso(p.createdAt),
+    createdBy: p.createdBy,
+  };
+}
+
+/** `a,b` → the statuses, each checked against the column's enum (an unknown one is a 400). */
+function statuses<T extends string>(text: string, allowed: readonly T[]): T[] {
+  const list = text.split(',');
+  for (const x of list) if (!allowed.includes(x as T)) throw badRequest('query.status', `must be one or more of ${allowed.join(', ')}`);
+  return list as T[];
+}
+
+export interface ListFilter {
+  status?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** `from`/`to` are Asia/Shanghai days, inclusive. */
+function dateRange(col: typeof purchases.createdAt | typeof orders.createdAt, f: ListFilter): SQL[] {
+  const out: SQL[] = [];
+  if (f.from) out.push(gte(col, new Date(`${f.from}T00:00:00+08:00`)));
+  if (f.to) out.push(lt(col, new Date(new Date(`${f.to}T00:00:00+08:00`).getTime() + 86_400_000)));
+  return out;
+}
+
+export async function listPurchases(db: DbOrTx, principal: Principal, f: ListFilter): Promise<PurchaseSummary[]> {
+  const conds = [purchaseScope(principal), ...dateRange(purchases.createdAt, f)];
+  if (f.status) conds.push(inArray(purchases.status, statuses(f.status, purchases.status.enumValues)));
+  const rows = await db
+    .select({ p: purchases, buyerOrgName: orgs.name, orderCount: sql<number>`(select count(*)::int from orders o where o.purchase_id = ${purchases.id})` })
+    .from(purchases)
+    .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
+    .where(and(...conds))
+    .orderBy(desc(purchases.createdAt))
+    .limit(1000);
+  return rows.map((r) => ({ ...summaryOf(r.p, r.buyerOrgName), orderCount: r.orderCount }));
+}
+
+export async function listOrders(db: DbOrTx, principal: Principal, f: ListFilter): Promise<Order[]> {
+  const conds = [orderScope(principal), ...dateRange(orders.createdAt, f)];
+  if (f.status) conds.push(inArray(orders.status, statuses(f.status, orders.status.enumValues)));
+  return loadOrders(db, and(...conds));
+}
+
+export async function getOrder(db: DbOrTx, principal: Principal, id: string): Promise<Order | null> {
+  const [o] = await loadOrders(db, and(eq(orders.id, id), orderScope(principal)));
+  return o ?? null;
+}
+
+const invalid = (from: string, to: string) =>
+  new HttpProblem(409, 'invalid_transition', `An order in status ${from} cannot move to ${to}`, { from, to });
+
+/** Locks the purchase of a buyer-visible id; null when the caller may not see it. */
+async function lockPurchase(tx: Tx, principal: Principal, id: string) {
+  const [p] = await tx.select().from(purchases).where(and(eq(purchases.id, id), purchaseScope(principal))).for('update');
+  return p ?? null;
+}
+
+/** Approve (→ awaiting_payment) or reject (→ cancelled, stock back) a purchase waiting for approval. */
+export async function decidePurchase(db: Db, principal: Principal, id: string, decision: 'approve' | 'reject', settings: PurchaseSettings, note?: string) {
+  return db.transaction(async (tx) => {
+    const p = await lockPurchase(tx, principal, id);
+    if (!p) return null;
+    if (p.status !== 'pending_approval') throw invalid(p.status, decision === 'approve' ? 'awaiting_payment' : 'cancelled');
+    if (decision === 'reject') {
+      await endUnpaidPurchase(tx, id, 'cancelled', actorOf(principal), note ?? 'rejected by approver');
+      return { expiresAt: null };
+    }
+    const expiresAt = new Date(Date.now() + (p.paymentMethod === 'card' ? settings.expiry.cardMs : settings.expiry.transferMs));
+    await tx.update(purchases).set({ status: 'awaiting_payment', approvedBy: principal.userId, approvedAt: new Date(), expiresAt }).where(eq(purchases.id, id));
+    const os = await tx.update(orders).set({ status: 'awaiting_payment' }).where(and(eq(orders.purchaseId, id), eq(orders.status, 'pending_approval'))).returning({ id: orders.id });
+    await recordTransitions(tx, os.map((o) => ({ orderId: o.id, from: 'pending_approval' as const, to: 'awaiting_payment' as const, note: note ?? null })), actorOf(principal));
+    return { expiresAt };
+  });
+}
+
+export async function cancelPurchase(db: Db, principal: Principal, id: string, note?: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const p = await lockPurchase(tx, principal, id);
+    if (!p) return false;
+    if (principal.role === 'member' && p.createdBy !== principal.userId) throw new HttpProblem(403, 'forbidden', 'A member may cancel only their own purchases');
+    if (!(await endUnpaidPurchase(tx, id, 'cancelled', actorOf(principal), note))) {
+      throw new HttpProblem(409, 'invalid_transition', `A purchase in status ${p.status} cannot be cancelled; cancel its orders instead`, { from: p.status, to: 'cancelled' });
+    }
+    return true;
+  });
+}
+
+export type PaidVia = { method: 'transfer'; confirmedBy: string } | { method: 'card'; paymentIntentId: string };
+
+/**
+ * The one way a purchase becomes paid, inside the caller's transaction: the orders move to
+ * `paid` and every line gets its ledger row (source `order`, ref = line id, kind `sale`).
+ * Returns 'paid', 'already_paid' (a second success: nothing happens) or 'not_payable'.
+ * The caller enqueues the tally job after commit.
+ */
+export async function markPaidTx(tx: Tx, purchaseId: string, via: PaidVia, actor: Actor): Promise<'paid' | 'already_paid' | 'not_payable'> {
+  const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
+  if (!p) return 'not_payable';
+  if (p.status === 'paid') return 'already_paid';
+  if (p.status !== 'awaiting_payment') return 'not_payable';
+  const now = new Date();
+  await tx.update(purchases).set({ status: 'paid', paidAt: now }).where(eq(purchases.id, purchaseId));
+  const paid = await tx.update(orders).set({ status: 'paid' }).where(and(eq(orders.purchaseId, purchaseId), eq(orders.status, 'awaiting_payment'))).returning();
+  await recordTransitions(tx, paid.map((o) => ({ orderId: o.id, from: 'awaiting_payment' as const, to: 'paid' as const })), actor);
+  await tx
+    .update(payments)
+    .set({
+      status: 'succeeded',
+      confirmedAt: now,
+      ...(via.method === 'transfer' ? { confirmedBy: via.confirmedBy } : { stripePaymentIntentId: via.paymentIntentId }),
+    })
+    .where(eq(payments.purchaseId, purchaseId));
+  const lines = paid.length ? await tx.select().from(orderLines).where(inArray(orderLines.orderId, paid.map((o) => o.id))) : [];
+  const orderOf = new Map(paid.map((o) => [o.id, o]));
+  const day = businessDate(now);
+  await appendSales(
+    tx,
+    lines.map((l) => ({
+      source: 'order' as const,
+      sourceRef: l.id,
+      kind: 'sale',
+      townId: l.townId,
+      buyerOrgId: p.buyerOrgId,
+      cooperativeId: orderOf.get(l.orderId)!.cooperativeId,
+      productId: l.productId,
+      category: l.category,
+      amountFen: l.lineTotalFen,
+      businessDate: day,
+    })),
+  );
+  return 'paid';
+}
+
+/** Buyer: say what was transferred and the bank's reference (the office then confirms receipt). */
+export async function submitTransfer(db: Db, principal: Principal, id: string, amountFen: number, reference: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const p = await lockPurchase(tx, principal, id);
+    if (!p) return false;
+    if (p.paymentMethod !== 'transfer') throw conflict('wrong_payment_method', 'This purchase is paid by card');
+    if (p.status !== 'awaiting_payment') throw conflict('not_payable', `A purchase in status ${p.status} cannot be paid`);
+    await tx.update(payments).set({ status: 'submitted', submittedAmountFen: amountFen, submittedReference: reference, submittedAt: new Date() }).where(eq(payments.purchaseId, id));
+    return true;
+  });
+}
+
+/** Office: confirm receipt of exactly the amount due. A mismatch is refused and changes nothing. */
+export async function confirmTransfer(db: Db, principal: Principal, purchaseId: string, amountFen: number): Promise<'paid' | 'already_paid' | null> {
+  return db.transaction(async (tx) => {
+    const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
+    if (!p) return null;
+    if (p.paymentMethod !== 'transfer') throw conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
+    if (p.status === 'paid') return 'already_paid';
+    if (p.status !== 'awaiting_payment') throw conflict('not_payable', `A purchase in status ${p.status} cannot be marked paid`);
+    if (amountFen !== p.totalFen) {
+      throw new HttpProblem(409, 'amount_mismatch', `Received ${amountFen} fen but the purchase is ${p.totalFen} fen; only the exact amount can be confirmed`, {
+        expectedFen: p.totalFen,
+        receivedFen: amountFen,
+        errors: [{ field: 'body.amountFen', message: `must be exactly ${p.totalFen}` }],
+      });
+    }
+    const r = await markPaidTx(tx, purchaseId, { method: 'transfer', confirmedBy: principal.userId }, actorOf(principal));
+    return r === 'not_payable' ? null : r;
+  });
+}
+
+export type OrderAction = 'ship' | 'deliver' | 'accept' | 'report' | 'cancel' | 'refund';
+
+/** Who may do what to an order (beyond seeing it). */
+const ACTION_KINDS: Record<OrderAction, readonly string[]> = {
+  ship: ['cooperative'],
+  deliver: ['cooperative'],
+  accept: ['buyer'],
+  report: ['buyer'],
+  cancel: ['buyer', 'cooperative', 'office'],
+  refund: ['cooperative', 'office'],
+};
+
+export interface OrderActionResult {
+  /** Card refunds go to Stripe after the checks, inside the transaction. */
+  ledgerChanged: boolean;
+}
+
+/**
+ * Moves one order. `cancel` before payment ends the order (stock back; the purchase total shrinks,
+ * and a purchase with no open order left is cancelled); `cancel` after payment (before shipping)
+ * and `refund` (of a disputed delivery) refund it: stock back for cancel, a negative ledger row
+ * per line and a refund record (a Stripe refund for card).
+ */
+export async function actOnOrder(
+  db: Db,
+  principal: Principal,
+  id: string,
+  action: OrderAction,
+  input: { carrier?: string; trackingNo?: string; note?: string },
+  stripeRefund: (paymentIntentId: string, amountFen: number, orderId: string) => Promise<string>,
+): Promise<OrderActionResult | null> {
+  return db.transaction(async (tx) => {
+    // Lock order: purchase, then order (as markPaid does), so the two never deadlock.
+    const [peek] = await tx.select({ purchaseId: orders.purchaseId }).from(orders).where(and(eq(orders.id, id), orderScope(principal)));
+    if (!peek) return null;
+    const [p] = await tx.select().from(purchases).where(eq(purchases.id, peek.purchaseId)).for('update');
+    const [o] = await tx.select().from(orders).where(eq(orders.id, id)).for('update');
+    if (!o || !p) return null;
+    if (!ACTION_KINDS[action].includes(principal.orgKind)) throw new HttpProblem(403, 'forbidden', `A ${principal.orgKind} organisation cannot ${action} an order`);
+    const move = async (to: OrderStatus, set: Partial<typeof orders.$inferInsert> = {}) => {
+      if (!canTransition(o.status, to)) throw invalid(o.status, to);
+      await tx.update(orders).set({ status: to, ...set }).where(eq(orders.id, id));
+      await recordTransitions(tx, [{ orderId: id, from: o.status, to, note: input.note ?? null }], actorOf(principal));
+    };
+    switch (action) {
+      case 'ship':
+        await move('shipped', { carrier: input.carrier!, trackingNo: input.trackingNo!, shippedAt: new Date() });
+        return { ledgerChanged: false };
+      case 'deliver':
+        await move('delivered', { deliveredAt: new Date() });
+        return { ledgerChanged: false };
+      case 'accept':
+        await move('accepted', { acceptedAt: new Date() });
+        return { ledgerChanged: false };
+      case 'report':
+        await move('disputed', { problemNote: input.note! });
+        return { ledgerChanged: false };
+      case 'cancel':
+        if (o.status === 'pending_approval' || o.status === 'awaiting_payment') {
+          await move('cancelled');
+          await returnStock(tx, [id]);
+          const newTotal = p.totalFen - o.totalFen;
+          const [open] = await tx.select({ n: sql<number>`count(*)::int` }).from(orders).where(and(eq(orders.purchaseId, o.purchaseId), inArray(orders.status, ['pending_approval', 'awaiting_payment'])));
+          await tx.update(purchases).set({ totalFen: newTotal, ...(open!.n === 0 ? { status: 'cancelled' as const } : {}) }).where(eq(purchases.id, o.purchaseId));
+          await tx.update(payments).set({ amountFen: newTotal }).where(eq(payments.purchaseId, o.purchaseId));
+          return { ledgerChanged: false };
+        }
+        if (o.status !== 'paid') throw invalid(o.status, 'cancelled');
+        await refundOrder(tx, principal, o, 'refunded', true, input.note, stripeRefund, move);
+        return { ledgerChanged: true };
+      case 'refund':
+        if (o.status !== 'disputed' && o.status !== 'paid') throw invalid(o.status, 'refunded');
+        await refundOrder(tx, principal, o, 'refunded', o.status === 'paid', input.note, stripeRefund, move);
+        return { ledgerChanged: true };
+    }
+  });
+}
+
+async function refundOrder(
+  tx: Tx,
+  principal: Principal,
+  o: typeof orders.$inferSelect,
+  to: 'refunded',
+  giveStockBack: boolean,
+  note: string | undefined,
+  stripeRefund: (paymentIntentId: string, amountFen: number, orderId: string) => Promise<string>,
+  move: (to: OrderStatus) => Promise<void>,
+) {
+  await move(to);
+  if (giveStockBack) await returnStock(tx, [o.id]);
+  const lines = await tx.select().from(orderLines).where(eq(orderLines.orderId, o.id));
+  const day = businessDate();
+  await appendSales(
+    tx,
+    lines.map((l) => ({
+      source: 'order' as const,
+      sourceRef: l.id,
+      kind: 'refund',
+      townId: l.townId,
+      buyerOrgId: o.buyerOrgId,
+      cooperativeId: o.cooperativeId,
+      productId: l.productId,
+      category: l.category,
+      amountFen: -l.lineTotalFen,
+      businessDate: day,
+    })),
+  );
+  const [pay] = await tx.select().from(payments).where(eq(payments.purchaseId, o.purchaseId));
+  let stripeRefundId: string | null = null;
+  if (pay!.method === 'card' && pay!.stripePaymentIntentId) stripeRefundId = await stripeRefund(pay!.stripePaymentIntentId, o.totalFen, o.id);
+  await tx.insert(refunds).values({ orderId: o.id, method: pay!.method, amountFen: o.totalFen, stripeRefundId, reason: note ?? null, createdBy: principal.userId });
+}
+
+export interface PaymentQueueFilter {
+  status?: string | undefined;
+}
+
+export async function paymentQueue(db: DbOrTx, f: PaymentQueueFilter) {
+  const conds: SQL[] = [];
+  if (f.status) conds.push(inArray(payments.status, statuses(f.status, payments.status.enumValues)));
+  else conds.push(and(eq(payments.method, 'transfer'), eq(purchases.status, 'awaiting_payment'))!);
+  const rows = await db
+    .select({ pay: payments, p: purchases, buyerOrgName: orgs.name })
+    .from(payments)
+    .innerJoin(purchases, eq(purchases.id, payments.purchaseId))
+    .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
+    .where(and(...conds))
+    .orderBy(sql`${payments.submittedAt} desc nulls last`, desc(purchases.createdAt))
+    .limit(1000);
+  return rows.map(({ pay, p, buyerOrgName }) => ({
+    purchaseId: p.id,
+    buyerOrgName,
+    remittanceRef: p.remittanceRef,
+    method: pay.method,
+    status: pay.status,
+    amountFen: pay.amountFen,
+    submittedAmountFen: pay.submittedAmountFen,
+    submittedReference: pay.submittedReference,
+    submittedAt: isoOrNull(pay.submittedAt),
+    purchaseStatus: p.status,
+  }));
+}

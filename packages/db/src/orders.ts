@@ -1,0 +1,76 @@
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from './client';
+import { products } from './schema/catalog';
+import { orderLines, orders, orderTransitions, purchases } from './schema/orders';
+
+type OrderStatus = (typeof orders.$inferSelect)['status'];
+
+export interface Actor {
+  /** null for the system (expiry) or Stripe. */
+  userId: string | null;
+  kind: 'user' | 'system' | 'stripe';
+}
+
+export async function recordTransitions(tx: DbOrTx, rows: { orderId: string; from: OrderStatus | null; to: OrderStatus; note?: string | null }[], actor: Actor) {
+  if (rows.length === 0) return;
+  await tx.insert(orderTransitions).values(rows.map((r) => ({ orderId: r.orderId, fromStatus: r.from, toStatus: r.to, actorUserId: actor.userId, actor: actor.kind, note: r.note ?? null })));
+}
+
+/**
+ * Gives the stock of these orders' lines back to their products, in product id order (the same
+ * fixed order checkout locks in, so the two never deadlock).
+ */
+export async function returnStock(tx: DbOrTx, orderIds: string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  const lines = await tx
+    .select({ productId: orderLines.productId, qty: sql<number>`sum(${orderLines.qty})::int` })
+    .from(orderLines)
+    .where(inArray(orderLines.orderId, orderIds))
+    .groupBy(orderLines.productId)
+    .orderBy(orderLines.productId);
+  for (const l of lines) {
+    await tx.update(products).set({ stock: sql`${products.stock} + ${l.qty}` }).where(eq(products.id, l.productId));
+  }
+}
+
+/**
+ * Ends an unpaid purchase (cancel, reject or expiry): every order still unpaid is cancelled and
+ * its stock comes back. Runs in the caller's transaction; locks the purchase row first so a
+ * concurrent payment or expiry waits. Returns false when the purchase was no longer unpaid.
+ */
+export async function endUnpaidPurchase(tx: DbOrTx, purchaseId: string, to: 'cancelled' | 'expired', actor: Actor, note?: string | null): Promise<boolean> {
+  const [p] = await tx.select({ status: purchases.status }).from(purchases).where(eq(purchases.id, purchaseId)).for('update');
+  if (!p || (p.status !== 'pending_approval' && p.status !== 'awaiting_payment')) return false;
+  const from = p.status;
+  const open = await tx
+    .update(orders)
+    .set({ status: 'cancelled' })
+    .where(and(eq(orders.purchaseId, purchaseId), inArray(orders.status, ['pending_approval', 'awaiting_payment'])))
+    .returning({ id: orders.id });
+  // The status before is the purchase's (orders of an unpaid purchase move together).
+  await recordTransitions(tx, open.map((o) => ({ orderId: o.id, from, to: 'cancelled' as const, note: note ?? (to === 'expired' ? 'expired unpaid' : null) })), actor);
+  await returnStock(tx, open.map((o) => o.id));
+  await tx.update(purchases).set({ status: to }).where(eq(purchases.id, purchaseId));
+  return true;
+}
+
+/** Expires one purchase if it is unpaid and due (the delayed job); safe to run any number of times. */
+export async function expirePurchaseIfDue(db: Db, purchaseId: string, now = new Date()): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [p] = await tx.select({ expiresAt: purchases.expiresAt }).from(purchases).where(eq(purchases.id, purchaseId));
+    if (!p || p.expiresAt > now) return false;
+    return endUnpaidPurchase(tx, purchaseId, 'expired', { userId: null, kind: 'system' });
+  });
+}
+
+/** Expires every unpaid purchase past its time (the periodic sweep behind lost delayed jobs). */
+export async function expireOverduePurchases(db: Db, now = new Date()): Promise<number> {
+  const due = await db
+    .select({ id: purchases.id })
+    .from(purchases)
+    .where(and(inArray(purchases.status, ['pending_approval', 'awaiting_payment']), lte(purchases.expiresAt, now)))
+    .limit(500);
+  let n = 0;
+  for (const d of due) if (await expirePurchaseIfDue(db, d.id, now)) n++;
+  return n;
+}

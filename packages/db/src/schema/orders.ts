@@ -1,0 +1,208 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { category, products } from './catalog';
+import { fen, timestamps } from './columns';
+import { orgs, users } from './identity';
+import { towns } from './regions';
+
+export const purchaseStatus = pgEnum('purchase_status', ['pending_approval', 'awaiting_payment', 'paid', 'cancelled', 'expired']);
+export const orderStatus = pgEnum('order_status', [
+  'pending_approval',
+  'awaiting_payment',
+  'paid',
+  'shipped',
+  'delivered',
+  'accepted',
+  'disputed',
+  'cancelled',
+  'refunded',
+]);
+export const paymentMethod = pgEnum('payment_method', ['transfer', 'card']);
+
+/** A buyer user's server-side cart: one row per product, quantity in sale units. */
+export const cartLines = pgTable(
+  'cart_lines',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id),
+    productId: uuid()
+      .notNull()
+      .references(() => products.id),
+    qty: integer().notNull(),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.productId] }), check('cart_lines_qty_positive', sql`${t.qty} >= 1`)],
+);
+
+/**
+ * One checkout of a buyer org: split into one order per cooperative. Address and invoice details
+ * are copied from the buyer org at checkout so later edits of the org do not rewrite history.
+ */
+export const purchases = pgTable(
+  'purchases',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    buyerOrgId: uuid()
+      .notNull()
+      .references(() => orgs.id),
+    createdBy: uuid()
+      .notNull()
+      .references(() => users.id),
+    status: purchaseStatus().notNull(),
+    paymentMethod: paymentMethod().notNull(),
+    /** Sum of every order's total (fen), computed by the server. */
+    totalFen: fen().notNull(),
+    /** Unique reference the buyer writes on the bank transfer (对公转账 附言). */
+    remittanceRef: text().notNull(),
+    deliveryAddress: text().notNull(),
+    invoiceTitle: text(),
+    taxId: text(),
+    note: text(),
+    /** An unpaid purchase expires at this instant (its stock comes back). */
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    approvedBy: uuid().references(() => users.id),
+    approvedAt: timestamp({ withTimezone: true }),
+    paidAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('purchases_remittance_ref_key').on(t.remittanceRef),
+    index().on(t.buyerOrgId, t.createdAt),
+    index().on(t.status, t.expiresAt),
+    check('purchases_total_nonneg', sql`${t.totalFen} >= 0`),
+  ],
+);
+
+/** The part of a purchase one cooperative fulfils. */
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    purchaseId: uuid()
+      .notNull()
+      .references(() => purchases.id),
+    buyerOrgId: uuid()
+      .notNull()
+      .references(() => orgs.id),
+    cooperativeId: uuid()
+      .notNull()
+      .references(() => orgs.id),
+    status: orderStatus().notNull(),
+    totalFen: fen().notNull(),
+    carrier: text(),
+    trackingNo: text(),
+    /** The buyer's note when reporting a problem with the delivery. */
+    problemNote: text(),
+    shippedAt: timestamp({ withTimezone: true }),
+    deliveredAt: timestamp({ withTimezone: true }),
+    acceptedAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [index().on(t.purchaseId), index().on(t.cooperativeId, t.status), index().on(t.buyerOrgId, t.status)],
+);
+
+/** A line of an order with the snapshot of what was sold, at which tier price. */
+export const orderLines = pgTable(
+  'order_lines',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orderId: uuid()
+      .notNull()
+      .references(() => orders.id),
+    productId: uuid()
+      .notNull()
+      .references(() => products.id),
+    /** The product's town at checkout: the ledger credits it. */
+    townId: uuid()
+      .notNull()
+      .references(() => towns.id),
+    category: category().notNull(),
+    nameZh: text().notNull(),
+    nameEn: text(),
+    unitLabel: text().notNull(),
+    qty: integer().notNull(),
+    /** Tier unit price (fen) for the product's total quantity in this purchase. */
+    unitPriceFen: fen().notNull(),
+    lineTotalFen: fen().notNull(),
+  },
+  (t) => [index().on(t.orderId), check('order_lines_qty_positive', sql`${t.qty} >= 1`)],
+);
+
+/** Every status change of an order: who, when, from, to. Append-only. */
+export const orderTransitions = pgTable(
+  'order_transitions',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    orderId: uuid()
+      .notNull()
+      .references(() => orders.id),
+    fromStatus: orderStatus(),
+    toStatus: orderStatus().notNull(),
+    /** null when the system acted (expiry, Stripe webhook). */
+    actorUserId: uuid().references(() => users.id),
+    /** `user`, `system`, `stripe`. */
+    actor: text().notNull(),
+    note: text(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.orderId, t.id)],
+);
+
+export const paymentStatus = pgEnum('payment_status', ['pending', 'submitted', 'succeeded', 'failed']);
+
+/** The payment of a purchase: a bank transfer the office confirms, or a Stripe PaymentIntent. */
+export const payments = pgTable(
+  'payments',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    purchaseId: uuid()
+      .notNull()
+      .references(() => purchases.id),
+    method: paymentMethod().notNull(),
+    status: paymentStatus().notNull().default('pending'),
+    /** Amount due (fen). */
+    amountFen: fen().notNull(),
+    /** Transfer: what the buyer says they paid, and their bank's reference. */
+    submittedAmountFen: fen(),
+    submittedReference: text(),
+    submittedAt: timestamp({ withTimezone: true }),
+    stripePaymentIntentId: text(),
+    confirmedBy: uuid().references(() => users.id),
+    confirmedAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('payments_purchase_key').on(t.purchaseId),
+    uniqueIndex('payments_stripe_pi_key').on(t.stripePaymentIntentId).where(sql`${t.stripePaymentIntentId} is not null`),
+    index().on(t.method, t.status),
+  ],
+);
+
+/** Money given back for a cancelled paid order: a Stripe refund for card, a record for a transfer. */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orderId: uuid()
+      .notNull()
+      .references(() => orders.id),
+    method: paymentMethod().notNull(),
+    amountFen: fen().notNull(),
+    stripeRefundId: text(),
+    reason: text(),
+    createdBy: uuid().references(() => users.id),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('refunds_order_key').on(t.orderId)],
+);
+
+/** Stripe webhook events already handled, by event id: a redelivery is acknowledged and ignored. */
+export const stripeEvents = pgTable('stripe_events', {
+  id: text().primaryKey(),
+  type: text().notNull(),
+  /** The purchase the event concerned, if any. */
+  purchaseId: uuid(),
+  payload: jsonb().notNull(),
+  receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

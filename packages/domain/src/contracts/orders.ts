@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { Category } from '../catalog';
+import { NonNegativeFen } from '../money';
+
+export const OrderStatus = z.enum(['pending_approval', 'awaiting_payment', 'paid', 'shipped', 'delivered', 'accepted', 'disputed', 'cancelled', 'refunded']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+export const PurchaseStatus = z.enum(['pending_approval', 'awaiting_payment', 'paid', 'cancelled', 'expired']);
+export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
+export const PaymentMethod = z.enum(['transfer', 'card']);
+export type PaymentMethod = z.infer<typeof PaymentMethod>;
+
+/** The order lifecycle: every allowed move. Anything else answers 409 `invalid_transition`. */
+export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  pending_approval: ['awaiting_payment', 'cancelled'],
+  awaiting_payment: ['paid', 'cancelled'],
+  paid: ['shipped', 'refunded'],
+  shipped: ['delivered'],
+  delivered: ['accepted', 'disputed'],
+  disputed: ['accepted', 'refunded'],
+  accepted: [],
+  cancelled: [],
+  refunded: [],
+};
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[from].includes(to);
+}
+
+/** Largest quantity of one line: far above any real bulk order, small enough that totals stay safe. */
+export const MAX_LINE_QTY = 1_000_000;
+export const MAX_CART_LINES = 200;
+
+export const CartLineInput = z.strictObject({
+  productId: z.uuid(),
+  qty: z.number().int().min(1).max(MAX_LINE_QTY),
+});
+export const PutCartRequest = z.strictObject({ lines: z.array(CartLineInput).max(MAX_CART_LINES) });
+export type PutCartRequest = z.infer<typeof PutCartRequest>;
+
+export const LineProblemCode = z.enum(['below_moq', 'off_step', 'not_whole', 'out_of_stock', 'not_available']);
+export const CartLine = z.object({
+  productId: z.uuid(),
+  qty: z.number().int(),
+  nameZh: z.string(),
+  nameEn: z.string().nullable(),
+  unitLabel: z.string(),
+  cooperativeId: z.uuid(),
+  cooperativeName: z.string(),
+  moq: z.number().int(),
+  orderStep: z.number().int(),
+  stock: z.number().int(),
+  /** Tier unit price for the quantity; null when the product cannot be ordered. */
+  unitPriceFen: NonNegativeFen.nullable(),
+  lineTotalFen: NonNegativeFen.nullable(),
+  problem: z.object({ code: LineProblemCode, message: z.string() }).nullable(),
+});
+export type CartLine = z.infer<typeof CartLine>;
+export const CartResponse = z.object({
+  lines: z.array(CartLine),
+  cooperatives: z.array(z.object({ cooperativeId: z.uuid(), cooperativeName: z.string(), totalFen: NonNegativeFen })),
+  totalFen: NonNegativeFen,
+  /** Every line can be checked out as it is. */
+  ready: z.boolean(),
+});
+export type CartResponse = z.infer<typeof CartResponse>;
+
+export const CartImportRequest = z.strictObject({ csv: z.string().min(1).max(200_000) });
+export const CartImportRow = z.object({
+  row: z.number().int(),
+  input: z.string(),
+  productId: z.uuid().nullable(),
+  qty: z.number().int().nullable(),
+  status: z.enum(['added', 'refused']),
+  message: z.string(),
+});
+export const CartImportResponse = z.object({ rows: z.array(CartImportRow), cart: CartResponse });
+export type CartImportResponse = z.infer<typeof CartImportResponse>;
+
+export const CheckoutRequest = z.strictObject({
+  paymentMethod: PaymentMethod,
+  /** Defaults to the buyer org's address. */
+  deliveryAddress: z.string().trim().min(4).max(500).optional(),
+  invoiceTitle: z.string().trim().min(1).max(200).optional(),
+  taxId: z.string().trim().min(1).max(50).optional(),
+  note: z.string().max(1000).optional(),
+  /** Buy these lines now instead of the cart (reorders, scripted buying); the cart is left alone. */
+  lines: z.array(CartLineInput).min(1).max(MAX_CART_LINES).optional(),
+});
+export type CheckoutRequest = z.infer<typeof CheckoutRequest>;
+
+export const OrderLine = z.object({
+  id: z.uuid(),
+  productId: z.uuid(),
+  nameZh: z.string(),
+  nameEn: z.string().nullable(),
+  unitLabel: z.string(),
+  category: Category,
+  qty: z.number().int(),
+  unitPriceFen: NonNegativeFen,
+  lineTotalFen: NonNegativeFen,
+});
+export const Transition = z.object({
+  from: OrderStatus.nullable(),
+  to: OrderStatus,
+  actor: z.string(),
+  actorUserId: z.uuid().nullable(),
+  note: z.string().nullable(),
+  at: z.iso.datetime({ offset: true }),
+});
+export const Order = z.object({
+  id: z.uuid(),
+  purchaseId: z.uuid(),
+  buyerOrgId: z.uuid(),
+  buyerOrgName: z.string(),
+  cooperativeId: z.uuid(),
+  cooperativeName: z.string(),
+  status: OrderStatus,
+  totalFen: NonNegativeFen,
+  carrier: z.string().nullable(),
+  trackingNo: z.string().nullable(),
+  problemNote: z.string().nullable(),
+  deliveryAddress: z.string(),
+  createdAt: z.iso.datetime({ offset: true }),
+  lines: z.array(OrderLine),
+  transitions: z.array(Transition),
+});
+export type Order = z.infer<typeof Order>;
+export const Payment = z.object({
+  method: PaymentMethod,
+  status: z.enum(['pending', 'submitted', 'succeeded', 'failed']),
+  amountFen: NonNegativeFen,
+  submittedAmountFen: NonNegativeFen.nullable(),
+  submittedReference: z.string().nullable(),
+  /** Card: the PaymentIntent's client secret for Stripe.js (only to the buyer). */
+  clientSecret: z.string().nullable().optional(),
+});
+export const BankAccount = z.object({ name: z.string(), bank: z.string(), account: z.string() });
+export const Purchase = z.object({
+  id: z.uuid(),
+  buyerOrgId: z.uuid(),
+  buyerOrgName: z.string(),
+  status: PurchaseStatus,
+  paymentMethod: PaymentMethod,
+  totalFen: NonNegativeFen,
+  remittanceRef: z.string(),
+  deliveryAddress: z.string(),
+  invoiceTitle: z.string().nullable(),
+  taxId: z.string().nullable(),
+  note: z.string().nullable(),
+  expiresAt: z.iso.datetime({ offset: true }),
+  paidAt: z.iso.datetime({ offset: true }).nullable(),
+  createdAt: z.iso.datetime({ offset: true }),
+  createdBy: z.uuid(),
+  payment: Payment.nullable(),
+  bankAccount: BankAccount,
+  orders: z.array(Order),
+});
+export type Purchase = z.infer<typeof Purchase>;
+export const PurchaseSummary = Purchase.omit({ orders: true, bankAccount: true, payment: true }).extend({ orderCount: z.number().int() });
+export type PurchaseSummary = z.infer<typeof PurchaseSummary>;
+
+export const ListQuery = z.strictObject({
+  status: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/).optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+  format: z.enum(['json', 'csv']).optional(),
+});
+
+export const SubmitTransferRequest = z.strictObject({
+  amountFen: NonNegativeFen,
+  reference: z.string().trim().min(1).max(100),
+});
+export const ConfirmTransferRequest = z.strictObject({ amountFen: NonNegativeFen });
+export const ShipRequest = z.strictObject({ carrier: z.string().trim().min(1).max(100), trackingNo: z.string().trim().min(1).max(100) });
+export const NoteRequest = z.strictObject({ note: z.string().trim().min(1).max(1000) });
+export const OptionalNoteRequest = z.strictObject({ note: z.string().trim().max(1000).optional() }).nullish();
+
+export const PaymentQueueItem = z.object({
+  purchaseId: z.uuid(),
+  buyerOrgName: z.string(),
+  remittanceRef: z.string(),
+  method: PaymentMethod,
+  status: z.enum(['pending', 'submitted', 'succeeded', 'failed']),
+  amountFen: NonNegativeFen,
+  submittedAmountFen: NonNegativeFen.nullable(),
+  submittedReference: z.string().nullable(),
+  submittedAt: z.iso.datetime({ offset: true }).nullable(),
+  purchaseStatus: PurchaseStatus,
+});

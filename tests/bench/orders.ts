@@ -1,0 +1,121 @@
+/**
+ * `pnpm bench:orders`: POST /api/v1/purchases (3 lines from 2 cooperatives, logged in, a fresh
+ * Idempotency-Key each) against a bare Fastify + pg endpoint that runs the equivalent writes
+ * (idempotency key, conditional stock updates in id order, purchase, 2 orders, 3 lines, payment)
+ * on the same database in the same run. Prints purchases/s, p99 and the ratio.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { buildApp } from '@shanhai/api/app';
+import { loadConfig } from '@shanhai/api/env';
+import { createDb } from '@shanhai/db';
+import { createProduct } from '@shanhai/db/testing';
+import { benchStack, load, printTable } from './support';
+
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 10;
+
+const stack = await benchStack('orders');
+try {
+  const setup = createDb(stack.databaseUrl, { max: 2 });
+  const coopOf = async (email: string) => (await setup.pool.query<{ org_id: string }>('select org_id from users where email = $1', [email])).rows[0]!.org_id;
+  const coopA = await coopOf('coop@demo.shanhai');
+  const coopB = await coopOf('coop2@demo.shanhai');
+  // Stock large enough never to run out; tiers so the server has prices to work out.
+  const tiers = [{ minQty: 1, unitPriceFen: 5000 }, { minQty: 10, unitPriceFen: 4500 }];
+  const products = [
+    await createProduct(setup.db, { cooperativeId: coopA, stock: 100_000_000, priceTiers: tiers }),
+    await createProduct(setup.db, { cooperativeId: coopA, stock: 100_000_000, priceTiers: tiers }),
+    await createProduct(setup.db, { cooperativeId: coopB, stock: 100_000_000, priceTiers: tiers }),
+  ];
+  await setup.close();
+  const lines = products.map((p, i) => ({ productId: p.id, qty: 2 + i * 5 }));
+
+  const config = loadConfig({
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: stack.redisUrl,
+    REDIS_PREFIX: 'bench',
+    JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+    LOG_LEVEL: 'silent',
+    DATABASE_POOL_MAX: '10',
+    LOGIN_MAX_PER_ACCOUNT: '100000',
+    LOGIN_MAX_PER_IP: '100000',
+    UPLOAD_DIR: `${process.env.TMPDIR ?? '/tmp'}/shanhai-bench-uploads`,
+  });
+  const api = await buildApp(config, { logger: false });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+  const loginRes = await fetch(`${apiUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'buyer@demo.shanhai', password: 'shanhai-demo' }) });
+  const { accessToken, user } = (await loginRes.json()) as { accessToken: string; user: { id: string; org: { id: string } } };
+
+  // The bare baseline: the same writes with hand-written SQL, no auth, no validation, no reads back.
+  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 10 });
+  const bare = Fastify({ logger: false });
+  bare.post('/purchases', async (request, reply) => {
+    const key = String(request.headers['idempotency-key']);
+    const body = request.body as { lines: { productId: string; qty: number }[] };
+    const c = await pool.connect();
+    try {
+      await c.query('begin');
+      await c.query(`insert into idempotency_keys (org_id, key, scope, request_hash, response_status, response_body) values ($1, $2, 'bare', 'h', 0, '{}')`, [user.org.id, key]);
+      const sorted = [...body.lines].sort((a, b) => (a.productId < b.productId ? -1 : 1));
+      const got: { id: string; cooperative_id: string; town_id: string; category: string; name_zh: string; unit_label: string; price: number; qty: number }[] = [];
+      for (const l of sorted) {
+        const r = await c.query(
+          `update products set stock = stock - $2 where id = $1 and stock >= $2 and status = 'listed'
+           returning id, cooperative_id, town_id, category, name_zh, unit_label, (price_tiers->0->>'unitPriceFen')::int as price`,
+          [l.productId, l.qty],
+        );
+        if (r.rowCount === 0) throw new Error('out of stock');
+        got.push({ ...r.rows[0], qty: l.qty });
+      }
+      const total = got.reduce((s, g) => s + g.price * g.qty, 0);
+      const p = await c.query(
+        `insert into purchases (buyer_org_id, created_by, status, payment_method, total_fen, remittance_ref, delivery_address, expires_at)
+         values ($1, $2, 'awaiting_payment', 'transfer', $3, $4, 'addr', now() + interval '72 hours') returning id`,
+        [user.org.id, user.id, total, `B${randomUUID()}`],
+      );
+      const byCoop = new Map<string, typeof got>();
+      for (const g of got) byCoop.set(g.cooperative_id, [...(byCoop.get(g.cooperative_id) ?? []), g]);
+      for (const [coop, ls] of byCoop) {
+        const o = await c.query(`insert into orders (purchase_id, buyer_org_id, cooperative_id, status, total_fen) values ($1, $2, $3, 'awaiting_payment', $4) returning id`, [p.rows[0].id, user.org.id, coop, ls.reduce((s, g) => s + g.price * g.qty, 0)]);
+        for (const g of ls) {
+          await c.query(`insert into order_lines (order_id, product_id, town_id, category, name_zh, unit_label, qty, unit_price_fen, line_total_fen) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [o.rows[0].id, g.id, g.town_id, g.category, g.name_zh, g.unit_label, g.qty, g.price, g.price * g.qty]);
+        }
+      }
+      await c.query(`insert into payments (purchase_id, method, amount_fen) values ($1, 'transfer', $2)`, [p.rows[0].id, total]);
+      await c.query('commit');
+      return reply.status(201).send({ id: p.rows[0].id, totalFen: total });
+    } catch (e) {
+      await c.query('rollback');
+      throw e;
+    } finally {
+      c.release();
+    }
+  });
+  await bare.listen({ host: '127.0.0.1', port: 0 });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+
+  const body = JSON.stringify({ paymentMethod: 'transfer', lines });
+  const common = {
+    method: 'POST' as const,
+    body,
+    connections: CONNECTIONS,
+    durationSeconds: DURATION_SECONDS,
+    setupRequest: (req: { headers?: Record<string, string> }) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } }),
+  };
+  // Warm-up, then measure each in turn.
+  await load({ ...common, url: `${bareUrl}/purchases`, label: 'warm-up', durationSeconds: 2, headers: { 'content-type': 'application/json' } });
+  await load({ ...common, url: `${apiUrl}/api/v1/purchases`, label: 'warm-up', durationSeconds: 2, headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` } });
+  const baseline = await load({ ...common, url: `${bareUrl}/purchases`, label: 'bare Fastify + pg (baseline)', headers: { 'content-type': 'application/json' } });
+  const ours = await load({ ...common, url: `${apiUrl}/api/v1/purchases`, label: 'POST /api/v1/purchases', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` } });
+  printTable(`Checkout: 3 lines, 2 cooperatives, ${CONNECTIONS} connections, ${DURATION_SECONDS} s each`, [baseline, ours]);
+  console.log(`\nratio (purchases/s, ours ÷ baseline): ${(ours.rps / baseline.rps).toFixed(2)}   p99: ${ours.p99ms} ms vs ${baseline.p99ms} ms`);
+  if (ours.non2xx || baseline.non2xx) console.log(`non-2xx: ours ${ours.non2xx}, baseline ${baseline.non2xx}`);
+  await api.close();
+  await bare.close();
+  await pool.end();
+} finally {
+  await stack.stop();
+}
