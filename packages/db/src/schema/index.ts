@@ -4,3 +4,4 @@ export * from './audit';
 export * from './catalog';
 export * from './sales';
 export * from './idempotency';
+export * from './tallies';
