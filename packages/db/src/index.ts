@@ -4,3 +4,4 @@ export * from './audit';
 export * from './passwords';
 export * from './ledger';
 export * as schema from './schema/index';
+export * from './tally';

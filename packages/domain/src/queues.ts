@@ -8,6 +8,8 @@ export const QUEUES = {
   housekeeping: 'housekeeping',
   /** Folds untallied sales-ledger rows into the tallies (issue: ledger and leaderboard). */
   tally: 'tally',
+  /** Recomputes every tally from the ledger, reports drift and repairs it (hourly and on demand). */
+  reconcile: 'reconcile',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -24,3 +26,27 @@ export const TallyJob = z.strictObject({
   reason: z.enum(['ledger-commit', 'sweep', 'manual']),
 });
 export type TallyJob = z.infer<typeof TallyJob>;
+
+/**
+ * Deduplication id for tally jobs: while one waits or runs, further enqueues are dropped. The
+ * running job folds until nothing is left and the sweep catches the rest, so nothing is lost.
+ */
+export const TALLY_DEDUP_ID = 'tally';
+
+export const ReconcileJob = z.strictObject({
+  trigger: z.enum(['hourly', 'manual']),
+});
+export type ReconcileJob = z.infer<typeof ReconcileJob>;
+
+/** Redis pub/sub channel (after the deployment prefix) on which the tally worker announces changes. */
+export const LEADERBOARD_CHANNEL = 'leaderboard:changed';
+/** Redis key (after the prefix) of the leaderboard version, incremented on each change. */
+export const LEADERBOARD_VERSION_KEY = 'leaderboard:version';
+
+/** What the tally worker publishes after each batch. */
+export const LeaderboardChanged = z.object({
+  version: z.number().int(),
+  townIds: z.array(z.string()),
+  at: z.string(),
+});
+export type LeaderboardChanged = z.infer<typeof LeaderboardChanged>;
