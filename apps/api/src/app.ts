@@ -17,6 +17,9 @@ import authRoutes from './modules/identity/auth-routes';
 import orgsRoutes from './modules/identity/orgs-routes';
 import opsRoutes from './modules/ops/ops-routes';
 import regionsRoutes from './modules/regions/regions-routes';
+import leaderboardLive from './modules/leaderboard/leaderboard-live';
+import leaderboardRoutes from './modules/leaderboard/leaderboard-routes';
+import salesRoutes, { registerQueueBoard } from './modules/sales/sales-routes';
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -83,14 +86,18 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   await app.register(authPlugin, { secret: config.jwtSecret });
   await app.register(queuesPlugin, { prefix: config.redisPrefix });
   await app.register(uploadsPlugin, { dir: config.uploadDir });
+  await app.register(leaderboardLive, { prefix: config.redisPrefix });
 
   // Feature routes.
   await app.register(opsRoutes);
+  await registerQueueBoard(app);
   await app.register(
     async (api) => {
       await api.register(authRoutes, { loginLimits: config.loginLimits });
       await api.register(orgsRoutes);
       await api.register(regionsRoutes);
+      await api.register(leaderboardRoutes);
+      await api.register(salesRoutes, { uploadDir: config.uploadDir });
     },
     { prefix: '/api/v1' },
   );

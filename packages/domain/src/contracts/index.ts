@@ -1,3 +1,4 @@
 export * from './problem';
 export * from './identity';
 export * from './regions';
+export * from './sales';
