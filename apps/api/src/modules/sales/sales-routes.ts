@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createBullBoard } from '@bull-board/api';
@@ -220,7 +221,7 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
 export default salesRoutes;
 
 /** Bull Board at /admin/queues for office staff (bearer token), registered at the root. */
-export async function registerQueueBoard(app: import('fastify').FastifyInstance): Promise<void> {
+export async function registerQueueBoard(app: FastifyInstance): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
   createBullBoard({
