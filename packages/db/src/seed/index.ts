@@ -4,6 +4,7 @@ import { hashPassword } from '../passwords';
 import { orgs, users } from '../schema/identity';
 import { counties, pairings, towns, townTargets } from '../schema/regions';
 import { hashSeed, prng } from './ids';
+import { seedSales } from './sales';
 import facts from './qingyuan-facts.json' with { type: 'json' };
 
 export const DEMO_PASSWORD = 'shanhai-demo';
@@ -228,5 +229,6 @@ export async function seedDemo(db: Db, steps: SeedStep[] = []): Promise<void> {
     const orgIds = await seedOrgs(tx, townIds);
     await seedPairings(tx, townIds, orgIds);
     for (const step of steps) await step({ tx, townIds, orgIds });
+    await seedSales(tx, townIds, orgIds);
   });
 }
