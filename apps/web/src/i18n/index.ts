@@ -2,9 +2,10 @@ import { createI18n } from 'vue-i18n';
 import admin from './messages/admin';
 import auth from './messages/auth';
 import common from './messages/common';
+import leaderboard from './messages/leaderboard';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, auth, admin];
+const modules = [common, auth, admin, leaderboard];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
