@@ -11,8 +11,8 @@ declare module 'fastify' {
 }
 
 export interface CachedBody {
-  /** The JSON, serialised once. */
-  body: string;
+  /** The JSON, serialised and UTF-8 encoded once. */
+  body: Buffer;
   etag: string;
 }
 
@@ -78,7 +78,7 @@ export default fp<{ prefix: string }>(
         if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.value;
         if (cache.size >= MAX_CACHE_ENTRIES) cache = new Map();
         const value = build().then((data) => {
-          const body = JSON.stringify(data);
+          const body = Buffer.from(JSON.stringify(data));
           return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
         });
         const entry = { at: Date.now(), value };
