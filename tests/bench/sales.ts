@@ -7,7 +7,7 @@
  * 3. Tally throughput: folding ~1,000,000 untallied rows (rows/s).
  * 4. A full reconcile over the 1,000,000-row ledger (seconds).
  */
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
@@ -58,7 +58,7 @@ async function lagUnderLoad() {
   const pending: { id: number; at: number }[] = [];
   const lags: number[] = [];
   let events = 0;
-  const stream = await new Promise<import('node:http').IncomingMessage>((resolve) => {
+  const stream = await new Promise<IncomingMessage>((resolve) => {
     httpRequest(`${apiUrl}/api/v1/leaderboard/stream`, (res) => resolve(res)).end();
   });
   let checking = false;
