@@ -29,7 +29,8 @@ async function env() {
 function startProcess(entry: string, extraEnv: Record<string, string>, ready: RegExp) {
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry], { cwd: root, env: extraEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // 'close', not 'exit': only then has all of the child's output been read.
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   const started = new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
       output += d.toString();

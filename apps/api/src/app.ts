@@ -20,6 +20,9 @@ import opsRoutes from './modules/ops/ops-routes';
 import regionsRoutes from './modules/regions/regions-routes';
 import ordersRoutes from './modules/orders/orders-routes';
 import webhooksRoutes from './modules/orders/webhooks-routes';
+import leaderboardLive from './modules/leaderboard/leaderboard-live';
+import leaderboardRoutes from './modules/leaderboard/leaderboard-routes';
+import salesRoutes, { registerQueueBoard } from './modules/sales/sales-routes';
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -86,9 +89,11 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   await app.register(authPlugin, { secret: config.jwtSecret });
   await app.register(queuesPlugin, { prefix: config.redisPrefix });
   await app.register(uploadsPlugin, { dir: config.uploadDir });
+  await app.register(leaderboardLive, { prefix: config.redisPrefix });
 
   // Feature routes.
   await app.register(opsRoutes);
+  await registerQueueBoard(app);
   await app.register(
     async (api) => {
       await api.register(authRoutes, { loginLimits: config.loginLimits });
@@ -97,6 +102,8 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(productsRoutes, { uploadDir: config.uploadDir });
       await api.register(ordersRoutes, { config });
       await api.register(webhooksRoutes, { config });
+      await api.register(leaderboardRoutes);
+      await api.register(salesRoutes, { uploadDir: config.uploadDir });
     },
     { prefix: '/api/v1' },
   );

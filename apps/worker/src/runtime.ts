@@ -1,10 +1,12 @@
 import { Queue, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDb, type DbHandle } from '@shanhai/db';
+import { Registry } from 'prom-client';
 import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
 import type { WorkerConfig } from './env';
 import { processHousekeeping } from './jobs/housekeeping';
 import { processPurchaseExpiry } from './jobs/purchase-expiry';
+import { processReconcile, processTally, reconcileMetrics } from './jobs/tally';
 import type { Logger } from './log';
 
 export class RedisPolicyError extends Error {}
@@ -28,6 +30,7 @@ export interface Runtime {
   workers: Worker[];
   db: DbHandle;
   redis: Redis;
+  metrics: Registry;
   /** Stop taking jobs, let active ones finish, then close Redis and the pool. */
   close(): Promise<void>;
 }
@@ -45,9 +48,20 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   const db = createDb(config.databaseUrl, { max: config.databasePoolMax, applicationName: 'shanhai-worker' });
   const prefix = `${config.redisPrefix}:bull`;
 
+  // Publishing must fail fast when Redis is down (the tallies are committed anyway), so it gets
+  // its own connection without the workers' retry-forever setting.
+  const publisher = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  publisher.on('error', () => undefined);
+  await publisher.connect().catch(() => undefined);
+  const metrics = new Registry();
+  const tallyDeps = { db: db.db, redis: publisher, prefix: config.redisPrefix, log, metrics: reconcileMetrics(metrics) };
+
   const registrations: Registration[] = [
     { queue: QUEUES.housekeeping, processor: (job) => processHousekeeping(db.db, job), concurrency: 1 },
     { queue: QUEUES.purchaseExpiry, processor: (job) => processPurchaseExpiry(db.db, job) },
+    // Two at once is safe (SKIP LOCKED) and lets a sweep and a commit-triggered job overlap.
+    { queue: QUEUES.tally, processor: (job) => processTally(tallyDeps, job), concurrency: 2 },
+    { queue: QUEUES.reconcile, processor: (job) => processReconcile(tallyDeps, job), concurrency: 1 },
   ];
 
   const workers = registrations.map(({ queue, processor, concurrency }) => {
@@ -71,15 +85,46 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   const expiry = new Queue(QUEUES.purchaseExpiry, { connection: redis, prefix });
   await expiry.upsertJobScheduler('expiry-sweep', { every: 60_000 }, { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } });
   await expiry.close();
+  await declareTallySchedulers(redis, prefix);
+  // Re-declared now and then: if Redis lost its data (a flush, a failover without persistence),
+  // the sweep comes back on its own within a minute.
+  const redeclare = setInterval(() => {
+    declareTallySchedulers(redis, prefix).catch((err: unknown) => log.warn({ err: String(err) }, 'could not re-declare the tally schedulers'));
+  }, SCHEDULER_REDECLARE_MS);
+  redeclare.unref();
 
   return {
     workers,
     db,
     redis,
+    metrics,
     async close() {
+      clearInterval(redeclare);
       await Promise.all(workers.map((w) => w.close()));
+      publisher.disconnect();
       await db.close();
       redis.disconnect();
     },
   };
+}
+
+/** Rows left untallied (a commit while Redis was down, a dropped duplicate) wait at most this long. */
+export const TALLY_SWEEP_MS = 2_000;
+const SCHEDULER_REDECLARE_MS = 60_000;
+
+async function declareTallySchedulers(redis: Redis, prefix: string): Promise<void> {
+  const tally = new Queue(QUEUES.tally, { connection: redis, prefix });
+  await tally.upsertJobScheduler('tally-sweep', { every: TALLY_SWEEP_MS }, {
+    name: 'sweep',
+    data: { reason: 'sweep' },
+    opts: { removeOnComplete: 10, removeOnFail: 100 },
+  });
+  await tally.close();
+  const reconcile = new Queue(QUEUES.reconcile, { connection: redis, prefix });
+  await reconcile.upsertJobScheduler('reconcile-hourly', { pattern: '7 * * * *', tz: 'Asia/Shanghai' }, {
+    name: 'hourly',
+    data: { trigger: 'hourly' },
+    opts: { removeOnComplete: 50, removeOnFail: 100 },
+  });
+  await reconcile.close();
 }

@@ -5,3 +5,4 @@ export * from './passwords';
 export * from './ledger';
 export * as schema from './schema/index';
 export * from './orders';
+export * from './tally';

@@ -4,3 +4,4 @@ export * from './queues';
 export * from './pricing';
 export * from './catalog';
 export * from './contracts/index';
+export * from './pacing';

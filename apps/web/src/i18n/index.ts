@@ -3,10 +3,11 @@ import admin from './messages/admin';
 import auth from './messages/auth';
 import catalog from './messages/catalog';
 import common from './messages/common';
+import leaderboard from './messages/leaderboard';
 import orders from './messages/orders';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, auth, admin, catalog, orders];
+const modules = [common, auth, admin, catalog, orders, leaderboard];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -5,3 +5,4 @@ export * from './catalog';
 export * from './sales';
 export * from './idempotency';
 export * from './orders';
+export * from './tallies';

@@ -5,6 +5,7 @@ import { orgs, users } from '../schema/identity';
 import { counties, pairings, towns, townTargets } from '../schema/regions';
 import { hashSeed, prng } from './ids';
 import { seedCatalog } from './catalog';
+import { seedSales } from './sales';
 import facts from './qingyuan-facts.json' with { type: 'json' };
 
 export const DEMO_PASSWORD = 'shanhai-demo';
@@ -230,5 +231,6 @@ export async function seedDemo(db: Db, steps: SeedStep[] = []): Promise<void> {
     await seedPairings(tx, townIds, orgIds);
     await seedCatalog(tx, townIds, orgIds);
     for (const step of steps) await step({ tx, townIds, orgIds });
+    await seedSales(tx, townIds, orgIds);
   });
 }

@@ -3,3 +3,4 @@ export * from './identity';
 export * from './regions';
 export * from './catalog';
 export * from './orders';
+export * from './sales';

@@ -35,6 +35,7 @@ const regionsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const target = await regionsService.setTarget(app.db, principalOf(request), request.params.id, request.params.year, request.body.targetFen);
       if (!target) throw notFound('Town');
+      await app.leaderboardLive.announce();
       return target;
     },
   );

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import { LEADERBOARD_CHANNEL, LEADERBOARD_VERSION_KEY, LeaderboardChanged } from '@shanhai/domain';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    leaderboardLive: LeaderboardLive;
+  }
+}
+
+export interface CachedBody {
+  /** The JSON, serialised and UTF-8 encoded once. */
+  body: Buffer;
+  etag: string;
+}
+
+export interface LeaderboardLive {
+  /** The cached body for `key`, built once per change (concurrent misses share one build). */
+  cached(key: string, build: () => Promise<unknown>): Promise<CachedBody>;
+  /** Drops this replica's cache (the pub/sub message does it on every replica). */
+  invalidate(): void;
+  /** Tells every replica (and its SSE clients) that the board changed outside the tally worker (targets, pairings). */
+  announce(): Promise<void>;
+  /** Adds an SSE client; returns a function that removes it. */
+  addClient(res: ServerResponse, lastEventId: number | null): Promise<() => void>;
+  clientCount(): number;
+}
+
+/** Even a missed pub/sub message (Redis briefly away) only leaves the cache this stale. */
+const CACHE_TTL_MS = 30_000;
+const MAX_CACHE_ENTRIES = 500;
+/** Keeps proxies from closing an idle stream and lets clients notice a dead one. */
+export const HEARTBEAT_MS = 15_000;
+
+/**
+ * The live leaderboard on one api replica: an in-process cache of serialised answers, dropped when
+ * the tally worker publishes "changed", and the SSE clients that the message is relayed to.
+ */
+export default fp<{ prefix: string }>(
+  async (app, opts) => {
+    const channel = `${opts.prefix}:${LEADERBOARD_CHANNEL}`;
+    const versionKey = `${opts.prefix}:${LEADERBOARD_VERSION_KEY}`;
+    let cache = new Map<string, { at: number; value: Promise<CachedBody> }>();
+    const clients = new Set<ServerResponse>();
+    let lastVersion = 0;
+
+    const send = (res: ServerResponse, id: number, data: unknown) => {
+      res.write(`id: ${id}\nevent: changed\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const onChange = (message: LeaderboardChanged) => {
+      cache = new Map();
+      lastVersion = Math.max(lastVersion, message.version);
+      for (const res of clients) send(res, message.version, message);
+    };
+
+    // Subscriber: its own connection (subscribe mode), retrying forever and resubscribing itself.
+    const subscriber: Redis = app.redis.duplicate({ lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_channel: string, raw: string) => {
+      const parsed = LeaderboardChanged.safeParse(JSON.parse(raw));
+      if (parsed.success) onChange(parsed.data);
+    });
+    subscriber.connect().then(
+      () => subscriber.subscribe(channel),
+      (err: unknown) => app.log.warn({ err: String(err) }, 'leaderboard subscriber could not connect; retrying'),
+    );
+
+    const heartbeat = setInterval(() => {
+      for (const res of clients) res.write(`: heartbeat ${Date.now()}\n\n`);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+
+    const live: LeaderboardLive = {
+      cached(key, build) {
+        const hit = cache.get(key);
+        if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.value;
+        if (cache.size >= MAX_CACHE_ENTRIES) cache = new Map();
+        const value = build().then((data) => {
+          const body = Buffer.from(JSON.stringify(data));
+          return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+        });
+        const entry = { at: Date.now(), value };
+        cache.set(key, entry);
+        // A failed build must not be cached.
+        value.catch(() => cache.get(key) === entry && cache.delete(key));
+        return value;
+      },
+      invalidate() {
+        cache = new Map();
+      },
+      async announce() {
+        cache = new Map();
+        try {
+          const version = await app.redis.incr(versionKey);
+          await app.redis.publish(channel, JSON.stringify({ version, townIds: [], at: new Date().toISOString() }));
+        } catch (err) {
+          app.log.warn({ err: (err as Error).message }, 'could not announce a leaderboard change');
+        }
+      },
+      async addClient(res, lastEventId) {
+        clients.add(res);
+        res.write('retry: 2000\n\n');
+        let current = lastVersion;
+        try {
+          current = Math.max(current, Number((await app.redis.get(versionKey)) ?? 0));
+        } catch {
+          // Without Redis the client still gets heartbeats; it catches up when messages resume.
+        }
+        lastVersion = current;
+        // A reconnecting client that missed changes hears about them at once.
+        if (lastEventId !== null && current > lastEventId) send(res, current, { version: current, townIds: [], at: new Date().toISOString() });
+        else res.write(`id: ${current}\nevent: hello\ndata: ${JSON.stringify({ version: current })}\n\n`);
+        return () => clients.delete(res);
+      },
+      clientCount: () => clients.size,
+    };
+    app.decorate('leaderboardLive', live);
+    app.addHook('preClose', async () => {
+      clearInterval(heartbeat);
+      for (const res of clients) res.end();
+      clients.clear();
+    });
+    app.addHook('onClose', async () => {
+      subscriber.disconnect();
+    });
+  },
+  { name: 'leaderboard-live', dependencies: ['redis'] },
+);

@@ -1,0 +1,199 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendSales, foldAll, schema, type LedgerRow } from '@shanhai/db';
+import { createOrg, createOrgWithUser } from '@shanhai/db/testing';
+import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
+import { bearer, createTestApp, login, type TestApp } from '../../testing';
+
+let t: TestApp;
+let townId: string;
+let town2Id: string;
+let buyerId: string;
+let officeToken: string;
+let buyerToken: string;
+
+beforeAll(async () => {
+  t = await createTestApp({ template: 'empty' });
+  const db = t.app.db;
+  const [county] = await db.insert(schema.counties).values({ code: 'lb', nameZh: '测试县', nameEn: 'Test County' }).returning();
+  const towns = await db
+    .insert(schema.towns)
+    .values([
+      { code: 'lb-a', countyId: county!.id, nameZh: '甲镇', nameEn: 'Jia' },
+      { code: 'lb-b', countyId: county!.id, nameZh: '乙镇', nameEn: 'Yi' },
+    ])
+    .returning();
+  townId = towns[0]!.id;
+  town2Id = towns[1]!.id;
+  await db.insert(schema.townTargets).values([
+    { townId, year: 2026, targetFen: 3_650_000 },
+    { townId: town2Id, year: 2026, targetFen: 0 },
+  ]);
+  const buyer = await createOrg(db, { kind: 'buyer', name: '测试采购单位' });
+  buyerId = buyer.id;
+  await db.insert(schema.pairings).values({ buyerOrgId: buyerId, townId, startsOn: '2026-01-01', pledgeFen: 1_000_000 });
+  const office = await createOrgWithUser(db, { kind: 'office' });
+  officeToken = (await login(t.app, office.user.email)).token;
+  const b = await createOrgWithUser(db, { kind: 'buyer' });
+  buyerToken = (await login(t.app, b.user.email)).token;
+
+  const rows: LedgerRow[] = [
+    // 2025: 100 元 in January, 300 元 in July: a quarter of last year by the end of March.
+    { source: 'import', sourceRef: 'y25-1', kind: 'sale', townId, category: 'tea', amountFen: 10_000, businessDate: '2025-01-15' },
+    { source: 'import', sourceRef: 'y25-2', kind: 'sale', townId, category: 'tea', amountFen: 30_000, businessDate: '2025-07-15' },
+    { source: 'order', sourceRef: 'o1', kind: 'sale', townId, buyerOrgId: buyerId, category: 'honey', amountFen: 50_000, businessDate: '2026-02-01' },
+    { source: 'order', sourceRef: 'o1', kind: 'refund', townId, buyerOrgId: buyerId, category: 'honey', amountFen: -5_000, businessDate: '2026-02-02' },
+    { source: 'offline', sourceRef: 'f1', kind: 'sale', townId, category: 'tea', amountFen: 20_000, businessDate: '2026-04-01' },
+    { source: 'order', sourceRef: 'o2', kind: 'sale', townId: town2Id, category: 'fruit', amountFen: 7_000, businessDate: '2026-03-01' },
+  ];
+  await appendSales(db, rows);
+  await foldAll(db);
+});
+afterAll(async () => t.close());
+
+const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
+
+describe('GET /api/v1/leaderboard', () => {
+  it('ranks towns with pacing against last year’s curve, as of the end of a day', async () => {
+    const res = await get('/api/v1/leaderboard?year=2026&by=town&asOf=2026-03-31');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const body = res.json();
+    expect(body).toMatchObject({ year: 2026, by: 'town', asOf: '2026-03-31' });
+    expect(body.rows[0]).toEqual({
+      rank: 1, townId, code: 'lb-a', nameZh: '甲镇', nameEn: 'Jia', countyId: expect.any(String), countyCode: 'lb', countyNameZh: '测试县', countyNameEn: 'Test County', isDemo: false,
+      salesFen: 45_000, targetFen: 3_650_000, progressPct: 1.23, expectedFen: 912_500, aheadFen: 45_000 - 912_500, projectedFen: 180_000,
+      lastYearSamePeriodFen: 10_000, changePct: 350, curve: 'seasonal', pairedUnits: 1,
+    });
+    expect(body.rows[1]).toMatchObject({ rank: 2, townId: town2Id, salesFen: 7_000, targetFen: 0, progressPct: null, expectedFen: 0, curve: 'linear', changePct: null });
+  });
+
+  it('answers a past date the same every time, even after later sales', async () => {
+    const first = await get('/api/v1/leaderboard?year=2026&asOf=2026-02-01');
+    await appendSales(t.app.db, [{ source: 'order', sourceRef: 'late', kind: 'sale', townId, category: 'tea', amountFen: 1, businessDate: '2026-05-01' }]);
+    await foldAll(t.app.db);
+    t.app.leaderboardLive.invalidate();
+    const second = await get('/api/v1/leaderboard?year=2026&asOf=2026-02-01');
+    expect(second.body).toBe(first.body);
+    expect(first.json().rows[0].salesFen).toBe(50_000);
+  });
+
+  it('rolls up by county, ranks buyers with pledge vs actual (names only) and categories', async () => {
+    const county = (await get('/api/v1/leaderboard?year=2026&by=county&asOf=2026-03-31')).json();
+    expect(county.rows).toEqual([
+      expect.objectContaining({ rank: 1, code: 'lb', towns: 2, salesFen: 52_000, targetFen: 3_650_000, lastYearSamePeriodFen: 10_000, changePct: 420, pairedUnits: 1 }),
+    ]);
+    const buyer = await get('/api/v1/leaderboard?year=2026&by=buyer&asOf=2026-12-31');
+    expect(buyer.json().rows).toEqual([{ rank: 1, buyerOrgId: buyerId, name: '测试采购单位', salesFen: 45_000, pledgeFen: 1_000_000, pledgeProgressPct: 4.5, towns: 1 }]);
+    // A public board: no contact data of any org.
+    expect(buyer.body).not.toMatch(/contact|phone|address|creditCode|email/i);
+    const cat = (await get('/api/v1/leaderboard?year=2026&by=category&asOf=2026-03-31')).json();
+    expect(cat.rows).toEqual([
+      { rank: 1, category: 'honey', salesFen: 45_000, lastYearSamePeriodFen: 0, changePct: null },
+      { rank: 2, category: 'fruit', salesFen: 7_000, lastYearSamePeriodFen: 0, changePct: null },
+      { rank: 3, category: 'tea', salesFen: 0, lastYearSamePeriodFen: 10_000, changePct: -100 },
+    ]);
+  });
+
+  it('serves 304 for a matching ETag', async () => {
+    const first = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31');
+    const again = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31', { 'if-none-match': String(first.headers.etag) });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+  });
+
+  it('400 naming the field for bad input', async () => {
+    const res = await get('/api/v1/leaderboard?by=product');
+    expect(res.statusCode).toBe(400);
+    expect(JSON.stringify(res.json())).toContain('by');
+    const bad = await get('/api/v1/leaderboard?asOf=2026-02-30');
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json())).toContain('asOf');
+  });
+
+  it('drops its cache when the tally worker announces a change', async () => {
+    const url = '/api/v1/leaderboard?year=2026&asOf=2026-06-30';
+    const before = (await get(url)).json().rows[0].salesFen;
+    await appendSales(t.app.db, [{ source: 'order', sourceRef: 'more', kind: 'sale', townId, category: 'tea', amountFen: 100, businessDate: '2026-06-01' }]);
+    await foldAll(t.app.db);
+    expect((await get(url)).json().rows[0].salesFen).toBe(before);
+    await t.app.redis.publish(`${t.config.redisPrefix}:${LEADERBOARD_CHANNEL}`, JSON.stringify({ version: 7, townIds: [townId], at: new Date().toISOString() }));
+    let now = before;
+    for (let i = 0; i < 100 && now === before; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      now = (await get(url)).json().rows[0].salesFen;
+    }
+    expect(now).toBe(before + 100);
+  });
+});
+
+describe('GET /api/v1/leaderboard/stream', () => {
+  it('relays a change as an SSE event, and a reconnect with an old Last-Event-ID catches up at once', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as AddressInfo;
+    const open = (headers: Record<string, string>) =>
+      new Promise<{ chunks: string[]; close: () => void; status: number; type: string }>((resolve) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/leaderboard/stream', headers }, (res) => {
+          const chunks: string[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d.toString()));
+          resolve({ chunks, close: () => req.destroy(), status: res.statusCode ?? 0, type: String(res.headers['content-type']) });
+        });
+        req.end();
+      });
+    const waitFor = async (chunks: string[], re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(chunks.join('')); i++) await new Promise((r) => setTimeout(r, 10));
+      return chunks.join('');
+    };
+    const s = await open({});
+    expect(s.status).toBe(200);
+    expect(s.type).toMatch(/^text\/event-stream/);
+    await waitFor(s.chunks, /event: hello/);
+    await t.app.redis.set(`${t.config.redisPrefix}:leaderboard:version`, '41');
+    await t.app.redis.publish(`${t.config.redisPrefix}:${LEADERBOARD_CHANNEL}`, JSON.stringify({ version: 42, townIds: [townId], at: '2026-03-01T00:00:00.000Z' }));
+    const text = await waitFor(s.chunks, /id: 42/);
+    expect(text).toContain(`id: 42\nevent: changed\ndata: {"version":42,"townIds":["${townId}"],"at":"2026-03-01T00:00:00.000Z"}\n\n`);
+    s.close();
+    await t.app.redis.set(`${t.config.redisPrefix}:leaderboard:version`, '45');
+    const r = await open({ 'last-event-id': '42' });
+    expect(await waitFor(r.chunks, /id: 45\nevent: changed/)).toMatch(/id: 45\nevent: changed/);
+    r.close();
+  });
+});
+
+describe('GET /api/v1/towns/:id/dashboard', () => {
+  it('gives monthly this year vs last, top buyers and categories, and the source split', async () => {
+    const res = await get(`/api/v1/towns/${townId}/dashboard?year=2026`);
+    expect(res.statusCode).toBe(200);
+    const d = res.json();
+    expect(d.months[0]).toEqual({ month: 1, thisYearFen: 0, lastYearFen: 10_000 });
+    expect(d.months[1]).toEqual({ month: 2, thisYearFen: 45_000, lastYearFen: 0 });
+    expect(d.months[6]).toEqual({ month: 7, thisYearFen: 0, lastYearFen: 30_000 });
+    expect(d.topBuyers).toEqual([{ buyerOrgId: buyerId, name: '测试采购单位', salesFen: 45_000 }]);
+    expect(d.share).toEqual({ orderFen: 45_101, offlineFen: 20_000, importFen: 0 });
+  });
+  it('404 for an unknown town, 400 for a bad id', async () => {
+    expect((await get(`/api/v1/towns/${crypto.randomUUID()}/dashboard`)).statusCode).toBe(404);
+    expect((await get('/api/v1/towns/nope/dashboard')).statusCode).toBe(400);
+  });
+});
+
+describe('tallies status and reconcile (office console)', () => {
+  it('401 without a token, 403 for a buyer, 200/202 for office staff', async () => {
+    expect((await get('/api/v1/tallies/status')).statusCode).toBe(401);
+    expect((await get('/api/v1/tallies/status', bearer(buyerToken))).statusCode).toBe(403);
+    const ok = await get('/api/v1/tallies/status', bearer(officeToken));
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ untallied: 0, lastReconcile: null });
+    const post = await t.app.inject({ method: 'POST', url: '/api/v1/tallies/reconcile', headers: bearer(officeToken) });
+    expect(post.statusCode).toBe(202);
+    expect(post.json()).toEqual({ queued: true });
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/tallies/reconcile', headers: bearer(buyerToken) })).statusCode).toBe(403);
+  });
+
+  it('/admin/queues is for office staff only', async () => {
+    expect((await get('/admin/queues')).statusCode).toBe(401);
+    expect((await get('/admin/queues', bearer(buyerToken))).statusCode).toBe(403);
+    expect((await get('/admin/queues', bearer(officeToken))).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
+import { eq, sql } from 'drizzle-orm';
+import { appendSales, createDb, schema, tallyDrift, type DbHandle, type LedgerRow } from '@shanhai/db';
+import { createOrg, type TestDatabase } from '@shanhai/db/testing';
+import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
+import { createLogger } from '../log';
+import { testWorkerConfig } from '../testing';
+import { processReconcile, processTally } from './tally';
+
+let database: TestDatabase;
+let handle: DbHandle;
+let redis: Redis;
+let prefix: string;
+let townA: string;
+let townB: string;
+let buyer: string;
+const log = createLogger('silent');
+
+beforeAll(async () => {
+  const { config, database: d } = await testWorkerConfig('empty');
+  database = d;
+  prefix = config.redisPrefix;
+  handle = createDb(database.url, { max: 6 });
+  redis = new Redis(config.redisUrl);
+  const [county] = await handle.db.insert(schema.counties).values({ code: 'c1', nameZh: '县', nameEn: 'C' }).returning();
+  const towns = await handle.db
+    .insert(schema.towns)
+    .values([
+      { code: 'a', countyId: county!.id, nameZh: '甲镇', nameEn: 'A' },
+      { code: 'b', countyId: county!.id, nameZh: '乙镇', nameEn: 'B' },
+    ])
+    .returning();
+  townA = towns[0]!.id;
+  townB = towns[1]!.id;
+  buyer = (await createOrg(handle.db, { kind: 'buyer' })).id;
+});
+afterAll(async () => {
+  redis.disconnect();
+  await handle.close();
+  await database.drop();
+});
+
+let seq = 0;
+function rows(n: number): LedgerRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    source: 'order' as const,
+    sourceRef: `line-${++seq}`,
+    kind: i % 7 === 0 ? 'refund' : 'sale',
+    townId: i % 2 ? townA : townB,
+    buyerOrgId: i % 3 ? buyer : null,
+    category: i % 2 ? ('honey' as const) : ('tea' as const),
+    amountFen: i % 7 === 0 ? -(100 + i) : 1000 + i,
+    businessDate: i % 5 === 0 ? '2025-12-31' : '2026-01-0' + ((i % 9) + 1),
+  }));
+}
+
+async function townTotal(townId: string, year: number) {
+  const [r] = await handle.db.select().from(schema.townTallies).where(sql`${schema.townTallies.townId} = ${townId} and ${schema.townTallies.year} = ${year}`);
+  return r?.amountFen ?? 0;
+}
+async function ledgerTotal(townId: string, year: number) {
+  const r = await handle.db.execute<{ s: number }>(sql`select coalesce(sum(amount_fen), 0)::bigint as s from sales where town_id = ${townId} and extract(year from business_date) = ${year}`);
+  return Number(r.rows[0]!.s);
+}
+
+describe('tally job', () => {
+  it('folds each row exactly once through duplicate and concurrent jobs', async () => {
+    await appendSales(handle.db, rows(1000));
+    const deps = { db: handle.db, redis: null, prefix, log, batchSize: 97 };
+    // The same job delivered three times, two of them at once.
+    const results = await Promise.all([processTally(deps, { id: 'a', data: { reason: 'ledger-commit' } }), processTally(deps, { id: 'a', data: { reason: 'ledger-commit' } })]);
+    const again = await processTally(deps, { id: 'a', data: { reason: 'ledger-commit' } });
+    expect(results[0].rows + results[1].rows).toBe(1000);
+    expect(again.rows).toBe(0);
+    expect(await tallyDrift(handle.db)).toBe(0);
+    for (const t of [townA, townB]) for (const y of [2025, 2026]) expect(await townTotal(t, y)).toBe(await ledgerTotal(t, y));
+    const [{ n } = { n: -1 }] = (await handle.db.execute<{ n: number }>(sql`select count(*)::int as n from sales where tallied_at is null`)).rows;
+    expect(n).toBe(0);
+  });
+
+  it('publishes a change after each batch', async () => {
+    const sub = redis.duplicate();
+    const got: string[] = [];
+    await sub.subscribe(`${prefix}:${LEADERBOARD_CHANNEL}`);
+    sub.on('message', (_c, m) => got.push(m));
+    await appendSales(handle.db, rows(10));
+    const r = await processTally({ db: handle.db, redis, prefix, log }, { id: 'b', data: { reason: 'sweep' } });
+    expect(r.rows).toBe(10);
+    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+    sub.disconnect();
+    expect(got).toHaveLength(1);
+    expect(JSON.parse(got[0]!)).toEqual({ version: 1, townIds: expect.arrayContaining([townA, townB]), at: expect.any(String) });
+  });
+
+  it('fails a malformed payload for good', async () => {
+    await expect(processTally({ db: handle.db, redis: null, prefix, log }, { id: 'x', data: { reason: 'because' } })).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(processReconcile({ db: handle.db, redis: null, prefix, log }, { id: 'x', data: {} })).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+});
+
+describe('reconcile job', () => {
+  it('reports no drift on healthy tallies, then finds, records and repairs drift', async () => {
+    const deps = { db: handle.db, redis: null, prefix, log };
+    await processTally(deps, { id: 't', data: { reason: 'manual' } });
+    const clean = await processReconcile(deps, { id: 'r1', data: { trigger: 'manual' } });
+    expect(clean.driftRows).toBe(0);
+
+    const before = await townTotal(townA, 2026);
+    await handle.db.update(schema.townTallies).set({ amountFen: sql`${schema.townTallies.amountFen} + 1` }).where(eq(schema.townTallies.townId, townA));
+    await handle.db.delete(schema.dailyTownSales).where(eq(schema.dailyTownSales.townId, townB));
+    const drift = await processReconcile(deps, { id: 'r2', data: { trigger: 'manual' } });
+    expect(drift.driftRows).toBeGreaterThan(2);
+    expect(drift.details).toContainEqual({ table: 'town_tallies', key: `${townA}/2026`, expected: before, found: before + 1 });
+    expect(await tallyDrift(handle.db)).toBe(0);
+    expect(await townTotal(townA, 2026)).toBe(before);
+    const runs = await handle.db.select().from(schema.tallyReconciliations).orderBy(schema.tallyReconciliations.finishedAt);
+    expect(runs.map((r) => r.driftRows > 0)).toEqual([false, true]);
+  });
+
+  it('restores every tally after they and Redis were wiped', async () => {
+    const deps = { db: handle.db, redis, prefix, log };
+    await appendSales(handle.db, rows(50));
+    await processTally(deps, { id: 't2', data: { reason: 'manual' } });
+    // Our deployment's Redis data gone (its own prefix: the run's Redis is shared by test files).
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    for (const t of [schema.townTallies, schema.dailyTownSales, schema.partnerTallies, schema.partnerDailySales, schema.categoryDailySales]) await handle.db.delete(t);
+    const r = await processReconcile(deps, { id: 'r3', data: { trigger: 'manual' } });
+    expect(r.driftRows).toBeGreaterThan(0);
+    expect(await tallyDrift(handle.db)).toBe(0);
+    for (const t of [townA, townB]) for (const y of [2025, 2026]) expect(await townTotal(t, y)).toBe(await ledgerTotal(t, y));
+  });
+});

@@ -1,0 +1,228 @@
+import { sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from './client';
+
+/**
+ * Tally and reconcile share this lock key: folding takes it shared, reconcile exclusive, so a
+ * reconcile never recomputes while a batch is half-way (and folds never wait on one another).
+ */
+const TALLY_LOCK_KEY = 74_2026_0005;
+
+/** Rows per transaction: big enough for throughput, small enough to keep locks brief. */
+export const TALLY_BATCH_SIZE = 5_000;
+
+export interface FoldResult {
+  /** Ledger rows folded in this batch. */
+  rows: number;
+  /** Towns whose figures changed. */
+  townIds: string[];
+}
+
+const DEADLOCK = '40P01';
+const SERIALIZATION = '40001';
+
+/**
+ * Folds one batch of untallied ledger rows into every tally, exactly once: the rows are locked
+ * (SKIP LOCKED, so two workers take different rows), summed per key, added to the tallies and
+ * marked tallied in ONE statement of one transaction. A crash before commit leaves them untallied;
+ * after commit they are never picked again. Upserts go in key order to avoid deadlocks; a rare
+ * deadlock anyway is retried.
+ */
+export async function foldBatch(db: Db, limit = TALLY_BATCH_SIZE, hooks: { beforeCommit?: (r: FoldResult) => Promise<void> } = {}): Promise<FoldResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock_shared(${TALLY_LOCK_KEY})`);
+        const res = await tx.execute<{ n: number; towns: string[] | null }>(sql`
+          with batch as (
+            select id, town_id, buyer_org_id, category, amount_fen, business_date, source
+            from sales where tallied_at is null order by id limit ${limit} for update skip locked
+          ),
+          marked as (
+            update sales s set tallied_at = now() from batch b where s.id = b.id returning s.id
+          ),
+          t as (
+            insert into town_tallies as x (town_id, year, amount_fen, row_count)
+            select town_id, extract(year from business_date)::int, sum(amount_fen), count(*) from batch
+            group by 1, 2 order by 1, 2
+            on conflict (town_id, year) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+              row_count = x.row_count + excluded.row_count, updated_at = now()
+            returning 1
+          ),
+          d as (
+            insert into daily_town_sales as x (town_id, day, amount_fen, order_fen, offline_fen, import_fen, row_count)
+            select town_id, business_date, sum(amount_fen),
+              coalesce(sum(amount_fen) filter (where source = 'order'), 0),
+              coalesce(sum(amount_fen) filter (where source = 'offline'), 0),
+              coalesce(sum(amount_fen) filter (where source = 'import'), 0),
+              count(*)
+            from batch group by 1, 2 order by 1, 2
+            on conflict (town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+              order_fen = x.order_fen + excluded.order_fen, offline_fen = x.offline_fen + excluded.offline_fen,
+              import_fen = x.import_fen + excluded.import_fen, row_count = x.row_count + excluded.row_count
+            returning 1
+          ),
+          p as (
+            insert into partner_tallies as x (buyer_org_id, town_id, year, amount_fen, row_count)
+            select buyer_org_id, town_id, extract(year from business_date)::int, sum(amount_fen), count(*)
+            from batch where buyer_org_id is not null group by 1, 2, 3 order by 1, 2, 3
+            on conflict (buyer_org_id, town_id, year) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+              row_count = x.row_count + excluded.row_count
+            returning 1
+          ),
+          pd as (
+            insert into partner_daily_sales as x (buyer_org_id, town_id, day, amount_fen, row_count)
+            select buyer_org_id, town_id, business_date, sum(amount_fen), count(*)
+            from batch where buyer_org_id is not null group by 1, 2, 3 order by 1, 2, 3
+            on conflict (buyer_org_id, town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+              row_count = x.row_count + excluded.row_count
+            returning 1
+          ),
+          c as (
+            insert into category_daily_sales as x (category, town_id, day, amount_fen, row_count)
+            select category, town_id, business_date, sum(amount_fen), count(*)
+            from batch group by 1, 2, 3 order by 1, 2, 3
+            on conflict (category, town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+              row_count = x.row_count + excluded.row_count
+            returning 1
+          )
+          select (select count(*) from marked)::int as n,
+            (select array_agg(distinct town_id) from batch) as towns,
+            (select count(*) from t) + (select count(*) from d) + (select count(*) from p) + (select count(*) from pd) + (select count(*) from c) as touched
+        `);
+        const row = res.rows[0];
+        const result = { rows: row?.n ?? 0, townIds: row?.towns ?? [] };
+        // Tests use this to kill a worker between folding and committing.
+        await hooks.beforeCommit?.(result);
+        return result;
+      });
+    } catch (err) {
+      const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+      if ((code === DEADLOCK || code === SERIALIZATION) && attempt < 5) continue;
+      throw err;
+    }
+  }
+}
+
+/** Folds until nothing is left (or `maxBatches` ran); returns the rows folded and towns touched. */
+export async function foldAll(db: Db, options: { batchSize?: number; maxBatches?: number; onBatch?: (r: FoldResult) => Promise<void> | void } = {}): Promise<FoldResult> {
+  const towns = new Set<string>();
+  let rows = 0;
+  for (let i = 0; i < (options.maxBatches ?? Infinity); i++) {
+    const r = await foldBatch(db, options.batchSize);
+    if (r.rows === 0) break;
+    rows += r.rows;
+    for (const t of r.townIds) towns.add(t);
+    await options.onBatch?.(r);
+    if (r.rows < (options.batchSize ?? TALLY_BATCH_SIZE)) break;
+  }
+  return { rows, townIds: [...towns] };
+}
+
+export interface DriftItem {
+  table: string;
+  key: string;
+  expected: number;
+  found: number;
+}
+
+export interface ReconcileResult {
+  ledgerRows: number;
+  driftRows: number;
+  details: DriftItem[];
+}
+
+/** Each tally: its table, its key columns, and how the ledger computes it. */
+const TALLY_DEFS = [
+  {
+    table: 'town_tallies',
+    keys: ['town_id', 'year'],
+    values: ['amount_fen', 'row_count'],
+    select: `select town_id, extract(year from business_date)::int as year, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count from sales where tallied_at is not null group by 1, 2`,
+  },
+  {
+    table: 'daily_town_sales',
+    keys: ['town_id', 'day'],
+    values: ['amount_fen', 'order_fen', 'offline_fen', 'import_fen', 'row_count'],
+    select: `select town_id, business_date as day, sum(amount_fen)::bigint as amount_fen,
+      coalesce(sum(amount_fen) filter (where source = 'order'), 0)::bigint as order_fen,
+      coalesce(sum(amount_fen) filter (where source = 'offline'), 0)::bigint as offline_fen,
+      coalesce(sum(amount_fen) filter (where source = 'import'), 0)::bigint as import_fen,
+      count(*)::int as row_count from sales where tallied_at is not null group by 1, 2`,
+  },
+  {
+    table: 'partner_tallies',
+    keys: ['buyer_org_id', 'town_id', 'year'],
+    values: ['amount_fen', 'row_count'],
+    select: `select buyer_org_id, town_id, extract(year from business_date)::int as year, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count from sales where tallied_at is not null and buyer_org_id is not null group by 1, 2, 3`,
+  },
+  {
+    table: 'partner_daily_sales',
+    keys: ['buyer_org_id', 'town_id', 'day'],
+    values: ['amount_fen', 'row_count'],
+    select: `select buyer_org_id, town_id, business_date as day, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count from sales where tallied_at is not null and buyer_org_id is not null group by 1, 2, 3`,
+  },
+  {
+    table: 'category_daily_sales',
+    keys: ['category', 'town_id', 'day'],
+    values: ['amount_fen', 'row_count'],
+    select: `select category, town_id, business_date as day, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count from sales where tallied_at is not null group by 1, 2, 3`,
+  },
+] as const;
+
+/** How many drifted keys a run records in detail. */
+const MAX_DRIFT_DETAILS = 20;
+
+/**
+ * Recomputes every tally from the tallied ledger rows, compares, and repairs any difference,
+ * in one transaction holding the tally lock exclusively (folds wait, then continue). Rows not yet
+ * tallied are left to the tally job. With `repair: false` it only reports.
+ */
+export async function reconcileTallies(db: Db, options: { repair?: boolean } = {}): Promise<ReconcileResult> {
+  const repair = options.repair ?? true;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${TALLY_LOCK_KEY})`);
+    const [{ n } = { n: 0 }] = (await tx.execute<{ n: number }>(sql`select count(*)::int as n from sales where tallied_at is not null`)).rows;
+    let driftRows = 0;
+    const details: DriftItem[] = [];
+    for (const def of TALLY_DEFS) {
+      const tmp = `expected_${def.table}`;
+      await tx.execute(sql.raw(`create temp table ${tmp} on commit drop as ${def.select}`));
+      const keyJoin = def.keys.map((k) => `e.${k} = a.${k}`).join(' and ');
+      const differs = def.values.map((v) => `e.${v} is distinct from a.${v}`).join(' or ');
+      const keyExpr = def.keys.map((k) => `coalesce(e.${k}, a.${k})::text`).join(` || '/' || `);
+      const drift = await tx.execute<{ key: string; expected: number | null; found: number | null }>(
+        sql.raw(`select ${keyExpr} as key, e.amount_fen as expected, a.amount_fen as found
+          from ${tmp} e full outer join ${def.table} a on ${keyJoin}
+          where (e.${def.keys[0]} is null and (a.amount_fen <> 0 or a.row_count <> 0)) or (a.${def.keys[0]} is null) or (e.${def.keys[0]} is not null and a.${def.keys[0]} is not null and (${differs}))`),
+      );
+      driftRows += drift.rows.length;
+      for (const d of drift.rows) {
+        if (details.length < MAX_DRIFT_DETAILS) details.push({ table: def.table, key: d.key, expected: Number(d.expected ?? 0), found: Number(d.found ?? 0) });
+      }
+      if (repair && drift.rows.length > 0) {
+        const cols = [...def.keys, ...def.values];
+        await tx.execute(sql.raw(`delete from ${def.table} a where not exists (select 1 from ${tmp} e where ${keyJoin})`));
+        await tx.execute(
+          sql.raw(`insert into ${def.table} (${cols.join(', ')}) select ${cols.join(', ')} from ${tmp}
+            on conflict (${def.keys.join(', ')}) do update set ${def.values.map((v) => `${v} = excluded.${v}`).join(', ')}`),
+        );
+      }
+    }
+    return { ledgerRows: n, driftRows, details };
+  });
+}
+
+/** For tests and checks: every tally equals the sum of its (tallied) ledger rows. */
+export async function tallyDrift(db: DbOrTx): Promise<number> {
+  let total = 0;
+  for (const def of TALLY_DEFS) {
+    const keyJoin = def.keys.map((k) => `e.${k} = a.${k}`).join(' and ');
+    const differs = def.values.map((v) => `e.${v} is distinct from a.${v}`).join(' or ');
+    const r = await db.execute<{ n: number }>(
+      sql.raw(`select count(*)::int as n from (${def.select}) e full outer join ${def.table} a on ${keyJoin}
+        where (e.${def.keys[0]} is null and (a.amount_fen <> 0 or a.row_count <> 0)) or a.${def.keys[0]} is null or (e.${def.keys[0]} is not null and a.${def.keys[0]} is not null and (${differs}))`),
+    );
+    total += r.rows[0]?.n ?? 0;
+  }
+  return total;
+}

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { Category } from '../catalog';
+import { IsoDate } from '../dates';
+import { Fen, NonNegativeFen, PositiveFen } from '../money';
+
+export const LeaderboardBy = z.enum(['town', 'county', 'buyer', 'category']);
+export type LeaderboardBy = z.infer<typeof LeaderboardBy>;
+
+/** Pacing figures shared by town and county rows (fen; percentages to two decimals). */
+const Paced = {
+  salesFen: Fen,
+  targetFen: NonNegativeFen.nullable(),
+  progressPct: z.number().nullable(),
+  expectedFen: Fen,
+  aheadFen: Fen,
+  projectedFen: Fen.nullable(),
+  lastYearSamePeriodFen: Fen,
+  changePct: z.number().nullable(),
+};
+
+export const TownRow = z.object({
+  rank: z.number().int(),
+  townId: z.uuid(),
+  code: z.string(),
+  nameZh: z.string(),
+  nameEn: z.string(),
+  countyId: z.uuid(),
+  countyCode: z.string(),
+  countyNameZh: z.string(),
+  countyNameEn: z.string(),
+  isDemo: z.boolean(),
+  ...Paced,
+  curve: z.enum(['seasonal', 'linear']),
+  pairedUnits: z.number().int(),
+});
+export type TownRow = z.infer<typeof TownRow>;
+
+export const CountyRow = z.object({
+  rank: z.number().int(),
+  countyId: z.uuid(),
+  code: z.string(),
+  nameZh: z.string(),
+  nameEn: z.string(),
+  towns: z.number().int(),
+  ...Paced,
+  pairedUnits: z.number().int(),
+});
+export type CountyRow = z.infer<typeof CountyRow>;
+
+/** A partner unit's row: its name only (no contact data; the board is public). */
+export const BuyerRow = z.object({
+  rank: z.number().int(),
+  buyerOrgId: z.uuid(),
+  name: z.string(),
+  salesFen: Fen,
+  pledgeFen: NonNegativeFen.nullable(),
+  pledgeProgressPct: z.number().nullable(),
+  towns: z.number().int(),
+});
+export type BuyerRow = z.infer<typeof BuyerRow>;
+
+export const CategoryRow = z.object({
+  rank: z.number().int(),
+  category: Category,
+  salesFen: Fen,
+  lastYearSamePeriodFen: Fen,
+  changePct: z.number().nullable(),
+});
+export type CategoryRow = z.infer<typeof CategoryRow>;
+
+const BoardBase = { year: z.number().int(), asOf: IsoDate };
+export const Leaderboard = z.discriminatedUnion('by', [
+  z.object({ ...BoardBase, by: z.literal('town'), rows: z.array(TownRow) }),
+  z.object({ ...BoardBase, by: z.literal('county'), rows: z.array(CountyRow) }),
+  z.object({ ...BoardBase, by: z.literal('buyer'), rows: z.array(BuyerRow) }),
+  z.object({ ...BoardBase, by: z.literal('category'), rows: z.array(CategoryRow) }),
+]);
+export type Leaderboard = z.infer<typeof Leaderboard>;
+
+export const TownDashboard = z.object({
+  townId: z.uuid(),
+  nameZh: z.string(),
+  nameEn: z.string(),
+  year: z.number().int(),
+  targetFen: NonNegativeFen.nullable(),
+  /** Twelve months, January first. */
+  months: z.array(z.object({ month: z.number().int(), thisYearFen: Fen, lastYearFen: Fen })),
+  topBuyers: z.array(z.object({ buyerOrgId: z.uuid(), name: z.string(), salesFen: Fen })),
+  topCategories: z.array(z.object({ category: Category, salesFen: Fen })),
+  share: z.object({ orderFen: Fen, offlineFen: Fen, importFen: Fen }),
+});
+export type TownDashboard = z.infer<typeof TownDashboard>;
+
+export const OfflineSaleStatus = z.enum(['pending', 'approved', 'rejected', 'reversed']);
+export type OfflineSaleStatus = z.infer<typeof OfflineSaleStatus>;
+
+export const CreateOfflineSaleRequest = z.strictObject({
+  townId: z.uuid(),
+  cooperativeId: z.uuid().nullish(),
+  buyerOrgId: z.uuid().nullish(),
+  category: Category,
+  amountFen: PositiveFen,
+  businessDate: IsoDate,
+  invoiceNo: z.string().trim().min(1).max(64).nullish(),
+  note: z.string().trim().max(500).nullish(),
+});
+export type CreateOfflineSaleRequest = z.infer<typeof CreateOfflineSaleRequest>;
+
+export const ReasonRequest = z.strictObject({ reason: z.string().trim().min(2).max(500) });
+export type ReasonRequest = z.infer<typeof ReasonRequest>;
+
+export const OfflineSale = z.object({
+  id: z.uuid(),
+  townId: z.uuid(),
+  cooperativeId: z.uuid().nullable(),
+  buyerOrgId: z.uuid().nullable(),
+  category: Category,
+  amountFen: PositiveFen,
+  businessDate: IsoDate,
+  invoiceNo: z.string().nullable(),
+  note: z.string().nullable(),
+  status: OfflineSaleStatus,
+  decisionReason: z.string().nullable(),
+  recordedByOrgId: z.uuid(),
+  createdAt: z.iso.datetime(),
+  evidence: z.array(z.object({ url: z.string(), mime: z.string(), size: z.number().int() })),
+});
+export type OfflineSale = z.infer<typeof OfflineSale>;
+
+export const ImportRowError = z.object({ row: z.number().int(), field: z.string(), message: z.string() });
+export const ImportResult = z.object({
+  dryRun: z.boolean(),
+  fileHash: z.string(),
+  rows: z.number().int(),
+  errors: z.array(ImportRowError),
+  /** What the file adds (dry run: would add) per town, in fen. */
+  totals: z.array(z.object({ townId: z.uuid(), code: z.string(), nameZh: z.string(), rows: z.number().int(), amountFen: Fen })),
+  /** Rows newly added to the ledger (0 on a dry run or a repeated file). */
+  addedRows: z.number().int(),
+});
+export type ImportResult = z.infer<typeof ImportResult>;
+
+export const CreateSnapshotRequest = z.strictObject({
+  title: z.string().trim().min(1).max(100),
+  asOf: IsoDate,
+  year: z.number().int().min(2000).max(2100).optional(),
+});
+export type CreateSnapshotRequest = z.infer<typeof CreateSnapshotRequest>;
+
+export const SnapshotSummary = z.object({ id: z.uuid(), title: z.string(), year: z.number().int(), asOf: IsoDate, createdAt: z.iso.datetime() });
+export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
+export const Snapshot = SnapshotSummary.extend({ rows: z.array(TownRow) });
+export type Snapshot = z.infer<typeof Snapshot>;
+
+export const CreatePairingRequest = z.strictObject({
+  buyerOrgId: z.uuid(),
+  townId: z.uuid(),
+  role: z.enum(['lead', 'member']).default('member'),
+  startsOn: IsoDate,
+  endsOn: IsoDate.nullish(),
+  pledgeFen: NonNegativeFen.nullish(),
+});
+export type CreatePairingRequest = z.infer<typeof CreatePairingRequest>;

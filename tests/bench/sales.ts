@@ -1,0 +1,159 @@
+/**
+ * `pnpm --filter @shanhai/tests bench:sales`: the sales ledger's tally worker and the leaderboard.
+ *
+ * 1. Commit → SSE lag (p50/p99) under a sustained 1,000 sales/s, through the real worker and api.
+ * 2. GET /api/v1/leaderboard req/s and p99 beside a bare Fastify route in the same run, with the
+ *    demo ledger (~17k rows) and again with ~1,000,000 rows.
+ * 3. Tally throughput: folding ~1,000,000 untallied rows (rows/s).
+ * 4. A full reconcile over the 1,000,000-row ledger (seconds).
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import Fastify from 'fastify';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { sql } from 'drizzle-orm';
+import { buildApp } from '@shanhai/api/app';
+import { appendSales, createDb, foldAll, reconcileTallies, schema, type LedgerRow } from '@shanhai/db';
+import { QUEUES, TALLY_DEDUP_ID } from '@shanhai/domain';
+import { createLogger } from '@shanhai/worker/log';
+import { startRuntime } from '@shanhai/worker/runtime';
+import { benchStack, load, printTable, type LoadResult } from './support';
+
+const SALES_PER_SECOND = 1_000;
+const LAG_SECONDS = 10;
+const BIG_LEDGER = 1_000_000;
+
+const stack = await benchStack('sales');
+const prefix = `b${randomBytes(3).toString('hex')}`;
+const h = createDb(stack.databaseUrl, { max: 4 });
+const api = await buildApp(
+  {
+    host: '127.0.0.1', port: 0, databaseUrl: stack.databaseUrl, databasePoolMax: 10, redisUrl: stack.redisUrl, redisPrefix: prefix,
+    jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789', uploadDir: `/tmp/shanhai-bench-${prefix}`, logLevel: 'silent', trustProxy: false,
+    loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+  },
+  { logger: false },
+);
+await api.listen({ host: '127.0.0.1', port: 0 });
+const apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+const bare = Fastify();
+bare.get('/bare', async () => ({ ok: true, items: [1, 2, 3] }));
+await bare.listen({ host: '127.0.0.1', port: 0 });
+const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare`;
+const worker = await startRuntime(
+  { databaseUrl: stack.databaseUrl, databasePoolMax: 5, redisUrl: stack.redisUrl, redisPrefix: prefix, logLevel: 'silent', concurrency: 2 },
+  createLogger('silent'),
+);
+const towns = (await h.db.select({ id: schema.towns.id }).from(schema.towns)).map((t) => t.id);
+const ledgerRows = async () => (await h.db.execute<{ n: number }>(sql`select count(*)::int as n from sales`)).rows[0]!.n;
+const pctile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+};
+
+// ---- 1. Commit → SSE lag under a sustained load ---------------------------------------------
+async function lagUnderLoad() {
+  const pending: { id: number; at: number }[] = [];
+  const lags: number[] = [];
+  let events = 0;
+  const stream = await new Promise<IncomingMessage>((resolve) => {
+    httpRequest(`${apiUrl}/api/v1/leaderboard/stream`, (res) => resolve(res)).end();
+  });
+  let checking = false;
+  stream.on('data', (chunk: Buffer) => {
+    if (!chunk.toString().includes('event: changed')) return;
+    const at = performance.now();
+    events++;
+    if (checking) return;
+    checking = true;
+    // Every commit below the lowest untallied id is folded and announced by now.
+    void h.db.execute<{ m: number | null }>(sql`select min(id)::bigint as m from sales where tallied_at is null`).then((r) => {
+      const m = r.rows[0]?.m ?? Number.MAX_SAFE_INTEGER;
+      while (pending.length && pending[0]!.id < m) lags.push(at - pending.shift()!.at);
+      checking = false;
+    });
+  });
+  const producer = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
+  const queue = new Queue(QUEUES.tally, { connection: producer, prefix: `${prefix}:bull` });
+  // Commits are issued on a fixed clock, each its own transaction, without waiting for the
+  // previous one (as many independent purchases would), so a slow commit does not lower the rate.
+  const TICK_MS = 10;
+  const perTick = (SALES_PER_SECOND * TICK_MS) / 1000;
+  const start = performance.now();
+  let seq = 0;
+  let committed = 0;
+  const inflight = new Set<Promise<void>>();
+  const tick = async () => {
+    const rows: LedgerRow[] = Array.from({ length: perTick }, () => ({
+      source: 'order', sourceRef: `lag-${++seq}`, kind: 'sale', townId: towns[seq % towns.length]!, category: 'fruit', amountFen: 1000 + (seq % 97), businessDate: '2026-06-15',
+    }));
+    const ids = await appendSales(h.db, rows);
+    const at = performance.now();
+    committed += ids.length;
+    pending.push({ id: Math.max(...ids), at });
+    pending.sort((a, b) => a.id - b.id);
+    await queue.add('ledger-commit', { reason: 'ledger-commit' }, { deduplication: { id: TALLY_DEDUP_ID }, removeOnComplete: 100 });
+  };
+  for (let n = 0; performance.now() - start < LAG_SECONDS * 1000; n++) {
+    const p = tick().finally(() => inflight.delete(p));
+    inflight.add(p);
+    const wait = start + (n + 1) * TICK_MS - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await Promise.all(inflight);
+  const achieved = committed / ((performance.now() - start) / 1000);
+  for (let i = 0; i < 100 && pending.length; i++) await new Promise((r) => setTimeout(r, 50));
+  stream.destroy();
+  await queue.close();
+  producer.disconnect();
+  return { committed, achieved: Math.round(achieved), events, p50: pctile(lags, 50), p99: pctile(lags, 99), max: pctile(lags, 100), measured: lags.length };
+}
+
+// ---- 2. Leaderboard read throughput beside a bare route ---------------------------------------
+async function readBench(label: string): Promise<LoadResult[]> {
+  const url = `${apiUrl}/api/v1/leaderboard?year=2026&by=town`;
+  await fetch(url); // warm the cache
+  const b = await load({ url: bareUrl, label: `bare Fastify route (${label})`, connections: 10, durationSeconds: 8 });
+  const l = await load({ url, label: `GET /api/v1/leaderboard (${label})`, connections: 10, durationSeconds: 8 });
+  return [b, l];
+}
+
+const lag = await lagUnderLoad();
+console.log(`\nCommit → SSE lag at ${SALES_PER_SECOND} sales/s for ${LAG_SECONDS} s (achieved ${lag.achieved}/s, ${lag.committed} rows, ${lag.events} events, ${lag.measured} commits measured):`);
+console.log(`| p50 ms | p99 ms | max ms |\n| ---: | ---: | ---: |\n| ${lag.p50.toFixed(0)} | ${lag.p99.toFixed(0)} | ${lag.max.toFixed(0)} |`);
+
+const smallRows = await ledgerRows();
+const small = await readBench(`${Math.round(smallRows / 1000)}k ledger rows`);
+
+// ---- 3. Tally throughput over ~1M rows (the worker is stopped so the fold is timed alone) -----
+await worker.close();
+const t0 = performance.now();
+const INSERT_CHUNK = 100_000;
+for (let from = 1; from <= BIG_LEDGER - smallRows; from += INSERT_CHUNK) await h.db.execute(sql`
+  insert into sales (source, source_ref, kind, town_id, buyer_org_id, category, amount_fen, business_date)
+  select 'import', 'bench:' || g, 'sale', (${sql.raw(`array[${towns.map((t) => `'${t}'::uuid`).join(',')}]`)})[1 + g % ${towns.length}], null,
+    (array['honey','fruit','tea','poultry']::category[])[1 + g % 4], 100 + g % 10000, date '2025-01-01' + (g % 690)
+  from generate_series(${from}::int, ${Math.min(from + INSERT_CHUNK - 1, BIG_LEDGER - smallRows)}::int) g`);
+const insertSeconds = (performance.now() - t0) / 1000;
+const t1 = performance.now();
+const folded = await foldAll(h.db);
+const foldSeconds = (performance.now() - t1) / 1000;
+console.log(`\nTally: inserted ${BIG_LEDGER - smallRows} rows in ${insertSeconds.toFixed(1)} s; folded ${folded.rows} rows in ${foldSeconds.toFixed(1)} s = ${Math.round(folded.rows / foldSeconds)} rows/s`);
+
+// ---- 4. Full reconcile over the big ledger -----------------------------------------------------
+const t2 = performance.now();
+const rec = await reconcileTallies(h.db);
+console.log(`Reconcile over ${rec.ledgerRows} ledger rows: ${((performance.now() - t2) / 1000).toFixed(1)} s, drift ${rec.driftRows}`);
+
+api.leaderboardLive.invalidate();
+const big = await readBench(`${Math.round((await ledgerRows()) / 1000)}k ledger rows`);
+printTable('Leaderboard reads (10 connections, 8 s each)', [...small, ...big]);
+console.log(`ratio to bare: ${(small[1]!.rps / small[0]!.rps).toFixed(2)} (small ledger), ${(big[1]!.rps / big[0]!.rps).toFixed(2)} (1M ledger)`);
+
+await api.close();
+await bare.close();
+await h.close();
+await stack.stop();
+process.exit(0);

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { startStack, type Stack } from './support/stack';
+
+let stack: Stack;
+let browser: Browser;
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function api(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+  const res = await fetch(`${stack.baseUrl}/api/v1${path}`, {
+    method: init.method ?? 'GET',
+    headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    body: init.body ? JSON.stringify(init.body) : undefined,
+  });
+  return res.json() as Promise<Record<string, unknown>>;
+}
+
+describe('live leaderboard', () => {
+  it('approving an offline record moves the town’s bar on an open leaderboard page without a reload', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    screenshotOnFailure(page, 'leaderboard-live');
+    await loginAs(page, 'office@demo.shanhai');
+    await page.waitForSelector('[data-test=office-console]');
+    await page.goto('/office/leaderboard');
+    const bar = page.locator('[data-test=bar-dakun]');
+    await bar.waitFor();
+    await page.waitForSelector('[data-test=live-tag].el-tag--success');
+    const before = Number(await bar.getAttribute('data-progress'));
+    // Mark the page: a reload would lose this.
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+
+    // An office clerk records a 1,000,000 元 offline sale for Dakun (10% of its target) …
+    const login = await api('/auth/login', { method: 'POST', body: { email: 'office@demo.shanhai', password: 'shanhai-demo' } });
+    const token = String(login.accessToken);
+    const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];
+    const dakun = towns.find((t) => t.code === 'dakun')!.townId;
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const rec = await api('/sales/offline', { method: 'POST', token, body: { townId: dakun, category: 'fruit', amountFen: 100_000_000, businessDate: today, invoiceNo: 'E2E-1' } });
+
+    // … and approves it in the approval queue of another window.
+    const other = await newPage(browser, stack.baseUrl);
+    screenshotOnFailure(other.page, 'leaderboard-approve');
+    await loginAs(other.page, 'office@demo.shanhai');
+    await other.page.waitForSelector('[data-test=office-console]');
+    await other.page.goto('/office/sales');
+    await other.page.click(`[data-test=approve-${String(rec.id)}]`);
+
+    await page.waitForFunction(
+      (b) => Number(document.querySelector('[data-test=bar-dakun]')?.getAttribute('data-progress')) >= b + 9.99,
+      before,
+      { timeout: 15_000 },
+    );
+    const after = Number(await bar.getAttribute('data-progress'));
+    expect(Math.round((after - before) * 100) / 100).toBe(10);
+    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    await other.context.close();
+    await context.close();
+  });
+});

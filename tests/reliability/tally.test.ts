@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { sql } from 'drizzle-orm';
+import { appendSales, createDb, schema, tallyDrift, type DbHandle, type LedgerRow } from '@shanhai/db';
+import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
+import { startRedis } from '@shanhai/devstack';
+import { QUEUES } from '@shanhai/domain';
+import { createLogger } from '@shanhai/worker/log';
+import { startRuntime } from '@shanhai/worker/runtime';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let database: TestDatabase;
+let handle: DbHandle;
+let townIds: string[];
+beforeAll(async () => {
+  database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
+  handle = createDb(database.url, { max: 4 });
+  townIds = (await handle.db.select({ id: schema.towns.id }).from(schema.towns)).map((t) => t.id).slice(0, 3);
+});
+afterAll(async () => {
+  await handle.close();
+  await database.drop();
+});
+
+let seq = 0;
+function rows(n: number): LedgerRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    source: 'order' as const,
+    sourceRef: `rel-${++seq}`,
+    kind: 'sale',
+    townId: townIds[i % townIds.length]!,
+    category: 'fruit' as const,
+    amountFen: 100 + (i % 13),
+    businessDate: '2026-03-0' + ((i % 9) + 1),
+  }));
+}
+async function untallied() {
+  const r = await handle.db.execute<{ n: number }>(sql`select count(*)::int as n from sales where tallied_at is null`);
+  return r.rows[0]!.n;
+}
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+/** Every town tally equals its ledger sum, computed independently here. */
+async function expectTalliesEqualLedger() {
+  expect(await tallyDrift(handle.db)).toBe(0);
+  const ledger = await handle.db.execute<{ town_id: string; y: number; s: number }>(
+    sql`select town_id, extract(year from business_date)::int as y, sum(amount_fen)::bigint as s from sales group by 1, 2 order by 1, 2`,
+  );
+  const tallies = await handle.db.select().from(schema.townTallies);
+  for (const l of ledger.rows) {
+    expect(tallies.find((t) => t.townId === l.town_id && t.year === l.y)?.amountFen).toBe(Number(l.s));
+  }
+}
+
+function config(redisUrl: string) {
+  return { databaseUrl: database.url, databasePoolMax: 4, redisUrl, redisPrefix: `t${randomBytes(4).toString('hex')}`, logLevel: 'silent', concurrency: 2 };
+}
+
+describe('tally reliability', () => {
+  it('a worker SIGKILLed in the middle of a batch changes no total; after a restart every row is tallied once', async () => {
+    const before = await handle.db.select().from(schema.townTallies).orderBy(schema.townTallies.townId, schema.townTallies.year);
+    await appendSales(handle.db, rows(3000));
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'tests/reliability/support/fold-child.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, BATCH: '2000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    await until(async () => /FOLDED 2000/.test(out));
+    child.kill('SIGKILL');
+    await exited;
+    // PostgreSQL rolls the dead connection's transaction back: nothing was tallied.
+    await until(async () => (await handle.db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where application_name = 'shanhai' and state like 'idle in transaction%'`)).rows[0]!.n === 0);
+    expect(await untallied()).toBe(3000);
+    expect(await handle.db.select().from(schema.townTallies).orderBy(schema.townTallies.townId, schema.townTallies.year)).toEqual(before);
+
+    const runtime = await startRuntime(config(inject('redisUrl')), createLogger('silent'));
+    try {
+      // The sweep (or the restart's first tick) picks the rows up without any enqueue.
+      await until(async () => (await untallied()) === 0);
+      await expectTalliesEqualLedger();
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('Redis stopped while a purchase is paid: the ledger row exists, and once Redis is back the sweep tallies it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shanhai-redis-'));
+    let redis = await startRedis({ dir, persistent: true });
+    const cfg = config(redis.url);
+    const runtime = await startRuntime(cfg, createLogger('silent'));
+    const producer = new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    producer.on('error', () => undefined);
+    const queue = new Queue(QUEUES.tally, { connection: producer, prefix: `${cfg.redisPrefix}:bull` });
+    queue.on('error', () => undefined);
+    try {
+      await until(async () => (await untallied()) === 0);
+      await redis.stop();
+      // What markPaid does: append the ledger rows in its transaction, then try to enqueue.
+      const [row] = rows(1);
+      const ids = await handle.db.transaction((tx) => appendSales(tx, [row!]));
+      expect(ids).toHaveLength(1);
+      await expect(queue.add('ledger-commit', { reason: 'ledger-commit' })).rejects.toThrow();
+      const [stored] = await handle.db.select().from(schema.sales).where(sql`${schema.sales.id} = ${ids[0]}`);
+      expect(stored).toMatchObject({ sourceRef: row!.sourceRef, amountFen: row!.amountFen, talliedAt: null });
+
+      redis = await startRedis({ dir, port: redis.port, persistent: true });
+      await until(async () => (await untallied()) === 0);
+      await expectTalliesEqualLedger();
+    } finally {
+      await queue.close().catch(() => undefined);
+      producer.disconnect();
+      await runtime.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
