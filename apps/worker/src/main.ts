@@ -1,28 +1,21 @@
 import { loadConfig } from './env';
 import { createLogger } from './log';
-import { RedisPolicyError, startRuntime } from './runtime';
+import { RedisPolicyError, startRuntime, type Runtime } from './runtime';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 
-let runtime;
-try {
-  runtime = await startRuntime(config, log);
-} catch (err) {
-  if (err instanceof RedisPolicyError) {
-    log.error({}, err.message);
-    process.exit(2);
-  }
-  throw err;
-}
-log.info({ queues: runtime.workers.map((w) => w.name) }, 'worker started');
-
+// Signal handlers go in before anything announces the worker: a SIGTERM that arrives between
+// "worker started" and their registration would otherwise kill the process without a clean close.
+let runtime: Runtime | undefined;
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down: finishing active jobs');
+    // During start-up there is nothing to close yet; runtime start checks `closing` below.
+    if (!runtime) return;
     runtime.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -32,3 +25,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     );
   });
 }
+
+try {
+  runtime = await startRuntime(config, log);
+} catch (err) {
+  if (err instanceof RedisPolicyError) {
+    log.error({}, err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+if (closing) {
+  await runtime.close();
+  process.exit(0);
+}
+log.info({ queues: runtime.workers.map((w) => w.name) }, 'worker started');

@@ -62,10 +62,13 @@ export default fp<{ prefix: string }>(
       const parsed = LeaderboardChanged.safeParse(JSON.parse(raw));
       if (parsed.success) onChange(parsed.data);
     });
-    subscriber.connect().then(
-      () => subscriber.subscribe(channel),
-      (err: unknown) => app.log.warn({ err: String(err) }, 'leaderboard subscriber could not connect; retrying'),
-    );
+    // An app closed right after it was built (tests, a failed start) closes the connection under
+    // a pending subscribe: that is not an error worth more than a log line.
+    // With lazyConnect and the offline queue, subscribe connects and waits for Redis; ioredis
+    // resubscribes by itself after a reconnect.
+    subscriber
+      .subscribe(channel)
+      .catch((err: unknown) => app.log.warn({ err: String(err) }, 'leaderboard subscriber not subscribed; ioredis retries and resubscribes'));
 
     const heartbeat = setInterval(() => {
       for (const res of clients) res.write(`: heartbeat ${Date.now()}\n\n`);

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { foldAll, tallyDrift } from '@shanhai/db';
+import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
+import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../testing';
+
+/**
+ * The seam between ordering and the leaderboard: a paid purchase's ledger rows fold into the
+ * town, buyer and category boards, and a refund takes them out again, with no drift.
+ */
+let t: TestApp;
+let office: Session;
+beforeAll(async () => {
+  t = await createTestApp();
+  office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
+});
+afterAll(() => t.close());
+
+const post = (s: Session, url: string, payload: object = {}) => t.app.inject({ method: 'POST', url, headers: bearer(s.token), payload });
+
+async function board(by: 'town' | 'buyer' | 'category') {
+  await foldAll(t.app.db);
+  t.app.leaderboardLive.invalidate();
+  const res = await t.app.inject({ method: 'GET', url: `/api/v1/leaderboard?by=${by}` });
+  expect(res.statusCode).toBe(200);
+  return res.json().rows as { townId?: string; buyerOrgId?: string; category?: string; salesFen: number }[];
+}
+
+describe('orders → ledger → tallies → leaderboard', () => {
+  it('a paid purchase moves its towns, its buyer and its categories by the line totals; a refund moves them back', async () => {
+    const coop = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });
+    const coopSession = await login(t.app, coop.user.email);
+    const buyer = await createOrgWithUser(t.app.db, { kind: 'buyer', role: 'owner' });
+    const b = await login(t.app, buyer.user.email);
+    const product = await createProduct(t.app.db, { cooperativeId: coop.org.id, stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 12_345 }] });
+
+    const townBefore = (await board('town')).find((r) => r.townId === product.townId)!.salesFen;
+    const catBefore = (await board('category')).find((r) => r.category === product.category)?.salesFen ?? 0;
+
+    expect((await t.app.inject({ method: 'PUT', url: '/api/v1/cart', headers: bearer(b.token), payload: { lines: [{ productId: product.id, qty: 4 }] } })).statusCode).toBe(200);
+    const placed = await t.app.inject({ method: 'POST', url: '/api/v1/purchases', headers: { ...bearer(b.token), 'idempotency-key': 'seam-1' }, payload: { paymentMethod: 'transfer' } });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const purchase = placed.json();
+    expect(purchase.totalFen).toBe(4 * 12_345);
+
+    // Unpaid: nothing credited yet.
+    expect((await board('town')).find((r) => r.townId === product.townId)!.salesFen).toBe(townBefore);
+
+    expect((await post(office, `/api/v1/payments/${purchase.id}/confirm-transfer`, { amountFen: purchase.totalFen })).statusCode).toBe(200);
+    expect((await board('town')).find((r) => r.townId === product.townId)!.salesFen).toBe(townBefore + 4 * 12_345);
+    expect((await board('buyer')).find((r) => r.buyerOrgId === buyer.org.id)!.salesFen).toBe(4 * 12_345);
+    expect((await board('category')).find((r) => r.category === product.category)!.salesFen).toBe(catBefore + 4 * 12_345);
+
+    // Cancelled after payment: the negative rows bring every board back.
+    const orderId = purchase.orders[0].id;
+    expect((await post(coopSession, `/api/v1/orders/${orderId}/cancel`, { note: 'out of season' })).statusCode).toBe(200);
+    expect((await board('town')).find((r) => r.townId === product.townId)!.salesFen).toBe(townBefore);
+    expect((await board('category')).find((r) => r.category === product.category)?.salesFen ?? 0).toBe(catBefore);
+    expect(await tallyDrift(t.app.db)).toBe(0);
+  });
+});
