@@ -1,28 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, loginAs, newPage, screenshotOnFailure } from './support/browser';
-import { startStack, type Stack } from './support/stack';
+import { describe, expect, it } from 'vitest';
+import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
 
 /** A real 1×1 PNG. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
-let stack: Stack;
-let browser: Browser;
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useStackAndBrowser();
 
 describe('catalogue', () => {
   it('a cooperative lists a product with a photo, the office approves it, a buyer finds it in Chinese and sees the tier price', async () => {
     const name = '瑶山野生岩蜂蜜';
 
     // The cooperative creates the product with two tiers and a photo, then submits it.
-    const coop = await newPage(browser, stack.baseUrl);
+    const coop = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(coop.page, 'catalog-coop');
     await loginAs(coop.page, 'coop2@demo.shanhai');
     await coop.page.waitForSelector('[data-test=user-menu]');
@@ -47,7 +37,7 @@ describe('catalogue', () => {
     await coop.context.close();
 
     // The office approves it from the listing review queue.
-    const office = await newPage(browser, stack.baseUrl);
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(office.page, 'catalog-office');
     await loginAs(office.page, 'office@demo.shanhai');
     await office.page.waitForSelector('[data-test=listing-queue]');
@@ -56,7 +46,7 @@ describe('catalogue', () => {
     await office.context.close();
 
     // A buyer searches in Chinese, opens it and picks a quantity in the second tier.
-    const buyer = await newPage(browser, stack.baseUrl);
+    const buyer = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(buyer.page, 'catalog-buyer');
     await loginAs(buyer.page, 'buyer@demo.shanhai');
     await buyer.page.waitForSelector('[data-test=user-menu]');

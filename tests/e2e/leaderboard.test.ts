@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, loginAs, newPage, screenshotOnFailure } from './support/browser';
-import { startStack, type Stack } from './support/stack';
+import { describe, expect, it } from 'vitest';
+import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
 
-let stack: Stack;
-let browser: Browser;
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useStackAndBrowser();
 
 async function api(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${stack.baseUrl}/api/v1${path}`, {
+  const res = await fetch(`${suite.stack.baseUrl}/api/v1${path}`, {
     method: init.method ?? 'GET',
     headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) },
     body: init.body ? JSON.stringify(init.body) : undefined,
@@ -25,7 +15,7 @@ async function api(path: string, init: { method?: string; token?: string; body?:
 
 describe('live leaderboard', () => {
   it('approving an offline record moves the town’s bar on an open leaderboard page without a reload', async () => {
-    const { context, page } = await newPage(browser, stack.baseUrl);
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(page, 'leaderboard-live');
     await loginAs(page, 'office@demo.shanhai');
     await page.waitForSelector('[data-test=office-console]');
@@ -46,7 +36,7 @@ describe('live leaderboard', () => {
     const rec = await api('/sales/offline', { method: 'POST', token, body: { townId: dakun, category: 'fruit', amountFen: 100_000_000, businessDate: today, invoiceNo: 'E2E-1' } });
 
     // … and approves it in the approval queue of another window.
-    const other = await newPage(browser, stack.baseUrl);
+    const other = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(other.page, 'leaderboard-approve');
     await loginAs(other.page, 'office@demo.shanhai');
     await other.page.waitForSelector('[data-test=office-console]');

@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { createProduct } from '@shanhai/db/testing';
-import { launchBrowser, loginAs, newPage, screenshotOnFailure } from './support/browser';
-import { startStack, type Stack } from './support/stack';
+import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
 
-let stack: Stack;
-let browser: Browser;
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useStackAndBrowser();
 
 async function orgOf(email: string): Promise<string> {
-  const { rows } = await stack.api.pool.query<{ org_id: string }>('select org_id from users where email = $1', [email]);
+  const { rows } = await suite.stack.api.pool.query<{ org_id: string }>('select org_id from users where email = $1', [email]);
   return rows[0]!.org_id;
 }
 /** Element Plus prompt: type into its input (unless prefilled is fine) and press OK. */
@@ -30,10 +21,10 @@ async function answerPrompt(page: Page, text: string, value?: string) {
 
 describe('ordering from two cooperatives, paid by transfer', () => {
   it('buyer checks out two cooperatives at once, pays by transfer, the office confirms, one coop ships, the buyer accepts', async () => {
-    const honey = await createProduct(stack.api.db, { cooperativeId: await orgOf('coop@demo.shanhai'), nameZh: '端到端蜂蜜', stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 8800 }] });
-    const tea = await createProduct(stack.api.db, { cooperativeId: await orgOf('coop2@demo.shanhai'), nameZh: '端到端红茶', stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 12000 }] });
+    const honey = await createProduct(suite.stack.api.db, { cooperativeId: await orgOf('coop@demo.shanhai'), nameZh: '端到端蜂蜜', stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 8800 }] });
+    const tea = await createProduct(suite.stack.api.db, { cooperativeId: await orgOf('coop2@demo.shanhai'), nameZh: '端到端红茶', stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 12000 }] });
 
-    const buyer = await newPage(browser, stack.baseUrl);
+    const buyer = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(buyer.page, 'orders-buyer');
     await loginAs(buyer.page, 'buyer@demo.shanhai');
     await buyer.page.waitForSelector('[data-test=user-menu]');
@@ -53,17 +44,17 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await buyer.page.click('[data-test=submit-transfer]');
     await buyer.page.waitForSelector('[data-test=transfer-submitted]');
 
-    const office = await newPage(browser, stack.baseUrl);
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(office.page, 'orders-office');
     await loginAs(office.page, 'office@demo.shanhai');
     await office.page.waitForSelector('[data-test=user-menu]');
     await office.page.click('[data-test=nav-payments]');
     await office.page.locator('[data-test=payment-queue] tr', { hasText: 'ICBC20261129001' }).locator('[data-test=confirm-transfer]').click();
     await answerPrompt(office.page, '实际到账金额');
-    await expect.poll(async () => (await stack.api.pool.query<{ status: string }>('select status from purchases where id = $1', [purchaseId])).rows[0]!.status).toBe('paid');
+    await expect.poll(async () => (await suite.stack.api.pool.query<{ status: string }>('select status from purchases where id = $1', [purchaseId])).rows[0]!.status).toBe('paid');
     await office.context.close();
 
-    const coop = await newPage(browser, stack.baseUrl);
+    const coop = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(coop.page, 'orders-coop');
     await loginAs(coop.page, 'coop@demo.shanhai');
     await coop.page.waitForSelector('[data-test=user-menu]');
@@ -74,7 +65,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await answerPrompt(coop.page, '运单号', 'SF1234567890');
     await row.locator('[data-test=deliver]').click();
     // Delivered orders leave the default (paid + shipped) queue.
-    await expect.poll(async () => (await stack.api.pool.query<{ status: string }>('select o.status from orders o join order_lines l on l.order_id = o.id where l.product_id = $1', [honey.id])).rows[0]!.status).toBe('delivered');
+    await expect.poll(async () => (await suite.stack.api.pool.query<{ status: string }>('select o.status from orders o join order_lines l on l.order_id = o.id where l.product_id = $1', [honey.id])).rows[0]!.status).toBe('delivered');
     await coop.context.close();
 
     await buyer.page.reload();
@@ -83,9 +74,9 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await expect(buyer.page.locator('[data-test=order-card]', { hasText: '端到端红茶' }).locator('[data-test=order-status]').textContent()).resolves.toBe('已付款');
     const timeline = await buyer.page.locator('[data-test=order-card]', { hasText: '端到端蜂蜜' }).locator('[data-test=timeline]').textContent();
     expect(timeline).toContain('已发货');
-    const sales = await stack.api.pool.query<{ amount_fen: number }>("select amount_fen from sales where source = 'order' and buyer_org_id = $1 order by amount_fen", [await orgOf('buyer@demo.shanhai')]);
+    const sales = await suite.stack.api.pool.query<{ amount_fen: number }>("select amount_fen from sales where source = 'order' and buyer_org_id = $1 order by amount_fen", [await orgOf('buyer@demo.shanhai')]);
     expect(sales.rows.map((r) => r.amount_fen)).toEqual([60_000, 88_000]);
-    const stock = await stack.api.pool.query<{ stock: number }>('select stock from products where id = any($1) order by stock', [[honey.id, tea.id]]);
+    const stock = await suite.stack.api.pool.query<{ stock: number }>('select stock from products where id = any($1) order by stock', [[honey.id, tea.id]]);
     expect(stock.rows.map((r) => r.stock)).toEqual([40, 45]);
     await buyer.context.close();
   });

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, loginAs, newPage, screenshotOnFailure } from './support/browser';
-import { startStack, type Stack } from './support/stack';
+import { describe, expect, it } from 'vitest';
+import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
 
-let stack: Stack;
-let browser: Browser;
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useStackAndBrowser();
 
 describe('web shell', () => {
   const landings = [
@@ -22,7 +12,7 @@ describe('web shell', () => {
   ];
   for (const { email, path, marker } of landings) {
     it(`${email} logs in and lands on their console (${path})`, async () => {
-      const { context, page } = await newPage(browser, stack.baseUrl);
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
       screenshotOnFailure(page, `login-${email}`);
       await loginAs(page, email);
       await page.waitForURL((u) => u.pathname === path);
@@ -33,7 +23,7 @@ describe('web shell', () => {
   }
 
   it('a wrong password shows the error and stays on the login page', async () => {
-    const { context, page } = await newPage(browser, stack.baseUrl);
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(page, 'login-wrong-password');
     await loginAs(page, 'buyer@demo.shanhai', 'wrong-password');
     await expect(page.locator('[data-test=login-error]').textContent()).resolves.toContain('邮箱或密码不正确');
@@ -42,7 +32,7 @@ describe('web shell', () => {
   });
 
   it('a logged-in session survives a reload (refresh cookie), and a buyer cannot open the office console', async () => {
-    const { context, page } = await newPage(browser, stack.baseUrl);
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(page, 'session-reload');
     await loginAs(page, 'buyer@demo.shanhai');
     await page.waitForSelector('[data-test=town-cards]');
@@ -54,7 +44,7 @@ describe('web shell', () => {
   });
 
   it('switches language and remembers the choice', async () => {
-    const { context, page } = await newPage(browser, stack.baseUrl);
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(page, 'language-switch');
     await page.goto('/login');
     await expect(page.locator('h1').textContent()).resolves.toBe('登录山海集市');
