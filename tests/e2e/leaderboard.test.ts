@@ -54,4 +54,21 @@ describe('live leaderboard', () => {
     await other.context.close();
     await context.close();
   });
+
+  it('the office console shows the tally health and opens Bull Board in a tab', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'leaderboard-queues');
+    await loginAs(page, 'office@demo.shanhai');
+    await page.waitForSelector('[data-test=office-console]');
+    const session = page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/queues/session') && r.status() === 204);
+    await page.goto('/office/leaderboard');
+    await page.waitForSelector('[data-test=tally-waiting]');
+    await session;
+    const [tab] = await Promise.all([context.waitForEvent('page'), page.click('[data-test=open-queues]')]);
+    await tab.waitForLoadState();
+    expect(new URL(tab.url()).pathname).toBe('/admin/queues');
+    // Bull Board's own app renders the queue list (helmet's CSP must let its scripts run).
+    await tab.waitForFunction(() => document.body.innerText.includes('purchase-expiry'), undefined, { timeout: 15_000 });
+    await context.close();
+  });
 });

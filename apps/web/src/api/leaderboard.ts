@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImportResult, Leaderboard, OfflineSale, Snapshot, SnapshotSummary, TownDashboard, type CreateOfflineSaleRequest, type LeaderboardBy, type OfflineSaleStatus } from '@shanhai/domain';
+import { ImportResult, Leaderboard, OfflineSale, Snapshot, SnapshotSummary, TallyStatus, TownDashboard, type CreateOfflineSaleRequest, type LeaderboardBy, type OfflineSaleStatus } from '@shanhai/domain';
 import { download, http, request } from './http';
 
 export const leaderboard = (q: { year?: number; by?: LeaderboardBy; asOf?: string }) => http.get('/leaderboard', Leaderboard, q);
@@ -26,3 +26,7 @@ export function importFile(file: File, dryRun: boolean) {
 export const snapshots = () => http.get('/snapshots', Items(SnapshotSummary));
 export const createSnapshot = (title: string, asOf: string) => http.post('/snapshots', Snapshot, { title, asOf });
 export const downloadSnapshot = (s: SnapshotSummary, format: 'xlsx' | 'csv') => download(`/snapshots/${s.id}/export`, { format }, `${s.title}-${s.asOf}.${format}`);
+export const tallyStatus = () => http.get('/tallies/status', TallyStatus);
+export const reconcileNow = () => http.post('/tallies/reconcile', z.object({ queued: z.boolean() }));
+/** Puts the office access token in a cookie scoped to /admin/queues, so that a link can open Bull Board in a new tab. */
+export const queueBoardSession = () => http.post('/admin/queues/session', z.undefined());

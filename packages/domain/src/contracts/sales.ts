@@ -161,3 +161,13 @@ export const CreatePairingRequest = z.strictObject({
   pledgeFen: NonNegativeFen.nullish(),
 });
 export type CreatePairingRequest = z.infer<typeof CreatePairingRequest>;
+
+/** Rows waiting for the tally worker and the last reconcile: the office console's banner. */
+export const TallyStatus = z.object({
+  untallied: z.number().int(),
+  lastReconcile: z
+    .object({ trigger: z.string(), finishedAt: z.iso.datetime(), ledgerRows: z.number().int(), driftRows: z.number().int(), details: z.array(z.object({ table: z.string(), key: z.string(), expected: z.number(), found: z.number() })) })
+    .nullable(),
+});
+
+export type TallyStatus = z.infer<typeof TallyStatus>;

@@ -221,17 +221,23 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
 export default salesRoutes;
 
 /** Bull Board at /admin/queues for office staff (bearer token), registered at the root. */
+/** Cookie (path /admin/queues) that carries an office access token for browser tabs of Bull Board. */
+export const QUEUE_BOARD_COOKIE = 'shanhai_queues';
+
 export async function registerQueueBoard(app: FastifyInstance): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
   createBullBoard({
-    queues: [QUEUES.tally, QUEUES.reconcile, QUEUES.housekeeping].map((q) => new BullMQAdapter(app.queues.get(q), { readOnlyMode: false })),
+    queues: [QUEUES.tally, QUEUES.reconcile, QUEUES.purchaseExpiry, QUEUES.housekeeping].map((q) => new BullMQAdapter(app.queues.get(q), { readOnlyMode: false })),
     serverAdapter,
   });
   await app.register(async (scope) => {
     const guard = app.guard({ kinds: ['office'] });
     // Bull Board installs its own error handler, so the guard answers its problem itself.
     scope.addHook('onRequest', async (request, reply) => {
+      // A browser tab has no Authorization header: the cookie from /api/v1/admin/queues/session stands in.
+      const fromCookie = request.cookies[QUEUE_BOARD_COOKIE];
+      if (!request.headers.authorization && fromCookie) request.headers.authorization = `Bearer ${fromCookie}`;
       try {
         await guard(request, reply);
       } catch (err) {

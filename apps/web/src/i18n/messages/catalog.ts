@@ -8,7 +8,7 @@ export default {
       minPrice: '最低价（元）', maxPrice: '最高价（元）', inStock: '仅看有货', sort: '排序',
       sorts: { relevance: '相关度', price_asc: '价格从低到高', price_desc: '价格从高到低', newest: '最新上架' },
       more: '加载更多', empty: '没有符合条件的商品', from: '起订 {moq}{unit}', perUnit: '/{unit}', stock: '库存 {n}', outOfStock: '暂时缺货',
-      categories: '品类', featured: '精选好物', viewAll: '查看全部', townProducts: '看看本镇商品', facetsCapped: '（至少）',
+      categories: '品类', categoryLabel: '品类', featured: '精选好物', viewAll: '查看全部', townProducts: '看看本镇商品', facetsCapped: '（至少）',
     },
     product: {
       tiers: '阶梯价', minQty: '起购数量', unitPrice: '单价', quantity: '采购数量', lineTotal: '小计', moq: '起订量', step: '递增', leadTime: '发货周期', days: '{n} 天',
@@ -30,7 +30,7 @@ export default {
       minPrice: 'Min price (¥)', maxPrice: 'Max price (¥)', inStock: 'In stock only', sort: 'Sort',
       sorts: { relevance: 'Relevance', price_asc: 'Price: low to high', price_desc: 'Price: high to low', newest: 'Newest' },
       more: 'Load more', empty: 'No products match', from: 'MOQ {moq} {unit}', perUnit: '/{unit}', stock: 'Stock {n}', outOfStock: 'Out of stock',
-      categories: 'Categories', featured: 'Featured', viewAll: 'View all', townProducts: 'Products of this town', facetsCapped: '(at least)',
+      categories: 'Categories', categoryLabel: 'Category', featured: 'Featured', viewAll: 'View all', townProducts: 'Products of this town', facetsCapped: '(at least)',
     },
     product: {
       tiers: 'Price tiers', minQty: 'From quantity', unitPrice: 'Unit price', quantity: 'Quantity', lineTotal: 'Line total', moq: 'MOQ', step: 'Step', leadTime: 'Lead time', days: '{n} days',

@@ -2,6 +2,15 @@
 export default {
   'zh-CN': {
     nav: { leaderboard: '排行榜', sales: '销售数据' },
+    tally: {
+      waiting: '待汇总流水 {n} 条',
+      lastReconcile: '上次对账 {at}：{rows} 条流水，差异 {drift} 处',
+      never: '尚未对账',
+      drift: '上次对账发现 {n} 处汇总与流水不一致，已按流水修复。请排查原因（见日志与 /metrics）。',
+      reconcile: '立即对账',
+      queued: '对账任务已排队',
+      queues: '任务队列',
+    },
     board: {
       title: '帮扶镇销售排行榜',
       publicTitle: '山海集市 · 帮扶镇销售进度',
@@ -70,6 +79,15 @@ export default {
   },
   en: {
     nav: { leaderboard: 'Leaderboard', sales: 'Sales data' },
+    tally: {
+      waiting: '{n} ledger rows waiting to be tallied',
+      lastReconcile: 'Last reconcile {at}: {rows} ledger rows, {drift} differences',
+      never: 'Not reconciled yet',
+      drift: 'The last reconcile found {n} tallies that differed from the ledger and repaired them from it. Look into the cause (logs and /metrics).',
+      reconcile: 'Reconcile now',
+      queued: 'Reconcile queued',
+      queues: 'Job queues',
+    },
     board: {
       title: 'Town sales leaderboard',
       publicTitle: 'Shanhai Market · assisted towns’ progress',
