@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { QueueName } from '@shanhai/domain';
+import { QUEUES, TALLY_DEDUP_ID, type QueueName, type TallyJob } from '@shanhai/domain';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,6 +11,11 @@ declare module 'fastify' {
        * sweeper some latency, so a Redis failure is logged and swallowed, never turned into a 500.
        */
       enqueue(name: QueueName, jobName: string, data: unknown, opts?: JobsOptions): Promise<boolean>;
+      /**
+       * After a commit that appended ledger rows: asks the tally worker to fold soon. Deduplicated
+       * while one waits or runs (that job folds until nothing is left; the sweep catches the rest).
+       */
+      tallySoon(): Promise<boolean>;
     };
   }
 }
@@ -27,17 +32,19 @@ export default fp<{ prefix: string }>(
       }
       return q;
     };
+    const enqueue = async (name: QueueName, jobName: string, data: unknown, jobOpts?: JobsOptions) => {
+      try {
+        await get(name).add(jobName, data, { removeOnComplete: 1000, removeOnFail: 5000, ...jobOpts });
+        return true;
+      } catch (err) {
+        app.log.warn({ err: (err as Error).message, queue: name, job: jobName }, 'enqueue failed; the sweeper will pick it up');
+        return false;
+      }
+    };
     app.decorate('queues', {
       get,
-      async enqueue(name, jobName, data, jobOpts) {
-        try {
-          await get(name).add(jobName, data, { removeOnComplete: 1000, removeOnFail: 5000, ...jobOpts });
-          return true;
-        } catch (err) {
-          app.log.warn({ err: (err as Error).message, queue: name, job: jobName }, 'enqueue failed; the sweeper will pick it up');
-          return false;
-        }
-      },
+      enqueue,
+      tallySoon: () => enqueue(QUEUES.tally, 'ledger-commit', { reason: 'ledger-commit' } satisfies TallyJob, { deduplication: { id: TALLY_DEDUP_ID } }),
     });
     app.addHook('onClose', async () => {
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));

@@ -5,7 +5,6 @@ import { Gauge } from 'prom-client';
 import { schema, untalliedCount, type DriftItem } from '@shanhai/db';
 import { businessDate, businessYear, IsoDate, LeaderboardBy, Problem, QUEUES, TallyStatus, TownDashboard, Year } from '@shanhai/domain';
 import { notFound } from '../../lib/problem';
-import { QUEUE_BOARD_COOKIE } from '../sales/sales-routes';
 import { leaderboard } from './leaderboard-service';
 import { townDashboard } from './dashboard-service';
 
@@ -118,25 +117,6 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
           ? { trigger: last.trigger, finishedAt: last.finishedAt.toISOString(), ledgerRows: last.ledgerRows, driftRows: last.driftRows, details: last.details as DriftItem[] }
           : null,
       };
-    },
-  );
-
-  app.post(
-    '/admin/queues/session',
-    {
-      schema: {
-        tags: ['leaderboard'],
-        summary: 'Lets the office console open Bull Board (/admin/queues) in a browser tab: puts the caller’s access token in an httpOnly cookie scoped to that path',
-        security: [{ bearer: [] }],
-        response: { 204: z.null(), 401: Problem, 403: Problem },
-      },
-      preHandler: app.guard({ kinds: ['office'] }),
-    },
-    async (request, reply) => {
-      const token = (request.headers.authorization ?? '').replace(/^Bearer /i, '');
-      // The same short-lived access token, readable only by requests to /admin/queues.
-      reply.setCookie(QUEUE_BOARD_COOKIE, token, { path: '/admin/queues', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: 15 * 60 });
-      return reply.code(204).send(null);
     },
   );
 

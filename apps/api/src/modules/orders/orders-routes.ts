@@ -19,7 +19,6 @@ import {
   QUEUES,
   ShipRequest,
   SubmitTransferRequest,
-  type TallyJob,
 } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
@@ -56,7 +55,6 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
 
   const scheduleExpiry = (purchaseId: string, expiresAt: Date) =>
     app.queues.enqueue(QUEUES.purchaseExpiry, 'expire', { purchaseId }, { delay: Math.max(0, expiresAt.getTime() - Date.now()), jobId: `expire-${purchaseId}-${expiresAt.getTime()}` });
-  const enqueueTally = (ref: string) => app.queues.enqueue(QUEUES.tally, 'ledger-commit', { reason: 'ledger-commit' } satisfies TallyJob, { jobId: `tally-${ref}` });
 
   // ---- cart ----
   const buyerOnly = app.guard({ kinds: ['buyer'] });
@@ -233,7 +231,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
       const principal = principalOf(request);
       const r = await svc.confirmTransfer(app.db, principal, request.params.id, request.body.amountFen);
       if (!r) throw notFound('Purchase');
-      if (r === 'paid') await enqueueTally(`purchase-${request.params.id}`);
+      if (r === 'paid') await app.queues.tallySoon();
       return (await svc.getPurchase(app.db, principal, request.params.id, settings))!;
     },
   );
@@ -282,7 +280,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
         const input = (request.body ?? {}) as { carrier?: string; trackingNo?: string; note?: string };
         const r = await svc.actOnOrder(app.db, principal, request.params.id, action, input, refund);
         if (!r) throw notFound('Order');
-        if (r.ledgerChanged) await enqueueTally(`refund-${request.params.id}`);
+        if (r.ledgerChanged) await app.queues.tallySoon();
         return (await svc.getOrder(app.db, principal, request.params.id))!;
       },
     );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldAll, tallyDrift } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
+import { QUEUES } from '@shanhai/domain';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../testing';
 
 /**
@@ -45,7 +46,11 @@ describe('orders → ledger → tallies → leaderboard', () => {
     // Unpaid: nothing credited yet.
     expect((await board('town')).find((r) => r.townId === product.townId)!.salesFen).toBe(townBefore);
 
+    const tallyJobs = () => t.app.queues.get(QUEUES.tally).getWaitingCount();
+    expect(await tallyJobs()).toBe(0);
     expect((await post(office, `/api/v1/payments/${purchase.id}/confirm-transfer`, { amountFen: purchase.totalFen })).statusCode).toBe(200);
+    // The commit asked the tally worker to fold (no worker runs here, so the job waits).
+    expect(await tallyJobs()).toBe(1);
     expect((await board('town')).find((r) => r.townId === product.townId)!.salesFen).toBe(townBefore + 4 * 12_345);
     expect((await board('buyer')).find((r) => r.buyerOrgId === buyer.org.id)!.salesFen).toBe(4 * 12_345);
     expect((await board('category')).find((r) => r.category === product.category)!.salesFen).toBe(catBefore + 4 * 12_345);

@@ -120,27 +120,7 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
     ...summaryOf(purchase!, buyer!.name),
     payment: { method: body.paymentMethod, status: 'pending', amountFen: totalFen, submittedAmountFen: null, submittedReference: null },
     bankAccount: settings.bankAccount,
-    orders: orderRows.map((o) => ({
-      id: o.id,
-      purchaseId,
-      buyerOrgId: o.buyerOrgId,
-      buyerOrgName: buyer!.name,
-      cooperativeId: o.cooperativeId,
-      cooperativeName: coopNames.get(o.cooperativeId)!,
-      status: o.status,
-      totalFen: o.totalFen,
-      carrier: null,
-      trackingNo: null,
-      problemNote: null,
-      deliveryAddress,
-      createdAt: iso(o.createdAt),
-      lines: lineRows
-        .filter((l) => l.orderId === o.id)
-        .map((l) => ({ id: l.id, productId: l.productId, nameZh: l.nameZh, nameEn: l.nameEn, unitLabel: l.unitLabel, category: l.category, qty: l.qty, unitPriceFen: l.unitPriceFen, lineTotalFen: l.lineTotalFen })),
-      transitions: transitionRows
-        .filter((x) => x.orderId === o.id)
-        .map((x) => ({ from: x.fromStatus, to: x.toStatus, actor: x.actor, actorUserId: x.actorUserId, note: x.note, at: iso(x.at) })),
-    })),
+    orders: orderRows.map((o) => orderView(o, { buyerOrgName: buyer!.name, cooperativeName: coopNames.get(o.cooperativeId)!, deliveryAddress }, lineRows, transitionRows)),
   };
 }
 
@@ -181,27 +161,37 @@ async function loadOrders(db: DbOrTx, where: SQL | undefined): Promise<Order[]> 
   const ids = rows.map((r) => r.o.id);
   const lines = await db.select().from(orderLines).where(inArray(orderLines.orderId, ids)).orderBy(asc(orderLines.nameZh));
   const trans = await db.select().from(orderTransitions).where(inArray(orderTransitions.orderId, ids)).orderBy(asc(orderTransitions.id));
-  return rows.map(({ o, cooperativeName, buyerOrgName, deliveryAddress }) => ({
+  return rows.map(({ o, cooperativeName, buyerOrgName, deliveryAddress }) => orderView(o, { buyerOrgName, cooperativeName, deliveryAddress }, lines, trans));
+}
+
+/** One order as the api shows it, with its lines and transitions picked from rows of several orders. */
+function orderView(
+  o: typeof orders.$inferSelect,
+  names: { buyerOrgName: string; cooperativeName: string; deliveryAddress: string },
+  lines: (typeof orderLines.$inferSelect)[],
+  transitions: (typeof orderTransitions.$inferSelect)[],
+): Order {
+  return {
     id: o.id,
     purchaseId: o.purchaseId,
     buyerOrgId: o.buyerOrgId,
-    buyerOrgName,
+    buyerOrgName: names.buyerOrgName,
     cooperativeId: o.cooperativeId,
-    cooperativeName,
+    cooperativeName: names.cooperativeName,
     status: o.status,
     totalFen: o.totalFen,
     carrier: o.carrier,
     trackingNo: o.trackingNo,
     problemNote: o.problemNote,
-    deliveryAddress,
+    deliveryAddress: names.deliveryAddress,
     createdAt: iso(o.createdAt),
     lines: lines
       .filter((l) => l.orderId === o.id)
       .map((l) => ({ id: l.id, productId: l.productId, nameZh: l.nameZh, nameEn: l.nameEn, unitLabel: l.unitLabel, category: l.category, qty: l.qty, unitPriceFen: l.unitPriceFen, lineTotalFen: l.lineTotalFen })),
-    transitions: trans
+    transitions: transitions
       .filter((t) => t.orderId === o.id)
       .map((t) => ({ from: t.fromStatus, to: t.toStatus, actor: t.actor, actorUserId: t.actorUserId, note: t.note, at: iso(t.at) })),
-  }));
+  };
 }
 
 export async function getPurchase(db: DbOrTx, principal: Principal, id: string, settings: PurchaseSettings): Promise<Purchase | null> {

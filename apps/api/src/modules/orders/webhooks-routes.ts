@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Problem, QUEUES, type TallyJob } from '@shanhai/domain';
+import { Problem } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { HttpProblem } from '../../lib/problem';
 import { stripeClient } from '../../lib/stripe';
@@ -28,7 +28,7 @@ const webhooksRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
       if (!Buffer.isBuffer(raw)) throw new HttpProblem(400, 'invalid_body', 'The body must be the JSON Stripe sent');
       const sig = request.headers['stripe-signature'];
       const r = await handleStripeWebhook(app.db, stripe, opts.config.stripe.webhookSecret, raw, typeof sig === 'string' ? sig : undefined);
-      if (r.outcome === 'paid') await app.queues.enqueue(QUEUES.tally, 'ledger-commit', { reason: 'ledger-commit' } satisfies TallyJob, { jobId: `tally-purchase-${r.purchaseId}` });
+      if (r.outcome === 'paid') await app.queues.tallySoon();
       if (r.outcome === 'not_payable') request.log.warn({ purchaseId: r.purchaseId }, 'stripe success for a purchase that is not payable (expired/cancelled or amount mismatch): needs a manual refund');
       return { received: true as const, outcome: r.outcome };
     },

@@ -6,21 +6,23 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import {
   CreateOfflineSaleRequest, CreatePairingRequest, CreateSnapshotRequest, ImportResult, OfflineSale, OfflineSaleStatus, Pairing, Problem, QUEUES,
-  ReasonRequest, Snapshot, SnapshotSummary, TALLY_DEDUP_ID,
+  ReasonRequest, Snapshot, SnapshotSummary,
 } from '@shanhai/domain';
 import { HttpProblem, notFound } from '../../lib/problem';
 import { EVIDENCE_TYPES, readSingleFile, storeFile } from '../../lib/uploads';
-import { principalOf } from '../../plugins/auth';
+import { ACCESS_TOKEN_SECONDS, principalOf } from '../../plugins/auth';
 import * as sales from './sales-service';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 const IdParams = z.strictObject({ id: z.uuid() });
 
+/** Cookie (path /admin/queues) that carries an office access token for browser tabs of Bull Board. */
+export const QUEUE_BOARD_COOKIE = 'shanhai_queues';
+
 const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, opts) => {
   const office = app.guard({ kinds: ['office'] });
   const officeOrBuyerManager = app.guard({ kinds: ['office', 'buyer'], roles: ['owner', 'manager'] });
   /** After a ledger commit: wake the tally worker (deduplicated); the sweep covers a Redis outage. */
-  const tallySoon = () => app.queues.enqueue(QUEUES.tally, 'ledger-commit', { reason: 'ledger-commit' }, { deduplication: { id: TALLY_DEDUP_ID } });
 
   app.get(
     '/sales/offline',
@@ -94,7 +96,7 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
         const reason = (request.body as { reason?: string } | undefined)?.reason ?? null;
         const result = await sales.decideOffline(app.db, principalOf(request), request.params.id, action, reason);
         if (!result) throw notFound('Offline sale');
-        if (action !== 'reject') await tallySoon();
+        if (action !== 'reject') await app.queues.tallySoon();
         return result;
       },
     );
@@ -116,7 +118,7 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
       const { buffer, filename } = await readSingleFile(request);
       const dryRun = request.query.dryRun === 'true';
       const result = await sales.importSales(app.db, principalOf(request), buffer, filename, dryRun);
-      if (result.addedRows > 0) await tallySoon();
+      if (result.addedRows > 0) await app.queues.tallySoon();
       return result;
     },
   );
@@ -216,14 +218,30 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
       return reply.code(204).send(null);
     },
   );
+
+  app.post(
+    '/admin/queues/session',
+    {
+      schema: {
+        tags: ['sales'],
+        summary: 'Lets the office console open Bull Board (/admin/queues) in a browser tab: puts the caller’s access token in an httpOnly cookie scoped to that path',
+        security: [{ bearer: [] }],
+        response: { 204: z.null(), 401: Problem, 403: Problem },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const token = (request.headers.authorization ?? '').replace(/^Bearer /i, '');
+      // The same short-lived access token, readable only by requests to /admin/queues.
+      reply.setCookie(QUEUE_BOARD_COOKIE, token, { path: '/admin/queues', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: ACCESS_TOKEN_SECONDS });
+      return reply.code(204).send(null);
+    },
+  );
 };
 
 export default salesRoutes;
 
 /** Bull Board at /admin/queues for office staff (bearer token), registered at the root. */
-/** Cookie (path /admin/queues) that carries an office access token for browser tabs of Bull Board. */
-export const QUEUE_BOARD_COOKIE = 'shanhai_queues';
-
 export async function registerQueueBoard(app: FastifyInstance): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
