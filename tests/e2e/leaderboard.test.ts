@@ -71,4 +71,27 @@ describe('live leaderboard', () => {
     await tab.waitForFunction(() => document.body.innerText.includes('purchase-expiry'), undefined, { timeout: 15_000 });
     await context.close();
   });
+
+  it('ranks products and lists a town’s top products on its dashboard', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'leaderboard-products');
+    await loginAs(page, 'office@demo.shanhai');
+    await page.waitForSelector('[data-test=office-console]');
+    await page.goto('/office/leaderboard');
+    await page.waitForSelector('[data-test=bar-dakun]');
+    await page.click('[data-test=by-product]');
+    const first = page.locator('[data-test=leaderboard-table] tbody tr').first().locator('a[href^="/products/"]');
+    await first.waitFor();
+    expect(await first.innerText()).not.toBe('');
+
+    await page.goto('/office/leaderboard');
+    await page.click('[data-test=town-dakun]');
+    const top = page.locator('[data-test=top-products] li');
+    await top.first().waitFor();
+    expect(await top.count()).toBeGreaterThan(0);
+    // Each entry links to its product page.
+    await top.first().locator('a').click();
+    await page.waitForURL(/\/products\//);
+    await context.close();
+  });
 });

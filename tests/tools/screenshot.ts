@@ -2,7 +2,8 @@
  * Screenshots of a running marketplace, for looking at the pages you build:
  *   pnpm --filter @shanhai/tests exec tsx tools/screenshot.ts --url http://localhost:3000 \
  *     --path /office --login office@demo.shanhai --locale en --viewport mobile --out /tmp/office.png
- * Viewports: desktop (1366×900), mobile (390×844), wall (1920×1080).
+ * Viewports: desktop (1366×900), mobile (390×844), wall (1920×1080). `--click <selector>` clicks
+ * something first (a tab, a toggle) and may be repeated.
  */
 import { parseArgs } from 'node:util';
 import { DESKTOP, launchBrowser, loginAs, MOBILE, newPage, WALL } from '../e2e/support/browser';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'screenshot.png' },
     wait: { type: 'string', default: '1500' },
     full: { type: 'boolean', default: false },
+    click: { type: 'string', multiple: true, default: [] },
   },
 });
 const viewport = { desktop: DESKTOP, mobile: MOBILE, wall: WALL }[values.viewport as 'desktop'] ?? DESKTOP;
@@ -28,6 +30,9 @@ try {
     await page.waitForURL((u) => u.pathname !== '/login');
   }
   await page.goto(values.path);
+  for (const selector of values.click) {
+    await page.click(selector);
+  }
   await page.waitForTimeout(Number(values.wait));
   await page.screenshot({ path: values.out, fullPage: values.full });
   console.log(`saved ${values.out}`);

@@ -34,7 +34,7 @@ export async function foldBatch(db: Db, limit = TALLY_BATCH_SIZE, hooks: { befor
         await tx.execute(sql`select pg_advisory_xact_lock_shared(${TALLY_LOCK_KEY})`);
         const res = await tx.execute<{ n: number; towns: string[] | null }>(sql`
           with batch as (
-            select id, town_id, buyer_org_id, category, amount_fen, business_date, source
+            select id, town_id, buyer_org_id, product_id, category, amount_fen, business_date, source
             from sales where tallied_at is null order by id limit ${limit} for update skip locked
           ),
           marked as (
@@ -84,10 +84,18 @@ export async function foldBatch(db: Db, limit = TALLY_BATCH_SIZE, hooks: { befor
             on conflict (category, town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
               row_count = x.row_count + excluded.row_count
             returning 1
+          ),
+          pr as (
+            insert into product_daily_sales as x (product_id, town_id, day, amount_fen, row_count)
+            select product_id, town_id, business_date, sum(amount_fen), count(*)
+            from batch where product_id is not null group by 1, 2, 3 order by 1, 2, 3
+            on conflict (product_id, town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+              row_count = x.row_count + excluded.row_count
+            returning 1
           )
           select (select count(*) from marked)::int as n,
             (select array_agg(distinct town_id) from batch) as towns,
-            (select count(*) from t) + (select count(*) from d) + (select count(*) from p) + (select count(*) from pd) + (select count(*) from c) as touched
+            (select count(*) from t) + (select count(*) from d) + (select count(*) from p) + (select count(*) from pd) + (select count(*) from c) + (select count(*) from pr) as touched
         `);
         const row = res.rows[0];
         const result = { rows: row?.n ?? 0, townIds: row?.towns ?? [] };
@@ -166,6 +174,12 @@ const TALLY_DEFS = [
     keys: ['category', 'town_id', 'day'],
     values: ['amount_fen', 'row_count'],
     select: `select category, town_id, business_date as day, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count from sales where tallied_at is not null group by 1, 2, 3`,
+  },
+  {
+    table: 'product_daily_sales',
+    keys: ['product_id', 'town_id', 'day'],
+    values: ['amount_fen', 'row_count'],
+    select: `select product_id, town_id, business_date as day, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count from sales where tallied_at is not null and product_id is not null group by 1, 2, 3`,
   },
 ] as const;
 

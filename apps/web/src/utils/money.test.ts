@@ -10,4 +10,9 @@ describe('money formatting (web only)', () => {
     expect(formatWan(1_000_000_000, 'zh-CN')).toBe('1,000 万元');
     expect(formatWan(1_234_500_000, 'zh-CN')).toBe('1,234.5 万元');
   });
+  it('formats large sums as compact yuan in English', () => {
+    expect(formatWan(1_000_000_000, 'en')).toBe('¥10M');
+    expect(formatWan(53_043_000, 'en')).toBe('¥530.43K');
+    expect(formatWan(-45_050, 'en')).toBe('-¥450.5');
+  });
 });

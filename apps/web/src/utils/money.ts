@@ -7,9 +7,13 @@ export function formatYuan(fen: number, locale: string, options: { compact?: boo
   return new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(yuan);
 }
 
-/** 元 with the "万元" unit that Chinese reports use for targets (10,000 元 = 1 万元). */
+const compactYuan = new Intl.NumberFormat('en', { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol', notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 2 });
+
+/**
+ * Large sums the way their readers count: "万元" in Chinese (10,000 元 = 1 万元, the unit of
+ * targets and reports), compact yuan in English (¥5.3M, ¥120K).
+ */
 export function formatWan(fen: number, locale: string): string {
-  const wan = fen / 100 / 10_000;
-  const n = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(wan);
-  return locale.startsWith('zh') ? `${n} 万元` : `¥${n} × 10k`;
+  if (!locale.startsWith('zh')) return compactYuan.format(fen / 100);
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(fen / 100 / 10_000)} 万元`;
 }

@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { eq, sql } from 'drizzle-orm';
 import { appendSales, createDb, schema, tallyDrift, type DbHandle, type LedgerRow } from '@shanhai/db';
-import { createOrg, type TestDatabase } from '@shanhai/db/testing';
+import { createOrg, createProduct, type TestDatabase } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
 import { createLogger } from '../log';
 import { testWorkerConfig } from '../testing';
@@ -16,6 +16,9 @@ let prefix: string;
 let townA: string;
 let townB: string;
 let buyer: string;
+/** One product per town: order rows name them, so the product tally folds too. */
+let productA: string;
+let productB: string;
 const log = createLogger('silent');
 
 beforeAll(async () => {
@@ -35,6 +38,8 @@ beforeAll(async () => {
   townA = towns[0]!.id;
   townB = towns[1]!.id;
   buyer = (await createOrg(handle.db, { kind: 'buyer' })).id;
+  productA = (await createProduct(handle.db, { cooperativeId: (await createOrg(handle.db, { kind: 'cooperative', townCode: 'a' })).id })).id;
+  productB = (await createProduct(handle.db, { cooperativeId: (await createOrg(handle.db, { kind: 'cooperative', townCode: 'b' })).id })).id;
 });
 afterAll(async () => {
   redis.disconnect();
@@ -50,6 +55,7 @@ function rows(n: number): LedgerRow[] {
     kind: i % 7 === 0 ? 'refund' : 'sale',
     townId: i % 2 ? townA : townB,
     buyerOrgId: i % 3 ? buyer : null,
+    productId: i % 4 === 0 ? null : i % 2 ? productA : productB,
     category: i % 2 ? ('honey' as const) : ('tea' as const),
     amountFen: i % 7 === 0 ? -(100 + i) : 1000 + i,
     businessDate: i % 5 === 0 ? '2025-12-31' : '2026-01-0' + ((i % 9) + 1),
@@ -76,6 +82,12 @@ describe('tally job', () => {
     expect(again.rows).toBe(0);
     expect(await tallyDrift(handle.db)).toBe(0);
     for (const t of [townA, townB]) for (const y of [2025, 2026]) expect(await townTotal(t, y)).toBe(await ledgerTotal(t, y));
+    const products = await handle.db.execute<{ product_id: string; s: number }>(sql`select product_id, sum(amount_fen)::bigint as s from product_daily_sales group by 1 order by 1`);
+    const ledgerProducts = await handle.db.execute<{ product_id: string; s: number }>(
+      sql`select product_id, sum(amount_fen)::bigint as s from sales where product_id is not null group by 1 order by 1`,
+    );
+    expect(products.rows).toHaveLength(2);
+    expect(products.rows).toEqual(ledgerProducts.rows);
     const [{ n } = { n: -1 }] = (await handle.db.execute<{ n: number }>(sql`select count(*)::int as n from sales where tallied_at is null`)).rows;
     expect(n).toBe(0);
   });
@@ -126,7 +138,7 @@ describe('reconcile job', () => {
     // Our deployment's Redis data gone (its own prefix: the run's Redis is shared by test files).
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
-    for (const t of [schema.townTallies, schema.dailyTownSales, schema.partnerTallies, schema.partnerDailySales, schema.categoryDailySales]) await handle.db.delete(t);
+    for (const t of [schema.townTallies, schema.dailyTownSales, schema.partnerTallies, schema.partnerDailySales, schema.categoryDailySales, schema.productDailySales]) await handle.db.delete(t);
     const r = await processReconcile(deps, { id: 'r3', data: { trigger: 'manual' } });
     expect(r.driftRows).toBeGreaterThan(0);
     expect(await tallyDrift(handle.db)).toBe(0);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { category } from './catalog';
+import { category, products } from './catalog';
 import { fen, timestamps } from './columns';
 import { orgs, users } from './identity';
 import { towns } from './regions';
@@ -96,6 +96,26 @@ export const categoryDailySales = pgTable(
     rowCount: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.category, t.townId, t.day] }), index().on(t.day)],
+);
+
+/**
+ * Sales per product, town and day: the product leaderboard and a town's top products. Only ledger
+ * rows that name a product (platform order lines) count here; offline records and imports name none.
+ */
+export const productDailySales = pgTable(
+  'product_daily_sales',
+  {
+    productId: uuid()
+      .notNull()
+      .references(() => products.id),
+    townId: uuid()
+      .notNull()
+      .references(() => towns.id),
+    day: date({ mode: 'string' }).notNull(),
+    amountFen: fen().notNull().default(0),
+    rowCount: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.productId, t.townId, t.day] }), index().on(t.day), index().on(t.townId, t.day)],
 );
 
 /** One run of the reconcile job: what drifted and was repaired. */

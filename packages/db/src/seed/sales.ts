@@ -1,7 +1,8 @@
-import { and, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { businessDate, CATEGORIES, type Category } from '@shanhai/domain';
 import type { Db, Tx } from '../client';
 import { appendSales, type LedgerRow } from '../ledger';
+import { products } from '../schema/catalog';
 import { townTargets } from '../schema/regions';
 import { foldAll } from '../tally';
 import { hashSeed, prng } from './ids';
@@ -39,6 +40,14 @@ export async function seedSales(tx: Tx, townIds: Map<string, string>, orgIds: Ma
     .from(townTargets)
     .where(and(inArray(townTargets.townId, [...townIds.values()]), inArray(townTargets.year, [2025, 2026])));
   const targetOf = (townId: string, year: number) => targets.find((t) => t.townId === townId && t.year === year)?.targetFen ?? 5_000_000_00;
+  // Every other demo day of a town is credited to one of its listed demo products, so the product
+  // leaderboard and the towns' top products have something to show on first start.
+  const listed = await tx
+    .select({ id: products.id, townId: products.townId, category: products.category })
+    .from(products)
+    .where(and(inArray(products.townId, [...townIds.values()]), eq(products.status, 'listed')))
+    .orderBy(asc(products.createdAt), asc(products.id));
+  const productsOf = (townId: string) => listed.filter((p) => p.townId === townId);
   const buyer = orgIds.get('buyer') ?? null;
   const buyer2 = orgIds.get('buyer2') ?? null;
 
@@ -48,6 +57,7 @@ export async function seedSales(tx: Tx, townIds: Map<string, string>, orgIds: Ma
     // Each town its own pace: some ahead of target, some behind.
     const pace2025 = 0.75 + rand() * 0.4;
     const pace2026 = 0.8 + rand() * 0.45;
+    const own = productsOf(townId);
     const cats = [CATEGORIES[Math.floor(rand() * CATEGORIES.length)]!, CATEGORIES[Math.floor(rand() * CATEGORIES.length)]!, 'fruit' as Category];
     for (const [year, to, pace] of [[2025, '2025-12-31', pace2025], [2026, end2026, pace2026]] as const) {
       const list = days(`${year}-01-01`, to);
@@ -63,7 +73,9 @@ export async function seedSales(tx: Tx, townIds: Map<string, string>, orgIds: Ma
       list.forEach((day, i) => {
         const dn = i + 1;
         const buyerOrgId = code === 'dakun' ? (dn % 3 === 0 ? buyer : dn % 5 === 0 ? buyer2 : null) : code === 'daping' && dn % 4 === 0 ? buyer2 : null;
-        rows.push({ source: 'import', sourceRef: `demo:${code}:${day}`, kind: 'sale', townId, buyerOrgId, category: cats[dn % cats.length]!, amountFen: amounts[i]!, businessDate: day });
+        const product = own.length && dn % 2 === 0 ? own[(dn / 2) % own.length]! : null;
+        const category = product?.category ?? cats[dn % cats.length]!;
+        rows.push({ source: 'import', sourceRef: `demo:${code}:${day}`, kind: 'sale', townId, buyerOrgId, productId: product?.id ?? null, category, amountFen: amounts[i]!, businessDate: day });
       });
     }
   }

@@ -3,7 +3,7 @@ import { Category } from '../catalog';
 import { IsoDate } from '../dates';
 import { Fen, NonNegativeFen, PositiveFen } from '../money';
 
-export const LeaderboardBy = z.enum(['town', 'county', 'buyer', 'category']);
+export const LeaderboardBy = z.enum(['town', 'county', 'buyer', 'category', 'product']);
 export type LeaderboardBy = z.infer<typeof LeaderboardBy>;
 
 /** Pacing figures shared by town and county rows (fen; percentages to two decimals). */
@@ -68,12 +68,31 @@ export const CategoryRow = z.object({
 });
 export type CategoryRow = z.infer<typeof CategoryRow>;
 
+/** How many products the product leaderboard and a town dashboard list. */
+export const TOP_PRODUCTS = 50;
+
+/** A product's row: what the public catalogue shows of it, and its credited platform sales. */
+export const ProductRow = z.object({
+  rank: z.number().int(),
+  productId: z.uuid(),
+  nameZh: z.string(),
+  nameEn: z.string().nullable(),
+  category: Category,
+  cooperativeName: z.string(),
+  townId: z.uuid(),
+  townNameZh: z.string(),
+  townNameEn: z.string(),
+  salesFen: Fen,
+});
+export type ProductRow = z.infer<typeof ProductRow>;
+
 const BoardBase = { year: z.number().int(), asOf: IsoDate };
 export const Leaderboard = z.discriminatedUnion('by', [
   z.object({ ...BoardBase, by: z.literal('town'), rows: z.array(TownRow) }),
   z.object({ ...BoardBase, by: z.literal('county'), rows: z.array(CountyRow) }),
   z.object({ ...BoardBase, by: z.literal('buyer'), rows: z.array(BuyerRow) }),
   z.object({ ...BoardBase, by: z.literal('category'), rows: z.array(CategoryRow) }),
+  z.object({ ...BoardBase, by: z.literal('product'), rows: z.array(ProductRow) }),
 ]);
 export type Leaderboard = z.infer<typeof Leaderboard>;
 
@@ -87,6 +106,8 @@ export const TownDashboard = z.object({
   months: z.array(z.object({ month: z.number().int(), thisYearFen: Fen, lastYearFen: Fen })),
   topBuyers: z.array(z.object({ buyerOrgId: z.uuid(), name: z.string(), salesFen: Fen })),
   topCategories: z.array(z.object({ category: Category, salesFen: Fen })),
+  /** Ledger rows that name a product: platform orders (offline records and real imports name none). */
+  topProducts: z.array(ProductRow.omit({ townId: true, townNameZh: true, townNameEn: true })),
   share: z.object({ orderFen: Fen, offlineFen: Fen, importFen: Fen }),
 });
 export type TownDashboard = z.infer<typeof TownDashboard>;

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '@shanhai/db';
 import type { Category, TownDashboard } from '@shanhai/domain';
+import { productRows } from './leaderboard-service';
 
-/** How many buyers and categories the dashboard lists. */
+/** How many buyers, categories and products the dashboard lists. */
 const TOP_N = 10;
 
 export async function townDashboard(db: DbOrTx, townId: string, year: number): Promise<TownDashboard | null> {
@@ -13,7 +14,7 @@ export async function townDashboard(db: DbOrTx, townId: string, year: number): P
   if (!town) return null;
   const from = `${year - 1}-01-01`;
   const to = `${year}-12-31`;
-  const [months, buyers, categories, share] = await Promise.all([
+  const [months, buyers, categories, share, products] = await Promise.all([
     db.execute<{ y: number; m: number; s: number }>(sql`
       select extract(year from day)::int as y, extract(month from day)::int as m, sum(amount_fen)::bigint as s
       from daily_town_sales where town_id = ${townId} and day between ${from}::date and ${to}::date group by 1, 2`),
@@ -26,6 +27,7 @@ export async function townDashboard(db: DbOrTx, townId: string, year: number): P
     db.execute<{ o: number; f: number; i: number }>(sql`
       select coalesce(sum(order_fen), 0)::bigint as o, coalesce(sum(offline_fen), 0)::bigint as f, coalesce(sum(import_fen), 0)::bigint as i
       from daily_town_sales where town_id = ${townId} and day between ${`${year}-01-01`}::date and ${to}::date`),
+    productRows(db, year, to, { townId, limit: TOP_N }),
   ]);
   const monthly = Array.from({ length: 12 }, (_, i) => ({ month: i + 1, thisYearFen: 0, lastYearFen: 0 }));
   for (const r of months.rows) {
@@ -43,6 +45,7 @@ export async function townDashboard(db: DbOrTx, townId: string, year: number): P
     months: monthly,
     topBuyers: buyers.rows.map((b) => ({ buyerOrgId: b.id, name: b.name, salesFen: b.s })),
     topCategories: categories.rows.map((c) => ({ category: c.category, salesFen: c.s })),
+    topProducts: products.map(({ townId: _t, townNameZh: _z, townNameEn: _e, ...p }) => p),
     share: { orderFen: s.o, offlineFen: s.f, importFen: s.i },
   };
 }

@@ -34,7 +34,7 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['leaderboard'],
-        summary: 'The leaderboard by town, county, buyer org or category, as at the end of asOf (default today). Public; fen.',
+        summary: 'The leaderboard by town, county, buyer org, category or product (top 50), as at the end of asOf (default today). Public; fen.',
         description: 'Served from an in-process cache of the serialised answer, dropped when the tally worker announces a change. Supports ETag / If-None-Match.',
         querystring: LeaderboardQuery,
         // 200: the Leaderboard contract (packages/domain), sent pre-serialised from the cache.

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '@shanhai/db';
-import { clampToYear, computePace, sameDayLastYear, type BuyerRow, type Category, type CategoryRow, type CountyRow, type Leaderboard, type LeaderboardBy, type TownRow } from '@shanhai/domain';
+import { clampToYear, computePace, sameDayLastYear, type BuyerRow, type Category, type CategoryRow, type CountyRow, type Leaderboard, type LeaderboardBy, type ProductRow, type TownRow, TOP_PRODUCTS } from '@shanhai/domain';
 
 /*
  * The leaderboard reads the tallies only (never the ledger). "As of D" means every tallied sale
@@ -114,6 +114,31 @@ export async function categoryRows(db: DbOrTx, year: number, asOf: string): Prom
   );
 }
 
+/**
+ * The best-selling products (platform orders only) of the year up to `asOf`, optionally of one
+ * town: the top {@link TOP_PRODUCTS} (or `limit`), ties broken by product id so the cut is stable.
+ */
+export async function productRows(db: DbOrTx, year: number, asOf: string, only: { townId?: string; limit?: number } = {}): Promise<ProductRow[]> {
+  const { townId, limit = TOP_PRODUCTS } = only;
+  const through = clampToYear(year, asOf);
+  const res = await db.execute<{ id: string; name_zh: string; name_en: string | null; category: Category; coop: string; town_id: string; town_zh: string; town_en: string; sales: number }>(sql`
+    with s as (
+      select product_id, sum(amount_fen)::bigint as sales from product_daily_sales
+      where day >= ${`${year}-01-01`}::date and day <= ${through}::date ${townId ? sql`and town_id = ${townId}` : sql``}
+      group by product_id having sum(amount_fen) <> 0 order by 2 desc, 1 limit ${limit}
+    )
+    select p.id, p.name_zh, p.name_en, p.category, o.name as coop, t.id as town_id, t.name_zh as town_zh, t.name_en as town_en, s.sales
+    from s join products p on p.id = s.product_id join orgs o on o.id = p.cooperative_id join towns t on t.id = p.town_id
+  `);
+  return rank<ProductRow>(
+    res.rows.map((r) => ({
+      productId: r.id, nameZh: r.name_zh, nameEn: r.name_en, category: r.category, cooperativeName: r.coop,
+      townId: r.town_id, townNameZh: r.town_zh, townNameEn: r.town_en, salesFen: r.sales,
+    })),
+    (r) => r.productId,
+  );
+}
+
 export async function leaderboard(db: DbOrTx, year: number, by: LeaderboardBy, asOf: string): Promise<Leaderboard> {
   switch (by) {
     case 'town':
@@ -124,5 +149,7 @@ export async function leaderboard(db: DbOrTx, year: number, by: LeaderboardBy, a
       return { year, by, asOf, rows: await buyerRows(db, year, asOf) };
     case 'category':
       return { year, by, asOf, rows: await categoryRows(db, year, asOf) };
+    case 'product':
+      return { year, by, asOf, rows: await productRows(db, year, asOf) };
   }
 }

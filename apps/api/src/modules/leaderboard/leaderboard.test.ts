@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendSales, foldAll, schema, type LedgerRow } from '@shanhai/db';
-import { createOrg, createOrgWithUser } from '@shanhai/db/testing';
+import { createOrg, createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
 import { bearer, createTestApp, login, type TestApp } from '../../testing';
 
@@ -12,6 +12,8 @@ let town2Id: string;
 let buyerId: string;
 let officeToken: string;
 let buyerToken: string;
+let honeyId: string;
+let fruitId: string;
 
 beforeAll(async () => {
   t = await createTestApp({ template: 'empty' });
@@ -38,14 +40,19 @@ beforeAll(async () => {
   const b = await createOrgWithUser(db, { kind: 'buyer' });
   buyerToken = (await login(t.app, b.user.email)).token;
 
+  const coopA = await createOrg(db, { kind: 'cooperative', townCode: 'lb-a', name: '甲镇蜂蜜合作社' });
+  const coopB = await createOrg(db, { kind: 'cooperative', townCode: 'lb-b', name: '乙镇果蔬合作社' });
+  honeyId = (await createProduct(db, { cooperativeId: coopA.id, nameZh: '百花蜜', nameEn: 'Wildflower honey', category: 'honey' })).id;
+  fruitId = (await createProduct(db, { cooperativeId: coopB.id, nameZh: '猕猴桃', category: 'fruit' })).id;
+
   const rows: LedgerRow[] = [
     // 2025: 100 元 in January, 300 元 in July: a quarter of last year by the end of March.
     { source: 'import', sourceRef: 'y25-1', kind: 'sale', townId, category: 'tea', amountFen: 10_000, businessDate: '2025-01-15' },
     { source: 'import', sourceRef: 'y25-2', kind: 'sale', townId, category: 'tea', amountFen: 30_000, businessDate: '2025-07-15' },
-    { source: 'order', sourceRef: 'o1', kind: 'sale', townId, buyerOrgId: buyerId, category: 'honey', amountFen: 50_000, businessDate: '2026-02-01' },
-    { source: 'order', sourceRef: 'o1', kind: 'refund', townId, buyerOrgId: buyerId, category: 'honey', amountFen: -5_000, businessDate: '2026-02-02' },
+    { source: 'order', sourceRef: 'o1', kind: 'sale', townId, buyerOrgId: buyerId, productId: honeyId, category: 'honey', amountFen: 50_000, businessDate: '2026-02-01' },
+    { source: 'order', sourceRef: 'o1', kind: 'refund', townId, buyerOrgId: buyerId, productId: honeyId, category: 'honey', amountFen: -5_000, businessDate: '2026-02-02' },
     { source: 'offline', sourceRef: 'f1', kind: 'sale', townId, category: 'tea', amountFen: 20_000, businessDate: '2026-04-01' },
-    { source: 'order', sourceRef: 'o2', kind: 'sale', townId: town2Id, category: 'fruit', amountFen: 7_000, businessDate: '2026-03-01' },
+    { source: 'order', sourceRef: 'o2', kind: 'sale', townId: town2Id, productId: fruitId, category: 'fruit', amountFen: 7_000, businessDate: '2026-03-01' },
   ];
   await appendSales(db, rows);
   await foldAll(db);
@@ -96,6 +103,19 @@ describe('GET /api/v1/leaderboard', () => {
     ]);
   });
 
+  it('ranks products by their net platform sales, public names only, as of a day', async () => {
+    const res = await get('/api/v1/leaderboard?year=2026&by=product&asOf=2026-03-31');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().rows).toEqual([
+      { rank: 1, productId: honeyId, nameZh: '百花蜜', nameEn: 'Wildflower honey', category: 'honey', cooperativeName: '甲镇蜂蜜合作社', townId, townNameZh: '甲镇', townNameEn: 'Jia', salesFen: 45_000 },
+      { rank: 2, productId: fruitId, nameZh: '猕猴桃', nameEn: null, category: 'fruit', cooperativeName: '乙镇果蔬合作社', townId: town2Id, townNameZh: '乙镇', townNameEn: 'Yi', salesFen: 7_000 },
+    ]);
+    expect(res.body).not.toMatch(/contact|phone|address|creditCode|email/i);
+    // Before the fruit sale (1 March) only the honey counts; before any sale, nothing.
+    expect((await get('/api/v1/leaderboard?year=2026&by=product&asOf=2026-02-01')).json().rows).toEqual([expect.objectContaining({ productId: honeyId, salesFen: 50_000 })]);
+    expect((await get('/api/v1/leaderboard?year=2026&by=product&asOf=2026-01-31')).json().rows).toEqual([]);
+  });
+
   it('serves 304 for a matching ETag', async () => {
     const first = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31');
     const again = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31', { 'if-none-match': String(first.headers.etag) });
@@ -104,7 +124,7 @@ describe('GET /api/v1/leaderboard', () => {
   });
 
   it('400 naming the field for bad input', async () => {
-    const res = await get('/api/v1/leaderboard?by=product');
+    const res = await get('/api/v1/leaderboard?by=cooperative');
     expect(res.statusCode).toBe(400);
     expect(JSON.stringify(res.json())).toContain('by');
     const bad = await get('/api/v1/leaderboard?asOf=2026-02-30');
@@ -171,6 +191,8 @@ describe('GET /api/v1/towns/:id/dashboard', () => {
     expect(d.months[6]).toEqual({ month: 7, thisYearFen: 0, lastYearFen: 30_000 });
     expect(d.topBuyers).toEqual([{ buyerOrgId: buyerId, name: '测试采购单位', salesFen: 45_000 }]);
     expect(d.share).toEqual({ orderFen: 45_101, offlineFen: 20_000, importFen: 0 });
+    expect(d.topProducts).toEqual([{ rank: 1, productId: honeyId, nameZh: '百花蜜', nameEn: 'Wildflower honey', category: 'honey', cooperativeName: '甲镇蜂蜜合作社', salesFen: 45_000 }]);
+    expect((await get(`/api/v1/towns/${town2Id}/dashboard?year=2026`)).json().topProducts).toEqual([expect.objectContaining({ productId: fruitId, salesFen: 7_000 })]);
   });
   it('404 for an unknown town, 400 for a bad id', async () => {
     expect((await get(`/api/v1/towns/${crypto.randomUUID()}/dashboard`)).statusCode).toBe(404);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { foldAll, tallyDrift } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { QUEUES } from '@shanhai/domain';
@@ -6,7 +7,7 @@ import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp
 
 /**
  * The seam between ordering and the leaderboard: a paid purchase's ledger rows fold into the
- * town, buyer and category boards, and a refund takes them out again, with no drift.
+ * town, buyer, category and product boards, and a refund takes them out again, with no drift.
  */
 let t: TestApp;
 let office: Session;
@@ -17,6 +18,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const post = (s: Session, url: string, payload: object = {}) => t.app.inject({ method: 'POST', url, headers: bearer(s.token), payload });
+
+/** The product tally behind the product board and the towns' top products. */
+async function productSales(productId: string) {
+  const r = await t.app.db.execute<{ s: number }>(sql`select coalesce(sum(amount_fen), 0)::bigint as s from product_daily_sales where product_id = ${productId}`);
+  return Number(r.rows[0]!.s);
+}
 
 async function board(by: 'town' | 'buyer' | 'category') {
   await foldAll(t.app.db);
@@ -54,12 +61,14 @@ describe('orders → ledger → tallies → leaderboard', () => {
     expect((await board('town')).find((r) => r.townId === product.townId)!.salesFen).toBe(townBefore + 4 * 12_345);
     expect((await board('buyer')).find((r) => r.buyerOrgId === buyer.org.id)!.salesFen).toBe(4 * 12_345);
     expect((await board('category')).find((r) => r.category === product.category)!.salesFen).toBe(catBefore + 4 * 12_345);
+    expect(await productSales(product.id)).toBe(4 * 12_345);
 
     // Cancelled after payment: the negative rows bring every board back.
     const orderId = purchase.orders[0].id;
     expect((await post(coopSession, `/api/v1/orders/${orderId}/cancel`, { note: 'out of season' })).statusCode).toBe(200);
     expect((await board('town')).find((r) => r.townId === product.townId)!.salesFen).toBe(townBefore);
     expect((await board('category')).find((r) => r.category === product.category)?.salesFen ?? 0).toBe(catBefore);
+    expect(await productSales(product.id)).toBe(0);
     expect(await tallyDrift(t.app.db)).toBe(0);
   });
 });
