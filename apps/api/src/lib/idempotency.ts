@@ -22,6 +22,18 @@ function canonical(value: unknown): string {
 
 class AlreadyUsed extends Error {}
 
+/** What a write answers, and optionally its last step. */
+export interface Effect<T> {
+  status: number;
+  body: T;
+  /**
+   * Runs after the answer is stored, as the transaction's last statement before commit: where a
+   * write locks rows that every writer wants (a product's stock), it does that here, so that
+   * nothing but the commit follows while it holds them. Throwing rolls everything back.
+   */
+  lastly?: () => Promise<void>;
+}
+
 export interface Outcome<T> {
   status: number;
   body: T;
@@ -39,10 +51,16 @@ export interface Outcome<T> {
 export async function idempotent<T>(
   db: Db,
   opts: { orgId: string; key: string | undefined; scope: string; request: unknown },
-  fn: (tx: Tx) => Promise<{ status: number; body: T }>,
+  fn: (tx: Tx) => Promise<Effect<T>>,
 ): Promise<Outcome<T>> {
   const { orgId, key, scope } = opts;
-  if (!key) return { ...(await db.transaction(fn)), replayed: false };
+  if (!key) {
+    return db.transaction(async (tx) => {
+      const { status, body, lastly } = await fn(tx);
+      await lastly?.();
+      return { status, body, replayed: false };
+    });
+  }
   const requestHash = createHash('sha256').update(canonical({ scope, request: opts.request })).digest('hex');
   const where = and(eq(schema.idempotencyKeys.orgId, orgId), eq(schema.idempotencyKeys.key, key));
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -54,9 +72,10 @@ export async function idempotent<T>(
           .onConflictDoNothing()
           .returning({ key: schema.idempotencyKeys.key });
         if (claimed.length === 0) throw new AlreadyUsed();
-        const result = await fn(tx);
-        await tx.update(schema.idempotencyKeys).set({ responseStatus: result.status, responseBody: result.body as object }).where(where);
-        return { ...result, replayed: false };
+        const { status, body, lastly } = await fn(tx);
+        await tx.update(schema.idempotencyKeys).set({ responseStatus: status, responseBody: body as object }).where(where);
+        await lastly?.();
+        return { status, body, replayed: false };
       });
     } catch (e) {
       if (!(e instanceof AlreadyUsed)) throw e;

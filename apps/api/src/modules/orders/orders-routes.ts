@@ -108,7 +108,8 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
         app.db,
         { orgId: principal.orgId, key: request.headers['idempotency-key'], scope: 'POST /api/v1/purchases', request: request.body },
         async (tx) => {
-          return { status: 201, body: await svc.checkout(tx, principal, request.body, settings) };
+          const { purchase, takeStock } = await svc.checkout(tx, principal, request.body, settings);
+          return { status: 201, body: purchase, lastly: takeStock };
         },
       );
       if (!out.replayed) await scheduleExpiry(out.body.id, new Date(out.body.expiresAt));

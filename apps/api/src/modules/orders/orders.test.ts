@@ -125,6 +125,12 @@ describe('checkout', () => {
     expect(byCoop[coopB.orgId].lines).toEqual([expect.objectContaining({ productId: b1.id, qty: 7, unitLabel: '罐', unitPriceFen: 10_000, lineTotalFen: 70_000 })]);
     expect(byCoop[coopB.orgId].transitions).toEqual([expect.objectContaining({ from: null, to: 'awaiting_payment', actor: 'user', actorUserId: b.s.userId })]);
     expect([await stockOf(a1.id), await stockOf(a2.id), await stockOf(b1.id)]).toEqual([10, 4, 0]);
+    // The answer (made without reading the rows back) is what was stored: it reads back the same.
+    type Shape = { orders: { id: string; lines: { id: string }[] }[] };
+    const byId = (x: { id: string }, y: { id: string }) => x.id.localeCompare(y.id);
+    const norm = (x: Shape) => ({ ...x, orders: x.orders.map((o) => ({ ...o, lines: [...o.lines].sort(byId) })).sort(byId) });
+    const stored = await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${p.id}`, headers: bearer(b.s.token) });
+    expect(norm(stored.json())).toEqual(norm(p));
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: bearer(b.s.token) })).json().lines).toEqual([]);
     // The expiry job waits in Redis, delayed until the purchase's expiry (72 h for a transfer).
     const job = await t.app.queues.get(QUEUES.purchaseExpiry).getJob(`expire-${p.id}-${new Date(p.expiresAt).getTime()}`);
