@@ -120,6 +120,7 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
     ...summaryOf(purchase!, buyer!.name),
     payment: { method: body.paymentMethod, status: 'pending', amountFen: totalFen, submittedAmountFen: null, submittedReference: null },
     bankAccount: settings.bankAccount,
+    refunds: [],
     orders: orderRows.map((o) => orderView(o, { buyerOrgName: buyer!.name, cooperativeName: coopNames.get(o.cooperativeId)!, deliveryAddress }, lineRows, transitionRows)),
   };
 }
@@ -208,6 +209,14 @@ export async function getPurchase(db: DbOrTx, principal: Principal, id: string, 
       ? { method: pay.method, status: pay.status, amountFen: pay.amountFen, submittedAmountFen: pay.submittedAmountFen, submittedReference: pay.submittedReference }
       : null,
     bankAccount: settings.bankAccount,
+    refunds: (await db.select().from(refunds).where(eq(refunds.purchaseId, id)).orderBy(asc(refunds.createdAt), asc(refunds.id))).map((r) => ({
+      orderId: r.orderId,
+      method: r.method,
+      amountFen: r.amountFen,
+      automatic: r.orderId === null,
+      reason: r.reason,
+      createdAt: iso(r.createdAt),
+    })),
     orders: await loadOrders(db, eq(orders.purchaseId, id)),
   };
 }
@@ -504,7 +513,7 @@ async function refundOrder(
   const [pay] = await tx.select().from(payments).where(eq(payments.purchaseId, o.purchaseId));
   let stripeRefundId: string | null = null;
   if (pay!.method === 'card' && pay!.stripePaymentIntentId) stripeRefundId = await stripeRefund(pay!.stripePaymentIntentId, o.totalFen, o.id);
-  await tx.insert(refunds).values({ orderId: o.id, method: pay!.method, amountFen: o.totalFen, stripeRefundId, reason: note ?? null, createdBy: principal.userId });
+  await tx.insert(refunds).values({ purchaseId: o.purchaseId, orderId: o.id, method: pay!.method, amountFen: o.totalFen, stripeRefundId, reason: note ?? null, createdBy: principal.userId });
 }
 
 export interface PaymentQueueFilter {
