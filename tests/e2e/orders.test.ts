@@ -1,10 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { expirePurchaseIfDue } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
+import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '@shanhai/api/fake-stripe';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { fakeStripeJs } from './support/fake-stripe-js';
 import { useStackAndBrowser } from './support/suite';
 
-const suite = useStackAndBrowser();
+// Stripe is faked at the network boundary only: its HTTP API (for the api) and Stripe.js (for the
+// browser). Started before the stack, which points the api at it.
+let fake: FakeStripe;
+beforeAll(async () => {
+  fake = await startFakeStripe();
+});
+afterAll(() => fake.close());
+const suite = useStackAndBrowser({ config: () => ({ stripe: fake.config() }) });
 
 async function orgOf(email: string): Promise<string> {
   const { rows } = await suite.stack.api.pool.query<{ org_id: string }>('select org_id from users where email = $1', [email]);
@@ -78,6 +88,98 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     expect(sales.rows.map((r) => r.amount_fen)).toEqual([60_000, 88_000]);
     const stock = await suite.stack.api.pool.query<{ stock: number }>('select stock from products where id = any($1) order by stock', [[honey.id, tea.id]]);
     expect(stock.rows.map((r) => r.stock)).toEqual([40, 45]);
+    await buyer.context.close();
+  });
+});
+
+/** Delivers a signed Stripe event to the running api, as Stripe would. */
+async function deliver(type: string, purchaseId: string, amountFen: number) {
+  const { payload, signature } = fake.event(type, purchaseId, amountFen);
+  const res = await fetch(`${suite.stack.baseUrl}/api/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { outcome: string }).outcome;
+}
+
+/** A buyer's card purchase of `qty` × 88 元 honey, placed through the checkout page; returns its id. */
+async function placeCardPurchase(page: Page, nameZh: string, qty: number) {
+  const honey = await createProduct(suite.stack.api.db, { cooperativeId: await orgOf('coop@demo.shanhai'), nameZh, stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 8800 }] });
+  await loginAs(page, 'buyer@demo.shanhai');
+  await page.waitForSelector('[data-test=user-menu]');
+  await page.click('[data-test=nav-cart]');
+  await page.fill('[data-test=import-csv]', `product,qty\n${honey.id},${qty}\n`);
+  await page.click('[data-test=import-run]');
+  await expect.poll(() => page.locator('[data-test=import-row]').count()).toBe(1);
+  await page.click('[data-test=to-checkout]');
+  await expect.poll(() => page.locator('[data-test=checkout-address]').inputValue()).not.toBe('');
+  await page.click('[data-test=method-card]');
+  await page.click('[data-test=place-order]');
+  await page.waitForURL((u) => u.pathname.startsWith('/purchases/'));
+  return { purchaseId: new URL(page.url()).pathname.split('/')[2]!, productId: honey.id };
+}
+
+describe('paying by card through Stripe (faked at the network boundary)', () => {
+  it('the buyer types a card into the Payment Element, a decline is shown, then the page waits for the bank and flips to paid when the webhook lands', async () => {
+    const buyer = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(buyer.page, 'orders-card');
+    await fakeStripeJs(buyer.page);
+    const { purchaseId } = await placeCardPurchase(buyer.page, '端到端刷卡蜂蜜', 2);
+
+    // The form opens by itself: the api made the PaymentIntent, Stripe.js got its client secret.
+    const card = buyer.page.locator('[data-test=fake-stripe-card]');
+    await card.waitFor();
+    const pi = paymentIntentIdFor(purchaseId);
+    const created = fake.calls.filter((c) => c.path === '/v1/payment_intents' && new URLSearchParams(c.body).get('metadata[purchaseId]') === purchaseId);
+    expect(created.map((c) => [new URLSearchParams(c.body).get('amount'), new URLSearchParams(c.body).get('currency')])).toEqual([['17600', 'cny']]);
+    const seen = () => buyer.page.evaluate(() => (window as unknown as { __fakeStripe: { publishableKey: string; elementType: string; elementsOptions: { clientSecret: string; locale: string }; confirms: { clientSecret: string; card: string; redirect: string }[] } }).__fakeStripe);
+    expect(await seen()).toMatchObject({ publishableKey: 'pk_test_fake_shanhai', elementType: 'payment', elementsOptions: { clientSecret: `${pi}_secret_x`, locale: 'zh' }, confirms: [] });
+    await expect(buyer.page.locator('[data-test=card-confirm]').textContent()).resolves.toContain('176.00');
+
+    await card.fill('4000 0000 0000 0002');
+    await buyer.page.click('[data-test=card-confirm]');
+    await expect.poll(() => buyer.page.locator('[data-test=card-error]').textContent()).toContain('Your card was declined.');
+    expect(await buyer.page.locator('[data-test=purchase-status]').textContent()).toBe('待付款');
+
+    await card.fill('4242 4242 4242 4242');
+    await buyer.page.click('[data-test=card-confirm]');
+    await buyer.page.locator('[data-test=card-processing]').waitFor();
+    expect(await buyer.page.locator('[data-test=card-processing]').textContent()).toContain('正在等待银行确认');
+    expect((await seen()).confirms).toEqual([
+      { clientSecret: `${pi}_secret_x`, card: '4000000000000002', redirect: 'if_required', returnUrl: `${suite.stack.baseUrl}/purchases/${purchaseId}` },
+      { clientSecret: `${pi}_secret_x`, card: '4242424242424242', redirect: 'if_required', returnUrl: `${suite.stack.baseUrl}/purchases/${purchaseId}` },
+    ]);
+    expect(await buyer.page.locator('[data-test=purchase-status]').textContent()).toBe('待付款');
+
+    // A mark that a reload would wipe: the page must update in place.
+    await buyer.page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    expect(await deliver('payment_intent.succeeded', purchaseId, 17_600)).toBe('paid');
+    await expect.poll(() => buyer.page.locator('[data-test=purchase-status]').textContent(), { timeout: 10_000 }).toBe('已付款');
+    await buyer.page.locator('[data-test=card-paid]').waitFor();
+    expect(await buyer.page.locator('[data-test=card-box]').count()).toBe(0);
+    expect(await buyer.page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    const sales = await suite.stack.api.pool.query<{ amount_fen: number }>("select s.amount_fen from sales s join order_lines l on l.id::text = s.source_ref join orders o on o.id = l.order_id where o.purchase_id = $1", [purchaseId]);
+    expect(sales.rows).toEqual([{ amount_fen: 17_600 }]);
+    await buyer.context.close();
+  });
+
+  it('a payment that lands after the purchase expired is refunded automatically and the purchase page says so (en)', async () => {
+    const buyer = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'en' });
+    screenshotOnFailure(buyer.page, 'orders-card-late');
+    await fakeStripeJs(buyer.page);
+    const { purchaseId, productId } = await placeCardPurchase(buyer.page, '端到端过期蜂蜜', 1);
+    await buyer.page.locator('[data-test=fake-stripe-card]').fill('4242 4242 4242 4242');
+    await buyer.page.click('[data-test=card-confirm]');
+    await buyer.page.locator('[data-test=card-processing]').waitFor();
+    expect(await buyer.page.locator('[data-test=card-processing]').textContent()).toContain("waiting for the bank's confirmation");
+
+    // The bank is slow; the purchase expires (stock back), then the success arrives.
+    expect(await expirePurchaseIfDue(suite.stack.api.db, purchaseId, new Date(Date.now() + 31 * 60_000))).toBe(true);
+    expect(await deliver('payment_intent.succeeded', purchaseId, 8800)).toBe('refunded');
+    expect(await deliver('payment_intent.succeeded', purchaseId, 8800)).toBe('already_refunded');
+    await expect.poll(() => buyer.page.locator('[data-test=auto-refund]').textContent(), { timeout: 10_000 }).toContain('Payment of CN¥88.00 refunded automatically: the purchase had expired');
+    expect(await buyer.page.locator('[data-test=purchase-status]').textContent()).toBe('Expired');
+    expect(fake.calls.filter((c) => c.path === '/v1/refunds').map((c) => c.idempotencyKey)).toEqual([`late-payment-refund-${paymentIntentIdFor(purchaseId)}`]);
+    const stock = await suite.stack.api.pool.query<{ stock: number }>('select stock from products where id = $1', [productId]);
+    expect(stock.rows).toEqual([{ stock: 50 }]);
     await buyer.context.close();
   });
 });

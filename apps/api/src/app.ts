@@ -27,6 +27,17 @@ import salesRoutes, { registerQueueBoard } from './modules/sales/sales-routes';
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * What Stripe.js and its Payment Element load, from Stripe's CSP guide; allowed only where card
+ * payment is configured.
+ */
+const STRIPE_CSP = {
+  script: ['https://js.stripe.com', 'https://*.js.stripe.com'],
+  frame: ['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com'],
+  connect: ['https://api.stripe.com', 'https://merchant-ui-api.stripe.com'],
+  img: ['https://*.stripe.com'],
+};
+
 export interface BuildOptions {
   /** pino options, or false to silence (tests). */
   logger?: boolean | object;
@@ -65,8 +76,9 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
-        'img-src': ["'self'", 'data:', 'blob:'],
-        'connect-src': ["'self'"],
+        'img-src': ["'self'", 'data:', 'blob:', ...(config.stripe ? STRIPE_CSP.img : [])],
+        'connect-src': ["'self'", ...(config.stripe ? STRIPE_CSP.connect : [])],
+        ...(config.stripe ? { 'script-src': ["'self'", ...STRIPE_CSP.script], 'frame-src': ["'self'", ...STRIPE_CSP.frame] } : {}),
       },
     },
     // The api and the web app share an origin; cross-origin embedding of images is not needed.

@@ -16,6 +16,8 @@ const ApiEnv = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Given to the web's Stripe.js; card payment is offered only when all three Stripe keys are set. */
+  STRIPE_PUBLISHABLE_KEY: z.string().optional(),
   /** Unpaid purchases expire after this long: bank transfer (hours) and card (minutes). */
   PURCHASE_EXPIRY_TRANSFER_HOURS: z.coerce.number().positive().default(72),
   PURCHASE_EXPIRY_CARD_MINUTES: z.coerce.number().positive().default(30),
@@ -41,7 +43,8 @@ export interface ApiConfig {
   uploadDir: string;
   logLevel: string;
   trustProxy: boolean;
-  stripe?: { secretKey: string; webhookSecret: string; apiBase?: string } | undefined;
+  /** Card payments; absent unless the secret, webhook and publishable keys are all set. */
+  stripe?: { secretKey: string; webhookSecret: string; publishableKey: string; apiBase?: string } | undefined;
   loginLimits: { perAccount: number; perIp: number; windowMs: number };
   /** Unpaid purchase lifetimes in ms; defaults 72 h (transfer) and 30 min (card). */
   purchaseExpiry?: { transferMs: number; cardMs: number };
@@ -68,8 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === 'true',
     stripe:
-      e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
-        ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }
+      e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET && e.STRIPE_PUBLISHABLE_KEY
+        ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, publishableKey: e.STRIPE_PUBLISHABLE_KEY }
         : undefined,
     purchaseExpiry: { transferMs: e.PURCHASE_EXPIRY_TRANSFER_HOURS * 3600_000, cardMs: e.PURCHASE_EXPIRY_CARD_MINUTES * 60_000 },
     bankAccount: { name: e.BANK_ACCOUNT_NAME, bank: e.BANK_NAME, account: e.BANK_ACCOUNT_NO },

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@shanhai/api/app';
 import { testConfig } from '@shanhai/api/testing';
+import type { ApiConfig } from '@shanhai/api/env';
 import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
 import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
 import { createLogger } from '@shanhai/worker/log';
@@ -22,11 +23,12 @@ export interface Stack {
 /**
  * The real stack for one browser test file: its own copy of the demo database, the api serving
  * the built web app on a free port, and a worker, both on the run's PostgreSQL and Redis.
+ * `config` adds to the api's test configuration (Stripe pointing at a fake, say).
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: { config?: Partial<ApiConfig> } = {}): Promise<Stack> {
   if (!existsSync(join(WEB_DIST, 'index.html'))) throw new Error(`no built web app in ${WEB_DIST}: run \`pnpm build:web\` first`);
   const database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
-  const config = testConfig(database.url, { webDist: WEB_DIST });
+  const config = testConfig(database.url, { webDist: WEB_DIST, ...options.config });
   const api = await buildApp(config, { logger: false });
   await api.listen({ host: '127.0.0.1', port: 0 });
   const address = api.server.address();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Browser } from 'playwright-core';
+import type { ApiConfig } from '@shanhai/api/env';
 import { launchBrowser } from './browser';
 import { startStack, type Stack } from './stack';
 
@@ -10,13 +11,14 @@ export interface Suite {
 
 /**
  * One real stack (api + worker on free ports, demo data) and one Chromium for a browser test file,
- * started before its tests and closed after them.
+ * started before its tests and closed after them. `config` is read when the stack starts, so it
+ * may use what an earlier beforeAll set up (a fake Stripe's address).
  */
-export function useStackAndBrowser(): Suite {
+export function useStackAndBrowser(options: { config?: () => Partial<ApiConfig> } = {}): Suite {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ config: options.config?.() ?? {} });
     browser = await launchBrowser();
   });
   afterAll(async () => {

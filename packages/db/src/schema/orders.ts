@@ -179,22 +179,36 @@ export const payments = pgTable(
   ],
 );
 
-/** Money given back for a cancelled paid order: a Stripe refund for card, a record for a transfer. */
+/**
+ * Money given back: for a cancelled (or disputed) paid order, a Stripe refund for card and a record
+ * for a transfer; or, with no order, the whole of a card payment that succeeded after its purchase
+ * had already expired or been cancelled (refunded automatically; it never reached the ledger).
+ */
 export const refunds = pgTable(
   'refunds',
   {
     id: uuid().primaryKey().defaultRandom(),
-    orderId: uuid()
+    purchaseId: uuid()
       .notNull()
-      .references(() => orders.id),
+      .references(() => purchases.id),
+    /** The refunded order; null for a late card payment refunded whole (see stripePaymentIntentId). */
+    orderId: uuid().references(() => orders.id),
     method: paymentMethod().notNull(),
     amountFen: fen().notNull(),
     stripeRefundId: text(),
+    /** A late payment's PaymentIntent: one automatic refund per PaymentIntent, however many events say it succeeded. */
+    stripePaymentIntentId: text(),
     reason: text(),
+    /** null when the system refunded (a late payment). */
     createdBy: uuid().references(() => users.id),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('refunds_order_key').on(t.orderId)],
+  (t) => [
+    uniqueIndex('refunds_order_key').on(t.orderId),
+    uniqueIndex('refunds_late_payment_key').on(t.stripePaymentIntentId).where(sql`${t.orderId} is null`),
+    index().on(t.purchaseId),
+    check('refunds_order_or_late_payment', sql`${t.orderId} is not null or ${t.stripePaymentIntentId} is not null`),
+  ],
 );
 
 /** Stripe webhook events already handled, by event id: a redelivery is acknowledged and ignored. */

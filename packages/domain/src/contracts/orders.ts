@@ -135,6 +135,24 @@ export const Payment = z.object({
   clientSecret: z.string().nullable().optional(),
 });
 export const BankAccount = z.object({ name: z.string(), bank: z.string(), account: z.string() });
+export const Refund = z.object({
+  /** null: not one order's refund but the whole of a late card payment (see `automatic`). */
+  orderId: z.uuid().nullable(),
+  method: PaymentMethod,
+  amountFen: NonNegativeFen,
+  /** A card payment that succeeded after the purchase had expired or been cancelled, given back by the platform unasked. */
+  automatic: z.boolean(),
+  reason: z.string().nullable(),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+export type Refund = z.infer<typeof Refund>;
+/** What the platform offers to pay with; card only when Stripe is fully configured. */
+export const PaymentOptions = z.object({
+  methods: z.array(PaymentMethod),
+  /** Stripe.js needs it; null when card payment is not offered. */
+  stripePublishableKey: z.string().nullable(),
+});
+export type PaymentOptions = z.infer<typeof PaymentOptions>;
 export const Purchase = z.object({
   id: z.uuid(),
   buyerOrgId: z.uuid(),
@@ -153,10 +171,12 @@ export const Purchase = z.object({
   createdBy: z.uuid(),
   payment: Payment.nullable(),
   bankAccount: BankAccount,
+  /** Money given back on this purchase, oldest first. */
+  refunds: z.array(Refund),
   orders: z.array(Order),
 });
 export type Purchase = z.infer<typeof Purchase>;
-export const PurchaseSummary = Purchase.omit({ orders: true, bankAccount: true, payment: true }).extend({ orderCount: z.number().int() });
+export const PurchaseSummary = Purchase.omit({ orders: true, bankAccount: true, payment: true, refunds: true }).extend({ orderCount: z.number().int() });
 export type PurchaseSummary = z.infer<typeof PurchaseSummary>;
 
 export const ListQuery = z.strictObject({

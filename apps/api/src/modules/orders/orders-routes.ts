@@ -11,6 +11,7 @@ import {
   NoteRequest,
   OptionalNoteRequest,
   Order,
+  PaymentOptions,
   PaymentQueueItem,
   Problem,
   Purchase,
@@ -194,6 +195,13 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
       await svc.submitTransfer(app.db, principal, request.params.id, body.amountFen, body.reference);
       return (await svc.getPurchase(app.db, principal, request.params.id, settings))!;
     },
+  );
+
+  // ---- payments ----
+  app.get(
+    '/payments/options',
+    { schema: { tags: ['payments'], summary: 'How purchases can be paid here; card (with the Stripe publishable key) only when Stripe is configured', ...guarded, response: { 200: PaymentOptions, ...problems } }, preHandler: app.guard() },
+    async () => ({ methods: config.stripe ? ['transfer' as const, 'card' as const] : ['transfer' as const], stripePublishableKey: config.stripe?.publishableKey ?? null }),
   );
 
   // ---- payments (office) ----

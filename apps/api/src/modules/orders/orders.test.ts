@@ -166,6 +166,9 @@ describe('checkout', () => {
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'card_payments_unavailable', errors: [{ field: 'body.paymentMethod', message: 'card payment is not available; use transfer' }] });
     expect(await stockOf(p.id)).toBe(100);
+    const options = await t.app.inject({ method: 'GET', url: '/api/v1/payments/options', headers: bearer(b.s.token) });
+    expect(options.json()).toEqual({ methods: ['transfer'], stripePublishableKey: null });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/payments/options' })).statusCode).toBe(401);
   });
 
   it('400 for bad input (unknown field, bad method), 401 and 403 for a cooperative', async () => {

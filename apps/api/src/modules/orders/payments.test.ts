@@ -1,48 +1,21 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Stripe from 'stripe';
 import { and, eq, inArray } from 'drizzle-orm';
-import { schema } from '@shanhai/db';
+import { expirePurchaseIfDue, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
+import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../fake-stripe';
 import { bearer, createTestApp, login, type Session, type TestApp } from '../../testing';
 
-/**
- * Stripe is faked at the network boundary: a local HTTP server speaks the two endpoints the api
- * calls (PaymentIntents, Refunds); the SDK points at it via host/port/protocol. Webhooks are
- * signed with the SDK's own test-header helper.
- */
-const WEBHOOK_SECRET = 'whsec_test_secret_for_orders';
-const calls: { path: string; body: string; idempotencyKey: string | undefined }[] = [];
-let fake: Server;
+/** Stripe is faked at the network boundary (fake-stripe.ts); everything else is real. */
+let fake: FakeStripe;
 let t: TestApp;
 let buyer: Session;
 let buyerOrgId: string;
 let coopId: string;
-const signer = new Stripe('sk_test_unused');
 
 beforeAll(async () => {
-  fake = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      calls.push({ path: req.url ?? '', body, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
-      const form = new URLSearchParams(body);
-      res.setHeader('content-type', 'application/json');
-      if (req.url === '/v1/payment_intents') {
-        const id = `pi_${form.get('metadata[purchaseId]')!.replaceAll('-', '').slice(0, 20)}`;
-        res.end(JSON.stringify({ id, object: 'payment_intent', amount: Number(form.get('amount')), currency: form.get('currency'), client_secret: `${id}_secret_x`, metadata: { purchaseId: form.get('metadata[purchaseId]') }, status: 'requires_payment_method' }));
-      } else if (req.url === '/v1/refunds') {
-        res.end(JSON.stringify({ id: `re_${calls.length}`, object: 'refund', amount: Number(form.get('amount')), payment_intent: form.get('payment_intent'), status: 'succeeded' }));
-      } else {
-        res.statusCode = 404;
-        res.end(JSON.stringify({ error: { type: 'invalid_request_error', message: 'unknown path' } }));
-      }
-    });
-  });
-  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
-  const port = (fake.address() as AddressInfo).port;
-  t = await createTestApp({ config: { stripe: { secretKey: 'sk_test_fake', webhookSecret: WEBHOOK_SECRET, apiBase: `http://127.0.0.1:${port}` } } });
+  // Refunds answer after a pause so that concurrent webhooks really overlap.
+  fake = await startFakeStripe({ refundDelayMs: 150 });
+  t = await createTestApp({ config: { stripe: fake.config() } });
   const b = await createOrgWithUser(t.app.db, { kind: 'buyer' });
   buyerOrgId = b.org.id;
   buyer = await login(t.app, b.user.email);
@@ -50,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
-  await new Promise((r) => fake.close(r));
+  await fake.close();
 });
 
 async function cardPurchase(qty = 2) {
@@ -64,12 +37,11 @@ async function cardPurchase(qty = 2) {
   return { purchase, clientSecret: pay.json().payment.clientSecret as string, productId: p.id };
 }
 
-let eventSeq = 0;
-function event(type: string, purchaseId: string, amount: number, id = `evt_${++eventSeq}_${Date.now()}`) {
-  return JSON.stringify({ id, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: { id: `pi_${purchaseId.replaceAll('-', '').slice(0, 20)}`, object: 'payment_intent', amount, amount_received: amount, currency: 'cny', metadata: { purchaseId } } } });
+function event(type: string, purchaseId: string, amount: number, id?: string) {
+  return fake.event(type, purchaseId, amount, id ? { id } : {}).payload;
 }
 function send(payload: string, opts: { secret?: string; timestamp?: number; header?: string } = {}) {
-  const header = opts.header ?? signer.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? WEBHOOK_SECRET, ...(opts.timestamp ? { timestamp: opts.timestamp } : {}) });
+  const header = opts.header ?? fake.sign(payload, opts);
   return t.app.inject({ method: 'POST', url: '/api/v1/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': header }, payload });
 }
 async function ledgerOf(purchaseId: string) {
@@ -80,10 +52,10 @@ const statusOf = async (id: string) => (await t.app.db.select({ s: schema.purcha
 
 describe('card payments through Stripe (faked at the network boundary)', () => {
   it('creates one CNY PaymentIntent per purchase with an idempotency key from the purchase id and the id in metadata', async () => {
-    const before = calls.length;
+    const before = fake.calls.length;
     const { purchase, clientSecret } = await cardPurchase();
     expect(clientSecret).toMatch(/^pi_.*_secret_x$/);
-    const call = calls.slice(before).find((c) => c.path === '/v1/payment_intents')!;
+    const call = fake.calls.slice(before).find((c) => c.path === '/v1/payment_intents')!;
     const form = new URLSearchParams(call.body);
     expect([form.get('amount'), form.get('currency'), form.get('metadata[purchaseId]')]).toEqual(['6000', 'cny', purchase.id]);
     expect(call.idempotencyKey).toBe(`purchase-${purchase.id}-6000`);
@@ -123,7 +95,7 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     expect(future.json().detail).toBe('The signature timestamp is in the future');
     const missing = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks/stripe', headers: { 'content-type': 'application/json' }, payload });
     expect(missing.statusCode).toBe(400);
-    const tampered = await send(payload.replace('6000', '1'), { header: signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) });
+    const tampered = await send(payload.replace('6000', '1'), { header: fake.sign(payload) });
     expect(tampered.statusCode).toBe(400);
     expect(await statusOf(purchase.id)).toBe('awaiting_payment');
     expect(await ledgerOf(purchase.id)).toEqual([]);
@@ -156,11 +128,11 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
   it('cancelling a paid card order refunds through Stripe and appends negative ledger rows', async () => {
     const { purchase, productId } = await cardPurchase(4);
     await send(event('payment_intent.succeeded', purchase.id, 12000));
-    const before = calls.length;
+    const before = fake.calls.length;
     const res = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${purchase.orders[0].id}/cancel`, headers: bearer(buyer.token), payload: {} });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().status).toBe('refunded');
-    const call = calls.slice(before).find((c) => c.path === '/v1/refunds')!;
+    const call = fake.calls.slice(before).find((c) => c.path === '/v1/refunds')!;
     expect(new URLSearchParams(call.body).get('amount')).toBe('12000');
     expect(call.idempotencyKey).toBe(`refund-${purchase.orders[0].id}`);
     const [refund] = await t.app.db.select().from(schema.refunds).where(eq(schema.refunds.orderId, purchase.orders[0].id));
@@ -169,5 +141,97 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     const [p] = await t.app.db.select({ stock: schema.products.stock }).from(schema.products).where(eq(schema.products.id, productId));
     expect(p!.stock).toBe(50);
     expect(buyerOrgId).toEqual(expect.any(String));
+  });
+
+  it('offers card with the publishable key, and lets Stripe.js load under the page CSP', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/payments/options', headers: bearer(buyer.token) });
+    expect(res.json()).toEqual({ methods: ['transfer', 'card'], stripePublishableKey: 'pk_test_fake_shanhai' });
+    const csp = (await t.app.inject({ method: 'GET', url: '/healthz' })).headers['content-security-policy'] as string;
+    expect(csp).toContain("script-src 'self' https://js.stripe.com https://*.js.stripe.com");
+    expect(csp).toContain("frame-src 'self' https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com");
+  });
+});
+
+describe('a card success for a purchase that has already ended is refunded automatically', () => {
+  const stockOf = async (id: string) => (await t.app.db.select({ stock: schema.products.stock }).from(schema.products).where(eq(schema.products.id, id)))[0]!.stock;
+  const refundCalls = (pi: string) => fake.calls.filter((c) => c.path === '/v1/refunds' && new URLSearchParams(c.body).get('payment_intent') === pi);
+  const purchaseView = async (id: string) => (await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${id}`, headers: bearer(buyer.token) })).json();
+
+  it('expired: one Stripe refund of the whole amount even when the same event comes twice (and twice at once); no ledger rows; stock given back once', async () => {
+    const { purchase, productId } = await cardPurchase(3);
+    expect(await stockOf(productId)).toBe(47);
+    expect(await expirePurchaseIfDue(t.app.db, purchase.id, new Date(Date.now() + 31 * 60_000))).toBe(true);
+    expect(await stockOf(productId)).toBe(50);
+    const ledgerBefore = await t.app.db.select({ n: schema.sales.id }).from(schema.sales);
+
+    const payload = event('payment_intent.succeeded', purchase.id, 9000, `evt_late_${purchase.id}`);
+    const atOnce = await Promise.all([send(payload), send(payload)]);
+    expect(atOnce.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(atOnce.map((r) => r.json().outcome).sort()).toEqual(['duplicate', 'refunded']);
+    expect((await send(payload)).json()).toEqual({ received: true, outcome: 'duplicate' });
+
+    const pi = paymentIntentIdFor(purchase.id);
+    const calls = refundCalls(pi);
+    expect(calls).toHaveLength(1);
+    expect(Object.fromEntries(new URLSearchParams(calls[0]!.body))).toEqual({ payment_intent: pi, amount: '9000', 'metadata[purchaseId]': purchase.id, 'metadata[reason]': 'purchase_expired' });
+    expect(calls[0]!.idempotencyKey).toBe(`late-payment-refund-${pi}`);
+
+    expect(await statusOf(purchase.id)).toBe('expired');
+    expect(await ledgerOf(purchase.id)).toEqual([]);
+    expect(await t.app.db.select({ n: schema.sales.id }).from(schema.sales)).toEqual(ledgerBefore);
+    expect(await stockOf(productId)).toBe(50);
+    const rows = await t.app.db.select().from(schema.refunds).where(eq(schema.refunds.purchaseId, purchase.id));
+    expect(rows).toEqual([
+      {
+        id: expect.any(String),
+        purchaseId: purchase.id,
+        orderId: null,
+        method: 'card',
+        amountFen: 9000,
+        stripeRefundId: expect.stringMatching(/^re_fake_\d+$/),
+        stripePaymentIntentId: pi,
+        reason: 'late payment: the purchase had expired',
+        createdBy: null,
+        createdAt: expect.any(Date),
+      },
+    ]);
+    const view = await purchaseView(purchase.id);
+    expect(view.status).toBe('expired');
+    expect(view.refunds).toEqual([{ orderId: null, method: 'card', amountFen: 9000, automatic: true, reason: 'late payment: the purchase had expired', createdAt: expect.any(String) }]);
+    expect(view.orders.map((o: { status: string }) => o.status)).toEqual(['cancelled']);
+  });
+
+  it('cancelled: two distinct success events for the same intent at once make one refund request', async () => {
+    const { purchase, productId } = await cardPurchase(2);
+    const cancel = await t.app.inject({ method: 'POST', url: `/api/v1/purchases/${purchase.id}/cancel`, headers: bearer(buyer.token), payload: {} });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(await stockOf(productId)).toBe(50);
+
+    const results = await Promise.all([send(event('payment_intent.succeeded', purchase.id, 6000)), send(event('payment_intent.succeeded', purchase.id, 6000))]);
+    expect(results.map((r) => r.json().outcome).sort()).toEqual(['already_refunded', 'refunded']);
+    expect((await send(event('payment_intent.succeeded', purchase.id, 6000))).json().outcome).toBe('already_refunded');
+
+    const pi = paymentIntentIdFor(purchase.id);
+    expect(refundCalls(pi)).toHaveLength(1);
+    expect(new URLSearchParams(refundCalls(pi)[0]!.body).get('metadata[reason]')).toBe('purchase_cancelled');
+    expect(await statusOf(purchase.id)).toBe('cancelled');
+    expect(await ledgerOf(purchase.id)).toEqual([]);
+    expect(await stockOf(productId)).toBe(50);
+    expect((await purchaseView(purchase.id)).refunds).toEqual([{ orderId: null, method: 'card', amountFen: 6000, automatic: true, reason: 'late payment: the purchase had been cancelled', createdAt: expect.any(String) }]);
+  });
+
+  it('Stripe out of reach while refunding: the webhook answers 5xx and forgets the event, so the redelivery refunds', async () => {
+    const { purchase } = await cardPurchase(1);
+    await t.app.inject({ method: 'POST', url: `/api/v1/purchases/${purchase.id}/cancel`, headers: bearer(buyer.token), payload: {} });
+    const payload = event('payment_intent.succeeded', purchase.id, 3000);
+    // The SDK tries three times (maxNetworkRetries 2); every try finds the connection dropped.
+    fake.dropNext('/v1/refunds', 3);
+    const failed = await send(payload);
+    expect(failed.statusCode).toBe(500);
+    expect(await t.app.db.select().from(schema.refunds).where(eq(schema.refunds.purchaseId, purchase.id))).toEqual([]);
+    const again = await send(payload);
+    expect(again.json()).toEqual({ received: true, outcome: 'refunded' });
+    const keys = refundCalls(paymentIntentIdFor(purchase.id)).map((c) => c.idempotencyKey);
+    expect(new Set(keys)).toEqual(new Set([`late-payment-refund-${paymentIntentIdFor(purchase.id)}`]));
   });
 });

@@ -143,6 +143,7 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
       ...summaryOf(purchase, buyer.name),
       payment: { method: body.paymentMethod, status: 'pending', amountFen: totalFen, submittedAmountFen: null, submittedReference: null },
       bankAccount: settings.bankAccount,
+      refunds: [],
       orders: orderRows.map((o) => orderView(o, { buyerOrgName: buyer.name, cooperativeName: coopNames.get(o.cooperativeId)!, deliveryAddress }, lineRows, transitionRows)),
     },
     takeStock: () => takeStock(tx, cart),
@@ -156,9 +157,10 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
  * the `locked` CTE, which the update's uncorrelated sub-select makes run to completion before
  * any row is updated. The lock is FOR NO KEY UPDATE, what the update itself takes: it must not
  * conflict with the KEY SHARE locks that the order lines' foreign keys already hold on the same
- * products (FOR UPDATE would, and two checkouts would deadlock). The conditional update is re-checked on the newest row version after a
- * wait (READ COMMITTED), so stock never goes below zero. Checkout runs this last, right before
- * commit, so the hot product rows stay locked for one statement and the commit.
+ * products (FOR UPDATE would, and two checkouts would deadlock). The conditional update is
+ * re-checked on the newest row version after a wait (READ COMMITTED), so stock never goes below
+ * zero. Checkout runs this last, right before commit, so the hot product rows stay locked for one
+ * statement and the commit.
  */
 async function takeStock(tx: Tx, cart: { productId: string; qty: number }[]): Promise<void> {
   const want = JSON.stringify(cart.map((c) => ({ id: c.productId, qty: c.qty })));
@@ -294,6 +296,14 @@ export async function getPurchase(db: DbOrTx, principal: Principal, id: string, 
       ? { method: pay.method, status: pay.status, amountFen: pay.amountFen, submittedAmountFen: pay.submittedAmountFen, submittedReference: pay.submittedReference }
       : null,
     bankAccount: settings.bankAccount,
+    refunds: (await db.select().from(refunds).where(eq(refunds.purchaseId, id)).orderBy(asc(refunds.createdAt), asc(refunds.id))).map((r) => ({
+      orderId: r.orderId,
+      method: r.method,
+      amountFen: r.amountFen,
+      automatic: r.orderId === null,
+      reason: r.reason,
+      createdAt: iso(r.createdAt),
+    })),
     orders: await loadOrders(db, eq(orders.purchaseId, id)),
   };
 }
@@ -590,7 +600,7 @@ async function refundOrder(
   const [pay] = await tx.select().from(payments).where(eq(payments.purchaseId, o.purchaseId));
   let stripeRefundId: string | null = null;
   if (pay!.method === 'card' && pay!.stripePaymentIntentId) stripeRefundId = await stripeRefund(pay!.stripePaymentIntentId, o.totalFen, o.id);
-  await tx.insert(refunds).values({ orderId: o.id, method: pay!.method, amountFen: o.totalFen, stripeRefundId, reason: note ?? null, createdBy: principal.userId });
+  await tx.insert(refunds).values({ purchaseId: o.purchaseId, orderId: o.id, method: pay!.method, amountFen: o.totalFen, stripeRefundId, reason: note ?? null, createdBy: principal.userId });
 }
 
 export interface PaymentQueueFilter {
