@@ -28,6 +28,13 @@ const ApiEnv = z.object({
   LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(100),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+}).superRefine((e, ctx) => {
+  // Card payment needs all three Stripe keys; some but not all is a mistake, not "no card".
+  const keys = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_PUBLISHABLE_KEY'] as const;
+  const set = keys.filter((k) => e[k]);
+  if (set.length > 0 && set.length < keys.length) {
+    for (const k of keys.filter((k) => !e[k])) ctx.addIssue({ code: 'custom', path: [k], message: `is required when ${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set (card payment needs all three Stripe keys)` });
+  }
 });
 
 export interface ApiConfig {
