@@ -9,7 +9,7 @@ export const STREAM_URL = '/api/v1/leaderboard/stream';
 
 const Items = <S extends z.ZodType>(s: S) => z.object({ items: z.array(s) });
 export const offlineSales = (status?: OfflineSaleStatus) => http.get('/sales/offline', Items(OfflineSale), { status });
-export const recordOffline = (body: CreateOfflineSaleRequest) => http.post('/sales/offline', OfflineSale, body);
+export const recordOffline = (body: CreateOfflineSaleRequest, idempotencyKey: string) => http.post('/sales/offline', OfflineSale, body, { 'idempotency-key': idempotencyKey });
 export const approveOffline = (id: string) => http.post(`/sales/offline/${id}/approve`, OfflineSale);
 export const rejectOffline = (id: string, reason: string) => http.post(`/sales/offline/${id}/reject`, OfflineSale, { reason });
 export const reverseOffline = (id: string, reason: string) => http.post(`/sales/offline/${id}/reverse`, OfflineSale, { reason });

@@ -8,6 +8,7 @@ import {
   CreateOfflineSaleRequest, CreatePairingRequest, CreateSnapshotRequest, ImportResult, OfflineSale, OfflineSaleStatus, Pairing, Problem, QUEUES,
   ReasonRequest, Snapshot, SnapshotSummary,
 } from '@shanhai/domain';
+import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
 import { HttpProblem, notFound } from '../../lib/problem';
 import { EVIDENCE_TYPES, readSingleFile, storeFile } from '../../lib/uploads';
 import { ACCESS_TOKEN_SECONDS, principalOf } from '../../plugins/auth';
@@ -44,14 +45,22 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
     {
       schema: {
         tags: ['sales'],
-        summary: 'Record an off-platform sale (pending until office staff approve it)',
+        summary: 'Record an off-platform sale (pending until office staff approve it); Idempotency-Key: a resent form records it once',
         security: [{ bearer: [] }],
+        headers: IdempotencyHeaders,
         body: CreateOfflineSaleRequest,
-        response: { 201: OfflineSale, ...errors },
+        response: { 201: OfflineSale, ...errors, 422: Problem },
       },
       preHandler: officeOrBuyerManager,
     },
-    async (request, reply) => reply.code(201).send(await sales.createOffline(app.db, principalOf(request), request.body)),
+    async (request, reply) => {
+      const who = principalOf(request);
+      const out = await idempotent(app.db, { orgId: who.orgId, key: request.headers['idempotency-key'], scope: 'POST /api/v1/sales/offline', request: request.body }, async (tx) => ({
+        status: 201,
+        body: await sales.createOffline(tx, who, request.body),
+      }));
+      return reply.code(out.status).header('idempotent-replayed', String(out.replayed)).send(out.body);
+    },
   );
 
   app.post(

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { appendSales, schema, writeAudit, type Db, type LedgerRow } from '@shanhai/db';
+import { appendSales, schema, writeAudit, type Db, type DbOrTx, type LedgerRow, type Tx } from '@shanhai/db';
 import { CATEGORIES, type Category, type CreateOfflineSaleRequest, type CreatePairingRequest, type ImportResult, type OfflineSale, type OfflineSaleStatus, type Pairing, type Snapshot, type SnapshotSummary, type TownRow } from '@shanhai/domain';
 import { badRequest, conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
@@ -15,7 +15,7 @@ export const MAX_EVIDENCE_FILES = 3;
 
 type OfflineRow = typeof offlineSales.$inferSelect;
 
-async function toOfflineSale(db: Db, rows: OfflineRow[]): Promise<OfflineSale[]> {
+async function toOfflineSale(db: DbOrTx, rows: OfflineRow[]): Promise<OfflineSale[]> {
   const files = rows.length ? await db.select().from(offlineSaleFiles).where(inArray(offlineSaleFiles.offlineSaleId, rows.map((r) => r.id))) : [];
   return rows.map((r) => ({
     id: r.id,
@@ -35,39 +35,38 @@ async function toOfflineSale(db: Db, rows: OfflineRow[]): Promise<OfflineSale[]>
   }));
 }
 
-async function checkOrg(db: Db, id: string | null | undefined, kind: 'buyer' | 'cooperative', field: string) {
+async function checkOrg(db: DbOrTx, id: string | null | undefined, kind: 'buyer' | 'cooperative', field: string) {
   if (!id) return;
   const [o] = await db.select({ kind: orgs.kind }).from(orgs).where(eq(orgs.id, id));
   if (!o || o.kind !== kind) throw badRequest(field, `is not a ${kind} organisation`);
 }
 
 /** Office staff record for anyone; a buyer org's owner or manager records for their own org only. Every record starts pending. */
-export async function createOffline(db: Db, who: Principal, body: CreateOfflineSaleRequest): Promise<OfflineSale> {
+/** Records an off-platform sale, pending, inside the caller's (idempotency) transaction. */
+export async function createOffline(tx: Tx, who: Principal, body: CreateOfflineSaleRequest): Promise<OfflineSale> {
   const buyerOrgId = who.orgKind === 'buyer' ? who.orgId : (body.buyerOrgId ?? null);
   if (who.orgKind === 'buyer' && body.buyerOrgId && body.buyerOrgId !== who.orgId) throw badRequest('body.buyerOrgId', 'must be your own organisation');
-  const [town] = await db.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
+  const [town] = await tx.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
   if (!town) throw badRequest('body.townId', 'is not a town');
-  await checkOrg(db, buyerOrgId, 'buyer', 'body.buyerOrgId');
-  await checkOrg(db, body.cooperativeId, 'cooperative', 'body.cooperativeId');
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(offlineSales)
-      .values({
-        townId: body.townId,
-        cooperativeId: body.cooperativeId ?? null,
-        buyerOrgId,
-        category: body.category,
-        amountFen: body.amountFen,
-        businessDate: body.businessDate,
-        invoiceNo: body.invoiceNo ?? null,
-        note: body.note ?? null,
-        recordedBy: who.userId,
-        recordedByOrgId: who.orgId,
-      })
-      .returning();
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'offline_sale.record', entityType: 'offline_sale', entityId: row!.id, after: body });
-    return (await toOfflineSale(db, [row!]))[0]!;
-  });
+  await checkOrg(tx, buyerOrgId, 'buyer', 'body.buyerOrgId');
+  await checkOrg(tx, body.cooperativeId, 'cooperative', 'body.cooperativeId');
+  const [row] = await tx
+    .insert(offlineSales)
+    .values({
+      townId: body.townId,
+      cooperativeId: body.cooperativeId ?? null,
+      buyerOrgId,
+      category: body.category,
+      amountFen: body.amountFen,
+      businessDate: body.businessDate,
+      invoiceNo: body.invoiceNo ?? null,
+      note: body.note ?? null,
+      recordedBy: who.userId,
+      recordedByOrgId: who.orgId,
+    })
+    .returning();
+  await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'offline_sale.record', entityType: 'offline_sale', entityId: row!.id, after: body });
+  return (await toOfflineSale(tx, [row!]))[0]!;
 }
 
 export async function listOffline(db: Db, who: Principal, status?: OfflineSaleStatus): Promise<OfflineSale[]> {

@@ -105,6 +105,22 @@ describe('offline sales', () => {
     expect(await ledgerFor(rec.id)).toEqual([]);
   });
 
+  it('Idempotency-Key: a resent record (also two at once) is recorded once; the key with another body is 422', async () => {
+    const send = (key: string, body: object) => t.app.inject({ method: 'POST', url: '/api/v1/sales/offline', headers: { ...bearer(office), 'idempotency-key': key }, payload: body });
+    const body = { ...record, townId, invoiceNo: 'IDEM-1' };
+    const [a, b] = await Promise.all([send('offline-idem-1', body), send('offline-idem-1', body)]);
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect(a.json().id).toBe(b.json().id);
+    expect([a.headers['idempotent-replayed'], b.headers['idempotent-replayed']].sort()).toEqual(['false', 'true']);
+    const again = await send('offline-idem-1', body);
+    expect(again.json()).toEqual(a.json());
+    const other = await send('offline-idem-1', { ...body, amountFen: 1 });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().errors[0].field).toBe('headers.idempotency-key');
+    const stored = await t.app.db.select().from(schema.offlineSales).where(eq(schema.offlineSales.invoiceNo, 'IDEM-1'));
+    expect(stored).toHaveLength(1);
+  });
+
   it('takes at most 3 evidence files, checked by content', async () => {
     const rec = (await post('/api/v1/sales/offline', office, { ...record, townId })).json();
     expect((await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, Buffer.from('not an image'), 'x.png', 'image/png')).statusCode).toBe(400);
