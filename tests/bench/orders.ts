@@ -1,8 +1,10 @@
 /**
  * `pnpm bench:orders`: POST /api/v1/purchases (3 lines from 2 cooperatives, logged in, a fresh
  * Idempotency-Key each) against a bare Fastify + pg endpoint that runs the equivalent writes
- * (idempotency key, purchase, 2 orders, 3 lines, payment, then the stock of all three lines in one
- * conditional update locking in id order, as the api does) on the same database in the same run. Prints purchases/s, p99 and the ratio.
+ * (idempotency key claimed, purchase, 2 orders with their first transition, 3 lines, payment, the
+ * answer stored with the key, then the stock of all three lines in one conditional update locking
+ * in id order, as the api does) on the same database in the same run, one statement at a time and
+ * without auth, validation or the expiry job. Prints purchases/s, p99 and the ratio.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
@@ -13,7 +15,8 @@ import { createDb } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
 import { benchStack, load, printTable } from './support';
 
-const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 10;
 
 const stack = await benchStack('orders');
@@ -77,11 +80,14 @@ try {
       for (const g of got) byCoop.set(g.cooperative_id, [...(byCoop.get(g.cooperative_id) ?? []), g]);
       for (const [coop, ls] of byCoop) {
         const o = await c.query(`insert into orders (purchase_id, buyer_org_id, cooperative_id, status, total_fen) values ($1, $2, $3, 'awaiting_payment', $4) returning id`, [p.rows[0].id, user.org.id, coop, ls.reduce((s, g) => s + g.price * g.qty, 0)]);
+        await c.query(`insert into order_transitions (order_id, from_status, to_status, actor_user_id, actor) values ($1, null, 'awaiting_payment', $2, 'user')`, [o.rows[0].id, user.id]);
         for (const g of ls) {
           await c.query(`insert into order_lines (order_id, product_id, town_id, category, name_zh, unit_label, qty, unit_price_fen, line_total_fen) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [o.rows[0].id, g.id, g.town_id, g.category, g.name_zh, g.unit_label, g.qty, g.price, g.price * g.qty]);
         }
       }
       await c.query(`insert into payments (purchase_id, method, amount_fen) values ($1, 'transfer', $2)`, [p.rows[0].id, total]);
+      const answer = { id: p.rows[0].id, totalFen: total, lines: got.map((g) => ({ productId: g.id, qty: g.qty, unitPriceFen: g.price })) };
+      await c.query(`update idempotency_keys set response_status = 201, response_body = $3 where org_id = $1 and key = $2`, [user.org.id, key, JSON.stringify(answer)]);
       const taken = await c.query(
         `with locked as (select id from products where id = any($1::uuid[]) order by id for no key update)
          update products p set stock = p.stock - w.qty from unnest($1::uuid[], $2::int[]) as w(id, qty)
@@ -90,7 +96,7 @@ try {
       );
       if (taken.rowCount !== sorted.length) throw new Error('out of stock');
       await c.query('commit');
-      return reply.status(201).send({ id: p.rows[0].id, totalFen: total });
+      return reply.status(201).send(answer);
     } catch (e) {
       await c.query('rollback');
       throw e;
@@ -112,11 +118,20 @@ try {
   // Warm-up, then measure each in turn.
   await load({ ...common, url: `${bareUrl}/purchases`, label: 'warm-up', durationSeconds: 2, headers: { 'content-type': 'application/json' } });
   await load({ ...common, url: `${apiUrl}/api/v1/purchases`, label: 'warm-up', durationSeconds: 2, headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` } });
-  const baseline = await load({ ...common, url: `${bareUrl}/purchases`, label: 'bare Fastify + pg (baseline)', headers: { 'content-type': 'application/json' } });
-  const ours = await load({ ...common, url: `${apiUrl}/api/v1/purchases`, label: 'POST /api/v1/purchases', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` } });
-  printTable(`Checkout: 3 lines, 2 cooperatives, ${CONNECTIONS} connections, ${DURATION_SECONDS} s each`, [baseline, ours]);
-  console.log(`\nratio (purchases/s, ours ÷ baseline): ${(ours.rps / baseline.rps).toFixed(2)}   p99: ${ours.p99ms} ms vs ${baseline.p99ms} ms`);
-  if (ours.non2xx || baseline.non2xx) console.log(`non-2xx: ours ${ours.non2xx}, baseline ${baseline.non2xx}`);
+  // Alternating rounds, so that a change in the machine's load hits both sides alike; the
+  // figure is the median of the rounds' ratios.
+  const rows = [];
+  const ratios: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const baseline = await load({ ...common, url: `${bareUrl}/purchases`, label: `bare Fastify + pg (baseline), round ${round}`, headers: { 'content-type': 'application/json' } });
+    const ours = await load({ ...common, url: `${apiUrl}/api/v1/purchases`, label: `POST /api/v1/purchases, round ${round}`, headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` } });
+    rows.push(baseline, ours);
+    ratios.push(ours.rps / baseline.rps);
+    if (ours.non2xx || baseline.non2xx) console.log(`non-2xx in round ${round}: ours ${ours.non2xx}, baseline ${baseline.non2xx}`);
+  }
+  printTable(`Checkout: 3 lines, 2 cooperatives, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_SECONDS} s`, rows);
+  const sorted = [...ratios].sort((x, y) => x - y);
+  console.log(`\nratio (purchases/s, ours ÷ baseline) per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} (aim ≥ 0.6)`);
   await api.close();
   await bare.close();
   await pool.end();

@@ -1,4 +1,6 @@
+import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema/index';
 
@@ -46,4 +48,62 @@ export function createDb(url: string, options: DbOptions = {}): DbHandle {
   pool.on('error', () => undefined);
   const db = drizzle({ client: pool, schema, casing: 'snake_case' });
   return { db, pool, close: () => pool.end() };
+}
+
+/** A transaction's last statement, sent to PostgreSQL together with its COMMIT. */
+export interface FinalStatement {
+  query: SQL;
+  /** What to throw instead when it fails (the COMMIT then rolled everything back). */
+  onError?: (err: unknown) => unknown;
+}
+
+const dialect = new PgDialect({ casing: 'snake_case' });
+const boundDbs = new WeakMap<pg.PoolClient, Db>();
+
+/**
+ * Runs `fn` in a transaction on one pooled connection, like `db.transaction`, but `fn` may name
+ * the transaction's last statement, which goes out with the COMMIT right behind it: node-postgres
+ * sends a queued query the moment the previous one completes, so no trip through the event loop
+ * separates them. Where that statement locks rows that every writer wants (a popular product's
+ * stock), the rows are held for that statement and the commit only, however busy the process
+ * is. `fn` gets a database bound to the transaction's connection; it must not open another
+ * transaction on it.
+ */
+export async function transactionWithFinal<T>(db: Db, fn: (tx: Db) => Promise<{ value: T; final?: FinalStatement | undefined }>): Promise<T> {
+  const client = await (db as unknown as { $client: pg.Pool }).$client.connect();
+  // Set when the connection's state is unknown (it failed under begin/commit/rollback): such a
+  // connection is destroyed, not given back to the pool.
+  let broken: Error | undefined;
+  const control = (command: 'begin' | 'commit' | 'rollback') =>
+    client.query(command).catch((err: Error) => {
+      broken = err;
+      throw err;
+    });
+  try {
+    let tx = boundDbs.get(client);
+    if (!tx) {
+      tx = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Db;
+      boundDbs.set(client, tx);
+    }
+    await control('begin');
+    let out: { value: T; final?: FinalStatement | undefined };
+    try {
+      out = await fn(tx);
+    } catch (err) {
+      await control('rollback');
+      throw err;
+    }
+    if (!out.final) {
+      await control('commit');
+      return out.value;
+    }
+    const q = dialect.sqlToQuery(out.final.query);
+    const [last, commit] = await Promise.allSettled([client.query(q.sql, q.params), control('commit')]);
+    // A failed statement aborts the transaction, and PostgreSQL answers its COMMIT with a rollback.
+    if (last.status === 'rejected') throw out.final.onError ? out.final.onError(last.reason) : last.reason;
+    if (commit.status === 'rejected') throw commit.reason;
+    return out.value;
+  } finally {
+    client.release(broken);
+  }
 }

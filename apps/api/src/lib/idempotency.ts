@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { schema, type Db, type Tx } from '@shanhai/db';
+import { schema, transactionWithFinal, type Db, type FinalStatement } from '@shanhai/db';
 import { HttpProblem } from './problem';
 
 /** The `Idempotency-Key` request header: 1–255 visible ASCII characters (a UUID is typical). */
@@ -27,11 +27,12 @@ export interface Effect<T> {
   status: number;
   body: T;
   /**
-   * Runs after the answer is stored, as the transaction's last statement before commit: where a
-   * write locks rows that every writer wants (a product's stock), it does that here, so that
-   * nothing but the commit follows while it holds them. Throwing rolls everything back.
+   * The transaction's last statement (a SELECT: the answer is stored in a CTE of it), sent
+   * together with the COMMIT:
+   * where a write locks rows that every writer wants (a product's stock), it does that here, so
+   * that nothing but the commit follows while it holds them. Its failure rolls everything back.
    */
-  lastly?: () => Promise<void>;
+  final?: FinalStatement;
 }
 
 export interface Outcome<T> {
@@ -51,31 +52,36 @@ export interface Outcome<T> {
 export async function idempotent<T>(
   db: Db,
   opts: { orgId: string; key: string | undefined; scope: string; request: unknown },
-  fn: (tx: Tx) => Promise<Effect<T>>,
+  fn: (tx: Db) => Promise<Effect<T>>,
 ): Promise<Outcome<T>> {
   const { orgId, key, scope } = opts;
   if (!key) {
-    return db.transaction(async (tx) => {
-      const { status, body, lastly } = await fn(tx);
-      await lastly?.();
-      return { status, body, replayed: false };
+    return transactionWithFinal(db, async (tx) => {
+      const { status, body, final } = await fn(tx);
+      return { value: { status, body, replayed: false }, final };
     });
   }
   const requestHash = createHash('sha256').update(canonical({ scope, request: opts.request })).digest('hex');
   const where = and(eq(schema.idempotencyKeys.orgId, orgId), eq(schema.idempotencyKeys.key, key));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      return await db.transaction(async (tx) => {
+      return await transactionWithFinal(db, async (tx) => {
         const claimed = await tx
           .insert(schema.idempotencyKeys)
           .values({ orgId, key, scope, requestHash, responseStatus: 0, responseBody: {} })
           .onConflictDoNothing()
           .returning({ key: schema.idempotencyKeys.key });
         if (claimed.length === 0) throw new AlreadyUsed();
-        const { status, body, lastly } = await fn(tx);
-        await tx.update(schema.idempotencyKeys).set({ responseStatus: status, responseBody: body as object }).where(where);
-        await lastly?.();
-        return { status, body, replayed: false };
+        const { status, body, final } = await fn(tx);
+        const store = sql`update ${schema.idempotencyKeys} set response_status = ${status}, response_body = ${JSON.stringify(body)}::jsonb
+          where org_id = ${orgId} and key = ${key}`;
+        const value = { status, body, replayed: false as boolean };
+        if (!final) {
+          await tx.execute(store);
+          return { value };
+        }
+        // One round trip fewer: the answer is stored by the final statement itself (a SELECT).
+        return { value, final: { ...final, query: sql`with stored as (${store}) ${final.query}` } };
       });
     } catch (e) {
       if (!(e instanceof AlreadyUsed)) throw e;

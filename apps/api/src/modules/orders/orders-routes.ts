@@ -110,7 +110,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
         { orgId: principal.orgId, key: request.headers['idempotency-key'], scope: 'POST /api/v1/purchases', request: request.body },
         async (tx) => {
           const { purchase, takeStock } = await svc.checkout(tx, principal, request.body, settings);
-          return { status: 201, body: purchase, lastly: takeStock };
+          return { status: 201, body: purchase, final: takeStock };
         },
       );
       if (!out.replayed) await scheduleExpiry(out.body.id, new Date(out.body.expiresAt));

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { appendSales, endUnpaidPurchase, recordTransitions, returnStock, schema, type Actor, type Db, type DbOrTx, type Tx } from '@shanhai/db';
+import { appendSales, endUnpaidPurchase, recordTransitions, returnStock, schema, type Actor, type Db, type DbOrTx, type FinalStatement, type Tx } from '@shanhai/db';
 import { businessDate, canTransition, lineTotalFen, sumFen, unitPriceFor, type CheckoutRequest, type Order, type OrderStatus, type Purchase, type PurchaseSummary } from '@shanhai/domain';
 import { badRequest, conflict, HttpProblem } from '../../lib/problem';
 import type { Principal } from '../../types';
@@ -37,12 +37,12 @@ const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 /**
  * Checks the buyer's cart (or the given lines) out, inside the caller's (idempotency)
  * transaction: writes the purchase, its orders, lines, transitions and payment, and returns the
- * answer with `takeStock`, which the caller runs as the transaction's last statement (after
- * storing the answer) so that the contended product rows are locked only until the commit that
- * follows. When any line cannot be served the whole transaction rolls back and the 409 lists
+ * answer with `takeStock`, the statement the caller sends as the transaction's last, together with
+ * its COMMIT (after storing the answer), so that the contended product rows are locked only for
+ * that statement and the commit. When any line cannot be served the whole transaction rolls back and the 409 lists
  * every failing line.
  */
-export async function checkout(tx: Tx, principal: Principal, body: CheckoutRequest, settings: PurchaseSettings): Promise<{ purchase: Purchase; takeStock: () => Promise<void> }> {
+export async function checkout(tx: DbOrTx, principal: Principal, body: CheckoutRequest, settings: PurchaseSettings): Promise<{ purchase: Purchase; takeStock: FinalStatement }> {
   const cart = body.lines ? sumLines(body.lines) : await tx.select({ productId: cartLines.productId, qty: cartLines.qty }).from(cartLines).where(eq(cartLines.userId, principal.userId)).orderBy(asc(cartLines.productId));
   if (cart.length === 0) throw conflict('cart_empty', 'The cart is empty');
   const { buyer, ps } = await buyerAndProducts(tx, principal.orgId, cart.map((c) => c.productId));
@@ -146,46 +146,43 @@ export async function checkout(tx: Tx, principal: Principal, body: CheckoutReque
       refunds: [],
       orders: orderRows.map((o) => orderView(o, { buyerOrgName: buyer.name, cooperativeName: coopNames.get(o.cooperativeId)!, deliveryAddress }, lineRows, transitionRows)),
     },
-    takeStock: () => takeStock(tx, cart),
+    takeStock: takeStock(cart),
   };
 }
 
 /**
- * Takes the stock of every line in one statement, or throws the 409 listing each line that cannot
- * be served (the caller's transaction then rolls back). The products are first locked in id
- * order — the one order every writer of stock uses, so concurrent checkouts never deadlock — by
- * the `locked` CTE, which the update's uncorrelated sub-select makes run to completion before
- * any row is updated. The lock is FOR NO KEY UPDATE, what the update itself takes: it must not
- * conflict with the KEY SHARE locks that the order lines' foreign keys already hold on the same
- * products (FOR UPDATE would, and two checkouts would deadlock). The conditional update is
- * re-checked on the newest row version after a wait (READ COMMITTED), so stock never goes below
- * zero. Checkout runs this last, right before commit, so the hot product rows stay locked for one
- * statement and the commit. It leaves `updated_at` alone: a sale is not an edit of the listing,
- * and changing no indexed column keeps the update HOT (no index entries, GIN included, rewritten).
+ * The statement that takes the stock of every line (`shanhai_take_stock`, migration 0010: locks
+ * in id order, all lines or none), as the checkout transaction's last statement, sent with its
+ * COMMIT, so the contended product rows stay locked for that statement and the commit only. When
+ * a line cannot be served it raises SH409 with the current stock, which becomes the 409 listing
+ * every such line.
  */
-async function takeStock(tx: Tx, cart: { productId: string; qty: number }[]): Promise<void> {
-  const want = JSON.stringify(cart.map((c) => ({ id: c.productId, qty: c.qty })));
-  const res = await tx.execute<{ id: string; stock: number; taken: boolean }>(sql`
-    with want as (select * from json_to_recordset(${want}::json) as w(id uuid, qty int)),
-    locked as (select p.id, p.stock from products p where p.id in (select id from want) order by p.id for no key update),
-    taken as (
-      update products p set stock = p.stock - w.qty from want w
-      where p.id = w.id and p.stock >= w.qty and p.status = 'listed' and (select count(*) from locked) > 0
-      returning p.id
-    )
-    select l.id, l.stock, exists (select 1 from taken t where t.id = l.id) as taken from locked l`);
-  const got = new Map(res.rows.map((r) => [r.id, r]));
-  const failing = cart
-    .filter((c) => !got.get(c.productId)?.taken)
-    .map((c) => ({ productId: c.productId, qty: c.qty, code: 'out_of_stock', message: `only ${got.get(c.productId)?.stock ?? 0} left in stock` }));
-  if (failing.length > 0) throw linesUnavailable(failing);
+function takeStock(cart: { productId: string; qty: number }[]): FinalStatement {
+  // Array literals ({a,b}): the ids are validated uuids and the quantities integers.
+  const ids = `{${cart.map((c) => c.productId).join(',')}}`;
+  const qtys = `{${cart.map((c) => c.qty).join(',')}}`;
+  return {
+    query: sql`select shanhai_take_stock(${ids}::uuid[], ${qtys}::int[])`,
+    onError: (err) => {
+      const e = err as { code?: string; detail?: string };
+      if (e.code !== 'SH409' || !e.detail) return err;
+      const lines = JSON.parse(e.detail) as { productId: string; qty: number; stock: number; listed: boolean }[];
+      return linesUnavailable(
+        lines.map((l) => ({
+          productId: l.productId,
+          qty: l.qty,
+          ...(l.listed ? { code: 'out_of_stock', message: `only ${l.stock} left in stock` } : { code: 'not_available', message: 'is not on sale' }),
+        })),
+      );
+    },
+  };
 }
 
 /**
  * The buyer org's checkout defaults and the products for sale, in one round trip: the buyer row
  * left-joined to the products, so it comes back even when none of the ids is a product.
  */
-async function buyerAndProducts(tx: Tx, buyerOrgId: string, ids: string[]) {
+async function buyerAndProducts(tx: DbOrTx, buyerOrgId: string, ids: string[]) {
   const res = await tx.execute<{
     name: string; address: string | null; invoice_title: string | null; tax_id: string | null; approval_threshold_fen: string | null;
     id: string | null; name_zh: string; name_en: string | null; unit_label: string; cooperative_id: string; cooperative_name: string; moq: number; order_step: number;

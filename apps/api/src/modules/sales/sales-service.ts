@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { appendSales, schema, writeAudit, type Db, type DbOrTx, type LedgerRow, type Tx } from '@shanhai/db';
+import { appendSales, schema, writeAudit, type Db, type DbOrTx, type LedgerRow } from '@shanhai/db';
 import { CATEGORIES, type Category, type CreateOfflineSaleRequest, type CreatePairingRequest, type ImportResult, type OfflineSale, type OfflineSaleStatus, type Pairing, type Snapshot, type SnapshotSummary, type TownRow } from '@shanhai/domain';
 import { badRequest, conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
@@ -43,7 +43,7 @@ async function checkOrg(db: DbOrTx, id: string | null | undefined, kind: 'buyer'
 
 /** Office staff record for anyone; a buyer org's owner or manager records for their own org only. Every record starts pending. */
 /** Records an off-platform sale, pending, inside the caller's (idempotency) transaction. */
-export async function createOffline(tx: Tx, who: Principal, body: CreateOfflineSaleRequest): Promise<OfflineSale> {
+export async function createOffline(tx: DbOrTx, who: Principal, body: CreateOfflineSaleRequest): Promise<OfflineSale> {
   const buyerOrgId = who.orgKind === 'buyer' ? who.orgId : (body.buyerOrgId ?? null);
   if (who.orgKind === 'buyer' && body.buyerOrgId && body.buyerOrgId !== who.orgId) throw badRequest('body.buyerOrgId', 'must be your own organisation');
   const [town] = await tx.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
