@@ -10,6 +10,7 @@ import {
 } from '@shanhai/domain';
 import { HttpProblem, notFound } from '../../lib/problem';
 import { EVIDENCE_TYPES, readSingleFile, storeFile } from '../../lib/uploads';
+import { acceptUploads } from '../../plugins/uploads';
 import { ACCESS_TOKEN_SECONDS, principalOf } from '../../plugins/auth';
 import * as sales from './sales-service';
 
@@ -20,6 +21,7 @@ const IdParams = z.strictObject({ id: z.uuid() });
 export const QUEUE_BOARD_COOKIE = 'shanhai_queues';
 
 const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, opts) => {
+  await acceptUploads(app);
   const office = app.guard({ kinds: ['office'] });
   const officeOrBuyerManager = app.guard({ kinds: ['office', 'buyer'], roles: ['owner', 'manager'] });
   /** After a ledger commit: wake the tally worker (deduplicated); the sweep covers a Redis outage. */
