@@ -144,8 +144,10 @@ function report(comparisons: Comparison[]) {
   printTable(`Leaderboard reads (alternating, ${rounds} × ${seconds} s each, ${connections} connections, pipelining ${pipelining})`, comparisons.flatMap((c) => c.results));
   for (const c of comparisons) {
     const ratio = c.results[1]!.rps / c.results[0]!.rps;
+    const [bareCpu, apiCpu] = c.serverCpuMicrosPerRequest;
     console.log(
-      `${c.results[1]!.label}: ratio to bare ${ratio.toFixed(2)} (rounds ${c.roundRatios.map((r) => r.toFixed(2)).join(', ')}); ` +
+      `${c.results[1]!.label}: ratio to bare ${ratio.toFixed(2)}, median round ${c.medianRatio.toFixed(2)} (rounds ${c.roundRatios.map((r) => r.toFixed(2)).join(', ')}); ` +
+        `server CPU per request bare ${bareCpu} µs, api ${apiCpu} µs (→ ${(bareCpu! / apiCpu!).toFixed(2)}); ` +
         `server CPU bare ${c.serverCpuPct[0]}%, api ${c.serverCpuPct[1]}%; load generator CPU ${c.loaderCpuPct}%`,
     );
   }

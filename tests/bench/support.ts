@@ -160,10 +160,18 @@ export interface Comparison {
   results: LoadResult[];
   /** Per contender: the share of one core its server process used while loaded, in %. */
   serverCpuPct: number[];
+  /**
+   * Per contender: its server's CPU time per answered request, in µs. Less sensitive than req/s
+   * to other work on a shared machine: bare ÷ contender is the ratio the two would reach if each
+   * had a core to itself.
+   */
+  serverCpuMicrosPerRequest: number[];
   /** The load generator's (this process's) share of one core while loading, in %. */
   loaderCpuPct: number;
   /** contender[1] / contender[0] req/s, round by round. */
   roundRatios: number[];
+  /** The median of roundRatios: a round disturbed by other work on the machine moves it least. */
+  medianRatio: number;
 }
 
 /**
@@ -211,10 +219,13 @@ export async function compareAlternately(
       errors: rs.reduce((n, x) => n + x.errors, 0),
     };
   });
+  const roundRatios = rounds[1]!.map((x, i) => x.rps / rounds[0]![i]!.rps);
   return {
     results,
     serverCpuPct: cpu.map((c, i) => Math.round((c / wall[i]!) * 100)),
+    serverCpuMicrosPerRequest: cpu.map((c, i) => Math.round((c / results[i]!.requests) * 10) / 10),
     loaderCpuPct: Math.round((loaderCpu / loaderWall) * 100),
-    roundRatios: rounds[1]!.map((x, i) => x.rps / rounds[0]![i]!.rps),
+    roundRatios,
+    medianRatio: median(roundRatios),
   };
 }

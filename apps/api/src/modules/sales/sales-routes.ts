@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -22,6 +23,8 @@ export const QUEUE_BOARD_COOKIE = 'shanhai_queues';
 
 const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, opts) => {
   await acceptUploads(app);
+  // Cookies (an onRequest and an onSend hook) only where a route reads or sets one, not app-wide.
+  await app.register(cookie);
   const office = app.guard({ kinds: ['office'] });
   const officeOrBuyerManager = app.guard({ kinds: ['office', 'buyer'], roles: ['owner', 'manager'] });
   /** After a ledger commit: wake the tally worker (deduplicated); the sweep covers a Redis outage. */
@@ -252,6 +255,7 @@ export async function registerQueueBoard(app: FastifyInstance): Promise<void> {
     serverAdapter,
   });
   await app.register(async (scope) => {
+    await scope.register(cookie);
     const guard = app.guard({ kinds: ['office'] });
     // Bull Board installs its own error handler, so the guard answers its problem itself.
     scope.addHook('onRequest', async (request, reply) => {
