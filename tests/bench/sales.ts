@@ -2,46 +2,47 @@
  * `pnpm --filter @shanhai/tests bench:sales`: the sales ledger's tally worker and the leaderboard.
  *
  * 1. Commit → SSE lag (p50/p99) under a sustained 1,000 sales/s, through the real worker and api.
- * 2. GET /api/v1/leaderboard req/s and p99 beside a bare Fastify route in the same run, with the
- *    demo ledger (~17k rows) and again with ~1,000,000 rows.
+ * 2. GET /api/v1/leaderboard req/s and p99 against a bare Fastify route, loaded alternately in the
+ *    same run, with the demo ledger (~17k rows) and again with ~1,000,000 rows.
  * 3. Tally throughput: folding ~1,000,000 untallied rows (rows/s).
  * 4. A full reconcile over the 1,000,000-row ledger (seconds).
+ *
+ * The api and the bare route each run in their own process (serve.ts); the load generator
+ * (autocannon) and the worker run in this one. Flags: `--reads-only` measures step 2 on the demo
+ * ledger only; `--cpu-prof` writes the CPU profiles of the api and of the bare server to ./bench-profiles when they close.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import Fastify from 'fastify';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
-import { buildApp } from '@shanhai/api/app';
+import type { ApiConfig } from '@shanhai/api/env';
 import { appendSales, createDb, foldAll, reconcileTallies, schema, type LedgerRow } from '@shanhai/db';
-import { QUEUES, TALLY_DEDUP_ID } from '@shanhai/domain';
+import { LEADERBOARD_CHANNEL, QUEUES, TALLY_DEDUP_ID } from '@shanhai/domain';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
-import { benchStack, load, printTable, type LoadResult } from './support';
+import { benchStack, compareAlternately, printTable, startServer, type Comparison } from './support';
 
 const SALES_PER_SECOND = 1_000;
 const LAG_SECONDS = 10;
 const BIG_LEDGER = 1_000_000;
+/** Each target is loaded `rounds` times for `seconds`, alternating with the other. */
+const READ_LOAD = { rounds: 5, seconds: 3, connections: 10, pipelining: 1, warmupSeconds: 1 };
+const readsOnly = process.argv.includes('--reads-only');
+const cpuProfDir = process.argv.includes('--cpu-prof') ? 'bench-profiles' : undefined;
 
 const stack = await benchStack('sales');
 const prefix = `b${randomBytes(3).toString('hex')}`;
 const h = createDb(stack.databaseUrl, { max: 4 });
-const api = await buildApp(
-  {
-    host: '127.0.0.1', port: 0, databaseUrl: stack.databaseUrl, databasePoolMax: 10, redisUrl: stack.redisUrl, redisPrefix: prefix,
-    jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789', uploadDir: `/tmp/shanhai-bench-${prefix}`, logLevel: 'silent', trustProxy: false,
-    loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
-  },
-  { logger: false },
-);
-await api.listen({ host: '127.0.0.1', port: 0 });
-const apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
-const bare = Fastify();
-bare.get('/bare', async () => ({ ok: true, items: [1, 2, 3] }));
-await bare.listen({ host: '127.0.0.1', port: 0 });
-const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare`;
+const apiConfig: ApiConfig = {
+  host: '127.0.0.1', port: 0, databaseUrl: stack.databaseUrl, databasePoolMax: 10, redisUrl: stack.redisUrl, redisPrefix: prefix,
+  jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789', uploadDir: `/tmp/shanhai-bench-${prefix}`, logLevel: 'silent', trustProxy: false,
+  loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+};
+const api = await startServer('api', { config: apiConfig, cpuProfDir });
+const apiUrl = api.url;
+const bare = await startServer('bare', { cpuProfDir });
+const bareUrl = `${bare.url}/bare`;
 const worker = await startRuntime(
   { databaseUrl: stack.databaseUrl, databasePoolMax: 5, redisUrl: stack.redisUrl, redisPrefix: prefix, logLevel: 'silent', concurrency: 2 },
   createLogger('silent'),
@@ -112,12 +113,58 @@ async function lagUnderLoad() {
 }
 
 // ---- 2. Leaderboard read throughput beside a bare route ---------------------------------------
-async function readBench(label: string): Promise<LoadResult[]> {
+/** What Chromium sends: the board then leaves as brotli (≈2 KB instead of ≈12 KB of JSON). */
+const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
+
+async function readBench(label: string): Promise<Comparison[]> {
   const url = `${apiUrl}/api/v1/leaderboard?year=2026&by=town`;
-  await fetch(url); // warm the cache
-  const b = await load({ url: bareUrl, label: `bare Fastify route (${label})`, connections: 10, durationSeconds: 8 });
-  const l = await load({ url, label: `GET /api/v1/leaderboard (${label})`, connections: 10, durationSeconds: 8 });
-  return [b, l];
+  const first = await fetch(url, { headers: { 'accept-encoding': 'identity' } }); // fills the cache
+  const text = await first.text();
+  const total = (JSON.parse(text) as { rows: { salesFen: number }[] }).rows.reduce((n, r) => n + r.salesFen, 0);
+  const br = await fetch(url, { headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING } });
+  const brBytes = Number(br.headers.get('content-length'));
+  await br.arrayBuffer();
+  // The total shows that the board read after the big fold is the new one (the cache was dropped).
+  console.log(`\nGET /api/v1/leaderboard (${label}): ${Buffer.byteLength(text)} bytes of JSON (${brBytes} as ${br.headers.get('content-encoding')}), towns' sales ${total} fen`);
+  const comparisons: Comparison[] = [];
+  for (const [how, headers] of [['identity', {}], ['Accept-Encoding as a browser', { 'accept-encoding': BROWSER_ACCEPT_ENCODING }]] as const) {
+    comparisons.push(
+      await compareAlternately(
+        { label: `bare Fastify route (${label}, ${how})`, url: bareUrl, server: bare, headers },
+        { label: `GET /api/v1/leaderboard (${label}, ${how})`, url, server: api, headers },
+        READ_LOAD,
+      ),
+    );
+  }
+  return comparisons;
+}
+
+function report(comparisons: Comparison[]) {
+  const { rounds, seconds, connections, pipelining } = READ_LOAD;
+  printTable(`Leaderboard reads (alternating, ${rounds} × ${seconds} s each, ${connections} connections, pipelining ${pipelining})`, comparisons.flatMap((c) => c.results));
+  for (const c of comparisons) {
+    const ratio = c.results[1]!.rps / c.results[0]!.rps;
+    const [bareCpu, apiCpu] = c.serverCpuMicrosPerRequest;
+    console.log(
+      `${c.results[1]!.label}: ratio to bare ${ratio.toFixed(2)}, median round ${c.medianRatio.toFixed(2)} (rounds ${c.roundRatios.map((r) => r.toFixed(2)).join(', ')}); ` +
+        `server CPU per request bare ${bareCpu} µs, api ${apiCpu} µs (→ ${(bareCpu! / apiCpu!).toFixed(2)}); ` +
+        `server CPU bare ${c.serverCpuPct[0]}%, api ${c.serverCpuPct[1]}%; load generator CPU ${c.loaderCpuPct}%`,
+    );
+  }
+}
+
+async function finish(code: number) {
+  await api.close();
+  await bare.close();
+  await h.close();
+  await stack.stop();
+  process.exit(code);
+}
+
+if (readsOnly) {
+  await worker.close();
+  report(await readBench(`${Math.round((await ledgerRows()) / 1000)}k ledger rows`));
+  await finish(0);
 }
 
 const lag = await lagUnderLoad();
@@ -147,13 +194,10 @@ const t2 = performance.now();
 const rec = await reconcileTallies(h.db);
 console.log(`Reconcile over ${rec.ledgerRows} ledger rows: ${((performance.now() - t2) / 1000).toFixed(1)} s, drift ${rec.driftRows}`);
 
-api.leaderboardLive.invalidate();
+// The fold above ran outside the worker: announce it as the worker does, so the api drops its cache.
+const announcer = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
+await announcer.publish(`${prefix}:${LEADERBOARD_CHANNEL}`, JSON.stringify({ version: 1_000_000, townIds: [], at: new Date().toISOString() }));
+announcer.disconnect();
 const big = await readBench(`${Math.round((await ledgerRows()) / 1000)}k ledger rows`);
-printTable('Leaderboard reads (10 connections, 8 s each)', [...small, ...big]);
-console.log(`ratio to bare: ${(small[1]!.rps / small[0]!.rps).toFixed(2)} (small ledger), ${(big[1]!.rps / big[0]!.rps).toFixed(2)} (1M ledger)`);
-
-await api.close();
-await bare.close();
-await h.close();
-await stack.stop();
-process.exit(0);
+report([...small, ...big]);
+await finish(0);

@@ -3,10 +3,13 @@
  * on a free port, and autocannon to load it. Benchmarks measure against a baseline in the same
  * run and report ratios: the machine is shared and noisy, absolute numbers drift.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import type { ApiConfig } from '@shanhai/api/env';
 import { createDb, runMigrations } from '@shanhai/db';
 import { seedDemo } from '@shanhai/db/seed';
 import { ensureDatabase, startPostgres, startRedis } from '@shanhai/devstack';
@@ -62,6 +65,8 @@ export interface LoadOptions {
   /** Per-request setup, e.g. a fresh Idempotency-Key. */
   setupRequest?: (req: { method?: string; path?: string; headers?: Record<string, string>; body?: string }) => object;
   connections?: number;
+  /** Requests in flight per connection (HTTP/1.1 pipelining); 1 unless told. */
+  pipelining?: number;
   durationSeconds?: number;
   /** Alternative to duration: exactly this many requests. */
   amount?: number;
@@ -74,6 +79,7 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
     headers: o.headers,
     body: o.body,
     connections: o.connections ?? 10,
+    pipelining: o.pipelining ?? 1,
     ...(o.amount ? { amount: o.amount } : { duration: o.durationSeconds ?? 10 }),
     ...(o.setupRequest ? { requests: [{ setupRequest: o.setupRequest as never }] } : {}),
   });
@@ -93,4 +99,133 @@ export function printTable(title: string, rows: LoadResult[]) {
   console.log('| what | requests | req/s | p50 ms | p99 ms | non-2xx | errors |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) console.log(`| ${r.label} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.non2xx} | ${r.errors} |`);
+}
+
+/** A server in its own process (tests/bench/serve.ts): the real api, or the bare baseline. */
+export interface BenchServer {
+  url: string;
+  /** The server process's CPU time so far (user + system), in microseconds. */
+  cpuMicros(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Forks tests/bench/serve.ts. The api and the baseline both run this way, each alone in its
+ * process, so neither shares an event loop with the load generator (which stays in the caller).
+ * `cpuProfDir` adds --cpu-prof: the profile is written there when the server closes.
+ */
+export async function startServer(kind: 'api' | 'bare', options: { config?: ApiConfig; cpuProfDir?: string } = {}): Promise<BenchServer> {
+  const script = fileURLToPath(new URL('./serve.ts', import.meta.url));
+  const execArgv = ['--import', 'tsx', ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])];
+  const child: ChildProcess = fork(script, kind === 'api' ? [kind, JSON.stringify(options.config)] : [kind], { execArgv, stdio: 'inherit' });
+  const next = <K extends string>(key: K) =>
+    new Promise<number>((resolve, reject) => {
+      const onMessage = (m: Record<string, number>) => {
+        if (key in m) {
+          child.off('message', onMessage);
+          child.off('exit', onExit);
+          resolve(m[key]!);
+        }
+      };
+      const onExit = (code: number | null) => reject(new Error(`bench ${kind} server exited (${code}) before answering`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const port = await next('port');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cpuMicros() {
+      const answer = next('cpuMicros');
+      child.send({ cmd: 'cpu' });
+      return answer;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ cmd: 'close' });
+      await exited;
+    },
+  };
+}
+
+export interface Contender {
+  label: string;
+  url: string;
+  server: BenchServer;
+  headers?: Record<string, string>;
+}
+
+export interface Comparison {
+  /** Per contender: all rounds together (req/s over the summed time; p50 the median, p99 the worst round). */
+  results: LoadResult[];
+  /** Per contender: the share of one core its server process used while loaded, in %. */
+  serverCpuPct: number[];
+  /**
+   * Per contender: its server's CPU time per answered request, in µs. Less sensitive than req/s
+   * to other work on a shared machine: bare ÷ contender is the ratio the two would reach if each
+   * had a core to itself.
+   */
+  serverCpuMicrosPerRequest: number[];
+  /** The load generator's (this process's) share of one core while loading, in %. */
+  loaderCpuPct: number;
+  /** contender[1] / contender[0] req/s, round by round. */
+  roundRatios: number[];
+  /** The median of roundRatios: a round disturbed by other work on the machine moves it least. */
+  medianRatio: number;
+}
+
+/**
+ * Loads a baseline and a contender alternately, `rounds` times each, with the same connections
+ * and pipelining, so that a drift of the shared machine touches both alike. The first round
+ * starts each target with a short warm-up.
+ */
+export async function compareAlternately(
+  baseline: Contender,
+  contender: Contender,
+  o: { rounds: number; seconds: number; connections: number; pipelining: number; warmupSeconds: number },
+): Promise<Comparison> {
+  const targets = [baseline, contender];
+  const rounds: LoadResult[][] = [[], []];
+  const cpu = [0, 0];
+  const wall = [0, 0];
+  let loaderCpu = 0;
+  let loaderWall = 0;
+  for (let r = 0; r < o.rounds; r++) {
+    for (const [i, t] of targets.entries()) {
+      const opts = { url: t.url, label: t.label, headers: t.headers, connections: o.connections, pipelining: o.pipelining };
+      if (r === 0) await load({ ...opts, durationSeconds: o.warmupSeconds });
+      const cpu0 = await t.server.cpuMicros();
+      const own0 = process.cpuUsage();
+      const at0 = performance.now();
+      rounds[i]!.push(await load({ ...opts, durationSeconds: o.seconds }));
+      const ms = performance.now() - at0;
+      const own = process.cpuUsage(own0);
+      cpu[i]! += (await t.server.cpuMicros()) - cpu0;
+      wall[i]! += ms * 1000;
+      loaderCpu += own.user + own.system;
+      loaderWall += ms * 1000;
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const results = rounds.map((rs, i): LoadResult => {
+    const requests = rs.reduce((n, x) => n + x.requests, 0);
+    return {
+      label: targets[i]!.label,
+      requests,
+      rps: Math.round(requests / (o.rounds * o.seconds)),
+      p50ms: median(rs.map((x) => x.p50ms)),
+      p99ms: Math.max(...rs.map((x) => x.p99ms)),
+      non2xx: rs.reduce((n, x) => n + x.non2xx, 0),
+      errors: rs.reduce((n, x) => n + x.errors, 0),
+    };
+  });
+  const roundRatios = rounds[1]!.map((x, i) => x.rps / rounds[0]![i]!.rps);
+  return {
+    results,
+    serverCpuPct: cpu.map((c, i) => Math.round((c / wall[i]!) * 100)),
+    serverCpuMicrosPerRequest: cpu.map((c, i) => Math.round((c / results[i]!.requests) * 10) / 10),
+    loaderCpuPct: Math.round((loaderCpu / loaderWall) * 100),
+    roundRatios,
+    medianRatio: median(roundRatios),
+  };
 }

@@ -1,5 +1,4 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +10,7 @@ import metricsPlugin from './plugins/metrics';
 import openapiPlugin from './plugins/openapi';
 import queuesPlugin from './plugins/queues';
 import redisPlugin from './plugins/redis';
+import securityHeadersPlugin from './plugins/security-headers';
 import uploadsPlugin from './plugins/uploads';
 import webPlugin from './plugins/web';
 import authRoutes from './modules/identity/auth-routes';
@@ -67,22 +67,27 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every response, and a promise each costs.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   // External plugins.
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        'img-src': ["'self'", 'data:', 'blob:', ...(config.stripe ? STRIPE_CSP.img : [])],
-        'connect-src': ["'self'", ...(config.stripe ? STRIPE_CSP.connect : [])],
-        ...(config.stripe ? { 'script-src': ["'self'", ...STRIPE_CSP.script], 'frame-src': ["'self'", ...STRIPE_CSP.frame] } : {}),
+  // helmet's headers on every response (computed once; see the plugin).
+  await app.register(securityHeadersPlugin, {
+    helmet: {
+      contentSecurityPolicy: {
+        directives: {
+          'img-src': ["'self'", 'data:', 'blob:', ...(config.stripe ? STRIPE_CSP.img : [])],
+          'connect-src': ["'self'", ...(config.stripe ? STRIPE_CSP.connect : [])],
+          ...(config.stripe ? { 'script-src': ["'self'", ...STRIPE_CSP.script], 'frame-src': ["'self'", ...STRIPE_CSP.frame] } : {}),
+        },
       },
+      // The api and the web app share an origin; cross-origin embedding of images is not needed.
+      crossOriginResourcePolicy: { policy: 'same-origin' },
     },
-    // The api and the web app share an origin; cross-origin embedding of images is not needed.
-    crossOriginResourcePolicy: { policy: 'same-origin' },
   });
   await app.register(errorsPlugin, { spa: Boolean(config.webDist) });
   await app.register(databasePlugin, { url: config.databaseUrl, max: config.databasePoolMax });

@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin';
-import cookie from '@fastify/cookie';
 import jwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { eq, sql } from 'drizzle-orm';
@@ -46,7 +45,6 @@ export function principalOf(request: FastifyRequest): Principal {
 
 export default fp<{ secret: string }>(
   async (app, opts) => {
-    await app.register(cookie);
     await app.register(jwt, {
       secret: opts.secret,
       sign: { algorithm: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: ACCESS_TOKEN_SECONDS },

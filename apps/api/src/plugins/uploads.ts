@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import { MAX_UPLOAD_BYTES } from '../lib/uploads';
@@ -7,13 +8,21 @@ import { MAX_UPLOAD_BYTES } from '../lib/uploads';
 const ONE_YEAR = 365 * 24 * 3600;
 
 /**
- * Multipart parsing for uploads, and /media/<sha256>.<ext> serving of stored files with
- * long-lived cache headers (the name changes whenever the content does).
+ * Multipart parsing, for the route plugins that take uploads (call it inside them). Not app-wide:
+ * @fastify/multipart adds an async onRequest and onResponse hook to every route of the scope it
+ * is registered in, which the routes without uploads (the public leaderboard first) would pay.
+ */
+export async function acceptUploads(scope: FastifyInstance): Promise<void> {
+  await scope.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 8, fields: 20, fieldSize: 64 * 1024 } });
+}
+
+/**
+ * /media/<sha256>.<ext> serving of stored files with long-lived cache headers (the name changes
+ * whenever the content does).
  */
 export default fp<{ dir: string }>(
   async (app, opts) => {
     await mkdir(opts.dir, { recursive: true });
-    await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 8, fields: 20, fieldSize: 64 * 1024 } });
     await app.register(fastifyStatic, {
       root: opts.dir,
       prefix: '/media/',

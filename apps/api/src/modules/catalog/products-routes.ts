@@ -14,6 +14,7 @@ import {
 } from '@shanhai/domain';
 import { notFound } from '../../lib/problem';
 import { IMAGE_TYPES, readSingleFile, storeFile } from '../../lib/uploads';
+import { acceptUploads } from '../../plugins/uploads';
 import { principalOf } from '../../plugins/auth';
 import * as catalog from './catalog-service';
 import * as products from './products-service';
@@ -24,6 +25,7 @@ const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const tags = ['products'];
 
 const productsRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, opts) => {
+  await acceptUploads(app);
   const coop = app.guard({ kinds: ['cooperative'] });
   const office = app.guard({ kinds: ['office'] });
 

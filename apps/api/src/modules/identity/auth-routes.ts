@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -17,6 +18,8 @@ export interface AuthRoutesOptions {
 }
 
 const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) => {
+  // Cookies (an onRequest and an onSend hook) only where a route reads or sets one, not app-wide.
+  await app.register(cookie);
   function setRefreshCookie(reply: FastifyReply, token: string) {
     reply.setCookie(REFRESH_COOKIE, token, {
       path: COOKIE_PATH,

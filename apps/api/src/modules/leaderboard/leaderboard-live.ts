@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { LEADERBOARD_CHANNEL, LEADERBOARD_VERSION_KEY, LeaderboardChanged } from '@shanhai/domain';
+import { compress, type ContentCoding } from '../../lib/http-cache';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,14 +11,47 @@ declare module 'fastify' {
   }
 }
 
-export interface CachedBody {
-  /** The JSON, serialised and UTF-8 encoded once. */
+/** One encoding of a cached answer. */
+export interface Representation {
   body: Buffer;
+  /** Strong ETag of exactly these bytes. */
   etag: string;
 }
 
+/** A cached answer: the JSON, serialised and UTF-8 encoded once, and its compressed codings. */
+export class CachedBody {
+  readonly identity: Representation;
+  private readonly coded = new Map<ContentCoding, Representation | Promise<Representation>>();
+
+  constructor(json: string) {
+    const body = Buffer.from(json);
+    this.identity = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+  }
+
+  /** The body in `coding`, compressed on first use (then the same object every time). */
+  encoded(coding: ContentCoding): Representation | Promise<Representation> {
+    let r = this.coded.get(coding);
+    if (!r) {
+      // The ETag names the coding too: a cache must not answer a gzip request with br bytes.
+      const etag = `${this.identity.etag.slice(0, -1)}-${coding}"`;
+      const pending = compress(this.identity.body, coding).then((body) => {
+        const done = { body, etag };
+        this.coded.set(coding, done);
+        return done;
+      });
+      this.coded.set(coding, pending);
+      // A failed compression is not kept: the next request tries again.
+      pending.catch(() => this.coded.get(coding) === pending && this.coded.delete(coding));
+      r = pending;
+    }
+    return r;
+  }
+}
+
 export interface LeaderboardLive {
-  /** The cached body for `key`, built once per change (concurrent misses share one build). */
+  /** The cached answer for `key` if it is built and fresh: the hot path, without a promise. */
+  peek(key: string): CachedBody | undefined;
+  /** The cached answer for `key`, built once per change (concurrent misses share one build). */
   cached(key: string, build: () => Promise<unknown>): Promise<CachedBody>;
   /** Drops this replica's cache (the pub/sub message does it on every replica). */
   invalidate(): void;
@@ -30,6 +64,11 @@ export interface LeaderboardLive {
 
 /** Even a missed pub/sub message (Redis briefly away) only leaves the cache this stale. */
 const CACHE_TTL_MS = 30_000;
+/**
+ * Keys are (year, by, asOf): a wall screen asks for today, the office pages for a few past days.
+ * Past days are dropped on every change like today: an approved offline record or an import can
+ * carry an earlier business date, and targets and pairings change past answers too.
+ */
 const MAX_CACHE_ENTRIES = 500;
 /** Keeps proxies from closing an idle stream and lets clients notice a dead one. */
 export const HEARTBEAT_MS = 15_000;
@@ -42,7 +81,7 @@ export default fp<{ prefix: string }>(
   async (app, opts) => {
     const channel = `${opts.prefix}:${LEADERBOARD_CHANNEL}`;
     const versionKey = `${opts.prefix}:${LEADERBOARD_VERSION_KEY}`;
-    let cache = new Map<string, { at: number; value: Promise<CachedBody> }>();
+    let cache = new Map<string, { at: number; value: Promise<CachedBody>; ready?: CachedBody }>();
     const clients = new Set<ServerResponse>();
     let lastVersion = 0;
 
@@ -76,19 +115,26 @@ export default fp<{ prefix: string }>(
     heartbeat.unref();
 
     const live: LeaderboardLive = {
+      peek(key) {
+        const hit = cache.get(key);
+        return hit?.ready && Date.now() - hit.at < CACHE_TTL_MS ? hit.ready : undefined;
+      },
       cached(key, build) {
         const hit = cache.get(key);
         if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.value;
         if (cache.size >= MAX_CACHE_ENTRIES) cache = new Map();
-        const value = build().then((data) => {
-          const body = Buffer.from(JSON.stringify(data));
-          return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
-        });
-        const entry = { at: Date.now(), value };
+        const entry: { at: number; value: Promise<CachedBody>; ready?: CachedBody } = {
+          at: Date.now(),
+          value: build().then((data) => {
+            const body = new CachedBody(JSON.stringify(data));
+            entry.ready = body;
+            return body;
+          }),
+        };
         cache.set(key, entry);
         // A failed build must not be cached.
-        value.catch(() => cache.get(key) === entry && cache.delete(key));
-        return value;
+        entry.value.catch(() => cache.get(key) === entry && cache.delete(key));
+        return entry.value;
       },
       invalidate() {
         cache = new Map();

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendSales, foldAll, schema, type LedgerRow } from '@shanhai/db';
 import { createOrg, createOrgWithUser, createProduct } from '@shanhai/db/testing';
@@ -116,11 +117,73 @@ describe('GET /api/v1/leaderboard', () => {
     expect((await get('/api/v1/leaderboard?year=2026&by=product&asOf=2026-01-31')).json().rows).toEqual([]);
   });
 
-  it('serves 304 for a matching ETag', async () => {
-    const first = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31');
-    const again = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31', { 'if-none-match': String(first.headers.etag) });
-    expect(again.statusCode).toBe(304);
-    expect(again.body).toBe('');
+  it('serves 304 for a matching ETag (strong, weak, in a list, or *), with the validators and security headers', async () => {
+    const url = '/api/v1/leaderboard?year=2026&asOf=2026-03-31';
+    const first = await get(url);
+    const etag = String(first.headers.etag);
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    expect(first.headers['cache-control']).toBe('public, no-cache');
+    expect(first.headers.vary).toBe('accept-encoding');
+    for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+      const again = await get(url, { 'if-none-match': inm });
+      expect(again.statusCode, inm).toBe(304);
+      expect(again.body).toBe('');
+      expect(again.headers.etag).toBe(etag);
+      expect(again.headers['cache-control']).toBe('public, no-cache');
+      expect(again.headers['x-content-type-options']).toBe('nosniff');
+    }
+    const other = await get(url, { 'if-none-match': '"not-this-one"' });
+    expect(other.statusCode).toBe(200);
+    expect(other.body).toBe(first.body);
+    // Another board has another ETag.
+    expect((await get('/api/v1/leaderboard?year=2026&asOf=2026-03-30')).headers.etag).not.toBe(etag);
+  });
+
+  it('keeps helmet’s security headers on the cached board', async () => {
+    const res = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toContain('max-age=');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  it('sends br or gzip to clients that accept it: the same bytes once decoded, each coding its own ETag', async () => {
+    const url = '/api/v1/leaderboard?year=2026&by=product&asOf=2026-03-31';
+    const plain = await get(url);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const chrome = await get(url, { 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(chrome.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(chrome.rawPayload).equals(plain.rawPayload)).toBe(true);
+    const gz = await get(url, { 'accept-encoding': 'br;q=0, gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).equals(plain.rawPayload)).toBe(true);
+    expect(new Set([plain.headers.etag, chrome.headers.etag, gz.headers.etag]).size).toBe(3);
+    expect((await get(url, { 'accept-encoding': 'identity' })).rawPayload.equals(plain.rawPayload)).toBe(true);
+    // A 304 for the coding the client holds; a br ETag does not validate a gzip answer.
+    expect((await get(url, { 'accept-encoding': 'br', 'if-none-match': String(chrome.headers.etag) })).statusCode).toBe(304);
+    expect((await get(url, { 'accept-encoding': 'gzip', 'if-none-match': String(chrome.headers.etag) })).statusCode).toBe(200);
+  });
+
+  it('does not keep a board built before a change (a build in flight when the change arrives)', async () => {
+    const live = t.app.leaderboardLive;
+    let finish!: (v: unknown) => void;
+    const first = live.cached('race', () => new Promise((r) => (finish = r)));
+    live.invalidate();
+    finish({ n: 1 });
+    expect((await first).identity.body.toString()).toBe('{"n":1}');
+    expect(live.peek('race')).toBeUndefined();
+    expect((await live.cached('race', async () => ({ n: 2 }))).identity.body.toString()).toBe('{"n":2}');
+    expect(live.peek('race')?.identity.body.toString()).toBe('{"n":2}');
+  });
+
+  it('counts its requests in /metrics like every route', async () => {
+    const ok = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31');
+    await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31', { 'if-none-match': String(ok.headers.etag) });
+    const metrics = await get('/metrics');
+    expect(metrics.body).toMatch(/shanhai_api_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/leaderboard",status="200"\} [1-9]/);
+    expect(metrics.body).toMatch(/shanhai_api_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/leaderboard",status="304"\} [1-9]/);
   });
 
   it('400 naming the field for bad input', async () => {

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import {
 import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
 import { HttpProblem, notFound } from '../../lib/problem';
 import { EVIDENCE_TYPES, readSingleFile, storeFile } from '../../lib/uploads';
+import { acceptUploads } from '../../plugins/uploads';
 import { ACCESS_TOKEN_SECONDS, principalOf } from '../../plugins/auth';
 import * as sales from './sales-service';
 
@@ -21,6 +23,9 @@ const IdParams = z.strictObject({ id: z.uuid() });
 export const QUEUE_BOARD_COOKIE = 'shanhai_queues';
 
 const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, opts) => {
+  await acceptUploads(app);
+  // Cookies (an onRequest and an onSend hook) only where a route reads or sets one, not app-wide.
+  await app.register(cookie);
   const office = app.guard({ kinds: ['office'] });
   const officeOrBuyerManager = app.guard({ kinds: ['office', 'buyer'], roles: ['owner', 'manager'] });
   /** After a ledger commit: wake the tally worker (deduplicated); the sweep covers a Redis outage. */
@@ -259,6 +264,7 @@ export async function registerQueueBoard(app: FastifyInstance): Promise<void> {
     serverAdapter,
   });
   await app.register(async (scope) => {
+    await scope.register(cookie);
     const guard = app.guard({ kinds: ['office'] });
     // Bull Board installs its own error handler, so the guard answers its problem itself.
     scope.addHook('onRequest', async (request, reply) => {

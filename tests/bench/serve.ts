@@ -1,0 +1,37 @@
+/**
+ * A benchmark's server, run in its own process (forked by support.ts `startServer`) so that the
+ * load generator does not share its event loop: either the real api (`api <config JSON>`) or the
+ * bare Fastify baseline (`bare`). Both are started the same way (Node with the tsx loader), so
+ * the baseline is a process of the same kind. Talks to the parent over IPC: sends `{ port }` once
+ * listening, answers `cpu` with its CPU time, exits on `close`.
+ */
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { buildApp } from '@shanhai/api/app';
+import type { ApiConfig } from '@shanhai/api/env';
+
+export type ServerMessage = { port: number } | { cpuMicros: number };
+export type ServerCommand = { cmd: 'cpu' } | { cmd: 'close' };
+
+const [kind, configJson] = process.argv.slice(2);
+let app: FastifyInstance;
+if (kind === 'api') {
+  app = await buildApp(JSON.parse(configJson!) as ApiConfig, { logger: false });
+} else if (kind === 'bare') {
+  app = Fastify();
+  app.get('/bare', async () => ({ ok: true, items: [1, 2, 3] }));
+} else {
+  throw new Error(`serve.ts: unknown server kind ${kind}`);
+}
+await app.listen({ host: '127.0.0.1', port: 0 });
+const send = (m: ServerMessage) => process.send!(m);
+send({ port: (app.server.address() as AddressInfo).port });
+process.on('message', (m: ServerCommand) => {
+  if (m.cmd === 'cpu') {
+    const u = process.cpuUsage();
+    send({ cpuMicros: u.user + u.system });
+  } else if (m.cmd === 'close') {
+    // A normal exit (not a signal) so that --cpu-prof writes its profile.
+    void app.close().finally(() => process.exit(0));
+  }
+});
