@@ -13,12 +13,18 @@ async function api(path: string, init: { method?: string; token?: string; body?:
   return res.json() as Promise<Record<string, unknown>>;
 }
 
+/** A fresh browser context logged in as the demo office, on its console. */
+async function officePage(name: string) {
+  const opened = await newPage(suite.browser, suite.stack.baseUrl);
+  screenshotOnFailure(opened.page, name);
+  await loginAs(opened.page, 'office@demo.shanhai');
+  await opened.page.waitForSelector('[data-test=office-console]');
+  return opened;
+}
+
 describe('live leaderboard', () => {
   it('approving an offline record moves the town’s bar on an open leaderboard page without a reload', async () => {
-    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(page, 'leaderboard-live');
-    await loginAs(page, 'office@demo.shanhai');
-    await page.waitForSelector('[data-test=office-console]');
+    const { context, page } = await officePage('leaderboard-live');
     await page.goto('/office/leaderboard');
     const bar = page.locator('[data-test=bar-dakun]');
     await bar.waitFor();
@@ -36,10 +42,7 @@ describe('live leaderboard', () => {
     const rec = await api('/sales/offline', { method: 'POST', token, body: { townId: dakun, category: 'fruit', amountFen: 100_000_000, businessDate: today, invoiceNo: 'E2E-1' } });
 
     // … and approves it in the approval queue of another window.
-    const other = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(other.page, 'leaderboard-approve');
-    await loginAs(other.page, 'office@demo.shanhai');
-    await other.page.waitForSelector('[data-test=office-console]');
+    const other = await officePage('leaderboard-approve');
     await other.page.goto('/office/sales');
     await other.page.click(`[data-test=approve-${String(rec.id)}]`);
 
@@ -56,10 +59,7 @@ describe('live leaderboard', () => {
   });
 
   it('the office console shows the tally health and opens Bull Board in a tab', async () => {
-    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(page, 'leaderboard-queues');
-    await loginAs(page, 'office@demo.shanhai');
-    await page.waitForSelector('[data-test=office-console]');
+    const { context, page } = await officePage('leaderboard-queues');
     const session = page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/queues/session') && r.status() === 204);
     await page.goto('/office/leaderboard');
     await page.waitForSelector('[data-test=tally-waiting]');
@@ -73,10 +73,7 @@ describe('live leaderboard', () => {
   });
 
   it('ranks products and lists a town’s top products on its dashboard', async () => {
-    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(page, 'leaderboard-products');
-    await loginAs(page, 'office@demo.shanhai');
-    await page.waitForSelector('[data-test=office-console]');
+    const { context, page } = await officePage('leaderboard-products');
     await page.goto('/office/leaderboard');
     await page.waitForSelector('[data-test=bar-dakun]');
     await page.click('[data-test=by-product]');
