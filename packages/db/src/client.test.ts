@@ -56,4 +56,16 @@ describe('transactionWithFinal', () => {
     });
     expect(await count()).toBe(before + 1);
   });
+
+  it('refuses a nested transaction on its connection, and rolls back', async () => {
+    const before = await count();
+    await expect(
+      transactionWithFinal(h.db, async (tx) => {
+        await tx.execute(sql`insert into notes values (5, 'fifth')`);
+        await tx.transaction(async () => undefined);
+        return { value: null };
+      }),
+    ).rejects.toThrow(/already in a transaction/);
+    expect(await count()).toBe(before);
+  });
 });

@@ -83,6 +83,11 @@ export async function transactionWithFinal<T>(db: Db, fn: (tx: Db) => Promise<{ 
     let tx = boundDbs.get(client);
     if (!tx) {
       tx = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Db;
+      // A nested db.transaction() would send a second BEGIN on this connection (a warning, and
+      // its COMMIT would end ours early): refuse it loudly instead.
+      Object.defineProperty(tx, 'transaction', {
+        value: () => Promise.reject(new Error('transactionWithFinal: already in a transaction; use the handle you were given')),
+      });
       boundDbs.set(client, tx);
     }
     await control('begin');
