@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import { schema, type DbOrTx } from '@shanhai/db';
 import { lineTotalFen, quantityProblem, unitPriceFor, type CartLine, type CartResponse, type PutCartRequest } from '@shanhai/domain';
@@ -28,28 +28,45 @@ export interface ProductForSale {
   sellable: boolean;
 }
 
+/** A product for sale as the database returns it (snake_case): see productsForSaleSql. */
+export type ProductForSaleRow = {
+  id: string;
+  name_zh: string;
+  name_en: string | null;
+  unit_label: string;
+  cooperative_id: string;
+  cooperative_name: string;
+  moq: number;
+  order_step: number;
+  stock: number;
+  price_tiers: ProductForSale['priceTiers'];
+  town_id: string;
+  category: ProductForSale['category'];
+  sellable: boolean;
+};
+
+/**
+ * The products with what selling them needs, the one definition for the cart and checkout
+ * (checkout joins it to the buyer org to read both in one round trip). Sellable: listed, of an
+ * active cooperative.
+ */
+export function productsForSaleSql(ids: string[]): SQL {
+  return sql`select pr.id, pr.name_zh, pr.name_en, pr.unit_label, pr.cooperative_id, c.name as cooperative_name, pr.moq, pr.order_step, pr.stock,
+      pr.price_tiers, pr.town_id, pr.category, (pr.status = 'listed' and c.status = 'active') as sellable
+    from ${products} pr join ${orgs} c on c.id = pr.cooperative_id where pr.id in ${ids}`;
+}
+
+export function toProductForSale(r: ProductForSaleRow): ProductForSale {
+  return {
+    id: r.id, nameZh: r.name_zh, nameEn: r.name_en, unitLabel: r.unit_label, cooperativeId: r.cooperative_id, cooperativeName: r.cooperative_name,
+    moq: r.moq, orderStep: r.order_step, stock: r.stock, priceTiers: r.price_tiers, townId: r.town_id, category: r.category, sellable: r.sellable,
+  };
+}
+
 export async function productsForSale(db: DbOrTx, ids: string[]): Promise<Map<string, ProductForSale>> {
   if (ids.length === 0) return new Map();
-  const rows = await db
-    .select({
-      id: products.id,
-      nameZh: products.nameZh,
-      nameEn: products.nameEn,
-      unitLabel: products.unitLabel,
-      cooperativeId: products.cooperativeId,
-      cooperativeName: orgs.name,
-      moq: products.moq,
-      orderStep: products.orderStep,
-      stock: products.stock,
-      priceTiers: products.priceTiers,
-      townId: products.townId,
-      category: products.category,
-      sellable: sql<boolean>`${products.status} = 'listed' and ${orgs.status} = 'active'`,
-    })
-    .from(products)
-    .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
-    .where(inArray(products.id, ids));
-  return new Map(rows.map((r) => [r.id, r]));
+  const res = await db.execute<ProductForSaleRow>(productsForSaleSql(ids));
+  return new Map(res.rows.map((r) => [r.id, toProductForSale(r)]));
 }
 
 /** What is wrong with ordering `qty` of `p` now, or null. */

@@ -4,7 +4,7 @@ import { appendSales, endUnpaidPurchase, recordTransitions, returnStock, schema,
 import { businessDate, canTransition, lineTotalFen, sumFen, unitPriceFor, type CheckoutRequest, type Order, type OrderStatus, type Purchase, type PurchaseSummary } from '@shanhai/domain';
 import { badRequest, conflict, HttpProblem } from '../../lib/problem';
 import type { Principal } from '../../types';
-import { lineProblem, type ProductForSale } from './cart-service';
+import { lineProblem, productsForSaleSql, toProductForSale, type ProductForSale, type ProductForSaleRow } from './cart-service';
 
 const { cartLines, orgs, purchases, orders, orderLines, orderTransitions, payments, refunds } = schema;
 
@@ -39,8 +39,8 @@ const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
  * transaction: writes the purchase, its orders, lines, transitions and payment, and returns the
  * answer with `takeStock`, the statement the caller sends as the transaction's last, together with
  * its COMMIT (after storing the answer), so that the contended product rows are locked only for
- * that statement and the commit. When any line cannot be served the whole transaction rolls back and the 409 lists
- * every failing line.
+ * that statement and the commit. When any line cannot be served the whole transaction rolls back
+ * and the 409 lists every failing line.
  */
 export async function checkout(tx: DbOrTx, principal: Principal, body: CheckoutRequest, settings: PurchaseSettings): Promise<{ purchase: Purchase; takeStock: FinalStatement }> {
   const cart = body.lines ? sumLines(body.lines) : await tx.select({ productId: cartLines.productId, qty: cartLines.qty }).from(cartLines).where(eq(cartLines.userId, principal.userId)).orderBy(asc(cartLines.productId));
@@ -183,35 +183,15 @@ function takeStock(cart: { productId: string; qty: number }[]): FinalStatement {
  * left-joined to the products, so it comes back even when none of the ids is a product.
  */
 async function buyerAndProducts(tx: DbOrTx, buyerOrgId: string, ids: string[]) {
-  const res = await tx.execute<{
-    name: string; address: string | null; invoice_title: string | null; tax_id: string | null; approval_threshold_fen: string | null;
-    id: string | null; name_zh: string; name_en: string | null; unit_label: string; cooperative_id: string; cooperative_name: string; moq: number; order_step: number;
-    stock: number; price_tiers: ProductForSale['priceTiers']; town_id: string; category: ProductForSale['category']; sellable: boolean;
-  }>(sql`
-    select b.name, b.address, b.invoice_title, b.tax_id, b.approval_threshold_fen,
-      p.id, p.name_zh, p.name_en, p.unit_label, p.cooperative_id, p.cooperative_name, p.moq, p.order_step, p.stock, p.price_tiers, p.town_id, p.category, p.sellable
-    from orgs b left join (
-      select pr.*, c.name as cooperative_name, (pr.status = 'listed' and c.status = 'active') as sellable
-      from products pr join orgs c on c.id = pr.cooperative_id where pr.id in ${ids}
-    ) p on true
+  const res = await tx.execute<{ buyer_name: string; address: string | null; invoice_title: string | null; tax_id: string | null; approval_threshold_fen: number | null } & (ProductForSaleRow | { [K in keyof ProductForSaleRow]: null })>(sql`
+    select b.name as buyer_name, b.address, b.invoice_title, b.tax_id, b.approval_threshold_fen, p.*
+    from ${orgs} b left join (${productsForSaleSql(ids)}) p on true
     where b.id = ${buyerOrgId}`);
   const first = res.rows[0];
   if (!first) throw new Error(`buyer org ${buyerOrgId} vanished during checkout`);
-  const buyer = {
-    name: first.name,
-    address: first.address,
-    invoiceTitle: first.invoice_title,
-    taxId: first.tax_id,
-    approvalThresholdFen: first.approval_threshold_fen === null ? null : Number(first.approval_threshold_fen),
-  };
+  const buyer = { name: first.buyer_name, address: first.address, invoiceTitle: first.invoice_title, taxId: first.tax_id, approvalThresholdFen: first.approval_threshold_fen };
   const ps = new Map<string, ProductForSale>();
-  for (const r of res.rows) {
-    if (r.id === null) continue;
-    ps.set(r.id, {
-      id: r.id, nameZh: r.name_zh, nameEn: r.name_en, unitLabel: r.unit_label, cooperativeId: r.cooperative_id, cooperativeName: r.cooperative_name,
-      moq: r.moq, orderStep: r.order_step, stock: r.stock, priceTiers: r.price_tiers, townId: r.town_id, category: r.category, sellable: r.sellable,
-    });
-  }
+  for (const r of res.rows) if (r.id !== null) ps.set(r.id, toProductForSale(r as ProductForSaleRow));
   return { buyer, ps };
 }
 
