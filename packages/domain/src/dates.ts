@@ -20,6 +20,14 @@ export function businessYear(at: Date = new Date()): number {
   return Number(businessDate(at).slice(0, 4));
 }
 
+/** Asia/Shanghai is UTC+8 all year. */
+const BUSINESS_UTC_OFFSET_MS = 8 * 3_600_000;
+
+/** The instant (epoch ms) the business day holding `at` ends: the next midnight in Asia/Shanghai. */
+export function businessDayEnd(at: number = Date.now()): number {
+  return (Math.floor((at + BUSINESS_UTC_OFFSET_MS) / 86_400_000) + 1) * 86_400_000 - BUSINESS_UTC_OFFSET_MS;
+}
+
 export function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }

@@ -23,7 +23,14 @@ export class CachedBody {
   readonly identity: Representation;
   private readonly coded = new Map<ContentCoding, Representation | Promise<Representation>>();
 
-  constructor(json: string) {
+  /**
+   * `expiresAt`: epoch ms after which the answer is rebuilt even without a change message (one
+   * missed while Redis was away).
+   */
+  constructor(
+    json: string,
+    readonly expiresAt: number,
+  ) {
     const body = Buffer.from(json);
     this.identity = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
   }
@@ -88,8 +95,13 @@ export default fp<{ prefix: string }>(
     const send = (res: ServerResponse, id: number, data: unknown) => {
       res.write(`id: ${id}\nevent: changed\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const onChange = (message: LeaderboardChanged) => {
+    /** Drops the cached answers, and the copies of them kept in front of the router. */
+    const drop = () => {
       cache = new Map();
+      app.frontCache.clear();
+    };
+    const onChange = (message: LeaderboardChanged) => {
+      drop();
       lastVersion = Math.max(lastVersion, message.version);
       for (const res of clients) send(res, message.version, message);
     };
@@ -126,7 +138,7 @@ export default fp<{ prefix: string }>(
         const entry: { at: number; value: Promise<CachedBody>; ready?: CachedBody } = {
           at: Date.now(),
           value: build().then((data) => {
-            const body = new CachedBody(JSON.stringify(data));
+            const body = new CachedBody(JSON.stringify(data), entry.at + CACHE_TTL_MS);
             entry.ready = body;
             return body;
           }),
@@ -136,11 +148,9 @@ export default fp<{ prefix: string }>(
         entry.value.catch(() => cache.get(key) === entry && cache.delete(key));
         return entry.value;
       },
-      invalidate() {
-        cache = new Map();
-      },
+      invalidate: drop,
       async announce() {
-        cache = new Map();
+        drop();
         try {
           const version = await app.redis.incr(versionKey);
           await app.redis.publish(channel, JSON.stringify({ version, townIds: [], at: new Date().toISOString() }));
