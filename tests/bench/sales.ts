@@ -2,8 +2,9 @@
  * `pnpm --filter @shanhai/tests bench:sales`: the sales ledger's tally worker and the leaderboard.
  *
  * 1. Commit → SSE lag (p50/p99) under a sustained 1,000 sales/s, through the real worker and api.
- * 2. GET /api/v1/leaderboard req/s and p99 against a bare Fastify route, loaded alternately in the
- *    same run, with the demo ledger (~17k rows) and again with ~1,000,000 rows.
+ * 2. GET /api/v1/leaderboard req/s and p99 against a bare Fastify route answering a small JSON (the
+ *    issue's baseline) and a bare route answering the board's own bytes (what the size costs),
+ *    loaded alternately in the same run, with the demo ledger (~17k rows) and again with ~1,000,000.
  * 3. Tally throughput: folding ~1,000,000 untallied rows (rows/s).
  * 4. A full reconcile over the 1,000,000-row ledger (seconds).
  *
@@ -21,7 +22,7 @@ import { appendSales, createDb, foldAll, reconcileTallies, schema, type LedgerRo
 import { LEADERBOARD_CHANNEL, QUEUES, TALLY_DEDUP_ID } from '@shanhai/domain';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
-import { benchStack, compareAlternately, printTable, startServer, type Comparison } from './support';
+import { benchStack, compareAlternately, printTable, ratio, startServer, type Comparison } from './support';
 
 const SALES_PER_SECOND = 1_000;
 const LAG_SECONDS = 10;
@@ -119,36 +120,53 @@ const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
 async function readBench(label: string): Promise<Comparison[]> {
   const url = `${apiUrl}/api/v1/leaderboard?year=2026&by=town`;
   const first = await fetch(url, { headers: { 'accept-encoding': 'identity' } }); // fills the cache
-  const text = await first.text();
-  const total = (JSON.parse(text) as { rows: { salesFen: number }[] }).rows.reduce((n, r) => n + r.salesFen, 0);
-  const br = await fetch(url, { headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING } });
-  const brBytes = Number(br.headers.get('content-length'));
-  await br.arrayBuffer();
+  const identity = Buffer.from(await first.arrayBuffer());
+  const total = (JSON.parse(identity.toString()) as { rows: { salesFen: number }[] }).rows.reduce((n, r) => n + r.salesFen, 0);
+  // Node's fetch decodes br: ask with a raw request to keep the bytes as sent.
+  const br = await new Promise<Buffer>((resolve, reject) => {
+    httpRequest(url, { headers: { 'accept-encoding': 'br' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+    })
+      .on('error', reject)
+      .end();
+  });
   // The total shows that the board read after the big fold is the new one (the cache was dropped).
-  console.log(`\nGET /api/v1/leaderboard (${label}): ${Buffer.byteLength(text)} bytes of JSON (${brBytes} as ${br.headers.get('content-encoding')}), towns' sales ${total} fen`);
+  console.log(`\nGET /api/v1/leaderboard (${label}): ${identity.length} bytes of JSON (${br.length} as br), towns' sales ${total} fen`);
+  const same = await startServer('bare', { sameBytes: { identity: identity.toString('base64'), br: br.toString('base64') }, cpuProfDir });
   const comparisons: Comparison[] = [];
   for (const [how, headers] of [['identity', {}], ['Accept-Encoding as a browser', { 'accept-encoding': BROWSER_ACCEPT_ENCODING }]] as const) {
     comparisons.push(
       await compareAlternately(
-        { label: `bare Fastify route (${label}, ${how})`, url: bareUrl, server: bare, headers },
-        { label: `GET /api/v1/leaderboard (${label}, ${how})`, url, server: api, headers },
+        [
+          { label: `bare Fastify route, small JSON (${label}, ${how})`, url: bareUrl, server: bare, headers },
+          { label: `bare Fastify route, the board's bytes (${label}, ${how})`, url: `${same.url}/same-bytes`, server: same, headers },
+          { label: `GET /api/v1/leaderboard (${label}, ${how})`, url, server: api, headers },
+        ],
         READ_LOAD,
       ),
     );
   }
+  await same.close();
   return comparisons;
 }
 
 function report(comparisons: Comparison[]) {
   const { rounds, seconds, connections, pipelining } = READ_LOAD;
   printTable(`Leaderboard reads (alternating, ${rounds} × ${seconds} s each, ${connections} connections, pipelining ${pipelining})`, comparisons.flatMap((c) => c.results));
+  const rounded = (xs: number[]) => xs.map((r) => r.toFixed(2)).join(', ');
   for (const c of comparisons) {
-    const ratio = c.results[1]!.rps / c.results[0]!.rps;
-    const [bareCpu, apiCpu] = c.serverCpuMicrosPerRequest;
+    const [bareCpu, sameCpu, apiCpu] = c.serverCpuMicrosPerRequest as [number, number, number];
+    const aim = ratio(c, 2, 0);
+    const size = ratio(c, 1, 0);
+    const app = ratio(c, 2, 1);
     console.log(
-      `${c.results[1]!.label}: ratio to bare ${ratio.toFixed(2)}, median round ${c.medianRatio.toFixed(2)} (rounds ${c.roundRatios.map((r) => r.toFixed(2)).join(', ')}); ` +
-        `server CPU per request bare ${bareCpu} µs, api ${apiCpu} µs (→ ${(bareCpu! / apiCpu!).toFixed(2)}); ` +
-        `server CPU bare ${c.serverCpuPct[0]}%, api ${c.serverCpuPct[1]}%; load generator CPU ${c.loaderCpuPct}%`,
+      `${c.results[2]!.label}:\n` +
+        `  to the bare small JSON (the aim): ${aim.overall.toFixed(2)}, median round ${aim.median.toFixed(2)} (rounds ${rounded(aim.rounds)}); CPU per request ${apiCpu} vs ${bareCpu} µs (→ ${(bareCpu / apiCpu).toFixed(2)})\n` +
+        `  to a bare route sending the same bytes: ${app.overall.toFixed(2)}, median round ${app.median.toFixed(2)}; CPU per request ${apiCpu} vs ${sameCpu} µs (→ ${(sameCpu / apiCpu).toFixed(2)})\n` +
+        `  the same bytes from the bare route, to its small JSON: ${size.overall.toFixed(2)}, median round ${size.median.toFixed(2)}\n` +
+        `  server CPU bare ${c.serverCpuPct[0]}%, same bytes ${c.serverCpuPct[1]}%, api ${c.serverCpuPct[2]}%; load generator CPU ${c.loaderCpuPct}%`,
     );
   }
 }

@@ -1,8 +1,10 @@
 /**
  * A benchmark's server, run in its own process (forked by support.ts `startServer`) so that the
  * load generator does not share its event loop: either the real api (`api <config JSON>`) or the
- * bare Fastify baseline (`bare`). Both are started the same way (Node with the tsx loader), so
- * the baseline is a process of the same kind. Talks to the parent over IPC: sends `{ port }` once
+ * bare Fastify baseline (`bare [bodies JSON]`): `/bare` answers a small JSON, and given bodies,
+ * `/same-bytes` answers those bytes (br when the client accepts it) with no more than Fastify's
+ * defaults, to tell what a body's size costs from what the app around it costs. Both are started
+ * the same way (Node with the tsx loader), so the baseline is a process of the same kind. Talks to the parent over IPC: sends `{ port }` once
  * listening, answers `cpu` with its CPU time, exits on `close`.
  */
 import type { AddressInfo } from 'node:net';
@@ -10,6 +12,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp } from '@shanhai/api/app';
 import type { ApiConfig } from '@shanhai/api/env';
 
+/** The bytes `/same-bytes` answers (base64), uncoded and as br. */
+export interface SameBytes {
+  identity: string;
+  br: string;
+}
 export type ServerMessage = { port: number } | { cpuMicros: number };
 export type ServerCommand = { cmd: 'cpu' } | { cmd: 'close' };
 
@@ -20,6 +27,17 @@ if (kind === 'api') {
 } else if (kind === 'bare') {
   app = Fastify();
   app.get('/bare', async () => ({ ok: true, items: [1, 2, 3] }));
+  if (configJson) {
+    const given = JSON.parse(configJson) as SameBytes;
+    const identity = Buffer.from(given.identity, 'base64');
+    const br = Buffer.from(given.br, 'base64');
+    app.get('/same-bytes', (request, reply) => {
+      const coded = /\bbr\b/.test(request.headers['accept-encoding'] ?? '');
+      reply.header('content-type', 'application/json; charset=utf-8');
+      if (coded) reply.header('content-encoding', 'br');
+      return reply.send(coded ? br : identity);
+    });
+  }
 } else {
   throw new Error(`serve.ts: unknown server kind ${kind}`);
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { ApiConfig } from '@shanhai/api/env';
+import type { SameBytes } from './serve';
 import { createDb, runMigrations } from '@shanhai/db';
 import { seedDemo } from '@shanhai/db/seed';
 import { ensureDatabase, startPostgres, startRedis } from '@shanhai/devstack';
@@ -114,10 +115,10 @@ export interface BenchServer {
  * process, so neither shares an event loop with the load generator (which stays in the caller).
  * `cpuProfDir` adds --cpu-prof: the profile is written there when the server closes.
  */
-export async function startServer(kind: 'api' | 'bare', options: { config?: ApiConfig; cpuProfDir?: string } = {}): Promise<BenchServer> {
+export async function startServer(kind: 'api' | 'bare', options: { config?: ApiConfig; sameBytes?: SameBytes; cpuProfDir?: string } = {}): Promise<BenchServer> {
   const script = fileURLToPath(new URL('./serve.ts', import.meta.url));
   const execArgv = ['--import', 'tsx', ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])];
-  const child: ChildProcess = fork(script, kind === 'api' ? [kind, JSON.stringify(options.config)] : [kind], { execArgv, stdio: 'inherit' });
+  const child: ChildProcess = fork(script, kind === 'api' ? [kind, JSON.stringify(options.config)] : options.sameBytes ? [kind, JSON.stringify(options.sameBytes)] : [kind], { execArgv, stdio: 'inherit' });
   const next = <K extends string>(key: K) =>
     new Promise<number>((resolve, reject) => {
       const onMessage = (m: Record<string, number>) => {
@@ -162,32 +163,35 @@ export interface Comparison {
   serverCpuPct: number[];
   /**
    * Per contender: its server's CPU time per answered request, in µs. Less sensitive than req/s
-   * to other work on a shared machine: bare ÷ contender is the ratio the two would reach if each
-   * had a core to itself.
+   * to other work on a shared machine: a ratio of two is what they would reach if each had a core
+   * to itself.
    */
   serverCpuMicrosPerRequest: number[];
   /** The load generator's (this process's) share of one core while loading, in %. */
   loaderCpuPct: number;
-  /** contender[1] / contender[0] req/s, round by round. */
-  roundRatios: number[];
-  /** The median of roundRatios: a round disturbed by other work on the machine moves it least. */
-  medianRatio: number;
+  /** Per contender: its req/s round by round. */
+  roundRps: number[][];
+}
+
+/** Contender `i` against contender `j`: req/s over all rounds, each round's, and their median. */
+export function ratio(c: Comparison, i: number, j: number): { overall: number; rounds: number[]; median: number } {
+  const rounds = c.roundRps[i]!.map((x, r) => x / c.roundRps[j]![r]!);
+  return { overall: c.results[i]!.rps / c.results[j]!.rps, rounds, median: [...rounds].sort((a, b) => a - b)[Math.floor(rounds.length / 2)]! };
 }
 
 /**
- * Loads a baseline and a contender alternately, `rounds` times each, with the same connections
- * and pipelining, so that a drift of the shared machine touches both alike. The first round
- * starts each target with a short warm-up.
+ * Loads the contenders one after the other, `rounds` times over, with the same connections and
+ * pipelining, so that a drift of the shared machine touches all alike. The first round starts
+ * each target with a short warm-up. The median round ratio (see `ratio`) moves least when one
+ * round is disturbed by other work on the machine.
  */
 export async function compareAlternately(
-  baseline: Contender,
-  contender: Contender,
+  targets: Contender[],
   o: { rounds: number; seconds: number; connections: number; pipelining: number; warmupSeconds: number },
 ): Promise<Comparison> {
-  const targets = [baseline, contender];
-  const rounds: LoadResult[][] = [[], []];
-  const cpu = [0, 0];
-  const wall = [0, 0];
+  const rounds: LoadResult[][] = targets.map(() => []);
+  const cpu = targets.map(() => 0);
+  const wall = targets.map(() => 0);
   let loaderCpu = 0;
   let loaderWall = 0;
   for (let r = 0; r < o.rounds; r++) {
@@ -219,13 +223,11 @@ export async function compareAlternately(
       errors: rs.reduce((n, x) => n + x.errors, 0),
     };
   });
-  const roundRatios = rounds[1]!.map((x, i) => x.rps / rounds[0]![i]!.rps);
   return {
     results,
     serverCpuPct: cpu.map((c, i) => Math.round((c / wall[i]!) * 100)),
     serverCpuMicrosPerRequest: cpu.map((c, i) => Math.round((c / results[i]!.requests) * 10) / 10),
     loaderCpuPct: Math.round((loaderCpu / loaderWall) * 100),
-    roundRatios,
-    medianRatio: median(roundRatios),
+    roundRps: rounds.map((rs) => rs.map((x) => x.rps)),
   };
 }
