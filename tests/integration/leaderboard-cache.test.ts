@@ -146,7 +146,7 @@ describe('the front cache', () => {
       expect(cached.status).toBe(200);
       expect(cached.body.equals(routed.body)).toBe(true);
       expect(steady(cached.headers)).toEqual(steady(routed.headers));
-      expect(routed.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(routed.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
       expect(cached.headers['x-request-id']).toBe('second-ask');
       expect(cached.headers['x-request-id']).not.toBe(routed.headers['x-request-id']);
       expect(cached.headers.date).toEqual(expect.any(String));

@@ -60,11 +60,30 @@ describe('errors and hardening', () => {
     expect(bad.statusCode).toBe(400);
   });
 
-  it('sends helmet’s security headers', async () => {
+  it('sends helmet’s page headers outside the API', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['strict-transport-security']).toContain('max-age=');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+  });
+
+  it('sends the API set (OWASP REST) on every /api/ answer, errors included', async () => {
+    for (const url of ['/api/v1/regions', '/api/v1/nowhere', '/api/v1/__boom']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.headers).toMatchObject({
+        'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+        'x-frame-options': 'DENY',
+        'x-content-type-options': 'nosniff',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'cross-origin-resource-policy': 'same-origin',
+        'referrer-policy': 'no-referrer',
+      });
+      // Headers that only guard a rendered page are not sent with JSON.
+      for (const page of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']) {
+        expect(res.headers[page]).toBeUndefined();
+      }
+    }
   });
 });

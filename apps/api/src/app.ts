@@ -105,8 +105,10 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   });
 
   // External plugins.
-  // helmet's headers on every response (computed once; see the plugin).
+  // helmet's headers on every response (computed once; see the plugin): the page set for the web
+  // app, the API set for /api/.
   await app.register(securityHeadersPlugin, {
+    apiPrefix: '/api/',
     helmet: {
       contentSecurityPolicy: {
         directives: {

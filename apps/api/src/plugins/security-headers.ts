@@ -25,13 +25,45 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, 
   return headers;
 }
 
+/**
+ * helmet for JSON and file answers, as OWASP's REST Security Cheat Sheet sets them: nothing may
+ * load from or frame the answer (CSP `default-src 'none'; frame-ancestors 'none'`, X-Frame-Options
+ * DENY), no MIME sniffing, HSTS, and no Referer. The headers that only guard a rendered HTML page
+ * (COOP, Origin-Agent-Cluster, DNS prefetch, IE's download options, Flash's policy files, the
+ * retired XSS auditor) are left out.
+ */
+export const API_HELMET: Readonly<HelmetOptions> = {
+  contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+};
+
+export interface SecurityHeadersOptions {
+  /** helmet for the web app's pages and everything else outside `apiPrefix`. */
+  helmet: HelmetOptions;
+  /** Paths under this prefix answer JSON or files, never a page: they get API_HELMET. */
+  apiPrefix: string;
+}
+
 /** helmet's security headers, computed once at start-up and set on every response. */
-export default fp<{ helmet: HelmetOptions }>(
+export default fp<SecurityHeadersOptions>(
   async (app, opts) => {
-    const headers = helmetHeaders(opts.helmet);
+    const pages = helmetHeaders(opts.helmet);
+    const api = helmetHeaders(API_HELMET);
+    // Cross-origin resource policy and HSTS are the app's choice, page or not.
+    for (const name of ['cross-origin-resource-policy', 'strict-transport-security']) {
+      if (pages[name] === undefined) delete api[name];
+      else api[name] = pages[name];
+    }
     // A callback hook, not an async one: no promise per request.
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.headers(request.url.startsWith(opts.apiPrefix) ? api : pages);
       done();
     });
   },
