@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { loginAs, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
@@ -55,6 +55,39 @@ describe('live leaderboard', () => {
     expect(Math.round((after - before) * 100) / 100).toBe(10);
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
     await other.context.close();
+    await context.close();
+  });
+
+  it('the wall screen rotates its views and its total moves live when a sale is credited (en, wall size)', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport: WALL, locale: 'en' });
+    screenshotOnFailure(page, 'leaderboard-wall');
+    await loginAs(page, 'office@demo.shanhai');
+    await page.waitForSelector('[data-test=office-console]');
+    await page.goto('/office/wall?rotate=2');
+    await page.waitForSelector('[data-test=wall-live].on');
+    const total = page.locator('[data-test=wall-total]');
+    const before = String(await total.textContent());
+    // English money on the wall: compact yuan, not 万元.
+    expect(before).toMatch(/^¥[\d.]+M$/);
+    // The views rotate: chart, table, county chart, partner table.
+    for (const view of ['town-table', 'county-chart', 'buyer-table']) await page.waitForSelector(`[data-test=big-screen][data-view=${view}]`, { timeout: 10_000 });
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+
+    // A 5,000,000 元 offline sale for Dakun is recorded and approved elsewhere …
+    const login = await api('/auth/login', { method: 'POST', body: { email: 'office@demo.shanhai', password: 'shanhai-demo' } });
+    const token = String(login.accessToken);
+    const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];
+    const dakun = towns.find((t) => t.code === 'dakun')!.townId;
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const rec = await api('/sales/offline', { method: 'POST', token, body: { townId: dakun, category: 'honey', amountFen: 500_000_000, businessDate: today, invoiceNo: 'E2E-WALL' } });
+    await api(`/sales/offline/${String(rec.id)}/approve`, { method: 'POST', token });
+
+    // … and the wall's total grows by ¥5M without a reload.
+    const millions = (text: string) => Number(text.replace(/[¥M]/g, ''));
+    await page.waitForFunction((b) => document.querySelector('[data-test=wall-total]')?.textContent !== b, before, { timeout: 15_000 });
+    expect(Math.round((millions(String(await total.textContent())) - millions(before)) * 100) / 100).toBe(5);
+    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(7);
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('[data-test=big-screen]')!).backgroundColor)).toBe('rgb(13, 26, 20)');
     await context.close();
   });
 
