@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { PNG } from './support/fixtures';
 import { useStackAndBrowser } from './support/suite';
-
-/** A real 1×1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 const suite = useStackAndBrowser();
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure, WALL } from './support/browser';
+import { PNG } from './support/fixtures';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
@@ -91,6 +92,31 @@ describe('live leaderboard', () => {
     await context.close();
   });
 
+  it('an office clerk records an offline sale with an invoice photo in the web form (en)', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'en' });
+    screenshotOnFailure(page, 'leaderboard-offline-form');
+    await loginAs(page, 'office@demo.shanhai');
+    await page.waitForSelector('[data-test=office-console]');
+    await page.goto('/office/sales');
+    await page.click('[data-test=offline-town]');
+    await page.getByRole('option', { name: 'Dakun' }).click();
+    await page.fill('[data-test=offline-amount] input', '2500');
+    await page.fill('[data-test=offline-invoice]', 'E2E-FORM-1');
+    // The file picker speaks the page's language, and names the chosen file.
+    expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
+    await page.setInputFiles('[data-test=offline-evidence]', { name: 'invoice.png', mimeType: 'image/png', buffer: PNG });
+    expect(await page.locator('.file-picker').first().innerText()).toContain('invoice.png');
+    await page.click('[data-test=offline-submit]');
+    // The record is listed as pending, with its evidence, and the picker is ready for the next one.
+    await page.waitForSelector('[data-test=evidence-E2E-FORM-1]');
+    const row = page.locator('[data-test=offline-queue] tr', { hasText: 'E2E-FORM-1' });
+    expect(await row.innerText()).toContain('Pending');
+    expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
+    const evidence = await page.request.get(String(await page.locator('[data-test=evidence-E2E-FORM-1]').getAttribute('href')));
+    expect(evidence.status()).toBe(200);
+    await context.close();
+  });
+
   it('the office console shows the tally health and opens Bull Board in a tab', async () => {
     const { context, page } = await officePage('leaderboard-queues');
     const session = page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/queues/session') && r.status() === 204);
@@ -119,6 +145,8 @@ describe('live leaderboard', () => {
     const top = page.locator('[data-test=top-products] li');
     await top.first().waitFor();
     expect(await top.count()).toBeGreaterThan(0);
+    // Dakun's 2026 target, 10 million 元, in the unit of targets.
+    expect(await page.locator('[data-test=town-target]').innerText()).toBe('年度目标：1,000 万元');
     // Each entry links to its product page.
     await top.first().locator('a').click();
     await page.waitForURL(/\/products\//);
