@@ -14,6 +14,17 @@ async function api(path: string, init: { method?: string; token?: string; body?:
   return res.json() as Promise<Record<string, unknown>>;
 }
 
+/** The demo office records an offline sale for Dakun dated today, through the api (pending until approved). */
+async function recordDakunSale(amountFen: number, invoiceNo: string) {
+  const login = await api('/auth/login', { method: 'POST', body: { email: 'office@demo.shanhai', password: 'shanhai-demo' } });
+  const token = String(login.accessToken);
+  const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];
+  const dakun = towns.find((t) => t.code === 'dakun')!.townId;
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const rec = await api('/sales/offline', { method: 'POST', token, body: { townId: dakun, category: 'fruit', amountFen, businessDate: today, invoiceNo } });
+  return { rec, token };
+}
+
 /** A fresh browser context logged in as the demo office, on its console. */
 async function officePage(name: string) {
   const opened = await newPage(suite.browser, suite.stack.baseUrl);
@@ -35,12 +46,7 @@ describe('live leaderboard', () => {
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
 
     // An office clerk records a 1,000,000 元 offline sale for Dakun (10% of its target) …
-    const login = await api('/auth/login', { method: 'POST', body: { email: 'office@demo.shanhai', password: 'shanhai-demo' } });
-    const token = String(login.accessToken);
-    const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];
-    const dakun = towns.find((t) => t.code === 'dakun')!.townId;
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-    const rec = await api('/sales/offline', { method: 'POST', token, body: { townId: dakun, category: 'fruit', amountFen: 100_000_000, businessDate: today, invoiceNo: 'E2E-1' } });
+    const { rec } = await recordDakunSale(100_000_000, 'E2E-1');
 
     // … and approves it in the approval queue of another window.
     const other = await officePage('leaderboard-approve');
@@ -75,12 +81,7 @@ describe('live leaderboard', () => {
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
 
     // A 5,000,000 元 offline sale for Dakun is recorded and approved elsewhere …
-    const login = await api('/auth/login', { method: 'POST', body: { email: 'office@demo.shanhai', password: 'shanhai-demo' } });
-    const token = String(login.accessToken);
-    const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];
-    const dakun = towns.find((t) => t.code === 'dakun')!.townId;
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-    const rec = await api('/sales/offline', { method: 'POST', token, body: { townId: dakun, category: 'honey', amountFen: 500_000_000, businessDate: today, invoiceNo: 'E2E-WALL' } });
+    const { rec, token } = await recordDakunSale(500_000_000, 'E2E-WALL');
     await api(`/sales/offline/${String(rec.id)}/approve`, { method: 'POST', token });
 
     // … and the wall's total grows by ¥5M without a reload.
