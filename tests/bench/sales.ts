@@ -8,9 +8,12 @@
  * 3. Tally throughput: folding ~1,000,000 untallied rows (rows/s).
  * 4. A full reconcile over the 1,000,000-row ledger (seconds).
  *
- * The api and the bare route each run in their own process (serve.ts); the load generator
- * (autocannon) and the worker run in this one. Flags: `--reads-only` measures step 2 on the demo
- * ledger only; `--cpu-prof` writes the CPU profiles of the api and of the bare server to ./bench-profiles when they close.
+ * The api and the bare route each run in their own process (serve.ts); the worker runs in this one.
+ * Step 2's load generator is wrk when it is on PATH (`apt-get install wrk`), else autocannon in this
+ * process; while it loads, the server under load has core 0 to itself and the load generator the
+ * others (support.ts `cpuPlan`). Flags: `--reads-only` measures step 2 on the demo ledger only;
+ * `--autocannon` loads with autocannon even where wrk is installed; `--no-pin` pins nothing;
+ * `--cpu-prof` writes the CPU profiles of the api and of the bare server to ./bench-profiles when they close.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -22,13 +25,14 @@ import { appendSales, createDb, foldAll, reconcileTallies, schema, type LedgerRo
 import { LEADERBOARD_CHANNEL, QUEUES, TALLY_DEDUP_ID } from '@shanhai/domain';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
-import { benchStack, compareAlternately, printTable, ratio, startServer, type Comparison } from './support';
+import { benchStack, compareAlternately, cpuPlan, printTable, ratio, startServer, wrkVersion, type Comparison, type LoadPlan } from './support';
 
 const SALES_PER_SECOND = 1_000;
 const LAG_SECONDS = 10;
 const BIG_LEDGER = 1_000_000;
 /** Each target is loaded `rounds` times for `seconds`, alternating with the other. */
-const READ_LOAD = { rounds: 5, seconds: 3, connections: 10, pipelining: 1, warmupSeconds: 1 };
+const wrk = process.argv.includes('--autocannon') ? undefined : wrkVersion();
+const READ_LOAD: LoadPlan = { rounds: 5, seconds: 3, connections: 10, pipelining: 1, warmupSeconds: 1, loader: wrk ? 'wrk' : 'autocannon', cpus: process.argv.includes('--no-pin') ? undefined : cpuPlan() };
 const readsOnly = process.argv.includes('--reads-only');
 const cpuProfDir = process.argv.includes('--cpu-prof') ? 'bench-profiles' : undefined;
 
@@ -157,8 +161,9 @@ async function readBench(label: string): Promise<Comparison[]> {
 }
 
 function report(comparisons: Comparison[]) {
-  const { rounds, seconds, connections, pipelining } = READ_LOAD;
-  printTable(`Leaderboard reads (alternating, ${rounds} × ${seconds} s each, ${connections} connections, pipelining ${pipelining})`, comparisons.flatMap((c) => c.results));
+  const { rounds, seconds, connections, pipelining, cpus } = READ_LOAD;
+  const how = `${wrk ?? 'autocannon (in this process; wrk not on PATH)'}, ${cpus ? `servers on CPU ${cpus.server}, load generator on CPU ${cpus.loader}` : 'not pinned'}`;
+  printTable(`Leaderboard reads (alternating, ${rounds} × ${seconds} s each, ${connections} connections, pipelining ${pipelining}; ${how})`, comparisons.flatMap((c) => c.results));
   const rounded = (xs: number[]) => xs.map((r) => r.toFixed(2)).join(', ');
   for (const c of comparisons) {
     const [bareCpu, sameCpu, apiCpu] = c.serverCpuMicrosPerRequest as [number, number, number];

@@ -1,11 +1,11 @@
 /**
- * Benchmark support: a throwaway PostgreSQL and Redis (never your data), the api built in-process
- * on a free port, and autocannon to load it. Benchmarks measure against a baseline in the same
- * run and report ratios: the machine is shared and noisy, absolute numbers drift.
+ * Benchmark support: a throwaway PostgreSQL and Redis (never your data), servers in their own
+ * processes (`startServer`), and autocannon or wrk to load them. Benchmarks measure against a
+ * baseline in the same run and report ratios: the machine is shared and noisy, absolute numbers drift.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -55,6 +55,8 @@ export interface LoadResult {
   p99ms: number;
   non2xx: number;
   errors: number;
+  /** CPU time the load generator used, when it ran in its own process (wrk), in µs. */
+  loaderCpuMicros?: number;
 }
 
 export interface LoadOptions {
@@ -71,9 +73,84 @@ export interface LoadOptions {
   durationSeconds?: number;
   /** Alternative to duration: exactly this many requests. */
   amount?: number;
+  /**
+   * The load generator: autocannon (in this process, the default) or wrk (a C program, for plain
+   * GETs over a duration; see `wrkVersion`). wrk takes several times less CPU per answer than
+   * autocannon, so that the server, not the load generator, is what runs out of CPU first.
+   */
+  loader?: Loader;
 }
 
-export async function load(o: LoadOptions): Promise<LoadResult> {
+export type Loader = 'autocannon' | 'wrk';
+
+/** wrk's version line when `wrk` is on PATH (Debian: `apt-get install wrk`), else undefined. */
+export function wrkVersion(): string | undefined {
+  try {
+    // `wrk -v` prints its version and usage, and exits with 1.
+    execFileSync('wrk', ['-v'], { stdio: 'pipe' });
+  } catch (e) {
+    const out = String((e as { stdout?: Buffer }).stdout ?? '');
+    const line = out.split('\n').find((l) => l.startsWith('wrk '));
+    if (line) return line.split(' [')[0];
+  }
+  return undefined;
+}
+
+/** wrk's duration with a unit (`812.00us`, `1.23ms`, `2.01s`) in ms. */
+function wrkMs(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
+  if (!m) throw new Error(`wrk: cannot read the duration ${text}`);
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as 'us']!;
+}
+
+/** Runs wrk (one thread, `cpus` its CPU list for taskset when given) and reads its report. */
+async function loadWithWrk(o: LoadOptions, cpus: string | undefined): Promise<LoadResult> {
+  if ((o.method ?? 'GET') !== 'GET' || o.body !== undefined || o.setupRequest || o.amount) {
+    throw new Error('bench: wrk loads plain GETs over a duration only');
+  }
+  const args = ['-t1', `-c${o.connections ?? 10}`, `-d${o.durationSeconds ?? 10}s`, '--latency', ...Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), o.url];
+  if ((o.pipelining ?? 1) !== 1) throw new Error('bench: wrk loads without pipelining only');
+  // sh's `times` prints, last, the CPU time its children (wrk) used: the load generator's cost.
+  const script = `${cpus ? `taskset -c ${cpus} ` : ''}wrk "$@"; s=$?; times; exit $s`;
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('sh', ['-c', script, 'sh', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
+  });
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const requests = num(/(\d+) requests in/);
+  const seconds = (() => {
+    const m = /requests in ([\d.]+)(ms|s|m),/.exec(out);
+    if (!m) throw new Error(`wrk: no duration in ${out}`);
+    return wrkMs(`${m[1]}${m[2]}`) / 1000;
+  })();
+  const pct = (p: number) => {
+    const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out);
+    if (!m) throw new Error(`wrk: no ${p}th percentile in ${out}`);
+    return Math.round(wrkMs(m[1]!) * 1000) / 1000;
+  };
+  // `times`: "0m0.00s 0m0.00s" (the shell), then "0m1.23s 0m0.45s" (its children: user, system).
+  const children = out.trim().split('\n').at(-1)!.split(' ').map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? (Number(m[1]) * 60 + Number(m[2])) * 1e6 : NaN;
+  });
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    label: o.label,
+    requests,
+    rps: Math.round(requests / seconds),
+    p50ms: pct(50),
+    p99ms: pct(99),
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+    errors: socketErrors ? socketErrors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+    loaderCpuMicros: Math.round(children[0]! + children[1]!),
+  };
+}
+
+export async function load(o: LoadOptions, cpus?: string): Promise<LoadResult> {
+  if (o.loader === 'wrk') return loadWithWrk(o, cpus);
   const result = await autocannon({
     url: o.url,
     method: o.method ?? 'GET',
@@ -105,6 +182,7 @@ export function printTable(title: string, rows: LoadResult[]) {
 /** A server in its own process (tests/bench/serve.ts): the real api, or the bare baseline. */
 export interface BenchServer {
   url: string;
+  pid: number;
   /** The server process's CPU time so far (user + system), in microseconds. */
   cpuMicros(): Promise<number>;
   close(): Promise<void>;
@@ -135,6 +213,7 @@ export async function startServer(kind: 'api' | 'bare', options: { config?: ApiC
   const port = await next('port');
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     cpuMicros() {
       const answer = next('cpuMicros');
       child.send({ cmd: 'cpu' });
@@ -147,6 +226,40 @@ export async function startServer(kind: 'api' | 'bare', options: { config?: ApiC
       await exited;
     },
   };
+}
+
+/**
+ * Where the servers and the load generator run while loaded: the server under load alone on core
+ * 0, the load generator (this process, and wrk) on the other cores. Pinned, neither takes the
+ * other's core, and the scheduler does not move them about; without pinning, on this 2-core machine
+ * the two compete for both cores with PostgreSQL, Redis and everything else. Needs taskset
+ * (util-linux) and at least 2 cores; undefined otherwise (nothing is pinned).
+ */
+export function cpuPlan(): { server: string; loader: string; all: string } | undefined {
+  const n = availableParallelism();
+  if (n < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { server: '0', loader: n === 2 ? '1' : `1-${n - 1}`, all: `0-${n - 1}` };
+}
+
+/** Sets the CPUs of every thread of a process (taskset -a -p). */
+function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** How `compareAlternately` loads: rounds of seconds per contender, connections, the load generator and the CPUs. */
+export interface LoadPlan {
+  rounds: number;
+  seconds: number;
+  connections: number;
+  pipelining: number;
+  warmupSeconds: number;
+  loader?: Loader;
+  cpus?: ReturnType<typeof cpuPlan>;
 }
 
 export interface Contender {
@@ -167,7 +280,7 @@ export interface Comparison {
    * to itself.
    */
   serverCpuMicrosPerRequest: number[];
-  /** The load generator's (this process's) share of one core while loading, in %. */
+  /** The load generator's share of one core while loading, in %. */
   loaderCpuPct: number;
   /** Per contender: its req/s round by round. */
   roundRps: number[][];
@@ -187,7 +300,25 @@ export function ratio(c: Comparison, i: number, j: number): { overall: number; r
  */
 export async function compareAlternately(
   targets: Contender[],
-  o: { rounds: number; seconds: number; connections: number; pipelining: number; warmupSeconds: number },
+  o: LoadPlan,
+): Promise<Comparison> {
+  if (o.cpus) {
+    pin(process.pid, o.cpus.loader);
+    for (const t of targets) pin(t.server.pid, o.cpus.server);
+  }
+  try {
+    return await loadInTurn(targets, o);
+  } finally {
+    if (o.cpus) {
+      pin(process.pid, o.cpus.all);
+      for (const t of targets) pin(t.server.pid, o.cpus.all);
+    }
+  }
+}
+
+async function loadInTurn(
+  targets: Contender[],
+  o: LoadPlan,
 ): Promise<Comparison> {
   const rounds: LoadResult[][] = targets.map(() => []);
   const cpu = targets.map(() => 0);
@@ -196,17 +327,18 @@ export async function compareAlternately(
   let loaderWall = 0;
   for (let r = 0; r < o.rounds; r++) {
     for (const [i, t] of targets.entries()) {
-      const opts = { url: t.url, label: t.label, headers: t.headers, connections: o.connections, pipelining: o.pipelining };
-      if (r === 0) await load({ ...opts, durationSeconds: o.warmupSeconds });
+      const opts = { url: t.url, label: t.label, headers: t.headers, connections: o.connections, pipelining: o.pipelining, loader: o.loader };
+      if (r === 0) await load({ ...opts, durationSeconds: o.warmupSeconds }, o.cpus?.loader);
       const cpu0 = await t.server.cpuMicros();
       const own0 = process.cpuUsage();
       const at0 = performance.now();
-      rounds[i]!.push(await load({ ...opts, durationSeconds: o.seconds }));
+      const result = await load({ ...opts, durationSeconds: o.seconds }, o.cpus?.loader);
+      rounds[i]!.push(result);
       const ms = performance.now() - at0;
       const own = process.cpuUsage(own0);
       cpu[i]! += (await t.server.cpuMicros()) - cpu0;
       wall[i]! += ms * 1000;
-      loaderCpu += own.user + own.system;
+      loaderCpu += own.user + own.system + (result.loaderCpuMicros ?? 0);
       loaderWall += ms * 1000;
     }
   }
