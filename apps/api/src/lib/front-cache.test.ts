@@ -31,7 +31,7 @@ beforeEach(() => {
   observed.length = 0;
   logged.length = 0;
   cache = new FrontCache({ requestId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : 'generated-id'), now: () => now });
-  cache.observer = (route, status) => observed.push([route, status]);
+  cache.durations = (route, status) => ({ observe: () => observed.push([route, status]) });
   cache.log = { isLevelEnabled: (level) => level === 'info', info: (obj) => logged.push(obj) };
 });
 

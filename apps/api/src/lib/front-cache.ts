@@ -26,14 +26,21 @@ const MAX_URLS = 256;
 
 type Coding = ContentCoding | 'identity';
 
+/** Where an answer's duration is counted (the request-duration metric's series for a route and status). */
+export interface DurationSink {
+  observe(seconds: number): void;
+}
+
 interface Entry {
-  route: string;
   etag: string;
   body: Buffer;
   expiresAt: number;
   /** Flat [name, value, …] lists for writeHead; the last value is the request id, set per answer. */
   ok: string[];
   notModified: string[];
+  /** The metric series of this route's 200s and 304s, found once when the answer is kept. */
+  okDurations: DurationSink | undefined;
+  notModifiedDurations: DurationSink | undefined;
 }
 
 export interface Offer {
@@ -64,8 +71,8 @@ export class FrontCache {
   private closing = false;
   /** Bumped by every clear(): an answer built before it must not be kept. */
   generation = 0;
-  /** Told of every answer served here (the request-duration metric). */
-  observer: ((route: string, status: number, seconds: number) => void) | undefined;
+  /** The request-duration metric's series for a route and status: every answer served here is counted in it. */
+  durations: ((route: string, status: 200 | 304) => DurationSink) | undefined;
   /**
    * The app's logger (pino), for the access log line Fastify would have written. Fastify's
    * stand-in when logging is off has no isLevelEnabled: nothing is logged then.
@@ -92,7 +99,15 @@ export class FrontCache {
     notModifiedHeaders.push('x-request-id', '');
     if (!this.entries.has(o.url) && this.entries.size >= MAX_URLS) this.entries = new Map();
     const codings = this.entries.get(o.url) ?? {};
-    codings[o.coding ?? 'identity'] = { route: o.route, etag: o.etag, body: o.body, expiresAt: o.validUntil, ok, notModified: notModifiedHeaders };
+    codings[o.coding ?? 'identity'] = {
+      etag: o.etag,
+      body: o.body,
+      expiresAt: o.validUntil,
+      ok,
+      notModified: notModifiedHeaders,
+      okDurations: this.durations?.(o.route, 200),
+      notModifiedDurations: this.durations?.(o.route, 304),
+    };
     this.entries.set(o.url, codings);
   }
 
@@ -127,7 +142,7 @@ export class FrontCache {
     if (fresh) res.end();
     else res.end(entry.body);
     const seconds = (performance.now() - start) / 1000;
-    this.observer?.(entry.route, status, seconds);
+    (fresh ? entry.notModifiedDurations : entry.okDurations)?.observe(seconds);
     if (this.log?.isLevelEnabled?.('info')) {
       this.log.info({ reqId: id, req: { method: 'GET', url: req.url }, res: { statusCode: status }, responseTime: seconds * 1000, frontCache: true }, 'request completed');
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram, Registry } from 'prom-client';
+import { Histogram, Registry, type Metric } from 'prom-client';
 import { RequestDurations } from './metrics';
 
 const histogram = (registry: Registry) =>
@@ -16,7 +16,8 @@ describe('RequestDurations', () => {
     const theirs = new Registry();
     const ours = new Registry();
     const plain = histogram(theirs);
-    const durations = new RequestDurations(histogram(ours));
+    const durations = new RequestDurations('shanhai_api_http_request_duration_seconds', 'HTTP request duration by method, route and status');
+    ours.registerMetric(durations as unknown as Metric);
     // On a bound (le is inclusive), just above it, above the largest bound, and a second series.
     const observations = [['GET', '/api/v1/leaderboard', 200, 0.005], ['GET', '/api/v1/leaderboard', 200, 0.0051], ['GET', '/api/v1/leaderboard', 304, 0.0001], ['POST', '/api/v1/purchases', 422, 7]] as const;
     for (const [method, route, status, seconds] of observations) {
@@ -27,5 +28,21 @@ describe('RequestDurations', () => {
     expect(text).toBe(await theirs.metrics());
     expect(text).toContain('shanhai_api_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/leaderboard",status="200"} 1');
     expect(text).toContain('shanhai_api_http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/api/v1/purchases",status="422"} 1');
+  });
+
+  it('counts in a series held by whoever answers often, across a registry reset', async () => {
+    const registry = new Registry();
+    const durations = new RequestDurations('d', 'durations');
+    registry.registerMetric(durations as unknown as Metric);
+    const held = durations.seriesOf('GET', '/api/v1/leaderboard', 200);
+    held.observe(0.001);
+    durations.observe('GET', '/api/v1/leaderboard', 200, 0.02);
+    expect(await registry.metrics()).toContain('d_count{method="GET",route="/api/v1/leaderboard",status="200"} 2');
+    expect(await registry.metrics()).toContain('d_bucket{le="0.01",method="GET",route="/api/v1/leaderboard",status="200"} 1');
+    registry.resetMetrics();
+    held.observe(0.3);
+    const text = await registry.metrics();
+    expect(text).toContain('d_count{method="GET",route="/api/v1/leaderboard",status="200"} 1');
+    expect(text).toContain('d_sum{method="GET",route="/api/v1/leaderboard",status="200"} 0.3');
   });
 });
