@@ -225,7 +225,8 @@ const t2 = performance.now();
 const rec = await reconcileTallies(h.db);
 console.log(`Reconcile over ${rec.ledgerRows} ledger rows: ${((performance.now() - t2) / 1000).toFixed(1)} s, drift ${rec.driftRows}`);
 
-// The fold above ran outside the worker and announced nothing; the api readBench starts builds its board afresh.
+// The fold above ran outside the worker and announced nothing: the api that readBench starts
+// reads the new tallies when it builds its first board.
 const big = await readBench(`${Math.round((await ledgerRows()) / 1000)}k ledger rows`);
 report([...small, ...big]);
 await finish(0);
