@@ -93,7 +93,7 @@ describe('live leaderboard', () => {
     await context.close();
   });
 
-  it('an office clerk records an offline sale with an invoice photo in the web form (en)', async () => {
+  it('an office clerk records an offline sale by a cooperative to a partner unit, with an invoice photo, in the web form (en)', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'en' });
     screenshotOnFailure(page, 'leaderboard-offline-form');
     await loginAs(page, 'office@demo.shanhai');
@@ -101,8 +101,17 @@ describe('live leaderboard', () => {
     await page.goto('/office/sales');
     await page.click('[data-test=offline-town]');
     await page.getByRole('option', { name: 'Dakun' }).click();
+    // The cooperative picker offers the chosen town's cooperatives only; the partner unit is any active one.
+    await page.click('[data-test=offline-coop]');
+    const coops = page.locator('.offline-coop-options .el-select-dropdown__item');
+    await coops.first().waitFor();
+    expect(await coops.allInnerTexts()).toEqual(['阳山县大崑镇肉鸽养殖专业合作社（演示）']);
+    await coops.first().click();
+    await page.click('[data-test=offline-buyer]');
+    await page.getByRole('option', { name: '广州市示范机关工会（演示）' }).click();
     await page.fill('[data-test=offline-amount] input', '2500');
     await page.fill('[data-test=offline-invoice]', 'E2E-FORM-1');
+    await page.fill('[data-test=offline-note]', 'Trade union autumn order');
     // The file picker speaks the page's language, and names the chosen file.
     expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
     await page.setInputFiles('[data-test=offline-evidence]', { name: 'invoice.png', mimeType: 'image/png', buffer: PNG });
@@ -111,7 +120,12 @@ describe('live leaderboard', () => {
     // The record is listed as pending, with its evidence, and the picker is ready for the next one.
     await page.waitForSelector('[data-test=evidence-E2E-FORM-1]');
     const row = page.locator('[data-test=offline-queue] tr', { hasText: 'E2E-FORM-1' });
-    expect(await row.innerText()).toContain('Pending');
+    const text = await row.innerText();
+    expect(text).toContain('Pending');
+    // Who sold and who bought came back from the api with the record.
+    expect(text).toContain('阳山县大崑镇肉鸽养殖专业合作社（演示）');
+    expect(text).toContain('广州市示范机关工会（演示）');
+    expect(text).toContain('Trade union autumn order');
     expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
     const evidence = await page.request.get(String(await page.locator('[data-test=evidence-E2E-FORM-1]').getAttribute('href')));
     expect(evidence.status()).toBe(200);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Member, OrgSummary, type InviteMemberRequest, type OrgSignupRequest, type OrgStatus } from '@shanhai/domain';
+import { Member, OrgSummary, type InviteMemberRequest, type OrgKind, type OrgSignupRequest, type OrgStatus } from '@shanhai/domain';
 import { http } from './http';
 
 export const signUp = (body: OrgSignupRequest) => http.post('/orgs', OrgSummary, body);
-export const listOrgs = (status?: OrgStatus) => http.get('/orgs', z.array(OrgSummary), { status });
+export const listOrgs = (status?: OrgStatus, kind?: OrgKind) => http.get('/orgs', z.array(OrgSummary), { status, kind });
 export const getOrg = (id: string) => http.get(`/orgs/${id}`, OrgSummary);
 export const decideOrg = (id: string, decision: 'activate' | 'reject' | 'suspend', reason?: string) =>
   http.post(`/orgs/${id}/${decision}`, OrgSummary, reason ? { reason } : undefined);
