@@ -93,7 +93,7 @@ describe('live leaderboard', () => {
     await context.close();
   });
 
-  it('an office clerk records an offline sale by a cooperative to a partner unit, with an invoice photo, in the web form (en)', async () => {
+  it('an office clerk records an offline sale by a cooperative to a partner unit, with an invoice photo, in the web form, and rejects it with a reason (en)', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'en' });
     screenshotOnFailure(page, 'leaderboard-offline-form');
     await loginAs(page, 'office@demo.shanhai');
@@ -129,6 +129,13 @@ describe('live leaderboard', () => {
     expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
     const evidence = await page.request.get(String(await page.locator('[data-test=evidence-E2E-FORM-1]').getAttribute('href')));
     expect(evidence.status()).toBe(200);
+    // Rejected with a reason: the queue says why, for whoever recorded it.
+    await row.getByRole('button', { name: 'Reject' }).click();
+    await page.fill('.el-message-box input', 'Invoice amount does not match');
+    await page.click('.el-message-box__btns .el-button--primary');
+    await page.waitForSelector('[data-test=reason-E2E-FORM-1]');
+    expect(await row.innerText()).toContain('Rejected');
+    expect(await page.locator('[data-test=reason-E2E-FORM-1]').innerText()).toBe('Invoice amount does not match');
     await context.close();
   });
 
