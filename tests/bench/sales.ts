@@ -32,7 +32,7 @@ const LAG_SECONDS = 10;
 const BIG_LEDGER = 1_000_000;
 /** Each target is loaded `rounds` times for `seconds`, alternating with the other. */
 const wrk = process.argv.includes('--autocannon') ? undefined : wrkVersion();
-const READ_LOAD: LoadPlan = { rounds: 5, seconds: 3, connections: 10, pipelining: 1, warmupSeconds: 1, loader: wrk ? 'wrk' : 'autocannon', cpus: process.argv.includes('--no-pin') ? undefined : cpuPlan() };
+const READ_LOAD: LoadPlan = { rounds: 10, seconds: 3, connections: 10, pipelining: 1, warmupSeconds: 1, loader: wrk ? 'wrk' : 'autocannon', cpus: process.argv.includes('--no-pin') ? undefined : cpuPlan() };
 const readsOnly = process.argv.includes('--reads-only');
 const cpuProfDir = process.argv.includes('--cpu-prof') ? 'bench-profiles' : undefined;
 
