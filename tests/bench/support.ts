@@ -103,15 +103,15 @@ function wrkMs(text: string): number {
   return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as 'us']!;
 }
 
-/** Runs wrk (one thread, `cpus` its CPU list for taskset when given) and reads its report. */
-async function loadWithWrk(o: LoadOptions, cpus: string | undefined): Promise<LoadResult> {
+/** Runs wrk (one thread; on this process's CPUs, which a child inherits) and reads its report. */
+async function loadWithWrk(o: LoadOptions): Promise<LoadResult> {
   if ((o.method ?? 'GET') !== 'GET' || o.body !== undefined || o.setupRequest || o.amount) {
     throw new Error('bench: wrk loads plain GETs over a duration only');
   }
   const args = ['-t1', `-c${o.connections ?? 10}`, `-d${o.durationSeconds ?? 10}s`, '--latency', ...Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), o.url];
   if ((o.pipelining ?? 1) !== 1) throw new Error('bench: wrk loads without pipelining only');
   // sh's `times` prints, last, the CPU time its children (wrk) used: the load generator's cost.
-  const script = `${cpus ? `taskset -c ${cpus} ` : ''}wrk "$@"; s=$?; times; exit $s`;
+  const script = 'wrk "$@"; s=$?; times; exit $s';
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn('sh', ['-c', script, 'sh', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
@@ -149,8 +149,8 @@ async function loadWithWrk(o: LoadOptions, cpus: string | undefined): Promise<Lo
   };
 }
 
-export async function load(o: LoadOptions, cpus?: string): Promise<LoadResult> {
-  if (o.loader === 'wrk') return loadWithWrk(o, cpus);
+export async function load(o: LoadOptions): Promise<LoadResult> {
+  if (o.loader === 'wrk') return loadWithWrk(o);
   const result = await autocannon({
     url: o.url,
     method: o.method ?? 'GET',
@@ -328,11 +328,11 @@ async function loadInTurn(
   for (let r = 0; r < o.rounds; r++) {
     for (const [i, t] of targets.entries()) {
       const opts = { url: t.url, label: t.label, headers: t.headers, connections: o.connections, pipelining: o.pipelining, loader: o.loader };
-      if (r === 0) await load({ ...opts, durationSeconds: o.warmupSeconds }, o.cpus?.loader);
+      if (r === 0) await load({ ...opts, durationSeconds: o.warmupSeconds });
       const cpu0 = await t.server.cpuMicros();
       const own0 = process.cpuUsage();
       const at0 = performance.now();
-      const result = await load({ ...opts, durationSeconds: o.seconds }, o.cpus?.loader);
+      const result = await load({ ...opts, durationSeconds: o.seconds });
       rounds[i]!.push(result);
       const ms = performance.now() - at0;
       const own = process.cpuUsage(own0);
