@@ -4,6 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
+import prettier from 'eslint-config-prettier/flat';
 
 const processEnvRule = {
   'no-restricted-properties': [
@@ -40,8 +41,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@shanhai/db', '@shanhai/db/*'], message: 'web → domain only: the database package is server-side.' },
-            { group: ['@shanhai/api', '@shanhai/api/*', '@shanhai/worker', '@shanhai/worker/*'], message: 'Apps never import each other.' },
+            {
+              group: ['@shanhai/db', '@shanhai/db/*'],
+              message: 'web → domain only: the database package is server-side.',
+            },
+            {
+              group: ['@shanhai/api', '@shanhai/api/*', '@shanhai/worker', '@shanhai/worker/*'],
+              message: 'Apps never import each other.',
+            },
             { group: ['pg', 'ioredis', 'bullmq', 'drizzle-orm', 'drizzle-orm/*'], message: 'Server-only dependency.' },
           ],
         },
@@ -51,18 +58,55 @@ export default tseslint.config(
   // Apps never import each other; domain stays free of I/O.
   {
     files: ['apps/api/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@shanhai/worker', '@shanhai/worker/*', '@shanhai/web'], message: 'Apps never import each other.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@shanhai/worker', '@shanhai/worker/*', '@shanhai/web'],
+              message: 'Apps never import each other.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['apps/worker/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@shanhai/api', '@shanhai/api/*', '@shanhai/web'], message: 'Apps never import each other.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@shanhai/api', '@shanhai/api/*', '@shanhai/web'], message: 'Apps never import each other.' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['packages/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@shanhai/db', 'pg', 'ioredis', 'bullmq', 'drizzle-orm', 'node:fs', 'node:net', 'node:child_process'], message: 'packages/domain is pure: no I/O.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '@shanhai/db',
+                'pg',
+                'ioredis',
+                'bullmq',
+                'drizzle-orm',
+                'node:fs',
+                'node:net',
+                'node:child_process',
+              ],
+              message: 'packages/domain is pure: no I/O.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -89,4 +133,6 @@ export default tseslint.config(
     files: ['packages/devstack/**/*.{ts,mjs}', 'tests/bench/**/*.ts', 'tests/tools/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  // Layout is Prettier's job (`prettier --check` runs in the lint step): turn off the rules it owns.
+  prettier,
 );
