@@ -14,12 +14,51 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 10;
 
 const WORDS: [string, string][] = [
-  ['蜂蜜', 'honey'], ['猕猴桃', 'kiwi fruit'], ['肉鸽', 'meat pigeon'], ['乳鸽', 'squab'], ['竹签', 'bamboo skewers'], ['何首乌', 'fo-ti root'],
-  ['刺绣', 'embroidery'], ['醒狮', 'lion dance'], ['茶油', 'camellia oil'], ['绿茶', 'green tea'], ['丝苗米', 'silk rice'], ['砂糖橘', 'mandarin'],
-  ['灵芝', 'lingzhi'], ['笋干', 'bamboo shoots'], ['土鸡', 'free-range chicken'], ['腊肉', 'cured pork'],
+  ['蜂蜜', 'honey'],
+  ['猕猴桃', 'kiwi fruit'],
+  ['肉鸽', 'meat pigeon'],
+  ['乳鸽', 'squab'],
+  ['竹签', 'bamboo skewers'],
+  ['何首乌', 'fo-ti root'],
+  ['刺绣', 'embroidery'],
+  ['醒狮', 'lion dance'],
+  ['茶油', 'camellia oil'],
+  ['绿茶', 'green tea'],
+  ['丝苗米', 'silk rice'],
+  ['砂糖橘', 'mandarin'],
+  ['灵芝', 'lingzhi'],
+  ['笋干', 'bamboo shoots'],
+  ['土鸡', 'free-range chicken'],
+  ['腊肉', 'cured pork'],
 ];
-const CATS = ['honey', 'fruit', 'poultry', 'poultry', 'crafts', 'herbs', 'crafts', 'crafts', 'grain_oil', 'tea', 'grain_oil', 'fruit', 'herbs', 'other', 'poultry', 'prepared_food'];
-const ADJ: [string, string][] = [['山花', 'mountain'], ['野生', 'wild'], ['高山', 'highland'], ['有机', 'organic'], ['农家', 'farmhouse'], ['精选', 'select'], ['特级', 'premium'], ['古法', 'traditional']];
+const CATS = [
+  'honey',
+  'fruit',
+  'poultry',
+  'poultry',
+  'crafts',
+  'herbs',
+  'crafts',
+  'crafts',
+  'grain_oil',
+  'tea',
+  'grain_oil',
+  'fruit',
+  'herbs',
+  'other',
+  'poultry',
+  'prepared_food',
+];
+const ADJ: [string, string][] = [
+  ['山花', 'mountain'],
+  ['野生', 'wild'],
+  ['高山', 'highland'],
+  ['有机', 'organic'],
+  ['农家', 'farmhouse'],
+  ['精选', 'select'],
+  ['特级', 'premium'],
+  ['古法', 'traditional'],
+];
 
 /** Adds listed products up to `target` rows, spread over generated cooperatives in all towns. */
 export async function fill(client: pg.Client, target: number) {
@@ -52,9 +91,17 @@ export async function fill(client: pg.Client, target: number) {
 async function appOn(databaseUrl: string, redisUrl: string) {
   const app = await buildApp(
     {
-      host: '127.0.0.1', port: 0, databaseUrl, databasePoolMax: 10, redisUrl, redisPrefix: `b${randomBytes(3).toString('hex')}`,
-      jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789', uploadDir: join(tmpdir(), `shanhai-bench-up-${randomBytes(3).toString('hex')}`),
-      logLevel: 'silent', trustProxy: false, loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+      host: '127.0.0.1',
+      port: 0,
+      databaseUrl,
+      databasePoolMax: 10,
+      redisUrl,
+      redisPrefix: `b${randomBytes(3).toString('hex')}`,
+      jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+      uploadDir: join(tmpdir(), `shanhai-bench-up-${randomBytes(3).toString('hex')}`),
+      logLevel: 'silent',
+      trustProxy: false,
+      loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
     },
     { logger: false },
   );
@@ -70,7 +117,9 @@ async function main() {
   const small = new pg.Client({ connectionString: stack.databaseUrl });
   await small.connect();
   // More cooperatives so that the data is spread like a real programme (≈ 10 per town).
-  await small.query(`insert into orgs (kind, status, name, town_id, is_demo) select 'cooperative', 'active', t.name_zh || '合作社 ' || g, t.id, true from towns t, generate_series(1, 10) g`);
+  await small.query(
+    `insert into orgs (kind, status, name, town_id, is_demo) select 'cooperative', 'active', t.name_zh || '合作社 ' || g, t.id, true from towns t, generate_series(1, 10) g`,
+  );
   await small.end();
   const bigName = 'bench_catalog_100k';
   const admin = new pg.Client({ connectionString: stack.pgAdminUrl });
@@ -89,7 +138,9 @@ async function main() {
     const client = new pg.Client({ connectionString: s.url });
     await client.connect();
     await fill(client, s.size);
-    const { rows } = await client.query<{ id: string }>(`select id from products where status = 'listed' order by created_at desc offset 5000 limit 1`);
+    const { rows } = await client.query<{ id: string }>(
+      `select id from products where status = 'listed' order by created_at desc offset 5000 limit 1`,
+    );
     await client.end();
     targets.push({ ...s, productId: rows[0]!.id, ...(await appOn(s.url, stack.redisUrl)) });
   }
@@ -98,7 +149,10 @@ async function main() {
     { label: `q=honey (broad English)`, path: '/api/v1/products?q=honey' },
     { label: `q=大坪野生蜂蜜 (narrow Chinese)`, path: `/api/v1/products?q=${encodeURIComponent('大坪野生蜂蜜')}` },
     { label: `q=蜂蜜 sort=price_asc`, path: `/api/v1/products?q=${encodeURIComponent('蜂蜜')}&sort=price_asc` },
-    { label: 'filtered listing (county+category+price+inStock)', path: '/api/v1/products?county=lianshan&category=honey&minPrice=2000&maxPrice=15000&inStock=true&sort=price_asc' },
+    {
+      label: 'filtered listing (county+category+price+inStock)',
+      path: '/api/v1/products?county=lianshan&category=honey&minPrice=2000&maxPrice=15000&inStock=true&sort=price_asc',
+    },
     { label: 'unfiltered newest', path: '/api/v1/products?sort=newest' },
     { label: 'product page', path: `/api/v1/products/${productId}` },
   ];
@@ -109,11 +163,21 @@ async function main() {
       const c = cases(target.productId)[i]!;
       // Warm up, then measure.
       await load({ url: `${target.base}${c.path}`, label: c.label, connections: 2, amount: 20 });
-      results[k]!.push(await load({ url: `${target.base}${c.path}`, label: c.label, connections: CONNECTIONS, durationSeconds: DURATION }));
+      results[k]!.push(
+        await load({
+          url: `${target.base}${c.path}`,
+          label: c.label,
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        }),
+      );
     }
   }
   for (const [k, target] of targets.entries()) {
-    printTable(`catalogue at ${target.size.toLocaleString('en')} listed products (${CONNECTIONS} connections, ${DURATION} s each)`, results[k]!);
+    printTable(
+      `catalogue at ${target.size.toLocaleString('en')} listed products (${CONNECTIONS} connections, ${DURATION} s each)`,
+      results[k]!,
+    );
   }
   console.log('\np99 ratio 100k / 10k (aim ≤ 2×)');
   console.log('| what | p99 10k ms | p99 100k ms | ratio |');

@@ -22,11 +22,15 @@ const CONNECTIONS = 10;
 const stack = await benchStack('orders');
 try {
   const setup = createDb(stack.databaseUrl, { max: 2 });
-  const coopOf = async (email: string) => (await setup.pool.query<{ org_id: string }>('select org_id from users where email = $1', [email])).rows[0]!.org_id;
+  const coopOf = async (email: string) =>
+    (await setup.pool.query<{ org_id: string }>('select org_id from users where email = $1', [email])).rows[0]!.org_id;
   const coopA = await coopOf('coop@demo.shanhai');
   const coopB = await coopOf('coop2@demo.shanhai');
   // Stock large enough never to run out; tiers so the server has prices to work out.
-  const tiers = [{ minQty: 1, unitPriceFen: 5000 }, { minQty: 10, unitPriceFen: 4500 }];
+  const tiers = [
+    { minQty: 1, unitPriceFen: 5000 },
+    { minQty: 10, unitPriceFen: 4500 },
+  ];
   const products = [
     await createProduct(setup.db, { cooperativeId: coopA, stock: 100_000_000, priceTiers: tiers }),
     await createProduct(setup.db, { cooperativeId: coopA, stock: 100_000_000, priceTiers: tiers }),
@@ -49,8 +53,15 @@ try {
   const api = await buildApp(config, { logger: false });
   await api.listen({ host: '127.0.0.1', port: 0 });
   const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
-  const loginRes = await fetch(`${apiUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'buyer@demo.shanhai', password: 'shanhai-demo' }) });
-  const { accessToken, user } = (await loginRes.json()) as { accessToken: string; user: { id: string; org: { id: string } } };
+  const loginRes = await fetch(`${apiUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'buyer@demo.shanhai', password: 'shanhai-demo' }),
+  });
+  const { accessToken, user } = (await loginRes.json()) as {
+    accessToken: string;
+    user: { id: string; org: { id: string } };
+  };
 
   // The bare baseline: the same writes with hand-written SQL, no auth, no validation, no reads back.
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 10 });
@@ -61,11 +72,22 @@ try {
     const c = await pool.connect();
     try {
       await c.query('begin');
-      await c.query(`insert into idempotency_keys (org_id, key, scope, request_hash, response_status, response_body) values ($1, $2, 'bare', 'h', 0, '{}')`, [user.org.id, key]);
+      await c.query(
+        `insert into idempotency_keys (org_id, key, scope, request_hash, response_status, response_body) values ($1, $2, 'bare', 'h', 0, '{}')`,
+        [user.org.id, key],
+      );
       // Like the api, it locks the contended product rows last, so they stay locked only for the
       // stock statement and the commit (a baseline that took stock first would be slower).
       const sorted = [...body.lines].sort((a, b) => (a.productId < b.productId ? -1 : 1));
-      const info = await c.query<{ id: string; cooperative_id: string; town_id: string; category: string; name_zh: string; unit_label: string; price: number }>(
+      const info = await c.query<{
+        id: string;
+        cooperative_id: string;
+        town_id: string;
+        category: string;
+        name_zh: string;
+        unit_label: string;
+        price: number;
+      }>(
         `select id, cooperative_id, town_id, category, name_zh, unit_label, (price_tiers->0->>'unitPriceFen')::int as price from products where id = any($1) and status = 'listed'`,
         [sorted.map((l) => l.productId)],
       );
@@ -79,15 +101,34 @@ try {
       const byCoop = new Map<string, typeof got>();
       for (const g of got) byCoop.set(g.cooperative_id, [...(byCoop.get(g.cooperative_id) ?? []), g]);
       for (const [coop, ls] of byCoop) {
-        const o = await c.query(`insert into orders (purchase_id, buyer_org_id, cooperative_id, status, total_fen) values ($1, $2, $3, 'awaiting_payment', $4) returning id`, [p.rows[0].id, user.org.id, coop, ls.reduce((s, g) => s + g.price * g.qty, 0)]);
-        await c.query(`insert into order_transitions (order_id, from_status, to_status, actor_user_id, actor) values ($1, null, 'awaiting_payment', $2, 'user')`, [o.rows[0].id, user.id]);
+        const o = await c.query(
+          `insert into orders (purchase_id, buyer_org_id, cooperative_id, status, total_fen) values ($1, $2, $3, 'awaiting_payment', $4) returning id`,
+          [p.rows[0].id, user.org.id, coop, ls.reduce((s, g) => s + g.price * g.qty, 0)],
+        );
+        await c.query(
+          `insert into order_transitions (order_id, from_status, to_status, actor_user_id, actor) values ($1, null, 'awaiting_payment', $2, 'user')`,
+          [o.rows[0].id, user.id],
+        );
         for (const g of ls) {
-          await c.query(`insert into order_lines (order_id, product_id, town_id, category, name_zh, unit_label, qty, unit_price_fen, line_total_fen) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [o.rows[0].id, g.id, g.town_id, g.category, g.name_zh, g.unit_label, g.qty, g.price, g.price * g.qty]);
+          await c.query(
+            `insert into order_lines (order_id, product_id, town_id, category, name_zh, unit_label, qty, unit_price_fen, line_total_fen) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+            [o.rows[0].id, g.id, g.town_id, g.category, g.name_zh, g.unit_label, g.qty, g.price, g.price * g.qty],
+          );
         }
       }
-      await c.query(`insert into payments (purchase_id, method, amount_fen) values ($1, 'transfer', $2)`, [p.rows[0].id, total]);
-      const answer = { id: p.rows[0].id, totalFen: total, lines: got.map((g) => ({ productId: g.id, qty: g.qty, unitPriceFen: g.price })) };
-      await c.query(`update idempotency_keys set response_status = 201, response_body = $3 where org_id = $1 and key = $2`, [user.org.id, key, JSON.stringify(answer)]);
+      await c.query(`insert into payments (purchase_id, method, amount_fen) values ($1, 'transfer', $2)`, [
+        p.rows[0].id,
+        total,
+      ]);
+      const answer = {
+        id: p.rows[0].id,
+        totalFen: total,
+        lines: got.map((g) => ({ productId: g.id, qty: g.qty, unitPriceFen: g.price })),
+      };
+      await c.query(
+        `update idempotency_keys set response_status = 201, response_body = $3 where org_id = $1 and key = $2`,
+        [user.org.id, key, JSON.stringify(answer)],
+      );
       const taken = await c.query(
         `with locked as (select id from products where id = any($1::uuid[]) order by id for no key update)
          update products p set stock = p.stock - w.qty from unnest($1::uuid[], $2::int[]) as w(id, qty)
@@ -113,25 +154,56 @@ try {
     body,
     connections: CONNECTIONS,
     durationSeconds: DURATION_SECONDS,
-    setupRequest: (req: { headers?: Record<string, string> }) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } }),
+    setupRequest: (req: { headers?: Record<string, string> }) => ({
+      ...req,
+      headers: { ...req.headers, 'idempotency-key': randomUUID() },
+    }),
   };
   // Warm-up, then measure each in turn.
-  await load({ ...common, url: `${bareUrl}/purchases`, label: 'warm-up', durationSeconds: 2, headers: { 'content-type': 'application/json' } });
-  await load({ ...common, url: `${apiUrl}/api/v1/purchases`, label: 'warm-up', durationSeconds: 2, headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` } });
+  await load({
+    ...common,
+    url: `${bareUrl}/purchases`,
+    label: 'warm-up',
+    durationSeconds: 2,
+    headers: { 'content-type': 'application/json' },
+  });
+  await load({
+    ...common,
+    url: `${apiUrl}/api/v1/purchases`,
+    label: 'warm-up',
+    durationSeconds: 2,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+  });
   // Alternating rounds, so that a change in the machine's load hits both sides alike; the
   // figure is the median of the rounds' ratios.
   const rows = [];
   const ratios: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const baseline = await load({ ...common, url: `${bareUrl}/purchases`, label: `bare Fastify + pg (baseline), round ${round}`, headers: { 'content-type': 'application/json' } });
-    const ours = await load({ ...common, url: `${apiUrl}/api/v1/purchases`, label: `POST /api/v1/purchases, round ${round}`, headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` } });
+    const baseline = await load({
+      ...common,
+      url: `${bareUrl}/purchases`,
+      label: `bare Fastify + pg (baseline), round ${round}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    const ours = await load({
+      ...common,
+      url: `${apiUrl}/api/v1/purchases`,
+      label: `POST /api/v1/purchases, round ${round}`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+    });
     rows.push(baseline, ours);
     ratios.push(ours.rps / baseline.rps);
-    if (ours.non2xx || baseline.non2xx) console.log(`non-2xx in round ${round}: ours ${ours.non2xx}, baseline ${baseline.non2xx}`);
+    if (ours.non2xx || baseline.non2xx)
+      console.log(`non-2xx in round ${round}: ours ${ours.non2xx}, baseline ${baseline.non2xx}`);
   }
-  printTable(`Checkout: 3 lines, 2 cooperatives, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_SECONDS} s`, rows);
+  printTable(
+    `Checkout: 3 lines, 2 cooperatives, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_SECONDS} s`,
+    rows,
+  );
   const sorted = [...ratios].sort((x, y) => x - y);
-  console.log(`\nratio (purchases/s, ours ÷ baseline) per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} (aim ≥ 0.6)`);
+  console.log(
+    `\nratio (purchases/s, ours ÷ baseline) per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} (aim ≥ 0.6)`,
+  );
   await api.close();
   await bare.close();
   await pool.end();

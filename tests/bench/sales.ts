@@ -25,14 +25,32 @@ import { appendSales, createDb, foldAll, reconcileTallies, schema, type LedgerRo
 import { QUEUES, TALLY_DEDUP_ID } from '@shanhai/domain';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
-import { benchStack, compareAlternately, cpuPlan, printTable, ratio, startServer, wrkVersion, type Comparison, type LoadPlan } from './support';
+import {
+  benchStack,
+  compareAlternately,
+  cpuPlan,
+  printTable,
+  ratio,
+  startServer,
+  wrkVersion,
+  type Comparison,
+  type LoadPlan,
+} from './support';
 
 const SALES_PER_SECOND = 1_000;
 const LAG_SECONDS = 10;
 const BIG_LEDGER = 1_000_000;
 /** Each target is loaded `rounds` times for `seconds`, alternating with the other. */
 const wrk = process.argv.includes('--autocannon') ? undefined : wrkVersion();
-const READ_LOAD: LoadPlan = { rounds: 10, seconds: 3, connections: 10, pipelining: 1, warmupSeconds: 1, loader: wrk ? 'wrk' : 'autocannon', cpus: process.argv.includes('--no-pin') ? undefined : cpuPlan() };
+const READ_LOAD: LoadPlan = {
+  rounds: 10,
+  seconds: 3,
+  connections: 10,
+  pipelining: 1,
+  warmupSeconds: 1,
+  loader: wrk ? 'wrk' : 'autocannon',
+  cpus: process.argv.includes('--no-pin') ? undefined : cpuPlan(),
+};
 const readsOnly = process.argv.includes('--reads-only');
 const cpuProfDir = process.argv.includes('--cpu-prof') ? 'bench-profiles' : undefined;
 
@@ -40,16 +58,32 @@ const stack = await benchStack('sales');
 const prefix = `b${randomBytes(3).toString('hex')}`;
 const h = createDb(stack.databaseUrl, { max: 4 });
 const apiConfig: ApiConfig = {
-  host: '127.0.0.1', port: 0, databaseUrl: stack.databaseUrl, databasePoolMax: 10, redisUrl: stack.redisUrl, redisPrefix: prefix,
-  jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789', uploadDir: `/tmp/shanhai-bench-${prefix}`, logLevel: 'silent', trustProxy: false,
+  host: '127.0.0.1',
+  port: 0,
+  databaseUrl: stack.databaseUrl,
+  databasePoolMax: 10,
+  redisUrl: stack.redisUrl,
+  redisPrefix: prefix,
+  jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+  uploadDir: `/tmp/shanhai-bench-${prefix}`,
+  logLevel: 'silent',
+  trustProxy: false,
   loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
 };
 const worker = await startRuntime(
-  { databaseUrl: stack.databaseUrl, databasePoolMax: 5, redisUrl: stack.redisUrl, redisPrefix: prefix, logLevel: 'silent', concurrency: 2 },
+  {
+    databaseUrl: stack.databaseUrl,
+    databasePoolMax: 5,
+    redisUrl: stack.redisUrl,
+    redisPrefix: prefix,
+    logLevel: 'silent',
+    concurrency: 2,
+  },
   createLogger('silent'),
 );
 const towns = (await h.db.select({ id: schema.towns.id }).from(schema.towns)).map((t) => t.id);
-const ledgerRows = async () => (await h.db.execute<{ n: number }>(sql`select count(*)::int as n from sales`)).rows[0]!.n;
+const ledgerRows = async () =>
+  (await h.db.execute<{ n: number }>(sql`select count(*)::int as n from sales`)).rows[0]!.n;
 const pctile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
@@ -72,11 +106,13 @@ async function lagUnderLoad() {
     if (checking) return;
     checking = true;
     // Every commit below the lowest untallied id is folded and announced by now.
-    void h.db.execute<{ m: number | null }>(sql`select min(id)::bigint as m from sales where tallied_at is null`).then((r) => {
-      const m = r.rows[0]?.m ?? Number.MAX_SAFE_INTEGER;
-      while (pending.length && pending[0]!.id < m) lags.push(at - pending.shift()!.at);
-      checking = false;
-    });
+    void h.db
+      .execute<{ m: number | null }>(sql`select min(id)::bigint as m from sales where tallied_at is null`)
+      .then((r) => {
+        const m = r.rows[0]?.m ?? Number.MAX_SAFE_INTEGER;
+        while (pending.length && pending[0]!.id < m) lags.push(at - pending.shift()!.at);
+        checking = false;
+      });
   });
   const producer = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
   const queue = new Queue(QUEUES.tally, { connection: producer, prefix: `${prefix}:bull` });
@@ -90,14 +126,24 @@ async function lagUnderLoad() {
   const inflight = new Set<Promise<void>>();
   const tick = async () => {
     const rows: LedgerRow[] = Array.from({ length: perTick }, () => ({
-      source: 'order', sourceRef: `lag-${++seq}`, kind: 'sale', townId: towns[seq % towns.length]!, category: 'fruit', amountFen: 1000 + (seq % 97), businessDate: '2026-06-15',
+      source: 'order',
+      sourceRef: `lag-${++seq}`,
+      kind: 'sale',
+      townId: towns[seq % towns.length]!,
+      category: 'fruit',
+      amountFen: 1000 + (seq % 97),
+      businessDate: '2026-06-15',
     }));
     const ids = await appendSales(h.db, rows);
     const at = performance.now();
     committed += ids.length;
     pending.push({ id: Math.max(...ids), at });
     pending.sort((a, b) => a.id - b.id);
-    await queue.add('ledger-commit', { reason: 'ledger-commit' }, { deduplication: { id: TALLY_DEDUP_ID }, removeOnComplete: 100 });
+    await queue.add(
+      'ledger-commit',
+      { reason: 'ledger-commit' },
+      { deduplication: { id: TALLY_DEDUP_ID }, removeOnComplete: 100 },
+    );
   };
   for (let n = 0; performance.now() - start < LAG_SECONDS * 1000; n++) {
     const p = tick().finally(() => inflight.delete(p));
@@ -112,7 +158,15 @@ async function lagUnderLoad() {
   await lagApi.close();
   await queue.close();
   producer.disconnect();
-  return { committed, achieved: Math.round(achieved), events, p50: pctile(lags, 50), p99: pctile(lags, 99), max: pctile(lags, 100), measured: lags.length };
+  return {
+    committed,
+    achieved: Math.round(achieved),
+    events,
+    p50: pctile(lags, 50),
+    p99: pctile(lags, 99),
+    max: pctile(lags, 100),
+    measured: lags.length,
+  };
 }
 
 // ---- 2. Leaderboard read throughput beside a bare route ---------------------------------------
@@ -132,7 +186,10 @@ async function readBench(label: string): Promise<Comparison[]> {
   const url = `${api.url}/api/v1/leaderboard?year=2026&by=town`;
   const first = await fetch(url, { headers: { 'accept-encoding': 'identity' } }); // fills the cache
   const identity = Buffer.from(await first.arrayBuffer());
-  const total = (JSON.parse(identity.toString()) as { rows: { salesFen: number }[] }).rows.reduce((n, r) => n + r.salesFen, 0);
+  const total = (JSON.parse(identity.toString()) as { rows: { salesFen: number }[] }).rows.reduce(
+    (n, r) => n + r.salesFen,
+    0,
+  );
   // Node's fetch decodes br: ask with a raw request to keep the bytes as sent.
   const br = await new Promise<Buffer>((resolve, reject) => {
     httpRequest(url, { headers: { 'accept-encoding': 'br' } }, (res) => {
@@ -144,15 +201,33 @@ async function readBench(label: string): Promise<Comparison[]> {
       .end();
   });
   // The total shows that the board read after the big fold is the new one (the cache was dropped).
-  console.log(`\nGET /api/v1/leaderboard (${label}): ${identity.length} bytes of JSON (${br.length} as br), towns' sales ${total} fen`);
-  const same = await startServer('bare', { sameBytes: { identity: identity.toString('base64'), br: br.toString('base64') }, cpuProfDir });
+  console.log(
+    `\nGET /api/v1/leaderboard (${label}): ${identity.length} bytes of JSON (${br.length} as br), towns' sales ${total} fen`,
+  );
+  const same = await startServer('bare', {
+    sameBytes: { identity: identity.toString('base64'), br: br.toString('base64') },
+    cpuProfDir,
+  });
   const comparisons: Comparison[] = [];
-  for (const [how, headers] of [['identity', {}], ['Accept-Encoding as a browser', { 'accept-encoding': BROWSER_ACCEPT_ENCODING }]] as const) {
+  for (const [how, headers] of [
+    ['identity', {}],
+    ['Accept-Encoding as a browser', { 'accept-encoding': BROWSER_ACCEPT_ENCODING }],
+  ] as const) {
     comparisons.push(
       await compareAlternately(
         [
-          { label: `bare Fastify route, small JSON (${label}, ${how})`, url: `${bare.url}/bare`, server: bare, headers },
-          { label: `bare Fastify route, the board's bytes (${label}, ${how})`, url: `${same.url}/same-bytes`, server: same, headers },
+          {
+            label: `bare Fastify route, small JSON (${label}, ${how})`,
+            url: `${bare.url}/bare`,
+            server: bare,
+            headers,
+          },
+          {
+            label: `bare Fastify route, the board's bytes (${label}, ${how})`,
+            url: `${same.url}/same-bytes`,
+            server: same,
+            headers,
+          },
           { label: `GET /api/v1/leaderboard (${label}, ${how})`, url, server: api, headers },
         ],
         READ_LOAD,
@@ -165,9 +240,16 @@ async function readBench(label: string): Promise<Comparison[]> {
 
 function report(comparisons: Comparison[]) {
   const { rounds, seconds, connections, pipelining, cpus } = READ_LOAD;
-  const loader = wrk ?? (process.argv.includes('--autocannon') ? 'autocannon (in this process)' : 'autocannon (in this process: wrk is not on PATH, and autocannon, not the server, may set the pace)');
+  const loader =
+    wrk ??
+    (process.argv.includes('--autocannon')
+      ? 'autocannon (in this process)'
+      : 'autocannon (in this process: wrk is not on PATH, and autocannon, not the server, may set the pace)');
   const how = `${loader}, ${cpus ? `servers on CPU ${cpus.server}, load generator on CPU ${cpus.loader}` : 'not pinned'}`;
-  printTable(`Leaderboard reads (alternating, ${rounds} × ${seconds} s each, ${connections} connections, pipelining ${pipelining}; ${how})`, comparisons.flatMap((c) => c.results));
+  printTable(
+    `Leaderboard reads (alternating, ${rounds} × ${seconds} s each, ${connections} connections, pipelining ${pipelining}; ${how})`,
+    comparisons.flatMap((c) => c.results),
+  );
   const rounded = (xs: number[]) => xs.map((r) => r.toFixed(2)).join(', ');
   for (const c of comparisons) {
     const [bareCpu, sameCpu, apiCpu] = c.serverCpuMicrosPerRequest as [number, number, number];
@@ -197,8 +279,12 @@ if (readsOnly) {
 }
 
 const lag = await lagUnderLoad();
-console.log(`\nCommit → SSE lag at ${SALES_PER_SECOND} sales/s for ${LAG_SECONDS} s (achieved ${lag.achieved}/s, ${lag.committed} rows, ${lag.events} events, ${lag.measured} commits measured):`);
-console.log(`| p50 ms | p99 ms | max ms |\n| ---: | ---: | ---: |\n| ${lag.p50.toFixed(0)} | ${lag.p99.toFixed(0)} | ${lag.max.toFixed(0)} |`);
+console.log(
+  `\nCommit → SSE lag at ${SALES_PER_SECOND} sales/s for ${LAG_SECONDS} s (achieved ${lag.achieved}/s, ${lag.committed} rows, ${lag.events} events, ${lag.measured} commits measured):`,
+);
+console.log(
+  `| p50 ms | p99 ms | max ms |\n| ---: | ---: | ---: |\n| ${lag.p50.toFixed(0)} | ${lag.p99.toFixed(0)} | ${lag.max.toFixed(0)} |`,
+);
 
 // The worker stops here: it shared the load generator's process and would take from its core
 // during the reads (the fold below is timed without it too).
@@ -209,7 +295,8 @@ const small = await readBench(`${Math.round(smallRows / 1000)}k ledger rows`);
 // ---- 3. Tally throughput over ~1M rows (the worker is stopped so the fold is timed alone) -----
 const t0 = performance.now();
 const INSERT_CHUNK = 100_000;
-for (let from = 1; from <= BIG_LEDGER - smallRows; from += INSERT_CHUNK) await h.db.execute(sql`
+for (let from = 1; from <= BIG_LEDGER - smallRows; from += INSERT_CHUNK)
+  await h.db.execute(sql`
   insert into sales (source, source_ref, kind, town_id, buyer_org_id, category, amount_fen, business_date)
   select 'import', 'bench:' || g, 'sale', (${sql.raw(`array[${towns.map((t) => `'${t}'::uuid`).join(',')}]`)})[1 + g % ${towns.length}], null,
     (array['honey','fruit','tea','poultry']::category[])[1 + g % 4], 100 + g % 10000, date '2025-01-01' + (g % 690)
@@ -218,12 +305,16 @@ const insertSeconds = (performance.now() - t0) / 1000;
 const t1 = performance.now();
 const folded = await foldAll(h.db);
 const foldSeconds = (performance.now() - t1) / 1000;
-console.log(`\nTally: inserted ${BIG_LEDGER - smallRows} rows in ${insertSeconds.toFixed(1)} s; folded ${folded.rows} rows in ${foldSeconds.toFixed(1)} s = ${Math.round(folded.rows / foldSeconds)} rows/s`);
+console.log(
+  `\nTally: inserted ${BIG_LEDGER - smallRows} rows in ${insertSeconds.toFixed(1)} s; folded ${folded.rows} rows in ${foldSeconds.toFixed(1)} s = ${Math.round(folded.rows / foldSeconds)} rows/s`,
+);
 
 // ---- 4. Full reconcile over the big ledger -----------------------------------------------------
 const t2 = performance.now();
 const rec = await reconcileTallies(h.db);
-console.log(`Reconcile over ${rec.ledgerRows} ledger rows: ${((performance.now() - t2) / 1000).toFixed(1)} s, drift ${rec.driftRows}`);
+console.log(
+  `Reconcile over ${rec.ledgerRows} ledger rows: ${((performance.now() - t2) / 1000).toFixed(1)} s, drift ${rec.driftRows}`,
+);
 
 // The fold above ran outside the worker and announced nothing: the api that readBench starts
 // reads the new tallies when it builds its first board.

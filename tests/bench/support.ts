@@ -108,7 +108,14 @@ async function loadWithWrk(o: LoadOptions): Promise<LoadResult> {
   if ((o.method ?? 'GET') !== 'GET' || o.body !== undefined || o.setupRequest || o.amount) {
     throw new Error('bench: wrk loads plain GETs over a duration only');
   }
-  const args = ['-t1', `-c${o.connections ?? 10}`, `-d${o.durationSeconds ?? 10}s`, '--latency', ...Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), o.url];
+  const args = [
+    '-t1',
+    `-c${o.connections ?? 10}`,
+    `-d${o.durationSeconds ?? 10}s`,
+    '--latency',
+    ...Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    o.url,
+  ];
   if ((o.pipelining ?? 1) !== 1) throw new Error('bench: wrk loads without pipelining only');
   // sh's `times` prints, last, the CPU time its children (wrk) used: the load generator's cost.
   const script = 'wrk "$@"; s=$?; times; exit $s';
@@ -132,10 +139,15 @@ async function loadWithWrk(o: LoadOptions): Promise<LoadResult> {
     return Math.round(wrkMs(m[1]!) * 1000) / 1000;
   };
   // `times`: "0m0.00s 0m0.00s" (the shell), then "0m1.23s 0m0.45s" (its children: user, system).
-  const children = out.trim().split('\n').at(-1)!.split(' ').map((t) => {
-    const m = /^(\d+)m([\d.]+)s$/.exec(t);
-    return m ? (Number(m[1]) * 60 + Number(m[2])) * 1e6 : NaN;
-  });
+  const children = out
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .split(' ')
+    .map((t) => {
+      const m = /^(\d+)m([\d.]+)s$/.exec(t);
+      return m ? (Number(m[1]) * 60 + Number(m[2])) * 1e6 : NaN;
+    });
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     label: o.label,
@@ -176,7 +188,8 @@ export function printTable(title: string, rows: LoadResult[]) {
   console.log(`\n${title}`);
   console.log('| what | requests | req/s | p50 ms | p99 ms | non-2xx | errors |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows) console.log(`| ${r.label} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.non2xx} | ${r.errors} |`);
+  for (const r of rows)
+    console.log(`| ${r.label} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.non2xx} | ${r.errors} |`);
 }
 
 /** A server in its own process (tests/bench/serve.ts): the real api, or the bare baseline. */
@@ -193,10 +206,25 @@ export interface BenchServer {
  * process, so neither shares an event loop with the load generator (which stays in the caller).
  * `cpuProfDir` adds --cpu-prof: the profile is written there when the server closes.
  */
-export async function startServer(kind: 'api' | 'bare', options: { config?: ApiConfig; sameBytes?: SameBytes; cpuProfDir?: string } = {}): Promise<BenchServer> {
+export async function startServer(
+  kind: 'api' | 'bare',
+  options: { config?: ApiConfig; sameBytes?: SameBytes; cpuProfDir?: string } = {},
+): Promise<BenchServer> {
   const script = fileURLToPath(new URL('./serve.ts', import.meta.url));
-  const execArgv = ['--import', 'tsx', ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])];
-  const child: ChildProcess = fork(script, kind === 'api' ? [kind, JSON.stringify(options.config)] : options.sameBytes ? [kind, JSON.stringify(options.sameBytes)] : [kind], { execArgv, stdio: 'inherit' });
+  const execArgv = [
+    '--import',
+    'tsx',
+    ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+  ];
+  const child: ChildProcess = fork(
+    script,
+    kind === 'api'
+      ? [kind, JSON.stringify(options.config)]
+      : options.sameBytes
+        ? [kind, JSON.stringify(options.sameBytes)]
+        : [kind],
+    { execArgv, stdio: 'inherit' },
+  );
   const next = <K extends string>(key: K) =>
     new Promise<number>((resolve, reject) => {
       const onMessage = (m: Record<string, number>) => {
@@ -206,7 +234,8 @@ export async function startServer(kind: 'api' | 'bare', options: { config?: ApiC
           resolve(m[key]!);
         }
       };
-      const onExit = (code: number | null) => reject(new Error(`bench ${kind} server exited (${code}) before answering`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`bench ${kind} server exited (${code}) before answering`));
       child.on('message', onMessage);
       child.once('exit', onExit);
     });
@@ -289,7 +318,11 @@ export interface Comparison {
 /** Contender `i` against contender `j`: req/s over all rounds, each round's, and their median. */
 export function ratio(c: Comparison, i: number, j: number): { overall: number; rounds: number[]; median: number } {
   const rounds = c.roundRps[i]!.map((x, r) => x / c.roundRps[j]![r]!);
-  return { overall: c.results[i]!.rps / c.results[j]!.rps, rounds, median: [...rounds].sort((a, b) => a - b)[Math.floor(rounds.length / 2)]! };
+  return {
+    overall: c.results[i]!.rps / c.results[j]!.rps,
+    rounds,
+    median: [...rounds].sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!,
+  };
 }
 
 /**
@@ -298,10 +331,7 @@ export function ratio(c: Comparison, i: number, j: number): { overall: number; r
  * each target with a short warm-up. The median round ratio (see `ratio`) moves least when one
  * round is disturbed by other work on the machine.
  */
-export async function compareAlternately(
-  targets: Contender[],
-  o: LoadPlan,
-): Promise<Comparison> {
+export async function compareAlternately(targets: Contender[], o: LoadPlan): Promise<Comparison> {
   if (o.cpus) {
     pin(process.pid, o.cpus.loader);
     for (const t of targets) pin(t.server.pid, o.cpus.server);
@@ -316,10 +346,7 @@ export async function compareAlternately(
   }
 }
 
-async function loadInTurn(
-  targets: Contender[],
-  o: LoadPlan,
-): Promise<Comparison> {
+async function loadInTurn(targets: Contender[], o: LoadPlan): Promise<Comparison> {
   const rounds: LoadResult[][] = targets.map(() => []);
   const cpu = targets.map(() => 0);
   const wall = targets.map(() => 0);
@@ -327,7 +354,14 @@ async function loadInTurn(
   let loaderWall = 0;
   for (let r = 0; r < o.rounds; r++) {
     for (const [i, t] of targets.entries()) {
-      const opts = { url: t.url, label: t.label, headers: t.headers, connections: o.connections, pipelining: o.pipelining, loader: o.loader };
+      const opts = {
+        url: t.url,
+        label: t.label,
+        headers: t.headers,
+        connections: o.connections,
+        pipelining: o.pipelining,
+        loader: o.loader,
+      };
       if (r === 0) await load({ ...opts, durationSeconds: o.warmupSeconds });
       const cpu0 = await t.server.cpuMicros();
       const own0 = process.cpuUsage();

@@ -24,14 +24,26 @@ describe('catalogue', () => {
     await coop.page.click('[data-test=tier-add]');
     await coop.page.locator('[data-test=tier-min-1] input').fill('5');
     await coop.page.locator('[data-test=tier-price-1] input').fill('40');
-    await coop.page.setInputFiles('[data-test=pf-photo-input]', { name: 'honey.png', mimeType: 'image/png', buffer: PNG });
+    await coop.page.setInputFiles('[data-test=pf-photo-input]', {
+      name: 'honey.png',
+      mimeType: 'image/png',
+      buffer: PNG,
+    });
     await coop.page.waitForSelector('[data-test=pf-photo-preview]');
-    await expect(coop.page.locator('[data-test=tier-editor] [data-test=tier-min-1] input').inputValue()).resolves.toBe('5');
+    await expect(coop.page.locator('[data-test=tier-editor] [data-test=tier-min-1] input').inputValue()).resolves.toBe(
+      '5',
+    );
     await coop.page.click('[data-test=pf-save]');
     const row = coop.page.locator('[data-test=my-products-table] tr', { hasText: name });
     await expect(row.locator('[data-test=status-chip]').textContent()).resolves.toBe('草稿');
     await row.locator('[data-test=product-submit]').click();
-    await coop.page.waitForFunction((n) => [...document.querySelectorAll('[data-test=my-products-table] tr')].some((r) => r.textContent?.includes(n) && r.textContent.includes('待审核')), name);
+    await coop.page.waitForFunction(
+      (n) =>
+        [...document.querySelectorAll('[data-test=my-products-table] tr')].some(
+          (r) => r.textContent?.includes(n) && r.textContent.includes('待审核'),
+        ),
+      name,
+    );
     await coop.context.close();
 
     // The office approves it from the listing review queue.
@@ -39,8 +51,14 @@ describe('catalogue', () => {
     screenshotOnFailure(office.page, 'catalog-office');
     await loginAs(office.page, 'office@demo.shanhai');
     await office.page.waitForSelector('[data-test=listing-queue]');
-    await office.page.locator('[data-test=listing-queue] tr', { hasText: name }).locator('[data-test=listing-approve]').click();
-    await office.page.waitForFunction((n) => ![...document.querySelectorAll('[data-test=listing-queue] tr')].some((r) => r.textContent?.includes(n)), name);
+    await office.page
+      .locator('[data-test=listing-queue] tr', { hasText: name })
+      .locator('[data-test=listing-approve]')
+      .click();
+    await office.page.waitForFunction(
+      (n) => ![...document.querySelectorAll('[data-test=listing-queue] tr')].some((r) => r.textContent?.includes(n)),
+      name,
+    );
     await office.context.close();
 
     // A buyer searches in Chinese, opens it and picks a quantity in the second tier.
@@ -56,12 +74,16 @@ describe('catalogue', () => {
     await card.click();
     await buyer.page.waitForSelector('[data-test=tier-table]');
     await expect(buyer.page.locator('[data-test=product-name]').textContent()).resolves.toContain(name);
-    expect(await buyer.page.locator('[data-test=product-photo]').getAttribute('src')).toMatch(/^\/media\/[0-9a-f]{64}\.png$/);
+    expect(await buyer.page.locator('[data-test=product-photo]').getAttribute('src')).toMatch(
+      /^\/media\/[0-9a-f]{64}\.png$/,
+    );
     await expect(buyer.page.locator('[data-test=calc-unit-price]').textContent()).resolves.toBe('¥50.00');
     const qty = buyer.page.locator('[data-test=quantity-input] input');
     await qty.fill('6');
     await qty.blur();
-    await buyer.page.waitForFunction(() => document.querySelector('[data-test=calc-unit-price]')?.textContent === '¥40.00');
+    await buyer.page.waitForFunction(
+      () => document.querySelector('[data-test=calc-unit-price]')?.textContent === '¥40.00',
+    );
     await expect(buyer.page.locator('[data-test=calc-line-total]').textContent()).resolves.toBe('¥240.00');
     expect(await buyer.page.locator('[data-test=add-to-cart-slot]').getAttribute('data-quantity')).toBe('6');
 

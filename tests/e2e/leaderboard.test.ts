@@ -8,7 +8,10 @@ const suite = useStackAndBrowser();
 async function api(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
   const res = await fetch(`${suite.stack.baseUrl}/api/v1${path}`, {
     method: init.method ?? 'GET',
-    headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+    },
     body: init.body ? JSON.stringify(init.body) : undefined,
   });
   return res.json() as Promise<Record<string, unknown>>;
@@ -16,12 +19,19 @@ async function api(path: string, init: { method?: string; token?: string; body?:
 
 /** The demo office records an offline sale for Dakun dated today, through the api (pending until approved). */
 async function recordDakunSale(amountFen: number, invoiceNo: string) {
-  const login = await api('/auth/login', { method: 'POST', body: { email: 'office@demo.shanhai', password: 'shanhai-demo' } });
+  const login = await api('/auth/login', {
+    method: 'POST',
+    body: { email: 'office@demo.shanhai', password: 'shanhai-demo' },
+  });
   const token = String(login.accessToken);
   const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];
   const dakun = towns.find((t) => t.code === 'dakun')!.townId;
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-  const rec = await api('/sales/offline', { method: 'POST', token, body: { townId: dakun, category: 'fruit', amountFen, businessDate: today, invoiceNo } });
+  const rec = await api('/sales/offline', {
+    method: 'POST',
+    token,
+    body: { townId: dakun, category: 'fruit', amountFen, businessDate: today, invoiceNo },
+  });
   return { rec, token };
 }
 
@@ -77,7 +87,8 @@ describe('live leaderboard', () => {
     // English money on the wall: compact yuan, not 万元.
     expect(before).toMatch(/^¥[\d.]+M$/);
     // The views rotate: chart, table, county chart, partner table.
-    for (const view of ['town-table', 'county-chart', 'buyer-table']) await page.waitForSelector(`[data-test=big-screen][data-view=${view}]`, { timeout: 10_000 });
+    for (const view of ['town-table', 'county-chart', 'buyer-table'])
+      await page.waitForSelector(`[data-test=big-screen][data-view=${view}]`, { timeout: 10_000 });
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
 
     // A 5,000,000 元 offline sale for Dakun is recorded and approved elsewhere …
@@ -86,10 +97,14 @@ describe('live leaderboard', () => {
 
     // … and the wall's total grows by ¥5M without a reload.
     const millions = (text: string) => Number(text.replace(/[¥M]/g, ''));
-    await page.waitForFunction((b) => document.querySelector('[data-test=wall-total]')?.textContent !== b, before, { timeout: 15_000 });
+    await page.waitForFunction((b) => document.querySelector('[data-test=wall-total]')?.textContent !== b, before, {
+      timeout: 15_000,
+    });
     expect(Math.round((millions(String(await total.textContent())) - millions(before)) * 100) / 100).toBe(5);
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(7);
-    expect(await page.evaluate(() => getComputedStyle(document.querySelector('[data-test=big-screen]')!).backgroundColor)).toBe('rgb(13, 26, 20)');
+    expect(
+      await page.evaluate(() => getComputedStyle(document.querySelector('[data-test=big-screen]')!).backgroundColor),
+    ).toBe('rgb(13, 26, 20)');
     await context.close();
   });
 
@@ -114,7 +129,11 @@ describe('live leaderboard', () => {
     await page.fill('[data-test=offline-note]', 'Trade union autumn order');
     // The file picker speaks the page's language, and names the chosen file.
     expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
-    await page.setInputFiles('[data-test=offline-evidence]', { name: 'invoice.png', mimeType: 'image/png', buffer: PNG });
+    await page.setInputFiles('[data-test=offline-evidence]', {
+      name: 'invoice.png',
+      mimeType: 'image/png',
+      buffer: PNG,
+    });
     expect(await page.locator('.file-picker').first().innerText()).toContain('invoice.png');
     await page.click('[data-test=offline-submit]');
     // The record is listed as pending, with its evidence, and the picker is ready for the next one.
@@ -127,7 +146,9 @@ describe('live leaderboard', () => {
     expect(text).toContain('广州市示范机关工会（演示）');
     expect(text).toContain('Trade union autumn order');
     expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
-    const evidence = await page.request.get(String(await page.locator('[data-test=evidence-E2E-FORM-1]').getAttribute('href')));
+    const evidence = await page.request.get(
+      String(await page.locator('[data-test=evidence-E2E-FORM-1]').getAttribute('href')),
+    );
     expect(evidence.status()).toBe(200);
     // Rejected with a reason: the queue says why, for whoever recorded it.
     await row.getByRole('button', { name: 'Reject' }).click();
@@ -149,7 +170,9 @@ describe('live leaderboard', () => {
     await tab.waitForLoadState();
     expect(new URL(tab.url()).pathname).toBe('/admin/queues');
     // Bull Board's own app renders the queue list (helmet's CSP must let its scripts run).
-    await tab.waitForFunction(() => document.body.innerText.includes('purchase-expiry'), undefined, { timeout: 15_000 });
+    await tab.waitForFunction(() => document.body.innerText.includes('purchase-expiry'), undefined, {
+      timeout: 15_000,
+    });
     await context.close();
   });
 

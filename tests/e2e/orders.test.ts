@@ -17,7 +17,9 @@ afterAll(() => fake.close());
 const suite = useStackAndBrowser({ config: () => ({ stripe: fake.config() }) });
 
 async function orgOf(email: string): Promise<string> {
-  const { rows } = await suite.stack.api.pool.query<{ org_id: string }>('select org_id from users where email = $1', [email]);
+  const { rows } = await suite.stack.api.pool.query<{ org_id: string }>('select org_id from users where email = $1', [
+    email,
+  ]);
   return rows[0]!.org_id;
 }
 /** Element Plus prompt: type into its input (unless prefilled is fine) and press OK. */
@@ -31,8 +33,18 @@ async function answerPrompt(page: Page, text: string, value?: string) {
 
 describe('ordering from two cooperatives, paid by transfer', () => {
   it('buyer checks out two cooperatives at once, pays by transfer, the office confirms, one coop ships, the buyer accepts', async () => {
-    const honey = await createProduct(suite.stack.api.db, { cooperativeId: await orgOf('coop@demo.shanhai'), nameZh: '端到端蜂蜜', stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 8800 }] });
-    const tea = await createProduct(suite.stack.api.db, { cooperativeId: await orgOf('coop2@demo.shanhai'), nameZh: '端到端红茶', stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 12000 }] });
+    const honey = await createProduct(suite.stack.api.db, {
+      cooperativeId: await orgOf('coop@demo.shanhai'),
+      nameZh: '端到端蜂蜜',
+      stock: 50,
+      priceTiers: [{ minQty: 1, unitPriceFen: 8800 }],
+    });
+    const tea = await createProduct(suite.stack.api.db, {
+      cooperativeId: await orgOf('coop2@demo.shanhai'),
+      nameZh: '端到端红茶',
+      stock: 50,
+      priceTiers: [{ minQty: 1, unitPriceFen: 12000 }],
+    });
 
     const buyer = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(buyer.page, 'orders-buyer');
@@ -59,9 +71,21 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await loginAs(office.page, 'office@demo.shanhai');
     await office.page.waitForSelector('[data-test=user-menu]');
     await office.page.click('[data-test=nav-payments]');
-    await office.page.locator('[data-test=payment-queue] tr', { hasText: 'ICBC20261129001' }).locator('[data-test=confirm-transfer]').click();
+    await office.page
+      .locator('[data-test=payment-queue] tr', { hasText: 'ICBC20261129001' })
+      .locator('[data-test=confirm-transfer]')
+      .click();
     await answerPrompt(office.page, '实际到账金额');
-    await expect.poll(async () => (await suite.stack.api.pool.query<{ status: string }>('select status from purchases where id = $1', [purchaseId])).rows[0]!.status).toBe('paid');
+    await expect
+      .poll(
+        async () =>
+          (
+            await suite.stack.api.pool.query<{ status: string }>('select status from purchases where id = $1', [
+              purchaseId,
+            ])
+          ).rows[0]!.status,
+      )
+      .toBe('paid');
     await office.context.close();
 
     const coop = await newPage(suite.browser, suite.stack.baseUrl);
@@ -75,18 +99,49 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await answerPrompt(coop.page, '运单号', 'SF1234567890');
     await row.locator('[data-test=deliver]').click();
     // Delivered orders leave the default (paid + shipped) queue.
-    await expect.poll(async () => (await suite.stack.api.pool.query<{ status: string }>('select o.status from orders o join order_lines l on l.order_id = o.id where l.product_id = $1', [honey.id])).rows[0]!.status).toBe('delivered');
+    await expect
+      .poll(
+        async () =>
+          (
+            await suite.stack.api.pool.query<{ status: string }>(
+              'select o.status from orders o join order_lines l on l.order_id = o.id where l.product_id = $1',
+              [honey.id],
+            )
+          ).rows[0]!.status,
+      )
+      .toBe('delivered');
     await coop.context.close();
 
     await buyer.page.reload();
     await buyer.page.locator('[data-test=order-card]', { hasText: '端到端蜂蜜' }).locator('[data-test=accept]').click();
-    await expect.poll(() => buyer.page.locator('[data-test=order-card]', { hasText: '端到端蜂蜜' }).locator('[data-test=order-status]').textContent()).toBe('已验收');
-    await expect(buyer.page.locator('[data-test=order-card]', { hasText: '端到端红茶' }).locator('[data-test=order-status]').textContent()).resolves.toBe('已付款');
-    const timeline = await buyer.page.locator('[data-test=order-card]', { hasText: '端到端蜂蜜' }).locator('[data-test=timeline]').textContent();
+    await expect
+      .poll(() =>
+        buyer.page
+          .locator('[data-test=order-card]', { hasText: '端到端蜂蜜' })
+          .locator('[data-test=order-status]')
+          .textContent(),
+      )
+      .toBe('已验收');
+    await expect(
+      buyer.page
+        .locator('[data-test=order-card]', { hasText: '端到端红茶' })
+        .locator('[data-test=order-status]')
+        .textContent(),
+    ).resolves.toBe('已付款');
+    const timeline = await buyer.page
+      .locator('[data-test=order-card]', { hasText: '端到端蜂蜜' })
+      .locator('[data-test=timeline]')
+      .textContent();
     expect(timeline).toContain('已发货');
-    const sales = await suite.stack.api.pool.query<{ amount_fen: number }>("select amount_fen from sales where source = 'order' and buyer_org_id = $1 order by amount_fen", [await orgOf('buyer@demo.shanhai')]);
+    const sales = await suite.stack.api.pool.query<{ amount_fen: number }>(
+      "select amount_fen from sales where source = 'order' and buyer_org_id = $1 order by amount_fen",
+      [await orgOf('buyer@demo.shanhai')],
+    );
     expect(sales.rows.map((r) => r.amount_fen)).toEqual([60_000, 88_000]);
-    const stock = await suite.stack.api.pool.query<{ stock: number }>('select stock from products where id = any($1) order by stock', [[honey.id, tea.id]]);
+    const stock = await suite.stack.api.pool.query<{ stock: number }>(
+      'select stock from products where id = any($1) order by stock',
+      [[honey.id, tea.id]],
+    );
     expect(stock.rows.map((r) => r.stock)).toEqual([40, 45]);
     await buyer.context.close();
   });
@@ -95,14 +150,23 @@ describe('ordering from two cooperatives, paid by transfer', () => {
 /** Delivers a signed Stripe event to the running api, as Stripe would. */
 async function deliver(type: string, purchaseId: string, amountFen: number) {
   const { payload, signature } = fake.event(type, purchaseId, amountFen);
-  const res = await fetch(`${suite.stack.baseUrl}/api/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+  const res = await fetch(`${suite.stack.baseUrl}/api/v1/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    body: payload,
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { outcome: string }).outcome;
 }
 
 /** A buyer's card purchase of `qty` × 88 元 honey, placed through the checkout page; returns its id. */
 async function placeCardPurchase(page: Page, nameZh: string, qty: number) {
-  const honey = await createProduct(suite.stack.api.db, { cooperativeId: await orgOf('coop@demo.shanhai'), nameZh, stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 8800 }] });
+  const honey = await createProduct(suite.stack.api.db, {
+    cooperativeId: await orgOf('coop@demo.shanhai'),
+    nameZh,
+    stock: 50,
+    priceTiers: [{ minQty: 1, unitPriceFen: 8800 }],
+  });
   await loginAs(page, 'buyer@demo.shanhai');
   await page.waitForSelector('[data-test=user-menu]');
   await page.click('[data-test=nav-cart]');
@@ -128,15 +192,39 @@ describe('paying by card through Stripe (faked at the network boundary)', () => 
     const card = buyer.page.locator('[data-test=fake-stripe-card]');
     await card.waitFor();
     const pi = paymentIntentIdFor(purchaseId);
-    const created = fake.calls.filter((c) => c.path === '/v1/payment_intents' && new URLSearchParams(c.body).get('metadata[purchaseId]') === purchaseId);
-    expect(created.map((c) => [new URLSearchParams(c.body).get('amount'), new URLSearchParams(c.body).get('currency')])).toEqual([['17600', 'cny']]);
-    const seen = () => buyer.page.evaluate(() => (window as unknown as { __fakeStripe: { publishableKey: string; elementType: string; elementsOptions: { clientSecret: string; locale: string }; confirms: { clientSecret: string; card: string; redirect: string }[] } }).__fakeStripe);
-    expect(await seen()).toMatchObject({ publishableKey: 'pk_test_fake_shanhai', elementType: 'payment', elementsOptions: { clientSecret: `${pi}_secret_x`, locale: 'zh' }, confirms: [] });
+    const created = fake.calls.filter(
+      (c) => c.path === '/v1/payment_intents' && new URLSearchParams(c.body).get('metadata[purchaseId]') === purchaseId,
+    );
+    expect(
+      created.map((c) => [new URLSearchParams(c.body).get('amount'), new URLSearchParams(c.body).get('currency')]),
+    ).toEqual([['17600', 'cny']]);
+    const seen = () =>
+      buyer.page.evaluate(
+        () =>
+          (
+            window as unknown as {
+              __fakeStripe: {
+                publishableKey: string;
+                elementType: string;
+                elementsOptions: { clientSecret: string; locale: string };
+                confirms: { clientSecret: string; card: string; redirect: string }[];
+              };
+            }
+          ).__fakeStripe,
+      );
+    expect(await seen()).toMatchObject({
+      publishableKey: 'pk_test_fake_shanhai',
+      elementType: 'payment',
+      elementsOptions: { clientSecret: `${pi}_secret_x`, locale: 'zh' },
+      confirms: [],
+    });
     await expect(buyer.page.locator('[data-test=card-confirm]').textContent()).resolves.toContain('176.00');
 
     await card.fill('4000 0000 0000 0002');
     await buyer.page.click('[data-test=card-confirm]');
-    await expect.poll(() => buyer.page.locator('[data-test=card-error]').textContent()).toContain('Your card was declined.');
+    await expect
+      .poll(() => buyer.page.locator('[data-test=card-error]').textContent())
+      .toContain('Your card was declined.');
     expect(await buyer.page.locator('[data-test=purchase-status]').textContent()).toBe('待付款');
 
     await card.fill('4242 4242 4242 4242');
@@ -144,19 +232,36 @@ describe('paying by card through Stripe (faked at the network boundary)', () => 
     await buyer.page.locator('[data-test=card-processing]').waitFor();
     expect(await buyer.page.locator('[data-test=card-processing]').textContent()).toContain('正在等待银行确认');
     expect((await seen()).confirms).toEqual([
-      { clientSecret: `${pi}_secret_x`, card: '4000000000000002', redirect: 'if_required', returnUrl: `${suite.stack.baseUrl}/purchases/${purchaseId}` },
-      { clientSecret: `${pi}_secret_x`, card: '4242424242424242', redirect: 'if_required', returnUrl: `${suite.stack.baseUrl}/purchases/${purchaseId}` },
+      {
+        clientSecret: `${pi}_secret_x`,
+        card: '4000000000000002',
+        redirect: 'if_required',
+        returnUrl: `${suite.stack.baseUrl}/purchases/${purchaseId}`,
+      },
+      {
+        clientSecret: `${pi}_secret_x`,
+        card: '4242424242424242',
+        redirect: 'if_required',
+        returnUrl: `${suite.stack.baseUrl}/purchases/${purchaseId}`,
+      },
     ]);
     expect(await buyer.page.locator('[data-test=purchase-status]').textContent()).toBe('待付款');
 
     // A mark that a reload would wipe: the page must update in place.
     await buyer.page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
     expect(await deliver('payment_intent.succeeded', purchaseId, 17_600)).toBe('paid');
-    await expect.poll(() => buyer.page.locator('[data-test=purchase-status]').textContent(), { timeout: 10_000 }).toBe('已付款');
+    await expect
+      .poll(() => buyer.page.locator('[data-test=purchase-status]').textContent(), { timeout: 10_000 })
+      .toBe('已付款');
     await buyer.page.locator('[data-test=card-paid]').waitFor();
     expect(await buyer.page.locator('[data-test=card-box]').count()).toBe(0);
-    expect(await buyer.page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
-    const sales = await suite.stack.api.pool.query<{ amount_fen: number }>("select s.amount_fen from sales s join order_lines l on l.id::text = s.source_ref join orders o on o.id = l.order_id where o.purchase_id = $1", [purchaseId]);
+    expect(await buyer.page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(
+      true,
+    );
+    const sales = await suite.stack.api.pool.query<{ amount_fen: number }>(
+      'select s.amount_fen from sales s join order_lines l on l.id::text = s.source_ref join orders o on o.id = l.order_id where o.purchase_id = $1',
+      [purchaseId],
+    );
     expect(sales.rows).toEqual([{ amount_fen: 17_600 }]);
     await buyer.context.close();
   });
@@ -169,16 +274,24 @@ describe('paying by card through Stripe (faked at the network boundary)', () => 
     await buyer.page.locator('[data-test=fake-stripe-card]').fill('4242 4242 4242 4242');
     await buyer.page.click('[data-test=card-confirm]');
     await buyer.page.locator('[data-test=card-processing]').waitFor();
-    expect(await buyer.page.locator('[data-test=card-processing]').textContent()).toContain("waiting for the bank's confirmation");
+    expect(await buyer.page.locator('[data-test=card-processing]').textContent()).toContain(
+      "waiting for the bank's confirmation",
+    );
 
     // The bank is slow; the purchase expires (stock back), then the success arrives.
     expect(await expirePurchaseIfDue(suite.stack.api.db, purchaseId, new Date(Date.now() + 31 * 60_000))).toBe(true);
     expect(await deliver('payment_intent.succeeded', purchaseId, 8800)).toBe('refunded');
     expect(await deliver('payment_intent.succeeded', purchaseId, 8800)).toBe('already_refunded');
-    await expect.poll(() => buyer.page.locator('[data-test=auto-refund]').textContent(), { timeout: 10_000 }).toContain('Payment of CN¥88.00 refunded automatically: the purchase had expired');
+    await expect
+      .poll(() => buyer.page.locator('[data-test=auto-refund]').textContent(), { timeout: 10_000 })
+      .toContain('Payment of CN¥88.00 refunded automatically: the purchase had expired');
     expect(await buyer.page.locator('[data-test=purchase-status]').textContent()).toBe('Expired');
-    expect(fake.calls.filter((c) => c.path === '/v1/refunds').map((c) => c.idempotencyKey)).toEqual([`late-payment-refund-${paymentIntentIdFor(purchaseId)}`]);
-    const stock = await suite.stack.api.pool.query<{ stock: number }>('select stock from products where id = $1', [productId]);
+    expect(fake.calls.filter((c) => c.path === '/v1/refunds').map((c) => c.idempotencyKey)).toEqual([
+      `late-payment-refund-${paymentIntentIdFor(purchaseId)}`,
+    ]);
+    const stock = await suite.stack.api.pool.query<{ stock: number }>('select stock from products where id = $1', [
+      productId,
+    ]);
     expect(stock.rows).toEqual([{ stock: 50 }]);
     await buyer.context.close();
   });

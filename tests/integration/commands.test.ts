@@ -33,8 +33,13 @@ describe('the two commands fail fast with a way out', () => {
 
   it('npm test without Chromium says how to install it', () => {
     // redis-server's folder on PATH, so that the Chromium check is the one that fails.
-    const redisDir = spawnSync('sh', ['-c', 'dirname "$(command -v redis-server)"'], { encoding: 'utf8' }).stdout.trim();
-    const r = runBare('packages/devstack/bin/test.mjs', { PATH: `${nodeOnly}:${redisDir}`, CHROMIUM_PATH: '/nonexistent/chromium' });
+    const redisDir = spawnSync('sh', ['-c', 'dirname "$(command -v redis-server)"'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    const r = runBare('packages/devstack/bin/test.mjs', {
+      PATH: `${nodeOnly}:${redisDir}`,
+      CHROMIUM_PATH: '/nonexistent/chromium',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('The browser tests need Chromium');
     expect(r.stderr).toContain('apt-get install chromium');

@@ -35,7 +35,14 @@ beforeAll(async () => {
     req.end();
   });
   worker = await startRuntime(
-    { databaseUrl: t.config.databaseUrl, databasePoolMax: 2, redisUrl: t.config.redisUrl, redisPrefix: t.config.redisPrefix, logLevel: 'silent', concurrency: 1 },
+    {
+      databaseUrl: t.config.databaseUrl,
+      databasePoolMax: 2,
+      redisUrl: t.config.redisUrl,
+      redisPrefix: t.config.redisPrefix,
+      logLevel: 'silent',
+      concurrency: 1,
+    },
     createLogger('silent'),
   );
 });
@@ -63,7 +70,9 @@ function socketGet(path: string, headers: Record<string, string> = {}): Promise<
     const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), front }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), front }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -86,7 +95,9 @@ describe('the cached board after a tally', () => {
     const url = '/api/v1/leaderboard?year=2026&by=town&asOf=2026-12-31';
     const get = (headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
     const [town] = await t.app.db.select({ id: schema.towns.id }).from(schema.towns).limit(1);
-    const salesOf = (body: string) => (JSON.parse(body) as { rows: { townId: string; salesFen: number }[] }).rows.find((r) => r.townId === town!.id)!.salesFen;
+    const salesOf = (body: string) =>
+      (JSON.parse(body) as { rows: { townId: string; salesFen: number }[] }).rows.find((r) => r.townId === town!.id)!
+        .salesFen;
 
     await until(() => stream.text().includes('event: hello'), 'the SSE hello');
     t.app.leaderboardLive.invalidate();
@@ -97,7 +108,17 @@ describe('the cached board after a tally', () => {
     expect((await get({ 'if-none-match': etag })).statusCode).toBe(304);
     expect(stream.text()).not.toContain('event: changed');
 
-    await appendSales(t.app.db, [{ source: 'offline', sourceRef: 'cache-test', kind: 'sale', townId: town!.id, category: 'tea', amountFen: 12_345, businessDate: '2026-06-01' }]);
+    await appendSales(t.app.db, [
+      {
+        source: 'offline',
+        sourceRef: 'cache-test',
+        kind: 'sale',
+        townId: town!.id,
+        category: 'tea',
+        amountFen: 12_345,
+        businessDate: '2026-06-01',
+      },
+    ]);
     await t.app.queues.tallySoon();
     await until(() => stream.text().includes('event: changed'), 'the worker’s announcement, relayed by the api');
 
@@ -114,15 +135,31 @@ describe('the cached board after a tally', () => {
   it('over a socket, the front cache shows the next sale as soon as the worker announces it', async () => {
     const path = '/api/v1/leaderboard?year=2026&by=town';
     const [town] = await t.app.db.select({ id: schema.towns.id }).from(schema.towns).limit(1);
-    const salesOf = (a: Answer) => (JSON.parse(a.body.toString()) as { rows: { townId: string; salesFen: number }[] }).rows.find((r) => r.townId === town!.id)!.salesFen;
+    const salesOf = (a: Answer) =>
+      (JSON.parse(a.body.toString()) as { rows: { townId: string; salesFen: number }[] }).rows.find(
+        (r) => r.townId === town!.id,
+      )!.salesFen;
     await socketGet(path);
     const before = await socketGet(path);
     expect(before.front).toBe(true);
     const changes = stream.text().split('event: changed').length;
 
-    await appendSales(t.app.db, [{ source: 'offline', sourceRef: 'front-cache-test', kind: 'sale', townId: town!.id, category: 'tea', amountFen: 6_789, businessDate: businessDate() }]);
+    await appendSales(t.app.db, [
+      {
+        source: 'offline',
+        sourceRef: 'front-cache-test',
+        kind: 'sale',
+        townId: town!.id,
+        category: 'tea',
+        amountFen: 6_789,
+        businessDate: businessDate(),
+      },
+    ]);
     await t.app.queues.tallySoon();
-    await until(() => stream.text().split('event: changed').length > changes, 'the worker’s announcement, relayed by the api');
+    await until(
+      () => stream.text().split('event: changed').length > changes,
+      'the worker’s announcement, relayed by the api',
+    );
 
     const after = await socketGet(path, { 'if-none-match': String(before.headers.etag) });
     expect(after.front).toBe(false);
@@ -185,7 +222,14 @@ describe('the front cache', () => {
     await socketGet(path);
     const count = async () => {
       const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-      const line = text.split('\n').find((l) => l.startsWith('shanhai_api_http_request_duration_seconds_count') && l.includes('route="/api/v1/leaderboard"') && l.includes('status="200"'));
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('shanhai_api_http_request_duration_seconds_count') &&
+            l.includes('route="/api/v1/leaderboard"') &&
+            l.includes('status="200"'),
+        );
       return Number(line?.split(' ').pop() ?? 0);
     };
     const before = await count();

@@ -27,7 +27,11 @@ async function env() {
 
 /** Starts an app entry point as a real process and resolves once `ready` appears in its output. */
 function startProcess(entry: string, extraEnv: Record<string, string>, ready: RegExp) {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry], { cwd: root, env: extraEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry], {
+    cwd: root,
+    env: extraEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   // 'close', not 'exit': only then has all of the child's output been read.
   const exited = new Promise<number | string | null>((r) => child.on('close', (code, signal) => r(code ?? signal)));
@@ -54,7 +58,11 @@ async function until(condition: () => boolean, timeoutMs = 10_000) {
 describe('graceful shutdown on SIGTERM', () => {
   it('the api finishes in-flight work, closes and exits 0', async () => {
     const port = await freePort();
-    const p = startProcess('apps/api/src/server.ts', { ...(await env()), PORT: String(port), HOST: '127.0.0.1' }, /Server listening/);
+    const p = startProcess(
+      'apps/api/src/server.ts',
+      { ...(await env()), PORT: String(port), HOST: '127.0.0.1' },
+      /Server listening/,
+    );
     await p.started;
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     // A login (argon2id) in flight when SIGTERM arrives still gets its answer.
@@ -79,6 +87,9 @@ describe('graceful shutdown on SIGTERM', () => {
     await p.started;
     p.child.kill('SIGTERM');
     const code = await p.exited;
-    expect({ code, output: p.output() }).toMatchObject({ code: 0, output: expect.stringContaining('shutting down: finishing active jobs') });
+    expect({ code, output: p.output() }).toMatchObject({
+      code: 0,
+      output: expect.stringContaining('shutting down: finishing active jobs'),
+    });
   });
 });

@@ -65,18 +65,32 @@ async function expectTalliesEqualLedger() {
 }
 
 function config(redisUrl: string) {
-  return { databaseUrl: database.url, databasePoolMax: 4, redisUrl, redisPrefix: `t${randomBytes(4).toString('hex')}`, logLevel: 'silent', concurrency: 2 };
+  return {
+    databaseUrl: database.url,
+    databasePoolMax: 4,
+    redisUrl,
+    redisPrefix: `t${randomBytes(4).toString('hex')}`,
+    logLevel: 'silent',
+    concurrency: 2,
+  };
 }
 
 describe('tally reliability', () => {
   it('a worker SIGKILLed in the middle of a batch changes no total; after a restart every row is tallied once', async () => {
-    const before = await handle.db.select().from(schema.townTallies).orderBy(schema.townTallies.townId, schema.townTallies.year);
+    const before = await handle.db
+      .select()
+      .from(schema.townTallies)
+      .orderBy(schema.townTallies.townId, schema.townTallies.year);
     await appendSales(handle.db, rows(3000));
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'tests/reliability/support/fold-child.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, BATCH: '2000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), 'tests/reliability/support/fold-child.ts'],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, BATCH: '2000' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -85,9 +99,18 @@ describe('tally reliability', () => {
     child.kill('SIGKILL');
     await exited;
     // PostgreSQL rolls the dead connection's transaction back: nothing was tallied.
-    await until(async () => (await handle.db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where application_name = 'shanhai' and state like 'idle in transaction%'`)).rows[0]!.n === 0);
+    await until(
+      async () =>
+        (
+          await handle.db.execute<{ n: number }>(
+            sql`select count(*)::int as n from pg_stat_activity where application_name = 'shanhai' and state like 'idle in transaction%'`,
+          )
+        ).rows[0]!.n === 0,
+    );
     expect(await untallied()).toBe(3000);
-    expect(await handle.db.select().from(schema.townTallies).orderBy(schema.townTallies.townId, schema.townTallies.year)).toEqual(before);
+    expect(
+      await handle.db.select().from(schema.townTallies).orderBy(schema.townTallies.townId, schema.townTallies.year),
+    ).toEqual(before);
 
     const runtime = await startRuntime(config(inject('redisUrl')), createLogger('silent'));
     try {
@@ -116,7 +139,10 @@ describe('tally reliability', () => {
       const ids = await handle.db.transaction((tx) => appendSales(tx, [row!]));
       expect(ids).toHaveLength(1);
       await expect(queue.add('ledger-commit', { reason: 'ledger-commit' })).rejects.toThrow();
-      const [stored] = await handle.db.select().from(schema.sales).where(sql`${schema.sales.id} = ${ids[0]}`);
+      const [stored] = await handle.db
+        .select()
+        .from(schema.sales)
+        .where(sql`${schema.sales.id} = ${ids[0]}`);
       expect(stored).toMatchObject({ sourceRef: row!.sourceRef, amountFen: row!.amountFen, talliedAt: null });
 
       redis = await startRedis({ dir, port: redis.port, persistent: true });

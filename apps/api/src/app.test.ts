@@ -44,8 +44,16 @@ describe('errors and hardening', () => {
   });
 
   it('refuses prototype-poisoning payloads with 400', async () => {
-    for (const payload of ['{"email":"a@b.cn","password":"x","__proto__":{"admin":true}}', '{"email":"a@b.cn","password":"x","constructor":{"prototype":{"admin":true}}}']) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload });
+    for (const payload of [
+      '{"email":"a@b.cn","password":"x","__proto__":{"admin":true}}',
+      '{"email":"a@b.cn","password":"x","constructor":{"prototype":{"admin":true}}}',
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().status).toBe(400);
     }
@@ -53,10 +61,20 @@ describe('errors and hardening', () => {
 
   it('refuses bodies over the limit with 413, and malformed JSON with 400', async () => {
     const big = JSON.stringify({ email: 'a@b.cn', password: 'x'.repeat(1024 * 1024 + 10) });
-    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: big });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: big,
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('ctp_body_too_large');
-    const bad = await app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email":',
+    });
     expect(bad.statusCode).toBe(400);
   });
 
@@ -81,7 +99,14 @@ describe('errors and hardening', () => {
         'referrer-policy': 'no-referrer',
       });
       // Headers that only guard a rendered page are not sent with JSON.
-      for (const page of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']) {
+      for (const page of [
+        'cross-origin-opener-policy',
+        'origin-agent-cluster',
+        'x-dns-prefetch-control',
+        'x-download-options',
+        'x-permitted-cross-domain-policies',
+        'x-xss-protection',
+      ]) {
         expect(res.headers[page]).toBeUndefined();
       }
     }

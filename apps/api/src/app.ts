@@ -65,7 +65,10 @@ export interface BuildOptions {
 export async function buildApp(config: ApiConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const frontCache = new FrontCache({ requestId: requestIdOf });
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    },
     // Fastify's own HTTP/1 server (lib/server.js getServerInstance), with the front cache asked first.
     serverFactory: (handler, opts) => {
       const server = createServer((req, res) => {
@@ -114,7 +117,9 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
         directives: {
           'img-src': ["'self'", 'data:', 'blob:', ...(config.stripe ? STRIPE_CSP.img : [])],
           'connect-src': ["'self'", ...(config.stripe ? STRIPE_CSP.connect : [])],
-          ...(config.stripe ? { 'script-src': ["'self'", ...STRIPE_CSP.script], 'frame-src': ["'self'", ...STRIPE_CSP.frame] } : {}),
+          ...(config.stripe
+            ? { 'script-src': ["'self'", ...STRIPE_CSP.script], 'frame-src': ["'self'", ...STRIPE_CSP.frame] }
+            : {}),
         },
       },
       // The api and the web app share an origin; cross-origin embedding of images is not needed.

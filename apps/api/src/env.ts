@@ -1,41 +1,51 @@
 import { z } from 'zod';
 
 /** The only place in the api that reads process.env. */
-const ApiEnv = z.object({
-  HOST: z.string().default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  DATABASE_URL: z.url(),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(20),
-  REDIS_URL: z.url(),
-  /** Prefix of every Redis key and channel, so several deployments (or test files) can share a Redis. */
-  REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/).default('shanhai'),
-  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
-  WEB_DIST: z.string().optional(),
-  UPLOAD_DIR: z.string().default('.data/uploads'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
-  STRIPE_SECRET_KEY: z.string().optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().optional(),
-  /** Given to the web's Stripe.js; card payment is offered only when all three Stripe keys are set. */
-  STRIPE_PUBLISHABLE_KEY: z.string().optional(),
-  /** Unpaid purchases expire after this long: bank transfer (hours) and card (minutes). */
-  PURCHASE_EXPIRY_TRANSFER_HOURS: z.coerce.number().positive().default(72),
-  PURCHASE_EXPIRY_CARD_MINUTES: z.coerce.number().positive().default(30),
-  /** The platform's collection account shown for bank transfers (对公转账). */
-  BANK_ACCOUNT_NAME: z.string().default('广清对口帮扶消费平台（演示）'),
-  BANK_NAME: z.string().default('中国工商银行广州分行（演示）'),
-  BANK_ACCOUNT_NO: z.string().default('3602 0000 0000 0000 000'),
-  LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
-  LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(100),
-  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
-}).superRefine((e, ctx) => {
-  // Card payment needs all three Stripe keys; some but not all is a mistake, not "no card".
-  const keys = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_PUBLISHABLE_KEY'] as const;
-  const set = keys.filter((k) => e[k]);
-  if (set.length > 0 && set.length < keys.length) {
-    for (const k of keys.filter((k) => !e[k])) ctx.addIssue({ code: 'custom', path: [k], message: `is required when ${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set (card payment needs all three Stripe keys)` });
-  }
-});
+const ApiEnv = z
+  .object({
+    HOST: z.string().default('0.0.0.0'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    DATABASE_URL: z.url(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(20),
+    REDIS_URL: z.url(),
+    /** Prefix of every Redis key and channel, so several deployments (or test files) can share a Redis. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/)
+      .default('shanhai'),
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+    WEB_DIST: z.string().optional(),
+    UPLOAD_DIR: z.string().default('.data/uploads'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().optional(),
+    /** Given to the web's Stripe.js; card payment is offered only when all three Stripe keys are set. */
+    STRIPE_PUBLISHABLE_KEY: z.string().optional(),
+    /** Unpaid purchases expire after this long: bank transfer (hours) and card (minutes). */
+    PURCHASE_EXPIRY_TRANSFER_HOURS: z.coerce.number().positive().default(72),
+    PURCHASE_EXPIRY_CARD_MINUTES: z.coerce.number().positive().default(30),
+    /** The platform's collection account shown for bank transfers (对公转账). */
+    BANK_ACCOUNT_NAME: z.string().default('广清对口帮扶消费平台（演示）'),
+    BANK_NAME: z.string().default('中国工商银行广州分行（演示）'),
+    BANK_ACCOUNT_NO: z.string().default('3602 0000 0000 0000 000'),
+    LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(100),
+    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  })
+  .superRefine((e, ctx) => {
+    // Card payment needs all three Stripe keys; some but not all is a mistake, not "no card".
+    const keys = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_PUBLISHABLE_KEY'] as const;
+    const set = keys.filter((k) => e[k]);
+    if (set.length > 0 && set.length < keys.length) {
+      for (const k of keys.filter((k) => !e[k]))
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: `is required when ${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set (card payment needs all three Stripe keys)`,
+        });
+    }
+  });
 
 export interface ApiConfig {
   host: string;
@@ -79,10 +89,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     trustProxy: e.TRUST_PROXY === 'true',
     stripe:
       e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET && e.STRIPE_PUBLISHABLE_KEY
-        ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, publishableKey: e.STRIPE_PUBLISHABLE_KEY }
+        ? {
+            secretKey: e.STRIPE_SECRET_KEY,
+            webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+            publishableKey: e.STRIPE_PUBLISHABLE_KEY,
+          }
         : undefined,
-    purchaseExpiry: { transferMs: e.PURCHASE_EXPIRY_TRANSFER_HOURS * 3600_000, cardMs: e.PURCHASE_EXPIRY_CARD_MINUTES * 60_000 },
+    purchaseExpiry: {
+      transferMs: e.PURCHASE_EXPIRY_TRANSFER_HOURS * 3600_000,
+      cardMs: e.PURCHASE_EXPIRY_CARD_MINUTES * 60_000,
+    },
     bankAccount: { name: e.BANK_ACCOUNT_NAME, bank: e.BANK_NAME, account: e.BANK_ACCOUNT_NO },
-    loginLimits: { perAccount: e.LOGIN_MAX_PER_ACCOUNT, perIp: e.LOGIN_MAX_PER_IP, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
+    loginLimits: {
+      perAccount: e.LOGIN_MAX_PER_ACCOUNT,
+      perIp: e.LOGIN_MAX_PER_IP,
+      windowMs: e.LOGIN_WINDOW_SECONDS * 1000,
+    },
   };
 }

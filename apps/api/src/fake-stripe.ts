@@ -28,7 +28,12 @@ export interface FakeStripe {
   /** A Stripe-Signature header for this body (the webhook secret unless told otherwise). */
   sign(payload: string, opts?: { secret?: string; timestamp?: number }): string;
   /** A payment_intent event as Stripe would send it: the JSON body and a valid Stripe-Signature header. */
-  event(type: string, purchaseId: string, amountFen: number, opts?: { id?: string; secret?: string; timestamp?: number }): { payload: string; signature: string };
+  event(
+    type: string,
+    purchaseId: string,
+    amountFen: number,
+    opts?: { id?: string; secret?: string; timestamp?: number },
+  ): { payload: string; signature: string };
   close(): Promise<void>;
 }
 
@@ -75,26 +80,56 @@ export async function startFakeStripe(options: { refundDelayMs?: number } = {}):
       } else if (req.method === 'POST' && req.url === '/v1/payment_intents') {
         const purchaseId = form.get('metadata[purchaseId]')!;
         const id = paymentIntentIdFor(purchaseId);
-        send(JSON.stringify({ id, object: 'payment_intent', amount: Number(form.get('amount')), currency: form.get('currency'), client_secret: `${id}_secret_x`, metadata: { purchaseId }, status: 'requires_payment_method' }));
+        send(
+          JSON.stringify({
+            id,
+            object: 'payment_intent',
+            amount: Number(form.get('amount')),
+            currency: form.get('currency'),
+            client_secret: `${id}_secret_x`,
+            metadata: { purchaseId },
+            status: 'requires_payment_method',
+          }),
+        );
       } else if (req.method === 'POST' && req.url === '/v1/refunds') {
-        const json = JSON.stringify({ id: `re_fake_${++refundSeq}`, object: 'refund', amount: Number(form.get('amount')), currency: 'cny', payment_intent: form.get('payment_intent'), status: 'succeeded' });
+        const json = JSON.stringify({
+          id: `re_fake_${++refundSeq}`,
+          object: 'refund',
+          amount: Number(form.get('amount')),
+          currency: 'cny',
+          payment_intent: form.get('payment_intent'),
+          status: 'succeeded',
+        });
         setTimeout(() => send(json), options.refundDelayMs ?? 0);
       } else {
         res.statusCode = 404;
-        res.end(JSON.stringify({ error: { type: 'invalid_request_error', message: `unknown path ${req.method} ${req.url}` } }));
+        res.end(
+          JSON.stringify({
+            error: { type: 'invalid_request_error', message: `unknown path ${req.method} ${req.url}` },
+          }),
+        );
       }
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sign = (payload: string, opts: { secret?: string; timestamp?: number } = {}) =>
-    signer.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? FAKE_WEBHOOK_SECRET, ...(opts.timestamp ? { timestamp: opts.timestamp } : {}) });
+    signer.webhooks.generateTestHeaderString({
+      payload,
+      secret: opts.secret ?? FAKE_WEBHOOK_SECRET,
+      ...(opts.timestamp ? { timestamp: opts.timestamp } : {}),
+    });
   return {
     url,
     calls,
     sign,
     dropNext: (path, times) => void drops.set(path, times),
-    config: () => ({ secretKey: 'sk_test_fake', webhookSecret: FAKE_WEBHOOK_SECRET, publishableKey: FAKE_PUBLISHABLE_KEY, apiBase: url }),
+    config: () => ({
+      secretKey: 'sk_test_fake',
+      webhookSecret: FAKE_WEBHOOK_SECRET,
+      publishableKey: FAKE_PUBLISHABLE_KEY,
+      apiBase: url,
+    }),
     event(type, purchaseId, amountFen, opts = {}) {
       const id = opts.id ?? `evt_${++eventSeq}_${Date.now()}`;
       const payload = JSON.stringify({
@@ -102,7 +137,16 @@ export async function startFakeStripe(options: { refundDelayMs?: number } = {}):
         object: 'event',
         type,
         created: Math.floor(Date.now() / 1000),
-        data: { object: { id: paymentIntentIdFor(purchaseId), object: 'payment_intent', amount: amountFen, amount_received: amountFen, currency: 'cny', metadata: { purchaseId } } },
+        data: {
+          object: {
+            id: paymentIntentIdFor(purchaseId),
+            object: 'payment_intent',
+            amount: amountFen,
+            amount_received: amountFen,
+            currency: 'cny',
+            metadata: { purchaseId },
+          },
+        },
       });
       return { payload, signature: sign(payload, opts) };
     },

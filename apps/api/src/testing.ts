@@ -33,7 +33,9 @@ export function testConfig(databaseUrl: string, overrides: Partial<ApiConfig> = 
   };
 }
 
-export async function createTestApp(options: { template?: 'empty' | 'demo'; config?: Partial<ApiConfig> } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { template?: 'empty' | 'demo'; config?: Partial<ApiConfig> } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase(inject('pgAdminUrl'), options.template ?? 'demo');
   const config = testConfig(database.url, options.config);
   const app = await buildApp(config, { logger: false });
@@ -63,7 +65,12 @@ export async function login(app: FastifyInstance, email: string, password = TEST
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
   if (res.statusCode !== 200) throw new Error(`login ${email} failed: ${res.statusCode} ${res.body}`);
   const body = res.json();
-  return { token: body.accessToken, refreshCookie: refreshCookieOf(res)!, userId: body.user.id, orgId: body.user.org.id };
+  return {
+    token: body.accessToken,
+    refreshCookie: refreshCookieOf(res)!,
+    userId: body.user.id,
+    orgId: body.user.org.id,
+  };
 }
 
 export function refreshCookieOf(res: LightMyRequestResponse): string | null {
@@ -74,4 +81,7 @@ export function refreshCookieOf(res: LightMyRequestResponse): string | null {
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** A real 1×1 PNG, for upload tests. */
-export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+export const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);

@@ -30,8 +30,12 @@ describe('worker runtime', () => {
     admin.disconnect();
     const { config, database } = await testWorkerConfig('empty');
     cleanups.push(() => database.drop());
-    await expect(startRuntime({ ...config, redisUrl: redis.url }, createLogger('silent'))).rejects.toThrow(RedisPolicyError);
-    await expect(startRuntime({ ...config, redisUrl: redis.url }, createLogger('silent'))).rejects.toThrow(/noeviction/);
+    await expect(startRuntime({ ...config, redisUrl: redis.url }, createLogger('silent'))).rejects.toThrow(
+      RedisPolicyError,
+    );
+    await expect(startRuntime({ ...config, redisUrl: redis.url }, createLogger('silent'))).rejects.toThrow(
+      /noeviction/,
+    );
   });
 
   it('processes a job enqueued through real Redis, and schedules the daily housekeeping', async () => {
@@ -40,7 +44,12 @@ describe('worker runtime', () => {
     const runtime = await startRuntime(config, createLogger('silent'));
     cleanups.push(() => runtime.close());
     const { user } = await createOrgWithUser(runtime.db.db, { kind: 'buyer' });
-    await runtime.db.db.insert(schema.refreshTokens).values({ userId: user.id, familyId: crypto.randomUUID(), tokenHash: 'stale', expiresAt: new Date(Date.now() - 3 * 24 * 3600 * 1000) });
+    await runtime.db.db.insert(schema.refreshTokens).values({
+      userId: user.id,
+      familyId: crypto.randomUUID(),
+      tokenHash: 'stale',
+      expiresAt: new Date(Date.now() - 3 * 24 * 3600 * 1000),
+    });
 
     const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     const prefix = `${config.redisPrefix}:bull`;
@@ -57,7 +66,9 @@ describe('worker runtime', () => {
     expect(await runtime.db.db.$count(schema.refreshTokens)).toBe(0);
 
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz })).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+    expect(
+      schedulers.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz })).sort((a, b) => a.key.localeCompare(b.key)),
+    ).toEqual([
       { key: 'purge-expired-idempotency-keys', pattern: '17 3 * * *', tz: 'Asia/Shanghai' },
       { key: 'purge-expired-refresh-tokens', pattern: '17 3 * * *', tz: 'Asia/Shanghai' },
     ]);

@@ -50,11 +50,21 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
 
   // Publishing must fail fast when Redis is down (the tallies are committed anyway), so it gets
   // its own connection without the workers' retry-forever setting.
-  const publisher = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const publisher = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
   publisher.on('error', () => undefined);
   await publisher.connect().catch(() => undefined);
   const metrics = new Registry();
-  const tallyDeps = { db: db.db, redis: publisher, prefix: config.redisPrefix, log, metrics: reconcileMetrics(metrics) };
+  const tallyDeps = {
+    db: db.db,
+    redis: publisher,
+    prefix: config.redisPrefix,
+    log,
+    metrics: reconcileMetrics(metrics),
+  };
 
   const registrations: Registration[] = [
     { queue: QUEUES.housekeeping, processor: (job) => processHousekeeping(db.db, job), concurrency: 1 },
@@ -65,7 +75,11 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   ];
 
   const workers = registrations.map(({ queue, processor, concurrency }) => {
-    const w = new Worker(queue, processor, { connection: redis, prefix, concurrency: concurrency ?? config.concurrency });
+    const w = new Worker(queue, processor, {
+      connection: redis,
+      prefix,
+      concurrency: concurrency ?? config.concurrency,
+    });
     w.on('failed', (job, err) => log.error({ queue, jobId: job?.id, err: err.message }, 'job failed'));
     w.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
     return w;
@@ -74,22 +88,32 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   // Repeatable jobs: upsert is idempotent, so every replica may declare them.
   const housekeeping = new Queue(QUEUES.housekeeping, { connection: redis, prefix });
   for (const task of HousekeepingJob.shape.task.options) {
-    await housekeeping.upsertJobScheduler(task, { pattern: '17 3 * * *', tz: 'Asia/Shanghai' }, {
-      name: task,
-      data: { task },
-      opts: { removeOnComplete: 100, removeOnFail: 1000 },
-    });
+    await housekeeping.upsertJobScheduler(
+      task,
+      { pattern: '17 3 * * *', tz: 'Asia/Shanghai' },
+      {
+        name: task,
+        data: { task },
+        opts: { removeOnComplete: 100, removeOnFail: 1000 },
+      },
+    );
   }
   await housekeeping.close();
   // The sweep behind the delayed expiry jobs: a lost job still expires its purchase within this.
   const expiry = new Queue(QUEUES.purchaseExpiry, { connection: redis, prefix });
-  await expiry.upsertJobScheduler('expiry-sweep', { every: 60_000 }, { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } });
+  await expiry.upsertJobScheduler(
+    'expiry-sweep',
+    { every: 60_000 },
+    { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
+  );
   await expiry.close();
   await declareTallySchedulers(redis, prefix);
   // Re-declared now and then: if Redis lost its data (a flush, a failover without persistence),
   // the sweep comes back on its own within a minute.
   const redeclare = setInterval(() => {
-    declareTallySchedulers(redis, prefix).catch((err: unknown) => log.warn({ err: String(err) }, 'could not re-declare the tally schedulers'));
+    declareTallySchedulers(redis, prefix).catch((err: unknown) =>
+      log.warn({ err: String(err) }, 'could not re-declare the tally schedulers'),
+    );
   }, SCHEDULER_REDECLARE_MS);
   redeclare.unref();
 
@@ -114,17 +138,25 @@ const SCHEDULER_REDECLARE_MS = 60_000;
 
 async function declareTallySchedulers(redis: Redis, prefix: string): Promise<void> {
   const tally = new Queue(QUEUES.tally, { connection: redis, prefix });
-  await tally.upsertJobScheduler('tally-sweep', { every: TALLY_SWEEP_MS }, {
-    name: 'sweep',
-    data: { reason: 'sweep' },
-    opts: { removeOnComplete: 10, removeOnFail: 100 },
-  });
+  await tally.upsertJobScheduler(
+    'tally-sweep',
+    { every: TALLY_SWEEP_MS },
+    {
+      name: 'sweep',
+      data: { reason: 'sweep' },
+      opts: { removeOnComplete: 10, removeOnFail: 100 },
+    },
+  );
   await tally.close();
   const reconcile = new Queue(QUEUES.reconcile, { connection: redis, prefix });
-  await reconcile.upsertJobScheduler('reconcile-hourly', { pattern: '7 * * * *', tz: 'Asia/Shanghai' }, {
-    name: 'hourly',
-    data: { trigger: 'hourly' },
-    opts: { removeOnComplete: 50, removeOnFail: 100 },
-  });
+  await reconcile.upsertJobScheduler(
+    'reconcile-hourly',
+    { pattern: '7 * * * *', tz: 'Asia/Shanghai' },
+    {
+      name: 'hourly',
+      data: { trigger: 'hourly' },
+      opts: { removeOnComplete: 50, removeOnFail: 100 },
+    },
+  );
   await reconcile.close();
 }

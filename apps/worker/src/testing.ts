@@ -4,7 +4,9 @@ import { inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
 import type { WorkerConfig } from './env';
 
-export async function testWorkerConfig(template: 'empty' | 'demo' = 'demo'): Promise<{ config: WorkerConfig; database: TestDatabase }> {
+export async function testWorkerConfig(
+  template: 'empty' | 'demo' = 'demo',
+): Promise<{ config: WorkerConfig; database: TestDatabase }> {
   const database = await createTestDatabase(inject('pgAdminUrl'), template);
   return {
     database,

@@ -34,7 +34,10 @@ describe('transactionWithFinal', () => {
     await expect(
       transactionWithFinal(h.db, async (tx) => {
         await tx.execute(sql`insert into notes values (2, 'second')`);
-        return { value: 1, final: { query: sql`select 1 / 0`, onError: (e) => new Error(`mapped: ${(e as { code: string }).code}`) } };
+        return {
+          value: 1,
+          final: { query: sql`select 1 / 0`, onError: (e) => new Error(`mapped: ${(e as { code: string }).code}`) },
+        };
       }),
     ).rejects.toThrow('mapped: 22012');
     // (On the pool's only connection: left in an aborted transaction, this would fail.)

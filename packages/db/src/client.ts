@@ -69,7 +69,10 @@ const boundDbs = new WeakMap<pg.PoolClient, Db>();
  * is. `fn` gets a database bound to the transaction's connection; it must not open another
  * transaction on it.
  */
-export async function transactionWithFinal<T>(db: Db, fn: (tx: Db) => Promise<{ value: T; final?: FinalStatement | undefined }>): Promise<T> {
+export async function transactionWithFinal<T>(
+  db: Db,
+  fn: (tx: Db) => Promise<{ value: T; final?: FinalStatement | undefined }>,
+): Promise<T> {
   const client = await (db as unknown as { $client: pg.Pool }).$client.connect();
   // Set when the connection's state is unknown (it failed under begin/commit/rollback): such a
   // connection is destroyed, not given back to the pool.
@@ -86,7 +89,8 @@ export async function transactionWithFinal<T>(db: Db, fn: (tx: Db) => Promise<{ 
       // A nested db.transaction() would send a second BEGIN on this connection (a warning, and
       // its COMMIT would end ours early): refuse it loudly instead.
       Object.defineProperty(tx, 'transaction', {
-        value: () => Promise.reject(new Error('transactionWithFinal: already in a transaction; use the handle you were given')),
+        value: () =>
+          Promise.reject(new Error('transactionWithFinal: already in a transaction; use the handle you were given')),
       });
       boundDbs.set(client, tx);
     }

@@ -14,7 +14,15 @@ beforeAll(async () => {
   database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
   h = createDb(database.url, { max: 3 });
   const [dakun] = await h.db.select().from(towns).where(eq(towns.code, 'dakun'));
-  row = { source: 'offline', sourceRef: 'rec-1', kind: 'sale', townId: dakun!.id, category: 'poultry', amountFen: 123_456, businessDate: '2026-03-01' };
+  row = {
+    source: 'offline',
+    sourceRef: 'rec-1',
+    kind: 'sale',
+    townId: dakun!.id,
+    category: 'poultry',
+    amountFen: 123_456,
+    businessDate: '2026-03-01',
+  };
 });
 afterAll(async () => {
   await h.close();
@@ -25,7 +33,10 @@ describe('sales ledger', () => {
   it('appends a row once: a replay of the same (source, sourceRef, kind) adds nothing', async () => {
     expect(await appendSales(h.db, [row])).toHaveLength(1);
     expect(await appendSales(h.db, [row])).toEqual([]);
-    const [a, b] = await Promise.all([appendSales(h.db, [{ ...row, sourceRef: 'rec-2' }]), appendSales(h.db, [{ ...row, sourceRef: 'rec-2' }])]);
+    const [a, b] = await Promise.all([
+      appendSales(h.db, [{ ...row, sourceRef: 'rec-2' }]),
+      appendSales(h.db, [{ ...row, sourceRef: 'rec-2' }]),
+    ]);
     expect(a!.length + b!.length).toBe(1);
     expect(await h.db.$count(sales, like(sales.sourceRef, 'rec-%'))).toBe(2);
     expect(await untalliedCount(h.db)).toBe(2);
@@ -45,7 +56,12 @@ describe('sales ledger', () => {
   it('tallied_at may be set once, never changed or cleared', async () => {
     const now = new Date();
     await h.db.update(sales).set({ talliedAt: now }).where(eq(sales.sourceRef, 'rec-2'));
-    await expect(h.db.update(sales).set({ talliedAt: new Date(now.getTime() + 1000) }).where(eq(sales.sourceRef, 'rec-2'))).rejects.toThrow();
+    await expect(
+      h.db
+        .update(sales)
+        .set({ talliedAt: new Date(now.getTime() + 1000) })
+        .where(eq(sales.sourceRef, 'rec-2')),
+    ).rejects.toThrow();
     await expect(h.db.update(sales).set({ talliedAt: null }).where(eq(sales.sourceRef, 'rec-2'))).rejects.toThrow();
   });
 

@@ -27,11 +27,19 @@ export interface LedgerRow {
 export async function appendSales(tx: DbOrTx, rows: LedgerRow[]): Promise<number[]> {
   if (rows.length === 0) return [];
   for (const r of rows) {
-    if (!Number.isSafeInteger(r.amountFen)) throw new RangeError(`ledger amount ${r.amountFen} is not a safe integer of fen`);
+    if (!Number.isSafeInteger(r.amountFen))
+      throw new RangeError(`ledger amount ${r.amountFen} is not a safe integer of fen`);
   }
   const inserted = await tx
     .insert(sales)
-    .values(rows.map((r) => ({ ...r, buyerOrgId: r.buyerOrgId ?? null, cooperativeId: r.cooperativeId ?? null, productId: r.productId ?? null })))
+    .values(
+      rows.map((r) => ({
+        ...r,
+        buyerOrgId: r.buyerOrgId ?? null,
+        cooperativeId: r.cooperativeId ?? null,
+        productId: r.productId ?? null,
+      })),
+    )
     .onConflictDoNothing({ target: [sales.source, sales.sourceRef, sales.kind] })
     .returning({ id: sales.id });
   return inserted.map((r) => r.id);
@@ -39,6 +47,9 @@ export async function appendSales(tx: DbOrTx, rows: LedgerRow[]): Promise<number
 
 /** How many ledger rows wait for the tally worker (a health figure). */
 export async function untalliedCount(db: DbOrTx): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(sales).where(sql`${sales.talliedAt} is null`);
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(sales)
+    .where(sql`${sales.talliedAt} is null`);
   return row?.n ?? 0;
 }

@@ -11,9 +11,22 @@ export interface Actor {
   kind: 'user' | 'system' | 'stripe';
 }
 
-export async function recordTransitions(tx: DbOrTx, rows: { orderId: string; from: OrderStatus | null; to: OrderStatus; note?: string | null }[], actor: Actor) {
+export async function recordTransitions(
+  tx: DbOrTx,
+  rows: { orderId: string; from: OrderStatus | null; to: OrderStatus; note?: string | null }[],
+  actor: Actor,
+) {
   if (rows.length === 0) return;
-  await tx.insert(orderTransitions).values(rows.map((r) => ({ orderId: r.orderId, fromStatus: r.from, toStatus: r.to, actorUserId: actor.userId, actor: actor.kind, note: r.note ?? null })));
+  await tx.insert(orderTransitions).values(
+    rows.map((r) => ({
+      orderId: r.orderId,
+      fromStatus: r.from,
+      toStatus: r.to,
+      actorUserId: actor.userId,
+      actor: actor.kind,
+      note: r.note ?? null,
+    })),
+  );
 }
 
 /**
@@ -29,7 +42,10 @@ export async function returnStock(tx: DbOrTx, orderIds: string[]): Promise<void>
     .groupBy(orderLines.productId)
     .orderBy(orderLines.productId);
   for (const l of lines) {
-    await tx.update(products).set({ stock: sql`${products.stock} + ${l.qty}` }).where(eq(products.id, l.productId));
+    await tx
+      .update(products)
+      .set({ stock: sql`${products.stock} + ${l.qty}` })
+      .where(eq(products.id, l.productId));
   }
 }
 
@@ -38,8 +54,18 @@ export async function returnStock(tx: DbOrTx, orderIds: string[]): Promise<void>
  * its stock comes back. Runs in the caller's transaction; locks the purchase row first so a
  * concurrent payment or expiry waits. Returns false when the purchase was no longer unpaid.
  */
-export async function endUnpaidPurchase(tx: DbOrTx, purchaseId: string, to: 'cancelled' | 'expired', actor: Actor, note?: string | null): Promise<boolean> {
-  const [p] = await tx.select({ status: purchases.status }).from(purchases).where(eq(purchases.id, purchaseId)).for('update');
+export async function endUnpaidPurchase(
+  tx: DbOrTx,
+  purchaseId: string,
+  to: 'cancelled' | 'expired',
+  actor: Actor,
+  note?: string | null,
+): Promise<boolean> {
+  const [p] = await tx
+    .select({ status: purchases.status })
+    .from(purchases)
+    .where(eq(purchases.id, purchaseId))
+    .for('update');
   if (!p || (p.status !== 'pending_approval' && p.status !== 'awaiting_payment')) return false;
   const from = p.status;
   const open = await tx
@@ -48,8 +74,20 @@ export async function endUnpaidPurchase(tx: DbOrTx, purchaseId: string, to: 'can
     .where(and(eq(orders.purchaseId, purchaseId), inArray(orders.status, ['pending_approval', 'awaiting_payment'])))
     .returning({ id: orders.id });
   // The status before is the purchase's (orders of an unpaid purchase move together).
-  await recordTransitions(tx, open.map((o) => ({ orderId: o.id, from, to: 'cancelled' as const, note: note ?? (to === 'expired' ? 'expired unpaid' : null) })), actor);
-  await returnStock(tx, open.map((o) => o.id));
+  await recordTransitions(
+    tx,
+    open.map((o) => ({
+      orderId: o.id,
+      from,
+      to: 'cancelled' as const,
+      note: note ?? (to === 'expired' ? 'expired unpaid' : null),
+    })),
+    actor,
+  );
+  await returnStock(
+    tx,
+    open.map((o) => o.id),
+  );
   await tx.update(purchases).set({ status: to }).where(eq(purchases.id, purchaseId));
   return true;
 }

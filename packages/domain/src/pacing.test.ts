@@ -18,9 +18,15 @@ describe('pacing', () => {
     });
   });
 
-  it('follows last year\'s cumulative curve when there is one', () => {
+  it("follows last year's cumulative curve when there is one", () => {
     // Last year sold a quarter of its year by this day.
-    const p = computePace({ ...base, asOf: '2026-03-01', salesToDateFen: 1_000_000, lastYearToDateFen: 500_000, lastYearTotalFen: 2_000_000 });
+    const p = computePace({
+      ...base,
+      asOf: '2026-03-01',
+      salesToDateFen: 1_000_000,
+      lastYearToDateFen: 500_000,
+      lastYearTotalFen: 2_000_000,
+    });
     expect(p.curve).toBe('seasonal');
     expect(p.expectedFen).toBe(912_500);
     expect(p.aheadFen).toBe(87_500);
@@ -45,12 +51,26 @@ describe('pacing', () => {
 
   it('a date before the year (and before any sale) expects nothing and projects nothing', () => {
     const p = computePace({ ...base, asOf: '2025-12-31', lastYearToDateFen: 0, lastYearTotalFen: 1_000 });
-    expect(p).toMatchObject({ expectedShare: 0, expectedFen: 0, aheadFen: 0, projectedFen: null, lastYearSamePeriodFen: 0, changePct: null, progressPct: 0 });
+    expect(p).toMatchObject({
+      expectedShare: 0,
+      expectedFen: 0,
+      aheadFen: 0,
+      projectedFen: null,
+      lastYearSamePeriodFen: 0,
+      changePct: null,
+      progressPct: 0,
+    });
     expect(clampToYear(2026, '2025-06-01')).toBe('2025-12-31');
   });
 
   it('on the last day of the year the whole target is expected, whatever the curve', () => {
-    const p = computePace({ ...base, asOf: '2026-12-31', salesToDateFen: 4_000_000, lastYearToDateFen: 1_999_999, lastYearTotalFen: 2_000_000 });
+    const p = computePace({
+      ...base,
+      asOf: '2026-12-31',
+      salesToDateFen: 4_000_000,
+      lastYearToDateFen: 1_999_999,
+      lastYearTotalFen: 2_000_000,
+    });
     expect(p.expectedFen).toBe(3_650_000);
     expect(p.aheadFen).toBe(350_000);
     expect(p.projectedFen).toBe(4_000_000);
@@ -68,7 +88,13 @@ describe('pacing', () => {
     const through = sameDayLastYear('2026-05-31');
     const lastYearToDateFen = cumulativeThrough(lastYear, through);
     expect(lastYearToDateFen).toBe(300);
-    const p = computePace({ ...base, asOf: '2026-05-31', salesToDateFen: 450, lastYearToDateFen, lastYearTotalFen: cumulativeThrough(lastYear, '2025-12-31') });
+    const p = computePace({
+      ...base,
+      asOf: '2026-05-31',
+      salesToDateFen: 450,
+      lastYearToDateFen,
+      lastYearTotalFen: cumulativeThrough(lastYear, '2025-12-31'),
+    });
     expect(p.lastYearSamePeriodFen).toBe(300);
     expect(p.changePct).toBe(50);
     expect(p.expectedFen).toBe(Math.round(3_650_000 * (300 / 1500)));

@@ -95,7 +95,10 @@ export function computePace(input: PaceInput): Pace {
     progressPct: targetFen > 0 ? round2((salesToDateFen / targetFen) * 100) : null,
     projectedFen,
     lastYearSamePeriodFen: position === 'before' ? 0 : lastYearToDateFen,
-    changePct: position !== 'before' && lastYearToDateFen > 0 ? round2(((salesToDateFen - lastYearToDateFen) / lastYearToDateFen) * 100) : null,
+    changePct:
+      position !== 'before' && lastYearToDateFen > 0
+        ? round2(((salesToDateFen - lastYearToDateFen) / lastYearToDateFen) * 100)
+        : null,
     curve: seasonal ? 'seasonal' : 'linear',
   };
 }

@@ -20,18 +20,38 @@ describe('price tiers', () => {
 
   it('a valid table has no problems', () => {
     expect(tierProblems(tiers, 10)).toEqual([]);
-    expect(tierProblems([{ minQty: 1, unitPriceFen: 100 }, { minQty: 2, unitPriceFen: 100 }], 1)).toEqual([]);
+    expect(
+      tierProblems(
+        [
+          { minQty: 1, unitPriceFen: 100 },
+          { minQty: 2, unitPriceFen: 100 },
+        ],
+        1,
+      ),
+    ).toEqual([]);
   });
 
   it('names each broken rule with its path', () => {
     expect(tierProblems([], 1)).toEqual([{ path: '', message: 'needs at least one tier' }]);
     expect(tierProblems(tiers, 5)).toEqual([{ path: '0.minQty', message: 'must equal the MOQ (5)' }]);
-    expect(tierProblems([{ minQty: 10, unitPriceFen: 100 }, { minQty: 10, unitPriceFen: 90 }], 10)).toEqual([
-      { path: '1.minQty', message: 'must be greater than the previous tier’s minQty' },
-    ]);
-    expect(tierProblems([{ minQty: 10, unitPriceFen: 100 }, { minQty: 20, unitPriceFen: 110 }], 10)).toEqual([
-      { path: '1.unitPriceFen', message: 'must not be more than the previous tier’s unit price' },
-    ]);
+    expect(
+      tierProblems(
+        [
+          { minQty: 10, unitPriceFen: 100 },
+          { minQty: 10, unitPriceFen: 90 },
+        ],
+        10,
+      ),
+    ).toEqual([{ path: '1.minQty', message: 'must be greater than the previous tier’s minQty' }]);
+    expect(
+      tierProblems(
+        [
+          { minQty: 10, unitPriceFen: 100 },
+          { minQty: 20, unitPriceFen: 110 },
+        ],
+        10,
+      ),
+    ).toEqual([{ path: '1.unitPriceFen', message: 'must not be more than the previous tier’s unit price' }]);
   });
 });
 

@@ -38,8 +38,10 @@ export function tierProblems(tiers: PriceTier[], moq: number): TierProblem[] {
   for (let i = 1; i < tiers.length; i++) {
     const prev = tiers[i - 1]!;
     const cur = tiers[i]!;
-    if (cur.minQty <= prev.minQty) problems.push({ path: `${i}.minQty`, message: 'must be greater than the previous tier’s minQty' });
-    if (cur.unitPriceFen > prev.unitPriceFen) problems.push({ path: `${i}.unitPriceFen`, message: 'must not be more than the previous tier’s unit price' });
+    if (cur.minQty <= prev.minQty)
+      problems.push({ path: `${i}.minQty`, message: 'must be greater than the previous tier’s minQty' });
+    if (cur.unitPriceFen > prev.unitPriceFen)
+      problems.push({ path: `${i}.unitPriceFen`, message: 'must not be more than the previous tier’s unit price' });
   }
   return problems;
 }

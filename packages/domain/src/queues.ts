@@ -30,7 +30,10 @@ export const TallyJob = z.strictObject({
 export type TallyJob = z.infer<typeof TallyJob>;
 
 /** `purchaseId`: expire that purchase if still unpaid and due; `sweep`: every overdue one. */
-export const PurchaseExpiryJob = z.union([z.strictObject({ purchaseId: z.uuid() }), z.strictObject({ sweep: z.literal(true) })]);
+export const PurchaseExpiryJob = z.union([
+  z.strictObject({ purchaseId: z.uuid() }),
+  z.strictObject({ sweep: z.literal(true) }),
+]);
 export type PurchaseExpiryJob = z.infer<typeof PurchaseExpiryJob>;
 /**
  * Deduplication id for tally jobs: while one waits or runs, further enqueues are dropped. The

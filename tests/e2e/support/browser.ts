@@ -20,7 +20,16 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -32,8 +41,16 @@ export const DESKTOP: Viewport = { width: 1366, height: 900 };
 export const MOBILE: Viewport = { width: 390, height: 844 };
 export const WALL: Viewport = { width: 1920, height: 1080 };
 
-export async function newPage(browser: Browser, baseURL: string, options: { viewport?: Viewport; locale?: 'zh-CN' | 'en' } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL, viewport: options.viewport ?? DESKTOP, locale: options.locale ?? 'zh-CN' });
+export async function newPage(
+  browser: Browser,
+  baseURL: string,
+  options: { viewport?: Viewport; locale?: 'zh-CN' | 'en' } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: options.viewport ?? DESKTOP,
+    locale: options.locale ?? 'zh-CN',
+  });
   const page = await context.newPage();
   if (options.locale === 'en') await page.addInitScript(() => localStorage.setItem('shanhai.locale', 'en'));
   return { context, page };

@@ -54,5 +54,7 @@ export const FAKE_STRIPE_JS = String.raw`(() => {
 
 /** Serves the stand-in for every request to js.stripe.com from this page or context. */
 export async function fakeStripeJs(target: Page | BrowserContext): Promise<void> {
-  await target.route('https://js.stripe.com/**', (route) => route.fulfill({ status: 200, contentType: 'application/javascript; charset=utf-8', body: FAKE_STRIPE_JS }));
+  await target.route('https://js.stripe.com/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/javascript; charset=utf-8', body: FAKE_STRIPE_JS }),
+  );
 }

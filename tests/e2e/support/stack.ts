@@ -26,7 +26,8 @@ export interface Stack {
  * `config` adds to the api's test configuration (Stripe pointing at a fake, say).
  */
 export async function startStack(options: { config?: Partial<ApiConfig> } = {}): Promise<Stack> {
-  if (!existsSync(join(WEB_DIST, 'index.html'))) throw new Error(`no built web app in ${WEB_DIST}: run \`pnpm build:web\` first`);
+  if (!existsSync(join(WEB_DIST, 'index.html')))
+    throw new Error(`no built web app in ${WEB_DIST}: run \`pnpm build:web\` first`);
   const database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
   const config = testConfig(database.url, { webDist: WEB_DIST, ...options.config });
   const api = await buildApp(config, { logger: false });
@@ -34,7 +35,14 @@ export async function startStack(options: { config?: Partial<ApiConfig> } = {}):
   const address = api.server.address();
   if (!address || typeof address === 'string') throw new Error('api has no port');
   const worker = await startRuntime(
-    { databaseUrl: database.url, databasePoolMax: 5, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logLevel: 'silent', concurrency: 2 },
+    {
+      databaseUrl: database.url,
+      databasePoolMax: 5,
+      redisUrl: config.redisUrl,
+      redisPrefix: config.redisPrefix,
+      logLevel: 'silent',
+      concurrency: 2,
+    },
     createLogger('silent'),
   );
   return {

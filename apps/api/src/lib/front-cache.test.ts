@@ -30,7 +30,11 @@ beforeEach(() => {
   routed = 0;
   observed.length = 0;
   logged.length = 0;
-  cache = new FrontCache({ requestId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : 'generated-id'), now: () => now });
+  cache = new FrontCache({
+    requestId: (req) =>
+      typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : 'generated-id',
+    now: () => now,
+  });
   cache.durations = (route, status) => ({ observe: () => observed.push([route, status]) });
   cache.log = { isLevelEnabled: (level) => level === 'info', info: (obj) => logged.push(obj) };
 });
@@ -88,7 +92,14 @@ describe('FrontCache', () => {
     expect(res.headers.connection).toBe('keep-alive');
     expect(routed).toBe(0);
     expect(observed).toEqual([['/board', 200]]);
-    expect(logged).toEqual([expect.objectContaining({ reqId: 'second', req: { method: 'GET', url: '/board?year=2026' }, res: { statusCode: 200 }, frontCache: true })]);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        reqId: 'second',
+        req: { method: 'GET', url: '/board?year=2026' },
+        res: { statusCode: 200 },
+        frontCache: true,
+      }),
+    ]);
     expect((await get('/board?year=2026')).headers['x-request-id']).toBe('generated-id');
   });
 
@@ -97,7 +108,12 @@ describe('FrontCache', () => {
     const res = await get('/board?year=2026', { 'if-none-match': 'W/"abc"' });
     expect(res.status).toBe(304);
     expect(res.body.length).toBe(0);
-    expect(res.headers).toMatchObject({ etag: '"abc"', 'cache-control': 'public, no-cache', vary: 'accept-encoding', 'content-security-policy': "default-src 'self'" });
+    expect(res.headers).toMatchObject({
+      etag: '"abc"',
+      'cache-control': 'public, no-cache',
+      vary: 'accept-encoding',
+      'content-security-policy': "default-src 'self'",
+    });
     expect(res.headers['content-type']).toBeUndefined();
     expect(res.headers['content-length']).toBeUndefined();
     expect(observed).toEqual([['/board', 304]]);
@@ -106,7 +122,14 @@ describe('FrontCache', () => {
 
   it('keeps one answer per coding and picks it by Accept-Encoding', async () => {
     const br = Buffer.from('brotli bytes');
-    cache.offer(offer({ coding: 'br', body: br, etag: '"abc-br"', headers: { ...offer().headers, etag: '"abc-br"', 'content-encoding': 'br', 'content-length': br.length } }));
+    cache.offer(
+      offer({
+        coding: 'br',
+        body: br,
+        etag: '"abc-br"',
+        headers: { ...offer().headers, etag: '"abc-br"', 'content-encoding': 'br', 'content-length': br.length },
+      }),
+    );
     expect((await get('/board?year=2026')).status).toBe(418); // identity not offered yet
     const res = await get('/board?year=2026', { 'accept-encoding': 'gzip, deflate, br' });
     expect(res.headers['content-encoding']).toBe('br');

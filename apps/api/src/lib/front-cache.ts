@@ -144,7 +144,16 @@ export class FrontCache {
     const seconds = (performance.now() - start) / 1000;
     (fresh ? entry.notModifiedDurations : entry.okDurations)?.observe(seconds);
     if (this.log?.isLevelEnabled?.('info')) {
-      this.log.info({ reqId: id, req: { method: 'GET', url: req.url }, res: { statusCode: status }, responseTime: seconds * 1000, frontCache: true }, 'request completed');
+      this.log.info(
+        {
+          reqId: id,
+          req: { method: 'GET', url: req.url },
+          res: { statusCode: status },
+          responseTime: seconds * 1000,
+          frontCache: true,
+        },
+        'request completed',
+      );
     }
     return true;
   }

@@ -16,7 +16,9 @@ const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
 
 export function compress(body: Buffer, coding: ContentCoding): Promise<Buffer> {
-  return coding === 'br' ? brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }) : gzipAsync(body);
+  return coding === 'br'
+    ? brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } })
+    : gzipAsync(body);
 }
 
 /** Browsers send one of a handful of Accept-Encoding strings: parse each once. */

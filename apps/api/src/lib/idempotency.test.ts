@@ -19,16 +19,35 @@ beforeAll(async () => {
   // A stand-in money-bearing POST: each effect is one audit row, so effects can be counted.
   app.withTypeProvider<ZodTypeProvider>().post(
     '/api/v1/__pledges',
-    { schema: { headers: IdempotencyHeaders, body: z.strictObject({ amountFen: z.number().int() }) }, preHandler: app.guard() },
+    {
+      schema: { headers: IdempotencyHeaders, body: z.strictObject({ amountFen: z.number().int() }) },
+      preHandler: app.guard(),
+    },
     async (request, reply) => {
       const who = principalOf(request);
-      const out = await idempotent(app.db, { orgId: who.orgId, key: request.headers['idempotency-key'] as string | undefined, scope: 'POST /api/v1/__pledges', request: request.body }, async (tx) => {
-        const id = crypto.randomUUID();
-        // Hold the transaction open a moment so that concurrent duplicates really overlap.
-        await tx.execute('select pg_sleep(0.05)');
-        await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'pledge.create', entityType: 'pledge', entityId: id, after: request.body });
-        return { status: 201, body: { id, amountFen: request.body.amountFen } };
-      });
+      const out = await idempotent(
+        app.db,
+        {
+          orgId: who.orgId,
+          key: request.headers['idempotency-key'] as string | undefined,
+          scope: 'POST /api/v1/__pledges',
+          request: request.body,
+        },
+        async (tx) => {
+          const id = crypto.randomUUID();
+          // Hold the transaction open a moment so that concurrent duplicates really overlap.
+          await tx.execute('select pg_sleep(0.05)');
+          await writeAudit(tx, {
+            actorUserId: who.userId,
+            actorOrgId: who.orgId,
+            action: 'pledge.create',
+            entityType: 'pledge',
+            entityId: id,
+            after: request.body,
+          });
+          return { status: 201, body: { id, amountFen: request.body.amountFen } };
+        },
+      );
       if (out.replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(out.status).send(out.body);
     },
@@ -45,7 +64,12 @@ async function session() {
   return login(app, user.email);
 }
 const post = (token: string, body: object, key?: string) =>
-  app.inject({ method: 'POST', url: '/api/v1/__pledges', headers: { ...bearer(token), ...(key ? { 'idempotency-key': key } : {}) }, payload: body });
+  app.inject({
+    method: 'POST',
+    url: '/api/v1/__pledges',
+    headers: { ...bearer(token), ...(key ? { 'idempotency-key': key } : {}) },
+    payload: body,
+  });
 const effects = (orgId: string) => app.db.$count(schema.auditLog, eq(schema.auditLog.actorOrgId, orgId));
 
 describe('Idempotency-Key (invariant 4)', () => {
@@ -63,7 +87,9 @@ describe('Idempotency-Key (invariant 4)', () => {
 
   it('the same key twice at once: both get the one answer, one effect', async () => {
     const s = await session();
-    const results = await Promise.all(Array.from({ length: 5 }, () => post(s.token, { amountFen: 7 }, 'key-concurrent')));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => post(s.token, { amountFen: 7 }, 'key-concurrent')),
+    );
     expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201]);
     expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
     expect(await effects(s.orgId)).toBe(1);
@@ -74,7 +100,10 @@ describe('Idempotency-Key (invariant 4)', () => {
     await post(s.token, { amountFen: 100 }, 'key-2');
     const other = await post(s.token, { amountFen: 999 }, 'key-2');
     expect(other.statusCode).toBe(422);
-    expect(other.json()).toMatchObject({ code: 'idempotency_key_reused', errors: [{ field: 'headers.idempotency-key' }] });
+    expect(other.json()).toMatchObject({
+      code: 'idempotency_key_reused',
+      errors: [{ field: 'headers.idempotency-key' }],
+    });
     expect(await effects(s.orgId)).toBe(1);
   });
 

@@ -61,7 +61,9 @@ export async function idempotent<T>(
       return { value: { status, body, replayed: false }, final };
     });
   }
-  const requestHash = createHash('sha256').update(canonical({ scope, request: opts.request })).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(canonical({ scope, request: opts.request }))
+    .digest('hex');
   const where = and(eq(schema.idempotencyKeys.orgId, orgId), eq(schema.idempotencyKeys.key, key));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -90,9 +92,14 @@ export async function idempotent<T>(
     // Purged between our conflict and this read: claim it again.
     if (!row) continue;
     if (row.scope !== scope || row.requestHash !== requestHash) {
-      throw new HttpProblem(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request', {
-        errors: [{ field: 'headers.idempotency-key', message: 'was already used for a different request' }],
-      });
+      throw new HttpProblem(
+        422,
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used for a different request',
+        {
+          errors: [{ field: 'headers.idempotency-key', message: 'was already used for a different request' }],
+        },
+      );
     }
     return { status: row.responseStatus, body: row.responseBody as T, replayed: true };
   }

@@ -31,7 +31,12 @@ describe('uploads', () => {
   it('stores an image by content hash, once, and serves it with an immutable cache header', async () => {
     const a = await storeFile(dir, TINY_PNG, IMAGE_TYPES);
     const b = await storeFile(dir, TINY_PNG, IMAGE_TYPES);
-    expect(a).toEqual({ name: expect.stringMatching(/^[0-9a-f]{64}\.png$/), url: `/media/${a.name}`, mime: 'image/png', size: TINY_PNG.length });
+    expect(a).toEqual({
+      name: expect.stringMatching(/^[0-9a-f]{64}\.png$/),
+      url: `/media/${a.name}`,
+      mime: 'image/png',
+      size: TINY_PNG.length,
+    });
     expect(b.name).toBe(a.name);
     expect(readdirSync(dir)).toEqual([a.name]);
     const res = await t.app.inject({ method: 'GET', url: a.url });
@@ -42,7 +47,9 @@ describe('uploads', () => {
   });
 
   it('checks the type by content: text named .jpg, or a PDF where only images go, is a 400 naming the field', async () => {
-    expect(await problemOf(storeFile(dir, Buffer.from('this is not a jpeg at all'), IMAGE_TYPES, 'body.photo'))).toEqual({
+    expect(
+      await problemOf(storeFile(dir, Buffer.from('this is not a jpeg at all'), IMAGE_TYPES, 'body.photo')),
+    ).toEqual({
       status: 400,
       errors: [{ field: 'body.photo', message: 'must be one of JPG, PNG, WEBP (checked by content)' }],
     });
@@ -52,9 +59,13 @@ describe('uploads', () => {
   });
 
   it('refuses empty and oversize files', async () => {
-    expect((await problemOf(storeFile(dir, Buffer.alloc(0), IMAGE_TYPES))).errors).toEqual([{ field: 'body.file', message: 'is empty' }]);
+    expect((await problemOf(storeFile(dir, Buffer.alloc(0), IMAGE_TYPES))).errors).toEqual([
+      { field: 'body.file', message: 'is empty' },
+    ]);
     const big = Buffer.concat([TINY_PNG, Buffer.alloc(MAX_UPLOAD_BYTES)]);
-    expect((await problemOf(storeFile(dir, big, IMAGE_TYPES))).errors).toEqual([{ field: 'body.file', message: 'is larger than 5 MB' }]);
+    expect((await problemOf(storeFile(dir, big, IMAGE_TYPES))).errors).toEqual([
+      { field: 'body.file', message: 'is larger than 5 MB' },
+    ]);
   });
 
   it('serves nothing but stored names under /media', async () => {

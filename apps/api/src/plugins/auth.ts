@@ -48,7 +48,12 @@ export default fp<{ secret: string }>(
     await app.register(jwt, {
       secret: opts.secret,
       sign: { algorithm: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: ACCESS_TOKEN_SECONDS },
-      verify: { algorithms: ['HS256'], allowedIss: JWT_ISSUER, allowedAud: JWT_AUDIENCE, requiredClaims: ['sub', 'exp', 'iss', 'aud'] },
+      verify: {
+        algorithms: ['HS256'],
+        allowedIss: JWT_ISSUER,
+        allowedAud: JWT_AUDIENCE,
+        requiredClaims: ['sub', 'exp', 'iss', 'aud'],
+      },
     });
     app.decorateRequest('principal', null);
 
@@ -81,7 +86,11 @@ export default fp<{ secret: string }>(
         throw unauthorized('This session is no longer valid', 'invalid_token');
       }
       if (row.orgStatus !== 'active') {
-        throw new HttpProblem(403, 'org_not_active', `Your organisation is ${row.orgStatus}; it cannot act until the command office activates it`);
+        throw new HttpProblem(
+          403,
+          'org_not_active',
+          `Your organisation is ${row.orgStatus}; it cannot act until the command office activates it`,
+        );
       }
       return { userId: row.userId, orgId: row.orgId, orgKind: row.orgKind, role: row.role, email: row.email };
     }

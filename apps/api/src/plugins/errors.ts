@@ -4,7 +4,12 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { FieldError, Problem } from '@shanhai/domain';
 import { HttpProblem } from '../lib/problem';
 
-const CONTEXT_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+const CONTEXT_NAMES: Record<string, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'params',
+  headers: 'headers',
+};
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -27,7 +32,11 @@ function fieldPath(context: string, instancePath: string): string {
 }
 
 /** zod issues → one entry per bad field; an unknown key is named as its own field. */
-function validationErrors(error: FastifyError & { validation: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[] }): FieldError[] {
+function validationErrors(
+  error: FastifyError & {
+    validation: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[];
+  },
+): FieldError[] {
   const context = error.validationContext ?? 'body';
   const out: FieldError[] = [];
   for (const v of error.validation) {
@@ -42,7 +51,14 @@ function validationErrors(error: FastifyError & { validation: { instancePath: st
   return out;
 }
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, status: number, code: string, detail?: string, extra: Record<string, unknown> = {}) {
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+) {
   const body: Problem & Record<string, unknown> = {
     type: code === 'internal' ? 'about:blank' : `https://shanhai.market/problems/${code}`,
     title: TITLES[status] ?? 'Error',
@@ -80,12 +96,21 @@ export default fp<{ spa: boolean }>(
         return sendProblem(reply, request, status, code, error.message);
       }
       request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
-      return sendProblem(reply, request, status >= 500 ? status : 500, 'internal', 'Something went wrong on our side; the request id helps us find it.');
+      return sendProblem(
+        reply,
+        request,
+        status >= 500 ? status : 500,
+        'internal',
+        'Something went wrong on our side; the request id helps us find it.',
+      );
     });
 
     app.setNotFoundHandler((request, reply) => {
       // The web app routes on the client: any other GET for a page gets index.html.
-      const isPage = request.method === 'GET' && !/^\/(api|docs|admin)(\/|$)/.test(request.url) && (request.headers.accept ?? '').includes('text/html');
+      const isPage =
+        request.method === 'GET' &&
+        !/^\/(api|docs|admin)(\/|$)/.test(request.url) &&
+        (request.headers.accept ?? '').includes('text/html');
       if (opts.spa && isPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
       return sendProblem(reply, request, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
     });

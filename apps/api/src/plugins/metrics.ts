@@ -103,13 +103,21 @@ export default fp(
   async (app) => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'shanhai_api_' });
-    const duration = new RequestDurations('shanhai_api_http_request_duration_seconds', 'HTTP request duration by method, route and status');
+    const duration = new RequestDurations(
+      'shanhai_api_http_request_duration_seconds',
+      'HTTP request duration by method, route and status',
+    );
     // prom-client's typings list only its own four metric classes; the registry needs get() and reset().
     registry.registerMetric(duration as unknown as Metric);
     app.decorate('metrics', registry);
     // A callback hook, not an async one: it runs after every response, and a promise each costs.
     app.addHook('onResponse', (request, reply, done) => {
-      duration.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      duration.observe(
+        request.method,
+        request.routeOptions.url ?? 'unmatched',
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
       done();
     });
     // Answers the front cache sends before the router count like the router's own.

@@ -10,7 +10,8 @@ export default fp(
       openapi: {
         info: {
           title: '山海集市 Shanhai Market API',
-          description: 'Guangzhou–Qingyuan consumption assistance: bulk buying from town cooperatives and the live town leaderboard. Money is integer fen.',
+          description:
+            'Guangzhou–Qingyuan consumption assistance: bulk buying from town cooperatives and the live town leaderboard. Money is integer fen.',
           version: '1.0.0',
         },
         components: {

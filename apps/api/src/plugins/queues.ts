@@ -37,14 +37,20 @@ export default fp<{ prefix: string }>(
         await get(name).add(jobName, data, { removeOnComplete: 1000, removeOnFail: 5000, ...jobOpts });
         return true;
       } catch (err) {
-        app.log.warn({ err: (err as Error).message, queue: name, job: jobName }, 'enqueue failed; the sweeper will pick it up');
+        app.log.warn(
+          { err: (err as Error).message, queue: name, job: jobName },
+          'enqueue failed; the sweeper will pick it up',
+        );
         return false;
       }
     };
     app.decorate('queues', {
       get,
       enqueue,
-      tallySoon: () => enqueue(QUEUES.tally, 'ledger-commit', { reason: 'ledger-commit' } satisfies TallyJob, { deduplication: { id: TALLY_DEDUP_ID } }),
+      tallySoon: () =>
+        enqueue(QUEUES.tally, 'ledger-commit', { reason: 'ledger-commit' } satisfies TallyJob, {
+          deduplication: { id: TALLY_DEDUP_ID },
+        }),
     });
     app.addHook('onClose', async () => {
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));

@@ -33,7 +33,10 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, 
  * retired XSS auditor) are left out.
  */
 export const API_HELMET: Readonly<HelmetOptions> = {
-  contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] },
+  },
   frameguard: { action: 'deny' },
   referrerPolicy: { policy: 'no-referrer' },
   crossOriginOpenerPolicy: false,

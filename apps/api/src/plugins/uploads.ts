@@ -13,7 +13,9 @@ const ONE_YEAR = 365 * 24 * 3600;
  * is registered in, which the routes without uploads (the public leaderboard first) would pay.
  */
 export async function acceptUploads(scope: FastifyInstance): Promise<void> {
-  await scope.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 8, fields: 20, fieldSize: 64 * 1024 } });
+  await scope.register(multipart, {
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 8, fields: 20, fieldSize: 64 * 1024 },
+  });
 }
 
 /**

@@ -12,7 +12,10 @@ export default fp<{ root: string }>(
       index: ['index.html'],
       cacheControl: false,
       setHeaders(res, path) {
-        res.header('cache-control', /[\\/]assets[\\/]/.test(path) ? `public, max-age=${ONE_YEAR}, immutable` : 'no-cache');
+        res.header(
+          'cache-control',
+          /[\\/]assets[\\/]/.test(path) ? `public, max-age=${ONE_YEAR}, immutable` : 'no-cache',
+        );
       },
     });
   },

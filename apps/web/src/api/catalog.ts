@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CatalogResponse, OwnProduct, PhotoUploadResponse, ProductDetail, type ProductInput, type ProductPatch } from '@shanhai/domain';
+import {
+  CatalogResponse,
+  OwnProduct,
+  PhotoUploadResponse,
+  ProductDetail,
+  type ProductInput,
+  type ProductPatch,
+} from '@shanhai/domain';
 import { http, request } from './http';
 
 export interface CatalogFilter {
@@ -15,15 +22,18 @@ export interface CatalogFilter {
   limit?: number;
 }
 
-export const searchProducts = (f: CatalogFilter) => http.get('/products', CatalogResponse, { ...f, inStock: f.inStock ? 'true' : undefined });
+export const searchProducts = (f: CatalogFilter) =>
+  http.get('/products', CatalogResponse, { ...f, inStock: f.inStock ? 'true' : undefined });
 export const productDetail = (id: string) => http.get(`/products/${id}`, ProductDetail);
 export const myProducts = () => http.get('/products/mine', z.array(OwnProduct));
 export const reviewQueue = () => http.get('/products/review-queue', z.array(OwnProduct));
 export const createProduct = (body: ProductInput) => http.post('/products', OwnProduct, body);
 export const updateProduct = (id: string, body: ProductPatch) => http.patch(`/products/${id}`, OwnProduct, body);
 export const adjustStock = (id: string, delta: number) => http.post(`/products/${id}/stock`, OwnProduct, { delta });
-export const transition = (id: string, action: 'submit' | 'delist' | 'relist' | 'approve') => http.post(`/products/${id}/${action}`, OwnProduct);
-export const rejectListing = (id: string, reason: string) => http.post(`/products/${id}/reject`, OwnProduct, { reason });
+export const transition = (id: string, action: 'submit' | 'delist' | 'relist' | 'approve') =>
+  http.post(`/products/${id}/${action}`, OwnProduct);
+export const rejectListing = (id: string, reason: string) =>
+  http.post(`/products/${id}/reject`, OwnProduct, { reason });
 export function uploadPhoto(file: File) {
   const form = new FormData();
   form.append('file', file);

@@ -88,7 +88,12 @@ async function problemOf(res: Response): Promise<Problem> {
   }
 }
 
-export async function request<S extends z.ZodType>(method: string, path: string, schema: S, options: RequestOptions = {}): Promise<z.infer<S>> {
+export async function request<S extends z.ZodType>(
+  method: string,
+  path: string,
+  schema: S,
+  options: RequestOptions = {},
+): Promise<z.infer<S>> {
   let res = await send(method, path, options);
   if (res.status === 401 && accessToken !== null) {
     const session = await refreshSession();
@@ -102,7 +107,8 @@ export async function request<S extends z.ZodType>(method: string, path: string,
 /** A file download (CSV/XLSX) with the token attached; the browser saves it. */
 export async function download(path: string, query: Query, filename: string): Promise<void> {
   let res = await send('GET', path, { query, headers: { accept: '*/*' } });
-  if (res.status === 401 && (await refreshSession())) res = await send('GET', path, { query, headers: { accept: '*/*' } });
+  if (res.status === 401 && (await refreshSession()))
+    res = await send('GET', path, { query, headers: { accept: '*/*' } });
   if (!res.ok) throw new ApiError(res.status, await problemOf(res));
   const blob = await res.blob();
   const a = document.createElement('a');
@@ -114,7 +120,8 @@ export async function download(path: string, query: Query, filename: string): Pr
 
 export const http = {
   get: <S extends z.ZodType>(path: string, schema: S, query?: Query) => request('GET', path, schema, { query }),
-  post: <S extends z.ZodType>(path: string, schema: S, body?: unknown, headers?: Record<string, string>) => request('POST', path, schema, { body, headers }),
+  post: <S extends z.ZodType>(path: string, schema: S, body?: unknown, headers?: Record<string, string>) =>
+    request('POST', path, schema, { body, headers }),
   put: <S extends z.ZodType>(path: string, schema: S, body?: unknown) => request('PUT', path, schema, { body }),
   patch: <S extends z.ZodType>(path: string, schema: S, body?: unknown) => request('PATCH', path, schema, { body }),
   del: <S extends z.ZodType>(path: string, schema: S) => request('DELETE', path, schema),

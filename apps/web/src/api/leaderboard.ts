@@ -1,18 +1,33 @@
 import { z } from 'zod';
-import { ImportResult, Leaderboard, OfflineSale, Snapshot, SnapshotSummary, TallyStatus, TownDashboard, type CreateOfflineSaleRequest, type LeaderboardBy, type OfflineSaleStatus } from '@shanhai/domain';
+import {
+  ImportResult,
+  Leaderboard,
+  OfflineSale,
+  Snapshot,
+  SnapshotSummary,
+  TallyStatus,
+  TownDashboard,
+  type CreateOfflineSaleRequest,
+  type LeaderboardBy,
+  type OfflineSaleStatus,
+} from '@shanhai/domain';
 import { download, http, request } from './http';
 
-export const leaderboard = (q: { year?: number; by?: LeaderboardBy; asOf?: string }) => http.get('/leaderboard', Leaderboard, q);
+export const leaderboard = (q: { year?: number; by?: LeaderboardBy; asOf?: string }) =>
+  http.get('/leaderboard', Leaderboard, q);
 export const townDashboard = (id: string, year?: number) => http.get(`/towns/${id}/dashboard`, TownDashboard, { year });
 /** The SSE stream; EventSource reconnects by itself and sends Last-Event-ID. */
 export const STREAM_URL = '/api/v1/leaderboard/stream';
 
 const Items = <S extends z.ZodType>(s: S) => z.object({ items: z.array(s) });
 export const offlineSales = (status?: OfflineSaleStatus) => http.get('/sales/offline', Items(OfflineSale), { status });
-export const recordOffline = (body: CreateOfflineSaleRequest, idempotencyKey: string) => http.post('/sales/offline', OfflineSale, body, { 'idempotency-key': idempotencyKey });
+export const recordOffline = (body: CreateOfflineSaleRequest, idempotencyKey: string) =>
+  http.post('/sales/offline', OfflineSale, body, { 'idempotency-key': idempotencyKey });
 export const approveOffline = (id: string) => http.post(`/sales/offline/${id}/approve`, OfflineSale);
-export const rejectOffline = (id: string, reason: string) => http.post(`/sales/offline/${id}/reject`, OfflineSale, { reason });
-export const reverseOffline = (id: string, reason: string) => http.post(`/sales/offline/${id}/reverse`, OfflineSale, { reason });
+export const rejectOffline = (id: string, reason: string) =>
+  http.post(`/sales/offline/${id}/reject`, OfflineSale, { reason });
+export const reverseOffline = (id: string, reason: string) =>
+  http.post(`/sales/offline/${id}/reverse`, OfflineSale, { reason });
 export function addEvidence(id: string, file: File) {
   const form = new FormData();
   form.append('file', file);
@@ -25,7 +40,8 @@ export function importFile(file: File, dryRun: boolean) {
 }
 export const snapshots = () => http.get('/snapshots', Items(SnapshotSummary));
 export const createSnapshot = (title: string, asOf: string) => http.post('/snapshots', Snapshot, { title, asOf });
-export const downloadSnapshot = (s: SnapshotSummary, format: 'xlsx' | 'csv') => download(`/snapshots/${s.id}/export`, { format }, `${s.title}-${s.asOf}.${format}`);
+export const downloadSnapshot = (s: SnapshotSummary, format: 'xlsx' | 'csv') =>
+  download(`/snapshots/${s.id}/export`, { format }, `${s.title}-${s.asOf}.${format}`);
 export const tallyStatus = () => http.get('/tallies/status', TallyStatus);
 export const reconcileNow = () => http.post('/tallies/reconcile', z.object({ queued: z.boolean() }));
 /** Puts the office access token in a cookie scoped to /admin/queues, so that a link can open Bull Board in a new tab. */

@@ -21,7 +21,9 @@ function merge(into: Tree, from: Tree): Tree {
   return into;
 }
 
-const messages = Object.fromEntries(LOCALES.map((l) => [l, modules.reduce<Tree>((acc, m) => merge(acc, m[l] as Tree), {})])) as Record<Locale, Tree>;
+const messages = Object.fromEntries(
+  LOCALES.map((l) => [l, modules.reduce<Tree>((acc, m) => merge(acc, m[l] as Tree), {})]),
+) as Record<Locale, Tree>;
 
 function initialLocale(): Locale {
   const saved = localStorage.getItem(STORAGE_KEY);

@@ -4,10 +4,22 @@ export function formatYuan(fen: number, locale: string, options: { compact?: boo
   if (options.compact) {
     return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(yuan);
   }
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(yuan);
+  return new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: 'CNY',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(yuan);
 }
 
-const compactYuan = new Intl.NumberFormat('en', { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol', notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 2 });
+const compactYuan = new Intl.NumberFormat('en', {
+  style: 'currency',
+  currency: 'CNY',
+  currencyDisplay: 'narrowSymbol',
+  notation: 'compact',
+  minimumFractionDigits: 0,
+  maximumFractionDigits: 2,
+});
 
 /**
  * Large sums the way their readers count: "万元" in Chinese (10,000 元 = 1 万元, the unit of

@@ -22,7 +22,12 @@ describe('housekeeping job', () => {
     const day = 24 * 3600 * 1000;
     await handle.db.insert(schema.refreshTokens).values([
       { userId: user.id, familyId: crypto.randomUUID(), tokenHash: 'old', expiresAt: new Date(Date.now() - 2 * day) },
-      { userId: user.id, familyId: crypto.randomUUID(), tokenHash: 'recent', expiresAt: new Date(Date.now() - day / 2) },
+      {
+        userId: user.id,
+        familyId: crypto.randomUUID(),
+        tokenHash: 'recent',
+        expiresAt: new Date(Date.now() - day / 2),
+      },
       { userId: user.id, familyId: crypto.randomUUID(), tokenHash: 'live', expiresAt: new Date(Date.now() + day) },
     ]);
     const job = { id: '1', data: { task: 'purge-expired-refresh-tokens' } };
@@ -33,7 +38,9 @@ describe('housekeeping job', () => {
   });
 
   it('fails a malformed payload for good (no retries)', async () => {
-    await expect(processHousekeeping(handle.db, { id: '2', data: { task: 'drop-tables' } })).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(processHousekeeping(handle.db, { id: '2', data: { task: 'drop-tables' } })).rejects.toBeInstanceOf(
+      UnrecoverableError,
+    );
   });
 });
 
@@ -42,8 +49,24 @@ describe('housekeeping: idempotency keys', () => {
     const { org } = await createOrgWithUser(handle.db, { kind: 'buyer' });
     const hours = (h: number) => new Date(Date.now() - h * 3600 * 1000);
     await handle.db.insert(schema.idempotencyKeys).values([
-      { orgId: org.id, key: 'old', scope: 'POST /x', requestHash: 'h', responseStatus: 201, responseBody: {}, createdAt: hours(49) },
-      { orgId: org.id, key: 'day-old', scope: 'POST /x', requestHash: 'h', responseStatus: 201, responseBody: {}, createdAt: hours(25) },
+      {
+        orgId: org.id,
+        key: 'old',
+        scope: 'POST /x',
+        requestHash: 'h',
+        responseStatus: 201,
+        responseBody: {},
+        createdAt: hours(49),
+      },
+      {
+        orgId: org.id,
+        key: 'day-old',
+        scope: 'POST /x',
+        requestHash: 'h',
+        responseStatus: 201,
+        responseBody: {},
+        createdAt: hours(25),
+      },
     ]);
     const job = { id: '3', data: { task: 'purge-expired-idempotency-keys' } };
     expect(await processHousekeeping(handle.db, job)).toEqual({ deleted: 1 });

@@ -15,12 +15,18 @@ export async function processHousekeeping(db: Db, job: Pick<Job, 'data' | 'id'>)
   switch (parsed.data.task) {
     case 'purge-expired-refresh-tokens': {
       const cutoff = new Date(Date.now() - REFRESH_TOKEN_RETENTION_MS);
-      const rows = await db.delete(schema.refreshTokens).where(lt(schema.refreshTokens.expiresAt, cutoff)).returning({ id: schema.refreshTokens.id });
+      const rows = await db
+        .delete(schema.refreshTokens)
+        .where(lt(schema.refreshTokens.expiresAt, cutoff))
+        .returning({ id: schema.refreshTokens.id });
       return { deleted: rows.length };
     }
     case 'purge-expired-idempotency-keys': {
       const cutoff = new Date(Date.now() - IDEMPOTENCY_KEY_RETENTION_MS);
-      const rows = await db.delete(schema.idempotencyKeys).where(lt(schema.idempotencyKeys.createdAt, cutoff)).returning({ key: schema.idempotencyKeys.key });
+      const rows = await db
+        .delete(schema.idempotencyKeys)
+        .where(lt(schema.idempotencyKeys.createdAt, cutoff))
+        .returning({ key: schema.idempotencyKeys.key });
       return { deleted: rows.length };
     }
   }

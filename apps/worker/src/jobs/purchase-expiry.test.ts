@@ -25,37 +25,81 @@ async function unpaid(expiresAt: Date, qty = 3) {
   const p = await createProduct(db, { cooperativeId: coop.org.id, stock: 10 - qty });
   const [purchase] = await db
     .insert(schema.purchases)
-    .values({ buyerOrgId: org.id, createdBy: user.id, status: 'awaiting_payment', paymentMethod: 'transfer', totalFen: qty * 10_000, remittanceRef: `T${Math.random()}`, deliveryAddress: 'addr', expiresAt })
+    .values({
+      buyerOrgId: org.id,
+      createdBy: user.id,
+      status: 'awaiting_payment',
+      paymentMethod: 'transfer',
+      totalFen: qty * 10_000,
+      remittanceRef: `T${Math.random()}`,
+      deliveryAddress: 'addr',
+      expiresAt,
+    })
     .returning();
-  const [order] = await db.insert(schema.orders).values({ purchaseId: purchase!.id, buyerOrgId: org.id, cooperativeId: coop.org.id, status: 'awaiting_payment', totalFen: qty * 10_000 }).returning();
-  await db.insert(schema.orderLines).values({ orderId: order!.id, productId: p.id, townId: p.townId, category: p.category, nameZh: p.nameZh, unitLabel: p.unitLabel, qty, unitPriceFen: 10_000, lineTotalFen: qty * 10_000 });
+  const [order] = await db
+    .insert(schema.orders)
+    .values({
+      purchaseId: purchase!.id,
+      buyerOrgId: org.id,
+      cooperativeId: coop.org.id,
+      status: 'awaiting_payment',
+      totalFen: qty * 10_000,
+    })
+    .returning();
+  await db.insert(schema.orderLines).values({
+    orderId: order!.id,
+    productId: p.id,
+    townId: p.townId,
+    category: p.category,
+    nameZh: p.nameZh,
+    unitLabel: p.unitLabel,
+    qty,
+    unitPriceFen: 10_000,
+    lineTotalFen: qty * 10_000,
+  });
   return { purchaseId: purchase!.id, orderId: order!.id, productId: p.id };
 }
-const stock = async (id: string) => (await handle.db.select().from(schema.products).where(eq(schema.products.id, id)))[0]!.stock;
+const stock = async (id: string) =>
+  (await handle.db.select().from(schema.products).where(eq(schema.products.id, id)))[0]!.stock;
 
 describe('purchase-expiry job', () => {
   it('expires a due unpaid purchase once (stock back, transition recorded), even when run twice', async () => {
     const u = await unpaid(new Date(Date.now() - 1000));
-    expect(await processPurchaseExpiry(handle.db, { id: '1', data: { purchaseId: u.purchaseId } })).toEqual({ expired: 1 });
-    expect(await processPurchaseExpiry(handle.db, { id: '1', data: { purchaseId: u.purchaseId } })).toEqual({ expired: 0 });
+    expect(await processPurchaseExpiry(handle.db, { id: '1', data: { purchaseId: u.purchaseId } })).toEqual({
+      expired: 1,
+    });
+    expect(await processPurchaseExpiry(handle.db, { id: '1', data: { purchaseId: u.purchaseId } })).toEqual({
+      expired: 0,
+    });
     expect(await stock(u.productId)).toBe(10);
     const [p] = await handle.db.select().from(schema.purchases).where(eq(schema.purchases.id, u.purchaseId));
     expect(p!.status).toBe('expired');
-    const moves = await handle.db.select().from(schema.orderTransitions).where(eq(schema.orderTransitions.orderId, u.orderId));
-    expect(moves.map((m) => [m.fromStatus, m.toStatus, m.actor])).toEqual([['awaiting_payment', 'cancelled', 'system']]);
+    const moves = await handle.db
+      .select()
+      .from(schema.orderTransitions)
+      .where(eq(schema.orderTransitions.orderId, u.orderId));
+    expect(moves.map((m) => [m.fromStatus, m.toStatus, m.actor])).toEqual([
+      ['awaiting_payment', 'cancelled', 'system'],
+    ]);
   });
 
   it('leaves a purchase not yet due; the sweep expires every overdue one (a lost job)', async () => {
     const notDue = await unpaid(new Date(Date.now() + 3600_000));
     const lost = await unpaid(new Date(Date.now() - 60_000), 2);
-    expect(await processPurchaseExpiry(handle.db, { id: '2', data: { purchaseId: notDue.purchaseId } })).toEqual({ expired: 0 });
-    expect((await processPurchaseExpiry(handle.db, { id: '3', data: { sweep: true } })).expired).toBeGreaterThanOrEqual(1);
+    expect(await processPurchaseExpiry(handle.db, { id: '2', data: { purchaseId: notDue.purchaseId } })).toEqual({
+      expired: 0,
+    });
+    expect((await processPurchaseExpiry(handle.db, { id: '3', data: { sweep: true } })).expired).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(await stock(lost.productId)).toBe(10);
     expect(await stock(notDue.productId)).toBe(7);
     expect(await processPurchaseExpiry(handle.db, { id: '4', data: { sweep: true } })).toEqual({ expired: 0 });
   });
 
   it('fails a malformed job for good', async () => {
-    await expect(processPurchaseExpiry(handle.db, { id: '5', data: { purchaseId: 'nope' } })).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(processPurchaseExpiry(handle.db, { id: '5', data: { purchaseId: 'nope' } })).rejects.toBeInstanceOf(
+      UnrecoverableError,
+    );
   });
 });

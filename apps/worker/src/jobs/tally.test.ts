@@ -27,7 +27,10 @@ beforeAll(async () => {
   prefix = config.redisPrefix;
   handle = createDb(database.url, { max: 6 });
   redis = new Redis(config.redisUrl);
-  const [county] = await handle.db.insert(schema.counties).values({ code: 'c1', nameZh: '县', nameEn: 'C' }).returning();
+  const [county] = await handle.db
+    .insert(schema.counties)
+    .values({ code: 'c1', nameZh: '县', nameEn: 'C' })
+    .returning();
   const towns = await handle.db
     .insert(schema.towns)
     .values([
@@ -38,8 +41,16 @@ beforeAll(async () => {
   townA = towns[0]!.id;
   townB = towns[1]!.id;
   buyer = (await createOrg(handle.db, { kind: 'buyer' })).id;
-  productA = (await createProduct(handle.db, { cooperativeId: (await createOrg(handle.db, { kind: 'cooperative', townCode: 'a' })).id })).id;
-  productB = (await createProduct(handle.db, { cooperativeId: (await createOrg(handle.db, { kind: 'cooperative', townCode: 'b' })).id })).id;
+  productA = (
+    await createProduct(handle.db, {
+      cooperativeId: (await createOrg(handle.db, { kind: 'cooperative', townCode: 'a' })).id,
+    })
+  ).id;
+  productB = (
+    await createProduct(handle.db, {
+      cooperativeId: (await createOrg(handle.db, { kind: 'cooperative', townCode: 'b' })).id,
+    })
+  ).id;
 });
 afterAll(async () => {
   redis.disconnect();
@@ -63,11 +74,16 @@ function rows(n: number): LedgerRow[] {
 }
 
 async function townTotal(townId: string, year: number) {
-  const [r] = await handle.db.select().from(schema.townTallies).where(sql`${schema.townTallies.townId} = ${townId} and ${schema.townTallies.year} = ${year}`);
+  const [r] = await handle.db
+    .select()
+    .from(schema.townTallies)
+    .where(sql`${schema.townTallies.townId} = ${townId} and ${schema.townTallies.year} = ${year}`);
   return r?.amountFen ?? 0;
 }
 async function ledgerTotal(townId: string, year: number) {
-  const r = await handle.db.execute<{ s: number }>(sql`select coalesce(sum(amount_fen), 0)::bigint as s from sales where town_id = ${townId} and extract(year from business_date) = ${year}`);
+  const r = await handle.db.execute<{ s: number }>(
+    sql`select coalesce(sum(amount_fen), 0)::bigint as s from sales where town_id = ${townId} and extract(year from business_date) = ${year}`,
+  );
   return Number(r.rows[0]!.s);
 }
 
@@ -76,19 +92,27 @@ describe('tally job', () => {
     await appendSales(handle.db, rows(1000));
     const deps = { db: handle.db, redis: null, prefix, log, batchSize: 97 };
     // The same job delivered three times, two of them at once.
-    const results = await Promise.all([processTally(deps, { id: 'a', data: { reason: 'ledger-commit' } }), processTally(deps, { id: 'a', data: { reason: 'ledger-commit' } })]);
+    const results = await Promise.all([
+      processTally(deps, { id: 'a', data: { reason: 'ledger-commit' } }),
+      processTally(deps, { id: 'a', data: { reason: 'ledger-commit' } }),
+    ]);
     const again = await processTally(deps, { id: 'a', data: { reason: 'ledger-commit' } });
     expect(results[0].rows + results[1].rows).toBe(1000);
     expect(again.rows).toBe(0);
     expect(await tallyDrift(handle.db)).toBe(0);
-    for (const t of [townA, townB]) for (const y of [2025, 2026]) expect(await townTotal(t, y)).toBe(await ledgerTotal(t, y));
-    const products = await handle.db.execute<{ product_id: string; s: number }>(sql`select product_id, sum(amount_fen)::bigint as s from product_daily_sales group by 1 order by 1`);
+    for (const t of [townA, townB])
+      for (const y of [2025, 2026]) expect(await townTotal(t, y)).toBe(await ledgerTotal(t, y));
+    const products = await handle.db.execute<{ product_id: string; s: number }>(
+      sql`select product_id, sum(amount_fen)::bigint as s from product_daily_sales group by 1 order by 1`,
+    );
     const ledgerProducts = await handle.db.execute<{ product_id: string; s: number }>(
       sql`select product_id, sum(amount_fen)::bigint as s from sales where product_id is not null group by 1 order by 1`,
     );
     expect(products.rows).toHaveLength(2);
     expect(products.rows).toEqual(ledgerProducts.rows);
-    const [{ n } = { n: -1 }] = (await handle.db.execute<{ n: number }>(sql`select count(*)::int as n from sales where tallied_at is null`)).rows;
+    const [{ n } = { n: -1 }] = (
+      await handle.db.execute<{ n: number }>(sql`select count(*)::int as n from sales where tallied_at is null`)
+    ).rows;
     expect(n).toBe(0);
   });
 
@@ -103,12 +127,20 @@ describe('tally job', () => {
     for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
     sub.disconnect();
     expect(got).toHaveLength(1);
-    expect(JSON.parse(got[0]!)).toEqual({ version: 1, townIds: expect.arrayContaining([townA, townB]), at: expect.any(String) });
+    expect(JSON.parse(got[0]!)).toEqual({
+      version: 1,
+      townIds: expect.arrayContaining([townA, townB]),
+      at: expect.any(String),
+    });
   });
 
   it('fails a malformed payload for good', async () => {
-    await expect(processTally({ db: handle.db, redis: null, prefix, log }, { id: 'x', data: { reason: 'because' } })).rejects.toBeInstanceOf(UnrecoverableError);
-    await expect(processReconcile({ db: handle.db, redis: null, prefix, log }, { id: 'x', data: {} })).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(
+      processTally({ db: handle.db, redis: null, prefix, log }, { id: 'x', data: { reason: 'because' } }),
+    ).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(
+      processReconcile({ db: handle.db, redis: null, prefix, log }, { id: 'x', data: {} }),
+    ).rejects.toBeInstanceOf(UnrecoverableError);
   });
 });
 
@@ -120,14 +152,25 @@ describe('reconcile job', () => {
     expect(clean.driftRows).toBe(0);
 
     const before = await townTotal(townA, 2026);
-    await handle.db.update(schema.townTallies).set({ amountFen: sql`${schema.townTallies.amountFen} + 1` }).where(eq(schema.townTallies.townId, townA));
+    await handle.db
+      .update(schema.townTallies)
+      .set({ amountFen: sql`${schema.townTallies.amountFen} + 1` })
+      .where(eq(schema.townTallies.townId, townA));
     await handle.db.delete(schema.dailyTownSales).where(eq(schema.dailyTownSales.townId, townB));
     const drift = await processReconcile(deps, { id: 'r2', data: { trigger: 'manual' } });
     expect(drift.driftRows).toBeGreaterThan(2);
-    expect(drift.details).toContainEqual({ table: 'town_tallies', key: `${townA}/2026`, expected: before, found: before + 1 });
+    expect(drift.details).toContainEqual({
+      table: 'town_tallies',
+      key: `${townA}/2026`,
+      expected: before,
+      found: before + 1,
+    });
     expect(await tallyDrift(handle.db)).toBe(0);
     expect(await townTotal(townA, 2026)).toBe(before);
-    const runs = await handle.db.select().from(schema.tallyReconciliations).orderBy(schema.tallyReconciliations.finishedAt);
+    const runs = await handle.db
+      .select()
+      .from(schema.tallyReconciliations)
+      .orderBy(schema.tallyReconciliations.finishedAt);
     expect(runs.map((r) => r.driftRows > 0)).toEqual([false, true]);
   });
 
@@ -138,10 +181,19 @@ describe('reconcile job', () => {
     // Our deployment's Redis data gone (its own prefix: the run's Redis is shared by test files).
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
-    for (const t of [schema.townTallies, schema.dailyTownSales, schema.partnerTallies, schema.partnerDailySales, schema.categoryDailySales, schema.productDailySales]) await handle.db.delete(t);
+    for (const t of [
+      schema.townTallies,
+      schema.dailyTownSales,
+      schema.partnerTallies,
+      schema.partnerDailySales,
+      schema.categoryDailySales,
+      schema.productDailySales,
+    ])
+      await handle.db.delete(t);
     const r = await processReconcile(deps, { id: 'r3', data: { trigger: 'manual' } });
     expect(r.driftRows).toBeGreaterThan(0);
     expect(await tallyDrift(handle.db)).toBe(0);
-    for (const t of [townA, townB]) for (const y of [2025, 2026]) expect(await townTotal(t, y)).toBe(await ledgerTotal(t, y));
+    for (const t of [townA, townB])
+      for (const y of [2025, 2026]) expect(await townTotal(t, y)).toBe(await ledgerTotal(t, y));
   });
 });

@@ -2,7 +2,13 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Gauge, Counter, type Registry } from 'prom-client';
 import { foldAll, reconcileTallies, schema, type Db, type FoldResult } from '@shanhai/db';
-import { LEADERBOARD_CHANNEL, LEADERBOARD_VERSION_KEY, ReconcileJob, TallyJob, type LeaderboardChanged } from '@shanhai/domain';
+import {
+  LEADERBOARD_CHANNEL,
+  LEADERBOARD_VERSION_KEY,
+  ReconcileJob,
+  TallyJob,
+  type LeaderboardChanged,
+} from '@shanhai/domain';
 import type { Logger } from '../log';
 
 export interface TallyDeps {
@@ -18,7 +24,10 @@ export interface TallyDeps {
  * Announces a change: bumps the version and publishes it. Best effort: the tallies are already
  * committed, and a client that misses a message catches up on its next reconnect or poll.
  */
-export async function announceChange(deps: Pick<TallyDeps, 'redis' | 'prefix' | 'log'>, townIds: string[]): Promise<void> {
+export async function announceChange(
+  deps: Pick<TallyDeps, 'redis' | 'prefix' | 'log'>,
+  townIds: string[],
+): Promise<void> {
   if (!deps.redis) return;
   try {
     const version = await deps.redis.incr(`${deps.prefix}:${LEADERBOARD_VERSION_KEY}`);
@@ -47,13 +56,25 @@ export interface ReconcileMetrics {
 
 export function reconcileMetrics(registry: Registry): ReconcileMetrics {
   return {
-    drift: new Gauge({ name: 'shanhai_tally_drift_rows', help: 'Tally rows that differed from the ledger at the last reconcile', registers: [registry] }),
-    runs: new Counter({ name: 'shanhai_tally_reconcile_runs_total', help: 'Reconcile runs', labelNames: ['outcome'] as const, registers: [registry] }),
+    drift: new Gauge({
+      name: 'shanhai_tally_drift_rows',
+      help: 'Tally rows that differed from the ledger at the last reconcile',
+      registers: [registry],
+    }),
+    runs: new Counter({
+      name: 'shanhai_tally_reconcile_runs_total',
+      help: 'Reconcile runs',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 
 /** Recomputes all tallies from the ledger, records the run (the console banner reads it), repairs drift. */
-export async function processReconcile(deps: TallyDeps & { metrics?: ReconcileMetrics }, job: Pick<Job, 'data' | 'id'>) {
+export async function processReconcile(
+  deps: TallyDeps & { metrics?: ReconcileMetrics },
+  job: Pick<Job, 'data' | 'id'>,
+) {
   const parsed = ReconcileJob.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`malformed reconcile job ${job.id}: ${parsed.error.message}`);
   const startedAt = new Date();

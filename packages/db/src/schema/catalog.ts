@@ -36,11 +36,17 @@ export const products = pgTable(
     /** Units on hand. Taken when a purchase is placed, given back on cancel or expiry; never negative. */
     stock: integer().notNull().default(0),
     leadTimeDays: integer().notNull().default(3),
-    certifications: text().array().notNull().default(sql`'{}'::text[]`),
+    certifications: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** Price tiers on sale now, ascending by minQty (validated by @shanhai/domain tierProblems). */
     priceTiers: jsonb().$type<PriceTier[]>().notNull(),
     /** Up to 8 photo URLs (`/media/<sha256>.<ext>`), the first is the cover. */
-    photos: text().array().notNull().default(sql`'{}'::text[]`),
+    photos: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** Unit price at the MOQ (first tier), derived: what price filters and price sorting use. */
     basePriceFen: bigint({ mode: 'number' }).generatedAlwaysAs(sql`((price_tiers -> 0 ->> 'unitPriceFen')::bigint)`),
     /** Lowest unit price of any tier (the last tier), derived. */
@@ -68,12 +74,22 @@ export const products = pgTable(
     index().on(t.cooperativeId, t.status),
     index().on(t.townId, t.status),
     index().on(t.category, t.status),
-    index('products_listed_newest_idx').on(t.createdAt.desc(), t.id.desc()).where(sql`${t.status} = 'listed'`),
+    index('products_listed_newest_idx')
+      .on(t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.status} = 'listed'`),
     // Town (or county) + category filters with price order; the facets of such a filter.
-    index('products_listed_town_category_idx').on(t.townId, t.category, t.basePriceFen).where(sql`${t.status} = 'listed'`),
-    index('products_listed_category_price_idx').on(t.category, t.basePriceFen, t.id).where(sql`${t.status} = 'listed'`),
-    index('products_listed_price_idx').on(t.basePriceFen, t.id).where(sql`${t.status} = 'listed'`),
-    index('products_review_idx').on(t.updatedAt).where(sql`${t.status} = 'pending_review' or ${t.pendingRevision} is not null`),
+    index('products_listed_town_category_idx')
+      .on(t.townId, t.category, t.basePriceFen)
+      .where(sql`${t.status} = 'listed'`),
+    index('products_listed_category_price_idx')
+      .on(t.category, t.basePriceFen, t.id)
+      .where(sql`${t.status} = 'listed'`),
+    index('products_listed_price_idx')
+      .on(t.basePriceFen, t.id)
+      .where(sql`${t.status} = 'listed'`),
+    index('products_review_idx')
+      .on(t.updatedAt)
+      .where(sql`${t.status} = 'pending_review' or ${t.pendingRevision} is not null`),
     // The full-text column `search` and its GIN index are hand-written (migrations/*_catalog_search_sql.sql).
   ],
 );

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 import { fen, timestamps } from './columns';
 import { towns } from './regions';
 
@@ -37,7 +47,9 @@ export const orgs = pgTable(
   },
   (t) => [
     index().on(t.kind, t.status),
-    uniqueIndex('orgs_credit_code_kind_key').on(t.kind, t.creditCode).where(sql`${t.creditCode} is not null`),
+    uniqueIndex('orgs_credit_code_kind_key')
+      .on(t.kind, t.creditCode)
+      .where(sql`${t.creditCode} is not null`),
   ],
 );
 

@@ -1,11 +1,30 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { category, products } from './catalog';
 import { fen, timestamps } from './columns';
 import { orgs, users } from './identity';
 import { towns } from './regions';
 
-export const purchaseStatus = pgEnum('purchase_status', ['pending_approval', 'awaiting_payment', 'paid', 'cancelled', 'expired']);
+export const purchaseStatus = pgEnum('purchase_status', [
+  'pending_approval',
+  'awaiting_payment',
+  'paid',
+  'cancelled',
+  'expired',
+]);
 export const orderStatus = pgEnum('order_status', [
   'pending_approval',
   'awaiting_payment',
@@ -174,7 +193,9 @@ export const payments = pgTable(
   },
   (t) => [
     uniqueIndex('payments_purchase_key').on(t.purchaseId),
-    uniqueIndex('payments_stripe_pi_key').on(t.stripePaymentIntentId).where(sql`${t.stripePaymentIntentId} is not null`),
+    uniqueIndex('payments_stripe_pi_key')
+      .on(t.stripePaymentIntentId)
+      .where(sql`${t.stripePaymentIntentId} is not null`),
     index().on(t.method, t.status),
   ],
 );
@@ -205,7 +226,9 @@ export const refunds = pgTable(
   },
   (t) => [
     uniqueIndex('refunds_order_key').on(t.orderId),
-    uniqueIndex('refunds_late_payment_key').on(t.stripePaymentIntentId).where(sql`${t.orderId} is null`),
+    uniqueIndex('refunds_late_payment_key')
+      .on(t.stripePaymentIntentId)
+      .where(sql`${t.orderId} is null`),
     index().on(t.purchaseId),
     check('refunds_order_or_late_payment', sql`${t.orderId} is not null or ${t.stripePaymentIntentId} is not null`),
   ],

@@ -37,7 +37,9 @@ export const sales = pgTable(
   },
   (t) => [
     uniqueIndex('sales_source_ref_kind_key').on(t.source, t.sourceRef, t.kind),
-    index('sales_untallied_idx').on(t.id).where(sql`${t.talliedAt} is null`),
+    index('sales_untallied_idx')
+      .on(t.id)
+      .where(sql`${t.talliedAt} is null`),
     index().on(t.townId, t.businessDate),
     index().on(t.buyerOrgId, t.businessDate),
   ],

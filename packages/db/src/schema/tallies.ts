@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { check, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { category, products } from './catalog';
 import { fen, timestamps } from './columns';
 import { orgs, users } from './identity';
@@ -173,7 +186,11 @@ export const offlineSales = pgTable(
     reversedAt: timestamp({ withTimezone: true }),
     ...timestamps,
   },
-  (t) => [index().on(t.status, t.createdAt), index().on(t.buyerOrgId), check('offline_sales_amount_positive', sql`${t.amountFen} > 0`)],
+  (t) => [
+    index().on(t.status, t.createdAt),
+    index().on(t.buyerOrgId),
+    check('offline_sales_amount_positive', sql`${t.amountFen} > 0`),
+  ],
 );
 
 /** Evidence files of an offline record (at most 3, enforced by the api). */

@@ -25,14 +25,148 @@ interface Listing {
 
 /** The products named in qingyuan-facts.json, as a cooperative would list them (prices are demo placeholders). */
 const NAMED: Listing[] = [
-  { town: 'daping', coop: 'coop2', category: 'honey', nameZh: '大坪山花蜂蜜', nameEn: 'Daping mountain-flower honey', description: '连山大坪镇蜂农采集的山花蜜，镇上灌装厂灌装。', unitLabel: '500 g 瓶', moq: 10, orderStep: 5, stock: 800, leadTimeDays: 3, certifications: ['绿色食品'], tiers: [{ minQty: 10, unitPriceFen: 6800 }, { minQty: 50, unitPriceFen: 6200 }, { minQty: 200, unitPriceFen: 5600 }] },
-  { town: 'daping', coop: 'coop2', category: 'fruit', nameZh: '大坪猕猴桃', nameEn: 'Daping kiwi fruit', description: '大坪镇猕猴桃示范园鲜果，当季采摘，冷链发货。', unitLabel: '5 kg 箱', moq: 5, orderStep: 1, stock: 400, leadTimeDays: 2, certifications: [], tiers: [{ minQty: 5, unitPriceFen: 9800 }, { minQty: 20, unitPriceFen: 8800 }, { minQty: 100, unitPriceFen: 7900 }] },
-  { town: 'dakun', coop: 'coop', category: 'poultry', nameZh: '大崑乳鸽', nameEn: 'Dakun squab (meat pigeon)', description: '阳山县大崑镇肉鸽养殖基地出栏乳鸽，宰杀冰鲜。', unitLabel: '只', moq: 20, orderStep: 10, stock: 3000, leadTimeDays: 2, certifications: ['动物检疫合格'], tiers: [{ minQty: 20, unitPriceFen: 3600 }, { minQty: 100, unitPriceFen: 3300 }, { minQty: 500, unitPriceFen: 2980 }] },
-  { town: 'dadong', category: 'poultry', nameZh: '大洞肉鸽', nameEn: 'Dadong meat pigeon', description: '英德市大洞镇肉鸽养殖场出栏，整只冰鲜。', unitLabel: '只', moq: 20, orderStep: 10, stock: 1500, leadTimeDays: 3, certifications: [], tiers: [{ minQty: 20, unitPriceFen: 3500 }, { minQty: 200, unitPriceFen: 3100 }] },
-  { town: 'dadong', category: 'crafts', nameZh: '大洞烧烤竹签', nameEn: 'Dadong bamboo skewers', description: '大洞镇竹签厂生产，食品级毛竹，30 cm。', unitLabel: '1000 支 包', moq: 10, orderStep: 10, stock: 5000, leadTimeDays: 5, certifications: [], tiers: [{ minQty: 10, unitPriceFen: 2500 }, { minQty: 100, unitPriceFen: 2100 }] },
-  { town: 'yonghe', category: 'herbs', nameZh: '永和何首乌切片', nameEn: 'Yonghe He Shou Wu (fo-ti root) slices', description: '连山永和镇何首乌种植示范基地，切片晒干。', unitLabel: '500 g 袋', moq: 5, orderStep: 1, stock: 600, leadTimeDays: 4, certifications: [], tiers: [{ minQty: 5, unitPriceFen: 8800 }, { minQty: 50, unitPriceFen: 7800 }] },
-  { town: 'futang', category: 'crafts', nameZh: '壮瑶刺绣香囊', nameEn: 'Zhuang and Yao embroidered sachet', description: '福堂镇壮瑶风采锦绣专业合作社绣娘手工刺绣。', unitLabel: '个', moq: 10, orderStep: 5, stock: 300, leadTimeDays: 10, certifications: [], tiers: [{ minQty: 10, unitPriceFen: 4800 }, { minQty: 100, unitPriceFen: 4200 }] },
-  { town: 'taibao', category: 'crafts', nameZh: '醒狮文创摆件', nameEn: 'Lion-dance craft ornament', description: '太保镇醒狮文化产业基地设计制作的醒狮摆件。', unitLabel: '件', moq: 5, orderStep: 1, stock: 200, leadTimeDays: 7, certifications: [], tiers: [{ minQty: 5, unitPriceFen: 12800 }, { minQty: 50, unitPriceFen: 11000 }] },
+  {
+    town: 'daping',
+    coop: 'coop2',
+    category: 'honey',
+    nameZh: '大坪山花蜂蜜',
+    nameEn: 'Daping mountain-flower honey',
+    description: '连山大坪镇蜂农采集的山花蜜，镇上灌装厂灌装。',
+    unitLabel: '500 g 瓶',
+    moq: 10,
+    orderStep: 5,
+    stock: 800,
+    leadTimeDays: 3,
+    certifications: ['绿色食品'],
+    tiers: [
+      { minQty: 10, unitPriceFen: 6800 },
+      { minQty: 50, unitPriceFen: 6200 },
+      { minQty: 200, unitPriceFen: 5600 },
+    ],
+  },
+  {
+    town: 'daping',
+    coop: 'coop2',
+    category: 'fruit',
+    nameZh: '大坪猕猴桃',
+    nameEn: 'Daping kiwi fruit',
+    description: '大坪镇猕猴桃示范园鲜果，当季采摘，冷链发货。',
+    unitLabel: '5 kg 箱',
+    moq: 5,
+    orderStep: 1,
+    stock: 400,
+    leadTimeDays: 2,
+    certifications: [],
+    tiers: [
+      { minQty: 5, unitPriceFen: 9800 },
+      { minQty: 20, unitPriceFen: 8800 },
+      { minQty: 100, unitPriceFen: 7900 },
+    ],
+  },
+  {
+    town: 'dakun',
+    coop: 'coop',
+    category: 'poultry',
+    nameZh: '大崑乳鸽',
+    nameEn: 'Dakun squab (meat pigeon)',
+    description: '阳山县大崑镇肉鸽养殖基地出栏乳鸽，宰杀冰鲜。',
+    unitLabel: '只',
+    moq: 20,
+    orderStep: 10,
+    stock: 3000,
+    leadTimeDays: 2,
+    certifications: ['动物检疫合格'],
+    tiers: [
+      { minQty: 20, unitPriceFen: 3600 },
+      { minQty: 100, unitPriceFen: 3300 },
+      { minQty: 500, unitPriceFen: 2980 },
+    ],
+  },
+  {
+    town: 'dadong',
+    category: 'poultry',
+    nameZh: '大洞肉鸽',
+    nameEn: 'Dadong meat pigeon',
+    description: '英德市大洞镇肉鸽养殖场出栏，整只冰鲜。',
+    unitLabel: '只',
+    moq: 20,
+    orderStep: 10,
+    stock: 1500,
+    leadTimeDays: 3,
+    certifications: [],
+    tiers: [
+      { minQty: 20, unitPriceFen: 3500 },
+      { minQty: 200, unitPriceFen: 3100 },
+    ],
+  },
+  {
+    town: 'dadong',
+    category: 'crafts',
+    nameZh: '大洞烧烤竹签',
+    nameEn: 'Dadong bamboo skewers',
+    description: '大洞镇竹签厂生产，食品级毛竹，30 cm。',
+    unitLabel: '1000 支 包',
+    moq: 10,
+    orderStep: 10,
+    stock: 5000,
+    leadTimeDays: 5,
+    certifications: [],
+    tiers: [
+      { minQty: 10, unitPriceFen: 2500 },
+      { minQty: 100, unitPriceFen: 2100 },
+    ],
+  },
+  {
+    town: 'yonghe',
+    category: 'herbs',
+    nameZh: '永和何首乌切片',
+    nameEn: 'Yonghe He Shou Wu (fo-ti root) slices',
+    description: '连山永和镇何首乌种植示范基地，切片晒干。',
+    unitLabel: '500 g 袋',
+    moq: 5,
+    orderStep: 1,
+    stock: 600,
+    leadTimeDays: 4,
+    certifications: [],
+    tiers: [
+      { minQty: 5, unitPriceFen: 8800 },
+      { minQty: 50, unitPriceFen: 7800 },
+    ],
+  },
+  {
+    town: 'futang',
+    category: 'crafts',
+    nameZh: '壮瑶刺绣香囊',
+    nameEn: 'Zhuang and Yao embroidered sachet',
+    description: '福堂镇壮瑶风采锦绣专业合作社绣娘手工刺绣。',
+    unitLabel: '个',
+    moq: 10,
+    orderStep: 5,
+    stock: 300,
+    leadTimeDays: 10,
+    certifications: [],
+    tiers: [
+      { minQty: 10, unitPriceFen: 4800 },
+      { minQty: 100, unitPriceFen: 4200 },
+    ],
+  },
+  {
+    town: 'taibao',
+    category: 'crafts',
+    nameZh: '醒狮文创摆件',
+    nameEn: 'Lion-dance craft ornament',
+    description: '太保镇醒狮文化产业基地设计制作的醒狮摆件。',
+    unitLabel: '件',
+    moq: 5,
+    orderStep: 1,
+    stock: 200,
+    leadTimeDays: 7,
+    certifications: [],
+    tiers: [
+      { minQty: 5, unitPriceFen: 12800 },
+      { minQty: 50, unitPriceFen: 11000 },
+    ],
+  },
 ];
 
 /** Generated demo listings: plausible Qingyuan produce, labelled is_demo. */
@@ -58,13 +192,26 @@ export async function seedCatalog(tx: Tx, townIds: Map<string, string>, orgIds: 
     else if (town.code === 'daping') coopOf.set(town.code, orgIds.get('coop2')!);
     else {
       const creditCode = `93DEMOCAT${town.code.toUpperCase().slice(0, 9)}`;
-      const [existing] = await tx.select({ id: orgs.id }).from(orgs).where(and(eq(orgs.kind, 'cooperative'), eq(orgs.creditCode, creditCode)));
+      const [existing] = await tx
+        .select({ id: orgs.id })
+        .from(orgs)
+        .where(and(eq(orgs.kind, 'cooperative'), eq(orgs.creditCode, creditCode)));
       const id =
         existing?.id ??
         (
           await tx
             .insert(orgs)
-            .values({ kind: 'cooperative', status: 'active', name: `${town.zh}农产品专业合作社（演示）`, creditCode, townId: townIds.get(town.code)!, address: `${town.zh}（演示地址）`, contactName: '演示联系人', contactPhone: '0763-0000000', isDemo: true })
+            .values({
+              kind: 'cooperative',
+              status: 'active',
+              name: `${town.zh}农产品专业合作社（演示）`,
+              creditCode,
+              townId: townIds.get(town.code)!,
+              address: `${town.zh}（演示地址）`,
+              contactName: '演示联系人',
+              contactPhone: '0763-0000000',
+              isDemo: true,
+            })
             .returning({ id: orgs.id })
         )[0]!.id;
       coopOf.set(town.code, id);
@@ -90,14 +237,20 @@ export async function seedCatalog(tx: Tx, townIds: Map<string, string>, orgIds: 
         stock: Math.floor(rand() * 500),
         leadTimeDays: 2 + Math.floor(rand() * 5),
         certifications: [],
-        tiers: [{ minQty: moq, unitPriceFen: price }, { minQty: moq * 10, unitPriceFen: Math.round((price * 0.9) / 10) * 10 }],
+        tiers: [
+          { minQty: moq, unitPriceFen: price },
+          { minQty: moq * 10, unitPriceFen: Math.round((price * 0.9) / 10) * 10 },
+        ],
         isDemo: true,
       });
     }
   }
   for (const l of listings) {
     const cooperativeId = l.coop ? orgIds.get(l.coop)! : coopOf.get(l.town)!;
-    const [exists] = await tx.select({ id: products.id }).from(products).where(and(eq(products.cooperativeId, cooperativeId), eq(products.nameZh, l.nameZh)));
+    const [exists] = await tx
+      .select({ id: products.id })
+      .from(products)
+      .where(and(eq(products.cooperativeId, cooperativeId), eq(products.nameZh, l.nameZh)));
     if (exists) continue;
     await tx.insert(products).values({
       cooperativeId,

@@ -119,8 +119,20 @@ interface TownSeed {
 }
 
 export function demoTowns(): TownSeed[] {
-  const named = facts.towns_named_in_article.map((t) => ({ code: t.code, zh: t.zh, en: t.en, county: t.county, isDemo: false }));
-  const extra = facts.demo.extra_towns.map((t) => ({ code: t.code, zh: t.zh, en: titleCase(t.code), county: t.county, isDemo: true }));
+  const named = facts.towns_named_in_article.map((t) => ({
+    code: t.code,
+    zh: t.zh,
+    en: t.en,
+    county: t.county,
+    isDemo: false,
+  }));
+  const extra = facts.demo.extra_towns.map((t) => ({
+    code: t.code,
+    zh: t.zh,
+    en: titleCase(t.code),
+    county: t.county,
+    isDemo: true,
+  }));
   return [...named, ...extra];
 }
 
@@ -151,7 +163,12 @@ async function seedRegions(tx: Tx): Promise<Map<string, string>> {
       const official = t.code === 'dakun' && year === 2026;
       await tx
         .insert(townTargets)
-        .values({ townId, year, targetFen: official ? DAKUN_TARGET_2026_FEN : demoTargetFen(t.code, year), isDemo: !official })
+        .values({
+          townId,
+          year,
+          targetFen: official ? DAKUN_TARGET_2026_FEN : demoTargetFen(t.code, year),
+          isDemo: !official,
+        })
         .onConflictDoNothing();
     }
   }
@@ -205,7 +222,13 @@ async function seedPairings(tx: Tx, townIds: Map<string, string>, orgIds: Map<st
   for (const r of rows) {
     await tx
       .insert(pairings)
-      .values({ buyerOrgId: orgIds.get(r.org)!, townId: townIds.get(r.town)!, role: r.role, startsOn: '2024-01-01', pledgeFen: r.pledgeFen })
+      .values({
+        buyerOrgId: orgIds.get(r.org)!,
+        townId: townIds.get(r.town)!,
+        role: r.role,
+        startsOn: '2024-01-01',
+        pledgeFen: r.pledgeFen,
+      })
       .onConflictDoNothing();
   }
 }

@@ -31,7 +31,11 @@ describe('demo sales', () => {
     expect(await untalliedCount(h.db)).toBe(0);
     expect(await tallyDrift(h.db)).toBe(0);
     // Part of it is credited to demo products, so the product board has rows in every listed town.
-    const [p] = (await h.db.execute<{ towns: number }>(sql`select count(distinct town_id)::int as towns from product_daily_sales where day >= '2026-01-01'`)).rows;
+    const [p] = (
+      await h.db.execute<{ towns: number }>(
+        sql`select count(distinct town_id)::int as towns from product_daily_sales where day >= '2026-01-01'`,
+      )
+    ).rows;
     expect(p!.towns).toBeGreaterThanOrEqual(20);
   });
 });

@@ -18,7 +18,9 @@ afterAll(async () => {
 
 /** Row counts of every table in the public schema. */
 async function counts(): Promise<Record<string, number>> {
-  const tables = await h.db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`);
+  const tables = await h.db.execute<{ table_name: string }>(
+    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+  );
   const out: Record<string, number> = {};
   for (const { table_name } of tables.rows) {
     const r = await h.db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table_name)}`);

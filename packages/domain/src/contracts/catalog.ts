@@ -6,7 +6,9 @@ import { MAX_TIERS, PriceTier } from '../pricing';
 export const MAX_PHOTOS = 8;
 
 /** A stored photo: only URLs the upload endpoint hands out (`/media/<sha256>.<ext>`). */
-export const PhotoUrl = z.string().regex(/^\/media\/[0-9a-f]{64}\.(jpg|png|webp)$/, 'must be a URL returned by POST /api/v1/products/photos');
+export const PhotoUrl = z
+  .string()
+  .regex(/^\/media\/[0-9a-f]{64}\.(jpg|png|webp)$/, 'must be a URL returned by POST /api/v1/products/photos');
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -49,7 +51,14 @@ export const ProductPatch = z.strictObject({
 export type ProductPatch = z.infer<typeof ProductPatch>;
 
 /** Stock changes never need review: a signed change, refused if stock would go below zero. */
-export const StockAdjustRequest = z.strictObject({ delta: z.number().int().min(-100_000_000).max(100_000_000).refine((d) => d !== 0, 'must not be zero') });
+export const StockAdjustRequest = z.strictObject({
+  delta: z
+    .number()
+    .int()
+    .min(-100_000_000)
+    .max(100_000_000)
+    .refine((d) => d !== 0, 'must not be zero'),
+});
 export type StockAdjustRequest = z.infer<typeof StockAdjustRequest>;
 
 export const RejectListingRequest = z.strictObject({ reason: z.string().trim().min(2).max(500) });

@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { Category } from '../catalog';
 import { NonNegativeFen } from '../money';
 
-export const OrderStatus = z.enum(['pending_approval', 'awaiting_payment', 'paid', 'shipped', 'delivered', 'accepted', 'disputed', 'cancelled', 'refunded']);
+export const OrderStatus = z.enum([
+  'pending_approval',
+  'awaiting_payment',
+  'paid',
+  'shipped',
+  'delivered',
+  'accepted',
+  'disputed',
+  'cancelled',
+  'refunded',
+]);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 export const PurchaseStatus = z.enum(['pending_approval', 'awaiting_payment', 'paid', 'cancelled', 'expired']);
 export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
@@ -176,11 +186,16 @@ export const Purchase = z.object({
   orders: z.array(Order),
 });
 export type Purchase = z.infer<typeof Purchase>;
-export const PurchaseSummary = Purchase.omit({ orders: true, bankAccount: true, payment: true, refunds: true }).extend({ orderCount: z.number().int() });
+export const PurchaseSummary = Purchase.omit({ orders: true, bankAccount: true, payment: true, refunds: true }).extend({
+  orderCount: z.number().int(),
+});
 export type PurchaseSummary = z.infer<typeof PurchaseSummary>;
 
 export const ListQuery = z.strictObject({
-  status: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/).optional(),
+  status: z
+    .string()
+    .regex(/^[a-z_]+(,[a-z_]+)*$/)
+    .optional(),
   from: z.iso.date().optional(),
   to: z.iso.date().optional(),
   format: z.enum(['json', 'csv']).optional(),
@@ -191,7 +206,10 @@ export const SubmitTransferRequest = z.strictObject({
   reference: z.string().trim().min(1).max(100),
 });
 export const ConfirmTransferRequest = z.strictObject({ amountFen: NonNegativeFen });
-export const ShipRequest = z.strictObject({ carrier: z.string().trim().min(1).max(100), trackingNo: z.string().trim().min(1).max(100) });
+export const ShipRequest = z.strictObject({
+  carrier: z.string().trim().min(1).max(100),
+  trackingNo: z.string().trim().min(1).max(100),
+});
 export const NoteRequest = z.strictObject({ note: z.string().trim().min(1).max(1000) });
 export const OptionalNoteRequest = z.strictObject({ note: z.string().trim().max(1000).optional() }).nullish();
 

@@ -155,7 +155,9 @@ export const ImportResult = z.object({
   rows: z.number().int(),
   errors: z.array(ImportRowError),
   /** What the file adds (dry run: would add) per town, in fen. */
-  totals: z.array(z.object({ townId: z.uuid(), code: z.string(), nameZh: z.string(), rows: z.number().int(), amountFen: Fen })),
+  totals: z.array(
+    z.object({ townId: z.uuid(), code: z.string(), nameZh: z.string(), rows: z.number().int(), amountFen: Fen }),
+  ),
   /** Rows newly added to the ledger (0 on a dry run or a repeated file). */
   addedRows: z.number().int(),
 });
@@ -168,7 +170,13 @@ export const CreateSnapshotRequest = z.strictObject({
 });
 export type CreateSnapshotRequest = z.infer<typeof CreateSnapshotRequest>;
 
-export const SnapshotSummary = z.object({ id: z.uuid(), title: z.string(), year: z.number().int(), asOf: IsoDate, createdAt: z.iso.datetime() });
+export const SnapshotSummary = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  year: z.number().int(),
+  asOf: IsoDate,
+  createdAt: z.iso.datetime(),
+});
 export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
 export const Snapshot = SnapshotSummary.extend({ rows: z.array(TownRow) });
 export type Snapshot = z.infer<typeof Snapshot>;
@@ -187,7 +195,13 @@ export type CreatePairingRequest = z.infer<typeof CreatePairingRequest>;
 export const TallyStatus = z.object({
   untallied: z.number().int(),
   lastReconcile: z
-    .object({ trigger: z.string(), finishedAt: z.iso.datetime(), ledgerRows: z.number().int(), driftRows: z.number().int(), details: z.array(z.object({ table: z.string(), key: z.string(), expected: z.number(), found: z.number() })) })
+    .object({
+      trigger: z.string(),
+      finishedAt: z.iso.datetime(),
+      ledgerRows: z.number().int(),
+      driftRows: z.number().int(),
+      details: z.array(z.object({ table: z.string(), key: z.string(), expected: z.number(), found: z.number() })),
+    })
     .nullable(),
 });
 

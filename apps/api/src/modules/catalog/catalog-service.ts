@@ -1,6 +1,14 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@shanhai/db';
-import type { CatalogItem, CatalogQuery, CatalogResponse, Category, ListingStatus, PriceTier, ProductDetail } from '@shanhai/domain';
+import type {
+  CatalogItem,
+  CatalogQuery,
+  CatalogResponse,
+  Category,
+  ListingStatus,
+  PriceTier,
+  ProductDetail,
+} from '@shanhai/domain';
 import { badRequest } from '../../lib/problem';
 
 /**
@@ -25,7 +33,11 @@ export function searchTerms(q: string): { grams: string[]; latin: string } {
     if (run.length === 1) grams.add(run);
     for (let i = 0; i + 1 < run.length; i++) grams.add(run.slice(i, i + 2));
   }
-  const latin = q.replace(CJK, ' ').replace(/[^\p{L}\p{N}]+/gu, ' ').trim().slice(0, 100);
+  const latin = q
+    .replace(CJK, ' ')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+    .slice(0, 100);
   return { grams: [...grams].slice(0, 12), latin };
 }
 
@@ -48,7 +60,8 @@ function encodeCursor(c: Cursor): string {
 function decodeCursor(s: string): Cursor {
   try {
     const [k, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [unknown, unknown];
-    if ((typeof k === 'string' || typeof k === 'number') && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { k, id };
+    if ((typeof k === 'string' || typeof k === 'number') && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id))
+      return { k, id };
   } catch {
     // fall through
   }
@@ -63,7 +76,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 function filterSql(query: CatalogQuery, tsq: SQL | null): SQL {
   const where: SQL[] = [sql.raw(`p.status = 'listed'`), sql.raw(`p.coop_active`)];
-  if (query.town) where.push(UUID.test(query.town) ? sql`p.town_id = ${query.town}` : sql`p.town_id = (select id from towns where code = ${query.town})`);
+  if (query.town)
+    where.push(
+      UUID.test(query.town)
+        ? sql`p.town_id = ${query.town}`
+        : sql`p.town_id = (select id from towns where code = ${query.town})`,
+    );
   if (query.county) {
     where.push(
       UUID.test(query.county)
@@ -103,7 +121,8 @@ interface ItemRow extends Record<string, unknown> {
   sort_key: string | number;
 }
 
-const ITEM_COLUMNS = sql.raw(`p.id, p.category, p.name_zh, p.name_en, p.unit_label, p.moq, p.base_price_fen, p.lowest_price_fen, p.stock,
+const ITEM_COLUMNS =
+  sql.raw(`p.id, p.category, p.name_zh, p.name_en, p.unit_label, p.moq, p.base_price_fen, p.lowest_price_fen, p.stock,
   p.photos[1] as photo, p.town_id, t.code as town_code, t.name_zh as town_name_zh, t.name_en as town_name_en,
   o.name as cooperative_name, p.is_demo, p.created_at`);
 
@@ -150,11 +169,17 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
       )
       select m.id, m.sort_key from m ${after} order by m.sort_key desc, m.id desc limit ${take}`;
   } else if (sort === 'newest') {
-    const after = cursor ? sql`and (p.created_at, p.id) < (${String(cursor.k)}::timestamptz, ${cursor.id}::uuid)` : sql``;
+    const after = cursor
+      ? sql`and (p.created_at, p.id) < (${String(cursor.k)}::timestamptz, ${cursor.id}::uuid)`
+      : sql``;
     page = sql`select p.id, p.created_at::text as sort_key from products p where ${where} ${after} order by p.created_at desc nulls last, p.id desc nulls last limit ${take}`;
   } else {
     const asc = sort === 'price_asc';
-    const after = !cursor ? sql`` : asc ? sql`and (p.base_price_fen, p.id) > (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)` : sql`and (p.base_price_fen, p.id) < (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)`;
+    const after = !cursor
+      ? sql``
+      : asc
+        ? sql`and (p.base_price_fen, p.id) > (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)`
+        : sql`and (p.base_price_fen, p.id) < (${Number(cursor.k)}::bigint, ${cursor.id}::uuid)`;
     const order = sql.raw(asc ? `p.base_price_fen asc, p.id asc` : `p.base_price_fen desc, p.id desc`);
     page = sql`select p.id, p.base_price_fen as sort_key from products p where ${where} ${after} order by ${order} limit ${take}`;
   }
@@ -165,7 +190,10 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
   const rows = res.rows;
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeCursor({ k: typeof last.sort_key === 'number' ? last.sort_key : String(last.sort_key), id: last.id }) : null;
+  const nextCursor =
+    rows.length > query.limit && last
+      ? encodeCursor({ k: typeof last.sort_key === 'number' ? last.sort_key : String(last.sort_key), id: last.id })
+      : null;
 
   const facets = await db.execute<{ dim: string; key: string; n: string; total: string }>(sql`
     with f as materialized (select p.town_id, p.category::text as category from products p where ${where} limit ${FACET_CAP + 1})
@@ -178,7 +206,11 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
       .filter((r) => r.dim === dim)
       .map((r) => ({ key: r.key, count: Number(r.n) }))
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
-  return { items: items.map(toItem), nextCursor, facets: { town: byDim('town'), category: byDim('category'), capped: total > FACET_CAP } };
+  return {
+    items: items.map(toItem),
+    nextCursor,
+    facets: { town: byDim('town'), category: byDim('category'), capped: total > FACET_CAP },
+  };
 }
 
 interface DetailRow extends Record<string, unknown> {
@@ -214,7 +246,11 @@ interface DetailRow extends Record<string, unknown> {
  * A product page. The public sees listed products of active cooperatives; the owning cooperative
  * and the office see any of theirs (a preview). Everything else is "not found".
  */
-export async function productDetail(db: Db, id: string, viewer: { orgId: string; orgKind: string } | null): Promise<ProductDetail | null> {
+export async function productDetail(
+  db: Db,
+  id: string,
+  viewer: { orgId: string; orgKind: string } | null,
+): Promise<ProductDetail | null> {
   const res = await db.execute<DetailRow>(sql`
     select p.id, p.category, p.name_zh, p.name_en, p.description, p.unit_label, p.moq, p.order_step, p.stock, p.lead_time_days,
       p.certifications, p.photos, p.price_tiers, p.status, p.is_demo,

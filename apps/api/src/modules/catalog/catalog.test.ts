@@ -20,11 +20,36 @@ beforeAll(async () => {
   await t.app.db.update(schema.products).set({ status: 'delisted' });
   dapingCoop = (await createOrg(t.app.db, { kind: 'cooperative', townCode: 'daping', name: '大坪蜂业合作社' })).id;
   dakunCoop = (await createOrg(t.app.db, { kind: 'cooperative', townCode: 'dakun' })).id;
-  const honey = await createProduct(t.app.db, { cooperativeId: dapingCoop, nameZh: '大坪百花蜂蜜', nameEn: 'Daping wildflower honey', category: 'honey', priceTiers: [{ minQty: 1, unitPriceFen: 6800 }] });
+  const honey = await createProduct(t.app.db, {
+    cooperativeId: dapingCoop,
+    nameZh: '大坪百花蜂蜜',
+    nameEn: 'Daping wildflower honey',
+    category: 'honey',
+    priceTiers: [{ minQty: 1, unitPriceFen: 6800 }],
+  });
   honeyId = honey.id;
-  await createProduct(t.app.db, { cooperativeId: dapingCoop, nameZh: '大坪猕猴桃', nameEn: 'Daping kiwi fruit', category: 'fruit', priceTiers: [{ minQty: 1, unitPriceFen: 4500 }] });
-  await createProduct(t.app.db, { cooperativeId: dakunCoop, nameZh: '大崑肉鸽', nameEn: 'Dakun meat pigeon', category: 'poultry', stock: 0, priceTiers: [{ minQty: 1, unitPriceFen: 3800 }] });
-  await createProduct(t.app.db, { cooperativeId: dakunCoop, nameZh: '蜂蜜柚子茶', nameEn: 'Honey pomelo tea', category: 'tea', priceTiers: [{ minQty: 1, unitPriceFen: 2900 }] });
+  await createProduct(t.app.db, {
+    cooperativeId: dapingCoop,
+    nameZh: '大坪猕猴桃',
+    nameEn: 'Daping kiwi fruit',
+    category: 'fruit',
+    priceTiers: [{ minQty: 1, unitPriceFen: 4500 }],
+  });
+  await createProduct(t.app.db, {
+    cooperativeId: dakunCoop,
+    nameZh: '大崑肉鸽',
+    nameEn: 'Dakun meat pigeon',
+    category: 'poultry',
+    stock: 0,
+    priceTiers: [{ minQty: 1, unitPriceFen: 3800 }],
+  });
+  await createProduct(t.app.db, {
+    cooperativeId: dakunCoop,
+    nameZh: '蜂蜜柚子茶',
+    nameEn: 'Honey pomelo tea',
+    category: 'tea',
+    priceTiers: [{ minQty: 1, unitPriceFen: 2900 }],
+  });
   await createProduct(t.app.db, { cooperativeId: dakunCoop, nameZh: '草稿蜂蜜', category: 'honey', status: 'draft' });
   const suspended = await createOrg(t.app.db, { kind: 'cooperative', townCode: 'daping', status: 'suspended' });
   await createProduct(t.app.db, { cooperativeId: suspended.id, nameZh: '停业社蜂蜜', category: 'honey' });
@@ -137,11 +162,30 @@ describe('keyset pagination', () => {
   it('neither repeats nor skips while products are added between pages, for every sort', async () => {
     const coop = (await createOrg(t.app.db, { kind: 'cooperative', townCode: 'yonghe' })).id;
     for (let i = 0; i < 25; i++) {
-      await createProduct(t.app.db, { cooperativeId: coop, nameZh: `永和何首乌 ${i}`, nameEn: `Yonghe fleeceflower root ${i}`, category: 'herbs', priceTiers: [{ minQty: 1, unitPriceFen: 1000 + (i % 7) * 100 }] });
+      await createProduct(t.app.db, {
+        cooperativeId: coop,
+        nameZh: `永和何首乌 ${i}`,
+        nameEn: `Yonghe fleeceflower root ${i}`,
+        category: 'herbs',
+        priceTiers: [{ minQty: 1, unitPriceFen: 1000 + (i % 7) * 100 }],
+      });
     }
     for (const sort of ['newest', 'price_asc', 'price_desc', 'relevance']) {
       const before = new Set(
-        (await t.app.db.select({ id: schema.products.id }).from(schema.products).where(and(eq(schema.products.status, 'listed'), eq(schema.products.townId, (await t.app.db.select().from(schema.towns).where(eq(schema.towns.code, 'yonghe')))[0]!.id)))).map((r) => r.id),
+        (
+          await t.app.db
+            .select({ id: schema.products.id })
+            .from(schema.products)
+            .where(
+              and(
+                eq(schema.products.status, 'listed'),
+                eq(
+                  schema.products.townId,
+                  (await t.app.db.select().from(schema.towns).where(eq(schema.towns.code, 'yonghe')))[0]!.id,
+                ),
+              ),
+            )
+        ).map((r) => r.id),
       );
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -154,7 +198,12 @@ describe('keyset pagination', () => {
         seen.push(...body.items.map((i: Item) => i.id));
         cursor = body.nextCursor;
         // Insert between pages: a new product must not push the walk into repeats or skips.
-        await createProduct(t.app.db, { cooperativeId: coop, nameZh: `永和何首乌 新 ${sort} ${page++}`, category: 'herbs', priceTiers: [{ minQty: 1, unitPriceFen: 1300 }] });
+        await createProduct(t.app.db, {
+          cooperativeId: coop,
+          nameZh: `永和何首乌 新 ${sort} ${page++}`,
+          category: 'herbs',
+          priceTiers: [{ minQty: 1, unitPriceFen: 1300 }],
+        });
       } while (cursor);
       expect(new Set(seen).size, sort).toBe(seen.length);
       for (const id of before) expect(seen, sort).toContain(id);

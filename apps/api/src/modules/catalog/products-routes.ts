@@ -31,25 +31,57 @@ const productsRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app,
 
   app.get(
     '/products',
-    { schema: { tags, summary: 'The public catalogue: listed products of active cooperatives, searchable, keyset-paged, with facets', querystring: CatalogQuery, response: { 200: CatalogResponse, 400: Problem } } },
+    {
+      schema: {
+        tags,
+        summary: 'The public catalogue: listed products of active cooperatives, searchable, keyset-paged, with facets',
+        querystring: CatalogQuery,
+        response: { 200: CatalogResponse, 400: Problem },
+      },
+    },
     async (request) => catalog.searchCatalog(app.db, request.query),
   );
 
   app.get(
     '/products/mine',
-    { schema: { tags, summary: "The caller's cooperative's products, drafts included", ...guarded, response: { 200: z.array(OwnProduct), ...problems } }, preHandler: coop },
+    {
+      schema: {
+        tags,
+        summary: "The caller's cooperative's products, drafts included",
+        ...guarded,
+        response: { 200: z.array(OwnProduct), ...problems },
+      },
+      preHandler: coop,
+    },
     async (request) => products.listMine(app.db, principalOf(request)),
   );
 
   app.get(
     '/products/review-queue',
-    { schema: { tags, summary: 'Office: submissions and edits of listed products waiting for review', ...guarded, response: { 200: z.array(OwnProduct), ...problems } }, preHandler: office },
+    {
+      schema: {
+        tags,
+        summary: 'Office: submissions and edits of listed products waiting for review',
+        ...guarded,
+        response: { 200: z.array(OwnProduct), ...problems },
+      },
+      preHandler: office,
+    },
     async () => products.reviewQueue(app.db),
   );
 
   app.post(
     '/products/photos',
-    { schema: { tags, summary: 'Upload a product photo (multipart field `file`; JPEG/PNG/WebP by content, ≤ 5 MB); returns its URL', ...guarded, consumes: ['multipart/form-data'], response: { 201: PhotoUploadResponse, ...problems } }, preHandler: coop },
+    {
+      schema: {
+        tags,
+        summary: 'Upload a product photo (multipart field `file`; JPEG/PNG/WebP by content, ≤ 5 MB); returns its URL',
+        ...guarded,
+        consumes: ['multipart/form-data'],
+        response: { 201: PhotoUploadResponse, ...problems },
+      },
+      preHandler: coop,
+    },
     async (request, reply) => {
       const { buffer } = await readSingleFile(request);
       const stored = await storeFile(opts.uploadDir, buffer, IMAGE_TYPES, 'body.file');
@@ -59,7 +91,15 @@ const productsRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app,
 
   app.get(
     '/products/:id',
-    { schema: { tags, summary: 'A product page: tier table, town and county, cooperative, certifications, stock', params: Params, response: { 200: ProductDetail, ...problems } }, preHandler: app.optionalAuth() },
+    {
+      schema: {
+        tags,
+        summary: 'A product page: tier table, town and county, cooperative, certifications, stock',
+        params: Params,
+        response: { 200: ProductDetail, ...problems },
+      },
+      preHandler: app.optionalAuth(),
+    },
     async (request) => {
       const p = await catalog.productDetail(app.db, request.params.id, request.principal);
       if (!p) throw notFound('Product');
@@ -69,46 +109,115 @@ const productsRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app,
 
   app.get(
     '/products/:id/own',
-    { schema: { tags, summary: 'A product with its status, rejection reason and pending edit (its cooperative, or the office)', ...guarded, params: Params, response: { 200: OwnProduct, ...problems } }, preHandler: app.guard({ kinds: ['cooperative', 'office'] }) },
+    {
+      schema: {
+        tags,
+        summary: 'A product with its status, rejection reason and pending edit (its cooperative, or the office)',
+        ...guarded,
+        params: Params,
+        response: { 200: OwnProduct, ...problems },
+      },
+      preHandler: app.guard({ kinds: ['cooperative', 'office'] }),
+    },
     async (request) => products.getOwn(app.db, principalOf(request), request.params.id),
   );
 
   app.post(
     '/products',
-    { schema: { tags, summary: 'Create a draft product of the caller’s cooperative (credited to its town)', ...guarded, body: ProductInput, response: { 201: OwnProduct, ...problems } }, preHandler: coop },
-    async (request, reply) => reply.status(201).send(await products.createProduct(app.db, principalOf(request), request.body)),
+    {
+      schema: {
+        tags,
+        summary: 'Create a draft product of the caller’s cooperative (credited to its town)',
+        ...guarded,
+        body: ProductInput,
+        response: { 201: OwnProduct, ...problems },
+      },
+      preHandler: coop,
+    },
+    async (request, reply) =>
+      reply.status(201).send(await products.createProduct(app.db, principalOf(request), request.body)),
   );
 
   app.patch(
     '/products/:id',
-    { schema: { tags, summary: 'Edit a product; a listed product’s name/MOQ/tiers wait for review while the approved version stays on sale', ...guarded, params: Params, body: ProductPatch, response: { 200: OwnProduct, ...problems } }, preHandler: coop },
+    {
+      schema: {
+        tags,
+        summary:
+          'Edit a product; a listed product’s name/MOQ/tiers wait for review while the approved version stays on sale',
+        ...guarded,
+        params: Params,
+        body: ProductPatch,
+        response: { 200: OwnProduct, ...problems },
+      },
+      preHandler: coop,
+    },
     async (request) => products.updateProduct(app.db, principalOf(request), request.params.id, request.body),
   );
 
   app.post(
     '/products/:id/stock',
-    { schema: { tags, summary: 'Adjust stock by a signed delta (no review)', ...guarded, params: Params, body: StockAdjustRequest, response: { 200: OwnProduct, ...problems } }, preHandler: coop },
+    {
+      schema: {
+        tags,
+        summary: 'Adjust stock by a signed delta (no review)',
+        ...guarded,
+        params: Params,
+        body: StockAdjustRequest,
+        response: { 200: OwnProduct, ...problems },
+      },
+      preHandler: coop,
+    },
     async (request) => products.adjustStock(app.db, principalOf(request), request.params.id, request.body.delta),
   );
 
   for (const action of ['submit', 'delist', 'relist'] as const) {
     app.post(
       `/products/:id/${action}`,
-      { schema: { tags, summary: `Cooperative: ${action}`, ...guarded, params: Params, response: { 200: OwnProduct, ...problems, 409: Problem } }, preHandler: coop },
+      {
+        schema: {
+          tags,
+          summary: `Cooperative: ${action}`,
+          ...guarded,
+          params: Params,
+          response: { 200: OwnProduct, ...problems, 409: Problem },
+        },
+        preHandler: coop,
+      },
       async (request) => products.transition(app.db, principalOf(request), request.params.id, action, null),
     );
   }
 
   app.post(
     '/products/:id/approve',
-    { schema: { tags, summary: 'Office: approve a submission or a pending edit', ...guarded, params: Params, response: { 200: OwnProduct, ...problems, 409: Problem } }, preHandler: office },
+    {
+      schema: {
+        tags,
+        summary: 'Office: approve a submission or a pending edit',
+        ...guarded,
+        params: Params,
+        response: { 200: OwnProduct, ...problems, 409: Problem },
+      },
+      preHandler: office,
+    },
     async (request) => products.transition(app.db, principalOf(request), request.params.id, 'approve', null),
   );
 
   app.post(
     '/products/:id/reject',
-    { schema: { tags, summary: 'Office: reject a submission or a pending edit, with a reason', ...guarded, params: Params, body: RejectListingRequest, response: { 200: OwnProduct, ...problems, 409: Problem } }, preHandler: office },
-    async (request) => products.transition(app.db, principalOf(request), request.params.id, 'reject', request.body.reason),
+    {
+      schema: {
+        tags,
+        summary: 'Office: reject a submission or a pending edit, with a reason',
+        ...guarded,
+        params: Params,
+        body: RejectListingRequest,
+        response: { 200: OwnProduct, ...problems, 409: Problem },
+      },
+      preHandler: office,
+    },
+    async (request) =>
+      products.transition(app.db, principalOf(request), request.params.id, 'reject', request.body.reason),
   );
 };
 

@@ -1,6 +1,13 @@
 import { and, asc, eq, or, isNotNull, sql } from 'drizzle-orm';
 import { schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
-import { tierProblems, type OwnProduct, type PriceTier, type ProductInput, type ProductPatch, type ProductRevision } from '@shanhai/domain';
+import {
+  tierProblems,
+  type OwnProduct,
+  type PriceTier,
+  type ProductInput,
+  type ProductPatch,
+  type ProductRevision,
+} from '@shanhai/domain';
 import type { Principal } from '../../types';
 import { badRequest, conflict, notFound } from '../../lib/problem';
 
@@ -42,7 +49,11 @@ function toOwn(r: OwnRow): OwnProduct {
 }
 
 async function loadOwn(db: DbOrTx, id: string): Promise<OwnProduct> {
-  const [r] = await db.select(ownColumns).from(products).innerJoin(orgs, eq(orgs.id, products.cooperativeId)).where(eq(products.id, id));
+  const [r] = await db
+    .select(ownColumns)
+    .from(products)
+    .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
+    .where(eq(products.id, id));
   return toOwn(r!);
 }
 
@@ -62,16 +73,31 @@ export async function createProduct(db: Db, who: Principal, body: ProductInput):
     if (!coop?.townId) throw badRequest('body', 'your cooperative has no town; the office must set one');
     const [row] = await tx
       .insert(products)
-      .values({ ...body, nameEn: body.nameEn ?? null, description: body.description ?? null, cooperativeId: who.orgId, townId: coop.townId, status: 'draft' })
+      .values({
+        ...body,
+        nameEn: body.nameEn ?? null,
+        description: body.description ?? null,
+        cooperativeId: who.orgId,
+        townId: coop.townId,
+        status: 'draft',
+      })
       .returning({ id: products.id });
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'product.create', entityType: 'product', entityId: row!.id, after: { nameZh: body.nameZh } });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'product.create',
+      entityType: 'product',
+      entityId: row!.id,
+      after: { nameZh: body.nameZh },
+    });
     return loadOwn(tx, row!.id);
   });
 }
 
 /** A cooperative sees only its own products; the office sees all. Another's is "not found". */
 async function lockVisible(tx: DbOrTx, who: Principal, id: string): Promise<ProductRow> {
-  const where = who.orgKind === 'office' ? eq(products.id, id) : and(eq(products.id, id), eq(products.cooperativeId, who.orgId));
+  const where =
+    who.orgKind === 'office' ? eq(products.id, id) : and(eq(products.id, id), eq(products.cooperativeId, who.orgId));
   const [row] = await tx.select().from(products).where(where).for('update');
   if (!row) throw notFound('Product');
   return row;
@@ -84,7 +110,12 @@ export async function getOwn(db: Db, who: Principal, id: string): Promise<OwnPro
 }
 
 export async function listMine(db: Db, who: Principal): Promise<OwnProduct[]> {
-  const rows = await db.select(ownColumns).from(products).innerJoin(orgs, eq(orgs.id, products.cooperativeId)).where(eq(products.cooperativeId, who.orgId)).orderBy(sql`${products.updatedAt} desc`);
+  const rows = await db
+    .select(ownColumns)
+    .from(products)
+    .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
+    .where(eq(products.cooperativeId, who.orgId))
+    .orderBy(sql`${products.updatedAt} desc`);
   return rows.map(toOwn);
 }
 
@@ -101,13 +132,27 @@ export async function reviewQueue(db: Db): Promise<OwnProduct[]> {
 export async function updateProduct(db: Db, who: Principal, id: string, patch: ProductPatch): Promise<OwnProduct> {
   return db.transaction(async (tx) => {
     const row = await lockVisible(tx, who, id);
-    const reviewedBase: ProductRevision = row.pendingRevision ?? { nameZh: row.nameZh, nameEn: row.nameEn, moq: row.moq, orderStep: row.orderStep, priceTiers: row.priceTiers };
+    const reviewedBase: ProductRevision = row.pendingRevision ?? {
+      nameZh: row.nameZh,
+      nameEn: row.nameEn,
+      moq: row.moq,
+      orderStep: row.orderStep,
+      priceTiers: row.priceTiers,
+    };
     const next = { ...reviewedBase };
     for (const k of REVIEWED) if (patch[k] !== undefined) (next as Record<string, unknown>)[k] = patch[k] ?? null;
     if (patch.moq !== undefined || patch.priceTiers !== undefined) checkTiers(next.priceTiers, next.moq);
 
     const direct: Partial<typeof products.$inferInsert> = {};
-    for (const k of ['category', 'description', 'unitLabel', 'stock', 'leadTimeDays', 'certifications', 'photos'] as const) {
+    for (const k of [
+      'category',
+      'description',
+      'unitLabel',
+      'stock',
+      'leadTimeDays',
+      'certifications',
+      'photos',
+    ] as const) {
       if (patch[k] !== undefined) (direct as Record<string, unknown>)[k] = patch[k] ?? null;
     }
     const touchesReviewed = REVIEWED.some((k) => patch[k] !== undefined);
@@ -118,7 +163,14 @@ export async function updateProduct(db: Db, who: Principal, id: string, patch: P
       Object.assign(direct, next);
     }
     if (Object.keys(direct).length > 0) await tx.update(products).set(direct).where(eq(products.id, id));
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'product.update', entityType: 'product', entityId: id, after: patch });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'product.update',
+      entityType: 'product',
+      entityId: id,
+      after: patch,
+    });
     return loadOwn(tx, id);
   });
 }
@@ -127,8 +179,19 @@ export async function adjustStock(db: Db, who: Principal, id: string, delta: num
   return db.transaction(async (tx) => {
     const row = await lockVisible(tx, who, id);
     if (row.stock + delta < 0) throw badRequest('body.delta', `would take stock below zero (stock is ${row.stock})`);
-    await tx.update(products).set({ stock: sql`${products.stock} + ${delta}` }).where(eq(products.id, id));
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'product.stock', entityType: 'product', entityId: id, before: { stock: row.stock }, after: { stock: row.stock + delta } });
+    await tx
+      .update(products)
+      .set({ stock: sql`${products.stock} + ${delta}` })
+      .where(eq(products.id, id));
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'product.stock',
+      entityType: 'product',
+      entityId: id,
+      before: { stock: row.stock },
+      after: { stock: row.stock + delta },
+    });
     return loadOwn(tx, id);
   });
 }
@@ -136,10 +199,21 @@ export async function adjustStock(db: Db, who: Principal, id: string, delta: num
 export type Transition = 'submit' | 'approve' | 'reject' | 'delist' | 'relist';
 
 /** The lifecycle; review decisions (approve/reject) are the office's and always audited. */
-export async function transition(db: Db, who: Principal, id: string, action: Transition, reason: string | null): Promise<OwnProduct> {
+export async function transition(
+  db: Db,
+  who: Principal,
+  id: string,
+  action: Transition,
+  reason: string | null,
+): Promise<OwnProduct> {
   return db.transaction(async (tx) => {
     const row = await lockVisible(tx, who, id);
-    const invalid = () => conflict('invalid_transition', `Cannot ${action} a product that is ${row.status}${row.pendingRevision ? ' with an edit under review' : ''}`, { from: row.status });
+    const invalid = () =>
+      conflict(
+        'invalid_transition',
+        `Cannot ${action} a product that is ${row.status}${row.pendingRevision ? ' with an edit under review' : ''}`,
+        { from: row.status },
+      );
     let set: Partial<typeof products.$inferInsert>;
     switch (action) {
       case 'submit':
@@ -148,7 +222,8 @@ export async function transition(db: Db, who: Principal, id: string, action: Tra
         break;
       case 'approve':
         if (row.status === 'pending_review') set = { status: 'listed', rejectionReason: null };
-        else if (row.status !== 'draft' && row.status !== 'rejected' && row.pendingRevision) set = { ...row.pendingRevision, pendingRevision: null, rejectionReason: null };
+        else if (row.status !== 'draft' && row.status !== 'rejected' && row.pendingRevision)
+          set = { ...row.pendingRevision, pendingRevision: null, rejectionReason: null };
         else throw invalid();
         break;
       case 'reject':

@@ -41,8 +41,14 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const post = (url: string, s: Session | null, payload?: unknown) =>
-  t.app.inject({ method: 'POST', url, ...(s ? { headers: bearer(s.token) } : {}), ...(payload !== undefined ? { payload: payload as object } : {}) });
-const patch = (url: string, s: Session, payload: unknown) => t.app.inject({ method: 'PATCH', url, headers: bearer(s.token), payload: payload as object });
+  t.app.inject({
+    method: 'POST',
+    url,
+    ...(s ? { headers: bearer(s.token) } : {}),
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
+const patch = (url: string, s: Session, payload: unknown) =>
+  t.app.inject({ method: 'PATCH', url, headers: bearer(s.token), payload: payload as object });
 
 async function create(s: Session, body: object = valid) {
   const res = await post('/api/v1/products', s, body);
@@ -53,7 +59,9 @@ async function create(s: Session, body: object = valid) {
 function multipart(filename: string, content: Buffer, type = 'image/jpeg') {
   const boundary = '----shanhai' + Math.random().toString(16).slice(2);
   const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
+    ),
     content,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
@@ -64,12 +72,22 @@ describe('POST /api/v1/products', () => {
   it('creates a draft credited to the cooperative’s town, never set by the body', async () => {
     const p = await create(coopA);
     const [daping] = await t.app.db.select().from(schema.towns).where(eq(schema.towns.code, 'daping'));
-    expect(p).toMatchObject({ status: 'draft', townId: daping!.id, cooperativeId: coopA.orgId, nameZh: '大坪百花蜜', photos: [], pendingRevision: null });
+    expect(p).toMatchObject({
+      status: 'draft',
+      townId: daping!.id,
+      cooperativeId: coopA.orgId,
+      nameZh: '大坪百花蜜',
+      photos: [],
+      pendingRevision: null,
+    });
   });
 
   it('refuses status, town, cooperative or id in the body (mass assignment) with a 400 naming the key', async () => {
     for (const key of ['status', 'townId', 'cooperativeId', 'id']) {
-      const res = await post('/api/v1/products', coopA, { ...valid, [key]: key === 'status' ? 'listed' : '00000000-0000-4000-8000-000000000000' });
+      const res = await post('/api/v1/products', coopA, {
+        ...valid,
+        [key]: key === 'status' ? 'listed' : '00000000-0000-4000-8000-000000000000',
+      });
       expect(res.statusCode, key).toBe(400);
       expect(JSON.stringify(res.json().errors)).toContain(key);
     }
@@ -83,8 +101,24 @@ describe('POST /api/v1/products', () => {
   it('checks each tier rule with a 400 naming the field', async () => {
     const cases: [object, string][] = [
       [{ priceTiers: [{ minQty: 5, unitPriceFen: 6800 }] }, 'body.priceTiers.0.minQty'],
-      [{ priceTiers: [{ minQty: 10, unitPriceFen: 6800 }, { minQty: 10, unitPriceFen: 6000 }] }, 'body.priceTiers.1.minQty'],
-      [{ priceTiers: [{ minQty: 10, unitPriceFen: 6800 }, { minQty: 20, unitPriceFen: 7000 }] }, 'body.priceTiers.1.unitPriceFen'],
+      [
+        {
+          priceTiers: [
+            { minQty: 10, unitPriceFen: 6800 },
+            { minQty: 10, unitPriceFen: 6000 },
+          ],
+        },
+        'body.priceTiers.1.minQty',
+      ],
+      [
+        {
+          priceTiers: [
+            { minQty: 10, unitPriceFen: 6800 },
+            { minQty: 20, unitPriceFen: 7000 },
+          ],
+        },
+        'body.priceTiers.1.unitPriceFen',
+      ],
       [{ priceTiers: [{ minQty: 10, unitPriceFen: 0 }] }, 'body.priceTiers.0.unitPriceFen'],
       [{ priceTiers: [{ minQty: 10, unitPriceFen: 12.5 }] }, 'body.priceTiers.0.unitPriceFen'],
       [{ priceTiers: [] }, 'body.priceTiers'],
@@ -92,7 +126,10 @@ describe('POST /api/v1/products', () => {
     for (const [change, field] of cases) {
       const res = await post('/api/v1/products', coopA, { ...valid, ...change });
       expect(res.statusCode, field).toBe(400);
-      expect(res.json().errors.map((e: { field: string }) => e.field), field).toContain(field);
+      expect(
+        res.json().errors.map((e: { field: string }) => e.field),
+        field,
+      ).toContain(field);
     }
     const p = await create(coopA);
     const res = await patch(`/api/v1/products/${p.id}`, coopA, { moq: 20 });
@@ -105,7 +142,9 @@ describe('POST /api/v1/products', () => {
     expect((await post('/api/v1/products', buyer, valid)).statusCode).toBe(403);
     expect((await post('/api/v1/products', office, valid)).statusCode).toBe(403);
     const p = await create(coopA);
-    expect((await t.app.inject({ method: 'PATCH', url: `/api/v1/products/${p.id}`, payload: { stock: 1 } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'PATCH', url: `/api/v1/products/${p.id}`, payload: { stock: 1 } })).statusCode,
+    ).toBe(401);
     expect((await patch(`/api/v1/products/${p.id}`, buyer, { stock: 1 })).statusCode).toBe(403);
   });
 });
@@ -116,14 +155,25 @@ describe('tenancy', () => {
     expect((await patch(`/api/v1/products/${p.id}`, coopB, { stock: 1 })).statusCode).toBe(404);
     expect((await post(`/api/v1/products/${p.id}/submit`, coopB)).statusCode).toBe(404);
     expect((await post(`/api/v1/products/${p.id}/stock`, coopB, { delta: 1 })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}/own`, headers: bearer(coopB.token) })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}`, headers: bearer(coopB.token) })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}/own`, headers: bearer(coopB.token) }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}`, headers: bearer(coopB.token) })).statusCode,
+    ).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}` })).statusCode).toBe(404);
     // Its own cooperative previews it.
-    expect((await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}`, headers: bearer(coopA.token) })).statusCode).toBe(200);
-    const mineB = (await t.app.inject({ method: 'GET', url: '/api/v1/products/mine', headers: bearer(coopB.token) })).json();
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}`, headers: bearer(coopA.token) })).statusCode,
+    ).toBe(200);
+    const mineB = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/products/mine', headers: bearer(coopB.token) })
+    ).json();
     expect(mineB.map((x: { id: string }) => x.id)).not.toContain(p.id);
-    const mineA = (await t.app.inject({ method: 'GET', url: '/api/v1/products/mine', headers: bearer(coopA.token) })).json();
+    const mineA = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/products/mine', headers: bearer(coopA.token) })
+    ).json();
     expect(mineA.map((x: { id: string }) => x.id)).toContain(p.id);
   });
 });
@@ -135,7 +185,9 @@ describe('lifecycle and review', () => {
     expect((await post(`/api/v1/products/${p.id}/submit`, coopA)).json().status).toBe('pending_review');
     expect((await post(`/api/v1/products/${p.id}/approve`, coopA)).statusCode).toBe(403);
     expect((await post(`/api/v1/products/${p.id}/approve`, buyer)).statusCode).toBe(403);
-    const queue = (await t.app.inject({ method: 'GET', url: '/api/v1/products/review-queue', headers: bearer(office.token) })).json();
+    const queue = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/products/review-queue', headers: bearer(office.token) })
+    ).json();
     expect(queue.map((x: { id: string }) => x.id)).toContain(p.id);
     expect((await post(`/api/v1/products/${p.id}/reject`, office, {})).statusCode).toBe(400);
     const rejected = (await post(`/api/v1/products/${p.id}/reject`, office, { reason: '照片不清晰' })).json();
@@ -144,7 +196,10 @@ describe('lifecycle and review', () => {
     const listed = (await post(`/api/v1/products/${p.id}/approve`, office)).json();
     expect(listed).toMatchObject({ status: 'listed', rejectionReason: null });
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}` })).statusCode).toBe(200);
-    const audits = await t.app.db.select().from(schema.auditLog).where(and(eq(schema.auditLog.entityId, p.id)));
+    const audits = await t.app.db
+      .select()
+      .from(schema.auditLog)
+      .where(and(eq(schema.auditLog.entityId, p.id)));
     const actions = audits.map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['product.reject', 'product.approve']));
     expect(audits.find((a) => a.action === 'product.reject')!.note).toBe('照片不清晰');
@@ -158,14 +213,30 @@ describe('lifecycle and review', () => {
     const p = await create(coopA);
     await post(`/api/v1/products/${p.id}/submit`, coopA);
     await post(`/api/v1/products/${p.id}/approve`, office);
-    const edited = (await patch(`/api/v1/products/${p.id}`, coopA, { nameZh: '大坪土蜂蜜', priceTiers: [{ minQty: 10, unitPriceFen: 5000 }], description: '新描述' })).json();
-    expect(edited).toMatchObject({ status: 'listed', nameZh: '大坪百花蜜', description: '新描述', pendingRevision: { nameZh: '大坪土蜂蜜', priceTiers: [{ minQty: 10, unitPriceFen: 5000 }] } });
+    const edited = (
+      await patch(`/api/v1/products/${p.id}`, coopA, {
+        nameZh: '大坪土蜂蜜',
+        priceTiers: [{ minQty: 10, unitPriceFen: 5000 }],
+        description: '新描述',
+      })
+    ).json();
+    expect(edited).toMatchObject({
+      status: 'listed',
+      nameZh: '大坪百花蜜',
+      description: '新描述',
+      pendingRevision: { nameZh: '大坪土蜂蜜', priceTiers: [{ minQty: 10, unitPriceFen: 5000 }] },
+    });
     const pub = (await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}` })).json();
     expect(pub.nameZh).toBe('大坪百花蜜');
     expect(pub.priceTiers[0].unitPriceFen).toBe(6800);
     // Rejecting the edit keeps the approved version; approving another applies it.
     const kept = (await post(`/api/v1/products/${p.id}/reject`, office, { reason: '价格需说明' })).json();
-    expect(kept).toMatchObject({ status: 'listed', nameZh: '大坪百花蜜', pendingRevision: null, rejectionReason: '价格需说明' });
+    expect(kept).toMatchObject({
+      status: 'listed',
+      nameZh: '大坪百花蜜',
+      pendingRevision: null,
+      rejectionReason: '价格需说明',
+    });
     await patch(`/api/v1/products/${p.id}`, coopA, { nameZh: '大坪土蜂蜜' });
     const applied = (await post(`/api/v1/products/${p.id}/approve`, office)).json();
     expect(applied).toMatchObject({ status: 'listed', nameZh: '大坪土蜂蜜', pendingRevision: null });
@@ -188,7 +259,14 @@ describe('lifecycle and review', () => {
 
 describe('POST /api/v1/products/photos', () => {
   it('stores a PNG and returns its content-addressed URL; a product holds at most 8', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/products/photos', ...(() => { const m = multipart('a.png', TINY_PNG, 'image/png'); return { payload: m.payload, headers: { ...m.headers, ...bearer(coopA.token) } }; })() });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/products/photos',
+      ...(() => {
+        const m = multipart('a.png', TINY_PNG, 'image/png');
+        return { payload: m.payload, headers: { ...m.headers, ...bearer(coopA.token) } };
+      })(),
+    });
     expect(res.statusCode, res.body).toBe(201);
     const { url } = res.json();
     expect(url).toMatch(/^\/media\/[0-9a-f]{64}\.png$/);
@@ -205,11 +283,19 @@ describe('POST /api/v1/products/photos', () => {
   it('refuses text disguised as .jpg and oversize files with a 400 naming the problem; buyers get 403', async () => {
     const up = (s: Session, name: string, content: Buffer) => {
       const m = multipart(name, content);
-      return t.app.inject({ method: 'POST', url: '/api/v1/products/photos', payload: m.payload, headers: { ...m.headers, ...bearer(s.token) } });
+      return t.app.inject({
+        method: 'POST',
+        url: '/api/v1/products/photos',
+        payload: m.payload,
+        headers: { ...m.headers, ...bearer(s.token) },
+      });
     };
     const disguised = await up(coopA, 'photo.jpg', Buffer.from('<html>not a jpeg</html>'.repeat(20)));
     expect(disguised.statusCode).toBe(400);
-    expect(disguised.json().errors[0]).toMatchObject({ field: 'body.file', message: expect.stringContaining('JPG, PNG, WEBP') });
+    expect(disguised.json().errors[0]).toMatchObject({
+      field: 'body.file',
+      message: expect.stringContaining('JPG, PNG, WEBP'),
+    });
     const big = await up(coopA, 'big.png', Buffer.concat([TINY_PNG, Buffer.alloc(5 * 1024 * 1024 + 10)]));
     expect(big.statusCode).toBe(400);
     expect(big.json().errors[0].message).toContain('5 MB');

@@ -45,18 +45,29 @@ const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) =
   app.post(
     '/auth/login',
     {
-      schema: { tags: ['auth'], summary: 'Log in with email and password', body: LoginRequest, response: { 200: LoginResponse, ...problems } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with email and password',
+        body: LoginRequest,
+        response: { 200: LoginResponse, ...problems },
+      },
       preHandler: loginLimits,
     },
     async (request, reply) => {
       const result = await auth.login(app.db, request.body.email, request.body.password);
       if (!result.ok) {
         if (result.reason === 'org_not_active') {
-          throw new HttpProblem(403, 'org_not_active', `Your organisation is ${result.orgStatus}; you can log in once the command office activates it`, {
-            orgStatus: result.orgStatus,
-          });
+          throw new HttpProblem(
+            403,
+            'org_not_active',
+            `Your organisation is ${result.orgStatus}; you can log in once the command office activates it`,
+            {
+              orgStatus: result.orgStatus,
+            },
+          );
         }
-        if (result.reason === 'account_deactivated') throw new HttpProblem(403, 'account_deactivated', 'This account has been deactivated by its organisation');
+        if (result.reason === 'account_deactivated')
+          throw new HttpProblem(403, 'account_deactivated', 'This account has been deactivated by its organisation');
         throw unauthorized('Wrong email or password', 'invalid_credentials');
       }
       setRefreshCookie(reply, result.refreshToken);
@@ -66,7 +77,13 @@ const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) =
 
   app.post(
     '/auth/refresh',
-    { schema: { tags: ['auth'], summary: 'Rotate the refresh token (httpOnly cookie) for a new access token', response: { 200: LoginResponse, 401: Problem } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Rotate the refresh token (httpOnly cookie) for a new access token',
+        response: { 200: LoginResponse, 401: Problem },
+      },
+    },
     async (request, reply) => {
       const token = request.cookies[REFRESH_COOKIE];
       if (!token) throw unauthorized('No refresh token', 'no_refresh_token');
@@ -74,7 +91,9 @@ const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) =
       if (!result.ok) {
         clearRefreshCookie(reply);
         throw unauthorized(
-          result.reason === 'reused' ? 'This refresh token was already used; every session of this login was ended' : 'The session has ended; log in again',
+          result.reason === 'reused'
+            ? 'This refresh token was already used; every session of this login was ended'
+            : 'The session has ended; log in again',
           result.reason === 'reused' ? 'refresh_token_reused' : 'session_ended',
         );
       }
@@ -97,7 +116,12 @@ const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) =
   app.get(
     '/me',
     {
-      schema: { tags: ['auth'], summary: 'The logged-in user and their org', security: [{ bearer: [] }], response: { 200: SessionUser, 401: Problem, 403: Problem } },
+      schema: {
+        tags: ['auth'],
+        summary: 'The logged-in user and their org',
+        security: [{ bearer: [] }],
+        response: { 200: SessionUser, 401: Problem, 403: Problem },
+      },
       preHandler: app.guard(),
     },
     async (request) => {

@@ -62,7 +62,10 @@ async function issueRefreshToken(db: DbOrTx, userId: string, familyId: string): 
 }
 
 export async function login(db: Db, email: string, password: string): Promise<LoginResult> {
-  const [user] = await db.select({ id: users.id, passwordHash: users.passwordHash }).from(users).where(eq(users.email, email));
+  const [user] = await db
+    .select({ id: users.id, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.email, email));
   // Verify against a dummy hash when there is no such user, so timing does not reveal accounts.
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
   if (!user || !ok) return { ok: false, reason: 'invalid_credentials' };
@@ -118,13 +121,19 @@ export async function refresh(db: Db, token: string): Promise<RefreshResult> {
 
 /** Revokes the family of the presented token (logout on this device). */
 export async function logout(db: Db, token: string): Promise<void> {
-  const [row] = await db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hashToken(token)));
+  const [row] = await db
+    .select({ familyId: refreshTokens.familyId })
+    .from(refreshTokens)
+    .where(eq(refreshTokens.tokenHash, hashToken(token)));
   if (row) await revokeFamily(db, row.familyId);
 }
 
 /** Revokes every session of a user (deactivation). */
 export async function revokeUserSessions(db: DbOrTx, userId: string): Promise<void> {
-  await db.update(refreshTokens).set({ revokedAt: new Date() }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }
 
 export async function me(db: Db, userId: string): Promise<SessionUser | null> {

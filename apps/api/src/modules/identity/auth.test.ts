@@ -23,7 +23,11 @@ function craftJwt(header: object, payload: object, secret: string | null) {
 
 describe('POST /api/v1/auth/login', () => {
   it('logs in a demo buyer and answers the session user, with a rotating refresh cookie', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'Buyer@Demo.Shanhai', password: DEMO_PASSWORD } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'Buyer@Demo.Shanhai', password: DEMO_PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toEqual({
@@ -43,15 +47,26 @@ describe('POST /api/v1/auth/login', () => {
     expect(cookie.path).toBe('/api/v1/auth');
     expect(cookie.value).toMatch(/^[\w-]{43}$/);
     // The refresh token is stored hashed, never as itself.
-    const stored = await t.app.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.userId, body.user.id));
+    const stored = await t.app.db
+      .select()
+      .from(schema.refreshTokens)
+      .where(eq(schema.refreshTokens.userId, body.user.id));
     expect(stored).toHaveLength(1);
     expect(stored[0]!.tokenHash).not.toContain(cookie.value);
     expect(stored[0]!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('answers 401 for a wrong password and for an unknown email alike', async () => {
-    const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'buyer@demo.shanhai', password: 'not-the-password' } });
-    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody@demo.shanhai', password: 'not-the-password' } });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'buyer@demo.shanhai', password: 'not-the-password' },
+    });
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'nobody@demo.shanhai', password: 'not-the-password' },
+    });
     for (const res of [wrong, unknown]) {
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toContain('application/problem+json');
@@ -64,13 +79,24 @@ describe('POST /api/v1/auth/login', () => {
     expect(noEmail.statusCode).toBe(400);
     expect(noEmail.json().errors).toEqual([{ field: 'body.email', message: expect.any(String) }]);
 
-    const badEmail = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'not-an-email', password: 'x' } });
+    const badEmail = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'not-an-email', password: 'x' },
+    });
     expect(badEmail.statusCode).toBe(400);
     expect(badEmail.json().errors[0].field).toBe('body.email');
 
-    const extra = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'buyer@demo.shanhai', password: DEMO_PASSWORD, role: 'owner' } });
+    const extra = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'buyer@demo.shanhai', password: DEMO_PASSWORD, role: 'owner' },
+    });
     expect(extra.statusCode).toBe(400);
-    expect(extra.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.role', message: 'is not an accepted field' }] });
+    expect(extra.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ field: 'body.role', message: 'is not an accepted field' }],
+    });
   });
 });
 
@@ -79,7 +105,11 @@ describe('access tokens', () => {
     const s = await login(t.app, 'coop@demo.shanhai', DEMO_PASSWORD);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(s.token) });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ email: 'coop@demo.shanhai', role: 'owner', org: { kind: 'cooperative', status: 'active' } });
+    expect(me.json()).toMatchObject({
+      email: 'coop@demo.shanhai',
+      role: 'owner',
+      org: { kind: 'cooperative', status: 'active' },
+    });
 
     const anon = await t.app.inject({ method: 'GET', url: '/api/v1/me' });
     expect(anon.statusCode).toBe(401);
@@ -107,7 +137,11 @@ describe('access tokens', () => {
     };
     for (const [name, token] of Object.entries(bad)) {
       const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) });
-      expect({ name, status: res.statusCode, code: res.json().code }).toEqual({ name, status: 401, code: 'invalid_token' });
+      expect({ name, status: res.statusCode, code: res.json().code }).toEqual({
+        name,
+        status: 401,
+        code: 'invalid_token',
+      });
     }
   });
 
@@ -123,16 +157,26 @@ describe('access tokens', () => {
 describe('refresh tokens', () => {
   it('rotate on every refresh; reusing a rotated token revokes the whole family', async () => {
     const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
-    const first = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      headers: { cookie: s.refreshCookie },
+    });
     expect(first.statusCode).toBe(200);
     expect(first.json().user.email).toBe('buyer2@demo.shanhai');
     const rotated = refreshCookieOf(first)!;
     expect(rotated).not.toBe(s.refreshCookie);
     // The new access token works.
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(first.json().accessToken) })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(first.json().accessToken) })).statusCode,
+    ).toBe(200);
 
     // The old token again: theft detected.
-    const reuse = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } });
+    const reuse = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      headers: { cookie: s.refreshCookie },
+    });
     expect(reuse.statusCode).toBe(401);
     expect(reuse.json().code).toBe('refresh_token_reused');
     // …and the legitimate successor is dead too.
@@ -153,31 +197,63 @@ describe('refresh tokens', () => {
 
   it('answers 401 without a cookie and for an unknown token', async () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh' })).json().code).toBe('no_refresh_token');
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: 'shanhai_rt=made-up' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      headers: { cookie: 'shanhai_rt=made-up' },
+    });
     expect(res.statusCode).toBe(401);
   });
 
   it('logout revokes the session', async () => {
     const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
-    const out = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: s.refreshCookie } });
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { cookie: s.refreshCookie },
+    });
     expect(out.statusCode).toBe(204);
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      headers: { cookie: s.refreshCookie },
+    });
     expect(res.statusCode).toBe(401);
   });
 });
 
 describe('organisations that are not active', () => {
   it('a pending org’s user cannot log in until the office activates it', async () => {
-    const { user, org } = await createOrgWithUser(t.app.db, { kind: 'cooperative', status: 'pending', townCode: 'dakun' });
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } });
+    const { user, org } = await createOrgWithUser(t.app.db, {
+      kind: 'cooperative',
+      status: 'pending',
+      townCode: 'dakun',
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: TEST_PASSWORD },
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: 'org_not_active', orgStatus: 'pending' });
 
     const office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
-    const act = await t.app.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/activate`, headers: bearer(office.token) });
+    const act = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.id}/activate`,
+      headers: bearer(office.token),
+    });
     expect(act.json()).toMatchObject({ id: org.id, status: 'active' });
     expect(act.statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: user.email, password: TEST_PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('a suspended org’s existing token cannot act and its refresh fails', async () => {
@@ -196,14 +272,23 @@ describe('login rate limits (Redis store)', () => {
   it('per account: the attempt past the limit answers 429 with retry-after', async () => {
     const limited = await createTestApp({ config: { loginLimits: { perAccount: 3, perIp: 100, windowMs: 60_000 } } });
     try {
-      const attempt = (email: string) => limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'wrong-password' } });
+      const attempt = (email: string) =>
+        limited.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email, password: 'wrong-password' },
+        });
       for (let i = 0; i < 3; i++) expect((await attempt('buyer@demo.shanhai')).statusCode).toBe(401);
       const blocked = await attempt('buyer@demo.shanhai');
       expect(blocked.statusCode).toBe(429);
       expect(blocked.json().code).toBe('rate_limited');
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
       // Even the right password is refused while the account is locked…
-      const right = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'buyer@demo.shanhai', password: DEMO_PASSWORD } });
+      const right = await limited.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'buyer@demo.shanhai', password: DEMO_PASSWORD },
+      });
       expect(right.statusCode).toBe(429);
       // …but another account from the same address is not.
       expect((await attempt('buyer2@demo.shanhai')).statusCode).toBe(401);
@@ -219,10 +304,18 @@ describe('login rate limits (Redis store)', () => {
     const limited = await createTestApp({ config: { loginLimits: { perAccount: 100, perIp: 5, windowMs: 60_000 } } });
     try {
       for (let i = 0; i < 5; i++) {
-        const res = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: `nobody${i}@test.shanhai`, password: 'wrong-password' } });
+        const res = await limited.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: `nobody${i}@test.shanhai`, password: 'wrong-password' },
+        });
         expect(res.statusCode).toBe(401);
       }
-      const blocked = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody-else@test.shanhai', password: 'wrong-password' } });
+      const blocked = await limited.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'nobody-else@test.shanhai', password: 'wrong-password' },
+      });
       expect(blocked.statusCode).toBe(429);
       expect(blocked.headers['retry-after']).toBeDefined();
     } finally {

@@ -1,6 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InviteMemberRequest, Member, OrgDecisionRequest, OrgListQuery, OrgSettingsRequest, OrgSignupRequest, OrgSummary, Problem } from '@shanhai/domain';
+import {
+  InviteMemberRequest,
+  Member,
+  OrgDecisionRequest,
+  OrgListQuery,
+  OrgSettingsRequest,
+  OrgSignupRequest,
+  OrgSummary,
+  Problem,
+} from '@shanhai/domain';
 import { notFound } from '../../lib/problem';
 import { limits } from '../../lib/rate-limit';
 
@@ -15,7 +24,9 @@ const guarded = { security: [{ bearer: [] }] };
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 
 const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const signupLimit = limits(app, [{ max: SIGNUPS_PER_IP_PER_HOUR, windowMs: 3600_000, key: (req) => `signup-ip:${req.ip}` }]);
+  const signupLimit = limits(app, [
+    { max: SIGNUPS_PER_IP_PER_HOUR, windowMs: 3600_000, key: (req) => `signup-ip:${req.ip}` },
+  ]);
 
   app.post(
     '/orgs',
@@ -34,7 +45,13 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/orgs',
     {
-      schema: { tags: ['orgs'], summary: 'Organisations, e.g. the queue of pending sign-ups (office)', ...guarded, querystring: OrgListQuery, response: { 200: z.array(OrgSummary), ...problems } },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Organisations, e.g. the queue of pending sign-ups (office)',
+        ...guarded,
+        querystring: OrgListQuery,
+        response: { 200: z.array(OrgSummary), ...problems },
+      },
       preHandler: app.guard({ kinds: ['office'] }),
     },
     async (request) => orgsService.listOrgs(app.db, request.query),
@@ -42,7 +59,10 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/orgs/:id',
-    { schema: { tags: ['orgs'], ...guarded, params: OrgParams, response: { 200: OrgSummary, ...problems } }, preHandler: app.guard() },
+    {
+      schema: { tags: ['orgs'], ...guarded, params: OrgParams, response: { 200: OrgSummary, ...problems } },
+      preHandler: app.guard(),
+    },
     async (request) => {
       const org = await orgsService.getOrg(app.db, principalOf(request), request.params.id);
       if (!org) throw notFound('Organisation');
@@ -53,7 +73,14 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/orgs/:id',
     {
-      schema: { tags: ['orgs'], summary: "Update one's own org: contact, address, invoice details, approval threshold", ...guarded, params: OrgParams, body: OrgSettingsRequest, response: { 200: OrgSummary, ...problems } },
+      schema: {
+        tags: ['orgs'],
+        summary: "Update one's own org: contact, address, invoice details, approval threshold",
+        ...guarded,
+        params: OrgParams,
+        body: OrgSettingsRequest,
+        response: { 200: OrgSummary, ...problems },
+      },
       preHandler: app.guard({ roles: ['owner', 'manager'] }),
     },
     async (request) => {
@@ -96,7 +123,10 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/orgs/:id/members',
-    { schema: { tags: ['members'], ...guarded, params: OrgParams, response: { 200: z.array(Member), ...problems } }, preHandler: app.guard({ roles: ['owner', 'manager'] }) },
+    {
+      schema: { tags: ['members'], ...guarded, params: OrgParams, response: { 200: z.array(Member), ...problems } },
+      preHandler: app.guard({ roles: ['owner', 'manager'] }),
+    },
     async (request) => {
       const who = ownOrg(request);
       return orgsService.listMembers(app.db, who.orgId);
@@ -106,7 +136,14 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/orgs/:id/members',
     {
-      schema: { tags: ['members'], summary: 'Invite a member with an initial password', ...guarded, params: OrgParams, body: InviteMemberRequest, response: { 201: Member, ...problems, 409: Problem } },
+      schema: {
+        tags: ['members'],
+        summary: 'Invite a member with an initial password',
+        ...guarded,
+        params: OrgParams,
+        body: InviteMemberRequest,
+        response: { 201: Member, ...problems, 409: Problem },
+      },
       preHandler: app.guard({ roles: ['owner', 'manager'] }),
     },
     async (request, reply) => {
@@ -115,10 +152,16 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  for (const [action, status] of [['deactivate', 'deactivated'], ['reactivate', 'active']] as const) {
+  for (const [action, status] of [
+    ['deactivate', 'deactivated'],
+    ['reactivate', 'active'],
+  ] as const) {
     app.post(
       `/orgs/:id/members/:userId/${action}`,
-      { schema: { tags: ['members'], ...guarded, params: MemberParams, response: { 200: Member, ...problems } }, preHandler: app.guard({ roles: ['owner', 'manager'] }) },
+      {
+        schema: { tags: ['members'], ...guarded, params: MemberParams, response: { 200: Member, ...problems } },
+        preHandler: app.guard({ roles: ['owner', 'manager'] }),
+      },
       async (request) => {
         const who = ownOrg(request);
         const member = await orgsService.setMemberStatus(app.db, who, request.params.userId, status);

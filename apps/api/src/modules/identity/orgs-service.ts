@@ -1,6 +1,14 @@
 import { and, asc, desc, eq, type SQL } from 'drizzle-orm';
 import { hashPassword, schema, writeAudit, type Db } from '@shanhai/db';
-import type { InviteMemberRequest, Member, OrgKind, OrgSignupRequest, OrgStatus, OrgSummary, Role } from '@shanhai/domain';
+import type {
+  InviteMemberRequest,
+  Member,
+  OrgKind,
+  OrgSignupRequest,
+  OrgStatus,
+  OrgSummary,
+  Role,
+} from '@shanhai/domain';
 import type { Principal } from '../../types';
 import { badRequest, conflict, forbidden, HttpProblem } from '../../lib/problem';
 import { revokeUserSessions } from './auth-service';
@@ -72,22 +80,38 @@ export async function signUp(db: Db, body: OrgSignupRequest): Promise<OrgSummary
           taxId: body.kind === 'buyer' ? body.taxId : null,
         })
         .returning();
-      await tx.insert(users).values({ orgId: org!.id, email: body.owner.email, name: body.owner.name, passwordHash, role: 'owner' });
-      await writeAudit(tx, { actorUserId: null, actorOrgId: org!.id, action: 'org.sign_up', entityType: 'org', entityId: org!.id, after: { kind: body.kind, name: body.name } });
+      await tx
+        .insert(users)
+        .values({ orgId: org!.id, email: body.owner.email, name: body.owner.name, passwordHash, role: 'owner' });
+      await writeAudit(tx, {
+        actorUserId: null,
+        actorOrgId: org!.id,
+        action: 'org.sign_up',
+        entityType: 'org',
+        entityId: org!.id,
+        after: { kind: body.kind, name: body.name },
+      });
       return toOrgSummary(org!);
     });
   } catch (e) {
     if (isUniqueViolation(e, 'users_email_key')) {
-      throw new HttpProblem(409, 'email_taken', 'An account with this email already exists', { errors: [{ field: 'body.owner.email', message: 'is already registered' }] });
+      throw new HttpProblem(409, 'email_taken', 'An account with this email already exists', {
+        errors: [{ field: 'body.owner.email', message: 'is already registered' }],
+      });
     }
     if (isUniqueViolation(e, 'orgs_credit_code_kind_key')) {
-      throw new HttpProblem(409, 'org_exists', 'An organisation with this credit code is already registered', { errors: [{ field: 'body.creditCode', message: 'is already registered' }] });
+      throw new HttpProblem(409, 'org_exists', 'An organisation with this credit code is already registered', {
+        errors: [{ field: 'body.creditCode', message: 'is already registered' }],
+      });
     }
     throw e;
   }
 }
 
-export async function listOrgs(db: Db, filter: { status?: OrgStatus | undefined; kind?: OrgKind | undefined }): Promise<OrgSummary[]> {
+export async function listOrgs(
+  db: Db,
+  filter: { status?: OrgStatus | undefined; kind?: OrgKind | undefined },
+): Promise<OrgSummary[]> {
   const where: SQL[] = [];
   if (filter.status) where.push(eq(orgs.status, filter.status));
   if (filter.kind) where.push(eq(orgs.kind, filter.kind));
@@ -106,7 +130,12 @@ export async function getOrg(db: Db, who: Principal, orgId: string): Promise<Org
   return row ? toOrgSummary(row) : null;
 }
 
-export async function updateOrgSettings(db: Db, who: Principal, orgId: string, patch: Partial<OrgRow>): Promise<OrgSummary | null> {
+export async function updateOrgSettings(
+  db: Db,
+  who: Principal,
+  orgId: string,
+  patch: Partial<OrgRow>,
+): Promise<OrgSummary | null> {
   if (who.orgId !== orgId) return null;
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
@@ -115,7 +144,15 @@ export async function updateOrgSettings(db: Db, who: Principal, orgId: string, p
       throw badRequest('body', 'invoice details and approval thresholds apply to buyer organisations only');
     }
     const [after] = await tx.update(orgs).set(patch).where(eq(orgs.id, orgId)).returning();
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'org.update', entityType: 'org', entityId: orgId, before: pick(before, Object.keys(patch)), after: patch });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'org.update',
+      entityType: 'org',
+      entityId: orgId,
+      before: pick(before, Object.keys(patch)),
+      after: patch,
+    });
     return toOrgSummary(after!);
   });
 }
@@ -132,16 +169,29 @@ const DECISIONS = {
 export type OrgDecision = keyof typeof DECISIONS;
 
 /** Office review of an org: activate, reject (pending only) or suspend, with the reason audited. */
-export async function decideOrg(db: Db, who: Principal, orgId: string, decision: OrgDecision, reason: string | null): Promise<OrgSummary | null> {
+export async function decideOrg(
+  db: Db,
+  who: Principal,
+  orgId: string,
+  decision: OrgDecision,
+  reason: string | null,
+): Promise<OrgSummary | null> {
   const rule = DECISIONS[decision];
   return db.transaction(async (tx) => {
     const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
     if (!org) return null;
     if (org.kind === 'office') throw forbidden('The command office org cannot be reviewed');
     if (!(rule.from as readonly string[]).includes(org.status)) {
-      throw conflict('invalid_transition', `Cannot ${decision} an organisation that is ${org.status}`, { from: org.status, to: rule.to });
+      throw conflict('invalid_transition', `Cannot ${decision} an organisation that is ${org.status}`, {
+        from: org.status,
+        to: rule.to,
+      });
     }
-    const [after] = await tx.update(orgs).set({ status: rule.to, statusReason: reason }).where(eq(orgs.id, orgId)).returning();
+    const [after] = await tx
+      .update(orgs)
+      .set({ status: rule.to, statusReason: reason })
+      .where(eq(orgs.id, orgId))
+      .returning();
     await writeAudit(tx, {
       actorUserId: who.userId,
       actorOrgId: who.orgId,
@@ -169,25 +219,47 @@ export async function inviteMember(db: Db, who: Principal, body: InviteMemberReq
   const passwordHash = await hashPassword(body.password);
   try {
     return await db.transaction(async (tx) => {
-      const [user] = await tx.insert(users).values({ orgId: who.orgId, email: body.email, name: body.name, passwordHash, role: body.role }).returning();
-      await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'member.invite', entityType: 'user', entityId: user!.id, after: { email: body.email, role: body.role } });
+      const [user] = await tx
+        .insert(users)
+        .values({ orgId: who.orgId, email: body.email, name: body.name, passwordHash, role: body.role })
+        .returning();
+      await writeAudit(tx, {
+        actorUserId: who.userId,
+        actorOrgId: who.orgId,
+        action: 'member.invite',
+        entityType: 'user',
+        entityId: user!.id,
+        after: { email: body.email, role: body.role },
+      });
       return toMember(user!);
     });
   } catch (e) {
     if (isUniqueViolation(e, 'users_email_key')) {
-      throw new HttpProblem(409, 'email_taken', 'An account with this email already exists', { errors: [{ field: 'body.email', message: 'is already registered' }] });
+      throw new HttpProblem(409, 'email_taken', 'An account with this email already exists', {
+        errors: [{ field: 'body.email', message: 'is already registered' }],
+      });
     }
     throw e;
   }
 }
 
 /** Deactivates or reactivates a member of the caller's own org; another org's user is not found. */
-export async function setMemberStatus(db: Db, who: Principal, userId: string, status: 'active' | 'deactivated'): Promise<Member | null> {
+export async function setMemberStatus(
+  db: Db,
+  who: Principal,
+  userId: string,
+  status: 'active' | 'deactivated',
+): Promise<Member | null> {
   return db.transaction(async (tx) => {
-    const [user] = await tx.select().from(users).where(and(eq(users.id, userId), eq(users.orgId, who.orgId))).for('update');
+    const [user] = await tx
+      .select()
+      .from(users)
+      .where(and(eq(users.id, userId), eq(users.orgId, who.orgId)))
+      .for('update');
     if (!user) return null;
     if (user.id === who.userId) throw forbidden('You cannot change your own account status');
-    if (!MAY_GRANT[who.role].includes(user.role)) throw forbidden(`A ${who.role} cannot change a ${user.role}'s account`);
+    if (!MAY_GRANT[who.role].includes(user.role))
+      throw forbidden(`A ${who.role} cannot change a ${user.role}'s account`);
     if (user.status === status) return toMember(user);
     const [after] = await tx.update(users).set({ status }).where(eq(users.id, userId)).returning();
     if (status === 'deactivated') await revokeUserSessions(tx, userId);

@@ -107,7 +107,11 @@ export default fp<{ prefix: string }>(
     };
 
     // Subscriber: its own connection (subscribe mode), retrying forever and resubscribing itself.
-    const subscriber: Redis = app.redis.duplicate({ lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const subscriber: Redis = app.redis.duplicate({
+      lazyConnect: true,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, raw: string) => {
       const parsed = LeaderboardChanged.safeParse(JSON.parse(raw));
@@ -119,7 +123,9 @@ export default fp<{ prefix: string }>(
     // resubscribes by itself after a reconnect.
     subscriber
       .subscribe(channel)
-      .catch((err: unknown) => app.log.warn({ err: String(err) }, 'leaderboard subscriber not subscribed; ioredis retries and resubscribes'));
+      .catch((err: unknown) =>
+        app.log.warn({ err: String(err) }, 'leaderboard subscriber not subscribed; ioredis retries and resubscribes'),
+      );
 
     const heartbeat = setInterval(() => {
       for (const res of clients) res.write(`: heartbeat ${Date.now()}\n\n`);
@@ -169,7 +175,8 @@ export default fp<{ prefix: string }>(
         }
         lastVersion = current;
         // A reconnecting client that missed changes hears about them at once.
-        if (lastEventId !== null && current > lastEventId) send(res, current, { version: current, townIds: [], at: new Date().toISOString() });
+        if (lastEventId !== null && current > lastEventId)
+          send(res, current, { version: current, townIds: [], at: new Date().toISOString() });
         else res.write(`id: ${current}\nevent: hello\ndata: ${JSON.stringify({ version: current })}\n\n`);
         return () => clients.delete(res);
       },

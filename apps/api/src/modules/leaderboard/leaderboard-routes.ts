@@ -4,7 +4,18 @@ import { z } from 'zod';
 import { desc } from 'drizzle-orm';
 import { Gauge } from 'prom-client';
 import { schema, untalliedCount, type DriftItem } from '@shanhai/db';
-import { businessDate, businessDayEnd, businessYear, IsoDate, LeaderboardBy, Problem, QUEUES, TallyStatus, TownDashboard, Year } from '@shanhai/domain';
+import {
+  businessDate,
+  businessDayEnd,
+  businessYear,
+  IsoDate,
+  LeaderboardBy,
+  Problem,
+  QUEUES,
+  TallyStatus,
+  TownDashboard,
+  Year,
+} from '@shanhai/domain';
 import type { Offer } from '../../lib/front-cache';
 import { notModified, preferredCoding, type ContentCoding } from '../../lib/http-cache';
 import { notFound } from '../../lib/problem';
@@ -20,7 +31,11 @@ function todayCached(): string {
   return today.date;
 }
 
-const LeaderboardQuery = z.strictObject({ year: Year.optional(), by: LeaderboardBy.default('town'), asOf: IsoDate.optional() });
+const LeaderboardQuery = z.strictObject({
+  year: Year.optional(),
+  by: LeaderboardBy.default('town'),
+  asOf: IsoDate.optional(),
+});
 
 const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
   new Gauge({
@@ -28,7 +43,11 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
     help: 'Tally rows that differed from the ledger at the last reconcile (repaired then)',
     registers: [app.metrics],
     async collect() {
-      const [last] = await app.db.select({ n: schema.tallyReconciliations.driftRows }).from(schema.tallyReconciliations).orderBy(desc(schema.tallyReconciliations.finishedAt)).limit(1);
+      const [last] = await app.db
+        .select({ n: schema.tallyReconciliations.driftRows })
+        .from(schema.tallyReconciliations)
+        .orderBy(desc(schema.tallyReconciliations.finishedAt))
+        .limit(1);
       this.set(last?.n ?? 0);
     },
   });
@@ -37,7 +56,15 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
   const offers = new WeakMap<FastifyRequest, Omit<Offer, 'headers' | 'route'>>();
 
   /** Sends one representation of a cached board, or 304 when the client already holds it. */
-  const sendBoard = (request: FastifyRequest, reply: FastifyReply, board: CachedBody, r: Representation, coding: ContentCoding | null, dated: boolean, generation: number) => {
+  const sendBoard = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    board: CachedBody,
+    r: Representation,
+    coding: ContentCoding | null,
+    dated: boolean,
+    generation: number,
+  ) => {
     // Revalidate every time (the board moves with each tally batch): a matching ETag costs a 304.
     reply.header('etag', r.etag).header('cache-control', 'public, no-cache').header('vary', 'accept-encoding');
     if (notModified(request.headers['if-none-match'], r.etag)) return reply.code(304).send();
@@ -55,7 +82,8 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['leaderboard'],
-        summary: 'The leaderboard by town, county, buyer org, category or product (top 50), as at the end of asOf (default today). Public; fen.',
+        summary:
+          'The leaderboard by town, county, buyer org, category or product (top 50), as at the end of asOf (default today). Public; fen.',
         description:
           'Served from an in-process cache of the serialised answer (and its br/gzip codings), dropped when the tally worker announces a change. ' +
           'Strong ETag per coding; If-None-Match answers 304.',
@@ -67,7 +95,8 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
       // GET of the same URL and coding is answered there (lib/front-cache).
       onResponse: (request, reply, done) => {
         const offer = offers.get(request);
-        if (offer && reply.statusCode === 200) app.frontCache.offer({ ...offer, headers: reply.getHeaders(), route: request.routeOptions.url ?? '' });
+        if (offer && reply.statusCode === 200)
+          app.frontCache.offer({ ...offer, headers: reply.getHeaders(), route: request.routeOptions.url ?? '' });
         done();
       },
     },
@@ -90,7 +119,15 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       return (async () => {
         const entry = hit ?? (await app.leaderboardLive.cached(key, () => leaderboard(app.db, year, query.by, asOf)));
-        return sendBoard(request, reply, entry, coding ? await entry.encoded(coding) : entry.identity, coding, query.asOf !== undefined, generation);
+        return sendBoard(
+          request,
+          reply,
+          entry,
+          coding ? await entry.encoded(coding) : entry.identity,
+          coding,
+          query.asOf !== undefined,
+          generation,
+        );
       })();
     },
   );
@@ -100,13 +137,15 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['leaderboard'],
-        summary: 'Server-sent events: `changed` after each tally batch (id = board version), heartbeats; reconnect with Last-Event-ID',
+        summary:
+          'Server-sent events: `changed` after each tally batch (id = board version), heartbeats; reconnect with Last-Event-ID',
         querystring: z.strictObject({ lastEventId: z.coerce.number().int().min(0).optional() }),
       },
     },
     async (request, reply) => {
       const header = request.headers['last-event-id'];
-      const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : (request.query.lastEventId ?? null);
+      const lastEventId =
+        typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : (request.query.lastEventId ?? null);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -125,7 +164,8 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['leaderboard'],
-        summary: 'A town’s year: monthly sales this year vs last, top buyer orgs (names only), top categories, offline vs platform share',
+        summary:
+          'A town’s year: monthly sales this year vs last, top buyer orgs (names only), top categories, offline vs platform share',
         params: z.strictObject({ id: z.uuid() }),
         querystring: z.strictObject({ year: Year.optional() }),
         response: { 200: TownDashboard, 400: Problem, 404: Problem },
@@ -150,11 +190,21 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.guard({ kinds: ['office'] }),
     },
     async () => {
-      const [last] = await app.db.select().from(schema.tallyReconciliations).orderBy(desc(schema.tallyReconciliations.finishedAt)).limit(1);
+      const [last] = await app.db
+        .select()
+        .from(schema.tallyReconciliations)
+        .orderBy(desc(schema.tallyReconciliations.finishedAt))
+        .limit(1);
       return {
         untallied: await untalliedCount(app.db),
         lastReconcile: last
-          ? { trigger: last.trigger, finishedAt: last.finishedAt.toISOString(), ledgerRows: last.ledgerRows, driftRows: last.driftRows, details: last.details as DriftItem[] }
+          ? {
+              trigger: last.trigger,
+              finishedAt: last.finishedAt.toISOString(),
+              ledgerRows: last.ledgerRows,
+              driftRows: last.driftRows,
+              details: last.details as DriftItem[],
+            }
           : null,
       };
     },
@@ -172,7 +222,12 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.guard({ kinds: ['office'] }),
     },
     async (_request, reply) => {
-      const queued = await app.queues.enqueue(QUEUES.reconcile, 'manual', { trigger: 'manual' }, { deduplication: { id: 'reconcile-manual' } });
+      const queued = await app.queues.enqueue(
+        QUEUES.reconcile,
+        'manual',
+        { trigger: 'manual' },
+        { deduplication: { id: 'reconcile-manual' } },
+      );
       return reply.code(202).send({ queued });
     },
   );

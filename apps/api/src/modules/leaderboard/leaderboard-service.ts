@@ -1,6 +1,19 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '@shanhai/db';
-import { clampToYear, computePace, sameDayLastYear, type BuyerRow, type Category, type CategoryRow, type CountyRow, type Leaderboard, type LeaderboardBy, type ProductRow, type TownRow, TOP_PRODUCTS } from '@shanhai/domain';
+import {
+  clampToYear,
+  computePace,
+  sameDayLastYear,
+  type BuyerRow,
+  type Category,
+  type CategoryRow,
+  type CountyRow,
+  type Leaderboard,
+  type LeaderboardBy,
+  type ProductRow,
+  type TownRow,
+  TOP_PRODUCTS,
+} from '@shanhai/domain';
 
 /*
  * The leaderboard reads the tallies only (never the ledger). "As of D" means every tallied sale
@@ -18,8 +31,20 @@ export async function townRows(db: DbOrTx, year: number, asOf: string): Promise<
   const through = clampToYear(year, asOf);
   const lastThrough = sameDayLastYear(through);
   const res = await db.execute<{
-    id: string; code: string; name_zh: string; name_en: string; county_id: string; county_code: string; county_zh: string; county_en: string; is_demo: boolean;
-    target_fen: number | null; sales: number; last_to_date: number; last_total: number; paired: number;
+    id: string;
+    code: string;
+    name_zh: string;
+    name_en: string;
+    county_id: string;
+    county_code: string;
+    county_zh: string;
+    county_en: string;
+    is_demo: boolean;
+    target_fen: number | null;
+    sales: number;
+    last_to_date: number;
+    last_total: number;
+    paired: number;
   }>(sql`
     with d as (
       select town_id,
@@ -41,12 +66,34 @@ export async function townRows(db: DbOrTx, year: number, asOf: string): Promise<
     left join d on d.town_id = t.id left join p on p.town_id = t.id
   `);
   const rows = res.rows.map((r) => {
-    const pace = computePace({ year, asOf, targetFen: r.target_fen ?? 0, salesToDateFen: r.sales, lastYearToDateFen: r.last_to_date, lastYearTotalFen: r.last_total });
+    const pace = computePace({
+      year,
+      asOf,
+      targetFen: r.target_fen ?? 0,
+      salesToDateFen: r.sales,
+      lastYearToDateFen: r.last_to_date,
+      lastYearTotalFen: r.last_total,
+    });
     return {
-      townId: r.id, code: r.code, nameZh: r.name_zh, nameEn: r.name_en, countyId: r.county_id, countyCode: r.county_code, countyNameZh: r.county_zh, countyNameEn: r.county_en,
-      isDemo: r.is_demo, salesFen: r.sales, targetFen: r.target_fen, progressPct: r.target_fen ? pace.progressPct : null,
-      expectedFen: pace.expectedFen, aheadFen: pace.aheadFen, projectedFen: pace.projectedFen,
-      lastYearSamePeriodFen: pace.lastYearSamePeriodFen, changePct: pace.changePct, curve: pace.curve, pairedUnits: r.paired,
+      townId: r.id,
+      code: r.code,
+      nameZh: r.name_zh,
+      nameEn: r.name_en,
+      countyId: r.county_id,
+      countyCode: r.county_code,
+      countyNameZh: r.county_zh,
+      countyNameEn: r.county_en,
+      isDemo: r.is_demo,
+      salesFen: r.sales,
+      targetFen: r.target_fen,
+      progressPct: r.target_fen ? pace.progressPct : null,
+      expectedFen: pace.expectedFen,
+      aheadFen: pace.aheadFen,
+      projectedFen: pace.projectedFen,
+      lastYearSamePeriodFen: pace.lastYearSamePeriodFen,
+      changePct: pace.changePct,
+      curve: pace.curve,
+      pairedUnits: r.paired,
     };
   });
   return rank<TownRow>(rows, (r) => r.code);
@@ -57,7 +104,22 @@ export function countyRows(towns: TownRow[]): CountyRow[] {
   for (const t of towns) {
     let c = byCounty.get(t.countyId);
     if (!c) {
-      c = { countyId: t.countyId, code: t.countyCode, nameZh: t.countyNameZh, nameEn: t.countyNameEn, towns: 0, salesFen: 0, targetFen: null, progressPct: null, expectedFen: 0, aheadFen: 0, projectedFen: null, lastYearSamePeriodFen: 0, changePct: null, pairedUnits: 0 };
+      c = {
+        countyId: t.countyId,
+        code: t.countyCode,
+        nameZh: t.countyNameZh,
+        nameEn: t.countyNameEn,
+        towns: 0,
+        salesFen: 0,
+        targetFen: null,
+        progressPct: null,
+        expectedFen: 0,
+        aheadFen: 0,
+        projectedFen: null,
+        lastYearSamePeriodFen: 0,
+        changePct: null,
+        pairedUnits: 0,
+      };
       byCounty.set(t.countyId, c);
     }
     c.towns += 1;
@@ -71,7 +133,8 @@ export function countyRows(towns: TownRow[]): CountyRow[] {
   }
   for (const c of byCounty.values()) {
     c.progressPct = c.targetFen ? pct(c.salesFen, c.targetFen) : null;
-    c.changePct = c.lastYearSamePeriodFen > 0 ? pct(c.salesFen - c.lastYearSamePeriodFen, c.lastYearSamePeriodFen) : null;
+    c.changePct =
+      c.lastYearSamePeriodFen > 0 ? pct(c.salesFen - c.lastYearSamePeriodFen, c.lastYearSamePeriodFen) : null;
   }
   return rank<CountyRow>([...byCounty.values()], (r) => r.nameEn);
 }
@@ -93,7 +156,14 @@ export async function buyerRows(db: DbOrTx, year: number, asOf: string): Promise
     where s.buyer_org_id is not null or pl.buyer_org_id is not null
   `);
   return rank<BuyerRow>(
-    res.rows.map((r) => ({ buyerOrgId: r.id, name: r.name, salesFen: r.sales, towns: r.towns, pledgeFen: r.pledge, pledgeProgressPct: r.pledge ? pct(r.sales, r.pledge) : null })),
+    res.rows.map((r) => ({
+      buyerOrgId: r.id,
+      name: r.name,
+      salesFen: r.sales,
+      towns: r.towns,
+      pledgeFen: r.pledge,
+      pledgeProgressPct: r.pledge ? pct(r.sales, r.pledge) : null,
+    })),
     (r) => r.name,
   );
 }
@@ -109,7 +179,12 @@ export async function categoryRows(db: DbOrTx, year: number, asOf: string): Prom
   `);
   const before = through < `${year}-01-01`;
   return rank<CategoryRow>(
-    res.rows.map((r) => ({ category: r.category, salesFen: r.sales, lastYearSamePeriodFen: before ? 0 : r.last, changePct: !before && r.last > 0 ? pct(r.sales - r.last, r.last) : null })),
+    res.rows.map((r) => ({
+      category: r.category,
+      salesFen: r.sales,
+      lastYearSamePeriodFen: before ? 0 : r.last,
+      changePct: !before && r.last > 0 ? pct(r.sales - r.last, r.last) : null,
+    })),
     (r) => r.category,
   );
 }
@@ -118,10 +193,25 @@ export async function categoryRows(db: DbOrTx, year: number, asOf: string): Prom
  * The best-selling products (platform orders only) of the year up to `asOf`, optionally of one
  * town: the top {@link TOP_PRODUCTS} (or `limit`), ties broken by product id so the cut is stable.
  */
-export async function productRows(db: DbOrTx, year: number, asOf: string, only: { townId?: string; limit?: number } = {}): Promise<ProductRow[]> {
+export async function productRows(
+  db: DbOrTx,
+  year: number,
+  asOf: string,
+  only: { townId?: string; limit?: number } = {},
+): Promise<ProductRow[]> {
   const { townId, limit = TOP_PRODUCTS } = only;
   const through = clampToYear(year, asOf);
-  const res = await db.execute<{ id: string; name_zh: string; name_en: string | null; category: Category; coop: string; town_id: string; town_zh: string; town_en: string; sales: number }>(sql`
+  const res = await db.execute<{
+    id: string;
+    name_zh: string;
+    name_en: string | null;
+    category: Category;
+    coop: string;
+    town_id: string;
+    town_zh: string;
+    town_en: string;
+    sales: number;
+  }>(sql`
     with s as (
       select product_id, sum(amount_fen)::bigint as sales from product_daily_sales
       where day >= ${`${year}-01-01`}::date and day <= ${through}::date ${townId ? sql`and town_id = ${townId}` : sql``}
@@ -132,8 +222,15 @@ export async function productRows(db: DbOrTx, year: number, asOf: string, only: 
   `);
   return rank<ProductRow>(
     res.rows.map((r) => ({
-      productId: r.id, nameZh: r.name_zh, nameEn: r.name_en, category: r.category, cooperativeName: r.coop,
-      townId: r.town_id, townNameZh: r.town_zh, townNameEn: r.town_en, salesFen: r.sales,
+      productId: r.id,
+      nameZh: r.name_zh,
+      nameEn: r.name_en,
+      category: r.category,
+      cooperativeName: r.coop,
+      townId: r.town_id,
+      townNameZh: r.town_zh,
+      townNameEn: r.town_en,
+      salesFen: r.sales,
     })),
     (r) => r.productId,
   );

@@ -19,7 +19,10 @@ let fruitId: string;
 beforeAll(async () => {
   t = await createTestApp({ template: 'empty' });
   const db = t.app.db;
-  const [county] = await db.insert(schema.counties).values({ code: 'lb', nameZh: '测试县', nameEn: 'Test County' }).returning();
+  const [county] = await db
+    .insert(schema.counties)
+    .values({ code: 'lb', nameZh: '测试县', nameEn: 'Test County' })
+    .returning();
   const towns = await db
     .insert(schema.towns)
     .values([
@@ -35,7 +38,9 @@ beforeAll(async () => {
   ]);
   const buyer = await createOrg(db, { kind: 'buyer', name: '测试采购单位' });
   buyerId = buyer.id;
-  await db.insert(schema.pairings).values({ buyerOrgId: buyerId, townId, startsOn: '2026-01-01', pledgeFen: 1_000_000 });
+  await db
+    .insert(schema.pairings)
+    .values({ buyerOrgId: buyerId, townId, startsOn: '2026-01-01', pledgeFen: 1_000_000 });
   const office = await createOrgWithUser(db, { kind: 'office' });
   officeToken = (await login(t.app, office.user.email)).token;
   const b = await createOrgWithUser(db, { kind: 'buyer' });
@@ -43,17 +48,77 @@ beforeAll(async () => {
 
   const coopA = await createOrg(db, { kind: 'cooperative', townCode: 'lb-a', name: '甲镇蜂蜜合作社' });
   const coopB = await createOrg(db, { kind: 'cooperative', townCode: 'lb-b', name: '乙镇果蔬合作社' });
-  honeyId = (await createProduct(db, { cooperativeId: coopA.id, nameZh: '百花蜜', nameEn: 'Wildflower honey', category: 'honey' })).id;
+  honeyId = (
+    await createProduct(db, {
+      cooperativeId: coopA.id,
+      nameZh: '百花蜜',
+      nameEn: 'Wildflower honey',
+      category: 'honey',
+    })
+  ).id;
   fruitId = (await createProduct(db, { cooperativeId: coopB.id, nameZh: '猕猴桃', category: 'fruit' })).id;
 
   const rows: LedgerRow[] = [
     // 2025: 100 元 in January, 300 元 in July: a quarter of last year by the end of March.
-    { source: 'import', sourceRef: 'y25-1', kind: 'sale', townId, category: 'tea', amountFen: 10_000, businessDate: '2025-01-15' },
-    { source: 'import', sourceRef: 'y25-2', kind: 'sale', townId, category: 'tea', amountFen: 30_000, businessDate: '2025-07-15' },
-    { source: 'order', sourceRef: 'o1', kind: 'sale', townId, buyerOrgId: buyerId, productId: honeyId, category: 'honey', amountFen: 50_000, businessDate: '2026-02-01' },
-    { source: 'order', sourceRef: 'o1', kind: 'refund', townId, buyerOrgId: buyerId, productId: honeyId, category: 'honey', amountFen: -5_000, businessDate: '2026-02-02' },
-    { source: 'offline', sourceRef: 'f1', kind: 'sale', townId, category: 'tea', amountFen: 20_000, businessDate: '2026-04-01' },
-    { source: 'order', sourceRef: 'o2', kind: 'sale', townId: town2Id, productId: fruitId, category: 'fruit', amountFen: 7_000, businessDate: '2026-03-01' },
+    {
+      source: 'import',
+      sourceRef: 'y25-1',
+      kind: 'sale',
+      townId,
+      category: 'tea',
+      amountFen: 10_000,
+      businessDate: '2025-01-15',
+    },
+    {
+      source: 'import',
+      sourceRef: 'y25-2',
+      kind: 'sale',
+      townId,
+      category: 'tea',
+      amountFen: 30_000,
+      businessDate: '2025-07-15',
+    },
+    {
+      source: 'order',
+      sourceRef: 'o1',
+      kind: 'sale',
+      townId,
+      buyerOrgId: buyerId,
+      productId: honeyId,
+      category: 'honey',
+      amountFen: 50_000,
+      businessDate: '2026-02-01',
+    },
+    {
+      source: 'order',
+      sourceRef: 'o1',
+      kind: 'refund',
+      townId,
+      buyerOrgId: buyerId,
+      productId: honeyId,
+      category: 'honey',
+      amountFen: -5_000,
+      businessDate: '2026-02-02',
+    },
+    {
+      source: 'offline',
+      sourceRef: 'f1',
+      kind: 'sale',
+      townId,
+      category: 'tea',
+      amountFen: 20_000,
+      businessDate: '2026-04-01',
+    },
+    {
+      source: 'order',
+      sourceRef: 'o2',
+      kind: 'sale',
+      townId: town2Id,
+      productId: fruitId,
+      category: 'fruit',
+      amountFen: 7_000,
+      businessDate: '2026-03-01',
+    },
   ];
   await appendSales(db, rows);
   await foldAll(db);
@@ -70,16 +135,52 @@ describe('GET /api/v1/leaderboard', () => {
     const body = res.json();
     expect(body).toMatchObject({ year: 2026, by: 'town', asOf: '2026-03-31' });
     expect(body.rows[0]).toEqual({
-      rank: 1, townId, code: 'lb-a', nameZh: '甲镇', nameEn: 'Jia', countyId: expect.any(String), countyCode: 'lb', countyNameZh: '测试县', countyNameEn: 'Test County', isDemo: false,
-      salesFen: 45_000, targetFen: 3_650_000, progressPct: 1.23, expectedFen: 912_500, aheadFen: 45_000 - 912_500, projectedFen: 180_000,
-      lastYearSamePeriodFen: 10_000, changePct: 350, curve: 'seasonal', pairedUnits: 1,
+      rank: 1,
+      townId,
+      code: 'lb-a',
+      nameZh: '甲镇',
+      nameEn: 'Jia',
+      countyId: expect.any(String),
+      countyCode: 'lb',
+      countyNameZh: '测试县',
+      countyNameEn: 'Test County',
+      isDemo: false,
+      salesFen: 45_000,
+      targetFen: 3_650_000,
+      progressPct: 1.23,
+      expectedFen: 912_500,
+      aheadFen: 45_000 - 912_500,
+      projectedFen: 180_000,
+      lastYearSamePeriodFen: 10_000,
+      changePct: 350,
+      curve: 'seasonal',
+      pairedUnits: 1,
     });
-    expect(body.rows[1]).toMatchObject({ rank: 2, townId: town2Id, salesFen: 7_000, targetFen: 0, progressPct: null, expectedFen: 0, curve: 'linear', changePct: null });
+    expect(body.rows[1]).toMatchObject({
+      rank: 2,
+      townId: town2Id,
+      salesFen: 7_000,
+      targetFen: 0,
+      progressPct: null,
+      expectedFen: 0,
+      curve: 'linear',
+      changePct: null,
+    });
   });
 
   it('answers a past date the same every time, even after later sales', async () => {
     const first = await get('/api/v1/leaderboard?year=2026&asOf=2026-02-01');
-    await appendSales(t.app.db, [{ source: 'order', sourceRef: 'late', kind: 'sale', townId, category: 'tea', amountFen: 1, businessDate: '2026-05-01' }]);
+    await appendSales(t.app.db, [
+      {
+        source: 'order',
+        sourceRef: 'late',
+        kind: 'sale',
+        townId,
+        category: 'tea',
+        amountFen: 1,
+        businessDate: '2026-05-01',
+      },
+    ]);
     await foldAll(t.app.db);
     t.app.leaderboardLive.invalidate();
     const second = await get('/api/v1/leaderboard?year=2026&asOf=2026-02-01');
@@ -90,10 +191,29 @@ describe('GET /api/v1/leaderboard', () => {
   it('rolls up by county, ranks buyers with pledge vs actual (names only) and categories', async () => {
     const county = (await get('/api/v1/leaderboard?year=2026&by=county&asOf=2026-03-31')).json();
     expect(county.rows).toEqual([
-      expect.objectContaining({ rank: 1, code: 'lb', towns: 2, salesFen: 52_000, targetFen: 3_650_000, lastYearSamePeriodFen: 10_000, changePct: 420, pairedUnits: 1 }),
+      expect.objectContaining({
+        rank: 1,
+        code: 'lb',
+        towns: 2,
+        salesFen: 52_000,
+        targetFen: 3_650_000,
+        lastYearSamePeriodFen: 10_000,
+        changePct: 420,
+        pairedUnits: 1,
+      }),
     ]);
     const buyer = await get('/api/v1/leaderboard?year=2026&by=buyer&asOf=2026-12-31');
-    expect(buyer.json().rows).toEqual([{ rank: 1, buyerOrgId: buyerId, name: '测试采购单位', salesFen: 45_000, pledgeFen: 1_000_000, pledgeProgressPct: 4.5, towns: 1 }]);
+    expect(buyer.json().rows).toEqual([
+      {
+        rank: 1,
+        buyerOrgId: buyerId,
+        name: '测试采购单位',
+        salesFen: 45_000,
+        pledgeFen: 1_000_000,
+        pledgeProgressPct: 4.5,
+        towns: 1,
+      },
+    ]);
     // A public board: no contact data of any org.
     expect(buyer.body).not.toMatch(/contact|phone|address|creditCode|email/i);
     const cat = (await get('/api/v1/leaderboard?year=2026&by=category&asOf=2026-03-31')).json();
@@ -108,12 +228,36 @@ describe('GET /api/v1/leaderboard', () => {
     const res = await get('/api/v1/leaderboard?year=2026&by=product&asOf=2026-03-31');
     expect(res.statusCode).toBe(200);
     expect(res.json().rows).toEqual([
-      { rank: 1, productId: honeyId, nameZh: '百花蜜', nameEn: 'Wildflower honey', category: 'honey', cooperativeName: '甲镇蜂蜜合作社', townId, townNameZh: '甲镇', townNameEn: 'Jia', salesFen: 45_000 },
-      { rank: 2, productId: fruitId, nameZh: '猕猴桃', nameEn: null, category: 'fruit', cooperativeName: '乙镇果蔬合作社', townId: town2Id, townNameZh: '乙镇', townNameEn: 'Yi', salesFen: 7_000 },
+      {
+        rank: 1,
+        productId: honeyId,
+        nameZh: '百花蜜',
+        nameEn: 'Wildflower honey',
+        category: 'honey',
+        cooperativeName: '甲镇蜂蜜合作社',
+        townId,
+        townNameZh: '甲镇',
+        townNameEn: 'Jia',
+        salesFen: 45_000,
+      },
+      {
+        rank: 2,
+        productId: fruitId,
+        nameZh: '猕猴桃',
+        nameEn: null,
+        category: 'fruit',
+        cooperativeName: '乙镇果蔬合作社',
+        townId: town2Id,
+        townNameZh: '乙镇',
+        townNameEn: 'Yi',
+        salesFen: 7_000,
+      },
     ]);
     expect(res.body).not.toMatch(/contact|phone|address|creditCode|email/i);
     // Before the fruit sale (1 March) only the honey counts; before any sale, nothing.
-    expect((await get('/api/v1/leaderboard?year=2026&by=product&asOf=2026-02-01')).json().rows).toEqual([expect.objectContaining({ productId: honeyId, salesFen: 50_000 })]);
+    expect((await get('/api/v1/leaderboard?year=2026&by=product&asOf=2026-02-01')).json().rows).toEqual([
+      expect.objectContaining({ productId: honeyId, salesFen: 50_000 }),
+    ]);
     expect((await get('/api/v1/leaderboard?year=2026&by=product&asOf=2026-01-31')).json().rows).toEqual([]);
   });
 
@@ -162,8 +306,12 @@ describe('GET /api/v1/leaderboard', () => {
     expect(new Set([plain.headers.etag, chrome.headers.etag, gz.headers.etag]).size).toBe(3);
     expect((await get(url, { 'accept-encoding': 'identity' })).rawPayload.equals(plain.rawPayload)).toBe(true);
     // A 304 for the coding the client holds; a br ETag does not validate a gzip answer.
-    expect((await get(url, { 'accept-encoding': 'br', 'if-none-match': String(chrome.headers.etag) })).statusCode).toBe(304);
-    expect((await get(url, { 'accept-encoding': 'gzip', 'if-none-match': String(chrome.headers.etag) })).statusCode).toBe(200);
+    expect((await get(url, { 'accept-encoding': 'br', 'if-none-match': String(chrome.headers.etag) })).statusCode).toBe(
+      304,
+    );
+    expect(
+      (await get(url, { 'accept-encoding': 'gzip', 'if-none-match': String(chrome.headers.etag) })).statusCode,
+    ).toBe(200);
   });
 
   it('does not keep a board built before a change (a build in flight when the change arrives)', async () => {
@@ -182,8 +330,12 @@ describe('GET /api/v1/leaderboard', () => {
     const ok = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31');
     await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31', { 'if-none-match': String(ok.headers.etag) });
     const metrics = await get('/metrics');
-    expect(metrics.body).toMatch(/shanhai_api_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/leaderboard",status="200"\} [1-9]/);
-    expect(metrics.body).toMatch(/shanhai_api_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/leaderboard",status="304"\} [1-9]/);
+    expect(metrics.body).toMatch(
+      /shanhai_api_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/leaderboard",status="200"\} [1-9]/,
+    );
+    expect(metrics.body).toMatch(
+      /shanhai_api_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/leaderboard",status="304"\} [1-9]/,
+    );
   });
 
   it('400 naming the field for bad input', async () => {
@@ -198,10 +350,23 @@ describe('GET /api/v1/leaderboard', () => {
   it('drops its cache when the tally worker announces a change', async () => {
     const url = '/api/v1/leaderboard?year=2026&asOf=2026-06-30';
     const before = (await get(url)).json().rows[0].salesFen;
-    await appendSales(t.app.db, [{ source: 'order', sourceRef: 'more', kind: 'sale', townId, category: 'tea', amountFen: 100, businessDate: '2026-06-01' }]);
+    await appendSales(t.app.db, [
+      {
+        source: 'order',
+        sourceRef: 'more',
+        kind: 'sale',
+        townId,
+        category: 'tea',
+        amountFen: 100,
+        businessDate: '2026-06-01',
+      },
+    ]);
     await foldAll(t.app.db);
     expect((await get(url)).json().rows[0].salesFen).toBe(before);
-    await t.app.redis.publish(`${t.config.redisPrefix}:${LEADERBOARD_CHANNEL}`, JSON.stringify({ version: 7, townIds: [townId], at: new Date().toISOString() }));
+    await t.app.redis.publish(
+      `${t.config.redisPrefix}:${LEADERBOARD_CHANNEL}`,
+      JSON.stringify({ version: 7, townIds: [townId], at: new Date().toISOString() }),
+    );
     let now = before;
     for (let i = 0; i < 100 && now === before; i++) {
       await new Promise((r) => setTimeout(r, 20));
@@ -220,7 +385,12 @@ describe('GET /api/v1/leaderboard/stream', () => {
         const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/leaderboard/stream', headers }, (res) => {
           const chunks: string[] = [];
           res.on('data', (d: Buffer) => chunks.push(d.toString()));
-          resolve({ chunks, close: () => req.destroy(), status: res.statusCode ?? 0, type: String(res.headers['content-type']) });
+          resolve({
+            chunks,
+            close: () => req.destroy(),
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type']),
+          });
         });
         req.end();
       });
@@ -233,9 +403,14 @@ describe('GET /api/v1/leaderboard/stream', () => {
     expect(s.type).toMatch(/^text\/event-stream/);
     await waitFor(s.chunks, /event: hello/);
     await t.app.redis.set(`${t.config.redisPrefix}:leaderboard:version`, '41');
-    await t.app.redis.publish(`${t.config.redisPrefix}:${LEADERBOARD_CHANNEL}`, JSON.stringify({ version: 42, townIds: [townId], at: '2026-03-01T00:00:00.000Z' }));
+    await t.app.redis.publish(
+      `${t.config.redisPrefix}:${LEADERBOARD_CHANNEL}`,
+      JSON.stringify({ version: 42, townIds: [townId], at: '2026-03-01T00:00:00.000Z' }),
+    );
     const text = await waitFor(s.chunks, /id: 42/);
-    expect(text).toContain(`id: 42\nevent: changed\ndata: {"version":42,"townIds":["${townId}"],"at":"2026-03-01T00:00:00.000Z"}\n\n`);
+    expect(text).toContain(
+      `id: 42\nevent: changed\ndata: {"version":42,"townIds":["${townId}"],"at":"2026-03-01T00:00:00.000Z"}\n\n`,
+    );
     s.close();
     await t.app.redis.set(`${t.config.redisPrefix}:leaderboard:version`, '45');
     const r = await open({ 'last-event-id': '42' });
@@ -254,8 +429,20 @@ describe('GET /api/v1/towns/:id/dashboard', () => {
     expect(d.months[6]).toEqual({ month: 7, thisYearFen: 0, lastYearFen: 30_000 });
     expect(d.topBuyers).toEqual([{ buyerOrgId: buyerId, name: '测试采购单位', salesFen: 45_000 }]);
     expect(d.share).toEqual({ orderFen: 45_101, offlineFen: 20_000, importFen: 0 });
-    expect(d.topProducts).toEqual([{ rank: 1, productId: honeyId, nameZh: '百花蜜', nameEn: 'Wildflower honey', category: 'honey', cooperativeName: '甲镇蜂蜜合作社', salesFen: 45_000 }]);
-    expect((await get(`/api/v1/towns/${town2Id}/dashboard?year=2026`)).json().topProducts).toEqual([expect.objectContaining({ productId: fruitId, salesFen: 7_000 })]);
+    expect(d.topProducts).toEqual([
+      {
+        rank: 1,
+        productId: honeyId,
+        nameZh: '百花蜜',
+        nameEn: 'Wildflower honey',
+        category: 'honey',
+        cooperativeName: '甲镇蜂蜜合作社',
+        salesFen: 45_000,
+      },
+    ]);
+    expect((await get(`/api/v1/towns/${town2Id}/dashboard?year=2026`)).json().topProducts).toEqual([
+      expect.objectContaining({ productId: fruitId, salesFen: 7_000 }),
+    ]);
   });
   it('404 for an unknown town, 400 for a bad id', async () => {
     expect((await get(`/api/v1/towns/${crypto.randomUUID()}/dashboard`)).statusCode).toBe(404);
@@ -273,7 +460,10 @@ describe('tallies status and reconcile (office console)', () => {
     const post = await t.app.inject({ method: 'POST', url: '/api/v1/tallies/reconcile', headers: bearer(officeToken) });
     expect(post.statusCode).toBe(202);
     expect(post.json()).toEqual({ queued: true });
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/tallies/reconcile', headers: bearer(buyerToken) })).statusCode).toBe(403);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/tallies/reconcile', headers: bearer(buyerToken) }))
+        .statusCode,
+    ).toBe(403);
   });
 
   it('/admin/queues is for office staff only', async () => {
@@ -283,7 +473,8 @@ describe('tallies status and reconcile (office console)', () => {
   });
 
   it('a browser tab opens /admin/queues with the cookie from /admin/queues/session (office only)', async () => {
-    const session = (headers: Record<string, string>) => t.app.inject({ method: 'POST', url: '/api/v1/admin/queues/session', headers });
+    const session = (headers: Record<string, string>) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/admin/queues/session', headers });
     expect((await session({})).statusCode).toBe(401);
     expect((await session(bearer(buyerToken))).statusCode).toBe(403);
     const buyerCookie = `shanhai_queues=${buyerToken}`;

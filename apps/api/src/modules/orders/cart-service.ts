@@ -1,7 +1,14 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import { schema, type DbOrTx } from '@shanhai/db';
-import { lineTotalFen, quantityProblem, unitPriceFor, type CartLine, type CartResponse, type PutCartRequest } from '@shanhai/domain';
+import {
+  lineTotalFen,
+  quantityProblem,
+  unitPriceFor,
+  type CartLine,
+  type CartResponse,
+  type PutCartRequest,
+} from '@shanhai/domain';
 import { badRequest } from '../../lib/problem';
 
 const { cartLines, products, orgs } = schema;
@@ -58,8 +65,19 @@ export function productsForSaleSql(ids: string[]): SQL {
 
 export function toProductForSale(r: ProductForSaleRow): ProductForSale {
   return {
-    id: r.id, nameZh: r.name_zh, nameEn: r.name_en, unitLabel: r.unit_label, cooperativeId: r.cooperative_id, cooperativeName: r.cooperative_name,
-    moq: r.moq, orderStep: r.order_step, stock: r.stock, priceTiers: r.price_tiers, townId: r.town_id, category: r.category, sellable: r.sellable,
+    id: r.id,
+    nameZh: r.name_zh,
+    nameEn: r.name_en,
+    unitLabel: r.unit_label,
+    cooperativeId: r.cooperative_id,
+    cooperativeName: r.cooperative_name,
+    moq: r.moq,
+    orderStep: r.order_step,
+    stock: r.stock,
+    priceTiers: r.price_tiers,
+    townId: r.town_id,
+    category: r.category,
+    sellable: r.sellable,
   };
 }
 
@@ -100,15 +118,26 @@ export function priceLine(p: ProductForSale, qty: number): CartLine {
 }
 
 export async function getCart(db: DbOrTx, userId: string): Promise<CartResponse> {
-  const rows = await db.select().from(cartLines).where(eq(cartLines.userId, userId)).orderBy(asc(cartLines.createdAt), asc(cartLines.productId));
-  const ps = await productsForSale(db, rows.map((r) => r.productId));
+  const rows = await db
+    .select()
+    .from(cartLines)
+    .where(eq(cartLines.userId, userId))
+    .orderBy(asc(cartLines.createdAt), asc(cartLines.productId));
+  const ps = await productsForSale(
+    db,
+    rows.map((r) => r.productId),
+  );
   const lines = rows.flatMap((r) => {
     const p = ps.get(r.productId);
     return p ? [priceLine(p, r.qty)] : [];
   });
   const byCoop = new Map<string, { cooperativeId: string; cooperativeName: string; totalFen: number }>();
   for (const l of lines) {
-    const c = byCoop.get(l.cooperativeId) ?? { cooperativeId: l.cooperativeId, cooperativeName: l.cooperativeName, totalFen: 0 };
+    const c = byCoop.get(l.cooperativeId) ?? {
+      cooperativeId: l.cooperativeId,
+      cooperativeName: l.cooperativeName,
+      totalFen: 0,
+    };
     c.totalFen += l.lineTotalFen ?? 0;
     byCoop.set(l.cooperativeId, c);
   }
@@ -129,7 +158,8 @@ export async function putCart(db: DbOrTx, userId: string, body: PutCartRequest):
     summed.set(l.productId, (summed.get(l.productId) ?? 0) + l.qty);
   });
   await db.delete(cartLines).where(eq(cartLines.userId, userId));
-  if (summed.size > 0) await db.insert(cartLines).values([...summed].map(([productId, qty]) => ({ userId, productId, qty })));
+  if (summed.size > 0)
+    await db.insert(cartLines).values([...summed].map(([productId, qty]) => ({ userId, productId, qty })));
   return getCart(db, userId);
 }
 
@@ -151,7 +181,11 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export async function importCart(db: DbOrTx, userId: string, csv: string): Promise<ImportRow[]> {
   let records: string[][];
   try {
-    records = parse(csv.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
+    records = parse(csv.replace(/^\uFEFF/, ''), {
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as string[][];
   } catch (e) {
     throw badRequest('body.csv', `is not valid CSV: ${(e as Error).message}`);
   }
@@ -160,7 +194,8 @@ export async function importCart(db: DbOrTx, userId: string, csv: string): Promi
     const rec = records[i]!;
     const input = rec.join(',');
     const [ref = '', qtyText = ''] = rec;
-    const refuse = (message: string, productId: string | null = null, qty: number | null = null) => report.push({ row: i + 1, input, productId, qty, status: 'refused', message });
+    const refuse = (message: string, productId: string | null = null, qty: number | null = null) =>
+      report.push({ row: i + 1, input, productId, qty, status: 'refused', message });
     if (i === 0 && !/^\d+$/.test(qtyText)) continue; // a header row
     if (!ref) {
       refuse('no product id or name');
@@ -172,11 +207,19 @@ export async function importCart(db: DbOrTx, userId: string, csv: string): Promi
       continue;
     }
     const candidates = UUID_RE.test(ref)
-      ? await db.select({ id: products.id }).from(products).where(and(eq(products.id, ref), eq(products.status, 'listed')))
+      ? await db
+          .select({ id: products.id })
+          .from(products)
+          .where(and(eq(products.id, ref), eq(products.status, 'listed')))
       : await db
           .select({ id: products.id })
           .from(products)
-          .where(and(eq(products.status, 'listed'), sql`(${products.nameZh} = ${ref} or lower(${products.nameEn}) = lower(${ref}))`))
+          .where(
+            and(
+              eq(products.status, 'listed'),
+              sql`(${products.nameZh} = ${ref} or lower(${products.nameEn}) = lower(${ref}))`,
+            ),
+          )
           .limit(2);
     if (candidates.length === 0) {
       refuse('no product on sale has this id or name', null, qty);
@@ -187,7 +230,10 @@ export async function importCart(db: DbOrTx, userId: string, csv: string): Promi
       continue;
     }
     const productId = candidates[0]!.id;
-    const [existing] = await db.select({ qty: cartLines.qty }).from(cartLines).where(and(eq(cartLines.userId, userId), eq(cartLines.productId, productId)));
+    const [existing] = await db
+      .select({ qty: cartLines.qty })
+      .from(cartLines)
+      .where(and(eq(cartLines.userId, userId), eq(cartLines.productId, productId)));
     const total = (existing?.qty ?? 0) + qty;
     const p = (await productsForSale(db, [productId])).get(productId)!;
     const problem = lineProblem(p, total);
@@ -199,7 +245,14 @@ export async function importCart(db: DbOrTx, userId: string, csv: string): Promi
       .insert(cartLines)
       .values({ userId, productId, qty: total })
       .onConflictDoUpdate({ target: [cartLines.userId, cartLines.productId], set: { qty: total } });
-    report.push({ row: i + 1, input, productId, qty, status: 'added', message: existing ? `added; ${total} in the cart now` : 'added' });
+    report.push({
+      row: i + 1,
+      input,
+      productId,
+      qty,
+      status: 'added',
+      message: existing ? `added; ${total} in the cart now` : 'added',
+    });
   }
   return report;
 }

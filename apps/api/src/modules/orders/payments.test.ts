@@ -27,12 +27,31 @@ afterAll(async () => {
 });
 
 async function cardPurchase(qty = 2) {
-  const p = await createProduct(t.app.db, { cooperativeId: coopId, stock: 50, priceTiers: [{ minQty: 1, unitPriceFen: 3000 }] });
-  await t.app.inject({ method: 'PUT', url: '/api/v1/cart', headers: bearer(buyer.token), payload: { lines: [{ productId: p.id, qty }] } });
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/purchases', headers: bearer(buyer.token), payload: { paymentMethod: 'card' } });
+  const p = await createProduct(t.app.db, {
+    cooperativeId: coopId,
+    stock: 50,
+    priceTiers: [{ minQty: 1, unitPriceFen: 3000 }],
+  });
+  await t.app.inject({
+    method: 'PUT',
+    url: '/api/v1/cart',
+    headers: bearer(buyer.token),
+    payload: { lines: [{ productId: p.id, qty }] },
+  });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/purchases',
+    headers: bearer(buyer.token),
+    payload: { paymentMethod: 'card' },
+  });
   expect(res.statusCode, res.body).toBe(201);
   const purchase = res.json();
-  const pay = await t.app.inject({ method: 'POST', url: `/api/v1/purchases/${purchase.id}/pay`, headers: bearer(buyer.token), payload: {} });
+  const pay = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/purchases/${purchase.id}/pay`,
+    headers: bearer(buyer.token),
+    payload: {},
+  });
   expect(pay.statusCode, pay.body).toBe(200);
   return { purchase, clientSecret: pay.json().payment.clientSecret as string, productId: p.id };
 }
@@ -42,13 +61,32 @@ function event(type: string, purchaseId: string, amount: number, id?: string) {
 }
 function send(payload: string, opts: { secret?: string; timestamp?: number; header?: string } = {}) {
   const header = opts.header ?? fake.sign(payload, opts);
-  return t.app.inject({ method: 'POST', url: '/api/v1/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': header }, payload });
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks/stripe',
+    headers: { 'content-type': 'application/json', 'stripe-signature': header },
+    payload,
+  });
 }
 async function ledgerOf(purchaseId: string) {
-  const lines = await t.app.db.select({ id: schema.orderLines.id }).from(schema.orderLines).innerJoin(schema.orders, eq(schema.orders.id, schema.orderLines.orderId)).where(eq(schema.orders.purchaseId, purchaseId));
-  return t.app.db.select({ kind: schema.sales.kind, amountFen: schema.sales.amountFen }).from(schema.sales).where(inArray(schema.sales.sourceRef, lines.map((l) => l.id)));
+  const lines = await t.app.db
+    .select({ id: schema.orderLines.id })
+    .from(schema.orderLines)
+    .innerJoin(schema.orders, eq(schema.orders.id, schema.orderLines.orderId))
+    .where(eq(schema.orders.purchaseId, purchaseId));
+  return t.app.db
+    .select({ kind: schema.sales.kind, amountFen: schema.sales.amountFen })
+    .from(schema.sales)
+    .where(
+      inArray(
+        schema.sales.sourceRef,
+        lines.map((l) => l.id),
+      ),
+    );
 }
-const statusOf = async (id: string) => (await t.app.db.select({ s: schema.purchases.status }).from(schema.purchases).where(eq(schema.purchases.id, id)))[0]!.s;
+const statusOf = async (id: string) =>
+  (await t.app.db.select({ s: schema.purchases.status }).from(schema.purchases).where(eq(schema.purchases.id, id)))[0]!
+    .s;
 
 describe('card payments through Stripe (faked at the network boundary)', () => {
   it('creates one CNY PaymentIntent per purchase with an idempotency key from the purchase id and the id in metadata', async () => {
@@ -57,7 +95,11 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     expect(clientSecret).toMatch(/^pi_.*_secret_x$/);
     const call = fake.calls.slice(before).find((c) => c.path === '/v1/payment_intents')!;
     const form = new URLSearchParams(call.body);
-    expect([form.get('amount'), form.get('currency'), form.get('metadata[purchaseId]')]).toEqual(['6000', 'cny', purchase.id]);
+    expect([form.get('amount'), form.get('currency'), form.get('metadata[purchaseId]')]).toEqual([
+      '6000',
+      'cny',
+      purchase.id,
+    ]);
     expect(call.idempotencyKey).toBe(`purchase-${purchase.id}-6000`);
   });
 
@@ -93,19 +135,28 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     const future = await send(payload, { timestamp: Math.floor(Date.now() / 1000) + 3600 });
     expect(future.statusCode).toBe(400);
     expect(future.json().detail).toBe('The signature timestamp is in the future');
-    const missing = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks/stripe', headers: { 'content-type': 'application/json' }, payload });
+    const missing = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks/stripe',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
     expect(missing.statusCode).toBe(400);
     const tampered = await send(payload.replace('6000', '1'), { header: fake.sign(payload) });
     expect(tampered.statusCode).toBe(400);
     expect(await statusOf(purchase.id)).toBe('awaiting_payment');
     expect(await ledgerOf(purchase.id)).toEqual([]);
-    expect(await t.app.db.select().from(schema.stripeEvents).where(eq(schema.stripeEvents.purchaseId, purchase.id))).toEqual([]);
+    expect(
+      await t.app.db.select().from(schema.stripeEvents).where(eq(schema.stripeEvents.purchaseId, purchase.id)),
+    ).toEqual([]);
   });
 
   it('copes with events out of order: a failure after the success does not undo it; a success after a failure pays', async () => {
     const a = await cardPurchase();
     await send(event('payment_intent.succeeded', a.purchase.id, 6000));
-    expect((await send(event('payment_intent.payment_failed', a.purchase.id, 6000))).json().outcome).toBe('failed_recorded');
+    expect((await send(event('payment_intent.payment_failed', a.purchase.id, 6000))).json().outcome).toBe(
+      'failed_recorded',
+    );
     expect((await send(event('payment_intent.created', a.purchase.id, 6000))).json().outcome).toBe('ignored');
     expect(await statusOf(a.purchase.id)).toBe('paid');
     const [pay] = await t.app.db.select().from(schema.payments).where(eq(schema.payments.purchaseId, a.purchase.id));
@@ -129,16 +180,27 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     const { purchase, productId } = await cardPurchase(4);
     await send(event('payment_intent.succeeded', purchase.id, 12000));
     const before = fake.calls.length;
-    const res = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${purchase.orders[0].id}/cancel`, headers: bearer(buyer.token), payload: {} });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${purchase.orders[0].id}/cancel`,
+      headers: bearer(buyer.token),
+      payload: {},
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().status).toBe('refunded');
     const call = fake.calls.slice(before).find((c) => c.path === '/v1/refunds')!;
     expect(new URLSearchParams(call.body).get('amount')).toBe('12000');
     expect(call.idempotencyKey).toBe(`refund-${purchase.orders[0].id}`);
-    const [refund] = await t.app.db.select().from(schema.refunds).where(eq(schema.refunds.orderId, purchase.orders[0].id));
+    const [refund] = await t.app.db
+      .select()
+      .from(schema.refunds)
+      .where(eq(schema.refunds.orderId, purchase.orders[0].id));
     expect(refund).toMatchObject({ method: 'card', amountFen: 12000, stripeRefundId: expect.stringMatching(/^re_/) });
     expect((await ledgerOf(purchase.id)).map((r) => r.amountFen).sort()).toEqual([-12000, 12000]);
-    const [p] = await t.app.db.select({ stock: schema.products.stock }).from(schema.products).where(eq(schema.products.id, productId));
+    const [p] = await t.app.db
+      .select({ stock: schema.products.stock })
+      .from(schema.products)
+      .where(eq(schema.products.id, productId));
     expect(p!.stock).toBe(50);
     expect(buyerOrgId).toEqual(expect.any(String));
   });
@@ -153,9 +215,14 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
 });
 
 describe('a card success for a purchase that has already ended is refunded automatically', () => {
-  const stockOf = async (id: string) => (await t.app.db.select({ stock: schema.products.stock }).from(schema.products).where(eq(schema.products.id, id)))[0]!.stock;
-  const refundCalls = (pi: string) => fake.calls.filter((c) => c.path === '/v1/refunds' && new URLSearchParams(c.body).get('payment_intent') === pi);
-  const purchaseView = async (id: string) => (await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${id}`, headers: bearer(buyer.token) })).json();
+  const stockOf = async (id: string) =>
+    (
+      await t.app.db.select({ stock: schema.products.stock }).from(schema.products).where(eq(schema.products.id, id))
+    )[0]!.stock;
+  const refundCalls = (pi: string) =>
+    fake.calls.filter((c) => c.path === '/v1/refunds' && new URLSearchParams(c.body).get('payment_intent') === pi);
+  const purchaseView = async (id: string) =>
+    (await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${id}`, headers: bearer(buyer.token) })).json();
 
   it('expired: one Stripe refund of the whole amount even when the same event comes twice (and twice at once); no ledger rows; stock given back once', async () => {
     const { purchase, productId } = await cardPurchase(3);
@@ -173,7 +240,12 @@ describe('a card success for a purchase that has already ended is refunded autom
     const pi = paymentIntentIdFor(purchase.id);
     const calls = refundCalls(pi);
     expect(calls).toHaveLength(1);
-    expect(Object.fromEntries(new URLSearchParams(calls[0]!.body))).toEqual({ payment_intent: pi, amount: '9000', 'metadata[purchaseId]': purchase.id, 'metadata[reason]': 'purchase_expired' });
+    expect(Object.fromEntries(new URLSearchParams(calls[0]!.body))).toEqual({
+      payment_intent: pi,
+      amount: '9000',
+      'metadata[purchaseId]': purchase.id,
+      'metadata[reason]': 'purchase_expired',
+    });
     expect(calls[0]!.idempotencyKey).toBe(`late-payment-refund-${pi}`);
 
     expect(await statusOf(purchase.id)).toBe('expired');
@@ -197,17 +269,34 @@ describe('a card success for a purchase that has already ended is refunded autom
     ]);
     const view = await purchaseView(purchase.id);
     expect(view.status).toBe('expired');
-    expect(view.refunds).toEqual([{ orderId: null, method: 'card', amountFen: 9000, automatic: true, reason: 'late payment: the purchase had expired', createdAt: expect.any(String) }]);
+    expect(view.refunds).toEqual([
+      {
+        orderId: null,
+        method: 'card',
+        amountFen: 9000,
+        automatic: true,
+        reason: 'late payment: the purchase had expired',
+        createdAt: expect.any(String),
+      },
+    ]);
     expect(view.orders.map((o: { status: string }) => o.status)).toEqual(['cancelled']);
   });
 
   it('cancelled: two distinct success events for the same intent at once make one refund request', async () => {
     const { purchase, productId } = await cardPurchase(2);
-    const cancel = await t.app.inject({ method: 'POST', url: `/api/v1/purchases/${purchase.id}/cancel`, headers: bearer(buyer.token), payload: {} });
+    const cancel = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/purchases/${purchase.id}/cancel`,
+      headers: bearer(buyer.token),
+      payload: {},
+    });
     expect(cancel.statusCode, cancel.body).toBe(200);
     expect(await stockOf(productId)).toBe(50);
 
-    const results = await Promise.all([send(event('payment_intent.succeeded', purchase.id, 6000)), send(event('payment_intent.succeeded', purchase.id, 6000))]);
+    const results = await Promise.all([
+      send(event('payment_intent.succeeded', purchase.id, 6000)),
+      send(event('payment_intent.succeeded', purchase.id, 6000)),
+    ]);
     expect(results.map((r) => r.json().outcome).sort()).toEqual(['already_refunded', 'refunded']);
     expect((await send(event('payment_intent.succeeded', purchase.id, 6000))).json().outcome).toBe('already_refunded');
 
@@ -217,12 +306,26 @@ describe('a card success for a purchase that has already ended is refunded autom
     expect(await statusOf(purchase.id)).toBe('cancelled');
     expect(await ledgerOf(purchase.id)).toEqual([]);
     expect(await stockOf(productId)).toBe(50);
-    expect((await purchaseView(purchase.id)).refunds).toEqual([{ orderId: null, method: 'card', amountFen: 6000, automatic: true, reason: 'late payment: the purchase had been cancelled', createdAt: expect.any(String) }]);
+    expect((await purchaseView(purchase.id)).refunds).toEqual([
+      {
+        orderId: null,
+        method: 'card',
+        amountFen: 6000,
+        automatic: true,
+        reason: 'late payment: the purchase had been cancelled',
+        createdAt: expect.any(String),
+      },
+    ]);
   });
 
   it('Stripe out of reach while refunding: the webhook answers 5xx and forgets the event, so the redelivery refunds', async () => {
     const { purchase } = await cardPurchase(1);
-    await t.app.inject({ method: 'POST', url: `/api/v1/purchases/${purchase.id}/cancel`, headers: bearer(buyer.token), payload: {} });
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/purchases/${purchase.id}/cancel`,
+      headers: bearer(buyer.token),
+      payload: {},
+    });
     const payload = event('payment_intent.succeeded', purchase.id, 3000);
     // The SDK tries three times (maxNetworkRetries 2); every try finds the connection dropped.
     fake.dropNext('/v1/refunds', 3);

@@ -1,10 +1,38 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { appendSales, endUnpaidPurchase, recordTransitions, returnStock, schema, type Actor, type Db, type DbOrTx, type FinalStatement, type Tx } from '@shanhai/db';
-import { businessDate, canTransition, lineTotalFen, sumFen, unitPriceFor, type CheckoutRequest, type Order, type OrderStatus, type Purchase, type PurchaseSummary } from '@shanhai/domain';
+import {
+  appendSales,
+  endUnpaidPurchase,
+  recordTransitions,
+  returnStock,
+  schema,
+  type Actor,
+  type Db,
+  type DbOrTx,
+  type FinalStatement,
+  type Tx,
+} from '@shanhai/db';
+import {
+  businessDate,
+  canTransition,
+  lineTotalFen,
+  sumFen,
+  unitPriceFor,
+  type CheckoutRequest,
+  type Order,
+  type OrderStatus,
+  type Purchase,
+  type PurchaseSummary,
+} from '@shanhai/domain';
 import { badRequest, conflict, HttpProblem } from '../../lib/problem';
 import type { Principal } from '../../types';
-import { lineProblem, productsForSaleSql, toProductForSale, type ProductForSale, type ProductForSaleRow } from './cart-service';
+import {
+  lineProblem,
+  productsForSaleSql,
+  toProductForSale,
+  type ProductForSale,
+  type ProductForSaleRow,
+} from './cart-service';
 
 const { cartLines, orgs, purchases, orders, orderLines, orderTransitions, payments, refunds } = schema;
 
@@ -25,11 +53,39 @@ function remittanceRef(): string {
 /** The columns of each row that the api's views read (what checkout makes without reading back). */
 type PurchaseRow = Pick<
   typeof purchases.$inferSelect,
-  'id' | 'buyerOrgId' | 'createdBy' | 'status' | 'paymentMethod' | 'totalFen' | 'remittanceRef' | 'deliveryAddress' | 'invoiceTitle' | 'taxId' | 'note' | 'expiresAt' | 'paidAt' | 'createdAt'
+  | 'id'
+  | 'buyerOrgId'
+  | 'createdBy'
+  | 'status'
+  | 'paymentMethod'
+  | 'totalFen'
+  | 'remittanceRef'
+  | 'deliveryAddress'
+  | 'invoiceTitle'
+  | 'taxId'
+  | 'note'
+  | 'expiresAt'
+  | 'paidAt'
+  | 'createdAt'
 >;
-type OrderRow = Pick<typeof orders.$inferSelect, 'id' | 'purchaseId' | 'buyerOrgId' | 'cooperativeId' | 'status' | 'totalFen' | 'carrier' | 'trackingNo' | 'problemNote' | 'createdAt'>;
+type OrderRow = Pick<
+  typeof orders.$inferSelect,
+  | 'id'
+  | 'purchaseId'
+  | 'buyerOrgId'
+  | 'cooperativeId'
+  | 'status'
+  | 'totalFen'
+  | 'carrier'
+  | 'trackingNo'
+  | 'problemNote'
+  | 'createdAt'
+>;
 type LineRow = typeof orderLines.$inferSelect;
-type TransitionRow = Pick<typeof orderTransitions.$inferSelect, 'orderId' | 'fromStatus' | 'toStatus' | 'actorUserId' | 'actor' | 'note' | 'at'>;
+type TransitionRow = Pick<
+  typeof orderTransitions.$inferSelect,
+  'orderId' | 'fromStatus' | 'toStatus' | 'actorUserId' | 'actor' | 'note' | 'at'
+>;
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
@@ -42,10 +98,25 @@ const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
  * that statement and the commit. When any line cannot be served the whole transaction rolls back
  * and the 409 lists every failing line.
  */
-export async function checkout(tx: DbOrTx, principal: Principal, body: CheckoutRequest, settings: PurchaseSettings): Promise<{ purchase: Purchase; takeStock: FinalStatement }> {
-  const cart = body.lines ? sumLines(body.lines) : await tx.select({ productId: cartLines.productId, qty: cartLines.qty }).from(cartLines).where(eq(cartLines.userId, principal.userId)).orderBy(asc(cartLines.productId));
+export async function checkout(
+  tx: DbOrTx,
+  principal: Principal,
+  body: CheckoutRequest,
+  settings: PurchaseSettings,
+): Promise<{ purchase: Purchase; takeStock: FinalStatement }> {
+  const cart = body.lines
+    ? sumLines(body.lines)
+    : await tx
+        .select({ productId: cartLines.productId, qty: cartLines.qty })
+        .from(cartLines)
+        .where(eq(cartLines.userId, principal.userId))
+        .orderBy(asc(cartLines.productId));
   if (cart.length === 0) throw conflict('cart_empty', 'The cart is empty');
-  const { buyer, ps } = await buyerAndProducts(tx, principal.orgId, cart.map((c) => c.productId));
+  const { buyer, ps } = await buyerAndProducts(
+    tx,
+    principal.orgId,
+    cart.map((c) => c.productId),
+  );
   const failing: { productId: string; qty: number; code: string; message: string }[] = [];
   for (const c of cart) {
     const p = ps.get(c.productId);
@@ -63,12 +134,21 @@ export async function checkout(tx: DbOrTx, principal: Principal, body: CheckoutR
     groups.set(p.cooperativeId, list);
   }
   const totalFen = sumFen([...groups.values()].flat().map((l) => l.total));
-  const needsApproval = principal.role === 'member' && buyer.approvalThresholdFen !== null && totalFen > buyer.approvalThresholdFen;
+  const needsApproval =
+    principal.role === 'member' && buyer.approvalThresholdFen !== null && totalFen > buyer.approvalThresholdFen;
   const status: 'pending_approval' | 'awaiting_payment' = needsApproval ? 'pending_approval' : 'awaiting_payment';
   const now = new Date();
-  const expiresAt = new Date(now.getTime() + (body.paymentMethod === 'card' ? settings.expiry.cardMs : settings.expiry.transferMs));
+  const expiresAt = new Date(
+    now.getTime() + (body.paymentMethod === 'card' ? settings.expiry.cardMs : settings.expiry.transferMs),
+  );
   const deliveryAddress = body.deliveryAddress ?? buyer.address;
-  if (!deliveryAddress) throw new HttpProblem(400, 'validation_failed', 'body.deliveryAddress is required: your organisation has no address', { errors: [{ field: 'body.deliveryAddress', message: 'is required' }] });
+  if (!deliveryAddress)
+    throw new HttpProblem(
+      400,
+      'validation_failed',
+      'body.deliveryAddress is required: your organisation has no address',
+      { errors: [{ field: 'body.deliveryAddress', message: 'is required' }] },
+    );
 
   // Every row is made here, ids included, and written by one statement: one round trip instead
   // of five, which is most of what a checkout costs beyond the stock updates.
@@ -103,10 +183,30 @@ export async function checkout(tx: DbOrTx, principal: Principal, body: CheckoutR
   const lineRows: LineRow[] = orderRows.flatMap((o) =>
     groups.get(o.cooperativeId)!.map((l) => {
       const p = ps.get(l.productId)!;
-      return { id: randomUUID(), orderId: o.id, productId: l.productId, townId: p.townId, category: p.category, nameZh: p.nameZh, nameEn: p.nameEn, unitLabel: p.unitLabel, qty: l.qty, unitPriceFen: l.unit, lineTotalFen: l.total };
+      return {
+        id: randomUUID(),
+        orderId: o.id,
+        productId: l.productId,
+        townId: p.townId,
+        category: p.category,
+        nameZh: p.nameZh,
+        nameEn: p.nameEn,
+        unitLabel: p.unitLabel,
+        qty: l.qty,
+        unitPriceFen: l.unit,
+        lineTotalFen: l.total,
+      };
     }),
   );
-  const transitionRows: TransitionRow[] = orderRows.map((o) => ({ orderId: o.id, fromStatus: null, toStatus: status, actorUserId: principal.userId, actor: 'user', note: null, at: now }));
+  const transitionRows: TransitionRow[] = orderRows.map((o) => ({
+    orderId: o.id,
+    fromStatus: null,
+    toStatus: status,
+    actorUserId: principal.userId,
+    actor: 'user',
+    note: null,
+    at: now,
+  }));
   await tx.execute(sql`
     with p as (
       insert into purchases (id, buyer_org_id, created_by, status, payment_method, total_fen, remittance_ref, delivery_address, invoice_title, tax_id, note, expires_at, created_at, updated_at)
@@ -125,7 +225,19 @@ export async function checkout(tx: DbOrTx, principal: Principal, body: CheckoutR
       insert into order_lines (id, order_id, product_id, town_id, category, name_zh, name_en, unit_label, qty, unit_price_fen, line_total_fen)
       select x.id, x.order_id, x.product_id, x.town_id, x.category, x.name_zh, x.name_en, x.unit_label, x.qty, x.unit_price_fen, x.line_total_fen
       from json_to_recordset(${JSON.stringify(
-        lineRows.map((l) => ({ id: l.id, order_id: l.orderId, product_id: l.productId, town_id: l.townId, category: l.category, name_zh: l.nameZh, name_en: l.nameEn, unit_label: l.unitLabel, qty: l.qty, unit_price_fen: l.unitPriceFen, line_total_fen: l.lineTotalFen })),
+        lineRows.map((l) => ({
+          id: l.id,
+          order_id: l.orderId,
+          product_id: l.productId,
+          town_id: l.townId,
+          category: l.category,
+          name_zh: l.nameZh,
+          name_en: l.nameEn,
+          unit_label: l.unitLabel,
+          qty: l.qty,
+          unit_price_fen: l.unitPriceFen,
+          line_total_fen: l.lineTotalFen,
+        })),
       )}::json) as x(id uuid, order_id uuid, product_id uuid, town_id uuid, category category, name_zh text, name_en text, unit_label text, qty int, unit_price_fen bigint, line_total_fen bigint)
       where exists (select 1 from o where o.id = x.order_id)
     ),
@@ -141,10 +253,23 @@ export async function checkout(tx: DbOrTx, principal: Principal, body: CheckoutR
   return {
     purchase: {
       ...summaryOf(purchase, buyer.name),
-      payment: { method: body.paymentMethod, status: 'pending', amountFen: totalFen, submittedAmountFen: null, submittedReference: null },
+      payment: {
+        method: body.paymentMethod,
+        status: 'pending',
+        amountFen: totalFen,
+        submittedAmountFen: null,
+        submittedReference: null,
+      },
       bankAccount: settings.bankAccount,
       refunds: [],
-      orders: orderRows.map((o) => orderView(o, { buyerOrgName: buyer.name, cooperativeName: coopNames.get(o.cooperativeId)!, deliveryAddress }, lineRows, transitionRows)),
+      orders: orderRows.map((o) =>
+        orderView(
+          o,
+          { buyerOrgName: buyer.name, cooperativeName: coopNames.get(o.cooperativeId)!, deliveryAddress },
+          lineRows,
+          transitionRows,
+        ),
+      ),
     },
     takeStock: takeStock(cart),
   };
@@ -171,7 +296,9 @@ function takeStock(cart: { productId: string; qty: number }[]): FinalStatement {
         lines.map((l) => ({
           productId: l.productId,
           qty: l.qty,
-          ...(l.listed ? { code: 'out_of_stock', message: `only ${l.stock} left in stock` } : { code: 'not_available', message: 'is not on sale' }),
+          ...(l.listed
+            ? { code: 'out_of_stock', message: `only ${l.stock} left in stock` }
+            : { code: 'not_available', message: 'is not on sale' }),
         })),
       );
     },
@@ -183,13 +310,27 @@ function takeStock(cart: { productId: string; qty: number }[]): FinalStatement {
  * left-joined to the products, so it comes back even when none of the ids is a product.
  */
 async function buyerAndProducts(tx: DbOrTx, buyerOrgId: string, ids: string[]) {
-  const res = await tx.execute<{ buyer_name: string; address: string | null; invoice_title: string | null; tax_id: string | null; approval_threshold_fen: number | null } & (ProductForSaleRow | { [K in keyof ProductForSaleRow]: null })>(sql`
+  const res = await tx.execute<
+    {
+      buyer_name: string;
+      address: string | null;
+      invoice_title: string | null;
+      tax_id: string | null;
+      approval_threshold_fen: number | null;
+    } & (ProductForSaleRow | { [K in keyof ProductForSaleRow]: null })
+  >(sql`
     select b.name as buyer_name, b.address, b.invoice_title, b.tax_id, b.approval_threshold_fen, p.*
     from ${orgs} b left join (${productsForSaleSql(ids)}) p on true
     where b.id = ${buyerOrgId}`);
   const first = res.rows[0];
   if (!first) throw new Error(`buyer org ${buyerOrgId} vanished during checkout`);
-  const buyer = { name: first.buyer_name, address: first.address, invoiceTitle: first.invoice_title, taxId: first.tax_id, approvalThresholdFen: first.approval_threshold_fen };
+  const buyer = {
+    name: first.buyer_name,
+    address: first.address,
+    invoiceTitle: first.invoice_title,
+    taxId: first.tax_id,
+    approvalThresholdFen: first.approval_threshold_fen,
+  };
   const ps = new Map<string, ProductForSale>();
   for (const r of res.rows) if (r.id !== null) ps.set(r.id, toProductForSale(r as ProductForSaleRow));
   return { buyer, ps };
@@ -202,7 +343,9 @@ const linesUnavailable = (lines: { productId: string; qty: number; code: string;
 function sumLines(lines: { productId: string; qty: number }[]) {
   const m = new Map<string, number>();
   for (const l of lines) m.set(l.productId, (m.get(l.productId) ?? 0) + l.qty);
-  return [...m].map(([productId, qty]) => ({ productId, qty })).sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+  return [...m]
+    .map(([productId, qty]) => ({ productId, qty }))
+    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 }
 
 /** Who may see a purchase: its buyer org, and the office. */
@@ -230,13 +373,28 @@ async function loadOrders(db: DbOrTx, where: SQL | undefined): Promise<Order[]> 
     .limit(1000);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.o.id);
-  const lines = await db.select().from(orderLines).where(inArray(orderLines.orderId, ids)).orderBy(asc(orderLines.nameZh));
-  const trans = await db.select().from(orderTransitions).where(inArray(orderTransitions.orderId, ids)).orderBy(asc(orderTransitions.id));
-  return rows.map(({ o, cooperativeName, buyerOrgName, deliveryAddress }) => orderView(o, { buyerOrgName, cooperativeName, deliveryAddress }, lines, trans));
+  const lines = await db
+    .select()
+    .from(orderLines)
+    .where(inArray(orderLines.orderId, ids))
+    .orderBy(asc(orderLines.nameZh));
+  const trans = await db
+    .select()
+    .from(orderTransitions)
+    .where(inArray(orderTransitions.orderId, ids))
+    .orderBy(asc(orderTransitions.id));
+  return rows.map(({ o, cooperativeName, buyerOrgName, deliveryAddress }) =>
+    orderView(o, { buyerOrgName, cooperativeName, deliveryAddress }, lines, trans),
+  );
 }
 
 /** One order as the api shows it, with its lines and transitions picked from rows of several orders. */
-function orderView(o: OrderRow, names: { buyerOrgName: string; cooperativeName: string; deliveryAddress: string }, lines: LineRow[], transitions: TransitionRow[]): Order {
+function orderView(
+  o: OrderRow,
+  names: { buyerOrgName: string; cooperativeName: string; deliveryAddress: string },
+  lines: LineRow[],
+  transitions: TransitionRow[],
+): Order {
   return {
     id: o.id,
     purchaseId: o.purchaseId,
@@ -253,14 +411,36 @@ function orderView(o: OrderRow, names: { buyerOrgName: string; cooperativeName: 
     createdAt: iso(o.createdAt),
     lines: lines
       .filter((l) => l.orderId === o.id)
-      .map((l) => ({ id: l.id, productId: l.productId, nameZh: l.nameZh, nameEn: l.nameEn, unitLabel: l.unitLabel, category: l.category, qty: l.qty, unitPriceFen: l.unitPriceFen, lineTotalFen: l.lineTotalFen })),
+      .map((l) => ({
+        id: l.id,
+        productId: l.productId,
+        nameZh: l.nameZh,
+        nameEn: l.nameEn,
+        unitLabel: l.unitLabel,
+        category: l.category,
+        qty: l.qty,
+        unitPriceFen: l.unitPriceFen,
+        lineTotalFen: l.lineTotalFen,
+      })),
     transitions: transitions
       .filter((t) => t.orderId === o.id)
-      .map((t) => ({ from: t.fromStatus, to: t.toStatus, actor: t.actor, actorUserId: t.actorUserId, note: t.note, at: iso(t.at) })),
+      .map((t) => ({
+        from: t.fromStatus,
+        to: t.toStatus,
+        actor: t.actor,
+        actorUserId: t.actorUserId,
+        note: t.note,
+        at: iso(t.at),
+      })),
   };
 }
 
-export async function getPurchase(db: DbOrTx, principal: Principal, id: string, settings: PurchaseSettings): Promise<Purchase | null> {
+export async function getPurchase(
+  db: DbOrTx,
+  principal: Principal,
+  id: string,
+  settings: PurchaseSettings,
+): Promise<Purchase | null> {
   const [row] = await db
     .select({ p: purchases, buyerOrgName: orgs.name })
     .from(purchases)
@@ -271,10 +451,18 @@ export async function getPurchase(db: DbOrTx, principal: Principal, id: string, 
   return {
     ...summaryOf(row.p, row.buyerOrgName),
     payment: pay
-      ? { method: pay.method, status: pay.status, amountFen: pay.amountFen, submittedAmountFen: pay.submittedAmountFen, submittedReference: pay.submittedReference }
+      ? {
+          method: pay.method,
+          status: pay.status,
+          amountFen: pay.amountFen,
+          submittedAmountFen: pay.submittedAmountFen,
+          submittedReference: pay.submittedReference,
+        }
       : null,
     bankAccount: settings.bankAccount,
-    refunds: (await db.select().from(refunds).where(eq(refunds.purchaseId, id)).orderBy(asc(refunds.createdAt), asc(refunds.id))).map((r) => ({
+    refunds: (
+      await db.select().from(refunds).where(eq(refunds.purchaseId, id)).orderBy(asc(refunds.createdAt), asc(refunds.id))
+    ).map((r) => ({
       orderId: r.orderId,
       method: r.method,
       amountFen: r.amountFen,
@@ -309,7 +497,8 @@ function summaryOf(p: PurchaseRow, buyerOrgName: string) {
 /** `a,b` → the statuses, each checked against the column's enum (an unknown one is a 400). */
 function statuses<T extends string>(text: string, allowed: readonly T[]): T[] {
   const list = text.split(',');
-  for (const x of list) if (!allowed.includes(x as T)) throw badRequest('query.status', `must be one or more of ${allowed.join(', ')}`);
+  for (const x of list)
+    if (!allowed.includes(x as T)) throw badRequest('query.status', `must be one or more of ${allowed.join(', ')}`);
   return list as T[];
 }
 
@@ -331,7 +520,11 @@ export async function listPurchases(db: DbOrTx, principal: Principal, f: ListFil
   const conds = [purchaseScope(principal), ...dateRange(purchases.createdAt, f)];
   if (f.status) conds.push(inArray(purchases.status, statuses(f.status, purchases.status.enumValues)));
   const rows = await db
-    .select({ p: purchases, buyerOrgName: orgs.name, orderCount: sql<number>`(select count(*)::int from orders o where o.purchase_id = ${purchases.id})` })
+    .select({
+      p: purchases,
+      buyerOrgName: orgs.name,
+      orderCount: sql<number>`(select count(*)::int from orders o where o.purchase_id = ${purchases.id})`,
+    })
     .from(purchases)
     .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
     .where(and(...conds))
@@ -356,24 +549,54 @@ const invalid = (from: string, to: string) =>
 
 /** Locks the purchase of a buyer-visible id; null when the caller may not see it. */
 async function lockPurchase(tx: Tx, principal: Principal, id: string) {
-  const [p] = await tx.select().from(purchases).where(and(eq(purchases.id, id), purchaseScope(principal))).for('update');
+  const [p] = await tx
+    .select()
+    .from(purchases)
+    .where(and(eq(purchases.id, id), purchaseScope(principal)))
+    .for('update');
   return p ?? null;
 }
 
 /** Approve (→ awaiting_payment) or reject (→ cancelled, stock back) a purchase waiting for approval. */
-export async function decidePurchase(db: Db, principal: Principal, id: string, decision: 'approve' | 'reject', settings: PurchaseSettings, note?: string) {
+export async function decidePurchase(
+  db: Db,
+  principal: Principal,
+  id: string,
+  decision: 'approve' | 'reject',
+  settings: PurchaseSettings,
+  note?: string,
+) {
   return db.transaction(async (tx) => {
     const p = await lockPurchase(tx, principal, id);
     if (!p) return null;
-    if (p.status !== 'pending_approval') throw invalid(p.status, decision === 'approve' ? 'awaiting_payment' : 'cancelled');
+    if (p.status !== 'pending_approval')
+      throw invalid(p.status, decision === 'approve' ? 'awaiting_payment' : 'cancelled');
     if (decision === 'reject') {
       await endUnpaidPurchase(tx, id, 'cancelled', actorOf(principal), note ?? 'rejected by approver');
       return { expiresAt: null };
     }
-    const expiresAt = new Date(Date.now() + (p.paymentMethod === 'card' ? settings.expiry.cardMs : settings.expiry.transferMs));
-    await tx.update(purchases).set({ status: 'awaiting_payment', approvedBy: principal.userId, approvedAt: new Date(), expiresAt }).where(eq(purchases.id, id));
-    const os = await tx.update(orders).set({ status: 'awaiting_payment' }).where(and(eq(orders.purchaseId, id), eq(orders.status, 'pending_approval'))).returning({ id: orders.id });
-    await recordTransitions(tx, os.map((o) => ({ orderId: o.id, from: 'pending_approval' as const, to: 'awaiting_payment' as const, note: note ?? null })), actorOf(principal));
+    const expiresAt = new Date(
+      Date.now() + (p.paymentMethod === 'card' ? settings.expiry.cardMs : settings.expiry.transferMs),
+    );
+    await tx
+      .update(purchases)
+      .set({ status: 'awaiting_payment', approvedBy: principal.userId, approvedAt: new Date(), expiresAt })
+      .where(eq(purchases.id, id));
+    const os = await tx
+      .update(orders)
+      .set({ status: 'awaiting_payment' })
+      .where(and(eq(orders.purchaseId, id), eq(orders.status, 'pending_approval')))
+      .returning({ id: orders.id });
+    await recordTransitions(
+      tx,
+      os.map((o) => ({
+        orderId: o.id,
+        from: 'pending_approval' as const,
+        to: 'awaiting_payment' as const,
+        note: note ?? null,
+      })),
+      actorOf(principal),
+    );
     return { expiresAt };
   });
 }
@@ -382,9 +605,15 @@ export async function cancelPurchase(db: Db, principal: Principal, id: string, n
   return db.transaction(async (tx) => {
     const p = await lockPurchase(tx, principal, id);
     if (!p) return false;
-    if (principal.role === 'member' && p.createdBy !== principal.userId) throw new HttpProblem(403, 'forbidden', 'A member may cancel only their own purchases');
+    if (principal.role === 'member' && p.createdBy !== principal.userId)
+      throw new HttpProblem(403, 'forbidden', 'A member may cancel only their own purchases');
     if (!(await endUnpaidPurchase(tx, id, 'cancelled', actorOf(principal), note))) {
-      throw new HttpProblem(409, 'invalid_transition', `A purchase in status ${p.status} cannot be cancelled; cancel its orders instead`, { from: p.status, to: 'cancelled' });
+      throw new HttpProblem(
+        409,
+        'invalid_transition',
+        `A purchase in status ${p.status} cannot be cancelled; cancel its orders instead`,
+        { from: p.status, to: 'cancelled' },
+      );
     }
     return true;
   });
@@ -398,24 +627,49 @@ export type PaidVia = { method: 'transfer'; confirmedBy: string } | { method: 'c
  * Returns 'paid', 'already_paid' (a second success: nothing happens) or 'not_payable'.
  * The caller enqueues the tally job after commit.
  */
-export async function markPaidTx(tx: Tx, purchaseId: string, via: PaidVia, actor: Actor): Promise<'paid' | 'already_paid' | 'not_payable'> {
+export async function markPaidTx(
+  tx: Tx,
+  purchaseId: string,
+  via: PaidVia,
+  actor: Actor,
+): Promise<'paid' | 'already_paid' | 'not_payable'> {
   const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
   if (!p) return 'not_payable';
   if (p.status === 'paid') return 'already_paid';
   if (p.status !== 'awaiting_payment') return 'not_payable';
   const now = new Date();
   await tx.update(purchases).set({ status: 'paid', paidAt: now }).where(eq(purchases.id, purchaseId));
-  const paid = await tx.update(orders).set({ status: 'paid' }).where(and(eq(orders.purchaseId, purchaseId), eq(orders.status, 'awaiting_payment'))).returning();
-  await recordTransitions(tx, paid.map((o) => ({ orderId: o.id, from: 'awaiting_payment' as const, to: 'paid' as const })), actor);
+  const paid = await tx
+    .update(orders)
+    .set({ status: 'paid' })
+    .where(and(eq(orders.purchaseId, purchaseId), eq(orders.status, 'awaiting_payment')))
+    .returning();
+  await recordTransitions(
+    tx,
+    paid.map((o) => ({ orderId: o.id, from: 'awaiting_payment' as const, to: 'paid' as const })),
+    actor,
+  );
   await tx
     .update(payments)
     .set({
       status: 'succeeded',
       confirmedAt: now,
-      ...(via.method === 'transfer' ? { confirmedBy: via.confirmedBy } : { stripePaymentIntentId: via.paymentIntentId }),
+      ...(via.method === 'transfer'
+        ? { confirmedBy: via.confirmedBy }
+        : { stripePaymentIntentId: via.paymentIntentId }),
     })
     .where(eq(payments.purchaseId, purchaseId));
-  const lines = paid.length ? await tx.select().from(orderLines).where(inArray(orderLines.orderId, paid.map((o) => o.id))) : [];
+  const lines = paid.length
+    ? await tx
+        .select()
+        .from(orderLines)
+        .where(
+          inArray(
+            orderLines.orderId,
+            paid.map((o) => o.id),
+          ),
+        )
+    : [];
   const orderOf = new Map(paid.map((o) => [o.id, o]));
   const day = businessDate(now);
   await appendSales(
@@ -437,33 +691,65 @@ export async function markPaidTx(tx: Tx, purchaseId: string, via: PaidVia, actor
 }
 
 /** Buyer: say what was transferred and the bank's reference (the office then confirms receipt). */
-export async function submitTransfer(db: Db, principal: Principal, id: string, amountFen: number, reference: string): Promise<boolean> {
+export async function submitTransfer(
+  db: Db,
+  principal: Principal,
+  id: string,
+  amountFen: number,
+  reference: string,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const p = await lockPurchase(tx, principal, id);
     if (!p) return false;
     if (p.paymentMethod !== 'transfer') throw conflict('wrong_payment_method', 'This purchase is paid by card');
-    if (p.status !== 'awaiting_payment') throw conflict('not_payable', `A purchase in status ${p.status} cannot be paid`);
-    await tx.update(payments).set({ status: 'submitted', submittedAmountFen: amountFen, submittedReference: reference, submittedAt: new Date() }).where(eq(payments.purchaseId, id));
+    if (p.status !== 'awaiting_payment')
+      throw conflict('not_payable', `A purchase in status ${p.status} cannot be paid`);
+    await tx
+      .update(payments)
+      .set({
+        status: 'submitted',
+        submittedAmountFen: amountFen,
+        submittedReference: reference,
+        submittedAt: new Date(),
+      })
+      .where(eq(payments.purchaseId, id));
     return true;
   });
 }
 
 /** Office: confirm receipt of exactly the amount due. A mismatch is refused and changes nothing. */
-export async function confirmTransfer(db: Db, principal: Principal, purchaseId: string, amountFen: number): Promise<'paid' | 'already_paid' | null> {
+export async function confirmTransfer(
+  db: Db,
+  principal: Principal,
+  purchaseId: string,
+  amountFen: number,
+): Promise<'paid' | 'already_paid' | null> {
   return db.transaction(async (tx) => {
     const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
     if (!p) return null;
-    if (p.paymentMethod !== 'transfer') throw conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
+    if (p.paymentMethod !== 'transfer')
+      throw conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
     if (p.status === 'paid') return 'already_paid';
-    if (p.status !== 'awaiting_payment') throw conflict('not_payable', `A purchase in status ${p.status} cannot be marked paid`);
+    if (p.status !== 'awaiting_payment')
+      throw conflict('not_payable', `A purchase in status ${p.status} cannot be marked paid`);
     if (amountFen !== p.totalFen) {
-      throw new HttpProblem(409, 'amount_mismatch', `Received ${amountFen} fen but the purchase is ${p.totalFen} fen; only the exact amount can be confirmed`, {
-        expectedFen: p.totalFen,
-        receivedFen: amountFen,
-        errors: [{ field: 'body.amountFen', message: `must be exactly ${p.totalFen}` }],
-      });
+      throw new HttpProblem(
+        409,
+        'amount_mismatch',
+        `Received ${amountFen} fen but the purchase is ${p.totalFen} fen; only the exact amount can be confirmed`,
+        {
+          expectedFen: p.totalFen,
+          receivedFen: amountFen,
+          errors: [{ field: 'body.amountFen', message: `must be exactly ${p.totalFen}` }],
+        },
+      );
     }
-    const r = await markPaidTx(tx, purchaseId, { method: 'transfer', confirmedBy: principal.userId }, actorOf(principal));
+    const r = await markPaidTx(
+      tx,
+      purchaseId,
+      { method: 'transfer', confirmedBy: principal.userId },
+      actorOf(principal),
+    );
     return r === 'not_payable' ? null : r;
   });
 }
@@ -501,15 +787,22 @@ export async function actOnOrder(
 ): Promise<OrderActionResult | null> {
   return db.transaction(async (tx) => {
     // Lock order: purchase, then order (as markPaid does), so the two never deadlock.
-    const [peek] = await tx.select({ purchaseId: orders.purchaseId }).from(orders).where(and(eq(orders.id, id), orderScope(principal)));
+    const [peek] = await tx
+      .select({ purchaseId: orders.purchaseId })
+      .from(orders)
+      .where(and(eq(orders.id, id), orderScope(principal)));
     if (!peek) return null;
     const [p] = await tx.select().from(purchases).where(eq(purchases.id, peek.purchaseId)).for('update');
     const [o] = await tx.select().from(orders).where(eq(orders.id, id)).for('update');
     if (!o || !p) return null;
-    if (!ACTION_KINDS[action].includes(principal.orgKind)) throw new HttpProblem(403, 'forbidden', `A ${principal.orgKind} organisation cannot ${action} an order`);
+    if (!ACTION_KINDS[action].includes(principal.orgKind))
+      throw new HttpProblem(403, 'forbidden', `A ${principal.orgKind} organisation cannot ${action} an order`);
     const move = async (to: OrderStatus, set: Partial<typeof orders.$inferInsert> = {}) => {
       if (!canTransition(o.status, to)) throw invalid(o.status, to);
-      await tx.update(orders).set({ status: to, ...set }).where(eq(orders.id, id));
+      await tx
+        .update(orders)
+        .set({ status: to, ...set })
+        .where(eq(orders.id, id));
       await recordTransitions(tx, [{ orderId: id, from: o.status, to, note: input.note ?? null }], actorOf(principal));
     };
     switch (action) {
@@ -530,8 +823,19 @@ export async function actOnOrder(
           await move('cancelled');
           await returnStock(tx, [id]);
           const newTotal = p.totalFen - o.totalFen;
-          const [open] = await tx.select({ n: sql<number>`count(*)::int` }).from(orders).where(and(eq(orders.purchaseId, o.purchaseId), inArray(orders.status, ['pending_approval', 'awaiting_payment'])));
-          await tx.update(purchases).set({ totalFen: newTotal, ...(open!.n === 0 ? { status: 'cancelled' as const } : {}) }).where(eq(purchases.id, o.purchaseId));
+          const [open] = await tx
+            .select({ n: sql<number>`count(*)::int` })
+            .from(orders)
+            .where(
+              and(
+                eq(orders.purchaseId, o.purchaseId),
+                inArray(orders.status, ['pending_approval', 'awaiting_payment']),
+              ),
+            );
+          await tx
+            .update(purchases)
+            .set({ totalFen: newTotal, ...(open!.n === 0 ? { status: 'cancelled' as const } : {}) })
+            .where(eq(purchases.id, o.purchaseId));
           await tx.update(payments).set({ amountFen: newTotal }).where(eq(payments.purchaseId, o.purchaseId));
           return { ledgerChanged: false };
         }
@@ -577,8 +881,17 @@ async function refundOrder(
   );
   const [pay] = await tx.select().from(payments).where(eq(payments.purchaseId, o.purchaseId));
   let stripeRefundId: string | null = null;
-  if (pay!.method === 'card' && pay!.stripePaymentIntentId) stripeRefundId = await stripeRefund(pay!.stripePaymentIntentId, o.totalFen, o.id);
-  await tx.insert(refunds).values({ purchaseId: o.purchaseId, orderId: o.id, method: pay!.method, amountFen: o.totalFen, stripeRefundId, reason: note ?? null, createdBy: principal.userId });
+  if (pay!.method === 'card' && pay!.stripePaymentIntentId)
+    stripeRefundId = await stripeRefund(pay!.stripePaymentIntentId, o.totalFen, o.id);
+  await tx.insert(refunds).values({
+    purchaseId: o.purchaseId,
+    orderId: o.id,
+    method: pay!.method,
+    amountFen: o.totalFen,
+    stripeRefundId,
+    reason: note ?? null,
+    createdBy: principal.userId,
+  });
 }
 
 export interface PaymentQueueFilter {

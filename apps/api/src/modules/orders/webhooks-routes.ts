@@ -18,7 +18,8 @@ const webhooksRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
     {
       schema: {
         tags: ['payments'],
-        summary: 'Stripe events (signature verified on the raw body; deduplicated by event id; a success for an expired or cancelled purchase is refunded)',
+        summary:
+          'Stripe events (signature verified on the raw body; deduplicated by event id; a success for an expired or cancelled purchase is refunded)',
         response: { 200: z.object({ received: z.literal(true), outcome: z.string() }), 400: Problem, 404: Problem },
       },
     },
@@ -27,10 +28,24 @@ const webhooksRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
       const raw = request.body;
       if (!Buffer.isBuffer(raw)) throw new HttpProblem(400, 'invalid_body', 'The body must be the JSON Stripe sent');
       const sig = request.headers['stripe-signature'];
-      const r = await handleStripeWebhook(app.db, stripe, opts.config.stripe.webhookSecret, raw, typeof sig === 'string' ? sig : undefined);
+      const r = await handleStripeWebhook(
+        app.db,
+        stripe,
+        opts.config.stripe.webhookSecret,
+        raw,
+        typeof sig === 'string' ? sig : undefined,
+      );
       if (r.outcome === 'paid') await app.queues.tallySoon();
-      if (r.outcome === 'refunded') request.log.info({ purchaseId: r.purchaseId }, 'stripe success for a purchase that had expired or been cancelled: refunded automatically');
-      if (r.outcome === 'not_payable') request.log.warn({ purchaseId: r.purchaseId }, 'stripe success that cannot pay its purchase (amount or currency mismatch, or no such purchase): needs a manual refund');
+      if (r.outcome === 'refunded')
+        request.log.info(
+          { purchaseId: r.purchaseId },
+          'stripe success for a purchase that had expired or been cancelled: refunded automatically',
+        );
+      if (r.outcome === 'not_payable')
+        request.log.warn(
+          { purchaseId: r.purchaseId },
+          'stripe success that cannot pay its purchase (amount or currency mismatch, or no such purchase): needs a manual refund',
+        );
       return { received: true as const, outcome: r.outcome };
     },
   );

@@ -33,7 +33,13 @@ const regionsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.guard({ kinds: ['office'] }),
     },
     async (request) => {
-      const target = await regionsService.setTarget(app.db, principalOf(request), request.params.id, request.params.year, request.body.targetFen);
+      const target = await regionsService.setTarget(
+        app.db,
+        principalOf(request),
+        request.params.id,
+        request.params.year,
+        request.body.targetFen,
+      );
       if (!target) throw notFound('Town');
       await app.leaderboardLive.announce();
       return target;

@@ -38,7 +38,13 @@ export async function regions(db: Db, year: number): Promise<RegionsResponse> {
 }
 
 /** Sets a town's yearly target; the old and new values go to the audit log in the same transaction. */
-export async function setTarget(db: Db, who: Principal, townId: string, year: number, targetFen: number): Promise<TownTarget | null> {
+export async function setTarget(
+  db: Db,
+  who: Principal,
+  townId: string,
+  year: number,
+  targetFen: number,
+): Promise<TownTarget | null> {
   return db.transaction(async (tx) => {
     const [town] = await tx.select({ id: towns.id }).from(towns).where(eq(towns.id, townId));
     if (!town) return null;

@@ -25,82 +25,167 @@ describe('GET /api/v1/regions (public)', () => {
     expect(towns).toHaveLength(24);
     const yangshan = body.counties.find((c: { code: string }) => c.code === 'yangshan');
     const dakun = yangshan.towns.find((x: { code: string }) => x.code === 'dakun');
-    expect(dakun).toEqual({ id: dakunId, code: 'dakun', countyId: yangshan.id, nameZh: '大崑镇', nameEn: 'Dakun', isDemo: false, targetFen: 1_000_000_000, targetIsDemo: false });
+    expect(dakun).toEqual({
+      id: dakunId,
+      code: 'dakun',
+      countyId: yangshan.id,
+      nameZh: '大崑镇',
+      nameEn: 'Dakun',
+      isDemo: false,
+      targetFen: 1_000_000_000,
+      targetIsDemo: false,
+    });
     // Towns added for the demo say so, and so do their generated targets.
-    expect(towns.filter((x: { isDemo: boolean }) => !x.isDemo).map((x: { code: string }) => x.code).sort()).toEqual(['dadong', 'dakun', 'daping', 'futang', 'taibao', 'yonghe']);
-    expect(towns.filter((x: { targetIsDemo: boolean }) => !x.targetIsDemo).map((x: { code: string }) => x.code)).toEqual(['dakun']);
+    expect(
+      towns
+        .filter((x: { isDemo: boolean }) => !x.isDemo)
+        .map((x: { code: string }) => x.code)
+        .sort(),
+    ).toEqual(['dadong', 'dakun', 'daping', 'futang', 'taibao', 'yonghe']);
+    expect(
+      towns.filter((x: { targetIsDemo: boolean }) => !x.targetIsDemo).map((x: { code: string }) => x.code),
+    ).toEqual(['dakun']);
   });
 
   it('defaults to this year in Asia/Shanghai, and has no targets for a year nobody set', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/regions' })).json().year).toBe(businessYear());
     const future = (await t.app.inject({ method: 'GET', url: '/api/v1/regions?year=2031' })).json();
-    expect(future.counties.flatMap((c: { towns: { targetFen: number | null }[] }) => c.towns.map((x) => x.targetFen)).every((v: unknown) => v === null)).toBe(true);
+    expect(
+      future.counties
+        .flatMap((c: { towns: { targetFen: number | null }[] }) => c.towns.map((x) => x.targetFen))
+        .every((v: unknown) => v === null),
+    ).toBe(true);
   });
 
   it('answers 400 naming query.year for a bad year or an unknown parameter', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/regions?year=twenty' });
     expect(res.statusCode).toBe(400);
     expect(res.json().errors[0].field).toBe('query.year');
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/regions?colour=red' })).json().errors[0].field).toBe('query.colour');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/regions?colour=red' })).json().errors[0].field).toBe(
+      'query.colour',
+    );
   });
 });
 
 describe('PUT /api/v1/towns/:id/targets/:year', () => {
   it('office staff set a target; the audit log keeps who, when, old and new', async () => {
-    const res = await t.app.inject({ method: 'PUT', url: `/api/v1/towns/${dakunId}/targets/2026`, headers: bearer(office.token), payload: { targetFen: 1_200_000_000 } });
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/towns/${dakunId}/targets/2026`,
+      headers: bearer(office.token),
+      payload: { targetFen: 1_200_000_000 },
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ townId: dakunId, year: 2026, targetFen: 1_200_000_000, isDemo: false, updatedAt: expect.any(String) });
-    const audit = await t.app.db.select().from(schema.auditLog).where(and(eq(schema.auditLog.action, 'town_target.set'), eq(schema.auditLog.entityId, `${dakunId}:2026`)));
+    expect(res.json()).toEqual({
+      townId: dakunId,
+      year: 2026,
+      targetFen: 1_200_000_000,
+      isDemo: false,
+      updatedAt: expect.any(String),
+    });
+    const audit = await t.app.db
+      .select()
+      .from(schema.auditLog)
+      .where(and(eq(schema.auditLog.action, 'town_target.set'), eq(schema.auditLog.entityId, `${dakunId}:2026`)));
     expect(audit).toEqual([
-      expect.objectContaining({ actorUserId: office.userId, actorOrgId: office.orgId, before: { targetFen: 1_000_000_000, isDemo: false }, after: { targetFen: 1_200_000_000, isDemo: false }, at: expect.any(Date) }),
+      expect.objectContaining({
+        actorUserId: office.userId,
+        actorOrgId: office.orgId,
+        before: { targetFen: 1_000_000_000, isDemo: false },
+        after: { targetFen: 1_200_000_000, isDemo: false },
+        at: expect.any(Date),
+      }),
     ]);
     const regions = (await t.app.inject({ method: 'GET', url: '/api/v1/regions?year=2026' })).json();
-    const dakun = regions.counties.flatMap((c: { towns: { id: string }[] }) => c.towns).find((x: { id: string }) => x.id === dakunId);
+    const dakun = regions.counties
+      .flatMap((c: { towns: { id: string }[] }) => c.towns)
+      .find((x: { id: string }) => x.id === dakunId);
     expect(dakun.targetFen).toBe(1_200_000_000);
   });
 
   it('a new year’s target is created, with no "before" in the audit row', async () => {
-    const res = await t.app.inject({ method: 'PUT', url: `/api/v1/towns/${dakunId}/targets/2027`, headers: bearer(office.token), payload: { targetFen: 1_500_000_000 } });
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/towns/${dakunId}/targets/2027`,
+      headers: bearer(office.token),
+      payload: { targetFen: 1_500_000_000 },
+    });
     expect(res.statusCode).toBe(200);
-    const [row] = await t.app.db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, `${dakunId}:2027`));
+    const [row] = await t.app.db
+      .select()
+      .from(schema.auditLog)
+      .where(eq(schema.auditLog.entityId, `${dakunId}:2027`));
     expect(row!.before).toBeNull();
   });
 
   it('401 anonymous, 403 for buyers and cooperatives, nothing changed', async () => {
     const payload = { targetFen: 1 };
-    expect((await t.app.inject({ method: 'PUT', url: `/api/v1/towns/${dakunId}/targets/2026`, payload })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'PUT', url: `/api/v1/towns/${dakunId}/targets/2026`, payload })).statusCode,
+    ).toBe(401);
     for (const email of ['buyer@demo.shanhai', 'coop@demo.shanhai']) {
       const s = await login(t.app, email, DEMO_PASSWORD);
-      const res = await t.app.inject({ method: 'PUT', url: `/api/v1/towns/${dakunId}/targets/2026`, headers: bearer(s.token), payload });
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/towns/${dakunId}/targets/2026`,
+        headers: bearer(s.token),
+        payload,
+      });
       expect(res.statusCode).toBe(403);
     }
-    const [target] = await t.app.db.select().from(schema.townTargets).where(and(eq(schema.townTargets.townId, dakunId), eq(schema.townTargets.year, 2026)));
+    const [target] = await t.app.db
+      .select()
+      .from(schema.townTargets)
+      .where(and(eq(schema.townTargets.townId, dakunId), eq(schema.townTargets.year, 2026)));
     expect(target!.targetFen).not.toBe(1);
   });
 
   it('400 naming the field: negative, fractional, text, unknown field; 404 for an unknown town', async () => {
-    const put = (payload: unknown, url = `/api/v1/towns/${dakunId}/targets/2026`) => t.app.inject({ method: 'PUT', url, headers: bearer(office.token), payload: payload as object });
+    const put = (payload: unknown, url = `/api/v1/towns/${dakunId}/targets/2026`) =>
+      t.app.inject({ method: 'PUT', url, headers: bearer(office.token), payload: payload as object });
     for (const bad of [{ targetFen: -1 }, { targetFen: 1.5 }, { targetFen: '100' }, {}]) {
       const res = await put(bad);
       expect(res.statusCode).toBe(400);
       expect(res.json().errors[0].field).toBe('body.targetFen');
     }
-    expect((await put({ targetFen: 1, isDemo: true })).json().errors).toEqual([{ field: 'body.isDemo', message: 'is not an accepted field' }]);
-    expect((await put({ targetFen: 1 }, `/api/v1/towns/${dakunId}/targets/1999`)).json().errors[0].field).toBe('params.year');
-    expect((await put({ targetFen: 1 }, '/api/v1/towns/00000000-0000-4000-8000-000000000000/targets/2026')).statusCode).toBe(404);
+    expect((await put({ targetFen: 1, isDemo: true })).json().errors).toEqual([
+      { field: 'body.isDemo', message: 'is not an accepted field' },
+    ]);
+    expect((await put({ targetFen: 1 }, `/api/v1/towns/${dakunId}/targets/1999`)).json().errors[0].field).toBe(
+      'params.year',
+    );
+    expect(
+      (await put({ targetFen: 1 }, '/api/v1/towns/00000000-0000-4000-8000-000000000000/targets/2026')).statusCode,
+    ).toBe(404);
   });
 
   it('two edits at once both land in the audit log, in order', async () => {
     const townId = (await t.app.db.select().from(schema.towns).where(eq(schema.towns.code, 'daping')))[0]!.id;
     const [a, b] = await Promise.all(
-      [700_000_000, 800_000_000].map((targetFen) => t.app.inject({ method: 'PUT', url: `/api/v1/towns/${townId}/targets/2026`, headers: bearer(office.token), payload: { targetFen } })),
+      [700_000_000, 800_000_000].map((targetFen) =>
+        t.app.inject({
+          method: 'PUT',
+          url: `/api/v1/towns/${townId}/targets/2026`,
+          headers: bearer(office.token),
+          payload: { targetFen },
+        }),
+      ),
     );
     expect([a!.statusCode, b!.statusCode]).toEqual([200, 200]);
-    const audit = await t.app.db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, `${townId}:2026`)).orderBy(schema.auditLog.id);
+    const audit = await t.app.db
+      .select()
+      .from(schema.auditLog)
+      .where(eq(schema.auditLog.entityId, `${townId}:2026`))
+      .orderBy(schema.auditLog.id);
     expect(audit).toHaveLength(2);
     // The second writer saw the first one's value as "before": no lost update.
-    expect((audit[1]!.before as { targetFen: number }).targetFen).toBe((audit[0]!.after as { targetFen: number }).targetFen);
-    const [final] = await t.app.db.select().from(schema.townTargets).where(and(eq(schema.townTargets.townId, townId), eq(schema.townTargets.year, 2026)));
+    expect((audit[1]!.before as { targetFen: number }).targetFen).toBe(
+      (audit[0]!.after as { targetFen: number }).targetFen,
+    );
+    const [final] = await t.app.db
+      .select()
+      .from(schema.townTargets)
+      .where(and(eq(schema.townTargets.townId, townId), eq(schema.townTargets.year, 2026)));
     expect(final!.targetFen).toBe((audit[1]!.after as { targetFen: number }).targetFen);
   });
 });

@@ -6,8 +6,18 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import {
-  CreateOfflineSaleRequest, CreatePairingRequest, CreateSnapshotRequest, ImportResult, OfflineSale, OfflineSaleStatus, Pairing, Problem, QUEUES,
-  ReasonRequest, Snapshot, SnapshotSummary,
+  CreateOfflineSaleRequest,
+  CreatePairingRequest,
+  CreateSnapshotRequest,
+  ImportResult,
+  OfflineSale,
+  OfflineSaleStatus,
+  Pairing,
+  Problem,
+  QUEUES,
+  ReasonRequest,
+  Snapshot,
+  SnapshotSummary,
 } from '@shanhai/domain';
 import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
 import { HttpProblem, notFound } from '../../lib/problem';
@@ -50,7 +60,8 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
     {
       schema: {
         tags: ['sales'],
-        summary: 'Record an off-platform sale (pending until office staff approve it); Idempotency-Key: a resent form records it once',
+        summary:
+          'Record an off-platform sale (pending until office staff approve it); Idempotency-Key: a resent form records it once',
         security: [{ bearer: [] }],
         headers: IdempotencyHeaders,
         body: CreateOfflineSaleRequest,
@@ -60,10 +71,19 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
     },
     async (request, reply) => {
       const who = principalOf(request);
-      const out = await idempotent(app.db, { orgId: who.orgId, key: request.headers['idempotency-key'], scope: 'POST /api/v1/sales/offline', request: request.body }, async (tx) => ({
-        status: 201,
-        body: await sales.createOffline(tx, who, request.body),
-      }));
+      const out = await idempotent(
+        app.db,
+        {
+          orgId: who.orgId,
+          key: request.headers['idempotency-key'],
+          scope: 'POST /api/v1/sales/offline',
+          request: request.body,
+        },
+        async (tx) => ({
+          status: 201,
+          body: await sales.createOffline(tx, who, request.body),
+        }),
+      );
       return reply.code(out.status).header('idempotent-replayed', String(out.replayed)).send(out.body);
     },
   );
@@ -96,9 +116,11 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
         schema: {
           tags: ['sales'],
           summary:
-            action === 'approve' ? 'Approve a pending record: credits it to the ledger (office staff)'
-            : action === 'reject' ? 'Reject a pending record with a reason (office staff)'
-            : 'Reverse an approved record with a reason: appends a negative ledger row (office staff)',
+            action === 'approve'
+              ? 'Approve a pending record: credits it to the ledger (office staff)'
+              : action === 'reject'
+                ? 'Reject a pending record with a reason (office staff)'
+                : 'Reverse an approved record with a reason: appends a negative ledger row (office staff)',
           security: [{ bearer: [] }],
           params: IdParams,
           ...(action === 'approve' ? {} : { body: ReasonRequest }),
@@ -121,7 +143,8 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
     {
       schema: {
         tags: ['sales'],
-        summary: 'Import historical daily sales per town from CSV or XLSX (office staff). dryRun=true reports per-row errors and totals per town; a commit is idempotent per file row.',
+        summary:
+          'Import historical daily sales per town from CSV or XLSX (office staff). dryRun=true reports per-row errors and totals per town; a commit is idempotent per file row.',
         security: [{ bearer: [] }],
         querystring: z.strictObject({ dryRun: z.enum(['true', 'false']).default('true') }),
         response: { 200: ImportResult, ...errors },
@@ -140,7 +163,12 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
   app.get(
     '/snapshots',
     {
-      schema: { tags: ['reports'], summary: 'Frozen leaderboards, newest first (office staff)', security: [{ bearer: [] }], response: { 200: z.object({ items: z.array(SnapshotSummary) }), ...errors } },
+      schema: {
+        tags: ['reports'],
+        summary: 'Frozen leaderboards, newest first (office staff)',
+        security: [{ bearer: [] }],
+        response: { 200: z.object({ items: z.array(SnapshotSummary) }), ...errors },
+      },
       preHandler: office,
     },
     async () => ({ items: await sales.listSnapshots(app.db) }),
@@ -149,7 +177,13 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
   app.post(
     '/snapshots',
     {
-      schema: { tags: ['reports'], summary: 'Freeze the town leaderboard as of a date under a title (immutable)', security: [{ bearer: [] }], body: CreateSnapshotRequest, response: { 201: Snapshot, ...errors } },
+      schema: {
+        tags: ['reports'],
+        summary: 'Freeze the town leaderboard as of a date under a title (immutable)',
+        security: [{ bearer: [] }],
+        body: CreateSnapshotRequest,
+        response: { 201: Snapshot, ...errors },
+      },
       preHandler: office,
     },
     async (request, reply) => {
@@ -161,7 +195,16 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
 
   app.get(
     '/snapshots/:id',
-    { schema: { tags: ['reports'], summary: 'One snapshot with its rows', security: [{ bearer: [] }], params: IdParams, response: { 200: Snapshot, ...errors } }, preHandler: office },
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'One snapshot with its rows',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: Snapshot, ...errors },
+      },
+      preHandler: office,
+    },
     async (request) => {
       const s = await sales.getSnapshot(app.db, request.params.id);
       if (!s) throw notFound('Snapshot');
@@ -188,7 +231,9 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
       const name = encodeURIComponent(`${s.title}-${s.asOf}.${request.query.format}`);
       reply.header('content-disposition', `attachment; filename*=UTF-8''${name}`);
       if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(sales.snapshotCsv(s));
-      return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(await sales.snapshotXlsx(s));
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .send(await sales.snapshotXlsx(s));
     },
   );
 
@@ -210,7 +255,13 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
   app.post(
     '/pairings',
     {
-      schema: { tags: ['regions'], summary: 'Pair a buyer org with a town (office staff; audit-logged)', security: [{ bearer: [] }], body: CreatePairingRequest, response: { 201: Pairing, ...errors } },
+      schema: {
+        tags: ['regions'],
+        summary: 'Pair a buyer org with a town (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        body: CreatePairingRequest,
+        response: { 201: Pairing, ...errors },
+      },
       preHandler: office,
     },
     async (request, reply) => {
@@ -223,7 +274,13 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
   app.delete(
     '/pairings/:id',
     {
-      schema: { tags: ['regions'], summary: 'Remove a pairing (office staff; audit-logged)', security: [{ bearer: [] }], params: IdParams, response: { 204: z.null(), ...errors } },
+      schema: {
+        tags: ['regions'],
+        summary: 'Remove a pairing (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 204: z.null(), ...errors },
+      },
       preHandler: office,
     },
     async (request, reply) => {
@@ -238,7 +295,8 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
     {
       schema: {
         tags: ['sales'],
-        summary: 'Lets the office console open Bull Board (/admin/queues) in a browser tab: puts the caller’s access token in an httpOnly cookie scoped to that path',
+        summary:
+          'Lets the office console open Bull Board (/admin/queues) in a browser tab: puts the caller’s access token in an httpOnly cookie scoped to that path',
         security: [{ bearer: [] }],
         response: { 204: z.null(), 401: Problem, 403: Problem },
       },
@@ -247,7 +305,13 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
     async (request, reply) => {
       const token = (request.headers.authorization ?? '').replace(/^Bearer /i, '');
       // The same short-lived access token, readable only by requests to /admin/queues.
-      reply.setCookie(QUEUE_BOARD_COOKIE, token, { path: '/admin/queues', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: ACCESS_TOKEN_SECONDS });
+      reply.setCookie(QUEUE_BOARD_COOKIE, token, {
+        path: '/admin/queues',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: 'auto',
+        maxAge: ACCESS_TOKEN_SECONDS,
+      });
       return reply.code(204).send(null);
     },
   );
@@ -260,7 +324,9 @@ export async function registerQueueBoard(app: FastifyInstance): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
   createBullBoard({
-    queues: [QUEUES.tally, QUEUES.reconcile, QUEUES.purchaseExpiry, QUEUES.housekeeping].map((q) => new BullMQAdapter(app.queues.get(q), { readOnlyMode: false })),
+    queues: [QUEUES.tally, QUEUES.reconcile, QUEUES.purchaseExpiry, QUEUES.housekeeping].map(
+      (q) => new BullMQAdapter(app.queues.get(q), { readOnlyMode: false }),
+    ),
     serverAdapter,
   });
   await app.register(async (scope) => {
@@ -275,10 +341,14 @@ export async function registerQueueBoard(app: FastifyInstance): Promise<void> {
         await guard(request, reply);
       } catch (err) {
         if (!(err instanceof HttpProblem)) throw err;
-        return reply
-          .code(err.status)
-          .type('application/problem+json')
-          .send({ type: 'about:blank', title: err.code, status: err.status, code: err.code, detail: err.message, requestId: request.id });
+        return reply.code(err.status).type('application/problem+json').send({
+          type: 'about:blank',
+          title: err.code,
+          status: err.status,
+          code: err.code,
+          detail: err.message,
+          requestId: request.id,
+        });
       }
     });
     await scope.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });

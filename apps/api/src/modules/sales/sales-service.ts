@@ -3,7 +3,19 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { appendSales, schema, writeAudit, type Db, type DbOrTx, type LedgerRow } from '@shanhai/db';
-import { CATEGORIES, type Category, type CreateOfflineSaleRequest, type CreatePairingRequest, type ImportResult, type OfflineSale, type OfflineSaleStatus, type Pairing, type Snapshot, type SnapshotSummary, type TownRow } from '@shanhai/domain';
+import {
+  CATEGORIES,
+  type Category,
+  type CreateOfflineSaleRequest,
+  type CreatePairingRequest,
+  type ImportResult,
+  type OfflineSale,
+  type OfflineSaleStatus,
+  type Pairing,
+  type Snapshot,
+  type SnapshotSummary,
+  type TownRow,
+} from '@shanhai/domain';
 import { badRequest, conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { townRows } from '../leaderboard/leaderboard-service';
@@ -16,7 +28,17 @@ export const MAX_EVIDENCE_FILES = 3;
 type OfflineRow = typeof offlineSales.$inferSelect;
 
 async function toOfflineSale(db: DbOrTx, rows: OfflineRow[]): Promise<OfflineSale[]> {
-  const files = rows.length ? await db.select().from(offlineSaleFiles).where(inArray(offlineSaleFiles.offlineSaleId, rows.map((r) => r.id))) : [];
+  const files = rows.length
+    ? await db
+        .select()
+        .from(offlineSaleFiles)
+        .where(
+          inArray(
+            offlineSaleFiles.offlineSaleId,
+            rows.map((r) => r.id),
+          ),
+        )
+    : [];
   return rows.map((r) => ({
     id: r.id,
     townId: r.townId,
@@ -31,7 +53,9 @@ async function toOfflineSale(db: DbOrTx, rows: OfflineRow[]): Promise<OfflineSal
     decisionReason: r.decisionReason,
     recordedByOrgId: r.recordedByOrgId,
     createdAt: r.createdAt.toISOString(),
-    evidence: files.filter((f) => f.offlineSaleId === r.id).map((f) => ({ url: `/media/${f.fileName}`, mime: f.mime, size: f.size })),
+    evidence: files
+      .filter((f) => f.offlineSaleId === r.id)
+      .map((f) => ({ url: `/media/${f.fileName}`, mime: f.mime, size: f.size })),
   }));
 }
 
@@ -45,7 +69,8 @@ async function checkOrg(db: DbOrTx, id: string | null | undefined, kind: 'buyer'
 /** Records an off-platform sale, pending, inside the caller's (idempotency) transaction. */
 export async function createOffline(tx: DbOrTx, who: Principal, body: CreateOfflineSaleRequest): Promise<OfflineSale> {
   const buyerOrgId = who.orgKind === 'buyer' ? who.orgId : (body.buyerOrgId ?? null);
-  if (who.orgKind === 'buyer' && body.buyerOrgId && body.buyerOrgId !== who.orgId) throw badRequest('body.buyerOrgId', 'must be your own organisation');
+  if (who.orgKind === 'buyer' && body.buyerOrgId && body.buyerOrgId !== who.orgId)
+    throw badRequest('body.buyerOrgId', 'must be your own organisation');
   const [town] = await tx.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
   if (!town) throw badRequest('body.townId', 'is not a town');
   await checkOrg(tx, buyerOrgId, 'buyer', 'body.buyerOrgId');
@@ -65,7 +90,14 @@ export async function createOffline(tx: DbOrTx, who: Principal, body: CreateOffl
       recordedByOrgId: who.orgId,
     })
     .returning();
-  await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'offline_sale.record', entityType: 'offline_sale', entityId: row!.id, after: body });
+  await writeAudit(tx, {
+    actorUserId: who.userId,
+    actorOrgId: who.orgId,
+    action: 'offline_sale.record',
+    entityType: 'offline_sale',
+    entityId: row!.id,
+    after: body,
+  });
   return (await toOfflineSale(tx, [row!]))[0]!;
 }
 
@@ -73,7 +105,12 @@ export async function listOffline(db: Db, who: Principal, status?: OfflineSaleSt
   const conds = [];
   if (status) conds.push(eq(offlineSales.status, status));
   if (who.orgKind !== 'office') conds.push(eq(offlineSales.buyerOrgId, who.orgId));
-  const rows = await db.select().from(offlineSales).where(and(...conds)).orderBy(desc(offlineSales.createdAt)).limit(500);
+  const rows = await db
+    .select()
+    .from(offlineSales)
+    .where(and(...conds))
+    .orderBy(desc(offlineSales.createdAt))
+    .limit(500);
   return toOfflineSale(db, rows);
 }
 
@@ -85,14 +122,23 @@ export async function visibleOffline(db: Db, who: Principal, id: string): Promis
   return row;
 }
 
-export async function addEvidence(db: Db, id: string, file: { name: string; mime: string; size: number }, originalName: string): Promise<OfflineSale> {
+export async function addEvidence(
+  db: Db,
+  id: string,
+  file: { name: string; mime: string; size: number },
+  originalName: string,
+): Promise<OfflineSale> {
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(offlineSales).where(eq(offlineSales.id, id)).for('update');
-    if (row!.status !== 'pending') throw conflict('not_pending', 'Evidence can only be added while the record is pending');
+    if (row!.status !== 'pending')
+      throw conflict('not_pending', 'Evidence can only be added while the record is pending');
     const existing = await tx.select().from(offlineSaleFiles).where(eq(offlineSaleFiles.offlineSaleId, id));
     if (existing.some((f) => f.fileName === file.name)) return (await toOfflineSale(db, [row!]))[0]!;
-    if (existing.length >= MAX_EVIDENCE_FILES) throw badRequest('body.file', `a record carries at most ${MAX_EVIDENCE_FILES} evidence files`);
-    await tx.insert(offlineSaleFiles).values({ offlineSaleId: id, fileName: file.name, mime: file.mime, size: file.size, originalName });
+    if (existing.length >= MAX_EVIDENCE_FILES)
+      throw badRequest('body.file', `a record carries at most ${MAX_EVIDENCE_FILES} evidence files`);
+    await tx
+      .insert(offlineSaleFiles)
+      .values({ offlineSaleId: id, fileName: file.name, mime: file.mime, size: file.size, originalName });
     return (await toOfflineSale(tx as unknown as Db, [row!]))[0]!;
   });
 }
@@ -102,15 +148,28 @@ export async function addEvidence(db: Db, id: string, file: { name: string; mime
  * approve credits it, reverse appends the negative row. Returns null if there is no such record;
  * throws 409 if it is not in the expected status (so a double click credits once).
  */
-export async function decideOffline(db: Db, who: Principal, id: string, action: 'approve' | 'reject' | 'reverse', reason: string | null): Promise<OfflineSale | null> {
+export async function decideOffline(
+  db: Db,
+  who: Principal,
+  id: string,
+  action: 'approve' | 'reject' | 'reverse',
+  reason: string | null,
+): Promise<OfflineSale | null> {
   const from: OfflineSaleStatus = action === 'reverse' ? 'approved' : 'pending';
   const to: OfflineSaleStatus = action === 'approve' ? 'approved' : action === 'reject' ? 'rejected' : 'reversed';
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(offlineSales).where(eq(offlineSales.id, id)).for('update');
     if (!row) return null;
-    if (row.status !== from) throw conflict('wrong_status', `Only a ${from} record can be ${action === 'reverse' ? 'reversed' : `${action}d`}; this one is ${row.status}`);
+    if (row.status !== from)
+      throw conflict(
+        'wrong_status',
+        `Only a ${from} record can be ${action === 'reverse' ? 'reversed' : `${action}d`}; this one is ${row.status}`,
+      );
     const now = new Date();
-    const set = action === 'reverse' ? { status: to, decisionReason: reason, reversedBy: who.userId, reversedAt: now } : { status: to, decisionReason: reason, decidedBy: who.userId, decidedAt: now };
+    const set =
+      action === 'reverse'
+        ? { status: to, decisionReason: reason, reversedBy: who.userId, reversedAt: now }
+        : { status: to, decisionReason: reason, decidedBy: who.userId, decidedAt: now };
     const [updated] = await tx.update(offlineSales).set(set).where(eq(offlineSales.id, id)).returning();
     if (action !== 'reject') {
       await appendSales(tx, [
@@ -128,7 +187,15 @@ export async function decideOffline(db: Db, who: Principal, id: string, action: 
         },
       ]);
     }
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: `offline_sale.${action}`, entityType: 'offline_sale', entityId: id, before: { status: row.status }, after: { status: to, reason } });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: `offline_sale.${action}`,
+      entityType: 'offline_sale',
+      entityId: id,
+      before: { status: row.status },
+      after: { status: to, reason },
+    });
     return (await toOfflineSale(tx as unknown as Db, [updated!]))[0]!;
   });
 }
@@ -153,7 +220,14 @@ export function yuanToFen(text: string): number | null {
 
 async function readTable(buffer: Buffer, fileName: string): Promise<Record<string, string>[]> {
   const isXlsx = buffer.subarray(0, 2).toString('latin1') === 'PK' || /\.xlsx$/i.test(fileName);
-  if (!isXlsx) return parse(buffer, { columns: (h: string[]) => h.map((x) => x.trim()), bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as Record<string, string>[];
+  if (!isXlsx)
+    return parse(buffer, {
+      columns: (h: string[]) => h.map((x) => x.trim()),
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+    }) as Record<string, string>[];
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(buffer as unknown as ArrayBuffer);
@@ -180,14 +254,27 @@ async function readTable(buffer: Buffer, fileName: string): Promise<Record<strin
 }
 
 /** Parses and checks every row; with `commit` appends the good file's rows, idempotently per file row. */
-export async function importSales(db: Db, who: Principal, buffer: Buffer, fileName: string, dryRun: boolean): Promise<ImportResult> {
+export async function importSales(
+  db: Db,
+  who: Principal,
+  buffer: Buffer,
+  fileName: string,
+  dryRun: boolean,
+): Promise<ImportResult> {
   const fileHash = createHash('sha256').update(buffer).digest('hex');
   const records = await readTable(buffer, fileName);
   const first = records[0] ?? {};
   const col = (k: keyof typeof COLUMN_ALIASES) => COLUMN_ALIASES[k].find((a) => a in first);
-  const cols = { date: col('date'), town: col('town'), amount: col('amount'), category: col('category'), buyer: col('buyer') };
+  const cols = {
+    date: col('date'),
+    town: col('town'),
+    amount: col('amount'),
+    category: col('category'),
+    buyer: col('buyer'),
+  };
   if (records.length === 0) throw badRequest('body.file', 'has no data rows');
-  for (const k of ['date', 'town', 'amount'] as const) if (!cols[k]) throw badRequest('body.file', `needs a column ${COLUMN_ALIASES[k].join(' / ')}`);
+  for (const k of ['date', 'town', 'amount'] as const)
+    if (!cols[k]) throw badRequest('body.file', `needs a column ${COLUMN_ALIASES[k].join(' / ')}`);
 
   const townList = await db.select({ id: towns.id, code: towns.code, nameZh: towns.nameZh }).from(towns);
   const townBy = new Map<string, (typeof townList)[number]>();
@@ -206,13 +293,29 @@ export async function importSales(db: Db, who: Principal, buffer: Buffer, fileNa
     const buyerCode = cols.buyer ? rec[cols.buyer] : '';
     let ok = true;
     const err = (field: string, message: string) => ((ok = false), errors.push({ row: rowNo, field, message }));
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) err(cols.date!, 'must be a date written YYYY-MM-DD');
+    if (
+      !/^\d{4}-\d{2}-\d{2}$/.test(date) ||
+      Number.isNaN(Date.parse(`${date}T00:00:00Z`)) ||
+      new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date
+    )
+      err(cols.date!, 'must be a date written YYYY-MM-DD');
     if (!town) err(cols.town!, `unknown town "${rec[cols.town!] ?? ''}" (use the town code or its Chinese name)`);
     if (amount === null) err(cols.amount!, 'must be an amount in 元 with at most two decimals');
-    if (!(CATEGORIES as readonly string[]).includes(category)) err(cols.category ?? 'category', `must be one of ${CATEGORIES.join(', ')}`);
+    if (!(CATEGORIES as readonly string[]).includes(category))
+      err(cols.category ?? 'category', `must be one of ${CATEGORIES.join(', ')}`);
     const buyerOrgId = buyerCode ? buyerBy.get(buyerCode) : null;
     if (buyerCode && !buyerOrgId) err(cols.buyer!, `no buyer org with credit code ${buyerCode}`);
-    if (ok) rows.push({ source: 'import', sourceRef: `${fileHash}:${rowNo}`, kind: 'sale', townId: town!.id, buyerOrgId: buyerOrgId ?? null, category: category as Category, amountFen: amount!, businessDate: date });
+    if (ok)
+      rows.push({
+        source: 'import',
+        sourceRef: `${fileHash}:${rowNo}`,
+        kind: 'sale',
+        townId: town!.id,
+        buyerOrgId: buyerOrgId ?? null,
+        category: category as Category,
+        amountFen: amount!,
+        businessDate: date,
+      });
   });
 
   const totals = new Map<string, { townId: string; code: string; nameZh: string; rows: number; amountFen: number }>();
@@ -223,7 +326,14 @@ export async function importSales(db: Db, who: Principal, buffer: Buffer, fileNa
     e.amountFen += r.amountFen;
     totals.set(t.id, e);
   }
-  const result: ImportResult = { dryRun, fileHash, rows: records.length, errors, totals: [...totals.values()].sort((a, b) => a.code.localeCompare(b.code)), addedRows: 0 };
+  const result: ImportResult = {
+    dryRun,
+    fileHash,
+    rows: records.length,
+    errors,
+    totals: [...totals.values()].sort((a, b) => a.code.localeCompare(b.code)),
+    addedRows: 0,
+  };
   if (dryRun) return result;
   if (errors.length) throw badRequest('body.file', `has ${errors.length} invalid row(s); run a dry run to see them`);
   result.addedRows = await db.transaction(async (tx) => {
@@ -236,12 +346,26 @@ export async function importSales(db: Db, who: Principal, buffer: Buffer, fileNa
       added += ids.length;
       if (ids.length === chunk.length) addedFen += chunk.reduce((s, r) => s + r.amountFen, 0);
       else if (ids.length) {
-        const [{ s } = { s: 0 }] = (await tx.execute<{ s: number }>(sql`select coalesce(sum(amount_fen), 0)::bigint as s from sales where id = any(${ids})`)).rows;
+        const [{ s } = { s: 0 }] = (
+          await tx.execute<{ s: number }>(
+            sql`select coalesce(sum(amount_fen), 0)::bigint as s from sales where id = any(${ids})`,
+          )
+        ).rows;
         addedFen += Number(s);
       }
     }
-    const [imp] = await tx.insert(salesImports).values({ fileHash, fileName, rowCount: rows.length, addedRows: added, addedFen, importedBy: who.userId }).returning({ id: salesImports.id });
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'sales.import', entityType: 'sales_import', entityId: imp!.id, after: { fileHash, fileName, rows: rows.length, added, addedFen } });
+    const [imp] = await tx
+      .insert(salesImports)
+      .values({ fileHash, fileName, rowCount: rows.length, addedRows: added, addedFen, importedBy: who.userId })
+      .returning({ id: salesImports.id });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'sales.import',
+      entityType: 'sales_import',
+      entityId: imp!.id,
+      after: { fileHash, fileName, rows: rows.length, added, addedFen },
+    });
     return added;
   });
   return result;
@@ -249,7 +373,13 @@ export async function importSales(db: Db, who: Principal, buffer: Buffer, fileNa
 
 // ---- Snapshots ----------------------------------------------------------------------------
 
-export async function createSnapshot(db: Db, who: Principal, title: string, asOf: string, year: number): Promise<Snapshot> {
+export async function createSnapshot(
+  db: Db,
+  who: Principal,
+  title: string,
+  asOf: string,
+  year: number,
+): Promise<Snapshot> {
   const rows = await townRows(db, year, asOf);
   const inserted = await db
     .insert(leaderboardSnapshots)
@@ -263,7 +393,13 @@ export async function createSnapshot(db: Db, who: Principal, title: string, asOf
 
 export async function listSnapshots(db: Db): Promise<SnapshotSummary[]> {
   const rows = await db
-    .select({ id: leaderboardSnapshots.id, title: leaderboardSnapshots.title, year: leaderboardSnapshots.year, asOf: leaderboardSnapshots.asOf, createdAt: leaderboardSnapshots.createdAt })
+    .select({
+      id: leaderboardSnapshots.id,
+      title: leaderboardSnapshots.title,
+      year: leaderboardSnapshots.year,
+      asOf: leaderboardSnapshots.asOf,
+      createdAt: leaderboardSnapshots.createdAt,
+    })
     .from(leaderboardSnapshots)
     .orderBy(desc(leaderboardSnapshots.createdAt));
   return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
@@ -272,7 +408,14 @@ export async function listSnapshots(db: Db): Promise<SnapshotSummary[]> {
 export async function getSnapshot(db: Db, id: string): Promise<Snapshot | null> {
   const [r] = await db.select().from(leaderboardSnapshots).where(eq(leaderboardSnapshots.id, id));
   if (!r) return null;
-  return { id: r.id, title: r.title, year: r.year, asOf: r.asOf, createdAt: r.createdAt.toISOString(), rows: (r.payload as { rows: TownRow[] }).rows };
+  return {
+    id: r.id,
+    title: r.title,
+    year: r.year,
+    asOf: r.asOf,
+    createdAt: r.createdAt.toISOString(),
+    rows: (r.payload as { rows: TownRow[] }).rows,
+  };
 }
 
 const yuan = (fen: number | null) => (fen === null ? null : fen / 100);
@@ -296,7 +439,10 @@ export function snapshotCsv(s: Snapshot): string {
     const t = v === null ? '' : String(v);
     return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
   };
-  const lines = [SNAPSHOT_COLUMNS.map((c) => c.header).join(','), ...s.rows.map((r) => SNAPSHOT_COLUMNS.map((c) => esc(c.value(r))).join(','))];
+  const lines = [
+    SNAPSHOT_COLUMNS.map((c) => c.header).join(','),
+    ...s.rows.map((r) => SNAPSHOT_COLUMNS.map((c) => esc(c.value(r))).join(',')),
+  ];
   // A BOM so that Excel opens the Chinese headers as UTF-8.
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
@@ -312,7 +458,11 @@ export async function snapshotXlsx(s: Snapshot): Promise<Buffer> {
 
 // ---- Pairings -----------------------------------------------------------------------------
 
-export async function listPairings(db: Db, who: Principal, filter: { townId?: string | undefined }): Promise<Pairing[]> {
+export async function listPairings(
+  db: Db,
+  who: Principal,
+  filter: { townId?: string | undefined },
+): Promise<Pairing[]> {
   const conds = [];
   if (filter.townId) conds.push(eq(pairings.townId, filter.townId));
   if (who.orgKind !== 'office') conds.push(eq(pairings.buyerOrgId, who.orgId));
@@ -322,7 +472,16 @@ export async function listPairings(db: Db, who: Principal, filter: { townId?: st
     .innerJoin(orgs, eq(orgs.id, pairings.buyerOrgId))
     .where(and(...conds))
     .orderBy(asc(pairings.townId), asc(orgs.name));
-  return rows.map(({ p, name }) => ({ id: p.id, buyerOrgId: p.buyerOrgId, buyerOrgName: name, townId: p.townId, role: p.role, startsOn: p.startsOn, endsOn: p.endsOn, pledgeFen: p.pledgeFen }));
+  return rows.map(({ p, name }) => ({
+    id: p.id,
+    buyerOrgId: p.buyerOrgId,
+    buyerOrgName: name,
+    townId: p.townId,
+    role: p.role,
+    startsOn: p.startsOn,
+    endsOn: p.endsOn,
+    pledgeFen: p.pledgeFen,
+  }));
 }
 
 export async function createPairing(db: Db, who: Principal, body: CreatePairingRequest): Promise<Pairing> {
@@ -334,12 +493,35 @@ export async function createPairing(db: Db, who: Principal, body: CreatePairingR
   return db.transaction(async (tx) => {
     const [p] = await tx
       .insert(pairings)
-      .values({ buyerOrgId: body.buyerOrgId, townId: body.townId, role: body.role, startsOn: body.startsOn, endsOn: body.endsOn ?? null, pledgeFen: body.pledgeFen ?? null })
+      .values({
+        buyerOrgId: body.buyerOrgId,
+        townId: body.townId,
+        role: body.role,
+        startsOn: body.startsOn,
+        endsOn: body.endsOn ?? null,
+        pledgeFen: body.pledgeFen ?? null,
+      })
       .onConflictDoNothing()
       .returning();
     if (!p) throw conflict('pairing_exists', 'This unit is already paired with this town from that date');
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'pairing.create', entityType: 'pairing', entityId: p.id, after: body });
-    return { id: p.id, buyerOrgId: p.buyerOrgId, buyerOrgName: org.name, townId: p.townId, role: p.role, startsOn: p.startsOn, endsOn: p.endsOn, pledgeFen: p.pledgeFen };
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'pairing.create',
+      entityType: 'pairing',
+      entityId: p.id,
+      after: body,
+    });
+    return {
+      id: p.id,
+      buyerOrgId: p.buyerOrgId,
+      buyerOrgName: org.name,
+      townId: p.townId,
+      role: p.role,
+      startsOn: p.startsOn,
+      endsOn: p.endsOn,
+      pledgeFen: p.pledgeFen,
+    };
   });
 }
 
@@ -347,7 +529,14 @@ export async function deletePairing(db: Db, who: Principal, id: string): Promise
   return db.transaction(async (tx) => {
     const [p] = await tx.delete(pairings).where(eq(pairings.id, id)).returning();
     if (!p) return false;
-    await writeAudit(tx, { actorUserId: who.userId, actorOrgId: who.orgId, action: 'pairing.delete', entityType: 'pairing', entityId: id, before: p });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'pairing.delete',
+      entityType: 'pairing',
+      entityId: id,
+      before: p,
+    });
     return true;
   });
 }

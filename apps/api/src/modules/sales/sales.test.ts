@@ -18,8 +18,14 @@ let coop: string;
 beforeAll(async () => {
   t = await createTestApp({ template: 'empty' });
   const db = t.app.db;
-  const [county] = await db.insert(schema.counties).values({ code: 'sx', nameZh: '测试县', nameEn: 'Test' }).returning();
-  const [town] = await db.insert(schema.towns).values({ code: 'sx-a', countyId: county!.id, nameZh: '甲镇', nameEn: 'Jia' }).returning();
+  const [county] = await db
+    .insert(schema.counties)
+    .values({ code: 'sx', nameZh: '测试县', nameEn: 'Test' })
+    .returning();
+  const [town] = await db
+    .insert(schema.towns)
+    .values({ code: 'sx-a', countyId: county!.id, nameZh: '甲镇', nameEn: 'Jia' })
+    .returning();
   townId = town!.id;
   const o = await createOrgWithUser(db, { kind: 'office' });
   office = (await login(t.app, o.user.email)).token;
@@ -38,15 +44,23 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const post = (url: string, token: string | null, payload?: unknown) =>
-  t.app.inject({ method: 'POST', url, headers: token ? bearer(token) : {}, ...(payload === undefined ? {} : { payload: payload as object }) });
-const get = (url: string, token: string | null) => t.app.inject({ method: 'GET', url, headers: token ? bearer(token) : {} });
+  t.app.inject({
+    method: 'POST',
+    url,
+    headers: token ? bearer(token) : {},
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+const get = (url: string, token: string | null) =>
+  t.app.inject({ method: 'GET', url, headers: token ? bearer(token) : {} });
 const record = { category: 'tea', amountFen: 123_456, businessDate: '2026-03-05', invoiceNo: 'INV-1' };
 const ledgerFor = (ref: string) => t.app.db.select().from(schema.sales).where(eq(schema.sales.sourceRef, ref));
 
 function multipart(file: Buffer, filename: string, contentType: string) {
   const boundary = '----shanhai' + Math.random().toString(16).slice(2);
   const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+    ),
     file,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
@@ -68,7 +82,11 @@ describe('offline sales', () => {
     const noTown = await post('/api/v1/sales/offline', office, { ...record, townId: crypto.randomUUID() });
     expect(noTown.statusCode).toBe(400);
     expect(noTown.json().errors[0].field).toBe('body.townId');
-    const foreign = await post('/api/v1/sales/offline', buyerManager, { ...record, townId, buyerOrgId: otherBuyerOrgId });
+    const foreign = await post('/api/v1/sales/offline', buyerManager, {
+      ...record,
+      townId,
+      buyerOrgId: otherBuyerOrgId,
+    });
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json().errors[0].field).toBe('body.buyerOrgId');
   });
@@ -81,11 +99,20 @@ describe('offline sales', () => {
     // The buyer may not approve; another buyer org cannot see it.
     expect((await post(`/api/v1/sales/offline/${rec.id}/approve`, buyerManager)).statusCode).toBe(403);
     expect((await get('/api/v1/sales/offline', otherBuyer)).json().items).toEqual([]);
-    expect((await get('/api/v1/sales/offline', buyerManager)).json().items.map((i: { id: string }) => i.id)).toEqual([rec.id]);
-    expect((await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, TINY_PNG, 'a.png', 'image/png')).statusCode).toBe(200);
-    const twice = await Promise.all([post(`/api/v1/sales/offline/${rec.id}/approve`, office), post(`/api/v1/sales/offline/${rec.id}/approve`, office)]);
+    expect((await get('/api/v1/sales/offline', buyerManager)).json().items.map((i: { id: string }) => i.id)).toEqual([
+      rec.id,
+    ]);
+    expect(
+      (await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, TINY_PNG, 'a.png', 'image/png')).statusCode,
+    ).toBe(200);
+    const twice = await Promise.all([
+      post(`/api/v1/sales/offline/${rec.id}/approve`, office),
+      post(`/api/v1/sales/offline/${rec.id}/approve`, office),
+    ]);
     expect(twice.map((r) => r.statusCode).sort()).toEqual([200, 409]);
-    expect((await ledgerFor(rec.id)).map((r) => [r.kind, r.amountFen, r.source])).toEqual([['sale', 123_456, 'offline']]);
+    expect((await ledgerFor(rec.id)).map((r) => [r.kind, r.amountFen, r.source])).toEqual([
+      ['sale', 123_456, 'offline'],
+    ]);
     expect((await post(`/api/v1/sales/offline/${crypto.randomUUID()}/approve`, office)).statusCode).toBe(404);
 
     const reversed = await post(`/api/v1/sales/offline/${rec.id}/reverse`, office, { reason: '发票作废' });
@@ -106,7 +133,13 @@ describe('offline sales', () => {
   });
 
   it('Idempotency-Key: a resent record (also two at once) is recorded once; the key with another body is 422', async () => {
-    const send = (key: string, body: object) => t.app.inject({ method: 'POST', url: '/api/v1/sales/offline', headers: { ...bearer(office), 'idempotency-key': key }, payload: body });
+    const send = (key: string, body: object) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/sales/offline',
+        headers: { ...bearer(office), 'idempotency-key': key },
+        payload: body,
+      });
     const body = { ...record, townId, invoiceNo: 'IDEM-1' };
     const [a, b] = await Promise.all([send('offline-idem-1', body), send('offline-idem-1', body)]);
     expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
@@ -123,20 +156,37 @@ describe('offline sales', () => {
 
   it('takes at most 3 evidence files, checked by content', async () => {
     const rec = (await post('/api/v1/sales/offline', office, { ...record, townId })).json();
-    expect((await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, Buffer.from('not an image'), 'x.png', 'image/png')).statusCode).toBe(400);
+    expect(
+      (
+        await upload(
+          `/api/v1/sales/offline/${rec.id}/evidence`,
+          office,
+          Buffer.from('not an image'),
+          'x.png',
+          'image/png',
+        )
+      ).statusCode,
+    ).toBe(400);
     for (let i = 0; i < 3; i++) {
       const pdf = Buffer.from(`%PDF-1.4\n% evidence ${i}\n%%EOF\n`);
-      expect((await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, pdf, `${i}.pdf`, 'application/pdf')).statusCode).toBe(200);
+      expect(
+        (await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, pdf, `${i}.pdf`, 'application/pdf'))
+          .statusCode,
+      ).toBe(200);
     }
     const fourth = await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, TINY_PNG, 'a.png', 'image/png');
     expect(fourth.statusCode).toBe(400);
     expect(fourth.json().errors[0].field).toBe('body.file');
-    expect((await upload(`/api/v1/sales/offline/${rec.id}/evidence`, otherBuyer, TINY_PNG, 'a.png', 'image/png')).statusCode).toBe(404);
+    expect(
+      (await upload(`/api/v1/sales/offline/${rec.id}/evidence`, otherBuyer, TINY_PNG, 'a.png', 'image/png')).statusCode,
+    ).toBe(404);
   });
 });
 
 describe('import', () => {
-  const csv = Buffer.from('date,town,amount_yuan,category\n2025-01-02,sx-a,100.50,tea\n2025-01-03,甲镇,20,honey\n2025-02-30,sx-a,1,tea\n2025-01-04,nowhere,1.234,tea\n');
+  const csv = Buffer.from(
+    'date,town,amount_yuan,category\n2025-01-02,sx-a,100.50,tea\n2025-01-03,甲镇,20,honey\n2025-02-30,sx-a,1,tea\n2025-01-04,nowhere,1.234,tea\n',
+  );
   const good = Buffer.from('日期,镇,金额（元）\n2025-03-01,sx-a,1000\n2025-03-02,sx-a,0.07\n');
 
   it('office only: 401, 403', async () => {
@@ -176,7 +226,9 @@ describe('import', () => {
     const x = await upload('/api/v1/sales/import?dryRun=false', office, xlsx, 'h.xlsx', 'application/octet-stream');
     expect(x.statusCode).toBe(200);
     expect(x.json()).toMatchObject({ addedRows: 1, totals: [{ amountFen: 500 }] });
-    const [{ s } = { s: 0 }] = (await t.app.db.execute<{ s: number }>(sql`select sum(amount_fen)::bigint as s from sales where source = 'import'`)).rows;
+    const [{ s } = { s: 0 }] = (
+      await t.app.db.execute<{ s: number }>(sql`select sum(amount_fen)::bigint as s from sales where source = 'import'`)
+    ).rows;
     expect(Number(s)).toBe(100_507);
   });
 });
@@ -195,11 +247,15 @@ describe('snapshots', () => {
     expect(snap.rows).toEqual([expect.objectContaining({ townId, salesFen: 100_507, rank: 1 })]);
     expect((await post('/api/v1/snapshots', office, { title: '2025 全年', asOf: '2025-06-30' })).statusCode).toBe(409);
     await expect(t.app.db.update(schema.leaderboardSnapshots).set({ title: 'changed' })).rejects.toThrow();
-    expect((await get('/api/v1/snapshots', office)).json().items.map((i: { title: string }) => i.title)).toEqual(['2025 全年']);
+    expect((await get('/api/v1/snapshots', office)).json().items.map((i: { title: string }) => i.title)).toEqual([
+      '2025 全年',
+    ]);
     expect((await get(`/api/v1/snapshots/${crypto.randomUUID()}`, office)).statusCode).toBe(404);
     const csvRes = await get(`/api/v1/snapshots/${snap.id}/export?format=csv`, office);
     expect(csvRes.headers['content-type']).toMatch(/^text\/csv/);
-    expect(csvRes.body.split('\r\n')[0]).toBe('\uFEFF排名,镇,县（市、区）,销售额（元）,年度目标（元）,完成率（%）,序时应完成（元）,超前/落后（元）,预计全年（元）,去年同期（元）,同比（%）,结对单位数');
+    expect(csvRes.body.split('\r\n')[0]).toBe(
+      '\uFEFF排名,镇,县（市、区）,销售额（元）,年度目标（元）,完成率（%）,序时应完成（元）,超前/落后（元）,预计全年（元）,去年同期（元）,同比（%）,结对单位数',
+    );
     expect(csvRes.body.split('\r\n')[1]).toMatch(/^1,甲镇,测试县,1005.07,/);
     const xRes = await get(`/api/v1/snapshots/${snap.id}/export?format=xlsx`, office);
     expect(xRes.statusCode).toBe(200);
@@ -215,7 +271,10 @@ describe('pairings', () => {
     const body = { buyerOrgId, townId, startsOn: '2026-01-01', pledgeFen: 500_000 };
     expect((await post('/api/v1/pairings', null, body)).statusCode).toBe(401);
     expect((await post('/api/v1/pairings', buyerManager, body)).statusCode).toBe(403);
-    const bad = await post('/api/v1/pairings', office, { ...body, buyerOrgId: (await createOrg(t.app.db, { kind: 'cooperative' })).id });
+    const bad = await post('/api/v1/pairings', office, {
+      ...body,
+      buyerOrgId: (await createOrg(t.app.db, { kind: 'cooperative' })).id,
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].field).toBe('body.buyerOrgId');
     const created = await post('/api/v1/pairings', office, body);
@@ -225,9 +284,16 @@ describe('pairings', () => {
     expect((await get('/api/v1/pairings', buyerManager)).json().items).toHaveLength(1);
     expect((await get('/api/v1/pairings', otherBuyer)).json().items).toHaveLength(0);
     expect((await get('/api/v1/pairings', coop)).statusCode).toBe(403);
-    const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/pairings/${created.json().id}`, headers: bearer(office) });
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/pairings/${created.json().id}`,
+      headers: bearer(office),
+    });
     expect(del.statusCode).toBe(204);
-    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/pairings/${created.json().id}`, headers: bearer(office) })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/api/v1/pairings/${created.json().id}`, headers: bearer(office) }))
+        .statusCode,
+    ).toBe(404);
     const audit = await t.app.db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, created.json().id));
     expect(audit.map((a) => a.action).sort()).toEqual(['pairing.create', 'pairing.delete']);
   });

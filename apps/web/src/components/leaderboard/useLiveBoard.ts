@@ -13,7 +13,11 @@ export function useLiveBoard(params: { year: Ref<number>; by: Ref<LeaderboardBy>
   let source: EventSource | null = null;
 
   async function load() {
-    board.value = await api.leaderboard({ year: params.year.value, by: params.by.value, asOf: params.asOf.value ?? undefined });
+    board.value = await api.leaderboard({
+      year: params.year.value,
+      by: params.by.value,
+      asOf: params.asOf.value ?? undefined,
+    });
   }
   onMounted(() => {
     void load();

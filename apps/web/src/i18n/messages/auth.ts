@@ -47,7 +47,8 @@ export default {
     },
     signup: {
       title: 'Join the market',
-      intro: 'Partner units (companies, agencies, trade unions) and Qingyuan town cooperatives may apply; the command office reviews each application.',
+      intro:
+        'Partner units (companies, agencies, trade unions) and Qingyuan town cooperatives may apply; the command office reviews each application.',
       kind: 'Organisation type',
       name: 'Organisation name',
       town: 'Town',

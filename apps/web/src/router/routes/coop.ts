@@ -2,7 +2,22 @@ import type { RouteRecordRaw } from 'vue-router';
 
 /** The cooperative console. */
 export default [
-  { path: '/coop', name: 'coop-home', component: () => import('@/views/coop/CoopHome.vue'), meta: { requiresAuth: true, kinds: ['cooperative'] } },
-  { path: '/coop/products', name: 'coop-products', component: () => import('@/views/coop/MyProducts.vue'), meta: { requiresAuth: true, kinds: ['cooperative'] } },
-  { path: '/coop/orders', name: 'coop-orders', component: () => import('@/views/coop/CoopOrders.vue'), meta: { requiresAuth: true, kinds: ['cooperative'] } },
+  {
+    path: '/coop',
+    name: 'coop-home',
+    component: () => import('@/views/coop/CoopHome.vue'),
+    meta: { requiresAuth: true, kinds: ['cooperative'] },
+  },
+  {
+    path: '/coop/products',
+    name: 'coop-products',
+    component: () => import('@/views/coop/MyProducts.vue'),
+    meta: { requiresAuth: true, kinds: ['cooperative'] },
+  },
+  {
+    path: '/coop/orders',
+    name: 'coop-orders',
+    component: () => import('@/views/coop/CoopOrders.vue'),
+    meta: { requiresAuth: true, kinds: ['cooperative'] },
+  },
 ] satisfies RouteRecordRaw[];

@@ -4,5 +4,10 @@ import type { RouteRecordRaw } from 'vue-router';
 export default [
   { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { layout: 'bare' } },
   { path: '/signup', name: 'signup', component: () => import('@/views/SignupView.vue'), meta: { layout: 'bare' } },
-  { path: '/account/members', name: 'members', component: () => import('@/views/account/MembersView.vue'), meta: { requiresAuth: true, managerOnly: true } },
+  {
+    path: '/account/members',
+    name: 'members',
+    component: () => import('@/views/account/MembersView.vue'),
+    meta: { requiresAuth: true, managerOnly: true },
+  },
 ] satisfies RouteRecordRaw[];

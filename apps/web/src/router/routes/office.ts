@@ -2,10 +2,40 @@ import type { RouteRecordRaw } from 'vue-router';
 
 /** The command office console. */
 export default [
-  { path: '/office', name: 'office-home', component: () => import('@/views/office/OfficeHome.vue'), meta: { requiresAuth: true, kinds: ['office'] } },
-  { path: '/office/payments', name: 'office-payments', component: () => import('@/views/office/PaymentQueue.vue'), meta: { requiresAuth: true, kinds: ['office'] } },
-  { path: '/office/leaderboard', name: 'office-leaderboard', component: () => import('@/views/leaderboard/LeaderboardView.vue'), meta: { requiresAuth: true, kinds: ['office'] } },
-  { path: '/office/wall', name: 'office-wall', component: () => import('@/views/leaderboard/BigScreen.vue'), meta: { requiresAuth: true, kinds: ['office'], layout: 'bare' } },
-  { path: '/office/towns/:id', name: 'town-dashboard', component: () => import('@/views/leaderboard/TownDashboard.vue'), meta: { requiresAuth: true, kinds: ['office'] } },
-  { path: '/office/sales', name: 'office-sales', component: () => import('@/views/sales/SalesOpsView.vue'), meta: { requiresAuth: true, kinds: ['office', 'buyer'] } },
+  {
+    path: '/office',
+    name: 'office-home',
+    component: () => import('@/views/office/OfficeHome.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/payments',
+    name: 'office-payments',
+    component: () => import('@/views/office/PaymentQueue.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/leaderboard',
+    name: 'office-leaderboard',
+    component: () => import('@/views/leaderboard/LeaderboardView.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/wall',
+    name: 'office-wall',
+    component: () => import('@/views/leaderboard/BigScreen.vue'),
+    meta: { requiresAuth: true, kinds: ['office'], layout: 'bare' },
+  },
+  {
+    path: '/office/towns/:id',
+    name: 'town-dashboard',
+    component: () => import('@/views/leaderboard/TownDashboard.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/sales',
+    name: 'office-sales',
+    component: () => import('@/views/sales/SalesOpsView.vue'),
+    meta: { requiresAuth: true, kinds: ['office', 'buyer'] },
+  },
 ] satisfies RouteRecordRaw[];

@@ -11,8 +11,24 @@ export default [
   { path: '/cart', name: 'cart', component: () => import('@/views/store/CartView.vue'), meta: buyer },
   { path: '/checkout', name: 'checkout', component: () => import('@/views/store/CheckoutView.vue'), meta: buyer },
   { path: '/purchases', name: 'purchases', component: () => import('@/views/store/PurchaseList.vue'), meta: buyer },
-  { path: '/purchases/:id', name: 'purchase', component: () => import('@/views/store/PurchaseDetail.vue'), meta: { requiresAuth: true, kinds: ['buyer', 'office'] as OrgKind[] } },
-  { path: '/approvals', name: 'approvals', component: () => import('@/views/store/PurchaseList.vue'), meta: buyer, props: { approvals: true } },
+  {
+    path: '/purchases/:id',
+    name: 'purchase',
+    component: () => import('@/views/store/PurchaseDetail.vue'),
+    meta: { requiresAuth: true, kinds: ['buyer', 'office'] as OrgKind[] },
+  },
+  {
+    path: '/approvals',
+    name: 'approvals',
+    component: () => import('@/views/store/PurchaseList.vue'),
+    meta: buyer,
+    props: { approvals: true },
+  },
   /** The public, read-only leaderboard. */
-  { path: '/leaderboard', name: 'public-leaderboard', component: () => import('@/views/leaderboard/LeaderboardView.vue'), props: { public: true } },
+  {
+    path: '/leaderboard',
+    name: 'public-leaderboard',
+    component: () => import('@/views/leaderboard/LeaderboardView.vue'),
+    props: { public: true },
+  },
 ] satisfies RouteRecordRaw[];
