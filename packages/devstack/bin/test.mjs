@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: install, then lint, typecheck, build the web app and run every suite, each against
+// `npm test`: install, then lint, check formatting, typecheck, build the web app and run every suite, each against
 // its own PostgreSQL and Redis on free ports (never the developer's data). Non-zero on any failure.
 import { existsSync } from 'node:fs';
 import { checkNode, fail, findPnpm, install, onPath, runPnpm } from './lib.mjs';
@@ -24,6 +24,7 @@ install(pnpm);
 
 const steps = [
   ['lint', ['exec', 'eslint', '--max-warnings', '0', '.']],
+  ['format', ['exec', 'prettier', '--check', '.']],
   ['typecheck', ['-r', '--workspace-concurrency', '1', 'typecheck']],
   ['build web', ['--filter', '@shanhai/web', 'build']],
   ['unit + integration', ['exec', 'vitest', 'run', '--config', 'tests/vitest.config.ts']],
