@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The only place in the api that reads process.env. */
-const ApiEnv = z
+export const ApiEnv = z
   .object({
     HOST: z.string().default('0.0.0.0'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -46,6 +46,16 @@ const ApiEnv = z
         });
     }
   });
+
+/** The one-shot migration step (`node dist/migrate.js`) needs the database only. */
+export const MigrateEnv = z.object({ DATABASE_URL: z.url() });
+
+export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): { databaseUrl: string } {
+  const parsed = MigrateEnv.safeParse(env);
+  if (!parsed.success)
+    throw new Error(`Invalid migration configuration:\n  DATABASE_URL: ${parsed.error.issues[0]?.message}`);
+  return { databaseUrl: parsed.data.DATABASE_URL };
+}
 
 export interface ApiConfig {
   host: string;

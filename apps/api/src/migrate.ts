@@ -1,5 +1,9 @@
-/** `node --import tsx apps/api/src/migrate.ts`: applies migrations/ (the container start does this before serving). */
+/**
+ * `node dist/migrate.js` (from source: `tsx apps/api/src/migrate.ts`): applies migrations/ and exits.
+ * Deployments run it once per release, before the api replicas start (compose's `migrate` service);
+ * the advisory lock makes two at once safe.
+ */
 import { runMigrations } from '@shanhai/db';
-import { loadConfig } from './env';
+import { loadMigrateConfig } from './env';
 
-await runMigrations(loadConfig().databaseUrl);
+await runMigrations(loadMigrateConfig().databaseUrl);

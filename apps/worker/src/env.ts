@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The only place in the worker that reads process.env. */
-const WorkerEnv = z.object({
+export const WorkerEnv = z.object({
   DATABASE_URL: z.url(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
   REDIS_URL: z.url(),
@@ -11,6 +11,8 @@ const WorkerEnv = z.object({
     .default('shanhai'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  /** `/healthz` and `/metrics` (0: any free port, as in tests). */
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
 });
 
 export interface WorkerConfig {
@@ -20,6 +22,8 @@ export interface WorkerConfig {
   redisPrefix: string;
   logLevel: string;
   concurrency: number;
+  /** Where main.ts serves /healthz and /metrics; the runtime itself (tests) opens no port. */
+  healthPort?: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -36,5 +40,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
     concurrency: e.WORKER_CONCURRENCY,
+    healthPort: e.HEALTH_PORT,
   };
 }

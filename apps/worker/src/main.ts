@@ -1,4 +1,5 @@
 import { loadConfig } from './env';
+import { startHealthServer } from './health';
 import { createLogger } from './log';
 import { RedisPolicyError, startRuntime, type Runtime } from './runtime';
 
@@ -39,4 +40,9 @@ if (closing) {
   await runtime.close();
   process.exit(0);
 }
-log.info({ queues: runtime.workers.map((w) => w.name) }, 'worker started');
+const health = await startHealthServer(runtime, config.healthPort ?? 3001);
+const address = health.address();
+log.info(
+  { queues: runtime.workers.map((w) => w.name), healthPort: typeof address === 'object' ? address?.port : undefined },
+  'worker started',
+);

@@ -3,7 +3,17 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url));
+/**
+ * The production build (scripts/bundle.mjs) copies migrations/ beside the bundle and defines this
+ * as its path relative to the bundle; from source it is the repository's folder.
+ */
+declare const SHANHAI_BUNDLED_MIGRATIONS: string | undefined;
+
+export const MIGRATIONS_FOLDER = fileURLToPath(
+  typeof SHANHAI_BUNDLED_MIGRATIONS === 'string'
+    ? new URL(SHANHAI_BUNDLED_MIGRATIONS, import.meta.url)
+    : new URL('../../../migrations', import.meta.url),
+);
 
 /** Any constant works; it only has to be the same for every process that migrates. */
 const MIGRATION_LOCK_KEY = 74_2026_0001;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: install, then lint, check formatting, typecheck, build the web app and run every suite, each against
+// `npm test`: install, then lint, check formatting, typecheck, build (api, worker, web) and run every suite, each against
 // its own PostgreSQL and Redis on free ports (never the developer's data). Non-zero on any failure.
 import { existsSync } from 'node:fs';
 import { checkNode, fail, findPnpm, install, onPath, runPnpm } from './lib.mjs';
@@ -26,7 +26,7 @@ const steps = [
   ['lint', ['exec', 'eslint', '--max-warnings', '0', '.']],
   ['format', ['exec', 'prettier', '--check', '.']],
   ['typecheck', ['-r', '--workspace-concurrency', '1', 'typecheck']],
-  ['build web', ['--filter', '@shanhai/web', 'build']],
+  ['build (api, worker, web)', ['run', 'build']],
   ['unit + integration', ['exec', 'vitest', 'run', '--config', 'tests/vitest.config.ts']],
   ['browser (Chromium)', ['exec', 'vitest', 'run', '--config', 'tests/vitest.e2e.config.ts']],
 ];
