@@ -4,8 +4,6 @@
  * p99 ratio 100k/10k (the aim is ≤ 2×). Not a test: nothing here asserts on time.
  */
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { buildApp } from '@shanhai/api/app';
 import { benchStack, load, printTable, type LoadResult } from './support';
@@ -98,7 +96,6 @@ async function appOn(databaseUrl: string, redisUrl: string) {
       redisUrl,
       redisPrefix: `b${randomBytes(3).toString('hex')}`,
       jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-      uploadDir: join(tmpdir(), `shanhai-bench-up-${randomBytes(3).toString('hex')}`),
       logLevel: 'silent',
       trustProxy: false,
       loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },

@@ -48,7 +48,6 @@ try {
     DATABASE_POOL_MAX: '10',
     LOGIN_MAX_PER_ACCOUNT: '100000',
     LOGIN_MAX_PER_IP: '100000',
-    UPLOAD_DIR: `${process.env.TMPDIR ?? '/tmp'}/shanhai-bench-uploads`,
   });
   const api = await buildApp(config, { logger: false });
   await api.listen({ host: '127.0.0.1', port: 0 });

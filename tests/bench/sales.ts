@@ -65,7 +65,6 @@ const apiConfig: ApiConfig = {
   redisUrl: stack.redisUrl,
   redisPrefix: prefix,
   jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-  uploadDir: `/tmp/shanhai-bench-${prefix}`,
   logLevel: 'silent',
   trustProxy: false,
   loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },

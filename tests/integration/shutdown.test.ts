@@ -21,7 +21,6 @@ async function env() {
     REDIS_URL: inject('redisUrl'),
     REDIS_PREFIX: `t${randomBytes(4).toString('hex')}`,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
-    UPLOAD_DIR: `/tmp/shanhai-shutdown-${randomBytes(4).toString('hex')}`,
   };
 }
 

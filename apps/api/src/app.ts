@@ -13,8 +13,8 @@ import openapiPlugin from './plugins/openapi';
 import queuesPlugin from './plugins/queues';
 import redisPlugin from './plugins/redis';
 import securityHeadersPlugin from './plugins/security-headers';
-import uploadsPlugin from './plugins/uploads';
 import webPlugin from './plugins/web';
+import filesPlugin from './modules/files/files-routes';
 import authRoutes from './modules/identity/auth-routes';
 import orgsRoutes from './modules/identity/orgs-routes';
 import productsRoutes from './modules/catalog/products-routes';
@@ -142,7 +142,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   // App plugins.
   await app.register(authPlugin, { secret: config.jwtSecret });
   await app.register(queuesPlugin, { prefix: config.redisPrefix });
-  await app.register(uploadsPlugin, { dir: config.uploadDir });
+  await app.register(filesPlugin, { s3: config.s3 });
   await app.register(leaderboardLive, { prefix: config.redisPrefix });
 
   // Feature routes.
@@ -153,11 +153,11 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(authRoutes, { loginLimits: config.loginLimits });
       await api.register(orgsRoutes);
       await api.register(regionsRoutes);
-      await api.register(productsRoutes, { uploadDir: config.uploadDir });
+      await api.register(productsRoutes);
       await api.register(ordersRoutes, { config });
       await api.register(webhooksRoutes, { config });
       await api.register(leaderboardRoutes);
-      await api.register(salesRoutes, { uploadDir: config.uploadDir });
+      await api.register(salesRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -1,5 +1,54 @@
 import { z } from 'zod';
 
+/**
+ * `https://ACCESS_KEY:SECRET@endpoint/bucket[/key-prefix]?region=…&path_style=true`, e.g.
+ * `https://AK:SK@oss-cn-guangzhou.aliyuncs.com/shanhai-files?region=oss-cn-guangzhou` or a MinIO's
+ * `http://AK:SK@minio:9000/shanhai?path_style=true`. Key and secret are URL-encoded.
+ */
+export interface S3Location {
+  endpoint: string;
+  bucket: string;
+  /** Prepended to every object key (no leading slash; empty or ending in `/`). */
+  keyPrefix: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** `host/bucket/key` addressing (MinIO and most self-hosted stores) instead of `bucket.host/key`. */
+  forcePathStyle: boolean;
+}
+
+export function parseS3Url(raw: string): S3Location {
+  const u = new URL(raw);
+  const [bucket = '', ...rest] = u.pathname.split('/').filter(Boolean);
+  const prefix = rest.join('/');
+  return {
+    endpoint: `${u.protocol}//${u.host}`,
+    bucket,
+    keyPrefix: prefix ? `${prefix}/` : '',
+    region: u.searchParams.get('region') ?? 'us-east-1',
+    accessKeyId: decodeURIComponent(u.username),
+    secretAccessKey: decodeURIComponent(u.password),
+    forcePathStyle: u.searchParams.get('path_style') === 'true',
+  };
+}
+
+/** Unset or empty (compose passes `${S3_URL:-}` as ""): files stay in PostgreSQL. */
+const S3Url = z
+  .string()
+  .optional()
+  .refine(
+    (v) => {
+      if (!v) return true;
+      try {
+        const l = parseS3Url(v);
+        return /^https?:$/.test(new URL(v).protocol) && Boolean(l.bucket && l.accessKeyId && l.secretAccessKey);
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must look like https://ACCESS_KEY:SECRET@endpoint/bucket[/prefix][?region=…&path_style=true]' },
+  );
+
 /** The only place in the api that reads process.env. */
 export const ApiEnv = z
   .object({
@@ -15,7 +64,8 @@ export const ApiEnv = z
       .default('shanhai'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
     WEB_DIST: z.string().optional(),
-    UPLOAD_DIR: z.string().default('.data/uploads'),
+    /** Where uploaded files' bytes go instead of PostgreSQL: any S3-compatible store (see parseS3Url). */
+    S3_URL: S3Url,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: z.enum(['true', 'false']).default('false'),
     STRIPE_SECRET_KEY: z.string().optional(),
@@ -50,6 +100,22 @@ export const ApiEnv = z
 /** The one-shot migration step (`node dist/migrate.js`) needs the database only. */
 export const MigrateEnv = z.object({ DATABASE_URL: z.url() });
 
+/** `node dist/import-uploads.js <dir>`: where files go, as for the api. */
+export const ImportUploadsEnv = z.object({ DATABASE_URL: z.url(), S3_URL: S3Url });
+
+export function loadImportUploadsConfig(env: NodeJS.ProcessEnv = process.env): {
+  databaseUrl: string;
+  s3: S3Location | undefined;
+} {
+  const parsed = ImportUploadsEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return { databaseUrl: e.DATABASE_URL, s3: e.S3_URL ? parseS3Url(e.S3_URL) : undefined };
+}
+
 export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): { databaseUrl: string } {
   const parsed = MigrateEnv.safeParse(env);
   if (!parsed.success)
@@ -67,7 +133,8 @@ export interface ApiConfig {
   jwtSecret: string;
   /** Built web app to serve at /; none in api-only deployments and most tests. */
   webDist?: string | undefined;
-  uploadDir: string;
+  /** Uploaded files' bytes: in PostgreSQL unless an S3-compatible store is configured. */
+  s3?: S3Location | undefined;
   logLevel: string;
   trustProxy: boolean;
   /** Card payments; absent unless the secret, webhook and publishable keys are all set. */
@@ -94,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     redisPrefix: e.REDIS_PREFIX,
     jwtSecret: e.JWT_SECRET,
     webDist: e.WEB_DIST,
-    uploadDir: e.UPLOAD_DIR,
+    s3: e.S3_URL ? parseS3Url(e.S3_URL) : undefined,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === 'true',
     stripe:

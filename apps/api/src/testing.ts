@@ -25,7 +25,6 @@ export function testConfig(databaseUrl: string, overrides: Partial<ApiConfig> = 
     redisUrl: inject('redisUrl'),
     redisPrefix: `t${randomBytes(5).toString('hex')}`,
     jwtSecret: 'test-secret-that-is-long-enough-for-hs256-0123456789',
-    uploadDir: `/tmp/shanhai-test-uploads-${randomBytes(4).toString('hex')}`,
     logLevel: 'silent',
     trustProxy: false,
     loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },

@@ -158,7 +158,6 @@ async function main() {
     JWT_SECRET: process.env.JWT_SECRET ?? localSecrets().jwtSecret,
     PORT: port,
     WEB_DIST: webDist,
-    UPLOAD_DIR: process.env.UPLOAD_DIR ?? join(DATA, 'uploads'),
   };
   runApp('api', 'apps/api/src/server.ts', env);
   runApp('worker', 'apps/worker/src/main.ts', env);

@@ -1,6 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
 import { badRequest } from './problem';
@@ -11,25 +8,15 @@ export const IMAGE_TYPES = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/web
 export const EVIDENCE_TYPES = { ...IMAGE_TYPES, 'application/pdf': 'pdf' } as const;
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
-export interface StoredFile {
-  /** `<sha256>.<ext>`: content-addressed, so the same file is stored once and can be cached forever. */
-  name: string;
-  /** Where the api serves it. */
-  url: string;
-  mime: string;
-  size: number;
-}
-
 /**
- * Stores `buffer` under `dir` by its content hash after checking its real type by content.
- * `field` names the request field in a 400.
+ * The real type of an upload, found from its bytes, if it is one of `allowed`; otherwise a 400
+ * naming `field`. Empty and oversize files are 400s too.
  */
-export async function storeFile(
-  dir: string,
+export async function checkUpload(
   buffer: Buffer,
   allowed: Readonly<Record<string, string>>,
   field = 'body.file',
-): Promise<StoredFile> {
+): Promise<{ mime: string; ext: string }> {
   if (buffer.length === 0) throw badRequest(field, 'is empty');
   if (buffer.length > MAX_UPLOAD_BYTES) throw badRequest(field, `is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
   const type = await fileTypeFromBuffer(buffer);
@@ -40,20 +27,7 @@ export async function storeFile(
       .join(', ');
     throw badRequest(field, `must be one of ${kinds} (checked by content${type ? `; this is ${type.mime}` : ''})`);
   }
-  const name = `${createHash('sha256').update(buffer).digest('hex')}.${ext}`;
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, name);
-  const exists = await stat(path).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    // Write then rename: a reader never sees half a file.
-    const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
-    await writeFile(tmp, buffer);
-    await rename(tmp, path);
-  }
-  return { name, url: `/media/${name}`, mime: type.mime, size: buffer.length };
+  return { mime: type.mime, ext };
 }
 
 /**

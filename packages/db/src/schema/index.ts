@@ -6,3 +6,4 @@ export * from './sales';
 export * from './idempotency';
 export * from './orders';
 export * from './tallies';
+export * from './files';

@@ -13,7 +13,7 @@ import {
   StockAdjustRequest,
 } from '@shanhai/domain';
 import { notFound } from '../../lib/problem';
-import { IMAGE_TYPES, readSingleFile, storeFile } from '../../lib/uploads';
+import { IMAGE_TYPES, readSingleFile } from '../../lib/uploads';
 import { acceptUploads } from '../../plugins/uploads';
 import { principalOf } from '../../plugins/auth';
 import * as catalog from './catalog-service';
@@ -24,7 +24,7 @@ const guarded = { security: [{ bearer: [] }] };
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const tags = ['products'];
 
-const productsRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, opts) => {
+const productsRoutes: FastifyPluginAsyncZod = async (app) => {
   await acceptUploads(app);
   const coop = app.guard({ kinds: ['cooperative'] });
   const office = app.guard({ kinds: ['office'] });
@@ -84,7 +84,15 @@ const productsRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app,
     },
     async (request, reply) => {
       const { buffer } = await readSingleFile(request);
-      const stored = await storeFile(opts.uploadDir, buffer, IMAGE_TYPES, 'body.file');
+      const who = principalOf(request);
+      const stored = await app.files.store({
+        bytes: buffer,
+        allowed: IMAGE_TYPES,
+        ownerOrgId: who.orgId,
+        purpose: 'product_photo',
+        visibility: 'public',
+        uploadedBy: who.userId,
+      });
       return reply.status(201).send({ url: stored.url, mime: stored.mime, size: stored.size });
     },
   );

@@ -21,7 +21,7 @@ import {
 } from '@shanhai/domain';
 import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
 import { HttpProblem, notFound } from '../../lib/problem';
-import { EVIDENCE_TYPES, readSingleFile, storeFile } from '../../lib/uploads';
+import { EVIDENCE_TYPES, readSingleFile } from '../../lib/uploads';
 import { acceptUploads } from '../../plugins/uploads';
 import { ACCESS_TOKEN_SECONDS, principalOf } from '../../plugins/auth';
 import * as sales from './sales-service';
@@ -32,7 +32,7 @@ const IdParams = z.strictObject({ id: z.uuid() });
 /** Cookie (path /admin/queues) that carries an office access token for browser tabs of Bull Board. */
 export const QUEUE_BOARD_COOKIE = 'shanhai_queues';
 
-const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, opts) => {
+const salesRoutes: FastifyPluginAsyncZod = async (app) => {
   await acceptUploads(app);
   // Cookies (an onRequest and an onSend hook) only where a route reads or sets one, not app-wide.
   await app.register(cookie);
@@ -104,7 +104,14 @@ const salesRoutes: FastifyPluginAsyncZod<{ uploadDir: string }> = async (app, op
       const who = principalOf(request);
       if (!(await sales.visibleOffline(app.db, who, request.params.id))) throw notFound('Offline sale');
       const { buffer, filename } = await readSingleFile(request);
-      const stored = await storeFile(opts.uploadDir, buffer, EVIDENCE_TYPES);
+      const stored = await app.files.store({
+        bytes: buffer,
+        allowed: EVIDENCE_TYPES,
+        ownerOrgId: who.orgId,
+        purpose: 'offline_evidence',
+        visibility: 'private',
+        uploadedBy: who.userId,
+      });
       return sales.addEvidence(app.db, request.params.id, stored, filename);
     },
   );
