@@ -24,6 +24,8 @@ import ordersRoutes from './modules/orders/orders-routes';
 import webhooksRoutes from './modules/orders/webhooks-routes';
 import leaderboardLive from './modules/leaderboard/leaderboard-live';
 import leaderboardRoutes from './modules/leaderboard/leaderboard-routes';
+import notificationsLive from './modules/notifications/notifications-live';
+import notificationsRoutes from './modules/notifications/notifications-routes';
 import salesRoutes, { registerQueueBoard } from './modules/sales/sales-routes';
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
@@ -144,6 +146,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   await app.register(queuesPlugin, { prefix: config.redisPrefix });
   await app.register(filesPlugin, { s3: config.s3 });
   await app.register(leaderboardLive, { prefix: config.redisPrefix });
+  await app.register(notificationsLive, { prefix: config.redisPrefix });
 
   // Feature routes.
   await app.register(opsRoutes);
@@ -158,6 +161,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(webhooksRoutes, { config });
       await api.register(leaderboardRoutes);
       await api.register(salesRoutes);
+      await api.register(notificationsRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+export const DEFAULT_MAIL_FROM = '山海集市 Shanhai Market <noreply@shanhai.localhost>';
+export const DEFAULT_APP_URL = 'http://localhost:3000';
+export const DEFAULT_EMAIL_CONCURRENCY = 16;
+
 /** The only place in the worker that reads process.env. */
 export const WorkerEnv = z.object({
   DATABASE_URL: z.url(),
@@ -13,6 +17,12 @@ export const WorkerEnv = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   /** `/healthz` and `/metrics` (0: any free port, as in tests). */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  /** The mail server notifications and account links go to; without it nothing is emailed. */
+  SMTP_URL: z.url().optional(),
+  MAIL_FROM: z.string().min(3).default(DEFAULT_MAIL_FROM),
+  /** Where the web app is reached: the links in emails point there. */
+  APP_URL: z.url().default(DEFAULT_APP_URL),
+  EMAIL_CONCURRENCY: z.coerce.number().int().min(1).default(DEFAULT_EMAIL_CONCURRENCY),
 });
 
 export interface WorkerConfig {
@@ -24,6 +34,12 @@ export interface WorkerConfig {
   concurrency: number;
   /** Where main.ts serves /healthz and /metrics; the runtime itself (tests) opens no port. */
   healthPort?: number;
+  /** Absent: notifications stay in the bell only. */
+  smtpUrl?: string | undefined;
+  /** Defaults as in the environment table (tests and tools build configs by hand). */
+  mailFrom?: string;
+  appUrl?: string;
+  emailConcurrency?: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -41,5 +57,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     logLevel: e.LOG_LEVEL,
     concurrency: e.WORKER_CONCURRENCY,
     healthPort: e.HEALTH_PORT,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    appUrl: e.APP_URL.replace(/\/+$/, ''),
+    emailConcurrency: e.EMAIL_CONCURRENCY,
   };
 }

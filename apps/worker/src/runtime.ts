@@ -2,9 +2,12 @@ import { Queue, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDb, type DbHandle } from '@shanhai/db';
 import { Registry } from 'prom-client';
+import { createTransport, type Transporter } from 'nodemailer';
 import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
-import type { WorkerConfig } from './env';
+import { DEFAULT_APP_URL, DEFAULT_EMAIL_CONCURRENCY, DEFAULT_MAIL_FROM, type WorkerConfig } from './env';
+import { processEmail } from './jobs/email';
 import { processHousekeeping } from './jobs/housekeeping';
+import { processNotifyDispatch } from './jobs/notify-dispatch';
 import { processPurchaseExpiry } from './jobs/purchase-expiry';
 import { processReconcile, processTally, reconcileMetrics } from './jobs/tally';
 import type { Logger } from './log';
@@ -24,6 +27,14 @@ export async function checkEvictionPolicy(redis: Redis): Promise<void> {
         'Set it with `redis-cli CONFIG SET maxmemory-policy noeviction` (and in redis.conf).',
     );
   }
+}
+
+/** Connections to the mail server kept open: enough to keep up with a burst, few enough for any relay. */
+const SMTP_MAX_CONNECTIONS = 8;
+
+/** A pooled SMTP transport for `SMTP_URL` (smtp:// or smtps://, credentials in the URL). */
+export function createMailer(smtpUrl: string): Transporter {
+  return createTransport({ url: smtpUrl, pool: true, maxConnections: SMTP_MAX_CONNECTIONS });
 }
 
 export interface Runtime {
@@ -58,6 +69,12 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   publisher.on('error', () => undefined);
   await publisher.connect().catch(() => undefined);
   const metrics = new Registry();
+  const mailer = config.smtpUrl ? createMailer(config.smtpUrl) : null;
+  // Producers fail fast (the publisher's connection): a dispatch with Redis down rolls back and
+  // leaves its rows to the next sweep instead of hanging with them locked.
+  const emailQueue = mailer ? new Queue(QUEUES.email, { connection: publisher, prefix }) : null;
+  emailQueue?.on('error', (err) => log.warn({ err: err.message }, 'email queue error'));
+  if (!mailer) log.warn({}, 'SMTP_URL is not set: notifications stay in the web, nothing is emailed');
   const tallyDeps = {
     db: db.db,
     redis: publisher,
@@ -72,7 +89,30 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     // Two at once is safe (SKIP LOCKED) and lets a sweep and a commit-triggered job overlap.
     { queue: QUEUES.tally, processor: (job) => processTally(tallyDeps, job), concurrency: 2 },
     { queue: QUEUES.reconcile, processor: (job) => processReconcile(tallyDeps, job), concurrency: 1 },
+    // Two at once is safe (SKIP LOCKED) and lets a sweep overlap a commit's kick.
+    {
+      queue: QUEUES.notifyDispatch,
+      processor: (job) =>
+        processNotifyDispatch({ db: db.db, publisher, prefix: config.redisPrefix, emailQueue, log }, job),
+      concurrency: 2,
+    },
   ];
+  if (mailer)
+    registrations.push({
+      queue: QUEUES.email,
+      processor: (job) =>
+        processEmail(
+          {
+            db: db.db,
+            mailer,
+            from: config.mailFrom ?? DEFAULT_MAIL_FROM,
+            appUrl: config.appUrl ?? DEFAULT_APP_URL,
+            log,
+          },
+          job,
+        ),
+      concurrency: config.emailConcurrency ?? DEFAULT_EMAIL_CONCURRENCY,
+    });
 
   const workers = registrations.map(({ queue, processor, concurrency }) => {
     const w = new Worker(queue, processor, {
@@ -125,6 +165,8 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     async close() {
       clearInterval(redeclare);
       await Promise.all(workers.map((w) => w.close()));
+      await emailQueue?.close().catch(() => undefined);
+      mailer?.close();
       publisher.disconnect();
       await db.close();
       redis.disconnect();
@@ -134,6 +176,8 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
 
 /** Rows left untallied (a commit while Redis was down, a dropped duplicate) wait at most this long. */
 export const TALLY_SWEEP_MS = 2_000;
+/** Notifications committed while Redis was down (or whose kick was dropped) wait at most this long. */
+export const NOTIFY_SWEEP_MS = 1_000;
 const SCHEDULER_REDECLARE_MS = 60_000;
 
 async function declareTallySchedulers(redis: Redis, prefix: string): Promise<void> {
@@ -148,6 +192,13 @@ async function declareTallySchedulers(redis: Redis, prefix: string): Promise<voi
     },
   );
   await tally.close();
+  const dispatch = new Queue(QUEUES.notifyDispatch, { connection: redis, prefix });
+  await dispatch.upsertJobScheduler(
+    'notify-sweep',
+    { every: NOTIFY_SWEEP_MS },
+    { name: 'sweep', data: { reason: 'sweep' }, opts: { removeOnComplete: 10, removeOnFail: 100 } },
+  );
+  await dispatch.close();
   const reconcile = new Queue(QUEUES.reconcile, { connection: redis, prefix });
   await reconcile.upsertJobScheduler(
     'reconcile-hourly',

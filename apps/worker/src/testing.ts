@@ -17,6 +17,9 @@ export async function testWorkerConfig(
       redisPrefix: `t${randomBytes(5).toString('hex')}`,
       logLevel: 'silent',
       concurrency: 2,
+      mailFrom: 'Shanhai Test <noreply@shanhai.test>',
+      appUrl: 'http://shanhai.test',
+      emailConcurrency: 4,
     },
   };
 }

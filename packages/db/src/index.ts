@@ -6,3 +6,5 @@ export * from './ledger';
 export * as schema from './schema/index';
 export * from './orders';
 export * from './tally';
+export * from './notify';
+export * from './notify-events';

@@ -1,5 +1,6 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './client';
+import { notifyPurchaseExpired } from './notify-events';
 import { products } from './schema/catalog';
 import { orderLines, orders, orderTransitions, purchases } from './schema/orders';
 
@@ -89,6 +90,7 @@ export async function endUnpaidPurchase(
     open.map((o) => o.id),
   );
   await tx.update(purchases).set({ status: to }).where(eq(purchases.id, purchaseId));
+  if (to === 'expired') await notifyPurchaseExpired(tx, purchaseId);
   return true;
 }
 

@@ -1,3 +1,4 @@
 export { freePort, portOrFree } from './ports';
 export { startPostgres, ensureDatabase, type RunningPostgres } from './postgres';
 export { startRedis, type RunningRedis } from './redis';
+export { startMailCatcher, type RunningMailCatcher } from './mail';

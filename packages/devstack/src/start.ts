@@ -12,6 +12,7 @@ import { createDb, runMigrations } from '@shanhai/db';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from '@shanhai/db/seed';
 import { portOrFree } from './ports';
 import { ensureDatabase, startPostgres } from './postgres';
+import { startMailCatcher } from './mail';
 import { startRedis } from './redis';
 import { buildWeb } from './web-build';
 
@@ -19,6 +20,9 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const DATA = join(ROOT, '.data');
 const PREFERRED_PG_PORT = 54329;
 const PREFERRED_REDIS_PORT = 63799;
+/** MailDev's own defaults, so its documentation's addresses work as written. */
+const PREFERRED_SMTP_PORT = 1025;
+const PREFERRED_MAIL_WEB_PORT = 1080;
 const SHUTDOWN_GRACE_MS = 15_000;
 
 type Stop = () => Promise<void>;
@@ -144,6 +148,20 @@ async function main() {
     redisUrl = redis.url;
   }
 
+  let smtpUrl = process.env.SMTP_URL;
+  let inboxUrl: string | null = null;
+  if (!smtpUrl) {
+    say('Starting the local mail catcher (MailDev)…');
+    const mail = await startMailCatcher({
+      dir: DATA,
+      smtpPort: await portOrFree(PREFERRED_SMTP_PORT),
+      webPort: await portOrFree(PREFERRED_MAIL_WEB_PORT),
+    });
+    stops.push({ name: 'MailDev', stop: mail.stop });
+    smtpUrl = mail.smtpUrl;
+    inboxUrl = mail.webUrl;
+  }
+
   say('Migrating the database…');
   await runMigrations(databaseUrl);
   say('Seeding demo data (idempotent)…');
@@ -152,16 +170,18 @@ async function main() {
   await close();
 
   const port = process.env.PORT ?? '3000';
+  const url = `http://localhost:${port}`;
   const env = {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     JWT_SECRET: process.env.JWT_SECRET ?? localSecrets().jwtSecret,
     PORT: port,
     WEB_DIST: webDist,
+    SMTP_URL: smtpUrl,
+    APP_URL: process.env.APP_URL ?? url,
   };
   runApp('api', 'apps/api/src/server.ts', env);
   runApp('worker', 'apps/worker/src/main.ts', env);
-  const url = `http://localhost:${port}`;
   await waitReady(`http://127.0.0.1:${port}/readyz`, 60_000);
 
   say('');
@@ -170,6 +190,7 @@ async function main() {
   say(`  API docs    ${url}/docs`);
   say(`  demo logins (password: ${DEMO_PASSWORD})`);
   for (const a of DEMO_ACCOUNTS) say(`    ${a.email.padEnd(22)} ${a.role.padEnd(18)} ${a.what}`);
+  if (inboxUrl) say(`  emails      ${inboxUrl}  (every email the demo sends lands in this local inbox)`);
   say('  Ctrl-C stops everything; data stays in .data/.');
   say('');
 }

@@ -5,3 +5,5 @@ export * from './pricing';
 export * from './catalog';
 export * from './contracts/index';
 export * from './pacing';
+export * from './notifications';
+export * from './notification-texts';

@@ -12,6 +12,15 @@ export const QUEUES = {
   purchaseExpiry: 'purchase-expiry',
   /** Recomputes every tally from the ledger, reports drift and repairs it (hourly and on demand). */
   reconcile: 'reconcile',
+  /**
+   * Hands committed notifications (and account emails) on: publishes them to the web's live
+   * stream and enqueues their emails. Kicked after commits; a sweep every second catches the rest.
+   */
+  notifyDispatch: 'notify-dispatch',
+  /** Sends one email (a notification's or an account link's), with retries and backoff. */
+  email: 'email',
+  /** Scheduled notifications: digests and reminders (expiring purchases, automatic acceptance). */
+  notifySchedule: 'notify-schedule',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -58,3 +67,45 @@ export const LeaderboardChanged = z.object({
   at: z.string(),
 });
 export type LeaderboardChanged = z.infer<typeof LeaderboardChanged>;
+
+/** `reason` only says why; a dispatch hands on whatever is committed and not yet handed on. */
+export const NotifyDispatchJob = z.strictObject({
+  reason: z.enum(['commit', 'sweep', 'manual']),
+});
+export type NotifyDispatchJob = z.infer<typeof NotifyDispatchJob>;
+/** While a dispatch is queued, further kicks within this window are dropped (the sweep follows). */
+export const NOTIFY_DISPATCH_DEDUP = { id: 'notify-dispatch', ttl: 200 } as const;
+
+/** Ids only: the processor reads the rest (and the recipient's address) from PostgreSQL. */
+export const EmailJob = z.union([
+  z.strictObject({ notificationId: z.uuid() }),
+  z.strictObject({ accountTokenId: z.uuid() }),
+]);
+export type EmailJob = z.infer<typeof EmailJob>;
+/** BullMQ job id of an email: one job per notification or link while it is kept. */
+export function emailJobId(job: EmailJob): string {
+  return 'notificationId' in job ? `n-${job.notificationId}` : `a-${job.accountTokenId}`;
+}
+
+/**
+ * Digests are idempotent per period (`period` names it: a Monday for the weekly one, `YYYY-MM`
+ * for the monthly one; the current one when omitted). Reminders look for purchases about to
+ * expire and orders about to be accepted automatically.
+ */
+export const NotifyScheduleJob = z.union([
+  z.strictObject({ task: z.literal('office-weekly-digest'), period: z.iso.date().optional() }),
+  z.strictObject({
+    task: z.literal('buyer-monthly-digest'),
+    period: z
+      .string()
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+      .optional(),
+  }),
+  z.strictObject({ task: z.literal('reminders') }),
+]);
+export type NotifyScheduleJob = z.infer<typeof NotifyScheduleJob>;
+
+/** Redis pub/sub channel (after the prefix): users who have something new in the bell. */
+export const NOTIFICATIONS_CHANNEL = 'notifications:new';
+export const NotificationsPublished = z.object({ userIds: z.array(z.string()) });
+export type NotificationsPublished = z.infer<typeof NotificationsPublished>;

@@ -1,6 +1,13 @@
 import fp from 'fastify-plugin';
 import { Queue, type JobsOptions } from 'bullmq';
-import { QUEUES, TALLY_DEDUP_ID, type QueueName, type TallyJob } from '@shanhai/domain';
+import {
+  NOTIFY_DISPATCH_DEDUP,
+  QUEUES,
+  TALLY_DEDUP_ID,
+  type NotifyDispatchJob,
+  type QueueName,
+  type TallyJob,
+} from '@shanhai/domain';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +23,11 @@ declare module 'fastify' {
        * while one waits or runs (that job folds until nothing is left; the sweep catches the rest).
        */
       tallySoon(): Promise<boolean>;
+      /**
+       * After a commit that wrote notifications (`notify()`): asks the dispatcher to hand them on
+       * now rather than at its next sweep (within a second). Optional, never needed for correctness.
+       */
+      notifySoon(): Promise<boolean>;
     };
   }
 }
@@ -33,6 +45,15 @@ export default fp<{ prefix: string }>(
       return q;
     };
     const enqueue = async (name: QueueName, jobName: string, data: unknown, jobOpts?: JobsOptions) => {
+      // A queue first used while Redis is away would wait for it to come back (BullMQ waits for
+      // its connection to be ready): fail fast instead, the sweeper covers it.
+      if (app.redis.status !== 'ready') {
+        app.log.warn(
+          { queue: name, job: jobName },
+          'Redis not connected; enqueue skipped, the sweeper will pick it up',
+        );
+        return false;
+      }
       try {
         await get(name).add(jobName, data, { removeOnComplete: 1000, removeOnFail: 5000, ...jobOpts });
         return true;
@@ -50,6 +71,12 @@ export default fp<{ prefix: string }>(
       tallySoon: () =>
         enqueue(QUEUES.tally, 'ledger-commit', { reason: 'ledger-commit' } satisfies TallyJob, {
           deduplication: { id: TALLY_DEDUP_ID },
+        }),
+      notifySoon: () =>
+        enqueue(QUEUES.notifyDispatch, 'commit', { reason: 'commit' } satisfies NotifyDispatchJob, {
+          deduplication: { ...NOTIFY_DISPATCH_DEDUP },
+          removeOnComplete: 100,
+          removeOnFail: 100,
         }),
     });
     app.addHook('onClose', async () => {

@@ -28,6 +28,28 @@ export function setAccessToken(token: string | null) {
   accessToken = token;
 }
 
+/** Seconds before expiry at which a token is renewed rather than sent (clock skew, travel time). */
+const TOKEN_MARGIN_S = 30;
+
+function expiresAt(token: string): number {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number };
+    return payload.exp ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * An access token good for a while yet (refreshed first when it is about to expire), or null
+ * when nobody is logged in: for connections that cannot retry by themselves, like the live stream.
+ */
+export async function freshAccessToken(): Promise<string | null> {
+  if (accessToken && expiresAt(accessToken) - Date.now() / 1000 > TOKEN_MARGIN_S) return accessToken;
+  if (!accessToken) return null;
+  return (await refreshSession())?.accessToken ?? null;
+}
+
 /** The auth store subscribes to learn about refreshed or ended sessions. */
 export function onSessionChange(fn: (session: LoginResponse | null) => void) {
   listeners.push(fn);

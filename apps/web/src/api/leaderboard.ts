@@ -16,8 +16,6 @@ import { download, http, request } from './http';
 export const leaderboard = (q: { year?: number; by?: LeaderboardBy; asOf?: string }) =>
   http.get('/leaderboard', Leaderboard, q);
 export const townDashboard = (id: string, year?: number) => http.get(`/towns/${id}/dashboard`, TownDashboard, { year });
-/** The SSE stream; EventSource reconnects by itself and sends Last-Event-ID. */
-export const STREAM_URL = '/api/v1/leaderboard/stream';
 
 const Items = <S extends z.ZodType>(s: S) => z.object({ items: z.array(s) });
 export const offlineSales = (status?: OfflineSaleStatus) => http.get('/sales/offline', Items(OfflineSale), { status });

@@ -28,6 +28,7 @@ export const payCard = (id: string) => http.post(`/purchases/${id}/pay`, Purchas
 /** Whether card is offered, and the Stripe publishable key for Stripe.js. */
 export const paymentOptions = () => http.get('/payments/options', PaymentOptions);
 export const orders = (status?: string) => http.get('/orders', z.array(Order), { status });
+export const order = (id: string) => http.get(`/orders/${id}`, Order);
 export const orderAction = (
   id: string,
   action: 'ship' | 'deliver' | 'accept' | 'report' | 'cancel' | 'refund',

@@ -4,10 +4,11 @@ import auth from './messages/auth';
 import catalog from './messages/catalog';
 import common from './messages/common';
 import leaderboard from './messages/leaderboard';
+import notifications from './messages/notifications';
 import orders from './messages/orders';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, auth, admin, catalog, orders, leaderboard];
+const modules = [common, auth, admin, catalog, orders, leaderboard, notifications];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

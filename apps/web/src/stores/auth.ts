@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import type { OrgKind, SessionUser } from '@shanhai/domain';
 import * as authApi from '@/api/auth';
 import { onSessionChange, refreshSession } from '@/api/http';
+import * as live from '@/api/live';
 
 /** Where each kind of user lands after logging in. */
 export const HOME_BY_KIND: Record<OrgKind, string> = { buyer: '/', cooperative: '/coop', office: '/office' };
@@ -12,7 +13,9 @@ export const useAuthStore = defineStore('auth', () => {
   let restoring: Promise<void> | null = null;
 
   onSessionChange((session) => {
+    const was = user.value?.id;
     user.value = session?.user ?? null;
+    if (was !== user.value?.id) live.reconnect();
   });
 
   /** On page load: the access token lives in memory only, so ask for one with the refresh cookie. */
@@ -24,6 +27,7 @@ export const useAuthStore = defineStore('auth', () => {
   async function login(email: string, password: string): Promise<SessionUser> {
     const session = await authApi.login({ email, password });
     user.value = session.user;
+    live.reconnect();
     return session.user;
   }
 
@@ -32,6 +36,7 @@ export const useAuthStore = defineStore('auth', () => {
       await authApi.logout();
     } finally {
       user.value = null;
+      live.reconnect();
     }
   }
 

@@ -16,7 +16,10 @@ import { towns } from './regions';
 export const orgKind = pgEnum('org_kind', ['buyer', 'cooperative', 'office']);
 export const orgStatus = pgEnum('org_status', ['pending', 'active', 'suspended', 'rejected']);
 export const userRole = pgEnum('user_role', ['owner', 'manager', 'member']);
-export const userStatus = pgEnum('user_status', ['active', 'deactivated']);
+/** `invited`: added by an owner or manager, waiting to set a password from the emailed link. */
+export const userStatus = pgEnum('user_status', ['active', 'deactivated', 'invited']);
+/** The language of a user's emails. */
+export const userLocale = pgEnum('user_locale', ['zh-CN', 'en']);
 
 export const orgs = pgTable(
   'orgs',
@@ -67,7 +70,10 @@ export const users = pgTable(
     passwordHash: text().notNull(),
     role: userRole().notNull(),
     status: userStatus().notNull().default('active'),
+    locale: userLocale().notNull().default('zh-CN'),
     lastLoginAt: timestamp({ withTimezone: true }),
+    /** Access tokens issued before this are refused: changing a password ends other sessions at once. */
+    passwordChangedAt: timestamp({ withTimezone: true }),
     ...timestamps,
   },
   (t) => [uniqueIndex('users_email_key').on(t.email), index().on(t.orgId)],

@@ -7,3 +7,4 @@ export * from './idempotency';
 export * from './orders';
 export * from './tallies';
 export * from './files';
+export * from './notifications';

@@ -4,3 +4,5 @@ export * from './regions';
 export * from './catalog';
 export * from './orders';
 export * from './sales';
+export * from './notifications';
+export * from './accounts';

@@ -25,6 +25,12 @@ const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const tags = ['products'];
 
 const productsRoutes: FastifyPluginAsyncZod = async (app) => {
+  /** After a committed change that may have notified: hand the notifications on now. */
+  const thenNotify = async <T>(change: Promise<T>): Promise<T> => {
+    const result = await change;
+    await app.queues.notifySoon();
+    return result;
+  };
   await acceptUploads(app);
   const coop = app.guard({ kinds: ['cooperative'] });
   const office = app.guard({ kinds: ['office'] });
@@ -160,7 +166,8 @@ const productsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: coop,
     },
-    async (request) => products.updateProduct(app.db, principalOf(request), request.params.id, request.body),
+    async (request) =>
+      thenNotify(products.updateProduct(app.db, principalOf(request), request.params.id, request.body)),
   );
 
   app.post(
@@ -192,7 +199,7 @@ const productsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         preHandler: coop,
       },
-      async (request) => products.transition(app.db, principalOf(request), request.params.id, action, null),
+      async (request) => thenNotify(products.transition(app.db, principalOf(request), request.params.id, action, null)),
     );
   }
 
@@ -208,7 +215,8 @@ const productsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request) => products.transition(app.db, principalOf(request), request.params.id, 'approve', null),
+    async (request) =>
+      thenNotify(products.transition(app.db, principalOf(request), request.params.id, 'approve', null)),
   );
 
   app.post(
@@ -225,7 +233,7 @@ const productsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: office,
     },
     async (request) =>
-      products.transition(app.db, principalOf(request), request.params.id, 'reject', request.body.reason),
+      thenNotify(products.transition(app.db, principalOf(request), request.params.id, 'reject', request.body.reason)),
   );
 };
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, or, isNotNull, sql } from 'drizzle-orm';
-import { schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import { notify, notifyOffice, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   tierProblems,
   type OwnProduct,
@@ -163,6 +163,7 @@ export async function updateProduct(db: Db, who: Principal, id: string, patch: P
       Object.assign(direct, next);
     }
     if (Object.keys(direct).length > 0) await tx.update(products).set(direct).where(eq(products.id, id));
+    if (direct.pendingRevision) await tellListingEvent(tx, row, 'review_needed', null);
     await writeAudit(tx, {
       actorUserId: who.userId,
       actorOrgId: who.orgId,
@@ -193,6 +194,38 @@ export async function adjustStock(db: Db, who: Principal, id: string, delta: num
       after: { stock: row.stock + delta },
     });
     return loadOwn(tx, id);
+  });
+}
+
+/**
+ * A listing waits for review (the office is told), or was decided (the cooperative is told). The
+ * product's last change time names the event: a listing rejected, fixed and rejected again tells twice.
+ */
+async function tellListingEvent(
+  tx: DbOrTx,
+  row: ProductRow,
+  event: 'review_needed' | 'approved' | 'rejected',
+  reason: string | null,
+) {
+  const version = row.updatedAt.toISOString();
+  if (event === 'review_needed') {
+    const [coop] = await tx.select({ name: orgs.name }).from(orgs).where(eq(orgs.id, row.cooperativeId));
+    await notifyOffice(tx, {
+      kind: 'listing.review_needed',
+      subject: { type: 'product', id: row.id },
+      link: '/office',
+      params: { cooperative: coop?.name ?? '', productZh: row.nameZh, productEn: row.nameEn },
+      eventKey: `listing.review_needed:${row.id}:${version}`,
+    });
+    return;
+  }
+  await notify(tx, {
+    kind: event === 'approved' ? 'listing.approved' : 'listing.rejected',
+    orgId: row.cooperativeId,
+    subject: { type: 'product', id: row.id },
+    link: `/coop/products?product=${row.id}`,
+    params: { productZh: row.nameZh, productEn: row.nameEn, reason: reason ?? '' },
+    eventKey: `listing.${event}:${row.id}:${version}`,
   });
 }
 
@@ -241,6 +274,9 @@ export async function transition(
         break;
     }
     await tx.update(products).set(set).where(eq(products.id, id));
+    if (action === 'submit') await tellListingEvent(tx, row, 'review_needed', null);
+    if (action === 'approve' || action === 'reject')
+      await tellListingEvent(tx, row, action === 'approve' ? 'approved' : 'rejected', reason);
     await writeAudit(tx, {
       actorUserId: who.userId,
       actorOrgId: who.orgId,

@@ -39,7 +39,11 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: signupLimit,
     },
-    async (request, reply) => reply.status(201).send(await orgsService.signUp(app.db, request.body)),
+    async (request, reply) => {
+      const org = await orgsService.signUp(app.db, request.body);
+      await app.queues.notifySoon();
+      return reply.status(201).send(org);
+    },
   );
 
   app.get(
@@ -148,7 +152,9 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const who = ownOrg(request);
-      return reply.status(201).send(await orgsService.inviteMember(app.db, who, request.body));
+      const member = await orgsService.inviteMember(app.db, who, request.body);
+      await app.queues.notifySoon();
+      return reply.status(201).send(member);
     },
   );
 

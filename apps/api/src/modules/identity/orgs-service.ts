@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, type SQL } from 'drizzle-orm';
-import { hashPassword, schema, writeAudit, type Db } from '@shanhai/db';
+import { hashPassword, notify, notifyOffice, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import type {
   InviteMemberRequest,
   Member,
@@ -90,6 +90,12 @@ export async function signUp(db: Db, body: OrgSignupRequest): Promise<OrgSummary
         entityType: 'org',
         entityId: org!.id,
         after: { kind: body.kind, name: body.name },
+      });
+      await notifyOffice(tx, {
+        kind: 'org.review_needed',
+        subject: { type: 'org', id: org!.id },
+        link: '/office',
+        params: { org: body.name },
       });
       return toOrgSummary(org!);
     });
@@ -211,6 +217,20 @@ export async function listMembers(db: Db, orgId: string): Promise<Member[]> {
   return rows.map(toMember);
 }
 
+/** A security notice: the org's owners (but not the one who did it) learn of every new member. */
+async function tellOwnersOfNewMember(tx: DbOrTx, who: Principal, member: UserRow) {
+  const [by] = await tx.select({ name: users.name }).from(users).where(eq(users.id, who.userId));
+  await notify(tx, {
+    kind: 'security.member_added',
+    orgId: who.orgId,
+    roles: ['owner'],
+    exceptUserId: who.userId,
+    subject: { type: 'user', id: member.id },
+    link: '/account/members',
+    params: { by: by?.name ?? '', member: member.name, email: member.email },
+  });
+}
+
 /** Roles a user may hand out: an owner names managers and members, a manager only members. */
 const MAY_GRANT: Record<Role, readonly Role[]> = { owner: ['manager', 'member'], manager: ['member'], member: [] };
 
@@ -231,6 +251,7 @@ export async function inviteMember(db: Db, who: Principal, body: InviteMemberReq
         entityId: user!.id,
         after: { email: body.email, role: body.role },
       });
+      await tellOwnersOfNewMember(tx, who, user!);
       return toMember(user!);
     });
   } catch (e) {

@@ -158,6 +158,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
         },
       );
       if (!out.replayed) await scheduleExpiry(out.body.id, new Date(out.body.expiresAt));
+      if (!out.replayed && out.body.status === 'pending_approval') await app.queues.notifySoon();
       return reply.status(out.status).header('idempotent-replayed', String(out.replayed)).send(out.body);
     },
   );
@@ -234,6 +235,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
         );
         if (!r) throw notFound('Purchase');
         if (r.expiresAt) await scheduleExpiry(request.params.id, r.expiresAt);
+        await app.queues.notifySoon();
         return (await svc.getPurchase(app.db, principal, request.params.id, settings))!;
       },
     );
@@ -288,6 +290,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
       if (body.amountFen === undefined) throw badRequest('body.amountFen', 'is required for a bank transfer');
       if (body.reference === undefined) throw badRequest('body.reference', 'is required for a bank transfer');
       await svc.submitTransfer(app.db, principal, request.params.id, body.amountFen, body.reference);
+      await app.queues.notifySoon();
       return (await svc.getPurchase(app.db, principal, request.params.id, settings))!;
     },
   );
@@ -374,7 +377,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
       const principal = principalOf(request);
       const r = await svc.confirmTransfer(app.db, principal, request.params.id, request.body.amountFen);
       if (!r) throw notFound('Purchase');
-      if (r === 'paid') await app.queues.tallySoon();
+      if (r === 'paid') await Promise.all([app.queues.tallySoon(), app.queues.notifySoon()]);
       return (await svc.getPurchase(app.db, principal, request.params.id, settings))!;
     },
   );
@@ -479,6 +482,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
         const r = await svc.actOnOrder(app.db, principal, request.params.id, action, input, refund);
         if (!r) throw notFound('Order');
         if (r.ledgerChanged) await app.queues.tallySoon();
+        if (action !== 'cancel' && action !== 'refund') await app.queues.notifySoon();
         return (await svc.getOrder(app.db, principal, request.params.id))!;
       },
     );

@@ -3,6 +3,11 @@ import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm
 import {
   appendSales,
   endUnpaidPurchase,
+  notifyApprovalNeeded,
+  notifyOrderMoved,
+  notifyPurchaseDecision,
+  notifyPurchasePaid,
+  notifyTransferSubmitted,
   recordTransitions,
   returnStock,
   schema,
@@ -248,6 +253,14 @@ export async function checkout(
     insert into payments (purchase_id, method, amount_fen) select p.id, ${body.paymentMethod}::payment_method, ${totalFen} from p
   `);
   if (!body.lines) await tx.delete(cartLines).where(eq(cartLines.userId, principal.userId));
+  if (needsApproval)
+    await notifyApprovalNeeded(tx, {
+      purchaseId: purchase.id,
+      buyerOrgId: principal.orgId,
+      createdBy: principal.userId,
+      ref: purchase.remittanceRef,
+      totalFen,
+    });
 
   const coopNames = new Map([...ps.values()].map((p) => [p.cooperativeId, p.cooperativeName] as const));
   return {
@@ -573,6 +586,7 @@ export async function decidePurchase(
       throw invalid(p.status, decision === 'approve' ? 'awaiting_payment' : 'cancelled');
     if (decision === 'reject') {
       await endUnpaidPurchase(tx, id, 'cancelled', actorOf(principal), note ?? 'rejected by approver');
+      await notifyPurchaseDecision(tx, id, 'rejected', { userId: principal.userId }, note);
       return { expiresAt: null };
     }
     const expiresAt = new Date(
@@ -597,6 +611,7 @@ export async function decidePurchase(
       })),
       actorOf(principal),
     );
+    await notifyPurchaseDecision(tx, id, 'approved', { userId: principal.userId }, note);
     return { expiresAt };
   });
 }
@@ -687,6 +702,7 @@ export async function markPaidTx(
       businessDate: day,
     })),
   );
+  await notifyPurchasePaid(tx, purchaseId, actor.userId);
   return 'paid';
 }
 
@@ -713,6 +729,7 @@ export async function submitTransfer(
         submittedAt: new Date(),
       })
       .where(eq(payments.purchaseId, id));
+    await notifyTransferSubmitted(tx, id, amountFen);
     return true;
   });
 }
@@ -808,15 +825,19 @@ export async function actOnOrder(
     switch (action) {
       case 'ship':
         await move('shipped', { carrier: input.carrier!, trackingNo: input.trackingNo!, shippedAt: new Date() });
+        await notifyOrderMoved(tx, id, 'shipped', principal.userId);
         return { ledgerChanged: false };
       case 'deliver':
         await move('delivered', { deliveredAt: new Date() });
+        await notifyOrderMoved(tx, id, 'delivered', principal.userId);
         return { ledgerChanged: false };
       case 'accept':
         await move('accepted', { acceptedAt: new Date() });
+        await notifyOrderMoved(tx, id, 'accepted', principal.userId);
         return { ledgerChanged: false };
       case 'report':
         await move('disputed', { problemNote: input.note! });
+        await notifyOrderMoved(tx, id, 'disputed', principal.userId);
         return { ledgerChanged: false };
       case 'cancel':
         if (o.status === 'pending_approval' || o.status === 'awaiting_payment') {

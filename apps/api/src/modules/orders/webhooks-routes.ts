@@ -35,7 +35,7 @@ const webhooksRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
         raw,
         typeof sig === 'string' ? sig : undefined,
       );
-      if (r.outcome === 'paid') await app.queues.tallySoon();
+      if (r.outcome === 'paid') await Promise.all([app.queues.tallySoon(), app.queues.notifySoon()]);
       if (r.outcome === 'refunded')
         request.log.info(
           { purchaseId: r.purchaseId },

@@ -1,16 +1,17 @@
 import { onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue';
 import type { Leaderboard, LeaderboardBy } from '@shanhai/domain';
 import * as api from '@/api/leaderboard';
+import { connected, subscribe } from '@/api/live';
 
 /**
- * Loads a leaderboard and reloads it whenever the server announces a change over SSE (only
- * when the board shows today: a past as-of date never changes).
+ * Loads a leaderboard and reloads it whenever the server announces a change over the tab's
+ * live connection (only when the board shows today: a past as-of date never changes).
  */
 export function useLiveBoard(params: { year: Ref<number>; by: Ref<LeaderboardBy>; asOf: Ref<string | null> }) {
   const board = ref<Leaderboard | null>(null);
   const live = ref(false);
   const version = ref(0);
-  let source: EventSource | null = null;
+  const stops: (() => void)[] = [];
 
   async function load() {
     board.value = await api.leaderboard({
@@ -21,15 +22,20 @@ export function useLiveBoard(params: { year: Ref<number>; by: Ref<LeaderboardBy>
   }
   onMounted(() => {
     void load();
-    source = new EventSource(api.STREAM_URL);
-    source.addEventListener('open', () => (live.value = true));
-    source.addEventListener('error', () => (live.value = false));
-    source.addEventListener('changed', (e) => {
-      version.value = Number((e as MessageEvent).lastEventId) || version.value + 1;
-      if (!params.asOf.value) void load();
-    });
+    // The tab's one live connection, shared with the notification bell.
+    stops.push(
+      subscribe('open', () => (live.value = true)),
+      subscribe('error', () => (live.value = false)),
+      subscribe('hello', () => (live.value = true)),
+      subscribe('changed', (e) => {
+        live.value = true;
+        version.value = Number(e.lastEventId) || version.value + 1;
+        if (!params.asOf.value) void load();
+      }),
+    );
+    live.value = connected();
   });
-  onBeforeUnmount(() => source?.close());
+  onBeforeUnmount(() => stops.forEach((stop) => stop()));
   watch([params.year, params.by, params.asOf], () => void load());
   return { board, live, version, reload: load };
 }

@@ -20,4 +20,10 @@ export default [
     component: () => import('@/views/coop/CoopOrders.vue'),
     meta: { requiresAuth: true, kinds: ['cooperative'] },
   },
+  {
+    path: '/coop/orders/:id',
+    name: 'coop-order',
+    component: () => import('@/views/coop/CoopOrderDetail.vue'),
+    meta: { requiresAuth: true, kinds: ['cooperative'] },
+  },
 ] satisfies RouteRecordRaw[];

@@ -10,4 +10,16 @@ export default [
     component: () => import('@/views/account/MembersView.vue'),
     meta: { requiresAuth: true, managerOnly: true },
   },
+  {
+    path: '/notifications',
+    name: 'notifications',
+    component: () => import('@/views/notifications/NotificationsView.vue'),
+    meta: { requiresAuth: true },
+  },
+  {
+    path: '/account/notifications',
+    name: 'notification-settings',
+    component: () => import('@/views/account/NotificationSettingsView.vue'),
+    meta: { requiresAuth: true },
+  },
 ] satisfies RouteRecordRaw[];

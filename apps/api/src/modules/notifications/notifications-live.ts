@@ -1,0 +1,76 @@
+import type { ServerResponse } from 'node:http';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import { NOTIFICATIONS_CHANNEL, NotificationsPublished } from '@shanhai/domain';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    notificationsLive: NotificationsLive;
+  }
+}
+
+export interface NotificationsLive {
+  /** Adds a signed-in user's open stream; returns a function that removes it. */
+  addClient(userId: string, res: ServerResponse): () => void;
+  /** Tells this replica's open streams of these users that something new arrived. */
+  ping(userIds: string[]): void;
+  clientCount(): number;
+}
+
+/**
+ * The bell's live part on one api replica: the worker's dispatcher publishes which users have
+ * something new, and each replica pings those users' open streams (the tab then asks for its
+ * count). The message carries user ids only; what arrived is read through the api, with auth.
+ */
+export default fp<{ prefix: string }>(
+  async (app, opts) => {
+    const channel = `${opts.prefix}:${NOTIFICATIONS_CHANNEL}`;
+    const byUser = new Map<string, Set<ServerResponse>>();
+
+    const live: NotificationsLive = {
+      addClient(userId, res) {
+        let set = byUser.get(userId);
+        if (!set) byUser.set(userId, (set = new Set()));
+        set.add(res);
+        return () => {
+          set.delete(res);
+          if (set.size === 0 && byUser.get(userId) === set) byUser.delete(userId);
+        };
+      },
+      ping(userIds) {
+        for (const id of userIds) {
+          for (const res of byUser.get(id) ?? []) res.write('event: notification\ndata: {}\n\n');
+        }
+      },
+      clientCount: () => [...byUser.values()].reduce((n, s) => n + s.size, 0),
+    };
+
+    // Its own connection in subscribe mode, retrying forever and resubscribing by itself.
+    const subscriber: Redis = app.redis.duplicate({
+      lazyConnect: true,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_channel: string, raw: string) => {
+      try {
+        const parsed = NotificationsPublished.safeParse(JSON.parse(raw));
+        if (parsed.success) live.ping(parsed.data.userIds);
+      } catch {
+        // Not JSON: not ours to act on.
+      }
+    });
+    subscriber
+      .subscribe(channel)
+      .catch((err: unknown) =>
+        app.log.warn({ err: String(err) }, 'notifications subscriber not subscribed; ioredis retries and resubscribes'),
+      );
+
+    app.decorate('notificationsLive', live);
+    app.addHook('onClose', async () => {
+      subscriber.disconnect();
+      byUser.clear();
+    });
+  },
+  { name: 'notifications-live', dependencies: ['redis'] },
+);

@@ -1,0 +1,90 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Transporter } from 'nodemailer';
+import {
+  claimAccountEmail,
+  claimNotificationEmail,
+  markAccountEmailSent,
+  markNotificationEmailSent,
+  newAccountToken,
+  releaseAccountEmail,
+  releaseNotificationEmail,
+  type Db,
+} from '@shanhai/db';
+import { EmailJob } from '@shanhai/domain';
+import { renderAccountEmail, renderNotificationEmail } from '../email/render';
+import type { Logger } from '../log';
+
+export interface EmailDeps {
+  db: Db;
+  mailer: Transporter;
+  from: string;
+  appUrl: string;
+  log: Logger;
+}
+
+/** The mail server's answer, without anything that could carry a secret (the message is ours). */
+function reason(err: unknown): string {
+  const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
+  return [e.code, e.responseCode, e.response ?? e.message].filter(Boolean).join(' ').slice(0, 500);
+}
+
+/** The last try of this job: after it the email is recorded as failed. */
+function isFinalAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * Sends one email, at most once per notification or link: the row is claimed before sending and
+ * marked sent after, so a second job for it (a duplicate, a retry after success) finds nothing
+ * to do. A failure releases the claim and throws, and BullMQ retries with backoff.
+ */
+export async function processEmail(
+  deps: EmailDeps,
+  job: Pick<Job, 'data' | 'id' | 'attemptsMade' | 'opts'>,
+): Promise<{ sent: boolean }> {
+  const parsed = EmailJob.safeParse(job.data);
+  // A malformed payload will be malformed on every retry: fail it for good.
+  if (!parsed.success) throw new UnrecoverableError(`malformed email job ${job.id}: ${parsed.error.message}`);
+  const data = parsed.data;
+  if ('notificationId' in data) {
+    const n = await claimNotificationEmail(deps.db, data.notificationId);
+    if (!n) return { sent: false };
+    const mail = renderNotificationEmail(n, deps.appUrl);
+    try {
+      await deps.mailer.sendMail({
+        from: deps.from,
+        to: { name: n.name, address: n.to },
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        // The same notification keeps its Message-ID, so a receiving server can drop a duplicate.
+        messageId: `<notification-${n.id}@shanhai-market>`,
+        headers: { 'X-Shanhai-Kind': n.kind },
+        list: { unsubscribe: `${deps.appUrl}/account/notifications` },
+      });
+    } catch (err) {
+      await releaseNotificationEmail(deps.db, n.id, reason(err), isFinalAttempt(job));
+      throw err;
+    }
+    await markNotificationEmailSent(deps.db, n.id);
+    return { sent: true };
+  }
+  const { token, hash } = newAccountToken();
+  const a = await claimAccountEmail(deps.db, data.accountTokenId, hash);
+  if (!a) return { sent: false };
+  const mail = renderAccountEmail(a, token, deps.appUrl);
+  try {
+    await deps.mailer.sendMail({
+      from: deps.from,
+      to: { name: a.name, address: a.to },
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+    });
+  } catch (err) {
+    await releaseAccountEmail(deps.db, a.id, reason(err));
+    throw err;
+  }
+  await markAccountEmailSent(deps.db, a.id);
+  return { sent: true };
+}

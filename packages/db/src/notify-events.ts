@@ -1,0 +1,229 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from './client';
+import { notify } from './notify';
+
+/**
+ * The marketplace's events as notifications: each reads what its text needs and calls
+ * `notify()` for every org concerned. Call them inside the event's transaction (after the
+ * change), from the api or the worker alike. One place per event keeps the recipients and
+ * links of an event the same wherever it happens.
+ */
+
+/** The buyer-side audience of a purchase: whoever placed it, and the org's owners and managers. */
+async function tellBuyer(
+  tx: DbOrTx,
+  p: { buyerOrgId: string; createdBy: string; id: string },
+  input: Omit<Parameters<typeof notify>[1], 'orgId' | 'roles' | 'userIds'>,
+  exceptUserId?: string | null,
+): Promise<number> {
+  const base = { ...input, orgId: p.buyerOrgId, exceptUserId: exceptUserId ?? null };
+  // The same event key for both: someone who is both purchaser and manager is told once.
+  return (
+    (await notify(tx, { ...base, userIds: [p.createdBy] })) +
+    (await notify(tx, { ...base, roles: ['owner', 'manager'] }))
+  );
+}
+
+interface PurchaseFacts {
+  id: string;
+  buyerOrgId: string;
+  buyerName: string;
+  createdBy: string;
+  creatorName: string;
+  ref: string;
+  totalFen: number;
+  expiresAt: string;
+}
+
+async function purchaseFacts(tx: DbOrTx, purchaseId: string): Promise<PurchaseFacts | null> {
+  const r = await tx.execute<{
+    id: string;
+    buyer_org_id: string;
+    buyer_name: string;
+    created_by: string;
+    creator_name: string;
+    ref: string;
+    total_fen: number;
+    expires_at: string;
+  }>(sql`
+    select p.id, p.buyer_org_id, o.name as buyer_name, p.created_by, u.name as creator_name,
+      p.remittance_ref as ref, p.total_fen,
+      to_char(p.expires_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') as expires_at
+    from purchases p join orgs o on o.id = p.buyer_org_id join users u on u.id = p.created_by
+    where p.id = ${purchaseId}`);
+  const x = r.rows[0];
+  return x
+    ? {
+        id: x.id,
+        buyerOrgId: x.buyer_org_id,
+        buyerName: x.buyer_name,
+        createdBy: x.created_by,
+        creatorName: x.creator_name,
+        ref: x.ref,
+        totalFen: Number(x.total_fen),
+        expiresAt: x.expires_at,
+      }
+    : null;
+}
+
+const purchaseLink = (id: string) => `/purchases/${id}`;
+const coopOrderLink = (id: string) => `/coop/orders/${id}`;
+
+/**
+ * A member's purchase above the threshold waits: its org's owners and managers are asked. Takes
+ * the facts checkout already has, so the checkout pays for one name lookup and one insert.
+ */
+export async function notifyApprovalNeeded(
+  tx: DbOrTx,
+  p: { purchaseId: string; buyerOrgId: string; createdBy: string; ref: string; totalFen: number },
+): Promise<void> {
+  const [member] = (await tx.execute<{ name: string }>(sql`select name from users where id = ${p.createdBy}`)).rows;
+  await notify(tx, {
+    kind: 'purchase.approval_needed',
+    orgId: p.buyerOrgId,
+    roles: ['owner', 'manager'],
+    exceptUserId: p.createdBy,
+    subject: { type: 'purchase', id: p.purchaseId },
+    link: purchaseLink(p.purchaseId),
+    params: { member: member?.name ?? '', ref: p.ref, totalFen: p.totalFen },
+  });
+}
+
+/** The approver's decision goes to whoever placed the purchase. */
+export async function notifyPurchaseDecision(
+  tx: DbOrTx,
+  purchaseId: string,
+  decision: 'approved' | 'rejected',
+  approver: { userId: string; name?: string },
+  note?: string | null,
+): Promise<void> {
+  const p = await purchaseFacts(tx, purchaseId);
+  if (!p) return;
+  const name =
+    approver.name ??
+    (await tx.execute<{ name: string }>(sql`select name from users where id = ${approver.userId}`)).rows[0]?.name ??
+    '';
+  await notify(tx, {
+    kind: decision === 'approved' ? 'purchase.approved' : 'purchase.rejected',
+    orgId: p.buyerOrgId,
+    userIds: [p.createdBy],
+    exceptUserId: approver.userId,
+    subject: { type: 'purchase', id: p.id },
+    link: purchaseLink(p.id),
+    params: { ref: p.ref, approver: name, note: note ?? '' },
+  });
+}
+
+/** The buyer says it transferred: the office is asked to check the account. */
+export async function notifyTransferSubmitted(tx: DbOrTx, purchaseId: string, amountFen: number): Promise<void> {
+  const p = await purchaseFacts(tx, purchaseId);
+  if (!p) return;
+  await notifyOffice(tx, {
+    kind: 'payment.to_confirm',
+    subject: { type: 'payment', id: p.id },
+    link: '/office/payments',
+    params: { buyer: p.buyerName, ref: p.ref, amountFen },
+    // A corrected submission is a new event for the office.
+    eventKey: `payment.to_confirm:${p.id}:${amountFen}`,
+  });
+}
+
+/**
+ * A purchase became paid (transfer confirmed, card succeeded): each cooperative is told of its
+ * new order to ship, the buyer that its payment arrived.
+ */
+export async function notifyPurchasePaid(tx: DbOrTx, purchaseId: string, confirmedBy?: string | null): Promise<void> {
+  const p = await purchaseFacts(tx, purchaseId);
+  if (!p) return;
+  const orders = await tx.execute<{ id: string; cooperative_id: string; total_fen: number }>(sql`
+    select id, cooperative_id, total_fen from orders where purchase_id = ${purchaseId} and status = 'paid' order by id`);
+  for (const o of orders.rows) {
+    await notify(tx, {
+      kind: 'order.paid',
+      orgId: o.cooperative_id,
+      subject: { type: 'order', id: o.id },
+      link: coopOrderLink(o.id),
+      params: { buyer: p.buyerName, ref: p.ref, totalFen: Number(o.total_fen) },
+    });
+  }
+  await tellBuyer(
+    tx,
+    p,
+    {
+      kind: 'payment.confirmed',
+      subject: { type: 'purchase', id: p.id },
+      link: purchaseLink(p.id),
+      params: { ref: p.ref, amountFen: p.totalFen },
+    },
+    confirmedBy,
+  );
+}
+
+/** An order moved: shipped and delivered tell the buyer; accepted and disputed the cooperative. */
+export async function notifyOrderMoved(
+  tx: DbOrTx,
+  orderId: string,
+  to: 'shipped' | 'delivered' | 'accepted' | 'disputed',
+  actorUserId: string | null,
+): Promise<void> {
+  const r = await tx.execute<{
+    purchase_id: string;
+    cooperative_id: string;
+    coop_name: string;
+    carrier: string | null;
+    tracking_no: string | null;
+    problem_note: string | null;
+  }>(sql`
+    select o.purchase_id, o.cooperative_id, c.name as coop_name, o.carrier, o.tracking_no, o.problem_note
+    from orders o join orgs c on c.id = o.cooperative_id where o.id = ${orderId}`);
+  const o = r.rows[0];
+  if (!o) return;
+  const p = await purchaseFacts(tx, o.purchase_id);
+  if (!p) return;
+  if (to === 'shipped' || to === 'delivered') {
+    await tellBuyer(
+      tx,
+      p,
+      {
+        kind: to === 'shipped' ? 'order.shipped' : 'order.delivered',
+        subject: { type: 'order', id: orderId },
+        link: purchaseLink(p.id),
+        params: { cooperative: o.coop_name, ref: p.ref, carrier: o.carrier ?? '', trackingNo: o.tracking_no ?? '' },
+      },
+      actorUserId,
+    );
+    return;
+  }
+  await notify(tx, {
+    kind: to === 'accepted' ? 'order.accepted' : 'order.disputed',
+    orgId: o.cooperative_id,
+    exceptUserId: actorUserId,
+    subject: { type: 'order', id: orderId },
+    link: coopOrderLink(orderId),
+    params: { buyer: p.buyerName, ref: p.ref, note: o.problem_note ?? '' },
+    // Accepted after a dispute is resolved is a second event for the same order.
+    eventKey: `order.${to}:${orderId}`,
+  });
+}
+
+/** An unpaid purchase ran out of time (the worker's expiry): whoever placed it is told. */
+export async function notifyPurchaseExpired(tx: DbOrTx, purchaseId: string): Promise<void> {
+  const p = await purchaseFacts(tx, purchaseId);
+  if (!p) return;
+  await notify(tx, {
+    kind: 'purchase.expired',
+    orgId: p.buyerOrgId,
+    userIds: [p.createdBy],
+    subject: { type: 'purchase', id: p.id },
+    link: purchaseLink(p.id),
+    params: { ref: p.ref },
+  });
+}
+
+/** Tells every active office org (there is one; a test world may hold more). */
+export async function notifyOffice(tx: DbOrTx, input: Omit<Parameters<typeof notify>[1], 'orgId'>): Promise<void> {
+  const offices = await tx.execute<{ id: string }>(
+    sql`select id from orgs where kind = 'office' and status = 'active'`,
+  );
+  for (const office of offices.rows) await notify(tx, { ...input, orgId: office.id });
+}

@@ -1,0 +1,245 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { isSecurityKind, type NotificationKind, type NotificationParams, type Role } from '@shanhai/domain';
+import type { Db, DbOrTx } from './client';
+
+export interface NotifyInput {
+  kind: NotificationKind;
+  /** The org whose people are told. Recipients are only ever this org's active users. */
+  orgId: string;
+  /** Only users with these roles (e.g. approvers: owner and manager); everyone in the org when omitted. */
+  roles?: Role[];
+  /** Only these users (e.g. the purchaser), still within `orgId` and active. */
+  userIds?: string[];
+  /** The user who caused the event is not told about their own action. */
+  exceptUserId?: string | null;
+  /** The object the notification is about. */
+  subject: { type: string; id: string };
+  /** The object's page in the web app, as seen by the recipients (e.g. `/coop/orders/<id>`). */
+  link: string;
+  /** Values for the kind's text (see notification-texts.ts): names, references, fen. No secrets. */
+  params: NotificationParams;
+  /**
+   * Names the event, so the same event twice tells each recipient once: `<kind>:<subject id>`
+   * by default. Pass your own where one subject can have the event again (a listing rejected,
+   * fixed, rejected again: add the revision).
+   */
+  eventKey?: string;
+}
+
+/**
+ * Tells the people of one org about an event: call it INSIDE the transaction of the event, so a
+ * rollback tells nobody and a commit always tells (invariant 9). It only inserts rows (the
+ * outbox); the worker's dispatcher publishes them to the web's live stream and sends the emails
+ * (after commit, within about a second; call `app.queues.notifySoon()` after commit in the api
+ * to make it sooner). Returns how many people were told (0 for a repeated event).
+ *
+ * Example, in a service:
+ *   await notify(tx, { kind: 'order.paid', orgId: order.cooperativeId, subject: { type: 'order', id: order.id },
+ *     link: `/coop/orders/${order.id}`, params: { buyer: buyerName, ref, totalFen: order.totalFen } });
+ */
+export async function notify(tx: DbOrTx, input: NotifyInput): Promise<number> {
+  const eventKey = input.eventKey ?? `${input.kind}:${input.subject.id}`;
+  const roles = input.roles && input.roles.length > 0 ? input.roles : null;
+  const userIds = input.userIds ?? null;
+  if (userIds && userIds.length === 0) return 0;
+  // An owner's security notices go by email whatever the preference says.
+  const forceOwnerEmail = isSecurityKind(input.kind);
+  const res = await tx.execute(sql`
+    insert into notifications (user_id, org_id, kind, subject_type, subject_id, params, link, event_key, email_status)
+    select u.id, u.org_id, ${input.kind}, ${input.subject.type}, ${input.subject.id}, ${JSON.stringify(input.params)}::jsonb,
+      ${input.link}, ${eventKey},
+      case when ${forceOwnerEmail} and u.role = 'owner' then 'pending'::email_status
+           when coalesce(p.email, true) then 'pending'::email_status
+           else 'off'::email_status end
+    from users u
+    left join notification_preferences p on p.user_id = u.id and p.kind = ${input.kind}
+    where u.org_id = ${input.orgId} and u.status = 'active'
+      and (${roles === null} or u.role::text = any(${sql.param(roles ?? [])}::text[]))
+      and (${userIds === null} or u.id = any(${sql.param(userIds ?? [])}::uuid[]))
+      and (${input.exceptUserId ?? null}::uuid is null or u.id <> ${input.exceptUserId ?? null}::uuid)
+    order by u.id
+    on conflict (user_id, event_key) do nothing
+  `);
+  return res.rowCount ?? 0;
+}
+
+/** A committed notification or account link waiting to be handed on. */
+export interface Undispatched {
+  notifications: { id: string; userId: string; email: boolean }[];
+  accountTokens: { id: string }[];
+}
+
+/** Rows a dispatch takes at once: one Redis round trip of email jobs, a short transaction. */
+export const DISPATCH_BATCH_SIZE = 1_000;
+
+/**
+ * Hands on one batch of committed, undispatched rows: `handOn` publishes and enqueues them, and
+ * only if it succeeds are they marked dispatched, in the same transaction. The rows are locked
+ * (SKIP LOCKED: two dispatchers take different rows); if Redis is down `handOn` throws, the
+ * transaction rolls back and the rows wait for the next sweep. A commit that fails after
+ * `handOn` leaves them to be handed on again, which the email job's own guard makes harmless.
+ */
+export async function dispatchBatch(
+  db: Db,
+  handOn: (batch: Undispatched) => Promise<void>,
+  options: { limit?: number; emailEnabled?: boolean } = {},
+): Promise<number> {
+  const limit = options.limit ?? DISPATCH_BATCH_SIZE;
+  const emailEnabled = options.emailEnabled ?? true;
+  return db.transaction(async (tx) => {
+    const n = await tx.execute<{ id: string; user_id: string; email_status: string }>(sql`
+      select id, user_id, email_status from notifications where dispatched_at is null
+      order by created_at limit ${limit} for update skip locked`);
+    const a = await tx.execute<{ id: string }>(sql`
+      select id from account_tokens where dispatched_at is null
+      order by created_at limit ${limit} for update skip locked`);
+    if (n.rows.length === 0 && a.rows.length === 0) return 0;
+    await handOn({
+      notifications: n.rows.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        email: emailEnabled && r.email_status === 'pending',
+      })),
+      accountTokens: a.rows.map((r) => ({ id: r.id })),
+    });
+    if (n.rows.length > 0)
+      // Without a mail server (no SMTP_URL) the bell still tells; the email is recorded as not sent.
+      await tx.execute(sql`update notifications set dispatched_at = now(),
+          email_status = case when ${emailEnabled} then email_status else 'off'::email_status end
+        where id = any(${sql.param(n.rows.map((r) => r.id))}::uuid[])`);
+    if (a.rows.length > 0)
+      await tx.execute(sql`update account_tokens set dispatched_at = now()
+        where id = any(${sql.param(a.rows.map((r) => r.id))}::uuid[])`);
+    return n.rows.length + a.rows.length;
+  });
+}
+
+/** How long a sender holds an email before another may try (a crashed worker's claim runs out). */
+export const EMAIL_CLAIM_MS = 120_000;
+
+export interface NotificationEmail {
+  id: string;
+  kind: string;
+  params: Record<string, string | number | null>;
+  link: string;
+  createdAt: Date;
+  to: string;
+  name: string;
+  locale: 'zh-CN' | 'en';
+}
+
+/**
+ * Takes a notification's email for sending: null when it is sent already, not wanted, or held
+ * by another sender right now. This row, not the job id, is what makes the email go once.
+ */
+export async function claimNotificationEmail(db: DbOrTx, id: string): Promise<NotificationEmail | null> {
+  const res = await db.execute<{
+    id: string;
+    kind: string;
+    params: Record<string, string | number | null>;
+    link: string;
+    created_at: Date | string;
+    email: string;
+    name: string;
+    locale: 'zh-CN' | 'en';
+  }>(sql`
+    update notifications n set email_claimed_until = now() + ${`${EMAIL_CLAIM_MS} milliseconds`}::interval,
+      email_attempts = n.email_attempts + 1
+    from users u
+    where n.id = ${id} and u.id = n.user_id and n.email_status = 'pending'
+      and (n.email_claimed_until is null or n.email_claimed_until < now())
+    returning n.id, n.kind, n.params, n.link, n.created_at, u.email, u.name, u.locale`);
+  const r = res.rows[0];
+  if (!r) return null;
+  return {
+    id: r.id,
+    kind: r.kind,
+    params: r.params,
+    link: r.link,
+    createdAt: new Date(r.created_at),
+    to: r.email,
+    name: r.name,
+    locale: r.locale,
+  };
+}
+
+/** After the mail server accepted it. */
+export async function markNotificationEmailSent(db: DbOrTx, id: string): Promise<void> {
+  await db.execute(sql`update notifications set email_status = 'sent', email_sent_at = now(),
+    email_claimed_until = null, email_error = null where id = ${id}`);
+}
+
+/** After a failed try: released for the next retry, or `failed` for good after the last. */
+export async function releaseNotificationEmail(db: DbOrTx, id: string, error: string, final: boolean): Promise<void> {
+  await db.execute(sql`update notifications set email_claimed_until = null, email_error = ${error.slice(0, 500)},
+    email_status = case when ${final} then 'failed'::email_status else email_status end
+    where id = ${id} and email_status = 'pending'`);
+}
+
+export interface AccountEmail {
+  id: string;
+  purpose: 'password_reset' | 'invitation';
+  expiresAt: Date;
+  to: string;
+  name: string;
+  locale: 'zh-CN' | 'en';
+  orgName: string;
+}
+
+/**
+ * Takes an account link's email for sending and stores the hash of the token that email will
+ * carry (made by the caller, never stored itself). Null when sent already, used, expired, or
+ * held by another sender.
+ */
+export async function claimAccountEmail(db: DbOrTx, id: string, tokenHash: string): Promise<AccountEmail | null> {
+  const res = await db.execute<{
+    id: string;
+    purpose: 'password_reset' | 'invitation';
+    expires_at: Date | string;
+    email: string;
+    name: string;
+    locale: 'zh-CN' | 'en';
+    org_name: string;
+  }>(sql`
+    update account_tokens t set token_hash = ${tokenHash},
+      email_claimed_until = now() + ${`${EMAIL_CLAIM_MS} milliseconds`}::interval,
+      email_attempts = t.email_attempts + 1
+    from users u join orgs o on o.id = u.org_id
+    where t.id = ${id} and u.id = t.user_id and t.email_sent_at is null and t.used_at is null
+      and t.expires_at > now() and (t.email_claimed_until is null or t.email_claimed_until < now())
+    returning t.id, t.purpose, t.expires_at, u.email, u.name, u.locale, o.name as org_name`);
+  const r = res.rows[0];
+  if (!r) return null;
+  return {
+    id: r.id,
+    purpose: r.purpose,
+    expiresAt: new Date(r.expires_at),
+    to: r.email,
+    name: r.name,
+    locale: r.locale,
+    orgName: r.org_name,
+  };
+}
+
+export async function markAccountEmailSent(db: DbOrTx, id: string): Promise<void> {
+  await db.execute(sql`update account_tokens set email_sent_at = now(), email_claimed_until = null,
+    email_error = null where id = ${id}`);
+}
+
+/** The token of a failed send never reached anyone: forget its hash so it can never be used. */
+export async function releaseAccountEmail(db: DbOrTx, id: string, error: string): Promise<void> {
+  await db.execute(sql`update account_tokens set email_claimed_until = null, token_hash = null,
+    email_error = ${error.slice(0, 500)} where id = ${id} and email_sent_at is null`);
+}
+
+/** hex SHA-256 of an account link's token: what is stored and looked up, never the token. */
+export function hashAccountToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** A new account link token (32 random bytes, base64url: 43 characters) and its hash. */
+export function newAccountToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashAccountToken(token) };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { createProduct } from '@shanhai/db/testing';
+import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
+
+const suite = useStackAndBrowser();
+
+/** Logs in through the api (the browser is the cooperative's; the others act through the api). */
+async function token(email: string): Promise<string> {
+  const res = await suite.stack.api.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password: 'shanhai-demo' },
+  });
+  return res.json().accessToken;
+}
+async function call(tokenValue: string, method: 'POST' | 'PUT', url: string, payload: object, key?: string) {
+  const res = await suite.stack.api.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: { authorization: `Bearer ${tokenValue}`, ...(key ? { 'idempotency-key': key } : {}) },
+    payload,
+  });
+  expect(res.statusCode, res.body).toBeLessThan(300);
+  return res.json();
+}
+
+describe('the bell', () => {
+  it('a cooperative sees its count rise live when a buyer’s payment is confirmed, opens it and lands on the order', async () => {
+    const { rows } = await suite.stack.api.pool.query<{ org_id: string }>(
+      "select org_id from users where email = 'coop@demo.shanhai'",
+    );
+    const honey = await createProduct(suite.stack.api.db, {
+      cooperativeId: rows[0]!.org_id,
+      nameZh: '铃铛蜂蜜',
+      stock: 20,
+      priceTiers: [{ minQty: 1, unitPriceFen: 6600 }],
+    });
+
+    const { page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'notifications-coop');
+    await loginAs(page, 'coop@demo.shanhai');
+    await page.waitForSelector('[data-test=bell]');
+    const badge = page.locator('[data-test=bell-count] sup');
+    const count = async () => ((await badge.isVisible()) ? Number(await badge.textContent()) : 0);
+    // The stream is open and has said the count before anything happens.
+    await expect.poll(() => page.evaluate(() => document.readyState)).toBe('complete');
+    const before = await count();
+
+    const buyer = await token('buyer@demo.shanhai');
+    await call(buyer, 'PUT', '/cart', { lines: [{ productId: honey.id, qty: 3 }] });
+    const purchase = await call(buyer, 'POST', '/purchases', { paymentMethod: 'transfer' }, 'e2e-bell-1');
+    await call(buyer, 'POST', `/purchases/${purchase.id}/pay`, { amountFen: purchase.totalFen, reference: 'E2E-1' });
+    const office = await token('office@demo.shanhai');
+    await call(office, 'POST', `/payments/${purchase.id}/confirm-transfer`, { amountFen: purchase.totalFen });
+
+    // No reload: the one live connection brings the news.
+    await expect.poll(count, { timeout: 15_000 }).toBe(before + 1);
+    await page.click('[data-test=bell]');
+    const item = page.locator('[data-test=bell-item]').first();
+    await expect(item.textContent()).resolves.toContain('新订单待发货');
+    await expect(item.textContent()).resolves.toContain('¥198.00');
+    await item.click();
+    await page.waitForURL(`**/coop/orders/${purchase.orders[0].id}`);
+    await expect(page.locator('[data-test=order-status]').textContent()).resolves.toBe('已付款');
+    await expect(page.locator('[data-test=order-lines]').textContent()).resolves.toContain('铃铛蜂蜜');
+    await expect.poll(count).toBe(before);
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * Notifications end to end, with the real worker and a real SMTP server: a committed event
+ * reaches its recipients' open tabs (the one SSE connection) and their mailboxes, in their
+ * language, once; a rolled-back one reaches nobody; in-app-only choices send no email.
+ */
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { notify, schema } from '@shanhai/db';
+import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
+import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '@shanhai/api/testing';
+import { createLogger } from '@shanhai/worker/log';
+import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
+import { startSmtp, type SmtpCapture } from '../support/smtp';
+
+let t: TestApp;
+let worker: Runtime;
+let smtp: SmtpCapture;
+let port: number;
+let office: Session;
+
+beforeAll(async () => {
+  t = await createTestApp({ template: 'demo' });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  port = (t.app.server.address() as AddressInfo).port;
+  smtp = await startSmtp();
+  worker = await startRuntime(
+    {
+      databaseUrl: t.config.databaseUrl,
+      databasePoolMax: 4,
+      redisUrl: t.config.redisUrl,
+      redisPrefix: t.config.redisPrefix,
+      logLevel: 'silent',
+      concurrency: 1,
+      smtpUrl: smtp.url,
+      appUrl: 'http://shanhai.test',
+      mailFrom: 'Shanhai <noreply@shanhai.test>',
+      emailConcurrency: 4,
+    },
+    createLogger('silent'),
+  );
+  office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
+});
+afterAll(async () => {
+  await worker?.close();
+  await smtp?.close();
+  await t?.close();
+});
+
+const post = (s: Session, url: string, payload: unknown = {}) =>
+  t.app.inject({ method: 'POST', url, headers: bearer(s.token), payload: payload as object });
+
+/** A buyer's transfer purchase of one cooperative's product, not yet confirmed. */
+async function unpaidPurchase(buyer: Session, productId: string) {
+  await t.app.inject({
+    method: 'PUT',
+    url: '/api/v1/cart',
+    headers: bearer(buyer.token),
+    payload: { lines: [{ productId, qty: 3 }] },
+  });
+  const res = await post(buyer, '/api/v1/purchases', { paymentMethod: 'transfer' });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as { id: string; totalFen: number; remittanceRef: string; orders: { id: string }[] };
+}
+
+const mailsTo = (address: string) => smtp.received.filter((m) => m.to === address);
+
+describe('email', () => {
+  it('a confirmed payment emails each cooperative member in their language: a plain-text part, a link, no token', async () => {
+    const coop = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });
+    const en = await createUser(t.app.db, { orgId: coop.org.id, role: 'member' });
+    await t.app.db.update(schema.users).set({ locale: 'en' }).where(eq(schema.users.id, en.id));
+    const buyer = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const product = await createProduct(t.app.db, {
+      cooperativeId: coop.org.id,
+      priceTiers: [{ minQty: 1, unitPriceFen: 12_345 }],
+    });
+    const p = await unpaidPurchase(await login(t.app, buyer.user.email), product.id);
+    const confirm = await post(office, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: p.totalFen });
+    expect(confirm.statusCode).toBe(200);
+
+    await smtp.waitFor(1);
+    const deadline = Date.now() + 20_000;
+    while ((mailsTo(coop.user.email).length === 0 || mailsTo(en.email).length === 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const [zh] = mailsTo(coop.user.email);
+    const [english] = mailsTo(en.email);
+    const orderLink = `http://shanhai.test/coop/orders/${p.orders[0]!.id}`;
+    expect(zh!.subject).toBe('新订单待发货 · 山海集市');
+    expect(zh!.text).toContain(`的订单（${p.remittanceRef}）已付款，金额 ¥370.35，请尽快发货。`);
+    expect(zh!.text).toContain(orderLink);
+    expect(zh!.html).toContain(`href="${orderLink}"`);
+    expect(english!.subject).toBe('New paid order to ship · Shanhai Market');
+    expect(english!.text).toContain(`Order ${p.remittanceRef} from`);
+    expect(english!.text).toContain('is paid (¥370.35). Please ship it.');
+    expect(english!.messageId).toMatch(/^<notification-[0-9a-f-]{36}@shanhai-market>$/);
+    // The only link is the object's page: no token, no other address.
+    for (const m of [zh!, english!]) {
+      expect(m.text.match(/https?:\/\/\S+/g)).toEqual([orderLink]);
+      expect(m.text).not.toMatch(/token|password|密码/i);
+    }
+    const rows = await t.app.db
+      .select({ status: schema.notifications.emailStatus, attempts: schema.notifications.emailAttempts })
+      .from(schema.notifications)
+      .where(and(eq(schema.notifications.kind, 'order.paid'), eq(schema.notifications.orgId, coop.org.id)));
+    expect(rows).toEqual([
+      { status: 'sent', attempts: 1 },
+      { status: 'sent', attempts: 1 },
+    ]);
+  });
+
+  it('a rolled-back event sends nothing; a committed one right after it does', async () => {
+    const buyer = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const event = (id: string) => ({
+      kind: 'purchase.expired' as const,
+      orgId: buyer.org.id,
+      subject: { type: 'purchase', id },
+      link: `/purchases/${id}`,
+      params: { ref: id },
+    });
+    await expect(
+      t.app.db.transaction(async (tx) => {
+        await notify(tx, event('ROLLED-BACK'));
+        throw new Error('the event failed');
+      }),
+    ).rejects.toThrow();
+    await notify(t.app.db, event('COMMITTED'));
+    await t.app.queues.notifySoon();
+    const deadline = Date.now() + 20_000;
+    while (mailsTo(buyer.user.email).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Both would have been dispatched in the same sweep: only the committed one exists to send.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const mails = mailsTo(buyer.user.email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.text).toContain('COMMITTED');
+  });
+
+  it('in-app only sends no email; the same email job twice sends once', async () => {
+    const buyer = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const quiet = await createUser(t.app.db, { orgId: buyer.org.id, role: 'member' });
+    await t.app.db
+      .insert(schema.notificationPreferences)
+      .values({ userId: quiet.id, kind: 'purchase.expired', email: false });
+    await notify(t.app.db, {
+      kind: 'purchase.expired',
+      orgId: buyer.org.id,
+      subject: { type: 'purchase', id: 'Q1' },
+      link: '/purchases/Q1',
+      params: { ref: 'Q1' },
+    });
+    await t.app.queues.notifySoon();
+    const deadline = Date.now() + 20_000;
+    while (mailsTo(buyer.user.email).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [row] = await t.app.db
+      .select({ id: schema.notifications.id, status: schema.notifications.emailStatus })
+      .from(schema.notifications)
+      .where(eq(schema.notifications.userId, quiet.id));
+    expect(row!.status).toBe('off');
+    // The owner's email was sent; running its job again (a redelivery) sends nothing more.
+    const [sent] = await t.app.db
+      .select({ id: schema.notifications.id })
+      .from(schema.notifications)
+      .where(eq(schema.notifications.userId, buyer.user.id));
+    const q = t.app.queues.get('email');
+    await q.add('email', { notificationId: sent!.id }, { jobId: `again-${sent!.id}` });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(mailsTo(buyer.user.email)).toHaveLength(1);
+    expect(mailsTo(quiet.email)).toHaveLength(0);
+  });
+});
+
+describe('the live stream', () => {
+  /** Opens GET /api/v1/stream (with a token: notifications too) and collects what it says. */
+  function open(token?: string) {
+    return new Promise<{ text: () => string; close: () => void; status: number }>((resolve) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: '/api/v1/stream', headers: token ? { authorization: `Bearer ${token}` } : {} },
+        (res) => {
+          const chunks: string[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d.toString()));
+          resolve({ text: () => chunks.join(''), close: () => req.destroy(), status: res.statusCode! });
+        },
+      );
+      req.end();
+    });
+  }
+
+  it('one connection carries the board for everyone and, with a token, pings for that user only', async () => {
+    const coop = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'daping' });
+    const other = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'daping' });
+    const mine = await open((await login(t.app, coop.user.email)).token);
+    const theirs = await open((await login(t.app, other.user.email)).token);
+    const anonymous = await open();
+    expect(mine.status).toBe(200);
+    expect((await open('not-a-token')).status).toBe(401);
+    const until = async (pred: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    };
+    await until(() => mine.text().includes('event: notification') && anonymous.text().includes('event: hello'));
+    // On open: the board's hello and the caller's unread count.
+    expect(mine.text()).toContain('event: hello');
+    expect(mine.text()).toContain('event: notification\ndata: {"unreadCount":0}');
+    expect(anonymous.text()).toContain('event: hello');
+    expect(anonymous.text()).not.toContain('notification');
+
+    await notify(t.app.db, {
+      kind: 'order.accepted',
+      orgId: coop.org.id,
+      subject: { type: 'order', id: 'live-1' },
+      link: '/coop/orders/live-1',
+      params: { buyer: 'x', ref: 'y', note: '' },
+    });
+    await t.app.queues.notifySoon();
+    await until(() => mine.text().split('event: notification').length > 2);
+    expect(mine.text().split('event: notification').length).toBe(3);
+    expect(theirs.text().split('event: notification').length).toBe(2);
+    expect(anonymous.text()).not.toContain('notification');
+    for (const s of [mine, theirs, anonymous]) s.close();
+  });
+});
