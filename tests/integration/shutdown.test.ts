@@ -82,7 +82,8 @@ describe('graceful shutdown on SIGTERM', () => {
   });
 
   it('the worker stops taking jobs, closes and exits 0', async () => {
-    const p = startProcess('apps/worker/src/main.ts', await env(), /worker started/);
+    // Any free health port: a developer's own worker may hold the default 3001 on this machine.
+    const p = startProcess('apps/worker/src/main.ts', { ...(await env()), HEALTH_PORT: '0' }, /worker started/);
     await p.started;
     p.child.kill('SIGTERM');
     const code = await p.exited;
