@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expirePurchaseIfDue } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
-import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '@shanhai/api/fake-stripe';
+import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../apps/api/test-support/fake-stripe';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { fakeStripeJs } from './support/fake-stripe-js';
 import { useStackAndBrowser } from './support/suite';

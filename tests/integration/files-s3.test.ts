@@ -4,7 +4,14 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { parseS3Url } from '@shanhai/api/env';
-import { bearer, createTestApp, DEMO_PASSWORD, login, TINY_PNG, type TestApp } from '@shanhai/api/testing';
+import {
+  bearer,
+  createTestApp,
+  DEMO_PASSWORD,
+  login,
+  TINY_PNG,
+  type TestApp,
+} from '../../apps/api/test-support/testing';
 import { startS3, type TestS3 } from '../support/s3-server';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

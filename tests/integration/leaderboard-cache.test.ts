@@ -11,7 +11,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendSales, foldAll, schema } from '@shanhai/db';
 import { businessDate } from '@shanhai/domain';
-import { createTestApp, type TestApp } from '@shanhai/api/testing';
+import { createTestApp, type TestApp } from '../../apps/api/test-support/testing';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
 

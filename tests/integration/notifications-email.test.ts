@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { notify, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
-import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '@shanhai/api/testing';
+import {
+  bearer,
+  createTestApp,
+  DEMO_PASSWORD,
+  login,
+  type Session,
+  type TestApp,
+} from '../../apps/api/test-support/testing';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
 import { startSmtp, type SmtpCapture } from '../support/smtp';

@@ -11,7 +11,14 @@ import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { startRedis, type RunningRedis } from '@shanhai/devstack';
-import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '@shanhai/api/testing';
+import {
+  bearer,
+  createTestApp,
+  DEMO_PASSWORD,
+  login,
+  type Session,
+  type TestApp,
+} from '../../apps/api/test-support/testing';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
 import { startSmtp, type SmtpCapture } from '../support/smtp';

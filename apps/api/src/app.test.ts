@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
 import { inject } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
-import { testConfig } from './testing';
+import { testConfig } from '../test-support/testing';
 
 let app: FastifyInstance;
 let database: TestDatabase;

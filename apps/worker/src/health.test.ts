@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startHealthServer } from './health';
 import { createLogger } from './log';
 import { startRuntime } from './runtime';
-import { testWorkerConfig } from './testing';
+import { testWorkerConfig } from '../test-support/testing';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

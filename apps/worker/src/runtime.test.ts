@@ -10,7 +10,7 @@ import { startRedis } from '@shanhai/devstack';
 import { QUEUES } from '@shanhai/domain';
 import { createLogger } from './log';
 import { RedisPolicyError, startRuntime } from './runtime';
-import { testWorkerConfig } from './testing';
+import { testWorkerConfig } from '../test-support/testing';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { createDb, type DbHandle } from './client';
 import { appendSales, untalliedCount, type LedgerRow } from './ledger';
 import { sales } from './schema/sales';
 import { towns } from './schema/regions';
-import { createTestDatabase, type TestDatabase } from './testing';
+import { createTestDatabase, type TestDatabase } from '../test-support/testing';
 
 let database: TestDatabase;
 let h: DbHandle;

@@ -3,7 +3,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { createDb, type DbHandle } from './client';
 import { dispatchBatch, notify, type NotifyInput, type Undispatched } from './notify';
 import { notificationPreferences, notifications } from './schema/notifications';
-import { createOrg, createUser, createTestDatabase, type TestDatabase } from './testing';
+import { createOrg, createUser, createTestDatabase, type TestDatabase } from '../test-support/testing';
 
 let database: TestDatabase;
 let h: DbHandle;

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { inject } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@shanhai/api/app';
-import { testConfig } from '@shanhai/api/testing';
+import { testConfig } from '../../../apps/api/test-support/testing';
 import type { ApiConfig } from '@shanhai/api/env';
 import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
 import { startRuntime, type Runtime } from '@shanhai/worker/runtime';

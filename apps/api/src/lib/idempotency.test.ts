@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { schema, writeAudit } from '@shanhai/db';
 import { createOrgWithUser, createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
 import { buildApp } from '../app';
-import { bearer, login, testConfig } from '../testing';
+import { bearer, login, testConfig } from '../../test-support/testing';
 import { principalOf } from '../plugins/auth';
 import { IdempotencyHeaders, idempotent } from './idempotency';
 

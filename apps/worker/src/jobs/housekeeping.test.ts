@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { createDb, schema, type DbHandle } from '@shanhai/db';
 import { createOrgWithUser, type TestDatabase } from '@shanhai/db/testing';
-import { testWorkerConfig } from '../testing';
+import { testWorkerConfig } from '../../test-support/testing';
 import { processHousekeeping } from './housekeeping';
 
 let database: TestDatabase;

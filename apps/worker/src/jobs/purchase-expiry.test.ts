@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { createDb, schema, type DbHandle } from '@shanhai/db';
 import { createOrgWithUser, createProduct, type TestDatabase } from '@shanhai/db/testing';
-import { testWorkerConfig } from '../testing';
+import { testWorkerConfig } from '../../test-support/testing';
 import { processPurchaseExpiry } from './purchase-expiry';
 
 let database: TestDatabase;

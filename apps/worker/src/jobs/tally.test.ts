@@ -6,7 +6,7 @@ import { appendSales, createDb, schema, tallyDrift, type DbHandle, type LedgerRo
 import { createOrg, createProduct, type TestDatabase } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
 import { createLogger } from '../log';
-import { testWorkerConfig } from '../testing';
+import { testWorkerConfig } from '../../test-support/testing';
 import { processReconcile, processTally } from './tally';
 
 let database: TestDatabase;

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { createDb, type DbHandle } from '../client';
 import { untalliedCount } from '../ledger';
 import { tallyDrift } from '../tally';
-import { createTestDatabase, type TestDatabase } from '../testing';
+import { createTestDatabase, type TestDatabase } from '../../test-support/testing';
 
 let database: TestDatabase;
 let h: DbHandle;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrg, createProduct } from '@shanhai/db/testing';
-import { createTestApp, type TestApp } from '../../testing';
+import { createTestApp, type TestApp } from '../../../test-support/testing';
 import { searchTerms } from './catalog-service';
 
 let t: TestApp;

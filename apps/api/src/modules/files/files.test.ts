@@ -10,7 +10,15 @@ import { schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { HttpProblem } from '../../lib/problem';
 import { checkUpload, EVIDENCE_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES } from '../../lib/uploads';
-import { bearer, createTestApp, DEMO_PASSWORD, login, TINY_PNG, type Session, type TestApp } from '../../testing';
+import {
+  bearer,
+  createTestApp,
+  DEMO_PASSWORD,
+  login,
+  TINY_PNG,
+  type Session,
+  type TestApp,
+} from '../../../test-support/testing';
 
 const apiDir = fileURLToPath(new URL('../../..', import.meta.url));
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrgWithUser, TEST_PASSWORD } from '@shanhai/db/testing';
-import { bearer, createTestApp, DEMO_PASSWORD, login, refreshCookieOf, type TestApp } from '../../testing';
+import {
+  bearer,
+  createTestApp,
+  DEMO_PASSWORD,
+  login,
+  refreshCookieOf,
+  type TestApp,
+} from '../../../test-support/testing';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendSales, foldAll, schema, type LedgerRow } from '@shanhai/db';
 import { createOrg, createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
-import { bearer, createTestApp, login, type TestApp } from '../../testing';
+import { bearer, createTestApp, login, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
 let townId: string;

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { foldAll, tallyDrift } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { QUEUES } from '@shanhai/domain';
-import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../testing';
+import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 /**
  * The seam between ordering and the leaderboard: a paid purchase's ledger rows fold into the

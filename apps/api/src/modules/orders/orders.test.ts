@@ -3,7 +3,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
 import { ORDER_TRANSITIONS, QUEUES, type OrderStatus } from '@shanhai/domain';
-import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../testing';
+import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
 let office: Session;

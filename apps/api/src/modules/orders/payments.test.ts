@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, inArray } from 'drizzle-orm';
 import { expirePurchaseIfDue, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
-import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../fake-stripe';
-import { bearer, createTestApp, login, type Session, type TestApp } from '../../testing';
+import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../../test-support/fake-stripe';
+import { bearer, createTestApp, login, type Session, type TestApp } from '../../../test-support/testing';
 
 /** Stripe is faked at the network boundary (fake-stripe.ts); everything else is real. */
 let fake: FakeStripe;

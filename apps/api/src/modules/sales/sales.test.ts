@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { eq, sql } from 'drizzle-orm';
 import { foldAll, schema } from '@shanhai/db';
 import { createOrg, createOrgWithUser } from '@shanhai/db/testing';
-import { bearer, createTestApp, login, TINY_PNG, type TestApp } from '../../testing';
+import { bearer, createTestApp, login, TINY_PNG, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
 let townId: string;

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type {} from 'vitest';
 import { eq } from 'drizzle-orm';
 import pg from 'pg';
-import type { Db } from './client';
-import { hashPassword } from './passwords';
-import { orgs, users } from './schema/identity';
-import { towns } from './schema/regions';
-import { products } from './schema/catalog';
+import type { Db } from '../src/client';
+import { hashPassword } from '../src/passwords';
+import { orgs, users } from '../src/schema/identity';
+import { towns } from '../src/schema/regions';
+import { products } from '../src/schema/catalog';
 
 /**
  * Test databases and fixtures. Each test file clones its own database from a template that the

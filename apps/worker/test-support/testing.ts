@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
-import type { WorkerConfig } from './env';
+import type { WorkerConfig } from '../src/env';
 
 export async function testWorkerConfig(
   template: 'empty' | 'demo' = 'demo',

@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import type { ApiConfig } from './env';
+import type { ApiConfig } from '../src/env';
 
 export interface FakeStripeCall {
   method: string;

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
 import { createTestDatabase, TEST_PASSWORD, type TestDatabase } from '@shanhai/db/testing';
-import { buildApp } from './app';
-import type { ApiConfig } from './env';
+import { buildApp } from '../src/app';
+import type { ApiConfig } from '../src/env';
 
 export interface TestApp {
   app: FastifyInstance;
