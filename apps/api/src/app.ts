@@ -153,7 +153,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   await registerQueueBoard(app);
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { loginLimits: config.loginLimits });
+      await api.register(authRoutes, { loginLimits: config.loginLimits, refreshSecret: config.jwtSecret });
       await api.register(orgsRoutes);
       await api.register(regionsRoutes);
       await api.register(productsRoutes);

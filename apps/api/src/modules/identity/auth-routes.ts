@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LoginRequest, LoginResponse, Problem, SessionUser } from '@shanhai/domain';
 import { HttpProblem, unauthorized } from '../../lib/problem';
-import { limits } from '../../lib/rate-limit';
+import { failureLimits } from '../../lib/failure-limit';
 import { ACCESS_TOKEN_SECONDS, principalOf } from '../../plugins/auth';
 import * as auth from './auth-service';
 
@@ -15,6 +15,8 @@ const problems = { 400: Problem, 401: Problem, 403: Problem, 429: Problem };
 
 export interface AuthRoutesOptions {
   loginLimits: { perAccount: number; perIp: number; windowMs: number };
+  /** Derives a rotated refresh token's successor (the JWT secret will do). */
+  refreshSecret: string;
 }
 
 const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) => {
@@ -37,9 +39,10 @@ const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) =
   }
 
   const { perAccount, perIp, windowMs } = opts.loginLimits;
-  const loginLimits = limits(app, [
-    { max: perIp, windowMs, key: (req) => `login-ip:${req.ip}` },
-    { max: perAccount, windowMs, key: (req) => `login-account:${(req.body as { email: string }).email}` },
+  // Failed logins count, per address and per account; a right password clears its account's count.
+  const loginLimits = failureLimits(app, [
+    { name: 'login-ip', max: perIp, windowMs },
+    { name: 'login-account', max: perAccount, windowMs },
   ]);
 
   app.post(
@@ -51,10 +54,14 @@ const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) =
         body: LoginRequest,
         response: { 200: LoginResponse, ...problems },
       },
-      preHandler: loginLimits,
     },
     async (request, reply) => {
+      const email = request.body.email.toLowerCase();
+      const subjects = { 'login-ip': request.ip, 'login-account': email };
+      await loginLimits.check(reply, subjects);
       const result = await auth.login(app.db, request.body.email, request.body.password);
+      if (!result.ok && result.reason === 'invalid_credentials') await loginLimits.fail(subjects);
+      if (result.ok) await loginLimits.succeed({ 'login-account': email });
       if (!result.ok) {
         if (result.reason === 'org_not_active') {
           throw new HttpProblem(
@@ -87,7 +94,7 @@ const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) =
     async (request, reply) => {
       const token = request.cookies[REFRESH_COOKIE];
       if (!token) throw unauthorized('No refresh token', 'no_refresh_token');
-      const result = await auth.refresh(app.db, token);
+      const result = await auth.refresh(app.db, token, opts.refreshSecret);
       if (!result.ok) {
         clearRefreshCookie(reply);
         throw unauthorized(

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { dummyPasswordHash, schema, verifyPassword, type Db, type DbOrTx } from '@shanhai/db';
 import type { SessionUser } from '@shanhai/domain';
@@ -8,12 +8,26 @@ const { users, orgs, refreshTokens } = schema;
 /** Refresh tokens live 30 days; every use rotates them. */
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
 
+/**
+ * How long a just-rotated token is still answered (with the same successor) instead of being taken
+ * for theft: two tabs of one browser refreshing at once send the same cookie.
+ */
+export const REFRESH_REUSE_GRACE_MS = 10_000;
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
 function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/**
+ * A rotated token's successor is derived from it with the server's secret, so a replay inside the
+ * grace interval can be answered with the very same successor although only hashes are stored.
+ */
+function successorOf(token: string, secret: string): string {
+  return createHmac('sha256', secret).update(token).digest('base64url');
 }
 
 async function sessionUser(db: DbOrTx, userId: string) {
@@ -50,8 +64,12 @@ export type LoginResult =
   | { ok: false; reason: 'invalid_credentials' | 'account_deactivated' }
   | { ok: false; reason: 'org_not_active'; orgStatus: string };
 
-async function issueRefreshToken(db: DbOrTx, userId: string, familyId: string): Promise<string> {
-  const token = newRefreshToken();
+async function issueRefreshToken(
+  db: DbOrTx,
+  userId: string,
+  familyId: string,
+  token: string = newRefreshToken(),
+): Promise<string> {
   await db.insert(refreshTokens).values({
     userId,
     familyId,
@@ -92,10 +110,17 @@ async function revokeFamily(db: DbOrTx, familyId: string) {
 }
 
 /**
- * Exchanges a refresh token for a new one in the same family. A token that was already rotated
- * or revoked means it leaked (or a client replayed it): the whole family is revoked.
+ * Exchanges a refresh token for a new one in the same family. A token presented again within
+ * REFRESH_REUSE_GRACE_MS of its rotation gets the same successor (two tabs at once); later, or when
+ * the successor has moved on or was revoked, it means the token leaked (or a client replayed it):
+ * the whole family is revoked.
  */
-export async function refresh(db: Db, token: string): Promise<RefreshResult> {
+export async function refresh(
+  db: Db,
+  token: string,
+  secret: string,
+  reuseGraceMs = REFRESH_REUSE_GRACE_MS,
+): Promise<RefreshResult> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select()
@@ -103,9 +128,22 @@ export async function refresh(db: Db, token: string): Promise<RefreshResult> {
       .where(eq(refreshTokens.tokenHash, hashToken(token)))
       .for('update');
     if (!row) return { ok: false, reason: 'unknown' } as const;
-    if (row.rotatedAt || row.revokedAt) {
+    if (row.revokedAt) {
       await revokeFamily(tx, row.familyId);
       return { ok: false, reason: 'reused' } as const;
+    }
+    const next = successorOf(token, secret);
+    if (row.rotatedAt) {
+      const [successor] = await tx
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, hashToken(next)))
+        .for('update');
+      const withinGrace = Date.now() - row.rotatedAt.getTime() <= reuseGraceMs;
+      if (!withinGrace || !successor || successor.rotatedAt || successor.revokedAt) {
+        await revokeFamily(tx, row.familyId);
+        return { ok: false, reason: 'reused' } as const;
+      }
     }
     if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' } as const;
     const user = await sessionUser(tx, row.userId);
@@ -113,8 +151,10 @@ export async function refresh(db: Db, token: string): Promise<RefreshResult> {
       await revokeFamily(tx, row.familyId);
       return { ok: false, reason: 'inactive' } as const;
     }
-    await tx.update(refreshTokens).set({ rotatedAt: new Date() }).where(eq(refreshTokens.id, row.id));
-    const next = await issueRefreshToken(tx, row.userId, row.familyId);
+    if (!row.rotatedAt) {
+      await tx.update(refreshTokens).set({ rotatedAt: new Date() }).where(eq(refreshTokens.id, row.id));
+      await issueRefreshToken(tx, row.userId, row.familyId, next);
+    }
     return { ok: true, user: toSessionUser(user), refreshToken: next } as const;
   });
 }

@@ -11,6 +11,7 @@ import {
   refreshCookieOf,
   type TestApp,
 } from '../../../test-support/testing';
+import { hashToken, REFRESH_REUSE_GRACE_MS } from './auth-service';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -162,13 +163,27 @@ describe('access tokens', () => {
 });
 
 describe('refresh tokens', () => {
-  it('rotate on every refresh; reusing a rotated token revokes the whole family', async () => {
+  const refreshWith = (cookie: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie } });
+  // Moves a token's rotation into the past, as if the grace interval had gone by.
+  const ageRotation = (cookie: string, ms: number) =>
+    t.app.db
+      .update(schema.refreshTokens)
+      .set({ rotatedAt: new Date(Date.now() - ms) })
+      .where(eq(schema.refreshTokens.tokenHash, hashToken(cookie.slice(cookie.indexOf('=') + 1))));
+
+  // Every token of the family the cookie's token belongs to.
+  const familyOf = async (cookie: string) => {
+    const [row] = await t.app.db
+      .select({ familyId: schema.refreshTokens.familyId })
+      .from(schema.refreshTokens)
+      .where(eq(schema.refreshTokens.tokenHash, hashToken(cookie.slice(cookie.indexOf('=') + 1))));
+    return t.app.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.familyId, row!.familyId));
+  };
+
+  it('rotate on every refresh; reusing a rotated token after the grace interval revokes the whole family', async () => {
     const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
-    const first = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/refresh',
-      headers: { cookie: s.refreshCookie },
-    });
+    const first = await refreshWith(s.refreshCookie);
     expect(first.statusCode).toBe(200);
     expect(first.json().user.email).toBe('buyer2@demo.shanhai');
     const rotated = refreshCookieOf(first)!;
@@ -178,28 +193,48 @@ describe('refresh tokens', () => {
       (await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(first.json().accessToken) })).statusCode,
     ).toBe(200);
 
-    // The old token again: theft detected.
-    const reuse = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/refresh',
-      headers: { cookie: s.refreshCookie },
-    });
+    // The old token again, 11 s after its rotation: theft detected.
+    await ageRotation(s.refreshCookie, REFRESH_REUSE_GRACE_MS + 1_000);
+    const reuse = await refreshWith(s.refreshCookie);
     expect(reuse.statusCode).toBe(401);
     expect(reuse.json().code).toBe('refresh_token_reused');
     // …and the legitimate successor is dead too.
-    const successor = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: rotated } });
+    const successor = await refreshWith(rotated);
     expect(successor.statusCode).toBe(401);
     const family = await t.app.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.userId, s.userId));
     expect(family.every((r) => r.revokedAt !== null)).toBe(true);
   });
 
-  it('two refreshes with the same token at once: one wins, the replay is treated as reuse', async () => {
+  it('within the grace interval the just-rotated token is answered with the same successor', async () => {
     const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
-    const [a, b] = await Promise.all([
-      t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } }),
-      t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: s.refreshCookie } }),
-    ]);
-    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 401]);
+    const first = await refreshWith(s.refreshCookie);
+    await ageRotation(s.refreshCookie, REFRESH_REUSE_GRACE_MS - 2_000);
+    const again = await refreshWith(s.refreshCookie);
+    expect(again.statusCode).toBe(200);
+    expect(refreshCookieOf(again)).toBe(refreshCookieOf(first));
+    // The successor still rotates normally, and nothing was revoked.
+    expect((await refreshWith(refreshCookieOf(first)!)).statusCode).toBe(200);
+    const family = await familyOf(s.refreshCookie);
+    expect(family.filter((r) => r.revokedAt !== null)).toHaveLength(0);
+    expect(family).toHaveLength(3);
+  });
+
+  it('a just-rotated token whose successor has itself been rotated is reuse, even within the interval', async () => {
+    const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
+    const first = await refreshWith(s.refreshCookie);
+    expect((await refreshWith(refreshCookieOf(first)!)).statusCode).toBe(200);
+    const replay = await refreshWith(s.refreshCookie);
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().code).toBe('refresh_token_reused');
+  });
+
+  it('two tabs refreshing with the same token at once both stay logged in, with one successor', async () => {
+    const s = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
+    const [a, b] = await Promise.all([refreshWith(s.refreshCookie), refreshWith(s.refreshCookie)]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    expect(refreshCookieOf(a)).toBe(refreshCookieOf(b));
+    const family = await familyOf(s.refreshCookie);
+    expect(family).toHaveLength(2);
   });
 
   it('answers 401 without a cookie and for an unknown token', async () => {
@@ -300,8 +335,31 @@ describe('login rate limits (Redis store)', () => {
       // …but another account from the same address is not.
       expect((await attempt('buyer2@demo.shanhai')).statusCode).toBe(401);
       // The counters live in Redis under this deployment's prefix.
-      const keys = await limited.app.redis.keys(`${limited.config.redisPrefix}:rl:*`);
+      const keys = await limited.app.redis.keys(`${limited.config.redisPrefix}:rl-fail:*`);
       expect(keys.some((k) => k.includes('login-account:buyer@demo.shanhai'))).toBe(true);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('counts failures only: a busy office logging in all day is never locked out, and a success clears its account', async () => {
+    const limited = await createTestApp({ config: { loginLimits: { perAccount: 3, perIp: 5, windowMs: 60_000 } } });
+    try {
+      const attempt = (password: string) =>
+        limited.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: 'office@demo.shanhai', password },
+        });
+      for (let i = 0; i < 12; i++) expect((await attempt(DEMO_PASSWORD)).statusCode).toBe(200);
+      // Two typos, a success, two more typos: the account never reaches three failures in a row.
+      for (const p of ['typo-1', 'typo-2']) expect((await attempt(p)).statusCode).toBe(401);
+      expect((await attempt(DEMO_PASSWORD)).statusCode).toBe(200);
+      for (const p of ['typo-3', 'typo-4']) expect((await attempt(p)).statusCode).toBe(401);
+      expect((await attempt(DEMO_PASSWORD)).statusCode).toBe(200);
+      // The address's failures still add up (4 so far): the fifth locks the address.
+      expect((await attempt('typo-5')).statusCode).toBe(401);
+      expect((await attempt(DEMO_PASSWORD)).statusCode).toBe(429);
     } finally {
       await limited.close();
     }
