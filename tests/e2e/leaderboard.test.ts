@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
@@ -146,10 +147,13 @@ describe('live leaderboard', () => {
     expect(text).toContain('广州市示范机关工会（演示）');
     expect(text).toContain('Trade union autumn order');
     expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
-    const evidence = await page.request.get(
-      String(await page.locator('[data-test=evidence-E2E-FORM-1]').getAttribute('href')),
-    );
-    expect(evidence.status()).toBe(200);
+    // Evidence is private: fetched with the signed-in user's token and saved, never a public link.
+    const [saved] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-test=evidence-E2E-FORM-1]').click(),
+    ]);
+    expect(saved.suggestedFilename()).toBe('E2E-FORM-1-1.png');
+    expect(readFileSync(await saved.path()).equals(PNG)).toBe(true);
     // Rejected with a reason: the queue says why, for whoever recorded it.
     await row.getByRole('button', { name: 'Reject' }).click();
     await page.fill('.el-message-box input', 'Invoice amount does not match');

@@ -31,6 +31,15 @@ export function addEvidence(id: string, file: File) {
   form.append('file', file);
   return request('POST', `/sales/offline/${id}/evidence`, OfflineSale, { form });
 }
+const EXT: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'application/pdf': 'pdf',
+};
+/** Evidence is private: fetched with the token (never a public link) and saved. */
+export const downloadEvidence = (f: { url: string; mime: string }, name: string) =>
+  download(f.url.replace(/^\/api\/v1/, ''), {}, `${name}.${EXT[f.mime] ?? 'bin'}`);
 export function importFile(file: File, dryRun: boolean) {
   const form = new FormData();
   form.append('file', file);

@@ -1,9 +1,11 @@
 import fp from 'fastify-plugin';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { S3Location } from '../../env';
 import { notFound } from '../../lib/problem';
+import { principalOf } from '../../plugins/auth';
+import type { Principal } from '../../types';
 import { FileStorage, type FileRead } from './files-service';
 
 declare module 'fastify' {
@@ -15,17 +17,13 @@ declare module 'fastify' {
 
 const ONE_YEAR = 365 * 24 * 3600;
 
-/**
- * Who may read a private file. Today every stored name is readable by whoever has its URL (a
- * 256-bit hash), as before files moved to shared storage; restricting private files to their
- * owner orgs and the office replaces this one function.
- */
-export type CanRead = (request: FastifyRequest, file: FileRead) => boolean | Promise<boolean>;
-const anyoneWithTheUrl: CanRead = () => true;
-
 export interface FilesOptions {
   s3?: S3Location | undefined;
-  canRead?: CanRead;
+}
+
+/** A private file is for the command office and the orgs that uploaded it; nobody else learns it exists. */
+function mayRead(who: Principal, file: FileRead): boolean {
+  return file.visibility === 'public' || who.orgKind === 'office' || file.ownerOrgIds.includes(who.orgId);
 }
 
 const routes: FastifyPluginAsyncZod<FilesOptions> = async (app, opts) => {
@@ -34,34 +32,57 @@ const routes: FastifyPluginAsyncZod<FilesOptions> = async (app, opts) => {
   const storage = new FileStorage(app.db, s3);
   app.decorate('files', storage);
   app.addHook('onClose', async () => storage.close());
-  const canRead = opts.canRead ?? anyoneWithTheUrl;
+
+  // The name is the content's hash: the same URL never means other bytes, so answers are immutable.
+  function send(request: FastifyRequest, reply: FastifyReply, file: FileRead) {
+    const etag = `"${file.sha256}"`;
+    reply
+      .header('etag', etag)
+      .header('cache-control', `${file.visibility}, max-age=${ONE_YEAR}, immutable`)
+      .type(file.mime);
+    if (request.headers['if-none-match'] === etag) {
+      if (typeof file.body !== 'object' || !Buffer.isBuffer(file.body)) file.body.destroy();
+      return reply.status(304).send();
+    }
+    reply.header('content-length', file.size);
+    return reply.send(file.body);
+  }
+  const params = z.object({ name: z.string().max(80) });
 
   app.get(
     '/media/:name',
     {
       schema: {
         tags: ['files'],
-        summary: 'An uploaded file by its content-addressed name (`<sha256>.<ext>`), cacheable forever',
-        params: z.object({ name: z.string() }),
+        summary: 'A public file (product photo) by its content-addressed name (`<sha256>.<ext>`), cacheable forever',
+        params,
       },
     },
     async (request, reply) => {
       const file = await storage.read(request.params.name);
-      if (!file || (file.visibility === 'private' && !(await canRead(request, file)))) throw notFound('File');
-      // The name is the content's hash: the same URL never means other bytes.
-      const etag = `"${file.sha256}"`;
-      reply
-        .header('etag', etag)
-        .header('cache-control', `${file.visibility}, max-age=${ONE_YEAR}, immutable`)
-        .type(file.mime);
-      if (request.headers['if-none-match'] === etag) {
-        if (typeof file.body !== 'object' || !Buffer.isBuffer(file.body)) file.body.destroy();
-        return reply.status(304).send();
-      }
-      reply.header('content-length', file.size);
-      return reply.send(file.body);
+      // Private files (evidence, invoices) are never served from the public path, whoever asks.
+      if (!file || file.visibility !== 'public') throw notFound('File');
+      return send(request, reply, file);
+    },
+  );
+
+  app.get(
+    '/api/v1/files/:name',
+    {
+      schema: {
+        tags: ['files'],
+        summary: 'A private file (evidence, invoice) for the office and the org that uploaded it',
+        security: [{ bearer: [] }],
+        params,
+      },
+      preHandler: app.guard(),
+    },
+    async (request, reply) => {
+      const file = await storage.read(request.params.name);
+      if (!file || !mayRead(principalOf(request), file)) throw notFound('File');
+      return send(request, reply, file);
     },
   );
 };
 
-export default fp(routes, { name: 'files', dependencies: ['database'] });
+export default fp(routes, { name: 'files', dependencies: ['database', 'auth'] });

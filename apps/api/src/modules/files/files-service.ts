@@ -19,10 +19,13 @@ const EXT_OF_MIME: Record<string, string> = {
   'application/pdf': 'pdf',
 };
 
+export const fileUrl = (name: string, visibility: FileVisibility) =>
+  visibility === 'public' ? `/media/${name}` : `/api/v1/files/${name}`;
+
 export interface StoredFile {
   /** `<sha256>.<ext>`: content-addressed, so the same file is stored once and can be cached forever. */
   name: string;
-  /** Where the api serves it. */
+  /** Where the api serves it: `/media/…` for public files, `/api/v1/files/…` (signed in) for private ones. */
   url: string;
   mime: string;
   size: number;
@@ -84,7 +87,7 @@ export class FileStorage {
       })
       .onConflictDoNothing();
     const name = `${sha256}.${ext}`;
-    return { name, url: `/media/${name}`, mime, size: input.bytes.length };
+    return { name, url: fileUrl(name, input.visibility), mime, size: input.bytes.length };
   }
 
   private async putBlob(sha256: string, bytes: Buffer, mime: string): Promise<void> {

@@ -113,26 +113,58 @@ describe('file storage in PostgreSQL', () => {
     expect(again.rawPayload.length).toBe(0);
   });
 
-  it('keeps evidence private: recorded with its owner org, never in a shared cache', async () => {
+  it('keeps evidence private: never from the public /media path, only to the office and the org that uploaded it', async () => {
     const office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
+    const buyer = await login(t.app, 'buyer@demo.shanhai', DEMO_PASSWORD);
+    const otherBuyer = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
     const stored = await t.app.files.store({
       bytes: PDF,
       allowed: EVIDENCE_TYPES,
-      ownerOrgId: office.orgId,
+      ownerOrgId: buyer.orgId,
       purpose: 'offline_evidence',
       visibility: 'private',
-      uploadedBy: office.userId,
+      uploadedBy: buyer.userId,
     });
     expect(stored).toEqual({
       name: `${sha(PDF)}.pdf`,
-      url: `/media/${sha(PDF)}.pdf`,
+      url: `/api/v1/files/${sha(PDF)}.pdf`,
       mime: 'application/pdf',
       size: PDF.length,
     });
-    const res = await t.app.inject({ method: 'GET', url: stored.url });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('application/pdf');
-    expect(res.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+    // Not public, even to someone who knows the hash.
+    expect((await t.app.inject({ method: 'GET', url: `/media/${stored.name}` })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/media/${stored.name}`, headers: bearer(office.token) })).statusCode,
+    ).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: stored.url })).statusCode).toBe(401);
+    // Another buyer org, and a cooperative, learn nothing: 404 as for a file that does not exist.
+    for (const s of [otherBuyer, coop]) {
+      const res = await t.app.inject({ method: 'GET', url: stored.url, headers: bearer(s.token) });
+      expect(res.statusCode).toBe(404);
+      expect(res.rawPayload.includes(Buffer.from('%PDF'))).toBe(false);
+    }
+    for (const s of [buyer, office]) {
+      const res = await t.app.inject({ method: 'GET', url: stored.url, headers: bearer(s.token) });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/pdf');
+      expect(res.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+      expect(res.rawPayload.equals(PDF)).toBe(true);
+    }
+  });
+
+  it('serves public photos on the signed-in path too, and refuses a name that is not a stored name', async () => {
+    const photo = Buffer.concat([TINY_PNG, Buffer.from('public-photo-signed-in')]);
+    const up = await uploadPhoto(coop, photo);
+    expect(up.statusCode, up.body).toBe(201);
+    const name = `${sha(photo)}.png`;
+    const buyer = await login(t.app, 'buyer2@demo.shanhai', DEMO_PASSWORD);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/files/${name}`, headers: bearer(buyer.token) })).statusCode,
+    ).toBe(200);
+    for (const bad of ['..%2F..%2Fetc%2Fpasswd', `${sha(photo)}.exe`, 'x'.repeat(81)]) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/files/${bad}`, headers: bearer(buyer.token) });
+      expect([400, 404]).toContain(res.statusCode);
+    }
   });
 
   it('checks the type by content: text named .jpg, or a PDF where only images go, is a 400 naming the field', async () => {

@@ -19,6 +19,7 @@ import {
 import { badRequest, conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { townRows } from '../leaderboard/leaderboard-service';
+import { fileUrl } from '../files/files-service';
 
 const { offlineSales, offlineSaleFiles, orgs, towns, pairings, leaderboardSnapshots, salesImports } = schema;
 
@@ -55,7 +56,7 @@ async function toOfflineSale(db: DbOrTx, rows: OfflineRow[]): Promise<OfflineSal
     createdAt: r.createdAt.toISOString(),
     evidence: files
       .filter((f) => f.offlineSaleId === r.id)
-      .map((f) => ({ url: `/media/${f.fileName}`, mime: f.mime, size: f.size })),
+      .map((f) => ({ url: fileUrl(f.fileName, 'private'), mime: f.mime, size: f.size })),
   }));
 }
 
