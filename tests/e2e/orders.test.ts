@@ -284,7 +284,7 @@ describe('paying by card through Stripe (faked at the network boundary)', () => 
     expect(await deliver('payment_intent.succeeded', purchaseId, 8800)).toBe('already_refunded');
     await expect
       .poll(() => buyer.page.locator('[data-test=auto-refund]').textContent(), { timeout: 10_000 })
-      .toContain('Payment of CN¥88.00 refunded automatically: the purchase had expired');
+      .toContain('Payment of ¥88.00 refunded automatically: the purchase had expired');
     expect(await buyer.page.locator('[data-test=purchase-status]').textContent()).toBe('Expired');
     expect(fake.calls.filter((c) => c.path === '/v1/refunds').map((c) => c.idempotencyKey)).toEqual([
       `late-payment-refund-${paymentIntentIdFor(purchaseId)}`,

@@ -1,31 +1,62 @@
 /** Formatting fen to 元 happens here, and only in the web. */
-export function formatYuan(fen: number, locale: string, options: { compact?: boolean } = {}): string {
-  const yuan = fen / 100;
-  if (options.compact) {
-    return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(yuan);
-  }
+
+/** "¥" in both languages: Intl's default for CNY outside Chinese is "CN¥", which nobody here writes. */
+export function formatYuan(fen: number, locale: string): string {
   return new Intl.NumberFormat(locale, {
     style: 'currency',
     currency: 'CNY',
+    currencyDisplay: 'narrowSymbol',
     minimumFractionDigits: 2,
     maximumFractionDigits: 2,
-  }).format(yuan);
+  }).format(fen / 100);
 }
 
-const compactYuan = new Intl.NumberFormat('en', {
-  style: 'currency',
-  currency: 'CNY',
-  currencyDisplay: 'narrowSymbol',
-  notation: 'compact',
-  minimumFractionDigits: 0,
-  maximumFractionDigits: 2,
-});
+/**
+ * A scale large sums are written in: Chinese readers count in 万元 (10,000 元, the unit of targets
+ * and reports), English readers in thousands or millions. `divisor` is in 元.
+ */
+interface Scale {
+  divisor: number;
+  digits: number;
+  suffix: string;
+}
+const WAN: Scale = { divisor: 10_000, digits: 2, suffix: ' 万元' };
+const YUAN_ZH: Scale = { divisor: 1, digits: 2, suffix: ' 元' };
+const MILLION: Scale = { divisor: 1_000_000, digits: 2, suffix: 'M' };
+const THOUSAND: Scale = { divisor: 1_000, digits: 1, suffix: 'K' };
+const YUAN_EN: Scale = { divisor: 1, digits: 0, suffix: '' };
+
+const zh = (locale: string) => locale.startsWith('zh');
+
+/** The scale that suits the largest figure of a set (万元 from 10,000 元, M from ¥1M, K from ¥10K). */
+function scaleFor(fens: readonly (number | null | undefined)[], locale: string): Scale {
+  const max = Math.max(0, ...fens.map((f) => Math.abs(f ?? 0))) / 100;
+  if (zh(locale)) return max >= 10_000 ? WAN : YUAN_ZH;
+  if (max >= 1_000_000) return MILLION;
+  return max >= 10_000 ? THOUSAND : YUAN_EN;
+}
+
+function inScale(fen: number, scale: Scale, locale: string): string {
+  const size = Math.abs(fen) / 100 / scale.divisor;
+  const n = new Intl.NumberFormat(locale, { maximumFractionDigits: scale.digits }).format(size);
+  // A figure too small to show in its column's scale reads 0, not "-0".
+  const sign = fen < 0 && Number(size.toFixed(scale.digits)) > 0 ? '-' : '';
+  return zh(locale) ? `${sign}${n}${scale.suffix}` : `${sign}¥${n}${scale.suffix}`;
+}
+
+/** One large sum on its own (a headline, a target): 万元 in Chinese, ¥ with K or M in English. */
+export function formatWan(fen: number, locale: string): string {
+  return inScale(fen, scaleFor([fen], locale), locale);
+}
 
 /**
- * Large sums the way their readers count: "万元" in Chinese (10,000 元 = 1 万元, the unit of
- * targets and reports), compact yuan in English (¥5.3M, ¥120K).
+ * A formatter for a column or list of sums: every figure in the same scale, picked for the largest
+ * (a table reading "¥1.2M" above "¥530K" is hard to compare at a glance).
  */
-export function formatWan(fen: number, locale: string): string {
-  if (!locale.startsWith('zh')) return compactYuan.format(fen / 100);
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(fen / 100 / 10_000)} 万元`;
+export function moneyColumn(
+  fens: readonly (number | null | undefined)[],
+  locale: string,
+): (fen: number | null) => string {
+  const scale = scaleFor(fens, locale);
+  return (fen) => (fen === null ? '—' : inScale(fen, scale, locale));
 }
