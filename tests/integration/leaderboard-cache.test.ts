@@ -1,16 +1,16 @@
 /**
  * The api's cached leaderboard against the real tally worker: after a sale is tallied and the
  * worker publishes "changed", the api's next answer shows the sale (identity and br alike), under
- * a new ETag, and the old ETag no longer earns a 304. Over a real socket, the front cache (the
- * answers kept in front of the router) answers exactly as the router does, and lets go of an
- * answer when the board changes.
+ * a new ETag, and the old ETag no longer earns a 304. Over a real socket, every answer of the
+ * cached board goes through Fastify's router: its ETag/304 and codings, and any hook on the route.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { brotliDecompressSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendSales, foldAll, schema } from '@shanhai/db';
 import { businessDate } from '@shanhai/domain';
+import { buildApp } from '@shanhai/api/app';
 import { createTestApp, type TestApp } from '../../apps/api/test-support/testing';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
@@ -56,32 +56,22 @@ interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
-  /** Whether the front cache answered (rather than the router). */
-  front: boolean;
 }
 
-/** A GET over the socket, told whether the front cache answered it. */
-function socketGet(path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const cache = t.app.frontCache;
-  let front = false;
-  const serve = cache.serve.bind(cache);
-  cache.serve = (req, res) => (front = serve(req, res));
+/** A GET over a real socket (to `port` unless told another). */
+function socketGet(path: string, headers: Record<string, string> = {}, to = port): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port: to, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), front }),
-      );
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on('error', reject);
     req.end();
-  }).finally(() => {
-    cache.serve = serve;
   });
 }
 
-/** The headers made per answer: the rest must be the same whoever answered. */
+/** The headers made per answer: the rest must be the same from one answer to the next. */
 const steady = ({ date: _date, 'x-request-id': _id, ...rest }: IncomingHttpHeaders) => rest;
 
 /** Waits for an event (bounded only so that a broken build fails instead of hanging). */
@@ -132,7 +122,7 @@ describe('the cached board after a tally', () => {
     expect(brotliDecompressSync(afterBr.rawPayload).equals(after.rawPayload)).toBe(true);
   });
 
-  it('over a socket, the front cache shows the next sale as soon as the worker announces it', async () => {
+  it('over a socket, a repeated GET shows the next sale as soon as the worker announces it', async () => {
     const path = '/api/v1/leaderboard?year=2026&by=town';
     const [town] = await t.app.db.select({ id: schema.towns.id }).from(schema.towns).limit(1);
     const salesOf = (a: Answer) =>
@@ -141,13 +131,12 @@ describe('the cached board after a tally', () => {
       )!.salesFen;
     await socketGet(path);
     const before = await socketGet(path);
-    expect(before.front).toBe(true);
     const changes = stream.text().split('event: changed').length;
 
     await appendSales(t.app.db, [
       {
         source: 'offline',
-        sourceRef: 'front-cache-test',
+        sourceRef: 'socket-cache-test',
         kind: 'sale',
         townId: town!.id,
         category: 'tea',
@@ -162,63 +151,54 @@ describe('the cached board after a tally', () => {
     );
 
     const after = await socketGet(path, { 'if-none-match': String(before.headers.etag) });
-    expect(after.front).toBe(false);
     expect(after.status).toBe(200);
     expect(salesOf(after)).toBe(salesOf(before) + 6_789);
     const again = await socketGet(path);
-    expect(again.front).toBe(true);
     expect(again.body.equals(after.body)).toBe(true);
   });
 });
 
-describe('the front cache', () => {
+describe('the cached board through the router', () => {
   const path = '/api/v1/leaderboard?year=2026&by=county&asOf=2026-06-30';
 
-  it('answers a repeated GET with the router’s status, headers and bytes, in every coding', async () => {
+  it('answers a repeated GET with the same status, headers and bytes, in every coding', async () => {
     for (const encoding of ['identity', 'gzip', 'gzip, deflate, br, zstd']) {
       t.app.leaderboardLive.invalidate();
-      const routed = await socketGet(path, { 'accept-encoding': encoding });
+      const built = await socketGet(path, { 'accept-encoding': encoding });
       const cached = await socketGet(path, { 'accept-encoding': encoding, 'x-request-id': 'second-ask' });
-      expect([routed.front, cached.front]).toEqual([false, true]);
       expect(cached.status).toBe(200);
-      expect(cached.body.equals(routed.body)).toBe(true);
-      expect(steady(cached.headers)).toEqual(steady(routed.headers));
-      expect(routed.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(cached.body.equals(built.body)).toBe(true);
+      expect(steady(cached.headers)).toEqual(steady(built.headers));
+      expect(cached.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
       expect(cached.headers['x-request-id']).toBe('second-ask');
-      expect(cached.headers['x-request-id']).not.toBe(routed.headers['x-request-id']);
       expect(cached.headers.date).toEqual(expect.any(String));
+    }
+    const identity = await socketGet(path);
+    const gzip = await socketGet(path, { 'accept-encoding': 'gzip' });
+    const br = await socketGet(path, { 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect([identity.headers['content-encoding'], gzip.headers['content-encoding']]).toEqual([undefined, 'gzip']);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(gunzipSync(gzip.body).equals(identity.body)).toBe(true);
+    expect(brotliDecompressSync(br.body).equals(identity.body)).toBe(true);
+  });
+
+  it('answers If-None-Match with a 304 without body headers, in each coding', async () => {
+    t.app.leaderboardLive.invalidate();
+    for (const encoding of ['identity', 'gzip', 'br']) {
+      const first = await socketGet(path, { 'accept-encoding': encoding });
+      const etag = String(first.headers.etag);
+      const again = await socketGet(path, { 'accept-encoding': encoding, 'if-none-match': etag });
+      expect(again.status).toBe(304);
+      expect(again.body.length).toBe(0);
+      expect(again.headers.etag).toBe(etag);
+      expect(again.headers['cache-control']).toBe('public, no-cache');
+      expect(again.headers.vary).toBe('accept-encoding');
+      expect(again.headers['content-encoding']).toBeUndefined();
+      expect(again.headers['x-content-type-options']).toBe('nosniff');
     }
   });
 
-  it('answers If-None-Match with the router’s 304', async () => {
-    t.app.leaderboardLive.invalidate();
-    const first = await socketGet(path, { 'accept-encoding': 'br' });
-    const etag = String(first.headers.etag);
-    t.app.frontCache.clear(); // the board stays cached; only the router can answer now
-    const routed = await socketGet(path, { 'accept-encoding': 'br', 'if-none-match': etag });
-    await socketGet(path, { 'accept-encoding': 'br' });
-    const cached = await socketGet(path, { 'accept-encoding': 'br', 'if-none-match': etag });
-    expect([routed.front, cached.front]).toEqual([false, true]);
-    expect([routed.status, cached.status]).toEqual([304, 304]);
-    expect(cached.body.length).toBe(0);
-    expect(steady(cached.headers)).toEqual(steady(routed.headers));
-  });
-
-  it('leaves HEAD, invalid queries and unknown URLs to the router', async () => {
-    await socketGet(path);
-    expect((await socketGet(path)).front).toBe(true);
-    expect((await socketGet(`${path}&extra=1`)).status).toBe(400);
-    expect((await socketGet(`${path}&extra=1`)).front).toBe(false);
-    const head = await new Promise<number>((resolve) => {
-      httpRequest({ host: '127.0.0.1', port, path, method: 'HEAD' }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      }).end();
-    });
-    expect(head).toBe(200);
-  });
-
-  it('counts its answers in the request-duration metric, under the route', async () => {
+  it('counts every answer in the request-duration metric, under the route', async () => {
     await socketGet(path);
     const count = async () => {
       const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
@@ -233,12 +213,43 @@ describe('the front cache', () => {
       return Number(line?.split(' ').pop() ?? 0);
     };
     const before = await count();
-    for (let i = 0; i < 3; i++) expect((await socketGet(path)).front).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await socketGet(path)).status).toBe(200);
     expect(await count()).toBe(before + 3);
   });
 
-  it('is built into Fastify’s own server, with its keep-alive and request timeouts', () => {
-    expect(t.app.server.keepAliveTimeout).toBe(72_000);
-    expect(t.app.server.requestTimeout).toBe(0);
+  it('runs a hook added to the leaderboard route on every answer, cached or not', async () => {
+    // A second api on the same database and Redis, with a hook on the board's route: a header on
+    // every answer, and a refusal like a rate limit's for a marked client.
+    const hooked = await buildApp(t.config, { logger: false });
+    let hookRuns = 0;
+    hooked.addHook('onRequest', (request, reply, done) => {
+      if (request.routeOptions.url !== '/api/v1/leaderboard') return done();
+      hookRuns++;
+      reply.header('x-board-hook', String(hookRuns));
+      if (request.headers['x-refuse'] === 'yes') return reply.code(429).send({ refused: true });
+      done();
+    });
+    await hooked.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const hookedPort = (hooked.server.address() as AddressInfo).port;
+      const first = await socketGet(path, { 'accept-encoding': 'br' }, hookedPort);
+      expect(first.status).toBe(200);
+      expect(hooked.leaderboardLive.peek('2026|county|2026-06-30')).toBeDefined();
+      const second = await socketGet(path, { 'accept-encoding': 'br' }, hookedPort);
+      expect(second.body.equals(first.body)).toBe(true);
+      expect([first.headers['x-board-hook'], second.headers['x-board-hook']]).toEqual(['1', '2']);
+      const notModified = await socketGet(
+        path,
+        { 'accept-encoding': 'br', 'if-none-match': String(first.headers.etag) },
+        hookedPort,
+      );
+      expect([notModified.status, notModified.headers['x-board-hook']]).toEqual([304, '3']);
+      const refused = await socketGet(path, { 'accept-encoding': 'br', 'x-refuse': 'yes' }, hookedPort);
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(refused.body.toString())).toEqual({ refused: true });
+      expect(hookRuns).toBe(4);
+    } finally {
+      await hooked.close();
+    }
   });
 });

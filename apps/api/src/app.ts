@@ -2,9 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ApiConfig } from './env';
-import { FrontCache } from './lib/front-cache';
 import authPlugin from './plugins/auth';
 import databasePlugin from './plugins/database';
 import errorsPlugin from './plugins/errors';
@@ -42,13 +41,6 @@ const STRIPE_CSP = {
   img: ['https://*.stripe.com'],
 };
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Whole answers served before the router (the public leaderboard); see lib/front-cache. */
-    frontCache: FrontCache;
-  }
-}
-
 /** A client's X-Request-Id when it is a plain token, else a new UUID. */
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
@@ -65,22 +57,10 @@ export interface BuildOptions {
  * server.ts listens; tests call this and use app.inject.
  */
 export async function buildApp(config: ApiConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const frontCache = new FrontCache({ requestId: requestIdOf });
   const app = Fastify({
     logger: options.logger ?? {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-    },
-    // Fastify's own HTTP/1 server (lib/server.js getServerInstance), with the front cache asked first.
-    serverFactory: (handler, opts) => {
-      const server = createServer((req, res) => {
-        if (!frontCache.serve(req, res)) handler(req, res);
-      });
-      server.keepAliveTimeout = opts.keepAliveTimeout as number;
-      server.requestTimeout = opts.requestTimeout as number;
-      server.setTimeout(opts.connectionTimeout as number);
-      if ((opts.maxRequestsPerSocket as number) > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket as number;
-      return server;
     },
     genReqId: requestIdOf,
     requestIdHeader: false,
@@ -96,11 +76,8 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   // connection, so that in-flight requests finish and the server can close without waiting
   // out the keep-alive timeout.
   let closing = false;
-  app.decorate('frontCache', frontCache);
-  frontCache.log = app.log;
   app.addHook('preClose', async () => {
     closing = true;
-    frontCache.close();
   });
   // A callback hook, not an async one: it runs on every response, and a promise each costs.
   app.addHook('onSend', (request, reply, payload, done) => {

@@ -4,6 +4,7 @@
  */
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import { negotiate } from '@fastify/accept-negotiator';
 
 export type ContentCoding = 'br' | 'gzip';
 
@@ -21,31 +22,19 @@ export function compress(body: Buffer, coding: ContentCoding): Promise<Buffer> {
     : gzipAsync(body);
 }
 
-/** Browsers send one of a handful of Accept-Encoding strings: parse each once. */
-const MAX_REMEMBERED_HEADERS = 64;
-const remembered = new Map<string, ContentCoding | null>();
+/**
+ * Server preference when the client's q-values tie (Chromium sends `gzip, deflate, br, zstd`):
+ * br, then gzip, then the bytes as they are.
+ */
+const CODINGS: (ContentCoding | 'identity')[] = ['br', 'gzip', 'identity'];
 
 /**
- * The coding to send for an Accept-Encoding header: br, else gzip, else none (identity).
- * A coding with q=0 is refused; `*` accepts both.
+ * The coding to send for an Accept-Encoding header (null: identity), by its q-values
+ * (`br;q=0, gzip` gets gzip; `gzip;q=0.5, identity` gets identity).
  */
 export function preferredCoding(acceptEncoding: string | undefined): ContentCoding | null {
-  if (!acceptEncoding) return null;
-  let coding = remembered.get(acceptEncoding);
-  if (coding !== undefined) return coding;
-  const q = new Map<string, number>();
-  for (const part of acceptEncoding.toLowerCase().split(',')) {
-    const [name, ...params] = part.split(';').map((s) => s.trim());
-    if (!name) continue;
-    const qParam = params.find((p) => p.startsWith('q='));
-    const value = qParam ? Number(qParam.slice(2)) : 1;
-    q.set(name, Number.isFinite(value) ? value : 0);
-  }
-  const accepts = (c: ContentCoding) => (q.get(c) ?? q.get('*') ?? 0) > 0;
-  coding = accepts('br') ? 'br' : accepts('gzip') ? 'gzip' : null;
-  if (remembered.size >= MAX_REMEMBERED_HEADERS) remembered.clear();
-  remembered.set(acceptEncoding, coding);
-  return coding;
+  const coding = negotiate(acceptEncoding ?? '', CODINGS);
+  return coding === 'br' || coding === 'gzip' ? coding : null;
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { LEADERBOARD_CHANNEL, LEADERBOARD_VERSION_KEY, LeaderboardChanged } from '@shanhai/domain';
 import { compress, type ContentCoding } from '../../lib/http-cache';
 
@@ -23,14 +24,7 @@ export class CachedBody {
   readonly identity: Representation;
   private readonly coded = new Map<ContentCoding, Representation | Promise<Representation>>();
 
-  /**
-   * `expiresAt`: epoch ms after which the answer is rebuilt even without a change message (one
-   * missed while Redis was away).
-   */
-  constructor(
-    json: string,
-    readonly expiresAt: number,
-  ) {
+  constructor(json: string) {
     const body = Buffer.from(json);
     this.identity = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
   }
@@ -74,9 +68,10 @@ const CACHE_TTL_MS = 30_000;
 /**
  * Keys are (year, by, asOf): a wall screen asks for today, the office pages for a few past days.
  * Past days are dropped on every change like today: an approved offline record or an import can
- * carry an earlier business date, and targets and pairings change past answers too.
+ * carry an earlier business date, and targets and pairings change past answers too. Beyond this
+ * many keys (a crawler walking the dates) the least recently asked goes; a board is ≈ 12 KB.
  */
-const MAX_CACHE_ENTRIES = 500;
+export const MAX_CACHE_ENTRIES = 500;
 /** Keeps proxies from closing an idle stream and lets clients notice a dead one. */
 export const HEARTBEAT_MS = 15_000;
 
@@ -88,18 +83,19 @@ export default fp<{ prefix: string }>(
   async (app, opts) => {
     const channel = `${opts.prefix}:${LEADERBOARD_CHANNEL}`;
     const versionKey = `${opts.prefix}:${LEADERBOARD_VERSION_KEY}`;
-    let cache = new Map<string, { at: number; value: Promise<CachedBody>; ready?: CachedBody }>();
+    // `ready` is set once the build is done: the hot path reads it without awaiting a promise.
+    const cache = new LRUCache<string, { value: Promise<CachedBody>; ready?: CachedBody }>({
+      max: MAX_CACHE_ENTRIES,
+      ttl: CACHE_TTL_MS,
+    });
     const clients = new Set<ServerResponse>();
     let lastVersion = 0;
 
     const send = (res: ServerResponse, id: number, data: unknown) => {
       res.write(`id: ${id}\nevent: changed\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    /** Drops the cached answers, and the copies of them kept in front of the router. */
-    const drop = () => {
-      cache = new Map();
-      app.frontCache.clear();
-    };
+    /** Drops the cached answers; a build in flight is not kept either (it is no longer in the cache). */
+    const drop = () => cache.clear();
     const onChange = (message: LeaderboardChanged) => {
       drop();
       lastVersion = Math.max(lastVersion, message.version);
@@ -134,24 +130,21 @@ export default fp<{ prefix: string }>(
 
     const live: LeaderboardLive = {
       peek(key) {
-        const hit = cache.get(key);
-        return hit?.ready && Date.now() - hit.at < CACHE_TTL_MS ? hit.ready : undefined;
+        return cache.get(key)?.ready;
       },
       cached(key, build) {
         const hit = cache.get(key);
-        if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.value;
-        if (cache.size >= MAX_CACHE_ENTRIES) cache = new Map();
-        const entry: { at: number; value: Promise<CachedBody>; ready?: CachedBody } = {
-          at: Date.now(),
+        if (hit) return hit.value;
+        const entry: { value: Promise<CachedBody>; ready?: CachedBody } = {
           value: build().then((data) => {
-            const body = new CachedBody(JSON.stringify(data), entry.at + CACHE_TTL_MS);
+            const body = new CachedBody(JSON.stringify(data));
             entry.ready = body;
             return body;
           }),
         };
         cache.set(key, entry);
         // A failed build must not be cached.
-        entry.value.catch(() => cache.get(key) === entry && cache.delete(key));
+        entry.value.catch(() => cache.peek(key) === entry && cache.delete(key));
         return entry.value;
       },
       invalidate: drop,

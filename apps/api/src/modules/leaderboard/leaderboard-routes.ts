@@ -6,7 +6,6 @@ import { Gauge } from 'prom-client';
 import { schema, untalliedCount, type DriftItem } from '@shanhai/db';
 import {
   businessDate,
-  businessDayEnd,
   businessYear,
   IsoDate,
   LeaderboardBy,
@@ -16,10 +15,9 @@ import {
   TownDashboard,
   Year,
 } from '@shanhai/domain';
-import type { Offer } from '../../lib/front-cache';
 import { notModified, preferredCoding, type ContentCoding } from '../../lib/http-cache';
 import { notFound } from '../../lib/problem';
-import type { CachedBody, Representation } from './leaderboard-live';
+import type { Representation } from './leaderboard-live';
 import { leaderboard } from './leaderboard-service';
 import { townDashboard } from './dashboard-service';
 
@@ -52,28 +50,12 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   });
 
-  /** What a 200 sent the router's way offers the front cache once it has gone out (see onResponse below). */
-  const offers = new WeakMap<FastifyRequest, Omit<Offer, 'headers' | 'route'>>();
-
   /** Sends one representation of a cached board, or 304 when the client already holds it. */
-  const sendBoard = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    board: CachedBody,
-    r: Representation,
-    coding: ContentCoding | null,
-    dated: boolean,
-    generation: number,
-  ) => {
+  const sendBoard = (request: FastifyRequest, reply: FastifyReply, r: Representation, coding: ContentCoding | null) => {
     // Revalidate every time (the board moves with each tally batch): a matching ETag costs a 304.
     reply.header('etag', r.etag).header('cache-control', 'public, no-cache').header('vary', 'accept-encoding');
     if (notModified(request.headers['if-none-match'], r.etag)) return reply.code(304).send();
     if (coding) reply.header('content-encoding', coding);
-    if (request.method === 'GET') {
-      // A board without asOf is today's: it stops being the answer when the business day ends.
-      const validUntil = dated ? board.expiresAt : Math.min(board.expiresAt, businessDayEnd());
-      offers.set(request, { url: request.url, coding, body: r.body, etag: r.etag, validUntil, generation });
-    }
     return reply.type('application/json; charset=utf-8').send(r.body);
   };
 
@@ -91,19 +73,9 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
         // 200: the Leaderboard contract (packages/domain), sent pre-serialised from the cache.
         response: { 200: z.unknown(), 304: z.null(), 400: Problem },
       },
-      // The answer, with every header it went out with, is kept in front of the router: the next
-      // GET of the same URL and coding is answered there (lib/front-cache).
-      onResponse: (request, reply, done) => {
-        const offer = offers.get(request);
-        if (offer && reply.statusCode === 200)
-          app.frontCache.offer({ ...offer, headers: reply.getHeaders(), route: request.routeOptions.url ?? '' });
-        done();
-      },
     },
-    // The hottest route after the front cache, answered without a promise when the board is cached
-    // and its coding built.
+    // The hottest route: answered without a promise when the board is cached and its coding built.
     (request, reply) => {
-      const generation = app.frontCache.generation;
       const { query } = request;
       const asOf = query.asOf ?? todayCached();
       const year = query.year ?? (query.asOf ? Number(asOf.slice(0, 4)) : businessYear());
@@ -113,21 +85,13 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
       if (hit) {
         const r = coding ? hit.encoded(coding) : hit.identity;
         if (!(r instanceof Promise)) {
-          sendBoard(request, reply, hit, r, coding, query.asOf !== undefined, generation);
+          sendBoard(request, reply, r, coding);
           return;
         }
       }
       return (async () => {
         const entry = hit ?? (await app.leaderboardLive.cached(key, () => leaderboard(app.db, year, query.by, asOf)));
-        return sendBoard(
-          request,
-          reply,
-          entry,
-          coding ? await entry.encoded(coding) : entry.identity,
-          coding,
-          query.asOf !== undefined,
-          generation,
-        );
+        return sendBoard(request, reply, coding ? await entry.encoded(coding) : entry.identity, coding);
       })();
     },
   );

@@ -6,6 +6,7 @@ import { appendSales, foldAll, schema, type LedgerRow } from '@shanhai/db';
 import { createOrg, createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
 import { bearer, createTestApp, login, type TestApp } from '../../../test-support/testing';
+import { MAX_CACHE_ENTRIES } from './leaderboard-live';
 
 let t: TestApp;
 let townId: string;
@@ -314,6 +315,19 @@ describe('GET /api/v1/leaderboard', () => {
     ).toBe(200);
   });
 
+  it('honours the q-values of Accept-Encoding', async () => {
+    const url = '/api/v1/leaderboard?year=2026&by=category&asOf=2026-03-31';
+    const codingFor = async (acceptEncoding: string) =>
+      (await get(url, { 'accept-encoding': acceptEncoding })).headers['content-encoding'] ?? 'identity';
+    expect(await codingFor('br;q=0, gzip')).toBe('gzip');
+    expect(await codingFor('gzip;q=1, br;q=0.5')).toBe('gzip');
+    expect(await codingFor('br;q=0.4, gzip;q=0.4')).toBe('br');
+    expect(await codingFor('gzip;q=0.5, identity')).toBe('identity');
+    expect(await codingFor('br;q=0, gzip;q=0')).toBe('identity');
+    expect(await codingFor('deflate, zstd')).toBe('identity');
+    expect(await codingFor('*')).toBe('br');
+  });
+
   it('does not keep a board built before a change (a build in flight when the change arrives)', async () => {
     const live = t.app.leaderboardLive;
     let finish!: (v: unknown) => void;
@@ -324,6 +338,32 @@ describe('GET /api/v1/leaderboard', () => {
     expect(live.peek('race')).toBeUndefined();
     expect((await live.cached('race', async () => ({ n: 2 }))).identity.body.toString()).toBe('{"n":2}');
     expect(live.peek('race')?.identity.body.toString()).toBe('{"n":2}');
+  });
+
+  it('keeps the boards asked most recently when more are asked than it holds', async () => {
+    const live = t.app.leaderboardLive;
+    const build = (n: number) => async () => ({ n });
+    for (let i = 0; i < MAX_CACHE_ENTRIES; i++) await live.cached(`bound-${i}`, build(i));
+    const first = live.peek('bound-0');
+    expect(first?.identity.body.toString()).toBe('{"n":0}');
+    await live.cached(`bound-${MAX_CACHE_ENTRIES}`, build(MAX_CACHE_ENTRIES));
+    // bound-0 was asked again just now, so bound-1 is the least recently asked and the one to go.
+    expect(live.peek('bound-1')).toBeUndefined();
+    expect(live.peek('bound-0')).toBe(first);
+    expect(live.peek('bound-2')?.identity.body.toString()).toBe('{"n":2}');
+    expect(live.peek(`bound-${MAX_CACHE_ENTRIES}`)?.identity.body.toString()).toBe(`{"n":${MAX_CACHE_ENTRIES}}`);
+  });
+
+  it('builds a board once per change, however often it is asked', async () => {
+    const url = '/api/v1/leaderboard?year=2026&by=county&asOf=2026-03-31';
+    await get(url);
+    const built = t.app.leaderboardLive.peek('2026|county|2026-03-31');
+    expect(built).toBeDefined();
+    for (let i = 0; i < 3; i++) expect((await get(url)).statusCode).toBe(200);
+    expect(t.app.leaderboardLive.peek('2026|county|2026-03-31')).toBe(built);
+    t.app.leaderboardLive.invalidate();
+    await get(url);
+    expect(t.app.leaderboardLive.peek('2026|county|2026-03-31')).not.toBe(built);
   });
 
   it('counts its requests in /metrics like every route', async () => {
