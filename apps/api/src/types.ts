@@ -1,3 +1,4 @@
+import type { Actor } from '@shanhai/db';
 import type { OrgKind, Role } from '@shanhai/domain';
 
 /** Who is calling: loaded from the database on every authenticated request, not trusted from the token. */
@@ -8,6 +9,9 @@ export interface Principal {
   role: Role;
   email: string;
 }
+
+/** The principal as the actor of an order transition or an audit entry. */
+export const actorOf = (p: Principal): Actor => ({ userId: p.userId, kind: 'user' });
 
 export interface AccessClaims {
   sub: string;

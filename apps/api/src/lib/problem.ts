@@ -25,3 +25,7 @@ export const forbidden = (message = 'Your role does not allow this', code = 'for
 export const notFound = (what = 'Resource') => new HttpProblem(404, 'not_found', `${what} not found`);
 export const conflict = (code: string, message: string, extra?: HttpProblem['extra']) =>
   new HttpProblem(409, code, message, extra);
+
+/** A move the order state machine does not allow (for a purchase: the move of its orders). */
+export const invalidTransition = (from: string, to: string) =>
+  new HttpProblem(409, 'invalid_transition', `An order in status ${from} cannot move to ${to}`, { from, to });

@@ -5,6 +5,7 @@ import {
   QUEUES,
   TALLY_DEDUP_ID,
   type NotifyDispatchJob,
+  type PurchaseExpiryJob,
   type QueueName,
   type TallyJob,
 } from '@shanhai/domain';
@@ -28,6 +29,8 @@ declare module 'fastify' {
        * now rather than at its next sweep (within a second). Optional, never needed for correctness.
        */
       notifySoon(): Promise<boolean>;
+      /** Schedules a purchase's expiry at `expiresAt`; the job id makes the same schedule twice one job. */
+      expirePurchaseAt(purchaseId: string, expiresAt: Date): Promise<boolean>;
     };
   }
 }
@@ -77,6 +80,11 @@ export default fp<{ prefix: string }>(
           deduplication: { ...NOTIFY_DISPATCH_DEDUP },
           removeOnComplete: 100,
           removeOnFail: 100,
+        }),
+      expirePurchaseAt: (purchaseId, expiresAt) =>
+        enqueue(QUEUES.purchaseExpiry, 'expire', { purchaseId } satisfies PurchaseExpiryJob, {
+          delay: Math.max(0, expiresAt.getTime() - Date.now()),
+          jobId: `expire-${purchaseId}-${expiresAt.getTime()}`,
         }),
     });
     app.addHook('onClose', async () => {

@@ -1,11 +1,24 @@
 import type Stripe from 'stripe';
-import { and, eq, isNull, ne } from 'drizzle-orm';
-import { schema, type Db, type Tx } from '@shanhai/db';
+import { and, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import {
+  appendSales,
+  notifyPurchasePaid,
+  notifyTransferSubmitted,
+  recordTransitions,
+  schema,
+  type Actor,
+  type Db,
+  type DbOrTx,
+  type Tx,
+} from '@shanhai/db';
+import { businessDate } from '@shanhai/domain';
+import { statuses } from '../../lib/list-filter';
 import { conflict, HttpProblem } from '../../lib/problem';
-import type { Principal } from '../../types';
-import { markPaidTx } from './purchases-service';
+import { actorOf, type Principal } from '../../types';
+import { lineSales } from '../orders/orders-service';
+import { lockPurchase } from '../purchases/purchases-service';
 
-const { purchases, payments, refunds, stripeEvents } = schema;
+const { orgs, purchases, orders, orderLines, payments, refunds, stripeEvents } = schema;
 
 /** Signatures older (or further in the future) than this are refused: Stripe's own default. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -202,4 +215,169 @@ async function refundLatePayment(
     createdBy: null,
   });
   return 'refunded';
+}
+
+/** A card refund of one order through Stripe; the idempotency key from the order id makes a retry safe. */
+export async function refundCard(stripe: Stripe | null, paymentIntentId: string, amountFen: number, orderId: string) {
+  if (!stripe) throw cardUnavailable();
+  const r = await stripe.refunds.create(
+    { payment_intent: paymentIntentId, amount: amountFen, metadata: { orderId } },
+    { idempotencyKey: `refund-${orderId}` },
+  );
+  return r.id;
+}
+
+export type PaidVia = { method: 'transfer'; confirmedBy: string } | { method: 'card'; paymentIntentId: string };
+
+/**
+ * The one way a purchase becomes paid, inside the caller's transaction: the orders move to
+ * `paid` and every line gets its ledger row (source `order`, ref = line id, kind `sale`).
+ * Returns 'paid', 'already_paid' (a second success: nothing happens) or 'not_payable'.
+ * The caller enqueues the tally job after commit.
+ */
+export async function markPaidTx(
+  tx: Tx,
+  purchaseId: string,
+  via: PaidVia,
+  actor: Actor,
+): Promise<'paid' | 'already_paid' | 'not_payable'> {
+  const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
+  if (!p) return 'not_payable';
+  if (p.status === 'paid') return 'already_paid';
+  if (p.status !== 'awaiting_payment') return 'not_payable';
+  const now = new Date();
+  await tx.update(purchases).set({ status: 'paid', paidAt: now }).where(eq(purchases.id, purchaseId));
+  const paid = await tx
+    .update(orders)
+    .set({ status: 'paid' })
+    .where(and(eq(orders.purchaseId, purchaseId), eq(orders.status, 'awaiting_payment')))
+    .returning();
+  await recordTransitions(
+    tx,
+    paid.map((o) => ({ orderId: o.id, from: 'awaiting_payment' as const, to: 'paid' as const })),
+    actor,
+  );
+  await tx
+    .update(payments)
+    .set({
+      status: 'succeeded',
+      confirmedAt: now,
+      ...(via.method === 'transfer'
+        ? { confirmedBy: via.confirmedBy }
+        : { stripePaymentIntentId: via.paymentIntentId }),
+    })
+    .where(eq(payments.purchaseId, purchaseId));
+  const lines = paid.length
+    ? await tx
+        .select()
+        .from(orderLines)
+        .where(
+          inArray(
+            orderLines.orderId,
+            paid.map((o) => o.id),
+          ),
+        )
+    : [];
+  const orderOf = new Map(paid.map((o) => [o.id, o]));
+  await appendSales(
+    tx,
+    lineSales(lines, (id) => orderOf.get(id)!, 'sale', businessDate(now)),
+  );
+  await notifyPurchasePaid(tx, purchaseId, actor.userId);
+  return 'paid';
+}
+
+/** Buyer: say what was transferred and the bank's reference (the office then confirms receipt). */
+export async function submitTransfer(
+  db: Db,
+  principal: Principal,
+  id: string,
+  amountFen: number,
+  reference: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const p = await lockPurchase(tx, principal, id);
+    if (!p) return false;
+    if (p.paymentMethod !== 'transfer') throw conflict('wrong_payment_method', 'This purchase is paid by card');
+    if (p.status !== 'awaiting_payment')
+      throw conflict('not_payable', `A purchase in status ${p.status} cannot be paid`);
+    await tx
+      .update(payments)
+      .set({
+        status: 'submitted',
+        submittedAmountFen: amountFen,
+        submittedReference: reference,
+        submittedAt: new Date(),
+      })
+      .where(eq(payments.purchaseId, id));
+    await notifyTransferSubmitted(tx, id, amountFen);
+    return true;
+  });
+}
+
+/** Office: confirm receipt of exactly the amount due. A mismatch is refused and changes nothing. */
+export async function confirmTransfer(
+  db: Db,
+  principal: Principal,
+  purchaseId: string,
+  amountFen: number,
+): Promise<'paid' | 'already_paid' | null> {
+  return db.transaction(async (tx) => {
+    const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
+    if (!p) return null;
+    if (p.paymentMethod !== 'transfer')
+      throw conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
+    if (p.status === 'paid') return 'already_paid';
+    if (p.status !== 'awaiting_payment')
+      throw conflict('not_payable', `A purchase in status ${p.status} cannot be marked paid`);
+    if (amountFen !== p.totalFen) {
+      throw new HttpProblem(
+        409,
+        'amount_mismatch',
+        `Received ${amountFen} fen but the purchase is ${p.totalFen} fen; only the exact amount can be confirmed`,
+        {
+          expectedFen: p.totalFen,
+          receivedFen: amountFen,
+          errors: [{ field: 'body.amountFen', message: `must be exactly ${p.totalFen}` }],
+        },
+      );
+    }
+    const r = await markPaidTx(
+      tx,
+      purchaseId,
+      { method: 'transfer', confirmedBy: principal.userId },
+      actorOf(principal),
+    );
+    return r === 'not_payable' ? null : r;
+  });
+}
+
+export interface PaymentQueueFilter {
+  status?: string | undefined;
+}
+
+export async function paymentQueue(db: DbOrTx, f: PaymentQueueFilter) {
+  const conds: SQL[] = [];
+  if (f.status) conds.push(inArray(payments.status, statuses(f.status, payments.status.enumValues)));
+  else conds.push(and(eq(payments.method, 'transfer'), eq(purchases.status, 'awaiting_payment'))!);
+  const rows = await db
+    .select({ pay: payments, p: purchases, buyerOrgName: orgs.name })
+    .from(payments)
+    .innerJoin(purchases, eq(purchases.id, payments.purchaseId))
+    .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
+    .where(and(...conds))
+    .orderBy(sql`${payments.submittedAt} desc nulls last`, desc(purchases.createdAt))
+    .limit(1000);
+  return rows.map(({ pay, p, buyerOrgName }) => ({
+    purchaseId: p.id,
+    buyerOrgName,
+    remittanceRef: p.remittanceRef,
+    method: pay.method,
+    status: pay.status,
+    amountFen: pay.amountFen,
+    submittedAmountFen: pay.submittedAmountFen,
+    submittedReference: pay.submittedReference,
+    submittedAt: pay.submittedAt?.toISOString() ?? null,
+    purchaseStatus: p.status,
+  }));
 }

@@ -3,14 +3,19 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { expirePurchaseIfDue, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../../test-support/fake-stripe';
-import { bearer, createTestApp, login, type Session, type TestApp } from '../../../test-support/testing';
+import { shop, type Member } from '../../../test-support/shop';
+import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 /** Stripe is faked at the network boundary (fake-stripe.ts); everything else is real. */
 let fake: FakeStripe;
 let t: TestApp;
-let buyer: Session;
+let cardBuyer: Session;
 let buyerOrgId: string;
 let coopId: string;
+let office: Session;
+let coopA: Member;
+let coopB: Member;
+const { buyer, coop, post, placed } = shop(() => t);
 
 beforeAll(async () => {
   // Refunds answer after a pause so that concurrent webhooks really overlap.
@@ -18,8 +23,11 @@ beforeAll(async () => {
   t = await createTestApp({ config: { stripe: fake.config() } });
   const b = await createOrgWithUser(t.app.db, { kind: 'buyer' });
   buyerOrgId = b.org.id;
-  buyer = await login(t.app, b.user.email);
+  cardBuyer = await login(t.app, b.user.email);
   coopId = (await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' })).org.id;
+  office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
+  coopA = await coop('dakun');
+  coopB = await coop('daping');
 });
 afterAll(async () => {
   await t.close();
@@ -35,13 +43,13 @@ async function cardPurchase(qty = 2) {
   await t.app.inject({
     method: 'PUT',
     url: '/api/v1/cart',
-    headers: bearer(buyer.token),
+    headers: bearer(cardBuyer.token),
     payload: { lines: [{ productId: p.id, qty }] },
   });
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/purchases',
-    headers: bearer(buyer.token),
+    headers: bearer(cardBuyer.token),
     payload: { paymentMethod: 'card' },
   });
   expect(res.statusCode, res.body).toBe(201);
@@ -49,7 +57,7 @@ async function cardPurchase(qty = 2) {
   const pay = await t.app.inject({
     method: 'POST',
     url: `/api/v1/purchases/${purchase.id}/pay`,
-    headers: bearer(buyer.token),
+    headers: bearer(cardBuyer.token),
     payload: {},
   });
   expect(pay.statusCode, pay.body).toBe(200);
@@ -183,7 +191,7 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     const res = await t.app.inject({
       method: 'POST',
       url: `/api/v1/orders/${purchase.orders[0].id}/cancel`,
-      headers: bearer(buyer.token),
+      headers: bearer(cardBuyer.token),
       payload: {},
     });
     expect(res.statusCode, res.body).toBe(200);
@@ -206,7 +214,11 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
   });
 
   it('offers card with the publishable key, and lets Stripe.js load under the page CSP', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/v1/payments/options', headers: bearer(buyer.token) });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/payments/options',
+      headers: bearer(cardBuyer.token),
+    });
     expect(res.json()).toEqual({ methods: ['transfer', 'card'], stripePublishableKey: 'pk_test_fake_shanhai' });
     const csp = (await t.app.inject({ method: 'GET', url: '/healthz' })).headers['content-security-policy'] as string;
     expect(csp).toContain("script-src 'self' https://js.stripe.com https://*.js.stripe.com");
@@ -222,7 +234,7 @@ describe('a card success for a purchase that has already ended is refunded autom
   const refundCalls = (pi: string) =>
     fake.calls.filter((c) => c.path === '/v1/refunds' && new URLSearchParams(c.body).get('payment_intent') === pi);
   const purchaseView = async (id: string) =>
-    (await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${id}`, headers: bearer(buyer.token) })).json();
+    (await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${id}`, headers: bearer(cardBuyer.token) })).json();
 
   it('expired: one Stripe refund of the whole amount even when the same event comes twice (and twice at once); no ledger rows; stock given back once', async () => {
     const { purchase, productId } = await cardPurchase(3);
@@ -287,7 +299,7 @@ describe('a card success for a purchase that has already ended is refunded autom
     const cancel = await t.app.inject({
       method: 'POST',
       url: `/api/v1/purchases/${purchase.id}/cancel`,
-      headers: bearer(buyer.token),
+      headers: bearer(cardBuyer.token),
       payload: {},
     });
     expect(cancel.statusCode, cancel.body).toBe(200);
@@ -323,7 +335,7 @@ describe('a card success for a purchase that has already ended is refunded autom
     await t.app.inject({
       method: 'POST',
       url: `/api/v1/purchases/${purchase.id}/cancel`,
-      headers: bearer(buyer.token),
+      headers: bearer(cardBuyer.token),
       payload: {},
     });
     const payload = event('payment_intent.succeeded', purchase.id, 3000);
@@ -336,5 +348,84 @@ describe('a card success for a purchase that has already ended is refunded autom
     expect(again.json()).toEqual({ received: true, outcome: 'refunded' });
     const keys = refundCalls(paymentIntentIdFor(purchase.id)).map((c) => c.idempotencyKey);
     expect(new Set(keys)).toEqual(new Set([`late-payment-refund-${paymentIntentIdFor(purchase.id)}`]));
+  });
+});
+
+describe('bank transfer', () => {
+  it('buyer submits, office confirms the exact amount (mismatch refused), ledger rows per line', async () => {
+    const b = await buyer();
+    const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10, category: 'tea' });
+    const c = await createProduct(t.app.db, { cooperativeId: coopB.orgId, stock: 10 });
+    const p = await placed(b, [
+      { id: a.id, qty: 2 },
+      { id: c.id, qty: 3 },
+    ]);
+    expect(p.bankAccount.account).toEqual(expect.any(String));
+    const sub = await post(b.s, `/api/v1/purchases/${p.id}/pay`, { amountFen: 50_000, reference: 'ICBC-778899' });
+    expect(sub.statusCode).toBe(200);
+    expect(sub.json().payment).toMatchObject({
+      status: 'submitted',
+      submittedAmountFen: 50_000,
+      submittedReference: 'ICBC-778899',
+    });
+    const missing = await post(b.s, `/api/v1/purchases/${p.id}/pay`, { reference: 'x' });
+    expect(missing.json().errors).toEqual([{ field: 'body.amountFen', message: 'is required for a bank transfer' }]);
+
+    const queue = await t.app.inject({ method: 'GET', url: '/api/v1/payments', headers: bearer(office.token) });
+    expect(queue.json().find((q: { purchaseId: string }) => q.purchaseId === p.id)).toMatchObject({
+      status: 'submitted',
+      amountFen: 50_000,
+      remittanceRef: p.remittanceRef,
+    });
+    expect((await post(coopA.s, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: 50_000 })).statusCode).toBe(
+      403,
+    );
+    expect((await post(b.s, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: 50_000 })).statusCode).toBe(403);
+    const mismatch = await post(office, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: 49_999 });
+    expect(mismatch.statusCode).toBe(409);
+    expect(mismatch.json()).toMatchObject({
+      code: 'amount_mismatch',
+      detail: 'Received 49999 fen but the purchase is 50000 fen; only the exact amount can be confirmed',
+      expectedFen: 50_000,
+    });
+    const ok = await post(office, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: 50_000 });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().status).toBe('paid');
+    expect(ok.json().orders.map((o: { status: string }) => o.status)).toEqual(['paid', 'paid']);
+    expect((await post(office, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: 50_000 })).statusCode).toBe(
+      200,
+    );
+    const lineIds = p.orders.flatMap((o: { lines: { id: string }[] }) => o.lines.map((l) => l.id));
+    const ledger = await t.app.db.select().from(schema.sales).where(inArray(schema.sales.sourceRef, lineIds));
+    expect(ledger.map((r) => [r.kind, r.amountFen, r.buyerOrgId, r.category]).sort()).toEqual([
+      ['sale', 20_000, b.orgId, 'tea'],
+      ['sale', 30_000, b.orgId, 'honey'],
+    ]);
+  });
+
+  it("another org's token cannot pay the purchase (404), and nothing changes", async () => {
+    const b = await buyer();
+    const intruder = await buyer();
+    const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10 });
+    const p = await placed(b, [{ id: a.id, qty: 2 }]);
+    const r = await post(intruder.s, `/api/v1/purchases/${p.id}/pay`, { amountFen: 1, reference: 'x' });
+    expect(r.statusCode).toBe(404);
+    const after = await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${p.id}`, headers: bearer(b.s.token) });
+    expect(after.json()).toMatchObject({ status: 'awaiting_payment', payment: { status: 'pending' } });
+  });
+
+  it("the payment queue is the office's only, and exports CSV", async () => {
+    const b = await buyer();
+    const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10 });
+    const p = await placed(b, [{ id: a.id, qty: 1 }]);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/payments', headers: bearer(b.s.token) })).statusCode,
+    ).toBe(403);
+    const pay = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/payments?format=csv',
+      headers: bearer(office.token),
+    });
+    expect(pay.body).toContain(p.remittanceRef);
   });
 });

@@ -1,0 +1,283 @@
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import {
+  appendSales,
+  notifyOrderMoved,
+  recordTransitions,
+  returnStock,
+  schema,
+  type Db,
+  type DbOrTx,
+  type Tx,
+} from '@shanhai/db';
+import { businessDate, canTransition, type Order, type OrderStatus } from '@shanhai/domain';
+import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
+import { HttpProblem, invalidTransition } from '../../lib/problem';
+import { actorOf, type Principal } from '../../types';
+
+const { purchases, orders, orderLines, orderTransitions, payments, refunds } = schema;
+
+/** The columns of each row that the order view reads (what checkout makes without reading back). */
+export type OrderRow = Pick<
+  typeof orders.$inferSelect,
+  | 'id'
+  | 'purchaseId'
+  | 'buyerOrgId'
+  | 'cooperativeId'
+  | 'status'
+  | 'totalFen'
+  | 'carrier'
+  | 'trackingNo'
+  | 'problemNote'
+  | 'createdAt'
+>;
+export type LineRow = typeof orderLines.$inferSelect;
+export type TransitionRow = Pick<
+  typeof orderTransitions.$inferSelect,
+  'orderId' | 'fromStatus' | 'toStatus' | 'actorUserId' | 'actor' | 'note' | 'at'
+>;
+
+/** Who may see an order: its buyer org, its cooperative, and the office. */
+function orderScope(principal: Principal): SQL | undefined {
+  if (principal.orgKind === 'office') return undefined;
+  if (principal.orgKind === 'buyer') return eq(orders.buyerOrgId, principal.orgId);
+  return eq(orders.cooperativeId, principal.orgId);
+}
+
+/** Orders as the api shows them, with their lines and transitions, newest first. */
+export async function loadOrders(db: DbOrTx, where: SQL | undefined): Promise<Order[]> {
+  const coop = sql<string>`(select name from orgs c where c.id = ${orders.cooperativeId})`;
+  const buyer = sql<string>`(select name from orgs b where b.id = ${orders.buyerOrgId})`;
+  const rows = await db
+    .select({ o: orders, cooperativeName: coop, buyerOrgName: buyer, deliveryAddress: purchases.deliveryAddress })
+    .from(orders)
+    .innerJoin(purchases, eq(purchases.id, orders.purchaseId))
+    .where(where)
+    .orderBy(desc(orders.createdAt), asc(orders.id))
+    .limit(1000);
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.o.id);
+  const lines = await db
+    .select()
+    .from(orderLines)
+    .where(inArray(orderLines.orderId, ids))
+    .orderBy(asc(orderLines.nameZh));
+  const trans = await db
+    .select()
+    .from(orderTransitions)
+    .where(inArray(orderTransitions.orderId, ids))
+    .orderBy(asc(orderTransitions.id));
+  return rows.map(({ o, cooperativeName, buyerOrgName, deliveryAddress }) =>
+    orderView(o, { buyerOrgName, cooperativeName, deliveryAddress }, lines, trans),
+  );
+}
+
+/** One order as the api shows it, with its lines and transitions picked from rows of several orders. */
+export function orderView(
+  o: OrderRow,
+  names: { buyerOrgName: string; cooperativeName: string; deliveryAddress: string },
+  lines: LineRow[],
+  transitions: TransitionRow[],
+): Order {
+  return {
+    id: o.id,
+    purchaseId: o.purchaseId,
+    buyerOrgId: o.buyerOrgId,
+    buyerOrgName: names.buyerOrgName,
+    cooperativeId: o.cooperativeId,
+    cooperativeName: names.cooperativeName,
+    status: o.status,
+    totalFen: o.totalFen,
+    carrier: o.carrier,
+    trackingNo: o.trackingNo,
+    problemNote: o.problemNote,
+    deliveryAddress: names.deliveryAddress,
+    createdAt: o.createdAt.toISOString(),
+    lines: lines
+      .filter((l) => l.orderId === o.id)
+      .map((l) => ({
+        id: l.id,
+        productId: l.productId,
+        nameZh: l.nameZh,
+        nameEn: l.nameEn,
+        unitLabel: l.unitLabel,
+        category: l.category,
+        qty: l.qty,
+        unitPriceFen: l.unitPriceFen,
+        lineTotalFen: l.lineTotalFen,
+      })),
+    transitions: transitions
+      .filter((t) => t.orderId === o.id)
+      .map((t) => ({
+        from: t.fromStatus,
+        to: t.toStatus,
+        actor: t.actor,
+        actorUserId: t.actorUserId,
+        note: t.note,
+        at: t.at.toISOString(),
+      })),
+  };
+}
+
+/** The ledger rows of order lines (source `order`, ref = line id): a sale of the line total, or its refund. */
+export function lineSales(
+  lines: LineRow[],
+  orderOf: (orderId: string) => { buyerOrgId: string; cooperativeId: string },
+  kind: 'sale' | 'refund',
+  businessDate: string,
+) {
+  return lines.map((l) => ({
+    source: 'order' as const,
+    sourceRef: l.id,
+    kind,
+    townId: l.townId,
+    buyerOrgId: orderOf(l.orderId).buyerOrgId,
+    cooperativeId: orderOf(l.orderId).cooperativeId,
+    productId: l.productId,
+    category: l.category,
+    amountFen: kind === 'sale' ? l.lineTotalFen : -l.lineTotalFen,
+    businessDate,
+  }));
+}
+
+export async function listOrders(db: DbOrTx, principal: Principal, f: ListFilter): Promise<Order[]> {
+  const conds = [orderScope(principal), ...dateRange(orders.createdAt, f)];
+  if (f.status) conds.push(inArray(orders.status, statuses(f.status, orders.status.enumValues)));
+  return loadOrders(db, and(...conds));
+}
+
+export async function getOrder(db: DbOrTx, principal: Principal, id: string): Promise<Order | null> {
+  const [o] = await loadOrders(db, and(eq(orders.id, id), orderScope(principal)));
+  return o ?? null;
+}
+
+export type OrderAction = 'ship' | 'deliver' | 'accept' | 'report' | 'cancel' | 'refund';
+
+/** Who may do what to an order (beyond seeing it). */
+const ACTION_KINDS: Record<OrderAction, readonly string[]> = {
+  ship: ['cooperative'],
+  deliver: ['cooperative'],
+  accept: ['buyer'],
+  report: ['buyer'],
+  cancel: ['buyer', 'cooperative', 'office'],
+  refund: ['cooperative', 'office'],
+};
+
+export interface OrderActionResult {
+  /** Card refunds go to Stripe after the checks, inside the transaction. */
+  ledgerChanged: boolean;
+}
+
+/**
+ * Moves one order. `cancel` before payment ends the order (stock back; the purchase total shrinks,
+ * and a purchase with no open order left is cancelled); `cancel` after payment (before shipping)
+ * and `refund` (of a disputed delivery) refund it: stock back for cancel, a negative ledger row
+ * per line and a refund record (a Stripe refund for card).
+ */
+export async function actOnOrder(
+  db: Db,
+  principal: Principal,
+  id: string,
+  action: OrderAction,
+  input: { carrier?: string; trackingNo?: string; note?: string },
+  stripeRefund: (paymentIntentId: string, amountFen: number, orderId: string) => Promise<string>,
+): Promise<OrderActionResult | null> {
+  return db.transaction(async (tx) => {
+    // Lock order: purchase, then order (as markPaid does), so the two never deadlock.
+    const [peek] = await tx
+      .select({ purchaseId: orders.purchaseId })
+      .from(orders)
+      .where(and(eq(orders.id, id), orderScope(principal)));
+    if (!peek) return null;
+    const [p] = await tx.select().from(purchases).where(eq(purchases.id, peek.purchaseId)).for('update');
+    const [o] = await tx.select().from(orders).where(eq(orders.id, id)).for('update');
+    if (!o || !p) return null;
+    if (!ACTION_KINDS[action].includes(principal.orgKind))
+      throw new HttpProblem(403, 'forbidden', `A ${principal.orgKind} organisation cannot ${action} an order`);
+    const move = async (to: OrderStatus, set: Partial<typeof orders.$inferInsert> = {}) => {
+      if (!canTransition(o.status, to)) throw invalidTransition(o.status, to);
+      await tx
+        .update(orders)
+        .set({ status: to, ...set })
+        .where(eq(orders.id, id));
+      await recordTransitions(tx, [{ orderId: id, from: o.status, to, note: input.note ?? null }], actorOf(principal));
+    };
+    switch (action) {
+      case 'ship':
+        await move('shipped', { carrier: input.carrier!, trackingNo: input.trackingNo!, shippedAt: new Date() });
+        await notifyOrderMoved(tx, id, 'shipped', principal.userId);
+        return { ledgerChanged: false };
+      case 'deliver':
+        await move('delivered', { deliveredAt: new Date() });
+        await notifyOrderMoved(tx, id, 'delivered', principal.userId);
+        return { ledgerChanged: false };
+      case 'accept':
+        await move('accepted', { acceptedAt: new Date() });
+        await notifyOrderMoved(tx, id, 'accepted', principal.userId);
+        return { ledgerChanged: false };
+      case 'report':
+        await move('disputed', { problemNote: input.note! });
+        await notifyOrderMoved(tx, id, 'disputed', principal.userId);
+        return { ledgerChanged: false };
+      case 'cancel':
+        if (o.status === 'pending_approval' || o.status === 'awaiting_payment') {
+          await move('cancelled');
+          await returnStock(tx, [id]);
+          const newTotal = p.totalFen - o.totalFen;
+          const [open] = await tx
+            .select({ n: sql<number>`count(*)::int` })
+            .from(orders)
+            .where(
+              and(
+                eq(orders.purchaseId, o.purchaseId),
+                inArray(orders.status, ['pending_approval', 'awaiting_payment']),
+              ),
+            );
+          await tx
+            .update(purchases)
+            .set({ totalFen: newTotal, ...(open!.n === 0 ? { status: 'cancelled' as const } : {}) })
+            .where(eq(purchases.id, o.purchaseId));
+          await tx.update(payments).set({ amountFen: newTotal }).where(eq(payments.purchaseId, o.purchaseId));
+          return { ledgerChanged: false };
+        }
+        if (o.status !== 'paid') throw invalidTransition(o.status, 'cancelled');
+        await refundOrder(tx, principal, o, 'refunded', true, input.note, stripeRefund, move);
+        return { ledgerChanged: true };
+      case 'refund':
+        if (o.status !== 'disputed' && o.status !== 'paid') throw invalidTransition(o.status, 'refunded');
+        await refundOrder(tx, principal, o, 'refunded', o.status === 'paid', input.note, stripeRefund, move);
+        return { ledgerChanged: true };
+    }
+  });
+}
+
+async function refundOrder(
+  tx: Tx,
+  principal: Principal,
+  o: typeof orders.$inferSelect,
+  to: 'refunded',
+  giveStockBack: boolean,
+  note: string | undefined,
+  stripeRefund: (paymentIntentId: string, amountFen: number, orderId: string) => Promise<string>,
+  move: (to: OrderStatus) => Promise<void>,
+) {
+  await move(to);
+  if (giveStockBack) await returnStock(tx, [o.id]);
+  const lines = await tx.select().from(orderLines).where(eq(orderLines.orderId, o.id));
+  await appendSales(
+    tx,
+    lineSales(lines, () => o, 'refund', businessDate()),
+  );
+  const [pay] = await tx.select().from(payments).where(eq(payments.purchaseId, o.purchaseId));
+  let stripeRefundId: string | null = null;
+  if (pay!.method === 'card' && pay!.stripePaymentIntentId)
+    stripeRefundId = await stripeRefund(pay!.stripePaymentIntentId, o.totalFen, o.id);
+  await tx.insert(refunds).values({
+    purchaseId: o.purchaseId,
+    orderId: o.id,
+    method: pay!.method,
+    amountFen: o.totalFen,
+    stripeRefundId,
+    reason: note ?? null,
+    createdBy: principal.userId,
+  });
+}

@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ListQuery, OptionalNoteRequest, Problem, Purchase, PurchaseSummary } from '@shanhai/domain';
+import type { ApiConfig } from '../../env';
+import { sendCsv } from '../../lib/csv';
+import { notFound } from '../../lib/problem';
+import { principalOf } from '../../plugins/auth';
+import * as svc from './purchases-service';
+
+const IdParams = z.strictObject({ id: z.uuid() });
+const guarded = { security: [{ bearer: [] }] };
+const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+/** A buyer's purchases: the lists, one purchase, approval and cancelling before payment. */
+const purchasesRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, opts) => {
+  const settings = svc.purchaseSettings(opts.config);
+
+  app.get(
+    '/purchases',
+    {
+      schema: {
+        tags: ['purchases'],
+        summary: "My org's purchases (office: all); ?format=csv",
+        ...guarded,
+        querystring: ListQuery,
+        response: { 200: z.array(PurchaseSummary), ...problems },
+      },
+      preHandler: app.guard({ kinds: ['buyer', 'office'] }),
+    },
+    async (request, reply) => {
+      const list = await svc.listPurchases(app.db, principalOf(request), request.query);
+      if (request.query.format !== 'csv') return list;
+      return sendCsv(
+        reply,
+        'purchases.csv',
+        ['id', 'created_at', 'buyer', 'status', 'payment_method', 'total_fen', 'remittance_ref', 'orders'],
+        list.map((p) => [
+          p.id,
+          p.createdAt,
+          p.buyerOrgName,
+          p.status,
+          p.paymentMethod,
+          p.totalFen,
+          p.remittanceRef,
+          p.orderCount,
+        ]),
+      );
+    },
+  );
+
+  app.get(
+    '/purchases/:id',
+    {
+      schema: { tags: ['purchases'], ...guarded, params: IdParams, response: { 200: Purchase, ...problems } },
+      preHandler: app.guard(),
+    },
+    async (request) => {
+      const p = await svc.getPurchase(app.db, principalOf(request), request.params.id, settings);
+      if (!p) throw notFound('Purchase');
+      return p;
+    },
+  );
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(
+      `/purchases/:id/${decision}`,
+      {
+        schema: {
+          tags: ['purchases'],
+          summary: `Approver: ${decision} a purchase above the org's threshold`,
+          ...guarded,
+          params: IdParams,
+          body: OptionalNoteRequest,
+          response: { 200: Purchase, ...problems },
+        },
+        preHandler: app.guard({ kinds: ['buyer'], roles: ['owner', 'manager'] }),
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const r = await svc.decidePurchase(
+          app.db,
+          principal,
+          request.params.id,
+          decision,
+          settings,
+          request.body?.note,
+        );
+        if (!r) throw notFound('Purchase');
+        if (r.expiresAt) await app.queues.expirePurchaseAt(request.params.id, r.expiresAt);
+        await app.queues.notifySoon();
+        return (await svc.getPurchase(app.db, principal, request.params.id, settings))!;
+      },
+    );
+  }
+
+  app.post(
+    '/purchases/:id/cancel',
+    {
+      schema: {
+        tags: ['purchases'],
+        summary: 'Cancel an unpaid purchase; its stock comes back',
+        ...guarded,
+        params: IdParams,
+        body: OptionalNoteRequest,
+        response: { 200: Purchase, ...problems },
+      },
+      preHandler: app.guard({ kinds: ['buyer'] }),
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!(await svc.cancelPurchase(app.db, principal, request.params.id, request.body?.note)))
+        throw notFound('Purchase');
+      return (await svc.getPurchase(app.db, principal, request.params.id, settings))!;
+    },
+  );
+};
+
+export default purchasesRoutes;

@@ -1,0 +1,105 @@
+/**
+ * Test support for the buying modules (cart, checkout, purchases, orders, payments): buyers and
+ * cooperatives of their own, the cart and checkout calls, and the stock of a product.
+ */
+import { expect } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { schema } from '@shanhai/db';
+import { createOrgWithUser } from '@shanhai/db/testing';
+import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from './testing';
+
+/** An org of one kind and its logged-in owner. */
+export interface Member {
+  orgId: string;
+  s: Session;
+}
+
+/** `testApp` is read at call time, so the helpers can be made before `beforeAll` builds the app. */
+export function shop(testApp: () => TestApp) {
+  const app = () => testApp().app;
+  async function buyer(
+    opts: { role?: 'owner' | 'manager' | 'member'; approvalThresholdFen?: number | null } = {},
+  ): Promise<Member> {
+    const { org, user } = await createOrgWithUser(app().db, {
+      kind: 'buyer',
+      role: opts.role ?? 'owner',
+      approvalThresholdFen: opts.approvalThresholdFen ?? null,
+    });
+    return { orgId: org.id, s: await login(app(), user.email) };
+  }
+  async function coop(townCode: string): Promise<Member> {
+    const { org, user } = await createOrgWithUser(app().db, { kind: 'cooperative', townCode });
+    return { orgId: org.id, s: await login(app(), user.email) };
+  }
+  const put = (s: Session, lines: { productId: string; qty: number }[]) =>
+    app().inject({ method: 'PUT', url: '/api/v1/cart', headers: bearer(s.token), payload: { lines } });
+  const checkout = (s: Session, key?: string, body: Record<string, unknown> = { paymentMethod: 'transfer' }) =>
+    app().inject({
+      method: 'POST',
+      url: '/api/v1/purchases',
+      headers: { ...bearer(s.token), ...(key ? { 'idempotency-key': key } : {}) },
+      payload: body,
+    });
+  /** One `[method, url, body]` call as `s`. */
+  const call = (s: Session, [method, url, payload]: [string, string, unknown]) =>
+    app().inject({
+      method: method as 'GET',
+      url,
+      headers: bearer(s.token),
+      ...(payload ? { payload: payload as object } : {}),
+    });
+  const post = (s: Session, url: string, payload: unknown = {}) =>
+    app().inject({ method: 'POST', url, headers: bearer(s.token), payload: payload as object });
+  const stockOf = async (id: string) =>
+    (await app().db.select({ s: schema.products.stock }).from(schema.products).where(eq(schema.products.id, id)))[0]!.s;
+  /** Units of a product in orders that are not cancelled. */
+  const soldOf = async (id: string) =>
+    (
+      await app()
+        .db.select({ n: sql<number>`coalesce(sum(${schema.orderLines.qty}), 0)::int` })
+        .from(schema.orderLines)
+        .innerJoin(schema.orders, eq(schema.orders.id, schema.orderLines.orderId))
+        .where(sql`${schema.orderLines.productId} = ${id} and ${schema.orders.status} <> 'cancelled'`)
+    )[0]!.n;
+
+  /** A placed purchase (awaiting payment, or approval) with one order per cooperative given. */
+  async function placed(
+    b: { s: Session },
+    products: { id: string; qty: number }[],
+    paymentMethod: 'transfer' | 'card' = 'transfer',
+  ) {
+    expect(
+      (
+        await put(
+          b.s,
+          products.map((p) => ({ productId: p.id, qty: p.qty })),
+        )
+      ).statusCode,
+    ).toBe(200);
+    const res = await checkout(b.s, undefined, { paymentMethod });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json();
+  }
+
+  /** A placed purchase paid by transfer, confirmed by the office. */
+  async function paid(b: { s: Session }, products: { id: string; qty: number }[], office: Session) {
+    const p = await placed(b, products);
+    const ok = await post(office, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: p.totalFen });
+    expect(ok.statusCode, ok.body).toBe(200);
+    return p;
+  }
+
+  return { buyer, coop, put, checkout, call, post, stockOf, soldOf, placed, paid };
+}
+
+/** An app on the demo world, the office logged in, and a cooperative in each of two towns. */
+export async function buyingWorld(): Promise<{ t: TestApp; office: Session; coopA: Member; coopB: Member }> {
+  const t = await createTestApp();
+  const { coop } = shop(() => t);
+  return {
+    t,
+    office: await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD),
+    coopA: await coop('dakun'),
+    coopB: await coop('daping'),
+  };
+}
