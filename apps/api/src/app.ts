@@ -22,6 +22,7 @@ import regionsRoutes from './modules/regions/regions-routes';
 import cartRoutes from './modules/cart/cart-routes';
 import checkoutRoutes from './modules/checkout/checkout-routes';
 import purchasesRoutes from './modules/purchases/purchases-routes';
+import auditRoutes from './modules/audit/audit-routes';
 import ordersRoutes from './modules/orders/orders-routes';
 import paymentsRoutes from './modules/payments/payments-routes';
 import leaderboardLive from './modules/leaderboard/leaderboard-live';
@@ -136,6 +137,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(authRoutes, { loginLimits: config.loginLimits, refreshSecret: config.jwtSecret });
       await api.register(orgsRoutes);
       await api.register(regionsRoutes);
+      await api.register(auditRoutes);
       await api.register(productsRoutes);
       await api.register(cartRoutes);
       await api.register(checkoutRoutes, { config });

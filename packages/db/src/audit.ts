@@ -1,10 +1,11 @@
+import type { AuditAction } from '@shanhai/domain';
 import type { DbOrTx } from './client';
 import { auditLog } from './schema/audit';
 
 export interface AuditEntry {
   actorUserId: string | null;
   actorOrgId: string | null;
-  action: string;
+  action: AuditAction;
   entityType: string;
   entityId: string;
   before?: unknown;

@@ -1,5 +1,6 @@
 import { createI18n } from 'vue-i18n';
 import admin from './messages/admin';
+import audit from './messages/audit';
 import auth from './messages/auth';
 import catalog from './messages/catalog';
 import common from './messages/common';
@@ -8,7 +9,7 @@ import notifications from './messages/notifications';
 import orders from './messages/orders';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, auth, admin, catalog, orders, leaderboard, notifications];
+const modules = [common, auth, admin, catalog, orders, leaderboard, notifications, audit];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -6,3 +6,4 @@ export * from './orders';
 export * from './sales';
 export * from './notifications';
 export * from './accounts';
+export * from './audit';

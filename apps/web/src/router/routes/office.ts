@@ -38,4 +38,10 @@ export default [
     component: () => import('@/views/sales/SalesOpsView.vue'),
     meta: { requiresAuth: true, kinds: ['office', 'buyer'] },
   },
+  {
+    path: '/office/audit',
+    name: 'office-audit',
+    component: () => import('@/views/office/AuditLogView.vue'),
+    meta: { requiresAuth: true, kinds: ['office'], managerOnly: true },
+  },
 ] satisfies RouteRecordRaw[];

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { schema, writeAudit } from '@shanhai/db';
+import { createUser } from '@shanhai/db/testing';
+import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
+
+let t: TestApp;
+let office: Session;
+let buyer: Session;
+let dakunId: string;
+beforeAll(async () => {
+  t = await createTestApp();
+  office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
+  buyer = await login(t.app, 'buyer@demo.shanhai', DEMO_PASSWORD);
+  dakunId = (await t.app.db.select().from(schema.towns).where(eq(schema.towns.code, 'dakun')))[0]!.id;
+});
+afterAll(() => t.close());
+
+const get = (url: string, s?: Session) =>
+  t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: s ? bearer(s.token) : {} });
+
+describe('GET /api/v1/audit', () => {
+  it('lists what an office action wrote, with who did it, newest first', async () => {
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/towns/${dakunId}/targets/2031`,
+      headers: bearer(office.token),
+      payload: { targetFen: 1_200_000_000 },
+    });
+    expect(put.statusCode).toBe(200);
+    const res = await get('/audit?action=town_target.set', office);
+    expect(res.statusCode).toBe(200);
+    const [entry] = res.json().items;
+    expect(entry).toMatchObject({
+      action: 'town_target.set',
+      entityType: 'town_target',
+      actor: { userId: office.userId, email: 'office@demo.shanhai' },
+      actorOrg: { id: office.orgId },
+    });
+    expect(JSON.stringify(entry.after)).toContain('1200000000');
+  });
+
+  it('is for the office’s owners and managers: 401 without a token, 403 for a buyer and an office member', async () => {
+    expect((await get('/audit')).statusCode).toBe(401);
+    expect((await get('/audit', buyer)).statusCode).toBe(403);
+    const member = await createUser(t.app.db, { orgId: office.orgId, role: 'member' });
+    const s = await login(t.app, member.email);
+    expect((await get('/audit', s)).statusCode).toBe(403);
+    expect((await get('/audit/export', s)).statusCode).toBe(403);
+    const manager = await createUser(t.app.db, { orgId: office.orgId, role: 'manager' });
+    expect((await get('/audit', await login(t.app, manager.email))).statusCode).toBe(200);
+  });
+
+  it('filters by actor, object and business dates (both ends included), and walks pages by cursor', async () => {
+    const entityId = `filter-${Date.now()}`;
+    for (let i = 0; i < 5; i++)
+      await writeAudit(t.app.db, {
+        actorUserId: office.userId,
+        actorOrgId: office.orgId,
+        action: 'pairing.create',
+        entityType: 'pairing',
+        entityId,
+        after: { i },
+      });
+    // One of them happened on 1 March 2026 at 23:30 in Guangzhou (15:30 UTC).
+    await t.app.db.execute(
+      sql`update audit_log set at = '2026-03-01T15:30:00Z' where entity_id = ${entityId} and after->>'i' = '0'`,
+    );
+    const first = await get(`/audit?entityId=${entityId}&limit=2`, office);
+    expect(first.statusCode).toBe(200);
+    expect(first.json().items.map((e: { after: { i: number } }) => e.after.i)).toEqual([4, 3]);
+    const second = await get(`/audit?entityId=${entityId}&limit=2&cursor=${first.json().nextCursor}`, office);
+    expect(second.json().items.map((e: { after: { i: number } }) => e.after.i)).toEqual([2, 1]);
+    const third = await get(`/audit?entityId=${entityId}&limit=2&cursor=${second.json().nextCursor}`, office);
+    expect(third.json()).toMatchObject({ nextCursor: null });
+    expect(third.json().items).toHaveLength(1);
+
+    const day = await get(`/audit?entityId=${entityId}&from=2026-03-01&to=2026-03-01`, office);
+    expect(day.json().items.map((e: { after: { i: number } }) => e.after.i)).toEqual([0]);
+    expect((await get(`/audit?entityId=${entityId}&from=2026-03-02&to=2026-03-02`, office)).json().items).toEqual([]);
+    const byActor = await get(`/audit?entityId=${entityId}&actor=OFFICE@demo`, office);
+    expect(byActor.json().items).toHaveLength(5);
+    expect((await get(`/audit?entityId=${entityId}&actor=nobody-like-this`, office)).json().items).toEqual([]);
+    // LIKE wildcards are taken literally.
+    expect((await get(`/audit?entityId=${entityId}&actor=%25`, office)).json().items).toEqual([]);
+  });
+
+  it('bad input is a 400 naming the field', async () => {
+    const cases: [string, string][] = [
+      ['/audit?limit=0', 'query.limit'],
+      ['/audit?limit=201', 'query.limit'],
+      ['/audit?action=order.explode', 'query.action'],
+      ['/audit?from=2026-02-30', 'query.from'],
+      ['/audit?from=2026-03-02&to=2026-03-01', 'query.to'],
+      ['/audit?cursor=bm90LWEtY3Vyc29y', 'query.cursor'],
+      [`/audit?entityId=${'x'.repeat(101)}`, 'query.entityId'],
+      ['/audit?unknown=1', 'query.unknown'],
+    ];
+    for (const [url, field] of cases) {
+      const res = await get(url, office);
+      expect(res.statusCode, url).toBe(400);
+      expect(
+        res.json().errors.map((e: { field: string }) => e.field),
+        url,
+      ).toContain(field);
+    }
+  });
+});
+
+describe('GET /api/v1/audit/export', () => {
+  it('streams every matching entry as CSV (not cut at a page), formula-safe, with a BOM for Excel', async () => {
+    const entityId = `export-${Date.now()}`;
+    for (let i = 0; i < 1205; i++)
+      await writeAudit(t.app.db, {
+        actorUserId: office.userId,
+        actorOrgId: office.orgId,
+        action: 'sales.import',
+        entityType: 'sales_import',
+        entityId,
+        note: i === 0 ? '=HYPERLINK("http://evil")' : `row ${i}`,
+      });
+    const res = await get(`/audit/export?entityId=${entityId}`, office);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(
+      /^attachment; filename\*=UTF-8''audit-log-\d{4}-\d{2}-\d{2}\.csv$/,
+    );
+    expect(res.body.startsWith('\uFEFFid,at,actor,')).toBe(true);
+    const lines = res.body.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(1 + 1205);
+    expect(lines.at(-1)).toContain(`'=HYPERLINK(""http://evil"")`);
+    expect((await get(`/audit/export?to=bad`, office)).statusCode).toBe(400);
+    expect((await get(`/audit/export`)).statusCode).toBe(401);
+  });
+});
