@@ -5,6 +5,7 @@ import {
   recordTransitions,
   returnStock,
   schema,
+  writeAudit,
   type Db,
   type DbOrTx,
   type Tx,
@@ -193,6 +194,7 @@ export async function actOnOrder(
     if (!o || !p) return null;
     if (!ACTION_KINDS[action].includes(principal.orgKind))
       throw new HttpProblem(403, 'forbidden', `A ${principal.orgKind} organisation cannot ${action} an order`);
+    if (action === 'cancel' || action === 'refund') mayEndOrder(principal, p.createdBy, o.status);
     const move = async (to: OrderStatus, set: Partial<typeof orders.$inferInsert> = {}) => {
       if (!canTransition(o.status, to)) throw invalidTransition(o.status, to);
       await tx
@@ -237,16 +239,53 @@ export async function actOnOrder(
             .set({ totalFen: newTotal, ...(open!.n === 0 ? { status: 'cancelled' as const } : {}) })
             .where(eq(purchases.id, o.purchaseId));
           await tx.update(payments).set({ amountFen: newTotal }).where(eq(payments.purchaseId, o.purchaseId));
+          await auditOrder(tx, principal, 'order.cancel', o, 'cancelled', input.note);
           return { ledgerChanged: false };
         }
         if (o.status !== 'paid') throw invalidTransition(o.status, 'cancelled');
         await refundOrder(tx, principal, o, 'refunded', true, input.note, stripeRefund, move);
+        await auditOrder(tx, principal, 'order.cancel', o, 'refunded', input.note);
         return { ledgerChanged: true };
       case 'refund':
         if (o.status !== 'disputed' && o.status !== 'paid') throw invalidTransition(o.status, 'refunded');
         await refundOrder(tx, principal, o, 'refunded', o.status === 'paid', input.note, stripeRefund, move);
+        await auditOrder(tx, principal, 'order.refund', o, 'refunded', input.note);
         return { ledgerChanged: true };
     }
+  });
+}
+
+/**
+ * Who may end an order: a buyer member only the orders of purchases they placed; once money has
+ * been paid (a cancel is then a refund), a cooperative's or the office's member may not, only an
+ * owner or manager.
+ */
+function mayEndOrder(principal: Principal, placedBy: string, status: OrderStatus) {
+  if (principal.role !== 'member') return;
+  if (principal.orgKind === 'buyer' && placedBy !== principal.userId)
+    throw new HttpProblem(403, 'forbidden', 'A member may cancel only the orders of purchases they placed');
+  const paid = status !== 'pending_approval' && status !== 'awaiting_payment';
+  if (principal.orgKind !== 'buyer' && paid)
+    throw new HttpProblem(403, 'forbidden', 'Cancelling or refunding a paid order takes an owner or manager');
+}
+
+async function auditOrder(
+  tx: Tx,
+  principal: Principal,
+  action: 'order.cancel' | 'order.refund',
+  o: typeof orders.$inferSelect,
+  to: OrderStatus,
+  note: string | undefined,
+) {
+  await writeAudit(tx, {
+    actorUserId: principal.userId,
+    actorOrgId: principal.orgId,
+    action,
+    entityType: 'order',
+    entityId: o.id,
+    before: { status: o.status },
+    after: { status: to, totalFen: o.totalFen },
+    ...(note ? { note } : {}),
   });
 }
 

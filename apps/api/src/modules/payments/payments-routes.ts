@@ -129,13 +129,13 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
       schema: {
         tags: ['payments'],
         summary:
-          'Office: confirm receipt of a bank transfer of exactly the amount due (id = purchase id); marks it paid',
+          'Office owner or manager: confirm receipt of a bank transfer of exactly the amount due (id = purchase id); marks it paid (audited)',
         ...guarded,
         params: IdParams,
         body: ConfirmTransferRequest,
         response: { 200: Purchase, ...problems },
       },
-      preHandler: app.guard({ kinds: ['office'] }),
+      preHandler: app.guard({ kinds: ['office'], roles: ['owner', 'manager'] }),
     },
     async (request) => {
       const principal = principalOf(request);

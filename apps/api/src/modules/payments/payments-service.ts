@@ -6,6 +6,7 @@ import {
   notifyTransferSubmitted,
   recordTransitions,
   schema,
+  writeAudit,
   type Actor,
   type Db,
   type DbOrTx,
@@ -348,6 +349,17 @@ export async function confirmTransfer(
       { method: 'transfer', confirmedBy: principal.userId },
       actorOf(principal),
     );
+    if (r === 'paid')
+      await writeAudit(tx, {
+        actorUserId: principal.userId,
+        actorOrgId: principal.orgId,
+        action: 'payment.confirm_transfer',
+        entityType: 'purchase',
+        entityId: purchaseId,
+        before: { status: p.status },
+        after: { status: 'paid', submittedAmountFen: amountFen },
+        note: p.remittanceRef,
+      });
     return r === 'not_payable' ? null : r;
   });
 }

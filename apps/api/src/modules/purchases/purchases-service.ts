@@ -4,6 +4,7 @@ import {
   notifyPurchaseDecision,
   recordTransitions,
   schema,
+  writeAudit,
   type Db,
   type DbOrTx,
   type Tx,
@@ -168,6 +169,7 @@ export async function decidePurchase(
     if (decision === 'reject') {
       await endUnpaidPurchase(tx, id, 'cancelled', actorOf(principal), note ?? 'rejected by approver');
       await notifyPurchaseDecision(tx, id, 'rejected', { userId: principal.userId }, note);
+      await auditPurchase(tx, principal, 'purchase.reject', p, 'cancelled', note);
       return { expiresAt: null };
     }
     const expiresAt = expiresAtFor(p.paymentMethod, settings);
@@ -191,7 +193,28 @@ export async function decidePurchase(
       actorOf(principal),
     );
     await notifyPurchaseDecision(tx, id, 'approved', { userId: principal.userId }, note);
+    await auditPurchase(tx, principal, 'purchase.approve', p, 'awaiting_payment', note);
     return { expiresAt };
+  });
+}
+
+async function auditPurchase(
+  tx: Tx,
+  principal: Principal,
+  action: 'purchase.approve' | 'purchase.reject' | 'purchase.cancel',
+  p: typeof purchases.$inferSelect,
+  to: typeof purchases.$inferSelect.status,
+  note: string | undefined,
+) {
+  await writeAudit(tx, {
+    actorUserId: principal.userId,
+    actorOrgId: principal.orgId,
+    action,
+    entityType: 'purchase',
+    entityId: p.id,
+    before: { status: p.status },
+    after: { status: to, totalFen: p.totalFen },
+    ...(note ? { note } : {}),
   });
 }
 
@@ -209,6 +232,7 @@ export async function cancelPurchase(db: Db, principal: Principal, id: string, n
         { from: p.status, to: 'cancelled' },
       );
     }
+    await auditPurchase(tx, principal, 'purchase.cancel', p, 'cancelled', note);
     return true;
   });
 }
