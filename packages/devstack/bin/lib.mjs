@@ -1,7 +1,7 @@
 // Stage 0 of `npm start` and `npm test`: plain Node, no dependencies, because it runs before
 // anything is installed. It finds pnpm, installs with the frozen lockfile, then hands over.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +39,21 @@ export function requireRedis() {
       '  - or run the whole stack in containers: `docker compose up`.',
     ].join('\n'),
   );
+}
+
+/**
+ * PG_BIN_DIR, else the newest Debian/Ubuntu /usr/lib/postgresql/<version ≥ 15>/bin holding the
+ * server and its dump tools; null if none (the same search as devstack's postgresToolsDir).
+ */
+export function findPostgresTools() {
+  const complete = (dir) => ['initdb', 'postgres', 'pg_dump', 'pg_restore'].every((t) => existsSync(join(dir, t)));
+  if (process.env.PG_BIN_DIR) return complete(process.env.PG_BIN_DIR) ? process.env.PG_BIN_DIR : null;
+  const debian = '/usr/lib/postgresql';
+  if (!existsSync(debian)) return null;
+  const versions = readdirSync(debian)
+    .filter((v) => /^\d+$/.test(v) && Number(v) >= 15)
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.map((v) => join(debian, v, 'bin')).find(complete) ?? null;
 }
 
 function pnpmVersion() {

@@ -2,7 +2,7 @@
 // `npm test`: install, then lint, check formatting, typecheck, build (api, worker, web) and run every suite, each against
 // its own PostgreSQL and Redis on free ports (never the developer's data). Non-zero on any failure.
 import { existsSync } from 'node:fs';
-import { checkNode, fail, findPnpm, install, onPath, runPnpm } from './lib.mjs';
+import { checkNode, fail, findPnpm, findPostgresTools, install, onPath, runPnpm } from './lib.mjs';
 
 checkNode();
 if (!onPath('redis-server')) {
@@ -16,6 +16,14 @@ const chromium =
 if (!chromium || !existsSync(chromium)) {
   fail(
     'The browser tests need Chromium and none was found (looked for /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome).\nInstall it with `sudo apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+  );
+}
+
+// The backup test runs pg_dump and pg_restore against a server of their own version.
+const pgBinDir = findPostgresTools();
+if (!pgBinDir) {
+  fail(
+    'The backup test needs a PostgreSQL ≥ 15 installation with pg_dump and pg_restore, and none was found (looked at PG_BIN_DIR and /usr/lib/postgresql/*/bin).\nInstall it with `sudo apt-get install postgresql-15` (Debian/Ubuntu), or set PG_BIN_DIR to the folder holding initdb, postgres, pg_dump and pg_restore.',
   );
 }
 
@@ -33,7 +41,7 @@ const steps = [
 const failed = [];
 for (const [name, args] of steps) {
   process.stdout.write(`\n━━ ${name} ━━\n`);
-  const code = runPnpm(pnpm, args, { env: { CHROMIUM_PATH: chromium } });
+  const code = runPnpm(pnpm, args, { env: { CHROMIUM_PATH: chromium, PG_BIN_DIR: pgBinDir } });
   if (code !== 0) failed.push(name);
 }
 if (failed.length) fail(`npm test failed: ${failed.join(', ')}.`);

@@ -1,4 +1,4 @@
 export { freePort, portOrFree } from './ports';
-export { startPostgres, ensureDatabase, type RunningPostgres } from './postgres';
+export { startPostgres, ensureDatabase, postgresToolsDir, type RunningPostgres } from './postgres';
 export { startRedis, type RunningRedis } from './redis';
 export { startMailCatcher, type RunningMailCatcher } from './mail';

