@@ -44,4 +44,19 @@ describe('the two commands fail fast with a way out', () => {
     expect(r.stderr).toContain('The browser tests need Chromium');
     expect(r.stderr).toContain('apt-get install chromium');
   });
+
+  it('npm test without PostgreSQL’s dump tools says how to install them', () => {
+    const redisDir = spawnSync('sh', ['-c', 'dirname "$(command -v redis-server)"'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    // Any existing file passes the Chromium check; the tools' check comes next.
+    const r = runBare('packages/devstack/bin/test.mjs', {
+      PATH: `${nodeOnly}:${redisDir}`,
+      CHROMIUM_PATH: process.execPath,
+      PG_BIN_DIR: '/nonexistent/postgresql/bin',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('pg_dump and pg_restore');
+    expect(r.stderr).toContain('apt-get install postgresql');
+  });
 });

@@ -23,7 +23,7 @@ if (!chromium || !existsSync(chromium)) {
 const pgBinDir = findPostgresTools();
 if (!pgBinDir) {
   fail(
-    'The backup test needs a PostgreSQL ≥ 15 installation with pg_dump and pg_restore, and none was found (looked at PG_BIN_DIR and /usr/lib/postgresql/*/bin).\nInstall it with `sudo apt-get install postgresql-15` (Debian/Ubuntu), or set PG_BIN_DIR to the folder holding initdb, postgres, pg_dump and pg_restore.',
+    'The backup test needs a PostgreSQL ≥ 15 installation with pg_dump and pg_restore, and none was found (looked at PG_BIN_DIR and /usr/lib/postgresql/*/bin).\nInstall it with `sudo apt-get install postgresql` (Debian/Ubuntu), or set PG_BIN_DIR to the folder holding initdb, postgres, pg_dump and pg_restore.',
   );
 }
 

@@ -90,7 +90,7 @@ export function postgresToolsDir(env: NodeJS.ProcessEnv = process.env): string {
   const found = versions.map((v) => join(debian, v, 'bin')).find(complete);
   if (!found)
     throw new Error(
-      'No PostgreSQL ≥ 15 with pg_dump and pg_restore was found: install it (Debian/Ubuntu: `sudo apt-get install postgresql-15`) or set PG_BIN_DIR to the folder of its binaries.',
+      'No PostgreSQL ≥ 15 with pg_dump and pg_restore was found: install it (Debian/Ubuntu: `sudo apt-get install postgresql`) or set PG_BIN_DIR to the folder of its binaries.',
     );
   return found;
 }
