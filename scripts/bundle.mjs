@@ -3,7 +3,7 @@
 // import, resolved at run time from the app's production dependencies (`pnpm deploy --prod`).
 // Plain JavaScript so that it runs before anything is compiled.
 import { cpSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -25,15 +25,16 @@ const isBuiltin = (name) => name.startsWith('node:') || BUILTINS.has(name);
 const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 
 /**
- * Bundles `entries` (paths relative to `appDir`) into `appDir/dist`. With `migrations`, copies
- * migrations/ into dist/migrations, where the bundled migrator looks for it.
+ * Bundles `entries` (paths relative to `appDir`) into `outdir` (default `appDir/dist`; another
+ * folder must sit under `appDir` for the app's packages to resolve). With `migrations`, copies
+ * migrations/ into `outdir`/migrations, where the bundled migrator looks for it.
  * Fails when the bundle imports a package that is not a production dependency of the app, or
  * when test support was pulled in.
  */
-export async function bundleApp(appDir, entries, { migrations = false, quiet = false } = {}) {
+export async function bundleApp(appDir, entries, { migrations = false, quiet = false, outdir: out } = {}) {
   const pkg = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8'));
   const prodDeps = new Set(Object.keys(pkg.dependencies ?? {}));
-  const outdir = join(appDir, 'dist');
+  const outdir = out ? resolve(appDir, out) : join(appDir, 'dist');
   rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: appDir,

@@ -1,6 +1,6 @@
 import { Queue, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createDb, type DbHandle } from '@shanhai/db';
+import { createDb, processAppName, type DbHandle } from '@shanhai/db';
 import { Registry } from 'prom-client';
 import { createTransport, type Transporter } from 'nodemailer';
 import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
@@ -56,7 +56,7 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   // Workers block on Redis: BullMQ requires maxRetriesPerRequest null for them.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   await checkEvictionPolicy(redis);
-  const db = createDb(config.databaseUrl, { max: config.databasePoolMax, applicationName: 'shanhai-worker' });
+  const db = createDb(config.databaseUrl, { max: config.databasePoolMax, applicationName: processAppName('shanhai-worker') });
   const prefix = `${config.redisPrefix}:bull`;
 
   // Publishing must fail fast when Redis is down (the tallies are committed anyway), so it gets

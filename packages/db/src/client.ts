@@ -1,6 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import { hostname } from 'node:os';
 import pg from 'pg';
 import * as schema from './schema/index';
 
@@ -33,6 +34,14 @@ export interface DbOptions {
   /** Pool size; the api and the worker each hold one pool. */
   max?: number;
   applicationName?: string;
+}
+
+/**
+ * `role host:pid` (PostgreSQL keeps 63 bytes): with N replicas, pg_stat_activity then tells which
+ * process holds a connection, a lock or a long query.
+ */
+export function processAppName(role: string): string {
+  return `${role} ${hostname()}:${process.pid}`.slice(0, 63);
 }
 
 export function createDb(url: string, options: DbOptions = {}): DbHandle {

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { createDb, type Db, type DbHandle } from '@shanhai/db';
+import { createDb, processAppName, type Db, type DbHandle } from '@shanhai/db';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,7 +10,7 @@ declare module 'fastify' {
 
 export default fp<{ url: string; max: number }>(
   async (app, opts) => {
-    const handle = createDb(opts.url, { max: opts.max, applicationName: 'shanhai-api' });
+    const handle = createDb(opts.url, { max: opts.max, applicationName: processAppName('shanhai-api') });
     app.decorate('db', handle.db);
     app.decorate('pool', handle.pool);
     app.addHook('onClose', () => handle.close());
