@@ -94,11 +94,20 @@ export async function endUnpaidPurchase(
   return true;
 }
 
-/** Expires one purchase if it is unpaid and due (the delayed job); safe to run any number of times. */
+/**
+ * Expires one purchase if it is unpaid and due (the delayed job); safe to run any number of times.
+ * Status and time are read under the row lock: an approval or a payment that commits meanwhile
+ * (an approval sets a new expiry) is seen, never overwritten.
+ */
 export async function expirePurchaseIfDue(db: Db, purchaseId: string, now = new Date()): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [p] = await tx.select({ expiresAt: purchases.expiresAt }).from(purchases).where(eq(purchases.id, purchaseId));
+    const [p] = await tx
+      .select({ expiresAt: purchases.expiresAt, status: purchases.status })
+      .from(purchases)
+      .where(eq(purchases.id, purchaseId))
+      .for('update');
     if (!p || p.expiresAt > now) return false;
+    if (p.status !== 'pending_approval' && p.status !== 'awaiting_payment') return false;
     return endUnpaidPurchase(tx, purchaseId, 'expired', { userId: null, kind: 'system' });
   });
 }

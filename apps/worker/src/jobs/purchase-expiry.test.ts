@@ -97,6 +97,35 @@ describe('purchase-expiry job', () => {
     expect(await processPurchaseExpiry(handle.db, { id: '4', data: { sweep: true } })).toEqual({ expired: 0 });
   });
 
+  it('never races an approval: expiry waits for the row lock and sees the new time', async () => {
+    const u = await unpaid(new Date(Date.now() - 1000));
+    // An approval in flight: it holds the purchase row and moves the expiry into the future.
+    const approver = createDb(database.url, { max: 1 });
+    const client = await approver.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(`select id from purchases where id = $1 for update`, [u.purchaseId]);
+      await client.query(`update purchases set expires_at = now() + interval '3 days' where id = $1`, [u.purchaseId]);
+      const expiry = processPurchaseExpiry(handle.db, { id: '6', data: { purchaseId: u.purchaseId } });
+      // Wait until the expiry is blocked on the row lock (a condition, not a time).
+      for (;;) {
+        const { rows } = await client.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+        );
+        if (rows[0]!.n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await client.query('commit');
+      expect(await expiry).toEqual({ expired: 0 });
+    } finally {
+      client.release();
+      await approver.close();
+    }
+    const [p] = await handle.db.select().from(schema.purchases).where(eq(schema.purchases.id, u.purchaseId));
+    expect(p!.status).toBe('awaiting_payment');
+    expect(await stock(u.productId)).toBe(7);
+  });
+
   it('fails a malformed job for good', async () => {
     await expect(processPurchaseExpiry(handle.db, { id: '5', data: { purchaseId: 'nope' } })).rejects.toBeInstanceOf(
       UnrecoverableError,
