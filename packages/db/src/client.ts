@@ -125,3 +125,10 @@ export async function transactionWithFinal<T>(
     client.release(broken);
   }
 }
+
+/** Whether `e` is PostgreSQL's unique violation (23505) of `constraint`, as pg or drizzle throws it. */
+export function isUniqueViolation(e: unknown, constraint: string): boolean {
+  const err = e as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  const pgErr = err.cause ?? err;
+  return pgErr.code === '23505' && pgErr.constraint === constraint;
+}

@@ -16,7 +16,11 @@ import { expiresAtFor, summaryOf, type PurchaseRow, type PurchaseSettings } from
 
 const { cartLines, orgs } = schema;
 
-/** A remittance reference short enough to type into a bank form: SH + date + 6 random letters. */
+/**
+ * A remittance reference short enough to type into a bank form: SH + date + 6 random letters
+ * (32^6 a day). Busy days do collide (birthday bound); checkout then draws again.
+ */
+export const refs = { next: remittanceRef, attempts: 5 };
 function remittanceRef(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   const bytes = randomBytes(6);
@@ -90,7 +94,7 @@ export async function checkout(
     status,
     paymentMethod: body.paymentMethod,
     totalFen,
-    remittanceRef: remittanceRef(),
+    remittanceRef: refs.next(),
     deliveryAddress,
     invoiceTitle: body.invoiceTitle ?? buyer.invoiceTitle,
     taxId: body.taxId ?? buyer.taxId,
@@ -138,46 +142,54 @@ export async function checkout(
     note: null,
     at: now,
   }));
-  await tx.execute(sql`
-    with p as (
-      insert into purchases (id, buyer_org_id, created_by, status, payment_method, total_fen, remittance_ref, delivery_address, invoice_title, tax_id, note, expires_at, created_at, updated_at)
-      values (${purchase.id}, ${purchase.buyerOrgId}, ${purchase.createdBy}, ${status}, ${purchase.paymentMethod}, ${totalFen}, ${purchase.remittanceRef}, ${deliveryAddress},
-        ${purchase.invoiceTitle}, ${purchase.taxId}, ${purchase.note}, ${expiresAt.toISOString()}, ${now.toISOString()}, ${now.toISOString()})
-      returning id
-    ),
-    o as (
-      insert into orders (id, purchase_id, buyer_org_id, cooperative_id, status, total_fen, created_at, updated_at)
-      select x.id, p.id, ${principal.orgId}, x.cooperative_id, ${status}::order_status, x.total_fen, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
-      from p, json_to_recordset(${JSON.stringify(orderRows.map((o) => ({ id: o.id, cooperative_id: o.cooperativeId, total_fen: o.totalFen })))}::json)
-        as x(id uuid, cooperative_id uuid, total_fen bigint)
-      returning id
-    ),
-    l as (
-      insert into order_lines (id, order_id, product_id, town_id, category, name_zh, name_en, unit_label, qty, unit_price_fen, line_total_fen)
-      select x.id, x.order_id, x.product_id, x.town_id, x.category, x.name_zh, x.name_en, x.unit_label, x.qty, x.unit_price_fen, x.line_total_fen
-      from json_to_recordset(${JSON.stringify(
-        lineRows.map((l) => ({
-          id: l.id,
-          order_id: l.orderId,
-          product_id: l.productId,
-          town_id: l.townId,
-          category: l.category,
-          name_zh: l.nameZh,
-          name_en: l.nameEn,
-          unit_label: l.unitLabel,
-          qty: l.qty,
-          unit_price_fen: l.unitPriceFen,
-          line_total_fen: l.lineTotalFen,
-        })),
-      )}::json) as x(id uuid, order_id uuid, product_id uuid, town_id uuid, category category, name_zh text, name_en text, unit_label text, qty int, unit_price_fen bigint, line_total_fen bigint)
-      where exists (select 1 from o where o.id = x.order_id)
-    ),
-    t as (
-      insert into order_transitions (order_id, from_status, to_status, actor_user_id, actor, at)
-      select o.id, null, ${status}::order_status, ${principal.userId}::uuid, 'user', ${now.toISOString()}::timestamptz from o
-    )
-    insert into payments (purchase_id, method, amount_fen) select p.id, ${body.paymentMethod}::payment_method, ${totalFen} from p
-  `);
+  const insertAll = (db: DbOrTx) =>
+    db.execute(sql`
+      with p as (
+        insert into purchases (id, buyer_org_id, created_by, status, payment_method, total_fen, remittance_ref, delivery_address, invoice_title, tax_id, note, expires_at, created_at, updated_at)
+        values (${purchase.id}, ${purchase.buyerOrgId}, ${purchase.createdBy}, ${status}, ${purchase.paymentMethod}, ${totalFen}, ${purchase.remittanceRef}, ${deliveryAddress},
+          ${purchase.invoiceTitle}, ${purchase.taxId}, ${purchase.note}, ${expiresAt.toISOString()}, ${now.toISOString()}, ${now.toISOString()})
+        on conflict (remittance_ref) do nothing
+        returning id
+      ),
+      o as (
+        insert into orders (id, purchase_id, buyer_org_id, cooperative_id, status, total_fen, created_at, updated_at)
+        select x.id, p.id, ${principal.orgId}, x.cooperative_id, ${status}::order_status, x.total_fen, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+        from p, json_to_recordset(${JSON.stringify(orderRows.map((o) => ({ id: o.id, cooperative_id: o.cooperativeId, total_fen: o.totalFen })))}::json)
+          as x(id uuid, cooperative_id uuid, total_fen bigint)
+        returning id
+      ),
+      l as (
+        insert into order_lines (id, order_id, product_id, town_id, category, name_zh, name_en, unit_label, qty, unit_price_fen, line_total_fen)
+        select x.id, x.order_id, x.product_id, x.town_id, x.category, x.name_zh, x.name_en, x.unit_label, x.qty, x.unit_price_fen, x.line_total_fen
+        from json_to_recordset(${JSON.stringify(
+          lineRows.map((l) => ({
+            id: l.id,
+            order_id: l.orderId,
+            product_id: l.productId,
+            town_id: l.townId,
+            category: l.category,
+            name_zh: l.nameZh,
+            name_en: l.nameEn,
+            unit_label: l.unitLabel,
+            qty: l.qty,
+            unit_price_fen: l.unitPriceFen,
+            line_total_fen: l.lineTotalFen,
+          })),
+        )}::json) as x(id uuid, order_id uuid, product_id uuid, town_id uuid, category category, name_zh text, name_en text, unit_label text, qty int, unit_price_fen bigint, line_total_fen bigint)
+        where exists (select 1 from o where o.id = x.order_id)
+      ),
+      t as (
+        insert into order_transitions (order_id, from_status, to_status, actor_user_id, actor, at)
+        select o.id, null, ${status}::order_status, ${principal.userId}::uuid, 'user', ${now.toISOString()}::timestamptz from o
+      )
+      insert into payments (purchase_id, method, amount_fen) select p.id, ${body.paymentMethod}::payment_method, ${totalFen} from p
+    `);
+  // A taken reference inserts nothing (every later insert hangs off the purchase row) and checkout
+  // draws again: no savepoint, so the common case costs no extra round trip.
+  for (let attempt = 1; (await insertAll(tx)).rowCount !== 1; attempt++) {
+    if (attempt >= refs.attempts) throw new Error('no free remittance reference after several draws');
+    purchase.remittanceRef = refs.next();
+  }
   if (!body.lines) await tx.delete(cartLines).where(eq(cartLines.userId, principal.userId));
   if (needsApproval)
     await notifyApprovalNeeded(tx, {

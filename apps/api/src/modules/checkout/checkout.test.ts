@@ -5,6 +5,7 @@ import { createProduct } from '@shanhai/db/testing';
 import { QUEUES } from '@shanhai/domain';
 import { buyingWorld, shop, type Member } from '../../../test-support/shop';
 import { bearer, type TestApp } from '../../../test-support/testing';
+import { refs } from './checkout-service';
 
 let t: TestApp;
 let coopA: Member;
@@ -15,6 +16,27 @@ beforeAll(async () => ({ t, coopA, coopB } = await buyingWorld()));
 afterAll(() => t.close());
 
 describe('checkout', () => {
+  it('a remittance reference that is taken already is drawn again, never a 500 (busy days collide)', async () => {
+    const b = await buyer();
+    const product = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10 });
+    const first = await placed(b, [{ id: product.id, qty: 1 }]);
+    const real = refs.next;
+    const draws = [first.remittanceRef as string, first.remittanceRef as string, 'SH000000FRESH2'];
+    refs.next = () => draws.shift() ?? real();
+    try {
+      const second = await placed(b, [{ id: product.id, qty: 2 }]);
+      expect(second.remittanceRef).toBe('SH000000FRESH2');
+      expect(draws).toEqual([]);
+      const rows = await t.app.db.select().from(schema.purchases).where(eq(schema.purchases.buyerOrgId, b.orgId));
+      expect(rows.map((r) => r.remittanceRef).sort()).toEqual([first.remittanceRef, 'SH000000FRESH2'].sort());
+      const orders = await t.app.db.select().from(schema.orders).where(eq(schema.orders.buyerOrgId, b.orgId));
+      expect(orders).toHaveLength(2);
+      expect(await stockOf(product.id)).toBe(7);
+    } finally {
+      refs.next = real;
+    }
+  });
+
   it('splits one purchase into one order per cooperative with snapshots, takes stock and empties the cart', async () => {
     const b = await buyer();
     const a1 = await createProduct(t.app.db, {

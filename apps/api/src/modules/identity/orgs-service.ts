@@ -1,5 +1,14 @@
 import { and, asc, desc, eq, type SQL } from 'drizzle-orm';
-import { hashPassword, notify, notifyOffice, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import {
+  hashPassword,
+  isUniqueViolation,
+  notify,
+  notifyOffice,
+  schema,
+  writeAudit,
+  type Db,
+  type DbOrTx,
+} from '@shanhai/db';
 import type {
   InviteMemberRequest,
   Member,
@@ -48,12 +57,6 @@ export function toMember(u: UserRow): Member {
     lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
     createdAt: u.createdAt.toISOString(),
   };
-}
-
-function isUniqueViolation(e: unknown, constraint: string): boolean {
-  const err = e as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-  const pgErr = err.cause ?? err;
-  return pgErr.code === '23505' && pgErr.constraint === constraint;
 }
 
 /** A partner unit or cooperative signs up; it stays `pending` until the office activates it. */
