@@ -162,6 +162,10 @@ export async function updateProduct(db: Db, who: Principal, id: string, patch: P
     } else if (touchesReviewed) {
       Object.assign(direct, next);
     }
+    // A delisted product changed in what the office reviews (or its category or photos) goes back
+    // through review: it becomes a draft to submit, and cannot simply be relisted.
+    if (row.status === 'delisted' && (touchesReviewed || patch.category !== undefined || patch.photos !== undefined))
+      direct.status = 'draft';
     if (Object.keys(direct).length > 0) await tx.update(products).set(direct).where(eq(products.id, id));
     if (direct.pendingRevision) await tellListingEvent(tx, row, 'review_needed', null);
     await writeAudit(tx, {

@@ -209,6 +209,38 @@ describe('lifecycle and review', () => {
     expect((await post(`/api/v1/products/${p.id}/relist`, coopA)).json().status).toBe('listed');
   });
 
+  it('delist → edit → relist cannot skip review: a changed name, tiers, MOQ, category or photos make it a draft to submit', async () => {
+    const listedProduct = async () => {
+      const p = await create(coopA);
+      await post(`/api/v1/products/${p.id}/submit`, coopA);
+      expect((await post(`/api/v1/products/${p.id}/approve`, office)).json().status).toBe('listed');
+      expect((await post(`/api/v1/products/${p.id}/delist`, coopA)).json().status).toBe('delisted');
+      return p;
+    };
+    const edits: Record<string, unknown>[] = [
+      { nameZh: '换了名字的蜂蜜' },
+      { priceTiers: [{ minQty: 10, unitPriceFen: 5000 }] },
+      { orderStep: 10 },
+      { category: 'tea' },
+      { photos: [] },
+    ];
+    for (const edit of edits) {
+      const p = await listedProduct();
+      const res = await patch(`/api/v1/products/${p.id}`, coopA, edit);
+      expect(res.statusCode, JSON.stringify(edit)).toBe(200);
+      expect(res.json().status, JSON.stringify(edit)).toBe('draft');
+      const relist = await post(`/api/v1/products/${p.id}/relist`, coopA);
+      expect(relist.statusCode, JSON.stringify(edit)).toBe(409);
+      expect((await t.app.inject({ method: 'GET', url: `/api/v1/products/${p.id}` })).statusCode).toBe(404);
+      expect((await post(`/api/v1/products/${p.id}/submit`, coopA)).json().status).toBe('pending_review');
+      expect((await post(`/api/v1/products/${p.id}/approve`, office)).json().status).toBe('listed');
+    }
+    // Stock or lead time are not reviewed: relisting after such an edit is immediate.
+    const p = await listedProduct();
+    expect((await patch(`/api/v1/products/${p.id}`, coopA, { leadTimeDays: 5 })).json().status).toBe('delisted');
+    expect((await post(`/api/v1/products/${p.id}/relist`, coopA)).json().status).toBe('listed');
+  });
+
   it('an edit of a listed product’s name or tiers waits for review while the approved version stays on sale', async () => {
     const p = await create(coopA);
     await post(`/api/v1/products/${p.id}/submit`, coopA);
