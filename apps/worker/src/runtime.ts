@@ -56,7 +56,10 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   // Workers block on Redis: BullMQ requires maxRetriesPerRequest null for them.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   await checkEvictionPolicy(redis);
-  const db = createDb(config.databaseUrl, { max: config.databasePoolMax, applicationName: processAppName('shanhai-worker') });
+  const db = createDb(config.databaseUrl, {
+    max: config.databasePoolMax,
+    applicationName: processAppName('shanhai-worker'),
+  });
   const prefix = `${config.redisPrefix}:bull`;
 
   // Publishing must fail fast when Redis is down (the tallies are committed anyway), so it gets
