@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApiConfig } from './env';
 import authPlugin from './plugins/auth';
 import databasePlugin from './plugins/database';
-import errorsPlugin from './plugins/errors';
+import errorsPlugin, { frameworkErrors } from './plugins/errors';
 import metricsPlugin from './plugins/metrics';
 import openapiPlugin from './plugins/openapi';
 import queuesPlugin from './plugins/queues';
@@ -73,6 +73,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
     onConstructorPoisoning: 'error',
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

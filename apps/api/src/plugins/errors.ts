@@ -18,6 +18,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  414: 'URI Too Long',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -72,6 +73,18 @@ export function sendProblem(
 }
 
 /**
+ * Errors the router raises before any route (a malformed URL, a path parameter past
+ * maxParamLength), as problem JSON like every other answer: pass as Fastify's `frameworkErrors`.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode ?? 400;
+  const code = (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
+  return sendProblem(reply, request, status, code, 'The address is malformed or too long', {
+    ...(status === 400 ? { errors: [{ field: 'params', message: 'is malformed' }] } : {}),
+  });
+}
+
+/**
  * The one error handler: every failure leaves as problem JSON. Client errors name what was wrong;
  * a 5xx says only that something failed (the log keeps the details with the request id).
  */
@@ -93,7 +106,9 @@ export default fp<{ spa: boolean }>(
       if (status >= 400 && status < 500) {
         // Fastify's own client errors (body too large, bad JSON, prototype poisoning, …) carry safe messages.
         const code = (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
-        return sendProblem(reply, request, status, code, error.message);
+        // A 400 of Fastify's is about the body (bad JSON, an empty body, a poisoned key): say so.
+        const extra = status === 400 ? { errors: [{ field: 'body', message: error.message }] } : {};
+        return sendProblem(reply, request, status, code, error.message, extra);
       }
       request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
       return sendProblem(

@@ -37,8 +37,9 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: officeManagers,
     },
     async (request, reply) => {
+      const entries = audit.all(app.db, request.query);
       const rows = (async function* () {
-        for await (const e of audit.all(app.db, request.query))
+        for await (const e of entries)
           yield [
             e.id,
             e.at,

@@ -84,17 +84,22 @@ export async function list(
   };
 }
 
-/** Every matching entry, newest first, fetched in batches so an export never holds the whole log. */
-export async function* all(db: Db, f: AuditFilter, batch = 1000): AsyncGenerator<AuditEntry> {
+/**
+ * Every matching entry, newest first, fetched in batches so an export never holds the whole log.
+ * The filter is checked here, before the first byte of an export is sent.
+ */
+export function all(db: Db, f: AuditFilter, batch = 1000): AsyncGenerator<AuditEntry> {
   const w = where(f);
-  let last: number | null = null;
-  for (;;) {
-    const rows: Row[] = await select(db)
-      .where(and(w, last === null ? undefined : lt(auditLog.id, last)))
-      .orderBy(desc(auditLog.id))
-      .limit(batch);
-    for (const r of rows) yield toEntry(r);
-    if (rows.length < batch) return;
-    last = rows[rows.length - 1]!.id;
-  }
+  return (async function* () {
+    let last: number | null = null;
+    for (;;) {
+      const rows: Row[] = await select(db)
+        .where(and(w, last === null ? undefined : lt(auditLog.id, last)))
+        .orderBy(desc(auditLog.id))
+        .limit(batch);
+      for (const r of rows) yield toEntry(r);
+      if (rows.length < batch) return;
+      last = rows[rows.length - 1]!.id;
+    }
+  })();
 }

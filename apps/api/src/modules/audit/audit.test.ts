@@ -130,6 +130,9 @@ describe('GET /api/v1/audit/export', () => {
     expect(lines).toHaveLength(1 + 1205);
     expect(lines.at(-1)).toContain(`'=HYPERLINK(""http://evil"")`);
     expect((await get(`/audit/export?to=bad`, office)).statusCode).toBe(400);
+    const backwards = await get(`/audit/export?from=2026-03-02&to=2026-03-01`, office);
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json().errors[0].field).toBe('query.to');
     expect((await get(`/audit/export`)).statusCode).toBe(401);
   });
 });
