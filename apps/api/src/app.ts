@@ -29,7 +29,9 @@ import leaderboardLive from './modules/leaderboard/leaderboard-live';
 import leaderboardRoutes from './modules/leaderboard/leaderboard-routes';
 import notificationsLive from './modules/notifications/notifications-live';
 import notificationsRoutes from './modules/notifications/notifications-routes';
-import salesRoutes, { registerQueueBoard } from './modules/sales/sales-routes';
+import offlineSalesRoutes from './modules/offline-sales/offline-sales-routes';
+import importsRoutes from './modules/imports/imports-routes';
+import snapshotsRoutes from './modules/snapshots/snapshots-routes';
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -132,7 +134,6 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
 
   // Feature routes.
   await app.register(opsRoutes);
-  await registerQueueBoard(app);
   await app.register(
     async (api) => {
       await api.register(authRoutes, { loginLimits: config.loginLimits, refreshSecret: config.jwtSecret });
@@ -146,7 +147,9 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(ordersRoutes, { config });
       await api.register(paymentsRoutes, { config });
       await api.register(leaderboardRoutes);
-      await api.register(salesRoutes);
+      await api.register(offlineSalesRoutes);
+      await api.register(importsRoutes);
+      await api.register(snapshotsRoutes);
       await api.register(notificationsRoutes);
     },
     { prefix: '/api/v1' },

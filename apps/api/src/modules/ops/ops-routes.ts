@@ -1,6 +1,14 @@
+import cookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { Problem, QUEUES } from '@shanhai/domain';
+import { HttpProblem } from '../../lib/problem';
+import { ACCESS_TOKEN_SECONDS } from '../../plugins/auth';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -14,7 +22,13 @@ const Readiness = z.object({
   redis: z.enum(['ok', 'down']),
 });
 
-/** Liveness (the process answers) and readiness (PostgreSQL and Redis reachable). */
+/** Cookie (path /admin/queues) that carries an office access token for browser tabs of Bull Board. */
+const QUEUE_BOARD_COOKIE = 'shanhai_queues';
+
+/**
+ * Liveness (the process answers), readiness (PostgreSQL and Redis reachable), and Bull Board at
+ * /admin/queues for office staff. Registered at the root, not under /api/v1.
+ */
 const opsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/healthz',
@@ -40,6 +54,71 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', postgres, redis });
     },
   );
+
+  // Cookies (an onRequest and an onSend hook) only where a route reads or sets one.
+  await app.register(async (scope) => {
+    await scope.register(cookie);
+    const office = app.guard({ kinds: ['office'] });
+    scope.post(
+      '/api/v1/admin/queues/session',
+      {
+        schema: {
+          tags: ['ops'],
+          summary:
+            'Lets the office console open Bull Board (/admin/queues) in a browser tab: puts the caller’s access token in an httpOnly cookie scoped to that path',
+          security: [{ bearer: [] }],
+          response: { 204: z.null(), 401: Problem, 403: Problem },
+        },
+        preHandler: office,
+      },
+      async (request, reply) => {
+        const token = (request.headers.authorization ?? '').replace(/^Bearer /i, '');
+        // The same short-lived access token, readable only by requests to /admin/queues.
+        reply.setCookie(QUEUE_BOARD_COOKIE, token, {
+          path: '/admin/queues',
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: 'auto',
+          maxAge: ACCESS_TOKEN_SECONDS,
+        });
+        return reply.code(204).send(null);
+      },
+    );
+    await scope.register(queueBoard);
+  });
 };
+
+/** Bull Board for office staff: a bearer token, or from a browser tab the cookie set above. */
+async function queueBoard(scope: FastifyInstance): Promise<void> {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath('/admin/queues');
+  createBullBoard({
+    queues: [QUEUES.tally, QUEUES.reconcile, QUEUES.purchaseExpiry, QUEUES.housekeeping].map(
+      (q) => new BullMQAdapter(scope.queues.get(q), { readOnlyMode: false }),
+    ),
+    serverAdapter,
+  });
+  const guard = scope.guard({ kinds: ['office'] });
+  // Bull Board installs its own error handler, so the guard answers its problem itself.
+  scope.addHook('onRequest', async (request, reply) => {
+    // A browser tab has no Authorization header: the cookie from /api/v1/admin/queues/session stands in.
+    const fromCookie = request.cookies[QUEUE_BOARD_COOKIE];
+    if (!request.headers.authorization && fromCookie) request.headers.authorization = `Bearer ${fromCookie}`;
+    try {
+      await guard(request, reply);
+    } catch (err) {
+      if (!(err instanceof HttpProblem)) throw err;
+      return reply.code(err.status).type('application/problem+json').send({
+        type: 'about:blank',
+        title: err.code,
+        status: err.status,
+        code: err.code,
+        detail: err.message,
+        requestId: request.id,
+      });
+    }
+  });
+  await scope.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
+}
 
 export default opsRoutes;

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../../test-support/testing';
+import { bearer, createTestApp, DEMO_PASSWORD, login, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
+let officeToken: string;
+let buyerToken: string;
 beforeAll(async () => {
   t = await createTestApp();
+  officeToken = (await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD)).token;
+  buyerToken = (await login(t.app, 'buyer@demo.shanhai', DEMO_PASSWORD)).token;
 });
 afterAll(() => t.close());
 
@@ -38,5 +42,30 @@ describe('ops endpoints', () => {
       'email',
       'password',
     ]);
+  });
+});
+
+describe('Bull Board', () => {
+  const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
+
+  it('/admin/queues is for office staff only', async () => {
+    expect((await get('/admin/queues')).statusCode).toBe(401);
+    expect((await get('/admin/queues', bearer(buyerToken))).statusCode).toBe(403);
+    expect((await get('/admin/queues', bearer(officeToken))).statusCode).toBe(200);
+  });
+
+  it('a browser tab opens /admin/queues with the cookie from /admin/queues/session (office only)', async () => {
+    const session = (headers: Record<string, string>) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/admin/queues/session', headers });
+    expect((await session({})).statusCode).toBe(401);
+    expect((await session(bearer(buyerToken))).statusCode).toBe(403);
+    const buyerCookie = `shanhai_queues=${buyerToken}`;
+    expect((await get('/admin/queues', { cookie: buyerCookie })).statusCode).toBe(403);
+    const ok = await session(bearer(officeToken));
+    expect(ok.statusCode).toBe(204);
+    const cookie = ok.cookies.find((c) => c.name === 'shanhai_queues')!;
+    expect(cookie).toMatchObject({ path: '/admin/queues', httpOnly: true, sameSite: 'Strict' });
+    expect((await get('/admin/queues', { cookie: `shanhai_queues=${cookie.value}` })).statusCode).toBe(200);
+    expect((await get('/admin/queues', { cookie: 'shanhai_queues=not-a-token' })).statusCode).toBe(401);
   });
 });

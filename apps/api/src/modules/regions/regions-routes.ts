@@ -1,11 +1,26 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { businessYear, Problem, PutTargetRequest, RegionsResponse, TownTarget, Year } from '@shanhai/domain';
+import {
+  businessYear,
+  CreatePairingRequest,
+  Pairing,
+  Problem,
+  PutTargetRequest,
+  RegionsResponse,
+  TownTarget,
+  Year,
+} from '@shanhai/domain';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as regionsService from './regions-service';
 
+const IdParams = z.strictObject({ id: z.uuid() });
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+/** Counties and towns with their yearly targets, and the buyer units paired with each town. */
 const regionsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const office = app.guard({ kinds: ['office'] });
+
   app.get(
     '/regions',
     {
@@ -30,7 +45,7 @@ const regionsRoutes: FastifyPluginAsyncZod = async (app) => {
         body: PutTargetRequest,
         response: { 200: TownTarget, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
-      preHandler: app.guard({ kinds: ['office'] }),
+      preHandler: office,
     },
     async (request) => {
       const target = await regionsService.setTarget(
@@ -43,6 +58,60 @@ const regionsRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!target) throw notFound('Town');
       await app.leaderboardLive.announce();
       return target;
+    },
+  );
+
+  app.get(
+    '/pairings',
+    {
+      schema: {
+        tags: ['regions'],
+        summary: 'Pairings of buyer orgs with towns (office: all; a buyer org: its own)',
+        security: [{ bearer: [] }],
+        querystring: z.strictObject({ townId: z.uuid().optional() }),
+        response: { 200: z.object({ items: z.array(Pairing) }), ...errors },
+      },
+      preHandler: app.guard({ kinds: ['office', 'buyer'] }),
+    },
+    async (request) => ({ items: await regionsService.listPairings(app.db, principalOf(request), request.query) }),
+  );
+
+  app.post(
+    '/pairings',
+    {
+      schema: {
+        tags: ['regions'],
+        summary: 'Pair a buyer org with a town (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        body: CreatePairingRequest,
+        response: { 201: Pairing, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const p = await regionsService.createPairing(app.db, principalOf(request), request.body);
+      await app.leaderboardLive.announce();
+      return reply.code(201).send(p);
+    },
+  );
+
+  app.delete(
+    '/pairings/:id',
+    {
+      schema: {
+        tags: ['regions'],
+        summary: 'Remove a pairing (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 204: z.null(), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      if (!(await regionsService.deletePairing(app.db, principalOf(request), request.params.id)))
+        throw notFound('Pairing');
+      await app.leaderboardLive.announce();
+      return reply.code(204).send(null);
     },
   );
 };

@@ -1,9 +1,10 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { schema, writeAudit, type Db } from '@shanhai/db';
-import type { RegionsResponse, TownTarget } from '@shanhai/domain';
+import type { CreatePairingRequest, Pairing, RegionsResponse, TownTarget } from '@shanhai/domain';
+import { badRequest, conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
 
-const { counties, towns, townTargets } = schema;
+const { counties, towns, townTargets, orgs, pairings } = schema;
 
 export async function regions(db: Db, year: number): Promise<RegionsResponse> {
   const [countyRows, townRows] = await Promise.all([
@@ -72,5 +73,88 @@ export async function setTarget(
       after: { targetFen, isDemo: false },
     });
     return { townId, year, targetFen: row!.targetFen, isDemo: row!.isDemo, updatedAt: row!.updatedAt.toISOString() };
+  });
+}
+
+export async function listPairings(
+  db: Db,
+  who: Principal,
+  filter: { townId?: string | undefined },
+): Promise<Pairing[]> {
+  const conds = [];
+  if (filter.townId) conds.push(eq(pairings.townId, filter.townId));
+  if (who.orgKind !== 'office') conds.push(eq(pairings.buyerOrgId, who.orgId));
+  const rows = await db
+    .select({ p: pairings, name: orgs.name })
+    .from(pairings)
+    .innerJoin(orgs, eq(orgs.id, pairings.buyerOrgId))
+    .where(and(...conds))
+    .orderBy(asc(pairings.townId), asc(orgs.name));
+  return rows.map(({ p, name }) => ({
+    id: p.id,
+    buyerOrgId: p.buyerOrgId,
+    buyerOrgName: name,
+    townId: p.townId,
+    role: p.role,
+    startsOn: p.startsOn,
+    endsOn: p.endsOn,
+    pledgeFen: p.pledgeFen,
+  }));
+}
+
+export async function createPairing(db: Db, who: Principal, body: CreatePairingRequest): Promise<Pairing> {
+  const [org] = await db.select({ kind: orgs.kind, name: orgs.name }).from(orgs).where(eq(orgs.id, body.buyerOrgId));
+  if (!org || org.kind !== 'buyer') throw badRequest('body.buyerOrgId', 'is not a buyer organisation');
+  const [town] = await db.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
+  if (!town) throw badRequest('body.townId', 'is not a town');
+  if (body.endsOn && body.endsOn < body.startsOn) throw badRequest('body.endsOn', 'must not be before startsOn');
+  return db.transaction(async (tx) => {
+    const [p] = await tx
+      .insert(pairings)
+      .values({
+        buyerOrgId: body.buyerOrgId,
+        townId: body.townId,
+        role: body.role,
+        startsOn: body.startsOn,
+        endsOn: body.endsOn ?? null,
+        pledgeFen: body.pledgeFen ?? null,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!p) throw conflict('pairing_exists', 'This unit is already paired with this town from that date');
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'pairing.create',
+      entityType: 'pairing',
+      entityId: p.id,
+      after: body,
+    });
+    return {
+      id: p.id,
+      buyerOrgId: p.buyerOrgId,
+      buyerOrgName: org.name,
+      townId: p.townId,
+      role: p.role,
+      startsOn: p.startsOn,
+      endsOn: p.endsOn,
+      pledgeFen: p.pledgeFen,
+    };
+  });
+}
+
+export async function deletePairing(db: Db, who: Principal, id: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [p] = await tx.delete(pairings).where(eq(pairings.id, id)).returning();
+    if (!p) return false;
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'pairing.delete',
+      entityType: 'pairing',
+      entityId: id,
+      before: p,
+    });
+    return true;
   });
 }

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { businessYear } from '@shanhai/domain';
+import { createOrg } from '@shanhai/db/testing';
+import { salesWorld, tokenCalls, type SalesWorld } from '../../../test-support/sales';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
@@ -187,5 +189,46 @@ describe('PUT /api/v1/towns/:id/targets/:year', () => {
       .from(schema.townTargets)
       .where(and(eq(schema.townTargets.townId, townId), eq(schema.townTargets.year, 2026)));
     expect(final!.targetFen).toBe((audit[1]!.after as { targetFen: number }).targetFen);
+  });
+});
+
+describe('pairings', () => {
+  let w: SalesWorld;
+  const { post, get } = tokenCalls(() => w.t);
+  beforeAll(async () => {
+    w = await salesWorld();
+  });
+  afterAll(() => w.t.close());
+
+  it('office creates and deletes (audited); a buyer sees its own; 401/403/400/404', async () => {
+    const { t, townId, buyerOrgId, office, buyerManager, otherBuyer, coop } = w;
+    const body = { buyerOrgId, townId, startsOn: '2026-01-01', pledgeFen: 500_000 };
+    expect((await post('/api/v1/pairings', null, body)).statusCode).toBe(401);
+    expect((await post('/api/v1/pairings', buyerManager, body)).statusCode).toBe(403);
+    const bad = await post('/api/v1/pairings', office, {
+      ...body,
+      buyerOrgId: (await createOrg(t.app.db, { kind: 'cooperative' })).id,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('body.buyerOrgId');
+    const created = await post('/api/v1/pairings', office, body);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ buyerOrgId, townId, role: 'member', pledgeFen: 500_000, endsOn: null });
+    expect((await post('/api/v1/pairings', office, body)).statusCode).toBe(409);
+    expect((await get('/api/v1/pairings', buyerManager)).json().items).toHaveLength(1);
+    expect((await get('/api/v1/pairings', otherBuyer)).json().items).toHaveLength(0);
+    expect((await get('/api/v1/pairings', coop)).statusCode).toBe(403);
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/pairings/${created.json().id}`,
+      headers: bearer(office),
+    });
+    expect(del.statusCode).toBe(204);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/api/v1/pairings/${created.json().id}`, headers: bearer(office) }))
+        .statusCode,
+    ).toBe(404);
+    const audit = await t.app.db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, created.json().id));
+    expect(audit.map((a) => a.action).sort()).toEqual(['pairing.create', 'pairing.delete']);
   });
 });

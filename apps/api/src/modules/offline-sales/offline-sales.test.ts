@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { schema } from '@shanhai/db';
+import { salesWorld, tokenCalls } from '../../../test-support/sales';
+import { bearer, TINY_PNG, type TestApp } from '../../../test-support/testing';
+
+let t: TestApp;
+let townId: string;
+let buyerOrgId: string;
+let otherBuyerOrgId: string;
+let office: string;
+let buyerManager: string;
+let buyerMember: string;
+let otherBuyer: string;
+let coop: string;
+const { post, get, upload } = tokenCalls(() => t);
+
+beforeAll(async () => {
+  ({ t, townId, buyerOrgId, otherBuyerOrgId, office, buyerManager, buyerMember, otherBuyer, coop } =
+    await salesWorld());
+});
+afterAll(async () => t.close());
+
+const record = { category: 'tea', amountFen: 123_456, businessDate: '2026-03-05', invoiceNo: 'INV-1' };
+const ledgerFor = (ref: string) => t.app.db.select().from(schema.sales).where(eq(schema.sales.sourceRef, ref));
+
+describe('offline sales', () => {
+  it('401 without a token, 403 for a buyer member and for a cooperative, 400 naming the field', async () => {
+    expect((await post('/api/v1/sales/offline', null, { ...record, townId })).statusCode).toBe(401);
+    expect((await post('/api/v1/sales/offline', buyerMember, { ...record, townId })).statusCode).toBe(403);
+    expect((await post('/api/v1/sales/offline', coop, { ...record, townId })).statusCode).toBe(403);
+    const bad = await post('/api/v1/sales/offline', office, { ...record, townId, amountFen: -1 });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json())).toContain('amountFen');
+    const noTown = await post('/api/v1/sales/offline', office, { ...record, townId: crypto.randomUUID() });
+    expect(noTown.statusCode).toBe(400);
+    expect(noTown.json().errors[0].field).toBe('body.townId');
+    const foreign = await post('/api/v1/sales/offline', buyerManager, {
+      ...record,
+      townId,
+      buyerOrgId: otherBuyerOrgId,
+    });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json().errors[0].field).toBe('body.buyerOrgId');
+  });
+
+  it('a buyer manager records for their own org (pending); office approves once, concurrently; the ledger gets one row', async () => {
+    const created = await post('/api/v1/sales/offline', buyerManager, { ...record, townId });
+    expect(created.statusCode).toBe(201);
+    const rec = created.json();
+    expect(rec).toMatchObject({ status: 'pending', buyerOrgId, townId, amountFen: 123_456, evidence: [] });
+    // The buyer may not approve; another buyer org cannot see it.
+    expect((await post(`/api/v1/sales/offline/${rec.id}/approve`, buyerManager)).statusCode).toBe(403);
+    expect((await get('/api/v1/sales/offline', otherBuyer)).json().items).toEqual([]);
+    expect((await get('/api/v1/sales/offline', buyerManager)).json().items.map((i: { id: string }) => i.id)).toEqual([
+      rec.id,
+    ]);
+    expect(
+      (await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, TINY_PNG, 'a.png', 'image/png')).statusCode,
+    ).toBe(200);
+    const twice = await Promise.all([
+      post(`/api/v1/sales/offline/${rec.id}/approve`, office),
+      post(`/api/v1/sales/offline/${rec.id}/approve`, office),
+    ]);
+    expect(twice.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect((await ledgerFor(rec.id)).map((r) => [r.kind, r.amountFen, r.source])).toEqual([
+      ['sale', 123_456, 'offline'],
+    ]);
+    expect((await post(`/api/v1/sales/offline/${crypto.randomUUID()}/approve`, office)).statusCode).toBe(404);
+
+    const reversed = await post(`/api/v1/sales/offline/${rec.id}/reverse`, office, { reason: '发票作废' });
+    expect(reversed.statusCode).toBe(200);
+    expect(reversed.json()).toMatchObject({ status: 'reversed', decisionReason: '发票作废' });
+    expect((await ledgerFor(rec.id)).map((r) => r.amountFen).sort()).toEqual([-123_456, 123_456]);
+    expect((await post(`/api/v1/sales/offline/${rec.id}/reverse`, office, { reason: 'again' })).statusCode).toBe(409);
+  });
+
+  it('rejects with a reason (no ledger row); reject needs a reason', async () => {
+    const rec = (await post('/api/v1/sales/offline', office, { ...record, townId })).json();
+    const noReason = await post(`/api/v1/sales/offline/${rec.id}/reject`, office, {});
+    expect(noReason.statusCode).toBe(400);
+    expect(JSON.stringify(noReason.json())).toContain('reason');
+    const r = await post(`/api/v1/sales/offline/${rec.id}/reject`, office, { reason: '无凭证' });
+    expect(r.json()).toMatchObject({ status: 'rejected', decisionReason: '无凭证' });
+    expect(await ledgerFor(rec.id)).toEqual([]);
+  });
+
+  it('Idempotency-Key: a resent record (also two at once) is recorded once; the key with another body is 422', async () => {
+    const send = (key: string, body: object) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/sales/offline',
+        headers: { ...bearer(office), 'idempotency-key': key },
+        payload: body,
+      });
+    const body = { ...record, townId, invoiceNo: 'IDEM-1' };
+    const [a, b] = await Promise.all([send('offline-idem-1', body), send('offline-idem-1', body)]);
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect(a.json().id).toBe(b.json().id);
+    expect([a.headers['idempotent-replayed'], b.headers['idempotent-replayed']].sort()).toEqual(['false', 'true']);
+    const again = await send('offline-idem-1', body);
+    expect(again.json()).toEqual(a.json());
+    const other = await send('offline-idem-1', { ...body, amountFen: 1 });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().errors[0].field).toBe('headers.idempotency-key');
+    const stored = await t.app.db.select().from(schema.offlineSales).where(eq(schema.offlineSales.invoiceNo, 'IDEM-1'));
+    expect(stored).toHaveLength(1);
+  });
+
+  it('takes at most 3 evidence files, checked by content', async () => {
+    const rec = (await post('/api/v1/sales/offline', office, { ...record, townId })).json();
+    expect(
+      (
+        await upload(
+          `/api/v1/sales/offline/${rec.id}/evidence`,
+          office,
+          Buffer.from('not an image'),
+          'x.png',
+          'image/png',
+        )
+      ).statusCode,
+    ).toBe(400);
+    for (let i = 0; i < 3; i++) {
+      const pdf = Buffer.from(`%PDF-1.4\n% evidence ${i}\n%%EOF\n`);
+      expect(
+        (await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, pdf, `${i}.pdf`, 'application/pdf'))
+          .statusCode,
+      ).toBe(200);
+    }
+    const fourth = await upload(`/api/v1/sales/offline/${rec.id}/evidence`, office, TINY_PNG, 'a.png', 'image/png');
+    expect(fourth.statusCode).toBe(400);
+    expect(fourth.json().errors[0].field).toBe('body.file');
+    expect(
+      (await upload(`/api/v1/sales/offline/${rec.id}/evidence`, otherBuyer, TINY_PNG, 'a.png', 'image/png')).statusCode,
+    ).toBe(404);
+  });
+});

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CreateSnapshotRequest, Problem, Snapshot, SnapshotSummary } from '@shanhai/domain';
+import { notFound } from '../../lib/problem';
+import { principalOf } from '../../plugins/auth';
+import * as snapshots from './snapshots-service';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+const IdParams = z.strictObject({ id: z.uuid() });
+
+/** Frozen town leaderboards: made by the office, never changed, exported as XLSX or CSV. */
+const snapshotsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const office = app.guard({ kinds: ['office'] });
+
+  app.get(
+    '/snapshots',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Frozen leaderboards, newest first (office staff)',
+        security: [{ bearer: [] }],
+        response: { 200: z.object({ items: z.array(SnapshotSummary) }), ...errors },
+      },
+      preHandler: office,
+    },
+    async () => ({ items: await snapshots.listSnapshots(app.db) }),
+  );
+
+  app.post(
+    '/snapshots',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Freeze the town leaderboard as of a date under a title (immutable)',
+        security: [{ bearer: [] }],
+        body: CreateSnapshotRequest,
+        response: { 201: Snapshot, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const { title, asOf } = request.body;
+      const year = request.body.year ?? Number(asOf.slice(0, 4));
+      return reply.code(201).send(await snapshots.createSnapshot(app.db, principalOf(request), title, asOf, year));
+    },
+  );
+
+  app.get(
+    '/snapshots/:id',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'One snapshot with its rows',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: Snapshot, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => {
+      const s = await snapshots.getSnapshot(app.db, request.params.id);
+      if (!s) throw notFound('Snapshot');
+      return s;
+    },
+  );
+
+  app.get(
+    '/snapshots/:id/export',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Download a snapshot as XLSX or CSV with Chinese headers',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        querystring: z.strictObject({ format: z.enum(['xlsx', 'csv']).default('xlsx') }),
+        response: { 200: z.unknown(), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const s = await snapshots.getSnapshot(app.db, request.params.id);
+      if (!s) throw notFound('Snapshot');
+      const name = encodeURIComponent(`${s.title}-${s.asOf}.${request.query.format}`);
+      reply.header('content-disposition', `attachment; filename*=UTF-8''${name}`);
+      if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(snapshots.snapshotCsv(s));
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .send(await snapshots.snapshotXlsx(s));
+    },
+  );
+};
+
+export default snapshotsRoutes;

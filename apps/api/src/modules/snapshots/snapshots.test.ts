@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
+import { appendSales, foldAll, schema } from '@shanhai/db';
+import { salesWorld, tokenCalls } from '../../../test-support/sales';
+import type { TestApp } from '../../../test-support/testing';
+
+let t: TestApp;
+let townId: string;
+let office: string;
+let buyerManager: string;
+const { post, get } = tokenCalls(() => t);
+
+beforeAll(async () => {
+  ({ t, townId, office, buyerManager } = await salesWorld());
+});
+afterAll(async () => t.close());
+
+describe('snapshots', () => {
+  it('office freezes the board under a title; immutable, listed, exported with zh headers', async () => {
+    // The year's sales of the town: what an import of 2025 left in the ledger.
+    await appendSales(t.app.db, [
+      {
+        source: 'import',
+        sourceRef: 'snapshot-test:2',
+        kind: 'sale',
+        townId,
+        category: 'tea',
+        amountFen: 100_507,
+        businessDate: '2025-03-01',
+      },
+    ]);
+    await foldAll(t.app.db);
+    expect((await post('/api/v1/snapshots', null, { title: 'x', asOf: '2025-12-31' })).statusCode).toBe(401);
+    expect((await post('/api/v1/snapshots', buyerManager, { title: 'x', asOf: '2025-12-31' })).statusCode).toBe(403);
+    const bad = await post('/api/v1/snapshots', office, { title: 'x', asOf: '2025-13-01' });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json())).toContain('asOf');
+    const created = await post('/api/v1/snapshots', office, { title: '2025 全年', asOf: '2025-12-31' });
+    expect(created.statusCode).toBe(201);
+    const snap = created.json();
+    expect(snap.rows).toEqual([expect.objectContaining({ townId, salesFen: 100_507, rank: 1 })]);
+    expect((await post('/api/v1/snapshots', office, { title: '2025 全年', asOf: '2025-06-30' })).statusCode).toBe(409);
+    await expect(t.app.db.update(schema.leaderboardSnapshots).set({ title: 'changed' })).rejects.toThrow();
+    expect((await get('/api/v1/snapshots', office)).json().items.map((i: { title: string }) => i.title)).toEqual([
+      '2025 全年',
+    ]);
+    expect((await get(`/api/v1/snapshots/${crypto.randomUUID()}`, office)).statusCode).toBe(404);
+    const csvRes = await get(`/api/v1/snapshots/${snap.id}/export?format=csv`, office);
+    expect(csvRes.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csvRes.body.split('\r\n')[0]).toBe(
+      '\uFEFF排名,镇,县（市、区）,销售额（元）,年度目标（元）,完成率（%）,序时应完成（元）,超前/落后（元）,预计全年（元）,去年同期（元）,同比（%）,结对单位数',
+    );
+    expect(csvRes.body.split('\r\n')[1]).toMatch(/^1,甲镇,测试县,1005.07,/);
+    const xRes = await get(`/api/v1/snapshots/${snap.id}/export?format=xlsx`, office);
+    expect(xRes.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xRes.rawPayload as unknown as ArrayBuffer);
+    expect(wb.worksheets[0]!.getRow(2).getCell(1).value).toBe('排名');
+    expect(wb.worksheets[0]!.getRow(3).getCell(4).value).toBe(1005.07);
+  });
+});
