@@ -6,5 +6,8 @@ export * from './sales';
 export * from './idempotency';
 export * from './orders';
 export * from './tallies';
+export * from './offline-sales';
+export * from './imports';
+export * from './snapshots';
 export * from './files';
 export * from './notifications';

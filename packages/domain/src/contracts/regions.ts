@@ -61,3 +61,13 @@ export const Pairing = z.object({
   pledgeFen: NonNegativeFen.nullable(),
 });
 export type Pairing = z.infer<typeof Pairing>;
+
+export const CreatePairingRequest = z.strictObject({
+  buyerOrgId: z.uuid(),
+  townId: z.uuid(),
+  role: PairingRole.default('member'),
+  startsOn: IsoDate,
+  endsOn: IsoDate.nullish(),
+  pledgeFen: NonNegativeFen.nullish(),
+});
+export type CreatePairingRequest = z.infer<typeof CreatePairingRequest>;

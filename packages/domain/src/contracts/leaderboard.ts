@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Category } from '../catalog';
 import { IsoDate } from '../dates';
-import { Fen, NonNegativeFen, PositiveFen } from '../money';
+import { Fen, NonNegativeFen } from '../money';
 
 export const LeaderboardBy = z.enum(['town', 'county', 'buyer', 'category', 'product']);
 export type LeaderboardBy = z.infer<typeof LeaderboardBy>;
@@ -111,85 +111,6 @@ export const TownDashboard = z.object({
   share: z.object({ orderFen: Fen, offlineFen: Fen, importFen: Fen }),
 });
 export type TownDashboard = z.infer<typeof TownDashboard>;
-
-export const OfflineSaleStatus = z.enum(['pending', 'approved', 'rejected', 'reversed']);
-export type OfflineSaleStatus = z.infer<typeof OfflineSaleStatus>;
-
-export const CreateOfflineSaleRequest = z.strictObject({
-  townId: z.uuid(),
-  cooperativeId: z.uuid().nullish(),
-  buyerOrgId: z.uuid().nullish(),
-  category: Category,
-  amountFen: PositiveFen,
-  businessDate: IsoDate,
-  invoiceNo: z.string().trim().min(1).max(64).nullish(),
-  note: z.string().trim().max(500).nullish(),
-});
-export type CreateOfflineSaleRequest = z.infer<typeof CreateOfflineSaleRequest>;
-
-export const ReasonRequest = z.strictObject({ reason: z.string().trim().min(2).max(500) });
-export type ReasonRequest = z.infer<typeof ReasonRequest>;
-
-export const OfflineSale = z.object({
-  id: z.uuid(),
-  townId: z.uuid(),
-  cooperativeId: z.uuid().nullable(),
-  buyerOrgId: z.uuid().nullable(),
-  category: Category,
-  amountFen: PositiveFen,
-  businessDate: IsoDate,
-  invoiceNo: z.string().nullable(),
-  note: z.string().nullable(),
-  status: OfflineSaleStatus,
-  decisionReason: z.string().nullable(),
-  recordedByOrgId: z.uuid(),
-  createdAt: z.iso.datetime(),
-  evidence: z.array(z.object({ url: z.string(), mime: z.string(), size: z.number().int() })),
-});
-export type OfflineSale = z.infer<typeof OfflineSale>;
-
-export const ImportRowError = z.object({ row: z.number().int(), field: z.string(), message: z.string() });
-export const ImportResult = z.object({
-  dryRun: z.boolean(),
-  fileHash: z.string(),
-  rows: z.number().int(),
-  errors: z.array(ImportRowError),
-  /** What the file adds (dry run: would add) per town, in fen. */
-  totals: z.array(
-    z.object({ townId: z.uuid(), code: z.string(), nameZh: z.string(), rows: z.number().int(), amountFen: Fen }),
-  ),
-  /** Rows newly added to the ledger (0 on a dry run or a repeated file). */
-  addedRows: z.number().int(),
-});
-export type ImportResult = z.infer<typeof ImportResult>;
-
-export const CreateSnapshotRequest = z.strictObject({
-  title: z.string().trim().min(1).max(100),
-  asOf: IsoDate,
-  year: z.number().int().min(2000).max(2100).optional(),
-});
-export type CreateSnapshotRequest = z.infer<typeof CreateSnapshotRequest>;
-
-export const SnapshotSummary = z.object({
-  id: z.uuid(),
-  title: z.string(),
-  year: z.number().int(),
-  asOf: IsoDate,
-  createdAt: z.iso.datetime(),
-});
-export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
-export const Snapshot = SnapshotSummary.extend({ rows: z.array(TownRow) });
-export type Snapshot = z.infer<typeof Snapshot>;
-
-export const CreatePairingRequest = z.strictObject({
-  buyerOrgId: z.uuid(),
-  townId: z.uuid(),
-  role: z.enum(['lead', 'member']).default('member'),
-  startsOn: IsoDate,
-  endsOn: IsoDate.nullish(),
-  pledgeFen: NonNegativeFen.nullish(),
-});
-export type CreatePairingRequest = z.infer<typeof CreatePairingRequest>;
 
 /** Rows waiting for the tally worker and the last reconcile: the office console's banner. */
 export const TallyStatus = z.object({

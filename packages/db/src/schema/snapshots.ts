@@ -1,0 +1,20 @@
+import { date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from './identity';
+
+/** A frozen leaderboard: immutable (a trigger refuses updates and deletes). */
+export const leaderboardSnapshots = pgTable(
+  'leaderboard_snapshots',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    title: text().notNull(),
+    year: integer().notNull(),
+    asOf: date({ mode: 'string' }).notNull(),
+    /** The town leaderboard as served at creation (rows and totals), in fen. */
+    payload: jsonb().notNull(),
+    createdBy: uuid()
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex().on(t.title), index().on(t.createdAt)],
+);

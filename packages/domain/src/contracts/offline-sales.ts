@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { Category } from '../catalog';
+import { IsoDate } from '../dates';
+import { PositiveFen } from '../money';
+
+export const OfflineSaleStatus = z.enum(['pending', 'approved', 'rejected', 'reversed']);
+export type OfflineSaleStatus = z.infer<typeof OfflineSaleStatus>;
+
+export const CreateOfflineSaleRequest = z.strictObject({
+  townId: z.uuid(),
+  cooperativeId: z.uuid().nullish(),
+  buyerOrgId: z.uuid().nullish(),
+  category: Category,
+  amountFen: PositiveFen,
+  businessDate: IsoDate,
+  invoiceNo: z.string().trim().min(1).max(64).nullish(),
+  note: z.string().trim().max(500).nullish(),
+});
+export type CreateOfflineSaleRequest = z.infer<typeof CreateOfflineSaleRequest>;
+
+export const ReasonRequest = z.strictObject({ reason: z.string().trim().min(2).max(500) });
+export type ReasonRequest = z.infer<typeof ReasonRequest>;
+
+export const OfflineSale = z.object({
+  id: z.uuid(),
+  townId: z.uuid(),
+  cooperativeId: z.uuid().nullable(),
+  buyerOrgId: z.uuid().nullable(),
+  category: Category,
+  amountFen: PositiveFen,
+  businessDate: IsoDate,
+  invoiceNo: z.string().nullable(),
+  note: z.string().nullable(),
+  status: OfflineSaleStatus,
+  decisionReason: z.string().nullable(),
+  recordedByOrgId: z.uuid(),
+  createdAt: z.iso.datetime(),
+  evidence: z.array(z.object({ url: z.string(), mime: z.string(), size: z.number().int() })),
+});
+export type OfflineSale = z.infer<typeof OfflineSale>;
