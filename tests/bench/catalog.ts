@@ -99,6 +99,7 @@ async function appOn(databaseUrl: string, redisUrl: string) {
       logLevel: 'silent',
       trustProxy: false,
       loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+      publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
     },
     { logger: false },
   );

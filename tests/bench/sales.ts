@@ -68,6 +68,7 @@ const apiConfig: ApiConfig = {
   logLevel: 'silent',
   trustProxy: false,
   loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+  publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
 };
 const worker = await startRuntime(
   {

@@ -140,13 +140,13 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(orgsRoutes);
       await api.register(regionsRoutes);
       await api.register(auditRoutes);
-      await api.register(productsRoutes);
+      await api.register(productsRoutes, { publicQueryLimit: config.publicQueryLimit });
       await api.register(cartRoutes);
       await api.register(checkoutRoutes, { config });
       await api.register(purchasesRoutes, { config });
       await api.register(ordersRoutes, { config });
       await api.register(paymentsRoutes, { config });
-      await api.register(leaderboardRoutes);
+      await api.register(leaderboardRoutes, { publicQueryLimit: config.publicQueryLimit });
       await api.register(offlineSalesRoutes);
       await api.register(importsRoutes);
       await api.register(snapshotsRoutes);

@@ -82,6 +82,7 @@ export const ApiEnv = z
     LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
     LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(100),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    PUBLIC_QUERY_MAX_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   })
   .superRefine((e, ctx) => {
     // Card payment needs all three Stripe keys; some but not all is a mistake, not "no card".
@@ -140,6 +141,8 @@ export interface ApiConfig {
   /** Card payments; absent unless the secret, webhook and publishable keys are all set. */
   stripe?: { secretKey: string; webhookSecret: string; publishableKey: string; apiBase?: string } | undefined;
   loginLimits: { perAccount: number; perIp: number; windowMs: number };
+  /** Per IP: public reads whose query can be varied to miss the caches (a past board, a search). */
+  publicQueryLimit: { max: number; windowMs: number };
   /** Unpaid purchase lifetimes in ms; defaults 72 h (transfer) and 30 min (card). */
   purchaseExpiry?: { transferMs: number; cardMs: number };
   bankAccount?: { name: string; bank: string; account: string };
@@ -177,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       cardMs: e.PURCHASE_EXPIRY_CARD_MINUTES * 60_000,
     },
     bankAccount: { name: e.BANK_ACCOUNT_NAME, bank: e.BANK_NAME, account: e.BANK_ACCOUNT_NO },
+    publicQueryLimit: { max: e.PUBLIC_QUERY_MAX_PER_MINUTE, windowMs: 60_000 },
     loginLimits: {
       perAccount: e.LOGIN_MAX_PER_ACCOUNT,
       perIp: e.LOGIN_MAX_PER_IP,

@@ -28,6 +28,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<ApiConfig> = 
     logLevel: 'silent',
     trustProxy: false,
     loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+    publicQueryLimit: { max: 100_000, windowMs: 60_000 },
     ...overrides,
   };
 }

@@ -25,3 +25,31 @@ export function limits(app: FastifyInstance, list: Limit[]) {
     }
   };
 }
+
+/**
+ * Route config for a public read that a client can vary to miss every cache (a past `asOf`, a
+ * search): such requests get a per-IP budget per route in Redis; the cacheable default answer is never
+ * limited, so wall screens behind one address keep working.
+ */
+export function variedQueryLimit(
+  limit: { max: number; windowMs: number },
+  varies: (request: FastifyRequest) => boolean,
+) {
+  return {
+    rateLimit: {
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      keyGenerator: (request: FastifyRequest) => `public-query:${request.ip}`,
+      allowList: (request: FastifyRequest) => !varies(request),
+      // No x-ratelimit-* headers on answers that pass: a cached board's answer stays the same bytes
+      // and headers whoever asks; a refused one still says when to retry.
+      addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+      addHeaders: {
+        'x-ratelimit-limit': false,
+        'x-ratelimit-remaining': false,
+        'x-ratelimit-reset': false,
+        'retry-after': true,
+      },
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { variedQueryLimit } from '../../lib/rate-limit';
 import { z } from 'zod';
 import {
   CatalogQuery,
@@ -24,7 +25,10 @@ const guarded = { security: [{ bearer: [] }] };
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const tags = ['products'];
 
-const productsRoutes: FastifyPluginAsyncZod = async (app) => {
+const productsRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; windowMs: number } }> = async (
+  app,
+  opts,
+) => {
   /** After a committed change that may have notified: hand the notifications on now. */
   const thenNotify = async <T>(change: Promise<T>): Promise<T> => {
     const result = await change;
@@ -42,8 +46,10 @@ const productsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'The public catalogue: listed products of active cooperatives, searchable, keyset-paged, with facets',
         querystring: CatalogQuery,
-        response: { 200: CatalogResponse, 400: Problem },
+        response: { 200: CatalogResponse, 400: Problem, 429: Problem },
       },
+      // Any query (a search, a filter, a page) can be varied without end: per-IP budget.
+      config: variedQueryLimit(opts.publicQueryLimit, (request) => Object.keys(request.query as object).length > 0),
     },
     async (request) => catalog.searchCatalog(app.db, request.query),
   );

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { variedQueryLimit } from '../../lib/rate-limit';
 import { z } from 'zod';
 import { desc } from 'drizzle-orm';
 import { Gauge } from 'prom-client';
@@ -35,7 +36,10 @@ const LeaderboardQuery = z.strictObject({
   asOf: IsoDate.optional(),
 });
 
-const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
+const leaderboardRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; windowMs: number } }> = async (
+  app,
+  opts,
+) => {
   new Gauge({
     name: 'shanhai_tally_drift_rows',
     help: 'Tally rows that differed from the ledger at the last reconcile (repaired then)',
@@ -73,6 +77,11 @@ const leaderboardRoutes: FastifyPluginAsyncZod = async (app) => {
         // 200: the Leaderboard contract (packages/domain), sent pre-serialised from the cache.
         response: { 200: z.unknown(), 304: z.null(), 400: Problem },
       },
+      // Today's boards are cached and cheap; a past asOf or another year is computed: per-IP budget.
+      config: variedQueryLimit(opts.publicQueryLimit, (request) => {
+        const q = request.query as { asOf?: string; year?: number };
+        return q.asOf !== undefined || q.year !== undefined;
+      }),
     },
     // The hottest route: answered without a promise when the board is cached and its coding built.
     (request, reply) => {
