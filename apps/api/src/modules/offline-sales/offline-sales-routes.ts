@@ -15,6 +15,8 @@ const IdParams = z.strictObject({ id: z.uuid() });
 const offlineSalesRoutes: FastifyPluginAsyncZod = async (app) => {
   await acceptUploads(app);
   const office = app.guard({ kinds: ['office'] });
+  // Crediting or debiting the ledger moves money: an office owner or manager.
+  const officeManager = app.guard({ kinds: ['office'], roles: ['owner', 'manager'] });
   const officeOrBuyerManager = app.guard({ kinds: ['office', 'buyer'], roles: ['owner', 'manager'] });
 
   app.get(
@@ -101,16 +103,16 @@ const offlineSalesRoutes: FastifyPluginAsyncZod = async (app) => {
           tags: ['sales'],
           summary:
             action === 'approve'
-              ? 'Approve a pending record: credits it to the ledger (office staff)'
+              ? 'Approve a pending record: credits it to the ledger (office owner or manager)'
               : action === 'reject'
                 ? 'Reject a pending record with a reason (office staff)'
-                : 'Reverse an approved record with a reason: appends a negative ledger row (office staff)',
+                : 'Reverse an approved record with a reason: appends a negative ledger row (office owner or manager)',
           security: [{ bearer: [] }],
           params: IdParams,
           ...(action === 'approve' ? {} : { body: ReasonRequest }),
           response: { 200: OfflineSale, ...errors },
         },
-        preHandler: office,
+        preHandler: action === 'reject' ? office : officeManager,
       },
       async (request) => {
         const reason = (request.body as { reason?: string } | undefined)?.reason ?? null;

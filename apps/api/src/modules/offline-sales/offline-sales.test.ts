@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
+import { createUser } from '@shanhai/db/testing';
 import { salesWorld, tokenCalls } from '../../../test-support/sales';
-import { bearer, TINY_PNG, type TestApp } from '../../../test-support/testing';
+import { bearer, login, TINY_PNG, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
 let townId: string;
@@ -133,5 +134,30 @@ describe('offline sales', () => {
     expect(
       (await upload(`/api/v1/sales/offline/${rec.id}/evidence`, otherBuyer, TINY_PNG, 'a.png', 'image/png')).statusCode,
     ).toBe(404);
+  });
+});
+
+describe('office roles on the ledger', () => {
+  it('an office member may reject, but approving or reversing (money in the ledger) takes an owner or manager', async () => {
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(office) });
+    const officeOrgId = me.json().org.id as string;
+    const member = (await login(t.app, (await createUser(t.app.db, { orgId: officeOrgId, role: 'member' })).email))
+      .token;
+    const manager = (await login(t.app, (await createUser(t.app.db, { orgId: officeOrgId, role: 'manager' })).email))
+      .token;
+    const rec = (await post('/api/v1/sales/offline', buyerManager, { ...record, townId, invoiceNo: 'ROLE-1' })).json();
+    expect((await post(`/api/v1/sales/offline/${rec.id}/approve`, member)).statusCode).toBe(403);
+    expect(await ledgerFor(rec.id)).toEqual([]);
+    expect((await post(`/api/v1/sales/offline/${rec.id}/approve`, manager)).json().status).toBe('approved');
+    expect((await post(`/api/v1/sales/offline/${rec.id}/reverse`, member, { reason: '发票作废' })).statusCode).toBe(
+      403,
+    );
+    expect((await ledgerFor(rec.id)).length).toBe(1);
+    const other = (
+      await post('/api/v1/sales/offline', buyerManager, { ...record, townId, invoiceNo: 'ROLE-2' })
+    ).json();
+    expect((await post(`/api/v1/sales/offline/${other.id}/reject`, member, { reason: '无凭证' })).json().status).toBe(
+      'rejected',
+    );
   });
 });
