@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { fileTypeFromBuffer } from 'file-type';
 import { badRequest } from './problem';
 
 /** Photos: checked by their bytes, never by their name or the client's content type. */
@@ -19,6 +18,8 @@ export async function checkUpload(
 ): Promise<{ mime: string; ext: string }> {
   if (buffer.length === 0) throw badRequest(field, 'is empty');
   if (buffer.length > MAX_UPLOAD_BYTES) throw badRequest(field, `is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
+  // Read on the first upload, not at start-up (a cold start reads every module imported at the top).
+  const { fileTypeFromBuffer } = await import('file-type');
   const type = await fileTypeFromBuffer(buffer);
   const ext = type ? allowed[type.mime] : undefined;
   if (!type || !ext) {

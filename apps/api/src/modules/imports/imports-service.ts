@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcel } from '../../lib/excel';
 import { appendSales, schema, writeAudit, type Db, type LedgerRow } from '@shanhai/db';
 import { CATEGORIES, type Category, type ImportResult } from '@shanhai/domain';
 import { badRequest } from '../../lib/problem';
@@ -35,7 +36,7 @@ async function readTable(buffer: Buffer, fileName: string): Promise<Record<strin
       trim: true,
       relax_column_count: true,
     }) as Record<string, string>[];
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcel()).Workbook();
   try {
     await wb.xlsx.load(buffer as unknown as ArrayBuffer);
   } catch {

@@ -15,7 +15,7 @@ const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: 
 
 /** Orders (one per cooperative of a purchase): the lists and the fulfilment state machine with refunds. */
 const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, opts) => {
-  const stripe = stripeClient(opts.config);
+  const stripe = await stripeClient(opts.config);
 
   app.get(
     '/orders',

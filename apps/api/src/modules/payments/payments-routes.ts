@@ -25,7 +25,7 @@ const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: 
 const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, opts) => {
   const config = opts.config;
   const settings = purchaseSettings(config);
-  const stripe = stripeClient(config);
+  const stripe = await stripeClient(config);
 
   app.post(
     '/purchases/:id/pay',

@@ -1,5 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../../lib/excel';
 import { schema, type Db } from '@shanhai/db';
 import type { Snapshot, SnapshotSummary, TownRow } from '@shanhai/domain';
 import { conflict } from '../../lib/problem';
@@ -83,7 +83,7 @@ export function snapshotCsv(s: Snapshot): string {
 }
 
 export async function snapshotXlsx(s: Snapshot): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcel()).Workbook();
   const ws = wb.addWorksheet(s.title.slice(0, 31));
   ws.addRow([`${s.title}（截至 ${s.asOf}）`]);
   ws.addRow(SNAPSHOT_COLUMNS.map((c) => c.header));
