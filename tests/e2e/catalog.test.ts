@@ -55,6 +55,11 @@ describe('catalogue', () => {
       .locator('[data-test=listing-queue] tr', { hasText: name })
       .locator('[data-test=listing-approve]')
       .click();
+    // Approving asks first, with a preview of what goes on sale.
+    const preview = office.page.locator('[data-test=approve-preview]');
+    expect(await preview.innerText()).toContain(name);
+    await office.page.locator('.confirm-approve .el-message-box__btns .el-button--primary').click();
+    await office.page.locator('.el-message--success', { hasText: '已通过审核' }).waitFor();
     await office.page.waitForFunction(
       (n) => ![...document.querySelectorAll('[data-test=listing-queue] tr')].some((r) => r.textContent?.includes(n)),
       name,

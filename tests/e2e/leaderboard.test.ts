@@ -63,6 +63,7 @@ describe('live leaderboard', () => {
     const other = await officePage('leaderboard-approve');
     await other.page.goto('/office/sales');
     await other.page.click(`[data-test=approve-${String(rec.id)}]`);
+    await other.page.locator('.confirm-sale-approve .el-message-box__btns .el-button--primary').click();
 
     await page.waitForFunction(
       (b) => Number(document.querySelector('[data-test=bar-dakun]')?.getAttribute('data-progress')) >= b + 9.99,

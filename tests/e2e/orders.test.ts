@@ -98,6 +98,9 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await answerPrompt(coop.page, '快递公司');
     await answerPrompt(coop.page, '运单号', 'SF1234567890');
     await row.locator('[data-test=deliver]').click();
+    // Marking delivered cannot be undone: it asks first, then says what it did.
+    await answerPrompt(coop.page, '确认已送达');
+    await coop.page.locator('.el-message--success', { hasText: '已标记为送达' }).waitFor();
     // Delivered orders leave the default (paid + shipped) queue.
     await expect
       .poll(
@@ -114,6 +117,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
 
     await buyer.page.reload();
     await buyer.page.locator('[data-test=order-card]', { hasText: '端到端蜂蜜' }).locator('[data-test=accept]').click();
+    await answerPrompt(buyer.page, '验收后');
     await expect
       .poll(() =>
         buyer.page

@@ -43,14 +43,14 @@ export function dayOfYear(isoDate: string): number {
 }
 
 /** A real calendar date written `YYYY-MM-DD` (rejects `2026-02-30`). */
-export const IsoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
-  .refine((s) => {
+export const IsoDate = z.stringFormat('iso_date', /^\d{4}-\d{2}-\d{2}$/).refine(
+  (s) => {
     const [y, m, d] = s.split('-').map(Number) as [number, number, number];
     const t = new Date(Date.UTC(y, m - 1, d));
     return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
-  }, 'is not a calendar date');
+  },
+  { params: { rule: 'calendar_date' } },
+);
 export type IsoDate = z.infer<typeof IsoDate>;
 
 /** Years the programme deals in; wide enough for history imports and planning. */

@@ -7,3 +7,4 @@ export * from './contracts/index';
 export * from './pacing';
 export * from './notifications';
 export * from './notification-texts';
+export * from './field-messages';

@@ -4,7 +4,10 @@ import { z } from 'zod';
  * Money is an integer number of fen (分) everywhere: in columns, in JSON and in maths.
  * Formatting to 元 happens only in the web.
  */
-export const Fen = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
+export const Fen = z
+  .number()
+  .int()
+  .refine(Number.isSafeInteger, { params: { rule: 'safe_integer' } });
 export type Fen = z.infer<typeof Fen>;
 
 /** A non-negative amount, e.g. a target or a price. */

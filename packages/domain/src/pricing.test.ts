@@ -32,8 +32,8 @@ describe('price tiers', () => {
   });
 
   it('names each broken rule with its path', () => {
-    expect(tierProblems([], 1)).toEqual([{ path: '', message: 'needs at least one tier' }]);
-    expect(tierProblems(tiers, 5)).toEqual([{ path: '0.minQty', message: 'must equal the MOQ (5)' }]);
+    expect(tierProblems([], 1)).toEqual([{ path: '', rule: 'no_tiers', params: {} }]);
+    expect(tierProblems(tiers, 5)).toEqual([{ path: '0.minQty', rule: 'first_tier_moq', params: { moq: 5 } }]);
     expect(
       tierProblems(
         [
@@ -42,7 +42,7 @@ describe('price tiers', () => {
         ],
         10,
       ),
-    ).toEqual([{ path: '1.minQty', message: 'must be greater than the previous tier’s minQty' }]);
+    ).toEqual([{ path: '1.minQty', rule: 'tier_ascending', params: {} }]);
     expect(
       tierProblems(
         [
@@ -51,7 +51,7 @@ describe('price tiers', () => {
         ],
         10,
       ),
-    ).toEqual([{ path: '1.unitPriceFen', message: 'must not be more than the previous tier’s unit price' }]);
+    ).toEqual([{ path: '1.unitPriceFen', rule: 'tier_dearer', params: {} }]);
   });
 });
 

@@ -23,7 +23,9 @@ export type QuantityRules = z.infer<typeof QuantityRules>;
 export interface TierProblem {
   /** Path under the tiers array, e.g. `1.minQty`, or '' for the array as a whole. */
   path: string;
-  message: string;
+  /** The rule broken, worded in both languages by field-messages.ts. */
+  rule: 'no_tiers' | 'too_many_tiers' | 'first_tier_moq' | 'tier_ascending' | 'tier_dearer';
+  params: Record<string, number>;
 }
 
 /**
@@ -32,16 +34,15 @@ export interface TierProblem {
  */
 export function tierProblems(tiers: PriceTier[], moq: number): TierProblem[] {
   const problems: TierProblem[] = [];
-  if (tiers.length === 0) return [{ path: '', message: 'needs at least one tier' }];
-  if (tiers.length > MAX_TIERS) problems.push({ path: '', message: `has more than ${MAX_TIERS} tiers` });
-  if (tiers[0]!.minQty !== moq) problems.push({ path: '0.minQty', message: `must equal the MOQ (${moq})` });
+  if (tiers.length === 0) return [{ path: '', rule: 'no_tiers', params: {} }];
+  if (tiers.length > MAX_TIERS) problems.push({ path: '', rule: 'too_many_tiers', params: { max: MAX_TIERS } });
+  if (tiers[0]!.minQty !== moq) problems.push({ path: '0.minQty', rule: 'first_tier_moq', params: { moq } });
   for (let i = 1; i < tiers.length; i++) {
     const prev = tiers[i - 1]!;
     const cur = tiers[i]!;
-    if (cur.minQty <= prev.minQty)
-      problems.push({ path: `${i}.minQty`, message: 'must be greater than the previous tier’s minQty' });
+    if (cur.minQty <= prev.minQty) problems.push({ path: `${i}.minQty`, rule: 'tier_ascending', params: {} });
     if (cur.unitPriceFen > prev.unitPriceFen)
-      problems.push({ path: `${i}.unitPriceFen`, message: 'must not be more than the previous tier’s unit price' });
+      problems.push({ path: `${i}.unitPriceFen`, rule: 'tier_dearer', params: {} });
   }
   return problems;
 }

@@ -1,4 +1,4 @@
-import type { FieldError } from '@shanhai/domain';
+import { ruleMessage, type FieldError, type RuleCode } from '@shanhai/domain';
 
 /**
  * An error that becomes an RFC 9457 problem answer. Services throw these for conditions a client
@@ -18,6 +18,13 @@ export class HttpProblem extends Error {
 
 export const badRequest = (field: string, message: string, code = 'validation_failed') =>
   new HttpProblem(400, code, `${field} ${message}`, { errors: [{ field, message }] });
+/** A field that breaks one of the rules clients word in their own language (field-messages.ts). */
+export const ruleBroken = (field: string, rule: RuleCode, params: Record<string, unknown> = {}) => {
+  const message = ruleMessage(rule, 'en', params);
+  return new HttpProblem(400, 'validation_failed', `${field} ${message}`, {
+    errors: [{ field, message, code: rule, params }],
+  });
+};
 export const unauthorized = (message = 'Authentication is required', code = 'unauthorized') =>
   new HttpProblem(401, code, message);
 export const forbidden = (message = 'Your role does not allow this', code = 'forbidden') =>

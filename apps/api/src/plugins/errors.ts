@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import type { FieldError, Problem } from '@shanhai/domain';
+import { issueMessage, type FieldError, type Problem } from '@shanhai/domain';
 import { HttpProblem } from '../lib/problem';
 
 const CONTEXT_NAMES: Record<string, string> = {
@@ -32,22 +32,49 @@ function fieldPath(context: string, instancePath: string): string {
   return [CONTEXT_NAMES[context] ?? context, ...parts].join('.');
 }
 
-/** zod issues → one entry per bad field; an unknown key is named as its own field. */
+/** What a client needs to word an issue in its own language (field-messages.ts); the rest stays here. */
+const ISSUE_PARAMS = ['origin', 'minimum', 'maximum', 'inclusive', 'exact', 'expected', 'format', 'divisor', 'params'];
+
+/** What was sent at a field: `missing` (absent, null or blank), or its JSON type. */
+function received(value: unknown): string {
+  if (value === undefined || value === null || value === '') return 'missing';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+function valueAt(root: unknown, instancePath: string): unknown {
+  let v = root;
+  for (const part of instancePath.split('/').filter(Boolean)) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+/**
+ * zod issues → one entry per bad field, each with the issue's code and figures so that a client
+ * words it in its reader's language; an unknown key is named as its own field.
+ */
 function validationErrors(
   error: FastifyError & {
     validation: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[];
   },
+  request: FastifyRequest,
 ): FieldError[] {
   const context = error.validationContext ?? 'body';
+  const sent = (request as unknown as Record<string, unknown>)[context];
   const out: FieldError[] = [];
   for (const v of error.validation) {
     if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params.keys)) {
       for (const key of v.params.keys as string[]) {
-        out.push({ field: fieldPath(context, `${v.instancePath}/${key}`), message: 'is not an accepted field' });
+        const field = fieldPath(context, `${v.instancePath}/${key}`);
+        out.push({ field, message: 'is not an accepted field', code: 'unrecognized_keys' });
       }
-    } else {
-      out.push({ field: fieldPath(context, v.instancePath), message: v.message ?? 'is invalid' });
+      continue;
     }
+    const params: Record<string, unknown> = { received: received(valueAt(sent, v.instancePath)) };
+    for (const k of ISSUE_PARAMS) if (v.params[k] !== undefined) params[k] = v.params[k];
+    const message = issueMessage({ ...params, code: v.keyword }, 'en') ?? v.message ?? 'is invalid';
+    out.push({ field: fieldPath(context, v.instancePath), message, code: v.keyword, params });
   }
   return out;
 }
@@ -95,7 +122,7 @@ export default fp<{ spa: boolean }>(
         return sendProblem(reply, request, error.status, error.code, error.message, error.extra);
       }
       if (hasZodFastifySchemaValidationErrors(error)) {
-        const errors = validationErrors(error as never);
+        const errors = validationErrors(error as never, request);
         const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
         return sendProblem(reply, request, 400, 'validation_failed', detail, { errors });
       }

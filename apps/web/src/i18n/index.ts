@@ -1,15 +1,17 @@
 import { createI18n } from 'vue-i18n';
+import { setContractLanguage } from '@/forms/contract-language';
 import admin from './messages/admin';
 import audit from './messages/audit';
 import auth from './messages/auth';
 import catalog from './messages/catalog';
 import common from './messages/common';
+import feedback from './messages/feedback';
 import leaderboard from './messages/leaderboard';
 import notifications from './messages/notifications';
 import orders from './messages/orders';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, auth, admin, catalog, orders, leaderboard, notifications, audit];
+const modules = [common, feedback, auth, admin, catalog, orders, leaderboard, notifications, audit];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -34,10 +36,12 @@ function initialLocale(): Locale {
 
 export const i18n = createI18n({ legacy: false, locale: initialLocale(), fallbackLocale: 'zh-CN', messages });
 document.documentElement.lang = i18n.global.locale.value;
+setContractLanguage(i18n.global.locale.value);
 
 /** Switches the language and remembers the choice. */
 export function setLocale(locale: Locale) {
   i18n.global.locale.value = locale;
   localStorage.setItem(STORAGE_KEY, locale);
   document.documentElement.lang = locale;
+  setContractLanguage(locale);
 }

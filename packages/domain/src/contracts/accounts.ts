@@ -12,7 +12,7 @@ export const PasswordResetRequest = z.strictObject({ email: Email });
 export type PasswordResetRequest = z.infer<typeof PasswordResetRequest>;
 
 /** A link's token: 32 random bytes, base64url. */
-export const AccountToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a valid link');
+export const AccountToken = z.stringFormat('account_token', /^[A-Za-z0-9_-]{43}$/);
 
 /** Sets a password from an emailed link: a forgotten-password reset or an invitation. */
 export const SetPasswordRequest = z.strictObject({

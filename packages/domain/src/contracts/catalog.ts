@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { Category, ListingStatus } from '../catalog';
 import { PositiveFen } from '../money';
-import { MAX_TIERS, PriceTier } from '../pricing';
+import { MAX_TIERS, PriceTier, tierProblems } from '../pricing';
 
 export const MAX_PHOTOS = 8;
 
 /** A stored photo: only URLs the upload endpoint hands out (`/media/<sha256>.<ext>`). */
-export const PhotoUrl = z
-  .string()
-  .regex(/^\/media\/[0-9a-f]{64}\.(jpg|png|webp)$/, 'must be a URL returned by POST /api/v1/products/photos');
+export const PhotoUrl = z.stringFormat('photo_url', /^\/media\/[0-9a-f]{64}\.(jpg|png|webp)$/);
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -32,6 +30,23 @@ export const ProductInput = z.strictObject({
   priceTiers: z.array(PriceTier).min(1).max(MAX_TIERS),
 });
 export type ProductInput = z.infer<typeof ProductInput>;
+
+/**
+ * A product with the tier rules checked too, each broken rule an issue at its field
+ * (`priceTiers.1.minQty`): what a product form checks before it sends. The api checks the same
+ * rules with `tierProblems` once a patch is merged with the stored product.
+ */
+export const CheckedProductInput = ProductInput.superRefine((p, ctx) => {
+  for (const problem of tierProblems(p.priceTiers, p.moq)) {
+    const under = problem.path ? problem.path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : [];
+    ctx.addIssue({
+      code: 'custom',
+      path: ['priceTiers', ...under],
+      params: { rule: problem.rule, ...problem.params },
+      input: p.priceTiers,
+    });
+  }
+});
 
 /** A partial edit; the same keys, all optional, still strict. */
 export const ProductPatch = z.strictObject({
@@ -57,7 +72,7 @@ export const StockAdjustRequest = z.strictObject({
     .int()
     .min(-100_000_000)
     .max(100_000_000)
-    .refine((d) => d !== 0, 'must not be zero'),
+    .refine((d) => d !== 0, { params: { rule: 'not_zero' } }),
 });
 export type StockAdjustRequest = z.infer<typeof StockAdjustRequest>;
 

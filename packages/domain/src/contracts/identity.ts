@@ -21,7 +21,7 @@ export const Email = z
   .transform((e) => e.toLowerCase());
 
 /** Long enough to resist guessing; no composition rules (NIST SP 800-63B). */
-export const NewPassword = z.string().min(10, 'must be at least 10 characters').max(200);
+export const NewPassword = z.string().min(10).max(200);
 
 export const LoginRequest = z.strictObject({
   email: Email,
@@ -55,11 +55,9 @@ export const LoginResponse = z.object({
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
 /** 统一社会信用代码: 18 characters, digits and capital letters without I, O, S, V, Z. */
-export const CreditCode = z
-  .string()
-  .regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'must be an 18-character unified social credit code');
+export const CreditCode = z.stringFormat('credit_code', /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/);
 
-const Phone = z.string().regex(/^[0-9+\-\s()]{6,20}$/, 'must be a phone number');
+const Phone = z.stringFormat('phone', /^[0-9+\-\s()]{6,20}$/);
 
 const SignupOwner = z.strictObject({
   email: Email,

@@ -4,7 +4,12 @@ import { z } from 'zod';
 export const FieldError = z.object({
   /** Where the bad value is: `body.email`, `query.year`, `params.id`, `body.tiers.1.minQty`. */
   field: z.string(),
+  /** In English; clients in other languages word it from `code` and `params` (see field-messages.ts). */
   message: z.string(),
+  /** The zod issue code (`too_small`, `invalid_format`, …) or a service rule (`already_registered`, …). */
+  code: z.string().optional(),
+  /** What the message needs: `minimum`, `maximum`, `origin`, `format`, `received`, a rule's figures. */
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 export type FieldError = z.infer<typeof FieldError>;
 

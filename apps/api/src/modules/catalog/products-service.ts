@@ -9,7 +9,7 @@ import {
   type ProductRevision,
 } from '@shanhai/domain';
 import type { Principal } from '../../types';
-import { badRequest, conflict, notFound } from '../../lib/problem';
+import { badRequest, conflict, notFound, ruleBroken } from '../../lib/problem';
 
 const { products, orgs } = schema;
 type ProductRow = typeof products.$inferSelect;
@@ -62,7 +62,7 @@ export function checkTiers(tiers: PriceTier[], moq: number) {
   const problems = tierProblems(tiers, moq);
   if (problems.length > 0) {
     const p = problems[0]!;
-    throw badRequest(p.path ? `body.priceTiers.${p.path}` : 'body.priceTiers', p.message);
+    throw ruleBroken(p.path ? `body.priceTiers.${p.path}` : 'body.priceTiers', p.rule, p.params);
   }
 }
 
@@ -183,7 +183,7 @@ export async function updateProduct(db: Db, who: Principal, id: string, patch: P
 export async function adjustStock(db: Db, who: Principal, id: string, delta: number): Promise<OwnProduct> {
   return db.transaction(async (tx) => {
     const row = await lockVisible(tx, who, id);
-    if (row.stock + delta < 0) throw badRequest('body.delta', `would take stock below zero (stock is ${row.stock})`);
+    if (row.stock + delta < 0) throw ruleBroken('body.delta', 'stock_below_zero', { stock: row.stock });
     await tx
       .update(products)
       .set({ stock: sql`${products.stock} + ${delta}` })

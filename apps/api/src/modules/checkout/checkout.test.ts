@@ -147,7 +147,9 @@ describe('checkout', () => {
     expect(r.statusCode).toBe(400);
     expect(r.json().errors[0].field).toBe('body.paymentMethod');
     const r2 = await checkout(b.s, undefined, { paymentMethod: 'transfer', totalFen: 1 });
-    expect(r2.json().errors).toEqual([{ field: 'body.totalFen', message: 'is not an accepted field' }]);
+    expect(r2.json().errors).toEqual([
+      { field: 'body.totalFen', message: 'is not an accepted field', code: 'unrecognized_keys' },
+    ]);
     expect(
       (await t.app.inject({ method: 'POST', url: '/api/v1/purchases', payload: { paymentMethod: 'transfer' } }))
         .statusCode,

@@ -85,7 +85,15 @@ describe('POST /api/v1/auth/login', () => {
   it('answers 400 naming the field for bad input, and refuses unknown fields', async () => {
     const noEmail = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { password: 'x' } });
     expect(noEmail.statusCode).toBe(400);
-    expect(noEmail.json().errors).toEqual([{ field: 'body.email', message: expect.any(String) }]);
+    // Each field error carries what a client needs to word it in its own language.
+    expect(noEmail.json().errors).toEqual([
+      {
+        field: 'body.email',
+        message: 'is required',
+        code: 'invalid_type',
+        params: { expected: 'string', received: 'missing' },
+      },
+    ]);
 
     const badEmail = await t.app.inject({
       method: 'POST',
@@ -103,7 +111,7 @@ describe('POST /api/v1/auth/login', () => {
     expect(extra.statusCode).toBe(400);
     expect(extra.json()).toMatchObject({
       code: 'validation_failed',
-      errors: [{ field: 'body.role', message: 'is not an accepted field' }],
+      errors: [{ field: 'body.role', message: 'is not an accepted field', code: 'unrecognized_keys' }],
     });
   });
 });

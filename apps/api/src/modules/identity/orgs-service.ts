@@ -19,7 +19,7 @@ import type {
   Role,
 } from '@shanhai/domain';
 import type { Principal } from '../../types';
-import { badRequest, conflict, forbidden, HttpProblem } from '../../lib/problem';
+import { badRequest, conflict, forbidden, HttpProblem, ruleBroken } from '../../lib/problem';
 import { revokeUserSessions } from './auth-service';
 
 const { orgs, users, towns } = schema;
@@ -63,7 +63,7 @@ export function toMember(u: UserRow): Member {
 export async function signUp(db: Db, body: OrgSignupRequest): Promise<OrgSummary> {
   if (body.kind === 'cooperative') {
     const [town] = await db.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
-    if (!town) throw badRequest('body.townId', 'is not a town of the programme');
+    if (!town) throw ruleBroken('body.townId', 'not_a_town');
   }
   const passwordHash = await hashPassword(body.owner.password);
   try {
@@ -105,12 +105,12 @@ export async function signUp(db: Db, body: OrgSignupRequest): Promise<OrgSummary
   } catch (e) {
     if (isUniqueViolation(e, 'users_email_key')) {
       throw new HttpProblem(409, 'email_taken', 'An account with this email already exists', {
-        errors: [{ field: 'body.owner.email', message: 'is already registered' }],
+        errors: [{ field: 'body.owner.email', message: 'is already registered', code: 'already_registered' }],
       });
     }
     if (isUniqueViolation(e, 'orgs_credit_code_kind_key')) {
       throw new HttpProblem(409, 'org_exists', 'An organisation with this credit code is already registered', {
-        errors: [{ field: 'body.creditCode', message: 'is already registered' }],
+        errors: [{ field: 'body.creditCode', message: 'is already registered', code: 'already_registered' }],
       });
     }
     throw e;
@@ -260,7 +260,7 @@ export async function inviteMember(db: Db, who: Principal, body: InviteMemberReq
   } catch (e) {
     if (isUniqueViolation(e, 'users_email_key')) {
       throw new HttpProblem(409, 'email_taken', 'An account with this email already exists', {
-        errors: [{ field: 'body.email', message: 'is already registered' }],
+        errors: [{ field: 'body.email', message: 'is already registered', code: 'already_registered' }],
       });
     }
     throw e;

@@ -84,7 +84,9 @@ describe('POST /api/v1/orgs (sign-up)', () => {
       },
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().errors).toEqual([{ field: 'body.townId', message: 'is not a town of the programme' }]);
+    expect(bad.json().errors).toEqual([
+      { field: 'body.townId', message: 'is not a town of the programme', code: 'not_a_town', params: {} },
+    ]);
 
     const missing = await t.app.inject({
       method: 'POST',
@@ -148,7 +150,7 @@ describe('POST /api/v1/orgs (sign-up)', () => {
     const conflict = [a, b].find((r) => r.statusCode === 409)!;
     expect(conflict.json()).toMatchObject({
       code: 'email_taken',
-      errors: [{ field: 'body.owner.email', message: 'is already registered' }],
+      errors: [{ field: 'body.owner.email', message: 'is already registered', code: 'already_registered' }],
     });
     expect(await t.app.db.$count(schema.users, eq(schema.users.email, email))).toBe(1);
   });
@@ -418,7 +420,9 @@ describe('members of an org', () => {
       payload: { email: 'buyer@demo.shanhai', name: 'x', role: 'member', password: 'initial-password-1' },
     });
     expect(taken.statusCode).toBe(409);
-    expect(taken.json().errors).toEqual([{ field: 'body.email', message: 'is already registered' }]);
+    expect(taken.json().errors).toEqual([
+      { field: 'body.email', message: 'is already registered', code: 'already_registered' },
+    ]);
     const bad = await t.app.inject({
       method: 'POST',
       url: `/api/v1/orgs/${a.org.id}/members`,

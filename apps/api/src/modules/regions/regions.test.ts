@@ -151,7 +151,7 @@ describe('PUT /api/v1/towns/:id/targets/:year', () => {
       expect(res.json().errors[0].field).toBe('body.targetFen');
     }
     expect((await put({ targetFen: 1, isDemo: true })).json().errors).toEqual([
-      { field: 'body.isDemo', message: 'is not an accepted field' },
+      { field: 'body.isDemo', message: 'is not an accepted field', code: 'unrecognized_keys' },
     ]);
     expect((await put({ targetFen: 1 }, `/api/v1/towns/${dakunId}/targets/1999`)).json().errors[0].field).toBe(
       'params.year',

@@ -12,6 +12,8 @@ export default {
       orgPending: '您的单位正在等待指挥部审核，审核通过后即可登录',
       rateLimited: '尝试次数过多，请稍后再试',
       noAccount: '还没有账号？',
+      artTitle: '山海协作',
+      artLine: '广州 · 清远 消费帮扶',
     },
     signup: {
       title: '入驻申请',
@@ -44,6 +46,8 @@ export default {
       orgPending: 'Your organisation is waiting for the command office’s review; you can log in once it is activated',
       rateLimited: 'Too many attempts; try again later',
       noAccount: 'No account yet?',
+      artTitle: 'Mountains and sea, together',
+      artLine: 'Guangzhou · Qingyuan consumption assistance',
     },
     signup: {
       title: 'Join the market',

@@ -38,7 +38,12 @@ export default {
     role: { owner: '负责人', manager: '管理员', member: '成员' },
     orgStatus: { pending: '待审核', active: '已启用', suspended: '已暂停', rejected: '已驳回' },
     userStatus: { active: '正常', deactivated: '已停用', invited: '待设置密码' },
-    errors: { network: '网络异常，请稍后重试', forbidden: '没有权限', notFound: '未找到' },
+    errors: {
+      network: '网络异常，请稍后重试',
+      forbidden: '没有权限',
+      notFound: '未找到',
+      checkFields: '请检查填写的内容',
+    },
   },
   en: {
     app: { name: 'Shanhai Market', tagline: 'Guangzhou–Qingyuan consumption assistance', demoBadge: 'Demo data' },
@@ -78,6 +83,11 @@ export default {
     role: { owner: 'Owner', manager: 'Manager', member: 'Member' },
     orgStatus: { pending: 'Pending review', active: 'Active', suspended: 'Suspended', rejected: 'Rejected' },
     userStatus: { active: 'Active', deactivated: 'Deactivated', invited: 'Invited' },
-    errors: { network: 'Network problem; try again shortly', forbidden: 'Not allowed', notFound: 'Not found' },
+    errors: {
+      network: 'Network problem; try again shortly',
+      forbidden: 'Not allowed',
+      notFound: 'Not found',
+      checkFields: 'Please check what you entered',
+    },
   },
 };

@@ -1,0 +1,206 @@
+import type { FieldError } from './contracts/problem';
+
+/**
+ * What is wrong with a field, in both languages, as a predicate that follows the field's label:
+ * "Password must be at least 10 characters" / "密码至少需要 10 个字符". The same words come from a
+ * zod issue raised in the browser (the web installs `contractErrorMap` as zod's error map) and
+ * from the api's problem JSON (each field error carries the issue's `code` and `params`), so a
+ * form shows one message whichever side found the problem. The api writes its English `message`
+ * with the same function.
+ */
+export type MessageLang = 'zh-CN' | 'en';
+
+type Text = Record<MessageLang, string>;
+
+/** A zod issue as raised (with `input`) or as sent in problem JSON (with `received`). */
+export interface IssueLike {
+  code: string;
+  input?: unknown;
+  /** What the api saw at the field: `missing`, or a JSON type (`string`, `number`, …). */
+  received?: string;
+  [key: string]: unknown;
+}
+
+/** The meaning of each string format a contract uses (`z.email()`, `z.stringFormat('phone', …)`). */
+const FORMATS: Record<string, Text> = {
+  email: { en: 'must be an email address', 'zh-CN': '应为有效的电子邮箱地址' },
+  credit_code: {
+    en: 'must be 18 characters: digits and capital letters',
+    'zh-CN': '应为 18 位，由数字和大写字母组成',
+  },
+  phone: { en: 'must be a phone number', 'zh-CN': '应为有效的电话号码' },
+  account_token: { en: 'is not a valid link', 'zh-CN': '无效或已过期' },
+  photo_url: { en: 'must be a photo uploaded here', 'zh-CN': '应为本站上传的照片' },
+  iso_date: { en: 'must be a date written YYYY-MM-DD', 'zh-CN': '应为日期（YYYY-MM-DD）' },
+  uuid: { en: 'must be chosen from the list', 'zh-CN': '需从列表中选择' },
+  datetime: { en: 'must be a date and time', 'zh-CN': '应为日期和时间' },
+  url: { en: 'must be a web address', 'zh-CN': '应为网址' },
+};
+
+/** Rules that are not a zod check: refinements (`params.rule`) and the services' own checks. */
+export const RULES = {
+  required: { en: 'is required', 'zh-CN': '不能为空' },
+  already_registered: { en: 'is already registered', 'zh-CN': '已被注册' },
+  not_zero: { en: 'must not be zero', 'zh-CN': '不能为 0' },
+  calendar_date: { en: 'is not a calendar date', 'zh-CN': '不是有效的日期' },
+  safe_integer: { en: 'is too large', 'zh-CN': '数值过大' },
+  not_a_town: { en: 'is not a town of the programme', 'zh-CN': '不是帮扶镇' },
+  first_tier_moq: { en: 'must equal the minimum order ({moq})', 'zh-CN': '应等于起订量（{moq}）' },
+  tier_ascending: {
+    en: 'must be more than the previous tier’s quantity',
+    'zh-CN': '应大于上一档的起订数量',
+  },
+  tier_dearer: {
+    en: 'must not be more than the previous tier’s unit price',
+    'zh-CN': '不能高于上一档的单价',
+  },
+  no_tiers: { en: 'needs at least one tier', 'zh-CN': '至少需要一档价格' },
+  too_many_tiers: { en: 'takes at most {max} tiers', 'zh-CN': '最多 {max} 档' },
+  stock_below_zero: { en: 'would take stock below zero (stock is {stock})', 'zh-CN': '会使库存低于 0（现有 {stock}）' },
+  not_below_min: { en: 'must not be below the minimum', 'zh-CN': '不能低于最小值' },
+} satisfies Record<string, Text>;
+export type RuleCode = keyof typeof RULES;
+
+const TYPES: Record<string, Text> = {
+  string: { en: 'must be text', 'zh-CN': '应为文字' },
+  number: { en: 'must be a number', 'zh-CN': '应为数字' },
+  int: { en: 'must be a whole number', 'zh-CN': '应为整数' },
+  boolean: { en: 'must be yes or no', 'zh-CN': '应为是或否' },
+  array: { en: 'must be a list', 'zh-CN': '应为列表' },
+  object: { en: 'must be an object', 'zh-CN': '格式不正确' },
+};
+
+const WRONG: Text = { en: 'is not valid', 'zh-CN': '填写有误' };
+
+function fill(text: string, params: Record<string, unknown>, lang: MessageLang): string {
+  return text.replace(/\{(\w+)\}/g, (_, k: string) => {
+    const v = params[k];
+    return typeof v === 'number' ? v.toLocaleString(lang) : String(v ?? '');
+  });
+}
+
+function count(n: unknown, lang: MessageLang): string {
+  return typeof n === 'number' || typeof n === 'bigint' ? n.toLocaleString(lang) : String(n);
+}
+
+function missing(iss: IssueLike): boolean {
+  if ('input' in iss) return iss.input === undefined || iss.input === null || iss.input === '';
+  return iss.received === 'missing';
+}
+
+/** Sizes of text (characters) and lists (entries). */
+function sized(iss: IssueLike, lang: MessageLang, big: boolean): string | undefined {
+  const n = count(big ? iss.maximum : iss.minimum, lang);
+  const zh = lang === 'zh-CN';
+  if (iss.origin === 'string') {
+    if (!big && (iss.minimum === 1 || missing(iss))) return RULES.required[lang];
+    if (iss.exact) return zh ? `应为 ${n} 个字符` : `must be exactly ${n} characters`;
+    if (big) return zh ? `最多 ${n} 个字符` : `must be at most ${n} characters`;
+    return zh ? `至少需要 ${n} 个字符` : `must be at least ${n} characters`;
+  }
+  if (iss.origin === 'array' || iss.origin === 'set') {
+    if (big) return zh ? `最多 ${n} 项` : `takes at most ${n} entries`;
+    return zh ? `至少需要 ${n} 项` : iss.minimum === 1 ? 'needs at least one entry' : `needs at least ${n} entries`;
+  }
+  if (iss.origin === 'number' || iss.origin === 'int' || iss.origin === 'bigint') {
+    if (big)
+      return iss.inclusive === false
+        ? zh
+          ? `应小于 ${n}`
+          : `must be less than ${n}`
+        : zh
+          ? `不能大于 ${n}`
+          : `must be at most ${n}`;
+    return iss.inclusive === false
+      ? zh
+        ? `应大于 ${n}`
+        : `must be more than ${n}`
+      : zh
+        ? `不能小于 ${n}`
+        : `must be at least ${n}`;
+  }
+  return undefined;
+}
+
+/**
+ * The predicate for one zod issue, or undefined for an issue this table does not word (zod's own
+ * locale then speaks). Custom refinements name their rule in `params.rule`.
+ */
+export function issueMessage(iss: IssueLike, lang: MessageLang): string | undefined {
+  const zh = lang === 'zh-CN';
+  switch (iss.code) {
+    case 'invalid_type':
+      if (missing(iss)) return RULES.required[lang];
+      return TYPES[String(iss.expected)]?.[lang] ?? WRONG[lang];
+    case 'too_small':
+      return sized(iss, lang, false);
+    case 'too_big':
+      return sized(iss, lang, true);
+    case 'invalid_format':
+      if (missing(iss)) return RULES.required[lang];
+      if (iss.format === 'regex' || iss.format === 'starts_with' || iss.format === 'ends_with')
+        return zh ? '格式不正确' : 'has the wrong format';
+      return FORMATS[String(iss.format)]?.[lang] ?? (zh ? '格式不正确' : 'has the wrong format');
+    case 'invalid_value':
+    case 'invalid_union':
+      if (missing(iss)) return RULES.required[lang];
+      return zh ? '需从列表中选择' : 'must be one of the choices';
+    case 'not_multiple_of':
+      return zh ? `应为 ${count(iss.divisor, lang)} 的倍数` : `must be a multiple of ${count(iss.divisor, lang)}`;
+    case 'unrecognized_keys':
+      return zh ? '不是可接受的字段' : 'is not an accepted field';
+    case 'custom': {
+      const params = (iss.params ?? {}) as Record<string, unknown>;
+      const rule = RULES[params.rule as RuleCode];
+      return rule ? fill(rule[lang], params, lang) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A service's own rule (`already_registered`, `tier_ascending`, …) in a language. */
+export function ruleMessage(rule: RuleCode, lang: MessageLang, params: Record<string, unknown> = {}): string {
+  return fill(RULES[rule][lang], params, lang);
+}
+
+const ISSUE_CODES = new Set([
+  'invalid_type',
+  'too_small',
+  'too_big',
+  'invalid_format',
+  'invalid_value',
+  'invalid_union',
+  'not_multiple_of',
+  'unrecognized_keys',
+  'custom',
+]);
+
+/**
+ * A field error of the api's problem JSON in the reader's language: from its zod issue or rule
+ * code where it has one; otherwise the api's English, or a plain "填写有误" in Chinese (no English
+ * in the Chinese UI).
+ */
+export function fieldErrorMessage(error: FieldError, lang: MessageLang): string {
+  const params = error.params ?? {};
+  if (error.code && ISSUE_CODES.has(error.code)) {
+    const m = issueMessage({ ...params, code: error.code }, lang);
+    if (m) return m;
+  }
+  if (error.code && error.code in RULES) return ruleMessage(error.code as RuleCode, lang, params);
+  return lang === 'en' ? error.message : WRONG[lang];
+}
+
+/**
+ * The label and the predicate as one sentence: "Password must be …", "密码至少需要 …". A hint at
+ * the end of a label ("登录密码（至少 10 位）", "Amount (¥)") stays out of the sentence.
+ */
+export function labelled(label: string, predicate: string, lang: MessageLang): string {
+  const bare = label.replace(/\s*[（(][^（()）]*[)）]\s*$/, '');
+  return lang === 'en' ? `${bare} ${predicate}` : `${bare}${predicate}`;
+}
+
+/** zod's error map for the contracts in one language: `z.config({ customError: contractErrorMap('zh-CN') })`. */
+export function contractErrorMap(lang: MessageLang): (iss: IssueLike) => string | undefined {
+  return (iss) => issueMessage(iss, lang);
+}

@@ -1,0 +1,448 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createProduct } from '@shanhai/db/testing';
+import { loginAs, MOBILE, newPage, screenshotOnFailure, TEST_OUTPUT, type Viewport } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
+
+/**
+ * Every form, in both languages: an empty submit, then each field wrong in turn (a fresh form each
+ * time, the other fields valid). The messages sit under their fields, start with the field's
+ * label, and speak the page's language only: no validator text, field paths or English in the
+ * Chinese UI, no Chinese in the English one. Cases marked `server` pass the browser's checks and
+ * are refused by the api; its answer lands under the same field in the same words.
+ */
+const suite = useStackAndBrowser();
+
+type Lang = 'zh-CN' | 'en';
+type Texts = Record<Lang, string>;
+
+interface Wrong {
+  /** What is wrong, for the test's name. */
+  what: string;
+  /** Makes one field wrong (the rest of the form valid). */
+  act: (page: Page) => Promise<void>;
+  expect: Texts;
+  server?: boolean;
+}
+interface FormCase {
+  name: string;
+  login?: string;
+  /** Opens the form, fresh. */
+  open: (page: Page) => Promise<void>;
+  /** The form's root and its submit button. */
+  form: string;
+  submit: string;
+  /** Fills every field validly. */
+  fillValid: (page: Page) => Promise<void>;
+  /** Empties what the form starts with (prefilled defaults), before the empty submit. */
+  empty?: (page: Page) => Promise<void>;
+  emptyMessages: Record<Lang, string[]>;
+  wrong: Wrong[];
+}
+
+/** Types into an Element Plus number input and leaves it, so that it commits the value. */
+async function typeNumber(page: Page, selector: string, value: string) {
+  const input = page.locator(`${selector} input`);
+  await input.fill(value);
+  await input.press('Tab');
+}
+
+const long = (n: number) => 'x'.repeat(n);
+
+const FORMS: FormCase[] = [
+  {
+    name: 'login',
+    open: async (page) => {
+      await page.goto('/login');
+      await page.waitForSelector('[data-test=login-email]');
+    },
+    form: '.panel form',
+    submit: '[data-test=login-submit]',
+    fillValid: async (page) => {
+      await page.fill('[data-test=login-email]', 'buyer@demo.shanhai');
+      await page.fill('[data-test=login-password]', 'not-the-password');
+    },
+    emptyMessages: { 'zh-CN': ['邮箱不能为空', '密码不能为空'], en: ['Email is required', 'Password is required'] },
+    wrong: [
+      {
+        what: 'email',
+        act: (page) => page.fill('[data-test=login-email]', 'not-an-email'),
+        expect: { 'zh-CN': '邮箱应为有效的电子邮箱地址', en: 'Email must be an email address' },
+      },
+    ],
+  },
+  {
+    name: 'sign-up (partner unit)',
+    open: async (page) => {
+      await page.goto('/signup');
+      await page.waitForSelector('[data-test=signup-form]');
+    },
+    form: '[data-test=signup-form]',
+    submit: '[data-test=signup-submit]',
+    fillValid: async (page) => {
+      await page.fill('[data-test=signup-name]', '广州市表单测试有限公司');
+      await page.fill('[data-test=signup-contactName]', '王小明');
+      await page.fill('[data-test=signup-contactPhone]', '020-12345678');
+      await page.fill('[data-test=signup-address]', '广州市天河区体育西路 1 号');
+      await page.fill('[data-test=signup-invoiceTitle]', '广州市表单测试有限公司');
+      await page.fill('[data-test=signup-taxId]', '91440101MA5ABCDE12');
+      await page.fill('[data-test=signup-ownerName]', '王小明');
+      await page.fill('[data-test=signup-ownerEmail]', 'forms-e2e@example.com');
+      await page.fill('[data-test=signup-ownerPassword]', 'long-enough-password');
+    },
+    emptyMessages: {
+      'zh-CN': [
+        '单位名称不能为空',
+        '联系人不能为空',
+        '联系电话不能为空',
+        '地址不能为空',
+        '发票抬头不能为空',
+        '纳税人识别号不能为空',
+        '负责人姓名不能为空',
+        '负责人邮箱不能为空',
+        '登录密码不能为空',
+      ],
+      en: [
+        'Organisation name is required',
+        'Contact person is required',
+        'Contact phone is required',
+        'Address is required',
+        'Invoice title is required',
+        'Taxpayer id is required',
+        'Owner’s name is required',
+        'Owner’s email is required',
+        'Password is required',
+      ],
+    },
+    wrong: [
+      {
+        what: 'name too short',
+        act: (page) => page.fill('[data-test=signup-name]', '甲'),
+        expect: { 'zh-CN': '单位名称至少需要 2 个字符', en: 'Organisation name must be at least 2 characters' },
+      },
+      {
+        what: 'credit code',
+        act: (page) => page.fill('[data-test=signup-creditCode]', '12345'),
+        expect: {
+          'zh-CN': '统一社会信用代码应为 18 位，由数字和大写字母组成',
+          en: 'Unified social credit code must be 18 characters: digits and capital letters',
+        },
+      },
+      {
+        what: 'phone',
+        act: (page) => page.fill('[data-test=signup-contactPhone]', 'call me'),
+        expect: { 'zh-CN': '联系电话应为有效的电话号码', en: 'Contact phone must be a phone number' },
+      },
+      {
+        what: 'address too short',
+        act: (page) => page.fill('[data-test=signup-address]', '广州'),
+        expect: { 'zh-CN': '地址至少需要 4 个字符', en: 'Address must be at least 4 characters' },
+      },
+      {
+        what: 'tax id',
+        act: (page) => page.fill('[data-test=signup-taxId]', 'ABC'),
+        expect: {
+          'zh-CN': '纳税人识别号应为 18 位，由数字和大写字母组成',
+          en: 'Taxpayer id must be 18 characters: digits and capital letters',
+        },
+      },
+      {
+        what: 'email',
+        act: (page) => page.fill('[data-test=signup-ownerEmail]', 'someone@'),
+        expect: { 'zh-CN': '负责人邮箱应为有效的电子邮箱地址', en: 'Owner’s email must be an email address' },
+      },
+      {
+        what: 'password too short',
+        act: (page) => page.fill('[data-test=signup-ownerPassword]', 'short'),
+        expect: { 'zh-CN': '登录密码至少需要 10 个字符', en: 'Password must be at least 10 characters' },
+      },
+      {
+        what: 'email already registered',
+        server: true,
+        act: (page) => page.fill('[data-test=signup-ownerEmail]', 'buyer2@demo.shanhai'),
+        expect: { 'zh-CN': '负责人邮箱已被注册', en: 'Owner’s email is already registered' },
+      },
+    ],
+  },
+  {
+    name: 'product (cooperative)',
+    login: 'coop@demo.shanhai',
+    open: async (page) => {
+      await page.goto('/coop/products');
+      await page.click('[data-test=product-create]');
+      await page.waitForSelector('[data-test=product-form]');
+    },
+    form: '[data-test=product-form]',
+    submit: '[data-test=pf-save]',
+    fillValid: async (page) => {
+      await page.fill('[data-test=pf-nameZh]', '表单测试蜂蜜');
+      await page.fill('[data-test=pf-unit]', '瓶');
+      await typeNumber(page, '[data-test=tier-price-0]', '58');
+    },
+    empty: (page) => typeNumber(page, '[data-test=pf-moq]', ''),
+    emptyMessages: {
+      'zh-CN': ['中文名称不能为空', '销售单位不能为空', '起订量不能为空', '第 1 档单价不能为空'],
+      en: ['Chinese name is required', 'Sale unit is required', 'MOQ is required', 'Tier 1 unit price is required'],
+    },
+    wrong: [
+      {
+        what: 'English name too long',
+        act: (page) => page.fill('[data-test=pf-nameEn]', long(121)),
+        expect: { 'zh-CN': '英文名称最多 120 个字符', en: 'English name must be at most 120 characters' },
+      },
+      {
+        what: 'a second tier not above the first',
+        act: async (page) => {
+          await page.click('[data-test=tier-add]');
+          await typeNumber(page, '[data-test=tier-min-1]', '1');
+        },
+        expect: {
+          'zh-CN': '第 2 档起购数量应大于上一档的起订数量',
+          en: 'Tier 2 quantity must be more than the previous tier’s quantity',
+        },
+      },
+      {
+        what: 'a second tier dearer than the first',
+        act: async (page) => {
+          await page.click('[data-test=tier-add]');
+          await typeNumber(page, '[data-test=tier-price-1]', '60');
+        },
+        expect: {
+          'zh-CN': '第 2 档单价不能高于上一档的单价',
+          en: 'Tier 2 unit price must not be more than the previous tier’s unit price',
+        },
+      },
+    ],
+  },
+  {
+    name: 'add a member',
+    login: 'buyer@demo.shanhai',
+    open: async (page) => {
+      await page.goto('/account/members');
+      await page.click('[data-test=invite-open]');
+      await page.waitForSelector('[data-test=invite-form]');
+    },
+    form: '[data-test=invite-form]',
+    submit: '[data-test=invite-submit]',
+    fillValid: async (page) => {
+      await page.fill('[data-test=invite-form] input[type=email]', 'new-member@example.com');
+      await page.fill('[data-test=member-name]', '李四');
+      await page.fill('[data-test=invite-form] input[type=password]', 'long-enough-password');
+    },
+    emptyMessages: {
+      'zh-CN': ['邮箱不能为空', '姓名不能为空', '初始密码不能为空'],
+      en: ['Email is required', 'Name is required', 'Initial password is required'],
+    },
+    wrong: [
+      {
+        what: 'email',
+        act: (page) => page.fill('[data-test=invite-form] input[type=email]', 'nobody'),
+        expect: { 'zh-CN': '邮箱应为有效的电子邮箱地址', en: 'Email must be an email address' },
+      },
+      {
+        what: 'password too short',
+        act: (page) => page.fill('[data-test=invite-form] input[type=password]', 'short'),
+        expect: { 'zh-CN': '初始密码至少需要 10 个字符', en: 'Initial password must be at least 10 characters' },
+      },
+      {
+        what: 'email already registered',
+        server: true,
+        act: (page) => page.fill('[data-test=invite-form] input[type=email]', 'coop2@demo.shanhai'),
+        expect: { 'zh-CN': '邮箱已被注册', en: 'Email is already registered' },
+      },
+    ],
+  },
+  {
+    name: 'offline sale (office)',
+    login: 'office@demo.shanhai',
+    open: async (page) => {
+      await page.goto('/office/sales');
+      await page.waitForSelector('[data-test=offline-form]');
+    },
+    form: '[data-test=offline-form]',
+    submit: '[data-test=offline-submit]',
+    fillValid: async (page) => {
+      await page.click('[data-test=offline-town]');
+      await page.locator('.el-select-dropdown__item:visible').first().click();
+      await typeNumber(page, '[data-test=offline-amount]', '2500');
+    },
+    emptyMessages: {
+      'zh-CN': ['镇街不能为空', '金额不能为空'],
+      en: ['Town is required', 'Amount is required'],
+    },
+    wrong: [
+      {
+        what: 'invoice number too long',
+        act: (page) => page.fill('[data-test=offline-invoice]', long(65)),
+        expect: { 'zh-CN': '发票号最多 64 个字符', en: 'Invoice no. must be at most 64 characters' },
+      },
+    ],
+  },
+];
+
+/** The messages now under the form's fields. */
+const messages = (page: Page, form: string) => page.locator(`${form} .el-form-item__error`).allInnerTexts();
+
+function expectOneLanguage(texts: string[], lang: Lang) {
+  for (const text of texts) {
+    expect(text, 'no field path').not.toMatch(/\b(body|query|params)\./);
+    if (lang === 'zh-CN') expect(text, 'no English in the Chinese UI').not.toMatch(/[A-Za-z]{2,}/);
+    else expect(text, 'no Chinese in the English UI').not.toMatch(/\p{Script=Han}/u);
+  }
+}
+
+async function shot(page: Page, name: string) {
+  mkdirSync(join(TEST_OUTPUT, 'forms'), { recursive: true });
+  await page.screenshot({ path: join(TEST_OUTPUT, 'forms', `${name.replace(/[^\w-]+/g, '_')}.png`), fullPage: true });
+}
+
+async function openPage(lang: Lang, login: string | undefined, viewport?: Viewport) {
+  const opened = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang, viewport });
+  if (login) {
+    await loginAs(opened.page, login);
+    await opened.page.waitForSelector('[data-test=user-menu]');
+  }
+  return opened;
+}
+
+describe.each(['zh-CN', 'en'] as const)('forms in %s', (lang) => {
+  for (const f of FORMS) {
+    it(`${f.name}: an empty submit names every required field`, async () => {
+      const { context, page } = await openPage(lang, f.login);
+      screenshotOnFailure(page, `forms-${f.name}-${lang}-empty`);
+      await f.open(page);
+      await f.empty?.(page);
+      await page.click(f.submit);
+      await expect.poll(() => messages(page, f.form)).toEqual(f.emptyMessages[lang]);
+      expectOneLanguage(await messages(page, f.form), lang);
+      await shot(page, `${f.name}-${lang}-empty`);
+      await context.close();
+    });
+
+    it(`${f.name}: each field wrong in turn gets its own message`, async () => {
+      const { context, page } = await openPage(lang, f.login);
+      screenshotOnFailure(page, `forms-${f.name}-${lang}-wrong`);
+      for (const w of f.wrong) {
+        await f.open(page);
+        await f.fillValid(page);
+        await w.act(page);
+        await page.click(f.submit);
+        await expect.poll(() => messages(page, f.form), { message: w.what }).toEqual([w.expect[lang]]);
+        if (w.server) await shot(page, `${f.name}-${lang}-server`);
+      }
+      await context.close();
+    });
+  }
+
+  it('checkout and the transfer form: empty and wrong fields', async () => {
+    const coop = await suite.stack.api.pool.query<{ org_id: string }>(
+      "select org_id from users where email = 'coop@demo.shanhai'",
+    );
+    const product = await createProduct(suite.stack.api.db, { cooperativeId: coop.rows[0]!.org_id, stock: 20 });
+    const { context, page } = await openPage(lang, 'buyer@demo.shanhai');
+    screenshotOnFailure(page, `forms-checkout-${lang}`);
+    await page.goto('/cart');
+    await page.fill('[data-test=import-csv]', `${product.id},2\n`);
+    await page.click('[data-test=import-run]');
+    await expect.poll(() => page.locator('[data-test=import-row]').count()).toBe(1);
+    await page.click('[data-test=to-checkout]');
+    await page.waitForSelector('[data-test=checkout-address]');
+    await expect.poll(() => page.locator('[data-test=checkout-address]').inputValue()).not.toBe('');
+    const form = '.page form';
+    for (const [address, expected] of [
+      ['', { 'zh-CN': '收货地址不能为空', en: 'Delivery address is required' }],
+      ['广州', { 'zh-CN': '收货地址至少需要 4 个字符', en: 'Delivery address must be at least 4 characters' }],
+    ] as const) {
+      await page.fill('[data-test=checkout-address]', address);
+      await page.click('[data-test=place-order]');
+      await expect.poll(() => messages(page, form)).toEqual([expected[lang]]);
+    }
+    await shot(page, `checkout-${lang}-wrong`);
+    await page.fill('[data-test=checkout-address]', '广州市天河区体育西路 1 号');
+    await page.click('[data-test=place-order]');
+    await page.waitForSelector('[data-test=transfer-form]');
+    await typeNumber(page, '[data-test=transfer-amount]', '');
+    await page.click('[data-test=submit-transfer]');
+    await expect
+      .poll(() => messages(page, '[data-test=transfer-form]'))
+      .toEqual(
+        lang === 'en'
+          ? ['Amount transferred is required', 'Bank reference is required']
+          : ['转账金额不能为空', '银行流水号不能为空'],
+      );
+    expectOneLanguage(await messages(page, '[data-test=transfer-form]'), lang);
+    await shot(page, `transfer-${lang}-empty`);
+    // Sent: the purchase says it waits for the office, without a reload.
+    await typeNumber(page, '[data-test=transfer-amount]', '200');
+    await page.fill('[data-test=transfer-reference]', 'FORMS-E2E-1');
+    await page.click('[data-test=submit-transfer]');
+    await expect
+      .poll(() => page.locator('[data-test=purchase-status]').innerText())
+      .toBe(lang === 'en' ? 'Transfer to be confirmed' : '待确认到账');
+    await context.close();
+  });
+
+  it('prompts check what is typed: a stock change and a reason', async () => {
+    const { context, page } = await openPage(lang, 'coop@demo.shanhai');
+    screenshotOnFailure(page, `forms-prompts-${lang}`);
+    await page.goto('/coop/products');
+    await page.locator('[data-test=product-stock]').first().click();
+    const box = page.locator('.prompt-stock');
+    const error = box.locator('.el-message-box__errormsg');
+    for (const [value, expected] of [
+      ['a few', { 'zh-CN': '增减数量应为数字', en: 'Change must be a number' }],
+      ['0', { 'zh-CN': '增减数量不能为 0', en: 'Change must not be zero' }],
+      ['', { 'zh-CN': '增减数量不能为空', en: 'Change is required' }],
+    ] as const) {
+      await box.locator('input').fill(value);
+      await box.locator('.el-message-box__btns .el-button--primary').click();
+      await expect.poll(() => error.innerText()).toBe(expected[lang]);
+    }
+    await context.close();
+
+    // A listing waiting for review, for the office to reject with a reason.
+    const { rows } = await suite.stack.api.pool.query<{ org_id: string }>(
+      "select org_id from users where email = 'coop2@demo.shanhai'",
+    );
+    const pending = await createProduct(suite.stack.api.db, {
+      cooperativeId: rows[0]!.org_id,
+      status: 'pending_review',
+    });
+    const office = await openPage(lang, 'office@demo.shanhai');
+    await office.page.goto('/office');
+    await office.page
+      .locator('[data-test=listing-queue] tr', { hasText: pending.nameZh })
+      .locator('[data-test=listing-reject]')
+      .click();
+    const reason = office.page.locator('.prompt-reject-reason');
+    await reason.locator('input').fill('差');
+    await reason.locator('.el-message-box__btns .el-button--primary').click();
+    await expect
+      .poll(() => reason.locator('.el-message-box__errormsg').innerText())
+      .toBe(lang === 'en' ? 'Reason for rejecting must be at least 2 characters' : '驳回原因至少需要 2 个字符');
+    await office.context.close();
+  });
+});
+
+describe('forms on a phone', () => {
+  it('sign-up messages sit under their fields at 390 px', async () => {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const { context, page } = await openPage(lang, undefined, MOBILE);
+      await page.goto('/signup');
+      await page.click('[data-test=signup-submit]');
+      await expect.poll(() => messages(page, '[data-test=signup-form]').then((m) => m.length)).toBe(9);
+      // Each message is below its own input and above the next field's label.
+      const boxes = await page.locator('[data-test=signup-form] .el-form-item').evaluateAll((items) =>
+        items.map((item) => {
+          const error = item.querySelector('.el-form-item__error')?.getBoundingClientRect();
+          return { bottom: item.getBoundingClientRect().bottom, errorBottom: error?.bottom ?? null };
+        }),
+      );
+      for (const b of boxes) if (b.errorBottom !== null) expect(b.errorBottom).toBeLessThanOrEqual(b.bottom + 0.5);
+      await shot(page, `sign-up-${lang}-phone`);
+      await context.close();
+    }
+  });
+});
