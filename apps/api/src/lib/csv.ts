@@ -4,9 +4,11 @@ import type { FastifyReply } from 'fastify';
 
 /**
  * A cell a spreadsheet will not run: a leading = + - @ (or a tab or carriage return, which Excel
- * strips before looking) would start a formula, so such text gets a leading apostrophe.
+ * strips before looking) would start a formula, so such text gets a leading apostrophe. A number
+ * is a value, never a formula: a negative amount stays a number, not text.
  */
 export function formulaSafe(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
@@ -36,8 +38,18 @@ export function sendCsv(
     for await (const row of rows) yield row.map(formulaSafe);
   }
   // pipeline, not pipe: a failing source (the database) destroys the answer instead of hanging it.
-  const csv = pipeline(Readable.from(cells()), stringify({ bom: true, record_delimiter: 'windows' }), (err) => {
-    if (err) reply.log.error({ err }, 'csv export failed mid-stream');
-  });
+  const csv = pipeline(
+    Readable.from(cells()),
+    stringify({
+      bom: true,
+      record_delimiter: 'windows',
+      // csv-stringify quotes a cell holding a comma, a quote or CRLF; a lone LF or CR would end
+      // the row in Excel too.
+      quoted_match: /[\r\n]/,
+    }),
+    (err) => {
+      if (err) reply.log.error({ err }, 'csv export failed mid-stream');
+    },
+  );
   return reply.type('text/csv; charset=utf-8').header('content-disposition', attachment(filename)).send(csv);
 }

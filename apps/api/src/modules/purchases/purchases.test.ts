@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { schema } from '@shanhai/db';
 import { createProduct, createUser } from '@shanhai/db/testing';
 import { buyingWorld, shop, type Member } from '../../../test-support/shop';
-import { bearer, login, type TestApp } from '../../../test-support/testing';
+import { bearer, login, type Session, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
 let coopA: Member;
+let office: Session;
 const { buyer, call, post, stockOf, placed } = shop(() => t);
 
-beforeAll(async () => ({ t, coopA } = await buyingWorld()));
+beforeAll(async () => ({ t, coopA, office } = await buyingWorld()));
 afterAll(() => t.close());
 
 describe('approval', () => {
@@ -100,5 +103,25 @@ describe('tenancy and lists', () => {
     const csv = await t.app.inject({ method: 'GET', url: '/api/v1/purchases?format=csv', headers: bearer(b.s.token) });
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.body.split('\r\n')[1]).toContain(p.remittanceRef);
+  });
+
+  it('exports a buyer name that a spreadsheet would run as a formula as text, in every list', async () => {
+    const b = await buyer();
+    const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10, nameZh: '公式蜂蜜' });
+    await placed(b, [{ id: a.id, qty: 1 }]);
+    await t.app.db
+      .update(schema.orgs)
+      .set({ name: '=HYPERLINK("http://x","点我")' })
+      .where(eq(schema.orgs.id, b.orgId));
+    const guardedCell = `"'=HYPERLINK(""http://x"",""点我"")"`;
+    for (const [url, token] of [
+      ['/api/v1/purchases?format=csv', b.s.token],
+      ['/api/v1/orders?format=csv', coopA.s.token],
+      ['/api/v1/payments?format=csv', office.token],
+    ] as const) {
+      const res = await t.app.inject({ method: 'GET', url, headers: bearer(token) });
+      expect(res.body, url).toContain(`,${guardedCell},`);
+      expect(res.body, url).not.toContain(',=HYPERLINK');
+    }
   });
 });

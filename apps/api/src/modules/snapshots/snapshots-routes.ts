@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CreateSnapshotRequest, Problem, Snapshot, SnapshotSummary } from '@shanhai/domain';
+import { attachment, sendCsv } from '../../lib/csv';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as snapshots from './snapshots-service';
@@ -80,10 +81,18 @@ const snapshotsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const s = await snapshots.getSnapshot(app.db, request.params.id);
       if (!s) throw notFound('Snapshot');
-      const name = encodeURIComponent(`${s.title}-${s.asOf}.${request.query.format}`);
-      reply.header('content-disposition', `attachment; filename*=UTF-8''${name}`);
-      if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(snapshots.snapshotCsv(s));
+      const filename = `${s.title}-${s.asOf}.${request.query.format}`;
+      if (request.query.format === 'csv') {
+        const columns = snapshots.SNAPSHOT_COLUMNS;
+        return sendCsv(
+          reply,
+          filename,
+          columns.map((c) => c.header),
+          s.rows.map((r) => columns.map((c) => c.value(r))),
+        );
+      }
       return reply
+        .header('content-disposition', attachment(filename))
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .send(await snapshots.snapshotXlsx(s));
     },

@@ -69,19 +69,6 @@ export const SNAPSHOT_COLUMNS: { header: string; value: (r: TownRow) => string |
   { header: '结对单位数', value: (r) => r.pairedUnits },
 ];
 
-export function snapshotCsv(s: Snapshot): string {
-  const esc = (v: string | number | null) => {
-    const t = v === null ? '' : String(v);
-    return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-  };
-  const lines = [
-    SNAPSHOT_COLUMNS.map((c) => c.header).join(','),
-    ...s.rows.map((r) => SNAPSHOT_COLUMNS.map((c) => esc(c.value(r))).join(',')),
-  ];
-  // A BOM so that Excel opens the Chinese headers as UTF-8.
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
-}
-
 export async function snapshotXlsx(s: Snapshot): Promise<Buffer> {
   const wb = new (await loadExcel()).Workbook();
   const ws = wb.addWorksheet(s.title.slice(0, 31));
