@@ -53,6 +53,18 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
 }
 
+/**
+ * The api's pino options: JSON lines with the same fields as the worker's (apps/worker/src/log.ts),
+ * named `api`, without credentials.
+ */
+export function loggerOptions(config: ApiConfig) {
+  return {
+    level: config.logLevel,
+    name: 'api',
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+  };
+}
+
 export interface BuildOptions {
   /** pino options, or false to silence (tests). */
   logger?: boolean | object;
@@ -64,10 +76,7 @@ export interface BuildOptions {
  */
 export async function buildApp(config: ApiConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? {
-      level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-    },
+    logger: options.logger ?? loggerOptions(config),
     genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
