@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark script in turn. Each prints a markdown table of its figures
- * with the ratios against its in-run baseline; copy them into the README with the command.
+ * with the ratios against its in-run baseline; copy them into docs/benchmarks.md with the
+ * command, the date and the machine.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

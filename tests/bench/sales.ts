@@ -266,6 +266,31 @@ function report(comparisons: Comparison[]) {
   }
 }
 
+/**
+ * Issue 12's aim that the board does not slow down as the ledger grows: the board's p99 on the big
+ * ledger over its p99 on the small one (≤ 1.2), median round and worst round, beside the same
+ * figure for the bare small JSON (which reads nothing: what the machine's drift alone does).
+ */
+function flatness(small: Comparison[], big: Comparison[]) {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log('\nBoard p99 from the small ledger to the big one (aim ≤ 1.2), ms');
+  console.log('| case | board small | board big | board big/small | bare JSON big/small |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  small.forEach((s, i) => {
+    const b = big[i]!;
+    const how = s.results[2]!.label.replace(/.*, /, '').replace(/\)$/, '');
+    for (const [what, pick] of [
+      ['median round', (c: Comparison, j: number) => median(c.roundP99ms[j]!)],
+      ['worst round', (c: Comparison, j: number) => c.results[j]!.p99ms],
+    ] as const) {
+      const [boardSmall, boardBig] = [pick(s, 2), pick(b, 2)];
+      console.log(
+        `| ${how}, ${what} | ${boardSmall} | ${boardBig} | ${(boardBig / boardSmall).toFixed(2)} | ${(pick(b, 0) / pick(s, 0)).toFixed(2)} |`,
+      );
+    }
+  });
+}
+
 async function finish(code: number) {
   await h.close();
   await stack.stop();
@@ -320,4 +345,5 @@ console.log(
 // reads the new tallies when it builds its first board.
 const big = await readBench(`${Math.round((await ledgerRows()) / 1000)}k ledger rows`);
 report([...small, ...big]);
+flatness(small, big);
 await finish(0);

@@ -313,6 +313,8 @@ export interface Comparison {
   loaderCpuPct: number;
   /** Per contender: its req/s round by round. */
   roundRps: number[][];
+  /** Per contender: its p99 round by round, in ms (one disturbed round moves the worst, not the median). */
+  roundP99ms: number[][];
 }
 
 /** Contender `i` against contender `j`: req/s over all rounds, each round's, and their median. */
@@ -395,5 +397,6 @@ async function loadInTurn(targets: Contender[], o: LoadPlan): Promise<Comparison
     serverCpuMicrosPerRequest: cpu.map((c, i) => Math.round((c / results[i]!.requests) * 10) / 10),
     loaderCpuPct: Math.round((loaderCpu / loaderWall) * 100),
     roundRps: rounds.map((rs) => rs.map((x) => x.rps)),
+    roundP99ms: rounds.map((rs) => rs.map((x) => x.p99ms)),
   };
 }
