@@ -107,10 +107,17 @@ describe('email', () => {
       expect(m.text.match(/https?:\/\/\S+/g)).toEqual([orderLink]);
       expect(m.text).not.toMatch(/token|password|密码/i);
     }
-    const rows = await t.app.db
-      .select({ status: schema.notifications.emailStatus, attempts: schema.notifications.emailAttempts })
-      .from(schema.notifications)
-      .where(and(eq(schema.notifications.kind, 'order.paid'), eq(schema.notifications.orgId, coop.org.id)));
+    // The job marks a notification sent after the server took the mail: wait for that, not for a time.
+    const statuses = () =>
+      t.app.db
+        .select({ status: schema.notifications.emailStatus, attempts: schema.notifications.emailAttempts })
+        .from(schema.notifications)
+        .where(and(eq(schema.notifications.kind, 'order.paid'), eq(schema.notifications.orgId, coop.org.id)));
+    let rows = await statuses();
+    while (rows.some((r) => r.status === 'pending')) {
+      await new Promise((r) => setTimeout(r, 50));
+      rows = await statuses();
+    }
     expect(rows).toEqual([
       { status: 'sent', attempts: 1 },
       { status: 'sent', attempts: 1 },
