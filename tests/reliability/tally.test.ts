@@ -122,6 +122,8 @@ describe('tally reliability', () => {
     }
   });
 
+  // Waits for the worker's reconnect and sweep (no timing is asserted): on a loaded 2-core machine
+  // that once took over the default 30 s.
   it('Redis stopped while a purchase is paid: the ledger row exists, and once Redis is back the sweep tallies it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shanhai-redis-'));
     let redis = await startRedis({ dir, persistent: true });
@@ -155,5 +157,5 @@ describe('tally reliability', () => {
       await redis.stop();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
