@@ -5,7 +5,7 @@
  * `/same-bytes` answers those bytes (br when the client accepts it) with no more than Fastify's
  * defaults, to tell what a body's size costs from what the app around it costs. Both are started
  * the same way (Node with the tsx loader), so the baseline is a process of the same kind. Talks to the parent over IPC: sends `{ port }` once
- * listening, answers `cpu` with its CPU time, exits on `close`.
+ * listening, answers `cpu` with its CPU time and `memory` with its memory use, exits on `close`.
  */
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,8 +17,8 @@ export interface SameBytes {
   identity: string;
   br: string;
 }
-export type ServerMessage = { port: number } | { cpuMicros: number };
-export type ServerCommand = { cmd: 'cpu' } | { cmd: 'close' };
+export type ServerMessage = { port: number } | { cpuMicros: number } | { memory: NodeJS.MemoryUsage };
+export type ServerCommand = { cmd: 'cpu' } | { cmd: 'memory' } | { cmd: 'close' };
 
 const [kind, configJson] = process.argv.slice(2);
 let app: FastifyInstance;
@@ -48,6 +48,12 @@ process.on('message', (m: ServerCommand) => {
   if (m.cmd === 'cpu') {
     const u = process.cpuUsage();
     send({ cpuMicros: u.user + u.system });
+  } else if (m.cmd === 'memory') {
+    // After full collections when the process runs with --expose-gc: what is live, not what is garbage yet.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    gc?.();
+    send({ memory: process.memoryUsage() });
   } else if (m.cmd === 'close') {
     // A normal exit (not a signal) so that --cpu-prof writes its profile.
     void app.close().finally(() => process.exit(0));

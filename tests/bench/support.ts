@@ -198,6 +198,8 @@ export interface BenchServer {
   pid: number;
   /** The server process's CPU time so far (user + system), in microseconds. */
   cpuMicros(): Promise<number>;
+  /** Its memory use, after full collections if it was started with `exposeGc`. */
+  memory(): Promise<NodeJS.MemoryUsage>;
   close(): Promise<void>;
 }
 
@@ -208,13 +210,14 @@ export interface BenchServer {
  */
 export async function startServer(
   kind: 'api' | 'bare',
-  options: { config?: ApiConfig; sameBytes?: SameBytes; cpuProfDir?: string } = {},
+  options: { config?: ApiConfig; sameBytes?: SameBytes; cpuProfDir?: string; exposeGc?: boolean } = {},
 ): Promise<BenchServer> {
   const script = fileURLToPath(new URL('./serve.ts', import.meta.url));
   const execArgv = [
     '--import',
     'tsx',
     ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+    ...(options.exposeGc ? ['--expose-gc'] : []),
   ];
   const child: ChildProcess = fork(
     script,
@@ -225,9 +228,9 @@ export async function startServer(
         : [kind],
     { execArgv, stdio: 'inherit' },
   );
-  const next = <K extends string>(key: K) =>
-    new Promise<number>((resolve, reject) => {
-      const onMessage = (m: Record<string, number>) => {
+  const next = <K extends string, T = number>(key: K) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: Record<string, T>) => {
         if (key in m) {
           child.off('message', onMessage);
           child.off('exit', onExit);
@@ -246,6 +249,11 @@ export async function startServer(
     cpuMicros() {
       const answer = next('cpuMicros');
       child.send({ cmd: 'cpu' });
+      return answer;
+    },
+    memory() {
+      const answer = next<'memory', NodeJS.MemoryUsage>('memory');
+      child.send({ cmd: 'memory' });
       return answer;
     },
     async close() {

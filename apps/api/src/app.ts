@@ -12,6 +12,7 @@ import openapiPlugin from './plugins/openapi';
 import queuesPlugin from './plugins/queues';
 import redisPlugin from './plugins/redis';
 import securityHeadersPlugin from './plugins/security-headers';
+import ssePlugin from './plugins/sse';
 import webPlugin from './plugins/web';
 import filesPlugin from './modules/files/files-routes';
 import authRoutes from './modules/identity/auth-routes';
@@ -138,6 +139,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   await app.register(authPlugin, { secret: config.jwtSecret });
   await app.register(queuesPlugin, { prefix: config.redisPrefix });
   await app.register(filesPlugin, { s3: config.s3 });
+  await app.register(ssePlugin);
   await app.register(leaderboardLive, { prefix: config.redisPrefix });
   await app.register(notificationsLive, { prefix: config.redisPrefix });
 

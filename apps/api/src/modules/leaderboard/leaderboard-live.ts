@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { LEADERBOARD_CHANNEL, LEADERBOARD_VERSION_KEY, LeaderboardChanged } from '@shanhai/domain';
 import { compress, type ContentCoding } from '../../lib/http-cache';
+import { sseFrame, type SseClient } from '../../lib/sse';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,9 +58,8 @@ export interface LeaderboardLive {
   invalidate(): void;
   /** Tells every replica (and its SSE clients) that the board changed outside the tally worker (targets, pairings). */
   announce(): Promise<void>;
-  /** Adds an SSE client; returns a function that removes it. */
-  addClient(res: ServerResponse, lastEventId: number | null): Promise<() => void>;
-  clientCount(): number;
+  /** Greets a new event stream: `hello` with the board's version, or `changed` if it missed some. */
+  addClient(client: SseClient, lastEventId: number | null): Promise<void>;
 }
 
 /** Even a missed pub/sub message (Redis briefly away) only leaves the cache this stale. */
@@ -72,12 +71,11 @@ const CACHE_TTL_MS = 30_000;
  * many keys (a crawler walking the dates) the least recently asked goes; a board is ≈ 12 KB.
  */
 export const MAX_CACHE_ENTRIES = 500;
-/** Keeps proxies from closing an idle stream and lets clients notice a dead one. */
-export const HEARTBEAT_MS = 15_000;
 
 /**
  * The live leaderboard on one api replica: an in-process cache of serialised answers, dropped when
- * the tally worker publishes "changed", and the SSE clients that the message is relayed to.
+ * the tally worker publishes "changed", and the message relayed to every event stream of the
+ * replica (one frame, the same bytes for all; lib/sse).
  */
 export default fp<{ prefix: string }>(
   async (app, opts) => {
@@ -88,18 +86,14 @@ export default fp<{ prefix: string }>(
       max: MAX_CACHE_ENTRIES,
       ttl: CACHE_TTL_MS,
     });
-    const clients = new Set<ServerResponse>();
     let lastVersion = 0;
 
-    const send = (res: ServerResponse, id: number, data: unknown) => {
-      res.write(`id: ${id}\nevent: changed\ndata: ${JSON.stringify(data)}\n\n`);
-    };
     /** Drops the cached answers; a build in flight is not kept either (it is no longer in the cache). */
     const drop = () => cache.clear();
     const onChange = (message: LeaderboardChanged) => {
       drop();
       lastVersion = Math.max(lastVersion, message.version);
-      for (const res of clients) send(res, message.version, message);
+      app.sse.broadcast(sseFrame('changed', JSON.stringify(message), message.version));
     };
 
     // Subscriber: its own connection (subscribe mode), retrying forever and resubscribing itself.
@@ -122,11 +116,6 @@ export default fp<{ prefix: string }>(
       .catch((err: unknown) =>
         app.log.warn({ err: String(err) }, 'leaderboard subscriber not subscribed; ioredis retries and resubscribes'),
       );
-
-    const heartbeat = setInterval(() => {
-      for (const res of clients) res.write(`: heartbeat ${Date.now()}\n\n`);
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
 
     const live: LeaderboardLive = {
       peek(key) {
@@ -157,9 +146,7 @@ export default fp<{ prefix: string }>(
           app.log.warn({ err: (err as Error).message }, 'could not announce a leaderboard change');
         }
       },
-      async addClient(res, lastEventId) {
-        clients.add(res);
-        res.write('retry: 2000\n\n');
+      async addClient(client, lastEventId) {
         let current = lastVersion;
         try {
           current = Math.max(current, Number((await app.redis.get(versionKey)) ?? 0));
@@ -169,21 +156,20 @@ export default fp<{ prefix: string }>(
         lastVersion = current;
         // A reconnecting client that missed changes hears about them at once.
         if (lastEventId !== null && current > lastEventId)
-          send(res, current, { version: current, townIds: [], at: new Date().toISOString() });
-        else res.write(`id: ${current}\nevent: hello\ndata: ${JSON.stringify({ version: current })}\n\n`);
-        return () => clients.delete(res);
+          client.send(
+            sseFrame(
+              'changed',
+              JSON.stringify({ version: current, townIds: [], at: new Date().toISOString() }),
+              current,
+            ),
+          );
+        else client.send(sseFrame('hello', JSON.stringify({ version: current }), current));
       },
-      clientCount: () => clients.size,
     };
     app.decorate('leaderboardLive', live);
-    app.addHook('preClose', async () => {
-      clearInterval(heartbeat);
-      for (const res of clients) res.end();
-      clients.clear();
-    });
     app.addHook('onClose', async () => {
       subscriber.disconnect();
     });
   },
-  { name: 'leaderboard-live', dependencies: ['redis'] },
+  { name: 'leaderboard-live', dependencies: ['redis', 'sse'] },
 );

@@ -120,15 +120,7 @@ const leaderboardRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number
       const lastEventId =
         typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : (request.query.lastEventId ?? null);
       reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      const remove = await app.leaderboardLive.addClient(res, lastEventId);
-      request.raw.on('close', remove);
+      await app.leaderboardLive.addClient(app.sse.open(reply.raw), lastEventId);
     },
   );
 

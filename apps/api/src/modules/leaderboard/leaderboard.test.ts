@@ -442,6 +442,7 @@ describe('GET /api/v1/leaderboard/stream', () => {
     expect(s.status).toBe(200);
     expect(s.type).toMatch(/^text\/event-stream/);
     await waitFor(s.chunks, /event: hello/);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^shanhai_api_sse_clients 1$/m);
     await t.app.redis.set(`${t.config.redisPrefix}:leaderboard:version`, '41');
     await t.app.redis.publish(
       `${t.config.redisPrefix}:${LEADERBOARD_CHANNEL}`,

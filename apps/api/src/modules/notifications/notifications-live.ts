@@ -1,7 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { NOTIFICATIONS_CHANNEL, NotificationsPublished } from '@shanhai/domain';
+import { sseFrame, type SseClient } from '../../lib/sse';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,7 +11,7 @@ declare module 'fastify' {
 
 export interface NotificationsLive {
   /** Adds a signed-in user's open stream; returns a function that removes it. */
-  addClient(userId: string, res: ServerResponse): () => void;
+  addClient(userId: string, client: SseClient): () => void;
   /** Tells this replica's open streams of these users that something new arrived. */
   ping(userIds: string[]): void;
   clientCount(): number;
@@ -25,21 +25,22 @@ export interface NotificationsLive {
 export default fp<{ prefix: string }>(
   async (app, opts) => {
     const channel = `${opts.prefix}:${NOTIFICATIONS_CHANNEL}`;
-    const byUser = new Map<string, Set<ServerResponse>>();
+    const byUser = new Map<string, Set<SseClient>>();
+    const ping = sseFrame('notification', '{}');
 
     const live: NotificationsLive = {
-      addClient(userId, res) {
+      addClient(userId, client) {
         let set = byUser.get(userId);
         if (!set) byUser.set(userId, (set = new Set()));
-        set.add(res);
+        set.add(client);
         return () => {
-          set.delete(res);
+          set.delete(client);
           if (set.size === 0 && byUser.get(userId) === set) byUser.delete(userId);
         };
       },
       ping(userIds) {
         for (const id of userIds) {
-          for (const res of byUser.get(id) ?? []) res.write('event: notification\ndata: {}\n\n');
+          for (const client of byUser.get(id) ?? []) client.send(ping);
         }
       },
       clientCount: () => [...byUser.values()].reduce((n, s) => n + s.size, 0),

@@ -12,6 +12,7 @@ import {
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as svc from './notifications-service';
+import { sseFrame } from '../../lib/sse';
 
 const guarded = { security: [{ bearer: [] }] };
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
@@ -138,24 +139,19 @@ const notificationsRoutes: FastifyPluginAsyncZod = async (app) => {
       // Unread count first, so that the badge is right the moment the stream opens.
       const unread = principal ? await svc.unreadCount(app.db, principal.userId) : null;
       reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      const removers = [await app.leaderboardLive.addClient(res, lastEventId)];
+      const client = app.sse.open(reply.raw);
+      await app.leaderboardLive.addClient(client, lastEventId);
+      const removers: (() => void)[] = [];
       let expiry: NodeJS.Timeout | undefined;
       if (principal) {
         // Notification events carry no id: Last-Event-ID stays the board's version.
-        res.write(`event: notification\ndata: ${JSON.stringify({ unreadCount: unread })}\n\n`);
-        removers.push(app.notificationsLive.addClient(principal.userId, res));
+        client.send(sseFrame('notification', JSON.stringify({ unreadCount: unread })));
+        removers.push(app.notificationsLive.addClient(principal.userId, client));
         // The stream lives as long as the access token that opened it; the client reconnects
         // with a fresh one, so a revoked session stops hearing within the token's lifetime.
         const exp = (request.user as { exp?: number } | undefined)?.exp;
         if (exp) {
-          expiry = setTimeout(() => res.end(), Math.max(0, exp * 1000 - Date.now()));
+          expiry = setTimeout(() => reply.raw.end(), Math.max(0, exp * 1000 - Date.now()));
           expiry.unref();
         }
       }
