@@ -48,6 +48,7 @@ const apiConfig: ApiConfig = {
   trustProxy: false,
   loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
   publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
+  metricsToken: 'bench-fanout-metrics-token',
 };
 const api = await startServer('api', { config: apiConfig, exposeGc: true });
 const port = Number(new URL(api.url).port);
@@ -97,11 +98,15 @@ const q = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : NaN;
 };
 async function openStreams(): Promise<number> {
-  const text = await (await fetch(`${api.url}/metrics`)).text();
+  const text = await (
+    await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${apiConfig.metricsToken}` } })
+  ).text();
   return Number(/^shanhai_api_sse_clients (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 async function dropped(): Promise<number> {
-  const text = await (await fetch(`${api.url}/metrics`)).text();
+  const text = await (
+    await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${apiConfig.metricsToken}` } })
+  ).text();
   return Number(/^shanhai_api_sse_dropped_total (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 

@@ -12,6 +12,8 @@ import { appendSales, foldAll, schema } from '@shanhai/db';
 import { businessDate } from '@shanhai/domain';
 import { buildApp } from '@shanhai/api/app';
 import { createTestApp, type TestApp } from '../../apps/api/test-support/testing';
+
+const METRICS_TOKEN = 'leaderboard-cache-metrics-token';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
 
@@ -21,7 +23,7 @@ let port: number;
 /** What the api relays to its SSE clients: it drops its cache in the same step, before relaying. */
 let stream: { text: () => string; close: () => void };
 beforeAll(async () => {
-  t = await createTestApp({ template: 'demo' });
+  t = await createTestApp({ template: 'demo', config: { metricsToken: METRICS_TOKEN } });
   // Nothing untallied is left from the demo world: the worker's next batch is this test's sale.
   await foldAll(t.app.db);
   await t.app.listen({ host: '127.0.0.1', port: 0 });
@@ -201,7 +203,9 @@ describe('the cached board through the router', () => {
   it('counts every answer in the request-duration metric, under the route', async () => {
     await socketGet(path);
     const count = async () => {
-      const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const text = (
+        await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+      ).body;
       const line = text
         .split('\n')
         .find(

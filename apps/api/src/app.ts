@@ -133,7 +133,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
     skipOnError: true,
   });
   await app.register(openapiPlugin);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { token: config.metricsToken });
 
   // App plugins.
   await app.register(authPlugin, { secret: config.jwtSecret });

@@ -83,6 +83,11 @@ export const ApiEnv = z
     LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(100),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     PUBLIC_QUERY_MAX_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    /** Bearer token a Prometheus scraper sends for /metrics; unset: /metrics is not served. */
+    METRICS_TOKEN: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+    ),
   })
   .superRefine((e, ctx) => {
     // Card payment needs all three Stripe keys; some but not all is a mistake, not "no card".
@@ -146,6 +151,8 @@ export interface ApiConfig {
   /** Unpaid purchase lifetimes in ms; defaults 72 h (transfer) and 30 min (card). */
   purchaseExpiry?: { transferMs: number; cardMs: number };
   bankAccount?: { name: string; bank: string; account: string };
+  /** The bearer token /metrics asks for; without one, /metrics is not served at all. */
+  metricsToken?: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -181,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     },
     bankAccount: { name: e.BANK_ACCOUNT_NAME, bank: e.BANK_NAME, account: e.BANK_ACCOUNT_NO },
     publicQueryLimit: { max: e.PUBLIC_QUERY_MAX_PER_MINUTE, windowMs: 60_000 },
+    metricsToken: e.METRICS_TOKEN,
     loginLimits: {
       perAccount: e.LOGIN_MAX_PER_ACCOUNT,
       perIp: e.LOGIN_MAX_PER_IP,

@@ -4,11 +4,15 @@
  */
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import errorsPlugin from './errors';
 import metricsPlugin from './metrics';
 
+const TOKEN = 'a-scraper-token-0123456789';
+const scrape = { authorization: `Bearer ${TOKEN}` };
 const app = Fastify();
 beforeAll(async () => {
-  await app.register(metricsPlugin);
+  await app.register(errorsPlugin, { spa: false });
+  await app.register(metricsPlugin, { token: TOKEN });
   app.get('/things/:id', async () => ({ ok: true }));
   app.post('/things', async (_request, reply) => reply.code(422).send({ ok: false }));
   await app.ready();
@@ -22,7 +26,7 @@ describe('the metrics plugin', () => {
     for (const id of ['1', '2']) await app.inject({ method: 'GET', url: `/things/${id}` });
     await app.inject({ method: 'POST', url: '/things' });
     await app.inject({ method: 'GET', url: '/nowhere' });
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: scrape });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = res.body;
@@ -41,8 +45,28 @@ describe('the metrics plugin', () => {
   });
 
   it('exposes prom-client’s process metrics under the api’s prefix', async () => {
-    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const text = (await app.inject({ method: 'GET', url: '/metrics', headers: scrape })).body;
     expect(text).toContain('# TYPE shanhai_api_process_cpu_user_seconds_total counter');
     expect(text).toContain('# TYPE shanhai_api_nodejs_eventloop_lag_p99_seconds gauge');
+  });
+
+  it('answers 401 without the token, with a wrong one and with one of another length', async () => {
+    for (const authorization of [undefined, `Bearer ${TOKEN.slice(0, -1)}x`, 'Bearer short', TOKEN]) {
+      const res = await app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+      expect(res.statusCode, String(authorization)).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+      expect(res.json()).toMatchObject({ status: 401, code: 'unauthorized' });
+    }
+  });
+
+  it('is not served at all without a configured token, while durations are still measured', async () => {
+    const bare = Fastify();
+    await bare.register(metricsPlugin);
+    await bare.ready();
+    expect((await bare.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+    expect(await bare.metrics.getSingleMetricAsString('shanhai_api_http_request_duration_seconds')).toContain(
+      'route="unmatched",status="404"',
+    );
+    await bare.close();
   });
 });

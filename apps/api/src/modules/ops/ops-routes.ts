@@ -58,18 +58,19 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
   // Cookies (an onRequest and an onSend hook) only where a route reads or sets one.
   await app.register(async (scope) => {
     await scope.register(cookie);
-    const office = app.guard({ kinds: ['office'] });
+    // Queue administration (retry, clean, remove jobs) is for the office's owners only.
+    const officeOwner = app.guard({ kinds: ['office'], roles: ['owner'] });
     scope.post(
       '/api/v1/admin/queues/session',
       {
         schema: {
           tags: ['ops'],
           summary:
-            'Lets the office console open Bull Board (/admin/queues) in a browser tab: puts the caller’s access token in an httpOnly cookie scoped to that path',
+            'Lets an office owner open Bull Board (/admin/queues) in a browser tab: puts the caller’s access token in an httpOnly cookie scoped to that path',
           security: [{ bearer: [] }],
           response: { 204: z.null(), 401: Problem, 403: Problem },
         },
-        preHandler: office,
+        preHandler: officeOwner,
       },
       async (request, reply) => {
         const token = (request.headers.authorization ?? '').replace(/^Bearer /i, '');
@@ -88,7 +89,7 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 };
 
-/** Bull Board for office staff: a bearer token, or from a browser tab the cookie set above. */
+/** Bull Board for office owners: a bearer token, or from a browser tab the cookie set above. */
 async function queueBoard(scope: FastifyInstance): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
@@ -98,7 +99,7 @@ async function queueBoard(scope: FastifyInstance): Promise<void> {
     ),
     serverAdapter,
   });
-  const guard = scope.guard({ kinds: ['office'] });
+  const guard = scope.guard({ kinds: ['office'], roles: ['owner'] });
   // Bull Board installs its own error handler, so the guard answers its problem itself.
   scope.addHook('onRequest', async (request, reply) => {
     // A browser tab has no Authorization header: the cookie from /api/v1/admin/queues/session stands in.
