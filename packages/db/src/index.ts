@@ -8,3 +8,4 @@ export * from './orders';
 export * from './tally';
 export * from './notify';
 export * from './notify-events';
+export * from './journal';

@@ -11,3 +11,4 @@ export * from './imports';
 export * from './snapshots';
 export * from './files';
 export * from './notifications';
+export * from './journal';
