@@ -18,19 +18,21 @@ async function api(path: string, init: { method?: string; token?: string; body?:
   return res.json() as Promise<Record<string, unknown>>;
 }
 
-/** The demo office records an offline sale for Dakun dated today, through the api (pending until approved). */
+/**
+ * The office's second user records an offline sale for Dakun dated today, through the api (pending until
+ * approved); `token` is the office owner's, who may approve it (the recorder may not: four eyes).
+ */
 async function recordDakunSale(amountFen: number, invoiceNo: string) {
-  const login = await api('/auth/login', {
-    method: 'POST',
-    body: { email: 'office@demo.shanhai', password: 'shanhai-demo' },
-  });
-  const token = String(login.accessToken);
+  const tokenOf = async (email: string) =>
+    String((await api('/auth/login', { method: 'POST', body: { email, password: 'shanhai-demo' } })).accessToken);
+  const recorder = await tokenOf('office2@demo.shanhai');
+  const token = await tokenOf('office@demo.shanhai');
   const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];
   const dakun = towns.find((t) => t.code === 'dakun')!.townId;
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
   const rec = await api('/sales/offline', {
     method: 'POST',
-    token,
+    token: recorder,
     body: { townId: dakun, category: 'fruit', amountFen, businessDate: today, invoiceNo },
   });
   return { rec, token };
@@ -147,6 +149,9 @@ describe('live leaderboard', () => {
     expect(text).toContain('阳山县大崑镇肉鸽养殖专业合作社（演示）');
     expect(text).toContain('广州市示范机关工会（演示）');
     expect(text).toContain('Trade union autumn order');
+    // Four eyes: the recorder is offered no Approve button on their own record, only the reason why.
+    expect(text).toContain('Recorded by you: another manager approves it');
+    expect(await row.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     expect(await page.locator('.file-picker').first().innerText()).toContain('No file chosen');
     // Evidence is private: fetched with the signed-in user's token and saved, never a public link.
     const [saved] = await Promise.all([

@@ -18,6 +18,7 @@ export interface DemoAccount {
 
 export const DEMO_ACCOUNTS: DemoAccount[] = [
   { email: 'office@demo.shanhai', role: 'office owner', what: '广清指挥部 command office console' },
+  { email: 'office2@demo.shanhai', role: 'office manager', what: 'a second office reviewer (four eyes)' },
   { email: 'buyer@demo.shanhai', role: 'buyer owner', what: 'Guangzhou partner unit paired with 大崑镇 Dakun' },
   { email: 'buyer2@demo.shanhai', role: 'buyer owner', what: 'another Guangzhou partner unit' },
   { email: 'coop@demo.shanhai', role: 'cooperative owner', what: 'a cooperative in 大崑镇 Dakun' },
@@ -47,6 +48,8 @@ interface SeedOrg {
   taxId?: string;
   approvalThresholdFen?: number;
   owner: { email: string; name: string };
+  /** Further users of the org, beside its owner. */
+  staff?: { email: string; name: string; role: 'manager' | 'member' }[];
 }
 
 const DEMO_ORGS: SeedOrg[] = [
@@ -59,6 +62,8 @@ const DEMO_ORGS: SeedOrg[] = [
     contactName: '值班室',
     contactPhone: '0763-0000000',
     owner: { email: 'office@demo.shanhai', name: '指挥部 演示账号' },
+    // Whoever records an offline sale cannot approve it: the demo needs a second pair of eyes.
+    staff: [{ email: 'office2@demo.shanhai', name: '指挥部 复核员', role: 'manager' }],
   },
   {
     key: 'buyer',
@@ -209,6 +214,11 @@ async function seedOrgs(tx: Tx, townIds: Map<string, string>): Promise<Map<strin
       .insert(users)
       .values({ orgId, email: o.owner.email, name: o.owner.name, passwordHash, role: 'owner' })
       .onConflictDoNothing();
+    for (const u of o.staff ?? [])
+      await tx
+        .insert(users)
+        .values({ orgId, email: u.email, name: u.name, passwordHash, role: u.role })
+        .onConflictDoNothing();
   }
   return ids;
 }

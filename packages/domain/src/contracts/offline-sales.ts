@@ -33,6 +33,8 @@ export const OfflineSale = z.object({
   note: z.string().nullable(),
   status: OfflineSaleStatus,
   decisionReason: z.string().nullable(),
+  /** The user who recorded it: they cannot approve it (four eyes). */
+  recordedBy: z.uuid(),
   recordedByOrgId: z.uuid(),
   createdAt: z.iso.datetime(),
   evidence: z.array(z.object({ url: z.string(), mime: z.string(), size: z.number().int() })),

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { appendSales, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import type { CreateOfflineSaleRequest, OfflineSale, OfflineSaleStatus } from '@shanhai/domain';
-import { badRequest, conflict } from '../../lib/problem';
+import { badRequest, conflict, forbidden } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { fileUrl } from '../files/files-service';
 
@@ -36,6 +36,7 @@ async function toOfflineSale(db: DbOrTx, rows: OfflineRow[]): Promise<OfflineSal
     note: r.note,
     status: r.status,
     decisionReason: r.decisionReason,
+    recordedBy: r.recordedBy,
     recordedByOrgId: r.recordedByOrgId,
     createdAt: r.createdAt.toISOString(),
     evidence: files
@@ -149,6 +150,12 @@ export async function decideOffline(
       throw conflict(
         'wrong_status',
         `Only a ${from} record can be ${action === 'reverse' ? 'reversed' : `${action}d`}; this one is ${row.status}`,
+      );
+    // Four eyes: whoever recorded a sale cannot also credit it to the ledger.
+    if (action === 'approve' && row.recordedBy === who.userId)
+      throw forbidden(
+        'Whoever recorded an offline sale cannot approve it; another office owner or manager must',
+        'four_eyes',
       );
     const now = new Date();
     const set =

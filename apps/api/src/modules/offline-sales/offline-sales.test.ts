@@ -138,6 +138,26 @@ describe('offline sales', () => {
 });
 
 describe('office roles on the ledger', () => {
+  it('four eyes: whoever recorded a sale cannot approve it (not even the office owner); another manager can', async () => {
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(office) });
+    const manager = (
+      await login(t.app, (await createUser(t.app.db, { orgId: me.json().org.id, role: 'manager' })).email)
+    ).token;
+    const rec = (await post('/api/v1/sales/offline', office, { ...record, townId, invoiceNo: 'EYES-1' })).json();
+    const own = await post(`/api/v1/sales/offline/${rec.id}/approve`, office);
+    expect(own.statusCode).toBe(403);
+    expect(own.json().code).toBe('four_eyes');
+    expect(await ledgerFor(rec.id)).toEqual([]);
+    const approved = await post(`/api/v1/sales/offline/${rec.id}/approve`, manager);
+    expect(approved.json().status).toBe('approved');
+    expect((await ledgerFor(rec.id)).length).toBe(1);
+    // The recorder may still withdraw its own record (a rejection moves no money).
+    const mine = (await post('/api/v1/sales/offline', office, { ...record, townId, invoiceNo: 'EYES-2' })).json();
+    expect((await post(`/api/v1/sales/offline/${mine.id}/reject`, office, { reason: '录入有误' })).json().status).toBe(
+      'rejected',
+    );
+  });
+
   it('an office member may reject, but approving or reversing (money in the ledger) takes an owner or manager', async () => {
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(office) });
     const officeOrgId = me.json().org.id as string;
