@@ -33,6 +33,7 @@ import notificationsRoutes from './modules/notifications/notifications-routes';
 import offlineSalesRoutes from './modules/offline-sales/offline-sales-routes';
 import importsRoutes from './modules/imports/imports-routes';
 import snapshotsRoutes from './modules/snapshots/snapshots-routes';
+import unitsRoutes from './modules/units/units-routes';
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -161,6 +162,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(offlineSalesRoutes);
       await api.register(importsRoutes);
       await api.register(snapshotsRoutes);
+      await api.register(unitsRoutes);
       await api.register(notificationsRoutes);
     },
     { prefix: '/api/v1' },

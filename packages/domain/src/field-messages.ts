@@ -58,6 +58,12 @@ export const RULES = {
   too_many_tiers: { en: 'takes at most {max} tiers', 'zh-CN': '最多 {max} 档' },
   stock_below_zero: { en: 'would take stock below zero (stock is {stock})', 'zh-CN': '会使库存低于 0（现有 {stock}）' },
   not_below_min: { en: 'must not be below the minimum', 'zh-CN': '不能低于最小值' },
+  ratio_below_min: { en: 'must be at least {min}%', 'zh-CN': '不能低于 {min}%' },
+  deadline_passed: {
+    en: 'is closed: the declaration deadline was {deadline}',
+    'zh-CN': '已截止：申报截止日期为 {deadline}',
+  },
+  not_a_budget_unit: { en: 'is not a budget unit', 'zh-CN': '不是预算单位' },
 } satisfies Record<string, Text>;
 export type RuleCode = keyof typeof RULES;
 

@@ -20,6 +20,12 @@ export const userRole = pgEnum('user_role', ['owner', 'manager', 'member']);
 export const userStatus = pgEnum('user_status', ['active', 'deactivated', 'invited']);
 /** The language of a user's emails. */
 export const userLocale = pgEnum('user_locale', ['zh-CN', 'en']);
+/**
+ * What kind of partner unit a buyer org is: agencies (机关) and public institutions (事业单位) are
+ * budget units that declare a reserved share; state-owned enterprises (国企) and trade unions (工会)
+ * pledge to their paired towns.
+ */
+export const unitKind = pgEnum('unit_kind', ['agency', 'institution', 'soe', 'union', 'other']);
 
 export const orgs = pgTable(
   'orgs',
@@ -42,6 +48,10 @@ export const orgs = pgTable(
     taxId: text(),
     /** Buyer orgs: a `member`'s purchase above this total (fen) waits for approval; null = never. */
     approvalThresholdFen: fen(),
+    /** Buyer orgs: the kind of partner unit, set by the office; null = not classified. */
+    unitKind: unitKind(),
+    /** Buyer orgs: a budget unit (预算单位) that must declare and buy its reserved share each year. */
+    isBudgetUnit: boolean().notNull().default(false),
     /** Why the office rejected or suspended the org. */
     statusReason: text(),
     /** Generated for the demo; never an official participant. */

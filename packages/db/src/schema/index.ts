@@ -12,3 +12,4 @@ export * from './snapshots';
 export * from './files';
 export * from './notifications';
 export * from './journal';
+export * from './units';

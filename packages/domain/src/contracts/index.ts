@@ -10,3 +10,4 @@ export * from './snapshots';
 export * from './notifications';
 export * from './accounts';
 export * from './audit';
+export * from './units';

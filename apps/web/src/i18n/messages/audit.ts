@@ -54,7 +54,20 @@ export default {
         },
         pairing: {
           create: '新增结对',
+          update: '修改结对',
           delete: '删除结对',
+        },
+        unit: {
+          classify: '设置预算单位',
+        },
+        unit_settings: {
+          set: '设置预留份额规则',
+        },
+        declaration: {
+          save: '保存预留份额申报',
+          submit: '提交预留份额申报',
+          approve: '审核通过预留份额申报',
+          return: '退回预留份额申报',
         },
         pledge: {
           create: '登记认购承诺',
@@ -159,6 +172,8 @@ export default {
         product: '商品',
         town_target: '镇街目标',
         pairing: '结对关系',
+        declaration: '预留份额申报',
+        unit_settings: '预留份额规则',
         pledge: '认购承诺',
         offline_sale: '线下销售',
         sales_import: '销售导入',
@@ -221,7 +236,20 @@ export default {
         },
         pairing: {
           create: 'Pairing added',
+          update: 'Pairing changed',
           delete: 'Pairing removed',
+        },
+        unit: {
+          classify: 'Budget unit set',
+        },
+        unit_settings: {
+          set: 'Reserved-share rules set',
+        },
+        declaration: {
+          save: 'Declaration saved',
+          submit: 'Declaration submitted',
+          approve: 'Declaration approved',
+          return: 'Declaration returned',
         },
         pledge: {
           create: 'Pledge recorded',
@@ -300,6 +328,8 @@ export default {
         product: 'Product',
         town_target: 'Town target',
         pairing: 'Pairing',
+        declaration: 'Reserved-share declaration',
+        unit_settings: 'Reserved-share rules',
         pledge: 'Pledge',
         offline_sale: 'Offline sale',
         sales_import: 'Sales import',

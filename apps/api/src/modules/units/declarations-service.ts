@@ -1,0 +1,292 @@
+import { aliasedTable, and, asc, desc, eq, sql } from 'drizzle-orm';
+import { schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import {
+  businessDate,
+  DEFAULT_MIN_RATIO_BP,
+  reservedFen,
+  type ClassifyUnitRequest,
+  type Declaration,
+  type DeclarationListQuery,
+  type DeclarationRequest,
+  type PutUnitYearSettingsRequest,
+  type UnitDeclarations,
+  type UnitSummary,
+  type UnitYearSettings,
+} from '@shanhai/domain';
+import { conflict, HttpProblem, ruleBroken } from '../../lib/problem';
+import type { Principal } from '../../types';
+
+const { orgs, unitDeclarations, unitYearSettings } = schema;
+
+type DeclarationRow = typeof unitDeclarations.$inferSelect;
+
+/** The office's rules for a year, or the defaults (10%, no deadline) where it has set none. */
+export async function yearSettings(db: DbOrTx, year: number): Promise<UnitYearSettings> {
+  const [row] = await db.select().from(unitYearSettings).where(eq(unitYearSettings.year, year));
+  return {
+    year,
+    minRatioBp: row?.minRatioBp ?? DEFAULT_MIN_RATIO_BP,
+    declarationDeadline: row?.declarationDeadline ?? null,
+  };
+}
+
+export async function putYearSettings(
+  db: Db,
+  who: Principal,
+  year: number,
+  body: PutUnitYearSettingsRequest,
+): Promise<UnitYearSettings> {
+  return db.transaction(async (tx) => {
+    const before = await yearSettings(tx, year);
+    await tx
+      .insert(unitYearSettings)
+      .values({ year, ...body, updatedBy: who.userId })
+      .onConflictDoUpdate({
+        target: unitYearSettings.year,
+        set: { ...body, updatedBy: who.userId, updatedAt: new Date() },
+      });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'unit_settings.set',
+      entityType: 'unit_settings',
+      entityId: String(year),
+      before,
+      after: body,
+    });
+    return { year, ...body };
+  });
+}
+
+const toUnit = (o: { id: string; name: string; unitKind: UnitSummary['unitKind']; isBudgetUnit: boolean }) => ({
+  id: o.id,
+  name: o.name,
+  unitKind: o.unitKind,
+  isBudgetUnit: o.isBudgetUnit,
+});
+
+/** A buyer org as a partner unit, or null when there is no such buyer org. */
+export async function unitOf(db: DbOrTx, orgId: string): Promise<UnitSummary | null> {
+  const [o] = await db.select().from(orgs).where(eq(orgs.id, orgId));
+  return o && o.kind === 'buyer' ? toUnit(o) : null;
+}
+
+/** Sets whether a buyer org is a budget unit, and its kind (office; audited). Null: no such buyer org. */
+export async function classifyUnit(
+  db: Db,
+  who: Principal,
+  orgId: string,
+  body: ClassifyUnitRequest,
+): Promise<UnitSummary | null> {
+  return db.transaction(async (tx) => {
+    const [o] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
+    if (!o || o.kind !== 'buyer') return null;
+    const [updated] = await tx.update(orgs).set(body).where(eq(orgs.id, orgId)).returning();
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'unit.classify',
+      entityType: 'org',
+      entityId: orgId,
+      before: { isBudgetUnit: o.isBudgetUnit, unitKind: o.unitKind },
+      after: body,
+    });
+    return toUnit(updated!);
+  });
+}
+
+const shared = aliasedTable(orgs, 'shared_canteen_org');
+
+async function readDeclarations(db: DbOrTx, where: ReturnType<typeof and>, limit = 1000): Promise<Declaration[]> {
+  const rows = await db
+    .select({ d: unitDeclarations, name: orgs.name, sharedName: shared.name })
+    .from(unitDeclarations)
+    .innerJoin(orgs, eq(orgs.id, unitDeclarations.buyerOrgId))
+    .leftJoin(shared, eq(shared.id, unitDeclarations.sharedCanteenOrgId))
+    .where(where)
+    .orderBy(asc(orgs.name), desc(unitDeclarations.version))
+    .limit(limit);
+  return rows.map(({ d, name, sharedName }) => toDeclaration(d, name, sharedName ?? null));
+}
+
+function toDeclaration(d: DeclarationRow, name: string, sharedName: string | null): Declaration {
+  return {
+    id: d.id,
+    buyerOrgId: d.buyerOrgId,
+    buyerOrgName: name,
+    year: d.year,
+    version: d.version,
+    status: d.status,
+    totalFen: d.totalFen,
+    ratioBp: d.ratioBp,
+    reservedFen: reservedFen(d.totalFen, d.ratioBp),
+    canteenOutsourced: d.canteenOutsourced,
+    sharedCanteenOrgId: d.sharedCanteenOrgId,
+    sharedCanteenOrgName: sharedName,
+    note: d.note,
+    returnReason: d.returnReason,
+    submittedAt: d.submittedAt?.toISOString() ?? null,
+    decidedAt: d.decidedAt?.toISOString() ?? null,
+    updatedAt: d.updatedAt.toISOString(),
+  };
+}
+
+/** May `who` see this unit's declarations? Office: any; a buyer org: only its own. */
+const mayRead = (who: Principal, orgId: string) => who.orgKind === 'office' || who.orgId === orgId;
+
+/** A unit's declarations for a year, or null when `who` may not see the unit (answered 404). */
+export async function unitDeclarationsFor(
+  db: DbOrTx,
+  who: Principal,
+  orgId: string,
+  year: number,
+): Promise<UnitDeclarations | null> {
+  if (!mayRead(who, orgId)) return null;
+  const unit = await unitOf(db, orgId);
+  if (!unit) return null;
+  const versions = await readDeclarations(
+    db,
+    and(eq(unitDeclarations.buyerOrgId, orgId), eq(unitDeclarations.year, year)),
+  );
+  return {
+    year,
+    settings: await yearSettings(db, year),
+    unit,
+    inForce: versions.find((v) => v.status === 'approved') ?? null,
+    versions,
+  };
+}
+
+/**
+ * Saves the unit's declaration for the year: edits a draft or returned version in place, or
+ * starts a new version when the latest is approved (the approved one stays in force until the
+ * new one is approved). A submitted version waits for the office (409). Null: not the caller's unit.
+ */
+export async function saveDeclaration(
+  db: Db,
+  who: Principal,
+  orgId: string,
+  year: number,
+  body: DeclarationRequest,
+): Promise<Declaration | null> {
+  if (who.orgKind !== 'buyer' || who.orgId !== orgId) return null;
+  return db.transaction(async (tx) => {
+    // One writer per unit and year, so two saves at once cannot both start version 1 (or 2).
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`unit_declaration:${orgId}:${year}`}))`);
+    const [unit] = await tx.select().from(orgs).where(eq(orgs.id, orgId));
+    if (!unit?.isBudgetUnit)
+      throw new HttpProblem(403, 'not_budget_unit', 'Only a budget unit declares a reserved share');
+    const settings = await yearSettings(tx, year);
+    if (body.ratioBp < settings.minRatioBp)
+      throw ruleBroken('body.ratioBp', 'ratio_below_min', { min: settings.minRatioBp / 100 });
+    if (body.sharedCanteenOrgId) {
+      const [other] = await tx.select().from(orgs).where(eq(orgs.id, body.sharedCanteenOrgId));
+      if (!other || other.kind !== 'buyer' || !other.isBudgetUnit || other.id === orgId)
+        throw ruleBroken('body.sharedCanteenOrgId', 'not_a_budget_unit');
+    }
+    const versions = await tx
+      .select()
+      .from(unitDeclarations)
+      .where(and(eq(unitDeclarations.buyerOrgId, orgId), eq(unitDeclarations.year, year)))
+      .orderBy(desc(unitDeclarations.version));
+    const latest = versions[0];
+    const everApproved = versions.some((v) => v.status === 'approved');
+    // The deadline closes first declarations; an approved unit may still change its figures (with a new approval).
+    if (!everApproved && settings.declarationDeadline && businessDate() > settings.declarationDeadline)
+      throw ruleBroken('params.year', 'deadline_passed', { deadline: settings.declarationDeadline });
+    if (latest?.status === 'submitted')
+      throw conflict('declaration_submitted', 'The declaration is waiting for the office; it cannot change now');
+    const values = {
+      totalFen: body.totalFen,
+      ratioBp: body.ratioBp,
+      canteenOutsourced: body.canteenOutsourced,
+      sharedCanteenOrgId: body.sharedCanteenOrgId ?? null,
+      note: body.note ?? null,
+    };
+    let row: DeclarationRow;
+    if (latest && latest.status !== 'approved') {
+      [row] = (await tx
+        .update(unitDeclarations)
+        .set({ ...values, status: 'draft', returnReason: null })
+        .where(eq(unitDeclarations.id, latest.id))
+        .returning()) as [DeclarationRow];
+    } else {
+      [row] = (await tx
+        .insert(unitDeclarations)
+        .values({ ...values, buyerOrgId: orgId, year, version: (latest?.version ?? 0) + 1, createdBy: who.userId })
+        .returning()) as [DeclarationRow];
+    }
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'declaration.save',
+      entityType: 'declaration',
+      entityId: row.id,
+      before: latest && latest.id === row.id ? pick(latest) : null,
+      after: { year, version: row.version, ...values },
+    });
+    return (await readDeclarations(tx, eq(unitDeclarations.id, row.id)))[0]!;
+  });
+}
+
+const pick = (d: DeclarationRow) => ({
+  status: d.status,
+  totalFen: d.totalFen,
+  ratioBp: d.ratioBp,
+  canteenOutsourced: d.canteenOutsourced,
+  sharedCanteenOrgId: d.sharedCanteenOrgId,
+});
+
+const FROM = { submit: ['draft'], approve: ['submitted'], return: ['submitted'] } as const;
+const TO = { submit: 'submitted', approve: 'approved', return: 'returned' } as const;
+
+/**
+ * Moves a declaration on: the unit submits its draft; the office approves or returns (with a
+ * reason) a submitted one. Null: no such declaration, or not the caller's (answered 404); 409
+ * when it is not in the status the step starts from (so a double click decides once).
+ */
+export async function decideDeclaration(
+  db: Db,
+  who: Principal,
+  id: string,
+  action: 'submit' | 'approve' | 'return',
+  reason: string | null,
+): Promise<Declaration | null> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(unitDeclarations).where(eq(unitDeclarations.id, id)).for('update');
+    if (!row) return null;
+    if (action === 'submit' ? who.orgKind !== 'buyer' || who.orgId !== row.buyerOrgId : who.orgKind !== 'office')
+      return null;
+    if (!(FROM[action] as readonly string[]).includes(row.status))
+      throw conflict(
+        'wrong_status',
+        `A ${row.status} declaration cannot be ${action === 'submit' ? 'submitted' : `${action}ed`}`,
+      );
+    const now = new Date();
+    const set =
+      action === 'submit'
+        ? { status: TO[action], submittedBy: who.userId, submittedAt: now }
+        : { status: TO[action], decidedBy: who.userId, decidedAt: now, returnReason: reason };
+    await tx.update(unitDeclarations).set(set).where(eq(unitDeclarations.id, id));
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: `declaration.${action}`,
+      entityType: 'declaration',
+      entityId: id,
+      before: { status: row.status },
+      after: { status: TO[action], ...(reason ? { reason } : {}) },
+    });
+    return (await readDeclarations(tx, eq(unitDeclarations.id, id)))[0]!;
+  });
+}
+
+/** The office's list: the latest version of each unit's declaration, filtered by year and status. */
+export async function listDeclarations(db: Db, query: DeclarationListQuery): Promise<Declaration[]> {
+  const latest = sql`${unitDeclarations.version} = (select max(d2.version) from unit_declarations d2
+    where d2.buyer_org_id = ${unitDeclarations.buyerOrgId} and d2.year = ${unitDeclarations.year})`;
+  const conds = [latest];
+  if (query.year) conds.push(eq(unitDeclarations.year, query.year));
+  if (query.status) conds.push(eq(unitDeclarations.status, query.status));
+  return readDeclarations(db, and(...conds), 2000);
+}

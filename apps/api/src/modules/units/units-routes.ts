@@ -1,0 +1,177 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  ClassifyUnitRequest,
+  Declaration,
+  DeclarationListQuery,
+  DeclarationRequest,
+  Problem,
+  PutUnitYearSettingsRequest,
+  ReasonRequest,
+  UnitDeclarations,
+  UnitSummary,
+  UnitYearSettings,
+  Year,
+} from '@shanhai/domain';
+import { notFound } from '../../lib/problem';
+import { principalOf } from '../../plugins/auth';
+import * as declarations from './declarations-service';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+const IdParams = z.strictObject({ id: z.uuid() });
+const UnitYearParams = z.strictObject({ id: z.uuid(), year: Year });
+
+/** Budget units' reserved share: the office's yearly rules, which units are budget units, declarations. */
+const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const office = app.guard({ kinds: ['office'] });
+  const officeOrBuyer = app.guard({ kinds: ['office', 'buyer'] });
+  // Declaring commits the unit to a figure: its owner or manager.
+  const buyerManager = app.guard({ kinds: ['buyer'], roles: ['owner', 'manager'] });
+
+  app.get(
+    '/units/settings/:year',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'The year’s minimum ratio (basis points) and declaration deadline',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ year: Year }),
+        response: { 200: UnitYearSettings, ...errors },
+      },
+      preHandler: officeOrBuyer,
+    },
+    async (request) => declarations.yearSettings(app.db, request.params.year),
+  );
+
+  app.put(
+    '/units/settings/:year',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'Set the year’s minimum ratio and declaration deadline (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ year: Year }),
+        body: PutUnitYearSettingsRequest,
+        response: { 200: UnitYearSettings, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => declarations.putYearSettings(app.db, principalOf(request), request.params.year, request.body),
+  );
+
+  app.put(
+    '/units/:id/classification',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'Mark a buyer org as a budget unit and set its kind (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: ClassifyUnitRequest,
+        response: { 200: UnitSummary, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => {
+      const unit = await declarations.classifyUnit(app.db, principalOf(request), request.params.id, request.body);
+      if (!unit) throw notFound('Buyer org');
+      return unit;
+    },
+  );
+
+  app.get(
+    '/units/:id/declarations/:year',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'A unit’s declaration for a year: the one in force and every version (office, or the unit itself)',
+        security: [{ bearer: [] }],
+        params: UnitYearParams,
+        response: { 200: UnitDeclarations, ...errors },
+      },
+      preHandler: officeOrBuyer,
+    },
+    async (request) => {
+      const out = await declarations.unitDeclarationsFor(
+        app.db,
+        principalOf(request),
+        request.params.id,
+        request.params.year,
+      );
+      if (!out) throw notFound('Unit');
+      return out;
+    },
+  );
+
+  app.put(
+    '/units/:id/declarations/:year',
+    {
+      schema: {
+        tags: ['units'],
+        summary:
+          'Save the unit’s declaration as a draft; after an approval this starts a new version (the unit’s owner or manager)',
+        security: [{ bearer: [] }],
+        params: UnitYearParams,
+        body: DeclarationRequest,
+        response: { 200: Declaration, ...errors },
+      },
+      preHandler: buyerManager,
+    },
+    async (request) => {
+      const d = await declarations.saveDeclaration(
+        app.db,
+        principalOf(request),
+        request.params.id,
+        request.params.year,
+        request.body,
+      );
+      if (!d) throw notFound('Unit');
+      return d;
+    },
+  );
+
+  app.get(
+    '/declarations',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'The latest declaration of each unit, by year and status (office staff)',
+        security: [{ bearer: [] }],
+        querystring: DeclarationListQuery,
+        response: { 200: z.object({ items: z.array(Declaration) }), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => ({ items: await declarations.listDeclarations(app.db, request.query) }),
+  );
+
+  for (const action of ['submit', 'approve', 'return'] as const) {
+    app.post(
+      `/declarations/:id/${action}`,
+      {
+        schema: {
+          tags: ['units'],
+          summary:
+            action === 'submit'
+              ? 'Submit a draft declaration to the office (the unit’s owner or manager)'
+              : action === 'approve'
+                ? 'Approve a submitted declaration (office staff; audit-logged)'
+                : 'Return a submitted declaration with a reason (office staff; audit-logged)',
+          security: [{ bearer: [] }],
+          params: IdParams,
+          ...(action === 'return' ? { body: ReasonRequest } : {}),
+          response: { 200: Declaration, ...errors },
+        },
+        preHandler: action === 'submit' ? buyerManager : office,
+      },
+      async (request) => {
+        const reason = (request.body as { reason?: string } | undefined)?.reason ?? null;
+        const d = await declarations.decideDeclaration(app.db, principalOf(request), request.params.id, action, reason);
+        if (!d) throw notFound('Declaration');
+        return d;
+      },
+    );
+  }
+};
+
+export default unitsRoutes;

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { schema } from '@shanhai/db';
+import { businessYear } from '@shanhai/domain';
+import { salesWorld, tokenCalls } from '../../../test-support/sales';
+import { bearer, type TestApp } from '../../../test-support/testing';
+
+let t: TestApp;
+let buyerOrgId: string;
+let otherBuyerOrgId: string;
+let office: string;
+let buyerManager: string;
+let buyerMember: string;
+let otherBuyer: string;
+let coop: string;
+const { post, get } = tokenCalls(() => t);
+const put = (url: string, token: string | null, payload: unknown) =>
+  t.app.inject({ method: 'PUT', url, headers: token ? bearer(token) : {}, payload: payload as object });
+
+const year = businessYear();
+const declaration = { totalFen: 100_000_000, ratioBp: 1500, canteenOutsourced: false };
+const auditOf = (entityId: string) =>
+  t.app.db
+    .select()
+    .from(schema.auditLog)
+    .where(and(eq(schema.auditLog.entityId, entityId)))
+    .orderBy(schema.auditLog.id);
+
+beforeAll(async () => {
+  ({ t, buyerOrgId, otherBuyerOrgId, office, buyerManager, buyerMember, otherBuyer, coop } = await salesWorld());
+  for (const id of [buyerOrgId, otherBuyerOrgId])
+    expect(
+      (await put(`/api/v1/units/${id}/classification`, office, { isBudgetUnit: true, unitKind: 'agency' })).statusCode,
+    ).toBe(200);
+});
+afterAll(async () => t.close());
+
+describe('reserved-share settings and classification', () => {
+  it('the office sets a year’s rules (audited); defaults are 10% and no deadline', async () => {
+    expect((await get(`/api/v1/units/settings/2031`, buyerManager)).json()).toEqual({
+      year: 2031,
+      minRatioBp: 1000,
+      declarationDeadline: null,
+    });
+    expect(
+      (await put('/api/v1/units/settings/2031', null, { minRatioBp: 3000, declarationDeadline: null })).statusCode,
+    ).toBe(401);
+    expect(
+      (await put('/api/v1/units/settings/2031', buyerManager, { minRatioBp: 3000, declarationDeadline: null }))
+        .statusCode,
+    ).toBe(403);
+    const bad = await put('/api/v1/units/settings/2031', office, { minRatioBp: 10_001, declarationDeadline: null });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('body.minRatioBp');
+    const ok = await put('/api/v1/units/settings/2031', office, {
+      minRatioBp: 3000,
+      declarationDeadline: '2031-02-20',
+    });
+    expect(ok.json()).toEqual({ year: 2031, minRatioBp: 3000, declarationDeadline: '2031-02-20' });
+    expect((await auditOf('2031')).map((a) => [a.action, a.after])).toEqual([
+      ['unit_settings.set', { minRatioBp: 3000, declarationDeadline: '2031-02-20' }],
+    ]);
+  });
+
+  it('classification: office only, buyer orgs only (404 otherwise), audited', async () => {
+    const body = { isBudgetUnit: true, unitKind: 'institution' };
+    expect((await put(`/api/v1/units/${buyerOrgId}/classification`, buyerManager, body)).statusCode).toBe(403);
+    expect((await put(`/api/v1/units/${crypto.randomUUID()}/classification`, office, body)).statusCode).toBe(404);
+    const bad = await put(`/api/v1/units/${buyerOrgId}/classification`, office, { ...body, unitKind: 'bank' });
+    expect(bad.json().errors[0].field).toBe('body.unitKind');
+    const ok = await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, body);
+    expect(ok.json()).toMatchObject({ id: otherBuyerOrgId, isBudgetUnit: true, unitKind: 'institution' });
+    expect((await auditOf(otherBuyerOrgId)).map((a) => a.action)).toEqual(['unit.classify', 'unit.classify']);
+  });
+});
+
+describe('declarations', () => {
+  it('401, 403 for a member, a cooperative and the office, 404 for another unit; bad input names the field', async () => {
+    const url = `/api/v1/units/${buyerOrgId}/declarations/${year}`;
+    expect((await put(url, null, declaration)).statusCode).toBe(401);
+    expect((await put(url, buyerMember, declaration)).statusCode).toBe(403);
+    expect((await put(url, coop, declaration)).statusCode).toBe(403);
+    expect((await put(url, office, declaration)).statusCode).toBe(403);
+    expect((await put(url, otherBuyer, declaration)).statusCode).toBe(404);
+    expect((await get(url, otherBuyer)).statusCode).toBe(404);
+    const fieldOf = async (body: object) => {
+      const r = await put(url, buyerManager, body);
+      expect(r.statusCode).toBe(400);
+      return r.json().errors.map((e: { field: string }) => e.field);
+    };
+    expect(await fieldOf({ ...declaration, totalFen: -1 })).toEqual(['body.totalFen']);
+    expect(await fieldOf({ ...declaration, ratioBp: 999 })).toEqual(['body.ratioBp']);
+    const below = await put(url, buyerManager, { ...declaration, ratioBp: 999 });
+    expect(below.json().errors[0]).toMatchObject({ code: 'ratio_below_min', params: { min: 10 } });
+    expect(await fieldOf({ ...declaration, sharedCanteenOrgId: crypto.randomUUID() })).toEqual([
+      'body.sharedCanteenOrgId',
+    ]);
+    expect(await fieldOf({ ...declaration, sharedCanteenOrgId: buyerOrgId })).toEqual(['body.sharedCanteenOrgId']);
+    expect(await fieldOf({ ...declaration, extra: 1 })).toEqual(['body.extra']);
+    // Nothing was stored by any refused request.
+    expect((await get(url, buyerManager)).json().versions).toEqual([]);
+  });
+
+  it('a ratio below the office’s minimum for that year, and a declaration after the deadline, are 400', async () => {
+    await put('/api/v1/units/settings/2030', office, { minRatioBp: 3000, declarationDeadline: null });
+    const below = await put(`/api/v1/units/${buyerOrgId}/declarations/2030`, buyerManager, declaration);
+    expect(below.statusCode).toBe(400);
+    expect(below.json().errors[0]).toMatchObject({ field: 'body.ratioBp', params: { min: 30 } });
+    await put('/api/v1/units/settings/2020', office, { minRatioBp: 1000, declarationDeadline: '2020-02-20' });
+    const late = await put(`/api/v1/units/${buyerOrgId}/declarations/2020`, buyerManager, declaration);
+    expect(late.statusCode).toBe(400);
+    expect(late.json().errors[0]).toMatchObject({ field: 'params.year', code: 'deadline_passed' });
+  });
+
+  it('a buyer org that is not a budget unit may not declare', async () => {
+    await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, { isBudgetUnit: false, unitKind: 'soe' });
+    const r = await put(`/api/v1/units/${otherBuyerOrgId}/declarations/${year}`, otherBuyer, declaration);
+    expect(r.statusCode).toBe(403);
+    expect(r.json().code).toBe('not_budget_unit');
+    await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, { isBudgetUnit: true, unitKind: 'agency' });
+  });
+
+  it('draft → submitted → returned → draft → submitted → approved; a change after approval is a new version', async () => {
+    const url = `/api/v1/units/${buyerOrgId}/declarations/${year}`;
+    const saved = await put(url, buyerManager, { ...declaration, sharedCanteenOrgId: otherBuyerOrgId });
+    expect(saved.statusCode).toBe(200);
+    const d = saved.json();
+    expect(d).toMatchObject({
+      version: 1,
+      status: 'draft',
+      totalFen: 100_000_000,
+      ratioBp: 1500,
+      reservedFen: 15_000_000,
+      sharedCanteenOrgId: otherBuyerOrgId,
+    });
+    // The office cannot approve a draft; another unit cannot submit it.
+    expect((await post(`/api/v1/declarations/${d.id}/approve`, office)).statusCode).toBe(409);
+    expect((await post(`/api/v1/declarations/${d.id}/submit`, otherBuyer)).statusCode).toBe(404);
+    expect((await post(`/api/v1/declarations/${d.id}/submit`, buyerMember)).statusCode).toBe(403);
+    expect((await post(`/api/v1/declarations/${d.id}/submit`, buyerManager)).json().status).toBe('submitted');
+    // Submitted: the unit waits; the unit cannot approve its own.
+    expect((await put(url, buyerManager, declaration)).statusCode).toBe(409);
+    expect((await post(`/api/v1/declarations/${d.id}/approve`, buyerManager)).statusCode).toBe(403);
+    const noReason = await post(`/api/v1/declarations/${d.id}/return`, office, {});
+    expect(noReason.json().errors[0].field).toBe('body.reason');
+    const returned = await post(`/api/v1/declarations/${d.id}/return`, office, { reason: '总额与预算不符' });
+    expect(returned.json()).toMatchObject({ status: 'returned', returnReason: '总额与预算不符' });
+    // Edited in place after a return.
+    const again = (await put(url, buyerManager, { ...declaration, totalFen: 80_000_000 })).json();
+    expect(again).toMatchObject({ id: d.id, version: 1, status: 'draft', returnReason: null, reservedFen: 12_000_000 });
+    await post(`/api/v1/declarations/${d.id}/submit`, buyerManager);
+    const twice = await Promise.all([
+      post(`/api/v1/declarations/${d.id}/approve`, office),
+      post(`/api/v1/declarations/${d.id}/approve`, office),
+    ]);
+    expect(twice.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+
+    // A change after approval: a new draft version, the approved one stays in force.
+    const [v2a, v2b] = await Promise.all([
+      put(url, buyerManager, { ...declaration, totalFen: 90_000_000 }),
+      put(url, buyerManager, { ...declaration, totalFen: 90_000_000 }),
+    ]);
+    expect([v2a.statusCode, v2b.statusCode]).toEqual([200, 200]);
+    expect(v2a.json().id).toBe(v2b.json().id);
+    const state = (await get(url, buyerManager)).json();
+    expect(state.inForce).toMatchObject({ id: d.id, version: 1, status: 'approved', totalFen: 80_000_000 });
+    expect(state.versions.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual([
+      [2, 'draft'],
+      [1, 'approved'],
+    ]);
+    // The office sees the same; the office list shows each unit's latest version.
+    expect((await get(url, office)).json().versions).toHaveLength(2);
+    const list = (await get(`/api/v1/declarations?year=${year}`, office)).json().items;
+    expect(list.map((x: { buyerOrgId: string; version: number }) => [x.buyerOrgId, x.version])).toEqual([
+      [buyerOrgId, 2],
+    ]);
+    expect((await get(`/api/v1/declarations?year=${year}`, buyerManager)).statusCode).toBe(403);
+
+    expect((await auditOf(d.id)).map((a) => a.action)).toEqual([
+      'declaration.save',
+      'declaration.submit',
+      'declaration.return',
+      'declaration.save',
+      'declaration.submit',
+      'declaration.approve',
+    ]);
+  });
+
+  it('404 for an unknown declaration', async () => {
+    expect((await post(`/api/v1/declarations/${crypto.randomUUID()}/approve`, office)).statusCode).toBe(404);
+    expect((await get(`/api/v1/units/${crypto.randomUUID()}/declarations/${year}`, office)).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { IsoDate } from '../dates';
+import { NonNegativeFen } from '../money';
+
+/*
+ * Budget units' reserved share (预留份额): the office's yearly rules, which buyer orgs are budget
+ * units, and each unit's yearly declaration. Ratios are basis points (1000 = 10%) so that every
+ * stored figure is an integer.
+ */
+
+export const UnitKind = z.enum(['agency', 'institution', 'soe', 'union', 'other']);
+export type UnitKind = z.infer<typeof UnitKind>;
+
+/** A ratio in basis points: 0 to 10,000 (100%). */
+export const RatioBp = z.number().int().min(0).max(10_000);
+export type RatioBp = z.infer<typeof RatioBp>;
+
+/** The national floor (10%) where the office has set nothing for a year. */
+export const DEFAULT_MIN_RATIO_BP = 1000;
+
+/** total × ratio, rounded half up to the fen; exact for any safe-integer total. */
+export function reservedFen(totalFen: number, ratioBp: number): number {
+  return Number((BigInt(totalFen) * BigInt(ratioBp) + 5000n) / 10_000n);
+}
+
+export const UnitYearSettings = z.object({
+  year: z.number().int(),
+  minRatioBp: RatioBp,
+  /** Last day (Asia/Shanghai) to declare for the first time; null = no deadline. */
+  declarationDeadline: IsoDate.nullable(),
+});
+export type UnitYearSettings = z.infer<typeof UnitYearSettings>;
+
+export const PutUnitYearSettingsRequest = z.strictObject({
+  minRatioBp: RatioBp,
+  declarationDeadline: IsoDate.nullable(),
+});
+export type PutUnitYearSettingsRequest = z.infer<typeof PutUnitYearSettingsRequest>;
+
+export const ClassifyUnitRequest = z.strictObject({
+  isBudgetUnit: z.boolean(),
+  unitKind: UnitKind.nullable(),
+});
+export type ClassifyUnitRequest = z.infer<typeof ClassifyUnitRequest>;
+
+export const UnitSummary = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  unitKind: UnitKind.nullable(),
+  isBudgetUnit: z.boolean(),
+});
+export type UnitSummary = z.infer<typeof UnitSummary>;
+
+export const DeclarationStatus = z.enum(['draft', 'submitted', 'approved', 'returned']);
+export type DeclarationStatus = z.infer<typeof DeclarationStatus>;
+
+export const DeclarationRequest = z.strictObject({
+  /** Yearly canteen food procurement total, fen. */
+  totalFen: NonNegativeFen,
+  ratioBp: RatioBp,
+  canteenOutsourced: z.boolean().default(false),
+  /** Another budget unit whose declaration covers the canteen this unit shares. */
+  sharedCanteenOrgId: z.uuid().nullish(),
+  note: z.string().trim().max(500).nullish(),
+});
+export type DeclarationRequest = z.infer<typeof DeclarationRequest>;
+
+export const Declaration = z.object({
+  id: z.uuid(),
+  buyerOrgId: z.uuid(),
+  buyerOrgName: z.string(),
+  year: z.number().int(),
+  version: z.number().int(),
+  status: DeclarationStatus,
+  totalFen: NonNegativeFen,
+  ratioBp: RatioBp,
+  /** total × ratio. */
+  reservedFen: NonNegativeFen,
+  canteenOutsourced: z.boolean(),
+  sharedCanteenOrgId: z.uuid().nullable(),
+  sharedCanteenOrgName: z.string().nullable(),
+  note: z.string().nullable(),
+  returnReason: z.string().nullable(),
+  submittedAt: z.iso.datetime().nullable(),
+  decidedAt: z.iso.datetime().nullable(),
+  updatedAt: z.iso.datetime(),
+});
+export type Declaration = z.infer<typeof Declaration>;
+
+/** A unit's declarations for one year: the one in force (latest approved) and every version, newest first. */
+export const UnitDeclarations = z.object({
+  year: z.number().int(),
+  settings: UnitYearSettings,
+  unit: UnitSummary,
+  inForce: Declaration.nullable(),
+  versions: z.array(Declaration),
+});
+export type UnitDeclarations = z.infer<typeof UnitDeclarations>;
+
+export const DeclarationListQuery = z.strictObject({
+  year: z.coerce.number().int().min(2000).max(2100).optional(),
+  status: DeclarationStatus.optional(),
+});
+export type DeclarationListQuery = z.infer<typeof DeclarationListQuery>;
