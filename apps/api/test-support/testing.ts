@@ -16,6 +16,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Every test app serves /metrics to this token (send `scrapeHeaders`). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
+export const scrapeHeaders = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
+
 export function testConfig(databaseUrl: string, overrides: Partial<ApiConfig> = {}): ApiConfig {
   return {
     host: '127.0.0.1',
@@ -29,6 +33,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<ApiConfig> = 
     trustProxy: false,
     loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
     publicQueryLimit: { max: 100_000, windowMs: 60_000 },
+    metricsToken: TEST_METRICS_TOKEN,
     ...overrides,
   };
 }

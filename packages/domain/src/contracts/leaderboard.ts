@@ -104,7 +104,11 @@ export const TownDashboard = z.object({
   targetFen: NonNegativeFen.nullable(),
   /** Twelve months, January first. */
   months: z.array(z.object({ month: z.number().int(), thisYearFen: Fen, lastYearFen: Fen })),
-  topBuyers: z.array(z.object({ buyerOrgId: z.uuid(), name: z.string(), salesFen: Fen })),
+  /**
+   * Ranked by what they bought in the town; the amount is for the office and for the buyer's own row
+   * only (null to anyone else): who buys is public, how much a unit spent in one town is not.
+   */
+  topBuyers: z.array(z.object({ buyerOrgId: z.uuid(), name: z.string(), salesFen: Fen.nullable() })),
   topCategories: z.array(z.object({ category: Category, salesFen: Fen })),
   /** Ledger rows that name a product: platform orders (offline records and real imports name none). */
   topProducts: z.array(ProductRow.omit({ townId: true, townNameZh: true, townNameEn: true })),

@@ -130,16 +130,22 @@ const leaderboardRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number
       schema: {
         tags: ['leaderboard'],
         summary:
-          'A town’s year: monthly sales this year vs last, top buyer orgs (names only), top categories, offline vs platform share',
+          'A town’s year: monthly sales this year vs last, top buyer orgs (amounts for the office and the buyer’s own row only), top categories, offline vs platform share',
         params: z.strictObject({ id: z.uuid() }),
         querystring: z.strictObject({ year: Year.optional() }),
-        response: { 200: TownDashboard, 400: Problem, 404: Problem },
+        response: { 200: TownDashboard, 400: Problem, 401: Problem, 404: Problem },
       },
+      preHandler: app.optionalAuth(),
     },
     async (request) => {
       const d = await townDashboard(app.db, request.params.id, request.query.year ?? businessYear());
       if (!d) throw notFound('Town');
-      return d;
+      const who = request.principal;
+      if (who?.orgKind === 'office') return d;
+      return {
+        ...d,
+        topBuyers: d.topBuyers.map((b) => (b.buyerOrgId === who?.orgId ? b : { ...b, salesFen: null })),
+      };
     },
   );
 

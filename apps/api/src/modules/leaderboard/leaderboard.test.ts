@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendSales, foldAll, schema, type LedgerRow } from '@shanhai/db';
-import { createOrg, createOrgWithUser, createProduct } from '@shanhai/db/testing';
+import { createOrg, createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
-import { bearer, createTestApp, login, type TestApp } from '../../../test-support/testing';
+import { bearer, createTestApp, login, scrapeHeaders, type TestApp } from '../../../test-support/testing';
 import { MAX_CACHE_ENTRIES } from './leaderboard-live';
 
 let t: TestApp;
@@ -369,7 +369,7 @@ describe('GET /api/v1/leaderboard', () => {
   it('counts its requests in /metrics like every route', async () => {
     const ok = await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31');
     await get('/api/v1/leaderboard?year=2026&asOf=2026-03-31', { 'if-none-match': String(ok.headers.etag) });
-    const metrics = await get('/metrics');
+    const metrics = await get('/metrics', scrapeHeaders);
     expect(metrics.body).toMatch(
       /shanhai_api_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/leaderboard",status="200"\} [1-9]/,
     );
@@ -442,7 +442,9 @@ describe('GET /api/v1/leaderboard/stream', () => {
     expect(s.status).toBe(200);
     expect(s.type).toMatch(/^text\/event-stream/);
     await waitFor(s.chunks, /event: hello/);
-    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^shanhai_api_sse_clients 1$/m);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: scrapeHeaders })).body).toMatch(
+      /^shanhai_api_sse_clients 1$/m,
+    );
     await t.app.redis.set(`${t.config.redisPrefix}:leaderboard:version`, '41');
     await t.app.redis.publish(
       `${t.config.redisPrefix}:${LEADERBOARD_CHANNEL}`,
@@ -468,7 +470,8 @@ describe('GET /api/v1/towns/:id/dashboard', () => {
     expect(d.months[0]).toEqual({ month: 1, thisYearFen: 0, lastYearFen: 10_000 });
     expect(d.months[1]).toEqual({ month: 2, thisYearFen: 45_000, lastYearFen: 0 });
     expect(d.months[6]).toEqual({ month: 7, thisYearFen: 0, lastYearFen: 30_000 });
-    expect(d.topBuyers).toEqual([{ buyerOrgId: buyerId, name: '测试采购单位', salesFen: 45_000 }]);
+    // Anonymous: who bought is public, how much is not.
+    expect(d.topBuyers).toEqual([{ buyerOrgId: buyerId, name: '测试采购单位', salesFen: null }]);
     expect(d.share).toEqual({ orderFen: 45_101, offlineFen: 20_000, importFen: 0 });
     expect(d.topProducts).toEqual([
       {
@@ -485,6 +488,19 @@ describe('GET /api/v1/towns/:id/dashboard', () => {
       expect.objectContaining({ productId: fruitId, salesFen: 7_000 }),
     ]);
   });
+  it('per-buyer amounts: the office sees them, a buyer its own row only, another buyer none', async () => {
+    const url = `/api/v1/towns/${townId}/dashboard?year=2026`;
+    const amounts = async (headers: Record<string, string>) =>
+      ((await get(url, headers)).json().topBuyers as { salesFen: number | null }[]).map((b) => b.salesFen);
+    expect(await amounts(bearer(officeToken))).toEqual([45_000]);
+    const own = await createUser(t.app.db, { orgId: buyerId, role: 'member' });
+    expect(await amounts(bearer((await login(t.app, own.email)).token))).toEqual([45_000]);
+    const other = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    expect(await amounts(bearer((await login(t.app, other.user.email)).token))).toEqual([null]);
+    // A bad token is refused, not treated as anonymous.
+    expect((await get(url, bearer('not-a-token'))).statusCode).toBe(401);
+  });
+
   it('404 for an unknown town, 400 for a bad id', async () => {
     expect((await get(`/api/v1/towns/${crypto.randomUUID()}/dashboard`)).statusCode).toBe(404);
     expect((await get('/api/v1/towns/nope/dashboard')).statusCode).toBe(400);
