@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDate } from '../dates';
-import { NonNegativeFen } from '../money';
+import { Category } from '../catalog';
+import { Fen, NonNegativeFen } from '../money';
 
 /*
  * Budget units' reserved share (预留份额): the office's yearly rules, which buyer orgs are budget
@@ -102,3 +103,85 @@ export const DeclarationListQuery = z.strictObject({
   status: DeclarationStatus.optional(),
 });
 export type DeclarationListQuery = z.infer<typeof DeclarationListQuery>;
+
+/** Filters of the office's ranking; `asOf` defaults to today (Asia/Shanghai). */
+export const UnitRankingQuery = z.strictObject({
+  year: z.coerce.number().int().min(2000).max(2100).optional(),
+  asOf: IsoDate.optional(),
+  kind: UnitKind.optional(),
+  /** Units paired with a town of this county during the year. */
+  countyId: z.uuid().optional(),
+});
+export type UnitRankingQuery = z.infer<typeof UnitRankingQuery>;
+
+export const UnitProgressQuery = z.strictObject({
+  asOf: IsoDate.optional(),
+});
+export type UnitProgressQuery = z.infer<typeof UnitProgressQuery>;
+
+/**
+ * A budget unit's progress for a year as of a day: its credited purchases and approved offline
+ * records (the partner tallies) against the reserved amount in force, paced like the towns.
+ */
+export const UnitProgress = z.object({
+  rank: z.number().int(),
+  unitId: z.uuid(),
+  name: z.string(),
+  unitKind: UnitKind.nullable(),
+  /** Status of the latest version of this year's declaration; null when none was saved. */
+  declarationStatus: DeclarationStatus.nullable(),
+  /** The reserved amount of the approved declaration in force; null without one. */
+  reservedFen: NonNegativeFen.nullable(),
+  salesFen: Fen,
+  /** Sales over the reserved amount, percent to two decimals; null without a reserved amount. */
+  progressPct: z.number().nullable(),
+  /** The reserved amount spread to asOf along last year's curve (linear without history). */
+  expectedFen: Fen,
+  aheadFen: Fen,
+  lastYearSamePeriodFen: Fen,
+  changePct: z.number().nullable(),
+  curve: z.enum(['seasonal', 'linear']),
+  /** Behind its pace: a reserved amount is in force and sales are below the expected figure. */
+  behindPace: z.boolean(),
+  /** The year's deadline has passed (as of asOf) and the unit had submitted nothing by it. */
+  notDeclaredByDeadline: z.boolean(),
+});
+export type UnitProgress = z.infer<typeof UnitProgress>;
+
+export const UnitRanking = z.object({
+  year: z.number().int(),
+  asOf: IsoDate,
+  settings: UnitYearSettings,
+  rows: z.array(UnitProgress),
+});
+export type UnitRanking = z.infer<typeof UnitRanking>;
+
+/** What a unit bought, month by month this year against last, by town and by category, and per pairing. */
+export const UnitProgressDetail = z.object({
+  year: z.number().int(),
+  asOf: IsoDate,
+  progress: UnitProgress,
+  /** Twelve months; this year's figures stop at asOf, last year's are whole months. */
+  monthly: z.array(z.object({ month: z.number().int().min(1).max(12), salesFen: Fen, lastYearFen: Fen })),
+  byTown: z.array(
+    z.object({ townId: z.uuid(), nameZh: z.string(), nameEn: z.string(), salesFen: Fen, lastYearSamePeriodFen: Fen }),
+  ),
+  byCategory: z.array(z.object({ category: Category, salesFen: Fen })),
+  /** The unit's pairings active during the year: pledge against what it bought from that town. */
+  pairings: z.array(
+    z.object({
+      pairingId: z.uuid(),
+      townId: z.uuid(),
+      nameZh: z.string(),
+      nameEn: z.string(),
+      role: z.enum(['lead', 'member']),
+      startsOn: IsoDate,
+      endsOn: IsoDate.nullable(),
+      pledgeFen: NonNegativeFen.nullable(),
+      salesFen: Fen,
+      pledgeProgressPct: z.number().nullable(),
+      lastYearSamePeriodFen: Fen,
+    }),
+  ),
+});
+export type UnitProgressDetail = z.infer<typeof UnitProgressDetail>;

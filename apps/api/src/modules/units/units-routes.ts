@@ -9,13 +9,20 @@ import {
   PutUnitYearSettingsRequest,
   ReasonRequest,
   UnitDeclarations,
+  UnitProgressDetail,
+  UnitProgressQuery,
+  UnitRanking,
+  UnitRankingQuery,
   UnitSummary,
   UnitYearSettings,
   Year,
+  businessDate,
+  businessYear,
 } from '@shanhai/domain';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as declarations from './declarations-service';
+import * as progress from './progress-service';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 const IdParams = z.strictObject({ id: z.uuid() });
@@ -127,6 +134,51 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       );
       if (!d) throw notFound('Unit');
       return d;
+    },
+  );
+
+  app.get(
+    '/units/ranking',
+    {
+      schema: {
+        tags: ['units'],
+        summary:
+          'Budget units ranked by completion of their reserved share, paced like the towns; filters by kind and paired county (office staff)',
+        security: [{ bearer: [] }],
+        querystring: UnitRankingQuery,
+        response: { 200: UnitRanking, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => {
+      const { year, asOf, ...filter } = request.query;
+      return progress.ranking(app.db, year ?? businessYear(), asOf ?? businessDate(), filter);
+    },
+  );
+
+  app.get(
+    '/units/:id/progress/:year',
+    {
+      schema: {
+        tags: ['units'],
+        summary:
+          'A unit’s progress for a year as of a day: completion, pace, monthly this year against last, by town, by category, per pairing (office, or the unit itself)',
+        security: [{ bearer: [] }],
+        params: UnitYearParams,
+        querystring: UnitProgressQuery,
+        response: { 200: UnitProgressDetail, ...errors },
+      },
+      preHandler: officeOrBuyer,
+    },
+    async (request) => {
+      const who = principalOf(request);
+      const { id, year } = request.params;
+      const out =
+        who.orgKind === 'office' || who.orgId === id
+          ? await progress.unitProgress(app.db, id, year, request.query.asOf ?? businessDate())
+          : null;
+      if (!out) throw notFound('Unit');
+      return out;
     },
   );
 
