@@ -29,6 +29,11 @@ const FORMATS: Record<string, Text> = {
     'zh-CN': '应为 18 位，由数字和大写字母组成',
   },
   phone: { en: 'must be a phone number', 'zh-CN': '应为有效的电话号码' },
+  tax_id: {
+    en: 'must be a taxpayer number: 15, 18 or 20 digits and capital letters',
+    'zh-CN': '应为纳税人识别号（15、18 或 20 位数字和大写字母）',
+  },
+  bank_account: { en: 'must be a bank account number (digits)', 'zh-CN': '应为银行账号（数字）' },
   account_token: { en: 'is not a valid link', 'zh-CN': '无效或已过期' },
   photo_url: { en: 'must be a photo uploaded here', 'zh-CN': '应为本站上传的照片' },
   iso_date: { en: 'must be a date written YYYY-MM-DD', 'zh-CN': '应为日期（YYYY-MM-DD）' },
@@ -64,6 +69,12 @@ export const RULES = {
     'zh-CN': '已截止：申报截止日期为 {deadline}',
   },
   not_a_budget_unit: { en: 'is not a budget unit', 'zh-CN': '不是预算单位' },
+  invoice_amount: {
+    en: 'must equal the amount to invoice (¥{due})',
+    'zh-CN': '应等于应开票金额（¥{due}）',
+  },
+  special_invoice_field: { en: 'is required for a special VAT invoice', 'zh-CN': '开具增值税专用发票时必填' },
+  invoice_file: { en: 'must be a PDF or OFD e-invoice', 'zh-CN': '应为 PDF 或 OFD 格式的电子发票' },
 } satisfies Record<string, Text>;
 export type RuleCode = keyof typeof RULES;
 

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import {
   Member,
+  OrgAddress,
   OrgSummary,
   type InviteMemberRequest,
+  type OrgAddressPatch,
+  type OrgAddressRequest,
+  type OrgSettingsRequest,
   type OrgKind,
   type OrgSignupRequest,
   type OrgStatus,
 } from '@shanhai/domain';
-import { http } from './http';
+import { http, NoContent } from './http';
 
 export const signUp = (body: OrgSignupRequest) => http.post('/orgs', OrgSummary, body);
 export const listOrgs = (status?: OrgStatus, kind?: OrgKind) =>
@@ -20,3 +24,13 @@ export const inviteMember = (orgId: string, body: InviteMemberRequest) =>
   http.post(`/orgs/${orgId}/members`, Member, body);
 export const setMemberActive = (orgId: string, userId: string, active: boolean) =>
   http.post(`/orgs/${orgId}/members/${userId}/${active ? 'reactivate' : 'deactivate'}`, Member);
+
+export const updateOrg = (id: string, body: OrgSettingsRequest) => http.patch(`/orgs/${id}`, OrgSummary, body);
+export const addresses = (orgId: string) => http.get(`/orgs/${orgId}/addresses`, z.array(OrgAddress));
+export const addAddress = (orgId: string, body: OrgAddressRequest) =>
+  http.post(`/orgs/${orgId}/addresses`, OrgAddress, body);
+export const updateAddress = (orgId: string, id: string, body: OrgAddressPatch) =>
+  http.patch(`/orgs/${orgId}/addresses/${id}`, OrgAddress, body);
+export const removeAddress = (orgId: string, id: string) => http.del(`/orgs/${orgId}/addresses/${id}`, NoContent);
+export const makeDefaultAddress = (orgId: string, id: string) =>
+  http.post(`/orgs/${orgId}/addresses/${id}/default`, OrgAddress);

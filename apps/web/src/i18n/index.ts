@@ -6,12 +6,13 @@ import auth from './messages/auth';
 import catalog from './messages/catalog';
 import common from './messages/common';
 import feedback from './messages/feedback';
+import invoices from './messages/invoices';
 import leaderboard from './messages/leaderboard';
 import notifications from './messages/notifications';
 import orders from './messages/orders';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, feedback, auth, admin, catalog, orders, leaderboard, notifications, audit];
+const modules = [common, feedback, auth, admin, catalog, orders, leaderboard, notifications, audit, invoices];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

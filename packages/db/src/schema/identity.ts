@@ -46,6 +46,11 @@ export const orgs = pgTable(
     invoiceTitle: text(),
     /** Taxpayer id (纳税人识别号) of a buyer org. */
     taxId: text(),
+    /** 增值税专用发票 details of a buyer org: registered address and phone, bank and account. */
+    invoiceAddress: text(),
+    invoicePhone: text(),
+    invoiceBank: text(),
+    invoiceBankAccount: text(),
     /** Buyer orgs: a `member`'s purchase above this total (fen) waits for approval; null = never. */
     approvalThresholdFen: fen(),
     /** Buyer orgs: the kind of partner unit, set by the office; null = not classified. */
@@ -110,4 +115,30 @@ export const refreshTokens = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash), index().on(t.familyId), index().on(t.userId)],
+);
+
+/**
+ * A buyer org's delivery address book. Exactly one address of an org with any addresses is the
+ * default (a partial unique index guards "at most one"; the service keeps "at least one"), and
+ * checkout takes it when no address is given.
+ */
+export const orgAddresses = pgTable(
+  'org_addresses',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orgId: uuid()
+      .notNull()
+      .references(() => orgs.id),
+    address: text().notNull(),
+    contactName: text().notNull(),
+    contactPhone: text().notNull(),
+    isDefault: boolean().notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    index().on(t.orgId),
+    uniqueIndex('org_addresses_one_default_key')
+      .on(t.orgId)
+      .where(sql`${t.isDefault}`),
+  ],
 );

@@ -13,3 +13,4 @@ export * from './files';
 export * from './notifications';
 export * from './journal';
 export * from './units';
+export * from './invoices';

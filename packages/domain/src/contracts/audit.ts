@@ -8,6 +8,10 @@ import { IsoDate } from '../dates';
 export const AUDIT_ACTIONS = [
   'org.sign_up',
   'org.update',
+  'org.address_add',
+  'org.address_update',
+  'org.address_remove',
+  'org.address_default',
   'org.activate',
   'org.reject',
   'org.suspend',
@@ -45,6 +49,10 @@ export const AUDIT_ACTIONS = [
   'payment.confirm_transfer',
   'order.cancel',
   'order.refund',
+  'invoice.request',
+  'invoice.issue',
+  'invoice.red_letter_required',
+  'invoice.red_letter',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

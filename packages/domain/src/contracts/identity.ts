@@ -57,7 +57,15 @@ export type LoginResponse = z.infer<typeof LoginResponse>;
 /** 统一社会信用代码: 18 characters, digits and capital letters without I, O, S, V, Z. */
 export const CreditCode = z.stringFormat('credit_code', /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/);
 
-const Phone = z.stringFormat('phone', /^[0-9+\-\s()]{6,20}$/);
+export const Phone = z.stringFormat('phone', /^[0-9+\-\s()]{6,20}$/);
+
+/** 纳税人识别号: the 18-character credit code, or an older 15- or 20-character taxpayer number. */
+export const TaxId = z.stringFormat(
+  'tax_id',
+  /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|[0-9A-Z]{15}|[0-9A-Z]{20})$/,
+);
+/** A bank account number as printed on a 专票: digits, optionally grouped by spaces or dashes. */
+export const BankAccountNo = z.stringFormat('bank_account', /^\d[\d\s-]{6,38}\d$/);
 
 const SignupOwner = z.strictObject({
   email: Email,
@@ -104,6 +112,11 @@ export const OrgSummary = z.object({
   address: z.string().nullable(),
   invoiceTitle: z.string().nullable(),
   taxId: z.string().nullable(),
+  /** 专票 details: registered address and phone, bank and account. */
+  invoiceAddress: z.string().nullable(),
+  invoicePhone: z.string().nullable(),
+  invoiceBank: z.string().nullable(),
+  invoiceBankAccount: z.string().nullable(),
   approvalThresholdFen: NonNegativeFen.nullable(),
   statusReason: z.string().nullable(),
   isDemo: z.boolean(),
@@ -127,8 +140,36 @@ export const OrgSettingsRequest = z.strictObject({
   address: z.string().trim().min(4).max(300).optional(),
   invoiceTitle: z.string().trim().min(2).max(150).optional(),
   taxId: CreditCode.optional(),
+  invoiceAddress: z.string().trim().min(4).max(300).nullable().optional(),
+  invoicePhone: Phone.nullable().optional(),
+  invoiceBank: z.string().trim().min(2).max(100).nullable().optional(),
+  invoiceBankAccount: BankAccountNo.nullable().optional(),
   approvalThresholdFen: NonNegativeFen.nullable().optional(),
 });
+export type OrgSettingsRequest = z.infer<typeof OrgSettingsRequest>;
+
+/** One delivery address of a buyer org's address book. */
+export const OrgAddress = z.object({
+  id: z.uuid(),
+  address: z.string(),
+  contactName: z.string(),
+  contactPhone: z.string(),
+  isDefault: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+export type OrgAddress = z.infer<typeof OrgAddress>;
+
+export const OrgAddressRequest = z.strictObject({
+  address: z.string().trim().min(4).max(300),
+  contactName: z.string().trim().min(1).max(100),
+  contactPhone: Phone,
+  /** Make it the default (the first address of an org is the default whatever this says). */
+  isDefault: z.boolean().optional(),
+});
+export type OrgAddressRequest = z.infer<typeof OrgAddressRequest>;
+
+export const OrgAddressPatch = OrgAddressRequest.omit({ isDefault: true }).partial();
+export type OrgAddressPatch = z.infer<typeof OrgAddressPatch>;
 
 export const Member = z.object({
   id: z.uuid(),

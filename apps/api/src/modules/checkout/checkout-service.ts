@@ -257,7 +257,8 @@ function takeStock(cart: { productId: string; qty: number }[]): FinalStatement {
 }
 
 /**
- * The buyer org's checkout defaults and the products for sale, in one round trip: the buyer row
+ * The buyer org's checkout defaults (the delivery address: the address book's default with its
+ * contact, else the org's address) and the products for sale, in one round trip: the buyer row
  * left-joined to the products, so it comes back even when none of the ids is a product.
  */
 async function buyerAndProducts(tx: DbOrTx, buyerOrgId: string, ids: string[]) {
@@ -270,7 +271,12 @@ async function buyerAndProducts(tx: DbOrTx, buyerOrgId: string, ids: string[]) {
       approval_threshold_fen: number | null;
     } & (ProductForSaleRow | { [K in keyof ProductForSaleRow]: null })
   >(sql`
-    select b.name as buyer_name, b.address, b.invoice_title, b.tax_id, b.approval_threshold_fen, p.*
+    select b.name as buyer_name,
+      coalesce(
+        (select a.address || '（' || a.contact_name || ' ' || a.contact_phone || '）'
+         from org_addresses a where a.org_id = b.id and a.is_default),
+        b.address) as address,
+      b.invoice_title, b.tax_id, b.approval_threshold_fen, p.*
     from ${orgs} b left join (${productsForSaleSql(ids)}) p on true
     where b.id = ${buyerOrgId}`);
   const first = res.rows[0];

@@ -4,6 +4,9 @@ import {
   InviteMemberRequest,
   Member,
   OrgDecisionRequest,
+  OrgAddress,
+  OrgAddressPatch,
+  OrgAddressRequest,
   OrgListQuery,
   OrgSettingsRequest,
   OrgSignupRequest,
@@ -20,6 +23,7 @@ import * as orgsService from './orgs-service';
 
 const OrgParams = z.strictObject({ id: z.uuid() });
 const MemberParams = z.strictObject({ id: z.uuid(), userId: z.uuid() });
+const AddressParams = z.strictObject({ id: z.uuid(), addressId: z.uuid() });
 const guarded = { security: [{ bearer: [] }] };
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 
@@ -88,9 +92,114 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.guard({ roles: ['owner', 'manager'] }),
     },
     async (request) => {
-      const org = await orgsService.updateOrgSettings(app.db, principalOf(request), request.params.id, request.body);
+      const org = await orgsService.updateOrgSettings(
+        app.db,
+        principalOf(request),
+        request.params.id,
+        request.body as Parameters<typeof orgsService.updateOrgSettings>[3],
+      );
       if (!org) throw notFound('Organisation');
       return org;
+    },
+  );
+
+  app.get(
+    '/orgs/:id/addresses',
+    {
+      schema: {
+        tags: ['orgs'],
+        summary: "One's own org's delivery address book, the default first",
+        ...guarded,
+        params: OrgParams,
+        response: { 200: z.array(OrgAddress), ...problems },
+      },
+      preHandler: app.guard(),
+    },
+    async (request) => {
+      const list = await orgsService.listAddresses(app.db, principalOf(request), request.params.id);
+      if (!list) throw notFound('Organisation');
+      return list;
+    },
+  );
+
+  app.post(
+    '/orgs/:id/addresses',
+    {
+      schema: {
+        tags: ['orgs'],
+        summary: 'Add a delivery address (the first one, or one with isDefault, becomes the default)',
+        ...guarded,
+        params: OrgParams,
+        body: OrgAddressRequest,
+        response: { 201: OrgAddress, ...problems, 409: Problem },
+      },
+      preHandler: app.guard({ kinds: ['buyer'], roles: ['owner', 'manager'] }),
+    },
+    async (request, reply) => {
+      const a = await orgsService.addAddress(app.db, principalOf(request), request.params.id, request.body);
+      if (!a) throw notFound('Organisation');
+      return reply.status(201).send(a);
+    },
+  );
+
+  app.patch(
+    '/orgs/:id/addresses/:addressId',
+    {
+      schema: {
+        tags: ['orgs'],
+        summary: 'Change a delivery address',
+        ...guarded,
+        params: AddressParams,
+        body: OrgAddressPatch,
+        response: { 200: OrgAddress, ...problems },
+      },
+      preHandler: app.guard({ kinds: ['buyer'], roles: ['owner', 'manager'] }),
+    },
+    async (request) => {
+      const { id, addressId } = request.params;
+      const a = await orgsService.updateAddress(app.db, principalOf(request), id, addressId, request.body);
+      if (!a) throw notFound('Address');
+      return a;
+    },
+  );
+
+  app.delete(
+    '/orgs/:id/addresses/:addressId',
+    {
+      schema: {
+        tags: ['orgs'],
+        summary: 'Remove a delivery address (removing the default makes the oldest other one the default)',
+        ...guarded,
+        params: AddressParams,
+        response: { 204: z.null(), ...problems },
+      },
+      preHandler: app.guard({ kinds: ['buyer'], roles: ['owner', 'manager'] }),
+    },
+    async (request, reply) => {
+      const { id, addressId } = request.params;
+      const ok = await orgsService.removeAddress(app.db, principalOf(request), id, addressId);
+      if (!ok) throw notFound('Address');
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/orgs/:id/addresses/:addressId/default',
+    {
+      schema: {
+        tags: ['orgs'],
+        summary: 'Make an address the default: checkout delivers there unless told otherwise',
+        ...guarded,
+        params: AddressParams,
+        response: { 200: OrgAddress, ...problems },
+      },
+      preHandler: app.guard({ kinds: ['buyer'], roles: ['owner', 'manager'] }),
+    },
+    async (request) => {
+      const { id, addressId } = request.params;
+      const a = await orgsService.setDefaultAddress(app.db, principalOf(request), id, addressId);
+      if (!a) throw notFound('Address');
+      return a;
     },
   );
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
 import {
   hashPassword,
   isUniqueViolation,
@@ -8,9 +8,13 @@ import {
   writeAudit,
   type Db,
   type DbOrTx,
+  type Tx,
 } from '@shanhai/db';
 import type {
   InviteMemberRequest,
+  OrgAddress,
+  OrgAddressPatch,
+  OrgAddressRequest,
   Member,
   OrgKind,
   OrgSignupRequest,
@@ -22,7 +26,7 @@ import type { Principal } from '../../types';
 import { badRequest, conflict, forbidden, HttpProblem, ruleBroken } from '../../lib/problem';
 import { revokeUserSessions } from './auth-service';
 
-const { orgs, users, towns } = schema;
+const { orgs, orgAddresses, users, towns } = schema;
 
 type OrgRow = typeof orgs.$inferSelect;
 type UserRow = typeof users.$inferSelect;
@@ -40,6 +44,10 @@ export function toOrgSummary(o: OrgRow): OrgSummary {
     address: o.address,
     invoiceTitle: o.invoiceTitle,
     taxId: o.taxId,
+    invoiceAddress: o.invoiceAddress,
+    invoicePhone: o.invoicePhone,
+    invoiceBank: o.invoiceBank,
+    invoiceBankAccount: o.invoiceBankAccount,
     approvalThresholdFen: o.approvalThresholdFen,
     statusReason: o.statusReason,
     isDemo: o.isDemo,
@@ -149,7 +157,7 @@ export async function updateOrgSettings(
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
     if (!before) return null;
-    if (before.kind !== 'buyer' && ('invoiceTitle' in patch || 'taxId' in patch || 'approvalThresholdFen' in patch)) {
+    if (before.kind !== 'buyer' && BUYER_ONLY.some((k) => k in patch)) {
       throw badRequest('body', 'invoice details and approval thresholds apply to buyer organisations only');
     }
     const [after] = await tx.update(orgs).set(patch).where(eq(orgs.id, orgId)).returning();
@@ -165,6 +173,17 @@ export async function updateOrgSettings(
     return toOrgSummary(after!);
   });
 }
+
+/** Invoice details and the approval threshold are a buyer's: a cooperative is the seller. */
+const BUYER_ONLY = [
+  'invoiceTitle',
+  'taxId',
+  'invoiceAddress',
+  'invoicePhone',
+  'invoiceBank',
+  'invoiceBankAccount',
+  'approvalThresholdFen',
+] as const;
 
 function pick(o: Record<string, unknown>, keys: string[]) {
   return Object.fromEntries(keys.map((k) => [k, o[k]]));
@@ -297,5 +316,165 @@ export async function setMemberStatus(
       after: { status },
     });
     return toMember(after!);
+  });
+}
+
+type AddressRow = typeof orgAddresses.$inferSelect;
+
+export function toOrgAddress(a: AddressRow): OrgAddress {
+  return {
+    id: a.id,
+    address: a.address,
+    contactName: a.contactName,
+    contactPhone: a.contactPhone,
+    isDefault: a.isDefault,
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+/** The address book of the caller's own org (default first), or null for another org. */
+export async function listAddresses(db: DbOrTx, who: Principal, orgId: string): Promise<OrgAddress[] | null> {
+  if (who.orgId !== orgId) return null;
+  const rows = await db
+    .select()
+    .from(orgAddresses)
+    .where(eq(orgAddresses.orgId, orgId))
+    .orderBy(desc(orgAddresses.isDefault), asc(orgAddresses.createdAt), asc(orgAddresses.id));
+  return rows.map(toOrgAddress);
+}
+
+/** A delivery address book belongs to a buyer: its checkout takes the default. */
+const MAX_ADDRESSES = 50;
+
+/**
+ * Runs `change` on the caller's own buyer org with the org row locked: every change of the
+ * address book of one org (add, edit, remove, switch the default) queues behind the others, so
+ * two concurrent switches of the default end with exactly one default.
+ */
+async function withAddressBook<T>(
+  db: Db,
+  who: Principal,
+  orgId: string,
+  change: (tx: Tx) => Promise<T>,
+): Promise<T | null> {
+  if (who.orgId !== orgId) return null;
+  return db.transaction(async (tx) => {
+    const [org] = await tx.select({ kind: orgs.kind }).from(orgs).where(eq(orgs.id, orgId)).for('update');
+    if (!org) return null;
+    if (org.kind !== 'buyer') throw forbidden('Only a buyer organisation keeps a delivery address book');
+    return change(tx);
+  });
+}
+
+async function makeDefault(tx: DbOrTx, orgId: string, addressId: string) {
+  await tx
+    .update(orgAddresses)
+    .set({ isDefault: false })
+    .where(and(eq(orgAddresses.orgId, orgId), eq(orgAddresses.isDefault, true)));
+  await tx.update(orgAddresses).set({ isDefault: true }).where(eq(orgAddresses.id, addressId));
+}
+
+async function auditAddress(
+  tx: DbOrTx,
+  who: Principal,
+  action: 'org.address_add' | 'org.address_update' | 'org.address_remove' | 'org.address_default',
+  id: string,
+  before: unknown,
+  after: unknown,
+) {
+  await writeAudit(tx, {
+    actorUserId: who.userId,
+    actorOrgId: who.orgId,
+    action,
+    entityType: 'org_address',
+    entityId: id,
+    before,
+    after,
+  });
+}
+
+const addressFacts = (a: AddressRow) => ({
+  address: a.address,
+  contactName: a.contactName,
+  contactPhone: a.contactPhone,
+  isDefault: a.isDefault,
+});
+
+export async function addAddress(
+  db: Db,
+  who: Principal,
+  orgId: string,
+  body: OrgAddressRequest,
+): Promise<OrgAddress | null> {
+  return withAddressBook(db, who, orgId, async (tx) => {
+    const [{ n }] = (await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(orgAddresses)
+      .where(eq(orgAddresses.orgId, orgId))) as [{ n: number }];
+    if (n >= MAX_ADDRESSES) throw conflict('too_many_addresses', `An address book holds at most ${MAX_ADDRESSES}`);
+    const [row] = await tx
+      .insert(orgAddresses)
+      .values({ orgId, address: body.address, contactName: body.contactName, contactPhone: body.contactPhone })
+      .returning();
+    if (n === 0 || body.isDefault) await makeDefault(tx, orgId, row!.id);
+    const after = { ...addressFacts(row!), isDefault: n === 0 || body.isDefault === true };
+    await auditAddress(tx, who, 'org.address_add', row!.id, null, after);
+    return toOrgAddress({ ...row!, isDefault: after.isDefault });
+  });
+}
+
+async function lockedAddress(tx: DbOrTx, orgId: string, id: string) {
+  const [row] = await tx
+    .select()
+    .from(orgAddresses)
+    .where(and(eq(orgAddresses.id, id), eq(orgAddresses.orgId, orgId)));
+  return row ?? null;
+}
+
+export async function updateAddress(
+  db: Db,
+  who: Principal,
+  orgId: string,
+  id: string,
+  patch: OrgAddressPatch,
+): Promise<OrgAddress | null> {
+  return withAddressBook(db, who, orgId, async (tx) => {
+    const before = await lockedAddress(tx, orgId, id);
+    if (!before) return null;
+    const [after] = await tx.update(orgAddresses).set(patch).where(eq(orgAddresses.id, id)).returning();
+    await auditAddress(tx, who, 'org.address_update', id, pick(before, Object.keys(patch)), patch);
+    return toOrgAddress(after!);
+  });
+}
+
+/** Removes an address; removing the default makes the oldest remaining address the default. */
+export async function removeAddress(db: Db, who: Principal, orgId: string, id: string): Promise<boolean | null> {
+  return withAddressBook(db, who, orgId, async (tx) => {
+    const before = await lockedAddress(tx, orgId, id);
+    if (!before) return null;
+    await tx.delete(orgAddresses).where(eq(orgAddresses.id, id));
+    if (before.isDefault) {
+      const [next] = await tx
+        .select({ id: orgAddresses.id })
+        .from(orgAddresses)
+        .where(eq(orgAddresses.orgId, orgId))
+        .orderBy(asc(orgAddresses.createdAt), asc(orgAddresses.id))
+        .limit(1);
+      if (next) await makeDefault(tx, orgId, next.id);
+    }
+    await auditAddress(tx, who, 'org.address_remove', id, addressFacts(before), null);
+    return true;
+  });
+}
+
+export async function setDefaultAddress(db: Db, who: Principal, orgId: string, id: string): Promise<OrgAddress | null> {
+  return withAddressBook(db, who, orgId, async (tx) => {
+    const before = await lockedAddress(tx, orgId, id);
+    if (!before) return null;
+    if (!before.isDefault) {
+      await makeDefault(tx, orgId, id);
+      await auditAddress(tx, who, 'org.address_default', id, { isDefault: false }, { isDefault: true });
+    }
+    return toOrgAddress({ ...before, isDefault: true });
   });
 }

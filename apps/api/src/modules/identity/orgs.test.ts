@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
-import { createOrgWithUser, createUser, TEST_PASSWORD } from '@shanhai/db/testing';
+import { createOrgWithUser, createProduct, createUser, TEST_PASSWORD } from '@shanhai/db/testing';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
@@ -431,5 +431,163 @@ describe('members of an org', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].field).toBe('body.role');
+  });
+});
+
+describe('organisation settings: invoice defaults and the delivery address book', () => {
+  const patch = (s: Session, orgId: string, payload: unknown) =>
+    t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/orgs/${orgId}`,
+      headers: bearer(s.token),
+      payload: payload as object,
+    });
+  const call = (s: Session | null, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+    t.app.inject({
+      method,
+      url,
+      ...(s ? { headers: bearer(s.token) } : {}),
+      ...(payload ? { payload: payload as object } : {}),
+    });
+  const home = { address: '广州市天河区某路 1 号 3 楼', contactName: '李会计', contactPhone: '13900000001' };
+
+  it('an owner sets the 专票 details, audit-logged with before and after; a bad account number is a 400 naming it', async () => {
+    const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const s = await login(t.app, a.user.email);
+    const details = {
+      invoiceAddress: '广州市越秀区府前路 1 号',
+      invoicePhone: '020-83123456',
+      invoiceBank: '中国工商银行广州越秀支行',
+      invoiceBankAccount: '3602 0001 0900 1234 567',
+    };
+    const ok = await patch(s, a.org.id, details);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject(details);
+    const [audit] = await t.app.db
+      .select()
+      .from(schema.auditLog)
+      .where(and(eq(schema.auditLog.entityId, a.org.id), eq(schema.auditLog.action, 'org.update')));
+    expect(audit).toMatchObject({
+      before: { invoiceAddress: null, invoicePhone: null, invoiceBank: null, invoiceBankAccount: null },
+      after: details,
+    });
+    const bad = await patch(s, a.org.id, { invoiceBankAccount: 'IBAN-12' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('body.invoiceBankAccount');
+    const cleared = await patch(s, a.org.id, { invoiceBank: null });
+    expect(cleared.json().invoiceBank).toBeNull();
+  });
+
+  it('a cooperative has no invoice defaults (400 naming the body)', async () => {
+    const c = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });
+    const s = await login(t.app, c.user.email);
+    const res = await patch(s, c.org.id, { invoiceBank: '中国银行' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].field).toBe('body');
+  });
+
+  it('401 without a token, 404 for another org, 403 for a member or a cooperative, 400 naming the field', async () => {
+    const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const b = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const member = await createUser(t.app.db, { orgId: a.org.id, role: 'member' });
+    const c = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });
+    const s = await login(t.app, a.user.email);
+    const url = `/api/v1/orgs/${a.org.id}/addresses`;
+    expect((await call(null, 'GET', url)).statusCode).toBe(401);
+    expect((await call(null, 'POST', url, home)).statusCode).toBe(401);
+    expect((await call(await login(t.app, b.user.email), 'GET', url)).statusCode).toBe(404);
+    expect((await call(await login(t.app, b.user.email), 'POST', url, home)).statusCode).toBe(404);
+    const m = await login(t.app, member.email);
+    expect((await call(m, 'POST', url, home)).statusCode).toBe(403);
+    expect(
+      (await call(await login(t.app, c.user.email), 'POST', `/api/v1/orgs/${c.org.id}/addresses`, home)).statusCode,
+    ).toBe(403);
+    const bad = await call(s, 'POST', url, { ...home, contactPhone: 'call me' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('body.contactPhone');
+    const added = (await call(s, 'POST', url, home)).json();
+    // A member reads the book (the settings page is read-only for them) but cannot change it.
+    expect((await call(m, 'GET', url)).json()).toHaveLength(1);
+    expect((await call(m, 'POST', `${url}/${added.id}/default`)).statusCode).toBe(403);
+    expect((await call(m, 'DELETE', `${url}/${added.id}`)).statusCode).toBe(403);
+    // Another org's address id under one's own org is not found.
+    const other = (
+      await call(await login(t.app, b.user.email), 'POST', `/api/v1/orgs/${b.org.id}/addresses`, home)
+    ).json();
+    expect((await call(s, 'POST', `${url}/${other.id}/default`)).statusCode).toBe(404);
+    expect((await call(s, 'PATCH', `${url}/${other.id}`, { contactName: '某' })).statusCode).toBe(404);
+    expect((await call(s, 'DELETE', `${url}/${other.id}`)).statusCode).toBe(404);
+  });
+
+  it('the first address is the default; switching, editing and removing keep exactly one default; all audited', async () => {
+    const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const s = await login(t.app, a.user.email);
+    const url = `/api/v1/orgs/${a.org.id}/addresses`;
+    const first = await call(s, 'POST', url, home);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toMatchObject({ ...home, isDefault: true });
+    const second = (
+      await call(s, 'POST', url, { ...home, address: '广州市海珠区某路 2 号仓库', isDefault: true })
+    ).json();
+    expect(second.isDefault).toBe(true);
+    const third = (await call(s, 'POST', url, { ...home, address: '广州市白云区某路 3 号' })).json();
+    expect(third.isDefault).toBe(false);
+    let list = (await call(s, 'GET', url)).json();
+    expect(list.map((x: { id: string; isDefault: boolean }) => [x.id, x.isDefault])).toEqual([
+      [second.id, true],
+      [first.json().id, false],
+      [third.id, false],
+    ]);
+    const edited = await call(s, 'PATCH', `${url}/${third.id}`, { contactName: '赵仓管' });
+    expect(edited.json()).toMatchObject({ contactName: '赵仓管', isDefault: false });
+    expect((await call(s, 'DELETE', `${url}/${second.id}`)).statusCode).toBe(204);
+    list = (await call(s, 'GET', url)).json();
+    expect(list.filter((x: { isDefault: boolean }) => x.isDefault).map((x: { id: string }) => x.id)).toEqual([
+      first.json().id,
+    ]);
+    const actions = await t.app.db
+      .select({ action: schema.auditLog.action })
+      .from(schema.auditLog)
+      .where(eq(schema.auditLog.actorOrgId, a.org.id))
+      .orderBy(schema.auditLog.id);
+    expect(actions.map((x) => x.action)).toEqual([
+      'org.address_add',
+      'org.address_add',
+      'org.address_add',
+      'org.address_update',
+      'org.address_remove',
+    ]);
+  });
+
+  it('two concurrent switches of the default end with exactly one default', async () => {
+    const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const s = await login(t.app, a.user.email);
+    const url = `/api/v1/orgs/${a.org.id}/addresses`;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++)
+      ids.push((await call(s, 'POST', url, { ...home, address: `广州市某路 ${i} 号` })).json().id);
+    for (let round = 0; round < 3; round++) {
+      const res = await Promise.all(ids.map((id) => call(s, 'POST', `${url}/${id}/default`)));
+      expect(res.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+      const defaults = await t.app.db
+        .select({ id: schema.orgAddresses.id })
+        .from(schema.orgAddresses)
+        .where(and(eq(schema.orgAddresses.orgId, a.org.id), eq(schema.orgAddresses.isDefault, true)));
+      expect(defaults).toHaveLength(1);
+    }
+  });
+
+  it('checkout delivers to the default address with its contact when no address is given', async () => {
+    const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const c = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });
+    const product = await createProduct(t.app.db, { cooperativeId: c.org.id, stock: 10 });
+    const s = await login(t.app, a.user.email);
+    await call(s, 'POST', `/api/v1/orgs/${a.org.id}/addresses`, home);
+    const res = await call(s, 'POST', '/api/v1/purchases', {
+      paymentMethod: 'transfer',
+      lines: [{ productId: product.id, qty: 1 }],
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().deliveryAddress).toBe('广州市天河区某路 1 号 3 楼（李会计 13900000001）');
   });
 });

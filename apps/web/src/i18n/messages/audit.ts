@@ -29,6 +29,10 @@ export default {
         org: {
           sign_up: '单位申请入驻',
           update: '修改单位资料',
+          address_add: '新增收货地址',
+          address_update: '修改收货地址',
+          address_remove: '删除收货地址',
+          address_default: '设置默认收货地址',
           activate: '审核通过单位',
           reject: '驳回单位申请',
           suspend: '暂停单位',
@@ -92,6 +96,12 @@ export default {
         order: {
           cancel: '取消订单',
           refund: '订单退款',
+        },
+        invoice: {
+          request: '申请发票',
+          issue: '开具发票',
+          red_letter_required: '发票待红冲',
+          red_letter: '发票红冲',
         },
       },
       fields: {
@@ -179,6 +189,8 @@ export default {
         sales_import: '销售导入',
         purchase: '采购单',
         order: '订单',
+        invoice: '发票',
+        org_address: '收货地址',
       },
     },
   },
@@ -211,6 +223,10 @@ export default {
         org: {
           sign_up: 'Organisation applied',
           update: 'Organisation details changed',
+          address_add: 'Delivery address added',
+          address_update: 'Delivery address changed',
+          address_remove: 'Delivery address removed',
+          address_default: 'Default delivery address set',
           activate: 'Organisation activated',
           reject: 'Application rejected',
           suspend: 'Organisation suspended',
@@ -275,6 +291,12 @@ export default {
           cancel: 'Order cancelled',
           refund: 'Order refunded',
         },
+        invoice: {
+          request: 'Invoice requested',
+          issue: 'Invoice issued',
+          red_letter_required: 'Invoice needs a red-letter reissue',
+          red_letter: 'Red-letter invoice issued',
+        },
       },
       fields: {
         status: 'status',
@@ -335,6 +357,8 @@ export default {
         sales_import: 'Sales import',
         purchase: 'Purchase',
         order: 'Order',
+        invoice: 'Invoice',
+        org_address: 'Delivery address',
       },
     },
   },

@@ -11,6 +11,12 @@ export default [
     meta: { requiresAuth: true, managerOnly: true },
   },
   {
+    path: '/account/org',
+    name: 'org-settings',
+    component: () => import('@/views/account/OrgSettingsView.vue'),
+    meta: { requiresAuth: true },
+  },
+  {
     path: '/notifications',
     name: 'notifications',
     component: () => import('@/views/notifications/NotificationsView.vue'),
