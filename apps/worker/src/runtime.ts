@@ -10,6 +10,7 @@ import { processHousekeeping } from './jobs/housekeeping';
 import { processNotifyDispatch } from './jobs/notify-dispatch';
 import { processPurchaseExpiry } from './jobs/purchase-expiry';
 import { processReconcile, processTally, reconcileMetrics } from './jobs/tally';
+import { processAutoAccept } from './jobs/auto-accept';
 import type { Logger } from './log';
 
 export class RedisPolicyError extends Error {}
@@ -89,6 +90,7 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   const registrations: Registration[] = [
     { queue: QUEUES.housekeeping, processor: (job) => processHousekeeping(db.db, job), concurrency: 1 },
     { queue: QUEUES.purchaseExpiry, processor: (job) => processPurchaseExpiry(db.db, job) },
+    { queue: QUEUES.autoAccept, processor: (job) => processAutoAccept(db.db, job) },
     // Two at once is safe (SKIP LOCKED) and lets a sweep and a commit-triggered job overlap.
     { queue: QUEUES.tally, processor: (job) => processTally(tallyDeps, job), concurrency: 2 },
     { queue: QUEUES.reconcile, processor: (job) => processReconcile(tallyDeps, job), concurrency: 1 },
@@ -150,6 +152,14 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
   );
   await expiry.close();
+  // The daily pass behind the delayed automatic-acceptance jobs (lost jobs, a shortened period).
+  const autoAccept = new Queue(QUEUES.autoAccept, { connection: redis, prefix });
+  await autoAccept.upsertJobScheduler(
+    'auto-accept-sweep',
+    { pattern: '41 2 * * *', tz: 'Asia/Shanghai' },
+    { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
+  );
+  await autoAccept.close();
   await declareTallySchedulers(redis, prefix);
   // Re-declared now and then: if Redis lost its data (a flush, a failover without persistence),
   // the sweep comes back on its own within a minute.

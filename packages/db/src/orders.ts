@@ -1,6 +1,7 @@
-import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './client';
-import { notifyPurchaseExpired } from './notify-events';
+import { autoAcceptDays, postAcceptance } from './journal';
+import { notifyOrderMoved, notifyPurchaseExpired } from './notify-events';
 import { products } from './schema/catalog';
 import { orderLines, orders, orderTransitions, purchases } from './schema/orders';
 
@@ -122,4 +123,60 @@ export async function expireOverduePurchases(db: Db, now = new Date()): Promise<
   let n = 0;
   for (const d of due) if (await expirePurchaseIfDue(db, d.id, now)) n++;
   return n;
+}
+
+const DAY_MS = 86_400_000;
+/** Orders accepted per query of the sweep. */
+const AUTO_ACCEPT_BATCH = 500;
+
+/**
+ * 自动确认收货: accepts one delivered order with the system as actor if it has waited the office's
+ * number of days, neither accepted nor disputed. Status and time are read under the locks (purchase,
+ * then order, as the api takes them), so a buyer's accept or report that commits meanwhile wins
+ * and a second run (or the sweep at once) accepts once; the journal posts the acceptance once too.
+ */
+export async function autoAcceptIfDue(db: Db, orderId: string, now = new Date()): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [peek] = await tx.select({ purchaseId: orders.purchaseId }).from(orders).where(eq(orders.id, orderId));
+    if (!peek) return false;
+    await tx.select({ id: purchases.id }).from(purchases).where(eq(purchases.id, peek.purchaseId)).for('update');
+    const [o] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+    if (!o || o.status !== 'delivered' || !o.deliveredAt) return false;
+    const days = await autoAcceptDays(tx);
+    if (o.deliveredAt.getTime() + days * DAY_MS > now.getTime()) return false;
+    await tx.update(orders).set({ status: 'accepted', acceptedAt: now }).where(eq(orders.id, orderId));
+    await recordTransitions(
+      tx,
+      [{ orderId, from: 'delivered', to: 'accepted', note: `accepted automatically after ${days} days` }],
+      { userId: null, kind: 'system' },
+    );
+    await postAcceptance(tx, {
+      ...o,
+      lines: await tx
+        .select({ category: orderLines.category, lineTotalFen: orderLines.lineTotalFen })
+        .from(orderLines)
+        .where(eq(orderLines.orderId, orderId)),
+    });
+    await notifyOrderMoved(tx, orderId, 'accepted', null);
+    return true;
+  });
+}
+
+/** Accepts every delivered order past its time (the daily sweep behind lost delayed jobs). */
+export async function autoAcceptOverdue(db: Db, now = new Date()): Promise<number> {
+  const days = await autoAcceptDays(db);
+  let n = 0;
+  for (;;) {
+    const due = await db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(and(eq(orders.status, 'delivered'), lte(orders.deliveredAt, new Date(now.getTime() - days * DAY_MS))))
+      .orderBy(asc(orders.deliveredAt))
+      .limit(AUTO_ACCEPT_BATCH);
+    let accepted = 0;
+    for (const d of due) if (await autoAcceptIfDue(db, d.id, now)) accepted++;
+    n += accepted;
+    // A batch that accepted nothing (all raced away) would come back the same: stop.
+    if (due.length < AUTO_ACCEPT_BATCH || accepted === 0) return n;
+  }
 }

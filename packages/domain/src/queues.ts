@@ -21,6 +21,10 @@ export const QUEUES = {
   email: 'email',
   /** Scheduled notifications: digests and reminders (expiring purchases, automatic acceptance). */
   notifySchedule: 'notify-schedule',
+  /** 自动确认收货: accepts a delivered order left unaccepted for the office's days; a daily sweep catches lost jobs. */
+  autoAccept: 'auto-accept',
+  /** Recomputes every journal balance from the lines and the payables from orders, records drift (hourly). */
+  journalReconcile: 'journal-reconcile',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -44,6 +48,18 @@ export const PurchaseExpiryJob = z.union([
   z.strictObject({ sweep: z.literal(true) }),
 ]);
 export type PurchaseExpiryJob = z.infer<typeof PurchaseExpiryJob>;
+
+/** `orderId`: accept that order if still delivered and due; `sweep`: every overdue one. */
+export const AutoAcceptJob = z.union([
+  z.strictObject({ orderId: z.uuid() }),
+  z.strictObject({ sweep: z.literal(true) }),
+]);
+export type AutoAcceptJob = z.infer<typeof AutoAcceptJob>;
+
+export const JournalReconcileJob = z.strictObject({
+  trigger: z.enum(['hourly', 'manual']),
+});
+export type JournalReconcileJob = z.infer<typeof JournalReconcileJob>;
 /**
  * Deduplication id for tally jobs: while one waits or runs, further enqueues are dropped. The
  * running job folds until nothing is left and the sweep catches the rest, so nothing is lost.

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { Queue, type JobsOptions } from 'bullmq';
 import {
+  type AutoAcceptJob,
   NOTIFY_DISPATCH_DEDUP,
   QUEUES,
   TALLY_DEDUP_ID,
@@ -31,6 +32,8 @@ declare module 'fastify' {
       notifySoon(): Promise<boolean>;
       /** Schedules a purchase's expiry at `expiresAt`; the job id makes the same schedule twice one job. */
       expirePurchaseAt(purchaseId: string, expiresAt: Date): Promise<boolean>;
+      /** Schedules a delivered order's automatic acceptance; the job re-checks status and time. */
+      autoAcceptAt(orderId: string, at: Date): Promise<boolean>;
     };
   }
 }
@@ -85,6 +88,11 @@ export default fp<{ prefix: string }>(
         enqueue(QUEUES.purchaseExpiry, 'expire', { purchaseId } satisfies PurchaseExpiryJob, {
           delay: Math.max(0, expiresAt.getTime() - Date.now()),
           jobId: `expire-${purchaseId}-${expiresAt.getTime()}`,
+        }),
+      autoAcceptAt: (orderId, at) =>
+        enqueue(QUEUES.autoAccept, 'accept', { orderId } satisfies AutoAcceptJob, {
+          delay: Math.max(0, at.getTime() - Date.now()),
+          jobId: `auto-accept-${orderId}`,
         }),
     });
     app.addHook('onClose', async () => {

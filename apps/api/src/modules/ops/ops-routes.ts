@@ -94,9 +94,14 @@ async function queueBoard(scope: FastifyInstance): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
   createBullBoard({
-    queues: [QUEUES.tally, QUEUES.reconcile, QUEUES.purchaseExpiry, QUEUES.housekeeping].map(
-      (q) => new BullMQAdapter(scope.queues.get(q), { readOnlyMode: false }),
-    ),
+    queues: [
+      QUEUES.tally,
+      QUEUES.reconcile,
+      QUEUES.purchaseExpiry,
+      QUEUES.autoAccept,
+      QUEUES.journalReconcile,
+      QUEUES.housekeeping,
+    ].map((q) => new BullMQAdapter(scope.queues.get(q), { readOnlyMode: false })),
     serverAdapter,
   });
   const guard = scope.guard({ kinds: ['office'], roles: ['owner'] });

@@ -110,6 +110,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
         const r = await svc.actOnOrder(app.db, principal, request.params.id, action, input, refund);
         if (!r) throw notFound('Order');
         if (r.ledgerChanged) await app.queues.tallySoon();
+        if (r.autoAcceptAt) await app.queues.autoAcceptAt(request.params.id, r.autoAcceptAt);
         if (action !== 'cancel' && action !== 'refund') await app.queues.notifySoon();
         return (await svc.getOrder(app.db, principal, request.params.id))!;
       },

@@ -1,7 +1,10 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import {
   appendSales,
+  autoAcceptDays,
   notifyOrderMoved,
+  postAcceptance,
+  postRefund,
   recordTransitions,
   returnStock,
   schema,
@@ -166,6 +169,8 @@ const ACTION_KINDS: Record<OrderAction, readonly string[]> = {
 export interface OrderActionResult {
   /** Card refunds go to Stripe after the checks, inside the transaction. */
   ledgerChanged: boolean;
+  /** After delivery: when the system accepts the order unless the buyer accepts or reports first. */
+  autoAcceptAt?: Date;
 }
 
 /**
@@ -208,12 +213,22 @@ export async function actOnOrder(
         await move('shipped', { carrier: input.carrier!, trackingNo: input.trackingNo!, shippedAt: new Date() });
         await notifyOrderMoved(tx, id, 'shipped', principal.userId);
         return { ledgerChanged: false };
-      case 'deliver':
-        await move('delivered', { deliveredAt: new Date() });
+      case 'deliver': {
+        const deliveredAt = new Date();
+        await move('delivered', { deliveredAt });
         await notifyOrderMoved(tx, id, 'delivered', principal.userId);
-        return { ledgerChanged: false };
+        const days = await autoAcceptDays(tx);
+        return { ledgerChanged: false, autoAcceptAt: new Date(deliveredAt.getTime() + days * 86_400_000) };
+      }
       case 'accept':
         await move('accepted', { acceptedAt: new Date() });
+        await postAcceptance(tx, {
+          ...o,
+          lines: await tx
+            .select({ category: orderLines.category, lineTotalFen: orderLines.lineTotalFen })
+            .from(orderLines)
+            .where(eq(orderLines.orderId, id)),
+        });
         await notifyOrderMoved(tx, id, 'accepted', principal.userId);
         return { ledgerChanged: false };
       case 'report':
@@ -319,4 +334,5 @@ async function refundOrder(
     reason: note ?? null,
     createdBy: principal.userId,
   });
+  await postRefund(tx, { order: o, method: pay!.method });
 }

@@ -4,6 +4,8 @@ import {
   appendSales,
   notifyPurchasePaid,
   notifyTransferSubmitted,
+  postLatePaymentRefund,
+  postPayment,
   recordTransitions,
   schema,
   writeAudit,
@@ -215,6 +217,15 @@ async function refundLatePayment(
     reason: LATE_PAYMENT_REASON[late.endedAs],
     createdBy: null,
   });
+  const [buyerOf] = await tx
+    .select({ buyerOrgId: purchases.buyerOrgId })
+    .from(purchases)
+    .where(eq(purchases.id, late.purchaseId));
+  await postLatePaymentRefund(tx, {
+    paymentIntentId: late.paymentIntentId,
+    buyerOrgId: buyerOf!.buyerOrgId,
+    amountFen: late.amountFen,
+  });
   return 'refunded';
 }
 
@@ -284,6 +295,8 @@ export async function markPaidTx(
     tx,
     lineSales(lines, (id) => orderOf.get(id)!, 'sale', businessDate(now)),
   );
+  // The money: in the bank (or Stripe's clearing), owed to each cooperative pending acceptance.
+  await postPayment(tx, { purchaseId, method: via.method, orders: paid, occurredAt: now });
   await notifyPurchasePaid(tx, purchaseId, actor.userId);
   return 'paid';
 }

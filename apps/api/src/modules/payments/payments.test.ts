@@ -92,6 +92,25 @@ async function ledgerOf(purchaseId: string) {
       ),
     );
 }
+/** The journal lines posted for a purchase's payment and its orders, as `kind account debit/credit`. */
+async function journalOf(purchaseId: string) {
+  const orderIds = (
+    await t.app.db.select({ id: schema.orders.id }).from(schema.orders).where(eq(schema.orders.purchaseId, purchaseId))
+  ).map((o) => o.id);
+  const pi = paymentIntentIdFor(purchaseId);
+  const lines = await t.app.db
+    .select({
+      kind: schema.journalEntries.kind,
+      account: schema.journalLines.account,
+      d: schema.journalLines.debitFen,
+      c: schema.journalLines.creditFen,
+    })
+    .from(schema.journalLines)
+    .innerJoin(schema.journalEntries, eq(schema.journalEntries.id, schema.journalLines.entryId))
+    .where(inArray(schema.journalEntries.sourceId, [purchaseId, pi, ...orderIds]))
+    .orderBy(schema.journalLines.id);
+  return lines.map((l) => `${l.kind} ${l.account} ${l.d}/${l.c}`);
+}
 const statusOf = async (id: string) =>
   (await t.app.db.select({ s: schema.purchases.status }).from(schema.purchases).where(eq(schema.purchases.id, id)))[0]!
     .s;
@@ -124,6 +143,11 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     const second = await send(event('payment_intent.succeeded', purchase.id, 9000));
     expect(second.json()).toEqual({ received: true, outcome: 'already_paid' });
     expect(await ledgerOf(purchase.id)).toEqual([{ kind: 'sale', amountFen: 9000 }]);
+    // One journal entry however many events said so: Stripe's clearing owes us, the cooperative is owed.
+    expect(await journalOf(purchase.id)).toEqual([
+      'payment card_clearing 9000/0',
+      'payment coop_payable_pending 0/9000',
+    ]);
     const paidMoves = await t.app.db
       .select({ actor: schema.orderTransitions.actor, userId: schema.orderTransitions.actorUserId })
       .from(schema.orderTransitions)
@@ -205,6 +229,12 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
       .where(eq(schema.refunds.orderId, purchase.orders[0].id));
     expect(refund).toMatchObject({ method: 'card', amountFen: 12000, stripeRefundId: expect.stringMatching(/^re_/) });
     expect((await ledgerOf(purchase.id)).map((r) => r.amountFen).sort()).toEqual([-12000, 12000]);
+    expect(await journalOf(purchase.id)).toEqual([
+      'payment card_clearing 12000/0',
+      'payment coop_payable_pending 0/12000',
+      'refund coop_payable_pending 12000/0',
+      'refund card_clearing 0/12000',
+    ]);
     const [p] = await t.app.db
       .select({ stock: schema.products.stock })
       .from(schema.products)
@@ -262,6 +292,13 @@ describe('a card success for a purchase that has already ended is refunded autom
 
     expect(await statusOf(purchase.id)).toBe('expired');
     expect(await ledgerOf(purchase.id)).toEqual([]);
+    // The money passed through, once: in from Stripe, held for the buyer, and back out.
+    expect(await journalOf(purchase.id)).toEqual([
+      'late_payment_refund card_clearing 9000/0',
+      'late_payment_refund buyer_funds_held 0/9000',
+      'late_payment_refund buyer_funds_held 9000/0',
+      'late_payment_refund card_clearing 0/9000',
+    ]);
     expect(await t.app.db.select({ n: schema.sales.id }).from(schema.sales)).toEqual(ledgerBefore);
     expect(await stockOf(productId)).toBe(50);
     const rows = await t.app.db.select().from(schema.refunds).where(eq(schema.refunds.purchaseId, purchase.id));
