@@ -11,6 +11,7 @@ import { processNotifyDispatch } from './jobs/notify-dispatch';
 import { processPurchaseExpiry } from './jobs/purchase-expiry';
 import { processReconcile, processTally, reconcileMetrics } from './jobs/tally';
 import { processAutoAccept } from './jobs/auto-accept';
+import { journalReconcileMetrics, processJournalReconcile } from './jobs/journal-reconcile';
 import type { Logger } from './log';
 
 export class RedisPolicyError extends Error {}
@@ -87,10 +88,16 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     metrics: reconcileMetrics(metrics),
   };
 
+  const journalMetrics = journalReconcileMetrics(metrics);
   const registrations: Registration[] = [
     { queue: QUEUES.housekeeping, processor: (job) => processHousekeeping(db.db, job), concurrency: 1 },
     { queue: QUEUES.purchaseExpiry, processor: (job) => processPurchaseExpiry(db.db, job) },
     { queue: QUEUES.autoAccept, processor: (job) => processAutoAccept(db.db, job) },
+    {
+      queue: QUEUES.journalReconcile,
+      processor: (job) => processJournalReconcile({ db: db.db, log, metrics: journalMetrics }, job),
+      concurrency: 1,
+    },
     // Two at once is safe (SKIP LOCKED) and lets a sweep and a commit-triggered job overlap.
     { queue: QUEUES.tally, processor: (job) => processTally(tallyDeps, job), concurrency: 2 },
     { queue: QUEUES.reconcile, processor: (job) => processReconcile(tallyDeps, job), concurrency: 1 },
@@ -160,6 +167,13 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
   );
   await autoAccept.close();
+  const journalReconcile = new Queue(QUEUES.journalReconcile, { connection: redis, prefix });
+  await journalReconcile.upsertJobScheduler(
+    'journal-reconcile-hourly',
+    { pattern: '37 * * * *', tz: 'Asia/Shanghai' },
+    { name: 'hourly', data: { trigger: 'hourly' }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
+  );
+  await journalReconcile.close();
   await declareTallySchedulers(redis, prefix);
   // Re-declared now and then: if Redis lost its data (a flush, a failover without persistence),
   // the sweep comes back on its own within a minute.

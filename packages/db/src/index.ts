@@ -9,3 +9,4 @@ export * from './tally';
 export * from './notify';
 export * from './notify-events';
 export * from './journal';
+export * from './journal-reconcile';

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnrecoverableError } from 'bullmq';
+import { desc, eq } from 'drizzle-orm';
+import { Registry } from 'prom-client';
+import {
+  autoAcceptIfDue,
+  cooperativeBalance,
+  createDb,
+  postPayment,
+  postRefund,
+  schema,
+  type DbHandle,
+} from '@shanhai/db';
+import { createOrgWithUser, createProduct, type TestDatabase } from '@shanhai/db/testing';
+import { createLogger } from '../log';
+import { testWorkerConfig } from '../../test-support/testing';
+import { journalReconcileMetrics, processJournalReconcile } from './journal-reconcile';
+
+let database: TestDatabase;
+let handle: DbHandle;
+let coopId: string;
+const log = createLogger('silent');
+const year = new Date().getFullYear();
+beforeAll(async () => {
+  ({ database } = await testWorkerConfig('demo'));
+  handle = createDb(database.url, { max: 4 });
+  coopId = (await createOrgWithUser(handle.db, { kind: 'cooperative', townCode: 'dakun' })).org.id;
+});
+afterAll(async () => {
+  await handle.close();
+  await database.drop();
+});
+
+/**
+ * A purchase of one order of `totalFen` from the test cooperative, paid by transfer and posted as
+ * the api does; `journal: false` leaves the posting out (a lost post, for the drift test).
+ */
+async function paidOrder(totalFen: number, opts: { journal?: boolean } = {}) {
+  const db = handle.db;
+  const { org, user } = await createOrgWithUser(db, { kind: 'buyer' });
+  const p = await createProduct(db, { cooperativeId: coopId, stock: 10, category: 'tea' });
+  const [purchase] = await db
+    .insert(schema.purchases)
+    .values({
+      buyerOrgId: org.id,
+      createdBy: user.id,
+      status: 'paid',
+      paymentMethod: 'transfer',
+      totalFen,
+      remittanceRef: `T${Math.random()}`,
+      deliveryAddress: 'addr',
+      expiresAt: new Date(),
+    })
+    .returning();
+  await db.insert(schema.payments).values({
+    purchaseId: purchase!.id,
+    method: 'transfer',
+    status: 'succeeded',
+    amountFen: totalFen,
+  });
+  const [order] = await db
+    .insert(schema.orders)
+    .values({ purchaseId: purchase!.id, buyerOrgId: org.id, cooperativeId: coopId, status: 'paid', totalFen })
+    .returning();
+  await db.insert(schema.orderLines).values({
+    orderId: order!.id,
+    productId: p.id,
+    townId: p.townId,
+    category: 'tea',
+    nameZh: p.nameZh,
+    unitLabel: p.unitLabel,
+    qty: 1,
+    unitPriceFen: totalFen,
+    lineTotalFen: totalFen,
+  });
+  if (opts.journal !== false)
+    await db.transaction((tx) =>
+      postPayment(tx, { purchaseId: purchase!.id, method: 'transfer', orders: [{ ...order! }] }),
+    );
+  return order!;
+}
+const run = (id: string, metrics?: ReturnType<typeof journalReconcileMetrics>) =>
+  processJournalReconcile({ db: handle.db, log, ...(metrics ? { metrics } : {}) }, { id, data: { trigger: 'manual' } });
+
+describe('journal reconcile job', () => {
+  it('finds no drift when every event posted; a payable equals accepted totals − refunds − fees − payouts', async () => {
+    await handle.db.insert(schema.feeRates).values({ category: 'tea', rateBps: 300 });
+    await paidOrder(10_000);
+    const accepted = await paidOrder(20_000);
+    await handle.db
+      .update(schema.orders)
+      .set({ status: 'delivered', deliveredAt: new Date(Date.now() - 8 * 86_400_000) })
+      .where(eq(schema.orders.id, accepted.id));
+    expect(await autoAcceptIfDue(handle.db, accepted.id)).toBe(true);
+    const refunded = await paidOrder(5_000);
+    await handle.db.transaction(async (tx) => {
+      await tx.update(schema.orders).set({ status: 'refunded' }).where(eq(schema.orders.id, refunded.id));
+      await tx.insert(schema.refunds).values({
+        purchaseId: refunded.purchaseId,
+        orderId: refunded.id,
+        method: 'transfer',
+        amountFen: 5_000,
+      });
+      await postRefund(tx, { order: refunded, method: 'transfer' });
+    });
+
+    const result = await run('1');
+    expect(result).toEqual({ journalLines: 11, driftRows: 0, repairedBalances: 0, details: [] });
+    // 20,000 accepted − 600 fee (3%) − 0 payouts; the 5,000 refunded left pending, the 10,000 waits.
+    expect(await cooperativeBalance(handle.db, coopId, year)).toEqual({
+      pendingFen: 10_000,
+      availableFen: 19_400,
+      paidOutThisYearFen: 0,
+    });
+    const [rec] = await handle.db.select().from(schema.journalReconciliations);
+    expect(rec).toMatchObject({ trigger: 'manual', journalLines: 11, driftRows: 0, details: [] });
+  });
+
+  it('a running total that drifted from its lines is reported, alerted and set back from the journal', async () => {
+    const registry = new Registry();
+    const metrics = journalReconcileMetrics(registry);
+    await handle.db
+      .update(schema.accountBalances)
+      .set({ creditFen: 1 })
+      .where(eq(schema.accountBalances.account, 'fee_revenue'));
+    const r = await run('2', metrics);
+    expect(r.driftRows).toBe(1);
+    expect(r.repairedBalances).toBe(1);
+    expect(r.details).toEqual([{ check: 'balance', key: `fee_revenue/${coopId}`, expected: 600, found: 1 }]);
+    expect((await metrics.drift.get()).values[0]!.value).toBe(1);
+    expect((await run('3', metrics)).driftRows).toBe(0);
+    expect((await metrics.drift.get()).values[0]!.value).toBe(0);
+  });
+
+  it('a money event that never posted shows as drift against orders and payments, and is not papered over', async () => {
+    await paidOrder(7_000, { journal: false });
+    const r = await run('4');
+    expect(r.details).toEqual([
+      { check: 'pending', key: coopId, expected: 17_000, found: 10_000 },
+      { check: 'payments', key: 'received', expected: 42_000, found: 35_000 },
+    ]);
+    expect((await run('5')).driftRows).toBe(2);
+    const [last] = await handle.db
+      .select()
+      .from(schema.journalReconciliations)
+      .orderBy(desc(schema.journalReconciliations.finishedAt))
+      .limit(1);
+    expect(last!.driftRows).toBe(2);
+  });
+
+  it('fails a malformed job for good', async () => {
+    await expect(
+      processJournalReconcile({ db: handle.db, log }, { id: '6', data: { trigger: 'sometimes' } }),
+    ).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+});
