@@ -34,6 +34,7 @@ import offlineSalesRoutes from './modules/offline-sales/offline-sales-routes';
 import importsRoutes from './modules/imports/imports-routes';
 import snapshotsRoutes from './modules/snapshots/snapshots-routes';
 import unitsRoutes from './modules/units/units-routes';
+import campaignsRoutes from './modules/campaigns/campaigns-routes';
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -164,6 +165,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(snapshotsRoutes);
       await api.register(unitsRoutes);
       await api.register(notificationsRoutes);
+      await api.register(campaignsRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { createTransport, type Transporter } from 'nodemailer';
 import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
 import { DEFAULT_APP_URL, DEFAULT_EMAIL_CONCURRENCY, DEFAULT_MAIL_FROM, type WorkerConfig } from './env';
+import { processCampaignReattribution } from './jobs/campaign-reattribution';
 import { processEmail } from './jobs/email';
 import { processHousekeeping } from './jobs/housekeeping';
 import { processNotifyDispatch } from './jobs/notify-dispatch';
@@ -101,6 +102,11 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     // Two at once is safe (SKIP LOCKED) and lets a sweep and a commit-triggered job overlap.
     { queue: QUEUES.tally, processor: (job) => processTally(tallyDeps, job), concurrency: 2 },
     { queue: QUEUES.reconcile, processor: (job) => processReconcile(tallyDeps, job), concurrency: 1 },
+    {
+      queue: QUEUES.campaignReattribution,
+      processor: (job) => processCampaignReattribution(tallyDeps, job),
+      concurrency: 1,
+    },
     // Two at once is safe (SKIP LOCKED) and lets a sweep overlap a commit's kick.
     {
       queue: QUEUES.notifyDispatch,
@@ -174,6 +180,14 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     { name: 'hourly', data: { trigger: 'hourly' }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
   );
   await journalReconcile.close();
+  // The sweep behind the re-attribution jobs (and the reconcile's requests, which enqueue none).
+  const reattribution = new Queue(QUEUES.campaignReattribution, { connection: redis, prefix });
+  await reattribution.upsertJobScheduler(
+    'reattribution-sweep',
+    { every: REATTRIBUTION_SWEEP_MS },
+    { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
+  );
+  await reattribution.close();
   await declareTallySchedulers(redis, prefix);
   // Re-declared now and then: if Redis lost its data (a flush, a failover without persistence),
   // the sweep comes back on its own within a minute.
@@ -206,6 +220,8 @@ export const TALLY_SWEEP_MS = 2_000;
 /** Notifications committed while Redis was down (or whose kick was dropped) wait at most this long. */
 export const NOTIFY_SWEEP_MS = 1_000;
 const SCHEDULER_REDECLARE_MS = 60_000;
+/** A campaign edit whose job was lost is re-attributed within this. */
+export const REATTRIBUTION_SWEEP_MS = 30_000;
 
 async function declareTallySchedulers(redis: Redis, prefix: string): Promise<void> {
   const tally = new Queue(QUEUES.tally, { connection: redis, prefix });

@@ -10,3 +10,5 @@ export * from './notify';
 export * from './notify-events';
 export * from './journal';
 export * from './journal-reconcile';
+export * from './tally-lock';
+export * from './campaigns';

@@ -1,11 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { attributionDrift, CAMPAIGN_SCOPE_SQL } from './campaigns';
 import type { Db, DbOrTx } from './client';
-
-/**
- * Tally and reconcile share this lock key: folding takes it shared, reconcile exclusive, so a
- * reconcile never recomputes while a batch is half-way (and folds never wait on one another).
- */
-const TALLY_LOCK_KEY = 74_2026_0005;
+import { TALLY_LOCK_KEY } from './tally-lock';
 
 /** Rows per transaction: big enough for throughput, small enough to keep locks brief. */
 export const TALLY_BATCH_SIZE = 5_000;
@@ -96,10 +92,37 @@ export async function foldBatch(
             on conflict (product_id, town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
               row_count = x.row_count + excluded.row_count
             returning 1
+          ),
+          attr as (
+            -- Campaign attribution, fixed here: the campaigns whose days and scope hold the row now.
+            select s.campaign_id, b.id as sale_id, b.town_id, b.buyer_org_id, b.amount_fen
+            from batch b join lateral (
+              select c.id as campaign_id from campaigns c where ${sql.raw(CAMPAIGN_SCOPE_SQL('b', 'c'))}
+            ) s on true
+          ),
+          ca as (
+            insert into campaign_sales (campaign_id, sale_id) select campaign_id, sale_id from attr
+            order by 1, 2 returning 1
+          ),
+          ct as (
+            insert into campaign_town_tallies as x (campaign_id, town_id, amount_fen, row_count)
+            select campaign_id, town_id, sum(amount_fen), count(*) from attr group by 1, 2 order by 1, 2
+            on conflict (campaign_id, town_id) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+              row_count = x.row_count + excluded.row_count
+            returning 1
+          ),
+          cp as (
+            insert into campaign_partner_tallies as x (campaign_id, buyer_org_id, amount_fen, row_count)
+            select campaign_id, buyer_org_id, sum(amount_fen), count(*) from attr where buyer_org_id is not null
+            group by 1, 2 order by 1, 2
+            on conflict (campaign_id, buyer_org_id) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+              row_count = x.row_count + excluded.row_count
+            returning 1
           )
           select (select count(*) from marked)::int as n,
             (select array_agg(distinct town_id) from batch) as towns,
-            (select count(*) from t) + (select count(*) from d) + (select count(*) from p) + (select count(*) from pd) + (select count(*) from c) + (select count(*) from pr) as touched
+            (select count(*) from t) + (select count(*) from d) + (select count(*) from p) + (select count(*) from pd) + (select count(*) from c) + (select count(*) from pr)
+              + (select count(*) from ca) + (select count(*) from ct) + (select count(*) from cp) as touched
         `);
         const row = res.rows[0];
         const result = { rows: row?.n ?? 0, townIds: row?.towns ?? [] };
@@ -190,6 +213,18 @@ const TALLY_DEFS = [
     values: ['amount_fen', 'row_count'],
     select: `select product_id, town_id, business_date as day, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count from sales where tallied_at is not null and product_id is not null group by 1, 2, 3`,
   },
+  {
+    table: 'campaign_town_tallies',
+    keys: ['campaign_id', 'town_id'],
+    values: ['amount_fen', 'row_count'],
+    select: `select cs.campaign_id, s.town_id, sum(s.amount_fen)::bigint as amount_fen, count(*)::int as row_count from campaign_sales cs join sales s on s.id = cs.sale_id where s.tallied_at is not null group by 1, 2`,
+  },
+  {
+    table: 'campaign_partner_tallies',
+    keys: ['campaign_id', 'buyer_org_id'],
+    values: ['amount_fen', 'row_count'],
+    select: `select cs.campaign_id, s.buyer_org_id, sum(s.amount_fen)::bigint as amount_fen, count(*)::int as row_count from campaign_sales cs join sales s on s.id = cs.sale_id where s.tallied_at is not null and s.buyer_org_id is not null group by 1, 2`,
+  },
 ] as const;
 
 /** How many drifted keys a run records in detail. */
@@ -241,6 +276,15 @@ export async function reconcileTallies(db: Db, options: { repair?: boolean } = {
         );
       }
     }
+    // Attribution: every tallied row counts for exactly the campaigns whose days and scope hold it
+    // (campaigns with an edit still being re-attributed are skipped). A drifted campaign is never
+    // repaired silently: repair records a re-attribution, which the worker carries out and logs.
+    const attribution = await attributionDrift(tx, { record: repair });
+    driftRows += attribution.length;
+    for (const d of attribution) {
+      if (details.length < MAX_DRIFT_DETAILS)
+        details.push({ table: 'campaign_sales', key: d.key, expected: d.expected, found: d.found });
+    }
     return { ledgerRows: n, driftRows, details };
   });
 }
@@ -257,5 +301,6 @@ export async function tallyDrift(db: DbOrTx): Promise<number> {
     );
     total += r.rows[0]?.n ?? 0;
   }
+  total += (await attributionDrift(db, { record: false })).length;
   return total;
 }

@@ -25,6 +25,8 @@ export const QUEUES = {
   autoAccept: 'auto-accept',
   /** Recomputes every journal balance from the lines and the payables from orders, records drift (hourly). */
   journalReconcile: 'journal-reconcile',
+  /** Carries out a recorded campaign re-attribution (an edit of its dates or scope); a sweep catches lost jobs. */
+  campaignReattribution: 'campaign-reattribution',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -70,6 +72,13 @@ export const ReconcileJob = z.strictObject({
   trigger: z.enum(['hourly', 'manual']),
 });
 export type ReconcileJob = z.infer<typeof ReconcileJob>;
+
+/** `reattributionId`: carry out that one; `sweep`: every pending one, oldest first. */
+export const CampaignReattributionJob = z.union([
+  z.strictObject({ reattributionId: z.uuid() }),
+  z.strictObject({ sweep: z.literal(true) }),
+]);
+export type CampaignReattributionJob = z.infer<typeof CampaignReattributionJob>;
 
 /** Redis pub/sub channel (after the deployment prefix) on which the tally worker announces changes. */
 export const LEADERBOARD_CHANNEL = 'leaderboard:changed';

@@ -14,3 +14,4 @@ export * from './notifications';
 export * from './journal';
 export * from './units';
 export * from './invoices';
+export * from './campaigns';

@@ -53,6 +53,9 @@ export const AUDIT_ACTIONS = [
   'invoice.issue',
   'invoice.red_letter_required',
   'invoice.red_letter',
+  'campaign.create',
+  'campaign.update',
+  'campaign.delete',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

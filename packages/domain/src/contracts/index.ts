@@ -11,3 +11,4 @@ export * from './notifications';
 export * from './accounts';
 export * from './audit';
 export * from './units';
+export * from './campaigns';

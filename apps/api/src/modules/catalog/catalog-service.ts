@@ -98,9 +98,9 @@ function filterSql(query: CatalogQuery, tsq: SQL | null): SQL {
 }
 
 /** Display columns for the rows of one page, joined after the page is chosen. */
-const DETAIL_JOIN = sql.raw(`join orgs o on o.id = p.cooperative_id join towns t on t.id = p.town_id`);
+export const DETAIL_JOIN = sql.raw(`join orgs o on o.id = p.cooperative_id join towns t on t.id = p.town_id`);
 
-interface ItemRow extends Record<string, unknown> {
+export interface ItemRow extends Record<string, unknown> {
   id: string;
   category: Category;
   name_zh: string;
@@ -121,12 +121,12 @@ interface ItemRow extends Record<string, unknown> {
   sort_key: string | number;
 }
 
-const ITEM_COLUMNS =
+export const ITEM_COLUMNS =
   sql.raw(`p.id, p.category, p.name_zh, p.name_en, p.unit_label, p.moq, p.base_price_fen, p.lowest_price_fen, p.stock,
   p.photos[1] as photo, p.town_id, t.code as town_code, t.name_zh as town_name_zh, t.name_en as town_name_en,
   o.name as cooperative_name, p.is_demo, p.created_at`);
 
-function toItem(r: ItemRow): CatalogItem {
+export function toItem(r: ItemRow): CatalogItem {
   return {
     id: r.id,
     category: r.category,

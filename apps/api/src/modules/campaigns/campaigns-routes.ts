@@ -1,0 +1,179 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  Campaign,
+  CampaignBoard,
+  CampaignListQuery,
+  CampaignReattribution,
+  CatalogItem,
+  CreateCampaignRequest,
+  Problem,
+  QUEUES,
+  UpdateCampaignRequest,
+  type CampaignReattributionJob,
+} from '@shanhai/domain';
+import { notFound } from '../../lib/problem';
+import { principalOf } from '../../plugins/auth';
+import * as campaigns from './campaigns-service';
+
+const IdParams = z.strictObject({ id: z.uuid() });
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+/**
+ * Campaigns (6·30 扶贫济困日, 年货节, …): the office defines them; anyone reads them, their board
+ * and their shelf. Attribution is the tally worker's; an edit of dates or scope is re-attributed by
+ * a recorded job.
+ */
+const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const office = app.guard({ kinds: ['office'] });
+
+  app.get(
+    '/campaigns',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'Campaigns, newest first; `phase` narrows to upcoming, active or past (by today’s business date)',
+        querystring: CampaignListQuery,
+        response: { 200: z.object({ items: z.array(Campaign) }), 400: Problem },
+      },
+    },
+    async (request) => ({ items: await campaigns.listCampaigns(app.db, request.query.phase) }),
+  );
+
+  app.get(
+    '/campaigns/:id',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'One campaign with its attributed sales so far',
+        params: IdParams,
+        response: { 200: Campaign, 400: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const c = await campaigns.getCampaign(app.db, request.params.id);
+      if (!c) throw notFound('Campaign');
+      return c;
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/leaderboard',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'A campaign’s live board: towns and partner units by the sales attributed to it',
+        params: IdParams,
+        response: { 200: CampaignBoard, 400: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const board = await campaigns.campaignBoard(app.db, request.params.id);
+      if (!board) throw notFound('Campaign');
+      return board;
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/products',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: `A campaign’s shelf: listed products in its scope (at most ${campaigns.LANDING_PRODUCTS}, newest first)`,
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(CatalogItem) }), 400: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const items = await campaigns.campaignProducts(app.db, request.params.id);
+      if (!items) throw notFound('Campaign');
+      return { items };
+    },
+  );
+
+  app.post(
+    '/campaigns',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'Create a campaign (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        body: CreateCampaignRequest,
+        response: { 201: Campaign, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const c = await campaigns.createCampaign(app.db, principalOf(request), request.body);
+      return reply.code(201).send(c);
+    },
+  );
+
+  app.patch(
+    '/campaigns/:id',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          'Edit a campaign (office staff; audit-logged). A change of dates or scope is re-attributed by a recorded job',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: UpdateCampaignRequest,
+        response: { 200: Campaign, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => {
+      const out = await campaigns.updateCampaign(app.db, principalOf(request), request.params.id, request.body);
+      if (!out) throw notFound('Campaign');
+      if (out.reattributionId)
+        await app.queues.enqueue(
+          QUEUES.campaignReattribution,
+          'reattribute',
+          { reattributionId: out.reattributionId } satisfies CampaignReattributionJob,
+          { jobId: `reattribute-${out.reattributionId}` },
+        );
+      return out.campaign;
+    },
+  );
+
+  app.delete(
+    '/campaigns/:id',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'Delete a campaign nothing has counted for yet (office staff; audit-logged); otherwise 409',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 204: z.null(), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      if (!(await campaigns.deleteCampaign(app.db, principalOf(request), request.params.id)))
+        throw notFound('Campaign');
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/reattributions',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'A campaign’s re-attributions: who changed its dates or scope, when, and what moved (office staff)',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(CampaignReattribution) }), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => {
+      const items = await campaigns.listReattributions(app.db, request.params.id);
+      if (!items) throw notFound('Campaign');
+      return { items };
+    },
+  );
+};
+
+export default campaignsRoutes;
