@@ -26,6 +26,7 @@ import purchasesRoutes from './modules/purchases/purchases-routes';
 import auditRoutes from './modules/audit/audit-routes';
 import ordersRoutes from './modules/orders/orders-routes';
 import paymentsRoutes from './modules/payments/payments-routes';
+import bankStatementsRoutes from './modules/payments/bank-statements-routes';
 import leaderboardLive from './modules/leaderboard/leaderboard-live';
 import leaderboardRoutes from './modules/leaderboard/leaderboard-routes';
 import notificationsLive from './modules/notifications/notifications-live';
@@ -159,6 +160,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(purchasesRoutes, { config });
       await api.register(ordersRoutes, { config });
       await api.register(paymentsRoutes, { config });
+      await api.register(bankStatementsRoutes);
       await api.register(leaderboardRoutes, { publicQueryLimit: config.publicQueryLimit });
       await api.register(offlineSalesRoutes);
       await api.register(importsRoutes);

@@ -15,3 +15,4 @@ export * from './journal';
 export * from './units';
 export * from './invoices';
 export * from './campaigns';
+export * from './bank-statements';

@@ -12,3 +12,4 @@ export * from './accounts';
 export * from './audit';
 export * from './units';
 export * from './campaigns';
+export * from './bank-statements';

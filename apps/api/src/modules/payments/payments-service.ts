@@ -336,45 +336,54 @@ export async function confirmTransfer(
   purchaseId: string,
   amountFen: number,
 ): Promise<'paid' | 'already_paid' | null> {
-  return db.transaction(async (tx) => {
-    const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
-    if (!p) return null;
-    if (p.paymentMethod !== 'transfer')
-      throw conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
-    if (p.status === 'paid') return 'already_paid';
-    if (p.status !== 'awaiting_payment')
-      throw conflict('not_payable', `A purchase in status ${p.status} cannot be marked paid`);
-    if (amountFen !== p.totalFen) {
-      throw new HttpProblem(
-        409,
-        'amount_mismatch',
-        `Received ${amountFen} fen but the purchase is ${p.totalFen} fen; only the exact amount can be confirmed`,
-        {
-          expectedFen: p.totalFen,
-          receivedFen: amountFen,
-          errors: [{ field: 'body.amountFen', message: `must be exactly ${p.totalFen}` }],
-        },
-      );
-    }
-    const r = await markPaidTx(
-      tx,
-      purchaseId,
-      { method: 'transfer', confirmedBy: principal.userId },
-      actorOf(principal),
+  return db.transaction((tx) => confirmTransferTx(tx, principal, purchaseId, amountFen));
+}
+
+/**
+ * The office's confirmation of a transfer inside the caller's transaction: the manual
+ * confirm-transfer and a bank statement row that matches (by hand or by itself) both come here, so
+ * both get the same checks, the same audit entry and the same effects through markPaidTx.
+ * `bankTxnId` names the statement row that evidences the receipt, when there is one.
+ */
+export async function confirmTransferTx(
+  tx: Tx,
+  principal: Principal,
+  purchaseId: string,
+  amountFen: number,
+  bankTxnId?: string,
+): Promise<'paid' | 'already_paid' | null> {
+  const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
+  if (!p) return null;
+  if (p.paymentMethod !== 'transfer')
+    throw conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
+  if (p.status === 'paid') return 'already_paid';
+  if (p.status !== 'awaiting_payment')
+    throw conflict('not_payable', `A purchase in status ${p.status} cannot be marked paid`);
+  if (amountFen !== p.totalFen) {
+    throw new HttpProblem(
+      409,
+      'amount_mismatch',
+      `Received ${amountFen} fen but the purchase is ${p.totalFen} fen; only the exact amount can be confirmed`,
+      {
+        expectedFen: p.totalFen,
+        receivedFen: amountFen,
+        errors: [{ field: 'body.amountFen', message: `must be exactly ${p.totalFen}` }],
+      },
     );
-    if (r === 'paid')
-      await writeAudit(tx, {
-        actorUserId: principal.userId,
-        actorOrgId: principal.orgId,
-        action: 'payment.confirm_transfer',
-        entityType: 'purchase',
-        entityId: purchaseId,
-        before: { status: p.status },
-        after: { status: 'paid', submittedAmountFen: amountFen },
-        note: p.remittanceRef,
-      });
-    return r === 'not_payable' ? null : r;
-  });
+  }
+  const r = await markPaidTx(tx, purchaseId, { method: 'transfer', confirmedBy: principal.userId }, actorOf(principal));
+  if (r === 'paid')
+    await writeAudit(tx, {
+      actorUserId: principal.userId,
+      actorOrgId: principal.orgId,
+      action: 'payment.confirm_transfer',
+      entityType: 'purchase',
+      entityId: purchaseId,
+      before: { status: p.status },
+      after: { status: 'paid', submittedAmountFen: amountFen, ...(bankTxnId ? { bankTxnId } : {}) },
+      note: p.remittanceRef,
+    });
+  return r === 'not_payable' ? null : r;
 }
 
 export interface PaymentQueueFilter {

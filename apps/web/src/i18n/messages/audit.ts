@@ -93,6 +93,14 @@ export default {
         payment: {
           confirm_transfer: '确认转账到账',
         },
+        bank_statement: {
+          upload: '上传银行流水',
+        },
+        bank_transaction: {
+          match: '人工匹配银行流水',
+          mark_refund: '银行流水标记退款',
+          ignore: '忽略银行流水',
+        },
         order: {
           cancel: '取消订单',
           refund: '订单退款',
@@ -154,6 +162,11 @@ export default {
         productIds: '商品范围',
         bannerZh: '中文横幅',
         bannerEn: '英文横幅',
+        state: '处理状态',
+        bankTxnId: '银行流水号',
+        remittanceRef: '汇款识别码',
+        matchedRows: '自动匹配行数',
+        purchaseId: '采购单',
       },
       values: {
         true: '是',
@@ -187,6 +200,11 @@ export default {
         expired: '已过期',
         awaiting_payment: '待付款',
         paid: '已付款',
+        matched_auto: '自动匹配',
+        matched_manual: '人工匹配',
+        unmatched: '待匹配',
+        refund_marked: '待退款',
+        ignored: '已忽略',
       },
       types: {
         org: '单位',
@@ -204,6 +222,8 @@ export default {
         invoice: '发票',
         org_address: '收货地址',
         campaign: '活动',
+        bank_statement: '银行流水',
+        bank_transaction: '银行流水记录',
       },
     },
   },
@@ -300,6 +320,14 @@ export default {
         payment: {
           confirm_transfer: 'Transfer receipt confirmed',
         },
+        bank_statement: {
+          upload: 'Bank statement uploaded',
+        },
+        bank_transaction: {
+          match: 'Bank transaction matched by hand',
+          mark_refund: 'Bank transaction marked for refund',
+          ignore: 'Bank transaction ignored',
+        },
         order: {
           cancel: 'Order cancelled',
           refund: 'Order refunded',
@@ -361,6 +389,11 @@ export default {
         productIds: 'products in scope',
         bannerZh: 'banner (Chinese)',
         bannerEn: 'banner (English)',
+        state: 'state',
+        bankTxnId: 'bank transaction id',
+        remittanceRef: 'remittance reference',
+        matchedRows: 'rows matched',
+        purchaseId: 'purchase',
       },
       values: {
         true: 'yes',
@@ -368,6 +401,9 @@ export default {
         pending_review: 'awaiting review',
         pending_approval: 'awaiting approval',
         awaiting_payment: 'awaiting payment',
+        matched_auto: 'matched automatically',
+        matched_manual: 'matched by hand',
+        refund_marked: 'marked for refund',
       },
       types: {
         org: 'Organisation',
@@ -385,6 +421,8 @@ export default {
         invoice: 'Invoice',
         org_address: 'Delivery address',
         campaign: 'Campaign',
+        bank_statement: 'Bank statement',
+        bank_transaction: 'Bank transaction',
       },
     },
   },

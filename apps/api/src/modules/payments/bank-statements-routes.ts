@@ -1,0 +1,156 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  BankDecisionRequest,
+  BankStatement,
+  BankStatementResult,
+  BankTransaction,
+  BankTransactionQuery,
+  MatchBankTransactionRequest,
+  Problem,
+  TransferCandidate,
+  TransferCandidateQuery,
+} from '@shanhai/domain';
+import { readSingleFile } from '../../lib/uploads';
+import { notFound } from '../../lib/problem';
+import { principalOf } from '../../plugins/auth';
+import { acceptUploads } from '../../plugins/uploads';
+import * as svc from './bank-statements-service';
+
+const IdParams = z.strictObject({ id: z.uuid() });
+const guarded = { security: [{ bearer: [] }] };
+const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+/**
+ * The platform account's bank statement: uploaded by the office (preview, then commit), its rows
+ * confirm the transfers they name by reference and exact amount, the rest wait in a matching queue.
+ */
+const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
+  await acceptUploads(app);
+  // Confirming money takes an office owner or manager, as the manual confirm-transfer does.
+  const decide = app.guard({ kinds: ['office'], roles: ['owner', 'manager'] });
+  const read = app.guard({ kinds: ['office'] });
+
+  app.post(
+    '/bank-statements',
+    {
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Office owner or manager: upload the platform account statement (CSV or XLSX). dryRun=true previews what each row would do; a commit adds each bank transaction id once, confirms the transfers whose reference and exact amount it carries, and queues the rest',
+        ...guarded,
+        querystring: z.strictObject({ dryRun: z.enum(['true', 'false']).default('true') }),
+        response: { 200: BankStatementResult, ...problems },
+      },
+      preHandler: decide,
+    },
+    async (request) => {
+      const { buffer, filename } = await readSingleFile(request);
+      const dryRun = request.query.dryRun === 'true';
+      const r = await svc.uploadStatement(app.db, principalOf(request), buffer, filename, dryRun);
+      if (r.matchedRows > 0 && !dryRun) await Promise.all([app.queues.tallySoon(), app.queues.notifySoon()]);
+      return r;
+    },
+  );
+
+  app.get(
+    '/bank-statements',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Office: the statements uploaded, newest first (100)',
+        ...guarded,
+        response: { 200: z.array(BankStatement), ...problems },
+      },
+      preHandler: read,
+    },
+    async () => svc.listStatements(app.db),
+  );
+
+  app.get(
+    '/bank-transactions',
+    {
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Office: statement rows in a state (default: the matching queue), searched by payer, account or memo (q) and exact amount',
+        ...guarded,
+        querystring: BankTransactionQuery,
+        response: { 200: z.array(BankTransaction), ...problems },
+      },
+      preHandler: read,
+    },
+    async (request) => svc.listTransactions(app.db, request.query),
+  );
+
+  app.get(
+    '/bank-transactions/candidates',
+    {
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Office: transfer purchases a queue row could pay (awaiting payment, or confirmed by hand without a bank row), by buyer name or reference (q) and amount',
+        ...guarded,
+        querystring: TransferCandidateQuery,
+        response: { 200: z.array(TransferCandidate), ...problems },
+      },
+      preHandler: read,
+    },
+    async (request) => svc.transferCandidates(app.db, request.query),
+  );
+
+  app.post(
+    '/bank-transactions/:id/match',
+    {
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Office owner or manager: this queue row paid that purchase. Confirms the transfer (exact amount, audited) or, for a purchase confirmed by hand already, records the row as its evidence',
+        ...guarded,
+        params: IdParams,
+        body: MatchBankTransactionRequest,
+        response: { 200: z.object({ confirmed: z.boolean(), transaction: BankTransaction }), ...problems },
+      },
+      preHandler: decide,
+    },
+    async (request) => {
+      const r = await svc.matchTransaction(app.db, principalOf(request), request.params.id, request.body.purchaseId);
+      if (!r) throw notFound('Bank transaction');
+      if (r.confirmed) await Promise.all([app.queues.tallySoon(), app.queues.notifySoon()]);
+      return r;
+    },
+  );
+
+  for (const [path, state, what] of [
+    ['refund', 'refund_marked', 'marks a queue row for refund to its payer'],
+    ['ignore', 'ignored', 'sets a queue row aside'],
+  ] as const) {
+    app.post(
+      `/bank-transactions/:id/${path}`,
+      {
+        schema: {
+          tags: ['payments'],
+          summary: `Office owner or manager: ${what}, with the reason (audited)`,
+          ...guarded,
+          params: IdParams,
+          body: BankDecisionRequest,
+          response: { 200: BankTransaction, ...problems },
+        },
+        preHandler: decide,
+      },
+      async (request) => {
+        const r = await svc.decideTransaction(
+          app.db,
+          principalOf(request),
+          request.params.id,
+          state,
+          request.body.reason,
+        );
+        if (!r) throw notFound('Bank transaction');
+        return r;
+      },
+    );
+  }
+};
+
+export default bankStatementsRoutes;
