@@ -3,6 +3,7 @@ import { setContractLanguage } from '@/forms/contract-language';
 import admin from './messages/admin';
 import audit from './messages/audit';
 import auth from './messages/auth';
+import bank from './messages/bank';
 import catalog from './messages/catalog';
 import common from './messages/common';
 import feedback from './messages/feedback';
@@ -12,7 +13,7 @@ import notifications from './messages/notifications';
 import orders from './messages/orders';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, feedback, auth, admin, catalog, orders, leaderboard, notifications, audit, invoices];
+const modules = [common, feedback, auth, admin, catalog, orders, leaderboard, notifications, audit, invoices, bank];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

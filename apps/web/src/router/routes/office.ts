@@ -15,6 +15,12 @@ export default [
     meta: { requiresAuth: true, kinds: ['office'] },
   },
   {
+    path: '/office/bank',
+    name: 'office-bank',
+    component: () => import('@/views/office/BankMatching.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
     path: '/office/leaderboard',
     name: 'office-leaderboard',
     component: () => import('@/views/leaderboard/LeaderboardView.vue'),

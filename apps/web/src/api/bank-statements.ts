@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import {
+  BankStatement,
+  BankStatementResult,
+  BankTransaction,
+  TransferCandidate,
+  type BankTransactionQuery,
+  type TransferCandidateQuery,
+} from '@shanhai/domain';
+import { http, request } from './http';
+
+/** The platform account's statement: preview (dryRun) or commit. */
+export function uploadStatement(file: File, dryRun: boolean) {
+  const form = new FormData();
+  form.append('file', file);
+  return request('POST', '/bank-statements', BankStatementResult, { form, query: { dryRun } });
+}
+export const statements = () => http.get('/bank-statements', z.array(BankStatement));
+export const transactions = (q: BankTransactionQuery) => http.get('/bank-transactions', z.array(BankTransaction), q);
+export const candidates = (q: TransferCandidateQuery) =>
+  http.get('/bank-transactions/candidates', z.array(TransferCandidate), q);
+export const match = (id: string, purchaseId: string) =>
+  http.post(`/bank-transactions/${id}/match`, z.object({ confirmed: z.boolean(), transaction: BankTransaction }), {
+    purchaseId,
+  });
+export const decide = (id: string, action: 'refund' | 'ignore', reason: string) =>
+  http.post(`/bank-transactions/${id}/${action}`, BankTransaction, { reason });

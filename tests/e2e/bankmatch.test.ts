@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createProduct } from '@shanhai/db/testing';
+import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
+
+const suite = useStackAndBrowser();
+
+async function orgOf(email: string): Promise<string> {
+  const { rows } = await suite.stack.api.pool.query<{ org_id: string }>('select org_id from users where email = $1', [
+    email,
+  ]);
+  return rows[0]!.org_id;
+}
+/** Element Plus message box: type into its input when given, and press its primary button. */
+async function answerBox(page: Page, text: string, value?: string) {
+  const box = page.locator('.el-message-box', { hasText: text });
+  await box.waitFor();
+  if (value !== undefined) await box.locator('input').fill(value);
+  await box.locator('.el-message-box__btns .el-button--primary').click();
+  await box.waitFor({ state: 'hidden' });
+}
+const purchaseStatus = async (id: string) =>
+  (await suite.stack.api.pool.query<{ status: string }>('select status from purchases where id = $1', [id])).rows[0]!
+    .status;
+
+describe('bank statement matching', () => {
+  it('a buyer pays by transfer and the statement upload confirms it; the office ignores an unknown row', async () => {
+    const product = await createProduct(suite.stack.api.db, {
+      cooperativeId: await orgOf('coop@demo.shanhai'),
+      nameZh: '流水对账蜂蜜',
+      stock: 50,
+      priceTiers: [{ minQty: 1, unitPriceFen: 6600 }],
+    });
+
+    const buyer = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(buyer.page, 'bankmatch-buyer');
+    await loginAs(buyer.page, 'buyer@demo.shanhai');
+    await buyer.page.waitForSelector('[data-test=user-menu]');
+    await buyer.page.click('[data-test=nav-cart]');
+    await buyer.page.fill('[data-test=import-csv]', `product,qty\n${product.id},3\n`);
+    await buyer.page.click('[data-test=import-run]');
+    await expect.poll(() => buyer.page.locator('[data-test=import-row]').count()).toBe(1);
+    await buyer.page.click('[data-test=to-checkout]');
+    await buyer.page.waitForSelector('[data-test=checkout-address]');
+    await expect.poll(() => buyer.page.locator('[data-test=checkout-address]').inputValue()).not.toBe('');
+    await buyer.page.click('[data-test=place-order]');
+    await buyer.page.waitForURL((u) => u.pathname.startsWith('/purchases/'));
+    const purchaseId = new URL(buyer.page.url()).pathname.split('/')[2]!;
+    // The buyer transfers and says so; the reference the bank carries is the purchase's remittance reference.
+    await buyer.page.fill('[data-test=transfer-reference]', 'ICBC20261203088');
+    await buyer.page.click('[data-test=submit-transfer]');
+    await buyer.page.waitForSelector('[data-test=transfer-submitted]');
+    const { remittance_ref: ref, total_fen: total } = (
+      await suite.stack.api.pool.query<{ remittance_ref: string; total_fen: number }>(
+        'select remittance_ref, total_fen from purchases where id = $1',
+        [purchaseId],
+      )
+    ).rows[0]!;
+    expect(Number(total)).toBe(19_800);
+
+    const statement = Buffer.from(
+      [
+        '中国工商银行 对公账户明细',
+        '交易日期,交易流水号,对方户名,对方账号,借方金额,贷方金额,摘要,附言',
+        `2026-12-03,E2E0001,广州市演示采购单位,44001234567890,,198.00,网银转账,${ref} 货款`,
+        '2026-12-03,E2E0002,某某公司,44009999999999,,50.00,网银转账,咨询费',
+      ].join('\n'),
+    );
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(office.page, 'bankmatch-office');
+    await loginAs(office.page, 'office@demo.shanhai');
+    await office.page.waitForSelector('[data-test=user-menu]');
+    await office.page.click('[data-test=nav-bank]');
+    await office.page
+      .locator('[data-test=bank-file]')
+      .setInputFiles({ name: '流水.csv', mimeType: 'text/csv', buffer: statement });
+    await office.page.click('[data-test=bank-preview]');
+    const summary = office.page.locator('[data-test=bank-summary]');
+    await expect.poll(() => summary.textContent()).toContain('自动确认到账 1 笔');
+    await expect(summary.textContent()).resolves.toContain('进入待匹配 1 笔');
+    // The preview changes nothing.
+    expect(await purchaseStatus(purchaseId)).toBe('awaiting_payment');
+    await office.page.click('[data-test=bank-commit]');
+    await office.page.locator('.el-message--success', { hasText: '已自动确认到账 1 笔' }).waitFor();
+    await expect.poll(() => purchaseStatus(purchaseId)).toBe('paid');
+
+    // The other row waits in the queue; the office sets it aside with a reason.
+    const row = office.page.locator('[data-test=bank-queue] tr', { hasText: 'E2E0002' });
+    await row.waitFor();
+    await row.locator('[data-test=bank-ignore]').click();
+    await answerBox(office.page, '请说明原因', '非采购货款');
+    await office.page.locator('.el-message--success', { hasText: '已忽略该流水' }).waitFor();
+    await expect
+      .poll(
+        async () =>
+          (
+            await suite.stack.api.pool.query<{ state: string }>(
+              "select state from bank_statement_rows where bank_txn_id = 'E2E0002'",
+            )
+          ).rows[0]!.state,
+      )
+      .toBe('ignored');
+    await office.context.close();
+
+    await buyer.page.reload();
+    await expect.poll(() => buyer.page.locator('[data-test=order-status]').first().textContent()).toBe('已付款');
+    await buyer.context.close();
+  });
+});
