@@ -131,7 +131,7 @@ const { accessToken } = (await (
 
 async function upload(file: Buffer, dryRun: boolean) {
   const form = new FormData();
-  form.set('file', new Blob([file], { type: 'text/csv' }), 'statement.csv');
+  form.set('file', new Blob([new Uint8Array(file)], { type: 'text/csv' }), 'statement.csv');
   const t0 = performance.now();
   const res = await fetch(`${apiUrl}/api/v1/bank-statements?dryRun=${dryRun}`, {
     method: 'POST',
