@@ -71,6 +71,12 @@ async function ledgerRowsOf(purchaseId: string) {
       ),
     );
 }
+/** Journal entries posted for the purchase (the payment's). */
+const journalOf = async (purchaseId: string) =>
+  t.app.db
+    .select()
+    .from(schema.journalEntries)
+    .where(and(eq(schema.journalEntries.sourceType, 'purchase'), eq(schema.journalEntries.sourceId, purchaseId)));
 const rowByTxn = async (bankTxnId: string) =>
   (await t.app.db.select().from(schema.bankStatementRows).where(eq(schema.bankStatementRows.bankTxnId, bankTxnId)))[0];
 const countRows = async () =>
@@ -220,6 +226,7 @@ describe('upload: preview, commit, idempotent per bank transaction id', () => {
     expect(await statusOf(p2.id)).toBe('awaiting_payment');
     // The same effects as the office's confirm-transfer: ledger rows, the payment, the audit entry.
     expect((await ledgerRowsOf(p1.id)).map((r) => [r.kind, r.amountFen])).toEqual([['sale', 45_600]]);
+    expect((await journalOf(p1.id)).map((e) => e.kind)).toEqual(['payment']);
     const [pay] = await t.app.db.select().from(schema.payments).where(eq(schema.payments.purchaseId, p1.id));
     expect(pay).toMatchObject({ status: 'succeeded', confirmedBy: expect.any(String) });
     const audits = await confirmAudits(p1.id);
@@ -449,6 +456,7 @@ describe('concurrency', () => {
       expect(await statusOf(p.id)).toBe('paid');
       expect(await confirmAudits(p.id)).toHaveLength(1);
       expect(await ledgerRowsOf(p.id)).toHaveLength(1);
+      expect(await journalOf(p.id)).toHaveLength(1);
       const r = (await rowByTxn(id))!;
       // Whoever came second found it paid: the row matched (upload first) or waits as already paid.
       if (up.json().matchedRows === 1) expect(r).toMatchObject({ state: 'matched_auto', purchaseId: p.id });
