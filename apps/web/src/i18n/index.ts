@@ -11,9 +11,23 @@ import invoices from './messages/invoices';
 import leaderboard from './messages/leaderboard';
 import notifications from './messages/notifications';
 import orders from './messages/orders';
+import units from './messages/units';
 
 /** One file per feature under messages/, each with both languages side by side. */
-const modules = [common, feedback, auth, admin, catalog, orders, leaderboard, notifications, audit, invoices, bank];
+const modules = [
+  common,
+  feedback,
+  auth,
+  admin,
+  catalog,
+  orders,
+  leaderboard,
+  notifications,
+  audit,
+  invoices,
+  bank,
+  units,
+];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

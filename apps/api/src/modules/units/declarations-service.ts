@@ -290,3 +290,12 @@ export async function listDeclarations(db: Db, query: DeclarationListQuery): Pro
   if (query.status) conds.push(eq(unitDeclarations.status, query.status));
   return readDeclarations(db, and(...conds), 2000);
 }
+
+/** Every budget unit's id and name: the shared-canteen picker (names are public, like the partner board). */
+export async function budgetUnits(db: DbOrTx): Promise<{ id: string; name: string }[]> {
+  return db
+    .select({ id: orgs.id, name: orgs.name })
+    .from(orgs)
+    .where(and(eq(orgs.kind, 'buyer'), eq(orgs.isBudgetUnit, true), eq(orgs.status, 'active')))
+    .orderBy(asc(orgs.name));
+}

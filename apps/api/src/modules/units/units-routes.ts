@@ -66,6 +66,20 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => declarations.putYearSettings(app.db, principalOf(request), request.params.year, request.body),
   );
 
+  app.get(
+    '/units/budget-units',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'Active budget units by name (the shared-canteen picker)',
+        security: [{ bearer: [] }],
+        response: { 200: z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string() })) }), ...errors },
+      },
+      preHandler: officeOrBuyer,
+    },
+    async () => ({ items: await declarations.budgetUnits(app.db) }),
+  );
+
   app.put(
     '/units/:id/classification',
     {

@@ -71,6 +71,10 @@ describe('reserved-share settings and classification', () => {
     const ok = await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, body);
     expect(ok.json()).toMatchObject({ id: otherBuyerOrgId, isBudgetUnit: true, unitKind: 'institution' });
     expect((await auditOf(otherBuyerOrgId)).map((a) => a.action)).toEqual(['unit.classify', 'unit.classify']);
+    expect((await get('/api/v1/units/budget-units', null)).statusCode).toBe(401);
+    expect((await get('/api/v1/units/budget-units', coop)).statusCode).toBe(403);
+    const names = (await get('/api/v1/units/budget-units', buyerManager)).json().items;
+    expect(names.map((u: { id: string }) => u.id).sort()).toEqual([buyerOrgId, otherBuyerOrgId].sort());
   });
 });
 

@@ -45,6 +45,18 @@ export default [
     meta: { requiresAuth: true, kinds: ['office', 'buyer'] },
   },
   {
+    path: '/office/units',
+    name: 'office-units',
+    component: () => import('@/views/units/UnitRanking.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/units/:id',
+    name: 'office-unit',
+    component: () => import('@/views/units/UnitConsole.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
     path: '/office/audit',
     name: 'office-audit',
     component: () => import('@/views/office/AuditLogView.vue'),

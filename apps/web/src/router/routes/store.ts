@@ -24,6 +24,8 @@ export default [
     meta: buyer,
     props: { approvals: true },
   },
+  /** A partner unit's reserved share (预留份额): declaration, progress, pairings. */
+  { path: '/unit', name: 'unit-console', component: () => import('@/views/units/UnitConsole.vue'), meta: buyer },
   /** The public, read-only leaderboard. */
   {
     path: '/leaderboard',
