@@ -6,6 +6,7 @@ import { counties, pairings, towns, townTargets } from '../schema/regions';
 import { hashSeed, prng } from './ids';
 import { seedCatalog } from './catalog';
 import { seedSales } from './sales';
+import { seedUnits } from './units';
 import facts from './qingyuan-facts.json' with { type: 'json' };
 
 export const DEMO_PASSWORD = 'shanhai-demo';
@@ -263,6 +264,7 @@ export async function seedDemo(db: Db, steps: SeedStep[] = []): Promise<void> {
     const orgIds = await seedOrgs(tx, townIds);
     await seedPairings(tx, townIds, orgIds);
     await seedCatalog(tx, townIds, orgIds);
+    await seedUnits(tx, orgIds);
     for (const step of steps) await step({ tx, townIds, orgIds });
     await seedSales(tx, townIds, orgIds);
   });

@@ -1,0 +1,48 @@
+import { and, eq } from 'drizzle-orm';
+import type { Tx } from '../client';
+import { orgs, users } from '../schema/identity';
+import { unitDeclarations, unitYearSettings } from '../schema/units';
+
+/**
+ * Budget units for the demo: the Guangzhou partner unit is an agency with approved declarations
+ * for 2025 and 2026 (its purchases of both years come from the sales seed); the second unit is a
+ * public institution that has not declared for 2026, so the office's ranking shows a late one.
+ * Keyed by (unit, year, version), so a second run adds nothing.
+ */
+export async function seedUnits(tx: Tx, orgIds: Map<string, string>): Promise<void> {
+  for (const year of [2025, 2026]) {
+    await tx
+      .insert(unitYearSettings)
+      .values({ year, minRatioBp: 1000, declarationDeadline: `${year}-02-20` })
+      .onConflictDoNothing();
+  }
+  const buyer = orgIds.get('buyer')!;
+  const buyer2 = orgIds.get('buyer2')!;
+  await tx.update(orgs).set({ isBudgetUnit: true, unitKind: 'agency' }).where(eq(orgs.id, buyer));
+  await tx.update(orgs).set({ isBudgetUnit: true, unitKind: 'institution' }).where(eq(orgs.id, buyer2));
+  const [owner] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.orgId, buyer), eq(users.role, 'owner')));
+  for (const [year, totalFen, ratioBp] of [
+    [2025, 25_000_000_00, 1000],
+    [2026, 30_000_000_00, 1500],
+  ] as const) {
+    const submittedAt = new Date(`${year}-02-10T10:00:00+08:00`);
+    await tx
+      .insert(unitDeclarations)
+      .values({
+        buyerOrgId: buyer,
+        year,
+        version: 1,
+        status: 'approved',
+        totalFen,
+        ratioBp,
+        createdBy: owner!.id,
+        submittedBy: owner!.id,
+        submittedAt,
+        decidedAt: new Date(`${year}-02-14T10:00:00+08:00`),
+      })
+      .onConflictDoNothing();
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
+
+const suite = useStackAndBrowser();
+
+async function api(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+  const res = await fetch(`${suite.stack.baseUrl}/api/v1${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: init.body ? JSON.stringify(init.body) : undefined,
+  });
+  return res.json() as Promise<Record<string, unknown>>;
+}
+const tokenOf = async (email: string) =>
+  String((await api('/auth/login', { method: 'POST', body: { email, password: 'shanhai-demo' } })).accessToken);
+
+describe('budget units’ reserved share', () => {
+  it('a unit changes its declaration, the office approves it, a purchase moves its progress live, the office ranks it', async () => {
+    const unit = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(unit.page, 'units-unit');
+    await loginAs(unit.page, 'buyer@demo.shanhai');
+    await unit.page.goto('/unit');
+    await unit.page.waitForSelector('[data-test=declaration-form]');
+    // The demo unit's 2026 declaration is approved (version 1): a change starts version 2.
+    await unit.page.fill('[data-test=decl-total] input', '40000000');
+    await unit.page.click('[data-test=decl-save]');
+    await unit.page.waitForSelector('[data-test=decl-status-2]');
+    await unit.page.click('[data-test=decl-submit]');
+    await unit.page.waitForSelector('[data-test=declaration-form]', { state: 'detached' });
+
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(office.page, 'units-office');
+    await loginAs(office.page, 'office@demo.shanhai');
+    await office.page.waitForSelector('[data-test=office-console]');
+    await office.page.goto('/office/units');
+    await office.page.click('[data-test=pending-declarations] [data-test=decl-approve]');
+    await office.page.locator('.confirm-declaration-approve .el-message-box__btns .el-button--primary').click();
+    await office.page.waitForSelector('[data-test=pending-declarations]', { state: 'detached' });
+
+    // The unit's page now has 40,000,000 × 15% = 6,000,000 元 in force.
+    await unit.page.reload();
+    await unit.page.waitForSelector('[data-test=unit-reserved]');
+    expect(await unit.page.textContent('[data-test=unit-reserved]')).toContain('600');
+    const bought = async () => (await unit.page.textContent('[data-test=unit-bought]'))!.trim();
+    const before = await bought();
+
+    // A 1,000,000 元 offline purchase of the unit, recorded and approved by two office users.
+    const me = await api('/me', { token: await tokenOf('buyer@demo.shanhai') });
+    const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const rec = await api('/sales/offline', {
+      method: 'POST',
+      token: await tokenOf('office2@demo.shanhai'),
+      body: {
+        townId: towns.find((t) => t.code === 'dakun')!.townId,
+        buyerOrgId: (me.org as { id: string }).id,
+        category: 'fruit',
+        amountFen: 100_000_000,
+        businessDate: today,
+        invoiceNo: 'E2E-UNIT-1',
+      },
+    });
+    await api(`/sales/offline/${String(rec.id)}/approve`, {
+      method: 'POST',
+      token: await tokenOf('office@demo.shanhai'),
+    });
+    await unit.page.waitForFunction(
+      (b) => document.querySelector('[data-test=unit-bought]')?.textContent?.trim() !== b,
+      before,
+      { timeout: 20_000 },
+    );
+
+    await office.page.goto('/office/units');
+    const row = office.page.locator('[data-test=ranking-table] tr', { hasText: '广州山海示范采购集团' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('600');
+    await unit.context.close();
+    await office.context.close();
+  });
+});
