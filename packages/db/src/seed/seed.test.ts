@@ -38,5 +38,6 @@ describe('demo seed', () => {
     expect(first.users).toBeGreaterThanOrEqual(5);
     await Promise.all([seedDemo(h.db), seedDemo(h.db)]);
     expect(await counts()).toEqual(first);
-  });
+    // Three whole seeds (two at once): well past vitest's 30 s default on a loaded machine.
+  }, 180_000);
 });
