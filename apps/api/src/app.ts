@@ -31,6 +31,7 @@ import leaderboardLive from './modules/leaderboard/leaderboard-live';
 import leaderboardRoutes from './modules/leaderboard/leaderboard-routes';
 import notificationsLive from './modules/notifications/notifications-live';
 import notificationsRoutes from './modules/notifications/notifications-routes';
+import invoicesRoutes from './modules/invoices/invoices-routes';
 import offlineSalesRoutes from './modules/offline-sales/offline-sales-routes';
 import importsRoutes from './modules/imports/imports-routes';
 import snapshotsRoutes from './modules/snapshots/snapshots-routes';
@@ -168,6 +169,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(unitsRoutes);
       await api.register(notificationsRoutes);
       await api.register(campaignsRoutes);
+      await api.register(invoicesRoutes);
     },
     { prefix: '/api/v1' },
   );

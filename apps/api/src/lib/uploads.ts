@@ -31,6 +31,55 @@ export async function checkUpload(
   return { mime: type.mime, ext };
 }
 
+/** E-invoices: PDF, or OFD (the national e-document format, a ZIP package with `OFD.xml` at its root). */
+export const INVOICE_TYPES = { 'application/pdf': 'pdf', 'application/ofd': 'ofd' } as const;
+
+/**
+ * The type of an e-invoice from its bytes: a PDF (found by file-type), or an OFD, which is a ZIP
+ * whose central directory lists `OFD.xml` at the root. file-type calls any ZIP a ZIP, so the
+ * structure check is ours; renaming a photo or a spreadsheet `.ofd` is refused either way.
+ */
+export async function checkInvoiceFile(buffer: Buffer, field = 'body.file'): Promise<{ mime: string; ext: string }> {
+  if (buffer.length >= 4 && buffer.readUInt32LE(0) === ZIP_LOCAL_HEADER) {
+    if (buffer.length > MAX_UPLOAD_BYTES)
+      throw badRequest(field, `is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
+    if (zipEntryNames(buffer).includes('OFD.xml')) return { mime: 'application/ofd', ext: 'ofd' };
+    throw badRequest(field, 'must be one of PDF, OFD (checked by content; this ZIP is not an OFD package)');
+  }
+  return checkUpload(buffer, { 'application/pdf': 'pdf' }, field);
+}
+
+const ZIP_LOCAL_HEADER = 0x04034b50;
+const ZIP_CENTRAL_HEADER = 0x02014b50;
+const ZIP_END = 0x06054b50;
+/** The end record is 22 bytes plus a comment of at most 65,535. */
+const ZIP_END_SEARCH = 22 + 0xffff;
+
+/** The names in a ZIP's central directory; [] for anything that does not parse as one. */
+function zipEntryNames(buf: Buffer): string[] {
+  let end = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - ZIP_END_SEARCH); i--) {
+    if (buf.readUInt32LE(i) === ZIP_END) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) return [];
+  const count = buf.readUInt16LE(end + 10);
+  let at = buf.readUInt32LE(end + 16);
+  const names: string[] = [];
+  for (let n = 0; n < count; n++) {
+    if (at + 46 > buf.length || buf.readUInt32LE(at) !== ZIP_CENTRAL_HEADER) return [];
+    const nameLen = buf.readUInt16LE(at + 28);
+    const extraLen = buf.readUInt16LE(at + 30);
+    const commentLen = buf.readUInt16LE(at + 32);
+    if (at + 46 + nameLen > buf.length) return [];
+    names.push(buf.toString('utf8', at + 46, at + 46 + nameLen));
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return names;
+}
+
 /**
  * Reads the one file of a multipart request (field `file`) into memory, refusing more than
  * MAX_UPLOAD_BYTES with a 400 rather than a 413 so that the form can show which file was wrong.

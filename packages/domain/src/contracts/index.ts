@@ -13,3 +13,4 @@ export * from './audit';
 export * from './units';
 export * from './campaigns';
 export * from './bank-statements';
+export * from './invoices';

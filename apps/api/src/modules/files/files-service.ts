@@ -11,12 +11,13 @@ export type FileVisibility = (typeof schema.fileVisibility.enumValues)[number];
 export type FilePurpose = (typeof schema.filePurpose.enumValues)[number];
 
 /** Stored names are `<sha256>.<ext>`; nothing else is ever served. */
-export const STORED_NAME = /^([0-9a-f]{64})\.(jpg|png|webp|pdf)$/;
+export const STORED_NAME = /^([0-9a-f]{64})\.(jpg|png|webp|pdf|ofd)$/;
 const EXT_OF_MIME: Record<string, string> = {
   'image/jpeg': 'jpg',
   'image/png': 'png',
   'image/webp': 'webp',
   'application/pdf': 'pdf',
+  'application/ofd': 'ofd',
 };
 
 export const fileUrl = (name: string, visibility: FileVisibility) =>
@@ -37,6 +38,8 @@ export interface UploadInput {
   allowed: Readonly<Record<string, string>>;
   /** The request field named in a 400. */
   field?: string;
+  /** Finds the type from the bytes instead of `allowed` (e-invoices: a PDF, or an OFD by its structure). */
+  detect?: (bytes: Buffer, field?: string) => Promise<{ mime: string; ext: string }>;
   ownerOrgId: string;
   purpose: FilePurpose;
   visibility: FileVisibility;
@@ -73,7 +76,9 @@ export class FileStorage {
 
   /** Checks the bytes' type, stores them once per content, and records this upload. */
   async store(input: UploadInput): Promise<StoredFile> {
-    const { mime, ext } = await checkUpload(input.bytes, input.allowed, input.field);
+    const { mime, ext } = input.detect
+      ? await input.detect(input.bytes, input.field)
+      : await checkUpload(input.bytes, input.allowed, input.field);
     const sha256 = createHash('sha256').update(input.bytes).digest('hex');
     await this.putBlob(sha256, input.bytes, mime);
     await this.db

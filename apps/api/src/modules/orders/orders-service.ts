@@ -17,6 +17,7 @@ import { businessDate, canTransition, type Order, type OrderStatus } from '@shan
 import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
 import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
+import { onOrderRefunded } from '../invoices/invoices-service';
 
 const { purchases, orders, orderLines, orderTransitions, payments, refunds } = schema;
 
@@ -335,4 +336,5 @@ async function refundOrder(
     createdBy: principal.userId,
   });
   await postRefund(tx, { order: o, method: pay!.method });
+  await onOrderRefunded(tx, o.id, principal);
 }
