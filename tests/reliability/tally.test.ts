@@ -158,4 +158,73 @@ describe('tally reliability', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('campaign attribution through a worker kill: nothing attributed by the dead batch, each row once after the restart', async () => {
+    // Two overlapping campaigns over an April no demo sale or other test's row falls in.
+    const [wide, narrow] = await handle.db
+      .insert(schema.campaigns)
+      .values([
+        { nameZh: '四月', nameEn: 'April', startsOn: '2031-04-01', endsOn: '2031-04-30' },
+        {
+          nameZh: '两镇',
+          nameEn: 'Two towns',
+          startsOn: '2031-04-05',
+          endsOn: '2031-04-09',
+          townIds: townIds.slice(0, 2),
+        },
+      ])
+      .returning();
+    const april = rows(2500).map((r, i) => ({ ...r, businessDate: `2031-04-0${(i % 9) + 1}` }));
+    await appendSales(handle.db, april);
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), 'tests/reliability/support/fold-child.ts'],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, BATCH: '2000' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    await until(async () => /FOLDED 2000/.test(out));
+    child.kill('SIGKILL');
+    await exited;
+    await until(
+      async () =>
+        (
+          await handle.db.execute<{ n: number }>(
+            sql`select count(*)::int as n from pg_stat_activity where application_name = 'shanhai' and state like 'idle in transaction%'`,
+          )
+        ).rows[0]!.n === 0,
+    );
+    expect(await untallied()).toBe(2500);
+    const mine = sql`campaign_id in (${wide!.id}, ${narrow!.id})`;
+    expect(
+      (
+        await handle.db.execute(
+          sql`select 1 from campaign_sales where ${mine} union all select 1 from campaign_town_tallies where ${mine}`,
+        )
+      ).rows,
+    ).toEqual([]);
+
+    const runtime = await startRuntime(config(inject('redisUrl')), createLogger('silent'));
+    try {
+      await until(async () => (await untallied()) === 0);
+    } finally {
+      await runtime.close();
+    }
+    // Each campaign's total is the sum of the rows it holds, computed here from the rows.
+    const sum = (xs: LedgerRow[]) => xs.reduce((s, r) => s + r.amountFen, 0);
+    const inNarrow = april.filter((r) => r.businessDate >= '2031-04-05' && townIds.slice(0, 2).includes(r.townId));
+    const totals = await handle.db.execute<{ campaign_id: string; s: string; n: number }>(
+      sql`select campaign_id, sum(amount_fen)::text as s, sum(row_count)::int as n from campaign_town_tallies where ${mine} group by 1`,
+    );
+    const byId = Object.fromEntries(totals.rows.map((r) => [r.campaign_id, { fen: Number(r.s), rows: r.n }]));
+    expect(byId[wide!.id]).toEqual({ fen: sum(april), rows: 2500 });
+    expect(byId[narrow!.id]).toEqual({ fen: sum(inNarrow), rows: inNarrow.length });
+    await expectTalliesEqualLedger();
+  });
 });

@@ -7,6 +7,7 @@ import { hashSeed, prng } from './ids';
 import { seedCatalog } from './catalog';
 import { seedSales } from './sales';
 import { seedUnits } from './units';
+import { seedCampaigns } from './campaigns';
 import facts from './qingyuan-facts.json' with { type: 'json' };
 
 export const DEMO_PASSWORD = 'shanhai-demo';
@@ -266,6 +267,7 @@ export async function seedDemo(db: Db, steps: SeedStep[] = []): Promise<void> {
     await seedCatalog(tx, townIds, orgIds);
     await seedUnits(tx, orgIds);
     for (const step of steps) await step({ tx, townIds, orgIds });
+    await seedCampaigns(tx);
     await seedSales(tx, townIds, orgIds);
   });
 }

@@ -26,6 +26,14 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Pr
  */
 const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
   const office = app.guard({ kinds: ['office'] });
+  // After commit; if Redis is away the worker's sweep carries the recorded re-attribution out.
+  const enqueueReattribution = (reattributionId: string) =>
+    app.queues.enqueue(
+      QUEUES.campaignReattribution,
+      'reattribute',
+      { reattributionId } satisfies CampaignReattributionJob,
+      { jobId: `reattribute-${reattributionId}` },
+    );
 
   app.get(
     '/campaigns',
@@ -96,7 +104,8 @@ const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['campaigns'],
-        summary: 'Create a campaign (office staff; audit-logged)',
+        summary:
+          'Create a campaign (office staff; audit-logged). One that has begun counts its earlier sales through a recorded re-attribution',
         security: [{ bearer: [] }],
         body: CreateCampaignRequest,
         response: { 201: Campaign, ...errors },
@@ -104,8 +113,9 @@ const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: office,
     },
     async (request, reply) => {
-      const c = await campaigns.createCampaign(app.db, principalOf(request), request.body);
-      return reply.code(201).send(c);
+      const out = await campaigns.createCampaign(app.db, principalOf(request), request.body);
+      if (out.reattributionId) await enqueueReattribution(out.reattributionId);
+      return reply.code(201).send(out.campaign);
     },
   );
 
@@ -126,13 +136,7 @@ const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const out = await campaigns.updateCampaign(app.db, principalOf(request), request.params.id, request.body);
       if (!out) throw notFound('Campaign');
-      if (out.reattributionId)
-        await app.queues.enqueue(
-          QUEUES.campaignReattribution,
-          'reattribute',
-          { reattributionId: out.reattributionId } satisfies CampaignReattributionJob,
-          { jobId: `reattribute-${out.reattributionId}` },
-        );
+      if (out.reattributionId) await enqueueReattribution(out.reattributionId);
       return out.campaign;
     },
   );

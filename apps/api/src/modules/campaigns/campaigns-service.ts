@@ -119,7 +119,15 @@ async function checkScope(db: DbOrTx, scope: { townIds?: string[]; productIds?: 
   }
 }
 
-export async function createCampaign(db: Db, who: Principal, body: CreateCampaignRequest): Promise<Campaign> {
+/**
+ * Creates a campaign. One whose first day is today or earlier may already hold tallied ledger rows
+ * (a campaign entered after the fact): a re-attribution is recorded for the worker to count them.
+ */
+export async function createCampaign(
+  db: Db,
+  who: Principal,
+  body: CreateCampaignRequest,
+): Promise<{ campaign: Campaign; reattributionId: string | null }> {
   await checkScope(db, body);
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -138,6 +146,14 @@ export async function createCampaign(db: Db, who: Principal, body: CreateCampaig
         createdBy: who.userId,
       })
       .returning();
+    let reattributionId: string | null = null;
+    if (row!.startsOn <= businessDate()) {
+      const [rec] = await tx
+        .insert(campaignReattributions)
+        .values({ campaignId: row!.id, requestedBy: who.userId, before: scopeOf(row!), after: scopeOf(row!) })
+        .returning({ id: campaignReattributions.id });
+      reattributionId = rec!.id;
+    }
     await writeAudit(tx, {
       actorUserId: who.userId,
       actorOrgId: who.orgId,
@@ -145,8 +161,9 @@ export async function createCampaign(db: Db, who: Principal, body: CreateCampaig
       entityType: 'campaign',
       entityId: row!.id,
       after: body,
+      note: reattributionId ? `re-attribution ${reattributionId}` : undefined,
     });
-    return (await toCampaigns(tx, [row!]))[0]!;
+    return { campaign: (await toCampaigns(tx, [row!]))[0]!, reattributionId };
   });
 }
 
@@ -223,12 +240,19 @@ export async function deleteCampaign(db: Db, who: Principal, id: string): Promis
       .select({ n: sql<number>`count(*)::int` })
       .from(campaignSales)
       .where(eq(campaignSales.campaignId, id));
+    // A re-attribution that moved rows is history too (its rows may have gone out again since).
     const [edits] = await tx
       .select({ n: sql<number>`count(*)::int` })
       .from(campaignReattributions)
-      .where(eq(campaignReattributions.campaignId, id));
+      .where(
+        and(
+          eq(campaignReattributions.campaignId, id),
+          sql`(${campaignReattributions.addedRows} > 0 or ${campaignReattributions.removedRows} > 0)`,
+        ),
+      );
     if ((used?.n ?? 0) > 0 || (edits?.n ?? 0) > 0)
       throw conflict('campaign_has_sales', 'Sales have counted for this campaign; edit its dates instead');
+    await tx.delete(campaignReattributions).where(eq(campaignReattributions.campaignId, id));
     await tx.delete(campaignTownTallies).where(eq(campaignTownTallies.campaignId, id));
     await tx.delete(campaignPartnerTallies).where(eq(campaignPartnerTallies.campaignId, id));
     await tx.delete(campaigns).where(eq(campaigns.id, id));

@@ -79,7 +79,8 @@ describe('campaigns: office CRUD', () => {
       isDemo: false,
       phase: businessDate() > '2026-06-30' ? 'past' : businessDate() < '2026-06-23' ? 'upcoming' : 'active',
       salesFen: 0,
-      reattributing: false,
+      // Begun when created: its earlier sales wait for the recorded re-attribution.
+      reattributing: businessDate() >= '2026-06-23',
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -97,8 +98,11 @@ describe('campaigns: office CRUD', () => {
     expect(badEdit.json().errors[0].field).toBe('body.startsOn');
     const edited = await patch(`/api/v1/campaigns/${c.id}`, office, { bannerZh: '山海同心' });
     expect(edited.statusCode).toBe(200);
-    expect(edited.json()).toMatchObject({ bannerZh: '山海同心', reattributing: false });
-    expect((await get(`/api/v1/campaigns/${c.id}/reattributions`, office)).json().items).toEqual([]);
+    expect(edited.json()).toMatchObject({ bannerZh: '山海同心' });
+    // Begun (or past) when created: its earlier sales are counted in by a recorded re-attribution.
+    const recorded = (await get(`/api/v1/campaigns/${c.id}/reattributions`, office)).json().items;
+    expect(recorded).toHaveLength(businessDate() >= '2026-06-23' ? 1 : 0);
+    if (recorded.length) expect(recorded[0]).toMatchObject({ status: 'pending', before: recorded[0].after });
 
     const log = await audits(c.id);
     expect(log.map((l) => l.action).sort()).toEqual(['campaign.create', 'campaign.update']);
@@ -223,6 +227,9 @@ describe('campaigns: office CRUD', () => {
         businessDate: '2026-09-24',
       },
     ]);
+    // The worker's step for the creation's re-attribution: nothing tallied yet, nothing moves.
+    for (const r of (await get(`/api/v1/campaigns/${c.id}/reattributions`, office)).json().items)
+      expect(await reattribute(t.app.db, r.id)).toMatchObject({ addedRows: 0, removedRows: 0 });
     await foldAll(t.app.db);
     expect((await get(`/api/v1/campaigns/${c.id}`, null)).json().salesFen).toBe(7_000);
     const edited = await patch(`/api/v1/campaigns/${c.id}`, office, { startsOn: '2026-09-22', endsOn: '2026-09-25' });
