@@ -36,6 +36,7 @@ export default {
       title: '发票',
       kind: { normal: '普通发票', special: '增值税专用发票' },
       kindLabel: '发票类型',
+      statusLabel: '状态',
       status: {
         requested: '待开票',
         issued: '已开票',
@@ -137,6 +138,7 @@ export default {
       title: 'Invoice',
       kind: { normal: 'Ordinary invoice', special: 'Special VAT invoice' },
       kindLabel: 'Invoice type',
+      statusLabel: 'Status',
       status: {
         requested: 'Requested',
         issued: 'Issued',

@@ -21,6 +21,12 @@ export default [
     meta: { requiresAuth: true, kinds: ['office'] },
   },
   {
+    path: '/office/invoices',
+    name: 'office-invoices',
+    component: () => import('@/views/office/InvoiceBacklog.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
     path: '/office/leaderboard',
     name: 'office-leaderboard',
     component: () => import('@/views/leaderboard/LeaderboardView.vue'),
