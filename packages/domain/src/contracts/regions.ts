@@ -71,3 +71,13 @@ export const CreatePairingRequest = z.strictObject({
   pledgeFen: NonNegativeFen.nullish(),
 });
 export type CreatePairingRequest = z.infer<typeof CreatePairingRequest>;
+
+/** What the office may change on a pairing: its role, last day and yearly pledge. */
+export const UpdatePairingRequest = z
+  .strictObject({
+    role: PairingRole.optional(),
+    endsOn: IsoDate.nullish(),
+    pledgeFen: NonNegativeFen.nullish(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { params: { rule: 'required' } });
+export type UpdatePairingRequest = z.infer<typeof UpdatePairingRequest>;

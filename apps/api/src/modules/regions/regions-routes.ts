@@ -8,6 +8,7 @@ import {
   PutTargetRequest,
   RegionsResponse,
   TownTarget,
+  UpdatePairingRequest,
   Year,
 } from '@shanhai/domain';
 import { notFound } from '../../lib/problem';
@@ -92,6 +93,27 @@ const regionsRoutes: FastifyPluginAsyncZod = async (app) => {
       const p = await regionsService.createPairing(app.db, principalOf(request), request.body);
       await app.leaderboardLive.announce();
       return reply.code(201).send(p);
+    },
+  );
+
+  app.patch(
+    '/pairings/:id',
+    {
+      schema: {
+        tags: ['regions'],
+        summary: 'Change a pairing’s role, last day or yearly pledge (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: UpdatePairingRequest,
+        response: { 200: Pairing, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => {
+      const p = await regionsService.updatePairing(app.db, principalOf(request), request.params.id, request.body);
+      if (!p) throw notFound('Pairing');
+      await app.leaderboardLive.announce();
+      return p;
     },
   );
 

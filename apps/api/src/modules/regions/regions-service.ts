@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { schema, writeAudit, type Db } from '@shanhai/db';
-import type { CreatePairingRequest, Pairing, RegionsResponse, TownTarget } from '@shanhai/domain';
+import type { CreatePairingRequest, Pairing, RegionsResponse, TownTarget, UpdatePairingRequest } from '@shanhai/domain';
 import { badRequest, conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -156,5 +156,46 @@ export async function deletePairing(db: Db, who: Principal, id: string): Promise
       before: p,
     });
     return true;
+  });
+}
+
+/** Changes a pairing's role, last day or pledge (office; audited). Null: no such pairing. */
+export async function updatePairing(
+  db: Db,
+  who: Principal,
+  id: string,
+  body: UpdatePairingRequest,
+): Promise<Pairing | null> {
+  return db.transaction(async (tx) => {
+    const [p] = await tx.select().from(pairings).where(eq(pairings.id, id)).for('update');
+    if (!p) return null;
+    const endsOn = body.endsOn === undefined ? p.endsOn : body.endsOn;
+    if (endsOn && endsOn < p.startsOn) throw badRequest('body.endsOn', 'must not be before startsOn');
+    const set = {
+      ...(body.role ? { role: body.role } : {}),
+      ...(body.endsOn !== undefined ? { endsOn: body.endsOn } : {}),
+      ...(body.pledgeFen !== undefined ? { pledgeFen: body.pledgeFen } : {}),
+    };
+    const [u] = await tx.update(pairings).set(set).where(eq(pairings.id, id)).returning();
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'pairing.update',
+      entityType: 'pairing',
+      entityId: id,
+      before: { role: p.role, endsOn: p.endsOn, pledgeFen: p.pledgeFen },
+      after: set,
+    });
+    const [org] = await tx.select({ name: orgs.name }).from(orgs).where(eq(orgs.id, u!.buyerOrgId));
+    return {
+      id: u!.id,
+      buyerOrgId: u!.buyerOrgId,
+      buyerOrgName: org!.name,
+      townId: u!.townId,
+      role: u!.role,
+      startsOn: u!.startsOn,
+      endsOn: u!.endsOn,
+      pledgeFen: u!.pledgeFen,
+    };
   });
 }

@@ -218,6 +218,25 @@ describe('pairings', () => {
     expect((await get('/api/v1/pairings', buyerManager)).json().items).toHaveLength(1);
     expect((await get('/api/v1/pairings', otherBuyer)).json().items).toHaveLength(0);
     expect((await get('/api/v1/pairings', coop)).statusCode).toBe(403);
+    const patch = (token: string | null, id: string, payload: object) =>
+      t.app.inject({ method: 'PATCH', url: `/api/v1/pairings/${id}`, headers: token ? bearer(token) : {}, payload });
+    const id = created.json().id as string;
+    expect((await patch(null, id, { pledgeFen: 1 })).statusCode).toBe(401);
+    expect((await patch(buyerManager, id, { pledgeFen: 1 })).statusCode).toBe(403);
+    expect((await patch(office, crypto.randomUUID(), { pledgeFen: 1 })).statusCode).toBe(404);
+    expect((await patch(office, id, { pledgeFen: -1 })).json().errors[0].field).toBe('body.pledgeFen');
+    expect((await patch(office, id, { endsOn: '2025-12-31' })).json().errors[0].field).toBe('body.endsOn');
+    const changed = await patch(office, id, { role: 'lead', endsOn: '2026-12-31', pledgeFen: 800_000 });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({ role: 'lead', endsOn: '2026-12-31', pledgeFen: 800_000 });
+    const updates = await t.app.db.select().from(schema.auditLog).where(eq(schema.auditLog.action, 'pairing.update'));
+    expect(updates.map((a) => [a.entityId, a.before, a.after])).toEqual([
+      [
+        id,
+        { role: 'member', endsOn: null, pledgeFen: 500_000 },
+        { role: 'lead', endsOn: '2026-12-31', pledgeFen: 800_000 },
+      ],
+    ]);
     const del = await t.app.inject({
       method: 'DELETE',
       url: `/api/v1/pairings/${created.json().id}`,
@@ -229,6 +248,6 @@ describe('pairings', () => {
         .statusCode,
     ).toBe(404);
     const audit = await t.app.db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, created.json().id));
-    expect(audit.map((a) => a.action).sort()).toEqual(['pairing.create', 'pairing.delete']);
+    expect(audit.map((a) => a.action).sort()).toEqual(['pairing.create', 'pairing.delete', 'pairing.update']);
   });
 });
