@@ -37,6 +37,7 @@ import importsRoutes from './modules/imports/imports-routes';
 import snapshotsRoutes from './modules/snapshots/snapshots-routes';
 import unitsRoutes from './modules/units/units-routes';
 import campaignsRoutes from './modules/campaigns/campaigns-routes';
+import balancesRoutes from './modules/balances/balances-routes';
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -167,6 +168,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(importsRoutes);
       await api.register(snapshotsRoutes);
       await api.register(unitsRoutes);
+      await api.register(balancesRoutes);
       await api.register(notificationsRoutes);
       await api.register(campaignsRoutes);
       await api.register(invoicesRoutes);

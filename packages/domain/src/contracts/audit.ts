@@ -53,6 +53,8 @@ export const AUDIT_ACTIONS = [
   'bank_transaction.ignore',
   'order.cancel',
   'order.refund',
+  'fee_rate.set',
+  'money_settings.set',
   'invoice.request',
   'invoice.issue',
   'invoice.red_letter_required',

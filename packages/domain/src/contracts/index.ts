@@ -14,3 +14,4 @@ export * from './units';
 export * from './campaigns';
 export * from './bank-statements';
 export * from './invoices';
+export * from './balances';

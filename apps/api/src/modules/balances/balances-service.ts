@@ -1,0 +1,153 @@
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { cooperativeBalance, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import type { BalanceLine, Category, MoneyOverview, MyBalance } from '@shanhai/domain';
+import type { Principal } from '../../types';
+
+const { accountBalances, feeRates, journalEntries, journalLines, moneySettings, orgs } = schema;
+
+/** A cooperative's balance (running totals) and its newest payable lines. */
+export async function myBalance(db: DbOrTx, cooperativeId: string, year: number, limit: number): Promise<MyBalance> {
+  const balance = await cooperativeBalance(db, cooperativeId, year);
+  const lines = await db
+    .select({ l: journalLines, kind: journalEntries.kind })
+    .from(journalLines)
+    .innerJoin(journalEntries, eq(journalEntries.id, journalLines.entryId))
+    .where(
+      and(
+        inArray(journalLines.account, ['coop_payable_pending', 'coop_payable_available']),
+        eq(journalLines.orgId, cooperativeId),
+      ),
+    )
+    .orderBy(desc(journalLines.id))
+    .limit(limit);
+  return {
+    ...balance,
+    year,
+    lines: lines.map(({ l, kind }): BalanceLine => ({
+      id: l.id,
+      entryId: l.entryId,
+      kind,
+      account: l.account,
+      orderId: l.orderId,
+      debitFen: l.debitFen,
+      creditFen: l.creditFen,
+      occurredAt: l.occurredAt.toISOString(),
+    })),
+  };
+}
+
+/** Every active or suspended cooperative's balance, its own fee rate, the category rates and settings. */
+export async function moneyOverview(db: DbOrTx, year: number): Promise<MoneyOverview> {
+  const credit = (a: 'coop_payable_pending' | 'coop_payable_available' | 'fee_revenue') =>
+    sql<string>`coalesce((select b.credit_fen - b.debit_fen from account_balances b
+      where b.account = ${a} and b.org_id = ${orgs.id} and b.bank_ref is null), 0)`;
+  const yearStart = new Date(`${year}-01-01T00:00:00+08:00`);
+  const rows = await db
+    .select({
+      cooperativeId: orgs.id,
+      name: orgs.name,
+      pending: credit('coop_payable_pending'),
+      available: credit('coop_payable_available'),
+      paidOut: sql<string>`coalesce((select sum(l.debit_fen) from journal_lines l join journal_entries e on e.id = l.entry_id
+        where l.account = 'coop_payable_available' and l.org_id = ${orgs.id} and l.debit_fen > 0
+          and l.occurred_at >= ${yearStart} and e.kind = 'payout'), 0)`,
+      feeRateBps: feeRates.rateBps,
+    })
+    .from(orgs)
+    .leftJoin(feeRates, eq(feeRates.cooperativeId, orgs.id))
+    .where(eq(orgs.kind, 'cooperative'))
+    .orderBy(asc(orgs.name));
+  const categoryRates = await db
+    .select({ category: feeRates.category, rateBps: feeRates.rateBps })
+    .from(feeRates)
+    .where(isNotNull(feeRates.category))
+    .orderBy(asc(feeRates.category));
+  const [settings] = await db.select().from(moneySettings).limit(1);
+  const [fees] = await db
+    .select({ s: sql<string>`coalesce(sum(${accountBalances.creditFen} - ${accountBalances.debitFen}), 0)` })
+    .from(accountBalances)
+    .where(eq(accountBalances.account, 'fee_revenue'));
+  return {
+    year,
+    cooperatives: rows.map((r) => ({
+      cooperativeId: r.cooperativeId,
+      name: r.name,
+      pendingFen: Number(r.pending),
+      availableFen: Number(r.available),
+      paidOutThisYearFen: Number(r.paidOut),
+      feeRateBps: r.feeRateBps,
+    })),
+    categoryRates: categoryRates.map((r) => ({ category: r.category!, rateBps: r.rateBps })),
+    autoAcceptDays: settings?.autoAcceptDays ?? 7,
+    feeRevenueFen: Number(fees?.s ?? 0),
+  };
+}
+
+/**
+ * Sets or removes one fee rate, audited with the rate before and after. Applies to orders accepted
+ * from now on: an acceptance posts its fee at the rate of its moment, never recomputed.
+ * Returns false when the cooperative does not exist.
+ */
+export async function setFeeRate(
+  db: Db,
+  principal: Principal,
+  scope: { cooperativeId: string } | { category: Category },
+  rateBps: number | null,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    if ('cooperativeId' in scope) {
+      const [coop] = await tx
+        .select({ id: orgs.id })
+        .from(orgs)
+        .where(and(eq(orgs.id, scope.cooperativeId), eq(orgs.kind, 'cooperative')));
+      if (!coop) return false;
+    }
+    const where =
+      'cooperativeId' in scope
+        ? and(eq(feeRates.cooperativeId, scope.cooperativeId), isNull(feeRates.category))
+        : and(isNull(feeRates.cooperativeId), eq(feeRates.category, scope.category));
+    const [before] = await tx.select().from(feeRates).where(where).for('update');
+    if (rateBps === null) await tx.delete(feeRates).where(where);
+    else
+      await tx
+        .insert(feeRates)
+        .values({ ...scope, rateBps, updatedBy: principal.userId })
+        .onConflictDoUpdate({
+          target: [feeRates.cooperativeId, feeRates.category],
+          set: { rateBps, updatedBy: principal.userId, updatedAt: new Date() },
+        });
+    await writeAudit(tx, {
+      actorUserId: principal.userId,
+      actorOrgId: principal.orgId,
+      action: 'fee_rate.set',
+      entityType: 'cooperativeId' in scope ? 'org' : 'category',
+      entityId: 'cooperativeId' in scope ? scope.cooperativeId : scope.category,
+      before: { rateBps: before?.rateBps ?? null },
+      after: { rateBps },
+    });
+    return true;
+  });
+}
+
+/** Sets the automatic-acceptance period, audited. Orders already delivered follow the new period. */
+export async function setMoneySettings(db: Db, principal: Principal, autoAcceptDays: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [before] = await tx.select().from(moneySettings).for('update');
+    await tx
+      .insert(moneySettings)
+      .values({ id: true, autoAcceptDays, updatedBy: principal.userId })
+      .onConflictDoUpdate({
+        target: moneySettings.id,
+        set: { autoAcceptDays, updatedBy: principal.userId, updatedAt: new Date() },
+      });
+    await writeAudit(tx, {
+      actorUserId: principal.userId,
+      actorOrgId: principal.orgId,
+      action: 'money_settings.set',
+      entityType: 'money_settings',
+      entityId: 'auto_accept_days',
+      before: { autoAcceptDays: before?.autoAcceptDays ?? 7 },
+      after: { autoAcceptDays },
+    });
+  });
+}
