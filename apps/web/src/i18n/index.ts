@@ -9,6 +9,7 @@ import common from './messages/common';
 import feedback from './messages/feedback';
 import invoices from './messages/invoices';
 import leaderboard from './messages/leaderboard';
+import money from './messages/money';
 import notifications from './messages/notifications';
 import orders from './messages/orders';
 import units from './messages/units';
@@ -27,6 +28,7 @@ const modules = [
   invoices,
   bank,
   units,
+  money,
 ];
 
 export const LOCALES = ['zh-CN', 'en'] as const;

@@ -26,4 +26,10 @@ export default [
     component: () => import('@/views/coop/CoopOrderDetail.vue'),
     meta: { requiresAuth: true, kinds: ['cooperative'] },
   },
+  {
+    path: '/coop/balance',
+    name: 'coop-balance',
+    component: () => import('@/views/coop/CoopBalance.vue'),
+    meta: { requiresAuth: true, kinds: ['cooperative'] },
+  },
 ] satisfies RouteRecordRaw[];

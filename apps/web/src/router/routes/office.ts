@@ -9,6 +9,12 @@ export default [
     meta: { requiresAuth: true, kinds: ['office'] },
   },
   {
+    path: '/office/money',
+    name: 'office-money',
+    component: () => import('@/views/office/MoneyView.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
     path: '/office/payments',
     name: 'office-payments',
     component: () => import('@/views/office/PaymentQueue.vue'),
