@@ -229,22 +229,16 @@ const FORMS: FormCase[] = [
     fillValid: async (page) => {
       await page.fill('[data-test=invite-form] input[type=email]', 'new-member@example.com');
       await page.fill('[data-test=member-name]', '李四');
-      await page.fill('[data-test=invite-form] input[type=password]', 'long-enough-password');
     },
     emptyMessages: {
-      'zh-CN': ['邮箱不能为空', '姓名不能为空', '初始密码不能为空'],
-      en: ['Email is required', 'Name is required', 'Initial password is required'],
+      'zh-CN': ['邮箱不能为空', '姓名不能为空'],
+      en: ['Email is required', 'Name is required'],
     },
     wrong: [
       {
         what: 'email',
         act: (page) => page.fill('[data-test=invite-form] input[type=email]', 'nobody'),
         expect: { 'zh-CN': '邮箱应为有效的电子邮箱地址', en: 'Email must be an email address' },
-      },
-      {
-        what: 'password too short',
-        act: (page) => page.fill('[data-test=invite-form] input[type=password]', 'short'),
-        expect: { 'zh-CN': '初始密码至少需要 10 个字符', en: 'Initial password must be at least 10 characters' },
       },
       {
         what: 'email already registered',

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
+import { and, desc, eq } from 'drizzle-orm';
+import { claimAccountEmail, newAccountToken, schema, type Db } from '@shanhai/db';
 import { createTestDatabase, TEST_PASSWORD, type TestDatabase } from '@shanhai/db/testing';
 import { buildApp } from '../src/app';
 import type { ApiConfig } from '../src/env';
@@ -90,3 +92,20 @@ export const TINY_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
   'base64',
 );
+
+/**
+ * The token of the newest account link (reset or invitation) of a user, as the email job makes it:
+ * a fresh token whose hash is stored by the same claim the worker runs before it sends the mail.
+ */
+export async function emailedLink(db: Db, userId: string, purpose: 'password_reset' | 'invitation'): Promise<string> {
+  const [row] = await db
+    .select({ id: schema.accountTokens.id })
+    .from(schema.accountTokens)
+    .where(and(eq(schema.accountTokens.userId, userId), eq(schema.accountTokens.purpose, purpose)))
+    .orderBy(desc(schema.accountTokens.createdAt))
+    .limit(1);
+  if (!row) throw new Error(`no ${purpose} link for ${userId}`);
+  const { token, hash } = newAccountToken();
+  if (!(await claimAccountEmail(db, row.id, hash))) throw new Error(`the ${purpose} link of ${userId} cannot be sent`);
+  return token;
+}

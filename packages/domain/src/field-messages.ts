@@ -46,6 +46,11 @@ const FORMATS: Record<string, Text> = {
 export const RULES = {
   required: { en: 'is required', 'zh-CN': '不能为空' },
   already_registered: { en: 'is already registered', 'zh-CN': '已被注册' },
+  wrong_password: { en: 'is not your current password', 'zh-CN': '与当前密码不符' },
+  link_spent: {
+    en: 'has expired or was already used: ask for a new link',
+    'zh-CN': '已过期或已使用，请重新获取链接',
+  },
   not_zero: { en: 'must not be zero', 'zh-CN': '不能为 0' },
   calendar_date: { en: 'is not a calendar date', 'zh-CN': '不是有效的日期' },
   safe_integer: { en: 'is too large', 'zh-CN': '数值过大' },

@@ -25,7 +25,9 @@ export interface Stack {
  * the built web app on a free port, and a worker, both on the run's PostgreSQL and Redis.
  * `config` adds to the api's test configuration (Stripe pointing at a fake, say).
  */
-export async function startStack(options: { config?: Partial<ApiConfig> } = {}): Promise<Stack> {
+export async function startStack(
+  options: { config?: Partial<ApiConfig>; smtpUrl?: string | undefined } = {},
+): Promise<Stack> {
   if (!existsSync(join(WEB_DIST, 'index.html')))
     throw new Error(`no built web app in ${WEB_DIST}: run \`pnpm build:web\` first`);
   const database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
@@ -42,6 +44,14 @@ export async function startStack(options: { config?: Partial<ApiConfig> } = {}):
       redisPrefix: config.redisPrefix,
       logLevel: 'silent',
       concurrency: 2,
+      // With a mail server, emails link back to this stack's web app.
+      ...(options.smtpUrl
+        ? {
+            smtpUrl: options.smtpUrl,
+            appUrl: `http://127.0.0.1:${address.port}`,
+            mailFrom: 'Shanhai <noreply@shanhai.test>',
+          }
+        : {}),
     },
     createLogger('silent'),
   );

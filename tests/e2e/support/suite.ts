@@ -11,14 +11,14 @@ export interface Suite {
 
 /**
  * One real stack (api + worker on free ports, demo data) and one Chromium for a browser test file,
- * started before its tests and closed after them. `config` is read when the stack starts, so it
- * may use what an earlier beforeAll set up (a fake Stripe's address).
+ * started before its tests and closed after them. `config` and `smtpUrl` are read when the stack
+ * starts, so they may use what an earlier beforeAll set up (a fake Stripe's address, a mail server).
  */
-export function useStackAndBrowser(options: { config?: () => Partial<ApiConfig> } = {}): Suite {
+export function useStackAndBrowser(options: { config?: () => Partial<ApiConfig>; smtpUrl?: () => string } = {}): Suite {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    stack = await startStack({ config: options.config?.() ?? {} });
+    stack = await startStack({ config: options.config?.() ?? {}, smtpUrl: options.smtpUrl?.() });
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -1,4 +1,13 @@
-import { LoginResponse, SessionUser, type LoginRequest } from '@shanhai/domain';
+import {
+  LoginResponse,
+  PasswordResetAccepted,
+  SessionUser,
+  type ChangePasswordRequest,
+  type LoginRequest,
+  type PasswordResetRequest,
+  type SetPasswordRequest,
+} from '@shanhai/domain';
+import { z } from 'zod';
 import { http, NoContent, setAccessToken } from './http';
 
 export async function login(body: LoginRequest): Promise<LoginResponse> {
@@ -13,3 +22,20 @@ export async function logout(): Promise<void> {
 }
 
 export const me = () => http.get('/me', SessionUser);
+
+/** A new password; this device gets a fresh session, every other one ends. */
+export async function changePassword(body: ChangePasswordRequest): Promise<LoginResponse> {
+  const session = await http.post('/auth/password', LoginResponse, body);
+  setAccessToken(session.accessToken);
+  return session;
+}
+
+export const requestPasswordReset = (body: PasswordResetRequest) =>
+  http.post('/auth/password-reset', PasswordResetAccepted, body);
+
+export const setPassword = (body: SetPasswordRequest) =>
+  http.post(
+    '/auth/set-password',
+    z.object({ email: z.string(), purpose: z.enum(['password_reset', 'invitation']) }),
+    body,
+  );

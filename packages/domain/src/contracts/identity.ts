@@ -182,10 +182,10 @@ export const Member = z.object({
 });
 export type Member = z.infer<typeof Member>;
 
+/** The new member sets their own password from the invitation email (no password is chosen for them). */
 export const InviteMemberRequest = z.strictObject({
   email: Email,
   name: z.string().trim().min(1).max(100),
   role: z.enum(['manager', 'member']),
-  password: NewPassword,
 });
 export type InviteMemberRequest = z.infer<typeof InviteMemberRequest>;

@@ -2,11 +2,25 @@ import cookie from '@fastify/cookie';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LoginRequest, LoginResponse, Problem, SessionUser } from '@shanhai/domain';
-import { HttpProblem, unauthorized } from '../../lib/problem';
+import {
+  ChangePasswordRequest,
+  LoginRequest,
+  LoginResponse,
+  PasswordResetAccepted,
+  PasswordResetRequest,
+  Problem,
+  SessionUser,
+  SetPasswordRequest,
+} from '@shanhai/domain';
+import { HttpProblem, ruleBroken, unauthorized } from '../../lib/problem';
 import { failureLimits } from '../../lib/failure-limit';
+import { limits } from '../../lib/rate-limit';
 import { ACCESS_TOKEN_SECONDS, principalOf } from '../../plugins/auth';
+import * as account from './account-service';
 import * as auth from './auth-service';
+
+/** Reset requests per address per hour: enough for a shared office network, too few to spray. */
+const RESETS_PER_IP_PER_HOUR = 30;
 
 export const REFRESH_COOKIE = 'shanhai_rt';
 const COOKIE_PATH = '/api/v1/auth';
@@ -135,6 +149,84 @@ const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) =
       const user = await auth.me(app.db, principalOf(request).userId);
       if (!user) throw unauthorized();
       return user;
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Change one’s password (the current one required); every other session ends, this device gets a new one',
+        security: [{ bearer: [] }],
+        body: ChangePasswordRequest,
+        response: { 200: LoginResponse, ...problems },
+      },
+      preHandler: app.guard(),
+    },
+    async (request, reply) => {
+      const who = principalOf(request);
+      // Wrong current passwords count like failed logins: the form must not become a guessing oracle.
+      const subjects = { 'login-ip': request.ip, 'login-account': who.email.toLowerCase() };
+      await loginLimits.check(reply, subjects);
+      const { currentPassword, newPassword } = request.body;
+      if (!(await account.changePassword(app.db, who, currentPassword, newPassword))) {
+        await loginLimits.fail(subjects);
+        throw ruleBroken('body.currentPassword', 'wrong_password');
+      }
+      const session = await auth.startSession(app.db, who.userId);
+      if (!session) throw unauthorized();
+      setRefreshCookie(reply, session.refreshToken);
+      return {
+        accessToken: await accessToken(reply, session.user),
+        expiresIn: ACCESS_TOKEN_SECONDS,
+        user: session.user,
+      };
+    },
+  );
+
+  const resetLimit = limits(app, [
+    { max: RESETS_PER_IP_PER_HOUR, windowMs: 3600_000, key: (req) => `password-reset-ip:${req.ip}` },
+  ]);
+  app.post(
+    '/auth/password-reset',
+    {
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Email a single-use link to reset a forgotten password; the same answer whether or not the address has an account',
+        body: PasswordResetRequest,
+        response: { 202: PasswordResetAccepted, 400: Problem, 429: Problem },
+      },
+      preHandler: resetLimit,
+    },
+    async (request, reply) => {
+      await account.requestPasswordReset(app.db, request.body.email);
+      await app.queues.notifySoon();
+      return reply.code(202).send({ accepted: true as const });
+    },
+  );
+
+  app.post(
+    '/auth/set-password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a password from an emailed link (a reset or an invitation); the link works once',
+        body: SetPasswordRequest,
+        response: {
+          200: z.object({ email: z.string(), purpose: z.enum(['password_reset', 'invitation']) }),
+          400: Problem,
+          429: Problem,
+        },
+      },
+      preHandler: resetLimit,
+    },
+    async (request) => {
+      const result = await account.setPasswordWithToken(app.db, request.body.token, request.body.newPassword);
+      if (!result.ok) throw ruleBroken('body.token', 'link_spent');
+      return { email: result.email, purpose: result.purpose };
     },
   );
 };

@@ -176,6 +176,16 @@ export async function revokeUserSessions(db: DbOrTx, userId: string): Promise<vo
     .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }
 
+/** A new session (refresh token family) for a user who just proved who they are. */
+export async function startSession(
+  db: Db,
+  userId: string,
+): Promise<{ user: SessionUser; refreshToken: string } | null> {
+  const row = await sessionUser(db, userId);
+  if (!row || row.status !== 'active' || row.orgStatus !== 'active') return null;
+  return { user: toSessionUser(row), refreshToken: await issueRefreshToken(db, userId, randomUUID()) };
+}
+
 export async function me(db: Db, userId: string): Promise<SessionUser | null> {
   const row = await sessionUser(db, userId);
   return row ? toSessionUser(row) : null;

@@ -25,6 +25,7 @@ import type {
 import type { Principal } from '../../types';
 import { badRequest, conflict, forbidden, HttpProblem, ruleBroken } from '../../lib/problem';
 import { revokeUserSessions } from './auth-service';
+import { queueInvitation, unusablePassword } from './account-service';
 
 const { orgs, orgAddresses, users, towns } = schema;
 
@@ -258,13 +259,15 @@ const MAY_GRANT: Record<Role, readonly Role[]> = { owner: ['manager', 'member'],
 
 export async function inviteMember(db: Db, who: Principal, body: InviteMemberRequest): Promise<Member> {
   if (!MAY_GRANT[who.role].includes(body.role)) throw forbidden(`A ${who.role} cannot add a ${body.role}`);
-  const passwordHash = await hashPassword(body.password);
+  const passwordHash = await unusablePassword();
   try {
     return await db.transaction(async (tx) => {
       const [user] = await tx
         .insert(users)
         .values({ orgId: who.orgId, email: body.email, name: body.name, passwordHash, role: body.role })
         .returning();
+      // The invitation email carries a set-your-password link; it is sent once this commits.
+      await queueInvitation(tx, user!.id);
       await writeAudit(tx, {
         actorUserId: who.userId,
         actorOrgId: who.orgId,

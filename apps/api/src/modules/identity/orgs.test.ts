@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser, TEST_PASSWORD } from '@shanhai/db/testing';
-import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
+import {
+  bearer,
+  createTestApp,
+  DEMO_PASSWORD,
+  emailedLink,
+  login,
+  type Session,
+  type TestApp,
+} from '../../../test-support/testing';
 
 let t: TestApp;
 let office: Session;
@@ -298,7 +306,7 @@ describe('members of an org', () => {
       method: 'POST',
       url: `/api/v1/orgs/${a.org.id}/members`,
       headers: bearer(s.token),
-      payload: { email: 'New.Member@Example.cn', name: '新同事', role: 'member', password: 'initial-password-1' },
+      payload: { email: 'New.Member@Example.cn', name: '新同事', role: 'member' },
     });
     expect(invited.statusCode).toBe(201);
     expect(invited.json()).toMatchObject({
@@ -308,6 +316,23 @@ describe('members of an org', () => {
       lastLoginAt: null,
     });
 
+    // No password was chosen for them: the invitation email's link sets it.
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: 'new.member@example.cn', password: 'initial-password-1' },
+        })
+      ).statusCode,
+    ).toBe(401);
+    const link = await emailedLink(t.app.db, invited.json().id, 'invitation');
+    const set = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/set-password',
+      payload: { token: link, newPassword: 'initial-password-1' },
+    });
+    expect(set.json()).toEqual({ email: 'new.member@example.cn', purpose: 'invitation' });
     const m = await login(t.app, 'new.member@example.cn', 'initial-password-1');
     const list = await t.app.inject({
       method: 'GET',
@@ -352,7 +377,7 @@ describe('members of an org', () => {
       method: 'POST',
       url: `/api/v1/orgs/${b.org.id}/members`,
       headers: bearer(s.token),
-      payload: { email: 'intruder@example.cn', name: 'x', role: 'member', password: 'initial-password-1' },
+      payload: { email: 'intruder@example.cn', name: 'x', role: 'member' },
     });
     expect(invite.statusCode).toBe(404);
     // Another org's user id under one's own org path is also not found.
@@ -381,7 +406,7 @@ describe('members of an org', () => {
       method: 'POST',
       url: `/api/v1/orgs/${a.org.id}/members`,
       headers: bearer(mg.token),
-      payload: { email: 'm2@example.cn', name: 'x', role: 'manager', password: 'initial-password-1' },
+      payload: { email: 'm2@example.cn', name: 'x', role: 'manager' },
     });
     expect(addManager.statusCode).toBe(403);
     expect(
@@ -417,7 +442,7 @@ describe('members of an org', () => {
       method: 'POST',
       url: `/api/v1/orgs/${a.org.id}/members`,
       headers: bearer(s.token),
-      payload: { email: 'buyer@demo.shanhai', name: 'x', role: 'member', password: 'initial-password-1' },
+      payload: { email: 'buyer@demo.shanhai', name: 'x', role: 'member' },
     });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().errors).toEqual([
@@ -427,7 +452,7 @@ describe('members of an org', () => {
       method: 'POST',
       url: `/api/v1/orgs/${a.org.id}/members`,
       headers: bearer(s.token),
-      payload: { email: 'x@example.cn', name: 'x', role: 'owner', password: 'initial-password-1' },
+      payload: { email: 'x@example.cn', name: 'x', role: 'owner' },
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].field).toBe('body.role');

@@ -314,7 +314,6 @@ describe('events → the right people, and nobody else', () => {
       email: 'new-member@test.shanhai',
       name: '新成员',
       role: 'member',
-      password: 'another-long-password',
     });
     expect(add.statusCode, add.body).toBe(201);
     expect(await told('security.member_added', add.json().id)).toEqual(ids(buyerA.owner));

@@ -43,6 +43,11 @@ export default {
           reactivate: '启用成员',
           role: '变更成员角色',
         },
+        account: {
+          password_change: '修改密码',
+          password_reset: '通过邮件重设密码',
+          invitation_accept: '接受邀请并设置密码',
+        },
         product: {
           create: '新建商品',
           update: '修改商品',
@@ -269,6 +274,11 @@ export default {
           deactivate: 'Member deactivated',
           reactivate: 'Member reactivated',
           role: 'Member role changed',
+        },
+        account: {
+          password_change: 'Password changed',
+          password_reset: 'Password reset by email link',
+          invitation_accept: 'Invitation accepted, password set',
         },
         product: {
           create: 'Product created',

@@ -4,6 +4,31 @@ import type { RouteRecordRaw } from 'vue-router';
 export default [
   { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { layout: 'bare' } },
   { path: '/signup', name: 'signup', component: () => import('@/views/SignupView.vue'), meta: { layout: 'bare' } },
+  // Reached from the login page and from emailed links (the token rides in the fragment).
+  {
+    path: '/forgot-password',
+    name: 'forgot-password',
+    component: () => import('@/views/account/ForgotPasswordView.vue'),
+    meta: { layout: 'bare' },
+  },
+  {
+    path: '/reset-password',
+    name: 'reset-password',
+    component: () => import('@/views/account/SetPasswordView.vue'),
+    meta: { layout: 'bare' },
+  },
+  {
+    path: '/welcome',
+    name: 'welcome',
+    component: () => import('@/views/account/SetPasswordView.vue'),
+    meta: { layout: 'bare' },
+  },
+  {
+    path: '/account/password',
+    name: 'change-password',
+    component: () => import('@/views/account/ChangePasswordView.vue'),
+    meta: { requiresAuth: true },
+  },
   {
     path: '/account/members',
     name: 'members',
