@@ -44,5 +44,5 @@ describe('demo catalogue', () => {
     expect((await h.db.execute<{ n: number }>(sql`select count(*)::int as n from products`)).rows[0]!.n).toBe(
       before.rows[0]!.n,
     );
-  });
+  }, 180_000);
 });
