@@ -72,8 +72,10 @@ describe('accounts', () => {
     await page.click('[data-test=login-submit]');
     await page.waitForURL((u) => u.pathname === '/');
 
-    // The same link a second time: spent.
+    // The same link a second time: spent (the server says so when it is used).
     await page.goto(link);
+    await page.waitForSelector('[data-test=set-password-form]');
+    await setPassword(page, 'yet-another-password');
     await page.waitForSelector('[data-test=link-spent]');
     expect(await page.locator('[data-test=link-spent]').innerText()).toContain('已过期或已使用');
     await context.close();
