@@ -4,7 +4,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApiConfig } from './env';
-import authPlugin from './plugins/auth';
+import authPlugin, { routeAccessOf, type RouteAccess } from './plugins/auth';
 import databasePlugin from './plugins/database';
 import errorsPlugin, { frameworkErrors } from './plugins/errors';
 import metricsPlugin from './plugins/metrics';
@@ -38,6 +38,19 @@ import snapshotsRoutes from './modules/snapshots/snapshots-routes';
 import unitsRoutes from './modules/units/units-routes';
 import campaignsRoutes from './modules/campaigns/campaigns-routes';
 import balancesRoutes from './modules/balances/balances-routes';
+
+export interface RouteAccessEntry {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with the access its guard declares, in registration order. */
+    routeAccess: readonly RouteAccessEntry[];
+  }
+}
 
 /** JSON bodies are small (files go through multipart); anything bigger is refused with 413. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -139,6 +152,15 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   });
   await app.register(openapiPlugin);
   await app.register(metricsPlugin, { token: config.metricsToken });
+
+  // Every route's declared access (its guard), for docs/api.md's access table.
+  const routeAccess: RouteAccessEntry[] = [];
+  app.decorate('routeAccess', routeAccess);
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'HEAD' || (route.schema as { hide?: boolean } | undefined)?.hide) return;
+    for (const method of [route.method].flat())
+      routeAccess.push({ method, url: route.url, access: routeAccessOf(route.preHandler) });
+  });
 
   // App plugins.
   await app.register(authPlugin, { secret: config.jwtSecret });

@@ -18,6 +18,30 @@ export interface GuardOptions {
   roles?: Role[];
 }
 
+/**
+ * Who a route lets in, as its guard declares it: `anyone`, `optional` (anyone; a token adds the
+ * caller's own view) or `signed-in` with the kinds and roles of its guard. docs/api.md's access
+ * table is generated from this (tests/integration/access-table.test.ts).
+ */
+export type RouteAccess =
+  | { who: 'anyone' }
+  | { who: 'optional' }
+  | { who: 'signed-in'; kinds?: OrgKind[] | undefined; roles?: Role[] | undefined };
+
+const ACCESS = Symbol('shanhai.route-access');
+type Tagged = { [ACCESS]?: RouteAccess };
+
+/** The access a route's preHandler declares: its guard's, or anyone when it has none. */
+export function routeAccessOf(preHandler: unknown): RouteAccess {
+  const hooks = Array.isArray(preHandler) ? preHandler : preHandler ? [preHandler] : [];
+  for (const h of hooks) {
+    const access = (h as Tagged)[ACCESS];
+    if (access) return access;
+  }
+  return { who: 'anyone' };
+}
+const tag = <F extends object>(fn: F, access: RouteAccess): F => Object.assign(fn, { [ACCESS]: access });
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** A preHandler that requires a valid access token, an active user in an active org, and the given kind/role. */
@@ -95,21 +119,31 @@ export default fp<{ secret: string }>(
       return { userId: row.userId, orgId: row.orgId, orgKind: row.orgKind, role: row.role, email: row.email };
     }
 
-    app.decorate('guard', (options: GuardOptions = {}) => async (request: FastifyRequest) => {
-      const principal = await loadPrincipal(request);
-      if (options.kinds && !options.kinds.includes(principal.orgKind)) {
-        throw forbidden(`Only ${options.kinds.join(' or ')} organisations may do this`);
-      }
-      if (options.roles && !options.roles.includes(principal.role)) {
-        throw forbidden(`Only the roles ${options.roles.join(', ')} may do this`);
-      }
-      request.principal = principal;
-    });
+    app.decorate('guard', (options: GuardOptions = {}) =>
+      tag(
+        async (request: FastifyRequest) => {
+          const principal = await loadPrincipal(request);
+          if (options.kinds && !options.kinds.includes(principal.orgKind)) {
+            throw forbidden(`Only ${options.kinds.join(' or ')} organisations may do this`);
+          }
+          if (options.roles && !options.roles.includes(principal.role)) {
+            throw forbidden(`Only the roles ${options.roles.join(', ')} may do this`);
+          }
+          request.principal = principal;
+        },
+        { who: 'signed-in', kinds: options.kinds, roles: options.roles },
+      ),
+    );
 
-    app.decorate('optionalAuth', () => async (request: FastifyRequest) => {
-      if (!request.headers.authorization) return;
-      request.principal = await loadPrincipal(request);
-    });
+    app.decorate('optionalAuth', () =>
+      tag(
+        async (request: FastifyRequest) => {
+          if (!request.headers.authorization) return;
+          request.principal = await loadPrincipal(request);
+        },
+        { who: 'optional' },
+      ),
+    );
   },
   { name: 'auth', dependencies: ['database'] },
 );
