@@ -21,7 +21,7 @@ afterAll(() => t.close());
 
 const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-export function accessTable(routes: readonly RouteAccessEntry[]): string {
+function accessTable(routes: readonly RouteAccessEntry[]): string {
   const rows = routes
     .filter((r) => r.url.startsWith('/api/v1/'))
     .toSorted((a, b) => a.url.localeCompare(b.url) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
