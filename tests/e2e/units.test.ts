@@ -23,6 +23,8 @@ describe('budget units’ reserved share', () => {
     const unit = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(unit.page, 'units-unit');
     await loginAs(unit.page, 'buyer@demo.shanhai');
+    // Wait for the login to land before navigating, or the navigation cancels it.
+    await unit.page.waitForURL((u) => u.pathname === '/');
     await unit.page.goto('/unit');
     await unit.page.waitForSelector('[data-test=declaration-form]');
     // The demo unit's 2026 declaration is approved (version 1): a change starts version 2.
