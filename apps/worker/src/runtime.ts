@@ -9,6 +9,7 @@ import { processCampaignReattribution } from './jobs/campaign-reattribution';
 import { processEmail } from './jobs/email';
 import { processHousekeeping } from './jobs/housekeeping';
 import { processNotifyDispatch } from './jobs/notify-dispatch';
+import { processNotifySchedule } from './jobs/notify-schedule';
 import { processPurchaseExpiry } from './jobs/purchase-expiry';
 import { processReconcile, processTally, reconcileMetrics } from './jobs/tally';
 import { processAutoAccept } from './jobs/auto-accept';
@@ -94,6 +95,7 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     { queue: QUEUES.housekeeping, processor: (job) => processHousekeeping(db.db, job), concurrency: 1 },
     { queue: QUEUES.purchaseExpiry, processor: (job) => processPurchaseExpiry(db.db, job) },
     { queue: QUEUES.autoAccept, processor: (job) => processAutoAccept(db.db, job) },
+    { queue: QUEUES.notifySchedule, processor: (job) => processNotifySchedule(db.db, job), concurrency: 1 },
     {
       queue: QUEUES.journalReconcile,
       processor: (job) => processJournalReconcile({ db: db.db, log, metrics: journalMetrics }, job),
@@ -173,6 +175,19 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
   );
   await autoAccept.close();
+  // Reminders hourly (each looks a day ahead); digests on Monday morning and the month's first day.
+  const notifySchedule = new Queue(QUEUES.notifySchedule, { connection: redis, prefix });
+  for (const [id, repeat, data] of [
+    ['notify-reminders', { pattern: '23 * * * *', tz: 'Asia/Shanghai' }, { task: 'reminders' }],
+    ['office-weekly-digest', { pattern: '0 8 * * 1', tz: 'Asia/Shanghai' }, { task: 'office-weekly-digest' }],
+    ['buyer-monthly-digest', { pattern: '0 9 1 * *', tz: 'Asia/Shanghai' }, { task: 'buyer-monthly-digest' }],
+  ] as const)
+    await notifySchedule.upsertJobScheduler(id, repeat, {
+      name: data.task,
+      data,
+      opts: { removeOnComplete: 100, removeOnFail: 1000 },
+    });
+  await notifySchedule.close();
   const journalReconcile = new Queue(QUEUES.journalReconcile, { connection: redis, prefix });
   await journalReconcile.upsertJobScheduler(
     'journal-reconcile-hourly',

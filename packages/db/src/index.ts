@@ -12,3 +12,4 @@ export * from './journal';
 export * from './journal-reconcile';
 export * from './tally-lock';
 export * from './campaigns';
+export * from './notify-schedule';

@@ -227,3 +227,89 @@ export async function notifyOffice(tx: DbOrTx, input: Omit<Parameters<typeof not
   );
   for (const office of offices.rows) await notify(tx, { ...input, orgId: office.id });
 }
+
+/**
+ * An unpaid transfer purchase expires within a day: whoever placed it is reminded once (the
+ * reminders job runs hourly over a 24 h window; the event key makes a second run tell nobody).
+ */
+export async function notifyPurchaseExpiring(tx: DbOrTx, purchaseId: string): Promise<number> {
+  const p = await purchaseFacts(tx, purchaseId);
+  if (!p) return 0;
+  return notify(tx, {
+    kind: 'purchase.expiring',
+    orgId: p.buyerOrgId,
+    userIds: [p.createdBy],
+    subject: { type: 'purchase', id: p.id },
+    link: purchaseLink(p.id),
+    params: { ref: p.ref, totalFen: p.totalFen, expiresAt: p.expiresAt },
+  });
+}
+
+/** A delivered order will be accepted by the system within a day: the buyer may still report a problem. */
+export async function notifyAutoAcceptSoon(tx: DbOrTx, orderId: string, acceptsOn: string): Promise<number> {
+  const r = await tx.execute<{ purchase_id: string; coop_name: string }>(sql`
+    select o.purchase_id, c.name as coop_name from orders o join orgs c on c.id = o.cooperative_id
+    where o.id = ${orderId}`);
+  const o = r.rows[0];
+  if (!o) return 0;
+  const p = await purchaseFacts(tx, o.purchase_id);
+  if (!p) return 0;
+  return tellBuyer(tx, p, {
+    kind: 'order.auto_accept_soon',
+    subject: { type: 'order', id: orderId },
+    link: purchaseLink(p.id),
+    params: { cooperative: o.coop_name, ref: p.ref, date: acceptsOn },
+  });
+}
+
+/** Who at the office decides: owners and managers (the roles its approve and match routes ask for). */
+const OFFICE_DECIDERS = ['owner', 'manager'] as const;
+
+/** An off-platform sale was recorded (pending): the office's deciders are asked to approve it. */
+export async function notifyOfflineRecorded(tx: DbOrTx, offlineSaleId: string, recordedBy: string): Promise<void> {
+  const r = await tx.execute<{ amount_fen: number; town_zh: string; town_en: string; buyer: string | null }>(sql`
+    select s.amount_fen, t.name_zh as town_zh, t.name_en as town_en, b.name as buyer
+    from offline_sales s join towns t on t.id = s.town_id left join orgs b on b.id = s.buyer_org_id
+    where s.id = ${offlineSaleId}`);
+  const s = r.rows[0];
+  if (!s) return;
+  await notifyOffice(tx, {
+    kind: 'offline.approval_needed',
+    roles: [...OFFICE_DECIDERS],
+    exceptUserId: recordedBy,
+    subject: { type: 'offline_sale', id: offlineSaleId },
+    link: '/office/sales',
+    params: { buyer: s.buyer ?? '—', townZh: s.town_zh, townEn: s.town_en, amountFen: Number(s.amount_fen) },
+  });
+}
+
+/**
+ * Bank statement rows that matched no payment wait for a person: the office's deciders other
+ * than the uploader (who sees them on the upload's result) are told of each.
+ */
+export async function notifyStatementRowsUnmatched(
+  tx: DbOrTx,
+  rows: { id: string; bankTxnId: string; amountFen: number }[],
+  uploadedBy: string,
+): Promise<void> {
+  for (const row of rows)
+    await notifyOffice(tx, {
+      kind: 'statement.unmatched',
+      roles: [...OFFICE_DECIDERS],
+      exceptUserId: uploadedBy,
+      subject: { type: 'bank_statement_row', id: row.id },
+      link: '/office/bank',
+      params: { bankRef: row.bankTxnId, amountFen: row.amountFen },
+    });
+}
+
+/** The reconcile found (and repaired) tallies that differed from the ledger: the office's deciders are told. */
+export async function notifyTallyDrift(tx: DbOrTx, reconciliationId: string, driftRows: number): Promise<void> {
+  await notifyOffice(tx, {
+    kind: 'tally.drift',
+    roles: [...OFFICE_DECIDERS],
+    subject: { type: 'tally_reconciliation', id: reconciliationId },
+    link: '/office/leaderboard',
+    params: { rows: driftRows },
+  });
+}

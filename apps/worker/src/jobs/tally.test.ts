@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { eq, sql } from 'drizzle-orm';
 import { appendSales, createDb, schema, tallyDrift, type DbHandle, type LedgerRow } from '@shanhai/db';
-import { createOrg, createProduct, type TestDatabase } from '@shanhai/db/testing';
+import { createOrg, createProduct, createUser, type TestDatabase } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
 import { createLogger } from '../log';
 import { testWorkerConfig } from '../../test-support/testing';
@@ -145,8 +145,17 @@ describe('tally job', () => {
 });
 
 describe('reconcile job', () => {
-  it('reports no drift on healthy tallies, then finds, records and repairs drift', async () => {
+  it('reports no drift on healthy tallies, then finds, records and repairs drift, and tells the office once', async () => {
     const deps = { db: handle.db, redis: null, prefix, log };
+    const office = await createOrg(handle.db, { kind: 'office' });
+    const owner = await createUser(handle.db, { orgId: office.id, role: 'owner' });
+    const manager = await createUser(handle.db, { orgId: office.id, role: 'manager' });
+    await createUser(handle.db, { orgId: office.id, role: 'member' });
+    const driftNotices = () =>
+      handle.db
+        .select({ userId: schema.notifications.userId, params: schema.notifications.params })
+        .from(schema.notifications)
+        .where(eq(schema.notifications.kind, 'tally.drift'));
     await processTally(deps, { id: 't', data: { reason: 'manual' } });
     const clean = await processReconcile(deps, { id: 'r1', data: { trigger: 'manual' } });
     expect(clean.driftRows).toBe(0);
@@ -172,6 +181,13 @@ describe('reconcile job', () => {
       .from(schema.tallyReconciliations)
       .orderBy(schema.tallyReconciliations.finishedAt);
     expect(runs.map((r) => r.driftRows > 0)).toEqual([false, true]);
+    // The office's deciders (owner, manager) are told of the drifted run, with its count; a clean
+    // run after the repair tells nobody again.
+    const told = await driftNotices();
+    expect(told.map((n) => n.userId).sort()).toEqual([owner.id, manager.id].sort());
+    expect(told[0]!.params).toEqual({ rows: drift.driftRows });
+    expect((await processReconcile(deps, { id: 'r2b', data: { trigger: 'manual' } })).driftRows).toBe(0);
+    expect(await driftNotices()).toHaveLength(2);
   });
 
   it('restores every tally after they and Redis were wiped', async () => {

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Gauge, Counter, type Registry } from 'prom-client';
-import { foldAll, reconcileTallies, schema, type Db, type FoldResult } from '@shanhai/db';
+import { foldAll, notifyTallyDrift, reconcileTallies, schema, type Db, type FoldResult } from '@shanhai/db';
 import {
   LEADERBOARD_CHANNEL,
   LEADERBOARD_VERSION_KEY,
@@ -79,12 +79,19 @@ export async function processReconcile(
   if (!parsed.success) throw new UnrecoverableError(`malformed reconcile job ${job.id}: ${parsed.error.message}`);
   const startedAt = new Date();
   const result = await reconcileTallies(deps.db, { repair: true });
-  await deps.db.insert(schema.tallyReconciliations).values({
-    trigger: parsed.data.trigger,
-    startedAt,
-    ledgerRows: result.ledgerRows,
-    driftRows: result.driftRows,
-    details: result.details,
+  // The run's record and the office's notice of drift commit together.
+  await deps.db.transaction(async (tx) => {
+    const [run] = await tx
+      .insert(schema.tallyReconciliations)
+      .values({
+        trigger: parsed.data.trigger,
+        startedAt,
+        ledgerRows: result.ledgerRows,
+        driftRows: result.driftRows,
+        details: result.details,
+      })
+      .returning({ id: schema.tallyReconciliations.id });
+    if (result.driftRows > 0) await notifyTallyDrift(tx, run!.id, result.driftRows);
   });
   deps.metrics?.drift.set(result.driftRows);
   deps.metrics?.runs.inc({ outcome: result.driftRows > 0 ? 'drift' : 'clean' });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { notify, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
+import { tokenCalls } from '../../../test-support/sales';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
@@ -42,6 +43,10 @@ async function told(kind: string, subjectId: string): Promise<string[]> {
 }
 const ids = (...ss: Session[]) => ss.map((s) => s.userId).sort();
 let officeUserIds: string[];
+/** The office's owners and managers (who approve records and match statement rows), and those but `office`. */
+let officeDeciderIds: string[];
+let otherDeciderIds: string[];
+const { upload } = tokenCalls(() => t);
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -55,6 +60,21 @@ beforeAll(async () => {
   )
     .map((r) => r.id)
     .sort();
+  officeDeciderIds = (
+    await t.app.db
+      .select({ id: schema.users.id })
+      .from(schema.users)
+      .where(
+        and(
+          eq(schema.users.orgId, officeOrgId),
+          eq(schema.users.status, 'active'),
+          inArray(schema.users.role, ['owner', 'manager']),
+        ),
+      )
+  )
+    .map((r) => r.id)
+    .sort();
+  otherDeciderIds = officeDeciderIds.filter((id) => id !== office.userId);
 });
 afterAll(() => t.close());
 
@@ -290,6 +310,63 @@ describe('events → the right people, and nobody else', () => {
     await post(office, `/api/v1/products/${draft.id}/approve`);
     expect(await told('listing.approved', draft.id)).toEqual(ids(coopA.owner, coopA.manager, coopA.member));
     expect(await told('listing.approved', draft.id)).not.toContain(coopB.owner.userId);
+  });
+
+  it('an offline record → the office’s deciders but its recorder; twice with one key → told once', async () => {
+    const owner = office;
+    const [town] = await t.app.db
+      .select({ id: schema.towns.id })
+      .from(schema.towns)
+      .where(eq(schema.towns.code, 'dakun'));
+    const body = { townId: town!.id, category: 'tea', amountFen: 123_456, businessDate: '2026-03-05' };
+    const byBuyer = await post(buyerA.manager, '/api/v1/sales/offline', body, { 'idempotency-key': 'offline-note-1' });
+    expect(byBuyer.statusCode, byBuyer.body).toBe(201);
+    await post(buyerA.manager, '/api/v1/sales/offline', body, { 'idempotency-key': 'offline-note-1' });
+    expect(otherDeciderIds.length).toBeGreaterThan(0);
+    expect(await told('offline.approval_needed', byBuyer.json().id)).toEqual(officeDeciderIds);
+    const [row] = await t.app.db
+      .select({ params: schema.notifications.params, link: schema.notifications.link })
+      .from(schema.notifications)
+      .where(
+        and(eq(schema.notifications.kind, 'offline.approval_needed'), eq(schema.notifications.userId, owner.userId)),
+      );
+    expect(row).toEqual({
+      params: { buyer: expect.any(String), townZh: '大崑镇', townEn: expect.any(String), amountFen: 123_456 },
+      link: '/office/sales',
+    });
+    // Recorded by the office's owner: the other decider is asked, not the recorder.
+    const byOffice = await post(owner, '/api/v1/sales/offline', body);
+    expect(await told('offline.approval_needed', byOffice.json().id)).toEqual(otherDeciderIds);
+    // Nobody of a buyer org hears of the office's queue.
+    for (const s of [buyerA.owner, buyerA.manager, buyerB.owner])
+      expect((await get(s, '/api/v1/notifications')).json().items.map((n: { kind: string }) => n.kind)).not.toContain(
+        'offline.approval_needed',
+      );
+  });
+
+  it('a statement row that matches nothing → the office’s deciders but its uploader; a re-upload tells nobody again', async () => {
+    const owner = office;
+    const file = Buffer.from(
+      [
+        '交易日期,交易流水号,对方户名,对方账号,借方金额,贷方金额,摘要,附言',
+        '2026-12-03,NOTE-TX-1,广州市测试采购单位,44001234567890,,1234.56,网银转账,no such reference',
+      ].join('\n'),
+    );
+    const res = await upload('/api/v1/bank-statements?dryRun=false', owner.token, file);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().queuedRows).toBe(1);
+    const [bankRow] = await t.app.db
+      .select({ id: schema.bankStatementRows.id })
+      .from(schema.bankStatementRows)
+      .where(eq(schema.bankStatementRows.bankTxnId, 'NOTE-TX-1'));
+    expect(await told('statement.unmatched', bankRow!.id)).toEqual(otherDeciderIds);
+    expect((await upload('/api/v1/bank-statements?dryRun=false', owner.token, file)).json().newRows).toBe(0);
+    const [n] = await t.app.db
+      .select({ params: schema.notifications.params, link: schema.notifications.link })
+      .from(schema.notifications)
+      .where(eq(schema.notifications.subjectId, bankRow!.id));
+    expect(n).toEqual({ params: { bankRef: 'NOTE-TX-1', amountFen: 123_456 }, link: '/office/bank' });
+    expect(await told('statement.unmatched', bankRow!.id)).toHaveLength(1);
   });
 
   it('a sign-up → the office; a new member → the owners (a security notice, by email)', async () => {

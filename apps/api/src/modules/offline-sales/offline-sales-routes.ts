@@ -63,6 +63,7 @@ const offlineSalesRoutes: FastifyPluginAsyncZod = async (app) => {
           body: await sales.createOffline(tx, who, request.body),
         }),
       );
+      if (!out.replayed) await app.queues.notifySoon();
       return reply.code(out.status).header('idempotent-replayed', String(out.replayed)).send(out.body);
     },
   );

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import { appendSales, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import { appendSales, notifyOfflineRecorded, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import type { CreateOfflineSaleRequest, OfflineSale, OfflineSaleStatus } from '@shanhai/domain';
 import { badRequest, conflict, forbidden } from '../../lib/problem';
 import type { Principal } from '../../types';
@@ -84,6 +84,7 @@ export async function createOffline(tx: DbOrTx, who: Principal, body: CreateOffl
     entityId: row!.id,
     after: body,
   });
+  await notifyOfflineRecorded(tx, row!.id, who.userId);
   return (await toOfflineSale(tx, [row!]))[0]!;
 }
 

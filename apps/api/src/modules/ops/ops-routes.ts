@@ -94,14 +94,8 @@ async function queueBoard(scope: FastifyInstance): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
   createBullBoard({
-    queues: [
-      QUEUES.tally,
-      QUEUES.reconcile,
-      QUEUES.purchaseExpiry,
-      QUEUES.autoAccept,
-      QUEUES.journalReconcile,
-      QUEUES.housekeeping,
-    ].map((q) => new BullMQAdapter(scope.queues.get(q), { readOnlyMode: false })),
+    // Every queue of the contract, so a failed email or a digest to re-run is in reach too.
+    queues: Object.values(QUEUES).map((q) => new BullMQAdapter(scope.queues.get(q), { readOnlyMode: false })),
     serverAdapter,
   });
   const guard = scope.guard({ kinds: ['office'], roles: ['owner'] });

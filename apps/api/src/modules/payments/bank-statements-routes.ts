@@ -48,7 +48,8 @@ const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
       const { buffer, filename } = await readSingleFile(request);
       const dryRun = request.query.dryRun === 'true';
       const r = await svc.uploadStatement(app.db, principalOf(request), buffer, filename, dryRun);
-      if (r.matchedRows > 0 && !dryRun) await Promise.all([app.queues.tallySoon(), app.queues.notifySoon()]);
+      if (!dryRun && r.matchedRows > 0) await app.queues.tallySoon();
+      if (!dryRun && r.matchedRows + r.queuedRows > 0) await app.queues.notifySoon();
       return r;
     },
   );

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import type ExcelJS from 'exceljs';
-import { schema, writeAudit, type Db, type DbOrTx, type Tx } from '@shanhai/db';
+import { notifyStatementRowsUnmatched, schema, writeAudit, type Db, type DbOrTx, type Tx } from '@shanhai/db';
 import {
   BANK_PREVIEW_ROWS,
   MAX_BANK_MEMO_CHARS,
@@ -355,8 +355,9 @@ export async function uploadStatement(
       })
       .returning({ id: bankStatements.id });
     const statementId = st!.id;
+    const unmatched: { id: string; bankTxnId: string; amountFen: number }[] = [];
     for (let i = 0; i < fresh.length; i += CHUNK) {
-      await tx
+      const added = await tx
         .insert(bankStatementRows)
         .values(
           fresh.slice(i, i + CHUNK).map((r) => ({
@@ -373,8 +374,16 @@ export async function uploadStatement(
             purchaseId: r.purchaseId,
           })),
         )
-        .onConflictDoNothing({ target: bankStatementRows.bankTxnId });
+        .onConflictDoNothing({ target: bankStatementRows.bankTxnId })
+        .returning({
+          id: bankStatementRows.id,
+          bankTxnId: bankStatementRows.bankTxnId,
+          amountFen: bankStatementRows.amountFen,
+          state: bankStatementRows.state,
+        });
+      for (const r of added) if (r.state === 'unmatched') unmatched.push(r);
     }
+    await notifyStatementRowsUnmatched(tx, unmatched, who.userId);
     await writeAudit(tx, {
       actorUserId: who.userId,
       actorOrgId: who.orgId,

@@ -1,0 +1,235 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnrecoverableError } from 'bullmq';
+import { and, eq } from 'drizzle-orm';
+import { createDb, schema, type DbHandle } from '@shanhai/db';
+import { createOrg, createOrgWithUser, createUser, type TestDatabase } from '@shanhai/db/testing';
+import { testWorkerConfig } from '../../test-support/testing';
+import { processNotifySchedule } from './notify-schedule';
+
+let database: TestDatabase;
+let handle: DbHandle;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const NOW = new Date('2026-07-08T02:00:00Z');
+
+interface BuyerOrg {
+  orgId: string;
+  owner: string;
+  manager: string;
+  member: string;
+}
+let buyerA: BuyerOrg;
+let buyerB: BuyerOrg;
+let coop: { orgId: string; owner: string };
+let office: { owner: string; member: string };
+let townT: string;
+let townU: string;
+
+async function buyerOrg(): Promise<BuyerOrg> {
+  const { org, user } = await createOrgWithUser(handle.db, { kind: 'buyer', role: 'owner' });
+  return {
+    orgId: org.id,
+    owner: user.id,
+    manager: (await createUser(handle.db, { orgId: org.id, role: 'manager' })).id,
+    member: (await createUser(handle.db, { orgId: org.id, role: 'member' })).id,
+  };
+}
+
+beforeAll(async () => {
+  ({ database } = await testWorkerConfig('empty'));
+  handle = createDb(database.url, { max: 4 });
+  const db = handle.db;
+  const [county] = await db
+    .insert(schema.counties)
+    .values({ code: 'c1', nameZh: '阳山县', nameEn: 'Yangshan' })
+    .returning();
+  const towns = await db
+    .insert(schema.towns)
+    .values([
+      { code: 't', countyId: county!.id, nameZh: '甲镇', nameEn: 'Jia', sortOrder: 1 },
+      { code: 'u', countyId: county!.id, nameZh: '乙镇', nameEn: 'Yi', sortOrder: 2 },
+    ])
+    .returning();
+  townT = towns[0]!.id;
+  townU = towns[1]!.id;
+  buyerA = await buyerOrg();
+  buyerB = await buyerOrg();
+  const c = await createOrgWithUser(db, { kind: 'cooperative', townCode: 't', name: '甲镇蜂蜜社' });
+  coop = { orgId: c.org.id, owner: c.user.id };
+  const o = await createOrg(db, { kind: 'office' });
+  office = {
+    owner: (await createUser(db, { orgId: o.id, role: 'owner' })).id,
+    member: (await createUser(db, { orgId: o.id, role: 'member' })).id,
+  };
+});
+afterAll(async () => {
+  await handle.close();
+  await database.drop();
+});
+
+let refs = 0;
+/** A purchase of buyer org `b` placed by its member, with one order of the cooperative. */
+async function purchase(
+  b: BuyerOrg,
+  p: {
+    status: 'awaiting_payment' | 'paid';
+    method?: 'transfer' | 'card';
+    expiresAt?: Date;
+    paidAt?: Date;
+    totalFen?: number;
+    order?: { status: 'paid' | 'delivered' | 'disputed'; deliveredAt?: Date };
+  },
+) {
+  const [row] = await handle.db
+    .insert(schema.purchases)
+    .values({
+      buyerOrgId: b.orgId,
+      createdBy: b.member,
+      status: p.status,
+      paymentMethod: p.method ?? 'transfer',
+      totalFen: p.totalFen ?? 30_000,
+      remittanceRef: `SH${++refs}`,
+      deliveryAddress: 'addr',
+      expiresAt: p.expiresAt ?? NOW,
+      paidAt: p.paidAt ?? null,
+    })
+    .returning();
+  const [order] = await handle.db
+    .insert(schema.orders)
+    .values({
+      purchaseId: row!.id,
+      buyerOrgId: b.orgId,
+      cooperativeId: coop.orgId,
+      status: p.order?.status ?? (p.status === 'paid' ? 'paid' : 'awaiting_payment'),
+      totalFen: p.totalFen ?? 30_000,
+      deliveredAt: p.order?.deliveredAt ?? null,
+    })
+    .returning();
+  return { id: row!.id, ref: row!.remittanceRef, orderId: order!.id };
+}
+
+async function told(kind: string, subjectId?: string) {
+  const rows = await handle.db
+    .select({ userId: schema.notifications.userId, params: schema.notifications.params })
+    .from(schema.notifications)
+    .where(
+      subjectId
+        ? and(eq(schema.notifications.kind, kind), eq(schema.notifications.subjectId, subjectId))
+        : eq(schema.notifications.kind, kind),
+    );
+  return rows.sort((a, b) => a.userId.localeCompare(b.userId));
+}
+const sorted = (...ids: string[]) => [...ids].sort();
+const run = (data: unknown, now = NOW) => processNotifySchedule(handle.db, { id: 'j', data }, now);
+
+describe('notify-schedule: reminders', () => {
+  it('a transfer purchase unpaid within 24 h of expiry → its purchaser, once; later, card, paid → nobody', async () => {
+    const soon = await purchase(buyerA, { status: 'awaiting_payment', expiresAt: new Date(NOW.getTime() + 10 * HOUR) });
+    const later = await purchase(buyerA, {
+      status: 'awaiting_payment',
+      expiresAt: new Date(NOW.getTime() + 30 * HOUR),
+    });
+    const card = await purchase(buyerB, {
+      status: 'awaiting_payment',
+      method: 'card',
+      expiresAt: new Date(NOW.getTime() + 10 * 60_000),
+    });
+    const paid = await purchase(buyerB, { status: 'paid', expiresAt: new Date(NOW.getTime() + 10 * HOUR) });
+
+    const [first, second] = [await run({ task: 'reminders' }), await run({ task: 'reminders' })];
+    expect(first).toEqual({ expiring: 1, autoAcceptSoon: 0 });
+    expect(second).toEqual({ expiring: 0, autoAcceptSoon: 0 });
+    expect(await told('purchase.expiring', soon.id)).toEqual([
+      // 12:00 UTC is 20:00 in Asia/Shanghai
+      { userId: buyerA.member, params: { ref: soon.ref, totalFen: 30_000, expiresAt: '2026-07-08 20:00' } },
+    ]);
+    for (const p of [later, card, paid]) expect(await told('purchase.expiring', p.id)).toEqual([]);
+    // The later one is reminded once its day comes.
+    expect(await run({ task: 'reminders' }, new Date(NOW.getTime() + 7 * HOUR))).toEqual({
+      expiring: 1,
+      autoAcceptSoon: 0,
+    });
+    expect((await told('purchase.expiring', later.id)).map((r) => r.userId)).toEqual([buyerA.member]);
+  });
+
+  it('a delivered order accepted automatically within 24 h → the buyer’s purchaser, owners and managers, once', async () => {
+    // The office's default: 7 days after delivery.
+    const due = await purchase(buyerB, {
+      status: 'paid',
+      order: { status: 'delivered', deliveredAt: new Date(NOW.getTime() - 6.5 * DAY) },
+    });
+    const early = await purchase(buyerB, {
+      status: 'paid',
+      order: { status: 'delivered', deliveredAt: new Date(NOW.getTime() - 3 * DAY) },
+    });
+    const disputed = await purchase(buyerB, {
+      status: 'paid',
+      order: { status: 'disputed', deliveredAt: new Date(NOW.getTime() - 6.5 * DAY) },
+    });
+    expect(await run({ task: 'reminders' })).toEqual({ expiring: 0, autoAcceptSoon: 3 });
+    expect(await run({ task: 'reminders' })).toEqual({ expiring: 0, autoAcceptSoon: 0 });
+    const rows = await told('order.auto_accept_soon', due.orderId);
+    expect(rows.map((r) => r.userId)).toEqual(sorted(buyerB.owner, buyerB.manager, buyerB.member));
+    // Delivered 2026-07-01 22:00 in Shanghai; accepted 7 days later.
+    expect(rows[0]!.params).toEqual({ cooperative: '甲镇蜂蜜社', ref: due.ref, date: '2026-07-08 22:00' });
+    for (const p of [early, disputed]) expect(await told('order.auto_accept_soon', p.orderId)).toEqual([]);
+    // Nobody of the cooperative or of the other buyer heard of it.
+    const all = (await told('order.auto_accept_soon')).map((r) => r.userId);
+    for (const u of [coop.owner, buyerA.owner, buyerA.manager, buyerA.member]) expect(all).not.toContain(u);
+  });
+
+  it('a malformed job fails for good', async () => {
+    await expect(run({ task: 'nope' })).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run({ task: 'buyer-monthly-digest', period: '2026-13' })).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+});
+
+describe('notify-schedule: digests', () => {
+  it('the office’s weekly digest names the towns behind pace, to everyone at the office, once per week', async () => {
+    // Targets of 36,500 元; no history, so expected to date is linear: by Sunday 2026-07-05 (day
+    // 186), 18,600 元. Town T sold 1,000 元 (behind), town U 20,000 元 (ahead).
+    await handle.db.insert(schema.townTargets).values([
+      { townId: townT, year: 2026, targetFen: 3_650_000 },
+      { townId: townU, year: 2026, targetFen: 3_650_000 },
+    ]);
+    await handle.db.insert(schema.dailyTownSales).values([
+      { townId: townT, day: '2026-03-01', amountFen: 100_000, rowCount: 1 },
+      { townId: townU, day: '2026-03-01', amountFen: 2_000_000, rowCount: 1 },
+      // After the digest's day: not counted.
+      { townId: townT, day: '2026-07-07', amountFen: 5_000_000, rowCount: 1 },
+    ]);
+    const [a, b] = [
+      await run({ task: 'office-weekly-digest', period: '2026-07-08' }),
+      await run({ task: 'office-weekly-digest', period: '2026-07-06' }),
+    ];
+    expect(a).toEqual({ period: '2026-07-06' });
+    expect(b).toEqual({ period: '2026-07-06' });
+    const rows = await told('digest.office_weekly');
+    expect(rows.map((r) => r.userId)).toEqual(sorted(office.owner, office.member));
+    expect(rows[0]!.params).toEqual({ date: '2026-07-05', behind: 1, townsZh: '甲镇', townsEn: 'Jia' });
+    // The next week is another digest (T caught up on 07-07: nobody is behind).
+    await run({ task: 'office-weekly-digest' }, new Date('2026-07-13T01:00:00Z'));
+    const next = await told('digest.office_weekly', 'office-weekly:2026-07-13');
+    expect(next.map((r) => r.params)).toEqual([
+      { date: '2026-07-12', behind: 0, townsZh: '无', townsEn: 'none' },
+      { date: '2026-07-12', behind: 0, townsZh: '无', townsEn: 'none' },
+    ]);
+    const buyerSide = (await told('digest.office_weekly')).map((r) => r.userId);
+    expect(buyerSide).not.toContain(buyerA.owner);
+  });
+
+  it('the buyer’s monthly digest counts what each org paid that month, to its owners and managers, once', async () => {
+    // Shanghai dates: 2026-06-01 07:00 and 2026-06-30 23:00 are June; 2026-07-01 00:30 is July.
+    await purchase(buyerA, { status: 'paid', paidAt: new Date('2026-05-31T23:00:00Z'), totalFen: 10_000 });
+    await purchase(buyerA, { status: 'paid', paidAt: new Date('2026-06-30T15:00:00Z'), totalFen: 25_000 });
+    await purchase(buyerA, { status: 'paid', paidAt: new Date('2026-06-30T16:30:00Z'), totalFen: 99_000 });
+    await purchase(buyerB, { status: 'paid', paidAt: new Date('2026-05-20T00:00:00Z'), totalFen: 50_000 });
+    const first = await run({ task: 'buyer-monthly-digest' }, new Date('2026-07-01T01:00:00Z'));
+    const again = await run({ task: 'buyer-monthly-digest', period: '2026-06' });
+    expect(first).toEqual({ period: '2026-06', orgs: 1 });
+    expect(again).toEqual({ period: '2026-06', orgs: 1 });
+    const rows = await told('digest.buyer_monthly');
+    expect(rows.map((r) => r.userId)).toEqual(sorted(buyerA.owner, buyerA.manager));
+    expect(rows[0]!.params).toEqual({ month: '2026-06', purchases: 2, totalFen: 35_000 });
+  });
+});

@@ -1,0 +1,31 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import {
+  buyerMonthlyDigest,
+  officeWeeklyDigest,
+  remindAutoAcceptSoon,
+  remindExpiringPurchases,
+  type Db,
+} from '@shanhai/db';
+import { NotifyScheduleJob } from '@shanhai/domain';
+
+/**
+ * Scheduled notifications: the hourly reminders and the two digests. Each names its event (a
+ * purchase, an order, a period), so a job run twice, or by two workers at once, tells once.
+ */
+export async function processNotifySchedule(db: Db, job: Pick<Job, 'data' | 'id'>, now = new Date()) {
+  const parsed = NotifyScheduleJob.safeParse(job.data);
+  // A malformed payload will be malformed on every retry: fail it for good.
+  if (!parsed.success) throw new UnrecoverableError(`malformed notify-schedule job ${job.id}: ${parsed.error.message}`);
+  const data = parsed.data;
+  switch (data.task) {
+    case 'reminders':
+      return {
+        expiring: await remindExpiringPurchases(db, now),
+        autoAcceptSoon: await remindAutoAcceptSoon(db, now),
+      };
+    case 'office-weekly-digest':
+      return officeWeeklyDigest(db, data.period, now);
+    case 'buyer-monthly-digest':
+      return buyerMonthlyDigest(db, data.period, now);
+  }
+}
