@@ -10,6 +10,7 @@ import errorsPlugin, { frameworkErrors } from './plugins/errors';
 import metricsPlugin from './plugins/metrics';
 import openapiPlugin from './plugins/openapi';
 import queuesPlugin from './plugins/queues';
+import queueMetrics from './plugins/queue-metrics';
 import redisPlugin from './plugins/redis';
 import securityHeadersPlugin from './plugins/security-headers';
 import ssePlugin from './plugins/sse';
@@ -165,6 +166,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   // App plugins.
   await app.register(authPlugin, { secret: config.jwtSecret });
   await app.register(queuesPlugin, { prefix: config.redisPrefix });
+  await app.register(queueMetrics);
   await app.register(filesPlugin, { s3: config.s3 });
   await app.register(ssePlugin);
   await app.register(leaderboardLive, { prefix: config.redisPrefix });

@@ -72,5 +72,40 @@ describe('worker runtime', () => {
       { key: 'purge-expired-idempotency-keys', pattern: '17 3 * * *', tz: 'Asia/Shanghai' },
       { key: 'purge-expired-refresh-tokens', pattern: '17 3 * * *', tz: 'Asia/Shanghai' },
     ]);
+
+    // The reminders and digests are scheduled too.
+    const notifySchedule = new Queue(QUEUES.notifySchedule, { connection, prefix });
+    cleanups.push(() => notifySchedule.close());
+    expect(
+      (await notifySchedule.getJobSchedulers())
+        .map((s) => ({ key: s.key, pattern: s.pattern }))
+        .sort((a, b) => a.key.localeCompare(b.key)),
+    ).toEqual([
+      { key: 'buyer-monthly-digest', pattern: '0 9 1 * *' },
+      { key: 'notify-reminders', pattern: '23 * * * *' },
+      { key: 'office-weekly-digest', pattern: '0 8 * * 1' },
+    ]);
+  });
+
+  it('counts failed jobs by queue in its metrics (a malformed payload fails for good)', async () => {
+    const { config, database } = await testWorkerConfig('empty');
+    cleanups.push(() => database.drop());
+    const runtime = await startRuntime(config, createLogger('silent'));
+    cleanups.push(() => runtime.close());
+    const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    const prefix = `${config.redisPrefix}:bull`;
+    const queue = new Queue(QUEUES.purchaseExpiry, { connection, prefix });
+    const events = new QueueEvents(QUEUES.purchaseExpiry, { connection: connection.duplicate(), prefix });
+    cleanups.push(async () => {
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+    });
+    await events.waitUntilReady();
+    const job = await queue.add('bad', { nope: true }, { attempts: 3 });
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/malformed purchase-expiry job/);
+    await expect
+      .poll(() => runtime.metrics.metrics())
+      .toContain('shanhai_worker_jobs_failed_total{queue="purchase-expiry",final="true"} 1');
   });
 });

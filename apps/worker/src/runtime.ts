@@ -1,7 +1,7 @@
-import { Queue, Worker, type Processor } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDb, processAppName, type DbHandle } from '@shanhai/db';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { createTransport, type Transporter } from 'nodemailer';
 import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
 import { DEFAULT_APP_URL, DEFAULT_EMAIL_CONCURRENCY, DEFAULT_MAIL_FROM, type WorkerConfig } from './env';
@@ -134,13 +134,23 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
       concurrency: config.emailConcurrency ?? DEFAULT_EMAIL_CONCURRENCY,
     });
 
+  const failedJobs = new Counter({
+    name: 'shanhai_worker_jobs_failed_total',
+    help: 'Job attempts that threw, by queue; final="true" when no retry is left (the job stays failed)',
+    labelNames: ['queue', 'final'] as const,
+    registers: [metrics],
+  });
   const workers = registrations.map(({ queue, processor, concurrency }) => {
     const w = new Worker(queue, processor, {
       connection: redis,
       prefix,
       concurrency: concurrency ?? config.concurrency,
     });
-    w.on('failed', (job, err) => log.error({ queue, jobId: job?.id, err: err.message }, 'job failed'));
+    w.on('failed', (job, err) => {
+      const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+      failedJobs.inc({ queue, final: String(final) });
+      log.error({ queue, jobId: job?.id, err: err.message }, 'job failed');
+    });
     w.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
     return w;
   });

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createUser } from '@shanhai/db/testing';
+import { QUEUES } from '@shanhai/domain';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
@@ -8,7 +11,18 @@ let buyerToken: string;
 let officeManagerToken: string;
 const METRICS_TOKEN = 'ops-test-metrics-token';
 beforeAll(async () => {
-  t = await createTestApp({ config: { metricsToken: METRICS_TOKEN } });
+  t = await createTestApp({
+    config: {
+      metricsToken: METRICS_TOKEN,
+      // Card payments on, so the webhook route answers; nothing here reaches Stripe.
+      stripe: {
+        secretKey: 'sk_test_ops',
+        webhookSecret: 'whsec_ops_test',
+        publishableKey: 'pk_test_ops',
+        apiBase: 'http://127.0.0.1:9',
+      },
+    },
+  });
   const office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
   officeToken = office.token;
   buyerToken = (await login(t.app, 'buyer@demo.shanhai', DEMO_PASSWORD)).token;
@@ -41,6 +55,59 @@ describe('ops endpoints', () => {
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toContain('shanhai_api_http_request_duration_seconds_bucket');
     expect(res.body).toContain('route="/healthz"');
+  });
+
+  it('GET /metrics counts each queue’s jobs by state and the webhook deliveries that failed', async () => {
+    const scrape = async () =>
+      (await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(METRICS_TOKEN) })).body;
+    const line = (body: string, name: string) => body.split('\n').find((l) => l.startsWith(`${name} `));
+    // A delayed job, and one that failed for good (a worker of this app's prefix throws on it).
+    await t.app.queues.enqueue(
+      QUEUES.housekeeping,
+      'later',
+      { task: 'purge-expired-idempotency-keys' },
+      { delay: 3_600_000 },
+    );
+    const prefix = `${t.config.redisPrefix}:bull`;
+    const [c1, c2] = [1, 2].map(() => t.app.redis.duplicate({ maxRetriesPerRequest: null })) as [Redis, Redis];
+    const events = new QueueEvents(QUEUES.journalReconcile, { connection: c1, prefix });
+    await events.waitUntilReady();
+    const failing = new Worker(
+      QUEUES.journalReconcile,
+      async () => {
+        throw new UnrecoverableError('broken on purpose');
+      },
+      { connection: c2, prefix },
+    );
+    const job = await t.app.queues.get(QUEUES.journalReconcile).add('manual', { trigger: 'manual' });
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow('broken on purpose');
+    await failing.close();
+    await events.close();
+    c1.disconnect();
+    c2.disconnect();
+
+    const body = await scrape();
+    expect(line(body, 'shanhai_queue_jobs{queue="housekeeping",state="delayed"}')).toBe(
+      'shanhai_queue_jobs{queue="housekeeping",state="delayed"} 1',
+    );
+    expect(line(body, 'shanhai_queue_jobs{queue="journal-reconcile",state="failed"}')).toBe(
+      'shanhai_queue_jobs{queue="journal-reconcile",state="failed"} 1',
+    );
+    expect(line(body, 'shanhai_queue_jobs{queue="tally",state="waiting"}')).toBe(
+      'shanhai_queue_jobs{queue="tally",state="waiting"} 0',
+    );
+
+    // A delivery without a valid signature is rejected and counted.
+    const hook = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks/stripe',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=forged' },
+      payload: JSON.stringify({ id: 'evt_forged', type: 'payment_intent.succeeded' }),
+    });
+    expect(hook.statusCode).toBe(400);
+    expect(line(await scrape(), 'shanhai_api_webhook_failures_total{provider="stripe",reason="rejected"}')).toBe(
+      'shanhai_api_webhook_failures_total{provider="stripe",reason="rejected"} 1',
+    );
   });
 
   it('GET /docs/json is the OpenAPI document generated from the zod schemas', async () => {

@@ -150,6 +150,11 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
   // JSON bodies as raw Buffers (encapsulated: the routes above still get parsed JSON).
   await app.register(async (hooks) => {
     hooks.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    hooks.addHook('onResponse', (_request, reply, done) => {
+      const status = reply.statusCode;
+      if (status >= 400) app.webhookFailures.inc({ provider: 'stripe', reason: status >= 500 ? 'error' : 'rejected' });
+      done();
+    });
     hooks.post(
       '/webhooks/stripe',
       {
@@ -178,11 +183,13 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
             { purchaseId: r.purchaseId },
             'stripe success for a purchase that had expired or been cancelled: refunded automatically',
           );
-        if (r.outcome === 'not_payable')
+        if (r.outcome === 'not_payable') {
+          app.webhookFailures.inc({ provider: 'stripe', reason: 'not_payable' });
           request.log.warn(
             { purchaseId: r.purchaseId },
             'stripe success that cannot pay its purchase (amount or currency mismatch, or no such purchase): needs a manual refund',
           );
+        }
         return { received: true as const, outcome: r.outcome };
       },
     );
