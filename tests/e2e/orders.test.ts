@@ -290,9 +290,10 @@ describe('paying by card through Stripe (faked at the network boundary)', () => 
       .poll(() => buyer.page.locator('[data-test=auto-refund]').textContent(), { timeout: 10_000 })
       .toContain('Payment of ¥88.00 refunded automatically: the purchase had expired');
     expect(await buyer.page.locator('[data-test=purchase-status]').textContent()).toBe('Expired');
-    expect(fake.calls.filter((c) => c.path === '/v1/refunds').map((c) => c.idempotencyKey)).toEqual([
-      `late-payment-refund-${paymentIntentIdFor(purchaseId)}`,
-    ]);
+    // The refund is made by the worker after the webhook's commit.
+    await expect
+      .poll(() => fake.calls.filter((c) => c.path === '/v1/refunds').map((c) => c.idempotencyKey), { timeout: 30_000 })
+      .toEqual([`late-payment-refund-${paymentIntentIdFor(purchaseId)}`]);
     const stock = await suite.stack.api.pool.query<{ stock: number }>('select stock from products where id = $1', [
       productId,
     ]);

@@ -23,6 +23,8 @@ export const WorkerEnv = z.object({
   /** Where the web app is reached: the links in emails point there. */
   APP_URL: z.url().default(DEFAULT_APP_URL),
   EMAIL_CONCURRENCY: z.coerce.number().int().min(1).default(DEFAULT_EMAIL_CONCURRENCY),
+  /** The api's Stripe secret key: refunds and cancels of card intents are made from here. */
+  STRIPE_SECRET_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
 });
 
 export interface WorkerConfig {
@@ -40,6 +42,8 @@ export interface WorkerConfig {
   mailFrom?: string;
   appUrl?: string;
   emailConcurrency?: number;
+  /** Absent: no card payments, so no calls to Stripe are recorded and none are made. */
+  stripe?: { secretKey: string; apiBase?: string } | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -61,5 +65,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     mailFrom: e.MAIL_FROM,
     appUrl: e.APP_URL.replace(/\/+$/, ''),
     emailConcurrency: e.EMAIL_CONCURRENCY,
+    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY } : undefined,
   };
 }

@@ -11,6 +11,7 @@ import { processHousekeeping } from './jobs/housekeeping';
 import { processNotifyDispatch } from './jobs/notify-dispatch';
 import { processNotifySchedule } from './jobs/notify-schedule';
 import { processPurchaseExpiry } from './jobs/purchase-expiry';
+import { processStripeCall, workerStripeClient } from './jobs/stripe-calls';
 import { processReconcile, processTally, reconcileMetrics } from './jobs/tally';
 import { processAutoAccept } from './jobs/auto-accept';
 import { journalReconcileMetrics, processJournalReconcile } from './jobs/journal-reconcile';
@@ -134,6 +135,14 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
       concurrency: config.emailConcurrency ?? DEFAULT_EMAIL_CONCURRENCY,
     });
 
+  if (config.stripe) {
+    const stripe = await workerStripeClient(config.stripe);
+    registrations.push({
+      queue: QUEUES.stripeCalls,
+      processor: (job) => processStripeCall({ db: db.db, stripe }, job),
+    });
+  } else log.warn({}, 'STRIPE_SECRET_KEY is not set: card refunds and intent cancels are not made');
+
   const failedJobs = new Counter({
     name: 'shanhai_worker_jobs_failed_total',
     help: 'Job attempts that threw, by queue; final="true" when no retry is left (the job stays failed)',
@@ -213,6 +222,16 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
   );
   await reattribution.close();
+  if (config.stripe) {
+    // The sweep behind the stripe-call jobs: a lost job (or one out of retries) is made within this.
+    const stripeCalls = new Queue(QUEUES.stripeCalls, { connection: redis, prefix });
+    await stripeCalls.upsertJobScheduler(
+      'stripe-calls-sweep',
+      { every: STRIPE_CALL_SWEEP_MS },
+      { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
+    );
+    await stripeCalls.close();
+  }
   await declareTallySchedulers(redis, prefix);
   // Re-declared now and then: if Redis lost its data (a flush, a failover without persistence),
   // the sweep comes back on its own within a minute.
@@ -245,6 +264,8 @@ export const TALLY_SWEEP_MS = 2_000;
 /** Notifications committed while Redis was down (or whose kick was dropped) wait at most this long. */
 export const NOTIFY_SWEEP_MS = 1_000;
 const SCHEDULER_REDECLARE_MS = 60_000;
+/** A recorded call to Stripe whose job was lost is made within this (plus its age threshold). */
+export const STRIPE_CALL_SWEEP_MS = 60_000;
 /** A campaign edit whose job was lost is re-attributed within this. */
 export const REATTRIBUTION_SWEEP_MS = 30_000;
 

@@ -13,3 +13,4 @@ export * from './journal-reconcile';
 export * from './tally-lock';
 export * from './campaigns';
 export * from './notify-schedule';
+export * from './stripe-calls';

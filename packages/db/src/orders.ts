@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './client';
 import { autoAcceptDays, postAcceptance } from './journal';
 import { notifyOrderMoved, notifyPurchaseExpired } from './notify-events';
+import { cancelLivePaymentIntent } from './stripe-calls';
 import { products } from './schema/catalog';
 import { orderLines, orders, orderTransitions, purchases } from './schema/orders';
 
@@ -91,6 +92,8 @@ export async function endUnpaidPurchase(
     open.map((o) => o.id),
   );
   await tx.update(purchases).set({ status: to }).where(eq(purchases.id, purchaseId));
+  // Nothing is owed any more: the card intent goes (after the commit), a late success is refunded.
+  await cancelLivePaymentIntent(tx, purchaseId);
   if (to === 'expired') await notifyPurchaseExpired(tx, purchaseId);
   return true;
 }

@@ -27,6 +27,11 @@ export const QUEUES = {
   journalReconcile: 'journal-reconcile',
   /** Carries out a recorded campaign re-attribution (an edit of its dates or scope); a sweep catches lost jobs. */
   campaignReattribution: 'campaign-reattribution',
+  /**
+   * Makes the calls to Stripe that events recorded (refunds, cancels of intents no longer owed),
+   * after their commits, with the recorded idempotency keys; a sweep catches lost jobs.
+   */
+  stripeCalls: 'stripe-calls',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -79,6 +84,21 @@ export const CampaignReattributionJob = z.union([
   z.strictObject({ sweep: z.literal(true) }),
 ]);
 export type CampaignReattributionJob = z.infer<typeof CampaignReattributionJob>;
+
+/** `stripeCallId`: make that recorded call if still pending; `sweep`: every pending one left behind. */
+export const StripeCallJob = z.union([
+  z.strictObject({ stripeCallId: z.uuid() }),
+  z.strictObject({ sweep: z.literal(true) }),
+]);
+export type StripeCallJob = z.infer<typeof StripeCallJob>;
+/**
+ * A call that cannot reach Stripe is retried with backoff (2 s, 4 s, … about 17 minutes in all);
+ * after the last try the sweep keeps trying every minute, so Stripe being away never loses a call.
+ */
+export const STRIPE_CALL_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 2_000 },
+} as const;
 
 /** Redis pub/sub channel (after the deployment prefix) on which the tally worker announces changes. */
 export const LEADERBOARD_CHANNEL = 'leaderboard:changed';

@@ -44,6 +44,15 @@ export async function startStack(
       redisPrefix: config.redisPrefix,
       logLevel: 'silent',
       concurrency: 2,
+      // The worker makes the api's recorded calls to Stripe (refunds, intent cancels): same Stripe.
+      ...(config.stripe
+        ? {
+            stripe: {
+              secretKey: config.stripe.secretKey,
+              ...(config.stripe.apiBase ? { apiBase: config.stripe.apiBase } : {}),
+            },
+          }
+        : {}),
       // With a mail server, emails link back to this stack's web app.
       ...(options.smtpUrl
         ? {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { pendingStripeCallIds } from '@shanhai/db';
 import { Queue, type JobsOptions } from 'bullmq';
 import {
   type AutoAcceptJob,
@@ -7,6 +8,8 @@ import {
   TALLY_DEDUP_ID,
   type NotifyDispatchJob,
   type PurchaseExpiryJob,
+  STRIPE_CALL_JOB_OPTIONS,
+  type StripeCallJob,
   type QueueName,
   type TallyJob,
 } from '@shanhai/domain';
@@ -34,6 +37,11 @@ declare module 'fastify' {
       expirePurchaseAt(purchaseId: string, expiresAt: Date): Promise<boolean>;
       /** Schedules a delivered order's automatic acceptance; the job re-checks status and time. */
       autoAcceptAt(orderId: string, at: Date): Promise<boolean>;
+      /**
+       * After a commit that recorded calls to Stripe for a purchase (refunds, an intent's cancel):
+       * one job per pending call, retried with backoff; the worker's sweep catches any job lost.
+       */
+      stripeCallsOf(purchaseId: string): Promise<void>;
     };
   }
 }
@@ -94,6 +102,13 @@ export default fp<{ prefix: string }>(
           delay: Math.max(0, at.getTime() - Date.now()),
           jobId: `auto-accept-${orderId}`,
         }),
+      stripeCallsOf: async (purchaseId) => {
+        for (const id of await pendingStripeCallIds(app.db, purchaseId))
+          await enqueue(QUEUES.stripeCalls, 'call', { stripeCallId: id } satisfies StripeCallJob, {
+            ...STRIPE_CALL_JOB_OPTIONS,
+            jobId: `stripe-call-${id}`,
+          });
+      },
     });
     app.addHook('onClose', async () => {
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));

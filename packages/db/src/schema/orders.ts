@@ -243,3 +243,48 @@ export const stripeEvents = pgTable('stripe_events', {
   payload: jsonb().notNull(),
   receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+export const stripeCallKind = pgEnum('stripe_call_kind', ['refund', 'cancel_payment_intent']);
+export const stripeCallStatus = pgEnum('stripe_call_status', ['pending', 'succeeded', 'failed']);
+
+/**
+ * A call to Stripe that an event decided on (a refund, the cancel of a PaymentIntent whose amount
+ * no longer exists), recorded in the event's transaction and made after its commit by a job
+ * (stripe-calls), never while row locks are held. The idempotency key is fixed here, so every
+ * retry is the same request to Stripe; the outcome is recorded on the row.
+ */
+export const stripeCalls = pgTable(
+  'stripe_calls',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    kind: stripeCallKind().notNull(),
+    purchaseId: uuid()
+      .notNull()
+      .references(() => purchases.id),
+    /** The refund record this call carries out (kind `refund`); its stripe_refund_id is set on success. */
+    refundId: uuid().references(() => refunds.id),
+    paymentIntentId: text().notNull(),
+    /** Refunds: the amount to give back (fen). */
+    amountFen: fen(),
+    /** Sent as the Stripe object's metadata. */
+    metadata: jsonb().$type<Record<string, string>>().notNull().default({}),
+    idempotencyKey: text().notNull(),
+    status: stripeCallStatus().notNull().default('pending'),
+    /** Tries made so far (each a lease taken by a job). */
+    attempts: integer().notNull().default(0),
+    /** A job holds the call until then; after it (a crashed job) the next job or the sweep may take it. */
+    leasedUntil: timestamp({ withTimezone: true }),
+    lastError: text(),
+    /** Stripe's id of the result (re_…, or the cancelled pi_…). */
+    stripeObjectId: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('stripe_calls_idempotency_key').on(t.idempotencyKey),
+    index('stripe_calls_pending')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'pending'`),
+    index().on(t.purchaseId),
+  ],
+);

@@ -4,9 +4,7 @@ import { ListQuery, NoteRequest, OptionalNoteRequest, Order, Problem, ShipReques
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
 import { notFound } from '../../lib/problem';
-import { stripeClient } from '../../lib/stripe';
 import { principalOf } from '../../plugins/auth';
-import { refundCard } from '../payments/payments-service';
 import * as svc from './orders-service';
 
 const IdParams = z.strictObject({ id: z.uuid() });
@@ -14,9 +12,7 @@ const guarded = { security: [{ bearer: [] }] };
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
 /** Orders (one per cooperative of a purchase): the lists and the fulfilment state machine with refunds. */
-const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, opts) => {
-  const stripe = await stripeClient(opts.config);
-
+const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) => {
   app.get(
     '/orders',
     {
@@ -76,8 +72,6 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
     },
   );
 
-  const refund = (paymentIntentId: string, amountFen: number, orderId: string) =>
-    refundCard(stripe, paymentIntentId, amountFen, orderId);
   const actions = [
     ['ship', ShipRequest, 'Cooperative: ship a paid order (carrier, tracking number)'],
     ['deliver', OptionalNoteRequest, 'Cooperative: mark a shipped order delivered'],
@@ -107,8 +101,9 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, o
       async (request) => {
         const principal = principalOf(request);
         const input = (request.body ?? {}) as { carrier?: string; trackingNo?: string; note?: string };
-        const r = await svc.actOnOrder(app.db, principal, request.params.id, action, input, refund);
+        const r = await svc.actOnOrder(app.db, principal, request.params.id, action, input);
         if (!r) throw notFound('Order');
+        if (action === 'cancel' || action === 'refund') await app.queues.stripeCallsOf(r.purchaseId);
         if (r.ledgerChanged) await app.queues.tallySoon();
         if (r.autoAcceptAt) await app.queues.autoAcceptAt(request.params.id, r.autoAcceptAt);
         if (action !== 'cancel' && action !== 'refund') await app.queues.notifySoon();

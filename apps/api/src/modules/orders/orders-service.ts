@@ -4,7 +4,9 @@ import {
   autoAcceptDays,
   notifyOrderMoved,
   postAcceptance,
+  cancelLivePaymentIntent,
   postRefund,
+  recordStripeCall,
   recordTransitions,
   returnStock,
   schema,
@@ -168,8 +170,9 @@ const ACTION_KINDS: Record<OrderAction, readonly string[]> = {
 };
 
 export interface OrderActionResult {
-  /** Card refunds go to Stripe after the checks, inside the transaction. */
   ledgerChanged: boolean;
+  /** The order's purchase: calls to Stripe it recorded (a refund, an intent's cancel) are made after the commit. */
+  purchaseId: string;
   /** After delivery: when the system accepts the order unless the buyer accepts or reports first. */
   autoAcceptAt?: Date;
 }
@@ -178,7 +181,9 @@ export interface OrderActionResult {
  * Moves one order. `cancel` before payment ends the order (stock back; the purchase total shrinks,
  * and a purchase with no open order left is cancelled); `cancel` after payment (before shipping)
  * and `refund` (of a disputed delivery) refund it: stock back for cancel, a negative ledger row
- * per line and a refund record (a Stripe refund for card).
+ * per line and a refund record. Stripe is never called here, under the locks: a card refund, or
+ * the cancel of the intent created for an amount no longer owed, is recorded as a stripe call and
+ * made by a job after the commit (the caller enqueues it).
  */
 export async function actOnOrder(
   db: Db,
@@ -186,7 +191,6 @@ export async function actOnOrder(
   id: string,
   action: OrderAction,
   input: { carrier?: string; trackingNo?: string; note?: string },
-  stripeRefund: (paymentIntentId: string, amountFen: number, orderId: string) => Promise<string>,
 ): Promise<OrderActionResult | null> {
   return db.transaction(async (tx) => {
     // Lock order: purchase, then order (as markPaid does), so the two never deadlock.
@@ -213,13 +217,17 @@ export async function actOnOrder(
       case 'ship':
         await move('shipped', { carrier: input.carrier!, trackingNo: input.trackingNo!, shippedAt: new Date() });
         await notifyOrderMoved(tx, id, 'shipped', principal.userId);
-        return { ledgerChanged: false };
+        return { ledgerChanged: false, purchaseId: o.purchaseId };
       case 'deliver': {
         const deliveredAt = new Date();
         await move('delivered', { deliveredAt });
         await notifyOrderMoved(tx, id, 'delivered', principal.userId);
         const days = await autoAcceptDays(tx);
-        return { ledgerChanged: false, autoAcceptAt: new Date(deliveredAt.getTime() + days * 86_400_000) };
+        return {
+          ledgerChanged: false,
+          purchaseId: o.purchaseId,
+          autoAcceptAt: new Date(deliveredAt.getTime() + days * 86_400_000),
+        };
       }
       case 'accept':
         await move('accepted', { acceptedAt: new Date() });
@@ -231,11 +239,11 @@ export async function actOnOrder(
             .where(eq(orderLines.orderId, id)),
         });
         await notifyOrderMoved(tx, id, 'accepted', principal.userId);
-        return { ledgerChanged: false };
+        return { ledgerChanged: false, purchaseId: o.purchaseId };
       case 'report':
         await move('disputed', { problemNote: input.note! });
         await notifyOrderMoved(tx, id, 'disputed', principal.userId);
-        return { ledgerChanged: false };
+        return { ledgerChanged: false, purchaseId: o.purchaseId };
       case 'cancel':
         if (o.status === 'pending_approval' || o.status === 'awaiting_payment') {
           await move('cancelled');
@@ -255,18 +263,20 @@ export async function actOnOrder(
             .set({ totalFen: newTotal, ...(open!.n === 0 ? { status: 'cancelled' as const } : {}) })
             .where(eq(purchases.id, o.purchaseId));
           await tx.update(payments).set({ amountFen: newTotal }).where(eq(payments.purchaseId, o.purchaseId));
+          // The intent was made for the old total: it goes, so that nobody can pay an amount no longer owed.
+          await cancelLivePaymentIntent(tx, o.purchaseId);
           await auditOrder(tx, principal, 'order.cancel', o, 'cancelled', input.note);
-          return { ledgerChanged: false };
+          return { ledgerChanged: false, purchaseId: o.purchaseId };
         }
         if (o.status !== 'paid') throw invalidTransition(o.status, 'cancelled');
-        await refundOrder(tx, principal, o, 'refunded', true, input.note, stripeRefund, move);
+        await refundOrder(tx, principal, o, 'refunded', true, input.note, move);
         await auditOrder(tx, principal, 'order.cancel', o, 'refunded', input.note);
-        return { ledgerChanged: true };
+        return { ledgerChanged: true, purchaseId: o.purchaseId };
       case 'refund':
         if (o.status !== 'disputed' && o.status !== 'paid') throw invalidTransition(o.status, 'refunded');
-        await refundOrder(tx, principal, o, 'refunded', o.status === 'paid', input.note, stripeRefund, move);
+        await refundOrder(tx, principal, o, 'refunded', o.status === 'paid', input.note, move);
         await auditOrder(tx, principal, 'order.refund', o, 'refunded', input.note);
-        return { ledgerChanged: true };
+        return { ledgerChanged: true, purchaseId: o.purchaseId };
     }
   });
 }
@@ -312,7 +322,6 @@ async function refundOrder(
   to: 'refunded',
   giveStockBack: boolean,
   note: string | undefined,
-  stripeRefund: (paymentIntentId: string, amountFen: number, orderId: string) => Promise<string>,
   move: (to: OrderStatus) => Promise<void>,
 ) {
   await move(to);
@@ -323,18 +332,29 @@ async function refundOrder(
     lineSales(lines, () => o, 'refund', businessDate()),
   );
   const [pay] = await tx.select().from(payments).where(eq(payments.purchaseId, o.purchaseId));
-  let stripeRefundId: string | null = null;
-  if (pay!.method === 'card' && pay!.stripePaymentIntentId)
-    stripeRefundId = await stripeRefund(pay!.stripePaymentIntentId, o.totalFen, o.id);
-  await tx.insert(refunds).values({
-    purchaseId: o.purchaseId,
-    orderId: o.id,
-    method: pay!.method,
-    amountFen: o.totalFen,
-    stripeRefundId,
-    reason: note ?? null,
-    createdBy: principal.userId,
-  });
+  const [refund] = await tx
+    .insert(refunds)
+    .values({
+      purchaseId: o.purchaseId,
+      orderId: o.id,
+      method: pay!.method,
+      amountFen: o.totalFen,
+      reason: note ?? null,
+      createdBy: principal.userId,
+    })
+    .returning({ id: refunds.id });
+  if (pay!.method === 'card' && pay!.stripePaymentIntentId) {
+    // The key from the order id: every retry of this refund is the same request to Stripe.
+    await recordStripeCall(tx, {
+      kind: 'refund',
+      purchaseId: o.purchaseId,
+      refundId: refund!.id,
+      paymentIntentId: pay!.stripePaymentIntentId,
+      amountFen: o.totalFen,
+      metadata: { orderId: o.id },
+      idempotencyKey: `refund-${o.id}`,
+    });
+  }
   await postRefund(tx, { order: o, method: pay!.method });
   await onOrderRefunded(tx, o.id, principal);
 }

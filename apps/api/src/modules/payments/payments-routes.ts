@@ -11,7 +11,7 @@ import {
 } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
-import { badRequest, HttpProblem, notFound } from '../../lib/problem';
+import { badRequest, conflict, HttpProblem, notFound } from '../../lib/problem';
 import { stripeClient } from '../../lib/stripe';
 import { principalOf } from '../../plugins/auth';
 import { getPurchase, purchaseSettings } from '../purchases/purchases-service';
@@ -48,6 +48,10 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
       if (current.paymentMethod === 'card') {
         const r = await svc.startCardPayment(app.db, stripe, principal, request.params.id);
         if (!r) throw notFound('Purchase');
+        if ('superseded' in r) {
+          await app.queues.stripeCallsOf(request.params.id);
+          throw conflict('amount_changed', 'The amount due changed while paying (an order was cancelled); pay again');
+        }
         const p = (await getPurchase(app.db, principal, request.params.id, settings))!;
         return { ...p, payment: p.payment && { ...p.payment, clientSecret: r.clientSecret } };
       }
@@ -161,7 +165,7 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
         schema: {
           tags: ['payments'],
           summary:
-            'Stripe events (signature verified on the raw body; deduplicated by event id; a success for an expired or cancelled purchase is refunded)',
+            'Stripe events (signature verified on the raw body; deduplicated by event id; a success for an expired or cancelled purchase, or of an amount no longer owed, is refunded)',
           response: { 200: z.object({ received: z.literal(true), outcome: z.string() }), 400: Problem, 404: Problem },
         },
       },
@@ -178,11 +182,13 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
           typeof sig === 'string' ? sig : undefined,
         );
         if (r.outcome === 'paid') await Promise.all([app.queues.tallySoon(), app.queues.notifySoon()]);
-        if (r.outcome === 'refunded')
+        if (r.outcome === 'refunded') {
           request.log.info(
             { purchaseId: r.purchaseId },
-            'stripe success for a purchase that had expired or been cancelled: refunded automatically',
+            'stripe success for a purchase that had ended or an amount no longer owed: refunded automatically',
           );
+          if (r.purchaseId) await app.queues.stripeCallsOf(r.purchaseId);
+        }
         if (r.outcome === 'not_payable') {
           app.webhookFailures.inc({ provider: 'stripe', reason: 'not_payable' });
           request.log.warn(

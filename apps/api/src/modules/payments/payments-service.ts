@@ -6,6 +6,7 @@ import {
   notifyTransferSubmitted,
   postLatePaymentRefund,
   postPayment,
+  recordStripeCall,
   recordTransitions,
   schema,
   writeAudit,
@@ -38,14 +39,16 @@ export const cardUnavailable = () =>
 
 /**
  * Creates (or, on a retry, gets back) the purchase's PaymentIntent in CNY. The idempotency key is
- * derived from the purchase id, so two clicks make one PaymentIntent.
+ * derived from the purchase id and the amount, so two clicks make one PaymentIntent and a new
+ * amount (an order cancelled before payment) a new one. `superseded`: the amount changed while
+ * Stripe was asked; that intent is cancelled after the commit (the caller enqueues it).
  */
 export async function startCardPayment(
   db: Db,
   stripe: Stripe | null,
   principal: Principal,
   purchaseId: string,
-): Promise<{ clientSecret: string } | null> {
+): Promise<{ clientSecret: string } | { superseded: true } | null> {
   if (!stripe) throw cardUnavailable();
   const [p] = await db
     .select()
@@ -63,7 +66,27 @@ export async function startCardPayment(
     },
     { idempotencyKey: `purchase-${p.id}-${p.totalFen}` },
   );
-  await db.update(payments).set({ stripePaymentIntentId: pi.id }).where(eq(payments.purchaseId, p.id));
+  // Stripe was called with no lock held; the intent becomes the purchase's only if the amount is
+  // still the one owed. An order cancelled meanwhile changed it: this intent goes too.
+  const current = await db.transaction(async (tx) => {
+    const [now] = await tx
+      .select({ status: purchases.status, totalFen: purchases.totalFen })
+      .from(purchases)
+      .where(eq(purchases.id, p.id))
+      .for('update');
+    if (now?.status === 'awaiting_payment' && now.totalFen === p.totalFen) {
+      await tx.update(payments).set({ stripePaymentIntentId: pi.id }).where(eq(payments.purchaseId, p.id));
+      return true;
+    }
+    await recordStripeCall(tx, {
+      kind: 'cancel_payment_intent',
+      purchaseId: p.id,
+      paymentIntentId: pi.id,
+      idempotencyKey: `cancel-${pi.id}`,
+    });
+    return false;
+  });
+  if (!current) return { superseded: true };
   return { clientSecret: pi.client_secret ?? '' };
 }
 
@@ -89,11 +112,12 @@ export type WebhookOutcome =
  * event id is recorded in the same transaction as its effect, so a redelivery is a no-op, and a
  * success for a purchase already paid changes nothing. Events may come in any order: a late
  * `payment_failed` after a success is ignored. A success for a purchase that has already expired
- * or been cancelled is refunded whole, automatically (see refundLatePayment).
+ * or been cancelled, or through an intent the purchase no longer has, is refunded whole,
+ * automatically (see refundLatePayment).
  */
 export async function handleStripeWebhook(
   db: Db,
-  stripe: Stripe,
+  stripe: Pick<Stripe, 'webhooks'>,
   secret: string,
   rawBody: Buffer,
   signature: string | undefined,
@@ -138,26 +162,36 @@ export async function handleStripeWebhook(
     if (event.type === 'payment_intent.succeeded') {
       // Locked here, before any decision, so a concurrent expiry, cancel or second event waits.
       const [p] = await tx
-        .select({ totalFen: purchases.totalFen, status: purchases.status })
+        .select({ totalFen: purchases.totalFen, status: purchases.status, pi: payments.stripePaymentIntentId })
         .from(purchases)
+        .innerJoin(payments, eq(payments.purchaseId, purchases.id))
         .where(eq(purchases.id, purchaseId))
-        .for('update');
+        .for('update', { of: purchases });
       const received = obj.amount_received ?? obj.amount ?? 0;
-      if (p && (p.status === 'expired' || p.status === 'cancelled') && obj.id && received > 0) {
-        const outcome = await refundLatePayment(tx, stripe, {
+      if (!p || !obj.id || obj.currency !== 'cny' || received <= 0)
+        return { outcome: 'not_payable' as const, purchaseId };
+      // Money that nothing is owed for goes back whole: the purchase ended, or the intent is not
+      // the purchase's own any more (an order was cancelled before payment and its intent with it).
+      const endedAs =
+        p.status === 'expired' || p.status === 'cancelled'
+          ? p.status
+          : p.status === 'awaiting_payment' && (obj.id !== p.pi || received !== p.totalFen)
+            ? ('superseded' as const)
+            : null;
+      if (endedAs) {
+        const outcome = await refundLatePayment(tx, {
           purchaseId,
-          endedAs: p.status,
+          endedAs,
           paymentIntentId: obj.id,
           amountFen: received,
         });
         return { outcome, purchaseId };
       }
-      if (!p || obj.currency !== 'cny' || received !== p.totalFen)
-        return { outcome: 'not_payable' as const, purchaseId };
+      if (received !== p.totalFen) return { outcome: 'not_payable' as const, purchaseId };
       const r = await markPaidTx(
         tx,
         purchaseId,
-        { method: 'card', paymentIntentId: obj.id! },
+        { method: 'card', paymentIntentId: obj.id },
         { userId: null, kind: 'stripe' },
       );
       return { outcome: r, purchaseId };
@@ -178,44 +212,52 @@ export async function handleStripeWebhook(
 export const LATE_PAYMENT_REASON = {
   expired: 'late payment: the purchase had expired',
   cancelled: 'late payment: the purchase had been cancelled',
+  superseded: 'late payment: the amount due had changed (an order was cancelled before payment)',
 } as const;
 
 /**
- * A card payment that succeeded after its purchase had expired or been cancelled: the stock went
- * back and nothing was credited, so the money goes back whole and the ledger is left alone.
- * Runs in the webhook's transaction under the purchase lock. The refund record (unique per
- * PaymentIntent) turns every later event for the same intent into `already_refunded`; the Stripe
- * idempotency key from the intent id means that a retry after a lost commit gets the same refund
- * back from Stripe instead of a second one. If Stripe fails, the transaction (and the event's
- * record) rolls back and the webhook answers 5xx, so Stripe delivers the event again.
+ * A card payment that nothing is owed for: it succeeded after its purchase had expired or been
+ * cancelled (the stock went back, nothing was credited), or through an intent the purchase no
+ * longer has (its amount changed). The money goes back whole and the ledger is left alone.
+ * Runs in the webhook's transaction under the purchase lock, and calls no one: the refund record
+ * (unique per PaymentIntent, so every later event for the intent is `already_refunded`) and the
+ * stripe call are written here; a job makes the call after the commit, with an idempotency key
+ * from the intent id, so that every retry gets the same refund from Stripe.
  */
 async function refundLatePayment(
   tx: Tx,
-  stripe: Stripe,
-  late: { purchaseId: string; endedAs: 'expired' | 'cancelled'; paymentIntentId: string; amountFen: number },
+  late: {
+    purchaseId: string;
+    endedAs: keyof typeof LATE_PAYMENT_REASON;
+    paymentIntentId: string;
+    amountFen: number;
+  },
 ): Promise<'refunded' | 'already_refunded'> {
   const [done] = await tx
     .select({ id: refunds.id })
     .from(refunds)
     .where(and(eq(refunds.stripePaymentIntentId, late.paymentIntentId), isNull(refunds.orderId)));
   if (done) return 'already_refunded';
-  const refund = await stripe.refunds.create(
-    {
-      payment_intent: late.paymentIntentId,
-      amount: late.amountFen,
-      metadata: { purchaseId: late.purchaseId, reason: `purchase_${late.endedAs}` },
-    },
-    { idempotencyKey: `late-payment-refund-${late.paymentIntentId}` },
-  );
-  await tx.insert(refunds).values({
+  const [refund] = await tx
+    .insert(refunds)
+    .values({
+      purchaseId: late.purchaseId,
+      orderId: null,
+      method: 'card',
+      amountFen: late.amountFen,
+      stripePaymentIntentId: late.paymentIntentId,
+      reason: LATE_PAYMENT_REASON[late.endedAs],
+      createdBy: null,
+    })
+    .returning({ id: refunds.id });
+  await recordStripeCall(tx, {
+    kind: 'refund',
     purchaseId: late.purchaseId,
-    orderId: null,
-    method: 'card',
+    refundId: refund!.id,
+    paymentIntentId: late.paymentIntentId,
     amountFen: late.amountFen,
-    stripeRefundId: refund.id,
-    stripePaymentIntentId: late.paymentIntentId,
-    reason: LATE_PAYMENT_REASON[late.endedAs],
-    createdBy: null,
+    metadata: { purchaseId: late.purchaseId, reason: `purchase_${late.endedAs}` },
+    idempotencyKey: `late-payment-refund-${late.paymentIntentId}`,
   });
   const [buyerOf] = await tx
     .select({ buyerOrgId: purchases.buyerOrgId })
@@ -227,16 +269,6 @@ async function refundLatePayment(
     amountFen: late.amountFen,
   });
   return 'refunded';
-}
-
-/** A card refund of one order through Stripe; the idempotency key from the order id makes a retry safe. */
-export async function refundCard(stripe: Stripe | null, paymentIntentId: string, amountFen: number, orderId: string) {
-  if (!stripe) throw cardUnavailable();
-  const r = await stripe.refunds.create(
-    { payment_intent: paymentIntentId, amount: amountFen, metadata: { orderId } },
-    { idempotencyKey: `refund-${orderId}` },
-  );
-  return r.id;
 }
 
 export type PaidVia = { method: 'transfer'; confirmedBy: string } | { method: 'card'; paymentIntentId: string };

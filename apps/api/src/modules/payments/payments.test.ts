@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, inArray } from 'drizzle-orm';
 import { expirePurchaseIfDue, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
-import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../../test-support/fake-stripe';
+import {
+  paymentIntentIdFor,
+  runStripeCalls,
+  startFakeStripe,
+  type FakeStripe,
+} from '../../../test-support/fake-stripe';
 import { shop, type Member } from '../../../test-support/shop';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -201,11 +206,16 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     expect(await ledgerOf(b.purchase.id)).toEqual([{ kind: 'sale', amountFen: 6000 }]);
   });
 
-  it('a success with the wrong amount does not pay', async () => {
+  it('a success with the wrong amount does not pay, and its money goes back automatically', async () => {
     const { purchase } = await cardPurchase();
-    expect((await send(event('payment_intent.succeeded', purchase.id, 1))).json().outcome).toBe('not_payable');
+    expect((await send(event('payment_intent.succeeded', purchase.id, 1))).json().outcome).toBe('refunded');
     expect(await statusOf(purchase.id)).toBe('awaiting_payment');
     expect(await ledgerOf(purchase.id)).toEqual([]);
+    await runStripeCalls(t.app.db, t.config);
+    const refund = fake.calls.find(
+      (c) => c.path === '/v1/refunds' && c.idempotencyKey === `late-payment-refund-${paymentIntentIdFor(purchase.id)}`,
+    )!;
+    expect(new URLSearchParams(refund.body).get('amount')).toBe('1');
   });
 
   it('cancelling a paid card order refunds through Stripe and appends negative ledger rows', async () => {
@@ -220,6 +230,9 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().status).toBe('refunded');
+    // Recorded with the refund, made after the commit (by the worker's job; here by hand).
+    expect(fake.calls.slice(before).filter((c) => c.path === '/v1/refunds')).toEqual([]);
+    expect(await runStripeCalls(t.app.db, t.config)).toEqual({ succeeded: 1, failed: 0, retry: 0 });
     const call = fake.calls.slice(before).find((c) => c.path === '/v1/refunds')!;
     expect(new URLSearchParams(call.body).get('amount')).toBe('12000');
     expect(call.idempotencyKey).toBe(`refund-${purchase.orders[0].id}`);
@@ -278,6 +291,7 @@ describe('a card success for a purchase that has already ended is refunded autom
     expect(atOnce.map((r) => r.statusCode)).toEqual([200, 200]);
     expect(atOnce.map((r) => r.json().outcome).sort()).toEqual(['duplicate', 'refunded']);
     expect((await send(payload)).json()).toEqual({ received: true, outcome: 'duplicate' });
+    await runStripeCalls(t.app.db, t.config);
 
     const pi = paymentIntentIdFor(purchase.id);
     const calls = refundCalls(pi);
@@ -348,6 +362,7 @@ describe('a card success for a purchase that has already ended is refunded autom
     ]);
     expect(results.map((r) => r.json().outcome).sort()).toEqual(['already_refunded', 'refunded']);
     expect((await send(event('payment_intent.succeeded', purchase.id, 6000))).json().outcome).toBe('already_refunded');
+    await runStripeCalls(t.app.db, t.config);
 
     const pi = paymentIntentIdFor(purchase.id);
     expect(refundCalls(pi)).toHaveLength(1);
@@ -367,7 +382,7 @@ describe('a card success for a purchase that has already ended is refunded autom
     ]);
   });
 
-  it('Stripe out of reach while refunding: the webhook answers 5xx and forgets the event, so the redelivery refunds', async () => {
+  it('Stripe out of reach while refunding: the webhook still answers 200 (nothing waits on Stripe under the lock); the call is retried with the same key until it lands', async () => {
     const { purchase } = await cardPurchase(1);
     await t.app.inject({
       method: 'POST',
@@ -375,16 +390,201 @@ describe('a card success for a purchase that has already ended is refunded autom
       headers: bearer(cardBuyer.token),
       payload: {},
     });
+    const pi = paymentIntentIdFor(purchase.id);
     const payload = event('payment_intent.succeeded', purchase.id, 3000);
     // The SDK tries three times (maxNetworkRetries 2); every try finds the connection dropped.
     fake.dropNext('/v1/refunds', 3);
-    const failed = await send(payload);
-    expect(failed.statusCode).toBe(500);
-    expect(await t.app.db.select().from(schema.refunds).where(eq(schema.refunds.purchaseId, purchase.id))).toEqual([]);
-    const again = await send(payload);
-    expect(again.json()).toEqual({ received: true, outcome: 'refunded' });
-    const keys = refundCalls(paymentIntentIdFor(purchase.id)).map((c) => c.idempotencyKey);
-    expect(new Set(keys)).toEqual(new Set([`late-payment-refund-${paymentIntentIdFor(purchase.id)}`]));
+    const first = await send(payload);
+    expect(first.json()).toEqual({ received: true, outcome: 'refunded' });
+    expect(await runStripeCalls(t.app.db, t.config)).toEqual({ succeeded: 1, failed: 0, retry: 1 });
+    const [pending] = await t.app.db
+      .select()
+      .from(schema.stripeCalls)
+      .where(and(eq(schema.stripeCalls.purchaseId, purchase.id), eq(schema.stripeCalls.kind, 'refund')));
+    expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.any(String) });
+    expect((await send(payload)).json()).toEqual({ received: true, outcome: 'duplicate' });
+    expect(await runStripeCalls(t.app.db, t.config)).toEqual({ succeeded: 1, failed: 0, retry: 0 });
+    const keys = refundCalls(pi).map((c) => c.idempotencyKey);
+    expect(new Set(keys)).toEqual(new Set([`late-payment-refund-${pi}`]));
+    const [refund] = await t.app.db.select().from(schema.refunds).where(eq(schema.refunds.purchaseId, purchase.id));
+    expect(refund!.stripeRefundId).toMatch(/^re_fake_\d+$/);
+  });
+});
+
+describe('cancelling an order of a card purchase before payment (issue 13: money edges)', () => {
+  /** A card purchase of two orders (two cooperatives), its intent made for the whole. */
+  async function twoOrderCardPurchase() {
+    const a = await createProduct(t.app.db, {
+      cooperativeId: coopId,
+      stock: 20,
+      priceTiers: [{ minQty: 1, unitPriceFen: 1000 }],
+    });
+    const b = await createProduct(t.app.db, {
+      cooperativeId: coopA.orgId,
+      stock: 20,
+      priceTiers: [{ minQty: 1, unitPriceFen: 2500 }],
+    });
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/cart',
+      headers: bearer(cardBuyer.token),
+      payload: {
+        lines: [
+          { productId: a.id, qty: 2 },
+          { productId: b.id, qty: 2 },
+        ],
+      },
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/purchases',
+      headers: bearer(cardBuyer.token),
+      payload: { paymentMethod: 'card' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const purchase = res.json();
+    expect(purchase.totalFen).toBe(7000);
+    const pay = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/purchases/${purchase.id}/pay`,
+      headers: bearer(cardBuyer.token),
+      payload: {},
+    });
+    expect(pay.statusCode, pay.body).toBe(200);
+    const cheap = purchase.orders.find((o: { totalFen: number }) => o.totalFen === 2000);
+    return { purchase, cheapOrderId: cheap.id as string };
+  }
+  const cancelOrder = (id: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${id}/cancel`,
+      headers: bearer(cardBuyer.token),
+      payload: {},
+    });
+  const callsOf = (purchaseId: string) =>
+    t.app.db
+      .select({
+        kind: schema.stripeCalls.kind,
+        status: schema.stripeCalls.status,
+        paymentIntentId: schema.stripeCalls.paymentIntentId,
+        idempotencyKey: schema.stripeCalls.idempotencyKey,
+      })
+      .from(schema.stripeCalls)
+      .where(eq(schema.stripeCalls.purchaseId, purchaseId))
+      .orderBy(schema.stripeCalls.createdAt);
+
+  it('the live intent for the old total is cancelled; the next pay makes one for the new total; a success of the old one is refunded, the new one pays', async () => {
+    const { purchase, cheapOrderId } = await twoOrderCardPurchase();
+    const oldPi = paymentIntentIdFor(purchase.id);
+    const cancelled = await cancelOrder(cheapOrderId);
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    expect(await callsOf(purchase.id)).toEqual([
+      { kind: 'cancel_payment_intent', status: 'pending', paymentIntentId: oldPi, idempotencyKey: `cancel-${oldPi}` },
+    ]);
+    await runStripeCalls(t.app.db, t.config);
+    const cancelCall = fake.calls.find((c) => c.path === `/v1/payment_intents/${oldPi}/cancel`)!;
+    expect(cancelCall.idempotencyKey).toBe(`cancel-${oldPi}`);
+    expect((await callsOf(purchase.id))[0]!.status).toBe('succeeded');
+
+    // Paying again: a new intent for exactly what is owed now.
+    const again = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/purchases/${purchase.id}/pay`,
+      headers: bearer(cardBuyer.token),
+      payload: {},
+    });
+    expect(again.statusCode, again.body).toBe(200);
+    const newPi = paymentIntentIdFor(purchase.id, 2);
+    expect(again.json().payment.clientSecret).toBe(`${newPi}_secret_x`);
+    const created = fake.calls.filter((c) => c.path === '/v1/payment_intents' && c.body.includes(purchase.id));
+    expect(created.map((c) => new URLSearchParams(c.body).get('amount'))).toEqual(['7000', '5000']);
+
+    // The old intent's success arrives anyway (the buyer had confirmed it): refunded whole, nothing paid.
+    const late = await send(
+      fake.event('payment_intent.succeeded', purchase.id, 7000, { paymentIntentId: oldPi }).payload,
+    );
+    expect(late.json()).toEqual({ received: true, outcome: 'refunded' });
+    expect(await statusOf(purchase.id)).toBe('awaiting_payment');
+    expect(await ledgerOf(purchase.id)).toEqual([]);
+    await runStripeCalls(t.app.db, t.config);
+    const refund = fake.calls.find((c) => c.path === '/v1/refunds' && c.body.includes(oldPi))!;
+    expect(Object.fromEntries(new URLSearchParams(refund.body))).toEqual({
+      payment_intent: oldPi,
+      amount: '7000',
+      'metadata[purchaseId]': purchase.id,
+      'metadata[reason]': 'purchase_superseded',
+    });
+
+    // The new intent pays the purchase, for the new total.
+    const paid = await send(
+      fake.event('payment_intent.succeeded', purchase.id, 5000, { paymentIntentId: newPi }).payload,
+    );
+    expect(paid.json()).toEqual({ received: true, outcome: 'paid' });
+    expect((await ledgerOf(purchase.id)).map((r) => r.amountFen)).toEqual([5000]);
+  });
+
+  it('cancelling the last open order cancels the purchase and its intent', async () => {
+    const { purchase } = await twoOrderCardPurchase();
+    for (const o of purchase.orders) expect((await cancelOrder(o.id)).statusCode).toBe(200);
+    expect(await statusOf(purchase.id)).toBe('cancelled');
+    const pi = paymentIntentIdFor(purchase.id);
+    expect(await callsOf(purchase.id)).toEqual([
+      { kind: 'cancel_payment_intent', status: 'pending', paymentIntentId: pi, idempotencyKey: `cancel-${pi}` },
+    ]);
+    await runStripeCalls(t.app.db, t.config);
+    expect((await callsOf(purchase.id)).map((c) => c.status)).toEqual(['succeeded']);
+  });
+
+  it('Stripe down: a paid card order is still cancelled and refunded at once (no Stripe call under the locks); the refund is made when Stripe is back', async () => {
+    const { purchase } = await cardPurchase(2);
+    await send(event('payment_intent.succeeded', purchase.id, 6000));
+    fake.failNext('/v1/refunds', 100);
+    const res = await cancelOrder(purchase.orders[0].id);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().status).toBe('refunded');
+    await runStripeCalls(t.app.db, t.config);
+    const [pending] = await t.app.db
+      .select()
+      .from(schema.stripeCalls)
+      .where(eq(schema.stripeCalls.purchaseId, purchase.id));
+    expect(pending).toMatchObject({
+      kind: 'refund',
+      status: 'pending',
+      amountFen: 6000,
+      idempotencyKey: `refund-${purchase.orders[0].id}`,
+      lastError: expect.stringContaining('bad day'),
+    });
+    fake.failNext('/v1/refunds', 0);
+    await runStripeCalls(t.app.db, t.config);
+    expect((await callsOf(purchase.id)).map((c) => c.status)).toEqual(['succeeded']);
+    const [refund] = await t.app.db
+      .select()
+      .from(schema.refunds)
+      .where(eq(schema.refunds.orderId, purchase.orders[0].id));
+    expect(refund!.stripeRefundId).toMatch(/^re_fake_\d+$/);
+    const keys = fake.calls.filter((c) => c.path === '/v1/refunds' && c.body.includes(paymentIntentIdFor(purchase.id)));
+    expect(new Set(keys.map((c) => c.idempotencyKey))).toEqual(new Set([`refund-${purchase.orders[0].id}`]));
+  });
+
+  it("Stripe's final refusal (an intent that succeeded cannot be cancelled) is recorded as failed, not retried; the success is then refunded", async () => {
+    const { purchase } = await cardPurchase(1);
+    const pi = paymentIntentIdFor(purchase.id);
+    fake.succeeded(pi);
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/purchases/${purchase.id}/cancel`,
+      headers: bearer(cardBuyer.token),
+      payload: {},
+    });
+    await runStripeCalls(t.app.db, t.config);
+    const [call] = await callsOf(purchase.id);
+    expect(call).toMatchObject({ kind: 'cancel_payment_intent', status: 'failed' });
+    expect((await send(event('payment_intent.succeeded', purchase.id, 3000))).json().outcome).toBe('refunded');
+    await runStripeCalls(t.app.db, t.config);
+    expect((await callsOf(purchase.id)).map((c) => `${c.kind} ${c.status}`)).toEqual([
+      'cancel_payment_intent failed',
+      'refund succeeded',
+    ]);
   });
 });
 

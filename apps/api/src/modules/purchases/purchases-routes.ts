@@ -98,7 +98,7 @@ const purchasesRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app
     {
       schema: {
         tags: ['purchases'],
-        summary: 'Cancel an unpaid purchase; its stock comes back',
+        summary: 'Cancel an unpaid purchase; its stock comes back and a card intent made for it is cancelled',
         ...guarded,
         params: IdParams,
         body: OptionalNoteRequest,
@@ -110,6 +110,8 @@ const purchasesRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app
       const principal = principalOf(request);
       if (!(await svc.cancelPurchase(app.db, principal, request.params.id, request.body?.note)))
         throw notFound('Purchase');
+      // A card intent made for it is cancelled after the commit (a late success is refunded).
+      await app.queues.stripeCallsOf(request.params.id);
       return (await svc.getPurchase(app.db, principal, request.params.id, settings))!;
     },
   );

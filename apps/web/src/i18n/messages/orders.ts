@@ -67,6 +67,7 @@ export default {
       cardLoadFailed: '无法加载 Stripe 支付组件，请检查网络后重试。',
       autoRefundExpired: '付款 {amount} 已自动退回：付款到账时采购单已过期。',
       autoRefundCancelled: '付款 {amount} 已自动退回：付款到账时采购单已取消。',
+      autoRefundSuperseded: '付款 {amount} 已自动退回：付款到账时应付金额已变更（有订单已取消），请按新金额重新付款。',
       cancelPurchase: '取消采购单',
       approve: '批准',
       reject: '驳回',
@@ -188,6 +189,8 @@ export default {
       autoRefundExpired: 'Payment of {amount} refunded automatically: the purchase had expired when it arrived.',
       autoRefundCancelled:
         'Payment of {amount} refunded automatically: the purchase had been cancelled when it arrived.',
+      autoRefundSuperseded:
+        'Payment of {amount} refunded automatically: the amount due had changed (an order was cancelled) when it arrived; pay the new amount.',
       cancelPurchase: 'Cancel purchase',
       approve: 'Approve',
       reject: 'Reject',
