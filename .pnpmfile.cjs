@@ -6,7 +6,9 @@
 //   with our devDependencies and then links those into production installs (pnpm/pnpm#15344), so
 //   the api image carried TypeScript (valibot's optional peer, through Bull Board);
 // - `@types/node` is dropped from dependencies (fast-csv's, through exceljs): Node's own types, which
-//   every workspace package brings as a devDependency.
+//   every workspace package brings as a devDependency;
+// - `@types/pg` and `@types/pg-pool` are dropped from @opentelemetry/instrumentation-pg's
+//   dependencies: they only type its declarations, which type-checking skips (skipLibCheck).
 function readPackage(pkg) {
   const meta = pkg.peerDependenciesMeta ?? {};
   for (const name of Object.keys(pkg.peerDependencies ?? {})) {
@@ -16,6 +18,8 @@ function readPackage(pkg) {
     }
   }
   if (pkg.dependencies?.['@types/node']) delete pkg.dependencies['@types/node'];
+  if (pkg.name === '@opentelemetry/instrumentation-pg')
+    for (const name of ['@types/pg', '@types/pg-pool']) delete pkg.dependencies?.[name];
   return pkg;
 }
 

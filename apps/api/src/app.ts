@@ -1,3 +1,4 @@
+import type { Telemetry } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -88,6 +89,8 @@ export function loggerOptions(config: ApiConfig) {
 export interface BuildOptions {
   /** pino options, or false to silence (tests). */
   logger?: boolean | object;
+  /** BullMQ's OpenTelemetry bridge when tracing is on: each job carries its request's trace. */
+  telemetry?: Telemetry | undefined;
 }
 
 /**
@@ -165,7 +168,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
 
   // App plugins.
   await app.register(authPlugin, { secret: config.jwtSecret });
-  await app.register(queuesPlugin, { prefix: config.redisPrefix });
+  await app.register(queuesPlugin, { prefix: config.redisPrefix, telemetry: options.telemetry });
   await app.register(queueMetrics);
   await app.register(filesPlugin, { s3: config.s3 });
   await app.register(ssePlugin);

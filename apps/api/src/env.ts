@@ -83,6 +83,8 @@ export const ApiEnv = z
     LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(100),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     PUBLIC_QUERY_MAX_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    /** OTLP/HTTP collector for traces (e.g. http://collector:4318); unset: no tracing at all. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
     /** Bearer token a Prometheus scraper sends for /metrics; unset: /metrics is not served. */
     METRICS_TOKEN: z.preprocess(
       (v) => (v === '' ? undefined : v),
@@ -153,6 +155,8 @@ export interface ApiConfig {
   bankAccount?: { name: string; bank: string; account: string };
   /** The bearer token /metrics asks for; without one, /metrics is not served at all. */
   metricsToken?: string | undefined;
+  /** Where traces go (OTLP/HTTP); server.ts starts tracing only when this is set. */
+  otlpEndpoint?: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -189,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     bankAccount: { name: e.BANK_ACCOUNT_NAME, bank: e.BANK_NAME, account: e.BANK_ACCOUNT_NO },
     publicQueryLimit: { max: e.PUBLIC_QUERY_MAX_PER_MINUTE, windowMs: 60_000 },
     metricsToken: e.METRICS_TOKEN,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     loginLimits: {
       perAccount: e.LOGIN_MAX_PER_ACCOUNT,
       perIp: e.LOGIN_MAX_PER_IP,

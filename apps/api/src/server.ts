@@ -1,9 +1,13 @@
-import { buildApp } from './app';
 import { loadConfig } from './env';
 
 /** Listens and shuts down gracefully; tests never import this file. */
 const config = loadConfig();
-const app = await buildApp(config);
+// Tracing patches pg and ioredis as they load, so the app is imported after it starts; without an
+// endpoint neither it nor the OpenTelemetry packages are loaded at all.
+const tracing = config.otlpEndpoint ? await (await import('./tracing')).startTracing('shanhai-api') : undefined;
+const { buildApp } = await import('./app');
+const app = await buildApp(config, { telemetry: tracing?.telemetry });
+app.addHook('onClose', async () => tracing?.stop());
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

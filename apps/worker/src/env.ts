@@ -25,6 +25,8 @@ export const WorkerEnv = z.object({
   EMAIL_CONCURRENCY: z.coerce.number().int().min(1).default(DEFAULT_EMAIL_CONCURRENCY),
   /** The api's Stripe secret key: refunds and cancels of card intents are made from here. */
   STRIPE_SECRET_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** OTLP/HTTP collector for traces (e.g. http://collector:4318); unset: no tracing at all. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
 });
 
 export interface WorkerConfig {
@@ -44,6 +46,8 @@ export interface WorkerConfig {
   emailConcurrency?: number;
   /** Absent: no card payments, so no calls to Stripe are recorded and none are made. */
   stripe?: { secretKey: string; apiBase?: string } | undefined;
+  /** Where traces go (OTLP/HTTP); main.ts starts tracing only when this is set. */
+  otlpEndpoint?: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -66,5 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     appUrl: e.APP_URL.replace(/\/+$/, ''),
     emailConcurrency: e.EMAIL_CONCURRENCY,
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY } : undefined,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }

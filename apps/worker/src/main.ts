@@ -1,10 +1,14 @@
 import { loadConfig } from './env';
-import { startHealthServer } from './health';
 import { createLogger } from './log';
-import { RedisPolicyError, startRuntime, type Runtime } from './runtime';
+import type { Runtime } from './runtime';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
+// Tracing patches pg and ioredis as they load, so the runtime is imported after it starts; without
+// an endpoint neither it nor the OpenTelemetry packages are loaded at all.
+const tracing = config.otlpEndpoint ? await (await import('./tracing')).startTracing('shanhai-worker') : undefined;
+const { RedisPolicyError, startRuntime } = await import('./runtime');
+const { startHealthServer } = await import('./health');
 
 // Signal handlers go in before anything announces the worker: a SIGTERM that arrives between
 // "worker started" and their registration would otherwise kill the process without a clean close.
@@ -17,18 +21,21 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'shutting down: finishing active jobs');
     // During start-up there is nothing to close yet; runtime start checks `closing` below.
     if (!runtime) return;
-    runtime.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err: String(err) }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
+    runtime
+      .close()
+      .then(() => tracing?.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err: String(err) }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
   });
 }
 
 try {
-  runtime = await startRuntime(config, log);
+  runtime = await startRuntime(config, log, { telemetry: tracing?.telemetry });
 } catch (err) {
   if (err instanceof RedisPolicyError) {
     log.error({}, err.message);

@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Processor } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Processor, type Telemetry } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDb, processAppName, type DbHandle } from '@shanhai/db';
 import { Counter, Registry } from 'prom-client';
@@ -57,7 +57,13 @@ interface Registration {
   concurrency?: number;
 }
 
-export async function startRuntime(config: WorkerConfig, log: Logger): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** BullMQ's OpenTelemetry bridge when tracing is on: a job's span joins the trace that enqueued it. */
+  telemetry?: Telemetry | undefined;
+}
+
+export async function startRuntime(config: WorkerConfig, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  const telemetry = options.telemetry ? { telemetry: options.telemetry } : {};
   // Workers block on Redis: BullMQ requires maxRetriesPerRequest null for them.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   await checkEvictionPolicy(redis);
@@ -80,7 +86,7 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl) : null;
   // Producers fail fast (the publisher's connection): a dispatch with Redis down rolls back and
   // leaves its rows to the next sweep instead of hanging with them locked.
-  const emailQueue = mailer ? new Queue(QUEUES.email, { connection: publisher, prefix }) : null;
+  const emailQueue = mailer ? new Queue(QUEUES.email, { connection: publisher, prefix, ...telemetry }) : null;
   emailQueue?.on('error', (err) => log.warn({ err: err.message }, 'email queue error'));
   if (!mailer) log.warn({}, 'SMTP_URL is not set: notifications stay in the web, nothing is emailed');
   const tallyDeps = {
@@ -153,6 +159,7 @@ export async function startRuntime(config: WorkerConfig, log: Logger): Promise<R
     const w = new Worker(queue, processor, {
       connection: redis,
       prefix,
+      ...telemetry,
       concurrency: concurrency ?? config.concurrency,
     });
     w.on('failed', (job, err) => {

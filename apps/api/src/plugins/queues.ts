@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { pendingStripeCallIds } from '@shanhai/db';
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import {
   type AutoAcceptJob,
   NOTIFY_DISPATCH_DEDUP,
@@ -46,13 +46,17 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ prefix: string }>(
+export default fp<{ prefix: string; telemetry?: Telemetry | undefined }>(
   async (app, opts) => {
     const queues = new Map<QueueName, Queue>();
     const get = (name: QueueName) => {
       let q = queues.get(name);
       if (!q) {
-        q = new Queue(name, { connection: app.redis, prefix: `${opts.prefix}:bull` });
+        q = new Queue(name, {
+          connection: app.redis,
+          prefix: `${opts.prefix}:bull`,
+          ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
+        });
         q.on('error', (err) => app.log.warn({ err: err.message, queue: name }, 'queue error'));
         queues.set(name, q);
       }
