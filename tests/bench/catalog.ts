@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { refreshSearchIndex, schema } from '@shanhai/db';
 import { buildApp } from '@shanhai/api/app';
 import { benchStack, load, printTable, type LoadResult } from './support';
 
@@ -83,6 +85,8 @@ export async function fill(client: pg.Client, target: number) {
        lateral (select $6::jsonb -> ((i / 16) % 8) as a) aa`,
     [have, target, cats, coopJson, words, adj],
   );
+  // The search words of the new rows (jieba, pinyin), as every writer of products does.
+  await refreshSearchIndex(drizzle({ client, schema, casing: 'snake_case' }));
   await client.query('vacuum analyze products');
 }
 

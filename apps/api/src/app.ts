@@ -20,6 +20,7 @@ import filesPlugin from './modules/files/files-routes';
 import authRoutes from './modules/identity/auth-routes';
 import orgsRoutes from './modules/identity/orgs-routes';
 import productsRoutes from './modules/catalog/products-routes';
+import searchRoutes from './modules/search/search-routes';
 import opsRoutes from './modules/ops/ops-routes';
 import regionsRoutes from './modules/regions/regions-routes';
 import cartRoutes from './modules/cart/cart-routes';
@@ -184,6 +185,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(regionsRoutes);
       await api.register(auditRoutes);
       await api.register(productsRoutes, { publicQueryLimit: config.publicQueryLimit });
+      await api.register(searchRoutes, { publicQueryLimit: config.publicQueryLimit });
       await api.register(cartRoutes);
       await api.register(checkoutRoutes, { config });
       await api.register(purchasesRoutes, { config });

@@ -14,3 +14,5 @@ export * from './tally-lock';
 export * from './campaigns';
 export * from './notify-schedule';
 export * from './stripe-calls';
+export * from './search/analyze';
+export * from './search/index-products';

@@ -7,6 +7,7 @@ import { hashPassword } from '../src/passwords';
 import { orgs, users } from '../src/schema/identity';
 import { towns } from '../src/schema/regions';
 import { products } from '../src/schema/catalog';
+import { refreshSearchIndex } from '../src/search/index-products';
 
 /**
  * Test databases and fixtures. Each test file clones its own database from a template that the
@@ -159,5 +160,6 @@ export async function createProduct(db: Db, f: ProductFixture): Promise<typeof p
       status: f.status ?? 'listed',
     })
     .returning();
+  await refreshSearchIndex(db, [row!.id]);
   return row!;
 }

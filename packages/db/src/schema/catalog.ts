@@ -90,6 +90,7 @@ export const products = pgTable(
     index('products_review_idx')
       .on(t.updatedAt)
       .where(sql`${t.status} = 'pending_review' or ${t.pendingRevision} is not null`),
-    // The full-text column `search` and its GIN index are hand-written (migrations/*_catalog_search_sql.sql).
+    // The full-text columns `search` and `search_fuzzy` (written by refreshSearchIndex) and their
+    // indexes are hand-written (migrations/*_search_segmented.sql).
   ],
 );

@@ -5,6 +5,7 @@ import { orgs, users } from '../schema/identity';
 import { counties, pairings, towns, townTargets } from '../schema/regions';
 import { hashSeed, prng } from './ids';
 import { seedCatalog } from './catalog';
+import { refreshSearchIndex } from '../search/index-products';
 import { seedSales } from './sales';
 import { seedUnits } from './units';
 import { seedCampaigns } from './campaigns';
@@ -269,5 +270,7 @@ export async function seedDemo(db: Db, steps: SeedStep[] = []): Promise<void> {
     for (const step of steps) await step({ tx, townIds, orgIds });
     await seedCampaigns(tx);
     await seedSales(tx, townIds, orgIds);
+    // Products written above (and by steps) get their search words.
+    await refreshSearchIndex(tx);
   });
 }

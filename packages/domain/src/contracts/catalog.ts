@@ -125,19 +125,26 @@ export type CatalogSort = z.infer<typeof CatalogSort>;
 
 const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-export const CatalogQuery = z.strictObject({
-  q: z.string().trim().max(100).optional(),
-  /** Town code (e.g. `daping`) or id. */
-  town: z.string().max(64).optional(),
-  county: z.string().max(64).optional(),
-  category: Category.optional(),
-  minPrice: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  maxPrice: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  inStock: Bool.optional(),
-  sort: CatalogSort.default('relevance'),
-  cursor: z.string().max(300).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(24),
-});
+export const CatalogQuery = z
+  .strictObject({
+    q: z.string().trim().max(100).optional(),
+    /** Town code (e.g. `daping`) or id. */
+    town: z.string().max(64).optional(),
+    county: z.string().max(64).optional(),
+    category: Category.optional(),
+    /** A cooperative's products (a cooperative picked from the search suggestions). */
+    cooperative: z.uuid().optional(),
+    minPrice: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    maxPrice: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    inStock: Bool.optional(),
+    sort: CatalogSort.default('relevance'),
+    cursor: z.string().max(300).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(24),
+  })
+  .refine((q) => q.minPrice === undefined || q.maxPrice === undefined || q.minPrice <= q.maxPrice, {
+    path: ['maxPrice'],
+    params: { rule: 'max_below_min' },
+  });
 export type CatalogQuery = z.infer<typeof CatalogQuery>;
 
 export const CatalogItem = z.object({
@@ -173,6 +180,12 @@ export const CatalogResponse = z.object({
     /** Counting stops at this many matches (facets of a broad search are "at least"). */
     capped: z.boolean(),
   }),
+  /**
+   * True when no product has every word of `q` and these are the closest names instead (typo
+   * tolerance); `didYouMean` is then the best of them, to offer as the corrected search.
+   */
+  fuzzy: z.boolean(),
+  didYouMean: z.string().nullable(),
 });
 export type CatalogResponse = z.infer<typeof CatalogResponse>;
 

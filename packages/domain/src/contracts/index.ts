@@ -15,3 +15,4 @@ export * from './campaigns';
 export * from './bank-statements';
 export * from './invoices';
 export * from './balances';
+export * from './search';

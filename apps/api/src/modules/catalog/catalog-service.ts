@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '@shanhai/db';
+import type { Db, DbOrTx } from '@shanhai/db';
 import type {
   CatalogItem,
   CatalogQuery,
@@ -10,45 +10,21 @@ import type {
   ProductDetail,
 } from '@shanhai/domain';
 import { badRequest } from '../../lib/problem';
+import { relevanceKey, textMatch, typoMatch, withTypoThreshold } from '../search/search-service';
 
 /**
  * The public catalogue: listed products of active cooperatives only.
  *
  * Bounded work per request, whatever the table size:
- * - text search goes through the GIN index on `products.search` (Chinese unigrams + bigrams,
- *   English stems); relevance is ranked over at most RANK_CAP matches, so a broad term
- *   ("蜂蜜" over 100k rows) costs the same as a narrow one;
+ * - text search (the search module: words, synonyms, pinyin, English stems) goes through the GIN
+ *   index on `products.search`; relevance is ranked over at most RANK_CAP matches, so a broad term
+ *   ("蜂蜜" over 100k rows) costs the same as a narrow one; when nothing has every word, the
+ *   closest names are offered instead (typo tolerance, GIN trigram index on `search_fuzzy`);
  * - price and newest orders walk a b-tree index with keyset cursors (no OFFSET);
  * - facet counts stop at FACET_CAP matching rows and say so (`capped`).
  */
 export const RANK_CAP = 1000;
 export const FACET_CAP = 1000;
-
-const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
-
-/** `q` → tsquery parts: Chinese runs as their bigrams (a lone character as itself), the rest as English words. */
-export function searchTerms(q: string): { grams: string[]; latin: string } {
-  const grams = new Set<string>();
-  for (const run of q.match(CJK) ?? []) {
-    if (run.length === 1) grams.add(run);
-    for (let i = 0; i + 1 < run.length; i++) grams.add(run.slice(i, i + 2));
-  }
-  const latin = q
-    .replace(CJK, ' ')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim()
-    .slice(0, 100);
-  return { grams: [...grams].slice(0, 12), latin };
-}
-
-function tsQuery(q: string): SQL | null {
-  const { grams, latin } = searchTerms(q);
-  const parts: SQL[] = [];
-  if (grams.length > 0) parts.push(sql`to_tsquery('simple', ${grams.join(' & ')})`);
-  if (latin) parts.push(sql`plainto_tsquery('english', ${latin})`);
-  if (parts.length === 0) return null;
-  return sql.join(parts, sql` && `);
-}
 
 interface Cursor {
   k: string | number;
@@ -74,7 +50,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The WHERE of the current filter (without the cursor), on `p` (products) alone: what is on sale
  * is `status = 'listed' and coop_active` (kept by a trigger), so indexes on products drive the plan.
  */
-function filterSql(query: CatalogQuery, tsq: SQL | null): SQL {
+function filterSql(query: CatalogQuery, text: SQL | null): SQL {
   const where: SQL[] = [sql.raw(`p.status = 'listed'`), sql.raw(`p.coop_active`)];
   if (query.town)
     where.push(
@@ -90,10 +66,11 @@ function filterSql(query: CatalogQuery, tsq: SQL | null): SQL {
     );
   }
   if (query.category) where.push(sql`p.category = ${query.category}`);
+  if (query.cooperative) where.push(sql`p.cooperative_id = ${query.cooperative}`);
   if (query.minPrice !== undefined) where.push(sql`p.base_price_fen >= ${query.minPrice}`);
   if (query.maxPrice !== undefined) where.push(sql`p.base_price_fen <= ${query.maxPrice}`);
   if (query.inStock) where.push(sql`p.stock > 0`);
-  if (tsq) where.push(sql`p.search @@ (${tsq})`);
+  if (text) where.push(text);
   return sql.join(where, sql` and `);
 }
 
@@ -152,21 +129,48 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
   if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
     throw badRequest('query.maxPrice', 'must not be below minPrice');
   }
-  const tsq = query.q ? tsQuery(query.q) : null;
-  const where = filterSql(query, tsq);
+  const tm = query.q ? textMatch(query.q) : null;
+  const words = await pageAndFacets(
+    db,
+    query,
+    tm ? sql`p.search @@ (${tm.match})` : null,
+    tm ? relevanceKey(tm.rank) : null,
+  );
+  if (words.items.length > 0 || query.cursor || !query.q) return { ...words, fuzzy: false, didYouMean: null };
+  // Nothing has every word: offer the closest names (one page; a typo is not browsed further).
+  const typo = typoMatch(query.q);
+  if (!typo) return { ...words, fuzzy: false, didYouMean: null };
+  const close = await withTypoThreshold(db, (tx) =>
+    pageAndFacets(tx, { ...query, sort: 'relevance' }, typo.match, typo.key),
+  );
+  const best = close.items[0];
+  const latin = !/[\u3400-\u9fff]/.test(query.q);
+  return {
+    ...close,
+    nextCursor: null,
+    fuzzy: close.items.length > 0,
+    didYouMean: best ? (latin && best.nameEn ? best.nameEn : best.nameZh) : null,
+  };
+}
+
+async function pageAndFacets(
+  db: DbOrTx,
+  query: CatalogQuery,
+  text: SQL | null,
+  relevance: SQL | null,
+): Promise<Omit<CatalogResponse, 'fuzzy' | 'didYouMean'>> {
+  const where = filterSql(query, text);
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   const take = query.limit + 1;
-  const sort = query.sort === 'relevance' && !tsq ? 'newest' : query.sort;
+  const sort = query.sort === 'relevance' && !relevance ? 'newest' : query.sort;
 
   // First choose the page's ids and sort keys from products alone, then join the display columns.
   let page: SQL;
   if (sort === 'relevance') {
     // Rank a bounded set of matches (found through the GIN index), then page by (rank, id).
     const after = cursor ? sql`where (m.sort_key, m.id) < (${String(cursor.k)}::numeric, ${cursor.id}::uuid)` : sql``;
-    page = sql`with m as materialized (
-        select p.id, round(ts_rank('{0.1,0.2,0.4,1.0}', p.search, ${tsq}, 0)::numeric, 6) as sort_key
-        from products p where ${where} limit ${RANK_CAP}
-      )
+    page = sql`with c as materialized (select p.id from products p where ${where} limit ${RANK_CAP}),
+      m as materialized (select p.id, ${relevance} as sort_key from c join products p on p.id = c.id)
       select m.id, m.sort_key from m ${after} order by m.sort_key desc, m.id desc limit ${take}`;
   } else if (sort === 'newest') {
     const after = cursor

@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrg, createProduct } from '@shanhai/db/testing';
 import { createTestApp, type TestApp } from '../../../test-support/testing';
-import { searchTerms } from './catalog-service';
+import { queryWords } from '@shanhai/db';
 
 let t: TestApp;
 let dapingCoop: string;
@@ -56,10 +56,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe('searchTerms', () => {
-  it('turns Chinese into bigrams and keeps English words', () => {
-    expect(searchTerms('大坪蜂蜜 honey')).toEqual({ grams: ['大坪', '坪蜂', '蜂蜜'], latin: 'honey' });
-    expect(searchTerms('蜜')).toEqual({ grams: ['蜜'], latin: '' });
+describe('queryWords', () => {
+  it('cuts Chinese into words (no space needed), keeps English words, adds synonyms', () => {
+    expect(queryWords('大坪蜂蜜 Honey').map((w) => w.word)).toEqual(['大坪', '蜂蜜', 'honey']);
+    expect(queryWords('奇异果')[0]!.alternatives).toContain('猕猴桃');
+    expect(queryWords('蜜')).toEqual([{ word: '蜜', kind: 'cjk', alternatives: ['蜜'] }]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, or, isNotNull, sql } from 'drizzle-orm';
-import { notify, notifyOffice, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import { notify, notifyOffice, refreshSearchIndex, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   tierProblems,
   type OwnProduct,
@@ -82,6 +82,7 @@ export async function createProduct(db: Db, who: Principal, body: ProductInput):
         status: 'draft',
       })
       .returning({ id: products.id });
+    await refreshSearchIndex(tx, [row!.id]);
     await writeAudit(tx, {
       actorUserId: who.userId,
       actorOrgId: who.orgId,
@@ -167,6 +168,7 @@ export async function updateProduct(db: Db, who: Principal, id: string, patch: P
     if (row.status === 'delisted' && (touchesReviewed || patch.category !== undefined || patch.photos !== undefined))
       direct.status = 'draft';
     if (Object.keys(direct).length > 0) await tx.update(products).set(direct).where(eq(products.id, id));
+    await refreshSearchIndex(tx, [id]);
     if (direct.pendingRevision) await tellListingEvent(tx, row, 'review_needed', null);
     await writeAudit(tx, {
       actorUserId: who.userId,
@@ -278,6 +280,7 @@ export async function transition(
         break;
     }
     await tx.update(products).set(set).where(eq(products.id, id));
+    await refreshSearchIndex(tx, [id]);
     if (action === 'submit') await tellListingEvent(tx, row, 'review_needed', null);
     if (action === 'approve' || action === 'reject')
       await tellListingEvent(tx, row, action === 'approve' ? 'approved' : 'rejected', reason);
