@@ -1,6 +1,11 @@
 import { pipeline, Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import type { FastifyReply } from 'fastify';
+
+/**
+ * csv-parse, read on first use (a CSV upload: quick order, sales import, bank statement), like
+ * exceljs: what a cold start need not load (bench:start).
+ */
+export const loadCsvParse = () => import('csv-parse/sync').then((m) => m.parse);
 
 /**
  * A cell a spreadsheet will not run: a leading = + - @ (or a tab or carriage return, which Excel
@@ -27,12 +32,14 @@ export function attachment(filename: string): string {
  * Streams a CSV (UTF-8 with BOM so Excel reads Chinese, CRLF) row by row from any iterable, so an
  * export of every row never holds them all in memory and is never cut at a cap.
  */
-export function sendCsv(
+export async function sendCsv(
   reply: FastifyReply,
   filename: string,
   header: readonly string[],
   rows: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
 ) {
+  // Read on the first export, not at start.
+  const { stringify } = await import('csv-stringify');
   async function* cells() {
     yield header.map(formulaSafe);
     for await (const row of rows) yield row.map(formulaSafe);

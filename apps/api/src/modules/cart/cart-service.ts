@@ -1,5 +1,5 @@
+import { loadCsvParse } from '../../lib/csv';
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
-import { parse } from 'csv-parse/sync';
 import { schema, type DbOrTx } from '@shanhai/db';
 import {
   lineTotalFen,
@@ -180,6 +180,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  */
 export async function importCart(db: DbOrTx, userId: string, csv: string): Promise<ImportRow[]> {
   let records: string[][];
+  const parse = await loadCsvParse();
   try {
     records = parse(csv.replace(/^\uFEFF/, ''), {
       relax_column_count: true,

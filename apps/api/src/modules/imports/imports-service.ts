@@ -1,6 +1,6 @@
+import { loadCsvParse } from '../../lib/csv';
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { parse } from 'csv-parse/sync';
 import type ExcelJS from 'exceljs';
 import { loadExcel } from '../../lib/excel';
 import { appendSales, schema, writeAudit, type Db, type LedgerRow } from '@shanhai/db';
@@ -29,7 +29,7 @@ export function yuanToFen(text: string): number | null {
 async function readTable(buffer: Buffer, fileName: string): Promise<Record<string, string>[]> {
   const isXlsx = buffer.subarray(0, 2).toString('latin1') === 'PK' || /\.xlsx$/i.test(fileName);
   if (!isXlsx)
-    return parse(buffer, {
+    return (await loadCsvParse())(buffer, {
       columns: (h: string[]) => h.map((x) => x.trim()),
       bom: true,
       skip_empty_lines: true,

@@ -1,6 +1,6 @@
+import { loadCsvParse } from '../../lib/csv';
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { parse } from 'csv-parse/sync';
 import type ExcelJS from 'exceljs';
 import { notifyStatementRowsUnmatched, schema, writeAudit, type Db, type DbOrTx, type Tx } from '@shanhai/db';
 import {
@@ -81,6 +81,7 @@ async function readGrid(buffer: Buffer, fileName: string): Promise<Grid> {
   const isXlsx = buffer.subarray(0, 2).toString('latin1') === 'PK' || /\.xlsx$/i.test(fileName);
   if (!isXlsx) {
     let grid: string[][];
+    const parse = await loadCsvParse();
     try {
       grid = parse(buffer, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true });
     } catch (e) {
