@@ -86,6 +86,10 @@ describe('the layout map in docs/architecture.md', () => {
     const contractLine = namesAfter('src/contracts/<feature>.ts');
     expect(contracts.filter((c) => !contractLine.includes(c.replace(/\.ts$/, '')))).toEqual([]);
 
+    const dbBlock = map.slice(map.indexOf('\npackages/db/'), map.indexOf('\npackages/devstack/'));
+    const dbFiles = listed('packages/db/src', (n) => !n.endsWith('.test.ts') && n !== 'index.ts');
+    expect(dbFiles.filter((f) => !dbBlock.includes(f.includes('.') ? f : `${f}/`))).toEqual([]);
+
     const views = listed('apps/web/src/views', (n) => !n.includes('.'));
     const viewLine = namesAfter('src/views/<role or feature>/');
     expect(views.filter((v) => !viewLine.includes(`${v}/`))).toEqual([]);
