@@ -132,6 +132,7 @@ export interface ProductFixture {
   nameEn?: string | null;
   category?: (typeof products.$inferInsert)['category'];
   unitLabel?: string;
+  unitSpec?: string | null;
   moq?: number;
   orderStep?: number;
   stock?: number;
@@ -153,6 +154,7 @@ export async function createProduct(db: Db, f: ProductFixture): Promise<typeof p
       nameZh: f.nameZh ?? `测试产品 ${randomBytes(3).toString('hex')}`,
       nameEn: f.nameEn ?? null,
       unitLabel: f.unitLabel ?? '箱',
+      unitSpec: f.unitSpec ?? null,
       moq,
       orderStep: f.orderStep ?? 1,
       stock: f.stock ?? 100,

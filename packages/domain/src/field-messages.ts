@@ -80,6 +80,23 @@ export const RULES = {
   },
   special_invoice_field: { en: 'is required for a special VAT invoice', 'zh-CN': '开具增值税专用发票时必填' },
   invoice_file: { en: 'must be a PDF or OFD e-invoice', 'zh-CN': '应为 PDF 或 OFD 格式的电子发票' },
+  unit_name: {
+    en: 'must be the unit alone (瓶, 箱, jar); write its weight or count in the specification',
+    'zh-CN': '只填单位名称（如 瓶、箱、只），重量或数量请写在规格里',
+  },
+  more_than_zh: {
+    en: 'has more entries than the Chinese list ({max})',
+    'zh-CN': '条目不能多于中文列表（{max} 项）',
+  },
+  // Why a cart line cannot be checked out as it is (the cart, checkout and quick order).
+  below_moq: { en: 'is below the minimum order of {moq} {unit}', 'zh-CN': '低于起订量 {moq} {unit}' },
+  off_step: {
+    en: 'must be {moq} {unit} plus a multiple of {orderStep}',
+    'zh-CN': '应为起订量 {moq} {unit} 加 {orderStep} 的整数倍',
+  },
+  not_whole: { en: 'must be a whole number of {unit}', 'zh-CN': '应为整数个{unit}' },
+  out_of_stock: { en: 'is more than the {stock} {unit} in stock', 'zh-CN': '超过库存（仅剩 {stock} {unit}）' },
+  not_available: { en: 'is not on sale', 'zh-CN': '该产品已下架或暂不可售' },
 } satisfies Record<string, Text>;
 export type RuleCode = keyof typeof RULES;
 

@@ -8,3 +8,4 @@ export * from './pacing';
 export * from './notifications';
 export * from './notification-texts';
 export * from './field-messages';
+export * from './sale-unit';

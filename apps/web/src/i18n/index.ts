@@ -12,6 +12,7 @@ import leaderboard from './messages/leaderboard';
 import money from './messages/money';
 import notifications from './messages/notifications';
 import orders from './messages/orders';
+import trade from './messages/trade';
 import units from './messages/units';
 
 /** One file per feature under messages/, each with both languages side by side. */
@@ -29,6 +30,7 @@ const modules = [
   bank,
   units,
   money,
+  trade,
 ];
 
 export const LOCALES = ['zh-CN', 'en'] as const;

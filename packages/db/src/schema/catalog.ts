@@ -27,8 +27,19 @@ export const products = pgTable(
     nameZh: text().notNull(),
     nameEn: text(),
     description: text(),
-    /** Sale unit label, e.g. "5 kg 箱", "500 g 瓶", "只". Quantities are whole units of it. */
+    /** The description in English for the en UI; null shows the Chinese one, marked as such. */
+    descriptionEn: text(),
+    /**
+     * The sale unit's name alone, e.g. "瓶", "只", "箱": quantities are whole units of it and read
+     * "10 瓶". What one unit holds goes in `unitSpec`, never here (a "500 g 瓶" label made
+     * "起订 10500 g 瓶"; migrations/0020 split the old labels).
+     */
     unitLabel: text().notNull(),
+    /** What one sale unit holds, e.g. "500 g/瓶", "约 450 g/只", "5 kg/箱"; shown beside a quantity. */
+    unitSpec: text(),
+    /** The unit's name and specification in English ("jar", "500 g/jar"); null falls back to Chinese. */
+    unitLabelEn: text(),
+    unitSpecEn: text(),
     /** Minimum order quantity in sale units; equals the first price tier's minQty. */
     moq: integer().notNull().default(1),
     /** Quantities above the MOQ go in steps of this many units. */
@@ -37,6 +48,11 @@ export const products = pgTable(
     stock: integer().notNull().default(0),
     leadTimeDays: integer().notNull().default(3),
     certifications: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** English names of `certifications`, position by position; a missing one shows the Chinese. */
+    certificationsEn: text()
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),

@@ -98,6 +98,11 @@ export const orders = pgTable(
   'orders',
   {
     id: uuid().primaryKey().defaultRandom(),
+    /**
+     * Running number behind the order number people read and quote ("20261203-100042": the
+     * Shanghai business date of `createdAt`, then this); see @shanhai/domain orderNo.
+     */
+    seq: bigint({ mode: 'number' }).notNull().generatedAlwaysAsIdentity({ startWith: 100001 }),
     purchaseId: uuid()
       .notNull()
       .references(() => purchases.id),
@@ -139,7 +144,11 @@ export const orderLines = pgTable(
     category: category().notNull(),
     nameZh: text().notNull(),
     nameEn: text(),
+    /** The product's sale unit at checkout (see products.unitLabel / unitSpec). */
     unitLabel: text().notNull(),
+    unitSpec: text(),
+    unitLabelEn: text(),
+    unitSpecEn: text(),
     qty: integer().notNull(),
     /** Tier unit price (fen) for the product's total quantity in this purchase. */
     unitPriceFen: fen().notNull(),

@@ -14,12 +14,18 @@ interface Listing {
   nameZh: string;
   nameEn: string;
   description: string;
+  descriptionEn?: string;
+  /** The sale unit's name and what one holds, see products.unitLabel / unitSpec. */
   unitLabel: string;
+  unitSpec: string | null;
+  unitLabelEn: string;
+  unitSpecEn: string | null;
   moq: number;
   orderStep: number;
   stock: number;
   leadTimeDays: number;
   certifications: string[];
+  certificationsEn?: string[];
   tiers: PriceTier[];
 }
 
@@ -32,12 +38,17 @@ const NAMED: Listing[] = [
     nameZh: '大坪山花蜂蜜',
     nameEn: 'Daping mountain-flower honey',
     description: '连山大坪镇蜂农采集的山花蜜，镇上灌装厂灌装。',
-    unitLabel: '500 g 瓶',
+    descriptionEn: 'Mountain-flower honey gathered by Daping’s beekeepers (Lianshan), bottled at the town’s own plant.',
+    unitLabel: '瓶',
+    unitSpec: '500 g/瓶',
+    unitLabelEn: 'jar',
+    unitSpecEn: '500 g/jar',
     moq: 10,
     orderStep: 5,
     stock: 800,
     leadTimeDays: 3,
     certifications: ['绿色食品'],
+    certificationsEn: ['Green Food'],
     tiers: [
       { minQty: 10, unitPriceFen: 6800 },
       { minQty: 50, unitPriceFen: 6200 },
@@ -51,7 +62,11 @@ const NAMED: Listing[] = [
     nameZh: '大坪猕猴桃',
     nameEn: 'Daping kiwi fruit',
     description: '大坪镇猕猴桃示范园鲜果，当季采摘，冷链发货。',
-    unitLabel: '5 kg 箱',
+    descriptionEn: 'Fresh kiwi fruit from the Daping demonstration orchard, picked in season and shipped chilled.',
+    unitLabel: '箱',
+    unitSpec: '5 kg/箱',
+    unitLabelEn: 'box',
+    unitSpecEn: '5 kg/box',
     moq: 5,
     orderStep: 1,
     stock: 400,
@@ -70,12 +85,17 @@ const NAMED: Listing[] = [
     nameZh: '大崑乳鸽',
     nameEn: 'Dakun squab (meat pigeon)',
     description: '阳山县大崑镇肉鸽养殖基地出栏乳鸽，宰杀冰鲜。',
+    descriptionEn: 'Squab from the meat-pigeon farms of Dakun (Yangshan), dressed and chilled.',
     unitLabel: '只',
+    unitSpec: '约 450 g/只',
+    unitLabelEn: 'bird',
+    unitSpecEn: 'approx. 450 g/bird',
     moq: 20,
     orderStep: 10,
     stock: 3000,
     leadTimeDays: 2,
     certifications: ['动物检疫合格'],
+    certificationsEn: ['Animal quarantine certified'],
     tiers: [
       { minQty: 20, unitPriceFen: 3600 },
       { minQty: 100, unitPriceFen: 3300 },
@@ -88,7 +108,11 @@ const NAMED: Listing[] = [
     nameZh: '大洞肉鸽',
     nameEn: 'Dadong meat pigeon',
     description: '英德市大洞镇肉鸽养殖场出栏，整只冰鲜。',
+    descriptionEn: 'Whole chilled meat pigeon from the farms of Dadong (Yingde).',
     unitLabel: '只',
+    unitSpec: '约 500 g/只',
+    unitLabelEn: 'bird',
+    unitSpecEn: 'approx. 500 g/bird',
     moq: 20,
     orderStep: 10,
     stock: 1500,
@@ -105,7 +129,11 @@ const NAMED: Listing[] = [
     nameZh: '大洞烧烤竹签',
     nameEn: 'Dadong bamboo skewers',
     description: '大洞镇竹签厂生产，食品级毛竹，30 cm。',
-    unitLabel: '1000 支 包',
+    descriptionEn: 'Food-grade moso bamboo skewers, 30 cm, from the Dadong skewer works.',
+    unitLabel: '包',
+    unitSpec: '1000 支/包',
+    unitLabelEn: 'pack',
+    unitSpecEn: '1,000 skewers/pack',
     moq: 10,
     orderStep: 10,
     stock: 5000,
@@ -122,7 +150,11 @@ const NAMED: Listing[] = [
     nameZh: '永和何首乌切片',
     nameEn: 'Yonghe He Shou Wu (fo-ti root) slices',
     description: '连山永和镇何首乌种植示范基地，切片晒干。',
-    unitLabel: '500 g 袋',
+    descriptionEn: 'He Shou Wu from the Yonghe (Lianshan) growing base, sliced and sun-dried.',
+    unitLabel: '袋',
+    unitSpec: '500 g/袋',
+    unitLabelEn: 'bag',
+    unitSpecEn: '500 g/bag',
     moq: 5,
     orderStep: 1,
     stock: 600,
@@ -139,7 +171,11 @@ const NAMED: Listing[] = [
     nameZh: '壮瑶刺绣香囊',
     nameEn: 'Zhuang and Yao embroidered sachet',
     description: '福堂镇壮瑶风采锦绣专业合作社绣娘手工刺绣。',
+    descriptionEn: 'Sachets embroidered by hand by the women of the Futang Zhuang and Yao embroidery cooperative.',
     unitLabel: '个',
+    unitSpec: null,
+    unitLabelEn: 'piece',
+    unitSpecEn: null,
     moq: 10,
     orderStep: 5,
     stock: 300,
@@ -157,6 +193,9 @@ const NAMED: Listing[] = [
     nameEn: 'Lion-dance craft ornament',
     description: '太保镇醒狮文化产业基地设计制作的醒狮摆件。',
     unitLabel: '件',
+    unitSpec: null,
+    unitLabelEn: 'piece',
+    unitSpecEn: null,
     moq: 5,
     orderStep: 1,
     stock: 200,
@@ -170,15 +209,79 @@ const NAMED: Listing[] = [
 ];
 
 /** Generated demo listings: plausible Qingyuan produce, labelled is_demo. */
-const GENERIC: { category: Category; zh: string; en: string; unit: string; price: number }[] = [
-  { category: 'grain_oil', zh: '高山茶油', en: 'mountain camellia oil', unit: '2.5 L 桶', price: 26800 },
-  { category: 'tea', zh: '高山绿茶', en: 'highland green tea', unit: '250 g 罐', price: 8800 },
-  { category: 'grain_oil', zh: '丝苗米', en: 'silk-seedling rice', unit: '10 kg 袋', price: 8900 },
-  { category: 'prepared_food', zh: '清远鸡预制菜', en: 'Qingyuan chicken ready meal', unit: '1 kg 盒', price: 6800 },
-  { category: 'fruit', zh: '砂糖橘', en: 'shatangju mandarin', unit: '5 kg 箱', price: 5800 },
-  { category: 'herbs', zh: '灵芝切片', en: 'lingzhi slices', unit: '250 g 袋', price: 9800 },
-  { category: 'other', zh: '竹笋干', en: 'dried bamboo shoots', unit: '500 g 袋', price: 4200 },
-  { category: 'honey', zh: '山花蜂蜜', en: 'wildflower honey', unit: '500 g 瓶', price: 5800 },
+const GENERIC: {
+  category: Category;
+  zh: string;
+  en: string;
+  unit: string;
+  spec: string;
+  unitEn: string;
+  price: number;
+}[] = [
+  {
+    category: 'grain_oil',
+    zh: '高山茶油',
+    en: 'mountain camellia oil',
+    unit: '桶',
+    spec: '2.5 L/桶',
+    unitEn: 'can',
+    price: 26800,
+  },
+  {
+    category: 'tea',
+    zh: '高山绿茶',
+    en: 'highland green tea',
+    unit: '罐',
+    spec: '250 g/罐',
+    unitEn: 'tin',
+    price: 8800,
+  },
+  {
+    category: 'grain_oil',
+    zh: '丝苗米',
+    en: 'silk-seedling rice',
+    unit: '袋',
+    spec: '10 kg/袋',
+    unitEn: 'bag',
+    price: 8900,
+  },
+  {
+    category: 'prepared_food',
+    zh: '清远鸡预制菜',
+    en: 'Qingyuan chicken ready meal',
+    unit: '盒',
+    spec: '1 kg/盒',
+    unitEn: 'box',
+    price: 6800,
+  },
+  {
+    category: 'fruit',
+    zh: '砂糖橘',
+    en: 'shatangju mandarin',
+    unit: '箱',
+    spec: '5 kg/箱',
+    unitEn: 'box',
+    price: 5800,
+  },
+  { category: 'herbs', zh: '灵芝切片', en: 'lingzhi slices', unit: '袋', spec: '250 g/袋', unitEn: 'bag', price: 9800 },
+  {
+    category: 'other',
+    zh: '竹笋干',
+    en: 'dried bamboo shoots',
+    unit: '袋',
+    spec: '500 g/袋',
+    unitEn: 'bag',
+    price: 4200,
+  },
+  {
+    category: 'honey',
+    zh: '山花蜂蜜',
+    en: 'wildflower honey',
+    unit: '瓶',
+    spec: '500 g/瓶',
+    unitEn: 'jar',
+    price: 5800,
+  },
 ];
 
 /**
@@ -232,6 +335,9 @@ export async function seedCatalog(tx: Tx, townIds: Map<string, string>, orgIds: 
         nameEn: `${town.en} ${g.en}`,
         description: `${town.zh}合作社供应的${g.zh}（演示数据）。`,
         unitLabel: g.unit,
+        unitSpec: g.spec,
+        unitLabelEn: g.unitEn,
+        unitSpecEn: g.spec.replace(/\/.*$/, `/${g.unitEn}`),
         moq,
         orderStep: 1,
         stock: Math.floor(rand() * 500),
@@ -259,12 +365,17 @@ export async function seedCatalog(tx: Tx, townIds: Map<string, string>, orgIds: 
       nameZh: l.nameZh,
       nameEn: l.nameEn,
       description: l.description,
+      descriptionEn: l.descriptionEn ?? null,
       unitLabel: l.unitLabel,
+      unitSpec: l.unitSpec,
+      unitLabelEn: l.unitLabelEn,
+      unitSpecEn: l.unitSpecEn,
       moq: l.moq,
       orderStep: l.orderStep,
       stock: l.stock,
       leadTimeDays: l.leadTimeDays,
       certifications: l.certifications,
+      certificationsEn: l.certificationsEn ?? [],
       priceTiers: l.tiers,
       status: 'listed',
       isDemo: l.isDemo,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Category, ListingStatus } from '../catalog';
 import { PositiveFen } from '../money';
 import { MAX_TIERS, PriceTier, tierProblems } from '../pricing';
+import { UNIT_NAME_RE } from '../sale-unit';
 
 export const MAX_PHOTOS = 8;
 
@@ -9,6 +10,20 @@ export const MAX_PHOTOS = 8;
 export const PhotoUrl = z.stringFormat('photo_url', /^\/media\/[0-9a-f]{64}\.(jpg|png|webp)$/);
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
+/** A sale unit's name alone ("瓶"); its weight or count goes in the specification. */
+const UnitName = (max: number) =>
+  Text(max).refine((v) => UNIT_NAME_RE.test(v), { params: { rule: 'unit_name' }, abort: true });
+/** Optional text: an empty string clears it. */
+const OptionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .transform((v) => (v === '' ? null : v))
+    .nullish();
+
+/** English certifications, position by position with the Chinese ones (checked by the services). */
+const CertificationsEn = z.array(z.string().trim().max(60)).max(20);
 
 /**
  * What a cooperative may set on its product. Strict: `status`, `townId`, `cooperativeId`, `id`
@@ -20,12 +35,17 @@ export const ProductInput = z.strictObject({
   nameZh: Text(80),
   nameEn: Text(120).nullish(),
   description: z.string().trim().max(4000).nullish(),
-  unitLabel: Text(30),
+  descriptionEn: OptionalText(6000),
+  unitLabel: UnitName(10),
+  unitSpec: OptionalText(40),
+  unitLabelEn: OptionalText(20),
+  unitSpecEn: OptionalText(40),
   moq: z.number().int().min(1).max(1_000_000),
   orderStep: z.number().int().min(1).max(1_000_000).default(1),
   stock: z.number().int().min(0).max(100_000_000).default(0),
   leadTimeDays: z.number().int().min(0).max(365).default(3),
   certifications: z.array(Text(40)).max(20).default([]),
+  certificationsEn: CertificationsEn.default([]),
   photos: z.array(PhotoUrl).max(MAX_PHOTOS).default([]),
   priceTiers: z.array(PriceTier).min(1).max(MAX_TIERS),
 });
@@ -37,6 +57,13 @@ export type ProductInput = z.infer<typeof ProductInput>;
  * rules with `tierProblems` once a patch is merged with the stored product.
  */
 export const CheckedProductInput = ProductInput.superRefine((p, ctx) => {
+  if (p.certificationsEn.length > p.certifications.length)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['certificationsEn'],
+      params: { rule: 'more_than_zh', max: p.certifications.length },
+      input: p.certificationsEn,
+    });
   for (const problem of tierProblems(p.priceTiers, p.moq)) {
     const under = problem.path ? problem.path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : [];
     ctx.addIssue({
@@ -54,12 +81,17 @@ export const ProductPatch = z.strictObject({
   nameZh: Text(80).optional(),
   nameEn: Text(120).nullish(),
   description: z.string().trim().max(4000).nullish(),
-  unitLabel: Text(30).optional(),
+  descriptionEn: OptionalText(6000),
+  unitLabel: UnitName(10).optional(),
+  unitSpec: OptionalText(40),
+  unitLabelEn: OptionalText(20),
+  unitSpecEn: OptionalText(40),
   moq: z.number().int().min(1).max(1_000_000).optional(),
   orderStep: z.number().int().min(1).max(1_000_000).optional(),
   stock: z.number().int().min(0).max(100_000_000).optional(),
   leadTimeDays: z.number().int().min(0).max(365).optional(),
   certifications: z.array(Text(40)).max(20).optional(),
+  certificationsEn: CertificationsEn.optional(),
   photos: z.array(PhotoUrl).max(MAX_PHOTOS).optional(),
   priceTiers: z.array(PriceTier).min(1).max(MAX_TIERS).optional(),
 });
@@ -99,12 +131,17 @@ export const OwnProduct = z.object({
   nameZh: z.string(),
   nameEn: z.string().nullable(),
   description: z.string().nullable(),
+  descriptionEn: z.string().nullable(),
   unitLabel: z.string(),
+  unitSpec: z.string().nullable(),
+  unitLabelEn: z.string().nullable(),
+  unitSpecEn: z.string().nullable(),
   moq: z.number().int(),
   orderStep: z.number().int(),
   stock: z.number().int(),
   leadTimeDays: z.number().int(),
   certifications: z.array(z.string()),
+  certificationsEn: z.array(z.string()),
   photos: z.array(z.string()),
   priceTiers: z.array(PriceTier),
   status: ListingStatus,
@@ -153,6 +190,9 @@ export const CatalogItem = z.object({
   nameZh: z.string(),
   nameEn: z.string().nullable(),
   unitLabel: z.string(),
+  unitSpec: z.string().nullable(),
+  unitLabelEn: z.string().nullable(),
+  unitSpecEn: z.string().nullable(),
   moq: z.number().int(),
   /** Unit price at the MOQ (the first tier), in fen. */
   basePriceFen: PositiveFen,
@@ -195,12 +235,17 @@ export const ProductDetail = z.object({
   nameZh: z.string(),
   nameEn: z.string().nullable(),
   description: z.string().nullable(),
+  descriptionEn: z.string().nullable(),
   unitLabel: z.string(),
+  unitSpec: z.string().nullable(),
+  unitLabelEn: z.string().nullable(),
+  unitSpecEn: z.string().nullable(),
   moq: z.number().int(),
   orderStep: z.number().int(),
   stock: z.number().int(),
   leadTimeDays: z.number().int(),
   certifications: z.array(z.string()),
+  certificationsEn: z.array(z.string()),
   photos: z.array(z.string()),
   priceTiers: z.array(PriceTier),
   status: ListingStatus,

@@ -54,6 +54,9 @@ export const CartLine = z.object({
   nameZh: z.string(),
   nameEn: z.string().nullable(),
   unitLabel: z.string(),
+  unitSpec: z.string().nullable(),
+  unitLabelEn: z.string().nullable(),
+  unitSpecEn: z.string().nullable(),
   cooperativeId: z.uuid(),
   cooperativeName: z.string(),
   moq: z.number().int(),
@@ -62,7 +65,17 @@ export const CartLine = z.object({
   /** Tier unit price for the quantity; null when the product cannot be ordered. */
   unitPriceFen: NonNegativeFen.nullable(),
   lineTotalFen: NonNegativeFen.nullable(),
-  problem: z.object({ code: LineProblemCode, message: z.string() }).nullable(),
+  /**
+   * Why the line cannot be checked out as it is: `code` and `params` word it in the reader's
+   * language (@shanhai/domain ruleMessage), `message` is the English.
+   */
+  problem: z
+    .object({
+      code: LineProblemCode,
+      message: z.string(),
+      params: z.record(z.string(), z.union([z.string(), z.number()])),
+    })
+    .nullable(),
 });
 export type CartLine = z.infer<typeof CartLine>;
 export const CartResponse = z.object({
@@ -104,11 +117,15 @@ export const OrderLine = z.object({
   nameZh: z.string(),
   nameEn: z.string().nullable(),
   unitLabel: z.string(),
+  unitSpec: z.string().nullable(),
+  unitLabelEn: z.string().nullable(),
+  unitSpecEn: z.string().nullable(),
   category: Category,
   qty: z.number().int(),
   unitPriceFen: NonNegativeFen,
   lineTotalFen: NonNegativeFen,
 });
+export type OrderLine = z.infer<typeof OrderLine>;
 export const Transition = z.object({
   from: OrderStatus.nullable(),
   to: OrderStatus,
@@ -119,6 +136,8 @@ export const Transition = z.object({
 });
 export const Order = z.object({
   id: z.uuid(),
+  /** The number people read and quote: see orderNo. */
+  orderNo: z.string(),
   purchaseId: z.uuid(),
   buyerOrgId: z.uuid(),
   buyerOrgName: z.string(),

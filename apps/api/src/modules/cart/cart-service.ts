@@ -4,6 +4,7 @@ import { schema, type DbOrTx } from '@shanhai/db';
 import {
   lineTotalFen,
   quantityProblem,
+  ruleMessage,
   unitPriceFor,
   type CartLine,
   type CartResponse,
@@ -13,17 +14,14 @@ import { badRequest } from '../../lib/problem';
 
 const { cartLines, products, orgs } = schema;
 
-const PROBLEM_TEXT = {
-  below_moq: (p: { moq: number }) => `below the minimum order of ${p.moq}`,
-  off_step: (p: { moq: number; orderStep: number }) => `must be ${p.moq} plus a multiple of ${p.orderStep}`,
-  not_whole: () => 'must be a whole number of units',
-};
-
 export interface ProductForSale {
   id: string;
   nameZh: string;
   nameEn: string | null;
   unitLabel: string;
+  unitSpec: string | null;
+  unitLabelEn: string | null;
+  unitSpecEn: string | null;
   cooperativeId: string;
   cooperativeName: string;
   moq: number;
@@ -41,6 +39,9 @@ export type ProductForSaleRow = {
   name_zh: string;
   name_en: string | null;
   unit_label: string;
+  unit_spec: string | null;
+  unit_label_en: string | null;
+  unit_spec_en: string | null;
   cooperative_id: string;
   cooperative_name: string;
   moq: number;
@@ -58,7 +59,7 @@ export type ProductForSaleRow = {
  * active cooperative.
  */
 export function productsForSaleSql(ids: string[]): SQL {
-  return sql`select pr.id, pr.name_zh, pr.name_en, pr.unit_label, pr.cooperative_id, c.name as cooperative_name, pr.moq, pr.order_step, pr.stock,
+  return sql`select pr.id, pr.name_zh, pr.name_en, pr.unit_label, pr.unit_spec, pr.unit_label_en, pr.unit_spec_en, pr.cooperative_id, c.name as cooperative_name, pr.moq, pr.order_step, pr.stock,
       pr.price_tiers, pr.town_id, pr.category, (pr.status = 'listed' and c.status = 'active') as sellable
     from ${products} pr join ${orgs} c on c.id = pr.cooperative_id where pr.id in ${ids}`;
 }
@@ -69,6 +70,9 @@ export function toProductForSale(r: ProductForSaleRow): ProductForSale {
     nameZh: r.name_zh,
     nameEn: r.name_en,
     unitLabel: r.unit_label,
+    unitSpec: r.unit_spec,
+    unitLabelEn: r.unit_label_en,
+    unitSpecEn: r.unit_spec_en,
     cooperativeId: r.cooperative_id,
     cooperativeName: r.cooperative_name,
     moq: r.moq,
@@ -87,12 +91,21 @@ export async function productsForSale(db: DbOrTx, ids: string[]): Promise<Map<st
   return new Map(res.rows.map((r) => [r.id, toProductForSale(r)]));
 }
 
-/** What is wrong with ordering `qty` of `p` now, or null. */
+/**
+ * What is wrong with ordering `qty` of `p` now, or null: a rule of @shanhai/domain with its
+ * params, so the web words it in the reader's language ("低于起订量 10 瓶"); `message` is the English.
+ */
 export function lineProblem(p: ProductForSale, qty: number): CartLine['problem'] {
-  if (!p.sellable) return { code: 'not_available', message: 'is not on sale' };
+  const params = { qty, moq: p.moq, orderStep: p.orderStep, stock: p.stock, unit: p.unitLabel };
+  const problem = (code: NonNullable<CartLine['problem']>['code']) => ({
+    code,
+    message: ruleMessage(code, 'en', { ...params, unit: p.unitLabelEn ?? p.unitLabel }),
+    params,
+  });
+  if (!p.sellable) return problem('not_available');
   const q = quantityProblem(qty, p);
-  if (q) return { code: q, message: PROBLEM_TEXT[q](p) };
-  if (p.stock < qty) return { code: 'out_of_stock', message: `only ${p.stock} left in stock` };
+  if (q) return problem(q);
+  if (p.stock < qty) return problem('out_of_stock');
   return null;
 }
 
@@ -106,6 +119,9 @@ export function priceLine(p: ProductForSale, qty: number): CartLine {
     nameZh: p.nameZh,
     nameEn: p.nameEn,
     unitLabel: p.unitLabel,
+    unitSpec: p.unitSpec,
+    unitLabelEn: p.unitLabelEn,
+    unitSpecEn: p.unitSpecEn,
     cooperativeId: p.cooperativeId,
     cooperativeName: p.cooperativeName,
     moq: p.moq,

@@ -73,13 +73,22 @@ describe('cart', () => {
         .map((l: { problem: { code: string } }) => l.problem)
         .sort((x: { code: string }, y: { code: string }) => x.code.localeCompare(y.code)),
     ).toEqual([
-      { code: 'off_step', message: 'must be 10 plus a multiple of 5' },
-      { code: 'out_of_stock', message: 'only 3 left in stock' },
+      {
+        code: 'off_step',
+        message: 'must be 10 箱 plus a multiple of 5',
+        params: { qty: 12, moq: 10, orderStep: 5, stock: 100, unit: '箱' },
+      },
+      {
+        code: 'out_of_stock',
+        message: 'is more than the 3 箱 in stock',
+        params: { qty: 4, moq: 1, orderStep: 1, stock: 3, unit: '箱' },
+      },
     ]);
     expect(bad.ready).toBe(false);
     expect((await put(b.s, [{ productId: honey.id, qty: 5 }])).json().lines[0].problem).toEqual({
       code: 'below_moq',
-      message: 'below the minimum order of 10',
+      message: 'is below the minimum order of 10 箱',
+      params: { qty: 5, moq: 10, orderStep: 5, stock: 100, unit: '箱' },
     });
   });
 
@@ -106,7 +115,7 @@ describe('cart', () => {
       [3, 'added', 'added; 6 in the cart now'],
       [4, 'refused', 'no product on sale has this id or name'],
       [5, 'refused', 'quantity must be a whole number of at least 1'],
-      [6, 'refused', '106 only 50 left in stock'],
+      [6, 'refused', '106 is more than the 50 箱 in stock'],
     ]);
     expect(res.json().cart.lines).toHaveLength(1);
     expect(res.json().cart.lines[0].qty).toBe(6);

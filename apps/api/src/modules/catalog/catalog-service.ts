@@ -83,6 +83,9 @@ export interface ItemRow extends Record<string, unknown> {
   name_zh: string;
   name_en: string | null;
   unit_label: string;
+  unit_spec: string | null;
+  unit_label_en: string | null;
+  unit_spec_en: string | null;
   moq: number;
   base_price_fen: string;
   lowest_price_fen: string;
@@ -99,7 +102,7 @@ export interface ItemRow extends Record<string, unknown> {
 }
 
 export const ITEM_COLUMNS =
-  sql.raw(`p.id, p.category, p.name_zh, p.name_en, p.unit_label, p.moq, p.base_price_fen, p.lowest_price_fen, p.stock,
+  sql.raw(`p.id, p.category, p.name_zh, p.name_en, p.unit_label, p.unit_spec, p.unit_label_en, p.unit_spec_en, p.moq, p.base_price_fen, p.lowest_price_fen, p.stock,
   p.photos[1] as photo, p.town_id, t.code as town_code, t.name_zh as town_name_zh, t.name_en as town_name_en,
   o.name as cooperative_name, p.is_demo, p.created_at`);
 
@@ -110,6 +113,9 @@ export function toItem(r: ItemRow): CatalogItem {
     nameZh: r.name_zh,
     nameEn: r.name_en,
     unitLabel: r.unit_label,
+    unitSpec: r.unit_spec,
+    unitLabelEn: r.unit_label_en,
+    unitSpecEn: r.unit_spec_en,
     moq: r.moq,
     basePriceFen: Number(r.base_price_fen),
     lowestPriceFen: Number(r.lowest_price_fen),
@@ -223,12 +229,17 @@ interface DetailRow extends Record<string, unknown> {
   name_zh: string;
   name_en: string | null;
   description: string | null;
+  description_en: string | null;
   unit_label: string;
+  unit_spec: string | null;
+  unit_label_en: string | null;
+  unit_spec_en: string | null;
   moq: number;
   order_step: number;
   stock: number;
   lead_time_days: number;
   certifications: string[];
+  certifications_en: string[];
   photos: string[];
   price_tiers: PriceTier[];
   status: ListingStatus;
@@ -256,8 +267,8 @@ export async function productDetail(
   viewer: { orgId: string; orgKind: string } | null,
 ): Promise<ProductDetail | null> {
   const res = await db.execute<DetailRow>(sql`
-    select p.id, p.category, p.name_zh, p.name_en, p.description, p.unit_label, p.moq, p.order_step, p.stock, p.lead_time_days,
-      p.certifications, p.photos, p.price_tiers, p.status, p.is_demo,
+    select p.id, p.category, p.name_zh, p.name_en, p.description, p.description_en, p.unit_label, p.unit_spec, p.unit_label_en, p.unit_spec_en,
+      p.moq, p.order_step, p.stock, p.lead_time_days, p.certifications, p.certifications_en, p.photos, p.price_tiers, p.status, p.is_demo,
       t.id as town_id, t.code as town_code, t.name_zh as town_name_zh, t.name_en as town_name_en,
       c.id as county_id, c.code as county_code, c.name_zh as county_name_zh, c.name_en as county_name_en,
       o.id as coop_id, o.name as coop_name, o.status as coop_status
@@ -274,12 +285,17 @@ export async function productDetail(
     nameZh: r.name_zh,
     nameEn: r.name_en,
     description: r.description,
+    descriptionEn: r.description_en,
     unitLabel: r.unit_label,
+    unitSpec: r.unit_spec,
+    unitLabelEn: r.unit_label_en,
+    unitSpecEn: r.unit_spec_en,
     moq: r.moq,
     orderStep: r.order_step,
     stock: r.stock,
     leadTimeDays: r.lead_time_days,
     certifications: r.certifications,
+    certificationsEn: r.certifications_en,
     photos: r.photos,
     priceTiers: r.price_tiers,
     status: r.status,

@@ -26,12 +26,17 @@ const ownColumns = {
   nameZh: products.nameZh,
   nameEn: products.nameEn,
   description: products.description,
+  descriptionEn: products.descriptionEn,
   unitLabel: products.unitLabel,
+  unitSpec: products.unitSpec,
+  unitLabelEn: products.unitLabelEn,
+  unitSpecEn: products.unitSpecEn,
   moq: products.moq,
   orderStep: products.orderStep,
   stock: products.stock,
   leadTimeDays: products.leadTimeDays,
   certifications: products.certifications,
+  certificationsEn: products.certificationsEn,
   photos: products.photos,
   priceTiers: products.priceTiers,
   status: products.status,
@@ -66,8 +71,14 @@ export function checkTiers(tiers: PriceTier[], moq: number) {
   }
 }
 
+/** English certifications go position by position with the Chinese ones: never more of them. */
+function checkCertificationsEn(en: string[], zh: string[]) {
+  if (en.length > zh.length) throw ruleBroken('body.certificationsEn', 'more_than_zh', { max: zh.length });
+}
+
 export async function createProduct(db: Db, who: Principal, body: ProductInput): Promise<OwnProduct> {
   checkTiers(body.priceTiers, body.moq);
+  checkCertificationsEn(body.certificationsEn, body.certifications);
   return db.transaction(async (tx) => {
     const [coop] = await tx.select({ townId: orgs.townId }).from(orgs).where(eq(orgs.id, who.orgId));
     if (!coop?.townId) throw badRequest('body', 'your cooperative has no town; the office must set one');
@@ -77,6 +88,10 @@ export async function createProduct(db: Db, who: Principal, body: ProductInput):
         ...body,
         nameEn: body.nameEn ?? null,
         description: body.description ?? null,
+        descriptionEn: body.descriptionEn ?? null,
+        unitSpec: body.unitSpec ?? null,
+        unitLabelEn: body.unitLabelEn ?? null,
+        unitSpecEn: body.unitSpecEn ?? null,
         cooperativeId: who.orgId,
         townId: coop.townId,
         status: 'draft',
@@ -143,15 +158,22 @@ export async function updateProduct(db: Db, who: Principal, id: string, patch: P
     const next = { ...reviewedBase };
     for (const k of REVIEWED) if (patch[k] !== undefined) (next as Record<string, unknown>)[k] = patch[k] ?? null;
     if (patch.moq !== undefined || patch.priceTiers !== undefined) checkTiers(next.priceTiers, next.moq);
+    if (patch.certificationsEn !== undefined || patch.certifications !== undefined)
+      checkCertificationsEn(patch.certificationsEn ?? row.certificationsEn, patch.certifications ?? row.certifications);
 
     const direct: Partial<typeof products.$inferInsert> = {};
     for (const k of [
       'category',
       'description',
+      'descriptionEn',
       'unitLabel',
+      'unitSpec',
+      'unitLabelEn',
+      'unitSpecEn',
       'stock',
       'leadTimeDays',
       'certifications',
+      'certificationsEn',
       'photos',
     ] as const) {
       if (patch[k] !== undefined) (direct as Record<string, unknown>)[k] = patch[k] ?? null;

@@ -14,7 +14,8 @@ const valid = {
   category: 'honey',
   nameZh: '大坪百花蜜',
   nameEn: 'Daping wildflower honey',
-  unitLabel: '500 g 瓶',
+  unitLabel: '瓶',
+  unitSpec: '500 g/瓶',
   moq: 10,
   orderStep: 5,
   stock: 200,
@@ -154,6 +155,74 @@ describe('POST /api/v1/products', () => {
       (await t.app.inject({ method: 'PATCH', url: `/api/v1/products/${p.id}`, payload: { stock: 1 } })).statusCode,
     ).toBe(401);
     expect((await patch(`/api/v1/products/${p.id}`, buyer, { stock: 1 })).statusCode).toBe(403);
+  });
+});
+
+describe('sale unit and English content', () => {
+  it('keeps the unit name apart from its specification, with optional English shown on the product page', async () => {
+    const p = await create(coopA, {
+      ...valid,
+      nameZh: '大坪土蜂蜜',
+      unitLabelEn: 'jar',
+      unitSpecEn: '500 g/jar',
+      description: '山花蜜',
+      descriptionEn: 'Mountain-flower honey',
+      certifications: ['地理标志', '绿色食品'],
+      certificationsEn: ['Geographical indication'],
+    });
+    expect(p).toMatchObject({
+      unitLabel: '瓶',
+      unitSpec: '500 g/瓶',
+      unitLabelEn: 'jar',
+      unitSpecEn: '500 g/jar',
+      descriptionEn: 'Mountain-flower honey',
+      certificationsEn: ['Geographical indication'],
+    });
+    // An empty English text clears it (the Chinese then shows, marked, in the English interface).
+    const cleared = await patch(`/api/v1/products/${p.id}`, coopA, { descriptionEn: '', unitSpec: '约 480 g/瓶' });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json()).toMatchObject({ descriptionEn: null, unitSpec: '约 480 g/瓶', unitLabel: '瓶' });
+    const preview = await t.app.inject({ url: `/api/v1/products/${p.id}`, headers: bearer(coopA.token) });
+    expect(preview.json()).toMatchObject({
+      unitLabel: '瓶',
+      unitSpec: '约 480 g/瓶',
+      unitLabelEn: 'jar',
+      unitSpecEn: '500 g/jar',
+      descriptionEn: null,
+      certifications: ['地理标志', '绿色食品'],
+      certificationsEn: ['Geographical indication'],
+    });
+  });
+
+  it('refuses a weight run into the unit name, and more English certifications than Chinese, naming the field', async () => {
+    const res = await post('/api/v1/products', coopA, { ...valid, unitLabel: '500 g 瓶' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([
+      expect.objectContaining({
+        field: 'body.unitLabel',
+        code: 'custom',
+        message: 'must be the unit alone (瓶, 箱, jar); write its weight or count in the specification',
+        params: { params: { rule: 'unit_name' }, received: 'string' },
+      }),
+    ]);
+    const tooMany = await post('/api/v1/products', coopA, {
+      ...valid,
+      certifications: ['地理标志'],
+      certificationsEn: ['GI', 'Green Food'],
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().errors).toEqual([
+      expect.objectContaining({ field: 'body.certificationsEn', code: 'more_than_zh', params: { max: 1 } }),
+    ]);
+    const p = await create(coopA);
+    const bad = await patch(`/api/v1/products/${p.id}`, coopA, { certificationsEn: ['GI', 'Green Food'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0]).toMatchObject({ field: 'body.certificationsEn', code: 'more_than_zh' });
+    const longSpec = await patch(`/api/v1/products/${p.id}`, coopA, { unitSpec: 'x'.repeat(41) });
+    expect(longSpec.statusCode).toBe(400);
+    expect(longSpec.json().errors[0]).toMatchObject({ field: 'body.unitSpec' });
+    const other = await patch(`/api/v1/products/${p.id}`, coopB, { unitSpec: '1 kg/瓶' });
+    expect(other.statusCode).toBe(404);
   });
 });
 

@@ -58,7 +58,8 @@ export async function checkout(
   for (const c of cart) {
     const p = ps.get(c.productId);
     const problem = p ? lineProblem(p, c.qty) : { code: 'not_available' as const, message: 'is not on sale' };
-    if (problem && problem.code !== 'out_of_stock') failing.push({ productId: c.productId, qty: c.qty, ...problem });
+    if (problem && problem.code !== 'out_of_stock')
+      failing.push({ productId: c.productId, qty: c.qty, code: problem.code, message: problem.message });
   }
   if (failing.length > 0) throw linesUnavailable(failing);
 
@@ -105,6 +106,7 @@ export async function checkout(
   };
   const orderRows: OrderRow[] = [...groups].map(([cooperativeId, ls]) => ({
     id: randomUUID(),
+    seq: 0, // the database numbers the order; read back from the insert below
     purchaseId: purchase.id,
     buyerOrgId: principal.orgId,
     cooperativeId,
@@ -127,6 +129,9 @@ export async function checkout(
         nameZh: p.nameZh,
         nameEn: p.nameEn,
         unitLabel: p.unitLabel,
+        unitSpec: p.unitSpec,
+        unitLabelEn: p.unitLabelEn,
+        unitSpecEn: p.unitSpecEn,
         qty: l.qty,
         unitPriceFen: l.unit,
         lineTotalFen: l.total,
@@ -156,11 +161,11 @@ export async function checkout(
         select x.id, p.id, ${principal.orgId}, x.cooperative_id, ${status}::order_status, x.total_fen, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
         from p, json_to_recordset(${JSON.stringify(orderRows.map((o) => ({ id: o.id, cooperative_id: o.cooperativeId, total_fen: o.totalFen })))}::json)
           as x(id uuid, cooperative_id uuid, total_fen bigint)
-        returning id
+        returning id, seq
       ),
       l as (
-        insert into order_lines (id, order_id, product_id, town_id, category, name_zh, name_en, unit_label, qty, unit_price_fen, line_total_fen)
-        select x.id, x.order_id, x.product_id, x.town_id, x.category, x.name_zh, x.name_en, x.unit_label, x.qty, x.unit_price_fen, x.line_total_fen
+        insert into order_lines (id, order_id, product_id, town_id, category, name_zh, name_en, unit_label, unit_spec, unit_label_en, unit_spec_en, qty, unit_price_fen, line_total_fen)
+        select x.id, x.order_id, x.product_id, x.town_id, x.category, x.name_zh, x.name_en, x.unit_label, x.unit_spec, x.unit_label_en, x.unit_spec_en, x.qty, x.unit_price_fen, x.line_total_fen
         from json_to_recordset(${JSON.stringify(
           lineRows.map((l) => ({
             id: l.id,
@@ -171,11 +176,14 @@ export async function checkout(
             name_zh: l.nameZh,
             name_en: l.nameEn,
             unit_label: l.unitLabel,
+            unit_spec: l.unitSpec,
+            unit_label_en: l.unitLabelEn,
+            unit_spec_en: l.unitSpecEn,
             qty: l.qty,
             unit_price_fen: l.unitPriceFen,
             line_total_fen: l.lineTotalFen,
           })),
-        )}::json) as x(id uuid, order_id uuid, product_id uuid, town_id uuid, category category, name_zh text, name_en text, unit_label text, qty int, unit_price_fen bigint, line_total_fen bigint)
+        )}::json) as x(id uuid, order_id uuid, product_id uuid, town_id uuid, category category, name_zh text, name_en text, unit_label text, unit_spec text, unit_label_en text, unit_spec_en text, qty int, unit_price_fen bigint, line_total_fen bigint)
         where exists (select 1 from o where o.id = x.order_id)
       ),
       t as (
@@ -183,13 +191,18 @@ export async function checkout(
         select o.id, null, ${status}::order_status, ${principal.userId}::uuid, 'user', ${now.toISOString()}::timestamptz from o
       )
       insert into payments (purchase_id, method, amount_fen) select p.id, ${body.paymentMethod}::payment_method, ${totalFen} from p
+      returning (select json_object_agg(o.id, o.seq) from o) as seqs
     `);
   // A taken reference inserts nothing (every later insert hangs off the purchase row) and checkout
   // draws again: no savepoint, so the common case costs no extra round trip.
-  for (let attempt = 1; (await insertAll(tx)).rowCount !== 1; attempt++) {
+  let inserted = await insertAll(tx);
+  for (let attempt = 1; inserted.rowCount !== 1; attempt++) {
     if (attempt >= refs.attempts) throw new Error('no free remittance reference after several draws');
     purchase.remittanceRef = refs.next();
+    inserted = await insertAll(tx);
   }
+  const seqs = (inserted.rows[0] as { seqs: Record<string, number | string> }).seqs;
+  for (const o of orderRows) o.seq = Number(seqs[o.id]);
   if (!body.lines) await tx.delete(cartLines).where(eq(cartLines.userId, principal.userId));
   if (needsApproval)
     await notifyApprovalNeeded(tx, {

@@ -48,7 +48,12 @@ describe('checkout', () => {
       ],
     });
     const a2 = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 5 });
-    const b1 = await createProduct(t.app.db, { cooperativeId: coopB.orgId, stock: 7, unitLabel: '罐' });
+    const b1 = await createProduct(t.app.db, {
+      cooperativeId: coopB.orgId,
+      stock: 7,
+      unitLabel: '罐',
+      unitSpec: '250 g/罐',
+    });
     const p = await placed(b, [
       { id: a1.id, qty: 10 },
       { id: a2.id, qty: 1 },
@@ -64,11 +69,15 @@ describe('checkout', () => {
     expect(p.orders).toHaveLength(2);
     const byCoop = Object.fromEntries(p.orders.map((o: { cooperativeId: string }) => [o.cooperativeId, o]));
     expect(byCoop[coopA.orgId].totalFen).toBe(19_000);
+    // Each order has a number to quote: the business date and a running number of its own.
+    expect(byCoop[coopA.orgId].orderNo).toMatch(/^\d{8}-\d{6,}$/);
+    expect(byCoop[coopB.orgId].orderNo).not.toBe(byCoop[coopA.orgId].orderNo);
     expect(byCoop[coopB.orgId].lines).toEqual([
       expect.objectContaining({
         productId: b1.id,
         qty: 7,
         unitLabel: '罐',
+        unitSpec: '250 g/罐',
         unitPriceFen: 10_000,
         lineTotalFen: 70_000,
       }),

@@ -15,7 +15,7 @@ import {
   type DbOrTx,
   type Tx,
 } from '@shanhai/db';
-import { businessDate, canTransition, type Order, type OrderStatus } from '@shanhai/domain';
+import { businessDate, canTransition, orderNo, type Order, type OrderStatus } from '@shanhai/domain';
 import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
 import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
@@ -27,6 +27,7 @@ const { purchases, orders, orderLines, orderTransitions, payments, refunds } = s
 export type OrderRow = Pick<
   typeof orders.$inferSelect,
   | 'id'
+  | 'seq'
   | 'purchaseId'
   | 'buyerOrgId'
   | 'cooperativeId'
@@ -87,6 +88,7 @@ export function orderView(
 ): Order {
   return {
     id: o.id,
+    orderNo: orderNo(o.createdAt, o.seq),
     purchaseId: o.purchaseId,
     buyerOrgId: o.buyerOrgId,
     buyerOrgName: names.buyerOrgName,
@@ -107,6 +109,9 @@ export function orderView(
         nameZh: l.nameZh,
         nameEn: l.nameEn,
         unitLabel: l.unitLabel,
+        unitSpec: l.unitSpec,
+        unitLabelEn: l.unitLabelEn,
+        unitSpecEn: l.unitSpecEn,
         category: l.category,
         qty: l.qty,
         unitPriceFen: l.unitPriceFen,

@@ -1,0 +1,139 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
+import { schema } from '@shanhai/db';
+import { DESKTOP, MOBILE, TEST_OUTPUT, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
+
+/** The buyer's and the cooperative's pages (issue 14), in both languages, at desktop and phone width. */
+const suite = useStackAndBrowser();
+const SHOTS = join(TEST_OUTPUT, 'trade');
+const LANGS = ['zh-CN', 'en'] as const;
+const WIDTHS = { desktop: DESKTOP, phone: MOBILE } as const;
+
+async function shot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function productId(nameZh: string): Promise<string> {
+  const [p] = await suite.stack.api.db
+    .select({ id: schema.products.id })
+    .from(schema.products)
+    .where(eq(schema.products.nameZh, nameZh));
+  return p!.id;
+}
+
+/** No page may run a count into a weight ("10500 g 瓶"): a digit, a space or not, then a measure. */
+const RUN_IN = /\d\s?(g|kg|克|斤)\s?[瓶箱袋只罐包]/;
+
+describe('sale units and English content', () => {
+  for (const lang of LANGS)
+    for (const [width, viewport] of Object.entries(WIDTHS))
+      it(`the product page reads "10 瓶" with "500 g/瓶" beside it (${lang}, ${width})`, async () => {
+        const id = await productId('大坪山花蜂蜜');
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale: lang });
+        screenshotOnFailure(page, `trade-product-${lang}-${width}`);
+        await page.goto(`/products/${id}`);
+        await page.waitForSelector('[data-test=tier-table]');
+        const unit = await page.locator('[data-test=product-unit]').innerText();
+        const moq = await page.locator('[data-test=product-moq]').innerText();
+        const description = await page.locator('[data-test=product-description]').innerText();
+        if (lang === 'zh-CN') {
+          expect(unit).toBe('瓶 · 500 g/瓶');
+          expect(moq).toBe('10 瓶 / 5 瓶');
+          expect(description).toContain('山花蜜');
+          expect(await page.locator('[data-test=product-cert]').allInnerTexts()).toEqual(['绿色食品']);
+        } else {
+          expect(unit).toBe('jar · 500 g/jar');
+          expect(moq).toBe('10 jar / 5 jar');
+          expect(description).toContain('Mountain-flower honey');
+          expect(await page.locator('[data-test=product-cert]').allInnerTexts()).toEqual(['Green Food']);
+        }
+        expect(await page.locator('[data-test=in-chinese]').count()).toBe(0);
+        expect(await page.locator('body').innerText()).not.toMatch(RUN_IN);
+        await shot(page, `product-${lang}-${width}`);
+        await context.close();
+      });
+
+  it('in English, content without a translation shows the Chinese with a marker', async () => {
+    const [generic] = await suite.stack.api.db
+      .select({ id: schema.products.id })
+      .from(schema.products)
+      .where(eq(schema.products.isDemo, true))
+      .limit(1);
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'en' });
+    screenshotOnFailure(page, 'trade-product-fallback');
+    await page.goto(`/products/${generic!.id}`);
+    const description = page.locator('[data-test=product-description]');
+    await description.waitFor();
+    expect(await description.innerText()).toMatch(/演示数据.*in Chinese/s);
+    await expect(description.locator('[data-test=in-chinese]').getAttribute('title')).resolves.toBe(
+      'No English version yet: the Chinese original is shown',
+    );
+    await shot(page, 'product-en-fallback');
+    await context.close();
+  });
+
+  for (const lang of LANGS)
+    it(`the catalogue cards read the MOQ as a count of the unit (${lang}, phone)`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport: MOBILE, locale: lang });
+      screenshotOnFailure(page, `trade-catalog-${lang}`);
+      await page.goto('/products?town=daping');
+      const card = page.locator('[data-test=product-card]', {
+        hasText: lang === 'en' ? 'Daping mountain' : '大坪山花蜂蜜',
+      });
+      await card.waitFor();
+      const text = await card.innerText();
+      expect(text).toContain(lang === 'en' ? 'MOQ 10 jar' : '起订 10 瓶');
+      expect(text).toContain(lang === 'en' ? '500 g/jar' : '500 g/瓶');
+      expect(await page.locator('body').innerText()).not.toMatch(RUN_IN);
+      await shot(page, `catalog-${lang}-phone`);
+      await context.close();
+    });
+
+  it('a cooperative enters the unit, its specification and the English content in the product form', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'trade-product-form');
+    await loginAs(page, 'coop@demo.shanhai');
+    await page.waitForURL((u) => u.pathname === '/coop');
+    await page.goto('/coop/products');
+    await page.click('[data-test=product-create]');
+    await page.fill('[data-test=pf-nameZh]', '大崑冰鲜乳鸽礼盒');
+    await page.fill('[data-test=pf-unit]', '500 g 盒');
+    await page.locator('[data-test=tier-price-0] input').fill('88');
+    await page.click('[data-test=pf-save]');
+    // A weight in the unit's name is refused at the field, in Chinese, before anything is sent.
+    await page
+      .locator('.el-form-item__error', { hasText: '销售单位只填单位名称（如 瓶、箱、只），重量或数量请写在规格里' })
+      .waitFor();
+    await page.fill('[data-test=pf-unit]', '盒');
+    await page.fill('[data-test=pf-unit-spec]', '2 只/盒');
+    await page.fill('[data-test=pf-unit-en]', 'box');
+    await page.fill('[data-test=pf-unit-spec-en]', '2 birds/box');
+    await page.fill('[data-test=pf-certifications]', '动物检疫合格');
+    await page.fill('[data-test=pf-certifications-en]', 'Quarantine certified, Organic');
+    await page.click('[data-test=pf-save]');
+    await page.locator('.el-form-item__error', { hasText: '英文认证条目不能多于中文列表（1 项）' }).waitFor();
+    await shot(page, 'product-form-zh-desktop');
+    await page.fill('[data-test=pf-certifications-en]', 'Quarantine certified');
+    await page.click('[data-test=pf-save]');
+    const row = page.locator('[data-test=my-products-table] tr', { hasText: '大崑冰鲜乳鸽礼盒' });
+    await row.waitFor();
+    expect(await row.innerText()).toContain('/盒 · 2 只/盒');
+    const [saved] = await suite.stack.api.db
+      .select()
+      .from(schema.products)
+      .where(eq(schema.products.nameZh, '大崑冰鲜乳鸽礼盒'));
+    expect(saved).toMatchObject({
+      unitLabel: '盒',
+      unitSpec: '2 只/盒',
+      unitLabelEn: 'box',
+      unitSpecEn: '2 birds/box',
+      certificationsEn: ['Quarantine certified'],
+    });
+    await context.close();
+  });
+});
