@@ -32,7 +32,7 @@ export const products = pgTable(
     /**
      * The sale unit's name alone, e.g. "瓶", "只", "箱": quantities are whole units of it and read
      * "10 瓶". What one unit holds goes in `unitSpec`, never here (a "500 g 瓶" label made
-     * "起订 10500 g 瓶"; migrations/0020 split the old labels).
+     * "起订 10500 g 瓶"; migrations/0023 split the old labels).
      */
     unitLabel: text().notNull(),
     /** What one sale unit holds, e.g. "500 g/瓶", "约 450 g/只", "5 kg/箱"; shown beside a quantity. */
