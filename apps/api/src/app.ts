@@ -41,6 +41,7 @@ import snapshotsRoutes from './modules/snapshots/snapshots-routes';
 import unitsRoutes from './modules/units/units-routes';
 import campaignsRoutes from './modules/campaigns/campaigns-routes';
 import balancesRoutes from './modules/balances/balances-routes';
+import settlementsRoutes from './modules/settlements/settlements-routes';
 
 export interface RouteAccessEntry {
   method: string;
@@ -198,6 +199,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(snapshotsRoutes);
       await api.register(unitsRoutes);
       await api.register(balancesRoutes);
+      await api.register(settlementsRoutes);
       await api.register(notificationsRoutes);
       await api.register(campaignsRoutes);
       await api.register(invoicesRoutes);

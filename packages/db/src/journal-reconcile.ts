@@ -67,7 +67,7 @@ const CHECKS: { check: string; query: ReturnType<typeof sql> }[] = [
       where coalesce(o.s, 0) <> coalesce(j.s, 0)`,
   },
   {
-    // Available: accepted order totals − fees − payouts (refunds end orders before acceptance, so
+    // Available: accepted order totals − fees − payouts + bounced payouts (refunds end orders before acceptance, so
     // they left pending, never available).
     check: 'available',
     query: sql`
@@ -76,7 +76,7 @@ const CHECKS: { check: string; query: ReturnType<typeof sql> }[] = [
                      where account = 'fee_revenue' group by 1),
            paid as (select l.org_id coop, sum(l.debit_fen) - sum(l.credit_fen) s from journal_lines l
                       join journal_entries e on e.id = l.entry_id
-                     where l.account = 'coop_payable_available' and e.kind = 'payout' group by 1),
+                     where l.account = 'coop_payable_available' and e.kind in ('payout', 'payout_bounce') group by 1),
            j as (select org_id coop, sum(credit_fen) - sum(debit_fen) s from journal_lines
                    where account = 'coop_payable_available' group by 1),
            coops as (select coop from acc union select coop from j)

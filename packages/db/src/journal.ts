@@ -2,6 +2,7 @@ import { and, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Category } from '@shanhai/domain';
 import type { DbOrTx, Tx } from './client';
 import { accountBalances, feeRates, journalEntries, journalLines, moneySettings } from './schema/journal';
+import { payouts } from './schema/settlements';
 
 export type JournalAccount = (typeof journalLines.$inferSelect)['account'];
 export type JournalEntryKind = (typeof journalEntries.$inferSelect)['kind'];
@@ -304,8 +305,9 @@ export interface CooperativeBalance {
 }
 
 /**
- * A cooperative's balance from the running totals (two row reads) and its payouts of the year
- * (a partial index holds only payout debits): no scan of the journal.
+ * A cooperative's balance from the running totals (two row reads) and its payouts paid this year
+ * (the payouts table by its (cooperative, status) index; a bounced payout no longer counts): no
+ * scan of the journal.
  */
 export async function cooperativeBalance(db: DbOrTx, cooperativeId: string, year: number): Promise<CooperativeBalance> {
   const rows = await db
@@ -324,23 +326,56 @@ export async function cooperativeBalance(db: DbOrTx, cooperativeId: string, year
   };
   const yearStart = new Date(`${year}-01-01T00:00:00+08:00`);
   const [paid] = await db
-    .select({ s: sql<string>`coalesce(sum(${journalLines.debitFen}), 0)` })
-    .from(journalLines)
-    .innerJoin(journalEntries, eq(journalEntries.id, journalLines.entryId))
-    .where(
-      and(
-        eq(journalLines.account, 'coop_payable_available'),
-        eq(journalLines.orgId, cooperativeId),
-        sql`${journalLines.debitFen} > 0`,
-        gte(journalLines.occurredAt, yearStart),
-        eq(journalEntries.kind, 'payout'),
-      ),
-    );
+    .select({ s: sql<string>`coalesce(sum(${payouts.amountFen}), 0)` })
+    .from(payouts)
+    .where(and(eq(payouts.cooperativeId, cooperativeId), eq(payouts.status, 'paid'), gte(payouts.paidAt, yearStart)));
   return {
     pendingFen: credit('coop_payable_pending'),
     availableFen: credit('coop_payable_available'),
     paidOutThisYearFen: Number(paid?.s ?? 0),
   };
+}
+
+/**
+ * A payout sent to a cooperative's bank account: what it was owed leaves the platform's bank
+ * (`ref`: our payout id, so marking it twice posts once).
+ */
+export function postPayout(
+  tx: Tx,
+  p: { payoutId: string; cooperativeId: string; amountFen: number; bankReference: string; bankRef?: string },
+) {
+  const bankRef = p.bankRef ?? DEFAULT_BANK_REF;
+  return postEntry(tx, {
+    kind: 'payout',
+    sourceType: 'payout',
+    sourceId: p.payoutId,
+    memo: p.bankReference,
+    lines: [
+      { account: 'coop_payable_available', orgId: p.cooperativeId, debitFen: p.amountFen },
+      { account: 'platform_bank', bankRef, creditFen: p.amountFen },
+    ],
+  });
+}
+
+/**
+ * The bank returned a payout (a closed account, a wrong name): the money is back in the
+ * platform's bank and owed to the cooperative again, so the next settlement pays it.
+ */
+export function postPayoutBounce(
+  tx: Tx,
+  p: { payoutId: string; cooperativeId: string; amountFen: number; reason: string; bankRef?: string },
+) {
+  const bankRef = p.bankRef ?? DEFAULT_BANK_REF;
+  return postEntry(tx, {
+    kind: 'payout_bounce',
+    sourceType: 'payout',
+    sourceId: p.payoutId,
+    memo: p.reason,
+    lines: [
+      { account: 'platform_bank', bankRef, debitFen: p.amountFen },
+      { account: 'coop_payable_available', orgId: p.cooperativeId, creditFen: p.amountFen },
+    ],
+  });
 }
 
 /** The office's automatic-acceptance period in days (the migration inserts the row). */

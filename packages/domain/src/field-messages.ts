@@ -97,6 +97,13 @@ export const RULES = {
   not_whole: { en: 'must be a whole number of {unit}', 'zh-CN': '应为整数个{unit}' },
   out_of_stock: { en: 'is more than the {stock} {unit} in stock', 'zh-CN': '超过库存（仅剩 {stock} {unit}）' },
   not_available: { en: 'is not on sale', 'zh-CN': '该产品已下架或暂不可售' },
+  period_in_future: { en: 'must not be later than today', 'zh-CN': '不能晚于今天' },
+  week_length: { en: 'must be 6 days after the start (a week)', 'zh-CN': '应为开始日期后第 6 天（一周）' },
+  calendar_month: {
+    en: 'must span one calendar month, first to last day',
+    'zh-CN': '应为一个自然月（从 1 日到月末）',
+  },
+  period_empty: { en: 'must be after the start of the period', 'zh-CN': '应晚于结算期开始' },
 } satisfies Record<string, Text>;
 export type RuleCode = keyof typeof RULES;
 

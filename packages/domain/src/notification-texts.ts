@@ -19,6 +19,10 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     'listing.rejected': { title: '商品未通过审核', body: '商品「{product}」未通过审核，原因：{reason}' },
     'settlement.issued': { title: '结算单已出具', body: '{period} 的结算单已出具，应付金额 {total}。' },
     'payout.paid': { title: '结算款已付', body: '{period} 的结算款 {amount} 已付出，银行流水号 {bankRef}。' },
+    'payout.bounced': {
+      title: '结算款被退回',
+      body: '{period} 的结算款 {amount} 被银行退回（{reason}），金额已退回可结算余额，将在下次结算时支付。',
+    },
     'invoice.requested': { title: '买方申请开票', body: '{buyer} 为订单（{ref}）申请开具发票。' },
     'purchase.approval_needed': {
       title: '采购单待审批',
@@ -91,6 +95,10 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     'payout.paid': {
       title: 'Payout sent',
       body: 'The payout of {amount} for {period} was sent (bank reference {bankRef}).',
+    },
+    'payout.bounced': {
+      title: 'Payout returned',
+      body: 'The payout of {amount} for {period} was returned by the bank ({reason}); it is available again and goes out with the next settlement.',
     },
     'invoice.requested': { title: 'Invoice requested', body: '{buyer} asks for an invoice for order {ref}.' },
     'purchase.approval_needed': {

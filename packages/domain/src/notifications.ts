@@ -15,6 +15,7 @@ export const NOTIFICATION_KINDS = {
   'listing.rejected': { audience: ['cooperative'] },
   'settlement.issued': { audience: ['cooperative'] },
   'payout.paid': { audience: ['cooperative'] },
+  'payout.bounced': { audience: ['cooperative'] },
   'invoice.requested': { audience: ['cooperative'] },
   // Buyer
   'purchase.approval_needed': { audience: ['buyer'] },

@@ -16,3 +16,4 @@ export * from './units';
 export * from './invoices';
 export * from './campaigns';
 export * from './bank-statements';
+export * from './settlements';

@@ -50,6 +50,8 @@ export const journalEntryKind = pgEnum('journal_entry_kind', [
   'bank_charge',
   'payout',
   'reversal',
+  /** The bank returned a payout: the amount is owed to the cooperative again. */
+  'payout_bounce',
 ]);
 
 /**

@@ -22,6 +22,7 @@ export const JournalEntryKind = z.enum([
   'bank_charge',
   'payout',
   'reversal',
+  'payout_bounce',
 ]);
 export type JournalEntryKind = z.infer<typeof JournalEntryKind>;
 

@@ -16,3 +16,4 @@ export * from './bank-statements';
 export * from './invoices';
 export * from './balances';
 export * from './search';
+export * from './settlements';

@@ -48,9 +48,8 @@ export async function moneyOverview(db: DbOrTx, year: number): Promise<MoneyOver
       name: orgs.name,
       pending: credit('coop_payable_pending'),
       available: credit('coop_payable_available'),
-      paidOut: sql<string>`coalesce((select sum(l.debit_fen) from journal_lines l join journal_entries e on e.id = l.entry_id
-        where l.account = 'coop_payable_available' and l.org_id = ${orgs.id} and l.debit_fen > 0
-          and l.occurred_at >= ${yearStart} and e.kind = 'payout'), 0)`,
+      paidOut: sql<string>`coalesce((select sum(p.amount_fen) from payouts p
+        where p.cooperative_id = ${orgs.id} and p.status = 'paid' and p.paid_at >= ${yearStart}), 0)`,
       feeRateBps: feeRates.rateBps,
     })
     .from(orgs)

@@ -1,0 +1,375 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  MarkPayoutPaidRequest,
+  MyPayoutAccount,
+  Payout,
+  PayoutAccount,
+  PayoutAccountChange,
+  PayoutAccountRequest,
+  PayoutListQuery,
+  Problem,
+  Reason,
+  Settlement,
+  SettlementDetail,
+  SettlementRequest,
+  Statement,
+  StatementSummary,
+} from '@shanhai/domain';
+import { schema } from '@shanhai/db';
+import { eq } from 'drizzle-orm';
+import { attachment, sendCsv } from '../../lib/csv';
+import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
+import { notFound } from '../../lib/problem';
+import { principalOf } from '../../plugins/auth';
+import * as accounts from './payout-accounts-service';
+import { BANK_FILE_HEADER, bankFileRows, bankFileXlsx, statementXlsx } from './settlements-export';
+import * as settlementsService from './settlements-service';
+
+const IdParams = z.strictObject({ id: z.uuid() });
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+const guarded = { security: [{ bearer: [] }] };
+const Done = z.object({ ok: z.literal(true) });
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const ExportQuery = z.strictObject({ format: z.enum(['xlsx', 'csv']).default('xlsx') });
+
+/**
+ * Settlements (结算): cooperatives' payout accounts (a change waits for the office), the office's
+ * settlement runs with one statement per cooperative, the bank batch file, and payouts marked
+ * paid or bounced.
+ */
+const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Where the money goes: a cooperative's owner or manager asks, an office owner or manager confirms.
+  const coopManager = app.guard({ kinds: ['cooperative'], roles: ['owner', 'manager'] });
+  const cooperative = app.guard({ kinds: ['cooperative'] });
+  const office = app.guard({ kinds: ['office'] });
+  const officeManager = app.guard({ kinds: ['office'], roles: ['owner', 'manager'] });
+  const officeOrCoop = app.guard({ kinds: ['office', 'cooperative'] });
+
+  app.get(
+    '/payout-account',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'The cooperative’s payout account in force and a change waiting for the office',
+        ...guarded,
+        response: { 200: MyPayoutAccount, ...errors },
+      },
+      preHandler: cooperative,
+    },
+    async (request) => accounts.myPayoutAccount(app.db, principalOf(request).orgId),
+  );
+
+  app.put(
+    '/payout-account',
+    {
+      schema: {
+        tags: ['money'],
+        summary:
+          'Ask for payouts to go to a new account (cooperative owner or manager; in force once the office confirms; owners told; audited)',
+        ...guarded,
+        body: PayoutAccountRequest,
+        response: { 202: PayoutAccount, ...errors },
+      },
+      preHandler: coopManager,
+    },
+    async (request, reply) => {
+      const a = await accounts.requestPayoutAccount(app.db, principalOf(request), request.body);
+      await app.queues.notifySoon();
+      return reply.status(202).send(a);
+    },
+  );
+
+  app.get(
+    '/payout-accounts/changes',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'Payout account changes waiting for confirmation, beside the accounts they replace (office)',
+        ...guarded,
+        response: { 200: z.array(PayoutAccountChange), ...errors },
+      },
+      preHandler: office,
+    },
+    async () => accounts.pendingChanges(app.db),
+  );
+
+  app.post(
+    '/payout-accounts/:id/confirm',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'Put a payout account change in force (office owner or manager; audited)',
+        ...guarded,
+        params: IdParams,
+        response: { 200: PayoutAccount, ...errors },
+      },
+      preHandler: officeManager,
+    },
+    async (request) => {
+      const a = await accounts.decidePayoutAccount(app.db, principalOf(request), request.params.id, { confirm: true });
+      if (!a) throw notFound('Payout account');
+      return a;
+    },
+  );
+
+  app.post(
+    '/payout-accounts/:id/reject',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'Refuse a payout account change with a reason (office owner or manager; audited)',
+        ...guarded,
+        params: IdParams,
+        body: Reason,
+        response: { 200: PayoutAccount, ...errors },
+      },
+      preHandler: officeManager,
+    },
+    async (request) => {
+      const a = await accounts.decidePayoutAccount(app.db, principalOf(request), request.params.id, {
+        confirm: false,
+        reason: request.body.reason,
+      });
+      if (!a) throw notFound('Payout account');
+      return a;
+    },
+  );
+
+  app.post(
+    '/settlements',
+    {
+      schema: {
+        tags: ['money'],
+        summary:
+          'Run a settlement for a period: one statement per cooperative and the payouts (office owner or manager; Idempotency-Key; one at a time)',
+        ...guarded,
+        headers: IdempotencyHeaders,
+        body: SettlementRequest,
+        response: { 201: SettlementDetail, ...errors, 422: Problem },
+      },
+      preHandler: officeManager,
+    },
+    async (request, reply) => {
+      const who = principalOf(request);
+      const out = await idempotent(
+        app.db,
+        {
+          orgId: who.orgId,
+          key: request.headers['idempotency-key'],
+          scope: 'POST /api/v1/settlements',
+          request: request.body,
+        },
+        async (tx) => ({ status: 201, body: { id: await settlementsService.createSettlement(tx, who, request.body) } }),
+      );
+      await app.queues.notifySoon();
+      const detail = await settlementsService.settlementDetail(app.db, out.body.id);
+      return reply.code(out.status).header('idempotent-replayed', String(out.replayed)).send(detail!);
+    },
+  );
+
+  app.get(
+    '/settlements',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'Settlements, newest period first (office)',
+        ...guarded,
+        response: { 200: z.array(Settlement), ...errors },
+      },
+      preHandler: office,
+    },
+    async () => settlementsService.listSettlements(app.db),
+  );
+
+  app.get(
+    '/settlements/:id',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'A settlement with its statements and payouts (office)',
+        ...guarded,
+        params: IdParams,
+        response: { 200: SettlementDetail, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => {
+      const s = await settlementsService.settlementDetail(app.db, request.params.id);
+      if (!s) throw notFound('Settlement');
+      return s;
+    },
+  );
+
+  app.post(
+    '/settlements/:id/void',
+    {
+      schema: {
+        tags: ['money'],
+        summary:
+          'Void a settlement none of whose payouts was paid; what it covered is owed again (office owner or manager; audited)',
+        ...guarded,
+        params: IdParams,
+        body: Reason,
+        response: { 200: Done, ...errors },
+      },
+      preHandler: officeManager,
+    },
+    async (request) => {
+      if (
+        !(await settlementsService.voidSettlement(app.db, principalOf(request), request.params.id, request.body.reason))
+      )
+        throw notFound('Settlement');
+      return { ok: true as const };
+    },
+  );
+
+  app.get(
+    '/settlements/:id/bank-file',
+    {
+      schema: {
+        tags: ['money'],
+        summary:
+          'The batch payment file of the payouts still to send (XLSX or CSV; columns of corporate online banking) (office)',
+        ...guarded,
+        params: IdParams,
+        querystring: ExportQuery,
+        response: { 200: z.unknown(), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const [s] = await app.db
+        .select({ number: schema.settlements.number })
+        .from(schema.settlements)
+        .where(eq(schema.settlements.id, request.params.id));
+      if (!s) throw notFound('Settlement');
+      const list = (
+        await settlementsService.loadPayouts(app.db, eq(schema.payouts.settlementId, request.params.id))
+      ).filter((p) => p.status === 'pending');
+      const filename = `批量付款-${s.number}.${request.query.format}`;
+      if (request.query.format === 'csv')
+        return sendCsv(reply, filename, BANK_FILE_HEADER, bankFileRows(s.number, list));
+      return reply
+        .header('content-disposition', attachment(filename))
+        .type(XLSX)
+        .send(await bankFileXlsx(s.number, list));
+    },
+  );
+
+  app.get(
+    '/statements',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'Statements (结算单): a cooperative’s own; every cooperative’s for the office',
+        ...guarded,
+        response: { 200: z.array(StatementSummary), ...errors },
+      },
+      preHandler: officeOrCoop,
+    },
+    async (request) => settlementsService.listStatements(app.db, principalOf(request)),
+  );
+
+  app.get(
+    '/statements/:id',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'A statement with every item of its period, each accepted order’s lines, and its payout',
+        ...guarded,
+        params: IdParams,
+        response: { 200: Statement, ...errors },
+      },
+      preHandler: officeOrCoop,
+    },
+    async (request) => {
+      const s = await settlementsService.statementDetail(app.db, principalOf(request), request.params.id);
+      if (!s) throw notFound('Statement');
+      return s;
+    },
+  );
+
+  app.get(
+    '/statements/:id/xlsx',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'Download a statement as XLSX (the cooperative its own, the office any)',
+        ...guarded,
+        params: IdParams,
+        response: { 200: z.unknown(), ...errors },
+      },
+      preHandler: officeOrCoop,
+    },
+    async (request, reply) => {
+      const s = await settlementsService.statementDetail(app.db, principalOf(request), request.params.id);
+      if (!s) throw notFound('Statement');
+      return reply
+        .header('content-disposition', attachment(`结算单-${s.settlementNumber}-${s.cooperativeName}.xlsx`))
+        .header('cache-control', 'private, no-store')
+        .type(XLSX)
+        .send(await statementXlsx(s));
+    },
+  );
+
+  app.get(
+    '/payouts',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'Payouts: a cooperative’s own; every payout for the office (filter by status)',
+        ...guarded,
+        querystring: PayoutListQuery,
+        response: { 200: z.array(Payout), ...errors },
+      },
+      preHandler: officeOrCoop,
+    },
+    async (request) => settlementsService.listPayouts(app.db, principalOf(request), request.query.status),
+  );
+
+  app.post(
+    '/payouts/:id/mark-paid',
+    {
+      schema: {
+        tags: ['money'],
+        summary:
+          'Mark a payout sent, with the bank’s reference (office owner or manager; posts the payout entry; once)',
+        ...guarded,
+        params: IdParams,
+        body: MarkPayoutPaidRequest,
+        response: { 200: Done, ...errors },
+      },
+      preHandler: officeManager,
+    },
+    async (request) => {
+      if (!(await settlementsService.markPaid(app.db, principalOf(request), request.params.id, request.body)))
+        throw notFound('Payout');
+      await app.queues.notifySoon();
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/payouts/:id/bounce',
+    {
+      schema: {
+        tags: ['money'],
+        summary: 'Record a paid payout the bank returned; the amount is available again (office owner or manager)',
+        ...guarded,
+        params: IdParams,
+        body: Reason,
+        response: { 200: Done, ...errors },
+      },
+      preHandler: officeManager,
+    },
+    async (request) => {
+      if (!(await settlementsService.bounce(app.db, principalOf(request), request.params.id, request.body.reason)))
+        throw notFound('Payout');
+      await app.queues.notifySoon();
+      return { ok: true as const };
+    },
+  );
+};
+
+export default settlementsRoutes;

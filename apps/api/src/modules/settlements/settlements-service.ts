@@ -1,0 +1,551 @@
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import {
+  notify,
+  postBankCharge,
+  postPayout,
+  postPayoutBounce,
+  schema,
+  writeAudit,
+  type Db,
+  type DbOrTx,
+  type Tx,
+} from '@shanhai/db';
+import {
+  businessDate,
+  type MarkPayoutPaidRequest,
+  type Payout,
+  type PayoutStatus,
+  type Settlement,
+  type SettlementDetail,
+  type SettlementRequest,
+  type Statement,
+  type StatementItem,
+  type StatementSummary,
+} from '@shanhai/domain';
+import { conflict, ruleBroken } from '../../lib/problem';
+import type { Principal } from '../../types';
+
+const { settlements, settlementStatements, settlementItems, payouts, orgs, orders, orderLines, purchases } = schema;
+
+const DAY_MS = 86_400_000;
+/** The instant a business day (Asia/Shanghai, UTC+8 all year) starts. */
+const dayStart = (isoDate: string) => new Date(`${isoDate}T00:00:00+08:00`);
+const addDays = (isoDate: string, n: number) =>
+  new Date(Date.parse(`${isoDate}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+/** Settlements run one at a time (transaction-scoped advisory lock): two at once cannot both pay. */
+const SETTLEMENT_LOCK = sql`select pg_advisory_xact_lock(hashtext('shanhai:settlements'))`;
+
+export const periodLabel = (s: { periodStart: string; periodEnd: string }) =>
+  s.periodStart === s.periodEnd ? s.periodStart : `${s.periodStart} ~ ${s.periodEnd}`;
+
+/** Where a settlement's period starts and ends, checked against its cadence. */
+async function period(tx: DbOrTx, body: SettlementRequest, now: Date) {
+  const today = businessDate(now);
+  if (body.periodEnd > today) throw ruleBroken('body.periodEnd', 'period_in_future');
+  let periodStart = body.periodStart;
+  let startAt: Date;
+  if (!periodStart) {
+    if (body.cadence !== 'on_demand') throw ruleBroken('body.periodStart', 'required');
+    // On demand continues from the end of the last settlement (or from the first journal line).
+    const [last] = await tx
+      .select({ endAt: settlements.endAt })
+      .from(settlements)
+      .where(eq(settlements.status, 'issued'))
+      .orderBy(desc(settlements.endAt))
+      .limit(1);
+    const first = last
+      ? null
+      : (await tx.execute<{ at: Date | string | null }>(sql`select min(occurred_at) as at from journal_lines`)).rows[0];
+    startAt = last ? last.endAt : first?.at ? new Date(first.at) : dayStart(today);
+    periodStart = businessDate(startAt);
+  } else startAt = dayStart(periodStart);
+  if (body.cadence === 'weekly' && addDays(periodStart, 6) !== body.periodEnd)
+    throw ruleBroken('body.periodEnd', 'week_length');
+  if (
+    body.cadence === 'monthly' &&
+    (!periodStart.endsWith('-01') ||
+      body.periodEnd.slice(0, 7) !== periodStart.slice(0, 7) ||
+      addDays(body.periodEnd, 1).slice(0, 7) === periodStart.slice(0, 7))
+  )
+    throw ruleBroken('body.periodEnd', 'calendar_month');
+  const dayAfter = dayStart(addDays(body.periodEnd, 1));
+  const endAt = dayAfter < now ? dayAfter : now;
+  if (!(startAt < endAt) || periodStart > body.periodEnd) throw ruleBroken('body.periodEnd', 'period_empty');
+  return { periodStart, periodEnd: body.periodEnd, startAt, endAt };
+}
+
+/**
+ * Runs a settlement: one statement per cooperative with anything in the period or anything owed,
+ * listing every entry of the period that touched its payables, its available balance at the
+ * start and end (from the journal), and a payout of what it earned by the end of the period less
+ * what earlier payouts (waiting or paid; not bounced or voided) already cover, when it has a
+ * confirmed payout account.
+ *
+ * Settlements take one advisory lock, then compute, write statements, items and payouts in ONE
+ * statement (read committed: its snapshot is taken after the lock, so it sees every earlier
+ * settlement's payouts). A settlement whose period overlaps an issued one is refused.
+ */
+export async function createSettlement(tx: DbOrTx, who: Principal, body: SettlementRequest, at?: Date) {
+  await tx.execute(SETTLEMENT_LOCK);
+  // The clock is read after the lock: a run that waited ends after the one it waited for.
+  const now = at ?? new Date();
+  const p = await period(tx, body, now);
+  const overlapping = await tx
+    .select({ number: settlements.number })
+    .from(settlements)
+    .where(
+      and(
+        eq(settlements.status, 'issued'),
+        sql`${settlements.startAt} < ${p.endAt}`,
+        sql`${settlements.endAt} > ${p.startAt}`,
+      ),
+    )
+    .limit(1);
+  if (overlapping[0])
+    throw conflict('settlement_overlaps', `The period overlaps settlement ${overlapping[0].number}`, {
+      settlement: overlapping[0].number,
+    });
+  const prefix = `JS-${businessDate(now).replaceAll('-', '')}-`;
+  const n = await tx.$count(settlements, sql`${settlements.number} like ${`${prefix}%`}`);
+  const [s] = await tx
+    .insert(settlements)
+    .values({
+      number: `${prefix}${n + 1}`,
+      cadence: body.cadence,
+      periodStart: p.periodStart,
+      periodEnd: p.periodEnd,
+      startAt: p.startAt,
+      endAt: p.endAt,
+      createdBy: who.userId,
+    })
+    .returning();
+  const res = await tx.execute<{ statements: number; payouts: number; total: string }>(sql`
+    with
+    avail as (
+      select l.org_id as coop,
+        coalesce(sum(l.credit_fen - l.debit_fen) filter (where l.occurred_at < ${p.startAt}), 0) as opening,
+        sum(l.credit_fen - l.debit_fen) as closing,
+        coalesce(sum(l.credit_fen - l.debit_fen) filter (where e.kind not in ('payout', 'payout_bounce')), 0) as earned
+      from journal_lines l join journal_entries e on e.id = l.entry_id
+      where l.account = 'coop_payable_available' and l.occurred_at < ${p.endAt}
+      group by l.org_id),
+    items as (
+      select l.org_id as coop, l.entry_id, e.kind, (array_agg(l.order_id) filter (where l.order_id is not null))[1] as order_id,
+        coalesce(sum(l.debit_fen) filter (where l.account = 'coop_payable_pending'), 0) as gross,
+        coalesce(sum(l.credit_fen - l.debit_fen) filter (where l.account = 'fee_revenue'), 0) as fee,
+        coalesce(sum(l.credit_fen - l.debit_fen) filter (where l.account = 'coop_payable_available'), 0) as net,
+        min(l.occurred_at) as occurred_at
+      from journal_lines l join journal_entries e on e.id = l.entry_id
+      where l.account in ('coop_payable_pending', 'coop_payable_available', 'fee_revenue')
+        and l.org_id is not null and e.kind <> 'payment'
+        and l.occurred_at >= ${p.startAt} and l.occurred_at < ${p.endAt}
+      group by l.org_id, l.entry_id, e.kind),
+    sums as (
+      select coop,
+        coalesce(sum(gross) filter (where kind = 'acceptance'), 0) as accepted,
+        coalesce(sum(fee), 0) as fees,
+        coalesce(sum(gross) filter (where kind = 'refund'), 0) as refunds,
+        coalesce(-sum(net) filter (where kind in ('payout', 'payout_bounce')), 0) as paid,
+        coalesce(sum(net) filter (where kind not in ('acceptance', 'payout', 'payout_bounce')), 0) as adjustments
+      from items group by coop),
+    covered as (
+      select cooperative_id as coop, sum(amount_fen) as s from payouts where status in ('pending', 'paid') group by 1),
+    st as (
+      select c.coop, coalesce(a.opening, 0) as opening, coalesce(a.closing, 0) as closing,
+        coalesce(s.accepted, 0) as accepted, coalesce(s.fees, 0) as fees, coalesce(s.refunds, 0) as refunds,
+        coalesce(s.paid, 0) as paid, coalesce(s.adjustments, 0) as adjustments,
+        coalesce(a.earned, 0) - coalesce(v.s, 0) as owed, pa.id as account_id
+      from (select coop from avail union select coop from sums) c
+        left join avail a on a.coop = c.coop left join sums s on s.coop = c.coop left join covered v on v.coop = c.coop
+        left join payout_accounts pa on pa.cooperative_id = c.coop and pa.status = 'active'
+      where s.coop is not null or coalesce(a.closing, 0) <> 0 or coalesce(a.earned, 0) - coalesce(v.s, 0) <> 0),
+    ins_st as (
+      insert into settlement_statements (settlement_id, cooperative_id, opening_fen, closing_fen, accepted_fen, fees_fen,
+        refunds_fen, payouts_fen, adjustments_fen, owed_fen, payout_fen)
+      select ${s!.id}, coop, opening, closing, accepted, fees, refunds, paid, adjustments, owed,
+        case when owed > 0 and account_id is not null then owed else 0 end
+      from st
+      returning id, cooperative_id, payout_fen),
+    ins_items as (
+      insert into settlement_items (statement_id, entry_id, kind, order_id, gross_fen, fee_fen, net_fen, occurred_at)
+      select t.id, i.entry_id, i.kind, i.order_id, i.gross, i.fee, i.net, i.occurred_at
+      from items i join ins_st t on t.cooperative_id = i.coop
+      returning 1),
+    ins_pay as (
+      insert into payouts (settlement_id, statement_id, cooperative_id, seq, amount_fen, payout_account_id,
+        account_name, bank_name, branch, account_no)
+      select ${s!.id}, t.id, t.cooperative_id, row_number() over (order by o.name, o.id), t.payout_fen, pa.id,
+        pa.account_name, pa.bank_name, pa.branch, pa.account_no
+      from ins_st t join payout_accounts pa on pa.cooperative_id = t.cooperative_id and pa.status = 'active'
+        join orgs o on o.id = t.cooperative_id
+      where t.payout_fen > 0
+      returning amount_fen)
+    select (select count(*) from ins_st)::int as statements, (select count(*) from ins_items)::int as items,
+      (select count(*) from ins_pay)::int as payouts, (select coalesce(sum(amount_fen), 0) from ins_pay) as total`);
+  const r = res.rows[0]!;
+  await tx
+    .update(settlements)
+    .set({ statementCount: r.statements, payoutTotalFen: Number(r.total) })
+    .where(eq(settlements.id, s!.id));
+  await writeAudit(tx, {
+    actorUserId: who.userId,
+    actorOrgId: who.orgId,
+    action: 'settlement.create',
+    entityType: 'settlement',
+    entityId: s!.id,
+    after: {
+      number: s!.number,
+      cadence: body.cadence,
+      periodStart: p.periodStart,
+      periodEnd: p.periodEnd,
+      statements: r.statements,
+      payouts: r.payouts,
+      payoutTotalFen: Number(r.total),
+    },
+  });
+  // Each cooperative is told of its statement, with what it will be paid.
+  const issued = await tx
+    .select({
+      id: settlementStatements.id,
+      coop: settlementStatements.cooperativeId,
+      payoutFen: settlementStatements.payoutFen,
+    })
+    .from(settlementStatements)
+    .where(eq(settlementStatements.settlementId, s!.id));
+  for (const st of issued)
+    await notify(tx, {
+      kind: 'settlement.issued',
+      orgId: st.coop,
+      roles: ['owner', 'manager'],
+      subject: { type: 'statement', id: st.id },
+      link: `/coop/statements/${st.id}`,
+      params: { period: periodLabel(p), totalFen: st.payoutFen },
+    });
+  return s!.id;
+}
+
+const payoutCount = sql<number>`(select count(*) from payouts p where p.settlement_id = ${settlements.id} and p.status <> 'voided')::int`;
+const paidCount = sql<number>`(select count(*) from payouts p where p.settlement_id = ${settlements.id} and p.status = 'paid')::int`;
+
+function toSettlement(
+  s: typeof settlements.$inferSelect,
+  counts: { payoutCount: number; paidCount: number },
+): Settlement {
+  return {
+    id: s.id,
+    number: s.number,
+    cadence: s.cadence,
+    periodStart: s.periodStart,
+    periodEnd: s.periodEnd,
+    startAt: s.startAt.toISOString(),
+    endAt: s.endAt.toISOString(),
+    status: s.status,
+    statementCount: s.statementCount,
+    payoutTotalFen: s.payoutTotalFen,
+    payoutCount: counts.payoutCount,
+    paidCount: counts.paidCount,
+    createdAt: s.createdAt.toISOString(),
+    voidedAt: s.voidedAt?.toISOString() ?? null,
+    voidReason: s.voidReason,
+  };
+}
+
+export async function listSettlements(db: DbOrTx): Promise<Settlement[]> {
+  const rows = await db
+    .select({ s: settlements, payoutCount, paidCount })
+    .from(settlements)
+    .orderBy(desc(settlements.endAt), desc(settlements.createdAt))
+    .limit(500);
+  return rows.map((r) => toSettlement(r.s, r));
+}
+
+/** Payouts as the api shows them; the office sees all, a cooperative its own. */
+export async function loadPayouts(db: DbOrTx, where: SQL | undefined): Promise<Payout[]> {
+  const rows = await db
+    .select({ p: payouts, number: settlements.number, cooperativeName: orgs.name })
+    .from(payouts)
+    .innerJoin(settlements, eq(settlements.id, payouts.settlementId))
+    .innerJoin(orgs, eq(orgs.id, payouts.cooperativeId))
+    .where(where)
+    .orderBy(desc(settlements.endAt), asc(payouts.seq))
+    .limit(2000);
+  return rows.map(({ p, number, cooperativeName }) => ({
+    id: p.id,
+    settlementId: p.settlementId,
+    settlementNumber: number,
+    statementId: p.statementId,
+    cooperativeId: p.cooperativeId,
+    cooperativeName,
+    seq: p.seq,
+    amountFen: p.amountFen,
+    status: p.status,
+    accountName: p.accountName,
+    bankName: p.bankName,
+    branch: p.branch,
+    accountNo: p.accountNo,
+    bankReference: p.bankReference,
+    bankChargeFen: p.bankChargeFen,
+    paidAt: p.paidAt?.toISOString() ?? null,
+    bouncedAt: p.bouncedAt?.toISOString() ?? null,
+    bounceReason: p.bounceReason,
+  }));
+}
+
+export function listPayouts(db: DbOrTx, who: Principal, status?: PayoutStatus) {
+  return loadPayouts(
+    db,
+    and(
+      who.orgKind === 'office' ? undefined : eq(payouts.cooperativeId, who.orgId),
+      status ? eq(payouts.status, status) : undefined,
+    ),
+  );
+}
+
+async function loadStatements(db: DbOrTx, where: SQL | undefined): Promise<StatementSummary[]> {
+  const rows = await db
+    .select({ st: settlementStatements, s: settlements, cooperativeName: orgs.name, payoutStatus: payouts.status })
+    .from(settlementStatements)
+    .innerJoin(settlements, eq(settlements.id, settlementStatements.settlementId))
+    .innerJoin(orgs, eq(orgs.id, settlementStatements.cooperativeId))
+    .leftJoin(payouts, eq(payouts.statementId, settlementStatements.id))
+    .where(where)
+    .orderBy(desc(settlements.endAt), asc(orgs.name))
+    .limit(2000);
+  return rows.map(({ st, s, cooperativeName, payoutStatus }) => ({
+    id: st.id,
+    settlementId: s.id,
+    settlementNumber: s.number,
+    settlementStatus: s.status,
+    cooperativeId: st.cooperativeId,
+    cooperativeName,
+    periodStart: s.periodStart,
+    periodEnd: s.periodEnd,
+    openingFen: st.openingFen,
+    acceptedFen: st.acceptedFen,
+    feesFen: st.feesFen,
+    refundsFen: st.refundsFen,
+    payoutsFen: st.payoutsFen,
+    adjustmentsFen: st.adjustmentsFen,
+    closingFen: st.closingFen,
+    owedFen: st.owedFen,
+    payoutFen: st.payoutFen,
+    payoutStatus,
+    createdAt: st.createdAt.toISOString(),
+  }));
+}
+
+export async function settlementDetail(db: DbOrTx, id: string): Promise<SettlementDetail | null> {
+  const [row] = await db
+    .select({ s: settlements, payoutCount, paidCount })
+    .from(settlements)
+    .where(eq(settlements.id, id));
+  if (!row) return null;
+  return {
+    ...toSettlement(row.s, row),
+    statements: await loadStatements(db, eq(settlementStatements.settlementId, id)),
+    payouts: await loadPayouts(db, eq(payouts.settlementId, id)),
+  };
+}
+
+/** A cooperative's statements (its own only); the office's of every cooperative. */
+export function listStatements(db: DbOrTx, who: Principal) {
+  return loadStatements(db, who.orgKind === 'office' ? undefined : eq(settlementStatements.cooperativeId, who.orgId));
+}
+
+/** One statement with its items (and each accepted order's lines) and its payout; null if not the caller's. */
+export async function statementDetail(db: DbOrTx, who: Principal, id: string): Promise<Statement | null> {
+  const scope = who.orgKind === 'office' ? undefined : eq(settlementStatements.cooperativeId, who.orgId);
+  const [summary] = await loadStatements(db, and(eq(settlementStatements.id, id), scope));
+  if (!summary) return null;
+  const items = await db
+    .select({ i: settlementItems, ref: purchases.remittanceRef, buyerName: orgs.name })
+    .from(settlementItems)
+    .leftJoin(orders, eq(orders.id, settlementItems.orderId))
+    .leftJoin(purchases, eq(purchases.id, orders.purchaseId))
+    .leftJoin(orgs, eq(orgs.id, orders.buyerOrgId))
+    .where(eq(settlementItems.statementId, id))
+    .orderBy(asc(settlementItems.occurredAt), asc(settlementItems.entryId));
+  const orderIds = [...new Set(items.filter((x) => x.i.kind === 'acceptance' && x.i.orderId).map((x) => x.i.orderId!))];
+  const lines =
+    orderIds.length === 0
+      ? []
+      : await db
+          .select()
+          .from(orderLines)
+          .where(inArray(orderLines.orderId, orderIds))
+          .orderBy(asc(orderLines.orderId), asc(orderLines.id));
+  const [payout] = await loadPayouts(db, eq(payouts.statementId, id));
+  return {
+    ...summary,
+    items: items.map(({ i, ref, buyerName }): StatementItem => ({
+      entryId: i.entryId,
+      kind: i.kind,
+      orderId: i.orderId,
+      ref: ref ?? null,
+      buyerName: buyerName ?? null,
+      grossFen: i.grossFen,
+      feeFen: i.feeFen,
+      netFen: i.netFen,
+      occurredAt: i.occurredAt.toISOString(),
+      lines:
+        i.kind === 'acceptance'
+          ? lines
+              .filter((l) => l.orderId === i.orderId)
+              .map((l) => ({
+                productName: l.nameZh,
+                unit: l.unitLabel,
+                qty: l.qty,
+                unitPriceFen: l.unitPriceFen,
+                lineTotalFen: l.lineTotalFen,
+              }))
+          : [],
+    })),
+    payout: payout ?? null,
+  };
+}
+
+/**
+ * Voids a settlement whose payouts were not sent: its waiting payouts are voided, so what they
+ * covered is owed again and the next settlement pays it. A settlement with a paid payout cannot
+ * be voided (bounce the payout first). Waits for marks in progress (they share the row lock).
+ */
+export async function voidSettlement(db: Db, who: Principal, id: string, reason: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [s] = await tx.select().from(settlements).where(eq(settlements.id, id)).for('update');
+    if (!s) return false;
+    if (s.status === 'voided') throw conflict('settlement_voided', `Settlement ${s.number} is voided already`);
+    const paid = await tx.$count(payouts, and(eq(payouts.settlementId, id), eq(payouts.status, 'paid')));
+    if (paid > 0)
+      throw conflict('settlement_has_paid_payouts', `${paid} payout(s) of settlement ${s.number} were paid`, { paid });
+    await tx
+      .update(payouts)
+      .set({ status: 'voided' })
+      .where(and(eq(payouts.settlementId, id), eq(payouts.status, 'pending')));
+    await tx
+      .update(settlements)
+      .set({ status: 'voided', voidedBy: who.userId, voidedAt: new Date(), voidReason: reason })
+      .where(eq(settlements.id, id));
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'settlement.void',
+      entityType: 'settlement',
+      entityId: id,
+      before: { status: 'issued' },
+      after: { status: 'voided' },
+      note: reason,
+    });
+    return true;
+  });
+}
+
+/**
+ * Locks a payout for a decision: its settlement first (shared, so a void waits and marks of
+ * other payouts do not), then the payout. null when there is none.
+ */
+async function lockPayout(tx: Tx, id: string) {
+  const [ref] = await tx.select({ settlementId: payouts.settlementId }).from(payouts).where(eq(payouts.id, id));
+  if (!ref) return null;
+  const [s] = await tx.select().from(settlements).where(eq(settlements.id, ref.settlementId)).for('share');
+  const [p] = await tx.select().from(payouts).where(eq(payouts.id, id)).for('update');
+  return { s: s!, p: p! };
+}
+
+/**
+ * The office sent a payout: marked paid with the bank's reference, and the payout entry (and the
+ * bank's charge, if any) posted in the same transaction. Marking twice, or a payout of a voided
+ * settlement, is refused (409).
+ */
+export async function markPaid(db: Db, who: Principal, id: string, body: MarkPayoutPaidRequest): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const locked = await lockPayout(tx, id);
+    if (!locked) return false;
+    const { s, p } = locked;
+    if (s.status === 'voided') throw conflict('settlement_voided', `Settlement ${s.number} was voided`);
+    if (p.status !== 'pending')
+      throw conflict('payout_not_pending', `This payout is ${p.status}`, { payoutStatus: p.status });
+    const now = new Date();
+    await tx
+      .update(payouts)
+      .set({
+        status: 'paid',
+        bankReference: body.bankReference,
+        bankChargeFen: body.bankChargeFen,
+        paidBy: who.userId,
+        paidAt: now,
+      })
+      .where(eq(payouts.id, id));
+    await postPayout(tx, {
+      payoutId: id,
+      cooperativeId: p.cooperativeId,
+      amountFen: p.amountFen,
+      bankReference: body.bankReference,
+    });
+    if (body.bankChargeFen > 0)
+      await postBankCharge(tx, {
+        ref: `payout:${id}`,
+        amountFen: body.bankChargeFen,
+        memo: `payout ${s.number}/${p.seq} ${body.bankReference}`,
+      });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'payout.paid',
+      entityType: 'payout',
+      entityId: id,
+      before: { status: 'pending' },
+      after: {
+        status: 'paid',
+        bankReference: body.bankReference,
+        amountFen: p.amountFen,
+        bankChargeFen: body.bankChargeFen,
+      },
+    });
+    await notify(tx, {
+      kind: 'payout.paid',
+      orgId: p.cooperativeId,
+      roles: ['owner', 'manager'],
+      subject: { type: 'payout', id },
+      link: `/coop/statements/${p.statementId}`,
+      params: { period: periodLabel(s), amountFen: p.amountFen, bankRef: body.bankReference },
+    });
+    return true;
+  });
+}
+
+/** The bank returned a paid payout: recorded, and the amount is available again (the next settlement pays it). */
+export async function bounce(db: Db, who: Principal, id: string, reason: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const locked = await lockPayout(tx, id);
+    if (!locked) return false;
+    const { s, p } = locked;
+    if (p.status !== 'paid')
+      throw conflict('payout_not_paid', `Only a paid payout can bounce; this one is ${p.status}`, {
+        payoutStatus: p.status,
+      });
+    await tx
+      .update(payouts)
+      .set({ status: 'bounced', bouncedAt: new Date(), bounceReason: reason })
+      .where(eq(payouts.id, id));
+    await postPayoutBounce(tx, { payoutId: id, cooperativeId: p.cooperativeId, amountFen: p.amountFen, reason });
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'payout.bounce',
+      entityType: 'payout',
+      entityId: id,
+      before: { status: 'paid' },
+      after: { status: 'bounced', amountFen: p.amountFen },
+      note: reason,
+    });
+    await notify(tx, {
+      kind: 'payout.bounced',
+      orgId: p.cooperativeId,
+      roles: ['owner', 'manager'],
+      subject: { type: 'payout', id },
+      link: `/coop/statements/${p.statementId}`,
+      params: { period: periodLabel(s), amountFen: p.amountFen, reason },
+    });
+    return true;
+  });
+}
