@@ -13,6 +13,7 @@ import money from './messages/money';
 import notifications from './messages/notifications';
 import orders from './messages/orders';
 import trade from './messages/trade';
+import settlements from './messages/settlements';
 import units from './messages/units';
 
 /** One file per feature under messages/, each with both languages side by side. */
@@ -31,6 +32,7 @@ const modules = [
   units,
   money,
   trade,
+  settlements,
 ];
 
 export const LOCALES = ['zh-CN', 'en'] as const;

@@ -24,6 +24,7 @@ export default {
         bank_charge: '银行手续费',
         payout: '结算付款',
         reversal: '冲正',
+        payout_bounce: '付款退回',
       },
       accountName: {
         coop_payable_pending: '待验收',
@@ -76,6 +77,7 @@ export default {
         bank_charge: 'Bank charge',
         payout: 'Payout',
         reversal: 'Reversal',
+        payout_bounce: 'Payout returned',
       },
       accountName: {
         coop_payable_pending: 'Pending',

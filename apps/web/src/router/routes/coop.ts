@@ -32,4 +32,18 @@ export default [
     component: () => import('@/views/coop/CoopBalance.vue'),
     meta: { requiresAuth: true, kinds: ['cooperative'] },
   },
+  {
+    path: '/coop/statements',
+    name: 'coop-statements',
+    component: () => import('@/views/coop/CoopStatements.vue'),
+    meta: { requiresAuth: true, kinds: ['cooperative'] },
+  },
+  {
+    path: '/coop/statements/:id',
+    name: 'coop-statement',
+    component: () => import('@/views/settlements/StatementView.vue'),
+    meta: { requiresAuth: true, kinds: ['cooperative'] },
+  },
+  // The payout-account security notice links here; the account sits on the statements page.
+  { path: '/coop/payout-account', redirect: '/coop/statements' },
 ] satisfies RouteRecordRaw[];

@@ -15,6 +15,18 @@ export default [
     meta: { requiresAuth: true, kinds: ['office'] },
   },
   {
+    path: '/office/settlements',
+    name: 'office-settlements',
+    component: () => import('@/views/office/SettlementsView.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/statements/:id',
+    name: 'office-statement',
+    component: () => import('@/views/settlements/StatementView.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
     path: '/office/payments',
     name: 'office-payments',
     component: () => import('@/views/office/PaymentQueue.vue'),

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import {
+  MyPayoutAccount,
+  Payout,
+  PayoutAccount,
+  PayoutAccountChange,
+  SettlementDetail,
+  Settlement,
+  Statement,
+  StatementSummary,
+  type MarkPayoutPaidRequest,
+  type PayoutAccountRequest,
+  type PayoutStatus,
+  type SettlementRequest,
+} from '@shanhai/domain';
+import { download, http } from './http';
+
+const Done = z.object({ ok: z.literal(true) });
+
+export const myPayoutAccount = () => http.get('/payout-account', MyPayoutAccount);
+export const requestPayoutAccount = (body: PayoutAccountRequest) => http.put('/payout-account', PayoutAccount, body);
+export const payoutAccountChanges = () => http.get('/payout-accounts/changes', z.array(PayoutAccountChange));
+export const confirmPayoutAccount = (id: string) => http.post(`/payout-accounts/${id}/confirm`, PayoutAccount);
+export const rejectPayoutAccount = (id: string, reason: string) =>
+  http.post(`/payout-accounts/${id}/reject`, PayoutAccount, { reason });
+
+export const settlements = () => http.get('/settlements', z.array(Settlement));
+export const settlement = (id: string) => http.get(`/settlements/${id}`, SettlementDetail);
+export const runSettlement = (body: SettlementRequest) =>
+  http.post('/settlements', SettlementDetail, body, { 'idempotency-key': crypto.randomUUID() });
+export const voidSettlement = (id: string, reason: string) => http.post(`/settlements/${id}/void`, Done, { reason });
+export const downloadBankFile = (s: { id: string; number: string }, format: 'xlsx' | 'csv') =>
+  download(`/settlements/${s.id}/bank-file`, { format }, `批量付款-${s.number}.${format}`);
+
+export const statements = () => http.get('/statements', z.array(StatementSummary));
+export const statement = (id: string) => http.get(`/statements/${id}`, Statement);
+export const downloadStatement = (s: { id: string; settlementNumber: string }) =>
+  download(`/statements/${s.id}/xlsx`, {}, `结算单-${s.settlementNumber}.xlsx`);
+
+export const payouts = (status?: PayoutStatus) => http.get('/payouts', z.array(Payout), status ? { status } : {});
+export const markPayoutPaid = (id: string, body: MarkPayoutPaidRequest) =>
+  http.post(`/payouts/${id}/mark-paid`, Done, body);
+export const bouncePayout = (id: string, reason: string) => http.post(`/payouts/${id}/bounce`, Done, { reason });
