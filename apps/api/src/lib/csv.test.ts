@@ -46,3 +46,16 @@ describe('sendCsv', () => {
     expect(await csvOf(['amount_fen'], [[-500], [0], [12.5]])).toBe('\uFEFFamount_fen\r\n-500\r\n0\r\n12.5\r\n');
   });
 });
+
+describe('safeFileName: every generated file name', () => {
+  it('replaces what a file system forbids, control characters and lone surrogates; keeps Chinese; never empty', async () => {
+    const { attachment, safeFileName } = await import('./csv');
+    expect(safeFileName('a/b\\c:d*e?f"g<h>i|j.csv')).toBe('a_b_c_d_e_f_g_h_i_j.csv');
+    expect(safeFileName('月报\r\n2025\u0000.xlsx')).toBe('月报__2025_.xlsx');
+    expect(safeFileName('lone\uD800.csv')).toBe('lone_.csv');
+    expect([...safeFileName('表'.repeat(200))]).toHaveLength(120);
+    expect(safeFileName('  ')).toBe('export');
+    // A lone surrogate would make encodeURIComponent throw (a 500): the header is built all the same.
+    expect(attachment('x\uDC00.csv')).toBe("attachment; filename*=UTF-8''x_.csv");
+  });
+});

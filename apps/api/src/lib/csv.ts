@@ -18,14 +18,21 @@ export function formulaSafe(v: unknown): string {
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
 
-/** An attachment name any browser saves as given, Chinese included (RFC 6266 / 5987). */
+/**
+ * A file name every system saves as given, Chinese included: path separators, characters Windows
+ * forbids (\\ / : * ? " < > |), control characters and lone surrogates become "_"; at most 120
+ * characters, never cut inside a character; `export` when nothing is left.
+ */
+export function safeFileName(filename: string): string {
+  const chars = [...filename.normalize('NFC')].map((c) =>
+    /[\p{Cc}\p{Cs}]/u.test(c) || '\\/:*?"<>|'.includes(c) ? '_' : c,
+  );
+  return chars.slice(0, 120).join('').trim() || 'export';
+}
+
+/** An attachment header any browser saves as given, Chinese included (RFC 6266 / 5987). */
 export function attachment(filename: string): string {
-  const safe =
-    [...filename]
-      .map((c) => (c.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(c) ? '_' : c))
-      .join('')
-      .slice(0, 120) || 'export';
-  return `attachment; filename*=UTF-8''${encodeURIComponent(safe)}`;
+  return `attachment; filename*=UTF-8''${encodeURIComponent(safeFileName(filename))}`;
 }
 
 /**

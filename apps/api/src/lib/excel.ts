@@ -1,23 +1,36 @@
+import type { Workbook, Worksheet } from 'exceljs';
+
 /**
  * exceljs, read on first use (an XLSX import or export): it is the biggest package a cold start
  * would otherwise load (bench:start).
  */
 export const loadExcel = () => import('exceljs').then((m) => m.default);
 
-/** Characters Excel refuses in a sheet name. */
-const SHEET_FORBIDDEN = /[*?:/\\[\]]/g;
 /** Excel's limit on a sheet name's length. */
-const SHEET_NAME_MAX = 31;
+export const SHEET_NAME_MAX = 31;
 
 /**
- * A name Excel accepts for a sheet: no * ? : / \ [ ], at most 31 characters, not starting or
- * ending with an apostrophe, never empty. Cut by code point so a Chinese name is never split.
+ * A name Excel accepts for a sheet, made from any title: the characters it forbids (* ? : / \ [ ])
+ * and control characters become "_", a leading or trailing apostrophe goes, the name is cut to 31
+ * characters (never inside a surrogate pair), and "History" (reserved) or nothing left becomes
+ * `fallback`.
  */
-export function sheetName(name: string, fallback = 'Sheet1'): string {
-  const cleaned = [...name.replace(SHEET_FORBIDDEN, '_').replace(/\p{Cc}/gu, '')]
-    .slice(0, SHEET_NAME_MAX)
+export function sheetName(title: string, fallback = 'Sheet1'): string {
+  const chars = [...title.normalize('NFC')]
+    .map((c) => (/[*?:/\\[\]\p{Cc}]/u.test(c) || /\p{Cs}/u.test(c) ? '_' : c))
     .join('')
     .replace(/^'+|'+$/g, '')
     .trim();
-  return cleaned || fallback;
+  let out = '';
+  for (const c of chars) {
+    if (out.length + c.length > SHEET_NAME_MAX) break;
+    out += c;
+  }
+  out = out.replace(/'+$/, '').trim();
+  return out === '' || out.toLowerCase() === 'history' ? fallback : out;
+}
+
+/** The one way an export adds a sheet: every XLSX export names its sheets through sheetName. */
+export function addSheet(wb: Workbook, title: string): Worksheet {
+  return wb.addWorksheet(sheetName(title));
 }

@@ -8,6 +8,7 @@ import {
   InvoiceUploadFields,
   Problem,
 } from '@shanhai/domain';
+import { attachment } from '../../lib/csv';
 import { HttpProblem, notFound } from '../../lib/problem';
 import { checkInvoiceFile, INVOICE_TYPES, readSingleFile } from '../../lib/uploads';
 import { principalOf } from '../../plugins/auth';
@@ -172,7 +173,7 @@ const invoicesRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply
         .header('content-type', file.mime)
         .header('content-length', file.size)
-        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('content-disposition', attachment(name))
         .header('cache-control', 'private, no-store')
         .send(file.body);
     },

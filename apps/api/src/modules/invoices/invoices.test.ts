@@ -269,7 +269,7 @@ describe('issuing, downloading and the red letter', () => {
       const res = await call(s, ['GET', url, null]);
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('application/ofd');
-      expect(res.headers['content-disposition']).toBe('attachment; filename="invoice-24442000000012345678.ofd"');
+      expect(res.headers['content-disposition']).toBe("attachment; filename*=UTF-8''invoice-24442000000012345678.ofd");
       expect(res.rawPayload.equals(OFD)).toBe(true);
     }
     const stranger = await buyer();

@@ -1,5 +1,5 @@
 import type { Payout, Statement } from '@shanhai/domain';
-import { loadExcel, sheetName } from '../../lib/excel';
+import { addSheet, loadExcel } from '../../lib/excel';
 import { formulaSafe } from '../../lib/csv';
 
 /** Fen as the yuan amount a bank file and a statement print: two decimals, never a float sum. */
@@ -34,7 +34,7 @@ export function bankFileRows(settlementNumber: string, list: Payout[]): (string 
 
 export async function bankFileXlsx(settlementNumber: string, list: Payout[]): Promise<Buffer> {
   const wb = new (await loadExcel()).Workbook();
-  const ws = wb.addWorksheet(sheetName(`批量付款 ${settlementNumber}`));
+  const ws = addSheet(wb, `批量付款 ${settlementNumber}`);
   ws.addRow([...BANK_FILE_HEADER]);
   for (const row of bankFileRows(settlementNumber, list)) {
     const r = ws.addRow(row.map((v, i) => (i === 5 ? Number(v) : formulaSafe(v))));
@@ -60,7 +60,7 @@ const KIND_ZH: Record<string, string> = {
 /** A statement (结算单) as a workbook: the summary, then every item with its order lines. */
 export async function statementXlsx(s: Statement): Promise<Buffer> {
   const wb = new (await loadExcel()).Workbook();
-  const ws = wb.addWorksheet(sheetName(`结算单 ${s.cooperativeName}`));
+  const ws = addSheet(wb, `结算单 ${s.cooperativeName}`);
   ws.addRow([`结算单 ${s.settlementNumber}`]);
   ws.addRow(['合作社', formulaSafe(s.cooperativeName)]);
   ws.addRow(['结算期', `${s.periodStart} ~ ${s.periodEnd}`]);

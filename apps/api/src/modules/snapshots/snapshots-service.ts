@@ -1,5 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
-import { loadExcel, sheetName } from '../../lib/excel';
+import { addSheet, loadExcel } from '../../lib/excel';
 import { schema, type Db } from '@shanhai/db';
 import type { Snapshot, SnapshotSummary, TownRow } from '@shanhai/domain';
 import { conflict } from '../../lib/problem';
@@ -71,7 +71,7 @@ export const SNAPSHOT_COLUMNS: { header: string; value: (r: TownRow) => string |
 
 export async function snapshotXlsx(s: Snapshot): Promise<Buffer> {
   const wb = new (await loadExcel()).Workbook();
-  const ws = wb.addWorksheet(sheetName(s.title));
+  const ws = addSheet(wb, s.title);
   ws.addRow([`${s.title}（截至 ${s.asOf}）`]);
   ws.addRow(SNAPSHOT_COLUMNS.map((c) => c.header));
   for (const r of s.rows) ws.addRow(SNAPSHOT_COLUMNS.map((c) => c.value(r)));

@@ -57,5 +57,19 @@ describe('snapshots', () => {
     await wb.xlsx.load(xRes.rawPayload as unknown as ArrayBuffer);
     expect(wb.worksheets[0]!.getRow(2).getCell(1).value).toBe('排名');
     expect(wb.worksheets[0]!.getRow(3).getCell(4).value).toBe(1005.07);
+
+    // A title with the characters Excel forbids in sheet names, and longer than its 31: still a file.
+    const awkward = '2025/12 月报: [清远]*? 各镇销售额与年度目标完成情况一览表（全年，含去年同期）';
+    const made = await post('/api/v1/snapshots', office, { title: awkward, asOf: '2025-12-30' });
+    expect(made.statusCode, made.body).toBe(201);
+    const aRes = await get(`/api/v1/snapshots/${made.json().id}/export?format=xlsx`, office);
+    expect(aRes.statusCode, aRes.body).toBe(200);
+    const aWb = new ExcelJS.Workbook();
+    await aWb.xlsx.load(aRes.rawPayload as unknown as ArrayBuffer);
+    expect(aWb.worksheets[0]!.name).toBe('2025_12 月报_ _清远___ 各镇销售额与年度目标完成');
+    expect(aWb.worksheets[0]!.getRow(1).getCell(1).value).toBe(`${awkward}（截至 2025-12-30）`);
+    expect(decodeURIComponent(String(aRes.headers['content-disposition']).split("''")[1]!)).toBe(
+      '2025_12 月报_ [清远]__ 各镇销售额与年度目标完成情况一览表（全年，含去年同期）-2025-12-30.xlsx',
+    );
   });
 });
