@@ -189,3 +189,7 @@ export const InviteMemberRequest = z.strictObject({
   role: z.enum(['manager', 'member']),
 });
 export type InviteMemberRequest = z.infer<typeof InviteMemberRequest>;
+
+/** An owner gives another member of the org a new role (owner, manager or member). */
+export const ChangeMemberRoleRequest = z.strictObject({ role: Role });
+export type ChangeMemberRoleRequest = z.infer<typeof ChangeMemberRoleRequest>;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  ChangeMemberRoleRequest,
   InviteMemberRequest,
   Member,
   OrgDecisionRequest,
@@ -264,6 +265,28 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       const member = await orgsService.inviteMember(app.db, who, request.body);
       await app.queues.notifySoon();
       return reply.status(201).send(member);
+    },
+  );
+
+  app.patch(
+    '/orgs/:id/members/:userId',
+    {
+      schema: {
+        tags: ['members'],
+        summary: "Owner: change another member's role (audited; their sessions end; the other owners are told)",
+        ...guarded,
+        params: MemberParams,
+        body: ChangeMemberRoleRequest,
+        response: { 200: Member, ...problems },
+      },
+      preHandler: app.guard({ roles: ['owner'] }),
+    },
+    async (request) => {
+      const who = ownOrg(request);
+      const member = await orgsService.changeMemberRole(app.db, who, request.params.userId, request.body.role);
+      if (!member) throw notFound('Member');
+      await app.queues.notifySoon();
+      return member;
     },
   );
 

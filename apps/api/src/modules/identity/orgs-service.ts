@@ -322,6 +322,64 @@ export async function setMemberStatus(
   });
 }
 
+const ROLE_NAMES: Record<Role, { zh: string; en: string }> = {
+  owner: { zh: '负责人', en: 'owner' },
+  manager: { zh: '管理员', en: 'manager' },
+  member: { zh: '成员', en: 'member' },
+};
+
+/**
+ * An owner gives another member of the own org a new role, audited as `member.role` (before and
+ * after). The member's sessions end, so the new role holds from their next sign-in rather than
+ * when their access token runs out; the org's other owners get a security notice. Owners cannot
+ * change their own role (so an org always keeps the owner who acts).
+ */
+export async function changeMemberRole(db: Db, who: Principal, userId: string, role: Role): Promise<Member | null> {
+  return db.transaction(async (tx) => {
+    const [user] = await tx
+      .select()
+      .from(users)
+      .where(and(eq(users.id, userId), eq(users.orgId, who.orgId)))
+      .for('update');
+    if (!user) return null;
+    if (who.role !== 'owner') throw forbidden("Only an owner changes a member's role");
+    if (user.id === who.userId) throw forbidden('You cannot change your own role');
+    if (user.role === role) return toMember(user);
+    const [after] = await tx.update(users).set({ role }).where(eq(users.id, userId)).returning();
+    await revokeUserSessions(tx, userId);
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'member.role',
+      entityType: 'user',
+      entityId: userId,
+      before: { role: user.role },
+      after: { role },
+    });
+    const [by] = await tx.select({ name: users.name }).from(users).where(eq(users.id, who.userId));
+    await notify(tx, {
+      kind: 'security.member_role_changed',
+      orgId: who.orgId,
+      roles: ['owner'],
+      exceptUserId: who.userId,
+      subject: { type: 'user', id: userId },
+      // One notice per change: the same member may change role again later.
+      eventKey: `security.member_role_changed:${userId}:${role}:${Date.now()}`,
+      link: '/account/members',
+      params: {
+        by: by?.name ?? '',
+        member: user.name,
+        email: user.email,
+        fromZh: ROLE_NAMES[user.role].zh,
+        fromEn: ROLE_NAMES[user.role].en,
+        toZh: ROLE_NAMES[role].zh,
+        toEn: ROLE_NAMES[role].en,
+      },
+    });
+    return toMember(after!);
+  });
+}
+
 type AddressRow = typeof orgAddresses.$inferSelect;
 
 export function toOrgAddress(a: AddressRow): OrgAddress {

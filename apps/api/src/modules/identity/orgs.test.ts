@@ -364,6 +364,75 @@ describe('members of an org', () => {
     expect(again.json().code).toBe('account_deactivated');
   });
 
+  it("an owner changes a member's role: audited, their sessions end, the other owners are told; nobody else may (401, 403, 404, 400)", async () => {
+    const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const coOwner = await createUser(t.app.db, { orgId: a.org.id, role: 'owner' });
+    const manager = await createUser(t.app.db, { orgId: a.org.id, role: 'manager' });
+    const member = await createUser(t.app.db, { orgId: a.org.id, role: 'member' });
+    const other = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const owner = await login(t.app, a.user.email);
+    const mg = await login(t.app, manager.email);
+    const ms = await login(t.app, member.email);
+    const patch = (token: string | null, orgId: string, userId: string, payload: unknown) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/orgs/${orgId}/members/${userId}`,
+        headers: token ? bearer(token) : {},
+        payload: payload as object,
+      });
+    const roleOf = async (id: string) =>
+      (await t.app.db.select({ r: schema.users.role }).from(schema.users).where(eq(schema.users.id, id)))[0]!.r;
+
+    expect((await patch(null, a.org.id, member.id, { role: 'manager' })).statusCode).toBe(401);
+    expect((await patch(mg.token, a.org.id, member.id, { role: 'manager' })).statusCode).toBe(403);
+    expect((await patch(ms.token, a.org.id, member.id, { role: 'manager' })).statusCode).toBe(403);
+    expect((await patch(owner.token, other.org.id, other.user.id, { role: 'member' })).statusCode).toBe(404);
+    expect((await patch(owner.token, a.org.id, other.user.id, { role: 'member' })).statusCode).toBe(404);
+    const bad = await patch(owner.token, a.org.id, member.id, { role: 'admin' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('body.role');
+    expect((await patch(owner.token, a.org.id, a.user.id, { role: 'member' })).statusCode).toBe(403);
+    expect(await roleOf(member.id)).toBe('member');
+    expect(await roleOf(other.user.id)).toBe('owner');
+    expect(await roleOf(a.user.id)).toBe('owner');
+
+    const up = await patch(owner.token, a.org.id, member.id, { role: 'manager' });
+    expect(up.statusCode, up.body).toBe(200);
+    expect(up.json()).toMatchObject({ id: member.id, role: 'manager', status: 'active' });
+    expect(await roleOf(member.id)).toBe('manager');
+    // The old role's session ends: the new role holds from the next sign-in.
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: ms.refreshCookie } }))
+        .statusCode,
+    ).toBe(401);
+    const audit = await t.app.db
+      .select()
+      .from(schema.auditLog)
+      .where(and(eq(schema.auditLog.action, 'member.role'), eq(schema.auditLog.entityId, member.id)));
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actorUserId: a.user.id,
+        actorOrgId: a.org.id,
+        entityType: 'user',
+        before: { role: 'member' },
+        after: { role: 'manager' },
+      }),
+    ]);
+    const told = await t.app.db
+      .select({ userId: schema.notifications.userId, params: schema.notifications.params })
+      .from(schema.notifications)
+      .where(eq(schema.notifications.kind, 'security.member_role_changed'));
+    expect(told).toEqual([
+      {
+        userId: coOwner.id,
+        params: expect.objectContaining({ member: member.name, fromZh: '成员', toZh: '管理员', toEn: 'manager' }),
+      },
+    ]);
+    // The same role again changes nothing and tells nobody.
+    expect((await patch(owner.token, a.org.id, member.id, { role: 'manager' })).statusCode).toBe(200);
+    expect(await t.app.db.$count(schema.auditLog, eq(schema.auditLog.action, 'member.role'))).toBe(1);
+  });
+
   it('nobody reaches another org’s members: 404, nothing changed', async () => {
     const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const b = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });
