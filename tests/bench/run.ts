@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Add a benchmark here when you add its script. */
-const BENCHES: string[] = ['catalog', 'orders', 'sales', 'start', 'fanout', 'bankmatch', 'notify'];
+const BENCHES: string[] = ['catalog', 'orders', 'sales', 'start', 'fanout', 'bankmatch', 'notify', 'search'];
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let failed = 0;

@@ -14,6 +14,7 @@ export interface CatalogFilter {
   town?: string;
   county?: string;
   category?: string;
+  cooperative?: string;
   minPrice?: number;
   maxPrice?: number;
   inStock?: boolean;

@@ -15,6 +15,7 @@ import orders from './messages/orders';
 import trade from './messages/trade';
 import settlements from './messages/settlements';
 import units from './messages/units';
+import search from './messages/search';
 
 /** One file per feature under messages/, each with both languages side by side. */
 const modules = [
@@ -33,6 +34,7 @@ const modules = [
   money,
   trade,
   settlements,
+  search,
 ];
 
 export const LOCALES = ['zh-CN', 'en'] as const;

@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, MOBILE, newPage, screenshotOnFailure, TEST_OUTPUT } from './support/browser';
+import { useStackAndBrowser } from './support/suite';
+
+/**
+ * The header's search box on every page: suggestions while typing, picked with the keyboard;
+ * typo tolerance with "did you mean"; a helpful empty state; a price range the wrong way round is
+ * a message. Both languages, desktop and phone width; screenshots under test-results/.
+ */
+const suite = useStackAndBrowser();
+
+const CASES = [
+  { locale: 'zh-CN', viewport: DESKTOP, name: 'desktop' },
+  { locale: 'en', viewport: DESKTOP, name: 'desktop' },
+  { locale: 'zh-CN', viewport: MOBILE, name: 'phone' },
+  { locale: 'en', viewport: MOBILE, name: 'phone' },
+] as const;
+
+const TEXT = {
+  'zh-CN': {
+    honey: '大坪山花蜂蜜',
+    kiwi: '大坪猕猴桃',
+    town: '大坪镇',
+    price: '最低价不能高于最高价',
+    empty: '没有找到符合条件的商品',
+  },
+  en: {
+    honey: 'Daping mountain-flower honey',
+    kiwi: 'Daping kiwi fruit',
+    town: 'Daping',
+    price: 'The minimum price cannot be above the maximum price',
+    empty: 'No products match',
+  },
+} as const;
+
+describe('header search', () => {
+  for (const c of CASES) {
+    it(`suggests as you type and is keyboard usable (${c.locale}, ${c.name})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, {
+        locale: c.locale,
+        viewport: c.viewport,
+      });
+      screenshotOnFailure(page, `search-${c.locale}-${c.name}`);
+      const text = TEXT[c.locale];
+      // On a page other than the catalogue: the box is in the header of every page.
+      await page.goto('/leaderboard');
+      const box = page.locator('[data-test=header-search]');
+      await box.click();
+      await box.pressSequentially('大坪蜂', { delay: 30 });
+      const popper = page.locator('.header-search-popper');
+      const product = popper.locator('[data-test=suggestion-product]', { hasText: text.honey });
+      await product.waitFor();
+      await expect(popper.locator('[data-test=suggestion-town]').first().innerText()).resolves.toContain(text.town);
+      mkdirSync(TEST_OUTPUT, { recursive: true });
+      await page.screenshot({ path: join(TEST_OUTPUT, `search-suggest-${c.locale}-${c.name}.png`) });
+      // The first line searches everything; the arrow goes down to the product, Enter opens it.
+      await box.press('ArrowDown');
+      await box.press('Enter');
+      await page.waitForURL(/\/products\/[0-9a-f-]{36}$/);
+
+      // A typo: Enter searches; the closest product comes with "did you mean".
+      await box.fill('');
+      await box.pressSequentially('猕候桃', { delay: 30 });
+      await popper.locator('[data-test=suggestion-all]').waitFor();
+      await box.press('Enter');
+      await page.waitForURL((u) => u.pathname === '/products' && u.searchParams.get('q') === '猕候桃');
+      // "Did you mean" corrects the words typed, so it is in their script (Chinese here).
+      await expect(page.locator('[data-test=did-you-mean]').innerText()).resolves.toBe(TEXT['zh-CN'].kiwi);
+      await expect(page.locator('[data-test=product-card]').first().innerText()).resolves.toContain(text.kiwi);
+      await page.screenshot({ path: join(TEST_OUTPUT, `search-typo-${c.locale}-${c.name}.png`), fullPage: true });
+
+      // Nothing at all: what to try instead, and a way out of the filters.
+      await page.goto(`/products?q=${encodeURIComponent('拖拉机配件')}&inStock=true`);
+      await expect(page.locator('[data-test=catalog-empty]').innerText()).resolves.toContain(text.empty);
+      await page.locator('[data-test=clear-filters]').click();
+      await page.waitForURL((u) => u.pathname === '/products' && u.search === '');
+      await page.locator('[data-test=product-card]').first().waitFor();
+
+      // A minimum price above the maximum is a message, not "no products".
+      await page.goto('/products?minPrice=50000&maxPrice=100');
+      await expect(page.locator('[data-test=price-problem]').innerText()).resolves.toContain(text.price);
+      await expect(page.locator('[data-test=catalog-empty]').count()).resolves.toBe(0);
+      await context.close();
+    });
+  }
+});
