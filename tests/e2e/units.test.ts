@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
@@ -80,6 +81,25 @@ describe('budget units’ reserved share', () => {
     const row = office.page.locator('[data-test=ranking-table] tr', { hasText: '广州山海示范采购集团' });
     await row.waitFor();
     expect(await row.textContent()).toContain('600');
+
+    // The office freezes last month's 通报 and exports it: zh headers, the unit among the rows.
+    await office.page.click('[data-test=to-reports]');
+    await office.page.waitForSelector('[data-test=report-form]');
+    await office.page.fill('[data-test=report-title]', 'E2E 预留份额通报');
+    await office.page.click('[data-test=report-take]');
+    await office.page.waitForSelector('[data-test=report-rows]');
+    const reportRow = office.page.locator('[data-test=reports] tr', { hasText: 'E2E 预留份额通报' });
+    const [csv] = await Promise.all([
+      office.page.waitForEvent('download'),
+      reportRow.locator('[data-test=report-csv]').click(),
+    ]);
+    expect(csv.suggestedFilename()).toMatch(/^E2E 预留份额通报-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = await readFile((await csv.path())!, 'utf8');
+    const lines = text.split('\r\n');
+    expect(lines[0]).toBe(
+      '\uFEFF排名,单位,单位类型,申报状态,预留金额（元）,已采购（元）,完成率（%）,序时应完成（元）,超前/落后（元）,去年同期（元）,同比（%）,进度,逾期未申报',
+    );
+    expect(lines.slice(1).join('\n')).toMatch(/^\d+,广州山海示范采购集团（演示）,机关,已通过,6000000,/m);
     await unit.context.close();
     await office.context.close();
   });

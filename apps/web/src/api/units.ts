@@ -4,13 +4,16 @@ import {
   UnitDeclarations,
   UnitProgressDetail,
   UnitRanking,
+  UnitSnapshot,
+  UnitSnapshotSummary,
   UnitYearSettings,
+  type CreateUnitSnapshotRequest,
   type DeclarationRequest,
   type DeclarationStatus,
   type PutUnitYearSettingsRequest,
   type UnitKind,
 } from '@shanhai/domain';
-import { http } from './http';
+import { download, http } from './http';
 
 export const settings = (year: number) => http.get(`/units/settings/${year}`, UnitYearSettings);
 export const putSettings = (year: number, body: PutUnitYearSettingsRequest) =>
@@ -33,3 +36,9 @@ export const progress = (orgId: string, year: number, asOf?: string) =>
   http.get(`/units/${orgId}/progress/${year}`, UnitProgressDetail, { asOf });
 export const budgetUnits = () =>
   http.get('/units/budget-units', z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string() })) }));
+
+export const snapshots = () => http.get('/units/snapshots', z.object({ items: z.array(UnitSnapshotSummary) }));
+export const snapshot = (id: string) => http.get(`/units/snapshots/${id}`, UnitSnapshot);
+export const createSnapshot = (body: CreateUnitSnapshotRequest) => http.post('/units/snapshots', UnitSnapshot, body);
+export const downloadSnapshot = (s: UnitSnapshotSummary, format: 'xlsx' | 'csv') =>
+  download(`/units/snapshots/${s.id}/export`, { format }, `${s.title}-${s.asOf}.${format}`);

@@ -18,3 +18,24 @@ export const leaderboardSnapshots = pgTable(
   },
   (t) => [uniqueIndex().on(t.title), index().on(t.createdAt)],
 );
+
+/**
+ * A frozen budget-unit ranking (the monthly 通报 of reserved-share progress): immutable like the
+ * town snapshots (a trigger refuses updates and deletes).
+ */
+export const unitSnapshots = pgTable(
+  'unit_snapshots',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    title: text().notNull(),
+    year: integer().notNull(),
+    asOf: date({ mode: 'string' }).notNull(),
+    /** The unit ranking as served at creation (rows and the year's settings), in fen. */
+    payload: jsonb().notNull(),
+    createdBy: uuid()
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex().on(t.title), index().on(t.createdAt)],
+);

@@ -72,6 +72,7 @@ export const AUDIT_ACTIONS = [
   'campaign.create',
   'campaign.update',
   'campaign.delete',
+  'unit_snapshot.create',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

@@ -185,3 +185,25 @@ export const UnitProgressDetail = z.object({
   ),
 });
 export type UnitProgressDetail = z.infer<typeof UnitProgressDetail>;
+
+/** The office freezes the unit ranking as of a day (by default a month's last day) under a title: the 通报. */
+export const CreateUnitSnapshotRequest = z.strictObject({
+  title: z.string().trim().min(1).max(100),
+  asOf: IsoDate,
+  /** The ranking's year; defaults to asOf's. */
+  year: z.number().int().min(2000).max(2100).optional(),
+});
+export type CreateUnitSnapshotRequest = z.infer<typeof CreateUnitSnapshotRequest>;
+
+export const UnitSnapshotSummary = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  year: z.number().int(),
+  asOf: IsoDate,
+  createdAt: z.iso.datetime(),
+});
+export type UnitSnapshotSummary = z.infer<typeof UnitSnapshotSummary>;
+
+/** A frozen unit ranking: the rows and the year's rules as they stood when it was taken. */
+export const UnitSnapshot = UnitSnapshotSummary.extend({ settings: UnitYearSettings, rows: z.array(UnitProgress) });
+export type UnitSnapshot = z.infer<typeof UnitSnapshot>;

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   ClassifyUnitRequest,
+  CreateUnitSnapshotRequest,
   Declaration,
   DeclarationListQuery,
   DeclarationRequest,
@@ -13,16 +14,20 @@ import {
   UnitProgressQuery,
   UnitRanking,
   UnitRankingQuery,
+  UnitSnapshot,
+  UnitSnapshotSummary,
   UnitSummary,
   UnitYearSettings,
   Year,
   businessDate,
   businessYear,
 } from '@shanhai/domain';
+import { attachment, sendCsv } from '../../lib/csv';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as declarations from './declarations-service';
 import * as progress from './progress-service';
+import * as unitSnapshots from './unit-snapshots-service';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 const IdParams = z.strictObject({ id: z.uuid() });
@@ -167,6 +172,93 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { year, asOf, ...filter } = request.query;
       return progress.ranking(app.db, year ?? businessYear(), asOf ?? businessDate(), filter);
+    },
+  );
+
+  app.get(
+    '/units/snapshots',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'Frozen unit rankings (the monthly 通报), newest first (office staff)',
+        security: [{ bearer: [] }],
+        response: { 200: z.object({ items: z.array(UnitSnapshotSummary) }), ...errors },
+      },
+      preHandler: office,
+    },
+    async () => ({ items: await unitSnapshots.listUnitSnapshots(app.db) }),
+  );
+
+  app.post(
+    '/units/snapshots',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'Freeze the unit ranking as of a date under a title (immutable; office staff, audit-logged)',
+        security: [{ bearer: [] }],
+        body: CreateUnitSnapshotRequest,
+        response: { 201: UnitSnapshot, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const { title, asOf } = request.body;
+      const year = request.body.year ?? Number(asOf.slice(0, 4));
+      return reply
+        .code(201)
+        .send(await unitSnapshots.createUnitSnapshot(app.db, principalOf(request), title, asOf, year));
+    },
+  );
+
+  app.get(
+    '/units/snapshots/:id',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'One frozen unit ranking with its rows (office staff)',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: UnitSnapshot, ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => {
+      const s = await unitSnapshots.getUnitSnapshot(app.db, request.params.id);
+      if (!s) throw notFound('Report');
+      return s;
+    },
+  );
+
+  app.get(
+    '/units/snapshots/:id/export',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'Download a frozen unit ranking as XLSX or CSV with Chinese headers (office staff)',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        querystring: z.strictObject({ format: z.enum(['xlsx', 'csv']).default('xlsx') }),
+        response: { 200: z.unknown(), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const s = await unitSnapshots.getUnitSnapshot(app.db, request.params.id);
+      if (!s) throw notFound('Report');
+      const filename = `${s.title}-${s.asOf}.${request.query.format}`;
+      if (request.query.format === 'csv') {
+        const columns = unitSnapshots.UNIT_SNAPSHOT_COLUMNS;
+        return sendCsv(
+          reply,
+          filename,
+          columns.map((c) => c.header),
+          s.rows.map((r) => columns.map((c) => c.value(r))),
+        );
+      }
+      return reply
+        .header('content-disposition', attachment(filename))
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .send(await unitSnapshots.unitSnapshotXlsx(s));
     },
   );
 

@@ -72,6 +72,9 @@ export default {
         unit_settings: {
           set: '设置预留份额规则',
         },
+        unit_snapshot: {
+          create: '生成预留份额通报',
+        },
         declaration: {
           save: '保存预留份额申报',
           submit: '提交预留份额申报',
@@ -219,6 +222,7 @@ export default {
         pairing: '结对关系',
         declaration: '预留份额申报',
         unit_settings: '预留份额规则',
+        unit_snapshot: '预留份额通报',
         pledge: '认购承诺',
         offline_sale: '线下销售',
         sales_import: '销售导入',
@@ -303,6 +307,9 @@ export default {
         },
         unit_settings: {
           set: 'Reserved-share rules set',
+        },
+        unit_snapshot: {
+          create: 'Reserved-share report made',
         },
         declaration: {
           save: 'Declaration saved',
@@ -423,6 +430,7 @@ export default {
         pairing: 'Pairing',
         declaration: 'Reserved-share declaration',
         unit_settings: 'Reserved-share rules',
+        unit_snapshot: 'Reserved-share report',
         pledge: 'Pledge',
         offline_sale: 'Offline sale',
         sales_import: 'Sales import',

@@ -75,6 +75,15 @@ export default {
       deadlineLabel: '申报截止日期',
       saveSettings: '保存规则',
       view: '查看',
+      reportsTitle: '预留份额月度通报',
+      reportsHint: '按月冻结预算单位排名，生成后不再变化，可导出 Excel 或 CSV 上报。',
+      reportMonth: '通报月份',
+      reportTitle: '通报标题',
+      reportTake: '生成通报',
+      reportDefaultTitle: '{year}年{month}月预算单位预留份额通报',
+      noReports: '尚未生成通报',
+      asOfDate: '截至 {date}',
+      reportsLink: '月度通报',
     },
     done: {
       declarationSaved: '申报已保存为草稿，提交审核后生效',
@@ -82,6 +91,7 @@ export default {
       declarationApproved: '已通过 {unit} 的申报',
       declarationReturned: '已退回 {unit} 的申报',
       unitSettingsSaved: '{year} 年预留份额规则已保存',
+      unitReportTaken: '已生成通报「{title}」',
     },
     problems: {
       not_budget_unit: '本单位不是预算单位，无需申报',
@@ -170,6 +180,16 @@ export default {
       deadlineLabel: 'Declaration deadline',
       saveSettings: 'Save rules',
       view: 'View',
+      reportsTitle: 'Monthly reserved-share reports',
+      reportsHint:
+        'Freeze the budget-unit ranking at a month’s end; a report never changes afterwards and exports to Excel or CSV.',
+      reportMonth: 'Month',
+      reportTitle: 'Report title',
+      reportTake: 'Make the report',
+      reportDefaultTitle: 'Reserved-share report {year}-{month}',
+      noReports: 'No reports yet',
+      asOfDate: 'as of {date}',
+      reportsLink: 'Monthly reports',
     },
     done: {
       declarationSaved: 'Declaration saved as a draft; it counts once submitted and approved',
@@ -177,6 +197,7 @@ export default {
       declarationApproved: '{unit}’s declaration approved',
       declarationReturned: '{unit}’s declaration returned',
       unitSettingsSaved: 'Rules for {year} saved',
+      unitReportTaken: 'Report “{title}” made',
     },
     problems: {
       not_budget_unit: 'Your organisation is not a budget unit and declares nothing',

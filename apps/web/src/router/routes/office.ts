@@ -75,6 +75,12 @@ export default [
     meta: { requiresAuth: true, kinds: ['office'] },
   },
   {
+    path: '/office/units/reports',
+    name: 'office-unit-reports',
+    component: () => import('@/views/units/UnitReports.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
     path: '/office/units/:id',
     name: 'office-unit',
     component: () => import('@/views/units/UnitConsole.vue'),
