@@ -137,3 +137,49 @@ describe('sale units and English content', () => {
     await context.close();
   });
 });
+
+describe('cart', () => {
+  const cases = [
+    { lang: 'zh-CN', width: 'desktop', viewport: DESKTOP },
+    { lang: 'en', width: 'phone', viewport: MOBILE },
+  ] as const;
+  for (const { lang, width, viewport } of cases)
+    it(`quantities save as they change, the tier price follows and a blocked line says why (${lang}, ${width})`, async () => {
+      const id = await productId('大坪山花蜂蜜');
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale: lang });
+      screenshotOnFailure(page, `trade-cart-${lang}-${width}`);
+      await loginAs(page, lang === 'en' ? 'buyer2@demo.shanhai' : 'buyer@demo.shanhai');
+      await page.waitForURL((u) => u.pathname === '/');
+      await page.goto(`/products/${id}`);
+      await page.click('[data-test=add-to-cart]');
+      await page.locator('[data-test=cart-badge]', { hasText: /^[1-9]\d*$/ }).waitFor();
+      await page.goto('/cart');
+      const line = page.locator('[data-test=cart-lines] tr', {
+        hasText: lang === 'en' ? 'Daping mountain' : '大坪山花蜂蜜',
+      });
+      await line.waitFor();
+      const qty = line.locator('[data-test=line-qty] input');
+      await qty.fill('12');
+      await qty.press('Tab');
+      // Nothing to press: the quantity is saved and the server's verdict shows on the line.
+      const problem = line.locator('[data-test=line-problem]');
+      await problem.waitFor();
+      expect((await problem.innerText()).trim()).toBe(
+        lang === 'en' ? 'Quantity must be 10 jar plus a multiple of 5' : '数量应为起订量 10 瓶 加 5 的整数倍',
+      );
+      await page.locator('[data-test=checkout-blocked]').waitFor();
+      await shot(page, `cart-blocked-${lang}-${width}`);
+      await qty.fill('50');
+      await qty.press('Tab');
+      await problem.waitFor({ state: 'detached' });
+      await line.locator('text=¥62.00').first().waitFor();
+      await page
+        .locator('[data-test=save-state]', { hasText: lang === 'en' ? 'Quantities saved' : '数量已自动保存' })
+        .waitFor();
+      await shot(page, `cart-${lang}-${width}`);
+      // Saved on the server: a reload shows it.
+      await page.reload();
+      await page.locator('[data-test=cart-total]', { hasText: '¥3,100.00' }).waitFor();
+      await context.close();
+    });
+});

@@ -13,6 +13,12 @@ export default {
       english: '英文信息（选填，英文界面显示；不填则显示中文）',
       spec_: '规格：{spec}',
     },
+    cartTrade: {
+      saving: '正在保存数量…',
+      saved: '数量已自动保存',
+      blocked: '请先处理标红的商品行，再去结算',
+      badge: '购物车中有 {n} 种商品',
+    },
     content: {
       inChinese: '中文',
       inChineseTitle: '暂无英文版本，显示中文原文',
@@ -30,6 +36,12 @@ export default {
       certificationsEn: 'English certifications (in the same order)',
       english: 'English content (optional, shown in the English interface; Chinese is shown when empty)',
       spec_: 'Specification: {spec}',
+    },
+    cartTrade: {
+      saving: 'Saving quantities…',
+      saved: 'Quantities saved',
+      blocked: 'Fix the lines marked in red before checking out',
+      badge: '{n} products in the cart',
     },
     content: {
       inChinese: 'in Chinese',
