@@ -131,3 +131,27 @@ export const TallyStatus = z.object({
 });
 
 export type TallyStatus = z.infer<typeof TallyStatus>;
+
+/** How many credited sales the wall screen's ticker may ask for at most. */
+export const RECENT_SALES_MAX = 50;
+
+/**
+ * One credited sale for the wall screen's ticker: where, what and how much, never who bought
+ * (the board names buyers only by their yearly totals, not by single purchases).
+ */
+export const RecentSale = z.object({
+  id: z.number().int(),
+  townId: z.uuid(),
+  townNameZh: z.string(),
+  townNameEn: z.string(),
+  category: Category,
+  /** Platform orders name their product; offline records and imports do not. */
+  productNameZh: z.string().nullable(),
+  productNameEn: z.string().nullable(),
+  source: z.enum(['order', 'offline', 'import']),
+  amountFen: Fen,
+  recordedAt: z.iso.datetime(),
+});
+export type RecentSale = z.infer<typeof RecentSale>;
+export const RecentSales = z.object({ items: z.array(RecentSale) });
+export type RecentSales = z.infer<typeof RecentSales>;

@@ -12,6 +12,8 @@ import {
   LeaderboardBy,
   Problem,
   QUEUES,
+  RECENT_SALES_MAX,
+  RecentSales,
   TallyStatus,
   TownDashboard,
   Year,
@@ -21,6 +23,7 @@ import { notFound } from '../../lib/problem';
 import type { Representation } from './leaderboard-live';
 import { leaderboard } from './leaderboard-service';
 import { townDashboard } from './dashboard-service';
+import { recentSales } from './recent-sales-service';
 
 /** Today's business date, recomputed at most once a second (it is asked on every board request). */
 let today = { at: 0, date: '' };
@@ -147,6 +150,22 @@ const leaderboardRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number
         topBuyers: d.topBuyers.map((b) => (b.buyerOrgId === who?.orgId ? b : { ...b, salesFen: null })),
       };
     },
+  );
+
+  app.get(
+    '/leaderboard/recent-sales',
+    {
+      schema: {
+        tags: ['leaderboard'],
+        summary:
+          'The latest credited sales, newest first (the wall screen’s ticker): town, product or category, amount, time; never the buyer',
+        security: [{ bearer: [] }],
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(RECENT_SALES_MAX).default(20) }),
+        response: { 200: RecentSales, 400: Problem, 401: Problem, 403: Problem },
+      },
+      preHandler: app.guard({ kinds: ['office'] }),
+    },
+    async (request) => ({ items: await recentSales(app.db, request.query.limit) }),
   );
 
   app.get(

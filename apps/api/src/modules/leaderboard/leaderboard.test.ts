@@ -128,6 +128,58 @@ afterAll(async () => t.close());
 
 const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
 
+describe('GET /api/v1/leaderboard/recent-sales', () => {
+  const url = '/api/v1/leaderboard/recent-sales';
+  it('401 without a token, 403 for a buyer, 400 naming the field for a bad limit', async () => {
+    expect((await get(url)).statusCode).toBe(401);
+    expect((await get(url, bearer(buyerToken))).statusCode).toBe(403);
+    for (const bad of ['0', '51', 'x']) {
+      const res = await get(`${url}?limit=${bad}`, bearer(officeToken));
+      expect(res.statusCode).toBe(400);
+      expect(JSON.stringify(res.json())).toContain('limit');
+    }
+  });
+
+  it('lists the latest credited platform and offline sales, newest first, with no buyer; no refunds, no imports', async () => {
+    const res = await get(url, bearer(officeToken));
+    expect(res.statusCode).toBe(200);
+    const items = (res.json() as { items: Record<string, unknown>[] }).items;
+    expect(items.map(({ id: _id, recordedAt: _at, townId: _town, ...rest }) => rest)).toEqual([
+      {
+        townNameZh: '乙镇',
+        townNameEn: 'Yi',
+        category: 'fruit',
+        productNameZh: '猕猴桃',
+        productNameEn: null,
+        source: 'order',
+        amountFen: 7_000,
+      },
+      {
+        townNameZh: '甲镇',
+        townNameEn: 'Jia',
+        category: 'tea',
+        productNameZh: null,
+        productNameEn: null,
+        source: 'offline',
+        amountFen: 20_000,
+      },
+      {
+        townNameZh: '甲镇',
+        townNameEn: 'Jia',
+        category: 'honey',
+        productNameZh: '百花蜜',
+        productNameEn: 'Wildflower honey',
+        source: 'order',
+        amountFen: 50_000,
+      },
+    ]);
+    expect(items.map((i) => i.townId)).toEqual([town2Id, townId, townId]);
+    expect(Object.keys(items[0]!)).not.toContain('buyerOrgId');
+    const one = (await get(`${url}?limit=1`, bearer(officeToken))).json() as { items: { amountFen: number }[] };
+    expect(one.items.map((i) => i.amountFen)).toEqual([7_000]);
+  });
+});
+
 describe('GET /api/v1/leaderboard', () => {
   it('ranks towns with pacing against last year’s curve, as of the end of a day', async () => {
     const res = await get('/api/v1/leaderboard?year=2026&by=town&asOf=2026-03-31');

@@ -1,9 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CreateSnapshotRequest, Problem, Snapshot, SnapshotSummary } from '@shanhai/domain';
+import {
+  businessDate,
+  CreateSnapshotRequest,
+  IsoDate,
+  Problem,
+  Snapshot,
+  SnapshotSummary,
+  Year,
+} from '@shanhai/domain';
 import { attachment, sendCsv } from '../../lib/csv';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
+import { townRows } from '../leaderboard/leaderboard-service';
 import * as snapshots from './snapshots-service';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
@@ -62,6 +71,45 @@ const snapshotsRoutes: FastifyPluginAsyncZod = async (app) => {
       const s = await snapshots.getSnapshot(app.db, request.params.id);
       if (!s) throw notFound('Snapshot');
       return s;
+    },
+  );
+
+  app.get(
+    '/leaderboard/export',
+    {
+      schema: {
+        tags: ['reports'],
+        summary:
+          'Download the town leaderboard as it stands (as of the end of asOf, default today) as XLSX or CSV with Chinese headers, without freezing it',
+        security: [{ bearer: [] }],
+        querystring: z.strictObject({
+          year: Year.optional(),
+          asOf: IsoDate.optional(),
+          format: z.enum(['xlsx', 'csv']).default('xlsx'),
+        }),
+        response: { 200: z.unknown(), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const asOf = request.query.asOf ?? businessDate(new Date());
+      const year = request.query.year ?? Number(asOf.slice(0, 4));
+      const rows = await townRows(app.db, year, asOf);
+      const board = { title: `帮扶镇销售排行榜-${year}`, asOf, rows };
+      const filename = `${board.title}-${asOf}.${request.query.format}`;
+      if (request.query.format === 'csv') {
+        const columns = snapshots.SNAPSHOT_COLUMNS;
+        return sendCsv(
+          reply,
+          filename,
+          columns.map((c) => c.header),
+          rows.map((r) => columns.map((c) => c.value(r))),
+        );
+      }
+      return reply
+        .header('content-disposition', attachment(filename))
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .send(await snapshots.snapshotXlsx(board));
     },
   );
 

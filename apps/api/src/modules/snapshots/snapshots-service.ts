@@ -69,7 +69,8 @@ export const SNAPSHOT_COLUMNS: { header: string; value: (r: TownRow) => string |
   { header: '结对单位数', value: (r) => r.pairedUnits },
 ];
 
-export async function snapshotXlsx(s: Snapshot): Promise<Buffer> {
+/** A frozen snapshot or the live town board, as a workbook with a title line and Chinese headers. */
+export async function snapshotXlsx(s: Pick<Snapshot, 'title' | 'asOf' | 'rows'>): Promise<Buffer> {
   const wb = new (await loadExcel()).Workbook();
   const ws = addSheet(wb, s.title);
   ws.addRow([`${s.title}（截至 ${s.asOf}）`]);

@@ -72,4 +72,33 @@ describe('snapshots', () => {
       '2025_12 月报_ [清远]__ 各镇销售额与年度目标完成情况一览表（全年，含去年同期）-2025-12-30.xlsx',
     );
   });
+
+  it('exports the live town board (no snapshot) as CSV or XLSX for the office only; 400 naming a bad field', async () => {
+    const url = '/api/v1/leaderboard/export';
+    expect((await get(`${url}?year=2025&asOf=2025-12-31`, null)).statusCode).toBe(401);
+    expect((await get(`${url}?year=2025&asOf=2025-12-31`, buyerManager)).statusCode).toBe(403);
+    for (const [q, field] of [
+      ['asOf=2025-13-01', 'asOf'],
+      ['format=pdf', 'format'],
+      ['year=abc', 'year'],
+    ]) {
+      const bad = await get(`${url}?${q}`, office);
+      expect(bad.statusCode).toBe(400);
+      expect(JSON.stringify(bad.json())).toContain(field);
+    }
+    const csvRes = await get(`${url}?year=2025&asOf=2025-12-31&format=csv`, office);
+    expect(csvRes.statusCode).toBe(200);
+    expect(csvRes.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csvRes.headers['content-disposition']).toContain('2025-12-31.csv');
+    expect(csvRes.body.split('\r\n')[0]).toBe(
+      '\uFEFF排名,镇,县（市、区）,销售额（元）,年度目标（元）,完成率（%）,序时应完成（元）,超前/落后（元）,预计全年（元）,去年同期（元）,同比（%）,结对单位数',
+    );
+    expect(csvRes.body.split('\r\n')[1]).toMatch(/^1,甲镇,测试县,1005.07,/);
+    const xRes = await get(`${url}?year=2025&asOf=2025-12-31`, office);
+    expect(xRes.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xRes.rawPayload as unknown as ArrayBuffer);
+    expect(wb.worksheets[0]!.getRow(1).getCell(1).value).toBe('帮扶镇销售排行榜-2025（截至 2025-12-31）');
+    expect(wb.worksheets[0]!.getRow(3).getCell(4).value).toBe(1005.07);
+  });
 });
