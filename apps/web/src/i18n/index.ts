@@ -12,6 +12,7 @@ import leaderboard from './messages/leaderboard';
 import money from './messages/money';
 import notifications from './messages/notifications';
 import orders from './messages/orders';
+import overview from './messages/overview';
 import trade from './messages/trade';
 import settlements from './messages/settlements';
 import units from './messages/units';
@@ -35,6 +36,7 @@ const modules = [
   trade,
   settlements,
   search,
+  overview,
 ];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
