@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
+import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
@@ -79,36 +80,65 @@ describe('live leaderboard', () => {
     await context.close();
   });
 
-  it('the wall screen rotates its views and its total moves live when a sale is credited (en, wall size)', async () => {
+  it('the wall screen shows the year’s figures, every town by pace, the counties, and a sale in its ticker live (en, wall size)', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport: WALL, locale: 'en' });
     screenshotOnFailure(page, 'leaderboard-wall');
     await loginAs(page, 'office@demo.shanhai');
     await page.waitForSelector('[data-test=office-console]');
-    await page.goto('/office/wall?rotate=2');
+    await page.goto('/office/wall');
     await page.waitForSelector('[data-test=wall-live].on');
     const total = page.locator('[data-test=wall-total]');
     const before = String(await total.textContent());
     // English money on the wall: compact yuan, not 万元.
     expect(before).toMatch(/^¥[\d.]+M$/);
-    // The views rotate: chart, table, county chart, partner table.
-    for (const view of ['town-table', 'county-chart', 'buyer-table'])
-      await page.waitForSelector(`[data-test=big-screen][data-view=${view}]`, { timeout: 10_000 });
+    // Five figures across the top, each with its label.
+    await expect(page.locator('[data-test=wall-kpis] .kpi .label').allTextContents()).resolves.toEqual([
+      'Sales this year',
+      'Yearly target',
+      'Completion',
+      'Year on year',
+      'Left this year',
+    ]);
+    expect(await page.locator('[data-test=wall-days] .value').textContent()).toMatch(/^\d+ days$/);
+    // Every demo town has a bar labelled with its completion and sales, coloured by pace.
+    const towns = page.locator('[data-test=wall-towns] li');
+    expect(await towns.count()).toBe(24);
+    const dakun = page.locator('[data-test=wall-town-dakun]');
+    expect(await dakun.locator('.name').textContent()).toBe('Dakun');
+    expect(await dakun.locator('.fig').textContent()).toMatch(/^\d+\.\d%$/);
+    expect(await dakun.locator('.amount').textContent()).toMatch(/^¥[\d.]+M$/);
+    expect(['ahead', 'behind']).toContain(await dakun.getAttribute('data-pace'));
+    expect(await page.locator('[data-test=wall-counties] li').count()).toBeGreaterThan(1);
+    // Nothing on the wall scrolls or spills: every band fits 1920×1080.
+    expect(
+      await page.evaluate(() =>
+        [...document.querySelectorAll('.wall, .wall .panel')]
+          .filter((el) => el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)
+          .map((el) => el.className),
+      ),
+    ).toEqual([]);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
 
     // A 5,000,000 元 offline sale for Dakun is recorded and approved elsewhere …
     const { rec, token } = await recordDakunSale(500_000_000, 'E2E-WALL');
     await api(`/sales/offline/${String(rec.id)}/approve`, { method: 'POST', token });
 
-    // … and the wall's total grows by ¥5M without a reload.
+    // … and the wall's total grows by ¥5M without a reload, and the sale heads the ticker.
     const millions = (text: string) => Number(text.replace(/[¥M]/g, ''));
     await page.waitForFunction((b) => document.querySelector('[data-test=wall-total]')?.textContent !== b, before, {
       timeout: 15_000,
     });
     expect(Math.round((millions(String(await total.textContent())) - millions(before)) * 100) / 100).toBe(5);
+    const first = page.locator('[data-test=wall-ticker] li').first();
+    await first.waitFor({ timeout: 15_000 });
+    expect((await first.locator('.where').textContent())?.trim()).toBe('Dakun');
+    expect((await first.locator('.what').textContent())?.trim()).toBe('Fruit · offline');
+    expect((await first.locator('.amt').textContent())?.trim()).toBe('¥5M');
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(7);
     expect(
       await page.evaluate(() => getComputedStyle(document.querySelector('[data-test=big-screen]')!).backgroundColor),
     ).toBe('rgb(13, 26, 20)');
+    await saveShot(page, 'wall-en', true);
     await context.close();
   });
 

@@ -1,0 +1,349 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
+import type { Page } from 'playwright-core';
+import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL, type Viewport } from './support/browser';
+import { seriousA11yViolations } from './support/a11y';
+import { saveShot, SHOTS } from './support/shots';
+import { useStackAndBrowser } from './support/suite';
+
+/**
+ * Each kind of user's main journey, in both languages, at desktop and phone width: every main page
+ * passes axe-core (no serious or critical violation), nothing spills sideways, and each page leaves
+ * a screenshot under test-results/pages/ for a reviewer. Then the office's own pages in detail, and
+ * the storefront's weight and the login's time as figures (docs/benchmarks.md), never as assertions.
+ */
+const suite = useStackAndBrowser();
+
+const LOCALES = ['zh-CN', 'en'] as const;
+/** How long a page is left to finish its first requests before it is checked (a wait, not an assertion). */
+const SETTLE_MS = 1_000;
+const WIDTHS: [string, Viewport][] = [
+  ['desktop', DESKTOP],
+  ['phone', MOBILE],
+];
+
+/** The page as it is now: accessible, no sideways scroll, saved for a reviewer. */
+async function checkPage(page: Page, name: string) {
+  // Let fonts and the first data settle: axe reads the page as the user sees it. (Not networkidle:
+  // a signed-in tab holds its live stream open for good.)
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await page.waitForTimeout(SETTLE_MS);
+  expect(await seriousA11yViolations(page), name).toEqual([]);
+  expect(
+    await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    `${name} scrolls sideways`,
+  ).toBeLessThanOrEqual(0);
+  await saveShot(page, name);
+}
+
+async function landAs(page: Page, email: string, path: string, marker: string) {
+  await loginAs(page, email);
+  // The login navigates on its own: wait for it before going anywhere else (a navigation cancels it).
+  await page.waitForURL((u) => u.pathname === path);
+  await page.waitForSelector(marker);
+}
+
+/** Whether the element is wholly inside the viewport. */
+async function onScreen(page: Page, selector: string): Promise<boolean> {
+  const box = await page.locator(selector).boundingBox();
+  const view = page.viewportSize()!;
+  return !!box && box.y >= 0 && box.y + box.height <= view.height && box.x >= 0 && box.x + box.width <= view.width;
+}
+
+describe('each role’s main journey, in both languages, at desktop and phone width', () => {
+  for (const locale of LOCALES)
+    for (const [width, viewport] of WIDTHS) {
+      const tag = `${locale}-${width}`;
+
+      it(`a visitor browses the storefront and opens a product (${tag})`, async () => {
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale });
+        screenshotOnFailure(page, `journey-store-${tag}`);
+        await page.goto('/');
+        await page.waitForSelector('[data-test=town-cards]');
+        await checkPage(page, `storefront-${tag}`);
+        await page.locator('[data-test=featured-products] [data-test=product-card]').first().click();
+        await page.waitForSelector('[data-test=add-to-cart]');
+        await checkPage(page, `product-${tag}`);
+        // On a phone the add-to-cart bar stays on screen, at the top of the page and scrolled down.
+        if (width === 'phone') {
+          await page.evaluate(() => window.scrollTo(0, 0));
+          expect(await onScreen(page, '[data-test=add-to-cart]')).toBe(true);
+          await page.evaluate(() => window.scrollTo(0, 300));
+          expect(await onScreen(page, '[data-test=add-to-cart]')).toBe(true);
+        }
+        await context.close();
+      });
+
+      it(`a purchaser adds a product to the cart and opens their purchases (${tag})`, async () => {
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale });
+        screenshotOnFailure(page, `journey-buyer-${tag}`);
+        await landAs(page, 'buyer@demo.shanhai', '/', '[data-test=town-cards]');
+        await page.locator('[data-test=featured-products] [data-test=product-card]').first().click();
+        await page.waitForSelector('[data-test=add-to-cart]');
+        const name = String(await page.locator('h1').first().textContent()).trim();
+        await page.click('[data-test=add-to-cart]');
+        await page.waitForSelector('.el-message--success');
+        await page.goto('/cart');
+        await page.waitForSelector('[data-test=cart-lines]');
+        await expect(page.locator('[data-test=cart-lines]').textContent()).resolves.toContain(name);
+        await checkPage(page, `cart-${tag}`);
+        await page.goto('/purchases');
+        await page.waitForSelector('[data-test=status-filter]');
+        await checkPage(page, `buyer-console-${tag}`);
+        await context.close();
+      });
+
+      it(`a cooperative opens its home and its orders (${tag})`, async () => {
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale });
+        screenshotOnFailure(page, `journey-coop-${tag}`);
+        await landAs(page, 'coop@demo.shanhai', '/coop', '[data-test=coop-console]');
+        await checkPage(page, `coop-home-${tag}`);
+        await page.goto('/coop/orders');
+        await page.waitForSelector('[data-test=status-filter]');
+        await checkPage(page, `coop-orders-${tag}`);
+        await context.close();
+      });
+
+      it(`the command office reads its figures, the leaderboard and a town (${tag})`, async () => {
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale });
+        screenshotOnFailure(page, `journey-office-${tag}`);
+        await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+        await page.waitForSelector('[data-test=kpi-total]');
+        const money = locale === 'en' ? /^¥[\d.]+M$/ : /^[\d,.]+ 万元$/;
+        expect((await page.locator('[data-test=kpi-total] .value').textContent())?.trim()).toMatch(money);
+        await checkPage(page, `office-home-${tag}`);
+        await page.goto('/office/leaderboard');
+        await page.waitForSelector('[data-test=bar-dakun]');
+        await checkPage(page, `leaderboard-${tag}`);
+        await page.click('[data-test=town-dakun]');
+        await page.waitForSelector('[data-test=town-headline]');
+        await saveShot(page, `town-dashboard-${tag}`);
+        await context.close();
+      });
+    }
+
+  for (const locale of LOCALES)
+    it(`the wall screen passes axe at 1920×1080 (${locale})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport: WALL, locale });
+      screenshotOnFailure(page, `wall-${locale}`);
+      await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+      await page.goto('/office/wall');
+      await page.waitForSelector('[data-test=wall-town-dakun]');
+      await page.waitForTimeout(SETTLE_MS);
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await saveShot(page, `wall-${locale}`, true);
+      await context.close();
+    });
+
+  it('the public leaderboard passes axe (zh, desktop)', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'public-leaderboard');
+    await page.goto('/leaderboard');
+    await page.waitForSelector('[data-test=bar-dakun]');
+    await checkPage(page, 'public-leaderboard-zh-CN-desktop');
+    await context.close();
+  });
+});
+
+/** Records an offline sale for Dakun through the api as the office's second user (pending until approved). */
+async function pendingOfflineSale(invoiceNo: string) {
+  const base = `${suite.stack.baseUrl}/api/v1`;
+  const login = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'office2@demo.shanhai', password: 'shanhai-demo' }),
+  });
+  const token = String(((await login.json()) as { accessToken: string }).accessToken);
+  const towns = (
+    (await (await fetch(`${base}/leaderboard?by=town`)).json()) as { rows: { townId: string; code: string }[] }
+  ).rows;
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const res = await fetch(`${base}/sales/offline`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': invoiceNo },
+    body: JSON.stringify({
+      townId: towns.find((t) => t.code === 'dakun')!.townId,
+      category: 'tea',
+      amountFen: 1_000_000,
+      businessDate: today,
+      invoiceNo,
+    }),
+  });
+  expect(res.status).toBe(201);
+}
+
+describe('the office’s pages', () => {
+  it('the office home counts what waits as badges, and a badge opens its queue', async () => {
+    await pendingOfflineSale('E2E-HOME-1');
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'office-home-queues');
+    await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+    await expect.poll(() => page.locator('[data-test=queue-offline-count]').textContent()).toBe('1');
+    await expect(page.locator('[data-test=queue-orgs-count]').textContent()).resolves.toBe('0');
+    await expect(page.locator('[data-test=queue-payments-count]').textContent()).resolves.toBe('0');
+    await expect(page.locator('[data-test=office-headline] .kpi .label').allTextContents()).resolves.toEqual([
+      '年度累计销售',
+      '年度目标',
+      '完成率',
+      '同比',
+      '落后序时进度',
+    ]);
+    await expect(page.locator('[data-test=kpi-behind] .value').textContent()).resolves.toMatch(/^\d+ 个镇$/);
+    await page.click('[data-test=queue-offline]');
+    await page.waitForURL((u) => u.pathname === '/office/sales');
+    await context.close();
+  });
+
+  it('the leaderboard sorts by completion or by sales, keeps its filters in the URL, tints rows by pace and exports the board', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'leaderboard-controls');
+    await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+    await page.goto('/office/leaderboard');
+    await page.waitForSelector('[data-test=bar-dakun]');
+    const progress = () =>
+      page.$$eval('[data-test=leaderboard-table] [data-progress]', (bars) =>
+        bars.map((b) => Number(b.getAttribute('data-progress'))),
+      );
+    const sales = () =>
+      page.$$eval('[data-test=leaderboard-table] [data-test^=sales-]', (cells) => cells.map((c) => c.textContent));
+    // By sales (the rank) first: ranks run 1, 2, 3 …
+    const ranks = await page.$$eval('[data-test=leaderboard-table] tbody tr td:first-child', (tds) =>
+      tds.map((td) => Number(td.textContent)),
+    );
+    expect(ranks).toEqual(Array.from({ length: ranks.length }, (_, i) => i + 1));
+    const bySales = await sales();
+
+    await page.click('[data-test=sort-completion]');
+    await page.waitForURL((u) => u.searchParams.get('sort') === 'completion');
+    await expect.poll(async () => (await progress())[0]).toBe(Math.max(...(await progress())));
+    const pcts = await progress();
+    expect(pcts).toEqual([...pcts].sort((a, b) => b - a));
+    expect(await sales()).not.toEqual(bySales);
+
+    // Rows behind their pace are tinted and their gap reads negative; rows ahead, the other way.
+    const behind = page.locator('[data-test=leaderboard-table] tr.row-behind');
+    const ahead = page.locator('[data-test=leaderboard-table] tr.row-ahead');
+    expect(await behind.count()).toBeGreaterThan(0);
+    expect(await ahead.count()).toBeGreaterThan(0);
+    expect(await behind.first().locator('[data-test^=ahead-]').textContent()).toMatch(/^-/);
+    expect(await ahead.first().locator('[data-test^=ahead-]').textContent()).toMatch(/^\+/);
+
+    // The filters survive a reload: they live in the URL.
+    await page.click('[data-test=by-county]');
+    await page.waitForURL((u) => u.searchParams.get('by') === 'county');
+    await page.reload();
+    await page.waitForSelector('[data-test=leaderboard-table]');
+    expect(await page.locator('[data-test=by-county]').getAttribute('class')).toContain('is-active');
+    expect(await page.locator('[data-test=sort-completion]').getAttribute('class')).toContain('is-active');
+    await page.click('[data-test=board-by] label:first-child');
+    await page.waitForURL((u) => u.searchParams.get('by') === 'town');
+
+    // The export button on the board downloads the town board as a workbook.
+    await page.click('[data-test=board-export]');
+    const downloading = page.waitForEvent('download');
+    await page.click('[data-test=board-export-xlsx]');
+    const file = await downloading;
+    expect(file.suggestedFilename()).toMatch(/^帮扶镇销售排行榜-\d{4}-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const path = join(SHOTS, 'leaderboard-export.xlsx');
+    await file.saveAs(path);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path);
+    expect(wb.worksheets[0]!.getRow(2).getCell(1).value).toBe('排名');
+    expect(wb.worksheets[0]!.rowCount).toBe(2 + 24);
+
+    // A town's dashboard opens, from the keyboard, with its headline figures.
+    await page.focus('[data-test=town-dakun]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-test=town-headline]');
+    await expect(page.locator('[data-test=town-headline] .kpi .label').allTextContents()).resolves.toEqual([
+      '完成率',
+      '同比',
+      '超前/落后序时',
+      '预计全年',
+    ]);
+    expect(await page.locator('[data-test=town-completion] .value').textContent()).toMatch(/^\d+\.\d%$/);
+    expect(await page.locator('[data-test=town-ahead] .value').textContent()).toMatch(/^(超前|落后) [\d,.]+ 万元$/);
+    expect(await page.locator('[data-test=town-projected] .value').textContent()).toMatch(/^[\d,.]+ 万元$/);
+    await context.close();
+  });
+});
+
+describe('speed, as figures (docs/benchmarks.md)', () => {
+  it('the storefront’s first page loads no chart code, the leaderboard does; bytes and login → console times recorded', async () => {
+    /** Scripts a page loads, with their transferred bytes (headers and encoded body). */
+    async function scriptsOf(page: Page, go: () => Promise<unknown>) {
+      const scripts: { url: string; bytes: number; charts: boolean }[] = [];
+      let total = 0;
+      const pending: Promise<void>[] = [];
+      page.on('requestfinished', (request) => {
+        pending.push(
+          (async () => {
+            const sizes = await request.sizes();
+            const bytes = sizes.responseBodySize + sizes.responseHeadersSize;
+            total += bytes;
+            if (request.resourceType() !== 'script') return;
+            // The attribute ECharts marks its chart elements with: in a script only if it carries chart code.
+            const body = (await (await request.response())?.text()) ?? '';
+            scripts.push({ url: request.url(), bytes, charts: body.includes('_echarts_instance_') });
+          })(),
+        );
+      });
+      await go();
+      await page.waitForTimeout(SETTLE_MS);
+      await Promise.all(pending);
+      page.removeAllListeners('requestfinished');
+      return { scripts, total };
+    }
+
+    const store = await newPage(suite.browser, suite.stack.baseUrl);
+    const first = await scriptsOf(store.page, async () => {
+      await store.page.goto('/');
+      await store.page.waitForSelector('[data-test=town-cards]');
+    });
+    expect(first.scripts.length).toBeGreaterThan(1);
+    expect(first.scripts.filter((s) => s.charts).map((s) => s.url)).toEqual([]);
+    // The same tab opening a chart page fetches the chart chunk then (the check above can fail).
+    const board = await scriptsOf(store.page, async () => {
+      await store.page.click('[data-test=nav-leaderboard]');
+      await store.page.waitForSelector('[data-test=progress-chart]');
+    });
+    expect(board.scripts.filter((s) => s.charts).length).toBeGreaterThan(0);
+    await store.context.close();
+
+    const logins: Record<string, number[]> = {};
+    for (const [email, path, marker] of [
+      ['buyer@demo.shanhai', '/', '[data-test=town-cards]'],
+      ['coop@demo.shanhai', '/coop', '[data-test=coop-console]'],
+      ['office@demo.shanhai', '/office', '[data-test=kpi-total]'],
+    ] as const) {
+      for (let run = 0; run < 3; run++) {
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+        await page.goto('/login');
+        await page.fill('[data-test=login-email]', email);
+        await page.fill('[data-test=login-password]', 'shanhai-demo');
+        const started = Date.now();
+        await page.click('[data-test=login-submit]');
+        await page.waitForURL((u) => u.pathname === path);
+        await page.waitForSelector(marker);
+        (logins[email] ??= []).push(Date.now() - started);
+        await context.close();
+      }
+    }
+    const figures = {
+      storefrontFirstPage: {
+        totalBytes: first.total,
+        scriptBytes: first.scripts.reduce((s, x) => s + x.bytes, 0),
+        scripts: first.scripts.length,
+      },
+      leaderboardAfterStorefront: {
+        scriptBytes: board.scripts.reduce((s, x) => s + x.bytes, 0),
+        scripts: board.scripts.length,
+      },
+      loginToConsoleMs: logins,
+    };
+    writeFileSync(join(SHOTS, 'speed.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    process.stdout.write(`speed figures: ${JSON.stringify(figures)}\n`);
+  });
+});
