@@ -3,12 +3,10 @@
  * then 100,000 listed products. Prints req/s and p99 per request kind with the row count, and the
  * p99 ratio 100k/10k (the aim is ≤ 2×). Not a test: nothing here asserts on time.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { refreshSearchIndex, schema } from '@shanhai/db';
-import { buildApp } from '@shanhai/api/app';
-import { benchStack, load, printTable, type LoadResult } from './support';
+import { benchApp, benchStack, load, printTable, type LoadResult } from './support';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 10;
@@ -90,26 +88,6 @@ export async function fill(client: pg.Client, target: number) {
   await client.query('vacuum analyze products');
 }
 
-async function appOn(databaseUrl: string, redisUrl: string) {
-  const app = await buildApp(
-    {
-      host: '127.0.0.1',
-      port: 0,
-      databaseUrl,
-      databasePoolMax: 10,
-      redisUrl,
-      redisPrefix: `b${randomBytes(3).toString('hex')}`,
-      jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-      logLevel: 'silent',
-      trustProxy: false,
-      loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
-      publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
-    },
-    { logger: false },
-  );
-  return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
-}
-
 /**
  * Two databases (10k and 100k listed products) behind two api instances, measured alternately
  * case by case, so that both sizes see the same machine load (the machine is shared and noisy).
@@ -144,7 +122,7 @@ async function main() {
       `select id from products where status = 'listed' order by created_at desc offset 5000 limit 1`,
     );
     await client.end();
-    targets.push({ ...s, productId: rows[0]!.id, ...(await appOn(s.url, stack.redisUrl)) });
+    targets.push({ ...s, productId: rows[0]!.id, ...(await benchApp(s.url, stack.redisUrl)) });
   }
   const cases = (productId: string) => [
     { label: `q=蜂蜜 (broad Chinese)`, path: `/api/v1/products?q=${encodeURIComponent('蜂蜜')}` },

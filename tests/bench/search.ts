@@ -7,10 +7,8 @@
  * and of the suggestions at 10k and 100k with their ratio (aim: ≥ 90 % hits, ratio ≤ 2).
  * Not a test: nothing here asserts.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { buildApp } from '@shanhai/api/app';
-import { benchStack } from './support';
+import { benchApp, benchStack } from './support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 
@@ -68,26 +66,6 @@ const QUERIES: [Kind, string, string | RegExp][] = [
   ['town+product', 'yonghe heshouwu', '永和何首乌切片'],
   ['town+product', '太保醒狮', '醒狮文创摆件'],
 ];
-
-async function appOn(databaseUrl: string, redisUrl: string) {
-  const app = await buildApp(
-    {
-      host: '127.0.0.1',
-      port: 0,
-      databaseUrl,
-      databasePoolMax: 10,
-      redisUrl,
-      redisPrefix: `b${randomBytes(3).toString('hex')}`,
-      jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-      logLevel: 'silent',
-      trustProxy: false,
-      loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
-      publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
-    },
-    { logger: false },
-  );
-  return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
-}
 
 interface Hits {
   byKind: Map<Kind, { hit: number; all: number }>;
@@ -175,7 +153,7 @@ async function main() {
       console.log(`filled and indexed ${s.label} in ${Math.round((performance.now() - t0) / 1000)} s`);
       await c.end();
     }
-    const { app, base } = await appOn(s.url, stack.redisUrl);
+    const { app, base } = await benchApp(s.url, stack.redisUrl);
     const hits = await relevance(base);
     const row: (typeof rows)[number] = { label: s.label, hits };
     if (s.size) {

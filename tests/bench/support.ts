@@ -3,12 +3,14 @@
  * processes (`startServer`), and autocannon or wrk to load them. Benchmarks measure against a
  * baseline in the same run and report ratios: the machine is shared and noisy, absolute numbers drift.
  */
+import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { buildApp } from '@shanhai/api/app';
 import type { ApiConfig } from '@shanhai/api/env';
 import type { SameBytes } from './serve';
 import { createDb, runMigrations } from '@shanhai/db';
@@ -407,4 +409,25 @@ async function loadInTurn(targets: Contender[], o: LoadPlan): Promise<Comparison
     roundRps: rounds.map((rs) => rs.map((x) => x.rps)),
     roundP99ms: rounds.map((rs) => rs.map((x) => x.p99ms)),
   };
+}
+
+/** The api on a free port with limits out of a benchmark's way (catalogue and search benches). */
+export async function benchApp(databaseUrl: string, redisUrl: string) {
+  const app = await buildApp(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      databaseUrl,
+      databasePoolMax: 10,
+      redisUrl,
+      redisPrefix: `b${randomBytes(3).toString('hex')}`,
+      jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+      logLevel: 'silent',
+      trustProxy: false,
+      loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+      publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
+    },
+    { logger: false },
+  );
+  return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
 }

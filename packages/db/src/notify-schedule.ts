@@ -4,6 +4,7 @@ import type { Db } from './client';
 import { autoAcceptDays } from './journal';
 import { notify } from './notify';
 import { notifyAutoAcceptSoon, notifyOffice, notifyPurchaseExpiring } from './notify-events';
+import { townYearSales } from './tally';
 
 /**
  * Notifications nobody's action causes: reminders (a purchase about to expire unpaid, an order
@@ -95,12 +96,7 @@ export async function townsBehindPace(db: Db, asOf: string): Promise<BehindTown[
     last_total: number;
   }>(sql`
     with d as (
-      select town_id,
-        coalesce(sum(amount_fen) filter (where day >= ${`${year}-01-01`}::date and day <= ${through}::date), 0)::bigint as sales,
-        coalesce(sum(amount_fen) filter (where day <= ${lastThrough}::date and day < ${`${year}-01-01`}::date), 0)::bigint as last_to_date,
-        coalesce(sum(amount_fen) filter (where day < ${`${year}-01-01`}::date), 0)::bigint as last_total
-      from daily_town_sales where day >= ${`${year - 1}-01-01`}::date and day <= ${`${year}-12-31`}::date
-      group by town_id
+      ${townYearSales(year, through, lastThrough)}
     )
     select t.id, t.name_zh, t.name_en, tt.target_fen, coalesce(d.sales, 0)::bigint as sales,
       coalesce(d.last_to_date, 0)::bigint as last_to_date, coalesce(d.last_total, 0)::bigint as last_total

@@ -304,3 +304,18 @@ export async function tallyDrift(db: DbOrTx): Promise<number> {
   total += (await attributionDrift(db, { record: false })).length;
   return total;
 }
+
+/**
+ * The select of a `with` part giving, per town, its sales of `year` through `through`, last year's
+ * sales through `lastThrough` and last year's total, from the daily town tallies. The leaderboard
+ * and the office's weekly digest both read a town's year through it, so they cannot disagree.
+ */
+export function townYearSales(year: number, through: string, lastThrough: string) {
+  const jan1 = `${year}-01-01`;
+  return sql`select town_id,
+        coalesce(sum(amount_fen) filter (where day >= ${jan1}::date and day <= ${through}::date), 0)::bigint as sales,
+        coalesce(sum(amount_fen) filter (where day <= ${lastThrough}::date and day < ${jan1}::date), 0)::bigint as last_to_date,
+        coalesce(sum(amount_fen) filter (where day < ${jan1}::date), 0)::bigint as last_total
+      from daily_town_sales where day >= ${`${year - 1}-01-01`}::date and day <= ${`${year}-12-31`}::date
+      group by town_id`;
+}

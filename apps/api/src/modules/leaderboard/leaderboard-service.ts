@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '@shanhai/db';
+import { townYearSales, type DbOrTx } from '@shanhai/db';
 import {
   clampToYear,
   computePace,
@@ -47,12 +47,7 @@ export async function townRows(db: DbOrTx, year: number, asOf: string): Promise<
     paired: number;
   }>(sql`
     with d as (
-      select town_id,
-        coalesce(sum(amount_fen) filter (where day >= ${`${year}-01-01`}::date and day <= ${through}::date), 0)::bigint as sales,
-        coalesce(sum(amount_fen) filter (where day <= ${lastThrough}::date and day < ${`${year}-01-01`}::date), 0)::bigint as last_to_date,
-        coalesce(sum(amount_fen) filter (where day < ${`${year}-01-01`}::date), 0)::bigint as last_total
-      from daily_town_sales where day >= ${`${year - 1}-01-01`}::date and day <= ${`${year}-12-31`}::date
-      group by town_id
+      ${townYearSales(year, through, lastThrough)}
     ),
     p as (
       select town_id, count(distinct buyer_org_id)::int as paired from pairings
