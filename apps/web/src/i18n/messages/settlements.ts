@@ -3,6 +3,7 @@ export default {
   'zh-CN': {
     nav: { coopStatements: '结算单', settlements: '结算付款' },
     settle: {
+      pageTitle: '结算与付款',
       statements: '结算单',
       noStatements: '暂无结算单',
       number: '结算批次',
@@ -107,6 +108,7 @@ export default {
   en: {
     nav: { coopStatements: 'Statements', settlements: 'Settlements' },
     settle: {
+      pageTitle: 'Statements and payouts',
       statements: 'Statements',
       noStatements: 'No statements yet',
       number: 'Settlement',
