@@ -15,6 +15,7 @@ import {
   type TestDatabase,
 } from '@shanhai/db/testing';
 import { freePort } from '@shanhai/devstack';
+import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../apps/api/test-support/fake-stripe';
 
 /**
  * DESIGN.md's invariant 10, "any replica, same answer", proven with real processes: two api
@@ -80,6 +81,7 @@ const procs: Proc[] = [];
 let env: Record<string, string>;
 let api: { a: Api; b: Api };
 let workers: Proc[];
+let fakeStripe: FakeStripe;
 
 interface Api {
   proc: Proc;
@@ -96,6 +98,7 @@ async function startApi(name: string): Promise<Api> {
     STRIPE_SECRET_KEY: 'sk_test_replicas',
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     STRIPE_PUBLISHABLE_KEY: 'pk_test_replicas',
+    STRIPE_API_BASE: fakeStripe.url,
     LOGIN_MAX_PER_ACCOUNT: '3',
     LOGIN_MAX_PER_IP: '1000',
     DATABASE_POOL_MAX: '8',
@@ -148,6 +151,7 @@ beforeAll(async () => {
   ]);
   database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
   handle = createDb(database.url, { max: 4 });
+  fakeStripe = await startFakeStripe();
   env = {
     PATH: process.env.PATH ?? '',
     DATABASE_URL: database.url,
@@ -170,6 +174,7 @@ afterAll(async () => {
   await Promise.all(procs.map((p) => p.exited));
   await handle?.close();
   await database?.drop();
+  await fakeStripe?.close();
   rmSync(join(root, 'apps/api', outdir), { recursive: true, force: true });
   rmSync(join(root, 'apps/worker', outdir), { recursive: true, force: true });
 });
@@ -294,7 +299,7 @@ function webhook(purchaseId: string, amountFen: number) {
     created: Math.floor(Date.now() / 1000),
     data: {
       object: {
-        id: `pi_${randomBytes(8).toString('hex')}`,
+        id: paymentIntentIdFor(purchaseId),
         object: 'payment_intent',
         amount: amountFen,
         amount_received: amountFen,
@@ -404,6 +409,11 @@ describe('two api replicas and two workers on one PostgreSQL and Redis', { timeo
       );
       expect(placed.status).toBe(201);
       expect(placed.body.status).toBe('awaiting_payment');
+      // The intent is made on A (Stripe's HTTP API faked at the network boundary); its success goes to B.
+      const pay = await call<{ status: string }>(api.a.base, 'POST', `/api/v1/purchases/${placed.body.id}/pay`, {
+        token: session.token,
+      });
+      expect(pay.status).toBe(200);
       const { payload, signature } = webhook(placed.body.id, placed.body.totalFen);
       const paidAt = Date.now();
       const hook = await call<{ outcome: string }>(api.b.base, 'POST', '/api/v1/webhooks/stripe', {

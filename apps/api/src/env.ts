@@ -72,6 +72,8 @@ export const ApiEnv = z
     STRIPE_WEBHOOK_SECRET: z.string().optional(),
     /** Given to the web's Stripe.js; card payment is offered only when all three Stripe keys are set. */
     STRIPE_PUBLISHABLE_KEY: z.string().optional(),
+    /** Where Stripe's HTTP API is (default Stripe's own): stripe-mock, or a test's fake at the network boundary. */
+    STRIPE_API_BASE: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
     /** Unpaid purchases expire after this long: bank transfer (hours) and card (minutes). */
     PURCHASE_EXPIRY_TRANSFER_HOURS: z.coerce.number().positive().default(72),
     PURCHASE_EXPIRY_CARD_MINUTES: z.coerce.number().positive().default(30),
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
             secretKey: e.STRIPE_SECRET_KEY,
             webhookSecret: e.STRIPE_WEBHOOK_SECRET,
             publishableKey: e.STRIPE_PUBLISHABLE_KEY,
+            ...(e.STRIPE_API_BASE ? { apiBase: e.STRIPE_API_BASE } : {}),
           }
         : undefined,
     purchaseExpiry: {

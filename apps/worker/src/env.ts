@@ -25,6 +25,8 @@ export const WorkerEnv = z.object({
   EMAIL_CONCURRENCY: z.coerce.number().int().min(1).default(DEFAULT_EMAIL_CONCURRENCY),
   /** The api's Stripe secret key: refunds and cancels of card intents are made from here. */
   STRIPE_SECRET_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** Where Stripe's HTTP API is (default Stripe's own): stripe-mock, or a test's fake at the network boundary. */
+  STRIPE_API_BASE: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   /** OTLP/HTTP collector for traces (e.g. http://collector:4318); unset: no tracing at all. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
 });
@@ -69,7 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     mailFrom: e.MAIL_FROM,
     appUrl: e.APP_URL.replace(/\/+$/, ''),
     emailConcurrency: e.EMAIL_CONCURRENCY,
-    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY } : undefined,
+    stripe: e.STRIPE_SECRET_KEY
+      ? { secretKey: e.STRIPE_SECRET_KEY, ...(e.STRIPE_API_BASE ? { apiBase: e.STRIPE_API_BASE } : {}) }
+      : undefined,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }
