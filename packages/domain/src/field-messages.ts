@@ -55,6 +55,10 @@ export const RULES = {
   calendar_date: { en: 'is not a calendar date', 'zh-CN': '不是有效的日期' },
   safe_integer: { en: 'is too large', 'zh-CN': '数值过大' },
   not_a_town: { en: 'is not a town of the programme', 'zh-CN': '不是帮扶镇' },
+  not_a_product: { en: 'is not a product on the market', 'zh-CN': '不是平台上的商品' },
+  not_before_start: { en: 'must not be before the first day', 'zh-CN': '不能早于开始日期' },
+  not_after_end: { en: 'must not be after the last day', 'zh-CN': '不能晚于结束日期' },
+  too_many_days: { en: 'must be within {max} days of the first day', 'zh-CN': '距开始日期不能超过 {max} 天' },
   first_tier_moq: { en: 'must equal the minimum order ({moq})', 'zh-CN': '应等于起订量（{moq}）' },
   tier_ascending: {
     en: 'must be more than the previous tier’s quantity',

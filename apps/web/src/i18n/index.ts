@@ -4,6 +4,7 @@ import admin from './messages/admin';
 import audit from './messages/audit';
 import auth from './messages/auth';
 import bank from './messages/bank';
+import campaigns from './messages/campaigns';
 import catalog from './messages/catalog';
 import common from './messages/common';
 import feedback from './messages/feedback';
@@ -32,6 +33,7 @@ const modules = [
   invoices,
   bank,
   units,
+  campaigns,
   money,
   trade,
   settlements,

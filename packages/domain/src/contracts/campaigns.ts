@@ -62,13 +62,14 @@ const campaignFields = {
 
 function checkDates(v: { startsOn?: string | undefined; endsOn?: string | undefined }, ctx: z.RefinementCtx) {
   if (!v.startsOn || !v.endsOn) return;
+  // Worded by the rule (field-messages.ts), so the form says it in the reader's language.
   if (v.endsOn < v.startsOn)
-    ctx.addIssue({ code: 'custom', path: ['endsOn'], message: 'must not be before startsOn', input: v.endsOn });
+    ctx.addIssue({ code: 'custom', path: ['endsOn'], params: { rule: 'not_before_start' }, input: v.endsOn });
   else if ((Date.parse(v.endsOn) - Date.parse(v.startsOn)) / 86_400_000 + 1 > MAX_CAMPAIGN_DAYS)
     ctx.addIssue({
       code: 'custom',
       path: ['endsOn'],
-      message: `a campaign lasts at most ${MAX_CAMPAIGN_DAYS} days`,
+      params: { rule: 'too_many_days', max: MAX_CAMPAIGN_DAYS },
       input: v.endsOn,
     });
 }

@@ -12,7 +12,7 @@ import {
   type CreateCampaignRequest,
   type UpdateCampaignRequest,
 } from '@shanhai/domain';
-import { badRequest, conflict } from '../../lib/problem';
+import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { DETAIL_JOIN, ITEM_COLUMNS, toItem, type ItemRow } from '../catalog/catalog-service';
 
@@ -110,12 +110,12 @@ async function checkScope(db: DbOrTx, scope: { townIds?: string[]; productIds?: 
   if (scope.townIds?.length) {
     const found = await db.select({ id: towns.id }).from(towns).where(inArray(towns.id, scope.townIds));
     const missing = scope.townIds.findIndex((id) => !found.some((f) => f.id === id));
-    if (missing >= 0) throw badRequest(`body.townIds.${missing}`, 'is not a town');
+    if (missing >= 0) throw ruleBroken(`body.townIds.${missing}`, 'not_a_town');
   }
   if (scope.productIds?.length) {
     const found = await db.select({ id: products.id }).from(products).where(inArray(products.id, scope.productIds));
     const missing = scope.productIds.findIndex((id) => !found.some((f) => f.id === id));
-    if (missing >= 0) throw badRequest(`body.productIds.${missing}`, 'is not a product');
+    if (missing >= 0) throw ruleBroken(`body.productIds.${missing}`, 'not_a_product');
   }
 }
 
@@ -189,9 +189,11 @@ export async function updateCampaign(
     if (!before) return null;
     const after = { ...before, ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) };
     if (after.endsOn < after.startsOn)
-      throw badRequest(body.endsOn !== undefined ? 'body.endsOn' : 'body.startsOn', 'must not be before startsOn');
+      throw body.endsOn !== undefined
+        ? ruleBroken('body.endsOn', 'not_before_start')
+        : ruleBroken('body.startsOn', 'not_after_end');
     if ((Date.parse(after.endsOn) - Date.parse(after.startsOn)) / 86_400_000 + 1 > MAX_CAMPAIGN_DAYS)
-      throw badRequest('body.endsOn', `a campaign lasts at most ${MAX_CAMPAIGN_DAYS} days`);
+      throw ruleBroken('body.endsOn', 'too_many_days', { max: MAX_CAMPAIGN_DAYS });
     const changed = Object.fromEntries(
       Object.entries(body).filter(
         ([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(before[k as keyof CampaignRow]),

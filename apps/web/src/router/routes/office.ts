@@ -87,6 +87,24 @@ export default [
     meta: { requiresAuth: true, kinds: ['office'] },
   },
   {
+    path: '/office/campaigns',
+    name: 'office-campaigns',
+    component: () => import('@/views/campaigns/CampaignsOffice.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/campaigns/new',
+    name: 'office-campaign-new',
+    component: () => import('@/views/campaigns/CampaignEdit.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/campaigns/:id',
+    name: 'office-campaign',
+    component: () => import('@/views/campaigns/CampaignEdit.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
     path: '/office/audit',
     name: 'office-audit',
     component: () => import('@/views/office/AuditLogView.vue'),

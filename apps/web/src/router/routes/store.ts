@@ -26,6 +26,19 @@ export default [
   },
   /** A partner unit's reserved share (预留份额): declaration, progress, pairings. */
   { path: '/unit', name: 'unit-console', component: () => import('@/views/units/UnitConsole.vue'), meta: buyer },
+  /** A campaign's public pages: its landing page (banner, progress, shelf), its board, its wall screen. */
+  { path: '/campaigns/:id', name: 'campaign', component: () => import('@/views/campaigns/CampaignLanding.vue') },
+  {
+    path: '/campaigns/:id/leaderboard',
+    name: 'campaign-board',
+    component: () => import('@/views/campaigns/CampaignBoard.vue'),
+  },
+  {
+    path: '/campaigns/:id/wall',
+    name: 'campaign-wall',
+    component: () => import('@/views/campaigns/CampaignWall.vue'),
+    meta: { layout: 'bare' },
+  },
   /** The public, read-only leaderboard. */
   {
     path: '/leaderboard',

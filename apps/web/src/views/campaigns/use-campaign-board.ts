@@ -1,0 +1,41 @@
+import { onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue';
+import type { CampaignBoard } from '@shanhai/domain';
+import * as api from '@/api/campaigns';
+import { ApiError } from '@/api/http';
+import { connected, subscribe } from '@/api/live';
+
+/**
+ * A campaign's board, reloaded whenever the server announces a change over the tab's live
+ * connection (a tally batch, a re-attribution): the campaign's figures come from the same fold.
+ */
+export function useCampaignBoard(id: Ref<string>) {
+  const board = ref<CampaignBoard | null>(null);
+  const missing = ref(false);
+  const live = ref(false);
+  const stops: (() => void)[] = [];
+  async function load() {
+    try {
+      board.value = await api.board(id.value);
+      missing.value = false;
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 404 || e.status === 400)) missing.value = true;
+      else throw e;
+    }
+  }
+  onMounted(() => {
+    void load();
+    stops.push(
+      subscribe('open', () => (live.value = true)),
+      subscribe('error', () => (live.value = false)),
+      subscribe('hello', () => (live.value = true)),
+      subscribe('changed', () => {
+        live.value = true;
+        void load();
+      }),
+    );
+    live.value = connected();
+  });
+  onBeforeUnmount(() => stops.forEach((stop) => stop()));
+  watch(id, () => void load());
+  return { board, missing, live, reload: load };
+}
