@@ -40,4 +40,27 @@ describe('demo seed', () => {
     expect(await counts()).toEqual(first);
     // Three whole seeds (two at once): well past vitest's 30 s default on a loaded machine.
   }, 180_000);
+
+  it('has 6·30 2026 as a past campaign holding the demo sales of its days, and the 2027 年货节 as a coming one', async () => {
+    await seedDemo(h.db);
+    const rows = await h.db.execute<{
+      name_zh: string;
+      starts_on: string;
+      ends_on: string;
+      is_demo: boolean;
+      fen: string;
+    }>(
+      sql`select c.name_zh, c.starts_on::text, c.ends_on::text, c.is_demo,
+            coalesce((select sum(amount_fen) from campaign_town_tallies t where t.campaign_id = c.id), 0)::text as fen
+          from campaigns c order by c.starts_on`,
+    );
+    const [june, fair] = rows.rows;
+    expect(june).toMatchObject({ name_zh: '6·30 广东扶贫济困日（2026）', ends_on: '2026-06-30', is_demo: true });
+    // Its days hold demo sales (seeded up to today, which is past June 2026 in this project's time).
+    const inJune = await h.db.execute<{ fen: string }>(
+      sql`select coalesce(sum(amount_fen), 0)::text as fen from sales where business_date between '2026-06-15' and '2026-06-30'`,
+    );
+    expect(Number(june!.fen)).toBe(Number(inJune.rows[0]!.fen));
+    expect(fair).toMatchObject({ name_zh: '年货节（2027 春节）', starts_on: '2027-01-15', is_demo: true });
+  }, 180_000);
 });

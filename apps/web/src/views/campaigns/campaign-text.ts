@@ -25,6 +25,10 @@ export function useCampaignText() {
     return left === 0 ? t('campaigns.lastDay') : t('campaigns.daysLeft', { n: left + 1 });
   }
 
+  /** The phase and, unless it is over, how far off its start or end is: "进行中 · 还剩 5 天", "已结束". */
+  const status = (c: Pick<Campaign, 'phase' | 'startsOn' | 'endsOn'>) =>
+    c.phase === 'past' ? t('campaigns.phase.past') : `${t(`campaigns.phase.${c.phase}`)} · ${countdown(c)}`;
+
   function townNames(ids: string[]): string {
     if (!ids.length) return t('campaigns.allTowns');
     const all = Object.values(regions.byYear).flatMap((r) => r.counties.flatMap((c) => c.towns));
@@ -80,5 +84,5 @@ export function useCampaignText() {
     return out.length ? out : [t('campaigns.unchanged')];
   }
 
-  return { name, banner, range, countdown, scopeLine, changes, townNames, categoryNames };
+  return { name, banner, range, countdown, status, scopeLine, changes, townNames, categoryNames };
 }
