@@ -117,7 +117,7 @@ describe('campaigns through the web', () => {
     // Newest first: the edit's record under the one made at creation (a campaign begun today counts today's sales in).
     await page.locator('[data-test=reattributions] li').nth(1).waitFor();
     await page.waitForSelector('[data-test=reattributions] li:first-child[data-test=reattribution-done]', {
-      timeout: 30_000,
+      timeout: 60_000,
     });
     const history = page.locator('[data-test=reattributions] li').first();
     expect(await history.textContent()).toContain(`帮扶镇：全部帮扶镇 → ${daping.nameZh}`);
