@@ -121,7 +121,7 @@ describe('campaigns through the web', () => {
     });
     const history = page.locator('[data-test=reattributions] li').first();
     expect(await history.textContent()).toContain(`帮扶镇：全部帮扶镇 → ${daping.nameZh}`);
-    expect(await history.textContent()).toContain('广清指挥部');
+    expect(await history.textContent()).toContain('指挥部 演示账号');
     expect(await history.locator('[data-test=reattribution-result]').textContent()).toMatch(/计入 \d+ 笔/);
     await saveShot(page, 'campaigns-office-edit-zh');
     expect(await seriousA11yViolations(page)).toEqual([]);
