@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import type { FastifyReply } from 'fastify';
-import { schema, type Db } from '@shanhai/db';
+import type { schema, Db } from '@shanhai/db';
 import { attachment, sendCsv } from './csv';
 import { addSheet, loadExcel } from './excel';
 import { conflict } from './problem';
