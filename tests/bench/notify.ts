@@ -16,6 +16,7 @@
  * × off (median of the rounds' ratios).
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -64,6 +65,7 @@ try {
   const written = performance.now();
 
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const runtime = await startRuntime(
     {
       databaseUrl: stack.databaseUrl,
@@ -83,6 +85,9 @@ try {
       await new Promise((r) => setTimeout(r, 20));
     }
     const done = performance.now();
+    // The worker's CPU (this process: the worker and a poll of the SMTP process every 20 ms): what
+    // an email costs it, whatever else the machine runs.
+    const cpu = process.cpuUsage(cpuStarted);
     // Each row is marked sent just after its message was accepted.
     const sentRows = async () =>
       (await h.db.execute<{ n: number }>(sql`select count(*)::int as n from notifications where email_status = 'sent'`))
@@ -95,16 +100,18 @@ try {
     const s = (ms: number) => (ms / 1000).toFixed(1);
     console.log(`\n### bench:notify: ${EVENTS.toLocaleString('en')} events → SMTP\n`);
     console.log(
-      '| events | burst written in s (4 writers) | worker start → last accepted s | emails/s | rows marked sent |',
+      '| events | burst written in s (4 writers) | worker start → last accepted s | emails/s | worker CPU s | worker CPU ms per email | rows marked sent |',
     );
-    console.log('| ---: | ---: | ---: | ---: | ---: |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const cpuS = (cpu.user + cpu.system) / 1e6;
     console.log(
-      `| ${EVENTS} | ${s(written - writeStarted)} | ${s(done - started)} | ${Math.round(EVENTS / ((done - started) / 1000))} | ${sent} |`,
+      `| ${EVENTS} | ${s(written - writeStarted)} | ${s(done - started)} | ${Math.round(EVENTS / ((done - started) / 1000))} | ${cpuS.toFixed(1)} | ${((cpuS * 1000) / EVENTS).toFixed(2)} | ${sent} |`,
     );
   } finally {
     await runtime.close();
   }
-  await purchasesOnAndOff();
+  // BENCH_PURCHASES=0: the burst alone (e.g. to compare two versions of the mail path).
+  if (process.env.BENCH_PURCHASES !== '0') await purchasesOnAndOff();
 } finally {
   await h.close();
   await smtp.close();
@@ -139,19 +146,23 @@ async function purchasesOnAndOff(): Promise<void> {
   }
 
   // The worker in its own process, as deployed: dispatching and emailing while the api takes purchases.
-  const worker = fork(fileURLToPath(new URL('../../apps/worker/src/main.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.databaseUrl,
-      REDIS_URL: stack.redisUrl,
-      REDIS_PREFIX: 'bench-purchases',
-      LOG_LEVEL: 'warn',
-      HEALTH_PORT: '0',
-      SMTP_URL: smtp.url,
-    },
-  });
+  // BENCH_WORKER=0: no worker, so the difference is only what the purchase itself writes.
+  const worker =
+    process.env.BENCH_WORKER === '0'
+      ? null
+      : fork(fileURLToPath(new URL('../../apps/worker/src/main.ts', import.meta.url)), [], {
+          execArgv: ['--import', 'tsx'],
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            DATABASE_URL: stack.databaseUrl,
+            REDIS_URL: stack.redisUrl,
+            REDIS_PREFIX: 'bench-purchases',
+            LOG_LEVEL: 'warn',
+            HEALTH_PORT: '0',
+            SMTP_URL: smtp.url,
+          },
+        });
   const api = await buildApp(
     loadConfig({
       DATABASE_URL: stack.databaseUrl,
@@ -194,14 +205,27 @@ async function purchasesOnAndOff(): Promise<void> {
       });
     await run('off', 'warm-up', 2);
     await run('on', 'warm-up', 2);
+    // The worker's CPU (user + system, from /proc) while each side's rounds ran.
+    const workerCpuMs = () => {
+      if (!worker?.pid) return 0;
+      const f = readFileSync(`/proc/${worker.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    };
+    const cpu = { on: 0, off: 0 };
+    const measured = async (side: 'on' | 'off', round: number) => {
+      const before = workerCpuMs();
+      const r = await run(side, `notifications ${side}, round ${round}`);
+      cpu[side] += workerCpuMs() - before;
+      return r;
+    };
     const rows: LoadResult[] = [];
     const ratios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       // Which side goes first alternates too, so neither always meets the other's leftover emails.
       const first = round % 2 === 1 ? 'off' : 'on';
-      const a = await run(first, `notifications ${first}, round ${round}`);
+      const a = await measured(first, round);
       const second = first === 'off' ? 'on' : 'off';
-      const b = await run(second, `notifications ${second}, round ${round}`);
+      const b = await measured(second, round);
       const [offR, onR] = first === 'off' ? [a, b] : [b, a];
       rows.push(offR, onR);
       ratios.push(onR.rps / offR.rps);
@@ -221,14 +245,21 @@ async function purchasesOnAndOff(): Promise<void> {
     console.log(
       `\nratio (purchases/s, on ÷ off) per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} (aim ≥ 0.95)`,
     );
+    const made = (side: 'on' | 'off') =>
+      rows.filter((r) => r.label.includes(` ${side},`)).reduce((n, r) => n + r.requests, 0);
+    if (worker)
+      console.log(
+        `worker CPU during the rounds: on ${(cpu.on / 1000).toFixed(1)} s (${(cpu.on / Math.max(1, made('on'))).toFixed(1)} ms per purchase), off ${(cpu.off / 1000).toFixed(1)} s (${(cpu.off / Math.max(1, made('off'))).toFixed(1)} ms per purchase)`,
+      );
     console.log(
       `purchases made: ${counts.purchases} (${counts.pending} waiting for approval); approval notifications: ${counts.notified}, emailed by the end of the rounds: ${counts.sent}; SMTP messages during the rounds: ${(await smtp.accepted()) - emailsBefore}`,
     );
   } finally {
     await api.close();
-    await new Promise<void>((resolve) => {
-      worker.once('exit', () => resolve());
-      worker.kill('SIGTERM');
-    });
+    if (worker)
+      await new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.kill('SIGTERM');
+      });
   }
 }
