@@ -1,8 +1,7 @@
 import { aliasedTable, and, asc, desc, eq, ilike, inArray, sql } from 'drizzle-orm';
-import { schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import { schema, unitYearSettings as readYearSettings, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   businessDate,
-  DEFAULT_MIN_RATIO_BP,
   reservedFen,
   type BulkClassifyRequest,
   type ClassifyUnitRequest,
@@ -24,14 +23,7 @@ const { orgs, unitDeclarations, unitYearSettings } = schema;
 type DeclarationRow = typeof unitDeclarations.$inferSelect;
 
 /** The office's rules for a year, or the defaults (10%, no deadline) where it has set none. */
-export async function yearSettings(db: DbOrTx, year: number): Promise<UnitYearSettings> {
-  const [row] = await db.select().from(unitYearSettings).where(eq(unitYearSettings.year, year));
-  return {
-    year,
-    minRatioBp: row?.minRatioBp ?? DEFAULT_MIN_RATIO_BP,
-    declarationDeadline: row?.declarationDeadline ?? null,
-  };
-}
+export const yearSettings = readYearSettings;
 
 export async function putYearSettings(
   db: Db,
