@@ -179,7 +179,7 @@ describe('email', () => {
       .select({ id: schema.notifications.id })
       .from(schema.notifications)
       .where(eq(schema.notifications.userId, buyer.user.id));
-    const q = t.app.queues.get('email');
+    const q = await t.app.queues.get('email');
     await q.add('email', { notificationId: sent!.id }, { jobId: `again-${sent!.id}` });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(mailsTo(buyer.user.email)).toHaveLength(1);
