@@ -206,6 +206,8 @@ export async function startRuntime(config: WorkerConfig, log: Logger, options: R
     ['notify-reminders', { pattern: '23 * * * *', tz: 'Asia/Shanghai' }, { task: 'reminders' }],
     ['office-weekly-digest', { pattern: '0 8 * * 1', tz: 'Asia/Shanghai' }, { task: 'office-weekly-digest' }],
     ['buyer-monthly-digest', { pattern: '0 9 1 * *', tz: 'Asia/Shanghai' }, { task: 'buyer-monthly-digest' }],
+    // Budget units behind their reserved share's pace at the end of last month.
+    ['units-behind-pace', { pattern: '30 9 1 * *', tz: 'Asia/Shanghai' }, { task: 'units-behind-pace' }],
   ] as const)
     await notifySchedule.upsertJobScheduler(id, repeat, {
       name: data.task,
