@@ -7,6 +7,7 @@ import bank from './messages/bank';
 import campaigns from './messages/campaigns';
 import catalog from './messages/catalog';
 import common from './messages/common';
+import coop from './messages/coop';
 import feedback from './messages/feedback';
 import invoices from './messages/invoices';
 import leaderboard from './messages/leaderboard';
@@ -39,6 +40,7 @@ const modules = [
   settlements,
   search,
   overview,
+  coop,
 ];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
