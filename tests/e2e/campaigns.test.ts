@@ -124,7 +124,6 @@ describe('campaigns through the web', () => {
     expect(await history.textContent()).toContain('指挥部 演示账号');
     expect(await history.locator('[data-test=reattribution-result]').textContent()).toMatch(/计入 \d+ 笔/);
     await saveShot(page, 'campaigns-office-edit-zh');
-    expect(await seriousA11yViolations(page)).toEqual([]);
     await context.close();
   });
 
