@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { createProduct } from '@shanhai/db/testing';
 import { bearer, DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
-import { loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
+import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
 import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
@@ -225,6 +225,9 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     const toMark = officePage.page.locator('[data-test=payouts-to-mark] tbody tr', { hasText: '肉鸽养殖' });
     await expect(toMark.textContent()).resolves.toContain(yuan(owed, locale));
     await saveShot(officePage.page, `money-c-office-settlement-${locale}`);
+    await officePage.page.setViewportSize(MOBILE);
+    await saveShot(officePage.page, `money-c-office-settlement-phone-${locale}`);
+    await officePage.page.setViewportSize(DESKTOP);
     await toMark.locator('[data-test=mark-paid]').click();
     await answerBox(officePage.page, '.prompt-mark-paid', `ABC${tag}20261203`);
     await success(officePage.page, w.payoutPaid);
@@ -241,6 +244,9 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     await expect(first.locator('[data-test=statement-payout]').textContent()).resolves.toBe(yuan(owed, locale));
     await expect(first.locator('[data-test=statement-payout-status]').textContent()).resolves.toBe(w.payoutStatusPaid);
     await saveShot(coopPage.page, `money-c-coop-statements-${locale}`);
+    await coopPage.page.setViewportSize(MOBILE);
+    await saveShot(coopPage.page, `money-c-coop-statements-phone-${locale}`);
+    await coopPage.page.setViewportSize(DESKTOP);
     await first.locator('[data-test=statement-link]').click();
     await coopPage.page.waitForSelector('[data-test=statement]');
     await expect(coopPage.page.locator('[data-test=sum-payout]').textContent()).resolves.toBe(yuan(owed, locale));
@@ -251,6 +257,8 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
       `结算肉鸽 ${tag}`,
     );
     await saveShot(coopPage.page, `money-c-coop-statement-${locale}`);
+    await coopPage.page.setViewportSize(MOBILE);
+    await saveShot(coopPage.page, `money-c-coop-statement-phone-${locale}`);
     await coopPage.context.close();
   });
 
