@@ -102,6 +102,9 @@ async function paid(name: string, qty: number, unitPriceFen: number, to: 'paid' 
   return p;
 }
 
+/** Waits for what the stack does after a click; a shared, loaded machine can take seconds. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 250 });
+
 /** Element Plus message box: type into its input when given, and press its primary button. */
 async function answerBox(page: Page, selector: string, value?: string) {
   const box = page.locator(selector);
@@ -143,14 +146,12 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
       `2026-12-03,MONEY-${tag}-1,广州山海示范采购集团,44001234567890,,${(p.totalFen / 100).toFixed(2)},网银转账,${ref} 货款`,
     ].join('\n');
     const officePage = await signedIn('office@demo.shanhai', locale, 'a-office');
-    await officePage.page.click('[data-test=nav-bank]');
+    await officePage.page.goto('/office/bank');
     await officePage.page
       .locator('[data-test=bank-file]')
       .setInputFiles({ name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(statement) });
     await officePage.page.click('[data-test=bank-preview]');
-    await expect
-      .poll(() => officePage.page.locator('[data-test=bank-summary]').textContent())
-      .toContain(w.autoConfirmed);
+    await poll(() => officePage.page.locator('[data-test=bank-summary]').textContent()).toContain(w.autoConfirmed);
     await saveShot(officePage.page, `money-a-bank-preview-${locale}`);
     // The preview changes nothing.
     expect((await sql<{ status: string }>('select status from purchases where id = $1', [p.id]))[0]!.status).toBe(
@@ -158,15 +159,13 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     );
     await officePage.page.click('[data-test=bank-commit]');
     await officePage.page.locator('.el-message--success').waitFor();
-    await expect
-      .poll(
-        async () => (await sql<{ status: string }>('select status from purchases where id = $1', [p.id]))[0]!.status,
-      )
-      .toBe('paid');
+    await poll(
+      async () => (await sql<{ status: string }>('select status from purchases where id = $1', [p.id]))[0]!.status,
+    ).toBe('paid');
     await officePage.context.close();
 
     await buyerPage.page.reload();
-    await expect.poll(() => buyerPage.page.locator('[data-test=order-status]').first().textContent()).toBe(w.paid);
+    await poll(() => buyerPage.page.locator('[data-test=order-status]').first().textContent()).toBe(w.paid);
     await saveShot(buyerPage.page, `money-a-buyer-paid-${locale}`);
     await buyerPage.context.close();
   });
@@ -179,18 +178,16 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     await buyerPage.page.goto(`/purchases/${p.id}`);
     await buyerPage.page.click('[data-test=accept]');
     await answerBox(buyerPage.page, '.confirm-accept');
-    await expect
-      .poll(
-        async () => (await sql<{ status: string }>('select status from orders where id = $1', [p.orderId]))[0]!.status,
-      )
-      .toBe('accepted');
+    await poll(
+      async () => (await sql<{ status: string }>('select status from orders where id = $1', [p.orderId]))[0]!.status,
+    ).toBe('accepted');
     await buyerPage.context.close();
 
     // A phone: a cooperative reads its balance where it is.
     const coopPage = await signedIn('coop@demo.shanhai', locale, 'b-coop', true);
     await coopPage.page.goto('/coop/balance');
     const available = coopPage.page.locator('[data-test=balance-available]');
-    await expect.poll(() => available.textContent()).toBe(yuan(before.availableFen + p.totalFen, locale));
+    await poll(() => available.textContent()).toBe(yuan(before.availableFen + p.totalFen, locale));
     await expect(coopPage.page.locator('[data-test=balance-pending]').textContent()).resolves.toBe(
       yuan(before.pendingFen - p.totalFen, locale),
     );
@@ -269,7 +266,7 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     await buyerPage.page.click('[data-test=invoice-request]');
     await buyerPage.page.click('[data-test=invoice-kind-special]');
     // Title and tax id come from the organisation's profile; the 专票's bank details are typed.
-    await expect.poll(() => buyerPage.page.locator('[data-test=invoice-title]').inputValue()).not.toBe('');
+    await poll(() => buyerPage.page.locator('[data-test=invoice-title]').inputValue()).not.toBe('');
     await buyerPage.page.fill('[data-test=invoice-address]', '广州市天河区示范路 1 号');
     await buyerPage.page.fill('[data-test=invoice-phone]', '020-00000001');
     await buyerPage.page.fill('[data-test=invoice-bank]', '中国工商银行广州天河支行');
@@ -295,12 +292,12 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     await saveShot(coopPage.page, `money-d-coop-upload-${locale}`);
     await coopPage.page.click('[data-test=invoice-upload-submit]');
     await success(coopPage.page, w.invoiceIssued);
-    await expect.poll(() => coopPage.page.locator('[data-test=invoice-status]').textContent()).toBe(w.issued);
+    await poll(() => coopPage.page.locator('[data-test=invoice-status]').textContent()).toBe(w.issued);
     await coopPage.context.close();
 
     await buyerPage.page.reload();
     const card = buyerPage.page.locator('[data-test=order-card]', { hasText: `专票山茶油 ${tag}` });
-    await expect.poll(() => card.locator('[data-test=invoice-status]').textContent()).toBe(w.issued);
+    await poll(() => card.locator('[data-test=invoice-status]').textContent()).toBe(w.issued);
     await saveShot(buyerPage.page, `money-d-buyer-invoice-${locale}`);
     const [download] = await Promise.all([
       buyerPage.page.waitForEvent('download'),
