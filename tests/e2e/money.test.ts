@@ -60,9 +60,9 @@ let coop: Session;
 let office: Session;
 beforeAll(async () => {
   const app = suite.stack.api;
-  [buyer, coop, office] = await Promise.all(
-    ['buyer@demo.shanhai', 'coop@demo.shanhai', 'office@demo.shanhai'].map((e) => login(app, e, DEMO_PASSWORD)),
-  );
+  buyer = await login(app, 'buyer@demo.shanhai', DEMO_PASSWORD);
+  coop = await login(app, 'coop@demo.shanhai', DEMO_PASSWORD);
+  office = await login(app, 'office@demo.shanhai', DEMO_PASSWORD);
 });
 
 async function call(s: Session, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
@@ -135,11 +135,10 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     await buyerPage.page.click('[data-test=submit-transfer]');
     await buyerPage.page.waitForSelector('[data-test=transfer-submitted]');
     const ref = (await buyerPage.page.locator('[data-test=remittance-ref]').textContent())!.trim();
-    const [{ remittance_ref }] = await sql<{ remittance_ref: string }>(
-      'select remittance_ref from purchases where id = $1',
-      [p.id],
-    );
-    expect(ref).toBe(remittance_ref);
+    const [purchase] = await sql<{ remittance_ref: string }>('select remittance_ref from purchases where id = $1', [
+      p.id,
+    ]);
+    expect(ref).toBe(purchase!.remittance_ref);
 
     const statement = [
       '交易日期,交易流水号,对方户名,对方账号,借方金额,贷方金额,摘要,附言',
