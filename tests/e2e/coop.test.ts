@@ -200,6 +200,7 @@ describe('the cooperative console', () => {
       screenshotOnFailure(page, `coop-catalog-anon-${lang}`);
       try {
         await page.goto('/products');
+        await page.waitForSelector('[data-test=facet-town]');
         const towns = page.locator('[data-test=facet-town]');
         await expect
           .poll(() => towns.allTextContents())
