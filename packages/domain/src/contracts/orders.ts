@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Category } from '../catalog';
 import { NonNegativeFen } from '../money';
+import { PageQuery } from './page';
 
 export const OrderStatus = z.enum([
   'pending_approval',
@@ -217,7 +218,9 @@ export const ListQuery = z.strictObject({
     .optional(),
   from: z.iso.date().optional(),
   to: z.iso.date().optional(),
+  /** `csv`: every matching row (all pages, streamed); the paging below applies to JSON only. */
   format: z.enum(['json', 'csv']).optional(),
+  ...PageQuery.shape,
 });
 
 export const SubmitTransferRequest = z.strictObject({

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ListQuery, NoteRequest, OptionalNoteRequest, Order, Problem, ShipRequest } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
+import { sendNextCursor } from '../../lib/cursor';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as svc from './orders-service';
@@ -18,7 +19,8 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
     {
       schema: {
         tags: ['orders'],
-        summary: "Orders: a cooperative's queue, a buyer's orders, all for the office; ?format=csv",
+        summary:
+          "Orders: a cooperative's queue, a buyer's orders, all for the office; a page at a time (cursor, limit; the next cursor in x-next-cursor); ?format=csv streams every row",
         ...guarded,
         querystring: ListQuery,
         response: { 200: z.array(Order), ...problems },
@@ -26,8 +28,12 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
       preHandler: app.guard(),
     },
     async (request, reply) => {
-      const list = await svc.listOrders(app.db, principalOf(request), request.query);
-      if (request.query.format !== 'csv') return list;
+      if (request.query.format !== 'csv') {
+        const page = await svc.listOrders(app.db, principalOf(request), request.query);
+        sendNextCursor(reply, page.nextCursor);
+        return page.items;
+      }
+      const all = svc.allOrders(app.db, principalOf(request), request.query);
       return sendCsv(
         reply,
         'orders.csv',
@@ -43,18 +49,21 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
           'tracking_no',
           'lines',
         ],
-        list.map((o) => [
-          o.id,
-          o.purchaseId,
-          o.createdAt,
-          o.buyerOrgName,
-          o.cooperativeName,
-          o.status,
-          o.totalFen,
-          o.carrier,
-          o.trackingNo,
-          o.lines.map((l) => `${l.nameZh}×${l.qty}`).join('; '),
-        ]),
+        (async function* () {
+          for await (const o of all)
+            yield [
+              o.id,
+              o.purchaseId,
+              o.createdAt,
+              o.buyerOrgName,
+              o.cooperativeName,
+              o.status,
+              o.totalFen,
+              o.carrier,
+              o.trackingNo,
+              o.lines.map((l) => `${l.nameZh}×${l.qty}`).join('; '),
+            ];
+        })(),
       );
     },
   );
