@@ -68,7 +68,7 @@ async function unpaidPurchase(buyer: Session, productId: string) {
   });
   const res = await post(buyer, '/api/v1/purchases', { paymentMethod: 'transfer' });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; totalFen: number; remittanceRef: string; orders: { id: string }[] };
+  return res.json() as { id: string; totalFen: number; remittanceRef: string; orders: { id: string; orderNo: string }[] };
 }
 
 const mailsTo = (address: string) => smtp.received.filter((m) => m.to === address);
@@ -95,11 +95,14 @@ describe('email', () => {
     const [english] = mailsTo(en.email);
     const orderLink = `http://shanhai.test/coop/orders/${p.orders[0]!.id}`;
     expect(zh!.subject).toBe('新订单待发货 · 山海集市');
-    expect(zh!.text).toContain(`的订单（${p.remittanceRef}）已付款，金额 ¥370.35，请尽快发货。`);
+    const no = p.orders[0]!.orderNo;
+    expect(no).toMatch(/^\d{8}-\d{6,}$/);
+    expect(zh!.text).toContain(`的订单 ${no}（采购单 ${p.remittanceRef}）已付款，金额 ¥370.35，请尽快发货。`);
     expect(zh!.text).toContain(orderLink);
     expect(zh!.html).toContain(`href="${orderLink}"`);
     expect(english!.subject).toBe('New paid order to ship · Shanhai Market');
-    expect(english!.text).toContain(`Order ${p.remittanceRef} from`);
+    expect(english!.text).toContain(`Order ${no} from`);
+    expect(english!.text).toContain(`(purchase ${p.remittanceRef}) is paid`);
     expect(english!.text).toContain('is paid (¥370.35). Please ship it.');
     expect(english!.messageId).toMatch(/^<notification-[0-9a-f-]{36}@shanhai-market>$/);
     // The only link is the object's page: no token, no other address.
@@ -176,7 +179,7 @@ describe('email', () => {
       .select({ id: schema.notifications.id })
       .from(schema.notifications)
       .where(eq(schema.notifications.userId, buyer.user.id));
-    const q = t.app.queues.get('email');
+    const q = await t.app.queues.get('email');
     await q.add('email', { notificationId: sent!.id }, { jobId: `again-${sent!.id}` });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(mailsTo(buyer.user.email)).toHaveLength(1);

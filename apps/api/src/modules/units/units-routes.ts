@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  BulkClassifyRequest,
   ClassifyUnitRequest,
   CreateUnitSnapshotRequest,
   Declaration,
@@ -10,6 +11,8 @@ import {
   PutUnitYearSettingsRequest,
   ReasonRequest,
   UnitDeclarations,
+  UnitListItem,
+  UnitListQuery,
   UnitProgressDetail,
   UnitProgressQuery,
   UnitRanking,
@@ -22,7 +25,7 @@ import {
   businessDate,
   businessYear,
 } from '@shanhai/domain';
-import { attachment, sendCsv } from '../../lib/csv';
+import { sendReport } from '../../lib/frozen-report';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as declarations from './declarations-service';
@@ -83,6 +86,37 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: officeOrBuyer,
     },
     async () => ({ items: await declarations.budgetUnits(app.db) }),
+  );
+
+  app.get(
+    '/units',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'Buyer orgs as partner units: budget unit or not, kind; search by name (office staff)',
+        security: [{ bearer: [] }],
+        querystring: UnitListQuery,
+        response: { 200: z.object({ items: z.array(UnitListItem) }), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => ({ items: await declarations.listUnits(app.db, request.query) }),
+  );
+
+  app.put(
+    '/units/classification',
+    {
+      schema: {
+        tags: ['units'],
+        summary:
+          'Mark several buyer orgs as budget units or not, optionally setting their kind (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        body: BulkClassifyRequest,
+        response: { 200: z.object({ items: z.array(UnitSummary) }), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => ({ items: await declarations.classifyUnits(app.db, principalOf(request), request.body) }),
   );
 
   app.put(
@@ -245,20 +279,7 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const s = await unitSnapshots.getUnitSnapshot(app.db, request.params.id);
       if (!s) throw notFound('Report');
-      const filename = `${s.title}-${s.asOf}.${request.query.format}`;
-      if (request.query.format === 'csv') {
-        const columns = unitSnapshots.UNIT_SNAPSHOT_COLUMNS;
-        return sendCsv(
-          reply,
-          filename,
-          columns.map((c) => c.header),
-          s.rows.map((r) => columns.map((c) => c.value(r))),
-        );
-      }
-      return reply
-        .header('content-disposition', attachment(filename))
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .send(await unitSnapshots.unitSnapshotXlsx(s));
+      return sendReport(reply, unitSnapshots.unitReport(s), request.query.format);
     },
   );
 
