@@ -68,7 +68,12 @@ async function unpaidPurchase(buyer: Session, productId: string) {
   });
   const res = await post(buyer, '/api/v1/purchases', { paymentMethod: 'transfer' });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; totalFen: number; remittanceRef: string; orders: { id: string; orderNo: string }[] };
+  return res.json() as {
+    id: string;
+    totalFen: number;
+    remittanceRef: string;
+    orders: { id: string; orderNo: string }[];
+  };
 }
 
 const mailsTo = (address: string) => smtp.received.filter((m) => m.to === address);
