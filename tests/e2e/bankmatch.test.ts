@@ -71,6 +71,7 @@ describe('bank statement matching', () => {
     screenshotOnFailure(office.page, 'bankmatch-office');
     await loginAs(office.page, 'office@demo.shanhai');
     await office.page.waitForSelector('[data-test=user-menu]');
+    await office.page.click('[data-test=nav-money-group]');
     await office.page.click('[data-test=nav-bank]');
     await office.page
       .locator('[data-test=bank-file]')

@@ -70,6 +70,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     screenshotOnFailure(office.page, 'orders-office');
     await loginAs(office.page, 'office@demo.shanhai');
     await office.page.waitForSelector('[data-test=user-menu]');
+    await office.page.click('[data-test=nav-money-group]');
     await office.page.click('[data-test=nav-payments]');
     await office.page
       .locator('[data-test=payment-queue] tr', { hasText: 'ICBC20261129001' })

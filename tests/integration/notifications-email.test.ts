@@ -95,11 +95,14 @@ describe('email', () => {
     const [english] = mailsTo(en.email);
     const orderLink = `http://shanhai.test/coop/orders/${p.orders[0]!.id}`;
     expect(zh!.subject).toBe('新订单待发货 · 山海集市');
-    expect(zh!.text).toContain(`的订单（${p.remittanceRef}）已付款，金额 ¥370.35，请尽快发货。`);
+    const no = p.orders[0]!.orderNo;
+    expect(no).toMatch(/^\d{8}-\d{6,}$/);
+    expect(zh!.text).toContain(`的订单 ${no}（采购单 ${p.remittanceRef}）已付款，金额 ¥370.35，请尽快发货。`);
     expect(zh!.text).toContain(orderLink);
     expect(zh!.html).toContain(`href="${orderLink}"`);
     expect(english!.subject).toBe('New paid order to ship · Shanhai Market');
-    expect(english!.text).toContain(`Order ${p.remittanceRef} from`);
+    expect(english!.text).toContain(`Order ${no} from`);
+    expect(english!.text).toContain(`(purchase ${p.remittanceRef}) is paid`);
     expect(english!.text).toContain('is paid (¥370.35). Please ship it.');
     expect(english!.messageId).toMatch(/^<notification-[0-9a-f-]{36}@shanhai-market>$/);
     // The only link is the object's page: no token, no other address.

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { carrierIn, orderNo } from '@shanhai/domain';
 import type { DbOrTx } from './client';
 import { notify } from './notify';
 
@@ -64,6 +65,11 @@ async function purchaseFacts(tx: DbOrTx, purchaseId: string): Promise<PurchaseFa
         expiresAt: x.expires_at,
       }
     : null;
+}
+
+/** A carrier for the texts: a known one's English name for English readers (textParams picks by `…Zh`/`…En`). */
+function carrierParams(carrier: string | null): { carrierZh: string; carrierEn: string } {
+  return { carrierZh: carrier ?? '', carrierEn: carrierIn(carrier ?? '', 'en') };
 }
 
 const purchaseLink = (id: string) => `/purchases/${id}`;
@@ -135,15 +141,27 @@ export async function notifyTransferSubmitted(tx: DbOrTx, purchaseId: string, am
 export async function notifyPurchasePaid(tx: DbOrTx, purchaseId: string, confirmedBy?: string | null): Promise<void> {
   const p = await purchaseFacts(tx, purchaseId);
   if (!p) return;
-  const orders = await tx.execute<{ id: string; cooperative_id: string; total_fen: number }>(sql`
-    select id, cooperative_id, total_fen from orders where purchase_id = ${purchaseId} and status = 'paid' order by id`);
+  const orders = await tx.execute<{
+    id: string;
+    cooperative_id: string;
+    total_fen: number;
+    created_at: string;
+    seq: number;
+  }>(sql`
+    select id, cooperative_id, total_fen, created_at, seq from orders
+    where purchase_id = ${purchaseId} and status = 'paid' order by id`);
   for (const o of orders.rows) {
     await notify(tx, {
       kind: 'order.paid',
       orgId: o.cooperative_id,
       subject: { type: 'order', id: o.id },
       link: coopOrderLink(o.id),
-      params: { buyer: p.buyerName, ref: p.ref, totalFen: Number(o.total_fen) },
+      params: {
+        buyer: p.buyerName,
+        ref: p.ref,
+        orderNo: orderNo(o.created_at, Number(o.seq)),
+        totalFen: Number(o.total_fen),
+      },
     });
   }
   await tellBuyer(
@@ -173,13 +191,17 @@ export async function notifyOrderMoved(
     carrier: string | null;
     tracking_no: string | null;
     problem_note: string | null;
+    created_at: string;
+    seq: number;
   }>(sql`
-    select o.purchase_id, o.cooperative_id, c.name as coop_name, o.carrier, o.tracking_no, o.problem_note
+    select o.purchase_id, o.cooperative_id, c.name as coop_name, o.carrier, o.tracking_no, o.problem_note,
+      o.created_at, o.seq
     from orders o join orgs c on c.id = o.cooperative_id where o.id = ${orderId}`);
   const o = r.rows[0];
   if (!o) return;
   const p = await purchaseFacts(tx, o.purchase_id);
   if (!p) return;
+  const no = orderNo(o.created_at, Number(o.seq));
   if (to === 'shipped' || to === 'delivered') {
     await tellBuyer(
       tx,
@@ -188,7 +210,13 @@ export async function notifyOrderMoved(
         kind: to === 'shipped' ? 'order.shipped' : 'order.delivered',
         subject: { type: 'order', id: orderId },
         link: purchaseLink(p.id),
-        params: { cooperative: o.coop_name, ref: p.ref, carrier: o.carrier ?? '', trackingNo: o.tracking_no ?? '' },
+        params: {
+          cooperative: o.coop_name,
+          ref: p.ref,
+          orderNo: no,
+          ...carrierParams(o.carrier),
+          trackingNo: o.tracking_no ?? '',
+        },
       },
       actorUserId,
     );
@@ -200,7 +228,7 @@ export async function notifyOrderMoved(
     exceptUserId: actorUserId,
     subject: { type: 'order', id: orderId },
     link: coopOrderLink(orderId),
-    params: { buyer: p.buyerName, ref: p.ref, note: o.problem_note ?? '' },
+    params: { buyer: p.buyerName, ref: p.ref, orderNo: no, note: o.problem_note ?? '' },
     // Accepted after a dispute is resolved is a second event for the same order.
     eventKey: `order.${to}:${orderId}`,
   });
@@ -247,8 +275,8 @@ export async function notifyPurchaseExpiring(tx: DbOrTx, purchaseId: string): Pr
 
 /** A delivered order will be accepted by the system within a day: the buyer may still report a problem. */
 export async function notifyAutoAcceptSoon(tx: DbOrTx, orderId: string, acceptsOn: string): Promise<number> {
-  const r = await tx.execute<{ purchase_id: string; coop_name: string }>(sql`
-    select o.purchase_id, c.name as coop_name from orders o join orgs c on c.id = o.cooperative_id
+  const r = await tx.execute<{ purchase_id: string; coop_name: string; created_at: string; seq: number }>(sql`
+    select o.purchase_id, c.name as coop_name, o.created_at, o.seq from orders o join orgs c on c.id = o.cooperative_id
     where o.id = ${orderId}`);
   const o = r.rows[0];
   if (!o) return 0;
@@ -258,7 +286,7 @@ export async function notifyAutoAcceptSoon(tx: DbOrTx, orderId: string, acceptsO
     kind: 'order.auto_accept_soon',
     subject: { type: 'order', id: orderId },
     link: purchaseLink(p.id),
-    params: { cooperative: o.coop_name, ref: p.ref, date: acceptsOn },
+    params: { cooperative: o.coop_name, ref: p.ref, orderNo: orderNo(o.created_at, Number(o.seq)), date: acceptsOn },
   });
 }
 

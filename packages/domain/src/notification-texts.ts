@@ -12,9 +12,12 @@ export interface NotificationText {
  */
 export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind, NotificationText>> = {
   'zh-CN': {
-    'order.paid': { title: '新订单待发货', body: '{buyer} 的订单（{ref}）已付款，金额 {total}，请尽快发货。' },
-    'order.accepted': { title: '订单已验收', body: '{buyer} 已验收订单（{ref}）。' },
-    'order.disputed': { title: '订单有异议', body: '{buyer} 对订单（{ref}）反馈了问题：{note}' },
+    'order.paid': {
+      title: '新订单待发货',
+      body: '{buyer} 的订单 {orderNo}（采购单 {ref}）已付款，金额 {total}，请尽快发货。',
+    },
+    'order.accepted': { title: '订单已验收', body: '{buyer} 已验收订单 {orderNo}。' },
+    'order.disputed': { title: '订单有异议', body: '{buyer} 对订单 {orderNo} 反馈了问题：{note}' },
     'listing.approved': { title: '商品已上架', body: '您的商品「{product}」已通过审核并上架。' },
     'listing.rejected': { title: '商品未通过审核', body: '商品「{product}」未通过审核，原因：{reason}' },
     'settlement.issued': { title: '结算单已出具', body: '{period} 的结算单已出具，应付金额 {total}。' },
@@ -33,12 +36,12 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     'payment.confirmed': { title: '转账已确认', body: '采购单（{ref}）的转账 {amount} 已确认到账，合作社将安排发货。' },
     'order.shipped': {
       title: '订单已发货',
-      body: '{cooperative} 已发出订单（{ref}），承运商 {carrier}，运单号 {trackingNo}。',
+      body: '{cooperative} 已发出订单 {orderNo}（采购单 {ref}），承运商 {carrier}，运单号 {trackingNo}。',
     },
-    'order.delivered': { title: '订单已送达', body: '{cooperative} 的订单（{ref}）已送达，请验收。' },
+    'order.delivered': { title: '订单已送达', body: '{cooperative} 的订单 {orderNo}（采购单 {ref}）已送达，请验收。' },
     'order.auto_accept_soon': {
       title: '订单即将自动验收',
-      body: '{cooperative} 的订单（{ref}）将于 {date} 自动验收；如有问题，请在此之前反馈。',
+      body: '{cooperative} 的订单 {orderNo}（采购单 {ref}）将于 {date} 自动验收；如有问题，请在此之前反馈。',
     },
     'purchase.expiring': { title: '采购单即将过期', body: '采购单（{ref}，{total}）尚未付款，将于 {expiresAt} 过期。' },
     'purchase.expired': { title: '采购单已过期', body: '采购单（{ref}）未在期限内付款，已过期，库存已释放。' },
@@ -80,10 +83,10 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
   en: {
     'order.paid': {
       title: 'New paid order to ship',
-      body: 'Order {ref} from {buyer} is paid ({total}). Please ship it.',
+      body: 'Order {orderNo} from {buyer} (purchase {ref}) is paid ({total}). Please ship it.',
     },
-    'order.accepted': { title: 'Order accepted', body: '{buyer} accepted order {ref}.' },
-    'order.disputed': { title: 'Problem reported', body: '{buyer} reported a problem with order {ref}: {note}' },
+    'order.accepted': { title: 'Order accepted', body: '{buyer} accepted order {orderNo}.' },
+    'order.disputed': { title: 'Problem reported', body: '{buyer} reported a problem with order {orderNo}: {note}' },
     'listing.approved': {
       title: 'Listing approved',
       body: 'Your product "{product}" passed review and is now listed.',
@@ -120,15 +123,15 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     },
     'order.shipped': {
       title: 'Order shipped',
-      body: '{cooperative} shipped order {ref} with {carrier}, tracking number {trackingNo}.',
+      body: '{cooperative} shipped order {orderNo} (purchase {ref}) with {carrier}, tracking number {trackingNo}.',
     },
     'order.delivered': {
       title: 'Order delivered',
-      body: 'Order {ref} from {cooperative} was delivered. Please accept it.',
+      body: 'Order {orderNo} from {cooperative} (purchase {ref}) was delivered. Please accept it.',
     },
     'order.auto_accept_soon': {
       title: 'Order will be accepted automatically',
-      body: 'Order {ref} from {cooperative} will be accepted automatically on {date}. Report any problem before then.',
+      body: 'Order {orderNo} from {cooperative} (purchase {ref}) will be accepted automatically on {date}. Report any problem before then.',
     },
     'purchase.expiring': {
       title: 'Purchase expires soon',

@@ -87,6 +87,8 @@ export function textParams(
       out[base] = String(locale === 'en' && en ? en : v);
     } else if (!k.endsWith('En')) out[k] = String(v);
   }
+  // Order notifications written before they carried the order's number name the purchase instead.
+  if (out.orderNo === undefined && out.ref !== undefined) out.orderNo = out.ref;
   return out;
 }
 

@@ -6,6 +6,7 @@ import auth from './messages/auth';
 import bank from './messages/bank';
 import catalog from './messages/catalog';
 import common from './messages/common';
+import coop from './messages/coop';
 import feedback from './messages/feedback';
 import invoices from './messages/invoices';
 import leaderboard from './messages/leaderboard';
@@ -37,6 +38,7 @@ const modules = [
   settlements,
   search,
   overview,
+  coop,
 ];
 
 export const LOCALES = ['zh-CN', 'en'] as const;

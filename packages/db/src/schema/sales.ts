@@ -42,5 +42,7 @@ export const sales = pgTable(
       .where(sql`${t.talliedAt} is null`),
     index().on(t.townId, t.businessDate),
     index().on(t.buyerOrgId, t.businessDate),
+    // A cooperative's month on its dashboard.
+    index().on(t.cooperativeId, t.businessDate),
   ],
 );

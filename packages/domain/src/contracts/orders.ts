@@ -272,3 +272,61 @@ export const PaymentQueueItem = z.object({
   submittedAt: z.iso.datetime({ offset: true }).nullable(),
   purchaseStatus: PurchaseStatus,
 });
+
+/** A low-stock listing is one that holds fewer than this many minimum orders (MOQs). */
+export const LOW_STOCK_MOQS = 3;
+
+/** The cooperative's home page: what waits for it and how it sells, in one read. */
+export const CoopDashboard = z.object({
+  /** Paid orders waiting to be shipped. */
+  toShip: z.number().int(),
+  /** Shipped orders waiting for the cooperative to confirm delivery. */
+  toConfirmDelivery: z.number().int(),
+  /** Orders the buyer reported a problem with (a refund or an answer is due). */
+  disputed: z.number().int(),
+  /** Credited sales (net of refunds) of this and last calendar month, Asia/Shanghai. */
+  thisMonth: z.object({ month: z.string(), salesFen: z.number().int(), orders: z.number().int() }),
+  lastMonth: z.object({ month: z.string(), salesFen: z.number().int(), orders: z.number().int() }),
+  /** Listings and edits of listed products waiting for the office's review. */
+  pendingReview: z.number().int(),
+  /** Listed products with fewer than LOW_STOCK_MOQS minimum orders in stock, lowest first (at most 10). */
+  lowStock: z.array(
+    z.object({
+      id: z.uuid(),
+      nameZh: z.string(),
+      nameEn: z.string().nullable(),
+      unitLabel: z.string(),
+      unitSpec: z.string().nullable(),
+      unitLabelEn: z.string().nullable(),
+      unitSpecEn: z.string().nullable(),
+      stock: z.number().int(),
+      moq: z.number().int(),
+    }),
+  ),
+  lowStockCount: z.number().int(),
+});
+export type CoopDashboard = z.infer<typeof CoopDashboard>;
+
+/**
+ * Common Chinese carriers, offered by the shipping dialog. The Chinese name is what is stored
+ * (the carrier's own name, as on its waybill); the English one is shown in the en UI and emails.
+ * Any other carrier is typed in and shown as typed.
+ */
+export const CARRIERS = [
+  { zh: '顺丰速运', en: 'SF Express' },
+  { zh: '中国邮政 EMS', en: 'China Post EMS' },
+  { zh: '京东物流', en: 'JD Logistics' },
+  { zh: '中通快递', en: 'ZTO Express' },
+  { zh: '圆通速递', en: 'YTO Express' },
+  { zh: '韵达快递', en: 'Yunda Express' },
+  { zh: '申通快递', en: 'STO Express' },
+  { zh: '德邦快递', en: 'Deppon Express' },
+  { zh: '极兔速递', en: 'J&T Express' },
+  { zh: '百世快递', en: 'Best Express' },
+] as const;
+
+/** A stored carrier name in the reader's language: a known carrier's English name, anything else as typed. */
+export function carrierIn(name: string, lang: 'zh-CN' | 'en'): string {
+  if (lang !== 'en') return name;
+  return CARRIERS.find((c) => c.zh === name)?.en ?? name;
+}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, inArray } from 'drizzle-orm';
 import { notify, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
+import { fillText, NOTIFICATION_TEXTS, textParams } from '@shanhai/domain';
 import { tokenCalls } from '../../../test-support/sales';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -247,7 +248,25 @@ describe('events → the right people, and nobody else', () => {
     await post(office, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: p.totalFen });
     expect(await told('order.paid', orderId)).toHaveLength(3);
 
-    await post(coopA.member, `/api/v1/orders/${orderId}/ship`, { carrier: '顺丰', trackingNo: 'SF123' });
+    const no = (await get(coopA.member, `/api/v1/orders/${orderId}`)).json().orderNo as string;
+    expect(no).toMatch(/^\d{8}-\d{6,}$/);
+    const [paidRow] = await t.app.db
+      .select({ params: schema.notifications.params })
+      .from(schema.notifications)
+      .where(and(eq(schema.notifications.kind, 'order.paid'), eq(schema.notifications.userId, coopA.owner.userId)));
+    expect(paidRow!.params).toMatchObject({ orderNo: no, totalFen: p.totalFen });
+    // The bell's text names the order by its number, in each language.
+    const bell = (await get(coopA.owner, '/api/v1/notifications'))
+      .json()
+      .items.find((n: { kind: string }) => n.kind === 'order.paid');
+    expect(
+      fillText(NOTIFICATION_TEXTS['zh-CN']['order.paid'].body, textParams(bell.params, 'zh-CN', String)),
+    ).toContain(`的订单 ${no}（采购单 `);
+    expect(fillText(NOTIFICATION_TEXTS.en['order.paid'].body, textParams(bell.params, 'en', String))).toContain(
+      `Order ${no} from`,
+    );
+
+    await post(coopA.member, `/api/v1/orders/${orderId}/ship`, { carrier: '顺丰速运', trackingNo: 'SF123' });
     expect(await told('order.shipped', orderId)).toEqual(ids(buyerA.owner, buyerA.manager, buyerA.member));
     const [shipped] = await t.app.db
       .select({ params: schema.notifications.params, link: schema.notifications.link })
@@ -256,10 +275,26 @@ describe('events → the right people, and nobody else', () => {
         and(eq(schema.notifications.kind, 'order.shipped'), eq(schema.notifications.userId, buyerA.member.userId)),
       );
     expect(shipped).toEqual({
-      params: { cooperative: expect.any(String), ref: expect.any(String), carrier: '顺丰', trackingNo: 'SF123' },
+      params: {
+        cooperative: expect.any(String),
+        ref: expect.any(String),
+        orderNo: no,
+        carrierZh: '顺丰速运',
+        carrierEn: 'SF Express',
+        trackingNo: 'SF123',
+      },
       link: `/purchases/${p.id}`,
     });
 
+    expect(fillText(NOTIFICATION_TEXTS.en['order.shipped'].body, textParams(shipped!.params, 'en', String))).toContain(
+      `shipped order ${no} (purchase `,
+    );
+    expect(fillText(NOTIFICATION_TEXTS.en['order.shipped'].body, textParams(shipped!.params, 'en', String))).toContain(
+      'with SF Express, tracking number SF123.',
+    );
+    expect(
+      fillText(NOTIFICATION_TEXTS['zh-CN']['order.shipped'].body, textParams(shipped!.params, 'zh-CN', String)),
+    ).toContain(`已发出订单 ${no}（采购单 `);
     await post(coopA.member, `/api/v1/orders/${orderId}/deliver`);
     expect(await told('order.delivered', orderId)).toEqual(ids(buyerA.owner, buyerA.manager, buyerA.member));
     await post(buyerA.member, `/api/v1/orders/${orderId}/report`, { note: '少了两箱' });

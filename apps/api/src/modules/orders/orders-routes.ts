@@ -1,10 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ListQuery, NoteRequest, OptionalNoteRequest, Order, Problem, ShipRequest } from '@shanhai/domain';
+import {
+  CoopDashboard,
+  ListQuery,
+  NoteRequest,
+  OptionalNoteRequest,
+  Order,
+  Problem,
+  ShipRequest,
+} from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
+import { coopDashboard } from './coop-dashboard-service';
 import * as svc from './orders-service';
 
 const IdParams = z.strictObject({ id: z.uuid() });
@@ -57,6 +66,21 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
         ]),
       );
     },
+  );
+
+  app.get(
+    '/coop/dashboard',
+    {
+      schema: {
+        tags: ['orders'],
+        summary:
+          "The cooperative's home: orders to ship and to confirm, this and last month's sales, reviews, low stock",
+        ...guarded,
+        response: { 200: CoopDashboard, 401: Problem, 403: Problem },
+      },
+      preHandler: app.guard({ kinds: ['cooperative'] }),
+    },
+    async (request) => coopDashboard(app.db, principalOf(request).orgId),
   );
 
   app.get(

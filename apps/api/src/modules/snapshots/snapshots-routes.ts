@@ -9,7 +9,7 @@ import {
   SnapshotSummary,
   Year,
 } from '@shanhai/domain';
-import { attachment, sendCsv } from '../../lib/csv';
+import { sendReport } from '../../lib/frozen-report';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import { townRows } from '../leaderboard/leaderboard-service';
@@ -95,21 +95,8 @@ const snapshotsRoutes: FastifyPluginAsyncZod = async (app) => {
       const asOf = request.query.asOf ?? businessDate(new Date());
       const year = request.query.year ?? Number(asOf.slice(0, 4));
       const rows = await townRows(app.db, year, asOf);
-      const board = { title: `帮扶镇销售排行榜-${year}`, asOf, rows };
-      const filename = `${board.title}-${asOf}.${request.query.format}`;
-      if (request.query.format === 'csv') {
-        const columns = snapshots.SNAPSHOT_COLUMNS;
-        return sendCsv(
-          reply,
-          filename,
-          columns.map((c) => c.header),
-          rows.map((r) => columns.map((c) => c.value(r))),
-        );
-      }
-      return reply
-        .header('content-disposition', attachment(filename))
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .send(await snapshots.snapshotXlsx(board));
+      const title = `帮扶镇销售排行榜-${year}`;
+      return sendReport(reply, snapshots.townReport({ title, asOf, rows }), request.query.format);
     },
   );
 
@@ -129,20 +116,7 @@ const snapshotsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const s = await snapshots.getSnapshot(app.db, request.params.id);
       if (!s) throw notFound('Snapshot');
-      const filename = `${s.title}-${s.asOf}.${request.query.format}`;
-      if (request.query.format === 'csv') {
-        const columns = snapshots.SNAPSHOT_COLUMNS;
-        return sendCsv(
-          reply,
-          filename,
-          columns.map((c) => c.header),
-          s.rows.map((r) => columns.map((c) => c.value(r))),
-        );
-      }
-      return reply
-        .header('content-disposition', attachment(filename))
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .send(await snapshots.snapshotXlsx(s));
+      return sendReport(reply, snapshots.townReport(s), request.query.format);
     },
   );
 };

@@ -1,4 +1,3 @@
-import { desc, eq } from 'drizzle-orm';
 import { schema, writeAudit, type Db } from '@shanhai/db';
 import type {
   DeclarationStatus,
@@ -8,8 +7,7 @@ import type {
   UnitSnapshotSummary,
   UnitYearSettings,
 } from '@shanhai/domain';
-import { loadExcel } from '../../lib/excel';
-import { conflict } from '../../lib/problem';
+import { getFrozen, insertFrozen, listFrozen, yuan, type ReportColumn } from '../../lib/frozen-report';
 import type { Principal } from '../../types';
 import { ranking } from './progress-service';
 
@@ -20,6 +18,8 @@ import { ranking } from './progress-service';
 
 const { unitSnapshots } = schema;
 
+type Payload = { settings: UnitYearSettings; rows: UnitProgress[] };
+
 export async function createUnitSnapshot(
   db: Db,
   who: Principal,
@@ -29,12 +29,13 @@ export async function createUnitSnapshot(
 ): Promise<UnitSnapshot> {
   const { settings, rows } = await ranking(db, year, asOf, {});
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(unitSnapshots)
-      .values({ title, year, asOf, payload: { settings, rows }, createdBy: who.userId })
-      .onConflictDoNothing({ target: unitSnapshots.title })
-      .returning();
-    if (!row) throw conflict('title_taken', `A report titled "${title}" already exists`);
+    const { payload, ...row } = await insertFrozen<Payload>(tx, unitSnapshots, {
+      title,
+      year,
+      asOf,
+      payload: { settings, rows },
+      createdBy: who.userId,
+    });
     await writeAudit(tx, {
       actorUserId: who.userId,
       actorOrgId: who.orgId,
@@ -43,40 +44,21 @@ export async function createUnitSnapshot(
       entityId: row.id,
       after: { title, year, asOf, units: rows.length },
     });
-    return { id: row.id, title, year, asOf, createdAt: row.createdAt.toISOString(), settings, rows };
+    return { ...row, ...payload };
   });
 }
 
-export async function listUnitSnapshots(db: Db): Promise<UnitSnapshotSummary[]> {
-  const rows = await db
-    .select({
-      id: unitSnapshots.id,
-      title: unitSnapshots.title,
-      year: unitSnapshots.year,
-      asOf: unitSnapshots.asOf,
-      createdAt: unitSnapshots.createdAt,
-    })
-    .from(unitSnapshots)
-    .orderBy(desc(unitSnapshots.createdAt), desc(unitSnapshots.asOf));
-  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
+export function listUnitSnapshots(db: Db): Promise<UnitSnapshotSummary[]> {
+  return listFrozen(db, unitSnapshots);
 }
 
 export async function getUnitSnapshot(db: Db, id: string): Promise<UnitSnapshot | null> {
-  const [r] = await db.select().from(unitSnapshots).where(eq(unitSnapshots.id, id));
+  const r = await getFrozen<Payload>(db, unitSnapshots, id);
   if (!r) return null;
-  const payload = r.payload as { settings: UnitYearSettings; rows: UnitProgress[] };
-  return {
-    id: r.id,
-    title: r.title,
-    year: r.year,
-    asOf: r.asOf,
-    createdAt: r.createdAt.toISOString(),
-    settings: payload.settings,
-    rows: payload.rows,
-  };
+  const { payload, ...row } = r;
+  return { ...row, settings: payload.settings, rows: payload.rows };
 }
 
-const yuan = (fen: number | null) => (fen === null ? null : fen / 100);
 const KIND_ZH: Record<UnitKind, string> = {
   agency: '机关',
   institution: '事业单位',
@@ -91,7 +73,7 @@ const STATUS_ZH: Record<DeclarationStatus, string> = {
   returned: '已退回',
 };
 
-export const UNIT_SNAPSHOT_COLUMNS: { header: string; value: (r: UnitProgress) => string | number | null }[] = [
+export const UNIT_SNAPSHOT_COLUMNS: ReportColumn<UnitProgress>[] = [
   { header: '排名', value: (r) => r.rank },
   { header: '单位', value: (r) => r.name },
   { header: '单位类型', value: (r) => (r.unitKind ? KIND_ZH[r.unitKind] : '') },
@@ -107,12 +89,11 @@ export const UNIT_SNAPSHOT_COLUMNS: { header: string; value: (r: UnitProgress) =
   { header: '逾期未申报', value: (r) => (r.notDeclaredByDeadline ? '是' : '否') },
 ];
 
-export async function unitSnapshotXlsx(s: UnitSnapshot): Promise<Buffer> {
-  const wb = new (await loadExcel()).Workbook();
-  // A sheet name may not hold : \ / ? * [ ] and has at most 31 characters.
-  const ws = wb.addWorksheet(s.title.replace(/[:\\/?*[\]]/g, '_').slice(0, 31));
-  ws.addRow([`${s.title}（截至 ${s.asOf}，最低预留比例 ${s.settings.minRatioBp / 100}%）`]);
-  ws.addRow(UNIT_SNAPSHOT_COLUMNS.map((c) => c.header));
-  for (const r of s.rows) ws.addRow(UNIT_SNAPSHOT_COLUMNS.map((c) => c.value(r)));
-  return Buffer.from(await wb.xlsx.writeBuffer());
+/** A frozen unit ranking as the report the office downloads. */
+export function unitReport(s: UnitSnapshot) {
+  return {
+    ...s,
+    titleLine: `${s.title}（截至 ${s.asOf}，最低预留比例 ${s.settings.minRatioBp / 100}%）`,
+    columns: UNIT_SNAPSHOT_COLUMNS,
+  };
 }

@@ -22,7 +22,7 @@ import {
   businessDate,
   businessYear,
 } from '@shanhai/domain';
-import { attachment, sendCsv } from '../../lib/csv';
+import { sendReport } from '../../lib/frozen-report';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as declarations from './declarations-service';
@@ -245,20 +245,7 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const s = await unitSnapshots.getUnitSnapshot(app.db, request.params.id);
       if (!s) throw notFound('Report');
-      const filename = `${s.title}-${s.asOf}.${request.query.format}`;
-      if (request.query.format === 'csv') {
-        const columns = unitSnapshots.UNIT_SNAPSHOT_COLUMNS;
-        return sendCsv(
-          reply,
-          filename,
-          columns.map((c) => c.header),
-          s.rows.map((r) => columns.map((c) => c.value(r))),
-        );
-      }
-      return reply
-        .header('content-disposition', attachment(filename))
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .send(await unitSnapshots.unitSnapshotXlsx(s));
+      return sendReport(reply, unitSnapshots.unitReport(s), request.query.format);
     },
   );
 

@@ -1,7 +1,7 @@
 /** Money: the cooperative's balance and the office's balances, fee rates and acceptance period. */
 export default {
   'zh-CN': {
-    nav: { coopBalance: '账户余额', money: '结算与费率' },
+    nav: { coopBalance: '账户余额', money: '结算与费率', moneyGroup: '资金' },
     money: {
       balanceTitle: '账户余额',
       pending: '待验收金额',
@@ -54,7 +54,7 @@ export default {
     },
   },
   en: {
-    nav: { coopBalance: 'Balance', money: 'Balances & fees' },
+    nav: { coopBalance: 'Balance', money: 'Balances & fees', moneyGroup: 'Money' },
     money: {
       balanceTitle: 'Balance',
       pending: 'Pending acceptance',

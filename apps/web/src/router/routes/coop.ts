@@ -27,6 +27,12 @@ export default [
     meta: { requiresAuth: true, kinds: ['cooperative'] },
   },
   {
+    path: '/coop/orders/:id/delivery-note',
+    name: 'coop-delivery-note',
+    component: () => import('@/views/coop/DeliveryNote.vue'),
+    meta: { requiresAuth: true, kinds: ['cooperative'] },
+  },
+  {
     path: '/coop/balance',
     name: 'coop-balance',
     component: () => import('@/views/coop/CoopBalance.vue'),

@@ -17,6 +17,13 @@ export default [
     component: () => import('@/views/store/PurchaseDetail.vue'),
     meta: { requiresAuth: true, kinds: ['buyer', 'office'] as OrgKind[] },
   },
+  /** The purchase order (采购单) to print. */
+  {
+    path: '/purchases/:id/print',
+    name: 'purchase-print',
+    component: () => import('@/views/store/PurchaseOrderPrint.vue'),
+    meta: { requiresAuth: true, kinds: ['buyer', 'office'] as OrgKind[] },
+  },
   {
     path: '/approvals',
     name: 'approvals',

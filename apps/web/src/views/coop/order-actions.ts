@@ -1,34 +1,16 @@
 import { useI18n } from 'vue-i18n';
-import { ShipRequest } from '@shanhai/domain';
 import * as ordersApi from '@/api/orders';
-import { confirmStep, promptField } from '@/forms/dialogs';
+import { confirmStep } from '@/forms/dialogs';
 import { useAction } from '@/utils/action';
 
 /**
- * What a cooperative does to an order, from the list or the detail page: ship (carrier and
- * tracking number, each checked as typed), mark delivered and refund (both asked first: neither
- * can be undone). Each says what happened and reloads.
+ * What a cooperative does to an order, from the list or the detail page: mark delivered and
+ * refund (both asked first: neither can be undone). Each says what happened and reloads.
+ * Shipping has its own dialog (ShipDialog.vue).
  */
 export function useOrderActions(reload: () => Promise<unknown>) {
   const { t } = useI18n();
   const run = useAction(reload);
-  const ship = (id: string) =>
-    run(async () => {
-      const carrier = await promptField({
-        title: t('orders.ship'),
-        label: t('orders.carrier'),
-        schema: ShipRequest.shape.carrier,
-        value: t('orders.defaultCarrier'),
-        testId: 'carrier',
-      });
-      const trackingNo = await promptField({
-        title: t('orders.ship'),
-        label: t('orders.trackingNo'),
-        schema: ShipRequest.shape.trackingNo,
-        testId: 'tracking',
-      });
-      return ordersApi.orderAction(id, 'ship', { carrier, trackingNo });
-    }, 'shipped');
   const deliver = (id: string) =>
     run(async () => {
       await confirmStep({
@@ -50,5 +32,5 @@ export function useOrderActions(reload: () => Promise<unknown>) {
       });
       return ordersApi.orderAction(id, 'refund');
     }, 'refunded');
-  return { ship, deliver, refund };
+  return { deliver, refund };
 }

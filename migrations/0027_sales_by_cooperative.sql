@@ -1,0 +1,1 @@
+CREATE INDEX "sales_cooperative_id_business_date_index" ON "sales" USING btree ("cooperative_id","business_date");
