@@ -4,24 +4,41 @@
  * handed on by one worker (the dispatcher and the email queue, `EMAIL_CONCURRENCY` 16, a pool of
  * 8 SMTP connections) to a real SMTP server (`smtp-server`) on a free port. Prints how long the
  * burst took to write, and from the worker's start to the SMTP server's acceptance of the last
- * message. Aim (issue 17): every email handed over within 60 s.
+ * message. Aim (issue 17): every email handed over within 60 s. The SMTP server runs in its own
+ * process (tests/bench/smtp-process.ts), as a mail server does.
  *
- * Not measured here yet: `POST /api/v1/purchases` with notifications on against off.
+ * Then `POST /api/v1/purchases` with notifications on against off, in alternating rounds
+ * (`BENCH_ROUNDS`, default 5, of `BENCH_SECONDS`, default 5): two buyer orgs alike (an owner, a
+ * manager, the member who buys; 3 lines from 2 cooperatives, as bench:orders), one whose purchases
+ * wait for approval (threshold 0: each purchase tells the owner and the manager, in the bell and
+ * by email) and one without a threshold (the same purchase tells nobody). The worker runs in its
+ * own process throughout, dispatching and emailing to the SMTP process. Aim (issue 17): on ≥ 0.95
+ * × off (median of the rounds' ratios).
  */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
+import { buildApp } from '@shanhai/api/app';
+import { loadConfig } from '@shanhai/api/env';
 import { createDb, notify } from '@shanhai/db';
+import { createOrg, createProduct, createUser, TEST_PASSWORD } from '@shanhai/db/testing';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
-import { startSmtp } from '../support/smtp';
-import { benchStack } from './support';
+import { benchStack, load, printTable, type LoadResult } from './support';
+import { startSmtpProcess } from './smtp-process';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const PER_TRANSACTION = 100;
 const WRITERS = 4;
 const DEADLINE_MS = 600_000;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CONNECTIONS = 10;
 
 const stack = await benchStack('notify');
-const smtp = await startSmtp({ parse: false });
+const smtp = await startSmtpProcess();
 const h = createDb(stack.databaseUrl, { max: WRITERS + 1 });
 try {
   const [buyer] = (
@@ -48,6 +65,7 @@ try {
   const written = performance.now();
 
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const runtime = await startRuntime(
     {
       databaseUrl: stack.databaseUrl,
@@ -62,11 +80,14 @@ try {
     createLogger('silent'),
   );
   try {
-    while (smtp.accepted() < EVENTS) {
-      if (performance.now() - started > DEADLINE_MS) throw new Error(`only ${smtp.accepted()} of ${EVENTS} accepted`);
+    for (let accepted = 0; accepted < EVENTS; accepted = await smtp.accepted()) {
+      if (performance.now() - started > DEADLINE_MS) throw new Error(`only ${accepted} of ${EVENTS} accepted`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const done = performance.now();
+    // The worker's CPU (this process: the worker and a poll of the SMTP process every 20 ms): what
+    // an email costs it, whatever else the machine runs.
+    const cpu = process.cpuUsage(cpuStarted);
     // Each row is marked sent just after its message was accepted.
     const sentRows = async () =>
       (await h.db.execute<{ n: number }>(sql`select count(*)::int as n from notifications where email_status = 'sent'`))
@@ -79,17 +100,166 @@ try {
     const s = (ms: number) => (ms / 1000).toFixed(1);
     console.log(`\n### bench:notify: ${EVENTS.toLocaleString('en')} events → SMTP\n`);
     console.log(
-      '| events | burst written in s (4 writers) | worker start → last accepted s | emails/s | rows marked sent |',
+      '| events | burst written in s (4 writers) | worker start → last accepted s | emails/s | worker CPU s | worker CPU ms per email | rows marked sent |',
     );
-    console.log('| ---: | ---: | ---: | ---: | ---: |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const cpuS = (cpu.user + cpu.system) / 1e6;
     console.log(
-      `| ${EVENTS} | ${s(written - writeStarted)} | ${s(done - started)} | ${Math.round(EVENTS / ((done - started) / 1000))} | ${sent} |`,
+      `| ${EVENTS} | ${s(written - writeStarted)} | ${s(done - started)} | ${Math.round(EVENTS / ((done - started) / 1000))} | ${cpuS.toFixed(1)} | ${((cpuS * 1000) / EVENTS).toFixed(2)} | ${sent} |`,
     );
   } finally {
     await runtime.close();
   }
+  // BENCH_PURCHASES=0: the burst alone (e.g. to compare two versions of the mail path).
+  if (process.env.BENCH_PURCHASES !== '0') await purchasesOnAndOff();
 } finally {
   await h.close();
   await smtp.close();
   await stack.stop();
+}
+
+/** `POST /api/v1/purchases` by a member whose purchases notify (approval needed) and by one whose do not. */
+async function purchasesOnAndOff(): Promise<void> {
+  const member = async (approvalThresholdFen: number | null) => {
+    const org = await createOrg(h.db, { kind: 'buyer', approvalThresholdFen });
+    await createUser(h.db, { orgId: org.id, role: 'owner' });
+    await createUser(h.db, { orgId: org.id, role: 'manager' });
+    return createUser(h.db, { orgId: org.id, role: 'member' });
+  };
+  const on = await member(0);
+  const off = await member(null);
+  const coopOf = async (email: string) =>
+    (await h.db.execute<{ org_id: string }>(sql`select org_id from users where email = ${email}`)).rows[0]!.org_id;
+  const tiers = [
+    { minQty: 1, unitPriceFen: 5000 },
+    { minQty: 10, unitPriceFen: 4500 },
+  ];
+  const coops = [
+    await coopOf('coop@demo.shanhai'),
+    await coopOf('coop@demo.shanhai'),
+    await coopOf('coop2@demo.shanhai'),
+  ];
+  const lines: { productId: string; qty: number }[] = [];
+  for (const [i, cooperativeId] of coops.entries()) {
+    const p = await createProduct(h.db, { cooperativeId, stock: 100_000_000, priceTiers: tiers });
+    lines.push({ productId: p.id, qty: 2 + i * 5 });
+  }
+
+  // The worker in its own process, as deployed: dispatching and emailing while the api takes purchases.
+  // BENCH_WORKER=0: no worker, so the difference is only what the purchase itself writes.
+  const worker =
+    process.env.BENCH_WORKER === '0'
+      ? null
+      : fork(fileURLToPath(new URL('../../apps/worker/src/main.ts', import.meta.url)), [], {
+          execArgv: ['--import', 'tsx'],
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            DATABASE_URL: stack.databaseUrl,
+            REDIS_URL: stack.redisUrl,
+            REDIS_PREFIX: 'bench-purchases',
+            LOG_LEVEL: 'warn',
+            HEALTH_PORT: '0',
+            SMTP_URL: smtp.url,
+          },
+        });
+  const api = await buildApp(
+    loadConfig({
+      DATABASE_URL: stack.databaseUrl,
+      REDIS_URL: stack.redisUrl,
+      REDIS_PREFIX: 'bench-purchases',
+      JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+      LOG_LEVEL: 'silent',
+      DATABASE_POOL_MAX: '10',
+      LOGIN_MAX_PER_ACCOUNT: '100000',
+      LOGIN_MAX_PER_IP: '100000',
+    }),
+    { logger: false },
+  );
+  try {
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(api.server.address() as { port: number }).port}/api/v1/purchases`;
+    const tokenOf = async (email: string) => {
+      const res = await api.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email, password: TEST_PASSWORD },
+      });
+      return (res.json() as { accessToken: string }).accessToken;
+    };
+    const tokens = { on: await tokenOf(on.email), off: await tokenOf(off.email) };
+    const emailsBefore = await smtp.accepted();
+    const run = (side: 'on' | 'off', label: string, durationSeconds = SECONDS) =>
+      load({
+        url,
+        method: 'POST',
+        body: JSON.stringify({ paymentMethod: 'transfer', lines }),
+        connections: CONNECTIONS,
+        durationSeconds,
+        label,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[side]}` },
+        setupRequest: (req: { headers?: Record<string, string> }) => ({
+          ...req,
+          headers: { ...req.headers, 'idempotency-key': randomUUID() },
+        }),
+      });
+    await run('off', 'warm-up', 2);
+    await run('on', 'warm-up', 2);
+    // The worker's CPU (user + system, from /proc) while each side's rounds ran.
+    const workerCpuMs = () => {
+      if (!worker?.pid) return 0;
+      const f = readFileSync(`/proc/${worker.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    };
+    const cpu = { on: 0, off: 0 };
+    const measured = async (side: 'on' | 'off', round: number) => {
+      const before = workerCpuMs();
+      const r = await run(side, `notifications ${side}, round ${round}`);
+      cpu[side] += workerCpuMs() - before;
+      return r;
+    };
+    const rows: LoadResult[] = [];
+    const ratios: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Which side goes first alternates too, so neither always meets the other's leftover emails.
+      const first = round % 2 === 1 ? 'off' : 'on';
+      const a = await measured(first, round);
+      const second = first === 'off' ? 'on' : 'off';
+      const b = await measured(second, round);
+      const [offR, onR] = first === 'off' ? [a, b] : [b, a];
+      rows.push(offR, onR);
+      ratios.push(onR.rps / offR.rps);
+    }
+    const counts = (
+      await h.db.execute<{ purchases: number; pending: number; notified: number; sent: number }>(sql`
+        select (select count(*)::int from purchases where created_by in (${on.id}, ${off.id})) as purchases,
+          (select count(*)::int from purchases where created_by = ${on.id}) as pending,
+          (select count(*)::int from notifications where kind = 'purchase.approval_needed' and org_id = ${on.orgId}) as notified,
+          (select count(*)::int from notifications where kind = 'purchase.approval_needed' and org_id = ${on.orgId} and email_status = 'sent') as sent`)
+    ).rows[0]!;
+    printTable(
+      `\n### POST /api/v1/purchases, notifications on against off: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s`,
+      rows,
+    );
+    const sorted = [...ratios].sort((x, y) => x - y);
+    console.log(
+      `\nratio (purchases/s, on ÷ off) per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} (aim ≥ 0.95)`,
+    );
+    const made = (side: 'on' | 'off') =>
+      rows.filter((r) => r.label.includes(` ${side},`)).reduce((n, r) => n + r.requests, 0);
+    if (worker)
+      console.log(
+        `worker CPU during the rounds: on ${(cpu.on / 1000).toFixed(1)} s (${(cpu.on / Math.max(1, made('on'))).toFixed(1)} ms per purchase), off ${(cpu.off / 1000).toFixed(1)} s (${(cpu.off / Math.max(1, made('off'))).toFixed(1)} ms per purchase)`,
+      );
+    console.log(
+      `purchases made: ${counts.purchases} (${counts.pending} waiting for approval); approval notifications: ${counts.notified}, emailed by the end of the rounds: ${counts.sent}; SMTP messages during the rounds: ${(await smtp.accepted()) - emailsBefore}`,
+    );
+  } finally {
+    await api.close();
+    if (worker)
+      await new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.kill('SIGTERM');
+      });
+  }
 }

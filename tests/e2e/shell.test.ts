@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
@@ -55,5 +57,48 @@ describe('web shell', () => {
     await page.click('[data-test=language-switch]');
     await expect(page.locator('h1').textContent()).resolves.toBe('登录山海集市');
     await context.close();
+  });
+
+  it('serves the built JavaScript pre-compressed: brotli or gzip when accepted, the plain bytes when not', async () => {
+    // Plain node:http: fetch would ask for (and undo) compression itself.
+    const get = (path: string, acceptEncoding?: string) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const req = request(
+          `${suite.stack.baseUrl}${path}`,
+          { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const page = await get('/');
+    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(page.body.toString('utf8'))?.[1];
+    expect(script, 'index.html names its entry script').toBeTruthy();
+
+    const plain = await get(script!);
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['content-type']).toMatch(/javascript/);
+    expect(plain.headers['cache-control']).toContain('immutable');
+
+    const br = await get(script!, 'gzip, deflate, br');
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['vary']).toMatch(/accept-encoding/i);
+    expect(br.headers['cache-control']).toContain('immutable');
+    expect(br.body.length).toBeLessThan(plain.body.length / 2);
+    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+
+    const gz = await get(script!, 'gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+
+    expect((await get(script!, 'identity')).headers['content-encoding']).toBeUndefined();
   });
 });

@@ -68,7 +68,12 @@ async function unpaidPurchase(buyer: Session, productId: string) {
   });
   const res = await post(buyer, '/api/v1/purchases', { paymentMethod: 'transfer' });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; totalFen: number; remittanceRef: string; orders: { id: string }[] };
+  return res.json() as {
+    id: string;
+    totalFen: number;
+    remittanceRef: string;
+    orders: { id: string; orderNo: string }[];
+  };
 }
 
 const mailsTo = (address: string) => smtp.received.filter((m) => m.to === address);
@@ -179,7 +184,7 @@ describe('email', () => {
       .select({ id: schema.notifications.id })
       .from(schema.notifications)
       .where(eq(schema.notifications.userId, buyer.user.id));
-    const q = t.app.queues.get('email');
+    const q = await t.app.queues.get('email');
     await q.add('email', { notificationId: sent!.id }, { jobId: `again-${sent!.id}` });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(mailsTo(buyer.user.email)).toHaveLength(1);

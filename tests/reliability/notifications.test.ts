@@ -107,6 +107,8 @@ describe('notifications when Redis or the mail server fail', () => {
 
     redis = await startRedis({ dir, port: redis.port, persistent: true });
     await until(() => smtp.received.some((m) => m.to === coop.user.email));
+    // The row is marked sent after the server's answer reaches the worker: a moment after it got the mail.
+    await until(async () => (await paidNotice(coop.org.id))[0]?.emailStatus === 'sent');
     expect(await paidNotice(coop.org.id)).toEqual([
       { dispatchedAt: expect.any(Date), emailStatus: 'sent', attempts: 1 },
     ]);
@@ -140,6 +142,7 @@ describe('notifications when Redis or the mail server fail', () => {
       await smtp.up();
     }
     await until(() => smtp.received.some((m) => m.to === coop.user.email && m.subject.startsWith('新订单待发货')));
+    await until(async () => (await paidNotice(coop.org.id))[0]?.emailStatus === 'sent');
     const [r] = await paidNotice(coop.org.id);
     expect(r!.emailStatus).toBe('sent');
     expect(r!.attempts).toBeGreaterThanOrEqual(2);

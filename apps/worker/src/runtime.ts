@@ -6,7 +6,7 @@ import { createTransport, type Transporter } from 'nodemailer';
 import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
 import { DEFAULT_APP_URL, DEFAULT_EMAIL_CONCURRENCY, DEFAULT_MAIL_FROM, type WorkerConfig } from './env';
 import { processCampaignReattribution } from './jobs/campaign-reattribution';
-import { processEmail } from './jobs/email';
+import { notificationEmailRows, processEmail, type EmailDeps } from './jobs/email';
 import { processHousekeeping } from './jobs/housekeeping';
 import { processNotifyDispatch } from './jobs/notify-dispatch';
 import { processNotifySchedule } from './jobs/notify-schedule';
@@ -124,22 +124,21 @@ export async function startRuntime(config: WorkerConfig, log: Logger, options: R
       concurrency: 2,
     },
   ];
-  if (mailer)
+  if (mailer) {
+    const emailDeps: EmailDeps = {
+      db: db.db,
+      mailer,
+      from: config.mailFrom ?? DEFAULT_MAIL_FROM,
+      appUrl: config.appUrl ?? DEFAULT_APP_URL,
+      log,
+      rows: notificationEmailRows(db.db),
+    };
     registrations.push({
       queue: QUEUES.email,
-      processor: (job) =>
-        processEmail(
-          {
-            db: db.db,
-            mailer,
-            from: config.mailFrom ?? DEFAULT_MAIL_FROM,
-            appUrl: config.appUrl ?? DEFAULT_APP_URL,
-            log,
-          },
-          job,
-        ),
+      processor: (job) => processEmail(emailDeps, job),
       concurrency: config.emailConcurrency ?? DEFAULT_EMAIL_CONCURRENCY,
     });
+  }
 
   if (config.stripe) {
     const stripe = await workerStripeClient(config.stripe);
@@ -207,6 +206,8 @@ export async function startRuntime(config: WorkerConfig, log: Logger, options: R
     ['notify-reminders', { pattern: '23 * * * *', tz: 'Asia/Shanghai' }, { task: 'reminders' }],
     ['office-weekly-digest', { pattern: '0 8 * * 1', tz: 'Asia/Shanghai' }, { task: 'office-weekly-digest' }],
     ['buyer-monthly-digest', { pattern: '0 9 1 * *', tz: 'Asia/Shanghai' }, { task: 'buyer-monthly-digest' }],
+    // Budget units behind their reserved share's pace at the end of last month.
+    ['units-behind-pace', { pattern: '30 9 1 * *', tz: 'Asia/Shanghai' }, { task: 'units-behind-pace' }],
   ] as const)
     await notifySchedule.upsertJobScheduler(id, repeat, {
       name: data.task,

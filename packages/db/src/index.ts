@@ -13,6 +13,7 @@ export * from './journal-reconcile';
 export * from './tally-lock';
 export * from './campaigns';
 export * from './notify-schedule';
+export * from './unit-progress';
 export * from './stripe-calls';
 export * from './search/analyze';
 export * from './search/index-products';

@@ -5,6 +5,7 @@ import { autoAcceptDays } from './journal';
 import { notify } from './notify';
 import { notifyAutoAcceptSoon, notifyOffice, notifyPurchaseExpiring } from './notify-events';
 import { townYearSales } from './tally';
+import { unitProgressRows } from './unit-progress';
 
 /**
  * Notifications nobody's action causes: reminders (a purchase about to expire unpaid, an order
@@ -187,4 +188,49 @@ export async function buyerMonthlyDigest(
       });
   });
   return { period: month, orgs: rows.rows.length };
+}
+
+/** The last day (ISO date) of a month given as `YYYY-MM`. */
+function lastDayOf(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
+/**
+ * The monthly behind-pace notice for `period` (`YYYY-MM`; last month by default): every active
+ * budget unit whose approved reserved share stands behind its pace at the end of that month (the
+ * ranking's figures, `unitProgressRows`) tells its owners and managers what it bought against
+ * what was expected. One per unit and month, whoever runs it and however often; each person's
+ * email preference for the kind holds.
+ */
+export async function unitsBehindPaceNotice(
+  db: Db,
+  period?: string,
+  now = new Date(),
+): Promise<{ period: string; units: number }> {
+  const month = period ?? previousMonth(businessDate(now));
+  const asOf = lastDayOf(month);
+  const year = Number(month.slice(0, 4));
+  const { rows } = await unitProgressRows(db, year, asOf, { activeOnly: true });
+  const behind = rows.filter((r) => r.behindPace);
+  await db.transaction(async (tx) => {
+    for (const r of behind)
+      await notify(tx, {
+        kind: 'reserved_share.behind',
+        orgId: r.unitId,
+        roles: ['owner', 'manager'],
+        subject: { type: 'unit', id: r.unitId },
+        link: `/unit?year=${year}`,
+        params: {
+          year,
+          date: asOf,
+          pct: r.progressPct ?? 0,
+          progressFen: r.salesFen,
+          expectedFen: r.expectedFen,
+          reservedFen: r.reservedFen ?? 0,
+        },
+        eventKey: `reserved_share.behind:${r.unitId}:${month}`,
+      });
+  });
+  return { period: month, units: behind.length };
 }

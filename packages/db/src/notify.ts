@@ -130,10 +130,13 @@ export interface NotificationEmail {
 }
 
 /**
- * Takes a notification's email for sending: null when it is sent already, not wanted, or held
- * by another sender right now. This row, not the job id, is what makes the email go once.
+ * Takes notifications' emails for sending, many in one statement (the email jobs running at once
+ * share it): the rows returned are claimed; an id missing from the answer is sent already, not
+ * wanted, or held by another sender right now. This row, not the job id, is what makes an email
+ * go once.
  */
-export async function claimNotificationEmail(db: DbOrTx, id: string): Promise<NotificationEmail | null> {
+export async function claimNotificationEmails(db: DbOrTx, ids: readonly string[]): Promise<NotificationEmail[]> {
+  if (ids.length === 0) return [];
   const res = await db.execute<{
     id: string;
     kind: string;
@@ -147,12 +150,10 @@ export async function claimNotificationEmail(db: DbOrTx, id: string): Promise<No
     update notifications n set email_claimed_until = now() + ${`${EMAIL_CLAIM_MS} milliseconds`}::interval,
       email_attempts = n.email_attempts + 1
     from users u
-    where n.id = ${id} and u.id = n.user_id and n.email_status = 'pending'
+    where n.id = any(${sql.param([...ids])}::uuid[]) and u.id = n.user_id and n.email_status = 'pending'
       and (n.email_claimed_until is null or n.email_claimed_until < now())
     returning n.id, n.kind, n.params, n.link, n.created_at, u.email, u.name, u.locale`);
-  const r = res.rows[0];
-  if (!r) return null;
-  return {
+  return res.rows.map((r) => ({
     id: r.id,
     kind: r.kind,
     params: r.params,
@@ -161,13 +162,24 @@ export async function claimNotificationEmail(db: DbOrTx, id: string): Promise<No
     to: r.email,
     name: r.name,
     locale: r.locale,
-  };
+  }));
+}
+
+/** One notification's email for sending (see claimNotificationEmails): null when not to be sent now. */
+export async function claimNotificationEmail(db: DbOrTx, id: string): Promise<NotificationEmail | null> {
+  return (await claimNotificationEmails(db, [id]))[0] ?? null;
+}
+
+/** After the mail server accepted them (many in one statement). */
+export async function markNotificationEmailsSent(db: DbOrTx, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.execute(sql`update notifications set email_status = 'sent', email_sent_at = now(),
+    email_claimed_until = null, email_error = null where id = any(${sql.param([...ids])}::uuid[])`);
 }
 
 /** After the mail server accepted it. */
 export async function markNotificationEmailSent(db: DbOrTx, id: string): Promise<void> {
-  await db.execute(sql`update notifications set email_status = 'sent', email_sent_at = now(),
-    email_claimed_until = null, email_error = null where id = ${id}`);
+  await markNotificationEmailsSent(db, [id]);
 }
 
 /** After a failed try: released for the next retry, or `failed` for good after the last. */

@@ -48,7 +48,7 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     'invoice.issued': { title: '发票已开具', body: '{cooperative} 已为订单（{ref}）开具发票。' },
     'reserved_share.behind': {
       title: '预留份额进度落后',
-      body: '{year} 年预留份额已完成 {progress}，落后于序时进度 {expected}。',
+      body: '截至 {date}，贵单位 {year} 年预留份额已采购 {progress}（完成 {pct}%，预留 {reserved}），落后于序时进度 {expected}。',
     },
     'digest.buyer_monthly': { title: '月度帮扶汇总', body: '{month} 贵单位付款采购 {purchases} 笔，共 {total}。' },
     'org.review_needed': { title: '新机构待审核', body: '「{org}」提交了入驻申请，等待审核。' },
@@ -144,7 +144,7 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     'invoice.issued': { title: 'Invoice issued', body: '{cooperative} issued the invoice for order {ref}.' },
     'reserved_share.behind': {
       title: 'Reserved share behind pace',
-      body: 'Your reserved share for {year} stands at {progress}, behind the expected {expected}.',
+      body: 'As of {date}, your reserved share for {year} stands at {progress} ({pct}% of {reserved}), behind the expected {expected}.',
     },
     'digest.buyer_monthly': {
       title: 'Your month of assistance',

@@ -31,7 +31,9 @@ export default fp(
           Promise.all(
             Object.values(QUEUES).map(async (queue) => ({
               queue,
-              c: await app.queues.get(queue).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
+              c: await (
+                await app.queues.get(queue)
+              ).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
             })),
           ),
           new Promise<null>((resolve) => setTimeout(() => resolve(null), QUEUE_COUNT_TIMEOUT_MS).unref()),

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { pendingStripeCallIds } from '@shanhai/db';
-import { Queue, type JobsOptions, type Telemetry } from 'bullmq';
+import type { JobsOptions, Queue, Telemetry } from 'bullmq';
 import {
   type AutoAcceptJob,
   NOTIFY_DISPATCH_DEDUP,
@@ -17,7 +17,8 @@ import {
 declare module 'fastify' {
   interface FastifyInstance {
     queues: {
-      get(name: QueueName): Queue;
+      /** The queue (BullMQ is loaded on the first call: it is not needed to start serving). */
+      get(name: QueueName): Promise<Queue>;
       /**
        * Enqueues after a commit. The commit in PostgreSQL is the event; the job only saves the
        * sweeper some latency, so a Redis failure is logged and swallowed, never turned into a 500.
@@ -49,7 +50,11 @@ declare module 'fastify' {
 export default fp<{ prefix: string; telemetry?: Telemetry | undefined }>(
   async (app, opts) => {
     const queues = new Map<QueueName, Queue>();
-    const get = (name: QueueName) => {
+    // BullMQ is 150-odd CommonJS files: read at the first enqueue (or scrape, or Bull Board
+    // visit), not at start.
+    let bullmq: Promise<{ Queue: typeof Queue }> | undefined;
+    const get = async (name: QueueName) => {
+      const { Queue } = await (bullmq ??= import('bullmq'));
       let q = queues.get(name);
       if (!q) {
         q = new Queue(name, {
@@ -73,7 +78,7 @@ export default fp<{ prefix: string; telemetry?: Telemetry | undefined }>(
         return false;
       }
       try {
-        await get(name).add(jobName, data, { removeOnComplete: 1000, removeOnFail: 5000, ...jobOpts });
+        await (await get(name)).add(jobName, data, { removeOnComplete: 1000, removeOnFail: 5000, ...jobOpts });
         return true;
       } catch (err) {
         app.log.warn(

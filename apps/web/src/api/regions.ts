@@ -1,6 +1,20 @@
-import { RegionsResponse, TownTarget } from '@shanhai/domain';
-import { http } from './http';
+import { z } from 'zod';
+import {
+  Pairing,
+  RegionsResponse,
+  TownTarget,
+  type CreatePairingRequest,
+  type PairingListQuery,
+  type UpdatePairingRequest,
+} from '@shanhai/domain';
+import { http, NoContent } from './http';
 
 export const regions = (year?: number) => http.get('/regions', RegionsResponse, { year });
 export const setTownTarget = (townId: string, year: number, targetFen: number) =>
   http.put(`/towns/${townId}/targets/${year}`, TownTarget, { targetFen });
+
+export const pairings = (query: PairingListQuery = {}) =>
+  http.get('/pairings', z.object({ items: z.array(Pairing) }), query);
+export const createPairing = (body: CreatePairingRequest) => http.post('/pairings', Pairing, body);
+export const updatePairing = (id: string, body: UpdatePairingRequest) => http.patch(`/pairings/${id}`, Pairing, body);
+export const deletePairing = (id: string) => http.del(`/pairings/${id}`, NoContent);

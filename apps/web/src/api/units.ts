@@ -2,16 +2,20 @@ import { z } from 'zod';
 import {
   Declaration,
   UnitDeclarations,
+  UnitListItem,
   UnitProgressDetail,
   UnitRanking,
   UnitSnapshot,
+  UnitSummary,
   UnitSnapshotSummary,
   UnitYearSettings,
+  type BulkClassifyRequest,
   type CreateUnitSnapshotRequest,
   type DeclarationRequest,
   type DeclarationStatus,
   type PutUnitYearSettingsRequest,
   type UnitKind,
+  type UnitListQuery,
 } from '@shanhai/domain';
 import { download, http } from './http';
 
@@ -42,3 +46,8 @@ export const snapshot = (id: string) => http.get(`/units/snapshots/${id}`, UnitS
 export const createSnapshot = (body: CreateUnitSnapshotRequest) => http.post('/units/snapshots', UnitSnapshot, body);
 export const downloadSnapshot = (s: UnitSnapshotSummary, format: 'xlsx' | 'csv') =>
   download(`/units/snapshots/${s.id}/export`, { format }, `${s.title}-${s.asOf}.${format}`);
+
+export const units = (query: UnitListQuery = {}) =>
+  http.get('/units', z.object({ items: z.array(UnitListItem) }), query);
+export const classifyUnits = (body: BulkClassifyRequest) =>
+  http.put('/units/classification', z.object({ items: z.array(UnitSummary) }), body);

@@ -233,3 +233,78 @@ describe('notify-schedule: digests', () => {
     expect(rows[0]!.params).toEqual({ month: '2026-06', purchases: 2, totalFen: 35_000 });
   });
 });
+
+describe('notify-schedule: reserved share behind pace', () => {
+  it('each active budget unit behind its pace at the month’s end tells its owners and managers once; email by preference', async () => {
+    const db = handle.db;
+    // A reserved share of 36,500 元 (365,000 元 × 10%) with no history: linear, so by 2026-06-30
+    // (day 181) 18,100 元 is expected. C is behind too but suspended; D has only a draft; E is not a budget unit.
+    const behind = await buyerOrg();
+    const ahead = await buyerOrg();
+    const suspended = await buyerOrg();
+    const draftOnly = await buyerOrg();
+    const notBudget = await buyerOrg();
+    for (const u of [behind, ahead, suspended, draftOnly])
+      await db.update(schema.orgs).set({ isBudgetUnit: true }).where(eq(schema.orgs.id, u.orgId));
+    await db.update(schema.orgs).set({ status: 'suspended' }).where(eq(schema.orgs.id, suspended.orgId));
+    for (const u of [behind, ahead, suspended, draftOnly, notBudget])
+      await db.insert(schema.unitDeclarations).values({
+        buyerOrgId: u.orgId,
+        year: 2026,
+        version: 1,
+        status: u === draftOnly ? 'draft' : 'approved',
+        totalFen: 36_500_000,
+        ratioBp: 1000,
+        createdBy: u.owner,
+      });
+    await db.insert(schema.partnerDailySales).values([
+      { buyerOrgId: behind.orgId, townId: townT, day: '2026-05-10', amountFen: 1_000_000, rowCount: 1 },
+      // After the month: not counted for June.
+      { buyerOrgId: behind.orgId, townId: townT, day: '2026-07-02', amountFen: 9_000_000, rowCount: 1 },
+      { buyerOrgId: ahead.orgId, townId: townU, day: '2026-06-30', amountFen: 2_000_000, rowCount: 1 },
+      { buyerOrgId: suspended.orgId, townId: townT, day: '2026-06-01', amountFen: 1, rowCount: 1 },
+      { buyerOrgId: notBudget.orgId, townId: townT, day: '2026-06-01', amountFen: 1, rowCount: 1 },
+    ]);
+    // The behind unit's manager wants this kind in the app only.
+    await db
+      .insert(schema.notificationPreferences)
+      .values({ userId: behind.manager, kind: 'reserved_share.behind', email: false });
+
+    const first = await run({ task: 'units-behind-pace' }, new Date('2026-07-01T01:30:00Z'));
+    const again = await run({ task: 'units-behind-pace', period: '2026-06' });
+    expect(first).toEqual({ period: '2026-06', units: 1 });
+    expect(again).toEqual({ period: '2026-06', units: 1 });
+    const rows = await handle.db
+      .select()
+      .from(schema.notifications)
+      .where(eq(schema.notifications.kind, 'reserved_share.behind'));
+    expect(rows.map((r) => r.userId).sort()).toEqual(sorted(behind.owner, behind.manager));
+    expect(Object.fromEntries(rows.map((r) => [r.userId, r.emailStatus]))).toEqual({
+      [behind.owner]: 'pending',
+      [behind.manager]: 'off',
+    });
+    expect(rows[0]!.params).toEqual({
+      year: 2026,
+      date: '2026-06-30',
+      pct: 27.4,
+      progressFen: 1_000_000,
+      expectedFen: 1_810_000,
+      reservedFen: 3_650_000,
+    });
+    expect(rows[0]!.link).toBe('/unit?year=2026');
+    // July is another month: by 07-31 (day 212, 21,200 元 expected) the first unit caught up (100,000 元)
+    // and the other fell behind (20,000 元): only its people are told, and June's notice stays single.
+    expect(await run({ task: 'units-behind-pace', period: '2026-07' })).toEqual({ period: '2026-07', units: 1 });
+    const july = await told('reserved_share.behind', ahead.orgId);
+    expect(july.map((r) => r.userId)).toEqual(sorted(ahead.owner, ahead.manager));
+    expect(await told('reserved_share.behind', behind.orgId)).toHaveLength(2);
+    // A January run judges December of the year before.
+    expect(await run({ task: 'units-behind-pace' }, new Date('2027-01-01T02:00:00Z'))).toEqual({
+      period: '2026-12',
+      units: 1,
+    });
+    expect(await run({ task: 'units-behind-pace', period: '2026-6' }).catch((e) => e)).toBeInstanceOf(
+      UnrecoverableError,
+    );
+  });
+});

@@ -4,12 +4,13 @@ import {
   officeWeeklyDigest,
   remindAutoAcceptSoon,
   remindExpiringPurchases,
+  unitsBehindPaceNotice,
   type Db,
 } from '@shanhai/db';
 import { NotifyScheduleJob } from '@shanhai/domain';
 
 /**
- * Scheduled notifications: the hourly reminders and the two digests. Each names its event (a
+ * Scheduled notifications: the hourly reminders, the two digests and the monthly behind-pace notice. Each names its event (a
  * purchase, an order, a period), so a job run twice, or by two workers at once, tells once.
  */
 export async function processNotifySchedule(db: Db, job: Pick<Job, 'data' | 'id'>, now = new Date()) {
@@ -27,5 +28,7 @@ export async function processNotifySchedule(db: Db, job: Pick<Job, 'data' | 'id'
       return officeWeeklyDigest(db, data.period, now);
     case 'buyer-monthly-digest':
       return buyerMonthlyDigest(db, data.period, now);
+    case 'units-behind-pace':
+      return unitsBehindPaceNotice(db, data.period, now);
   }
 }

@@ -4,11 +4,22 @@
  * same way. PostgreSQL has no Chinese word breaker: the words are cut here with jieba and stored
  * as a `simple` tsvector; pinyin and initials come from pinyin-pro.
  */
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
-import { pinyin } from 'pinyin-pro';
+import { createRequire } from 'node:module';
+import type { Jieba } from '@node-rs/jieba';
+import type * as JiebaDict from '@node-rs/jieba/dict.js';
+import type * as PinyinPro from 'pinyin-pro';
 import type { Category } from '@shanhai/domain';
 import dictionary from './dictionary.json' with { type: 'json' };
+
+// jieba (its 11 MB dictionary is read when its dict module loads) and pinyin-pro (29 modules of
+// tables) are loaded on first use, not at start: most api starts never search before they serve,
+// and the worker never does. A synchronous require keeps every function here synchronous.
+const lazyRequire = createRequire(import.meta.url);
+let pinyinLib: typeof PinyinPro.pinyin | null = null;
+const pinyin: typeof PinyinPro.pinyin = ((...args: Parameters<typeof PinyinPro.pinyin>) => {
+  pinyinLib ??= (lazyRequire('pinyin-pro') as typeof PinyinPro).pinyin;
+  return (pinyinLib as (...a: unknown[]) => unknown)(...args);
+}) as typeof PinyinPro.pinyin;
 
 const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
 const CJK_CHAR = /^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$/;
@@ -37,7 +48,9 @@ let jieba: Jieba | null = null;
 /** The word breaker with jieba's dictionary plus ours (loaded on first use: ~0.3 s). */
 function breaker(): Jieba {
   if (jieba) return jieba;
-  const j = Jieba.withDict(dict);
+  const { Jieba: JiebaClass } = lazyRequire('@node-rs/jieba') as { Jieba: typeof Jieba };
+  const { dict } = lazyRequire('@node-rs/jieba/dict.js') as typeof JiebaDict;
+  const j = JiebaClass.withDict(dict);
   const ours = new Set<string>(dictionary.words);
   for (const group of dictionary.synonyms) for (const w of group) ours.add(w);
   for (const words of Object.values(dictionary.categories)) for (const w of words) ours.add(w);

@@ -55,6 +55,10 @@ export const BuyerRow = z.object({
   salesFen: Fen,
   pledgeFen: NonNegativeFen.nullable(),
   pledgeProgressPct: z.number().nullable(),
+  /** What it bought over the same days of last year (its partner tallies), and the change, percent. */
+  lastYearSamePeriodFen: Fen,
+  changePct: z.number().nullable(),
+  /** Towns it bought from this year. */
   towns: z.number().int(),
 });
 export type BuyerRow = z.infer<typeof BuyerRow>;

@@ -81,3 +81,15 @@ export const UpdatePairingRequest = z
   })
   .refine((b) => Object.keys(b).length > 0, { params: { rule: 'required' } });
 export type UpdatePairingRequest = z.infer<typeof UpdatePairingRequest>;
+
+/** Where a pairing stands on a day: running, not started yet, or ended. */
+export const PairingState = z.enum(['current', 'upcoming', 'ended']);
+export type PairingState = z.infer<typeof PairingState>;
+
+/** Filters of the pairings list; `state` is judged on today's business date. */
+export const PairingListQuery = z.strictObject({
+  townId: z.uuid().optional(),
+  buyerOrgId: z.uuid().optional(),
+  state: PairingState.optional(),
+});
+export type PairingListQuery = z.infer<typeof PairingListQuery>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IsoDate } from '../dates';
 import { Category } from '../catalog';
 import { Fen, NonNegativeFen } from '../money';
+import { OrgStatus } from './identity';
 
 /*
  * Budget units' reserved share (预留份额): the office's yearly rules, which buyer orgs are budget
@@ -51,6 +52,33 @@ export const UnitSummary = z.object({
   isBudgetUnit: z.boolean(),
 });
 export type UnitSummary = z.infer<typeof UnitSummary>;
+
+/** The office's classify screen: buyer orgs by name, budget units or not. */
+export const UnitListQuery = z.strictObject({
+  q: z.string().trim().max(100).optional(),
+  budget: z.enum(['yes', 'no']).optional(),
+  kind: UnitKind.optional(),
+});
+export type UnitListQuery = z.infer<typeof UnitListQuery>;
+
+export const UnitListItem = UnitSummary.extend({
+  status: OrgStatus,
+});
+export type UnitListItem = z.infer<typeof UnitListItem>;
+
+/** At most this many buyer orgs change in one bulk classification. */
+export const MAX_BULK_CLASSIFY = 500;
+
+/**
+ * Several buyer orgs classified at once: budget units or not; `unitKind` given sets their kind too
+ * (null clears it), left out keeps each one's kind.
+ */
+export const BulkClassifyRequest = z.strictObject({
+  unitIds: z.array(z.uuid()).min(1).max(MAX_BULK_CLASSIFY),
+  isBudgetUnit: z.boolean(),
+  unitKind: UnitKind.nullable().optional(),
+});
+export type BulkClassifyRequest = z.infer<typeof BulkClassifyRequest>;
 
 export const DeclarationStatus = z.enum(['draft', 'submitted', 'approved', 'returned']);
 export type DeclarationStatus = z.infer<typeof DeclarationStatus>;

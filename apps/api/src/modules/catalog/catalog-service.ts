@@ -10,16 +10,18 @@ import type {
   ProductDetail,
 } from '@shanhai/domain';
 import { badRequest } from '../../lib/problem';
-import { relevanceKey, textMatch, typoMatch, withTypoThreshold } from '../search/search-service';
+import { CANDIDATE_ORDER, relevanceKey, textMatch, typoMatch, withTypoThreshold } from '../search/search-service';
 
 /**
  * The public catalogue: listed products of active cooperatives only.
  *
  * Bounded work per request, whatever the table size:
  * - text search (the search module: words, synonyms, pinyin, English stems) goes through the GIN
- *   index on `products.search`; relevance is ranked over at most RANK_CAP matches, so a broad term
- *   ("蜂蜜" over 100k rows) costs the same as a narrow one; when nothing has every word, the
- *   closest names are offered instead (typo tolerance, GIN trigram index on `search_fuzzy`);
+ *   index on `products.search`; relevance is ranked over at most RANK_CAP matches, the most
+ *   trusted ones (ROW_TRUST: real listing, photo, stock), so a real listing is never crowded out
+ *   by thousands of equally relevant demo rows. A broad term ("蜂蜜" over 100k rows) costs one
+ *   row read per match (cheap, no ranking) and RANK_CAP rankings; when nothing has every word,
+ *   the closest names are offered instead (typo tolerance, GIN trigram index on `search_fuzzy`);
  * - price and newest orders walk a b-tree index with keyset cursors (no OFFSET);
  * - facet counts stop at FACET_CAP matching rows and say so (`capped`).
  */
@@ -173,9 +175,9 @@ async function pageAndFacets(
   // First choose the page's ids and sort keys from products alone, then join the display columns.
   let page: SQL;
   if (sort === 'relevance') {
-    // Rank a bounded set of matches (found through the GIN index), then page by (rank, id).
+    // Rank a bounded set of matches (through the GIN index, most trusted first), then page by (rank, id).
     const after = cursor ? sql`where (m.sort_key, m.id) < (${String(cursor.k)}::numeric, ${cursor.id}::uuid)` : sql``;
-    page = sql`with c as materialized (select p.id from products p where ${where} limit ${RANK_CAP}),
+    page = sql`with c as materialized (select p.id from products p where ${where} ${CANDIDATE_ORDER} limit ${RANK_CAP}),
       m as materialized (select p.id, ${relevance} as sort_key from c join products p on p.id = c.id)
       select m.id, m.sort_key from m ${after} order by m.sort_key desc, m.id desc limit ${take}`;
   } else if (sort === 'newest') {

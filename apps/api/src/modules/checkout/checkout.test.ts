@@ -99,12 +99,12 @@ describe('checkout', () => {
       (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: bearer(b.s.token) })).json().lines,
     ).toEqual([]);
     // The expiry job waits in Redis, delayed until the purchase's expiry (72 h for a transfer).
-    const job = await t.app.queues
-      .get(QUEUES.purchaseExpiry)
-      .getJob(`expire-${p.id}-${new Date(p.expiresAt).getTime()}`);
+    const job = await (
+      await t.app.queues.get(QUEUES.purchaseExpiry)
+    ).getJob(`expire-${p.id}-${new Date(p.expiresAt).getTime()}`);
     expect(job?.data).toEqual({ purchaseId: p.id });
     expect(job!.opts.delay).toBeGreaterThan(71 * 3600_000);
-    expect(await t.app.queues.get(QUEUES.purchaseExpiry).getJobState(job!.id!)).toBe('delayed');
+    expect(await (await t.app.queues.get(QUEUES.purchaseExpiry)).getJobState(job!.id!)).toBe('delayed');
   });
 
   it('409 listing every failing line takes nothing', async () => {

@@ -136,20 +136,36 @@ export function countyRows(towns: TownRow[]): CountyRow[] {
 
 export async function buyerRows(db: DbOrTx, year: number, asOf: string): Promise<BuyerRow[]> {
   const through = clampToYear(year, asOf);
-  const res = await db.execute<{ id: string; name: string; sales: number; towns: number; pledge: number | null }>(sql`
+  const lastThrough = sameDayLastYear(through);
+  const y0 = `${year}-01-01`;
+  const res = await db.execute<{
+    id: string;
+    name: string;
+    sales: number;
+    last: number;
+    towns: number;
+    pledge: number | null;
+  }>(sql`
     with s as (
-      select buyer_org_id, sum(amount_fen)::bigint as sales, count(distinct town_id)::int as towns from partner_daily_sales
-      where day >= ${`${year}-01-01`}::date and day <= ${through}::date group by buyer_org_id
+      select buyer_org_id,
+        coalesce(sum(amount_fen) filter (where day >= ${y0}::date), 0)::bigint as sales,
+        coalesce(sum(amount_fen) filter (where day < ${y0}::date and day <= ${lastThrough}::date), 0)::bigint as last,
+        (count(distinct town_id) filter (where day >= ${y0}::date))::int as towns
+      from partner_daily_sales
+      where day >= ${`${year - 1}-01-01`}::date and day <= ${through}::date group by buyer_org_id
     ),
     pl as (
       select buyer_org_id, sum(pledge_fen)::bigint as pledge from pairings
-      where pledge_fen is not null and starts_on <= ${`${year}-12-31`}::date and (ends_on is null or ends_on >= ${`${year}-01-01`}::date)
+      where pledge_fen is not null and starts_on <= ${`${year}-12-31`}::date and (ends_on is null or ends_on >= ${y0}::date)
       group by buyer_org_id
     )
-    select o.id, o.name, coalesce(s.sales, 0)::bigint as sales, coalesce(s.towns, 0) as towns, pl.pledge
+    select o.id, o.name, coalesce(s.sales, 0)::bigint as sales, coalesce(s.last, 0)::bigint as last,
+      coalesce(s.towns, 0) as towns, pl.pledge
     from orgs o left join s on s.buyer_org_id = o.id left join pl on pl.buyer_org_id = o.id
     where s.buyer_org_id is not null or pl.buyer_org_id is not null
   `);
+  // Before the year starts (an asOf in an earlier year) there is no same period to compare.
+  const before = through < y0;
   return rank<BuyerRow>(
     res.rows.map((r) => ({
       buyerOrgId: r.id,
@@ -158,6 +174,8 @@ export async function buyerRows(db: DbOrTx, year: number, asOf: string): Promise
       towns: r.towns,
       pledgeFen: r.pledge,
       pledgeProgressPct: r.pledge ? pct(r.sales, r.pledge) : null,
+      lastYearSamePeriodFen: before ? 0 : r.last,
+      changePct: !before && r.last > 0 ? pct(r.sales - r.last, r.last) : null,
     })),
     (r) => r.name,
   );

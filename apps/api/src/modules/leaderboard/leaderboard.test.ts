@@ -264,6 +264,8 @@ describe('GET /api/v1/leaderboard', () => {
         salesFen: 45_000,
         pledgeFen: 1_000_000,
         pledgeProgressPct: 4.5,
+        lastYearSamePeriodFen: 0,
+        changePct: null,
         towns: 1,
       },
     ]);
@@ -573,5 +575,74 @@ describe('tallies status and reconcile (office console)', () => {
       (await t.app.inject({ method: 'POST', url: '/api/v1/tallies/reconcile', headers: bearer(buyerToken) }))
         .statusCode,
     ).toBe(403);
+  });
+});
+
+describe('the partner leaderboard, year on year', () => {
+  it('each unit’s same period last year (refunds included) and the change; a unit that bought only last year shows −100%', async () => {
+    const own = await createTestApp({ template: 'empty' });
+    try {
+      const db = own.app.db;
+      const [county] = await db
+        .insert(schema.counties)
+        .values({ code: 'yy', nameZh: '同比县', nameEn: 'YoY County' })
+        .returning();
+      const [town] = await db
+        .insert(schema.towns)
+        .values({ code: 'yy-a', countyId: county!.id, nameZh: '同比镇', nameEn: 'Tongbi' })
+        .returning();
+      const a = await createOrg(db, { kind: 'buyer', name: 'A 单位' });
+      const b = await createOrg(db, { kind: 'buyer', name: 'B 单位' });
+      const row = (ref: string, buyerOrgId: string, amountFen: number, businessDate: string): LedgerRow => ({
+        source: 'offline',
+        sourceRef: ref,
+        kind: amountFen < 0 ? 'refund' : 'sale',
+        townId: town!.id,
+        buyerOrgId,
+        category: 'tea',
+        amountFen,
+        businessDate,
+      });
+      await appendSales(db, [
+        row('a1', a.id, 20_000, '2025-03-01'),
+        row('a2', a.id, -5_000, '2025-04-01'),
+        row('a3', a.id, 50_000, '2025-09-01'), // after the same period: not compared
+        row('a4', a.id, 30_000, '2026-03-01'),
+        row('b1', b.id, 10_000, '2025-02-01'),
+      ]);
+      await foldAll(db);
+      const board = (
+        await own.app.inject({ method: 'GET', url: '/api/v1/leaderboard?year=2026&by=buyer&asOf=2026-06-30' })
+      ).json();
+      expect(
+        board.rows.map((r: Record<string, unknown>) => [
+          r.name,
+          r.salesFen,
+          r.lastYearSamePeriodFen,
+          r.changePct,
+          r.towns,
+        ]),
+      ).toEqual([
+        ['A 单位', 30_000, 15_000, 100, 1],
+        ['B 单位', 0, 10_000, -100, 0],
+      ]);
+      // Through the whole year, last year's September counts too: 65,000 → 30,000 is −53.85%.
+      const year = (
+        await own.app.inject({ method: 'GET', url: '/api/v1/leaderboard?year=2026&by=buyer&asOf=2026-12-31' })
+      ).json();
+      expect(year.rows[0]).toMatchObject({ lastYearSamePeriodFen: 65_000, changePct: -53.85 });
+      // Asked before the year began: nothing of the year yet, and no same period to compare.
+      const early = (
+        await own.app.inject({ method: 'GET', url: '/api/v1/leaderboard?year=2026&by=buyer&asOf=2025-12-31' })
+      ).json();
+      expect(
+        early.rows.every(
+          (r: { lastYearSamePeriodFen: number; changePct: null }) =>
+            r.lastYearSamePeriodFen === 0 && r.changePct === null,
+        ),
+      ).toBe(true);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -4,7 +4,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Problem, QUEUES } from '@shanhai/domain';
 import { HttpProblem } from '../../lib/problem';
@@ -93,11 +92,16 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
 async function queueBoard(scope: FastifyInstance): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
-  createBullBoard({
+  // The board's routes are registered now; its queues (BullMQ, through the queues plugin) are
+  // attached on the first request an office owner makes to it, so the api starts without BullMQ.
+  const board = createBullBoard({ queues: [], serverAdapter });
+  let attached: Promise<void> | undefined;
+  const attachQueues = async () => {
+    const { BullMQAdapter } = await import('@bull-board/api/bullMQAdapter');
     // Every queue of the contract, so a failed email or a digest to re-run is in reach too.
-    queues: Object.values(QUEUES).map((q) => new BullMQAdapter(scope.queues.get(q), { readOnlyMode: false })),
-    serverAdapter,
-  });
+    const queues = await Promise.all(Object.values(QUEUES).map((q) => scope.queues.get(q)));
+    board.replaceQueues(queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })));
+  };
   const guard = scope.guard({ kinds: ['office'], roles: ['owner'] });
   // Bull Board installs its own error handler, so the guard answers its problem itself.
   scope.addHook('onRequest', async (request, reply) => {
@@ -106,6 +110,10 @@ async function queueBoard(scope: FastifyInstance): Promise<void> {
     if (!request.headers.authorization && fromCookie) request.headers.authorization = `Bearer ${fromCookie}`;
     try {
       await guard(request, reply);
+      await (attached ??= attachQueues().catch((err: unknown) => {
+        attached = undefined;
+        throw err;
+      }));
     } catch (err) {
       if (!(err instanceof HttpProblem)) throw err;
       return reply.code(err.status).type('application/problem+json').send({

@@ -79,7 +79,7 @@ describe('ops endpoints', () => {
       },
       { connection: c2, prefix },
     );
-    const job = await t.app.queues.get(QUEUES.journalReconcile).add('manual', { trigger: 'manual' });
+    const job = await (await t.app.queues.get(QUEUES.journalReconcile)).add('manual', { trigger: 'manual' });
     await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow('broken on purpose');
     await failing.close();
     await events.close();
@@ -131,6 +131,13 @@ describe('Bull Board', () => {
     expect((await get('/admin/queues', bearer(officeManagerToken))).statusCode).toBe(403);
     expect((await get('/admin/queues/api/queues', bearer(officeManagerToken))).statusCode).toBe(403);
     expect((await get('/admin/queues', bearer(officeToken))).statusCode).toBe(200);
+  });
+
+  it('lists every queue of the contract (attached on the first visit, not at start)', async () => {
+    const res = await get('/admin/queues/api/queues', bearer(officeToken));
+    expect(res.statusCode, res.body).toBe(200);
+    const names = (res.json() as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
+    expect(names).toEqual(Object.values(QUEUES).sort());
   });
 
   it('a browser tab opens /admin/queues with the cookie from /admin/queues/session (office owners only)', async () => {

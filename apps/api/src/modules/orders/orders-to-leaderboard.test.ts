@@ -74,7 +74,7 @@ describe('orders → ledger → tallies → leaderboard', () => {
     // Unpaid: nothing credited yet.
     expect((await board('town')).find((r) => r.townId === product.townId)!.salesFen).toBe(townBefore);
 
-    const tallyJobs = () => t.app.queues.get(QUEUES.tally).getWaitingCount();
+    const tallyJobs = async () => (await t.app.queues.get(QUEUES.tally)).getWaitingCount();
     expect(await tallyJobs()).toBe(0);
     expect(
       (await post(office, `/api/v1/payments/${purchase.id}/confirm-transfer`, { amountFen: purchase.totalFen }))

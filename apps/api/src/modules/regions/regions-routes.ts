@@ -4,6 +4,7 @@ import {
   businessYear,
   CreatePairingRequest,
   Pairing,
+  PairingListQuery,
   Problem,
   PutTargetRequest,
   RegionsResponse,
@@ -67,9 +68,9 @@ const regionsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['regions'],
-        summary: 'Pairings of buyer orgs with towns (office: all; a buyer org: its own)',
+        summary: 'Pairings of buyer orgs with towns, by town, unit and state today (office: all; a buyer org: its own)',
         security: [{ bearer: [] }],
-        querystring: z.strictObject({ townId: z.uuid().optional() }),
+        querystring: PairingListQuery,
         response: { 200: z.object({ items: z.array(Pairing) }), ...errors },
       },
       preHandler: app.guard({ kinds: ['office', 'buyer'] }),

@@ -1,6 +1,14 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, lt, lte, or } from 'drizzle-orm';
 import { schema, writeAudit, type Db } from '@shanhai/db';
-import type { CreatePairingRequest, Pairing, RegionsResponse, TownTarget, UpdatePairingRequest } from '@shanhai/domain';
+import {
+  businessDate,
+  type CreatePairingRequest,
+  type Pairing,
+  type PairingListQuery,
+  type RegionsResponse,
+  type TownTarget,
+  type UpdatePairingRequest,
+} from '@shanhai/domain';
 import { badRequest, conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -76,13 +84,15 @@ export async function setTarget(
   });
 }
 
-export async function listPairings(
-  db: Db,
-  who: Principal,
-  filter: { townId?: string | undefined },
-): Promise<Pairing[]> {
+export async function listPairings(db: Db, who: Principal, filter: PairingListQuery): Promise<Pairing[]> {
   const conds = [];
+  const today = businessDate();
   if (filter.townId) conds.push(eq(pairings.townId, filter.townId));
+  if (filter.buyerOrgId) conds.push(eq(pairings.buyerOrgId, filter.buyerOrgId));
+  if (filter.state === 'current')
+    conds.push(lte(pairings.startsOn, today), or(isNull(pairings.endsOn), gte(pairings.endsOn, today)));
+  if (filter.state === 'upcoming') conds.push(gt(pairings.startsOn, today));
+  if (filter.state === 'ended') conds.push(lt(pairings.endsOn, today));
   if (who.orgKind !== 'office') conds.push(eq(pairings.buyerOrgId, who.orgId));
   const rows = await db
     .select({ p: pairings, name: orgs.name })

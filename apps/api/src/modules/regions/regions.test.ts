@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
-import { businessYear } from '@shanhai/domain';
+import { businessDate, businessYear } from '@shanhai/domain';
 import { createOrg } from '@shanhai/db/testing';
 import { salesWorld, tokenCalls, type SalesWorld } from '../../../test-support/sales';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
@@ -249,5 +249,39 @@ describe('pairings', () => {
     ).toBe(404);
     const audit = await t.app.db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, created.json().id));
     expect(audit.map((a) => a.action).sort()).toEqual(['pairing.create', 'pairing.delete', 'pairing.update']);
+  });
+
+  it('lists by unit and by state today (current, upcoming, ended); bad filters are 400 naming the field', async () => {
+    const { t, townId, buyerOrgId, otherBuyerOrgId, office, buyerManager } = w;
+    const today = businessDate();
+    const shift = (days: number) =>
+      new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    const make = async (body: object) => (await post('/api/v1/pairings', office, body)).json().id as string;
+    const current = await make({ buyerOrgId, townId, startsOn: shift(-30), endsOn: today });
+    const ended = await make({ buyerOrgId, townId, startsOn: shift(-400), endsOn: shift(-1) });
+    const upcoming = await make({ buyerOrgId: otherBuyerOrgId, townId, startsOn: shift(1), role: 'lead' });
+    const ids = async (query: string, token = office) =>
+      (await get(`/api/v1/pairings${query}`, token))
+        .json()
+        .items.map((p: { id: string }) => p.id)
+        .sort();
+    expect(await ids('?state=current')).toEqual([current]);
+    expect(await ids('?state=ended')).toEqual([ended]);
+    expect(await ids('?state=upcoming')).toEqual([upcoming]);
+    expect(await ids(`?buyerOrgId=${buyerOrgId}`)).toEqual([current, ended].sort());
+    expect(await ids(`?buyerOrgId=${otherBuyerOrgId}&townId=${townId}`)).toEqual([upcoming]);
+    // A buyer asking for another unit's pairings still sees only its own (none of those).
+    expect(await ids(`?buyerOrgId=${otherBuyerOrgId}`, buyerManager)).toEqual([]);
+    expect((await get('/api/v1/pairings?state=soon', office)).json().errors[0].field).toBe('query.state');
+    expect((await get('/api/v1/pairings?buyerOrgId=x', office)).json().errors[0].field).toBe('query.buyerOrgId');
+    // Ending a pairing today keeps it current today; ending it yesterday moves it to ended.
+    const endIt = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/pairings/${current}`,
+      headers: bearer(office),
+      payload: { endsOn: shift(-1) },
+    });
+    expect(endIt.statusCode).toBe(200);
+    expect(await ids('?state=ended')).toEqual([current, ended].sort());
   });
 });

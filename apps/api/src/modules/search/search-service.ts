@@ -84,6 +84,19 @@ export const TRUST = sql.raw(`((case when p.is_demo then 0 else 4 end)
   + (case when p.stock > 0 then 2 else 0 end)
   + least(1, ln(1 + coalesce((select sum(s.row_count) from product_daily_sales s where s.product_id = p.id), 0)) / 5))`);
 
+/**
+ * The part of TRUST read from the product row alone (a real listing, a photo, stock): when a query
+ * matches more than RANK_CAP products, the RANK_CAP that are ranked are the most trusted ones, not
+ * the first ones the index yields, so a real listing is never crowded out by thousands of equally
+ * relevant demo rows. It costs reading every match's row (no sales lookups), not ranking them.
+ */
+export const ROW_TRUST = sql.raw(`((case when p.is_demo then 0 else 4 end)
+  + (case when cardinality(p.photos) > 0 then 2 else 0 end)
+  + (case when p.stock > 0 then 2 else 0 end))`);
+
+/** How the capped set of matches to rank is chosen: see ROW_TRUST. */
+export const CANDIDATE_ORDER = sql`order by ${ROW_TRUST} desc, p.id desc`;
+
 /** The sort key of a relevance-ordered search: relevance, then trust. */
 export function relevanceKey(rank: SQL): SQL {
   return sql`round(round((${rank})::numeric, 2) + (${TRUST})::numeric / 1000, 5)`;
@@ -117,13 +130,15 @@ interface SuggestProductRow extends Record<string, unknown> {
 }
 
 const LISTED = sql.raw(`p.status = 'listed' and p.coop_active`);
+/** Matches ranked for suggestions at most (the most trusted ones, as in the catalogue). */
+const SUGGEST_CAP = 1000;
 
 /** Suggestions while typing: products, towns, cooperatives and categories that `q` names. */
 export async function suggest(db: Db, query: SuggestQuery): Promise<Suggestions> {
   const { q, limit } = query;
   const tm = textMatch(q, { prefixLast: true });
   const productSql = (where: SQL, key: SQL) => sql`
-    with m as materialized (select p.id from products p where ${LISTED} and ${where} limit 1000),
+    with m as materialized (select p.id from products p where ${LISTED} and ${where} ${CANDIDATE_ORDER} limit ${SUGGEST_CAP}),
     r as (select p.id, ${key} as k from m join products p on p.id = m.id order by k desc, p.id desc limit ${limit})
     select p.id, p.name_zh, p.name_en, p.category, t.name_zh as town_name_zh, t.name_en as town_name_en
     from r join products p on p.id = r.id join towns t on t.id = p.town_id order by r.k desc, p.id desc`;

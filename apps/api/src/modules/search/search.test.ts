@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { refreshSearchIndex, schema } from '@shanhai/db';
 import { createOrg, createProduct } from '@shanhai/db/testing';
 import { createTestApp, type TestApp } from '../../../test-support/testing';
+import { RANK_CAP } from '../catalog/catalog-service';
 
 /** Searches as a buyer types them, against the demo catalogue (qingyuan-facts.json). */
 let t: TestApp;
@@ -102,6 +103,25 @@ describe('search that finds', () => {
     const ids = (await search('沙田柚')).items.map((i) => i.id);
     // Named 沙田柚 beats described as 沙田柚; among the named, photo > real > demo.
     expect(ids).toEqual([withPhoto.id, real.id, demo.id, described.id]);
+  });
+
+  it('a real listing is ranked even when a word matches more demo products than are ranked (RANK_CAP)', async () => {
+    const coop = (await createOrg(t.app.db, { kind: 'cooperative', townCode: 'shitan' })).id;
+    // The demo rows go in first, so the index meets them before the real one.
+    const filler = await t.app.db.execute<{ id: string }>(sql`
+      insert into products (cooperative_id, town_id, category, name_zh, unit_label, stock, price_tiers, status, is_demo)
+      select ${coop}, (select town_id from orgs where id = ${coop}), 'fruit', '石潭火龙果 ' || i, '箱', 10,
+        '[{"minQty":1,"unitPriceFen":100}]', 'listed', true
+      from generate_series(1, ${RANK_CAP + 200}) i returning id`);
+    await refreshSearchIndex(
+      t.app.db,
+      filler.rows.map((r) => r.id),
+    );
+    const real = await createProduct(t.app.db, { cooperativeId: coop, nameZh: '石潭火龙果', category: 'fruit' });
+    const r = await search('火龙果');
+    expect(r.items[0]?.id).toBe(real.id);
+    const s = await get(`/api/v1/search/suggest?q=${encodeURIComponent('火龙果')}`);
+    expect((s.json() as { products: { id: string }[] }).products[0]?.id).toBe(real.id);
   });
 
   it('a product renamed is found by its new name only (the index follows the write)', async () => {

@@ -1,19 +1,21 @@
-import { aliasedTable, and, asc, desc, eq, sql } from 'drizzle-orm';
-import { schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import { aliasedTable, and, asc, desc, eq, ilike, inArray, sql } from 'drizzle-orm';
+import { schema, unitYearSettings as readYearSettings, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   businessDate,
-  DEFAULT_MIN_RATIO_BP,
   reservedFen,
+  type BulkClassifyRequest,
   type ClassifyUnitRequest,
   type Declaration,
   type DeclarationListQuery,
   type DeclarationRequest,
   type PutUnitYearSettingsRequest,
   type UnitDeclarations,
+  type UnitListItem,
+  type UnitListQuery,
   type UnitSummary,
   type UnitYearSettings,
 } from '@shanhai/domain';
-import { conflict, HttpProblem, ruleBroken } from '../../lib/problem';
+import { badRequest, conflict, HttpProblem, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
 const { orgs, unitDeclarations, unitYearSettings } = schema;
@@ -21,14 +23,7 @@ const { orgs, unitDeclarations, unitYearSettings } = schema;
 type DeclarationRow = typeof unitDeclarations.$inferSelect;
 
 /** The office's rules for a year, or the defaults (10%, no deadline) where it has set none. */
-export async function yearSettings(db: DbOrTx, year: number): Promise<UnitYearSettings> {
-  const [row] = await db.select().from(unitYearSettings).where(eq(unitYearSettings.year, year));
-  return {
-    year,
-    minRatioBp: row?.minRatioBp ?? DEFAULT_MIN_RATIO_BP,
-    declarationDeadline: row?.declarationDeadline ?? null,
-  };
-}
+export const yearSettings = readYearSettings;
 
 export async function putYearSettings(
   db: Db,
@@ -92,6 +87,65 @@ export async function classifyUnit(
       after: body,
     });
     return toUnit(updated!);
+  });
+}
+
+/** Buyer orgs for the office's classify screen, by name; at most 2,000 (search narrows). */
+export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitListItem[]> {
+  const conds = [eq(orgs.kind, 'buyer')];
+  if (query.q) conds.push(ilike(orgs.name, `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (query.budget) conds.push(eq(orgs.isBudgetUnit, query.budget === 'yes'));
+  if (query.kind) conds.push(eq(orgs.unitKind, query.kind));
+  const rows = await db
+    .select({
+      id: orgs.id,
+      name: orgs.name,
+      unitKind: orgs.unitKind,
+      isBudgetUnit: orgs.isBudgetUnit,
+      status: orgs.status,
+    })
+    .from(orgs)
+    .where(and(...conds))
+    .orderBy(asc(orgs.name), asc(orgs.id))
+    .limit(2000);
+  return rows;
+}
+
+/**
+ * Classifies several buyer orgs at once (office; one audit entry each, all in one transaction).
+ * Every id must be a buyer org, or nothing changes and the first that is not is named.
+ */
+export async function classifyUnits(db: Db, who: Principal, body: BulkClassifyRequest): Promise<UnitSummary[]> {
+  const ids = [...new Set(body.unitIds)];
+  return db.transaction(async (tx) => {
+    // Locked in id order, so two bulk changes over overlapping sets cannot deadlock.
+    const found = await tx
+      .select()
+      .from(orgs)
+      .where(and(inArray(orgs.id, ids), eq(orgs.kind, 'buyer')))
+      .orderBy(asc(orgs.id))
+      .for('update');
+    const byId = new Map(found.map((o) => [o.id, o]));
+    const missing = body.unitIds.findIndex((id) => !byId.has(id));
+    if (missing >= 0) throw badRequest(`body.unitIds.${missing}`, 'is not a buyer organisation');
+    const set = {
+      isBudgetUnit: body.isBudgetUnit,
+      ...(body.unitKind !== undefined ? { unitKind: body.unitKind } : {}),
+    };
+    const updated = await tx.update(orgs).set(set).where(inArray(orgs.id, ids)).returning();
+    for (const o of found) {
+      if (o.isBudgetUnit === set.isBudgetUnit && (set.unitKind === undefined || set.unitKind === o.unitKind)) continue;
+      await writeAudit(tx, {
+        actorUserId: who.userId,
+        actorOrgId: who.orgId,
+        action: 'unit.classify',
+        entityType: 'org',
+        entityId: o.id,
+        before: { isBudgetUnit: o.isBudgetUnit, unitKind: o.unitKind },
+        after: set,
+      });
+    }
+    return updated.map(toUnit).sort((a, b) => a.name.localeCompare(b.name));
   });
 }
 

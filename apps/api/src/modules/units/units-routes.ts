@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  BulkClassifyRequest,
   ClassifyUnitRequest,
   CreateUnitSnapshotRequest,
   Declaration,
@@ -10,6 +11,8 @@ import {
   PutUnitYearSettingsRequest,
   ReasonRequest,
   UnitDeclarations,
+  UnitListItem,
+  UnitListQuery,
   UnitProgressDetail,
   UnitProgressQuery,
   UnitRanking,
@@ -83,6 +86,37 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: officeOrBuyer,
     },
     async () => ({ items: await declarations.budgetUnits(app.db) }),
+  );
+
+  app.get(
+    '/units',
+    {
+      schema: {
+        tags: ['units'],
+        summary: 'Buyer orgs as partner units: budget unit or not, kind; search by name (office staff)',
+        security: [{ bearer: [] }],
+        querystring: UnitListQuery,
+        response: { 200: z.object({ items: z.array(UnitListItem) }), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => ({ items: await declarations.listUnits(app.db, request.query) }),
+  );
+
+  app.put(
+    '/units/classification',
+    {
+      schema: {
+        tags: ['units'],
+        summary:
+          'Mark several buyer orgs as budget units or not, optionally setting their kind (office staff; audit-logged)',
+        security: [{ bearer: [] }],
+        body: BulkClassifyRequest,
+        response: { 200: z.object({ items: z.array(UnitSummary) }), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request) => ({ items: await declarations.classifyUnits(app.db, principalOf(request), request.body) }),
   );
 
   app.put(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
+import { createOrg } from '@shanhai/db/testing';
 import { businessYear } from '@shanhai/domain';
 import { salesWorld, tokenCalls } from '../../../test-support/sales';
 import { bearer, type TestApp } from '../../../test-support/testing';
@@ -75,6 +76,76 @@ describe('reserved-share settings and classification', () => {
     expect((await get('/api/v1/units/budget-units', coop)).statusCode).toBe(403);
     const names = (await get('/api/v1/units/budget-units', buyerManager)).json().items;
     expect(names.map((u: { id: string }) => u.id).sort()).toEqual([buyerOrgId, otherBuyerOrgId].sort());
+  });
+
+  it('the classify screen: office lists buyer orgs by name and classifies several at once (audited, all or nothing)', async () => {
+    const a = await createOrg(t.app.db, { kind: 'buyer', name: '测试分类A单位' });
+    const b = await createOrg(t.app.db, { kind: 'buyer', name: '测试分类B单位' });
+    const coopOrg = await createOrg(t.app.db, { kind: 'cooperative', name: '测试分类合作社' });
+    expect((await get('/api/v1/units', null)).statusCode).toBe(401);
+    expect((await get('/api/v1/units', buyerManager)).statusCode).toBe(403);
+    expect((await get('/api/v1/units?budget=maybe', office)).json().errors[0].field).toBe('query.budget');
+    const found = (await get(`/api/v1/units?q=${encodeURIComponent('测试分类')}`, office)).json().items;
+    // Only buyer orgs, by name; a LIKE wildcard in the search is literal.
+    expect(found.map((u: { id: string }) => u.id)).toEqual([a.id, b.id]);
+    expect(found[0]).toMatchObject({ isBudgetUnit: false, unitKind: null, status: 'active' });
+    expect((await get(`/api/v1/units?q=${encodeURIComponent('%')}`, office)).json().items).toEqual([]);
+
+    const body = { unitIds: [a.id, b.id], isBudgetUnit: true, unitKind: 'soe' };
+    expect((await put('/api/v1/units/classification', null, body)).statusCode).toBe(401);
+    expect((await put('/api/v1/units/classification', buyerManager, body)).statusCode).toBe(403);
+    expect((await put('/api/v1/units/classification', office, { ...body, unitIds: [] })).json().errors[0].field).toBe(
+      'body.unitIds',
+    );
+    // A cooperative among them: 400 naming it, and nothing changed.
+    const mixed = await put('/api/v1/units/classification', office, { ...body, unitIds: [a.id, coopOrg.id] });
+    expect(mixed.statusCode).toBe(400);
+    expect(mixed.json().errors[0].field).toBe('body.unitIds.1');
+    expect((await get('/api/v1/units?budget=yes&kind=soe', office)).json().items).toEqual([]);
+
+    const ok = await put('/api/v1/units/classification', office, body);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().items).toEqual([
+      { id: a.id, name: '测试分类A单位', isBudgetUnit: true, unitKind: 'soe' },
+      { id: b.id, name: '测试分类B单位', isBudgetUnit: true, unitKind: 'soe' },
+    ]);
+    expect(
+      (await get('/api/v1/units?budget=yes&kind=soe', office)).json().items.map((u: { id: string }) => u.id),
+    ).toEqual([a.id, b.id]);
+    // Without a kind, each keeps its own; only what changed is audited.
+    await put(`/api/v1/units/${b.id}/classification`, office, { isBudgetUnit: true, unitKind: 'union' });
+    const off = await put('/api/v1/units/classification', office, { unitIds: [a.id, b.id], isBudgetUnit: false });
+    expect(
+      off.json().items.map((u: { unitKind: string; isBudgetUnit: boolean }) => [u.unitKind, u.isBudgetUnit]),
+    ).toEqual([
+      ['soe', false],
+      ['union', false],
+    ]);
+    await put('/api/v1/units/classification', office, { unitIds: [a.id], isBudgetUnit: false });
+    expect((await auditOf(a.id)).map((x) => [x.action, x.after])).toEqual([
+      ['unit.classify', { isBudgetUnit: true, unitKind: 'soe' }],
+      ['unit.classify', { isBudgetUnit: false }],
+    ]);
+  });
+
+  it('two bulk classifications over overlapping units at once both finish (rows locked in one order)', async () => {
+    const orgs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => createOrg(t.app.db, { kind: 'buyer', name: `并发分类${i}` })),
+    );
+    const ids = orgs.map((o) => o.id);
+    const [x, y] = await Promise.all([
+      put('/api/v1/units/classification', office, { unitIds: ids, isBudgetUnit: true }),
+      put('/api/v1/units/classification', office, {
+        unitIds: [...ids].reverse(),
+        isBudgetUnit: true,
+        unitKind: 'other',
+      }),
+    ]);
+    expect([x.statusCode, y.statusCode]).toEqual([200, 200]);
+    const listed = (await get(`/api/v1/units?q=${encodeURIComponent('并发分类')}`, office)).json().items;
+    expect(
+      listed.every((u: { isBudgetUnit: boolean; unitKind: string }) => u.isBudgetUnit && u.unitKind === 'other'),
+    ).toBe(true);
   });
 });
 

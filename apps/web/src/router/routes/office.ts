@@ -81,6 +81,18 @@ export default [
     meta: { requiresAuth: true, kinds: ['office'] },
   },
   {
+    path: '/office/units/classify',
+    name: 'office-unit-classify',
+    component: () => import('@/views/units/UnitClassify.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
+    path: '/office/pairings',
+    name: 'office-pairings',
+    component: () => import('@/views/units/PairingsView.vue'),
+    meta: { requiresAuth: true, kinds: ['office'] },
+  },
+  {
     path: '/office/units/:id',
     name: 'office-unit',
     component: () => import('@/views/units/UnitConsole.vue'),

@@ -1,0 +1,144 @@
+import { eq, sql } from 'drizzle-orm';
+import {
+  clampToYear,
+  computePace,
+  DEFAULT_MIN_RATIO_BP,
+  reservedFen,
+  sameDayLastYear,
+  type DeclarationStatus,
+  type UnitKind,
+  type UnitProgress,
+  type UnitYearSettings,
+} from '@shanhai/domain';
+import type { DbOrTx } from './client';
+import { unitYearSettings as settingsTable } from './schema/index';
+
+/*
+ * Progress of budget units against their reserved share, shared by the api (a unit's page, the
+ * office's ranking, the 通报) and the worker (the monthly behind-pace notice), so they cannot
+ * disagree. It reads the partner tallies (credited purchases, refunds, approved and reversed
+ * offline records, all folded from the ledger), never the ledger itself, so its cost follows the
+ * number of units and days, not of sales. "As of D" counts business dates ≤ D.
+ */
+
+/** The office's rules for a year, or the defaults (10%, no deadline) where it has set none. */
+export async function unitYearSettings(db: DbOrTx, year: number): Promise<UnitYearSettings> {
+  const [row] = await db.select().from(settingsTable).where(eq(settingsTable.year, year));
+  return {
+    year,
+    minRatioBp: row?.minRatioBp ?? DEFAULT_MIN_RATIO_BP,
+    declarationDeadline: row?.declarationDeadline ?? null,
+  };
+}
+
+const pct = (a: number, b: number) => Math.round((a / b) * 10_000) / 100;
+
+export interface UnitProgressFilter {
+  orgId?: string;
+  kind?: UnitKind;
+  countyId?: string;
+  /** Only active orgs (the monthly notice tells no suspended unit). */
+  activeOnly?: boolean;
+}
+
+/** Every budget unit (or one buyer org) with its progress, ranked by completion. */
+export async function unitProgressRows(
+  db: DbOrTx,
+  year: number,
+  asOf: string,
+  filter: UnitProgressFilter = {},
+): Promise<{ rows: UnitProgress[]; deadline: string | null }> {
+  const settings = await unitYearSettings(db, year);
+  const through = clampToYear(year, asOf);
+  const lastThrough = sameDayLastYear(through);
+  const y0 = `${year}-01-01`;
+  const deadline = settings.declarationDeadline;
+  const conds = [sql`o.kind = 'buyer'`];
+  conds.push(filter.orgId ? sql`o.id = ${filter.orgId}` : sql`o.is_budget_unit`);
+  if (filter.kind) conds.push(sql`o.unit_kind = ${filter.kind}`);
+  if (filter.activeOnly) conds.push(sql`o.status = 'active'`);
+  if (filter.countyId)
+    conds.push(sql`exists (select 1 from pairings p join towns t on t.id = p.town_id
+      where p.buyer_org_id = o.id and t.county_id = ${filter.countyId}
+        and p.starts_on <= ${`${year}-12-31`}::date and (p.ends_on is null or p.ends_on >= ${y0}::date))`);
+  const res = await db.execute<{
+    id: string;
+    name: string;
+    unit_kind: UnitKind | null;
+    sales: number;
+    ly_to_date: number;
+    ly_total: number;
+    status: DeclarationStatus | null;
+    total_fen: number | null;
+    ratio_bp: number | null;
+    on_time: boolean;
+  }>(sql`
+    with s as (
+      select buyer_org_id,
+        coalesce(sum(amount_fen) filter (where day >= ${y0}::date), 0)::bigint as sales,
+        coalesce(sum(amount_fen) filter (where day < ${y0}::date and day <= ${lastThrough}::date), 0)::bigint as ly_to_date,
+        coalesce(sum(amount_fen) filter (where day < ${y0}::date), 0)::bigint as ly_total
+      from partner_daily_sales
+      where day >= ${`${year - 1}-01-01`}::date and day <= ${through}::date
+      group by buyer_org_id
+    ),
+    latest as (
+      select distinct on (buyer_org_id) buyer_org_id, status from unit_declarations
+      where year = ${year} order by buyer_org_id, version desc
+    ),
+    in_force as (
+      select distinct on (buyer_org_id) buyer_org_id, total_fen, ratio_bp from unit_declarations
+      where year = ${year} and status = 'approved' order by buyer_org_id, version desc
+    ),
+    on_time as (
+      select distinct buyer_org_id from unit_declarations
+      where year = ${year} and submitted_at is not null
+        and ${deadline}::date is not null
+        and submitted_at < ((${deadline}::date + 1)::timestamp at time zone 'Asia/Shanghai')
+    )
+    select o.id, o.name, o.unit_kind,
+      coalesce(s.sales, 0)::bigint as sales, coalesce(s.ly_to_date, 0)::bigint as ly_to_date,
+      coalesce(s.ly_total, 0)::bigint as ly_total,
+      latest.status, in_force.total_fen, in_force.ratio_bp, (on_time.buyer_org_id is not null) as on_time
+    from orgs o
+      left join s on s.buyer_org_id = o.id
+      left join latest on latest.buyer_org_id = o.id
+      left join in_force on in_force.buyer_org_id = o.id
+      left join on_time on on_time.buyer_org_id = o.id
+    where ${sql.join(conds, sql` and `)}
+  `);
+  const deadlinePassed = deadline !== null && asOf > deadline;
+  const rows = res.rows.map((r) => {
+    const reserved = r.total_fen === null ? null : reservedFen(r.total_fen, r.ratio_bp!);
+    const pace = computePace({
+      year,
+      asOf,
+      targetFen: reserved ?? 0,
+      salesToDateFen: r.sales,
+      lastYearToDateFen: r.ly_to_date,
+      lastYearTotalFen: r.ly_total,
+    });
+    return {
+      rank: 0,
+      unitId: r.id,
+      name: r.name,
+      unitKind: r.unit_kind,
+      declarationStatus: r.status,
+      reservedFen: reserved,
+      salesFen: r.sales,
+      progressPct: reserved ? pct(r.sales, reserved) : null,
+      expectedFen: pace.expectedFen,
+      aheadFen: pace.aheadFen,
+      lastYearSamePeriodFen: pace.lastYearSamePeriodFen,
+      changePct: pace.changePct,
+      curve: pace.curve,
+      behindPace: reserved !== null && pace.aheadFen < 0,
+      notDeclaredByDeadline: deadlinePassed && !r.on_time,
+    } satisfies UnitProgress;
+  });
+  rows.sort(
+    (a, b) => (b.progressPct ?? -1) - (a.progressPct ?? -1) || b.salesFen - a.salesFen || a.name.localeCompare(b.name),
+  );
+  rows.forEach((r, i) => (r.rank = i + 1));
+  return { rows, deadline };
+}
