@@ -224,8 +224,10 @@ export async function createSettlement(tx: DbOrTx, who: Principal, body: Settlem
   return s!.id;
 }
 
-const payoutCount = sql<number>`(select count(*) from payouts p where p.settlement_id = ${settlements.id} and p.status <> 'voided')::int`;
-const paidCount = sql<number>`(select count(*) from payouts p where p.settlement_id = ${settlements.id} and p.status = 'paid')::int`;
+// The outer row is named in full: in a one-table select drizzle writes ${settlements.id} as a bare
+// "id", which inside the subquery would be the payout's own id (and count nothing).
+const payoutCount = sql<number>`(select count(*) from payouts p where p.settlement_id = settlements.id and p.status <> 'voided')::int`;
+const paidCount = sql<number>`(select count(*) from payouts p where p.settlement_id = settlements.id and p.status = 'paid')::int`;
 
 function toSettlement(
   s: typeof settlements.$inferSelect,
