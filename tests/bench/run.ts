@@ -7,7 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Add a benchmark here when you add its script. */
-const BENCHES: string[] = ['catalog', 'orders', 'sales', 'start', 'fanout', 'bankmatch', 'notify', 'search'];
+const BENCHES: string[] = [
+  'catalog',
+  'orders',
+  'sales',
+  'start',
+  'fanout',
+  'bankmatch',
+  'notify',
+  'search',
+  'settlement',
+];
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let failed = 0;

@@ -128,4 +128,58 @@ describe('accounts', () => {
     await theirs.close();
     await context.close();
   });
+  it('an owner makes a member a manager and then removes them, each after a confirmation (zh-CN, phone)', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport: MOBILE });
+    screenshotOnFailure(page, 'accounts-members-owner');
+    await loginAs(page, 'coop@demo.shanhai');
+    await page.waitForURL((u) => u.pathname === '/coop');
+    await page.goto('/account/members');
+    await page.click('[data-test=invite-open]');
+    await page.fill('[data-test=invite-form] input[type=email]', 'zhao-liu@example.com');
+    await page.fill('[data-test=member-name]', '赵六');
+    await page.click('[data-test=invite-submit]');
+    await page.getByText('已向 zhao-liu@example.com 发送邀请').waitFor();
+    const row = page.locator('[data-test=members] tr', { hasText: 'zhao-liu@example.com' });
+    // The owner's own row offers nothing to change.
+    const own = page.locator('[data-test=members] tr', { hasText: 'coop@demo.shanhai' });
+    expect(await own.locator('[data-test^=member-role-], [data-test^=member-remove-]').count()).toBe(0);
+
+    // Role: the choice asks first; thinking again changes nothing.
+    await page.click('[data-test="member-role-zhao-liu@example.com"]');
+    await page.locator('.member-role-options .el-select-dropdown__item', { hasText: '管理员' }).click();
+    const roleBox = page.locator('.confirm-member-role');
+    expect(await roleBox.innerText()).toContain('将 赵六（zhao-liu@example.com）的角色由「成员」改为「管理员」');
+    await roleBox.locator('.el-message-box__btns button', { hasText: '取消' }).click();
+    await roleBox.waitFor({ state: 'hidden' });
+    expect(await row.locator('.el-select').innerText()).toContain('成员');
+    await page.click('[data-test="member-role-zhao-liu@example.com"]');
+    await page.locator('.member-role-options .el-select-dropdown__item', { hasText: '管理员' }).click();
+    await page.locator('.confirm-member-role .el-message-box__btns .el-button--primary').click();
+    await page.getByText('赵六 现在是管理员，需重新登录后生效').waitFor();
+    expect(await row.locator('.el-select').innerText()).toContain('管理员');
+
+    // Removal: a warning that says what happens, then the member is gone from the list.
+    await page.click('[data-test="member-remove-zhao-liu@example.com"]');
+    const removeBox = page.locator('.confirm-member-remove');
+    expect(await removeBox.innerText()).toContain('将 赵六（zhao-liu@example.com）移出本单位？');
+    await removeBox.locator('.el-message-box__btns .el-button--primary').click();
+    await page.getByText('已将 赵六 移出本单位，其登录已失效').waitFor();
+    await row.waitFor({ state: 'detached' });
+    // Nothing sideways on a phone, and no English in the Chinese page.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.locator('main').innerText()).not.toMatch(/\b(owner|manager|member|Remove)\b/);
+    await context.close();
+  });
+
+  it('a manager sees who may change roles and gets no role or removal controls (en)', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'en' });
+    screenshotOnFailure(page, 'accounts-members-manager');
+    await loginAs(page, 'office2@demo.shanhai');
+    await page.waitForSelector('[data-test=user-menu]');
+    await page.goto('/account/members');
+    await page.waitForSelector('[data-test=members] tbody tr');
+    await page.getByText('Only an owner changes roles or removes members.').waitFor();
+    expect(await page.locator('[data-test^=member-role-], [data-test^=member-remove-]').count()).toBe(0);
+    await context.close();
+  });
 });

@@ -131,7 +131,7 @@ describe('the cooperative console', () => {
         expect(await dialog.locator('.el-form-item__error').first().textContent()).toContain(text.required);
         await dialog.locator('[data-test=ship-carrier]').click();
         await page.locator('.el-select-dropdown__item:visible', { hasText: text.carrier }).click();
-        await dialog.locator('[data-test=ship-tracking] input').fill('SF1400000001');
+        await dialog.locator('input[data-test=ship-tracking]').fill('SF1400000001');
         await saveShot(page, `coop-ship-dialog-${run.lang}-${run.width}`, true);
         await dialog.locator('[data-test=ship-confirm]').click();
         await dialog.waitFor({ state: 'hidden' });
@@ -200,6 +200,7 @@ describe('the cooperative console', () => {
       screenshotOnFailure(page, `coop-catalog-anon-${lang}`);
       try {
         await page.goto('/products');
+        await page.waitForSelector('[data-test=facet-town]');
         const towns = page.locator('[data-test=facet-town]');
         await expect
           .poll(() => towns.allTextContents())

@@ -103,4 +103,70 @@ describe('budget units’ reserved share', () => {
     await unit.context.close();
     await office.context.close();
   });
+
+  it('the office changes a pairing’s pledge and the unit’s page shows it; it classifies units in bulk and one by one', async () => {
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(office.page, 'units-pairings');
+    await loginAs(office.page, 'office@demo.shanhai');
+    await office.page.waitForSelector('[data-test=office-console]');
+    await office.page.goto('/office/pairings');
+    // The demo group leads Dakun with a 1,500,000 元 pledge: raise it to 1,800,000 元.
+    const row = office.page.locator('[data-test=pairings-table] tr', { hasText: '广州山海示范采购集团' });
+    await row.first().waitFor();
+    expect(await row.first().textContent()).toContain('150');
+    await row.first().locator('[data-test=pairing-edit]').click();
+    await office.page.fill('[data-test=pairing-form-pledge] input', '1800000');
+    await office.page.click('[data-test=pairing-save]');
+    await office.page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-test=pairings-table] tr')].some(
+          (tr) => tr.textContent?.includes('广州山海示范采购集团') && tr.textContent.includes('180'),
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
+    // The change is in the audit log with what it was before.
+    const token = await tokenOf('office@demo.shanhai');
+    const audit = (await api('/audit?action=pairing.update', { token })) as { items?: { before: unknown }[] };
+    expect(JSON.stringify(audit.items ?? audit)).toContain('150000000');
+
+    // The unit's page (the office's view of it) shows the new pledge against what it bought from Dakun.
+    await row.first().locator('[data-test=pairing-unit]').click();
+    await office.page.waitForSelector('[data-test=unit-pairings]');
+    const pairing = office.page.locator('[data-test=unit-pairings] tr', { hasText: '大崑镇' });
+    await pairing.waitFor();
+    expect(await pairing.textContent()).toContain('180');
+
+    // Classify: the trade union is unmarked in bulk, then marked again with its row's toggle.
+    await office.page.goto('/office/units/classify');
+    await office.page.fill('input[data-test=classify-search], [data-test=classify-search] input', '机关工会');
+    const union = office.page.locator('[data-test=classify-table] .el-table__body tr', {
+      hasText: '广州市示范机关工会',
+    });
+    await office.page.waitForFunction(
+      () => document.querySelectorAll('[data-test=classify-table] .el-table__body tr').length === 1,
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await union.locator('[data-test=classify-flag]').textContent()).toContain('是');
+    await union.locator('.el-checkbox').click();
+    await office.page.click('[data-test=classify-unmark]');
+    await office.page.waitForFunction(
+      () => document.querySelector('[data-test=classify-table] [data-test=classify-flag]')?.textContent?.includes('否'),
+      undefined,
+      { timeout: 15_000 },
+    );
+    const listed = async () =>
+      ((await api(`/units?q=${encodeURIComponent('机关工会')}`, { token })).items as { isBudgetUnit: boolean }[])[0]!
+        .isBudgetUnit;
+    expect(await listed()).toBe(false);
+    await union.locator('[data-test=classify-toggle]').click();
+    await office.page.waitForFunction(
+      () => document.querySelector('[data-test=classify-table] [data-test=classify-flag]')?.textContent?.includes('是'),
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await listed()).toBe(true);
+    await office.context.close();
+  });
 });

@@ -73,13 +73,18 @@ export async function unitProgressRows(
     ratio_bp: number | null;
     on_time: boolean;
   }>(sql`
-    with s as (
+    with u as (
+      select o.id from orgs o where ${sql.join(conds, sql` and `)}
+    ),
+    s as (
       select buyer_org_id,
         coalesce(sum(amount_fen) filter (where day >= ${y0}::date), 0)::bigint as sales,
         coalesce(sum(amount_fen) filter (where day < ${y0}::date and day <= ${lastThrough}::date), 0)::bigint as ly_to_date,
         coalesce(sum(amount_fen) filter (where day < ${y0}::date), 0)::bigint as ly_total
       from partner_daily_sales
-      where day >= ${`${year - 1}-01-01`}::date and day <= ${through}::date
+      -- Only the units ranked: the tallies of every other buyer org are never read.
+      where buyer_org_id in (select id from u)
+        and day >= ${`${year - 1}-01-01`}::date and day <= ${through}::date
       group by buyer_org_id
     ),
     latest as (

@@ -101,6 +101,26 @@ export const RULES = {
   not_whole: { en: 'must be a whole number of {unit}', 'zh-CN': '应为整数个{unit}' },
   out_of_stock: { en: 'is more than the {stock} {unit} in stock', 'zh-CN': '超过库存（仅剩 {stock} {unit}）' },
   not_available: { en: 'is not on sale', 'zh-CN': '该产品已下架或暂不可售' },
+  // Rows of an import (quick order, the sales import) that name a thing or a quantity wrongly.
+  no_product: {
+    en: 'matches no product on sale: write its code, Chinese or English name',
+    'zh-CN': '找不到在售产品，请填写产品编号、中文名或英文名',
+  },
+  no_town: {
+    en: 'matches no town of the programme: write its code or name',
+    'zh-CN': '不是帮扶镇，请填写镇编号或镇名',
+  },
+  no_buyer: {
+    en: 'matches no buyer organisation: write its credit code or name',
+    'zh-CN': '找不到采购单位，请填写统一社会信用代码或单位名称',
+  },
+  ambiguous: { en: 'matches several: {options}; write the code', 'zh-CN': '匹配到多项：{options}，请填写编号' },
+  cart_full: { en: 'would make more than {max} products in the cart', 'zh-CN': '购物车最多 {max} 种产品' },
+  wrong_unit: { en: 'must be counted in {unit}', 'zh-CN': '应以“{unit}”为单位' },
+  yuan_cents: {
+    en: 'must be an amount in yuan with at most two decimals',
+    'zh-CN': '应为金额（元），最多两位小数',
+  },
   period_in_future: { en: 'must not be later than today', 'zh-CN': '不能晚于今天' },
   week_length: { en: 'must be 6 days after the start (a week)', 'zh-CN': '应为开始日期后第 6 天（一周）' },
   calendar_month: {

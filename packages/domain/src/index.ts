@@ -9,3 +9,4 @@ export * from './notifications';
 export * from './notification-texts';
 export * from './field-messages';
 export * from './sale-unit';
+export * from './line-import';

@@ -75,6 +75,10 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
       title: '成员角色已变更',
       body: '{by} 将 {member}（{email}）的角色由{from}改为{to}。如非本单位授权，请立即处理。',
     },
+    'security.member_removed': {
+      title: '成员已移除',
+      body: '{by} 将{role} {member}（{email}）移出了本单位，其登录已失效。如非本单位授权，请立即处理。',
+    },
     'security.payout_account_changed': {
       title: '收款账户已变更',
       body: '{by} 修改了本单位的收款账户（尾号 {accountTail}）。如非本单位操作，请立即联系指挥部。',
@@ -182,6 +186,10 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     'security.member_role_changed': {
       title: 'Member role changed',
       body: "{by} changed {member}'s ({email}) role from {from} to {to}. If you did not expect this, act now.",
+    },
+    'security.member_removed': {
+      title: 'Member removed',
+      body: '{by} removed the {role} {member} ({email}) from your organisation; their sessions have ended. If you did not expect this, act now.',
     },
     'security.payout_account_changed': {
       title: 'Payout account changed',

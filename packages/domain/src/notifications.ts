@@ -41,6 +41,7 @@ export const NOTIFICATION_KINDS = {
   // Security notices: owners always get them by email, whatever their preferences say.
   'security.member_added': { audience: ['buyer', 'cooperative', 'office'], security: true },
   'security.member_role_changed': { audience: ['buyer', 'cooperative', 'office'], security: true },
+  'security.member_removed': { audience: ['buyer', 'cooperative', 'office'], security: true },
   'security.payout_account_changed': { audience: ['cooperative'], security: true },
 } as const satisfies Record<string, { audience: readonly OrgKind[]; security?: true }>;
 

@@ -10,6 +10,7 @@ import {
   type OrgKind,
   type OrgSignupRequest,
   type OrgStatus,
+  type Role,
 } from '@shanhai/domain';
 import { http, NoContent } from './http';
 
@@ -22,6 +23,9 @@ export const decideOrg = (id: string, decision: 'activate' | 'reject' | 'suspend
 export const members = (orgId: string) => http.get(`/orgs/${orgId}/members`, z.array(Member));
 export const inviteMember = (orgId: string, body: InviteMemberRequest) =>
   http.post(`/orgs/${orgId}/members`, Member, body);
+export const changeMemberRole = (orgId: string, userId: string, role: Role) =>
+  http.patch(`/orgs/${orgId}/members/${userId}`, Member, { role });
+export const removeMember = (orgId: string, userId: string) => http.del(`/orgs/${orgId}/members/${userId}`, NoContent);
 export const setMemberActive = (orgId: string, userId: string, active: boolean) =>
   http.post(`/orgs/${orgId}/members/${userId}/${active ? 'reactivate' : 'deactivate'}`, Member);
 

@@ -1,6 +1,6 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { InviteMemberRequest, Member, OrgStatus, OrgSummary } from '@shanhai/domain';
+import type { InviteMemberRequest, Member, OrgStatus, OrgSummary, Role } from '@shanhai/domain';
 import * as orgsApi from '@/api/orgs';
 
 /** The caller's own org, its members, and (for the office) the review queue. */
@@ -23,6 +23,14 @@ export const useOrgStore = defineStore('org', () => {
     await orgsApi.setMemberActive(orgId, userId, active);
     await loadMembers(orgId);
   }
+  async function changeRole(orgId: string, userId: string, role: Role) {
+    await orgsApi.changeMemberRole(orgId, userId, role);
+    await loadMembers(orgId);
+  }
+  async function remove(orgId: string, userId: string) {
+    await orgsApi.removeMember(orgId, userId);
+    await loadMembers(orgId);
+  }
   async function loadQueue(status: OrgStatus = 'pending') {
     queue.value = await orgsApi.listOrgs(status);
   }
@@ -31,5 +39,17 @@ export const useOrgStore = defineStore('org', () => {
     await loadQueue();
   }
 
-  return { org, memberList, queue, loadOrg, loadMembers, invite, setActive, loadQueue, decide };
+  return {
+    org,
+    memberList,
+    queue,
+    loadOrg,
+    loadMembers,
+    invite,
+    setActive,
+    changeRole,
+    remove,
+    loadQueue,
+    decide,
+  };
 });

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, jsonb, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgSequence,
+  pgTable,
+  text,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { CATEGORIES, type PriceTier, type ProductRevision } from '@shanhai/domain';
 import { timestamps } from './columns';
 import { orgs } from './identity';
@@ -7,6 +19,9 @@ import { towns } from './regions';
 
 export const category = pgEnum('category', CATEGORIES);
 export const listingStatus = pgEnum('listing_status', ['draft', 'pending_review', 'listed', 'rejected', 'delisted']);
+
+/** Numbers of product codes: SH1001, SH1002, … (never reused). */
+export const productCodeSeq = pgSequence('product_code_seq', { startWith: 1001 });
 
 /**
  * A cooperative's product. It is credited to the cooperative's town (copied here when the product
@@ -24,6 +39,14 @@ export const products = pgTable(
       .notNull()
       .references(() => towns.id),
     category: category().notNull(),
+    /**
+     * The product's code ("SH1001"), given at creation and never changed: what a buyer writes in a
+     * quick order or on the phone instead of a name two cooperatives may share.
+     */
+    code: text()
+      .notNull()
+      .unique()
+      .default(sql`'SH' || nextval('product_code_seq')`),
     nameZh: text().notNull(),
     nameEn: text(),
     description: text(),

@@ -16,8 +16,12 @@ import { towns } from './regions';
 export const orgKind = pgEnum('org_kind', ['buyer', 'cooperative', 'office']);
 export const orgStatus = pgEnum('org_status', ['pending', 'active', 'suspended', 'rejected']);
 export const userRole = pgEnum('user_role', ['owner', 'manager', 'member']);
-/** `invited`: added by an owner or manager, waiting to set a password from the emailed link. */
-export const userStatus = pgEnum('user_status', ['active', 'deactivated', 'invited']);
+/**
+ * `invited`: added by an owner or manager, waiting to set a password from the emailed link.
+ * `removed`: taken out of the org by an owner; the row stays for the history it signed (orders,
+ * audit) but never signs in, is never listed and cannot be reactivated.
+ */
+export const userStatus = pgEnum('user_status', ['active', 'deactivated', 'invited', 'removed']);
 /** The language of a user's emails. */
 export const userLocale = pgEnum('user_locale', ['zh-CN', 'en']);
 /**

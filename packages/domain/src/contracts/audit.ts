@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'member.deactivate',
   'member.reactivate',
   'member.role',
+  'member.remove',
   'account.password_change',
   'account.password_reset',
   'account.invitation_accept',

@@ -231,6 +231,8 @@ export type CatalogResponse = z.infer<typeof CatalogResponse>;
 
 export const ProductDetail = z.object({
   id: z.uuid(),
+  /** "SH1001": what a buyer writes in a quick order. */
+  code: z.string(),
   category: Category,
   nameZh: z.string(),
   nameEn: z.string().nullable(),

@@ -11,8 +11,8 @@ export type OrgStatus = z.infer<typeof OrgStatus>;
 export const Role = z.enum(['owner', 'manager', 'member']);
 export type Role = z.infer<typeof Role>;
 
-/** `invited`: waiting to set a password from the emailed invitation link. */
-export const UserStatus = z.enum(['active', 'deactivated', 'invited']);
+/** `invited`: waiting to set a password from the emailed invitation link; `removed`: taken out of the org. */
+export const UserStatus = z.enum(['active', 'deactivated', 'invited', 'removed']);
 export type UserStatus = z.infer<typeof UserStatus>;
 
 export const Email = z

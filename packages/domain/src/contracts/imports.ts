@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { Fen } from '../money';
+import { FieldError } from './problem';
 
-export const ImportRowError = z.object({ row: z.number().int(), field: z.string(), message: z.string() });
+/**
+ * A refused row of an import: `field` is the column as the file names it; `code` and `params` word
+ * the problem as the JSON endpoint words the same field (field-messages.ts), `message` in English.
+ */
+export const ImportRowError = FieldError.extend({ row: z.number().int() });
 export const ImportResult = z.object({
   dryRun: z.boolean(),
   fileHash: z.string(),

@@ -17,3 +17,4 @@ export * from './invoices';
 export * from './balances';
 export * from './search';
 export * from './settlements';
+export * from './page';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Category } from '../catalog';
 import { NonNegativeFen } from '../money';
+import { PageQuery } from './page';
+import { FieldError } from './problem';
 
 export const OrderStatus = z.enum([
   'pending_approval',
@@ -88,14 +90,41 @@ export const CartResponse = z.object({
 export type CartResponse = z.infer<typeof CartResponse>;
 
 export const CartImportRequest = z.strictObject({ csv: z.string().min(1).max(200_000) });
+/** A product a quick-order row names: what the web words "大坪山花蜂蜜 × 10 瓶（500 g/瓶）" from. */
+export const CartImportProduct = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  nameZh: z.string(),
+  nameEn: z.string().nullable(),
+  cooperativeName: z.string(),
+  unitLabel: z.string(),
+  unitSpec: z.string().nullable(),
+  unitLabelEn: z.string().nullable(),
+  unitSpecEn: z.string().nullable(),
+});
+export type CartImportProduct = z.infer<typeof CartImportProduct>;
 export const CartImportRow = z.object({
+  /** The row's line in the pasted text or file (1-based, blank lines counted). */
   row: z.number().int(),
   input: z.string(),
   productId: z.uuid().nullable(),
-  qty: z.number().int().nullable(),
+  qty: z.number().nullable(),
   status: z.enum(['added', 'refused']),
+  /** What the row was understood to name, refused or not (null when it names nothing). */
+  product: CartImportProduct.nullable(),
+  /** The line's quantity in the cart after the row (added rows). */
+  cartQty: z.number().int().nullable(),
+  /**
+   * Why the row was refused: `field` is `product` or `qty`; `code` and `params` word it as the JSON
+   * cart endpoint words the same problem (field-messages.ts).
+   */
+  error: FieldError.nullable(),
+  /** The products an ambiguous name matches: write one's code. */
+  options: z.array(CartImportProduct),
+  /** In English. */
   message: z.string(),
 });
+export type CartImportRow = z.infer<typeof CartImportRow>;
 export const CartImportResponse = z.object({ rows: z.array(CartImportRow), cart: CartResponse });
 export type CartImportResponse = z.infer<typeof CartImportResponse>;
 
@@ -217,7 +246,9 @@ export const ListQuery = z.strictObject({
     .optional(),
   from: z.iso.date().optional(),
   to: z.iso.date().optional(),
+  /** `csv`: every matching row (all pages, streamed); the paging below applies to JSON only. */
   format: z.enum(['json', 'csv']).optional(),
+  ...PageQuery.shape,
 });
 
 export const SubmitTransferRequest = z.strictObject({

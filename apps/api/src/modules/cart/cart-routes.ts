@@ -45,7 +45,7 @@ const cartRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['cart'],
         summary:
-          'Quick order: CSV `product id or name, quantity` as JSON `{ csv }` or a text/csv body; a per-row report',
+          'Quick order: rows `product code, zh or en name, quantity[, unit]` (comma, full-width comma, tab or semicolon; a header row only if it names the columns) as JSON `{ csv }` or a text/csv body; per row what was understood or the field and rule that refused it',
         ...guarded,
         body: CartImportRequest,
         response: { 200: CartImportResponse, ...problems, 413: Problem },

@@ -1,8 +1,20 @@
-import { loadCsvParse } from '../../lib/csv';
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import { schema, type DbOrTx } from '@shanhai/db';
 import {
+  CartLineInput,
+  issueError,
   lineTotalFen,
+  matchHeader,
+  MAX_CART_LINES,
+  nameKey,
+  readNumber,
+  readRows,
+  resolveNamed,
+  ruleError,
+  type CartImportProduct,
+  type CartImportRow,
+  type FieldError,
+  type IssueLike,
   quantityProblem,
   ruleMessage,
   unitPriceFor,
@@ -179,96 +191,192 @@ export async function putCart(db: DbOrTx, userId: string, body: PutCartRequest):
   return getCart(db, userId);
 }
 
-export interface ImportRow {
-  row: number;
-  input: string;
-  productId: string | null;
-  qty: number | null;
-  status: 'added' | 'refused';
-  message: string;
-}
+/**
+ * The columns a quick-order header may name (zh or en, case and width aside). Without a header
+ * the columns are product, quantity, unit.
+ */
+export const CART_IMPORT_COLUMNS = {
+  product: [
+    '产品',
+    '商品',
+    '产品编号',
+    '商品编号',
+    '编号',
+    '产品名称',
+    '商品名称',
+    '名称',
+    '品名',
+    'product',
+    'product code',
+    'code',
+    'name',
+    'product name',
+    'item',
+    'sku',
+  ],
+  qty: ['数量', '订购数量', '采购数量', '订货数量', 'qty', 'quantity'],
+  unit: ['单位', 'unit'],
+} as const;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+type Candidate = ProductForSale & { code: string };
+
+/** The products on sale that `refs` may name: by id, code, or Chinese or English name (case, width, spaces aside). */
+async function candidatesFor(db: DbOrTx, refs: string[]): Promise<Candidate[]> {
+  const keys = [...new Set(refs.map(nameKey).filter(Boolean))];
+  if (keys.length === 0) return [];
+  const ids = refs.filter((r) => UUID_RE.test(r));
+  const key = (col: SQL) => sql`lower(regexp_replace(normalize(${col}, NFKC), '\s+', '', 'g'))`;
+  const res = await db.execute<ProductForSaleRow & { code: string }>(
+    sql`select pr.id, pr.code, pr.name_zh, pr.name_en, pr.unit_label, pr.unit_spec, pr.unit_label_en, pr.unit_spec_en, pr.cooperative_id, c.name as cooperative_name, pr.moq, pr.order_step, pr.stock,
+      pr.price_tiers, pr.town_id, pr.category, true as sellable
+    from ${products} pr join ${orgs} c on c.id = pr.cooperative_id
+    where pr.status = 'listed' and c.status = 'active' and (
+      lower(pr.code) in ${keys} ${ids.length ? sql`or pr.id in ${ids}` : sql``}
+      or ${key(sql`pr.name_zh`)} in ${keys} or ${key(sql`coalesce(pr.name_en, '')`)} in ${keys})
+    order by pr.code`,
+  );
+  return res.rows.map((r) => ({ ...toProductForSale(r), code: r.code }));
+}
+
+function importProduct(p: Candidate): CartImportProduct {
+  return {
+    id: p.id,
+    code: p.code,
+    nameZh: p.nameZh,
+    nameEn: p.nameEn,
+    cooperativeName: p.cooperativeName,
+    unitLabel: p.unitLabel,
+    unitSpec: p.unitSpec,
+    unitLabelEn: p.unitLabelEn,
+    unitSpecEn: p.unitSpecEn,
+  };
+}
+
 /**
- * Quick order: CSV rows `product id or name, quantity` (a header row is skipped). Each row is
- * added to the cart (summing with what is there) or refused with the reason.
+ * Quick order: one row per line, `product, quantity[, unit]` as typed or pasted from a spreadsheet
+ * (see @shanhai/domain line-import: separators, full-width forms, a header only when it names the
+ * columns). A row names a product by its code, Chinese or English name, or id. Each row is added to
+ * the cart (summing with what is there) or refused, storing nothing, with the field and the rule
+ * the JSON cart endpoint would name for the same line.
  */
-export async function importCart(db: DbOrTx, userId: string, csv: string): Promise<ImportRow[]> {
-  let records: string[][];
-  const parse = await loadCsvParse();
-  try {
-    records = parse(csv.replace(/^\uFEFF/, ''), {
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-    }) as string[][];
-  } catch (e) {
-    throw badRequest('body.csv', `is not valid CSV: ${(e as Error).message}`);
-  }
-  const report: ImportRow[] = [];
-  for (let i = 0; i < records.length; i++) {
-    const rec = records[i]!;
-    const input = rec.join(',');
-    const [ref = '', qtyText = ''] = rec;
-    const refuse = (message: string, productId: string | null = null, qty: number | null = null) =>
-      report.push({ row: i + 1, input, productId, qty, status: 'refused', message });
-    if (i === 0 && !/^\d+$/.test(qtyText)) continue; // a header row
+export async function importCart(db: DbOrTx, userId: string, csv: string): Promise<CartImportRow[]> {
+  const all = readRows(csv);
+  const header = all.length ? matchHeader(all[0]!.cells, CART_IMPORT_COLUMNS) : null;
+  if (header && (header.product === undefined || header.qty === undefined))
+    throw badRequest('body.csv', 'has a header row without a product and a quantity column');
+  const col = header ?? { product: 0, qty: 1, unit: 2 };
+  const rows = header ? all.slice(1) : all;
+  const cell = (cells: string[], i: number | undefined) => (i === undefined ? '' : (cells[i] ?? ''));
+
+  // Two imports of one buyer at once would each add to the quantity the other has not written yet.
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`cart:${userId}`}, 0))`);
+  const inCart = new Map(
+    (await db.select().from(cartLines).where(eq(cartLines.userId, userId))).map((l) => [l.productId, l.qty]),
+  );
+  const candidates = await candidatesFor(
+    db,
+    rows.map((r) => cell(r.cells, col.product)),
+  );
+
+  const report: CartImportRow[] = [];
+  for (const r of rows) {
+    const input = r.cells.filter((c) => c !== '').join(', ');
+    const ref = cell(r.cells, col.product);
+    const qtyText = cell(r.cells, col.qty);
+    let product: Candidate | null = null;
+    let options: Candidate[] = [];
+    let qty: number | null = null;
+    const refuse = (error: FieldError) =>
+      report.push({
+        row: r.row,
+        input,
+        productId: product?.id ?? null,
+        qty,
+        status: 'refused',
+        product: product && importProduct(product),
+        cartQty: null,
+        error,
+        options: options.map(importProduct),
+        message: `${error.field} ${error.message}`,
+      });
+
+    const read = qtyText ? readNumber(qtyText) : null;
+    qty = read?.value ?? null;
     if (!ref) {
-      refuse('no product id or name');
+      refuse(ruleError('product', 'required'));
       continue;
     }
-    const qty = /^\d+$/.test(qtyText) ? Number(qtyText) : NaN;
-    if (!Number.isSafeInteger(qty) || qty < 1) {
-      refuse('quantity must be a whole number of at least 1');
+    const found = UUID_RE.test(ref)
+      ? (() => {
+          const p = candidates.find((c) => c.id === ref.toLowerCase());
+          return p ? ({ kind: 'one', item: p } as const) : ({ kind: 'none' } as const);
+        })()
+      : resolveNamed(ref, candidates);
+    if (found.kind === 'none') {
+      refuse(ruleError('product', 'no_product'));
       continue;
     }
-    const candidates = UUID_RE.test(ref)
-      ? await db
-          .select({ id: products.id })
-          .from(products)
-          .where(and(eq(products.id, ref), eq(products.status, 'listed')))
-      : await db
-          .select({ id: products.id })
-          .from(products)
-          .where(
-            and(
-              eq(products.status, 'listed'),
-              sql`(${products.nameZh} = ${ref} or lower(${products.nameEn}) = lower(${ref}))`,
-            ),
-          )
-          .limit(2);
-    if (candidates.length === 0) {
-      refuse('no product on sale has this id or name', null, qty);
+    if (found.kind === 'ambiguous') {
+      options = found.options;
+      refuse(
+        ruleError('product', 'ambiguous', {
+          options: options.map((o) => `${o.code} ${o.nameEn ?? o.nameZh} (${o.cooperativeName})`).join(' / '),
+        }),
+      );
       continue;
     }
-    if (candidates.length > 1) {
-      refuse('several products have this name; use the product id', null, qty);
+    product = found.item;
+    if (!qtyText) {
+      refuse(ruleError('qty', 'required'));
       continue;
     }
-    const productId = candidates[0]!.id;
-    const [existing] = await db
-      .select({ qty: cartLines.qty })
-      .from(cartLines)
-      .where(and(eq(cartLines.userId, userId), eq(cartLines.productId, productId)));
-    const total = (existing?.qty ?? 0) + qty;
-    const p = (await productsForSale(db, [productId])).get(productId)!;
-    const problem = lineProblem(p, total);
+    if (!read) {
+      refuse({ ...issueError('qty', { code: 'invalid_type', expected: 'int', input: qtyText }) });
+      continue;
+    }
+    const unit = read.unit || cell(r.cells, col.unit);
+    if (unit && ![product.unitLabel, product.unitLabelEn].some((u) => u && nameKey(u) === nameKey(unit))) {
+      refuse(ruleError('qty', 'wrong_unit', { unit: product.unitLabelEn ?? product.unitLabel }));
+      continue;
+    }
+    const before = inCart.get(product.id);
+    const total = (before ?? 0) + read.value;
+    // The JSON cart's own bounds, first on the row, then on the line it makes.
+    const bound = CartLineInput.shape.qty.safeParse(read.value).error ?? CartLineInput.shape.qty.safeParse(total).error;
+    if (bound) {
+      refuse(issueError('qty', bound.issues[0]! as unknown as IssueLike));
+      continue;
+    }
+    if (before === undefined && inCart.size >= MAX_CART_LINES) {
+      refuse(ruleError('product', 'cart_full', { max: MAX_CART_LINES }));
+      continue;
+    }
+    const problem = lineProblem(product, total);
     if (problem) {
-      refuse(`${total} ${problem.message}`, productId, qty);
+      refuse(ruleError('qty', problem.code, problem.params));
       continue;
     }
     await db
       .insert(cartLines)
-      .values({ userId, productId, qty: total })
+      .values({ userId, productId: product.id, qty: total })
       .onConflictDoUpdate({ target: [cartLines.userId, cartLines.productId], set: { qty: total } });
+    inCart.set(product.id, total);
     report.push({
-      row: i + 1,
+      row: r.row,
       input,
-      productId,
-      qty,
+      productId: product.id,
+      qty: read.value,
       status: 'added',
-      message: existing ? `added; ${total} in the cart now` : 'added',
+      product: importProduct(product),
+      cartQty: total,
+      error: null,
+      options: [],
+      message:
+        before === undefined
+          ? `added ${read.value} × ${product.nameEn ?? product.nameZh}`
+          : `added ${read.value} × ${product.nameEn ?? product.nameZh}; ${total} in the cart now`,
     });
   }
   return report;

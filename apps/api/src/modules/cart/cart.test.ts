@@ -6,7 +6,7 @@ import { bearer, type TestApp } from '../../../test-support/testing';
 let t: TestApp;
 let coopA: Member;
 let coopB: Member;
-const { buyer, put, post } = shop(() => t);
+const { buyer, put } = shop(() => t);
 
 beforeAll(async () => ({ t, coopA, coopB } = await buyingWorld()));
 afterAll(() => t.close());
@@ -100,38 +100,5 @@ describe('cart', () => {
     const r2 = await put(b.s, [{ productId: '00000000-0000-4000-8000-000000000000', qty: 0 }]);
     expect(r2.statusCode).toBe(400);
     expect(r2.json().errors[0].field).toBe('body.lines.0.qty');
-  });
-
-  it('imports pasted CSV with a per-row report', async () => {
-    const b = await buyer();
-    const p = await createProduct(t.app.db, { cooperativeId: coopA.orgId, nameZh: '导入测试蜂蜜', moq: 2, stock: 50 });
-    const csv = `product,qty\n${p.id},4\n导入测试蜂蜜,2\nno such thing,3\n${p.id},abc\n${p.id},100\n`;
-    const res = await post(b.s, '/api/v1/cart/import', { csv });
-    expect(res.statusCode).toBe(200);
-    expect(
-      res.json().rows.map((r: { row: number; status: string; message: string }) => [r.row, r.status, r.message]),
-    ).toEqual([
-      [2, 'added', 'added'],
-      [3, 'added', 'added; 6 in the cart now'],
-      [4, 'refused', 'no product on sale has this id or name'],
-      [5, 'refused', 'quantity must be a whole number of at least 1'],
-      [6, 'refused', '106 is more than the 50 箱 in stock'],
-    ]);
-    expect(res.json().cart.lines).toHaveLength(1);
-    expect(res.json().cart.lines[0].qty).toBe(6);
-
-    const upload = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/cart/import',
-      headers: { ...bearer(b.s.token), 'content-type': 'text/csv' },
-      payload: `${p.id},2\n`,
-    });
-    expect(upload.statusCode).toBe(200);
-    expect(upload.json().rows).toEqual([
-      expect.objectContaining({ row: 1, status: 'added', message: 'added; 8 in the cart now' }),
-    ]);
-    const empty = await post(b.s, '/api/v1/cart/import', { csv: '' });
-    expect(empty.statusCode).toBe(400);
-    expect(empty.json().errors[0].field).toBe('body.csv');
   });
 });

@@ -227,6 +227,7 @@ async function pageAndFacets(
 
 interface DetailRow extends Record<string, unknown> {
   id: string;
+  code: string;
   category: Category;
   name_zh: string;
   name_en: string | null;
@@ -269,7 +270,7 @@ export async function productDetail(
   viewer: { orgId: string; orgKind: string } | null,
 ): Promise<ProductDetail | null> {
   const res = await db.execute<DetailRow>(sql`
-    select p.id, p.category, p.name_zh, p.name_en, p.description, p.description_en, p.unit_label, p.unit_spec, p.unit_label_en, p.unit_spec_en,
+    select p.id, p.code, p.category, p.name_zh, p.name_en, p.description, p.description_en, p.unit_label, p.unit_spec, p.unit_label_en, p.unit_spec_en,
       p.moq, p.order_step, p.stock, p.lead_time_days, p.certifications, p.certifications_en, p.photos, p.price_tiers, p.status, p.is_demo,
       t.id as town_id, t.code as town_code, t.name_zh as town_name_zh, t.name_en as town_name_en,
       c.id as county_id, c.code as county_code, c.name_zh as county_name_zh, c.name_en as county_name_en,
@@ -283,6 +284,7 @@ export async function productDetail(
   if (!isPublic && !mayPreview) return null;
   return {
     id: r.id,
+    code: r.code,
     category: r.category,
     nameZh: r.name_zh,
     nameEn: r.name_en,

@@ -277,7 +277,7 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...guarded,
         params: MemberParams,
         body: ChangeMemberRoleRequest,
-        response: { 200: Member, ...problems },
+        response: { 200: Member, ...problems, 409: Problem },
       },
       preHandler: app.guard({ roles: ['owner'] }),
     },
@@ -287,6 +287,27 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!member) throw notFound('Member');
       await app.queues.notifySoon();
       return member;
+    },
+  );
+
+  app.delete(
+    '/orgs/:id/members/:userId',
+    {
+      schema: {
+        tags: ['members'],
+        summary:
+          'Owner: remove a member from the org (audited; their sessions end; the other owners are told; never the last owner: 409)',
+        ...guarded,
+        params: MemberParams,
+        response: { 204: z.null(), ...problems, 409: Problem },
+      },
+      preHandler: app.guard({ roles: ['owner'] }),
+    },
+    async (request, reply) => {
+      const who = ownOrg(request);
+      if (!(await orgsService.removeMember(app.db, who, request.params.userId))) throw notFound('Member');
+      await app.queues.notifySoon();
+      return reply.status(204).send(null);
     },
   );
 

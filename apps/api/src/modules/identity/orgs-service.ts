@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import {
   hashPassword,
   isUniqueViolation,
@@ -236,7 +236,11 @@ export async function decideOrg(
 }
 
 export async function listMembers(db: Db, orgId: string): Promise<Member[]> {
-  const rows = await db.select().from(users).where(eq(users.orgId, orgId)).orderBy(asc(users.createdAt));
+  const rows = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.orgId, orgId), ne(users.status, 'removed')))
+    .orderBy(asc(users.createdAt));
   return rows.map(toMember);
 }
 
@@ -297,11 +301,7 @@ export async function setMemberStatus(
   status: 'active' | 'deactivated',
 ): Promise<Member | null> {
   return db.transaction(async (tx) => {
-    const [user] = await tx
-      .select()
-      .from(users)
-      .where(and(eq(users.id, userId), eq(users.orgId, who.orgId)))
-      .for('update');
+    const user = await lockMember(tx, who.orgId, userId);
     if (!user) return null;
     if (user.id === who.userId) throw forbidden('You cannot change your own account status');
     if (!MAY_GRANT[who.role].includes(user.role))
@@ -329,22 +329,61 @@ const ROLE_NAMES: Record<Role, { zh: string; en: string }> = {
 };
 
 /**
+ * The org's owners, locked in id order. Every change that can take an owner away (a demotion, a
+ * removal) takes these locks first, so two owners demoting or removing each other at once run one
+ * after the other and the second sees what the first did: an org never ends up without an owner.
+ */
+async function lockOwners(tx: Tx, orgId: string) {
+  return tx
+    .select({ id: users.id, status: users.status })
+    .from(users)
+    .where(and(eq(users.orgId, orgId), eq(users.role, 'owner')))
+    .orderBy(asc(users.id))
+    .for('update');
+}
+
+const lastOwner = () =>
+  conflict('last_owner', 'The organisation would have no owner left: make another member an owner first');
+
+/**
+ * Checks, under the owner locks, that the caller is still an active owner and that the change
+ * (`takesOwner`: it demotes or removes an active owner) leaves at least one: a sole owner acting on
+ * themself is told why (409) rather than just refused.
+ */
+async function guardOwnerChange(tx: Tx, who: Principal, target: UserRow, takesOwner: boolean, self: string) {
+  const owners = await lockOwners(tx, who.orgId);
+  const othersLeft = owners.filter((o) => o.status === 'active' && o.id !== target.id).length;
+  const loses = takesOwner && target.role === 'owner' && target.status === 'active';
+  if (loses && othersLeft === 0) throw lastOwner();
+  if (target.id === who.userId) throw forbidden(self);
+  if (!owners.some((o) => o.id === who.userId && o.status === 'active')) throw forbidden('Only an owner may do this');
+}
+
+/** The member row of the caller's org, locked (after the owner locks); removed members are gone. */
+async function lockMember(tx: Tx, orgId: string, userId: string) {
+  const [user] = await tx
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), eq(users.orgId, orgId)))
+    .for('update');
+  return user && user.status !== 'removed' ? user : null;
+}
+
+/**
  * An owner gives another member of the own org a new role, audited as `member.role` (before and
  * after). The member's sessions end, so the new role holds from their next sign-in rather than
  * when their access token runs out; the org's other owners get a security notice. Owners cannot
- * change their own role (so an org always keeps the owner who acts).
+ * change their own role, and the last owner cannot be demoted (409).
  */
 export async function changeMemberRole(db: Db, who: Principal, userId: string, role: Role): Promise<Member | null> {
+  if (who.role !== 'owner') throw forbidden("Only an owner changes a member's role");
   return db.transaction(async (tx) => {
-    const [user] = await tx
-      .select()
-      .from(users)
-      .where(and(eq(users.id, userId), eq(users.orgId, who.orgId)))
-      .for('update');
+    // Owner locks before the member's row: the same order as removeMember, so they cannot deadlock.
+    await lockOwners(tx, who.orgId);
+    const user = await lockMember(tx, who.orgId, userId);
     if (!user) return null;
-    if (who.role !== 'owner') throw forbidden("Only an owner changes a member's role");
-    if (user.id === who.userId) throw forbidden('You cannot change your own role');
-    if (user.role === role) return toMember(user);
+    if (user.role === role && user.id !== who.userId) return toMember(user);
+    await guardOwnerChange(tx, who, user, role !== 'owner', 'You cannot change your own role');
     const [after] = await tx.update(users).set({ role }).where(eq(users.id, userId)).returning();
     await revokeUserSessions(tx, userId);
     await writeAudit(tx, {
@@ -377,6 +416,50 @@ export async function changeMemberRole(db: Db, who: Principal, userId: string, r
       },
     });
     return toMember(after!);
+  });
+}
+
+/**
+ * An owner takes a member out of the org, audited as `member.remove`. The row stays (with status
+ * `removed`) for the orders and audit entries it signed, but the member's sessions end at once, they
+ * can no longer sign in, and they leave the members list; the org's other owners get a security
+ * notice. The last owner cannot be removed (409); nobody removes themself. False: no such member.
+ */
+export async function removeMember(db: Db, who: Principal, userId: string): Promise<boolean> {
+  if (who.role !== 'owner') throw forbidden('Only an owner removes a member');
+  return db.transaction(async (tx) => {
+    await lockOwners(tx, who.orgId);
+    const user = await lockMember(tx, who.orgId, userId);
+    if (!user) return false;
+    await guardOwnerChange(tx, who, user, true, 'You cannot remove yourself');
+    await tx.update(users).set({ status: 'removed' }).where(eq(users.id, userId));
+    await revokeUserSessions(tx, userId);
+    await writeAudit(tx, {
+      actorUserId: who.userId,
+      actorOrgId: who.orgId,
+      action: 'member.remove',
+      entityType: 'user',
+      entityId: userId,
+      before: { status: user.status, role: user.role },
+      after: { status: 'removed' },
+    });
+    const [by] = await tx.select({ name: users.name }).from(users).where(eq(users.id, who.userId));
+    await notify(tx, {
+      kind: 'security.member_removed',
+      orgId: who.orgId,
+      roles: ['owner'],
+      exceptUserId: who.userId,
+      subject: { type: 'user', id: userId },
+      link: '/account/members',
+      params: {
+        by: by?.name ?? '',
+        member: user.name,
+        email: user.email,
+        roleZh: ROLE_NAMES[user.role].zh,
+        roleEn: ROLE_NAMES[user.role].en,
+      },
+    });
+    return true;
   });
 }
 

@@ -433,6 +433,218 @@ describe('members of an org', () => {
     expect(await t.app.db.$count(schema.auditLog, eq(schema.auditLog.action, 'member.role'))).toBe(1);
   });
 
+  describe('removing a member (DELETE /orgs/:id/members/:userId)', () => {
+    const del = (token: string | null, orgId: string, userId: string) =>
+      t.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/orgs/${orgId}/members/${userId}`,
+        headers: token ? bearer(token) : {},
+      });
+    const statusOf = async (id: string) =>
+      (await t.app.db.select({ s: schema.users.status }).from(schema.users).where(eq(schema.users.id, id)))[0]!.s;
+    const removals = (id: string) =>
+      t.app.db.$count(
+        schema.auditLog,
+        and(eq(schema.auditLog.action, 'member.remove'), eq(schema.auditLog.entityId, id)),
+      );
+
+    it('401 without a token, 403 for a manager or a member, 404 for another org’s member; nothing changed', async () => {
+      const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+      const manager = await createUser(t.app.db, { orgId: a.org.id, role: 'manager' });
+      const member = await createUser(t.app.db, { orgId: a.org.id, role: 'member' });
+      const other = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+      const otherMember = await createUser(t.app.db, { orgId: other.org.id, role: 'member' });
+      const owner = await login(t.app, a.user.email);
+      const mg = await login(t.app, manager.email);
+      const ms = await login(t.app, member.email);
+
+      expect((await del(null, a.org.id, member.id)).statusCode).toBe(401);
+      const byManager = await del(mg.token, a.org.id, member.id);
+      expect(byManager.statusCode).toBe(403);
+      expect(byManager.json().code).toBe('forbidden');
+      expect((await del(ms.token, a.org.id, manager.id)).statusCode).toBe(403);
+      // Another org's member, whether named under its own org id or under ours.
+      expect((await del(owner.token, other.org.id, otherMember.id)).statusCode).toBe(404);
+      expect((await del(owner.token, a.org.id, otherMember.id)).statusCode).toBe(404);
+      const bad = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/orgs/${a.org.id}/members/not-a-uuid`,
+        headers: bearer(owner.token),
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().errors[0].field).toBe('params.userId');
+      for (const id of [member.id, manager.id, otherMember.id]) expect(await statusOf(id)).toBe('active');
+      expect(await t.app.db.$count(schema.auditLog, eq(schema.auditLog.action, 'member.remove'))).toBe(0);
+    });
+
+    it('an owner removes a member: audited, their sessions end, gone from the list, the other owners are told', async () => {
+      const a = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });
+      const coOwner = await createUser(t.app.db, { orgId: a.org.id, role: 'owner' });
+      const member = await createUser(t.app.db, { orgId: a.org.id, role: 'member' });
+      const owner = await login(t.app, a.user.email);
+      const ms = await login(t.app, member.email);
+
+      const res = await del(owner.token, a.org.id, member.id);
+      expect(res.statusCode, res.body).toBe(204);
+      expect(await statusOf(member.id)).toBe('removed');
+      // Their access token and their refresh token stop working at once, and they cannot sign in again.
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(ms.token) })).statusCode).toBe(
+        401,
+      );
+      expect(
+        (await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: ms.refreshCookie } }))
+          .statusCode,
+      ).toBe(401);
+      const relogin = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: member.email, password: TEST_PASSWORD },
+      });
+      expect(relogin.statusCode).toBe(403);
+      expect(relogin.json().code).toBe('account_deactivated');
+      const list = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/orgs/${a.org.id}/members`,
+        headers: bearer(owner.token),
+      });
+      expect(list.json().map((m: { id: string }) => m.id)).toEqual([a.user.id, coOwner.id]);
+      // A removed member is gone: removing, reactivating or promoting them again is a 404.
+      expect((await del(owner.token, a.org.id, member.id)).statusCode).toBe(404);
+      expect(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: `/api/v1/orgs/${a.org.id}/members/${member.id}/reactivate`,
+            headers: bearer(owner.token),
+          })
+        ).statusCode,
+      ).toBe(404);
+      expect(
+        (
+          await t.app.inject({
+            method: 'PATCH',
+            url: `/api/v1/orgs/${a.org.id}/members/${member.id}`,
+            headers: bearer(owner.token),
+            payload: { role: 'manager' },
+          })
+        ).statusCode,
+      ).toBe(404);
+      const audit = await t.app.db
+        .select()
+        .from(schema.auditLog)
+        .where(and(eq(schema.auditLog.action, 'member.remove'), eq(schema.auditLog.entityId, member.id)));
+      expect(audit).toEqual([
+        expect.objectContaining({
+          actorUserId: a.user.id,
+          actorOrgId: a.org.id,
+          entityType: 'user',
+          before: { status: 'active', role: 'member' },
+          after: { status: 'removed' },
+        }),
+      ]);
+      const told = await t.app.db
+        .select({ userId: schema.notifications.userId, params: schema.notifications.params })
+        .from(schema.notifications)
+        .where(and(eq(schema.notifications.kind, 'security.member_removed'), eq(schema.notifications.orgId, a.org.id)));
+      expect(told).toEqual([
+        {
+          userId: coOwner.id,
+          params: expect.objectContaining({
+            member: member.name,
+            email: member.email,
+            roleZh: '成员',
+            roleEn: 'member',
+          }),
+        },
+      ]);
+      // Another owner may be removed while one stays.
+      expect((await del(owner.token, a.org.id, coOwner.id)).statusCode).toBe(204);
+      expect(await statusOf(coOwner.id)).toBe('removed');
+    });
+
+    it('the last owner can be neither removed nor demoted (409); nobody removes themself (403)', async () => {
+      const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+      const coOwner = await createUser(t.app.db, { orgId: a.org.id, role: 'owner' });
+      const owner = await login(t.app, a.user.email);
+
+      // With a second owner, removing oneself is simply not how it is done.
+      const self = await del(owner.token, a.org.id, a.user.id);
+      expect(self.statusCode).toBe(403);
+      expect((await del(owner.token, a.org.id, coOwner.id)).statusCode).toBe(204);
+      // Now the sole owner: the answer says why.
+      const last = await del(owner.token, a.org.id, a.user.id);
+      expect(last.statusCode).toBe(409);
+      expect(last.json().code).toBe('last_owner');
+      const demote = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/orgs/${a.org.id}/members/${a.user.id}`,
+        headers: bearer(owner.token),
+        payload: { role: 'manager' },
+      });
+      expect(demote.statusCode).toBe(409);
+      expect(demote.json().code).toBe('last_owner');
+      expect(await statusOf(a.user.id)).toBe('active');
+      expect(await removals(a.user.id)).toBe(0);
+    });
+
+    it('the same member removed twice at once: one 204, one 404, one audit entry, one notice', async () => {
+      const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+      const coOwner = await createUser(t.app.db, { orgId: a.org.id, role: 'owner' });
+      const member = await createUser(t.app.db, { orgId: a.org.id, role: 'manager' });
+      const [o1, o2] = await Promise.all([login(t.app, a.user.email), login(t.app, coOwner.email)]);
+      const codes = (await Promise.all([del(o1.token, a.org.id, member.id), del(o2.token, a.org.id, member.id)]))
+        .map((r) => r.statusCode)
+        .sort();
+      expect(codes).toEqual([204, 404]);
+      expect(await statusOf(member.id)).toBe('removed');
+      expect(await removals(member.id)).toBe(1);
+    });
+
+    it('two owners removing each other at once: exactly one goes, the org keeps an owner', async () => {
+      for (let round = 0; round < 3; round++) {
+        const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+        const coOwner = await createUser(t.app.db, { orgId: a.org.id, role: 'owner' });
+        const [o1, o2] = await Promise.all([login(t.app, a.user.email), login(t.app, coOwner.email)]);
+        const [r1, r2] = await Promise.all([del(o1.token, a.org.id, coOwner.id), del(o2.token, a.org.id, a.user.id)]);
+        const codes = [r1.statusCode, r2.statusCode];
+        expect(codes.filter((c) => c === 204)).toHaveLength(1);
+        // The loser was no longer an owner: refused by the guard (401, its account is gone) or, if it
+        // passed the guard first, under the owner locks (409: it would remove the last owner).
+        expect([401, 409]).toContain(codes.find((c) => c !== 204));
+        const owners = await t.app.db
+          .select({ id: schema.users.id })
+          .from(schema.users)
+          .where(
+            and(eq(schema.users.orgId, a.org.id), eq(schema.users.role, 'owner'), eq(schema.users.status, 'active')),
+          );
+        expect(owners).toHaveLength(1);
+      }
+    });
+
+    it('two owners demoting each other at once: the org keeps an owner', async () => {
+      const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+      const coOwner = await createUser(t.app.db, { orgId: a.org.id, role: 'owner' });
+      const [o1, o2] = await Promise.all([login(t.app, a.user.email), login(t.app, coOwner.email)]);
+      const patch = (token: string, userId: string) =>
+        t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/orgs/${a.org.id}/members/${userId}`,
+          headers: bearer(token),
+          payload: { role: 'member' },
+        });
+      const codes = (await Promise.all([patch(o1.token, coOwner.id), patch(o2.token, a.user.id)])).map(
+        (r) => r.statusCode,
+      );
+      expect(codes.filter((c) => c === 200)).toHaveLength(1);
+      expect([403, 409]).toContain(codes.find((c) => c !== 200));
+      const owners = await t.app.db
+        .select({ id: schema.users.id })
+        .from(schema.users)
+        .where(and(eq(schema.users.orgId, a.org.id), eq(schema.users.role, 'owner')));
+      expect(owners).toHaveLength(1);
+    });
+  });
+
   it('nobody reaches another org’s members: 404, nothing changed', async () => {
     const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const b = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });

@@ -1,41 +1,59 @@
-import { loadCsvParse } from '../../lib/csv';
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type ExcelJS from 'exceljs';
 import { loadExcel } from '../../lib/excel';
 import { appendSales, schema, writeAudit, type Db, type LedgerRow } from '@shanhai/db';
-import { CATEGORIES, type Category, type ImportResult } from '@shanhai/domain';
+import {
+  CATEGORIES,
+  CATEGORY_NAMES,
+  Category,
+  IsoDate,
+  issueError,
+  matchHeader,
+  normalizeCell,
+  readRows,
+  resolveNamed,
+  ruleError,
+  type FieldError,
+  type ImportResult,
+  type IssueLike,
+  type Named,
+  type TextRow,
+} from '@shanhai/domain';
 import { badRequest } from '../../lib/problem';
 import type { Principal } from '../../types';
 
 const { orgs, towns, salesImports } = schema;
 
-const COLUMN_ALIASES: Record<'date' | 'town' | 'amount' | 'category' | 'buyer', string[]> = {
-  date: ['date', 'business_date', '日期'],
-  town: ['town', 'town_code', '镇', '镇街'],
-  amount: ['amount_yuan', 'amount', '金额', '金额（元）', '金额(元)'],
-  category: ['category', '品类'],
-  buyer: ['buyer_credit_code', 'buyer', '采购单位信用代码', '采购单位统一社会信用代码'],
-};
+/** The columns a header may name (zh or en, case and width aside); without a header, in this order. */
+const COLUMN_ALIASES = {
+  date: ['date', 'business_date', '日期', '业务日期', '销售日期'],
+  town: ['town', 'town_code', '镇', '镇街', '镇名', '镇编号'],
+  amount: ['amount_yuan', 'amount', '金额', '金额（元）', '金额(元)', '销售额', '销售额（元）'],
+  category: ['category', '品类', '类别'],
+  buyer: ['buyer_credit_code', 'buyer', '采购单位', '采购单位信用代码', '采购单位统一社会信用代码'],
+} as const;
+type Column = keyof typeof COLUMN_ALIASES;
+const POSITIONAL: Record<Column, number> = { date: 0, town: 1, amount: 2, category: 3, buyer: 4 };
 
-/** `12.3` 元 → 1230 fen, exactly (no floating point). */
+/** `12.3` 元 → 1230 fen, exactly (no floating point); thousands commas and full-width digits read. */
 export function yuanToFen(text: string): number | null {
-  const m = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/.exec(text.replace(/,/g, '').trim());
+  const m = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/.exec(normalizeCell(text).replace(/,/g, ''));
   if (!m) return null;
   const fen = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
   return m[1] ? -fen : fen;
 }
 
-async function readTable(buffer: Buffer, fileName: string): Promise<Record<string, string>[]> {
+/** A date as people type it: 2025-1-2, 2025/1/2, 2025.1.2, 2025年1月2日 → 2025-01-02 (else as given). */
+function isoDate(text: string): string {
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(normalizeCell(text));
+  return m ? `${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}` : normalizeCell(text);
+}
+
+/** The rows of a CSV (any separator people type, see line-import) or of an XLSX's first sheet. */
+async function readTable(buffer: Buffer, fileName: string): Promise<TextRow[]> {
   const isXlsx = buffer.subarray(0, 2).toString('latin1') === 'PK' || /\.xlsx$/i.test(fileName);
-  if (!isXlsx)
-    return (await loadCsvParse())(buffer, {
-      columns: (h: string[]) => h.map((x) => x.trim()),
-      bom: true,
-      skip_empty_lines: true,
-      trim: true,
-      relax_column_count: true,
-    }) as Record<string, string>[];
+  if (!isXlsx) return readRows(buffer.toString('utf8'));
   const wb = new (await loadExcel()).Workbook();
   try {
     await wb.xlsx.load(buffer as unknown as ArrayBuffer);
@@ -47,21 +65,23 @@ async function readTable(buffer: Buffer, fileName: string): Promise<Record<strin
   const cell = (v: ExcelJS.CellValue): string => {
     if (v instanceof Date) return v.toISOString().slice(0, 10);
     if (v && typeof v === 'object' && 'result' in v) return String(v.result ?? '');
+    if (v && typeof v === 'object' && 'richText' in v) return v.richText.map((t) => t.text).join('');
     return v === null || v === undefined ? '' : String(v);
   };
-  const header = (ws.getRow(1).values as ExcelJS.CellValue[]).map((v) => cell(v).trim());
-  const out: Record<string, string>[] = [];
-  for (let r = 2; r <= ws.rowCount; r++) {
-    const vals = ws.getRow(r).values as ExcelJS.CellValue[];
-    if (!vals.some((v) => cell(v).trim() !== '')) continue;
-    const rec: Record<string, string> = {};
-    header.forEach((h, i) => h && (rec[h] = cell(vals[i]).trim()));
-    out.push(rec);
+  const out: TextRow[] = [];
+  for (let r = 1; r <= ws.rowCount; r++) {
+    // ExcelJS's row values start at index 1 (column A).
+    const cells = ((ws.getRow(r).values as ExcelJS.CellValue[]) ?? []).slice(1).map((v) => normalizeCell(cell(v)));
+    if (cells.some((c) => c !== '')) out.push({ row: r, cells });
   }
   return out;
 }
 
-/** Parses and checks every row; with `commit` appends the good file's rows, idempotently per file row. */
+/**
+ * Parses and checks every row as the JSON offline-sale endpoint checks its fields (date, town,
+ * amount, category, buyer: the same limits and words); with `commit` appends the good file's rows,
+ * idempotently per file row. A first row is a header only when it names the columns.
+ */
 export async function importSales(
   db: Db,
   who: Principal,
@@ -70,61 +90,88 @@ export async function importSales(
   dryRun: boolean,
 ): Promise<ImportResult> {
   const fileHash = createHash('sha256').update(buffer).digest('hex');
-  const records = await readTable(buffer, fileName);
-  const first = records[0] ?? {};
-  const col = (k: keyof typeof COLUMN_ALIASES) => COLUMN_ALIASES[k].find((a) => a in first);
-  const cols = {
-    date: col('date'),
-    town: col('town'),
-    amount: col('amount'),
-    category: col('category'),
-    buyer: col('buyer'),
-  };
+  const table = await readTable(buffer, fileName);
+  const header = table.length ? matchHeader(table[0]!.cells, COLUMN_ALIASES) : null;
+  const records = header ? table.slice(1) : table;
   if (records.length === 0) throw badRequest('body.file', 'has no data rows');
   for (const k of ['date', 'town', 'amount'] as const)
-    if (!cols[k]) throw badRequest('body.file', `needs a column ${COLUMN_ALIASES[k].join(' / ')}`);
+    if (header && header[k] === undefined)
+      throw badRequest('body.file', `needs a column ${COLUMN_ALIASES[k].join(' / ')}`);
+  const at: Record<Column, number | undefined> = header
+    ? { ...POSITIONAL, category: undefined, buyer: undefined, ...header }
+    : POSITIONAL;
+  /** A column's name in errors: as the header wrote it, else the column's own name. */
+  const fieldOf = (k: Column) => (header && at[k] !== undefined ? table[0]!.cells[at[k]]! : k);
 
-  const townList = await db.select({ id: towns.id, code: towns.code, nameZh: towns.nameZh }).from(towns);
-  const townBy = new Map<string, (typeof townList)[number]>();
-  for (const t of townList) townBy.set(t.code, t).set(t.nameZh, t);
-  const buyers = await db.select({ id: orgs.id, creditCode: orgs.creditCode }).from(orgs).where(eq(orgs.kind, 'buyer'));
-  const buyerBy = new Map(buyers.map((b) => [b.creditCode, b.id]));
+  const townList = await db
+    .select({ id: towns.id, code: towns.code, nameZh: towns.nameZh, nameEn: towns.nameEn })
+    .from(towns);
+  const buyers = (
+    await db
+      .select({ id: orgs.id, creditCode: orgs.creditCode, name: orgs.name })
+      .from(orgs)
+      .where(eq(orgs.kind, 'buyer'))
+  ).map((b) => ({ id: b.id, code: b.creditCode ?? '', nameZh: b.name }));
+  const categories = CATEGORIES.map((c) => ({ code: c, nameZh: CATEGORY_NAMES[c].zh, nameEn: CATEGORY_NAMES[c].en }));
 
   const errors: ImportResult['errors'] = [];
   const rows: LedgerRow[] = [];
-  records.forEach((rec, i) => {
-    const rowNo = i + 2; // the header is row 1
-    const date = rec[cols.date!] ?? '';
-    const town = townBy.get(rec[cols.town!] ?? '');
-    const amount = yuanToFen(rec[cols.amount!] ?? '');
-    const category = (cols.category && rec[cols.category]) || 'other';
-    const buyerCode = cols.buyer ? rec[cols.buyer] : '';
+  for (const rec of records) {
+    const text = (k: Column) => (at[k] === undefined ? '' : (rec.cells[at[k]] ?? ''));
     let ok = true;
-    const err = (field: string, message: string) => ((ok = false), errors.push({ row: rowNo, field, message }));
-    if (
-      !/^\d{4}-\d{2}-\d{2}$/.test(date) ||
-      Number.isNaN(Date.parse(`${date}T00:00:00Z`)) ||
-      new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date
-    )
-      err(cols.date!, 'must be a date written YYYY-MM-DD');
-    if (!town) err(cols.town!, `unknown town "${rec[cols.town!] ?? ''}" (use the town code or its Chinese name)`);
-    if (amount === null) err(cols.amount!, 'must be an amount in 元 with at most two decimals');
-    if (!(CATEGORIES as readonly string[]).includes(category))
-      err(cols.category ?? 'category', `must be one of ${CATEGORIES.join(', ')}`);
-    const buyerOrgId = buyerCode ? buyerBy.get(buyerCode) : null;
-    if (buyerCode && !buyerOrgId) err(cols.buyer!, `no buyer org with credit code ${buyerCode}`);
+    const err = (e: FieldError) => {
+      ok = false;
+      errors.push({ row: rec.row, ...e });
+    };
+    const issue = (k: Column, i: { code: string; [k: string]: unknown } | undefined) =>
+      i && err(issueError(fieldOf(k), i));
+    const named = <T extends Named>(k: Column, items: T[], none: 'no_town' | 'no_buyer'): T | null => {
+      const found = resolveNamed(text(k), items);
+      if (found.kind === 'one') return found.item;
+      if (found.kind === 'none') err(ruleError(fieldOf(k), none));
+      else
+        err(
+          ruleError(fieldOf(k), 'ambiguous', {
+            options: found.options.map((o) => `${o.code} ${o.nameZh}`).join(' / '),
+          }),
+        );
+      return null;
+    };
+
+    const date = isoDate(text('date'));
+    issue('date', IsoDate.safeParse(date).error?.issues[0] as IssueLike | undefined);
+    const town = text('town')
+      ? named('town', townList, 'no_town')
+      : (err(ruleError(fieldOf('town'), 'required')), null);
+    let amount: number | null = null;
+    const amountText = text('amount');
+    if (!amountText) err(ruleError(fieldOf('amount'), 'required'));
+    else if (!/^-?[\d,]+(\.\d+)?$/.test(normalizeCell(amountText)))
+      issue('amount', { code: 'invalid_type', expected: 'number', input: amountText });
+    else if ((amount = yuanToFen(amountText)) === null) err(ruleError(fieldOf('amount'), 'yuan_cents'));
+    else if (amount < 1)
+      // The JSON endpoint's PositiveFen (at least 1 fen), said in the file's unit.
+      issue('amount', { code: 'too_small', origin: 'number', minimum: 0.01, inclusive: true });
+    const categoryText = text('category');
+    let category: Category = 'other';
+    if (categoryText) {
+      const found = resolveNamed(categoryText, categories);
+      if (found.kind === 'one') category = found.item.code;
+      else issue('category', Category.safeParse(categoryText).error?.issues[0] as IssueLike | undefined);
+    }
+    const buyer = text('buyer') ? named('buyer', buyers, 'no_buyer') : null;
     if (ok)
       rows.push({
         source: 'import',
-        sourceRef: `${fileHash}:${rowNo}`,
+        sourceRef: `${fileHash}:${rec.row}`,
         kind: 'sale',
         townId: town!.id,
-        buyerOrgId: buyerOrgId ?? null,
-        category: category as Category,
+        buyerOrgId: buyer?.id ?? null,
+        category,
         amountFen: amount!,
         businessDate: date,
       });
-  });
+  }
 
   const totals = new Map<string, { townId: string; code: string; nameZh: string; rows: number; amountFen: number }>();
   for (const r of rows) {

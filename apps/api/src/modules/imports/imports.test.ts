@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
+import { schema } from '@shanhai/db';
 import { salesWorld, tokenCalls } from '../../../test-support/sales';
 import type { TestApp } from '../../../test-support/testing';
 
@@ -8,10 +9,12 @@ let t: TestApp;
 let townId: string;
 let office: string;
 let buyerManager: string;
+let buyerOrgId: string;
 const { upload } = tokenCalls(() => t);
+const countyId = async () => (await t.app.db.select({ id: schema.counties.id }).from(schema.counties))[0]?.id;
 
 beforeAll(async () => {
-  ({ t, townId, office, buyerManager } = await salesWorld());
+  ({ t, townId, office, buyerManager, buyerOrgId } = await salesWorld());
 });
 afterAll(async () => t.close());
 
@@ -33,9 +36,14 @@ describe('import', () => {
       dryRun: true,
       rows: 4,
       errors: [
-        { row: 4, field: 'date', message: 'must be a date written YYYY-MM-DD' },
-        { row: 5, field: 'town', message: expect.stringContaining('nowhere') },
-        { row: 5, field: 'amount_yuan', message: expect.any(String) },
+        { row: 4, field: 'date', code: 'custom', message: 'is not a calendar date' },
+        { row: 5, field: 'town', code: 'no_town', message: 'matches no town of the programme: write its code or name' },
+        {
+          row: 5,
+          field: 'amount_yuan',
+          code: 'yuan_cents',
+          message: 'must be an amount in yuan with at most two decimals',
+        },
       ],
       totals: [{ townId, code: 'sx-a', nameZh: '甲镇', rows: 2, amountFen: 12_050 }],
       addedRows: 0,
@@ -62,5 +70,108 @@ describe('import', () => {
       await t.app.db.execute<{ s: number }>(sql`select sum(amount_fen)::bigint as s from sales where source = 'import'`)
     ).rows;
     expect(Number(s)).toBe(100_507);
+  });
+
+  const dryRun = async (file: string | Buffer, name = 'f.csv') => {
+    const res = await upload('/api/v1/sales/import?dryRun=true', office, Buffer.from(file), name);
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  };
+  const importedFen = async () =>
+    Number(
+      (
+        await t.app.db.execute<{ s: number }>(
+          sql`select coalesce(sum(amount_fen), 0)::bigint as s from sales where source = 'import'`,
+        )
+      ).rows[0]!.s,
+    );
+
+  it('reads what people type: tabs, full-width commas and digits, dates with slashes or 年月日, towns, categories and buyers by code or zh/en name', async () => {
+    const [buyer] = (
+      await t.app.db.execute<{ name: string; credit_code: string }>(
+        sql`update orgs set credit_code = '91440300MA5FTEST01' where id = ${buyerOrgId} returning name, credit_code`,
+      )
+    ).rows;
+    const file = [
+      '日期\t镇\t金额（元）\t品类\t采购单位',
+      `2025/3/1\tSX-A\t1,000.50\t蜂蜜\t${buyer!.name}`,
+      `2025年3月2日\t甲镇\t２０\ttea\t${buyer!.credit_code}`,
+      '2025.3.3\tjia\t5\tGrain & Oil\t',
+    ].join('\n');
+    const r = await dryRun(file);
+    expect(r.errors).toEqual([]);
+    expect(r.totals).toEqual([{ townId, code: 'sx-a', nameZh: '甲镇', rows: 3, amountFen: 102_550 }]);
+    const fw = await dryRun('日期，镇，金额\n２０２５－０３－０４，sx-a，１２．５\n');
+    expect(fw).toMatchObject({ rows: 1, errors: [], totals: [{ amountFen: 1250 }] });
+  });
+
+  it('takes a first row for a header only when it names the columns: a data row is row 1, in the columns date, town, amount, category, buyer', async () => {
+    const r = await dryRun('2025-05-01,sx-a,10\n2025-05-02；甲镇；7；honey\n');
+    expect(r).toMatchObject({ rows: 2, errors: [], totals: [{ rows: 2, amountFen: 1700 }] });
+    const bad = await dryRun('2025-05-01,sx-a,十\n');
+    expect(bad.errors).toEqual([
+      { row: 1, field: 'amount', code: 'invalid_type', message: 'must be a number', params: expect.any(Object) },
+    ]);
+    const res = await upload('/api/v1/sales/import?dryRun=true', office, Buffer.from('日期,金额\n2025-05-01,1\n'));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].field).toBe('body.file');
+  });
+
+  it('each limit of the JSON offline sale is a row error naming the column with the same words; nothing of a refused file is stored', async () => {
+    await t.app.db.insert(schema.towns).values([
+      { code: 'sx-b', countyId: (await countyId())!, nameZh: '乙镇', nameEn: 'Twin' },
+      { code: 'sx-c', countyId: (await countyId())!, nameZh: '丙镇', nameEn: 'TWIN' },
+    ]);
+    const before = await importedFen();
+    const r = await dryRun(
+      [
+        'date,town,amount,category,buyer',
+        '2025-06-01,sx-a,0,,',
+        '2025-06-01,sx-a,-5,,',
+        '2025-06-01,sx-a,,,',
+        '2025-06-01,sx-a,1.234,,',
+        'yesterday,sx-a,1,,',
+        '2025-06-01,twin,1,,',
+        '2025-06-01,,1,,',
+        '2025-06-01,sx-a,1,xyz,',
+        '2025-06-01,sx-a,1,,91000000000000000X',
+      ].join('\n'),
+    );
+    expect(
+      r.errors.map((e: { row: number; field: string; code: string; message: string }) => [
+        e.row,
+        e.field,
+        e.code,
+        e.message,
+      ]),
+    ).toEqual([
+      [2, 'amount', 'too_small', 'must be at least 0.01'],
+      [3, 'amount', 'too_small', 'must be at least 0.01'],
+      [4, 'amount', 'required', 'is required'],
+      [5, 'amount', 'yuan_cents', 'must be an amount in yuan with at most two decimals'],
+      [6, 'date', 'invalid_format', 'must be a date written YYYY-MM-DD'],
+      [7, 'town', 'ambiguous', 'matches several: sx-b 乙镇 / sx-c 丙镇; write the code'],
+      [8, 'town', 'required', 'is required'],
+      [9, 'category', 'invalid_value', 'must be one of the choices'],
+      [10, 'buyer', 'no_buyer', 'matches no buyer organisation: write its credit code or name'],
+    ]);
+    // The JSON endpoint words the same category and date the same way.
+    const json = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sales/offline',
+      headers: { authorization: `Bearer ${office}` },
+      payload: { townId, category: 'xyz', amountFen: 100, businessDate: 'yesterday' },
+    });
+    expect(json.statusCode).toBe(400);
+    const jsonErrors = json.json().errors.map((e: { field: string; message: string }) => [e.field, e.message]);
+    expect(jsonErrors).toContainEqual(['body.businessDate', 'must be a date written YYYY-MM-DD']);
+    expect(jsonErrors).toContainEqual(['body.category', 'must be one of the choices']);
+    const commit = await upload(
+      '/api/v1/sales/import?dryRun=false',
+      office,
+      Buffer.from('date,town,amount\n2025-06-02,sx-a,3\n2025-06-02,sx-a,0\n'),
+    );
+    expect(commit.statusCode).toBe(400);
+    expect(await importedFen()).toBe(before);
   });
 });

@@ -23,7 +23,9 @@ function invoiceScope(who: Principal): SQL | undefined {
   return eq(invoices.cooperativeId, who.orgId);
 }
 
-const refundedOf = sql<number>`(select coalesce(sum(r.amount_fen), 0)::bigint from refunds r where r.order_id = ${orders.id})`;
+// The outer order is named in full: in a one-table select drizzle writes ${orders.id} as a bare "id",
+// which inside the subquery would be the refund's own id.
+const refundedOf = sql<number>`(select coalesce(sum(r.amount_fen), 0)::bigint from refunds r where r.order_id = orders.id)`;
 
 export const documentUrl = (invoiceId: string, documentId: string) =>
   `/api/v1/invoices/${invoiceId}/documents/${documentId}/file`;

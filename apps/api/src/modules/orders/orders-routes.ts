@@ -11,6 +11,7 @@ import {
 } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
+import { sendNextCursor } from '../../lib/cursor';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import { coopDashboard } from './coop-dashboard-service';
@@ -27,7 +28,8 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
     {
       schema: {
         tags: ['orders'],
-        summary: "Orders: a cooperative's queue, a buyer's orders, all for the office; ?format=csv",
+        summary:
+          "Orders: a cooperative's queue, a buyer's orders, all for the office; a page at a time (cursor, limit; the next cursor in x-next-cursor); ?format=csv streams every row",
         ...guarded,
         querystring: ListQuery,
         response: { 200: z.array(Order), ...problems },
@@ -35,8 +37,12 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
       preHandler: app.guard(),
     },
     async (request, reply) => {
-      const list = await svc.listOrders(app.db, principalOf(request), request.query);
-      if (request.query.format !== 'csv') return list;
+      if (request.query.format !== 'csv') {
+        const page = await svc.listOrders(app.db, principalOf(request), request.query);
+        sendNextCursor(reply, page.nextCursor);
+        return page.items;
+      }
+      const all = svc.allOrders(app.db, principalOf(request), request.query);
       return sendCsv(
         reply,
         'orders.csv',
@@ -52,18 +58,21 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
           'tracking_no',
           'lines',
         ],
-        list.map((o) => [
-          o.id,
-          o.purchaseId,
-          o.createdAt,
-          o.buyerOrgName,
-          o.cooperativeName,
-          o.status,
-          o.totalFen,
-          o.carrier,
-          o.trackingNo,
-          o.lines.map((l) => `${l.nameZh}×${l.qty}`).join('; '),
-        ]),
+        (async function* () {
+          for await (const o of all)
+            yield [
+              o.id,
+              o.purchaseId,
+              o.createdAt,
+              o.buyerOrgName,
+              o.cooperativeName,
+              o.status,
+              o.totalFen,
+              o.carrier,
+              o.trackingNo,
+              o.lines.map((l) => `${l.nameZh}×${l.qty}`).join('; '),
+            ];
+        })(),
       );
     },
   );

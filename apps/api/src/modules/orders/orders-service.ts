@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import {
   appendSales,
   autoAcceptDays,
@@ -15,7 +15,16 @@ import {
   type DbOrTx,
   type Tx,
 } from '@shanhai/db';
-import { businessDate, canTransition, orderNo, type Order, type OrderStatus } from '@shanhai/domain';
+import {
+  businessDate,
+  canTransition,
+  MAX_PAGE,
+  orderNo,
+  type Order,
+  type OrderStatus,
+  type PageQuery,
+} from '@shanhai/domain';
+import { afterCursor, allPages, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
 import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
@@ -51,17 +60,41 @@ function orderScope(principal: Principal): SQL | undefined {
   return eq(orders.cooperativeId, principal.orgId);
 }
 
-/** Orders as the api shows them, with their lines and transitions, newest first. */
+/** The order list's keyset: newest first, the id breaking ties. */
+export const ORDERS_KEYSET: Keyset = {
+  name: 'orders',
+  keys: [
+    { expr: orders.createdAt, type: 'timestamptz' },
+    { expr: orders.id, type: 'uuid' },
+  ],
+};
+
+/** Orders as the api shows them, with their lines and transitions, newest first (at most a page). */
 export async function loadOrders(db: DbOrTx, where: SQL | undefined): Promise<Order[]> {
+  return (await loadOrderRows(db, where, { limit: MAX_PAGE })).map(({ cursorKey: _, ...o }) => o);
+}
+
+/** One page of orders (`limit` after `cursor`, plus one more row that only says a next page exists). */
+async function loadOrderRows(
+  db: DbOrTx,
+  where: SQL | undefined,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<(Order & { cursorKey: string[] })[]> {
   const coop = sql<string>`(select name from orgs c where c.id = ${orders.cooperativeId})`;
   const buyer = sql<string>`(select name from orgs b where b.id = ${orders.buyerOrgId})`;
   const rows = await db
-    .select({ o: orders, cooperativeName: coop, buyerOrgName: buyer, deliveryAddress: purchases.deliveryAddress })
+    .select({
+      o: orders,
+      cooperativeName: coop,
+      buyerOrgName: buyer,
+      deliveryAddress: purchases.deliveryAddress,
+      cursorKey: cursorKey(ORDERS_KEYSET),
+    })
     .from(orders)
     .innerJoin(purchases, eq(purchases.id, orders.purchaseId))
-    .where(where)
-    .orderBy(desc(orders.createdAt), asc(orders.id))
-    .limit(1000);
+    .where(and(where, afterCursor(ORDERS_KEYSET, page.cursor)))
+    .orderBy(...keysetOrder(ORDERS_KEYSET))
+    .limit(page.limit + 1);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.o.id);
   const lines = await db
@@ -74,9 +107,10 @@ export async function loadOrders(db: DbOrTx, where: SQL | undefined): Promise<Or
     .from(orderTransitions)
     .where(inArray(orderTransitions.orderId, ids))
     .orderBy(asc(orderTransitions.id));
-  return rows.map(({ o, cooperativeName, buyerOrgName, deliveryAddress }) =>
-    orderView(o, { buyerOrgName, cooperativeName, deliveryAddress }, lines, trans),
-  );
+  return rows.map(({ o, cooperativeName, buyerOrgName, deliveryAddress, cursorKey }) => ({
+    ...orderView(o, { buyerOrgName, cooperativeName, deliveryAddress }, lines, trans),
+    cursorKey,
+  }));
 }
 
 /** One order as the api shows it, with its lines and transitions picked from rows of several orders. */
@@ -151,10 +185,22 @@ export function lineSales(
   }));
 }
 
-export async function listOrders(db: DbOrTx, principal: Principal, f: ListFilter): Promise<Order[]> {
+/** One page of the orders the caller may see, filtered; the filter is checked before any row is read. */
+export async function listOrders(db: DbOrTx, principal: Principal, f: ListFilter & PageQuery) {
+  const page = pageOf(ORDERS_KEYSET, await loadOrderRows(db, orderFilter(principal, f), f), f.limit);
+  return { items: page.items.map(({ cursorKey: _, ...o }) => o), nextCursor: page.nextCursor };
+}
+
+/** Every order the caller may see, filtered, page by page: the CSV export, never cut at a cap. */
+export function allOrders(db: DbOrTx, principal: Principal, f: ListFilter) {
+  const where = orderFilter(principal, f);
+  return allPages(ORDERS_KEYSET, (cursor, limit) => loadOrderRows(db, where, { cursor, limit }));
+}
+
+function orderFilter(principal: Principal, f: ListFilter) {
   const conds = [orderScope(principal), ...dateRange(orders.createdAt, f)];
   if (f.status) conds.push(inArray(orders.status, statuses(f.status, orders.status.enumValues)));
-  return loadOrders(db, and(...conds));
+  return and(...conds);
 }
 
 export async function getOrder(db: DbOrTx, principal: Principal, id: string): Promise<Order | null> {

@@ -11,6 +11,7 @@ import {
 } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
+import { sendNextCursor } from '../../lib/cursor';
 import { badRequest, conflict, HttpProblem, notFound } from '../../lib/problem';
 import { stripeClient } from '../../lib/stripe';
 import { principalOf } from '../../plugins/auth';
@@ -88,16 +89,21 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
     {
       schema: {
         tags: ['payments'],
-        summary: 'Office payment queue: transfers awaiting confirmation (or ?status=); ?format=csv',
+        summary:
+          'Office payment queue: transfers awaiting confirmation (or ?status=), a page at a time (cursor, limit; the next cursor in x-next-cursor); ?format=csv streams every row',
         ...guarded,
-        querystring: ListQuery.pick({ status: true, format: true }),
+        querystring: ListQuery.pick({ status: true, format: true, cursor: true, limit: true }),
         response: { 200: z.array(PaymentQueueItem), ...problems },
       },
       preHandler: app.guard({ kinds: ['office'] }),
     },
     async (request, reply) => {
-      const list = await svc.paymentQueue(app.db, request.query);
-      if (request.query.format !== 'csv') return list;
+      if (request.query.format !== 'csv') {
+        const page = await svc.paymentQueue(app.db, request.query);
+        sendNextCursor(reply, page.nextCursor);
+        return page.items;
+      }
+      const all = svc.allPayments(app.db, request.query);
       return sendCsv(
         reply,
         'payments.csv',
@@ -112,17 +118,20 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
           'submitted_reference',
           'submitted_at',
         ],
-        list.map((p) => [
-          p.purchaseId,
-          p.buyerOrgName,
-          p.remittanceRef,
-          p.method,
-          p.status,
-          p.amountFen,
-          p.submittedAmountFen,
-          p.submittedReference,
-          p.submittedAt,
-        ]),
+        (async function* () {
+          for await (const p of all)
+            yield [
+              p.purchaseId,
+              p.buyerOrgName,
+              p.remittanceRef,
+              p.method,
+              p.status,
+              p.amountFen,
+              p.submittedAmountFen,
+              p.submittedReference,
+              p.submittedAt,
+            ];
+        })(),
       );
     },
   );

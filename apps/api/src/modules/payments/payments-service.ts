@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { and, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import {
   appendSales,
   notifyPurchasePaid,
@@ -15,7 +15,8 @@ import {
   type DbOrTx,
   type Tx,
 } from '@shanhai/db';
-import { businessDate } from '@shanhai/domain';
+import { businessDate, type PageQuery } from '@shanhai/domain';
+import { afterCursor, allPages, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { statuses } from '../../lib/list-filter';
 import { conflict, HttpProblem } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
@@ -422,19 +423,34 @@ export interface PaymentQueueFilter {
   status?: string | undefined;
 }
 
-export async function paymentQueue(db: DbOrTx, f: PaymentQueueFilter) {
-  const conds: SQL[] = [];
-  if (f.status) conds.push(inArray(payments.status, statuses(f.status, payments.status.enumValues)));
-  else conds.push(and(eq(payments.method, 'transfer'), eq(purchases.status, 'awaiting_payment'))!);
+/**
+ * The payment queue's keyset: transfers the buyer said they sent first, newest first (a queue with
+ * none submitted sorts them at the epoch, i.e. last), then the newest purchase, the id breaking ties.
+ */
+export const PAYMENTS_KEYSET: Keyset = {
+  name: 'payments',
+  keys: [
+    { expr: sql`coalesce(${payments.submittedAt}, 'epoch'::timestamptz)`, type: 'timestamptz' },
+    { expr: purchases.createdAt, type: 'timestamptz' },
+    { expr: payments.id, type: 'uuid' },
+  ],
+};
+
+function paymentFilter(f: PaymentQueueFilter) {
+  if (f.status) return inArray(payments.status, statuses(f.status, payments.status.enumValues));
+  return and(eq(payments.method, 'transfer'), eq(purchases.status, 'awaiting_payment'));
+}
+
+async function paymentRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: string | undefined; limit: number }) {
   const rows = await db
-    .select({ pay: payments, p: purchases, buyerOrgName: orgs.name })
+    .select({ pay: payments, p: purchases, buyerOrgName: orgs.name, cursorKey: cursorKey(PAYMENTS_KEYSET) })
     .from(payments)
     .innerJoin(purchases, eq(purchases.id, payments.purchaseId))
     .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
-    .where(and(...conds))
-    .orderBy(sql`${payments.submittedAt} desc nulls last`, desc(purchases.createdAt))
-    .limit(1000);
-  return rows.map(({ pay, p, buyerOrgName }) => ({
+    .where(and(where, afterCursor(PAYMENTS_KEYSET, page.cursor)))
+    .orderBy(...keysetOrder(PAYMENTS_KEYSET))
+    .limit(page.limit + 1);
+  return rows.map(({ pay, p, buyerOrgName, cursorKey }) => ({
     purchaseId: p.id,
     buyerOrgName,
     remittanceRef: p.remittanceRef,
@@ -445,5 +461,18 @@ export async function paymentQueue(db: DbOrTx, f: PaymentQueueFilter) {
     submittedReference: pay.submittedReference,
     submittedAt: pay.submittedAt?.toISOString() ?? null,
     purchaseStatus: p.status,
+    cursorKey,
   }));
+}
+
+/** One page of the office's payment queue. */
+export async function paymentQueue(db: DbOrTx, f: PaymentQueueFilter & PageQuery) {
+  const page = pageOf(PAYMENTS_KEYSET, await paymentRows(db, paymentFilter(f), f), f.limit);
+  return { items: page.items.map(({ cursorKey: _, ...p }) => p), nextCursor: page.nextCursor };
+}
+
+/** The whole queue, page by page: the CSV export, never cut at a cap. */
+export function allPayments(db: DbOrTx, f: PaymentQueueFilter) {
+  const where = paymentFilter(f);
+  return allPages(PAYMENTS_KEYSET, (cursor, limit) => paymentRows(db, where, { cursor, limit }));
 }

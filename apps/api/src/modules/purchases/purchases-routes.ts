@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ListQuery, OptionalNoteRequest, Problem, Purchase, PurchaseSummary } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
+import { sendNextCursor } from '../../lib/cursor';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as svc from './purchases-service';
@@ -20,7 +21,8 @@ const purchasesRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app
     {
       schema: {
         tags: ['purchases'],
-        summary: "My org's purchases (office: all); ?format=csv",
+        summary:
+          "My org's purchases (office: all), a page at a time (cursor, limit; the next cursor in x-next-cursor); ?format=csv streams every row",
         ...guarded,
         querystring: ListQuery,
         response: { 200: z.array(PurchaseSummary), ...problems },
@@ -28,22 +30,29 @@ const purchasesRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app
       preHandler: app.guard({ kinds: ['buyer', 'office'] }),
     },
     async (request, reply) => {
-      const list = await svc.listPurchases(app.db, principalOf(request), request.query);
-      if (request.query.format !== 'csv') return list;
+      if (request.query.format !== 'csv') {
+        const page = await svc.listPurchases(app.db, principalOf(request), request.query);
+        sendNextCursor(reply, page.nextCursor);
+        return page.items;
+      }
+      const all = svc.allPurchases(app.db, principalOf(request), request.query);
       return sendCsv(
         reply,
         'purchases.csv',
         ['id', 'created_at', 'buyer', 'status', 'payment_method', 'total_fen', 'remittance_ref', 'orders'],
-        list.map((p) => [
-          p.id,
-          p.createdAt,
-          p.buyerOrgName,
-          p.status,
-          p.paymentMethod,
-          p.totalFen,
-          p.remittanceRef,
-          p.orderCount,
-        ]),
+        (async function* () {
+          for await (const p of all)
+            yield [
+              p.id,
+              p.createdAt,
+              p.buyerOrgName,
+              p.status,
+              p.paymentMethod,
+              p.totalFen,
+              p.remittanceRef,
+              p.orderCount,
+            ];
+        })(),
       );
     },
   );

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import {
   endUnpaidPurchase,
   notifyPurchaseDecision,
@@ -9,8 +9,9 @@ import {
   type DbOrTx,
   type Tx,
 } from '@shanhai/db';
-import type { Purchase, PurchaseSummary } from '@shanhai/domain';
+import type { PageQuery, Purchase, PurchaseSummary } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
+import { afterCursor, allPages, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
 import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
@@ -135,21 +136,51 @@ export function summaryOf(p: PurchaseRow, buyerOrgName: string) {
   };
 }
 
-export async function listPurchases(db: DbOrTx, principal: Principal, f: ListFilter): Promise<PurchaseSummary[]> {
+/** The purchase list's keyset: newest first, the id breaking ties. */
+export const PURCHASES_KEYSET: Keyset = {
+  name: 'purchases',
+  keys: [
+    { expr: purchases.createdAt, type: 'timestamptz' },
+    { expr: purchases.id, type: 'uuid' },
+  ],
+};
+
+function purchaseFilter(principal: Principal, f: ListFilter) {
   const conds = [purchaseScope(principal), ...dateRange(purchases.createdAt, f)];
   if (f.status) conds.push(inArray(purchases.status, statuses(f.status, purchases.status.enumValues)));
+  return and(...conds);
+}
+
+async function purchaseRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: string | undefined; limit: number }) {
   const rows = await db
     .select({
       p: purchases,
       buyerOrgName: orgs.name,
       orderCount: sql<number>`(select count(*)::int from orders o where o.purchase_id = ${purchases.id})`,
+      cursorKey: cursorKey(PURCHASES_KEYSET),
     })
     .from(purchases)
     .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
-    .where(and(...conds))
-    .orderBy(desc(purchases.createdAt))
-    .limit(1000);
-  return rows.map((r) => ({ ...summaryOf(r.p, r.buyerOrgName), orderCount: r.orderCount }));
+    .where(and(where, afterCursor(PURCHASES_KEYSET, page.cursor)))
+    .orderBy(...keysetOrder(PURCHASES_KEYSET))
+    .limit(page.limit + 1);
+  return rows.map((r) => ({ ...summaryOf(r.p, r.buyerOrgName), orderCount: r.orderCount, cursorKey: r.cursorKey }));
+}
+
+/** One page of the purchases the caller may see, filtered. */
+export async function listPurchases(
+  db: DbOrTx,
+  principal: Principal,
+  f: ListFilter & PageQuery,
+): Promise<{ items: PurchaseSummary[]; nextCursor: string | null }> {
+  const page = pageOf(PURCHASES_KEYSET, await purchaseRows(db, purchaseFilter(principal, f), f), f.limit);
+  return { items: page.items.map(({ cursorKey: _, ...p }) => p), nextCursor: page.nextCursor };
+}
+
+/** Every purchase the caller may see, filtered, page by page: the CSV export, never cut at a cap. */
+export function allPurchases(db: DbOrTx, principal: Principal, f: ListFilter) {
+  const where = purchaseFilter(principal, f);
+  return allPages(PURCHASES_KEYSET, (cursor, limit) => purchaseRows(db, where, { cursor, limit }));
 }
 
 /** Approve (→ awaiting_payment) or reject (→ cancelled, stock back) a purchase waiting for approval. */

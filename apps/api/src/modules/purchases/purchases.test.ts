@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createProduct, createUser } from '@shanhai/db/testing';
 import { buyingWorld, shop, type Member } from '../../../test-support/shop';
@@ -123,5 +123,145 @@ describe('tenancy and lists', () => {
       expect(res.body, url).toContain(`,${guardedCell},`);
       expect(res.body, url).not.toContain(',=HYPERLINK');
     }
+  });
+});
+
+/**
+ * Copies a row `n` times in SQL (fresh ids; `set` gives a column an SQL expression over the source
+ * row `src` and the copy's number `g`), for lists longer than any page or old cap.
+ */
+async function cloneRow(table: string, id: string, n: number, set: Record<string, string> = {}): Promise<string[]> {
+  const cols = (
+    await t.app.db.execute<{ c: string }>(sql`
+      select column_name as c from information_schema.columns
+      where table_schema = current_schema() and table_name = ${table} and column_name <> 'id'
+        and is_identity = 'NO' and is_generated = 'NEVER'
+      order by ordinal_position`)
+  ).rows.map((r) => r.c);
+  const values = cols.map((c) => set[c] ?? `src."${c}"`).join(', ');
+  const res = await t.app.db.execute<{ id: string }>(
+    sql.raw(`insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')})
+      select ${values} from "${table}" src, generate_series(1, ${n}) g where src.id = '${id}'
+      order by g returning id`),
+  );
+  return res.rows.map((r) => r.id);
+}
+
+describe('paging and exports of the buying lists', () => {
+  /** More than the 1,000 rows the lists and their CSV exports were once cut at. */
+  const MANY = 1000;
+  const earlier = `src.created_at - g * interval '1 second'`;
+  let b: Member;
+  let first: { id: string; remittanceRef: string };
+
+  beforeAll(async () => {
+    b = await buyer();
+    const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10 });
+    first = await placed(b, [{ id: a.id, qty: 1 }]);
+    const ids = await cloneRow('purchases', first.id, MANY, {
+      created_at: earlier,
+      remittance_ref: `src.remittance_ref || '-' || g`,
+    });
+    const idOf = `('{${ids.join(',')}}'::uuid[])[g]`;
+    const [order] = await t.app.db.select().from(schema.orders).where(eq(schema.orders.purchaseId, first.id));
+    await cloneRow('orders', order!.id, MANY, { created_at: earlier, purchase_id: idOf });
+    const [payment] = await t.app.db.select().from(schema.payments).where(eq(schema.payments.purchaseId, first.id));
+    await cloneRow('payments', payment!.id, MANY, { created_at: earlier, purchase_id: idOf });
+  }, 60_000);
+
+  const get = (token: string, url: string) => t.app.inject({ method: 'GET', url, headers: bearer(token) });
+
+  /** Every row of a list, walked page by page with the next-cursor header. */
+  async function walk(token: string, path: string, limit: number) {
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const sep = path.includes('?') ? '&' : '?';
+      const res = await get(token, `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const items = res.json() as { id?: string; purchaseId?: string }[];
+      seen.push(...items.map((x) => x.id ?? x.purchaseId!));
+      sizes.push(items.length);
+      cursor = res.headers['x-next-cursor'] as string | undefined;
+      if (!cursor) return { seen, sizes };
+    }
+  }
+
+  const csvRows = (body: string) => body.split('\r\n').filter((l) => l !== '').length - 1;
+
+  it('GET /purchases and /orders walk every row by cursor, 500 at most a page, newest first, none twice', async () => {
+    const purchases = await walk(b.s.token, '/api/v1/purchases', 500);
+    expect(purchases.sizes).toEqual([500, 500, 1]);
+    expect(new Set(purchases.seen).size).toBe(MANY + 1);
+    expect(purchases.seen[0]).toBe(first.id);
+    const orders = await walk(b.s.token, '/api/v1/orders', 500);
+    expect(orders.sizes).toEqual([500, 500, 1]);
+    expect(new Set(orders.seen).size).toBe(MANY + 1);
+    // Without a limit: the default page, and a cursor to go on.
+    const dflt = await get(b.s.token, '/api/v1/orders');
+    expect(dflt.json()).toHaveLength(200);
+    expect(dflt.headers['x-next-cursor']).toEqual(expect.any(String));
+    // Filters hold across pages.
+    const filtered = await walk(b.s.token, '/api/v1/purchases?status=awaiting_payment', 400);
+    expect(filtered.sizes).toEqual([400, 400, 201]);
+  });
+
+  it('the office walks the payment queue by cursor: every pending payment once', async () => {
+    const [{ n }] = (
+      await t.app.db.execute<{ n: number }>(sql`select count(*)::int as n from payments where status = 'pending'`)
+    ).rows as [{ n: number }];
+    expect(n).toBeGreaterThan(MANY);
+    const queue = await walk(office.token, '/api/v1/payments?status=pending', 500);
+    expect(queue.seen).toHaveLength(n);
+    expect(new Set(queue.seen).size).toBe(n);
+  });
+
+  it('the CSV exports hold every row, past the old cap of 1,000', async () => {
+    const purchases = await get(b.s.token, '/api/v1/purchases?format=csv');
+    expect(csvRows(purchases.body)).toBe(MANY + 1);
+    expect(purchases.body).toContain(`${first.remittanceRef}-${MANY}`);
+    const orders = await get(b.s.token, '/api/v1/orders?format=csv');
+    expect(csvRows(orders.body)).toBe(MANY + 1);
+    const [{ n }] = (
+      await t.app.db.execute<{ n: number }>(sql`select count(*)::int as n from payments where status = 'pending'`)
+    ).rows as [{ n: number }];
+    const payments = await get(office.token, '/api/v1/payments?status=pending&format=csv');
+    expect(csvRows(payments.body)).toBe(n);
+  });
+
+  it('a limit past the cap, a garbled, altered or foreign cursor: 400 naming the field, never a 500', async () => {
+    const fieldOf = async (token: string, url: string) => {
+      const res = await get(token, url);
+      expect(res.statusCode, `${url} ${res.body}`).toBe(400);
+      return res.json().errors[0].field;
+    };
+    expect(await fieldOf(b.s.token, '/api/v1/orders?limit=501')).toBe('query.limit');
+    expect(await fieldOf(b.s.token, '/api/v1/purchases?limit=0')).toBe('query.limit');
+    expect(await fieldOf(office.token, '/api/v1/payments?limit=1.5')).toBe('query.limit');
+    const orderCursor = (await get(b.s.token, '/api/v1/orders?limit=1')).headers['x-next-cursor'] as string;
+    const purchaseCursor = (await get(b.s.token, '/api/v1/purchases?limit=1')).headers['x-next-cursor'] as string;
+    const forged = (values: unknown) => Buffer.from(JSON.stringify(values)).toString('base64url');
+    const uuid = first.id;
+    for (const [url, token] of [
+      [`/api/v1/purchases?cursor=${orderCursor}`, b.s.token],
+      [`/api/v1/orders?cursor=${purchaseCursor}`, b.s.token],
+      [`/api/v1/payments?cursor=${orderCursor}`, office.token],
+      ['/api/v1/orders?cursor=not-a-cursor', b.s.token],
+      [`/api/v1/orders?cursor=${forged(['orders', '2026-13-01T00:00:00.000000Z', uuid])}`, b.s.token],
+      [`/api/v1/orders?cursor=${forged(['orders', '1', uuid])}`, b.s.token],
+      [
+        `/api/v1/orders?cursor=${forged(['orders', '2026-01-01T00:00:00.000000Z', "x'; drop table orders; --"])}`,
+        b.s.token,
+      ],
+      [`/api/v1/purchases?cursor=${forged(['purchases', '2026-01-01T00:00:00.000000Z'])}`, b.s.token],
+      [`/api/v1/purchases?cursor=${forged({ a: 1 })}`, b.s.token],
+    ] as const)
+      expect(await fieldOf(token, url)).toBe('query.cursor');
+    // A cursor of our own list walks on; another org with it sees only its own rows.
+    const other = await buyer();
+    const theirs = await get(other.s.token, `/api/v1/orders?cursor=${orderCursor}`);
+    expect(theirs.statusCode).toBe(200);
+    expect(theirs.json()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Payout, Statement } from '@shanhai/domain';
-import { addSheet, loadExcel } from '../../lib/excel';
+import { PassThrough, type Readable } from 'node:stream';
+import { addSheet, loadExcel, sheetName } from '../../lib/excel';
 import { formulaSafe } from '../../lib/csv';
 
 /** Fen as the yuan amount a bank file and a statement print: two decimals, never a float sum. */
@@ -20,8 +21,8 @@ export const BANK_FILE_HEADER = [
   '用途/附言',
 ] as const;
 
-export function bankFileRows(settlementNumber: string, list: Payout[]): (string | number)[][] {
-  return list.map((p) => [
+export function bankFileRow(settlementNumber: string, p: Payout): (string | number)[] {
+  return [
     p.seq,
     p.accountNo,
     p.accountName,
@@ -29,21 +30,37 @@ export function bankFileRows(settlementNumber: string, list: Payout[]): (string 
     p.branch,
     yuan(p.amountFen),
     `山海集市结算款 ${settlementNumber}-${p.seq}`,
-  ]);
+  ];
 }
 
-export async function bankFileXlsx(settlementNumber: string, list: Payout[]): Promise<Buffer> {
-  const wb = new (await loadExcel()).Workbook();
-  const ws = addSheet(wb, `批量付款 ${settlementNumber}`);
-  ws.addRow([...BANK_FILE_HEADER]);
-  for (const row of bankFileRows(settlementNumber, list)) {
-    const r = ws.addRow(row.map((v, i) => (i === 5 ? Number(v) : formulaSafe(v))));
-    // Account numbers are text: as numbers Excel would round them to 15 digits.
-    r.getCell(2).numFmt = '@';
-    r.getCell(6).numFmt = '0.00';
-  }
-  ws.columns.forEach((c, i) => (c.width = [6, 24, 24, 18, 28, 14, 32][i]));
-  return Buffer.from(await wb.xlsx.writeBuffer());
+/**
+ * The batch file as XLSX, streamed: exceljs's WorkbookWriter commits each row as it comes, so a
+ * settlement of any size is written whole without holding its workbook in memory. A failing source
+ * destroys the stream (the download fails) rather than ending it short.
+ */
+export async function bankFileXlsxStream(settlementNumber: string, payouts: AsyncIterable<Payout>): Promise<Readable> {
+  const Excel = await loadExcel();
+  const out = new PassThrough();
+  const wb = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
+  const ws = wb.addWorksheet(sheetName(`批量付款 ${settlementNumber}`));
+  ws.columns = [6, 24, 24, 18, 28, 14, 32].map((width) => ({ width }));
+  void (async () => {
+    try {
+      ws.addRow([...BANK_FILE_HEADER]).commit();
+      for await (const p of payouts) {
+        const r = ws.addRow(bankFileRow(settlementNumber, p).map((v, i) => (i === 5 ? Number(v) : formulaSafe(v))));
+        // Account numbers are text: as numbers Excel would round them to 15 digits.
+        r.getCell(2).numFmt = '@';
+        r.getCell(6).numFmt = '0.00';
+        r.commit();
+      }
+      ws.commit();
+      await wb.commit();
+    } catch (e) {
+      out.destroy(e as Error);
+    }
+  })();
+  return out;
 }
 
 const KIND_ZH: Record<string, string> = {

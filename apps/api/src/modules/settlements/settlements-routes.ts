@@ -23,7 +23,7 @@ import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as accounts from './payout-accounts-service';
-import { BANK_FILE_HEADER, bankFileRows, bankFileXlsx, statementXlsx } from './settlements-export';
+import { BANK_FILE_HEADER, bankFileRow, bankFileXlsxStream, statementXlsx } from './settlements-export';
 import * as settlementsService from './settlements-service';
 
 const IdParams = z.strictObject({ id: z.uuid() });
@@ -244,16 +244,21 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
         .from(schema.settlements)
         .where(eq(schema.settlements.id, request.params.id));
       if (!s) throw notFound('Settlement');
-      const list = (
-        await settlementsService.loadPayouts(app.db, eq(schema.payouts.settlementId, request.params.id))
-      ).filter((p) => p.status === 'pending');
+      const payouts = settlementsService.pendingPayouts(app.db, request.params.id);
       const filename = `批量付款-${s.number}.${request.query.format}`;
       if (request.query.format === 'csv')
-        return sendCsv(reply, filename, BANK_FILE_HEADER, bankFileRows(s.number, list));
+        return sendCsv(
+          reply,
+          filename,
+          BANK_FILE_HEADER,
+          (async function* () {
+            for await (const p of payouts) yield bankFileRow(s.number, p);
+          })(),
+        );
       return reply
         .header('content-disposition', attachment(filename))
         .type(XLSX)
-        .send(await bankFileXlsx(s.number, list));
+        .send(await bankFileXlsxStream(s.number, payouts));
     },
   );
 

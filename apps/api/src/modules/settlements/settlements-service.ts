@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import {
   notify,
   postBankCharge,
@@ -224,8 +224,10 @@ export async function createSettlement(tx: DbOrTx, who: Principal, body: Settlem
   return s!.id;
 }
 
-const payoutCount = sql<number>`(select count(*) from payouts p where p.settlement_id = ${settlements.id} and p.status <> 'voided')::int`;
-const paidCount = sql<number>`(select count(*) from payouts p where p.settlement_id = ${settlements.id} and p.status = 'paid')::int`;
+// The outer row is named in full: in a one-table select drizzle writes ${settlements.id} as a bare
+// "id", which inside the subquery would be the payout's own id (and count nothing).
+const payoutCount = sql<number>`(select count(*) from payouts p where p.settlement_id = settlements.id and p.status <> 'voided')::int`;
+const paidCount = sql<number>`(select count(*) from payouts p where p.settlement_id = settlements.id and p.status = 'paid')::int`;
 
 function toSettlement(
   s: typeof settlements.$inferSelect,
@@ -259,8 +261,26 @@ export async function listSettlements(db: DbOrTx): Promise<Settlement[]> {
   return rows.map((r) => toSettlement(r.s, r));
 }
 
+/**
+ * The payouts of a settlement still to send, in sequence, fetched a page at a time: the bank file
+ * holds every one of them, however many cooperatives a settlement pays.
+ */
+export async function* pendingPayouts(db: DbOrTx, settlementId: string, batch = 500): AsyncGenerator<Payout> {
+  let after = 0;
+  for (;;) {
+    const page = await loadPayouts(
+      db,
+      and(eq(payouts.settlementId, settlementId), eq(payouts.status, 'pending'), gt(payouts.seq, after)),
+      batch,
+    );
+    yield* page;
+    if (page.length < batch) return;
+    after = page.at(-1)!.seq;
+  }
+}
+
 /** Payouts as the api shows them; the office sees all, a cooperative its own. */
-export async function loadPayouts(db: DbOrTx, where: SQL | undefined): Promise<Payout[]> {
+export async function loadPayouts(db: DbOrTx, where: SQL | undefined, limit = 2000): Promise<Payout[]> {
   const rows = await db
     .select({ p: payouts, number: settlements.number, cooperativeName: orgs.name })
     .from(payouts)
@@ -268,7 +288,7 @@ export async function loadPayouts(db: DbOrTx, where: SQL | undefined): Promise<P
     .innerJoin(orgs, eq(orgs.id, payouts.cooperativeId))
     .where(where)
     .orderBy(desc(settlements.endAt), asc(payouts.seq))
-    .limit(2000);
+    .limit(limit);
   return rows.map(({ p, number, cooperativeName }) => ({
     id: p.id,
     settlementId: p.settlementId,

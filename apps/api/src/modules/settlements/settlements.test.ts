@@ -298,6 +298,11 @@ describe('settlements and payouts', () => {
       status: 'paid',
       bankReference: 'ABC20260001',
     });
+    // The office's list counts the paid payout.
+    expect((await get(office, '/api/v1/settlements')).json().find((x: { id: string }) => x.id === s.id)).toMatchObject({
+      payoutCount: s.payouts.length,
+      paidCount: 1,
+    });
     // The paid settlement cannot be voided.
     expect((await send(office, 'POST', `/api/v1/settlements/${s.id}/void`, { reason: '重做' })).statusCode).toBe(409);
     const [told] = await t.app.db

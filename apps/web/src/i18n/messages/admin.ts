@@ -40,6 +40,15 @@ export default {
       deactivate: '停用',
       reactivate: '启用',
       never: '从未',
+      changeRole: '更改角色',
+      remove: '移除',
+      you: '（我）',
+      roleConfirmTitle: '更改成员角色',
+      roleConfirm: '将 {name}（{email}）的角色由「{from}」改为「{to}」？对方需要重新登录，本单位其他负责人会收到通知。',
+      removeConfirmTitle: '移除成员',
+      removeConfirm:
+        '将 {name}（{email}）移出本单位？对方的登录立即失效、无法再登录，历史订单保留。本单位其他负责人会收到通知。此操作不可撤销。',
+      ownerOnly: '只有负责人可以更改角色或移除成员。',
     },
   },
   en: {
@@ -82,6 +91,16 @@ export default {
       deactivate: 'Deactivate',
       reactivate: 'Reactivate',
       never: 'Never',
+      changeRole: 'Change role',
+      remove: 'Remove',
+      you: ' (you)',
+      roleConfirmTitle: 'Change member role',
+      roleConfirm:
+        "Change {name}'s ({email}) role from {from} to {to}? They will have to sign in again, and the other owners are told.",
+      removeConfirmTitle: 'Remove member',
+      removeConfirm:
+        'Remove {name} ({email}) from your organisation? Their sessions end at once and they can no longer sign in; their past orders stay. The other owners are told. This cannot be undone.',
+      ownerOnly: 'Only an owner changes roles or removes members.',
     },
   },
 };

@@ -42,6 +42,7 @@ export default {
           deactivate: '停用成员',
           reactivate: '启用成员',
           role: '变更成员角色',
+          remove: '移除成员',
         },
         account: {
           password_change: '修改密码',
@@ -278,6 +279,7 @@ export default {
           deactivate: 'Member deactivated',
           reactivate: 'Member reactivated',
           role: 'Member role changed',
+          remove: 'Member removed',
         },
         account: {
           password_change: 'Password changed',

@@ -37,7 +37,7 @@ export default {
     kind: { buyer: '帮扶单位', cooperative: '合作社', office: '指挥部' },
     role: { owner: '负责人', manager: '管理员', member: '成员' },
     orgStatus: { pending: '待审核', active: '已启用', suspended: '已暂停', rejected: '已驳回' },
-    userStatus: { active: '正常', deactivated: '已停用', invited: '待设置密码' },
+    userStatus: { active: '正常', deactivated: '已停用', invited: '待设置密码', removed: '已移除' },
     errors: {
       network: '网络异常，请稍后重试',
       forbidden: '没有权限',
@@ -82,7 +82,7 @@ export default {
     kind: { buyer: 'Partner unit', cooperative: 'Cooperative', office: 'Command office' },
     role: { owner: 'Owner', manager: 'Manager', member: 'Member' },
     orgStatus: { pending: 'Pending review', active: 'Active', suspended: 'Suspended', rejected: 'Rejected' },
-    userStatus: { active: 'Active', deactivated: 'Deactivated', invited: 'Invited' },
+    userStatus: { active: 'Active', deactivated: 'Deactivated', invited: 'Invited', removed: 'Removed' },
     errors: {
       network: 'Network problem; try again shortly',
       forbidden: 'Not allowed',

@@ -52,7 +52,7 @@ export default {
       unitPrice: '单价',
       amount: '金额',
       total: '合计',
-      totalWords: '合计（大写）',
+      totalWords: '大写',
       invoiceTitle: '发票抬头',
       taxId: '纳税人识别号',
       sellerSign: '供货方签字（盖章）',

@@ -34,6 +34,8 @@ export default {
       memberInvited: '已向 {email} 发送邀请，{name} 设置密码后即可登录',
       memberDeactivated: '已停用该成员',
       memberReactivated: '已启用该成员',
+      memberRoleChanged: '{name} 现在是{role}，需重新登录后生效',
+      memberRemoved: '已将 {name} 移出本单位，其登录已失效',
       targetSet: '{town} {year} 年目标已设为 {amount}',
       saleRecorded: '线下销售已记录，等待审核',
       saleSubmitted: '线下销售已提交，等待指挥部审核',
@@ -43,6 +45,7 @@ export default {
       snapshotTaken: '已生成快照「{title}」',
     },
     problems: {
+      last_owner: '本单位至少要保留一位负责人：请先将其他成员设为负责人',
       cart_empty: '购物车是空的',
       lines_unavailable: '部分商品无法下单',
       not_payable: '该采购单现在不能付款',
@@ -97,6 +100,8 @@ export default {
       memberInvited: 'Invitation sent to {email}: {name} logs in once they set a password',
       memberDeactivated: 'Member deactivated',
       memberReactivated: 'Member reactivated',
+      memberRoleChanged: '{name} is now a {role}; it applies from their next sign-in',
+      memberRemoved: '{name} was removed from your organisation; their sessions have ended',
       targetSet: '{town}’s {year} target is now {amount}',
       saleRecorded: 'Offline sale recorded; waiting for approval',
       saleSubmitted: 'Offline sale sent to the command office for approval',
@@ -106,6 +111,7 @@ export default {
       snapshotTaken: 'Snapshot “{title}” taken',
     },
     problems: {
+      last_owner: 'Your organisation must keep at least one owner: make another member an owner first',
       cart_empty: 'The cart is empty',
       lines_unavailable: 'Some products cannot be ordered',
       not_payable: 'This purchase cannot be paid now',

@@ -91,7 +91,10 @@ export default {
       statusLabel: '状态',
       status: { pending: '待审核', approved: '已入账', rejected: '已驳回', reversed: '已冲销' },
       import: '历史数据导入',
-      importHint: 'CSV 或 XLSX：日期、镇（代码或名称）、金额（元），可选品类、采购单位信用代码',
+      importHint:
+        'CSV 或 XLSX（也可用全角逗号或制表符）：日期、镇（编号或镇名）、金额（元），可选品类（如 蜂蜜）、采购单位（信用代码或名称）；第一行可写列名',
+      rowError: '第 {row} 行“{field}”：{why}',
+      column: { date: '日期', town: '镇', amount: '金额（元）', category: '品类', buyer: '采购单位' },
       preview: '预检',
       commit: '确认导入',
       rowErrors: '错误行',
@@ -194,7 +197,10 @@ export default {
       statusLabel: 'Status',
       status: { pending: 'Pending', approved: 'Credited', rejected: 'Rejected', reversed: 'Reversed' },
       import: 'Import history',
-      importHint: 'CSV or XLSX: date, town (code or name), amount (yuan); optional category, buyer credit code',
+      importHint:
+        'CSV or XLSX (full-width commas and tabs work too): date, town (code or name), amount (yuan); optional category (e.g. Honey), buyer (credit code or name); the first row may name the columns',
+      rowError: 'Row {row}, “{field}”: {why}',
+      column: { date: 'Date', town: 'Town', amount: 'Amount (yuan)', category: 'Category', buyer: 'Buyer' },
       preview: 'Preview',
       commit: 'Import',
       rowErrors: 'Row errors',

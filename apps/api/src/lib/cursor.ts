@@ -1,0 +1,124 @@
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type { FastifyReply } from 'fastify';
+import { badRequest } from './problem';
+
+/**
+ * Keyset ("seek") pagination, the one way a list route pages: rows come newest first by a fixed
+ * tuple of keys (the last one unique), and a page's cursor is the last row's keys, so the next page
+ * is `(k1, k2, …) < (cursor)`: no OFFSET, and rows added meanwhile never shift a page.
+ *
+ * The cursor is opaque to clients: base64url JSON of the list's name and the key values as text.
+ * One list's cursor given to another (a foreign cursor), or anything altered, is a 400 naming
+ * `query.cursor`; every value is checked against its key's type before it reaches PostgreSQL.
+ */
+export type KeyType = 'timestamptz' | 'uuid' | 'bigint' | 'text';
+
+export interface Keyset {
+  /** Names the list; a cursor carries it, so one list's cursor is refused by another. */
+  name: string;
+  /** Sort keys, all descending; the last must be unique (an id). */
+  keys: readonly { expr: SQLWrapper; type: KeyType }[];
+}
+
+/** The header carrying the next page's cursor on a list route whose body stays a plain array. */
+export const NEXT_CURSOR_HEADER = 'x-next-cursor';
+
+const VALID: Record<KeyType, (v: string) => boolean> = {
+  // The exact text keyText writes (microseconds kept: a JavaScript Date would round to milliseconds).
+  timestamptz: (v) =>
+    /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/.test(v) &&
+    !Number.isNaN(Date.parse(v)),
+  uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v),
+  bigint: (v) => /^-?\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)),
+  text: (v) => v.length <= 500 && !v.includes('\u0000'),
+};
+
+/** A key as the text a cursor stores. */
+function keyText(k: Keyset['keys'][number]): SQL {
+  return k.type === 'timestamptz'
+    ? sql`to_char(${k.expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+    : sql`(${k.expr})::text`;
+}
+
+/** Select this as `cursorKey` beside each row: the row's keys as a JSON array of text. */
+export function cursorKey(ks: Keyset): SQL<string[]> {
+  return sql<string[]>`json_build_array(${sql.join(ks.keys.map(keyText), sql`, `)})`;
+}
+
+export function encodeCursor(ks: Keyset, values: readonly string[]): string {
+  return Buffer.from(JSON.stringify([ks.name, ...values])).toString('base64url');
+}
+
+const refused = () => badRequest('query.cursor', 'is not a cursor this list handed out');
+
+/** The key values of a cursor of this list, checked; anything else is a 400 naming query.cursor. */
+export function decodeCursor(ks: Keyset, cursor: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refused();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== ks.keys.length + 1 || parsed[0] !== ks.name) throw refused();
+  const values = parsed.slice(1);
+  if (!values.every((v, i) => typeof v === 'string' && VALID[ks.keys[i]!.type](v))) throw refused();
+  return values as string[];
+}
+
+/** The condition "after the cursor" (undefined without one). */
+export function afterCursor(ks: Keyset, cursor: string | undefined): SQL | undefined {
+  if (!cursor) return undefined;
+  const values = decodeCursor(ks, cursor);
+  const cols = sql.join(
+    ks.keys.map((k) => sql`${k.expr}`),
+    sql`, `,
+  );
+  const vals = sql.join(
+    ks.keys.map((k, i) => sql`${values[i]}::${sql.raw(k.type)}`),
+    sql`, `,
+  );
+  return sql`(${cols}) < (${vals})`;
+}
+
+/** ORDER BY the keys, newest first. */
+export function keysetOrder(ks: Keyset): SQL[] {
+  return ks.keys.map((k) => sql`${k.expr} desc`);
+}
+
+/**
+ * One page from rows fetched with `limit + 1`: the extra row only says there is a next page, whose
+ * cursor is the last kept row's keys.
+ */
+export function pageOf<T extends { cursorKey: string[] }>(
+  ks: Keyset,
+  rows: T[],
+  limit: number,
+): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(ks, last.cursorKey) : null };
+}
+
+/** Sets the next-cursor header of a plain-array list (absent on the last page). */
+export function sendNextCursor(reply: FastifyReply, nextCursor: string | null): void {
+  if (nextCursor) reply.header(NEXT_CURSOR_HEADER, nextCursor);
+}
+
+/**
+ * Every row of a keyset list, fetched page by page, for an export that streams all its rows (never
+ * cut at a cap, never holding them all): `fetch` is the list's own query for one page.
+ */
+export async function* allPages<T extends { cursorKey: string[] }>(
+  ks: Keyset,
+  fetch: (cursor: string | undefined, limit: number) => Promise<T[]>,
+  batch = 500,
+): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  for (;;) {
+    const rows = await fetch(cursor, batch);
+    const page = pageOf(ks, rows, batch);
+    yield* page.items;
+    if (!page.nextCursor) return;
+    cursor = page.nextCursor;
+  }
+}

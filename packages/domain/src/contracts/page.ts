@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/** The most rows one page of a list answers; a client walks on with the next cursor. */
+export const MAX_PAGE = 500;
+/** A page when the client names no limit: what a console table shows at once. */
+export const DEFAULT_PAGE = 200;
+
+/**
+ * `cursor` + `limit`, the paging of every list route (keyset: see the api's lib/cursor.ts). A route's
+ * query is `SomeFilter.extend(PageQuery.shape)`; the next cursor comes back in the `x-next-cursor`
+ * header (a plain-array list) or as `nextCursor` (a page object), absent or null on the last page.
+ */
+export const PageQuery = z.strictObject({
+  /** Opaque: the next cursor of the previous page of the same list. */
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
+});
+export type PageQuery = z.infer<typeof PageQuery>;

@@ -1,0 +1,309 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { createProduct } from '@shanhai/db/testing';
+import { bearer, DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
+import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
+import { saveShot } from './support/shots';
+import { useStackAndBrowser } from './support/suite';
+
+/**
+ * The money loop of issue 15 through the browser, in both languages: a transfer confirmed by the
+ * bank statement upload, acceptance making the cooperative's money available, a settlement whose
+ * payout the office marks paid, and a 专票 the cooperative uploads and the buyer downloads. What
+ * each test is not about (placing, paying, shipping) goes through the api, as the pages would.
+ */
+const suite = useStackAndBrowser();
+const LOCALES = ['zh-CN', 'en'] as const;
+type Locale = (typeof LOCALES)[number];
+
+/** The words a test looks for, in the page's language. */
+const WORDS = {
+  'zh-CN': {
+    autoConfirmed: '自动确认到账 1 笔',
+    paid: '已付款',
+    acceptConfirm: '验收后',
+    settlementRun: '已生成结算批次',
+    payoutPaid: '已标记付款',
+    payoutStatusPaid: '已付款',
+    invoiceRequested: '已提交开票申请',
+    invoiceIssued: '发票已上传',
+    issued: '已开票',
+  },
+  en: {
+    autoConfirmed: 'Transfers to confirm: 1',
+    paid: 'Paid',
+    acceptConfirm: 'Accept',
+    settlementRun: 'Settlement',
+    payoutPaid: 'Payout marked paid',
+    payoutStatusPaid: 'Paid',
+    invoiceRequested: 'Invoice requested',
+    invoiceIssued: 'Invoice uploaded',
+    issued: 'Issued',
+  },
+} satisfies Record<Locale, Record<string, string>>;
+
+/** A real (if minimal) PDF: the upload checks the type by the bytes. */
+const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+const yuan = (fen: number, locale: Locale) =>
+  new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: 'CNY',
+    currencyDisplay: 'narrowSymbol',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(fen / 100);
+
+let buyer: Session;
+let coop: Session;
+let office: Session;
+beforeAll(async () => {
+  const app = suite.stack.api;
+  buyer = await login(app, 'buyer@demo.shanhai', DEMO_PASSWORD);
+  coop = await login(app, 'coop@demo.shanhai', DEMO_PASSWORD);
+  office = await login(app, 'office@demo.shanhai', DEMO_PASSWORD);
+});
+
+async function call(s: Session, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
+  const res = await suite.stack.api.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: bearer(s.token),
+    ...(payload ? { payload } : {}),
+  });
+  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+const sql = <R extends object>(text: string, params: unknown[] = []) =>
+  suite.stack.api.pool.query<R>(text, params).then((r) => r.rows);
+
+/** A purchase of one new product of the demo cooperative, placed by the demo buyer, paying by transfer. */
+async function placed(name: string, qty: number, unitPriceFen: number) {
+  const product = await createProduct(suite.stack.api.db, {
+    cooperativeId: coop.orgId,
+    nameZh: name,
+    stock: 100,
+    priceTiers: [{ minQty: 1, unitPriceFen }],
+  });
+  await call(buyer, 'PUT', '/cart', { lines: [{ productId: product.id, qty }] });
+  const p = await call(buyer, 'POST', '/purchases', { paymentMethod: 'transfer' });
+  return { id: p.id as string, totalFen: p.totalFen as number, orderId: p.orders[0].id as string };
+}
+/** …confirmed paid by the office, and, when asked, shipped and delivered by the cooperative. */
+async function paid(name: string, qty: number, unitPriceFen: number, to: 'paid' | 'delivered' | 'accepted' = 'paid') {
+  const p = await placed(name, qty, unitPriceFen);
+  await call(office, 'POST', `/payments/${p.id}/confirm-transfer`, { amountFen: p.totalFen });
+  if (to !== 'paid') {
+    await call(coop, 'POST', `/orders/${p.orderId}/ship`, { carrier: '顺丰', trackingNo: `SF${Date.now()}` });
+    await call(coop, 'POST', `/orders/${p.orderId}/deliver`);
+  }
+  if (to === 'accepted') await call(buyer, 'POST', `/orders/${p.orderId}/accept`);
+  return p;
+}
+
+/** Waits for what the stack does after a click; a shared, loaded machine can take seconds. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 250 });
+
+/** Element Plus message box: type into its input when given, and press its primary button. */
+async function answerBox(page: Page, selector: string, value?: string) {
+  const box = page.locator(selector);
+  await box.waitFor();
+  if (value !== undefined) await box.locator('input').fill(value);
+  await box.locator('.el-message-box__btns .el-button--primary').click();
+  await box.waitFor({ state: 'hidden' });
+}
+const success = (page: Page, text: string) => page.locator('.el-message--success', { hasText: text }).waitFor();
+
+async function signedIn(email: string, locale: Locale, name: string, phone = false) {
+  const p = await newPage(suite.browser, suite.stack.baseUrl, { locale, ...(phone ? { viewport: MOBILE } : {}) });
+  screenshotOnFailure(p.page, `money-${name}-${locale}`);
+  await loginAs(p.page, email);
+  await p.page.waitForSelector('[data-test=user-menu]');
+  return p;
+}
+
+describe.each(LOCALES)('the money loop (%s)', (locale) => {
+  const w = WORDS[locale];
+  const tag = locale === 'en' ? 'EN' : 'ZH';
+
+  it('a buyer pays by transfer and the office’s bank statement upload confirms it', async () => {
+    const p = await placed(`流水到账茶叶 ${tag}`, 2, 4_350);
+    const buyerPage = await signedIn('buyer@demo.shanhai', locale, 'a-buyer');
+    await buyerPage.page.goto(`/purchases/${p.id}`);
+    await buyerPage.page.fill('[data-test=transfer-reference]', `ICBC${tag}0001`);
+    await buyerPage.page.click('[data-test=submit-transfer]');
+    await buyerPage.page.waitForSelector('[data-test=transfer-submitted]');
+    const ref = (await buyerPage.page.locator('[data-test=remittance-ref]').textContent())!.trim();
+    const [purchase] = await sql<{ remittance_ref: string }>('select remittance_ref from purchases where id = $1', [
+      p.id,
+    ]);
+    expect(ref).toBe(purchase!.remittance_ref);
+
+    const statement = [
+      '交易日期,交易流水号,对方户名,对方账号,借方金额,贷方金额,摘要,附言',
+      `2026-12-03,MONEY-${tag}-1,广州山海示范采购集团,44001234567890,,${(p.totalFen / 100).toFixed(2)},网银转账,${ref} 货款`,
+    ].join('\n');
+    const officePage = await signedIn('office@demo.shanhai', locale, 'a-office');
+    await officePage.page.goto('/office/bank');
+    await officePage.page
+      .locator('[data-test=bank-file]')
+      .setInputFiles({ name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(statement) });
+    await officePage.page.click('[data-test=bank-preview]');
+    await poll(() => officePage.page.locator('[data-test=bank-summary]').textContent()).toContain(w.autoConfirmed);
+    await saveShot(officePage.page, `money-a-bank-preview-${locale}`);
+    // The preview changes nothing.
+    expect((await sql<{ status: string }>('select status from purchases where id = $1', [p.id]))[0]!.status).toBe(
+      'awaiting_payment',
+    );
+    await officePage.page.click('[data-test=bank-commit]');
+    await officePage.page.locator('.el-message--success').waitFor();
+    await poll(
+      async () => (await sql<{ status: string }>('select status from purchases where id = $1', [p.id]))[0]!.status,
+    ).toBe('paid');
+    await officePage.context.close();
+
+    await buyerPage.page.reload();
+    await poll(() => buyerPage.page.locator('[data-test=order-status]').first().textContent()).toBe(w.paid);
+    await saveShot(buyerPage.page, `money-a-buyer-paid-${locale}`);
+    await buyerPage.context.close();
+  });
+
+  it('the buyer accepts, and the cooperative sees the amount become available', async () => {
+    const p = await paid(`验收到账蜂蜜 ${tag}`, 3, 6_600, 'delivered');
+    const before = await call(coop, 'GET', '/balances/mine');
+
+    const buyerPage = await signedIn('buyer@demo.shanhai', locale, 'b-buyer');
+    await buyerPage.page.goto(`/purchases/${p.id}`);
+    await buyerPage.page.click('[data-test=accept]');
+    await answerBox(buyerPage.page, '.confirm-accept');
+    await poll(
+      async () => (await sql<{ status: string }>('select status from orders where id = $1', [p.orderId]))[0]!.status,
+    ).toBe('accepted');
+    await buyerPage.context.close();
+
+    // A phone: a cooperative reads its balance where it is.
+    const coopPage = await signedIn('coop@demo.shanhai', locale, 'b-coop', true);
+    await coopPage.page.goto('/coop/balance');
+    const available = coopPage.page.locator('[data-test=balance-available]');
+    await poll(() => available.textContent()).toBe(yuan(before.availableFen + p.totalFen, locale));
+    await expect(coopPage.page.locator('[data-test=balance-pending]').textContent()).resolves.toBe(
+      yuan(before.pendingFen - p.totalFen, locale),
+    );
+    // The acceptance is the newest line, for the order's whole amount (the demo charges no fee).
+    const newest = coopPage.page.locator('[data-test=balance-lines-phone] li').first();
+    expect(await newest.isVisible()).toBe(true);
+    await expect(newest.textContent()).resolves.toContain(yuan(p.totalFen, locale));
+    await saveShot(coopPage.page, `money-b-coop-balance-${locale}`);
+    await coopPage.context.close();
+  });
+
+  it('the office runs a settlement and marks the payout paid, and the cooperative sees its statement', async () => {
+    // The cooperative is paid only to a confirmed account.
+    const account = await call(coop, 'GET', '/payout-account');
+    if (!account.active) {
+      const req = await call(coop, 'PUT', '/payout-account', {
+        accountName: '阳山县大崑镇肉鸽养殖专业合作社',
+        bankName: '中国农业银行',
+        branch: '阳山支行',
+        accountNo: '6228 4800 1234 5678',
+      });
+      await call(office, 'POST', `/payout-accounts/${req.id}/confirm`);
+    }
+    const p = await paid(`结算肉鸽 ${tag}`, 4, 12_800, 'accepted');
+    const owed = (await call(coop, 'GET', '/balances/mine')).availableFen as number;
+    expect(owed).toBeGreaterThanOrEqual(p.totalFen);
+
+    const officePage = await signedIn('office@demo.shanhai', locale, 'c-office');
+    await officePage.page.goto('/office/settlements');
+    await officePage.page.click('[data-test=run-settlement-button]');
+    await success(officePage.page, w.settlementRun);
+    const toMark = officePage.page.locator('[data-test=payouts-to-mark] tbody tr', { hasText: '肉鸽养殖' });
+    await expect(toMark.textContent()).resolves.toContain(yuan(owed, locale));
+    await saveShot(officePage.page, `money-c-office-settlement-${locale}`);
+    await officePage.page.setViewportSize(MOBILE);
+    await saveShot(officePage.page, `money-c-office-settlement-phone-${locale}`);
+    await officePage.page.setViewportSize(DESKTOP);
+    await toMark.locator('[data-test=mark-paid]').click();
+    await answerBox(officePage.page, '.prompt-mark-paid', `ABC${tag}20261203`);
+    await success(officePage.page, w.payoutPaid);
+    const [payout] = await sql<{ status: string; amount_fen: number; bank_reference: string }>(
+      "select status, amount_fen, bank_reference from payouts where cooperative_id = $1 and bank_reference like 'ABC%' order by created_at desc limit 1",
+      [coop.orgId],
+    );
+    expect(payout).toEqual({ status: 'paid', amount_fen: owed, bank_reference: `ABC${tag}20261203` });
+    await officePage.context.close();
+
+    const coopPage = await signedIn('coop@demo.shanhai', locale, 'c-coop');
+    await coopPage.page.goto('/coop/statements');
+    const first = coopPage.page.locator('[data-test=statements] tbody tr').first();
+    await expect(first.locator('[data-test=statement-payout]').textContent()).resolves.toBe(yuan(owed, locale));
+    await expect(first.locator('[data-test=statement-payout-status]').textContent()).resolves.toBe(w.payoutStatusPaid);
+    await saveShot(coopPage.page, `money-c-coop-statements-${locale}`);
+    await coopPage.page.setViewportSize(MOBILE);
+    await saveShot(coopPage.page, `money-c-coop-statements-phone-${locale}`);
+    await coopPage.page.setViewportSize(DESKTOP);
+    await first.locator('[data-test=statement-link]').click();
+    await coopPage.page.waitForSelector('[data-test=statement]');
+    await expect(coopPage.page.locator('[data-test=sum-payout]').textContent()).resolves.toBe(yuan(owed, locale));
+    await expect(coopPage.page.locator('[data-test=statement-payout]').textContent()).resolves.toContain(
+      `ABC${tag}20261203`,
+    );
+    await expect(coopPage.page.locator('[data-test=statement-items]').textContent()).resolves.toContain(
+      `结算肉鸽 ${tag}`,
+    );
+    await saveShot(coopPage.page, `money-c-coop-statement-${locale}`);
+    await coopPage.page.setViewportSize(MOBILE);
+    await saveShot(coopPage.page, `money-c-coop-statement-phone-${locale}`);
+    await coopPage.context.close();
+  });
+
+  it('the buyer requests a 专票, the cooperative uploads it, and the buyer downloads it', async () => {
+    const p = await paid(`专票山茶油 ${tag}`, 2, 9_900);
+    const buyerPage = await signedIn('buyer@demo.shanhai', locale, 'd-buyer');
+    await buyerPage.page.goto(`/purchases/${p.id}`);
+    await buyerPage.page.click('[data-test=invoice-request]');
+    await buyerPage.page.click('[data-test=invoice-kind-special]');
+    // Title and tax id come from the organisation's profile; the 专票's bank details are typed.
+    await poll(() => buyerPage.page.locator('[data-test=invoice-title]').inputValue()).not.toBe('');
+    await buyerPage.page.fill('[data-test=invoice-address]', '广州市天河区示范路 1 号');
+    await buyerPage.page.fill('[data-test=invoice-phone]', '020-00000001');
+    await buyerPage.page.fill('[data-test=invoice-bank]', '中国工商银行广州天河支行');
+    await buyerPage.page.fill('[data-test=invoice-account]', '3602000109001234567');
+    await buyerPage.page.click('[data-test=invoice-request-submit]');
+    await success(buyerPage.page, w.invoiceRequested);
+    const [inv] = await sql<{ kind: string; status: string; title: string }>(
+      'select kind, status, title from invoices where order_id = $1',
+      [p.orderId],
+    );
+    expect(inv).toEqual({ kind: 'special', status: 'requested', title: '广州山海示范采购集团有限公司（演示）' });
+
+    const coopPage = await signedIn('coop@demo.shanhai', locale, 'd-coop');
+    await coopPage.page.goto(`/coop/orders/${p.orderId}`);
+    await coopPage.page.click('[data-test=invoice-upload]');
+    await coopPage.page.fill('[data-test=invoice-no]', `2644200000${tag === 'EN' ? '2' : '1'}`);
+    await expect(coopPage.page.locator('[data-test=invoice-amount]').inputValue()).resolves.toBe(
+      (p.totalFen / 100).toFixed(2),
+    );
+    await coopPage.page
+      .locator('[data-test=invoice-file]')
+      .setInputFiles({ name: 'fapiao.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await saveShot(coopPage.page, `money-d-coop-upload-${locale}`);
+    await coopPage.page.click('[data-test=invoice-upload-submit]');
+    await success(coopPage.page, w.invoiceIssued);
+    await poll(() => coopPage.page.locator('[data-test=invoice-status]').textContent()).toBe(w.issued);
+    await coopPage.context.close();
+
+    await buyerPage.page.reload();
+    const card = buyerPage.page.locator('[data-test=order-card]', { hasText: `专票山茶油 ${tag}` });
+    await poll(() => card.locator('[data-test=invoice-status]').textContent()).toBe(w.issued);
+    await saveShot(buyerPage.page, `money-d-buyer-invoice-${locale}`);
+    const [download] = await Promise.all([
+      buyerPage.page.waitForEvent('download'),
+      card.locator('[data-test=invoice-download]').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`invoice-2644200000${tag === 'EN' ? '2' : '1'}.pdf`);
+    expect(await readFile((await download.path())!)).toEqual(PDF);
+    await buyerPage.context.close();
+  });
+});
