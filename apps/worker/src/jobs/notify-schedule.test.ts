@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
+import { orderNo } from '@shanhai/domain';
 import { createDb, schema, type DbHandle } from '@shanhai/db';
 import { createOrg, createOrgWithUser, createUser, type TestDatabase } from '@shanhai/db/testing';
 import { testWorkerConfig } from '../../test-support/testing';
@@ -105,7 +106,7 @@ async function purchase(
       deliveredAt: p.order?.deliveredAt ?? null,
     })
     .returning();
-  return { id: row!.id, ref: row!.remittanceRef, orderId: order!.id };
+  return { id: row!.id, ref: row!.remittanceRef, orderId: order!.id, orderNo: orderNo(order!.createdAt, order!.seq) };
 }
 
 async function told(kind: string, subjectId?: string) {
@@ -171,7 +172,12 @@ describe('notify-schedule: reminders', () => {
     const rows = await told('order.auto_accept_soon', due.orderId);
     expect(rows.map((r) => r.userId)).toEqual(sorted(buyerB.owner, buyerB.manager, buyerB.member));
     // Delivered 2026-07-01 22:00 in Shanghai; accepted 7 days later.
-    expect(rows[0]!.params).toEqual({ cooperative: '甲镇蜂蜜社', ref: due.ref, date: '2026-07-08 22:00' });
+    expect(rows[0]!.params).toEqual({
+      cooperative: '甲镇蜂蜜社',
+      ref: due.ref,
+      orderNo: due.orderNo,
+      date: '2026-07-08 22:00',
+    });
     for (const p of [early, disputed]) expect(await told('order.auto_accept_soon', p.orderId)).toEqual([]);
     // Nobody of the cooperative or of the other buyer heard of it.
     const all = (await told('order.auto_accept_soon')).map((r) => r.userId);
