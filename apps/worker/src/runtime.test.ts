@@ -84,6 +84,7 @@ describe('worker runtime', () => {
       { key: 'buyer-monthly-digest', pattern: '0 9 1 * *' },
       { key: 'notify-reminders', pattern: '23 * * * *' },
       { key: 'office-weekly-digest', pattern: '0 8 * * 1' },
+      { key: 'units-behind-pace', pattern: '30 9 1 * *' },
     ]);
   });
 
