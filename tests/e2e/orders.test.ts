@@ -96,8 +96,12 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await coop.page.click('[data-test=nav-coop-orders]');
     const row = coop.page.locator('[data-test=coop-orders] tr', { hasText: '端到端蜂蜜' });
     await row.locator('[data-test=ship]').click();
-    await answerPrompt(coop.page, '快递公司');
-    await answerPrompt(coop.page, '运单号', 'SF1234567890');
+    // Shipping is one dialog: a carrier from the list and the tracking number.
+    const dialog = coop.page.locator('.el-dialog', { has: coop.page.locator('[data-test=ship-tracking]') });
+    await dialog.locator('[data-test=ship-carrier]').click();
+    await coop.page.locator('.el-select-dropdown__item:visible', { hasText: '顺丰速运' }).click();
+    await dialog.locator('input[data-test=ship-tracking]').fill('SF1234567890');
+    await dialog.locator('[data-test=ship-confirm]').click();
     await row.locator('[data-test=deliver]').click();
     // Marking delivered cannot be undone: it asks first, then says what it did.
     await answerPrompt(coop.page, '确认已送达');
