@@ -107,11 +107,12 @@ async function startApi(name: string): Promise<Api> {
   const base = `http://127.0.0.1:${port}`;
   let gone = false;
   void proc.exited.then(() => (gone = true));
+  // As a load balancer does: a replica takes traffic once /readyz says its start-up is done.
   await until(
-    `${name} to answer /healthz`,
+    `${name} to answer /readyz`,
     async () => {
-      if (gone) throw new Error(`${name} exited before it was healthy:\n${proc.output()}`);
-      return fetch(`${base}/healthz`).then(
+      if (gone) throw new Error(`${name} exited before it was ready:\n${proc.output()}`);
+      return fetch(`${base}/readyz`).then(
         (r) => r.ok,
         () => false,
       );

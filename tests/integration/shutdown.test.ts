@@ -63,7 +63,14 @@ describe('graceful shutdown on SIGTERM', () => {
       /Server listening/,
     );
     await p.started;
-    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    // Live at once; ready once its start-up catch-ups are done (they run after listen).
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    let ready = 0;
+    for (const deadline = Date.now() + 10_000; ready !== 200 && Date.now() < deadline;) {
+      ready = (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ready).toBe(200);
     // A login (argon2id) in flight when SIGTERM arrives still gets its answer.
     const inFlight = fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
       method: 'POST',

@@ -12,6 +12,7 @@ import metricsPlugin from './plugins/metrics';
 import openapiPlugin from './plugins/openapi';
 import queuesPlugin from './plugins/queues';
 import queueMetrics from './plugins/queue-metrics';
+import readinessPlugin from './plugins/readiness';
 import redisPlugin from './plugins/redis';
 import securityHeadersPlugin from './plugins/security-headers';
 import ssePlugin from './plugins/sse';
@@ -149,6 +150,8 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
   await app.register(errorsPlugin, { spa: Boolean(config.webDist) });
   await app.register(databasePlugin, { url: config.databaseUrl, max: config.databasePoolMax });
   await app.register(redisPlugin, { url: config.redisUrl, prefix: config.redisPrefix });
+  // After the database: its tasks finish before the pool closes.
+  await app.register(readinessPlugin);
   await app.register(rateLimit, {
     global: false,
     redis: app.redis,

@@ -47,6 +47,8 @@ export async function createTestApp(
   const config = testConfig(database.url, options.config);
   const app = await buildApp(config, { logger: false });
   await app.ready();
+  // As a load balancer would (/readyz): tests start once the start-up catch-ups are done.
+  await app.startupSettled();
   return {
     app,
     config,

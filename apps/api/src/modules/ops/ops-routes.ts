@@ -16,16 +16,19 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 const Readiness = z.object({
-  status: z.enum(['ok', 'unavailable']),
+  /** `starting` while a start-up task (a catch-up) runs; `unavailable` when a dependency is down. */
+  status: z.enum(['ok', 'starting', 'unavailable']),
   postgres: z.enum(['ok', 'down']),
   redis: z.enum(['ok', 'down']),
+  /** The start-up tasks still running, while `starting`. */
+  starting: z.array(z.string()).optional(),
 });
 
 /** Cookie (path /admin/queues) that carries an office access token for browser tabs of Bull Board. */
 const QUEUE_BOARD_COOKIE = 'shanhai_queues';
 
 /**
- * Liveness (the process answers), readiness (PostgreSQL and Redis reachable), and Bull Board at
+ * Liveness (the process answers), readiness (start-up tasks done, PostgreSQL and Redis reachable), and Bull Board at
  * /admin/queues for office staff. Registered at the root, not under /api/v1.
  */
 const opsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -49,8 +52,11 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
           () => 'down' as const,
         ),
       ]);
-      const ok = postgres === 'ok' && redis === 'ok';
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', postgres, redis });
+      const starting = app.startupPending();
+      if (postgres !== 'ok' || redis !== 'ok')
+        return reply.status(503).send({ status: 'unavailable', postgres, redis });
+      if (starting.length > 0) return reply.status(503).send({ status: 'starting', postgres, redis, starting });
+      return reply.status(200).send({ status: 'ok', postgres, redis });
     },
   );
 

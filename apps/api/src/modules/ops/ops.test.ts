@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createUser } from '@shanhai/db/testing';
+import { inject } from 'vitest';
+import { createDb } from '@shanhai/db';
+import { createTestDatabase, createUser } from '@shanhai/db/testing';
 import { QUEUES } from '@shanhai/domain';
-import { bearer, createTestApp, DEMO_PASSWORD, login, type TestApp } from '../../../test-support/testing';
+import { buildApp } from '../../app';
+import { bearer, createTestApp, DEMO_PASSWORD, login, testConfig, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
 let officeToken: string;
@@ -119,6 +122,71 @@ describe('ops endpoints', () => {
       'email',
       'password',
     ]);
+  });
+});
+
+describe('readiness while the start-up catch-ups run', () => {
+  it('/healthz answers at once, /readyz is 503 starting until the search index has caught up, then 200', async () => {
+    const database = await createTestDatabase(inject('pgAdminUrl'));
+    const handle = createDb(database.url, { max: 1 });
+    const holder = await handle.pool.connect();
+    const app = await buildApp(testConfig(database.url), { logger: false });
+    try {
+      // A product renamed by a writer that did not index it (the trigger clears its words); its row
+      // held by another transaction, so that the api's catch-up waits on it.
+      const { rows } = await holder.query<{ id: string }>(
+        `update products set name_zh = '大崑镇高山茶油' where id = (select id from products order by id limit 1) returning id`,
+      );
+      const id = rows[0]!.id;
+      await holder.query('begin');
+      await holder.query('select 1 from products where id = $1 for update', [id]);
+
+      await app.ready();
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+      const starting = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(starting.statusCode).toBe(503);
+      expect(starting.json()).toEqual({ status: 'starting', postgres: 'ok', redis: 'ok', starting: ['search-index'] });
+
+      await holder.query('rollback');
+      await app.startupSettled();
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({ status: 'ok', postgres: 'ok', redis: 'ok' });
+      const indexed = await holder.query('select 1 from products where id = $1 and search is not null', [id]);
+      expect(indexed.rowCount).toBe(1);
+    } finally {
+      await app.close();
+      holder.release();
+      await handle.close();
+      await database.drop();
+    }
+  });
+
+  it('a failed start-up task is retried; /readyz stays 503 until it succeeds', async () => {
+    const database = await createTestDatabase(inject('pgAdminUrl'));
+    const app = await buildApp(testConfig(database.url), { logger: false });
+    let attempts = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    app.startupTask('flaky', async () => {
+      attempts++;
+      if (attempts === 1) throw new Error('not yet');
+      await released;
+    });
+    try {
+      await app.ready();
+      const starting = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(starting.statusCode).toBe(503);
+      expect(starting.json().status).toBe('starting');
+      expect(starting.json().starting).toContain('flaky');
+      release();
+      await app.startupSettled();
+      expect(attempts).toBe(2);
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await database.drop();
+    }
   });
 });
 

@@ -9,8 +9,9 @@ const searchRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; win
   opts,
 ) => {
   // Products whose search words are missing (written before this version, or by a writer that
-  // did not index): indexed before the api serves, so the catalogue finds every listed product.
-  app.addHook('onReady', async () => {
+  // did not index): indexed before the replica is ready (/readyz), so the catalogue it serves finds
+  // every listed product. It runs after listen: on a large catalogue it would delay the start.
+  app.startupTask('search-index', async () => {
     const n = await refreshSearchIndex(app.db);
     if (n > 0) app.log.info({ products: n }, 'search index caught up');
   });
