@@ -13,11 +13,13 @@ import { buildApp } from '@shanhai/api/app';
 import { loadConfig } from '@shanhai/api/env';
 import { createDb } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
-import { benchStack, load, printTable } from './support';
+import { benchStack, load, printTable, startServer } from './support';
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 10;
+/** Purchases of the CPU measurement (0: none); `BENCH_CPU_PROF=<dir>` adds a CPU profile of it. */
+const CPU_PURCHASES = Number(process.env.BENCH_CPU_PURCHASES ?? 2000);
 
 const stack = await benchStack('orders');
 try {
@@ -206,6 +208,28 @@ try {
   await api.close();
   await bare.close();
   await pool.end();
+
+  // What the api's process spends per purchase, load generator apart: a figure that does not move
+  // with what else the machine runs, unlike purchases/s.
+  if (CPU_PURCHASES > 0) {
+    const server = await startServer('api', { config, cpuProfDir: process.env.BENCH_CPU_PROF });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` };
+    await load({ ...common, url: `${server.url}/api/v1/purchases`, label: 'warm-up', amount: 300, headers });
+    const before = await server.cpuMicros();
+    const r = await load({
+      ...common,
+      url: `${server.url}/api/v1/purchases`,
+      label: `POST /api/v1/purchases × ${CPU_PURCHASES}, api in its own process`,
+      amount: CPU_PURCHASES,
+      headers,
+    });
+    const cpu = (await server.cpuMicros()) - before;
+    await server.close();
+    printTable('Server CPU per purchase', [r]);
+    console.log(
+      `\napi process CPU: ${(cpu / 1e6).toFixed(2)} s for ${r.requests} purchases (${r.non2xx} non-2xx): ${(cpu / 1000 / r.requests).toFixed(3)} ms per purchase`,
+    );
+  }
 } finally {
   await stack.stop();
 }
