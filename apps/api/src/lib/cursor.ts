@@ -3,21 +3,25 @@ import type { FastifyReply } from 'fastify';
 import { badRequest } from './problem';
 
 /**
- * Keyset ("seek") pagination, the one way a list route pages: rows come newest first by a fixed
- * tuple of keys (the last one unique), and a page's cursor is the last row's keys, so the next page
- * is `(k1, k2, …) < (cursor)`: no OFFSET, and rows added meanwhile never shift a page.
+ * Keyset ("seek") pagination, the one way a list route pages: rows come in the order of a fixed
+ * tuple of keys (the last one unique; newest first unless a key says `asc`), and a page's cursor is
+ * the last row's keys, so the next page is `(k1, k2, …) < (cursor)`: no OFFSET, and rows added
+ * meanwhile never shift a page.
  *
  * The cursor is opaque to clients: base64url JSON of the list's name and the key values as text.
  * One list's cursor given to another (a foreign cursor), or anything altered, is a 400 naming
  * `query.cursor`; every value is checked against its key's type before it reaches PostgreSQL.
  */
-export type KeyType = 'timestamptz' | 'uuid' | 'bigint' | 'text';
+export type KeyType = 'timestamptz' | 'date' | 'uuid' | 'bigint' | 'text';
 
 export interface Keyset {
   /** Names the list; a cursor carries it, so one list's cursor is refused by another. */
   name: string;
-  /** Sort keys, all descending; the last must be unique (an id). */
-  keys: readonly { expr: SQLWrapper; type: KeyType }[];
+  /**
+   * Sort keys, never null; the last must be unique (an id). Each descends unless it says `asc` (a
+   * backlog read oldest first, payouts in their sequence within a settlement).
+   */
+  keys: readonly { expr: SQLWrapper; type: KeyType; order?: 'asc' | 'desc' }[];
 }
 
 /** The header carrying the next page's cursor on a list route whose body stays a plain array. */
@@ -28,6 +32,7 @@ const VALID: Record<KeyType, (v: string) => boolean> = {
   timestamptz: (v) =>
     /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/.test(v) &&
     !Number.isNaN(Date.parse(v)),
+  date: (v) => /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(v) && !Number.isNaN(Date.parse(v)),
   uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v),
   bigint: (v) => /^-?\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)),
   text: (v) => v.length <= 500 && !v.includes('\u0000'),
@@ -65,24 +70,37 @@ export function decodeCursor(ks: Keyset, cursor: string): string[] {
   return values as string[];
 }
 
-/** The condition "after the cursor" (undefined without one). */
+/**
+ * The condition "after the cursor" (undefined without one): one row comparison when the keys share
+ * a direction (an index can serve it), else the lexicographic expansion, key by key.
+ */
 export function afterCursor(ks: Keyset, cursor: string | undefined): SQL | undefined {
   if (!cursor) return undefined;
   const values = decodeCursor(ks, cursor);
-  const cols = sql.join(
-    ks.keys.map((k) => sql`${k.expr}`),
-    sql`, `,
-  );
-  const vals = sql.join(
-    ks.keys.map((k, i) => sql`${values[i]}::${sql.raw(k.type)}`),
-    sql`, `,
-  );
-  return sql`(${cols}) < (${vals})`;
+  const val = (i: number) => sql`${values[i]}::${sql.raw(ks.keys[i]!.type)}`;
+  const asc = (k: Keyset['keys'][number]) => k.order === 'asc';
+  if (ks.keys.every((k) => asc(k) === asc(ks.keys[0]!))) {
+    const cols = sql.join(
+      ks.keys.map((k) => sql`${k.expr}`),
+      sql`, `,
+    );
+    const vals = sql.join(
+      ks.keys.map((_, i) => val(i)),
+      sql`, `,
+    );
+    return asc(ks.keys[0]!) ? sql`(${cols}) > (${vals})` : sql`(${cols}) < (${vals})`;
+  }
+  const branches = ks.keys.map((k, i) => {
+    const equal = ks.keys.slice(0, i).map((e, j) => sql`${e.expr} = ${val(j)}`);
+    const beyond = asc(k) ? sql`${k.expr} > ${val(i)}` : sql`${k.expr} < ${val(i)}`;
+    return sql`(${sql.join([...equal, beyond], sql` and `)})`;
+  });
+  return sql`(${sql.join(branches, sql` or `)})`;
 }
 
-/** ORDER BY the keys, newest first. */
+/** ORDER BY the keys, each in its direction (newest first unless `asc`). */
 export function keysetOrder(ks: Keyset): SQL[] {
-  return ks.keys.map((k) => sql`${k.expr} desc`);
+  return ks.keys.map((k) => (k.order === 'asc' ? sql`${k.expr} asc` : sql`${k.expr} desc`));
 }
 
 /**
