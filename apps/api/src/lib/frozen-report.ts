@@ -1,6 +1,8 @@
-import { desc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { FastifyReply } from 'fastify';
 import type { schema, Db } from '@shanhai/db';
+import type { PageQuery } from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from './cursor';
 import { attachment, sendCsv } from './csv';
 import { addSheet, loadExcel } from './excel';
 import { conflict } from './problem';
@@ -39,13 +41,30 @@ export async function insertFrozen<P>(
   return { id: row.id, title, year, asOf, payload, createdAt: row.createdAt.toISOString() };
 }
 
-/** Summaries, newest first. */
-export async function listFrozen(db: Db, table: FrozenTable) {
+/** One page of summaries, newest first; `name` names the list in its cursors. */
+export async function listFrozen(db: Db, table: FrozenTable, name: string, page: PageQuery) {
+  const ks: Keyset = {
+    name,
+    keys: [
+      { expr: table.createdAt, type: 'timestamptz' },
+      { expr: table.id, type: 'uuid' },
+    ],
+  };
   const rows = await db
-    .select({ id: table.id, title: table.title, year: table.year, asOf: table.asOf, createdAt: table.createdAt })
+    .select({
+      id: table.id,
+      title: table.title,
+      year: table.year,
+      asOf: table.asOf,
+      createdAt: table.createdAt,
+      cursorKey: cursorKey(ks),
+    })
     .from(table)
-    .orderBy(desc(table.createdAt), desc(table.asOf));
-  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
+    .where(afterCursor(ks, page.cursor))
+    .orderBy(...keysetOrder(ks))
+    .limit(page.limit + 1);
+  const { items, nextCursor } = pageOf(ks, rows, page.limit);
+  return { items: items.map(({ cursorKey: _, ...r }) => ({ ...r, createdAt: r.createdAt.toISOString() })), nextCursor };
 }
 
 export async function getFrozen<P>(db: Db, table: FrozenTable, id: string): Promise<FrozenRow<P> | null> {

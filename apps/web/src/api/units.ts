@@ -47,7 +47,7 @@ export const createSnapshot = (body: CreateUnitSnapshotRequest) => http.post('/u
 export const downloadSnapshot = (s: UnitSnapshotSummary, format: 'xlsx' | 'csv') =>
   download(`/units/snapshots/${s.id}/export`, { format }, `${s.title}-${s.asOf}.${format}`);
 
-export const units = (query: UnitListQuery = {}) =>
+export const units = (query: Partial<UnitListQuery> = {}) =>
   http.get('/units', z.object({ items: z.array(UnitListItem) }), query);
 export const classifyUnits = (body: BulkClassifyRequest) =>
   http.put('/units/classification', z.object({ items: z.array(UnitSummary) }), body);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NonNegativeFen } from '../money';
+import { PageQuery } from './page';
 
 export const OrgKind = z.enum(['buyer', 'cooperative', 'office']);
 export type OrgKind = z.infer<typeof OrgKind>;
@@ -127,6 +128,7 @@ export type OrgSummary = z.infer<typeof OrgSummary>;
 export const OrgListQuery = z.strictObject({
   status: OrgStatus.optional(),
   kind: OrgKind.optional(),
+  ...PageQuery.shape,
 });
 
 export const OrgDecisionRequest = z.strictObject({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Category } from '../catalog';
 import { IsoDate } from '../dates';
 import { PositiveFen } from '../money';
+import { Page, PageQuery } from './page';
 
 export const OfflineSaleStatus = z.enum(['pending', 'approved', 'rejected', 'reversed']);
 export type OfflineSaleStatus = z.infer<typeof OfflineSaleStatus>;
@@ -40,3 +41,8 @@ export const OfflineSale = z.object({
   evidence: z.array(z.object({ url: z.string(), mime: z.string(), size: z.number().int() })),
 });
 export type OfflineSale = z.infer<typeof OfflineSale>;
+
+export const OfflineSaleListQuery = z.strictObject({ status: OfflineSaleStatus.optional(), ...PageQuery.shape });
+export type OfflineSaleListQuery = z.infer<typeof OfflineSaleListQuery>;
+export const OfflineSalePage = Page(OfflineSale);
+export type OfflineSalePage = z.infer<typeof OfflineSalePage>;

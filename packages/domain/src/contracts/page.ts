@@ -11,8 +11,15 @@ export const DEFAULT_PAGE = 200;
  * header (a plain-array list) or as `nextCursor` (a page object), absent or null on the last page.
  */
 export const PageQuery = z.strictObject({
-  /** Opaque: the next cursor of the previous page of the same list. */
-  cursor: z.string().max(500).optional(),
+  /**
+   * Opaque: the next cursor of the previous page of the same list. A list by name carries a name of
+   * up to 100 characters in it (base64 of UTF-8, escapes included): 1000 leaves room for that.
+   */
+  cursor: z.string().max(1000).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
 });
 export type PageQuery = z.infer<typeof PageQuery>;
+
+/** A list answered as a page object: the rows and the next page's cursor (null on the last page). */
+export const Page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDate } from '../dates';
 import { TownRow } from './leaderboard';
+import { Page } from './page';
 
 export const CreateSnapshotRequest = z.strictObject({
   title: z.string().trim().min(1).max(100),
@@ -17,5 +18,7 @@ export const SnapshotSummary = z.object({
   createdAt: z.iso.datetime(),
 });
 export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
+export const SnapshotPage = Page(SnapshotSummary);
+export type SnapshotPage = z.infer<typeof SnapshotPage>;
 export const Snapshot = SnapshotSummary.extend({ rows: z.array(TownRow) });
 export type Snapshot = z.infer<typeof Snapshot>;

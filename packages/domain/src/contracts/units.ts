@@ -3,6 +3,7 @@ import { IsoDate } from '../dates';
 import { Category } from '../catalog';
 import { Fen, NonNegativeFen } from '../money';
 import { OrgStatus } from './identity';
+import { Page, PageQuery } from './page';
 
 /*
  * Budget units' reserved share (预留份额): the office's yearly rules, which buyer orgs are budget
@@ -58,6 +59,7 @@ export const UnitListQuery = z.strictObject({
   q: z.string().trim().max(100).optional(),
   budget: z.enum(['yes', 'no']).optional(),
   kind: UnitKind.optional(),
+  ...PageQuery.shape,
 });
 export type UnitListQuery = z.infer<typeof UnitListQuery>;
 
@@ -65,6 +67,8 @@ export const UnitListItem = UnitSummary.extend({
   status: OrgStatus,
 });
 export type UnitListItem = z.infer<typeof UnitListItem>;
+export const UnitListPage = Page(UnitListItem);
+export type UnitListPage = z.infer<typeof UnitListPage>;
 
 /** At most this many buyer orgs change in one bulk classification. */
 export const MAX_BULK_CLASSIFY = 500;
@@ -115,6 +119,8 @@ export const Declaration = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type Declaration = z.infer<typeof Declaration>;
+export const DeclarationPage = Page(Declaration);
+export type DeclarationPage = z.infer<typeof DeclarationPage>;
 
 /** A unit's declarations for one year: the one in force (latest approved) and every version, newest first. */
 export const UnitDeclarations = z.object({
@@ -129,6 +135,7 @@ export type UnitDeclarations = z.infer<typeof UnitDeclarations>;
 export const DeclarationListQuery = z.strictObject({
   year: z.coerce.number().int().min(2000).max(2100).optional(),
   status: DeclarationStatus.optional(),
+  ...PageQuery.shape,
 });
 export type DeclarationListQuery = z.infer<typeof DeclarationListQuery>;
 
@@ -231,6 +238,8 @@ export const UnitSnapshotSummary = z.object({
   createdAt: z.iso.datetime(),
 });
 export type UnitSnapshotSummary = z.infer<typeof UnitSnapshotSummary>;
+export const UnitSnapshotPage = Page(UnitSnapshotSummary);
+export type UnitSnapshotPage = z.infer<typeof UnitSnapshotPage>;
 
 /** A frozen unit ranking: the rows and the year's rules as they stood when it was taken. */
 export const UnitSnapshot = UnitSnapshotSummary.extend({ settings: UnitYearSettings, rows: z.array(UnitProgress) });

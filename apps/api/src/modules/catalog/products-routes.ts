@@ -5,6 +5,7 @@ import {
   CatalogQuery,
   CatalogResponse,
   OwnProduct,
+  PageQuery,
   PhotoUploadResponse,
   Problem,
   ProductDetail,
@@ -13,6 +14,7 @@ import {
   RejectListingRequest,
   StockAdjustRequest,
 } from '@shanhai/domain';
+import { sendNextCursor } from '../../lib/cursor';
 import { notFound } from '../../lib/problem';
 import { IMAGE_TYPES, readSingleFile } from '../../lib/uploads';
 import { acceptUploads } from '../../plugins/uploads';
@@ -59,13 +61,19 @@ const productsRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; w
     {
       schema: {
         tags,
-        summary: "The caller's cooperative's products, drafts included",
+        summary:
+          "The caller's cooperative's products, drafts included, newest first; a page at a time (cursor, limit; the next cursor in x-next-cursor)",
         ...guarded,
+        querystring: PageQuery,
         response: { 200: z.array(OwnProduct), ...problems },
       },
       preHandler: coop,
     },
-    async (request) => products.listMine(app.db, principalOf(request)),
+    async (request, reply) => {
+      const page = await products.listMine(app.db, principalOf(request), request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.get(
@@ -73,13 +81,19 @@ const productsRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; w
     {
       schema: {
         tags,
-        summary: 'Office: submissions and edits of listed products waiting for review',
+        summary:
+          'Office: submissions and edits of listed products waiting for review, oldest first; a page at a time (cursor, limit; the next cursor in x-next-cursor)',
         ...guarded,
+        querystring: PageQuery,
         response: { 200: z.array(OwnProduct), ...problems },
       },
       preHandler: office,
     },
-    async () => products.reviewQueue(app.db),
+    async (request, reply) => {
+      const page = await products.reviewQueue(app.db, request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.post(

@@ -1,14 +1,16 @@
-import { and, asc, eq, or, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, or, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { notify, notifyOffice, refreshSearchIndex, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   tierProblems,
   type OwnProduct,
+  type PageQuery,
   type PriceTier,
   type ProductInput,
   type ProductPatch,
   type ProductRevision,
 } from '@shanhai/domain';
 import type { Principal } from '../../types';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { badRequest, conflict, notFound, ruleBroken } from '../../lib/problem';
 
 const { products, orgs } = schema;
@@ -125,24 +127,57 @@ export async function getOwn(db: Db, who: Principal, id: string): Promise<OwnPro
   return p;
 }
 
-export async function listMine(db: Db, who: Principal): Promise<OwnProduct[]> {
+/**
+ * A cooperative's own products, newest first by creation: an edit bumps updated_at, and a list
+ * paged by a key that moves would skip the row it moved.
+ */
+export const MINE_KEYSET: Keyset = {
+  name: 'products.mine',
+  keys: [
+    { expr: products.createdAt, type: 'timestamptz' },
+    { expr: products.id, type: 'uuid' },
+  ],
+};
+
+/**
+ * The review queue, oldest waiting first. Its key, updated_at, moves on an edit, but only forward:
+ * a product edited while the office walks the queue comes again later, never goes missing.
+ */
+export const REVIEW_KEYSET: Keyset = {
+  name: 'products.review',
+  keys: [
+    { expr: products.updatedAt, type: 'timestamptz', order: 'asc' },
+    { expr: products.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+async function ownPage(db: Db, ks: Keyset, where: SQL | undefined, page: PageQuery) {
   const rows = await db
-    .select(ownColumns)
+    .select({ ...ownColumns, cursorKey: cursorKey(ks) })
     .from(products)
     .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
-    .where(eq(products.cooperativeId, who.orgId))
-    .orderBy(sql`${products.updatedAt} desc`);
-  return rows.map(toOwn);
+    .where(and(where, afterCursor(ks, page.cursor)))
+    .orderBy(...keysetOrder(ks))
+    .limit(page.limit + 1);
+  const { items, nextCursor } = pageOf(ks, rows, page.limit);
+  return { items: items.map(({ cursorKey: _, ...r }) => toOwn(r)), nextCursor };
 }
 
-export async function reviewQueue(db: Db): Promise<OwnProduct[]> {
-  const rows = await db
-    .select(ownColumns)
-    .from(products)
-    .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
-    .where(or(eq(products.status, 'pending_review'), isNotNull(products.pendingRevision)))
-    .orderBy(asc(products.updatedAt));
-  return rows.map(toOwn);
+export function listMine(
+  db: Db,
+  who: Principal,
+  page: PageQuery,
+): Promise<{ items: OwnProduct[]; nextCursor: string | null }> {
+  return ownPage(db, MINE_KEYSET, eq(products.cooperativeId, who.orgId), page);
+}
+
+export function reviewQueue(db: Db, page: PageQuery): Promise<{ items: OwnProduct[]; nextCursor: string | null }> {
+  return ownPage(
+    db,
+    REVIEW_KEYSET,
+    or(eq(products.status, 'pending_review'), isNotNull(products.pendingRevision)),
+    page,
+  );
 }
 
 export async function updateProduct(db: Db, who: Principal, id: string, patch: ProductPatch): Promise<OwnProduct> {

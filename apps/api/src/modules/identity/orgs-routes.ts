@@ -14,6 +14,7 @@ import {
   OrgSummary,
   Problem,
 } from '@shanhai/domain';
+import { sendNextCursor } from '../../lib/cursor';
 import { notFound } from '../../lib/problem';
 import { limits } from '../../lib/rate-limit';
 
@@ -56,14 +57,19 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['orgs'],
-        summary: 'Organisations, e.g. the queue of pending sign-ups (office)',
+        summary:
+          'Organisations, newest first, or the queue of pending sign-ups oldest first (office); a page at a time (cursor, limit; the next cursor in x-next-cursor)',
         ...guarded,
         querystring: OrgListQuery,
         response: { 200: z.array(OrgSummary), ...problems },
       },
       preHandler: app.guard({ kinds: ['office'] }),
     },
-    async (request) => orgsService.listOrgs(app.db, request.query),
+    async (request, reply) => {
+      const page = await orgsService.listOrgs(app.db, request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.get(

@@ -20,8 +20,10 @@ import type {
   OrgSignupRequest,
   OrgStatus,
   OrgSummary,
+  PageQuery,
   Role,
 } from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import type { Principal } from '../../types';
 import { badRequest, conflict, forbidden, HttpProblem, ruleBroken } from '../../lib/problem';
 import { revokeUserSessions } from './auth-service';
@@ -126,19 +128,37 @@ export async function signUp(db: Db, body: OrgSignupRequest): Promise<OrgSummary
   }
 }
 
+/** The office's list of orgs, newest first. */
+export const ORGS_KEYSET: Keyset = {
+  name: 'orgs',
+  keys: [
+    { expr: orgs.createdAt, type: 'timestamptz' },
+    { expr: orgs.id, type: 'uuid' },
+  ],
+};
+/** The queue of pending sign-ups is worked oldest first: its own order, so its own cursors. */
+export const PENDING_ORGS_KEYSET: Keyset = {
+  name: 'orgs.pending',
+  keys: ORGS_KEYSET.keys.map((k) => ({ ...k, order: 'asc' as const })),
+};
+
+/** One page of orgs (office), filtered by status and kind. */
 export async function listOrgs(
   db: Db,
-  filter: { status?: OrgStatus | undefined; kind?: OrgKind | undefined },
-): Promise<OrgSummary[]> {
+  filter: { status?: OrgStatus | undefined; kind?: OrgKind | undefined } & PageQuery,
+): Promise<{ items: OrgSummary[]; nextCursor: string | null }> {
+  const ks = filter.status === 'pending' ? PENDING_ORGS_KEYSET : ORGS_KEYSET;
   const where: SQL[] = [];
   if (filter.status) where.push(eq(orgs.status, filter.status));
   if (filter.kind) where.push(eq(orgs.kind, filter.kind));
   const rows = await db
-    .select()
+    .select({ o: orgs, cursorKey: cursorKey(ks) })
     .from(orgs)
-    .where(and(...where))
-    .orderBy(filter.status === 'pending' ? asc(orgs.createdAt) : desc(orgs.createdAt));
-  return rows.map(toOrgSummary);
+    .where(and(...where, afterCursor(ks, filter.cursor)))
+    .orderBy(...keysetOrder(ks))
+    .limit(filter.limit + 1);
+  const page = pageOf(ks, rows, filter.limit);
+  return { items: page.items.map((r) => toOrgSummary(r.o)), nextCursor: page.nextCursor };
 }
 
 /** The office sees every org; anyone else only their own (another org is "not found"). */

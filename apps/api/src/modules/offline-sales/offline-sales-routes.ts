@@ -1,6 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CreateOfflineSaleRequest, OfflineSale, OfflineSaleStatus, Problem, ReasonRequest } from '@shanhai/domain';
+import {
+  CreateOfflineSaleRequest,
+  OfflineSale,
+  OfflineSaleListQuery,
+  OfflineSalePage,
+  Problem,
+  ReasonRequest,
+} from '@shanhai/domain';
 import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
 import { notFound } from '../../lib/problem';
 import { EVIDENCE_TYPES, readSingleFile } from '../../lib/uploads';
@@ -24,14 +31,15 @@ const offlineSalesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['sales'],
-        summary: 'Offline sales records: all for office staff, their own org’s for buyer-org managers',
+        summary:
+          'Offline sales records, newest first: all for office staff, their own org’s for buyer-org managers; a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
-        querystring: z.strictObject({ status: OfflineSaleStatus.optional() }),
-        response: { 200: z.object({ items: z.array(OfflineSale) }), ...errors },
+        querystring: OfflineSaleListQuery,
+        response: { 200: OfflineSalePage, ...errors },
       },
       preHandler: officeOrBuyerManager,
     },
-    async (request) => ({ items: await sales.listOffline(app.db, principalOf(request), request.query.status) }),
+    async (request) => sales.listOffline(app.db, principalOf(request), request.query),
   );
 
   app.post(

@@ -1,6 +1,13 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { appendSales, notifyOfflineRecorded, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
-import type { CreateOfflineSaleRequest, OfflineSale, OfflineSaleStatus } from '@shanhai/domain';
+import type {
+  CreateOfflineSaleRequest,
+  OfflineSale,
+  OfflineSaleListQuery,
+  OfflineSalePage,
+  OfflineSaleStatus,
+} from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { badRequest, conflict, forbidden } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { fileUrl } from '../files/files-service';
@@ -88,17 +95,33 @@ export async function createOffline(tx: DbOrTx, who: Principal, body: CreateOffl
   return (await toOfflineSale(tx, [row!]))[0]!;
 }
 
-export async function listOffline(db: Db, who: Principal, status?: OfflineSaleStatus): Promise<OfflineSale[]> {
+export const OFFLINE_KEYSET: Keyset = {
+  name: 'sales.offline',
+  keys: [
+    { expr: offlineSales.createdAt, type: 'timestamptz' },
+    { expr: offlineSales.id, type: 'uuid' },
+  ],
+};
+
+/** One page of offline records, newest first: all for the office, a buyer org's own otherwise. */
+export async function listOffline(db: Db, who: Principal, query: OfflineSaleListQuery): Promise<OfflineSalePage> {
   const conds = [];
-  if (status) conds.push(eq(offlineSales.status, status));
+  if (query.status) conds.push(eq(offlineSales.status, query.status));
   if (who.orgKind !== 'office') conds.push(eq(offlineSales.buyerOrgId, who.orgId));
   const rows = await db
-    .select()
+    .select({ row: offlineSales, cursorKey: cursorKey(OFFLINE_KEYSET) })
     .from(offlineSales)
-    .where(and(...conds))
-    .orderBy(desc(offlineSales.createdAt))
-    .limit(500);
-  return toOfflineSale(db, rows);
+    .where(and(...conds, afterCursor(OFFLINE_KEYSET, query.cursor)))
+    .orderBy(...keysetOrder(OFFLINE_KEYSET))
+    .limit(query.limit + 1);
+  const page = pageOf(OFFLINE_KEYSET, rows, query.limit);
+  return {
+    items: await toOfflineSale(
+      db,
+      page.items.map((r) => r.row),
+    ),
+    nextCursor: page.nextCursor,
+  };
 }
 
 /** The record if `who` may see it (office: any; buyer: their org's), else null. */

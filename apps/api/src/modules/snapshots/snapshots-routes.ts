@@ -6,7 +6,8 @@ import {
   IsoDate,
   Problem,
   Snapshot,
-  SnapshotSummary,
+  PageQuery,
+  SnapshotPage,
   Year,
 } from '@shanhai/domain';
 import { sendReport } from '../../lib/frozen-report';
@@ -27,13 +28,14 @@ const snapshotsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['reports'],
-        summary: 'Frozen leaderboards, newest first (office staff)',
+        summary: 'Frozen leaderboards, newest first (office staff); a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
-        response: { 200: z.object({ items: z.array(SnapshotSummary) }), ...errors },
+        querystring: PageQuery,
+        response: { 200: SnapshotPage, ...errors },
       },
       preHandler: office,
     },
-    async () => ({ items: await snapshots.listSnapshots(app.db) }),
+    async (request) => snapshots.listSnapshots(app.db, request.query),
   );
 
   app.post(

@@ -1,5 +1,5 @@
 import { schema, type Db } from '@shanhai/db';
-import type { Snapshot, SnapshotSummary, TownRow } from '@shanhai/domain';
+import type { PageQuery, Snapshot, SnapshotPage, TownRow } from '@shanhai/domain';
 import { getFrozen, insertFrozen, listFrozen, yuan, type ReportColumn } from '../../lib/frozen-report';
 import type { Principal } from '../../types';
 import { townRows } from '../leaderboard/leaderboard-service';
@@ -24,8 +24,8 @@ export async function createSnapshot(
   return { ...row, rows: payload.rows };
 }
 
-export function listSnapshots(db: Db): Promise<SnapshotSummary[]> {
-  return listFrozen(db, leaderboardSnapshots);
+export function listSnapshots(db: Db, page: PageQuery): Promise<SnapshotPage> {
+  return listFrozen(db, leaderboardSnapshots, 'snapshots', page);
 }
 
 export async function getSnapshot(db: Db, id: string): Promise<Snapshot | null> {

@@ -7,14 +7,16 @@ import {
   type ClassifyUnitRequest,
   type Declaration,
   type DeclarationListQuery,
+  type DeclarationPage,
   type DeclarationRequest,
   type PutUnitYearSettingsRequest,
   type UnitDeclarations,
-  type UnitListItem,
+  type UnitListPage,
   type UnitListQuery,
   type UnitSummary,
   type UnitYearSettings,
 } from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { badRequest, conflict, HttpProblem, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -91,7 +93,20 @@ export async function classifyUnit(
 }
 
 /** Buyer orgs for the office's classify screen, by name; at most 2,000 (search narrows). */
-export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitListItem[]> {
+/**
+ * The office's list of partner units, by name (the classify page). Not the ranking: that one is
+ * `/units/ranking`, ordered by completion and answered whole. Names are not unique, so the id ends
+ * the key.
+ */
+export const UNITS_KEYSET: Keyset = {
+  name: 'units',
+  keys: [
+    { expr: orgs.name, type: 'text', order: 'asc' },
+    { expr: orgs.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitListPage> {
   const conds = [eq(orgs.kind, 'buyer')];
   if (query.q) conds.push(ilike(orgs.name, `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
   if (query.budget) conds.push(eq(orgs.isBudgetUnit, query.budget === 'yes'));
@@ -103,12 +118,14 @@ export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitL
       unitKind: orgs.unitKind,
       isBudgetUnit: orgs.isBudgetUnit,
       status: orgs.status,
+      cursorKey: cursorKey(UNITS_KEYSET),
     })
     .from(orgs)
-    .where(and(...conds))
-    .orderBy(asc(orgs.name), asc(orgs.id))
-    .limit(2000);
-  return rows;
+    .where(and(...conds, afterCursor(UNITS_KEYSET, query.cursor)))
+    .orderBy(...keysetOrder(UNITS_KEYSET))
+    .limit(query.limit + 1);
+  const { items, nextCursor } = pageOf(UNITS_KEYSET, rows, query.limit);
+  return { items: items.map(({ cursorKey: _, ...u }) => u), nextCursor };
 }
 
 /**
@@ -336,13 +353,43 @@ export async function decideDeclaration(
 }
 
 /** The office's list: the latest version of each unit's declaration, filtered by year and status. */
-export async function listDeclarations(db: Db, query: DeclarationListQuery): Promise<Declaration[]> {
+/**
+ * The office's declarations list (one latest version per unit and year): by unit name, a unit's
+ * newest year first; the id breaks ties between units of one name.
+ */
+export const DECLARATIONS_KEYSET: Keyset = {
+  name: 'declarations',
+  keys: [
+    { expr: orgs.name, type: 'text', order: 'asc' },
+    { expr: unitDeclarations.year, type: 'bigint' },
+    { expr: unitDeclarations.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+export async function listDeclarations(db: Db, query: DeclarationListQuery): Promise<DeclarationPage> {
   const latest = sql`${unitDeclarations.version} = (select max(d2.version) from unit_declarations d2
     where d2.buyer_org_id = ${unitDeclarations.buyerOrgId} and d2.year = ${unitDeclarations.year})`;
   const conds = [latest];
   if (query.year) conds.push(eq(unitDeclarations.year, query.year));
   if (query.status) conds.push(eq(unitDeclarations.status, query.status));
-  return readDeclarations(db, and(...conds), 2000);
+  const rows = await db
+    .select({
+      d: unitDeclarations,
+      name: orgs.name,
+      sharedName: shared.name,
+      cursorKey: cursorKey(DECLARATIONS_KEYSET),
+    })
+    .from(unitDeclarations)
+    .innerJoin(orgs, eq(orgs.id, unitDeclarations.buyerOrgId))
+    .leftJoin(shared, eq(shared.id, unitDeclarations.sharedCanteenOrgId))
+    .where(and(...conds, afterCursor(DECLARATIONS_KEYSET, query.cursor)))
+    .orderBy(...keysetOrder(DECLARATIONS_KEYSET))
+    .limit(query.limit + 1);
+  const { items, nextCursor } = pageOf(DECLARATIONS_KEYSET, rows, query.limit);
+  return {
+    items: items.map(({ d, name, sharedName }) => toDeclaration(d, name, sharedName ?? null)),
+    nextCursor,
+  };
 }
 
 /** Every budget unit's id and name: the shared-canteen picker (names are public, like the partner board). */

@@ -4,7 +4,8 @@ import type {
   UnitKind,
   UnitProgress,
   UnitSnapshot,
-  UnitSnapshotSummary,
+  UnitSnapshotPage,
+  PageQuery,
   UnitYearSettings,
 } from '@shanhai/domain';
 import { getFrozen, insertFrozen, listFrozen, yuan, type ReportColumn } from '../../lib/frozen-report';
@@ -48,8 +49,8 @@ export async function createUnitSnapshot(
   });
 }
 
-export function listUnitSnapshots(db: Db): Promise<UnitSnapshotSummary[]> {
-  return listFrozen(db, unitSnapshots);
+export function listUnitSnapshots(db: Db, page: PageQuery): Promise<UnitSnapshotPage> {
+  return listFrozen(db, unitSnapshots, 'units.snapshots', page);
 }
 
 export async function getUnitSnapshot(db: Db, id: string): Promise<UnitSnapshot | null> {

@@ -6,19 +6,21 @@ import {
   CreateUnitSnapshotRequest,
   Declaration,
   DeclarationListQuery,
+  DeclarationPage,
   DeclarationRequest,
   Problem,
   PutUnitYearSettingsRequest,
   ReasonRequest,
   UnitDeclarations,
-  UnitListItem,
+  PageQuery,
+  UnitListPage,
   UnitListQuery,
   UnitProgressDetail,
   UnitProgressQuery,
   UnitRanking,
   UnitRankingQuery,
   UnitSnapshot,
-  UnitSnapshotSummary,
+  UnitSnapshotPage,
   UnitSummary,
   UnitYearSettings,
   Year,
@@ -93,14 +95,15 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['units'],
-        summary: 'Buyer orgs as partner units: budget unit or not, kind; search by name (office staff)',
+        summary:
+          'Buyer orgs as partner units by name: budget unit or not, kind; search by name (office staff); a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
         querystring: UnitListQuery,
-        response: { 200: z.object({ items: z.array(UnitListItem) }), ...errors },
+        response: { 200: UnitListPage, ...errors },
       },
       preHandler: office,
     },
-    async (request) => ({ items: await declarations.listUnits(app.db, request.query) }),
+    async (request) => declarations.listUnits(app.db, request.query),
   );
 
   app.put(
@@ -214,13 +217,15 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['units'],
-        summary: 'Frozen unit rankings (the monthly 通报), newest first (office staff)',
+        summary:
+          'Frozen unit rankings (the monthly 通报), newest first (office staff); a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
-        response: { 200: z.object({ items: z.array(UnitSnapshotSummary) }), ...errors },
+        querystring: PageQuery,
+        response: { 200: UnitSnapshotPage, ...errors },
       },
       preHandler: office,
     },
-    async () => ({ items: await unitSnapshots.listUnitSnapshots(app.db) }),
+    async (request) => unitSnapshots.listUnitSnapshots(app.db, request.query),
   );
 
   app.post(
@@ -314,14 +319,15 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['units'],
-        summary: 'The latest declaration of each unit, by year and status (office staff)',
+        summary:
+          'The latest declaration of each unit, by unit name (newest year first), filtered by year and status (office staff); a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
         querystring: DeclarationListQuery,
-        response: { 200: z.object({ items: z.array(Declaration) }), ...errors },
+        response: { 200: DeclarationPage, ...errors },
       },
       preHandler: office,
     },
-    async (request) => ({ items: await declarations.listDeclarations(app.db, request.query) }),
+    async (request) => declarations.listDeclarations(app.db, request.query),
   );
 
   for (const action of ['submit', 'approve', 'return'] as const) {
