@@ -1,37 +1,54 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { cooperativeBalance, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import type { BalanceLine, Category, MoneyOverview, MyBalance } from '@shanhai/domain';
 import type { Principal } from '../../types';
 
-const { accountBalances, feeRates, journalEntries, journalLines, moneySettings, orgs } = schema;
+const { accountBalances, feeRates, moneySettings, orgs } = schema;
 
-/** A cooperative's balance (running totals) and its newest payable lines. */
+/**
+ * The newest `limit` lines of one payable account of a cooperative: the `(account, org_id, id)`
+ * index read backwards from its end, so at most `limit` rows whatever the journal's size.
+ */
+const newestOf = (account: 'coop_payable_pending' | 'coop_payable_available', cooperativeId: string, limit: number) =>
+  sql`(select id, entry_id, account, order_id, debit_fen, credit_fen, occurred_at from journal_lines
+       where account = ${account} and org_id = ${cooperativeId} order by id desc limit ${limit})`;
+
+/**
+ * A cooperative's balance (running totals) and its newest payable lines. The lines are two
+ * ordered, limited reads merged: `account in (pending, available) order by id desc` cannot come
+ * out of the index in id order (it is ordered by account first), so PostgreSQL read and sorted
+ * every line of the cooperative, and the read grew with the journal (docs/benchmarks.md).
+ */
 export async function myBalance(db: DbOrTx, cooperativeId: string, year: number, limit: number): Promise<MyBalance> {
   const balance = await cooperativeBalance(db, cooperativeId, year);
-  const lines = await db
-    .select({ l: journalLines, kind: journalEntries.kind })
-    .from(journalLines)
-    .innerJoin(journalEntries, eq(journalEntries.id, journalLines.entryId))
-    .where(
-      and(
-        inArray(journalLines.account, ['coop_payable_pending', 'coop_payable_available']),
-        eq(journalLines.orgId, cooperativeId),
-      ),
-    )
-    .orderBy(desc(journalLines.id))
-    .limit(limit);
+  const { rows } = await db.execute<{
+    id: number;
+    entry_id: number;
+    kind: BalanceLine['kind'];
+    account: BalanceLine['account'];
+    order_id: string | null;
+    debit_fen: number;
+    credit_fen: number;
+    occurred_at: Date;
+  }>(sql`
+    select l.id, l.entry_id, e.kind, l.account, l.order_id, l.debit_fen, l.credit_fen, l.occurred_at
+    from (${newestOf('coop_payable_pending', cooperativeId, limit)}
+          union all ${newestOf('coop_payable_available', cooperativeId, limit)}) l
+      join journal_entries e on e.id = l.entry_id
+    order by l.id desc
+    limit ${limit}`);
   return {
     ...balance,
     year,
-    lines: lines.map(({ l, kind }): BalanceLine => ({
-      id: l.id,
-      entryId: l.entryId,
-      kind,
+    lines: rows.map((l): BalanceLine => ({
+      id: Number(l.id),
+      entryId: Number(l.entry_id),
+      kind: l.kind,
       account: l.account,
-      orderId: l.orderId,
-      debitFen: l.debitFen,
-      creditFen: l.creditFen,
-      occurredAt: l.occurredAt.toISOString(),
+      orderId: l.order_id,
+      debitFen: Number(l.debit_fen),
+      creditFen: Number(l.credit_fen),
+      occurredAt: new Date(l.occurred_at).toISOString(),
     })),
   };
 }
