@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { carrierIn, orderNo } from '@shanhai/domain';
 import type { DbOrTx } from './client';
-import { notify, notifyEach } from './notify';
+import { notify } from './notify';
 
 /**
  * The marketplace's events as notifications: each reads what its text needs and calls
@@ -312,29 +312,23 @@ export async function notifyOfflineRecorded(tx: DbOrTx, offlineSaleId: string, r
 }
 
 /**
- * Bank statement rows that matched no payment wait for a person: the office's deciders other
- * than the uploader (who sees them on the upload's result) are told of each.
+ * An uploaded bank statement left rows that matched no payment: the office's deciders other than
+ * the uploader (who sees them on the upload's result) get one notice for the upload, with how many
+ * rows and how much, not one per row (a 10,000-row statement told each of them 10,000 times).
  */
 export async function notifyStatementRowsUnmatched(
   tx: DbOrTx,
-  rows: { id: string; bankTxnId: string; amountFen: number }[],
+  statement: { id: string; rows: number; amountFen: number },
   uploadedBy: string,
 ): Promise<void> {
-  if (rows.length === 0) return;
-  // One statement for every row and decider: a 10,000-row statement made 20,000 round trips.
-  const offices = await tx.execute<{ id: string }>(
-    sql`select id from orgs where kind = 'office' and status = 'active'`,
-  );
-  await notifyEach(tx, {
+  if (statement.rows === 0) return;
+  await notifyOffice(tx, {
     kind: 'statement.unmatched',
-    orgIds: offices.rows.map((o) => o.id),
     roles: [...OFFICE_DECIDERS],
     exceptUserId: uploadedBy,
-    items: rows.map((row) => ({
-      subject: { type: 'bank_statement_row', id: row.id },
-      link: '/office/bank',
-      params: { bankRef: row.bankTxnId, amountFen: row.amountFen },
-    })),
+    subject: { type: 'bank_statement', id: statement.id },
+    link: '/office/bank',
+    params: { rows: statement.rows, amountFen: statement.amountFen },
   });
 }
 

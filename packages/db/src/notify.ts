@@ -64,46 +64,6 @@ export async function notify(tx: DbOrTx, input: NotifyInput): Promise<number> {
   return res.rowCount ?? 0;
 }
 
-/**
- * `notify()` for many subjects of one kind at once, told to the same people: ONE statement for
- * every subject and recipient (a 10,000-row bank statement's unmatched rows), where a loop of
- * notify() would make a round trip per subject and org. Same rows, same event keys, same rules.
- */
-export async function notifyEach(
-  tx: DbOrTx,
-  input: Omit<NotifyInput, 'orgId' | 'subject' | 'link' | 'params' | 'eventKey'> & {
-    orgIds: string[];
-    items: { subject: { type: string; id: string }; link: string; params: NotificationParams }[];
-  },
-): Promise<number> {
-  if (input.items.length === 0 || input.orgIds.length === 0) return 0;
-  const roles = input.roles && input.roles.length > 0 ? input.roles : null;
-  const userIds = input.userIds ?? null;
-  if (userIds && userIds.length === 0) return 0;
-  const forceOwnerEmail = isSecurityKind(input.kind);
-  const col = <T>(f: (i: (typeof input.items)[number]) => T) => sql.param(input.items.map(f));
-  const res = await tx.execute(sql`
-    insert into notifications (user_id, org_id, kind, subject_type, subject_id, params, link, event_key, email_status)
-    select u.id, u.org_id, ${input.kind}, i.subject_type, i.subject_id, i.params, i.link,
-      ${input.kind} || ':' || i.subject_id,
-      case when ${forceOwnerEmail} and u.role = 'owner' then 'pending'::email_status
-           when coalesce(p.email, true) then 'pending'::email_status
-           else 'off'::email_status end
-    from unnest(${col((i) => i.subject.type)}::text[], ${col((i) => i.subject.id)}::text[],
-        ${col((i) => JSON.stringify(i.params))}::jsonb[], ${col((i) => i.link)}::text[]) with ordinality
-        as i(subject_type, subject_id, params, link, n)
-    cross join users u
-    left join notification_preferences p on p.user_id = u.id and p.kind = ${input.kind}
-    where u.org_id = any(${sql.param(input.orgIds)}::uuid[]) and u.status = 'active'
-      and (${roles === null} or u.role::text = any(${sql.param(roles ?? [])}::text[]))
-      and (${userIds === null} or u.id = any(${sql.param(userIds ?? [])}::uuid[]))
-      and (${input.exceptUserId ?? null}::uuid is null or u.id <> ${input.exceptUserId ?? null}::uuid)
-    order by i.n, u.id
-    on conflict (user_id, event_key) do nothing
-  `);
-  return res.rowCount ?? 0;
-}
-
 /** A committed notification or account link waiting to be handed on. */
 export interface Undispatched {
   notifications: { id: string; userId: string; email: boolean }[];

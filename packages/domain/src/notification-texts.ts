@@ -56,7 +56,7 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     'payment.to_confirm': { title: '转账待确认', body: '{buyer} 已提交采购单（{ref}）的转账 {amount}，请核对到账。' },
     'statement.unmatched': {
       title: '银行流水待匹配',
-      body: '银行流水 {bankRef}（{amount}）未能自动匹配，请人工核对。',
+      body: '新上传的银行流水中有 {rows} 笔（共 {amount}）未能自动匹配，请人工核对。',
     },
     'offline.approval_needed': {
       title: '线下销售待审批',
@@ -164,8 +164,8 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
       body: '{buyer} reports a transfer of {amount} for purchase {ref}. Please check the account.',
     },
     'statement.unmatched': {
-      title: 'Statement row to match',
-      body: 'Bank statement row {bankRef} ({amount}) matched no payment. Please match it by hand.',
+      title: 'Statement rows to match',
+      body: '{rows} rows of a newly uploaded bank statement ({amount} in all) matched no payment. Please match them by hand.',
     },
     'offline.approval_needed': {
       title: 'Offline sale to approve',

@@ -379,29 +379,49 @@ describe('events → the right people, and nobody else', () => {
       );
   });
 
-  it('a statement row that matches nothing → the office’s deciders but its uploader; a re-upload tells nobody again', async () => {
+  it('a statement whose rows match nothing → one notice per upload to the office’s deciders but its uploader; a re-upload tells nobody again', async () => {
     const owner = office;
     const file = Buffer.from(
       [
         '交易日期,交易流水号,对方户名,对方账号,借方金额,贷方金额,摘要,附言',
         '2026-12-03,NOTE-TX-1,广州市测试采购单位,44001234567890,,1234.56,网银转账,no such reference',
+        '2026-12-03,NOTE-TX-2,广州市测试采购单位,44001234567890,,100.00,网银转账,',
+        '2026-12-03,NOTE-TX-3,广州市另一单位,44009876543210,,0.44,网银转账,SH261203ABCDEF',
       ].join('\n'),
     );
     const res = await upload('/api/v1/bank-statements?dryRun=false', owner.token, file);
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().queuedRows).toBe(1);
-    const [bankRow] = await t.app.db
-      .select({ id: schema.bankStatementRows.id })
-      .from(schema.bankStatementRows)
-      .where(eq(schema.bankStatementRows.bankTxnId, 'NOTE-TX-1'));
-    expect(await told('statement.unmatched', bankRow!.id)).toEqual(otherDeciderIds);
-    expect((await upload('/api/v1/bank-statements?dryRun=false', owner.token, file)).json().newRows).toBe(0);
-    const [n] = await t.app.db
-      .select({ params: schema.notifications.params, link: schema.notifications.link })
+    expect(res.json().queuedRows).toBe(3);
+    const statementId: string = res.json().statementId;
+    expect(await told('statement.unmatched', statementId)).toEqual(otherDeciderIds);
+    const notices = await t.app.db
+      .select({
+        subjectType: schema.notifications.subjectType,
+        params: schema.notifications.params,
+        link: schema.notifications.link,
+      })
       .from(schema.notifications)
-      .where(eq(schema.notifications.subjectId, bankRow!.id));
-    expect(n).toEqual({ params: { bankRef: 'NOTE-TX-1', amountFen: 123_456 }, link: '/office/bank' });
-    expect(await told('statement.unmatched', bankRow!.id)).toHaveLength(1);
+      .where(eq(schema.notifications.kind, 'statement.unmatched'));
+    // One notice per decider for the whole upload, none per row.
+    expect(notices).toHaveLength(otherDeciderIds.length);
+    for (const n of notices)
+      expect(n).toEqual({
+        subjectType: 'bank_statement',
+        params: { rows: 3, amountFen: 123_456 + 10_000 + 44 },
+        link: '/office/bank',
+      });
+    expect(
+      fillText(
+        NOTIFICATION_TEXTS['zh-CN']['statement.unmatched'].body,
+        textParams(notices[0]!.params, 'zh-CN', String),
+      ),
+    ).toBe('新上传的银行流水中有 3 笔（共 133500）未能自动匹配，请人工核对。');
+    // The same file again adds no row, so it tells nobody.
+    const again = await upload('/api/v1/bank-statements?dryRun=false', owner.token, file);
+    expect(again.json().newRows).toBe(0);
+    expect(await t.app.db.$count(schema.notifications, eq(schema.notifications.kind, 'statement.unmatched'))).toBe(
+      otherDeciderIds.length,
+    );
   });
 
   it('a sign-up → the office; a new member → the owners (a security notice, by email)', async () => {

@@ -356,7 +356,7 @@ export async function uploadStatement(
       })
       .returning({ id: bankStatements.id });
     const statementId = st!.id;
-    const unmatched: { id: string; bankTxnId: string; amountFen: number }[] = [];
+    const unmatched = { id: statementId, rows: 0, amountFen: 0 };
     for (let i = 0; i < fresh.length; i += CHUNK) {
       const added = await tx
         .insert(bankStatementRows)
@@ -376,13 +376,12 @@ export async function uploadStatement(
           })),
         )
         .onConflictDoNothing({ target: bankStatementRows.bankTxnId })
-        .returning({
-          id: bankStatementRows.id,
-          bankTxnId: bankStatementRows.bankTxnId,
-          amountFen: bankStatementRows.amountFen,
-          state: bankStatementRows.state,
-        });
-      for (const r of added) if (r.state === 'unmatched') unmatched.push(r);
+        .returning({ amountFen: bankStatementRows.amountFen, state: bankStatementRows.state });
+      for (const r of added)
+        if (r.state === 'unmatched') {
+          unmatched.rows += 1;
+          unmatched.amountFen += r.amountFen;
+        }
     }
     await notifyStatementRowsUnmatched(tx, unmatched, who.userId);
     await writeAudit(tx, {
