@@ -221,13 +221,14 @@ export async function orderFeeFen(
  */
 export async function postAcceptance(
   tx: Tx,
-  o: PaidOrder & { lines: { category: Category; lineTotalFen: number }[] },
+  o: PaidOrder & { lines: { category: Category; lineTotalFen: number }[]; occurredAt?: Date },
 ): Promise<{ entryId: number | null; feeFen: number }> {
   const feeFen = await orderFeeFen(tx, o.cooperativeId, o.lines);
   const entryId = await postEntry(tx, {
     kind: 'acceptance',
     sourceType: 'order',
     sourceId: o.id,
+    ...(o.occurredAt ? { occurredAt: o.occurredAt } : {}),
     lines: [
       { account: 'coop_payable_pending', orgId: o.cooperativeId, orderId: o.id, debitFen: o.totalFen },
       {
@@ -342,7 +343,14 @@ export async function cooperativeBalance(db: DbOrTx, cooperativeId: string, year
  */
 export function postPayout(
   tx: Tx,
-  p: { payoutId: string; cooperativeId: string; amountFen: number; bankReference: string; bankRef?: string },
+  p: {
+    payoutId: string;
+    cooperativeId: string;
+    amountFen: number;
+    bankReference: string;
+    bankRef?: string;
+    occurredAt?: Date;
+  },
 ) {
   const bankRef = p.bankRef ?? DEFAULT_BANK_REF;
   return postEntry(tx, {
@@ -350,6 +358,7 @@ export function postPayout(
     sourceType: 'payout',
     sourceId: p.payoutId,
     memo: p.bankReference,
+    ...(p.occurredAt ? { occurredAt: p.occurredAt } : {}),
     lines: [
       { account: 'coop_payable_available', orgId: p.cooperativeId, debitFen: p.amountFen },
       { account: 'platform_bank', bankRef, creditFen: p.amountFen },

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb, runMigrations } from '@shanhai/db';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from '@shanhai/db/seed';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, pastSettlementStep, seedDemo } from '@shanhai/db/seed';
 import { portOrFree } from './ports';
 import { ensureDatabase, startPostgres } from './postgres';
 import { startMailCatcher } from './mail';
@@ -166,7 +166,8 @@ async function main() {
   await runMigrations(databaseUrl);
   say('Seeding demo data (idempotent)…');
   const { db, close } = createDb(databaseUrl, { max: 2, applicationName: 'shanhai-seed' });
-  await seedDemo(db);
+  // With a past settled month, so that the money pages have something to show on a fresh start.
+  await seedDemo(db, [pastSettlementStep]);
   await close();
 
   const port = process.env.PORT ?? '3000';

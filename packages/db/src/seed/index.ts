@@ -11,6 +11,8 @@ import { seedUnits } from './units';
 import { seedCampaigns } from './campaigns';
 import facts from './qingyuan-facts.json' with { type: 'json' };
 
+export { pastSettlementStep } from './settlement';
+
 export const DEMO_PASSWORD = 'shanhai-demo';
 
 export interface DemoAccount {
