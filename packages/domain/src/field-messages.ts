@@ -1,4 +1,5 @@
 import type { FieldError } from './contracts/problem';
+import { isNulIssue } from './storage';
 
 /**
  * What is wrong with a field, in both languages, as a predicate that follows the field's label:
@@ -54,6 +55,12 @@ export const RULES = {
   not_zero: { en: 'must not be zero', 'zh-CN': '不能为 0' },
   calendar_date: { en: 'is not a calendar date', 'zh-CN': '不是有效的日期' },
   safe_integer: { en: 'is too large', 'zh-CN': '数值过大' },
+  no_nul: { en: 'must not contain control characters', 'zh-CN': '不能包含控制字符' },
+  amount_too_large: {
+    en: 'makes an amount too large to record',
+    'zh-CN': '金额过大，无法记录',
+  },
+  stock_too_large: { en: 'would take stock above {max}', 'zh-CN': '会使库存超过 {max}' },
   not_a_town: { en: 'is not a town of the programme', 'zh-CN': '不是帮扶镇' },
   not_a_product: { en: 'is not a product on the market', 'zh-CN': '不是平台上的商品' },
   not_before_start: { en: 'must not be before the first day', 'zh-CN': '不能早于开始日期' },
@@ -208,6 +215,7 @@ export function issueMessage(iss: IssueLike, lang: MessageLang): string | undefi
       return sized(iss, lang, true);
     case 'invalid_format':
       if (missing(iss)) return RULES.required[lang];
+      if (isNulIssue(iss)) return RULES.no_nul[lang];
       if (iss.format === 'regex' || iss.format === 'starts_with' || iss.format === 'ends_with')
         return zh ? '格式不正确' : 'has the wrong format';
       return FORMATS[String(iss.format)]?.[lang] ?? (zh ? '格式不正确' : 'has the wrong format');

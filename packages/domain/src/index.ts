@@ -10,3 +10,4 @@ export * from './notification-texts';
 export * from './field-messages';
 export * from './sale-unit';
 export * from './line-import';
+export * from './storage';

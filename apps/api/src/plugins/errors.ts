@@ -33,7 +33,18 @@ function fieldPath(context: string, instancePath: string): string {
 }
 
 /** What a client needs to word an issue in its own language (field-messages.ts); the rest stays here. */
-const ISSUE_PARAMS = ['origin', 'minimum', 'maximum', 'inclusive', 'exact', 'expected', 'format', 'divisor', 'params'];
+const ISSUE_PARAMS = [
+  'origin',
+  'minimum',
+  'maximum',
+  'inclusive',
+  'exact',
+  'expected',
+  'format',
+  'pattern',
+  'divisor',
+  'params',
+];
 
 /** What was sent at a field: `missing` (absent, null or blank), or its JSON type. */
 function received(value: unknown): string {

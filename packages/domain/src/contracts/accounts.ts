@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Email, NewPassword } from './identity';
+import { pgString } from '../storage';
 
 /** Change one's password: the current one proves it is the account holder at the keyboard. */
 export const ChangePasswordRequest = z.strictObject({
-  currentPassword: z.string().min(1).max(200),
+  currentPassword: pgString().min(1).max(200),
   newPassword: NewPassword,
 });
 export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;

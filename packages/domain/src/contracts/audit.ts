@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDate } from '../dates';
+import { pgString } from '../storage';
 
 /**
  * Every action the audit log records: money-moving and access-changing steps. Writers are typed
@@ -95,17 +96,17 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 /** Filters of the audit log; dates are business days (Asia/Shanghai), both ends included. */
 export const AuditFilter = z.strictObject({
   /** Part of the actor's name or email. */
-  actor: z.string().trim().min(1).max(100).optional(),
+  actor: pgString().trim().min(1).max(100).optional(),
   action: AuditAction.optional(),
-  entityType: z.string().trim().min(1).max(40).optional(),
-  entityId: z.string().trim().min(1).max(100).optional(),
+  entityType: pgString().trim().min(1).max(40).optional(),
+  entityId: pgString().trim().min(1).max(100).optional(),
   from: IsoDate.optional(),
   to: IsoDate.optional(),
 });
 export type AuditFilter = z.infer<typeof AuditFilter>;
 
 export const AuditQuery = AuditFilter.extend({
-  cursor: z.string().max(200).optional(),
+  cursor: pgString().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IsoDate } from '../dates';
 import { NonNegativeFen, PositiveFen } from '../money';
 import { PurchaseStatus } from './orders';
+import { pgString } from '../storage';
 
 /** What became of a statement row (see packages/db/src/schema/bank-statements.ts). */
 export const BankRowState = z.enum(['matched_auto', 'matched_manual', 'unmatched', 'refund_marked', 'ignored']);
@@ -99,14 +100,14 @@ export type BankTransaction = z.infer<typeof BankTransaction>;
 /** The queue's filters: state (default unmatched), payer name, account or memo text, exact amount. */
 export const BankTransactionQuery = z.strictObject({
   state: BankRowState.optional(),
-  q: z.string().trim().max(100).optional(),
+  q: pgString().trim().max(100).optional(),
   amountFen: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type BankTransactionQuery = z.infer<typeof BankTransactionQuery>;
 
 /** Purchases a queue row could pay: search by buyer (payer) name or reference, and amount. */
 export const TransferCandidateQuery = z.strictObject({
-  q: z.string().trim().max(100).optional(),
+  q: pgString().trim().max(100).optional(),
   amountFen: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type TransferCandidateQuery = z.infer<typeof TransferCandidateQuery>;
@@ -127,5 +128,5 @@ export const MatchBankTransactionRequest = z.strictObject({ purchaseId: z.uuid()
 export type MatchBankTransactionRequest = z.infer<typeof MatchBankTransactionRequest>;
 
 /** Marking for refund or ignoring: the office says why. */
-export const BankDecisionRequest = z.strictObject({ reason: z.string().trim().min(2).max(500) });
+export const BankDecisionRequest = z.strictObject({ reason: pgString().trim().min(2).max(500) });
 export type BankDecisionRequest = z.infer<typeof BankDecisionRequest>;

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { Category } from '../catalog';
 import { IsoDate } from '../dates';
 import { Fen, NonNegativeFen } from '../money';
+import { pgString } from '../storage';
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
+const Text = (max: number) => pgString().trim().min(1).max(max);
 
 /** Scope limits: a campaign narrows to a handful of towns, categories or products, not thousands. */
 export const MAX_SCOPE_TOWNS = 50;
@@ -56,8 +57,8 @@ const campaignFields = {
   categories: z.array(Category).max(20),
   productIds: z.array(z.uuid()).max(MAX_SCOPE_PRODUCTS),
   targetFen: NonNegativeFen.nullable(),
-  bannerZh: z.string().trim().max(200),
-  bannerEn: z.string().trim().max(400),
+  bannerZh: pgString().trim().max(200),
+  bannerEn: pgString().trim().max(400),
 };
 
 function checkDates(v: { startsOn?: string | undefined; endsOn?: string | undefined }, ctx: z.RefinementCtx) {

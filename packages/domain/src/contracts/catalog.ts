@@ -3,27 +3,27 @@ import { Category, ListingStatus } from '../catalog';
 import { PositiveFen } from '../money';
 import { MAX_TIERS, PriceTier, tierProblems } from '../pricing';
 import { UNIT_NAME_RE } from '../sale-unit';
+import { pgString } from '../storage';
 
 export const MAX_PHOTOS = 8;
 
 /** A stored photo: only URLs the upload endpoint hands out (`/media/<sha256>.<ext>`). */
 export const PhotoUrl = z.stringFormat('photo_url', /^\/media\/[0-9a-f]{64}\.(jpg|png|webp)$/);
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
+const Text = (max: number) => pgString().trim().min(1).max(max);
 /** A sale unit's name alone ("瓶"); its weight or count goes in the specification. */
 const UnitName = (max: number) =>
   Text(max).refine((v) => UNIT_NAME_RE.test(v), { params: { rule: 'unit_name' }, abort: true });
 /** Optional text: an empty string clears it. */
 const OptionalText = (max: number) =>
-  z
-    .string()
+  pgString()
     .trim()
     .max(max)
     .transform((v) => (v === '' ? null : v))
     .nullish();
 
 /** English certifications, position by position with the Chinese ones (checked by the services). */
-const CertificationsEn = z.array(z.string().trim().max(60)).max(20);
+const CertificationsEn = z.array(pgString().trim().max(60)).max(20);
 
 /**
  * What a cooperative may set on its product. Strict: `status`, `townId`, `cooperativeId`, `id`
@@ -34,7 +34,7 @@ export const ProductInput = z.strictObject({
   category: Category,
   nameZh: Text(80),
   nameEn: Text(120).nullish(),
-  description: z.string().trim().max(4000).nullish(),
+  description: pgString().trim().max(4000).nullish(),
   descriptionEn: OptionalText(6000),
   unitLabel: UnitName(10),
   unitSpec: OptionalText(40),
@@ -80,7 +80,7 @@ export const ProductPatch = z.strictObject({
   category: Category.optional(),
   nameZh: Text(80).optional(),
   nameEn: Text(120).nullish(),
-  description: z.string().trim().max(4000).nullish(),
+  description: pgString().trim().max(4000).nullish(),
   descriptionEn: OptionalText(6000),
   unitLabel: UnitName(10).optional(),
   unitSpec: OptionalText(40),
@@ -108,7 +108,7 @@ export const StockAdjustRequest = z.strictObject({
 });
 export type StockAdjustRequest = z.infer<typeof StockAdjustRequest>;
 
-export const RejectListingRequest = z.strictObject({ reason: z.string().trim().min(2).max(500) });
+export const RejectListingRequest = z.strictObject({ reason: pgString().trim().min(2).max(500) });
 export type RejectListingRequest = z.infer<typeof RejectListingRequest>;
 
 /** Fields of a listed product whose change waits for the office while the approved version stays on sale. */
@@ -164,10 +164,10 @@ const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 export const CatalogQuery = z
   .strictObject({
-    q: z.string().trim().max(100).optional(),
+    q: pgString().trim().max(100).optional(),
     /** Town code (e.g. `daping`) or id. */
-    town: z.string().max(64).optional(),
-    county: z.string().max(64).optional(),
+    town: pgString().max(64).optional(),
+    county: pgString().max(64).optional(),
     category: Category.optional(),
     /** A cooperative's products (a cooperative picked from the search suggestions). */
     cooperative: z.uuid().optional(),
@@ -175,7 +175,7 @@ export const CatalogQuery = z
     maxPrice: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     inStock: Bool.optional(),
     sort: CatalogSort.default('relevance'),
-    cursor: z.string().max(300).optional(),
+    cursor: pgString().max(300).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(24),
   })
   .refine((q) => q.minPrice === undefined || q.maxPrice === undefined || q.minPrice <= q.maxPrice, {

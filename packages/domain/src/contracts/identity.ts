@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NonNegativeFen } from '../money';
 import { PageQuery } from './page';
+import { pgString } from '../storage';
 
 export const OrgKind = z.enum(['buyer', 'cooperative', 'office']);
 export type OrgKind = z.infer<typeof OrgKind>;
@@ -22,11 +23,11 @@ export const Email = z
   .transform((e) => e.toLowerCase());
 
 /** Long enough to resist guessing; no composition rules (NIST SP 800-63B). */
-export const NewPassword = z.string().min(10).max(200);
+export const NewPassword = pgString().min(10).max(200);
 
 export const LoginRequest = z.strictObject({
   email: Email,
-  password: z.string().min(1).max(200),
+  password: pgString().min(1).max(200),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
@@ -70,13 +71,13 @@ export const BankAccountNo = z.stringFormat('bank_account', /^\d[\d\s-]{6,38}\d$
 
 const SignupOwner = z.strictObject({
   email: Email,
-  name: z.string().trim().min(1).max(100),
+  name: pgString().trim().min(1).max(100),
   password: NewPassword,
 });
 
 const SignupCommon = {
-  name: z.string().trim().min(2).max(100),
-  contactName: z.string().trim().min(1).max(100),
+  name: pgString().trim().min(2).max(100),
+  contactName: pgString().trim().min(1).max(100),
   contactPhone: Phone,
   owner: SignupOwner,
 };
@@ -87,8 +88,8 @@ export const OrgSignupRequest = z.discriminatedUnion('kind', [
     kind: z.literal('buyer'),
     ...SignupCommon,
     creditCode: CreditCode.optional(),
-    address: z.string().trim().min(4).max(300),
-    invoiceTitle: z.string().trim().min(2).max(150),
+    address: pgString().trim().min(4).max(300),
+    invoiceTitle: pgString().trim().min(2).max(150),
     taxId: CreditCode,
   }),
   z.strictObject({
@@ -96,7 +97,7 @@ export const OrgSignupRequest = z.discriminatedUnion('kind', [
     ...SignupCommon,
     townId: z.uuid(),
     creditCode: CreditCode,
-    address: z.string().trim().min(4).max(300),
+    address: pgString().trim().min(4).max(300),
   }),
 ]);
 export type OrgSignupRequest = z.infer<typeof OrgSignupRequest>;
@@ -132,19 +133,19 @@ export const OrgListQuery = z.strictObject({
 });
 
 export const OrgDecisionRequest = z.strictObject({
-  reason: z.string().trim().min(2).max(500),
+  reason: pgString().trim().min(2).max(500),
 });
 
 /** What an org's owner or manager may change about their own org. */
 export const OrgSettingsRequest = z.strictObject({
-  contactName: z.string().trim().min(1).max(100).optional(),
+  contactName: pgString().trim().min(1).max(100).optional(),
   contactPhone: Phone.optional(),
-  address: z.string().trim().min(4).max(300).optional(),
-  invoiceTitle: z.string().trim().min(2).max(150).optional(),
+  address: pgString().trim().min(4).max(300).optional(),
+  invoiceTitle: pgString().trim().min(2).max(150).optional(),
   taxId: CreditCode.optional(),
-  invoiceAddress: z.string().trim().min(4).max(300).nullable().optional(),
+  invoiceAddress: pgString().trim().min(4).max(300).nullable().optional(),
   invoicePhone: Phone.nullable().optional(),
-  invoiceBank: z.string().trim().min(2).max(100).nullable().optional(),
+  invoiceBank: pgString().trim().min(2).max(100).nullable().optional(),
   invoiceBankAccount: BankAccountNo.nullable().optional(),
   approvalThresholdFen: NonNegativeFen.nullable().optional(),
 });
@@ -162,8 +163,8 @@ export const OrgAddress = z.object({
 export type OrgAddress = z.infer<typeof OrgAddress>;
 
 export const OrgAddressRequest = z.strictObject({
-  address: z.string().trim().min(4).max(300),
-  contactName: z.string().trim().min(1).max(100),
+  address: pgString().trim().min(4).max(300),
+  contactName: pgString().trim().min(1).max(100),
   contactPhone: Phone,
   /** Make it the default (the first address of an org is the default whatever this says). */
   isDefault: z.boolean().optional(),
@@ -187,7 +188,7 @@ export type Member = z.infer<typeof Member>;
 /** The new member sets their own password from the invitation email (no password is chosen for them). */
 export const InviteMemberRequest = z.strictObject({
   email: Email,
-  name: z.string().trim().min(1).max(100),
+  name: pgString().trim().min(1).max(100),
   role: z.enum(['manager', 'member']),
 });
 export type InviteMemberRequest = z.infer<typeof InviteMemberRequest>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Fen, NonNegativeFen } from '../money';
 import { BankAccountNo, Phone, TaxId } from './identity';
+import { pgString } from '../storage';
 
 /** 普通发票 (ordinary) or 增值税专用发票 (special VAT invoice). */
 export const InvoiceKind = z.enum(['normal', 'special']);
@@ -19,11 +20,11 @@ export type InvoiceStatus = z.infer<typeof InvoiceStatus>;
  */
 export const InvoiceRequestBody = z.strictObject({
   kind: InvoiceKind,
-  title: z.string().trim().min(2).max(150).optional(),
+  title: pgString().trim().min(2).max(150).optional(),
   taxId: TaxId.optional(),
-  address: z.string().trim().min(4).max(300).optional(),
+  address: pgString().trim().min(4).max(300).optional(),
   phone: Phone.optional(),
-  bankName: z.string().trim().min(2).max(100).optional(),
+  bankName: pgString().trim().min(2).max(100).optional(),
   bankAccount: BankAccountNo.optional(),
 });
 export type InvoiceRequestBody = z.infer<typeof InvoiceRequestBody>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NOTIFICATION_KIND_NAMES, type NotificationKind } from '../notifications';
+import { pgString } from '../storage';
 
 export const NotificationKindSchema = z.enum(NOTIFICATION_KIND_NAMES as [NotificationKind, ...NotificationKind[]]);
 
@@ -26,7 +27,7 @@ export const NotificationListQuery = z.strictObject({
   unread: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_NOTIFICATIONS_PAGE).default(20),
   /** Opaque: the `nextCursor` of the previous page. */
-  cursor: z.string().max(200).optional(),
+  cursor: pgString().max(200).optional(),
 });
 export type NotificationListQuery = z.infer<typeof NotificationListQuery>;
 

@@ -3,6 +3,7 @@ import { Category } from '../catalog';
 import { IsoDate } from '../dates';
 import { PositiveFen } from '../money';
 import { Page, PageQuery } from './page';
+import { pgString } from '../storage';
 
 export const OfflineSaleStatus = z.enum(['pending', 'approved', 'rejected', 'reversed']);
 export type OfflineSaleStatus = z.infer<typeof OfflineSaleStatus>;
@@ -14,12 +15,12 @@ export const CreateOfflineSaleRequest = z.strictObject({
   category: Category,
   amountFen: PositiveFen,
   businessDate: IsoDate,
-  invoiceNo: z.string().trim().min(1).max(64).nullish(),
-  note: z.string().trim().max(500).nullish(),
+  invoiceNo: pgString().trim().min(1).max(64).nullish(),
+  note: pgString().trim().max(500).nullish(),
 });
 export type CreateOfflineSaleRequest = z.infer<typeof CreateOfflineSaleRequest>;
 
-export const ReasonRequest = z.strictObject({ reason: z.string().trim().min(2).max(500) });
+export const ReasonRequest = z.strictObject({ reason: pgString().trim().min(2).max(500) });
 export type ReasonRequest = z.infer<typeof ReasonRequest>;
 
 export const OfflineSale = z.object({

@@ -3,6 +3,7 @@ import { Category } from '../catalog';
 import { NonNegativeFen } from '../money';
 import { PageQuery } from './page';
 import { FieldError } from './problem';
+import { pgString } from '../storage';
 
 export const OrderStatus = z.enum([
   'pending_approval',
@@ -89,7 +90,7 @@ export const CartResponse = z.object({
 });
 export type CartResponse = z.infer<typeof CartResponse>;
 
-export const CartImportRequest = z.strictObject({ csv: z.string().min(1).max(200_000) });
+export const CartImportRequest = z.strictObject({ csv: pgString().min(1).max(200_000) });
 /** A product a quick-order row names: what the web words "大坪山花蜂蜜 × 10 瓶（500 g/瓶）" from. */
 export const CartImportProduct = z.object({
   id: z.uuid(),
@@ -131,10 +132,10 @@ export type CartImportResponse = z.infer<typeof CartImportResponse>;
 export const CheckoutRequest = z.strictObject({
   paymentMethod: PaymentMethod,
   /** Defaults to the buyer org's address. */
-  deliveryAddress: z.string().trim().min(4).max(500).optional(),
-  invoiceTitle: z.string().trim().min(1).max(200).optional(),
-  taxId: z.string().trim().min(1).max(50).optional(),
-  note: z.string().max(1000).optional(),
+  deliveryAddress: pgString().trim().min(4).max(500).optional(),
+  invoiceTitle: pgString().trim().min(1).max(200).optional(),
+  taxId: pgString().trim().min(1).max(50).optional(),
+  note: pgString().max(1000).optional(),
   /** Buy these lines now instead of the cart (reorders, scripted buying); the cart is left alone. */
   lines: z.array(CartLineInput).min(1).max(MAX_CART_LINES).optional(),
 });
@@ -242,6 +243,7 @@ export type PurchaseSummary = z.infer<typeof PurchaseSummary>;
 export const ListQuery = z.strictObject({
   status: z
     .string()
+    .max(300)
     .regex(/^[a-z_]+(,[a-z_]+)*$/)
     .optional(),
   from: z.iso.date().optional(),
@@ -253,15 +255,15 @@ export const ListQuery = z.strictObject({
 
 export const SubmitTransferRequest = z.strictObject({
   amountFen: NonNegativeFen,
-  reference: z.string().trim().min(1).max(100),
+  reference: pgString().trim().min(1).max(100),
 });
 export const ConfirmTransferRequest = z.strictObject({ amountFen: NonNegativeFen });
 export const ShipRequest = z.strictObject({
-  carrier: z.string().trim().min(1).max(100),
-  trackingNo: z.string().trim().min(1).max(100),
+  carrier: pgString().trim().min(1).max(100),
+  trackingNo: pgString().trim().min(1).max(100),
 });
-export const NoteRequest = z.strictObject({ note: z.string().trim().min(1).max(1000) });
-export const OptionalNoteRequest = z.strictObject({ note: z.string().trim().max(1000).optional() }).nullish();
+export const NoteRequest = z.strictObject({ note: pgString().trim().min(1).max(1000) });
+export const OptionalNoteRequest = z.strictObject({ note: pgString().trim().max(1000).optional() }).nullish();
 
 export const PaymentQueueItem = z.object({
   purchaseId: z.uuid(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pgString } from '../storage';
 
 /** The most rows one page of a list answers; a client walks on with the next cursor. */
 export const MAX_PAGE = 500;
@@ -15,7 +16,7 @@ export const PageQuery = z.strictObject({
    * Opaque: the next cursor of the previous page of the same list. A list by name carries a name of
    * up to 100 characters in it (base64 of UTF-8, escapes included): 1000 leaves room for that.
    */
-  cursor: z.string().max(1000).optional(),
+  cursor: pgString().max(1000).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
 });
 export type PageQuery = z.infer<typeof PageQuery>;

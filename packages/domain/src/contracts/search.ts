@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Category } from '../catalog';
+import { pgString } from '../storage';
 
 /** What the header's search box asks while the buyer types. */
 export const SuggestQuery = z.strictObject({
-  q: z.string().trim().min(1).max(100),
+  q: pgString().trim().min(1).max(100),
   /** Per kind (products, towns, cooperatives, categories). */
   limit: z.coerce.number().int().min(1).max(10).default(6),
 });

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { IsoDate } from '../dates';
 import { JournalEntryKind } from './balances';
 import { BankAccountNo } from './identity';
+import { pgString } from '../storage';
 
-const Name = z.string().trim().min(1).max(100);
+const Name = pgString().trim().min(1).max(100);
 
 /** A cooperative's payout account as it asks for it (户名, 开户银行, 开户行/支行, 账号). */
 export const PayoutAccountRequest = z.strictObject({
@@ -41,7 +42,7 @@ export type MyPayoutAccount = z.infer<typeof MyPayoutAccount>;
 export const PayoutAccountChange = PayoutAccount.extend({ current: PayoutAccount.nullable() });
 export type PayoutAccountChange = z.infer<typeof PayoutAccountChange>;
 
-export const Reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+export const Reason = z.strictObject({ reason: pgString().trim().min(1).max(500) });
 export type Reason = z.infer<typeof Reason>;
 
 export const SettlementCadence = z.enum(['weekly', 'monthly', 'on_demand']);
@@ -170,7 +171,7 @@ export type SettlementDetail = z.infer<typeof SettlementDetail>;
 
 export const MarkPayoutPaidRequest = z.strictObject({
   /** The bank's transaction reference (流水号) of the transfer. */
-  bankReference: z.string().trim().min(1).max(100),
+  bankReference: pgString().trim().min(1).max(100),
   /** What the bank charged for the transfer, if anything (fen). */
   bankChargeFen: z.number().int().min(0).max(100_000).default(0),
 });

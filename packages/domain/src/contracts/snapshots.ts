@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { IsoDate } from '../dates';
 import { TownRow } from './leaderboard';
 import { Page } from './page';
+import { pgString } from '../storage';
 
 export const CreateSnapshotRequest = z.strictObject({
-  title: z.string().trim().min(1).max(100),
+  title: pgString().trim().min(1).max(100),
   asOf: IsoDate,
   year: z.number().int().min(2000).max(2100).optional(),
 });

@@ -4,6 +4,7 @@ import { Category } from '../catalog';
 import { Fen, NonNegativeFen } from '../money';
 import { OrgStatus } from './identity';
 import { Page, PageQuery } from './page';
+import { pgString } from '../storage';
 
 /*
  * Budget units' reserved share (预留份额): the office's yearly rules, which buyer orgs are budget
@@ -56,7 +57,7 @@ export type UnitSummary = z.infer<typeof UnitSummary>;
 
 /** The office's classify screen: buyer orgs by name, budget units or not. */
 export const UnitListQuery = z.strictObject({
-  q: z.string().trim().max(100).optional(),
+  q: pgString().trim().max(100).optional(),
   budget: z.enum(['yes', 'no']).optional(),
   kind: UnitKind.optional(),
   ...PageQuery.shape,
@@ -94,7 +95,7 @@ export const DeclarationRequest = z.strictObject({
   canteenOutsourced: z.boolean().default(false),
   /** Another budget unit whose declaration covers the canteen this unit shares. */
   sharedCanteenOrgId: z.uuid().nullish(),
-  note: z.string().trim().max(500).nullish(),
+  note: pgString().trim().max(500).nullish(),
 });
 export type DeclarationRequest = z.infer<typeof DeclarationRequest>;
 
@@ -223,7 +224,7 @@ export type UnitProgressDetail = z.infer<typeof UnitProgressDetail>;
 
 /** The office freezes the unit ranking as of a day (by default a month's last day) under a title: the 通报. */
 export const CreateUnitSnapshotRequest = z.strictObject({
-  title: z.string().trim().min(1).max(100),
+  title: pgString().trim().min(1).max(100),
   asOf: IsoDate,
   /** The ranking's year; defaults to asOf's. */
   year: z.number().int().min(2000).max(2100).optional(),

@@ -7,6 +7,7 @@ import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import type { Principal } from '../../types';
 import { FileStorage, type FileRead } from './files-service';
+import { pgString } from '@shanhai/domain';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,7 +48,7 @@ const routes: FastifyPluginAsyncZod<FilesOptions> = async (app, opts) => {
     reply.header('content-length', file.size);
     return reply.send(file.body);
   }
-  const params = z.object({ name: z.string().max(80) });
+  const params = z.object({ name: pgString().max(80) });
 
   app.get(
     '/media/:name',
