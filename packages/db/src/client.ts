@@ -3,6 +3,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { hostname } from 'node:os';
 import pg from 'pg';
+import { AmountOutOfRange } from '@shanhai/domain';
 import * as schema from './schema/index';
 
 const INT8_OID = 20;
@@ -13,7 +14,7 @@ const INT8_OID = 20;
  */
 pg.types.setTypeParser(INT8_OID, (value: string) => {
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 ${value} is outside the safe integer range`);
+  if (!Number.isSafeInteger(n)) throw new AmountOutOfRange(`int8 ${value} is outside the safe integer range`);
   return n;
 });
 

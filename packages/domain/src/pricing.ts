@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PositiveFen } from './money';
+import { AmountOutOfRange, PositiveFen } from './money';
 
 /**
  * Bulk price tiers: from `minQty` units on, each unit costs `unitPriceFen`. The highest tier whose
@@ -67,9 +67,9 @@ export function quantityProblem(qty: number, rules: QuantityRules): QuantityProb
   return null;
 }
 
-/** Line total in fen; refuses a total outside the safe integer range. */
-export function lineTotalFen(unitPriceFen: number, qty: number): number {
+/** Line total in fen; refuses a total outside the safe integer range (`field`: the quantity sent). */
+export function lineTotalFen(unitPriceFen: number, qty: number, field: string | null = null): number {
   const total = unitPriceFen * qty;
-  if (!Number.isSafeInteger(total)) throw new RangeError('line total is out of range');
+  if (!Number.isSafeInteger(total)) throw new AmountOutOfRange('line total is out of range', field);
   return total;
 }

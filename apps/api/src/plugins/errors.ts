@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { issueMessage, type FieldError, type Problem } from '@shanhai/domain';
+import { AmountOutOfRange, issueMessage, ruleMessage, type FieldError, type Problem } from '@shanhai/domain';
 import { HttpProblem } from '../lib/problem';
 
 const CONTEXT_NAMES: Record<string, string> = {
@@ -123,6 +123,21 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 }
 
 /**
+ * A computed amount past the safe range (thrown by @shanhai/domain's checked arithmetic, or by the
+ * driver reading back a bigint past it), or a value
+ * PostgreSQL refused as out of its column's range (22003: integer or bigint out of range): the
+ * last guard behind the checks in the services, so such a request is a 4xx, never a 500. The
+ * transaction it ran in has rolled back.
+ */
+function amountOutOfRange(error: unknown): AmountOutOfRange | null {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  // drizzle wraps what the driver threw (a bigint past the safe range read back, say) in `cause`.
+  for (const x of [e, e.cause]) if (x instanceof AmountOutOfRange) return x;
+  if ((e.cause ?? e).code === '22003') return new AmountOutOfRange('out of its column’s range');
+  return null;
+}
+
+/**
  * The one error handler: every failure leaves as problem JSON. Client errors name what was wrong;
  * a 5xx says only that something failed (the log keeps the details with the request id).
  */
@@ -136,6 +151,22 @@ export default fp<{ spa: boolean }>(
         const errors = validationErrors(error as never, request);
         const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
         return sendProblem(reply, request, 400, 'validation_failed', detail, { errors });
+      }
+      const outOfRange = amountOutOfRange(error);
+      if (outOfRange) {
+        if (outOfRange.field) {
+          const message = ruleMessage('amount_too_large', 'en');
+          return sendProblem(reply, request, 400, 'validation_failed', `${outOfRange.field} ${message}`, {
+            errors: [{ field: outOfRange.field, message, code: 'amount_too_large', params: {} }],
+          });
+        }
+        return sendProblem(
+          reply,
+          request,
+          409,
+          'amount_out_of_range',
+          'An amount or a count would pass what can be recorded; nothing was changed',
+        );
       }
       const status = error.statusCode ?? 500;
       if (status === 429) {

@@ -7,6 +7,12 @@ import { pgString } from '../storage';
 
 export const MAX_PHOTOS = 8;
 
+/**
+ * Most units a product may hold in stock, set or reached by adjustments: far under int4, so that
+ * stock given back by cancellations can never overflow the column.
+ */
+export const MAX_STOCK = 100_000_000;
+
 /** A stored photo: only URLs the upload endpoint hands out (`/media/<sha256>.<ext>`). */
 export const PhotoUrl = z.stringFormat('photo_url', /^\/media\/[0-9a-f]{64}\.(jpg|png|webp)$/);
 
@@ -42,7 +48,7 @@ export const ProductInput = z.strictObject({
   unitSpecEn: OptionalText(40),
   moq: z.number().int().min(1).max(1_000_000),
   orderStep: z.number().int().min(1).max(1_000_000).default(1),
-  stock: z.number().int().min(0).max(100_000_000).default(0),
+  stock: z.number().int().min(0).max(MAX_STOCK).default(0),
   leadTimeDays: z.number().int().min(0).max(365).default(3),
   certifications: z.array(Text(40)).max(20).default([]),
   certificationsEn: CertificationsEn.default([]),
@@ -88,7 +94,7 @@ export const ProductPatch = z.strictObject({
   unitSpecEn: OptionalText(40),
   moq: z.number().int().min(1).max(1_000_000).optional(),
   orderStep: z.number().int().min(1).max(1_000_000).optional(),
-  stock: z.number().int().min(0).max(100_000_000).optional(),
+  stock: z.number().int().min(0).max(MAX_STOCK).optional(),
   leadTimeDays: z.number().int().min(0).max(365).optional(),
   certifications: z.array(Text(40)).max(20).optional(),
   certificationsEn: CertificationsEn.optional(),
@@ -102,8 +108,8 @@ export const StockAdjustRequest = z.strictObject({
   delta: z
     .number()
     .int()
-    .min(-100_000_000)
-    .max(100_000_000)
+    .min(-MAX_STOCK)
+    .max(MAX_STOCK)
     .refine((d) => d !== 0, { params: { rule: 'not_zero' } }),
 });
 export type StockAdjustRequest = z.infer<typeof StockAdjustRequest>;

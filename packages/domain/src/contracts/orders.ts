@@ -39,7 +39,10 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
   return ORDER_TRANSITIONS[from].includes(to);
 }
 
-/** Largest quantity of one line: far above any real bulk order, small enough that totals stay safe. */
+/**
+ * Largest quantity of one line: far above any real bulk order. Quantity × unit price can still
+ * pass the safe range at a high price: that line's problem is `amount_too_large`.
+ */
 export const MAX_LINE_QTY = 1_000_000;
 export const MAX_CART_LINES = 200;
 
@@ -50,7 +53,14 @@ export const CartLineInput = z.strictObject({
 export const PutCartRequest = z.strictObject({ lines: z.array(CartLineInput).max(MAX_CART_LINES) });
 export type PutCartRequest = z.infer<typeof PutCartRequest>;
 
-export const LineProblemCode = z.enum(['below_moq', 'off_step', 'not_whole', 'out_of_stock', 'not_available']);
+export const LineProblemCode = z.enum([
+  'below_moq',
+  'off_step',
+  'not_whole',
+  'out_of_stock',
+  'not_available',
+  'amount_too_large',
+]);
 export const CartLine = z.object({
   productId: z.uuid(),
   qty: z.number().int(),

@@ -5,6 +5,7 @@ import {
   issueError,
   lineTotalFen,
   matchHeader,
+  sumFen,
   MAX_CART_LINES,
   nameKey,
   readNumber,
@@ -22,7 +23,7 @@ import {
   type CartResponse,
   type PutCartRequest,
 } from '@shanhai/domain';
-import { badRequest } from '../../lib/problem';
+import { badRequest, ruleBroken } from '../../lib/problem';
 
 const { cartLines, products, orgs } = schema;
 
@@ -117,6 +118,9 @@ export function lineProblem(p: ProductForSale, qty: number): CartLine['problem']
   if (!p.sellable) return problem('not_available');
   const q = quantityProblem(qty, p);
   if (q) return problem(q);
+  // A high tier price times a large quantity can pass what a fen amount holds: refused like any
+  // other line problem, so the cart shows it and checkout takes nothing.
+  if (!Number.isSafeInteger((unitPriceFor(p.priceTiers, qty) ?? 0) * qty)) return problem('amount_too_large');
   if (p.stock < qty) return problem('out_of_stock');
   return null;
 }
@@ -159,6 +163,14 @@ export async function getCart(db: DbOrTx, userId: string): Promise<CartResponse>
     const p = ps.get(r.productId);
     return p ? [priceLine(p, r.qty)] : [];
   });
+  return cartOf(lines);
+}
+
+/**
+ * The cart's totals, per cooperative and in all. `field` names what made the lines (a PUT's
+ * `body.lines`): a total past the safe range is then a 400 naming it, else a 409.
+ */
+function cartOf(lines: CartLine[], field: string | null = null): CartResponse {
   const byCoop = new Map<string, { cooperativeId: string; cooperativeName: string; totalFen: number }>();
   for (const l of lines) {
     const c = byCoop.get(l.cooperativeId) ?? {
@@ -166,13 +178,16 @@ export async function getCart(db: DbOrTx, userId: string): Promise<CartResponse>
       cooperativeName: l.cooperativeName,
       totalFen: 0,
     };
-    c.totalFen += l.lineTotalFen ?? 0;
+    c.totalFen = sumFen([c.totalFen, l.lineTotalFen ?? 0], field);
     byCoop.set(l.cooperativeId, c);
   }
   return {
     lines,
     cooperatives: [...byCoop.values()],
-    totalFen: lines.reduce((s, l) => s + (l.lineTotalFen ?? 0), 0),
+    totalFen: sumFen(
+      lines.map((l) => l.lineTotalFen ?? 0),
+      field,
+    ),
     ready: lines.length > 0 && lines.every((l) => l.problem === null),
   };
 }
@@ -181,10 +196,19 @@ export async function getCart(db: DbOrTx, userId: string): Promise<CartResponse>
 export async function putCart(db: DbOrTx, userId: string, body: PutCartRequest): Promise<CartResponse> {
   const ps = await productsForSale(db, [...new Set(body.lines.map((l) => l.productId))]);
   const summed = new Map<string, number>();
+  const firstAt = new Map<string, number>();
   body.lines.forEach((l, i) => {
     if (!ps.has(l.productId)) throw badRequest(`body.lines.${i}.productId`, 'is not a product');
     summed.set(l.productId, (summed.get(l.productId) ?? 0) + l.qty);
+    if (!firstAt.has(l.productId)) firstAt.set(l.productId, i);
   });
+  // Amounts past the safe range are refused before anything is written: a line's total at its
+  // quantity, then the cart's totals.
+  const priced = [...summed].map(([id, qty]) => priceLine(ps.get(id)!, qty));
+  for (const l of priced)
+    if (l.problem?.code === 'amount_too_large')
+      throw ruleBroken(`body.lines.${firstAt.get(l.productId)}.qty`, 'amount_too_large');
+  cartOf(priced, 'body.lines');
   await db.delete(cartLines).where(eq(cartLines.userId, userId));
   if (summed.size > 0)
     await db.insert(cartLines).values([...summed].map(([productId, qty]) => ({ userId, productId, qty })));

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { schema } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
 import { buyingWorld, shop, type Member } from '../../../test-support/shop';
 import { bearer, type TestApp } from '../../../test-support/testing';
@@ -100,5 +102,82 @@ describe('cart', () => {
     const r2 = await put(b.s, [{ productId: '00000000-0000-4000-8000-000000000000', qty: 0 }]);
     expect(r2.statusCode).toBe(400);
     expect(r2.json().errors[0].field).toBe('body.lines.0.qty');
+  });
+
+  let second: string;
+  const dear2 = () => second;
+  beforeAll(async () => {
+    second = (
+      await createProduct(t.app.db, {
+        cooperativeId: coopB.orgId,
+        stock: 2_000,
+        priceTiers: [{ minQty: 1, unitPriceFen: 9_000_000_000_000 }],
+      })
+    ).id;
+  });
+  const cartRows = async (s: { token: string }) =>
+    (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: bearer(s.token) }))
+      .json()
+      .lines.map((l: { productId: string; qty: number }) => [l.productId, l.qty]);
+
+  it('amounts past the safe range are a 400 naming the field and store nothing; a price raised later is a line problem, not a 500 (issue 13)', async () => {
+    const b = await buyer();
+    const cheap = await createProduct(t.app.db, { cooperativeId: coopA.orgId });
+    const dear = await createProduct(t.app.db, {
+      cooperativeId: coopA.orgId,
+      stock: 2_000_000,
+      priceTiers: [{ minQty: 1, unitPriceFen: 9_000_000_000_000 }], // 90 billion yuan a unit
+    });
+    expect((await put(b.s, [{ productId: cheap.id, qty: 3 }])).statusCode).toBe(200);
+    const before = await cartRows(b.s);
+
+    // 1,000,000 units × 9e12 fen = 9e18 fen: past Number.MAX_SAFE_INTEGER.
+    const line = await put(b.s, [
+      { productId: cheap.id, qty: 1 },
+      { productId: dear.id, qty: 1_000_000 },
+    ]);
+    expect(line.statusCode).toBe(400);
+    expect(line.json().errors).toEqual([
+      {
+        field: 'body.lines.1.qty',
+        code: 'amount_too_large',
+        message: 'makes an amount too large to record',
+        params: {},
+      },
+    ]);
+    expect(await cartRows(b.s)).toEqual(before);
+
+    // Each line is safe (900 × 9e12 = 8.1e15), the two together are not.
+    const total = await put(b.s, [
+      { productId: dear.id, qty: 900 },
+      { productId: dear2(), qty: 900 },
+    ]);
+    expect(total.statusCode).toBe(400);
+    expect(total.json().errors).toEqual([
+      { field: 'body.lines', code: 'amount_too_large', message: 'makes an amount too large to record', params: {} },
+    ]);
+    expect(await cartRows(b.s)).toEqual(before);
+
+    // The cooperative raises the price of a line already in the cart.
+    expect((await put(b.s, [{ productId: cheap.id, qty: 2_000 }])).statusCode).toBe(200);
+    await t.app.db
+      .update(schema.products)
+      .set({ priceTiers: [{ minQty: 1, unitPriceFen: 9_000_000_000_000 }] })
+      .where(eq(schema.products.id, cheap.id));
+    const got = await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: bearer(b.s.token) });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toMatchObject({
+      totalFen: 0,
+      ready: false,
+      lines: [
+        {
+          productId: cheap.id,
+          qty: 2_000,
+          unitPriceFen: null,
+          lineTotalFen: null,
+          problem: { code: 'amount_too_large' },
+        },
+      ],
+    });
   });
 });

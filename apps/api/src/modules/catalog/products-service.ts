@@ -1,6 +1,7 @@
 import { and, eq, or, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { notify, notifyOffice, refreshSearchIndex, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
+  MAX_STOCK,
   tierProblems,
   type OwnProduct,
   type PageQuery,
@@ -243,6 +244,7 @@ export async function adjustStock(db: Db, who: Principal, id: string, delta: num
   return db.transaction(async (tx) => {
     const row = await lockVisible(tx, who, id);
     if (row.stock + delta < 0) throw ruleBroken('body.delta', 'stock_below_zero', { stock: row.stock });
+    if (row.stock + delta > MAX_STOCK) throw ruleBroken('body.delta', 'stock_too_large', { max: MAX_STOCK });
     await tx
       .update(products)
       .set({ stock: sql`${products.stock} + ${delta}` })

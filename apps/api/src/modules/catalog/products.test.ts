@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
+import { MAX_STOCK } from '@shanhai/domain';
 import { createOrgWithUser } from '@shanhai/db/testing';
 import { bearer, createTestApp, login, TINY_PNG, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -363,6 +364,28 @@ describe('lifecycle and review', () => {
     await Promise.all(Array.from({ length: 10 }, () => post(`/api/v1/products/${p.id}/stock`, coopA, { delta: -15 })));
     const [row] = await t.app.db.select().from(schema.products).where(eq(schema.products.id, p.id));
     expect(row!.stock).toBe(0);
+  });
+
+  it('stock after a delta stays within MAX_STOCK: past it is a 400 naming body.delta, stock unchanged (issue 13)', async () => {
+    const p = await create(coopA);
+    const up = await post(`/api/v1/products/${p.id}/stock`, coopA, { delta: MAX_STOCK - 200 });
+    expect(up.json()).toMatchObject({ stock: MAX_STOCK });
+    const bad = await post(`/api/v1/products/${p.id}/stock`, coopA, { delta: 1 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([
+      {
+        field: 'body.delta',
+        code: 'stock_too_large',
+        message: 'would take stock above 100,000,000',
+        params: { max: MAX_STOCK },
+      },
+    ]);
+    // Repeated deltas would otherwise pass int4 (2,147,483,647) and come back as a 500.
+    await Promise.all(
+      Array.from({ length: 3 }, () => post(`/api/v1/products/${p.id}/stock`, coopA, { delta: MAX_STOCK })),
+    );
+    const [row] = await t.app.db.select().from(schema.products).where(eq(schema.products.id, p.id));
+    expect(row!.stock).toBe(MAX_STOCK);
   });
 });
 

@@ -167,6 +167,44 @@ describe('checkout', () => {
   });
 });
 
+describe('amounts past the safe range (issue 13)', () => {
+  const DEAR = [{ minQty: 1, unitPriceFen: 9_000_000_000_000 }]; // 90 billion yuan a unit
+
+  it('explicit lines whose total passes it: 400 naming body.lines, nothing taken or stored', async () => {
+    const b = await buyer();
+    const p1 = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 1_000, priceTiers: DEAR });
+    const p2 = await createProduct(t.app.db, { cooperativeId: coopB.orgId, stock: 1_000, priceTiers: DEAR });
+    const res = await checkout(b.s, 'k-huge', {
+      paymentMethod: 'transfer',
+      deliveryAddress: '广州市天河区',
+      lines: [
+        { productId: p1.id, qty: 900 },
+        { productId: p2.id, qty: 900 },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().errors).toEqual([
+      { field: 'body.lines', code: 'amount_too_large', message: 'makes an amount too large to record', params: {} },
+    ]);
+    expect([await stockOf(p1.id), await stockOf(p2.id)]).toEqual([1_000, 1_000]);
+    expect(await t.app.db.select().from(schema.purchases).where(eq(schema.purchases.buyerOrgId, b.orgId))).toEqual([]);
+  });
+
+  it('a cart line whose total passes it (the price was raised): 409 listing the line, nothing taken', async () => {
+    const b = await buyer();
+    const p = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 5_000 });
+    expect((await put(b.s, [{ productId: p.id, qty: 2_000 }])).statusCode).toBe(200);
+    await t.app.db.update(schema.products).set({ priceTiers: DEAR }).where(eq(schema.products.id, p.id));
+    const res = await checkout(b.s, 'k-raised');
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json().lines).toEqual([
+      { productId: p.id, qty: 2_000, code: 'amount_too_large', message: 'makes an amount too large to record' },
+    ]);
+    expect(await stockOf(p.id)).toBe(5_000);
+    expect(await t.app.db.select().from(schema.purchases).where(eq(schema.purchases.buyerOrgId, b.orgId))).toEqual([]);
+  });
+});
+
 describe('checkout of explicit lines', () => {
   it('buys the given lines (two lines of one product summed) and leaves the cart alone', async () => {
     const b = await buyer();
