@@ -44,6 +44,32 @@ describe('transactionWithFinal', () => {
     expect(await count()).toBe(before);
   });
 
+  it('a write before the final statement runs before it starts, and commits with it', async () => {
+    await transactionWithFinal(h.db, async (tx) => {
+      await tx.execute(sql`insert into notes values (50, 'fiftieth')`);
+      return {
+        value: null,
+        final: {
+          // Its setting is what the final statement reads: divided by zero unless it ran first.
+          before: sql`update notes set body = set_config('shanhai.test_before', 'ran', true) where id = 50`,
+          query: sql`select 1 / (case current_setting('shanhai.test_before', true) when 'ran' then 1 else 0 end)`,
+        },
+      };
+    });
+    expect((await h.db.execute(sql`select body from notes where id = 50`)).rows).toEqual([{ body: 'ran' }]);
+  });
+
+  it('a failing write before the final statement rolls everything back', async () => {
+    const before = await count();
+    await expect(
+      transactionWithFinal(h.db, async (tx) => {
+        await tx.execute(sql`insert into notes values (60, 'sixtieth')`);
+        return { value: 1, final: { before: sql`insert into notes values (1, 'taken')`, query: sql`select 1` } };
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await count()).toBe(before);
+  });
+
   it('an error in the work rolls back, and the next transaction on the same connection is clean', async () => {
     const before = await count();
     await expect(

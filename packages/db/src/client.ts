@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { hostname } from 'node:os';
@@ -63,6 +63,12 @@ export function createDb(url: string, options: DbOptions = {}): DbHandle {
 /** A transaction's last statement, sent to PostgreSQL together with its COMMIT. */
 export interface FinalStatement {
   query: SQL;
+  /**
+   * A write (an INSERT, UPDATE or DELETE, without RETURNING) made in the same statement, before
+   * `query` (then a SELECT) starts: a data-modifying CTE that `query` does not read would run
+   * after it, PostgreSQL's order, while `query` holds its locks. This one is gated in front of it.
+   */
+  before?: SQL;
   /** What to throw instead when it fails (the COMMIT then rolled everything back). */
   onError?: (err: unknown) => unknown;
 }
@@ -116,7 +122,13 @@ export async function transactionWithFinal<T>(
       await control('commit');
       return out.value;
     }
-    const q = dialect.sqlToQuery(out.final.query);
+    // `before` as a CTE whose row count gates the query: a one-time filter, which PostgreSQL checks
+    // (running the CTE to its end) before it executes the query under it.
+    const q = dialect.sqlToQuery(
+      out.final.before
+        ? sql`with before as (${out.final.before} returning 1) select * from (${out.final.query}) last_statement where (select count(*) from before) >= 0`
+        : out.final.query,
+    );
     const [last, commit] = await Promise.allSettled([client.query(q.sql, q.params), control('commit')]);
     // A failed statement aborts the transaction, and PostgreSQL answers its COMMIT with a rollback.
     if (last.status === 'rejected') throw out.final.onError ? out.final.onError(last.reason) : last.reason;

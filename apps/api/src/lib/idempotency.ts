@@ -27,7 +27,7 @@ export interface Effect<T> {
   status: number;
   body: T;
   /**
-   * The transaction's last statement (a SELECT: the answer is stored in a CTE of it), sent
+   * The transaction's last statement (a SELECT: the answer is stored by it, before it starts), sent
    * together with the COMMIT:
    * where a write locks rows that every writer wants (a product's stock), it does that here, so
    * that nothing but the commit follows while it holds them. Its failure rolls everything back.
@@ -82,8 +82,11 @@ export async function idempotent<T>(
           await tx.execute(store);
           return { value };
         }
-        // One round trip fewer: the answer is stored by the final statement itself (a SELECT).
-        return { value, final: { ...final, query: sql`with stored as (${store}) ${final.query}` } };
+        // Stored by the final statement (one round trip fewer), before it takes its locks: as a plain
+        // CTE of it, PostgreSQL would write the answer (a few kB of jsonb, compressed) after the
+        // statement, holding the contended rows (a product's stock) longer.
+        if (final.before) throw new Error('idempotent: the final statement already has a statement before it');
+        return { value, final: { ...final, before: store } };
       });
     } catch (e) {
       if (!(e instanceof AlreadyUsed)) throw e;
