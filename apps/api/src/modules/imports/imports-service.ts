@@ -19,6 +19,7 @@ import {
   type IssueLike,
   type Named,
   type TextRow,
+  sumFen,
 } from '@shanhai/domain';
 import { badRequest } from '../../lib/problem';
 import type { Principal } from '../../types';
@@ -178,7 +179,8 @@ export async function importSales(
     const t = townList.find((x) => x.id === r.townId)!;
     const e = totals.get(t.id) ?? { townId: t.id, code: t.code, nameZh: t.nameZh, rows: 0, amountFen: 0 };
     e.rows += 1;
-    e.amountFen += r.amountFen;
+    // Rows of up to 13 digits of yuan each: a few of them can pass the safe range together.
+    e.amountFen = sumFen([e.amountFen, r.amountFen], 'body.file');
     totals.set(t.id, e);
   }
   const result: ImportResult = {
@@ -199,7 +201,7 @@ export async function importSales(
       const chunk = rows.slice(i, i + CHUNK);
       const ids = await appendSales(tx, chunk);
       added += ids.length;
-      if (ids.length === chunk.length) addedFen += chunk.reduce((s, r) => s + r.amountFen, 0);
+      if (ids.length === chunk.length) addedFen = sumFen([addedFen, ...chunk.map((r) => r.amountFen)], 'body.file');
       else if (ids.length) {
         const [{ s } = { s: 0 }] = (
           await tx.execute<{ s: number }>(

@@ -86,6 +86,22 @@ describe('import', () => {
       ).rows[0]!.s,
     );
 
+  it('totals past the safe range are a 400 naming body.file, in a dry run and a commit, and store nothing (issue 13)', async () => {
+    const before = await importedFen();
+    // Ten rows of 9,999,999,999,999.99 yuan (13 digits, the most a row takes) in one town.
+    const file = `date,town,amount\n${Array.from({ length: 10 }, (_, i) => `2025-05-0${i},sx-a,9999999999999.99`)
+      .join('\n')
+      .replaceAll('-00,', '-10,')}\n`;
+    for (const url of ['/api/v1/sales/import?dryRun=true', '/api/v1/sales/import?dryRun=false']) {
+      const res = await upload(url, office, Buffer.from(file));
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().errors).toEqual([
+        { field: 'body.file', code: 'amount_too_large', message: 'makes an amount too large to record', params: {} },
+      ]);
+    }
+    expect(await importedFen()).toBe(before);
+  });
+
   it('reads what people type: tabs, full-width commas and digits, dates with slashes or 年月日, towns, categories and buyers by code or zh/en name', async () => {
     const [buyer] = (
       await t.app.db.execute<{ name: string; credit_code: string }>(
