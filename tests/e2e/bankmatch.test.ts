@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { createProduct } from '@shanhai/db/testing';
-import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { stackApi } from './support/api';
+import { answerBox, loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
 
-async function orgOf(email: string): Promise<string> {
-  const { rows } = await suite.stack.api.pool.query<{ org_id: string }>('select org_id from users where email = $1', [
-    email,
-  ]);
-  return rows[0]!.org_id;
-}
-/** Element Plus message box: type into its input when given, and press its primary button. */
-async function answerBox(page: Page, text: string, value?: string) {
-  const box = page.locator('.el-message-box', { hasText: text });
-  await box.waitFor();
-  if (value !== undefined) await box.locator('input').fill(value);
-  await box.locator('.el-message-box__btns .el-button--primary').click();
-  await box.waitFor({ state: 'hidden' });
-}
+const { orgOf } = stackApi(suite);
 const purchaseStatus = async (id: string) =>
   (await suite.stack.api.pool.query<{ status: string }>('select status from purchases where id = $1', [id])).rows[0]!
     .status;
@@ -90,7 +77,7 @@ describe('bank statement matching', () => {
     const row = office.page.locator('[data-test=bank-queue] tr', { hasText: 'E2E0002' });
     await row.waitFor();
     await row.locator('[data-test=bank-ignore]').click();
-    await answerBox(office.page, '请说明原因', '非采购货款');
+    await answerBox(office.page.locator('.el-message-box', { hasText: '请说明原因' }), '非采购货款');
     await office.page.locator('.el-message--success', { hasText: '已忽略该流水' }).waitFor();
     await expect
       .poll(

@@ -3,23 +3,12 @@ import type { Page } from 'playwright-core';
 import { seriousA11yViolations } from './support/a11y';
 import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { saveShot } from './support/shots';
+import { stackApi } from './support/api';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
 
-async function api(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${suite.stack.baseUrl}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  return res.json() as Promise<Record<string, unknown>>;
-}
-const tokenOf = async (email: string) =>
-  String((await api('/auth/login', { method: 'POST', body: { email, password: 'shanhai-demo' } })).accessToken);
+const { api, tokenOf } = stackApi(suite);
 const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
 const daysFromToday = (n: number) =>
   new Date(Date.parse(`${today()}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

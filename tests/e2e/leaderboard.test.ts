@@ -3,29 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
 import { saveShot } from './support/shots';
+import { stackApi } from './support/api';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
 
-async function api(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${suite.stack.baseUrl}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  return res.json() as Promise<Record<string, unknown>>;
-}
+const { api, tokenOf } = stackApi(suite);
 
 /**
  * The office's second user records an offline sale for Dakun dated today, through the api (pending until
  * approved); `token` is the office owner's, who may approve it (the recorder may not: four eyes).
  */
 async function recordDakunSale(amountFen: number, invoiceNo: string) {
-  const tokenOf = async (email: string) =>
-    String((await api('/auth/login', { method: 'POST', body: { email, password: 'shanhai-demo' } })).accessToken);
   const recorder = await tokenOf('office2@demo.shanhai');
   const token = await tokenOf('office@demo.shanhai');
   const towns = (await api('/leaderboard?by=town')).rows as { townId: string; code: string }[];

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { createProduct } from '@shanhai/db/testing';
 import { bearer, DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
-import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
+import { answerBox, DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
 import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
@@ -105,14 +105,6 @@ async function paid(name: string, qty: number, unitPriceFen: number, to: 'paid' 
 /** Waits for what the stack does after a click; a shared, loaded machine can take seconds. */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 250 });
 
-/** Element Plus message box: type into its input when given, and press its primary button. */
-async function answerBox(page: Page, selector: string, value?: string) {
-  const box = page.locator(selector);
-  await box.waitFor();
-  if (value !== undefined) await box.locator('input').fill(value);
-  await box.locator('.el-message-box__btns .el-button--primary').click();
-  await box.waitFor({ state: 'hidden' });
-}
 const success = (page: Page, text: string) => page.locator('.el-message--success', { hasText: text }).waitFor();
 
 async function signedIn(email: string, locale: Locale, name: string, phone = false) {
@@ -176,7 +168,7 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     const buyerPage = await signedIn('buyer@demo.shanhai', locale, 'b-buyer');
     await buyerPage.page.goto(`/purchases/${p.id}`);
     await buyerPage.page.click('[data-test=accept]');
-    await answerBox(buyerPage.page, '.confirm-accept');
+    await answerBox(buyerPage.page.locator('.confirm-accept'));
     await poll(
       async () => (await sql<{ status: string }>('select status from orders where id = $1', [p.orderId]))[0]!.status,
     ).toBe('accepted');
@@ -225,7 +217,7 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     await saveShot(officePage.page, `money-c-office-settlement-phone-${locale}`);
     await officePage.page.setViewportSize(DESKTOP);
     await toMark.locator('[data-test=mark-paid]').click();
-    await answerBox(officePage.page, '.prompt-mark-paid', `ABC${tag}20261203`);
+    await answerBox(officePage.page.locator('.prompt-mark-paid'), `ABC${tag}20261203`);
     await success(officePage.page, w.payoutPaid);
     const [payout] = await sql<{ status: string; amount_fen: number; bank_reference: string }>(
       "select status, amount_fen, bank_reference from payouts where cooperative_id = $1 and bank_reference like 'ABC%' order by created_at desc limit 1",

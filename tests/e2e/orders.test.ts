@@ -3,7 +3,8 @@ import type { Page } from 'playwright-core';
 import { expirePurchaseIfDue } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
 import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../apps/api/test-support/fake-stripe';
-import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { stackApi } from './support/api';
+import { answerBox, loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { fakeStripeJs } from './support/fake-stripe-js';
 import { useStackAndBrowser } from './support/suite';
 
@@ -16,20 +17,7 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 const suite = useStackAndBrowser({ config: () => ({ stripe: fake.config() }) });
 
-async function orgOf(email: string): Promise<string> {
-  const { rows } = await suite.stack.api.pool.query<{ org_id: string }>('select org_id from users where email = $1', [
-    email,
-  ]);
-  return rows[0]!.org_id;
-}
-/** Element Plus prompt: type into its input (unless prefilled is fine) and press OK. */
-async function answerPrompt(page: Page, text: string, value?: string) {
-  const box = page.locator('.el-message-box', { hasText: text });
-  await box.waitFor();
-  if (value !== undefined) await box.locator('input').fill(value);
-  await box.locator('.el-message-box__btns .el-button--primary').click();
-  await box.waitFor({ state: 'hidden' });
-}
+const { orgOf } = stackApi(suite);
 
 describe('ordering from two cooperatives, paid by transfer', () => {
   it('buyer checks out two cooperatives at once, pays by transfer, the office confirms, one coop ships, the buyer accepts', async () => {
@@ -76,7 +64,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
       .locator('[data-test=payment-queue] tr', { hasText: 'ICBC20261129001' })
       .locator('[data-test=confirm-transfer]')
       .click();
-    await answerPrompt(office.page, '实际到账金额');
+    await answerBox(office.page.locator('.el-message-box', { hasText: '实际到账金额' }));
     await expect
       .poll(
         async () =>
@@ -104,7 +92,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await dialog.locator('[data-test=ship-confirm]').click();
     await row.locator('[data-test=deliver]').click();
     // Marking delivered cannot be undone: it asks first, then says what it did.
-    await answerPrompt(coop.page, '确认已送达');
+    await answerBox(coop.page.locator('.el-message-box', { hasText: '确认已送达' }));
     await coop.page.locator('.el-message--success', { hasText: '已标记为送达' }).waitFor();
     // Delivered orders leave the default (paid + shipped) queue.
     await expect
@@ -122,7 +110,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
 
     await buyer.page.reload();
     await buyer.page.locator('[data-test=order-card]', { hasText: '端到端蜂蜜' }).locator('[data-test=accept]').click();
-    await answerPrompt(buyer.page, '验收后');
+    await answerBox(buyer.page.locator('.el-message-box', { hasText: '验收后' }));
     await expect
       .poll(() =>
         buyer.page

@@ -1,23 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { stackApi } from './support/api';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
 
-async function api(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${suite.stack.baseUrl}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  return res.json() as Promise<Record<string, unknown>>;
-}
-const tokenOf = async (email: string) =>
-  String((await api('/auth/login', { method: 'POST', body: { email, password: 'shanhai-demo' } })).accessToken);
+const { api, tokenOf } = stackApi(suite);
 
 describe('budget units’ reserved share', () => {
   it('a unit changes its declaration, the office approves it, a purchase moves its progress live, the office ranks it', async () => {

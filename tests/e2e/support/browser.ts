@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { onTestFailed } from 'vitest';
 
 export const TEST_OUTPUT = fileURLToPath(new URL('../../../test-results', import.meta.url));
@@ -71,4 +71,12 @@ export async function loginAs(page: Page, email: string, password = 'shanhai-dem
   await page.fill('[data-test=login-email]', email);
   await page.fill('[data-test=login-password]', password);
   await page.click('[data-test=login-submit]');
+}
+
+/** An Element Plus message box (prompt or confirm): type into its input when given, press its primary button. */
+export async function answerBox(box: Locator, value?: string) {
+  await box.waitFor();
+  if (value !== undefined) await box.locator('input').fill(value);
+  await box.locator('.el-message-box__btns .el-button--primary').click();
+  await box.waitFor({ state: 'hidden' });
 }
