@@ -16,6 +16,8 @@ import { createTestApp, DEMO_PASSWORD, login, type TestApp } from '../../apps/ap
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
+/** Only the routes whose `METHOD /path` matches (a longer run at one module: FUZZ_ROUTES='cart|stock'). */
+const ROUTES = process.env.FUZZ_ROUTES ? new RegExp(process.env.FUZZ_ROUTES) : null;
 /** Streams never end by themselves: they are tested where they live. */
 const SKIP = new Set(['GET /api/v1/leaderboard/stream', 'GET /api/v1/stream']);
 
@@ -302,7 +304,8 @@ const operations = async () => {
     Object.entries(ops)
       .filter(([m]) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
       .map(([method, op]) => ({ method: method.toUpperCase(), path, op }))
-      .filter((o) => !SKIP.has(`${o.method} ${o.path}`)),
+      .filter((o) => !SKIP.has(`${o.method} ${o.path}`))
+      .filter((o) => !ROUTES || ROUTES.test(`${o.method} ${o.path}`)),
   );
 };
 
@@ -311,7 +314,7 @@ describe('hostile input, every route of the OpenAPI document', () => {
     `never answers 5xx, answers problems naming the field, and changes nothing when it refuses (${RUNS} runs per route, seed ${SEED})`,
     async () => {
       const ops = await operations();
-      expect(ops.length).toBeGreaterThan(60);
+      expect(ops.length).toBeGreaterThan(ROUTES ? 0 : 60);
       for (const [i, { method, path, op }] of ops.entries()) {
         const writes = method !== 'GET';
         await fc.assert(
