@@ -110,20 +110,45 @@ async function problemOf(res: Response): Promise<Problem> {
   }
 }
 
-export async function request<S extends z.ZodType>(
-  method: string,
-  path: string,
-  schema: S,
-  options: RequestOptions = {},
-): Promise<z.infer<S>> {
+/** Sends, refreshing the session once on a 401; a failure becomes an ApiError. */
+async function sendChecked(method: string, path: string, options: RequestOptions): Promise<Response> {
   let res = await send(method, path, options);
   if (res.status === 401 && accessToken !== null) {
     const session = await refreshSession();
     if (session) res = await send(method, path, options);
   }
   if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+  return res;
+}
+
+export async function request<S extends z.ZodType>(
+  method: string,
+  path: string,
+  schema: S,
+  options: RequestOptions = {},
+): Promise<z.infer<S>> {
+  const res = await sendChecked(method, path, options);
   if (res.status === 204) return schema.parse(undefined);
   return schema.parse(await res.json());
+}
+
+/** One page of a list route: its rows and the cursor of the next page (null on the last). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * One page of a plain-array list route (`cursor`, `limit`): the rows come as the body, the next
+ * page's cursor in the `x-next-cursor` header (see the api's lib/cursor.ts).
+ */
+export async function getPage<S extends z.ZodType>(
+  path: string,
+  item: S,
+  query: Query = {},
+): Promise<Page<z.infer<S>>> {
+  const res = await sendChecked('GET', path, { query });
+  return { items: z.array(item).parse(await res.json()), nextCursor: res.headers.get('x-next-cursor') };
 }
 
 /** A file download (CSV/XLSX) with the token attached; the browser saves it. */
