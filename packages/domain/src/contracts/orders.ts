@@ -288,6 +288,10 @@ export const PaymentQueueItem = z.object({
   purchaseStatus: PurchaseStatus,
 });
 
+/** How many rows a queue holds in all (a badge), where its list answers a page at a time. */
+export const QueueCount = z.object({ count: z.number().int().nonnegative() });
+export type QueueCount = z.infer<typeof QueueCount>;
+
 /** A low-stock listing is one that holds fewer than this many minimum orders (MOQs). */
 export const LOW_STOCK_MOQS = 3;
 

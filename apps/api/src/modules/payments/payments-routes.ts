@@ -7,6 +7,7 @@ import {
   PaymentQueueItem,
   Problem,
   Purchase,
+  QueueCount,
   SubmitTransferRequest,
 } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
@@ -81,6 +82,22 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
       methods: config.stripe ? ['transfer' as const, 'card' as const] : ['transfer' as const],
       stripePublishableKey: config.stripe?.publishableKey ?? null,
     }),
+  );
+
+  // How many payments the queue holds in all (the office home's badge): the list answers a page.
+  app.get(
+    '/payments/count',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'How many payments the office queue holds (or ?status=), all of them rather than a page',
+        ...guarded,
+        querystring: ListQuery.pick({ status: true }),
+        response: { 200: QueueCount, ...problems },
+      },
+      preHandler: app.guard({ kinds: ['office'] }),
+    },
+    async (request) => ({ count: await svc.paymentQueueCount(app.db, request.query) }),
   );
 
   // The office's queue of transfers to confirm.

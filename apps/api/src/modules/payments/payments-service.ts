@@ -471,6 +471,16 @@ export async function paymentQueue(db: DbOrTx, f: PaymentQueueFilter & PageQuery
   return { items: page.items.map(({ cursorKey: _, ...p }) => p), nextCursor: page.nextCursor };
 }
 
+/** How many payments the queue holds, filtered as the list is: the office home's badge. */
+export async function paymentQueueCount(db: DbOrTx, f: PaymentQueueFilter): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(payments)
+    .innerJoin(purchases, eq(purchases.id, payments.purchaseId))
+    .where(paymentFilter(f));
+  return row?.n ?? 0;
+}
+
 /** The whole queue, page by page: the CSV export, never cut at a cap. */
 export function allPayments(db: DbOrTx, f: PaymentQueueFilter) {
   const where = paymentFilter(f);

@@ -217,6 +217,36 @@ describe('paging and exports of the buying lists', () => {
     expect(new Set(queue.seen).size).toBe(n);
   });
 
+  it("GET /payments/count counts the whole queue, not a page: the office's only, its filter checked", async () => {
+    const count = async (status?: string) =>
+      (
+        (
+          await t.app.db.execute<{ n: number }>(
+            status
+              ? sql`select count(*)::int as n from payments where status = ${status}`
+              : sql`select count(*)::int as n from payments p join purchases u on u.id = p.purchase_id
+                  where p.method = 'transfer' and u.status = 'awaiting_payment'`,
+          )
+        ).rows as [{ n: number }]
+      )[0].n;
+    const queue = await get(office.token, '/api/v1/payments/count');
+    expect(queue.statusCode, queue.body).toBe(200);
+    expect(queue.json()).toEqual({ count: await count() });
+    expect(queue.json().count).toBeGreaterThan(MANY);
+    const pending = await get(office.token, '/api/v1/payments/count?status=pending');
+    expect(pending.json()).toEqual({ count: await count('pending') });
+    const none = await get(office.token, '/api/v1/payments/count?status=failed');
+    expect(none.json()).toEqual({ count: await count('failed') });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/payments/count' })).statusCode).toBe(401);
+    expect((await get(b.s.token, '/api/v1/payments/count')).statusCode).toBe(403);
+    expect((await get(coopA.s.token, '/api/v1/payments/count')).statusCode).toBe(403);
+    const bad = await get(office.token, '/api/v1/payments/count?status=PAID!');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('query.status');
+    const extra = await get(office.token, '/api/v1/payments/count?limit=1');
+    expect(extra.statusCode).toBe(400);
+  });
+
   it('the CSV exports hold every row, past the old cap of 1,000', async () => {
     const purchases = await get(b.s.token, '/api/v1/purchases?format=csv');
     expect(csvRows(purchases.body)).toBe(MANY + 1);
