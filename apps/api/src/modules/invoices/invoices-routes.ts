@@ -6,9 +6,12 @@ import {
   InvoiceListQuery,
   InvoiceRequestBody,
   InvoiceUploadFields,
+  PageQuery,
   Problem,
+  QueueCount,
 } from '@shanhai/domain';
 import { attachment } from '../../lib/csv';
+import { sendNextCursor } from '../../lib/cursor';
 import { HttpProblem, notFound } from '../../lib/problem';
 import { checkInvoiceFile, INVOICE_TYPES, readSingleFile } from '../../lib/uploads';
 import { principalOf } from '../../plugins/auth';
@@ -81,14 +84,19 @@ const invoicesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['invoices'],
-        summary: "One's own invoices (a buyer's requests, a cooperative's to issue), oldest first",
+        summary:
+          "One's own invoices (a buyer's requests, a cooperative's to issue), oldest first, a page at a time (cursor, limit; the next cursor in x-next-cursor)",
         ...guarded,
-        querystring: InvoiceListQuery,
+        querystring: InvoiceListQuery.extend(PageQuery.shape),
         response: { 200: z.array(Invoice), ...problems },
       },
       preHandler: app.guard(),
     },
-    async (request) => invoicesService.listInvoices(app.db, principalOf(request), request.query.status),
+    async (request, reply) => {
+      const page = await invoicesService.listInvoices(app.db, principalOf(request), request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.get(
@@ -96,13 +104,34 @@ const invoicesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['invoices'],
-        summary: 'Requested and not yet issued (or awaiting a red-letter reissue), by age (office)',
+        summary:
+          'Requested and not yet issued (or awaiting a red-letter reissue), the longest waiting first, a page at a time (cursor, limit; the next cursor in x-next-cursor) (office)',
         ...guarded,
+        querystring: PageQuery,
         response: { 200: z.array(InvoiceBacklogItem), ...problems },
       },
       preHandler: app.guard({ kinds: ['office'] }),
     },
-    async () => invoicesService.backlog(app.db),
+    async (request, reply) => {
+      const page = await invoicesService.backlog(app.db, request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
+  );
+
+  app.get(
+    '/invoices/backlog/count',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'How many invoices the backlog holds, all of them rather than a page (office)',
+        ...guarded,
+        querystring: z.strictObject({}),
+        response: { 200: QueueCount, ...problems },
+      },
+      preHandler: app.guard({ kinds: ['office'] }),
+    },
+    async () => ({ count: await invoicesService.backlogCount(app.db) }),
   );
 
   for (const [action, red] of [

@@ -6,7 +6,9 @@ import type {
   InvoiceRequestBody,
   InvoiceStatus,
   InvoiceUploadFields,
+  PageQuery,
 } from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -30,11 +32,37 @@ const refundedOf = sql<number>`(select coalesce(sum(r.amount_fen), 0)::bigint fr
 export const documentUrl = (invoiceId: string, documentId: string) =>
   `/api/v1/invoices/${invoiceId}/documents/${documentId}/file`;
 
-/** Invoices as the api shows them, with their documents, oldest request first. */
-async function loadInvoices(db: DbOrTx, where: SQL | undefined): Promise<Invoice[]> {
+/** An org's invoices, oldest request first: a cooperative works through them in that order. */
+const INVOICES_KEYSET: Keyset = {
+  name: 'invoices',
+  keys: [
+    { expr: invoices.createdAt, type: 'timestamptz', order: 'asc' },
+    { expr: invoices.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+/** The office's backlog by age: the longest waiting (since the request, or the red-letter demand) first. */
+const BACKLOG_KEYSET: Keyset = {
+  name: 'invoice-backlog',
+  keys: [
+    { expr: sql`coalesce(${invoices.redLetterAt}, ${invoices.createdAt})`, type: 'timestamptz', order: 'asc' },
+    { expr: invoices.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+/**
+ * Invoices as the api shows them, with their documents, in the keyset's order: one page of it
+ * from the cursor when `page` is given, else every invoice `where` names (one by its id).
+ */
+async function loadInvoices(
+  db: DbOrTx,
+  where: SQL | undefined,
+  page?: { keyset: Keyset; cursor?: string | undefined; limit: number },
+): Promise<(Invoice & { cursorKey: string[] })[]> {
+  const ks = page?.keyset ?? INVOICES_KEYSET;
   const buyerName = sql<string>`(select name from orgs b where b.id = ${invoices.buyerOrgId})`;
   const coopName = sql<string>`(select name from orgs c where c.id = ${invoices.cooperativeId})`;
-  const rows = await db
+  const query = db
     .select({
       i: invoices,
       purchaseId: orders.purchaseId,
@@ -43,13 +71,15 @@ async function loadInvoices(db: DbOrTx, where: SQL | undefined): Promise<Invoice
       refundedFen: refundedOf.mapWith(Number),
       buyerOrgName: buyerName,
       cooperativeName: coopName,
+      cursorKey: cursorKey(ks),
     })
     .from(invoices)
     .innerJoin(orders, eq(orders.id, invoices.orderId))
     .innerJoin(purchases, eq(purchases.id, orders.purchaseId))
-    .where(where)
-    .orderBy(asc(invoices.createdAt), asc(invoices.id))
-    .limit(1000);
+    .where(and(where, afterCursor(ks, page?.cursor)))
+    .orderBy(...keysetOrder(ks))
+    .$dynamic();
+  const rows = await (page ? query.limit(page.limit + 1) : query);
   if (rows.length === 0) return [];
   const docs = await db
     .select()
@@ -95,37 +125,66 @@ async function loadInvoices(db: DbOrTx, where: SQL | undefined): Promise<Invoice
         issuedAt: d.issuedAt.toISOString(),
         url: documentUrl(r.i.id, d.id),
       })),
+    cursorKey: r.cursorKey,
   }));
 }
 
+const withoutKey = <T extends { cursorKey: string[] }>({ cursorKey: _, ...rest }: T) => rest;
+
 async function one(db: DbOrTx, id: string): Promise<Invoice> {
   const [i] = await loadInvoices(db, eq(invoices.id, id));
-  return i!;
+  return withoutKey(i!);
 }
 
 export async function getInvoice(db: DbOrTx, who: Principal, id: string): Promise<Invoice | null> {
   const [i] = await loadInvoices(db, and(eq(invoices.id, id), invoiceScope(who)));
-  return i ?? null;
+  return i ? withoutKey(i) : null;
 }
 
 export async function invoiceOfOrder(db: DbOrTx, who: Principal, orderId: string): Promise<Invoice | null> {
   const [i] = await loadInvoices(db, and(eq(invoices.orderId, orderId), invoiceScope(who)));
-  return i ?? null;
+  return i ? withoutKey(i) : null;
 }
 
-export async function listInvoices(db: DbOrTx, who: Principal, status?: InvoiceStatus): Promise<Invoice[]> {
-  return loadInvoices(db, and(invoiceScope(who), status ? eq(invoices.status, status) : undefined));
+/** One page of the caller's invoices, oldest request first. */
+export async function listInvoices(
+  db: DbOrTx,
+  who: Principal,
+  f: { status?: InvoiceStatus | undefined } & PageQuery,
+): Promise<{ items: Invoice[]; nextCursor: string | null }> {
+  const where = and(invoiceScope(who), f.status ? eq(invoices.status, f.status) : undefined);
+  const rows = await loadInvoices(db, where, { keyset: INVOICES_KEYSET, cursor: f.cursor, limit: f.limit });
+  const { items, nextCursor } = pageOf(INVOICES_KEYSET, rows, f.limit);
+  return { items: items.map(withoutKey), nextCursor };
 }
 
-/** The office's backlog: requested and not issued (or waiting for a red-letter reissue), oldest first. */
-export async function backlog(db: DbOrTx, now = new Date()): Promise<InvoiceBacklogItem[]> {
-  const list = await loadInvoices(db, inArray(invoices.status, ['requested', 'red_letter_required']));
-  return list
-    .map((i) => {
+/** Invoices the office waits on: requested and not issued, or waiting for a red-letter reissue. */
+const inBacklog = inArray(invoices.status, ['requested', 'red_letter_required']);
+
+/** One page of the office's backlog, the longest waiting first. */
+export async function backlog(
+  db: DbOrTx,
+  page: PageQuery,
+  now = new Date(),
+): Promise<{ items: InvoiceBacklogItem[]; nextCursor: string | null }> {
+  const rows = await loadInvoices(db, inBacklog, { keyset: BACKLOG_KEYSET, cursor: page.cursor, limit: page.limit });
+  const { items, nextCursor } = pageOf(BACKLOG_KEYSET, rows, page.limit);
+  return {
+    nextCursor,
+    items: items.map((i) => {
       const since = new Date(i.redLetterAt ?? i.requestedAt).getTime();
-      return { ...i, ageDays: Math.max(0, Math.floor((now.getTime() - since) / DAY_MS)) };
-    })
-    .sort((a, b) => b.ageDays - a.ageDays || a.requestedAt.localeCompare(b.requestedAt));
+      return { ...withoutKey(i), ageDays: Math.max(0, Math.floor((now.getTime() - since) / DAY_MS)) };
+    }),
+  };
+}
+
+/** How many invoices the backlog holds in all (the office home's badge). */
+export async function backlogCount(db: DbOrTx): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(invoices)
+    .where(inBacklog);
+  return row?.n ?? 0;
 }
 
 const SPECIAL_FIELDS = ['address', 'phone', 'bankName', 'bankAccount'] as const;
@@ -233,7 +292,7 @@ export async function prepareUpload(
   const [i] = await loadInvoices(db, and(eq(invoices.id, id), eq(invoices.cooperativeId, who.orgId)));
   if (!i) return null;
   checkUpload(i, red, fields);
-  return i;
+  return withoutKey(i);
 }
 
 /**

@@ -7,10 +7,12 @@ import {
   BankTransaction,
   BankTransactionQuery,
   MatchBankTransactionRequest,
+  PageQuery,
   Problem,
   TransferCandidate,
   TransferCandidateQuery,
 } from '@shanhai/domain';
+import { sendNextCursor } from '../../lib/cursor';
 import { readSingleFile } from '../../lib/uploads';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
@@ -59,13 +61,19 @@ const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['payments'],
-        summary: 'Office: the statements uploaded, newest first (100)',
+        summary:
+          'Office: the statements uploaded, newest first, a page at a time (cursor, limit; the next cursor in x-next-cursor)',
         ...guarded,
+        querystring: PageQuery,
         response: { 200: z.array(BankStatement), ...problems },
       },
       preHandler: read,
     },
-    async () => svc.listStatements(app.db),
+    async (request, reply) => {
+      const page = await svc.listStatements(app.db, request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.get(
@@ -74,14 +82,18 @@ const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['payments'],
         summary:
-          'Office: statement rows in a state (default: the matching queue), searched by payer, account or memo (q) and exact amount',
+          'Office: statement rows in a state (default: the matching queue), searched by payer, account or memo (q) and exact amount; newest value date first, a page at a time (cursor, limit; the next cursor in x-next-cursor)',
         ...guarded,
-        querystring: BankTransactionQuery,
+        querystring: BankTransactionQuery.extend(PageQuery.shape),
         response: { 200: z.array(BankTransaction), ...problems },
       },
       preHandler: read,
     },
-    async (request) => svc.listTransactions(app.db, request.query),
+    async (request, reply) => {
+      const page = await svc.listTransactions(app.db, request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.get(

@@ -11,8 +11,10 @@ import {
   type BankStatementResult,
   type BankTransactionQuery,
   type BankUnmatchedReason,
+  type PageQuery,
   type TransferCandidateQuery,
 } from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { loadExcel } from '../../lib/excel';
 import { badRequest, conflict, HttpProblem } from '../../lib/problem';
 import type { Principal } from '../../types';
@@ -396,22 +398,37 @@ export async function uploadStatement(
   });
 }
 
-export async function listStatements(db: DbOrTx) {
+/** The uploaded statements' keyset: newest upload first. */
+const STATEMENTS_KEYSET: Keyset = {
+  name: 'bank-statements',
+  keys: [
+    { expr: bankStatements.createdAt, type: 'timestamptz' },
+    { expr: bankStatements.id, type: 'uuid' },
+  ],
+};
+
+/** One page of the uploaded statements, newest first. */
+export async function listStatements(db: DbOrTx, page: PageQuery) {
   const rows = await db
-    .select({ s: bankStatements, uploadedBy: users.name })
+    .select({ s: bankStatements, uploadedBy: users.name, cursorKey: cursorKey(STATEMENTS_KEYSET) })
     .from(bankStatements)
     .innerJoin(users, eq(users.id, bankStatements.uploadedBy))
-    .orderBy(desc(bankStatements.createdAt))
-    .limit(100);
-  return rows.map(({ s, uploadedBy }) => ({
-    id: s.id,
-    fileName: s.fileName,
-    rowCount: s.rowCount,
-    addedRows: s.addedRows,
-    matchedRows: s.matchedRows,
-    uploadedBy,
-    createdAt: s.createdAt.toISOString(),
-  }));
+    .where(afterCursor(STATEMENTS_KEYSET, page.cursor))
+    .orderBy(...keysetOrder(STATEMENTS_KEYSET))
+    .limit(page.limit + 1);
+  const { items, nextCursor } = pageOf(STATEMENTS_KEYSET, rows, page.limit);
+  return {
+    nextCursor,
+    items: items.map(({ s, uploadedBy }) => ({
+      id: s.id,
+      fileName: s.fileName,
+      rowCount: s.rowCount,
+      addedRows: s.addedRows,
+      matchedRows: s.matchedRows,
+      uploadedBy,
+      createdAt: s.createdAt.toISOString(),
+    })),
+  };
 }
 
 const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -440,8 +457,20 @@ const transactionOut = ({ r, p, buyerOrgName }: RowWithPurchase) => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-/** The matching queue (or rows in another state), searchable by payer, account, memo and exact amount. */
-export async function listTransactions(db: DbOrTx, f: BankTransactionQuery) {
+/** Statement rows by value date, newest first; the bank's transaction id (unique) breaks ties. */
+const TRANSACTIONS_KEYSET: Keyset = {
+  name: 'bank-transactions',
+  keys: [
+    { expr: bankStatementRows.txnDate, type: 'date' },
+    { expr: bankStatementRows.bankTxnId, type: 'text' },
+  ],
+};
+
+/**
+ * One page of the matching queue (or rows in another state), searchable by payer, account, memo
+ * and exact amount.
+ */
+export async function listTransactions(db: DbOrTx, f: BankTransactionQuery & PageQuery) {
   const conds: SQL[] = [eq(bankStatementRows.state, f.state ?? 'unmatched')];
   if (f.q)
     conds.push(
@@ -458,14 +487,16 @@ export async function listTransactions(db: DbOrTx, f: BankTransactionQuery) {
       r: bankStatementRows,
       p: { id: purchases.id, remittanceRef: purchases.remittanceRef, totalFen: purchases.totalFen },
       buyerOrgName: orgs.name,
+      cursorKey: cursorKey(TRANSACTIONS_KEYSET),
     })
     .from(bankStatementRows)
     .leftJoin(purchases, eq(purchases.id, bankStatementRows.purchaseId))
     .leftJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
-    .where(and(...conds))
-    .orderBy(desc(bankStatementRows.txnDate), asc(bankStatementRows.bankTxnId))
-    .limit(500);
-  return rows.map(transactionOut);
+    .where(and(...conds, afterCursor(TRANSACTIONS_KEYSET, f.cursor)))
+    .orderBy(...keysetOrder(TRANSACTIONS_KEYSET))
+    .limit(f.limit + 1);
+  const { items, nextCursor } = pageOf(TRANSACTIONS_KEYSET, rows, f.limit);
+  return { items: items.map(transactionOut), nextCursor };
 }
 
 /**

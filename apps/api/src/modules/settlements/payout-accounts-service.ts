@@ -1,6 +1,13 @@
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { notify, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
-import type { MyPayoutAccount, PayoutAccount, PayoutAccountChange, PayoutAccountRequest } from '@shanhai/domain';
+import type {
+  MyPayoutAccount,
+  PageQuery,
+  PayoutAccount,
+  PayoutAccountChange,
+  PayoutAccountRequest,
+} from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -9,16 +16,49 @@ const { payoutAccounts, orgs, users } = schema;
 /** What the audit log and the security notice show of an account number: its last four digits. */
 export const accountTail = (accountNo: string) => accountNo.slice(-4);
 
-async function load(db: DbOrTx, where: SQL | undefined): Promise<PayoutAccount[]> {
-  const rows = await db
-    .select({ a: payoutAccounts, cooperativeName: orgs.name, requestedBy: users.name })
+/** Payout accounts oldest request first: the office decides changes in the order they came. */
+const ACCOUNTS_KEYSET: Keyset = {
+  name: 'payout-account-changes',
+  keys: [
+    { expr: payoutAccounts.createdAt, type: 'timestamptz', order: 'asc' },
+    { expr: payoutAccounts.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+/** Accounts `where` names, oldest first: one page from the cursor when `page` is given, else all. */
+async function loadPaged(db: DbOrTx, where: SQL | undefined, page?: PageQuery) {
+  const query = db
+    .select({
+      a: payoutAccounts,
+      cooperativeName: orgs.name,
+      requestedBy: users.name,
+      cursorKey: cursorKey(ACCOUNTS_KEYSET),
+    })
     .from(payoutAccounts)
     .innerJoin(orgs, eq(orgs.id, payoutAccounts.cooperativeId))
     .innerJoin(users, eq(users.id, payoutAccounts.requestedBy))
-    .where(where)
-    .orderBy(asc(payoutAccounts.createdAt), asc(payoutAccounts.id))
-    .limit(1000);
-  return rows.map(({ a, cooperativeName, requestedBy }) => ({
+    .where(and(where, afterCursor(ACCOUNTS_KEYSET, page?.cursor)))
+    .orderBy(...keysetOrder(ACCOUNTS_KEYSET))
+    .$dynamic();
+  const rows = await (page ? query.limit(page.limit + 1) : query);
+  const { items, nextCursor } = pageOf(ACCOUNTS_KEYSET, rows, page?.limit ?? rows.length);
+  return { items: items.map(accountOut), nextCursor };
+}
+
+async function load(db: DbOrTx, where: SQL | undefined): Promise<PayoutAccount[]> {
+  return (await loadPaged(db, where)).items;
+}
+
+function accountOut({
+  a,
+  cooperativeName,
+  requestedBy,
+}: {
+  a: typeof payoutAccounts.$inferSelect;
+  cooperativeName: string;
+  requestedBy: string;
+}): PayoutAccount {
+  return {
     id: a.id,
     cooperativeId: a.cooperativeId,
     cooperativeName,
@@ -31,7 +71,7 @@ async function load(db: DbOrTx, where: SQL | undefined): Promise<PayoutAccount[]
     requestedAt: a.createdAt.toISOString(),
     decidedAt: a.decidedAt?.toISOString() ?? null,
     rejectReason: a.rejectReason,
-  }));
+  };
 }
 
 export async function myPayoutAccount(db: DbOrTx, cooperativeId: string): Promise<MyPayoutAccount> {
@@ -101,11 +141,24 @@ export async function requestPayoutAccount(db: Db, who: Principal, body: PayoutA
   return a!;
 }
 
-/** Changes waiting for the office, oldest first, each beside the account it would replace. */
-export async function pendingChanges(db: DbOrTx): Promise<PayoutAccountChange[]> {
-  const pending = await load(db, eq(payoutAccounts.status, 'pending'));
-  const active = await load(db, eq(payoutAccounts.status, 'active'));
-  return pending.map((p) => ({ ...p, current: active.find((a) => a.cooperativeId === p.cooperativeId) ?? null }));
+/** One page of the changes waiting for the office, oldest first, each beside the account it would replace. */
+export async function pendingChanges(
+  db: DbOrTx,
+  page: PageQuery,
+): Promise<{ items: PayoutAccountChange[]; nextCursor: string | null }> {
+  const pending = await loadPaged(db, eq(payoutAccounts.status, 'pending'), page);
+  const coops = [...new Set(pending.items.map((p) => p.cooperativeId))];
+  const active =
+    coops.length === 0
+      ? []
+      : await load(db, and(eq(payoutAccounts.status, 'active'), inArray(payoutAccounts.cooperativeId, coops)));
+  return {
+    items: pending.items.map((p) => ({
+      ...p,
+      current: active.find((a) => a.cooperativeId === p.cooperativeId) ?? null,
+    })),
+    nextCursor: pending.nextCursor,
+  };
 }
 
 /**

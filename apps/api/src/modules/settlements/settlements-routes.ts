@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   MarkPayoutPaidRequest,
   MyPayoutAccount,
+  PageQuery,
   Payout,
   PayoutAccount,
   PayoutAccountChange,
@@ -19,6 +20,7 @@ import {
 import { schema } from '@shanhai/db';
 import { eq } from 'drizzle-orm';
 import { attachment, sendCsv } from '../../lib/csv';
+import { sendNextCursor } from '../../lib/cursor';
 import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
 import { notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
@@ -85,13 +87,19 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['money'],
-        summary: 'Payout account changes waiting for confirmation, beside the accounts they replace (office)',
+        summary:
+          'Payout account changes waiting for confirmation, beside the accounts they replace, oldest first, a page at a time (cursor, limit; the next cursor in x-next-cursor) (office)',
         ...guarded,
+        querystring: PageQuery,
         response: { 200: z.array(PayoutAccountChange), ...errors },
       },
       preHandler: office,
     },
-    async () => accounts.pendingChanges(app.db),
+    async (request, reply) => {
+      const page = await accounts.pendingChanges(app.db, request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.post(
@@ -173,13 +181,19 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['money'],
-        summary: 'Settlements, newest period first (office)',
+        summary:
+          'Settlements, newest period first, a page at a time (cursor, limit; the next cursor in x-next-cursor) (office)',
         ...guarded,
+        querystring: PageQuery,
         response: { 200: z.array(Settlement), ...errors },
       },
       preHandler: office,
     },
-    async () => settlementsService.listSettlements(app.db),
+    async (request, reply) => {
+      const page = await settlementsService.listSettlements(app.db, request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.get(
@@ -267,13 +281,19 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['money'],
-        summary: 'Statements (结算单): a cooperative’s own; every cooperative’s for the office',
+        summary:
+          'Statements (结算单): a cooperative’s own; every cooperative’s for the office; newest period first, a page at a time (cursor, limit; the next cursor in x-next-cursor)',
         ...guarded,
+        querystring: PageQuery,
         response: { 200: z.array(StatementSummary), ...errors },
       },
       preHandler: officeOrCoop,
     },
-    async (request) => settlementsService.listStatements(app.db, principalOf(request)),
+    async (request, reply) => {
+      const page = await settlementsService.listStatements(app.db, principalOf(request), request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.get(
@@ -323,14 +343,19 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['money'],
-        summary: 'Payouts: a cooperative’s own; every payout for the office (filter by status)',
+        summary:
+          'Payouts: a cooperative’s own; every payout for the office (filter by status); newest period first, a page at a time (cursor, limit; the next cursor in x-next-cursor)',
         ...guarded,
-        querystring: PayoutListQuery,
+        querystring: PayoutListQuery.extend(PageQuery.shape),
         response: { 200: z.array(Payout), ...errors },
       },
       preHandler: officeOrCoop,
     },
-    async (request) => settlementsService.listPayouts(app.db, principalOf(request), request.query.status),
+    async (request, reply) => {
+      const page = await settlementsService.listPayouts(app.db, principalOf(request), request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.post(

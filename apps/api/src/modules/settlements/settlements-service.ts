@@ -13,6 +13,7 @@ import {
 import {
   businessDate,
   type MarkPayoutPaidRequest,
+  type PageQuery,
   type Payout,
   type PayoutStatus,
   type Settlement,
@@ -22,6 +23,7 @@ import {
   type StatementItem,
   type StatementSummary,
 } from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -252,13 +254,29 @@ function toSettlement(
   };
 }
 
-export async function listSettlements(db: DbOrTx): Promise<Settlement[]> {
+/** Settlements, the newest period first. */
+const SETTLEMENTS_KEYSET: Keyset = {
+  name: 'settlements',
+  keys: [
+    { expr: settlements.endAt, type: 'timestamptz' },
+    { expr: settlements.createdAt, type: 'timestamptz' },
+    { expr: settlements.id, type: 'uuid' },
+  ],
+};
+
+/** One page of the settlements, the newest period first. */
+export async function listSettlements(
+  db: DbOrTx,
+  page: PageQuery,
+): Promise<{ items: Settlement[]; nextCursor: string | null }> {
   const rows = await db
-    .select({ s: settlements, payoutCount, paidCount })
+    .select({ s: settlements, payoutCount, paidCount, cursorKey: cursorKey(SETTLEMENTS_KEYSET) })
     .from(settlements)
-    .orderBy(desc(settlements.endAt), desc(settlements.createdAt))
-    .limit(500);
-  return rows.map((r) => toSettlement(r.s, r));
+    .where(afterCursor(SETTLEMENTS_KEYSET, page.cursor))
+    .orderBy(...keysetOrder(SETTLEMENTS_KEYSET))
+    .limit(page.limit + 1);
+  const { items, nextCursor } = pageOf(SETTLEMENTS_KEYSET, rows, page.limit);
+  return { items: items.map((r) => toSettlement(r.s, r)), nextCursor };
 }
 
 /**
@@ -279,17 +297,46 @@ export async function* pendingPayouts(db: DbOrTx, settlementId: string, batch = 
   }
 }
 
-/** Payouts as the api shows them; the office sees all, a cooperative its own. */
-export async function loadPayouts(db: DbOrTx, where: SQL | undefined, limit = 2000): Promise<Payout[]> {
+/** Payouts by settlement, the newest period first, and in their sequence within one. */
+const PAYOUTS_KEYSET: Keyset = {
+  name: 'payouts',
+  keys: [
+    { expr: settlements.endAt, type: 'timestamptz' },
+    { expr: payouts.settlementId, type: 'uuid' },
+    { expr: payouts.seq, type: 'bigint', order: 'asc' },
+    { expr: payouts.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+/** Payouts as the api shows them, in the keyset's order from the cursor, `limit` + 1 at most. */
+async function payoutRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: string | undefined; limit: number }) {
   const rows = await db
-    .select({ p: payouts, number: settlements.number, cooperativeName: orgs.name })
+    .select({
+      p: payouts,
+      number: settlements.number,
+      cooperativeName: orgs.name,
+      cursorKey: cursorKey(PAYOUTS_KEYSET),
+    })
     .from(payouts)
     .innerJoin(settlements, eq(settlements.id, payouts.settlementId))
     .innerJoin(orgs, eq(orgs.id, payouts.cooperativeId))
-    .where(where)
-    .orderBy(desc(settlements.endAt), asc(payouts.seq))
-    .limit(limit);
-  return rows.map(({ p, number, cooperativeName }) => ({
+    .where(and(where, afterCursor(PAYOUTS_KEYSET, page.cursor)))
+    .orderBy(...keysetOrder(PAYOUTS_KEYSET))
+    .limit(page.limit + 1);
+  return rows.map(({ p, number, cooperativeName, cursorKey }) => ({
+    ...payoutOut(p, number, cooperativeName),
+    cursorKey,
+  }));
+}
+
+/** Payouts as the api shows them (of one settlement, one statement, or one's pending ones). */
+export async function loadPayouts(db: DbOrTx, where: SQL | undefined, limit = 2000): Promise<Payout[]> {
+  const rows = await payoutRows(db, where, { limit });
+  return rows.slice(0, limit).map(({ cursorKey: _, ...p }) => p);
+}
+
+function payoutOut(p: typeof payouts.$inferSelect, number: string, cooperativeName: string): Payout {
+  return {
     id: p.id,
     settlementId: p.settlementId,
     settlementNumber: number,
@@ -308,30 +355,71 @@ export async function loadPayouts(db: DbOrTx, where: SQL | undefined, limit = 20
     paidAt: p.paidAt?.toISOString() ?? null,
     bouncedAt: p.bouncedAt?.toISOString() ?? null,
     bounceReason: p.bounceReason,
-  }));
+  };
 }
 
-export function listPayouts(db: DbOrTx, who: Principal, status?: PayoutStatus) {
-  return loadPayouts(
-    db,
-    and(
-      who.orgKind === 'office' ? undefined : eq(payouts.cooperativeId, who.orgId),
-      status ? eq(payouts.status, status) : undefined,
-    ),
+/** One page of the payouts: a cooperative's own, every one for the office; by status. */
+export async function listPayouts(
+  db: DbOrTx,
+  who: Principal,
+  f: { status?: PayoutStatus | undefined } & PageQuery,
+): Promise<{ items: Payout[]; nextCursor: string | null }> {
+  const where = and(
+    who.orgKind === 'office' ? undefined : eq(payouts.cooperativeId, who.orgId),
+    f.status ? eq(payouts.status, f.status) : undefined,
   );
+  const { items, nextCursor } = pageOf(PAYOUTS_KEYSET, await payoutRows(db, where, f), f.limit);
+  return { items: items.map(({ cursorKey: _, ...p }) => p), nextCursor };
 }
 
-async function loadStatements(db: DbOrTx, where: SQL | undefined): Promise<StatementSummary[]> {
+/** Statements by settlement, the newest period first, and by cooperative name within one. */
+const STATEMENTS_KEYSET: Keyset = {
+  name: 'statements',
+  keys: [
+    { expr: settlements.endAt, type: 'timestamptz' },
+    { expr: settlementStatements.settlementId, type: 'uuid' },
+    { expr: orgs.name, type: 'text', order: 'asc' },
+    { expr: settlementStatements.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+async function statementRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: string | undefined; limit: number }) {
   const rows = await db
-    .select({ st: settlementStatements, s: settlements, cooperativeName: orgs.name, payoutStatus: payouts.status })
+    .select({
+      st: settlementStatements,
+      s: settlements,
+      cooperativeName: orgs.name,
+      payoutStatus: payouts.status,
+      cursorKey: cursorKey(STATEMENTS_KEYSET),
+    })
     .from(settlementStatements)
     .innerJoin(settlements, eq(settlements.id, settlementStatements.settlementId))
     .innerJoin(orgs, eq(orgs.id, settlementStatements.cooperativeId))
     .leftJoin(payouts, eq(payouts.statementId, settlementStatements.id))
-    .where(where)
-    .orderBy(desc(settlements.endAt), asc(orgs.name))
-    .limit(2000);
-  return rows.map(({ st, s, cooperativeName, payoutStatus }) => ({
+    .where(and(where, afterCursor(STATEMENTS_KEYSET, page.cursor)))
+    .orderBy(...keysetOrder(STATEMENTS_KEYSET))
+    .limit(page.limit + 1);
+  return rows.map((r) => ({ ...statementOut(r), cursorKey: r.cursorKey }));
+}
+
+/** Statements as the api shows them (of one settlement, or one by its id). */
+async function loadStatements(db: DbOrTx, where: SQL | undefined, limit = 2000): Promise<StatementSummary[]> {
+  const rows = await statementRows(db, where, { limit });
+  return rows.slice(0, limit).map(({ cursorKey: _, ...st }) => st);
+}
+
+function statementOut({
+  st,
+  s,
+  cooperativeName,
+  payoutStatus,
+}: {
+  st: typeof settlementStatements.$inferSelect;
+  s: typeof settlements.$inferSelect;
+  cooperativeName: string;
+  payoutStatus: (typeof payouts.$inferSelect)['status'] | null;
+}): StatementSummary {
+  return {
     id: st.id,
     settlementId: s.id,
     settlementNumber: s.number,
@@ -351,7 +439,7 @@ async function loadStatements(db: DbOrTx, where: SQL | undefined): Promise<State
     payoutFen: st.payoutFen,
     payoutStatus,
     createdAt: st.createdAt.toISOString(),
-  }));
+  };
 }
 
 export async function settlementDetail(db: DbOrTx, id: string): Promise<SettlementDetail | null> {
@@ -368,8 +456,14 @@ export async function settlementDetail(db: DbOrTx, id: string): Promise<Settleme
 }
 
 /** A cooperative's statements (its own only); the office's of every cooperative. */
-export function listStatements(db: DbOrTx, who: Principal) {
-  return loadStatements(db, who.orgKind === 'office' ? undefined : eq(settlementStatements.cooperativeId, who.orgId));
+export async function listStatements(
+  db: DbOrTx,
+  who: Principal,
+  page: PageQuery,
+): Promise<{ items: StatementSummary[]; nextCursor: string | null }> {
+  const where = who.orgKind === 'office' ? undefined : eq(settlementStatements.cooperativeId, who.orgId);
+  const { items, nextCursor } = pageOf(STATEMENTS_KEYSET, await statementRows(db, where, page), page.limit);
+  return { items: items.map(({ cursorKey: _, ...st }) => st), nextCursor };
 }
 
 /** One statement with its items (and each accepted order's lines) and its payout; null if not the caller's. */
