@@ -7,7 +7,7 @@ import {
   type BankTransactionQuery,
   type TransferCandidateQuery,
 } from '@shanhai/domain';
-import { http, request } from './http';
+import { getPage, http, request } from './http';
 
 /** The platform account's statement: preview (dryRun) or commit. */
 export function uploadStatement(file: File, dryRun: boolean) {
@@ -15,8 +15,9 @@ export function uploadStatement(file: File, dryRun: boolean) {
   form.append('file', file);
   return request('POST', '/bank-statements', BankStatementResult, { form, query: { dryRun } });
 }
-export const statements = () => http.get('/bank-statements', z.array(BankStatement));
-export const transactions = (q: BankTransactionQuery) => http.get('/bank-transactions', z.array(BankTransaction), q);
+export const statements = (cursor?: string) => getPage('/bank-statements', BankStatement, { cursor });
+export const transactions = (q: BankTransactionQuery, cursor?: string) =>
+  getPage('/bank-transactions', BankTransaction, { ...q, cursor });
 export const candidates = (q: TransferCandidateQuery) =>
   http.get('/bank-transactions/candidates', z.array(TransferCandidate), q);
 export const match = (id: string, purchaseId: string) =>

@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { Invoice, InvoiceBacklogItem, type InvoiceRequestBody, type InvoiceStatus } from '@shanhai/domain';
-import { ApiError, download, http, request } from './http';
+import { Invoice, InvoiceBacklogItem, QueueCount, type InvoiceRequestBody, type InvoiceStatus } from '@shanhai/domain';
+import { ApiError, download, getPage, http, request } from './http';
 
 /** The order's invoice, or null when none was requested (404). */
 export async function invoiceOf(orderId: string): Promise<Invoice | null> {
@@ -13,8 +12,11 @@ export async function invoiceOf(orderId: string): Promise<Invoice | null> {
 }
 export const requestInvoice = (orderId: string, body: InvoiceRequestBody) =>
   http.post(`/orders/${orderId}/invoice`, Invoice, body);
-export const listInvoices = (status?: InvoiceStatus) => http.get('/invoices', z.array(Invoice), { status });
-export const backlog = () => http.get('/invoices/backlog', z.array(InvoiceBacklogItem));
+export const listInvoices = (status?: InvoiceStatus, cursor?: string) =>
+  getPage('/invoices', Invoice, { status, cursor });
+export const backlog = (cursor?: string) => getPage('/invoices/backlog', InvoiceBacklogItem, { cursor });
+/** How many invoices the backlog holds: all of them, not a page. */
+export const backlogCount = () => http.get('/invoices/backlog/count', QueueCount);
 
 /** The seller's upload: the text fields go first, so the server reads them before the file. */
 export function uploadInvoice(id: string, red: boolean, fields: { invoiceNo: string; amountFen: number }, file: File) {

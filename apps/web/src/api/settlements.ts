@@ -13,18 +13,19 @@ import {
   type PayoutStatus,
   type SettlementRequest,
 } from '@shanhai/domain';
-import { download, http } from './http';
+import { download, getPage, http } from './http';
 
 const Done = z.object({ ok: z.literal(true) });
 
 export const myPayoutAccount = () => http.get('/payout-account', MyPayoutAccount);
 export const requestPayoutAccount = (body: PayoutAccountRequest) => http.put('/payout-account', PayoutAccount, body);
-export const payoutAccountChanges = () => http.get('/payout-accounts/changes', z.array(PayoutAccountChange));
+export const payoutAccountChanges = (cursor?: string) =>
+  getPage('/payout-accounts/changes', PayoutAccountChange, { cursor });
 export const confirmPayoutAccount = (id: string) => http.post(`/payout-accounts/${id}/confirm`, PayoutAccount);
 export const rejectPayoutAccount = (id: string, reason: string) =>
   http.post(`/payout-accounts/${id}/reject`, PayoutAccount, { reason });
 
-export const settlements = () => http.get('/settlements', z.array(Settlement));
+export const settlements = (cursor?: string) => getPage('/settlements', Settlement, { cursor });
 export const settlement = (id: string) => http.get(`/settlements/${id}`, SettlementDetail);
 export const runSettlement = (body: SettlementRequest) =>
   http.post('/settlements', SettlementDetail, body, { 'idempotency-key': crypto.randomUUID() });
@@ -32,12 +33,12 @@ export const voidSettlement = (id: string, reason: string) => http.post(`/settle
 export const downloadBankFile = (s: { id: string; number: string }, format: 'xlsx' | 'csv') =>
   download(`/settlements/${s.id}/bank-file`, { format }, `批量付款-${s.number}.${format}`);
 
-export const statements = () => http.get('/statements', z.array(StatementSummary));
+export const statements = (cursor?: string) => getPage('/statements', StatementSummary, { cursor });
 export const statement = (id: string) => http.get(`/statements/${id}`, Statement);
 export const downloadStatement = (s: { id: string; settlementNumber: string }) =>
   download(`/statements/${s.id}/xlsx`, {}, `结算单-${s.settlementNumber}.xlsx`);
 
-export const payouts = (status?: PayoutStatus) => http.get('/payouts', z.array(Payout), status ? { status } : {});
+export const payouts = (status?: PayoutStatus, cursor?: string) => getPage('/payouts', Payout, { status, cursor });
 export const markPayoutPaid = (id: string, body: MarkPayoutPaidRequest) =>
   http.post(`/payouts/${id}/mark-paid`, Done, body);
 export const bouncePayout = (id: string, reason: string) => http.post(`/payouts/${id}/bounce`, Done, { reason });
