@@ -457,12 +457,12 @@ const transactionOut = ({ r, p, buyerOrgName }: RowWithPurchase) => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-/** Statement rows by value date, newest first; the bank's transaction id (unique) breaks ties. */
+/** Statement rows by value date, newest first; within a day by the bank's transaction id (unique), as the bank lists them. */
 const TRANSACTIONS_KEYSET: Keyset = {
   name: 'bank-transactions',
   keys: [
     { expr: bankStatementRows.txnDate, type: 'date' },
-    { expr: bankStatementRows.bankTxnId, type: 'text' },
+    { expr: bankStatementRows.bankTxnId, type: 'text', order: 'asc' },
   ],
 };
 
