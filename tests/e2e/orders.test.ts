@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { expirePurchaseIfDue } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
 import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../apps/api/test-support/fake-stripe';
+import { DEMO_PASSWORD, login } from '../../apps/api/test-support/testing';
 import { stackApi } from './support/api';
 import { answerBox, loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { fakeStripeJs } from './support/fake-stripe-js';
@@ -292,5 +293,101 @@ describe('paying by card through Stripe (faked at the network boundary)', () => 
     ]);
     expect(stock.rows).toEqual([{ stock: 50 }]);
     await buyer.context.close();
+  });
+});
+
+/**
+ * Copies a row `n` times in SQL (fresh ids; `set` gives a column an SQL expression over the source
+ * row `src` and the copy's number `g`); the copies' ids in the order of g.
+ */
+async function cloneRow(table: string, id: string, n: number, set: Record<string, string>): Promise<string[]> {
+  const pool = suite.stack.api.pool;
+  const cols = (
+    await pool.query<{ c: string }>(
+      `select column_name as c from information_schema.columns
+       where table_schema = current_schema() and table_name = $1 and column_name <> 'id'
+         and is_identity = 'NO' and is_generated = 'NEVER'
+       order by ordinal_position`,
+      [table],
+    )
+  ).rows.map((r) => r.c);
+  const values = cols.map((c) => set[c] ?? `src."${c}"`).join(', ');
+  const res = await pool.query<{ id: string }>(
+    `insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')})
+     select ${values} from "${table}" src, generate_series(1, ${n}) g where src.id = $1
+     order by g returning id`,
+    [id],
+  );
+  return res.rows.map((r) => r.id);
+}
+
+describe('a payment queue longer than one page (issue 13: every list paged)', () => {
+  it('the office sees the first 200 transfers with 加载更多, loads the rest, and the home badge counts them all', async () => {
+    const api = suite.stack.api;
+    const product = await createProduct(api.db, {
+      cooperativeId: await orgOf('coop@demo.shanhai'),
+      nameZh: '端到端分页蜂蜜',
+      stock: 50,
+      priceTiers: [{ minQty: 1, unitPriceFen: 5000 }],
+    });
+    const buyer = await login(api, 'buyer@demo.shanhai', DEMO_PASSWORD);
+    const headers = { authorization: `Bearer ${buyer.token}` };
+    const cart = await api.inject({
+      method: 'PUT',
+      url: '/api/v1/cart',
+      headers,
+      payload: { lines: [{ productId: product.id, qty: 1 }] },
+    });
+    expect(cart.statusCode, cart.body).toBe(200);
+    const placed = await api.inject({
+      method: 'POST',
+      url: '/api/v1/purchases',
+      headers,
+      payload: { paymentMethod: 'transfer' },
+    });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const source = placed.json() as { id: string; remittanceRef: string };
+    // 250 more transfers awaiting payment, copied in SQL (a purchase and its payment each), older
+    // than the one placed: the queue is longer than its first page of 200.
+    const ids = await cloneRow('purchases', source.id, 250, {
+      remittance_ref: `src.remittance_ref || '-' || g`,
+      created_at: `src.created_at - g * interval '1 second'`,
+    });
+    const { rows: payment } = await api.pool.query<{ id: string }>('select id from payments where purchase_id = $1', [
+      source.id,
+    ]);
+    await cloneRow('payments', payment[0]!.id, 250, {
+      purchase_id: `('{${ids.join(',')}}'::uuid[])[g]`,
+      created_at: `src.created_at - g * interval '1 second'`,
+    });
+    const { rows: queued } = await api.pool.query<{ n: number }>(
+      `select count(*)::int as n from payments p join purchases u on u.id = p.purchase_id
+       where p.method = 'transfer' and u.status = 'awaiting_payment'`,
+    );
+    const total = queued[0]!.n;
+    expect(total).toBeGreaterThan(250);
+
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(office.page, 'orders-payment-queue-paged');
+    await loginAs(office.page, 'office@demo.shanhai');
+    await office.page.waitForURL((u) => u.pathname === '/office');
+    // The badge counts the whole queue, not the page the list answers.
+    await expect.poll(() => office.page.locator('[data-test=queue-payments-count]').textContent()).toBe(String(total));
+    await office.page.click('[data-test=nav-money-group]');
+    await office.page.click('[data-test=nav-payments]');
+    const rows = office.page.locator('[data-test=payment-queue] .el-table__body-wrapper tr.el-table__row');
+    await expect.poll(() => rows.count()).toBe(200);
+    const more = office.page.locator('[data-test=load-more]');
+    await expect(more.textContent()).resolves.toContain('加载更多');
+    await more.click();
+    await expect.poll(() => rows.count()).toBe(Math.min(total, 400));
+    if (total > 400) await more.click();
+    await expect.poll(() => rows.count()).toBe(total);
+    await expect.poll(() => more.count()).toBe(0);
+    // The oldest copy is on the last page, shown once.
+    await expect(
+      office.page.locator('[data-test=payment-queue] tr', { hasText: `${source.remittanceRef}-250` }).count(),
+    ).resolves.toBe(1);
+    await office.context.close();
   });
 });
