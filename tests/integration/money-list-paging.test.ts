@@ -321,6 +321,18 @@ describe('the money lists, a page at a time', () => {
     }
   });
 
+  it("a text key at its longest still walks: a cooperative's name of 100 Chinese characters, a long bank id", async () => {
+    const name = '山'.repeat(100);
+    await t.app.db.execute(sql`update orgs set name = ${name} where id = ${coopA.orgId}`);
+    const statements = await walk(coopA.s.token, '/api/v1/statements', 1);
+    expect(statements.seen).toHaveLength(COPIES + 1);
+    const id = `TX${'9'.repeat(980)}`; // with the copies' suffixes, just under 1,000 characters
+    await t.app.db.execute(sql`update bank_statement_rows set bank_txn_id = ${id} || '-' || bank_txn_id
+      where bank_txn_id like 'TXPAGE0001%'`);
+    const n = await count(sql`select count(*)::int as n from bank_statement_rows where state = 'unmatched'`);
+    expect((await walk(office.token, '/api/v1/bank-transactions', 1)).seen).toHaveLength(n);
+  });
+
   it('GET /invoices/backlog/count counts the whole backlog: the office only', async () => {
     const n = await count(
       sql`select count(*)::int as n from invoices where status in ('requested', 'red_letter_required')`,

@@ -27,6 +27,12 @@ export interface Keyset {
 /** The header carrying the next page's cursor on a list route whose body stays a plain array. */
 export const NEXT_CURSOR_HEADER = 'x-next-cursor';
 
+/**
+ * The longest text key a cursor carries (MAX_CURSOR_CHARS leaves room for it: up to 3 UTF-8 bytes a
+ * character, 4/3 for base64): longer than any name the api accepts or a bank writes as an id.
+ */
+const MAX_TEXT_KEY = 1000;
+
 const VALID: Record<KeyType, (v: string) => boolean> = {
   // The exact text keyText writes (microseconds kept: a JavaScript Date would round to milliseconds).
   timestamptz: (v) =>
@@ -35,7 +41,7 @@ const VALID: Record<KeyType, (v: string) => boolean> = {
   date: (v) => /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(v) && !Number.isNaN(Date.parse(v)),
   uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v),
   bigint: (v) => /^-?\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)),
-  text: (v) => v.length <= 500 && !v.includes('\u0000'),
+  text: (v) => v.length <= MAX_TEXT_KEY && !v.includes('\u0000'),
 };
 
 /** A key as the text a cursor stores. */

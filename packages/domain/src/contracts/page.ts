@@ -5,6 +5,8 @@ import { pgString } from '../storage';
 export const MAX_PAGE = 500;
 /** A page when the client names no limit: what a console table shows at once. */
 export const DEFAULT_PAGE = 200;
+/** The longest cursor a list hands out: base64url of its name and keys, text keys at most 1,000 characters. */
+export const MAX_CURSOR_CHARS = 6000;
 
 /**
  * `cursor` + `limit`, the paging of every list route (keyset: see the api's lib/cursor.ts). A route's
@@ -13,10 +15,10 @@ export const DEFAULT_PAGE = 200;
  */
 export const PageQuery = z.strictObject({
   /**
-   * Opaque: the next cursor of the previous page of the same list. A list by name carries a name of
-   * up to 100 characters in it (base64 of UTF-8, escapes included): 1000 leaves room for that.
+   * Opaque: the next cursor of the previous page of the same list. Room for a text key of up to
+   * 1,000 characters (a name in UTF-8, a bank's transaction id) in base64url.
    */
-  cursor: pgString().max(1000).optional(),
+  cursor: pgString().max(MAX_CURSOR_CHARS).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
 });
 export type PageQuery = z.infer<typeof PageQuery>;
