@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchHeader, readNumber, readRows, resolveNamed, splitLine } from './line-import';
+import { decodeText, matchHeader, readNumber, readRows, resolveNamed, splitLine } from './line-import';
 
 describe('line import', () => {
   it('splits on comma, full-width comma, semicolon; a tab line on tabs only; quotes group a cell', () => {
@@ -15,6 +15,16 @@ describe('line import', () => {
       { row: 1, cells: ['a', '1'] },
       { row: 3, cells: ['b', '2'] },
     ]);
+  });
+
+  it('decodes UTF-8 (BOM or not) as UTF-8 and anything else as GB18030 (Excel on Chinese Windows)', () => {
+    const utf8 = new TextEncoder().encode('大坪山花蜂蜜,10');
+    expect(decodeText(utf8)).toBe('大坪山花蜂蜜,10');
+    expect(decodeText(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8]))).toBe('大坪山花蜂蜜,10');
+    // 大坪 in GBK: B4F3 C6BA; 猕猴桃: E2A8 BAEF CCD2.
+    expect(decodeText(new Uint8Array([0xb4, 0xf3, 0xc6, 0xba, 0x2c, 0x31]))).toBe('大坪,1');
+    expect(decodeText(new Uint8Array([0xe2, 0xa8, 0xba, 0xef, 0xcc, 0xd2]))).toBe('猕猴桃');
+    expect(decodeText(new Uint8Array([0x61, 0x2c, 0x32]))).toBe('a,2');
   });
 
   it('a header only when every cell is a known name, each once', () => {

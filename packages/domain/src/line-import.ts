@@ -50,6 +50,21 @@ export function splitLine(line: string): string[] {
   return cells.map(normalizeCell);
 }
 
+/**
+ * The text of an uploaded CSV: UTF-8 when the bytes are valid UTF-8 (with or without a BOM), else
+ * GB18030, the superset of GBK and GB2312 that Excel on Chinese Windows saves "CSV" in. A GBK file
+ * is almost never valid UTF-8 (its two-byte characters break UTF-8's continuation rules), so the
+ * check is reliable for Chinese text. TextDecoder's gb18030 is in every browser and in Node with
+ * full ICU (the default build).
+ */
+export function decodeText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
+}
+
 /** A row as read: its line number in the text (1-based, counting blank lines) and its cells. */
 export interface TextRow {
   row: number;

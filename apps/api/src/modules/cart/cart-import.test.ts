@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
@@ -103,6 +104,26 @@ describe('quick order (POST /cart/import)', () => {
     });
     expect(upload.statusCode).toBe(200);
     expect(upload.json().rows).toMatchObject([{ row: 1, status: 'added', cartQty: 25 }]);
+  });
+
+  it('reads a CSV saved as GBK (Excel on Chinese Windows) like its UTF-8 twin, uploaded or as text', async () => {
+    const b = await buyer();
+    const p = await honey('国标码测试蜂蜜', null);
+    const gbk = readFileSync(new URL('../../../test-support/fixtures/cart-gbk.csv', import.meta.url));
+    // The fixture really is GBK: its bytes are not UTF-8, and they decode to the Chinese rows.
+    expect(gbk.toString('utf8')).toContain('\uFFFD');
+    const upload = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/cart/import',
+      headers: { ...bearer(b.s.token), 'content-type': 'text/csv' },
+      payload: gbk,
+    });
+    expect(upload.statusCode, upload.body).toBe(200);
+    expect(upload.json().rows.map((r: Row) => [r.row, r.status, r.qty, r.cartQty, r.product?.nameZh])).toEqual([
+      [2, 'added', 10, 10, '国标码测试蜂蜜'],
+      [3, 'added', 5, 15, '国标码测试蜂蜜'],
+    ]);
+    expect(await cartOf(b.s.userId)).toEqual([[p.id, 15]]);
   });
 
   it('takes a first row for a header only when it names the columns: a data row stays a row', async () => {

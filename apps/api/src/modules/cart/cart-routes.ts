@@ -1,5 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { CartImportRequest, CartImportResponse, CartResponse, Problem, PutCartRequest } from '@shanhai/domain';
+import {
+  CartImportRequest,
+  CartImportResponse,
+  CartResponse,
+  decodeText,
+  Problem,
+  PutCartRequest,
+} from '@shanhai/domain';
 import { principalOf } from '../../plugins/auth';
 import * as cart from './cart-service';
 
@@ -35,9 +42,10 @@ const cartRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => app.db.transaction((tx) => cart.putCart(tx, principalOf(request).userId, request.body)),
   );
-  // An uploaded file may come as the raw body (`content-type: text/csv`) instead of JSON `{ csv }`.
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 200_000 }, (_req, body, done) =>
-    done(null, { csv: body }),
+  // An uploaded file may come as the raw body (`content-type: text/csv`) instead of JSON `{ csv }`,
+  // in UTF-8 or in GBK/GB18030 as Excel on Chinese Windows saves it (read as bytes, then decoded).
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: 200_000 }, (_req, body, done) =>
+    done(null, { csv: decodeText(body as Buffer) }),
   );
   app.post(
     '/cart/import',

@@ -7,6 +7,7 @@ import {
   CATEGORIES,
   CATEGORY_NAMES,
   Category,
+  decodeText,
   IsoDate,
   issueError,
   matchHeader,
@@ -54,7 +55,7 @@ function isoDate(text: string): string {
 /** The rows of a CSV (any separator people type, see line-import) or of an XLSX's first sheet. */
 async function readTable(buffer: Buffer, fileName: string): Promise<TextRow[]> {
   const isXlsx = buffer.subarray(0, 2).toString('latin1') === 'PK' || /\.xlsx$/i.test(fileName);
-  if (!isXlsx) return readRows(buffer.toString('utf8'));
+  if (!isXlsx) return readRows(decodeText(buffer));
   const wb = new (await loadExcel()).Workbook();
   try {
     await wb.xlsx.load(buffer as unknown as ArrayBuffer);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
@@ -119,6 +120,22 @@ describe('import', () => {
     expect(r.totals).toEqual([{ townId, code: 'sx-a', nameZh: '甲镇', rows: 3, amountFen: 102_550 }]);
     const fw = await dryRun('日期，镇，金额\n２０２５－０３－０４，sx-a，１２．５\n');
     expect(fw).toMatchObject({ rows: 1, errors: [], totals: [{ amountFen: 1250 }] });
+  });
+
+  it('reads a CSV saved as GBK/GB18030 (Excel on Chinese Windows) as its UTF-8 twin: zh headers, towns and categories', async () => {
+    const gbk = readFileSync(new URL('../../../test-support/fixtures/sales-gbk.csv', import.meta.url));
+    expect(gbk.toString('utf8')).toContain('\uFFFD');
+    const utf8 = Buffer.from(new TextDecoder('gb18030').decode(gbk));
+    const fromGbk = await upload('/api/v1/sales/import?dryRun=true', office, gbk);
+    expect(fromGbk.statusCode, fromGbk.body).toBe(200);
+    expect(fromGbk.json()).toMatchObject({
+      dryRun: true,
+      rows: 2,
+      errors: [],
+      totals: [{ townId, code: 'sx-a', nameZh: '甲镇', rows: 2, amountFen: 150_050 }],
+    });
+    const fromUtf8 = await upload('/api/v1/sales/import?dryRun=true', office, utf8);
+    expect({ ...fromUtf8.json(), fileHash: '' }).toEqual({ ...fromGbk.json(), fileHash: '' });
   });
 
   it('takes a first row for a header only when it names the columns: a data row is row 1, in the columns date, town, amount, category, buyer', async () => {
