@@ -29,7 +29,12 @@ async function paidPurchase(productId: string, qty: number) {
   await api('/cart', buyer, { lines: [{ productId, qty }] }, 'PUT');
   const p = await api('/purchases', buyer, { paymentMethod: 'transfer' });
   await api(`/payments/${p.id}/confirm-transfer`, await tokenOf('office@demo.shanhai'), { amountFen: p.totalFen });
-  return p as { id: string; totalFen: number; remittanceRef: string; orders: { id: string; orderNo: string }[] };
+  return p as {
+    id: string;
+    totalFen: number;
+    remittanceRef: string;
+    orders: { id: string; orderNo: string; lines: { code: string }[] }[];
+  };
 }
 
 /** The page does not scroll sideways: nothing is wider than the window. */
@@ -144,11 +149,16 @@ describe('the cooperative console', () => {
         expect(await page.locator('[data-test=order-no]').textContent()).toContain(first.orders[0]!.orderNo);
         expect(await page.locator('[data-test=order-detail]').textContent()).toContain(text.carrier);
         expect(await page.locator('[data-test=order-status]').textContent()).toContain(text.shipped);
+        // Each line with its product code (SH1001…), what the buyer quotes.
+        const code = first.orders[0]!.lines[0]!.code;
+        expect(code).toMatch(/^SH\d+$/);
+        expect(await page.locator('[data-test=order-lines] [data-test=line-code]').first().textContent()).toBe(code);
         await page.click('[data-test=delivery-note-link]');
         await page.waitForSelector('[data-test=delivery-note]');
         const note = page.locator('[data-test=delivery-note]');
         expect(await note.locator('[data-test=paper-order-no]').textContent()).toBe(first.orders[0]!.orderNo);
         expect(await note.textContent()).toContain(text.note);
+        expect(await note.locator('[data-test=paper-code]').first().textContent()).toBe(code);
         expect(await note.locator('[data-test=paper-qty]').first().textContent()).toBe(
           run.lang === 'en' ? '3 瓶' : '3 瓶',
         );

@@ -60,6 +60,22 @@ describe('header search', () => {
       await box.press('Enter');
       await page.waitForURL(/\/products\/[0-9a-f-]{36}$/);
 
+      // A product code (what buyers quote from a price list): suggested with its code while typed,
+      // and Enter finds that product first.
+      const code = (
+        await suite.stack.api.pool.query<{ code: string }>("select code from products where name_zh = '大坪山花蜂蜜'")
+      ).rows[0]!.code;
+      await box.fill('');
+      await box.pressSequentially(code, { delay: 30 });
+      await popper.locator('[data-test=suggestion-code]', { hasText: code }).waitFor();
+      await expect(
+        popper.locator('[data-test=suggestion-product]', { hasText: code }).first().innerText(),
+      ).resolves.toContain(text.honey);
+      await page.screenshot({ path: join(TEST_OUTPUT, `search-code-${c.locale}-${c.name}.png`) });
+      await box.press('Enter');
+      await page.waitForURL((u) => u.pathname === '/products' && u.searchParams.get('q') === code);
+      await expect(page.locator('[data-test=product-card]').first().innerText()).resolves.toContain(text.honey);
+
       // A typo: Enter searches; the closest product comes with "did you mean".
       await box.fill('');
       await box.pressSequentially('猕候桃', { delay: 30 });

@@ -158,6 +158,11 @@ describe('cart', () => {
         hasText: lang === 'en' ? 'Daping mountain' : '大坪山花蜂蜜',
       });
       await line.waitFor();
+      // The line shows its product code (SH1001…) before the name.
+      const [{ code }] = (
+        await suite.stack.api.pool.query<{ code: string }>('select code from products where id = $1', [id])
+      ).rows as [{ code: string }];
+      expect(await line.locator('[data-test=line-code]').textContent()).toBe(code);
       const qty = line.locator('[data-test=line-qty] input');
       await qty.fill('12');
       await qty.press('Tab');

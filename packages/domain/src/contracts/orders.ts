@@ -63,6 +63,8 @@ export const LineProblemCode = z.enum([
 ]);
 export const CartLine = z.object({
   productId: z.uuid(),
+  /** The product code (SH1001), what buyers quote and type. */
+  code: z.string(),
   qty: z.number().int(),
   nameZh: z.string(),
   nameEn: z.string().nullable(),
@@ -154,6 +156,8 @@ export type CheckoutRequest = z.infer<typeof CheckoutRequest>;
 export const OrderLine = z.object({
   id: z.uuid(),
   productId: z.uuid(),
+  /** The product's code (SH1001): codes never change, so it is read from the product. */
+  code: z.string(),
   nameZh: z.string(),
   nameEn: z.string().nullable(),
   unitLabel: z.string(),

@@ -14,6 +14,8 @@ export const Suggestions = z.object({
   products: z.array(
     z.object({
       id: z.uuid(),
+      /** The product code (SH1001): typing it finds the product. */
+      code: z.string(),
       nameZh: z.string(),
       nameEn: z.string().nullable(),
       townNameZh: z.string(),

@@ -29,6 +29,8 @@ const { cartLines, products, orgs } = schema;
 
 export interface ProductForSale {
   id: string;
+  /** The product code (SH1001), shown on cart and order lines. */
+  code: string;
   nameZh: string;
   nameEn: string | null;
   unitLabel: string;
@@ -49,6 +51,7 @@ export interface ProductForSale {
 /** A product for sale as the database returns it (snake_case): see productsForSaleSql. */
 export type ProductForSaleRow = {
   id: string;
+  code: string;
   name_zh: string;
   name_en: string | null;
   unit_label: string;
@@ -72,7 +75,7 @@ export type ProductForSaleRow = {
  * active cooperative.
  */
 export function productsForSaleSql(ids: string[]): SQL {
-  return sql`select pr.id, pr.name_zh, pr.name_en, pr.unit_label, pr.unit_spec, pr.unit_label_en, pr.unit_spec_en, pr.cooperative_id, c.name as cooperative_name, pr.moq, pr.order_step, pr.stock,
+  return sql`select pr.id, pr.code, pr.name_zh, pr.name_en, pr.unit_label, pr.unit_spec, pr.unit_label_en, pr.unit_spec_en, pr.cooperative_id, c.name as cooperative_name, pr.moq, pr.order_step, pr.stock,
       pr.price_tiers, pr.town_id, pr.category, (pr.status = 'listed' and c.status = 'active') as sellable
     from ${products} pr join ${orgs} c on c.id = pr.cooperative_id where pr.id in ${ids}`;
 }
@@ -80,6 +83,7 @@ export function productsForSaleSql(ids: string[]): SQL {
 export function toProductForSale(r: ProductForSaleRow): ProductForSale {
   return {
     id: r.id,
+    code: r.code,
     nameZh: r.name_zh,
     nameEn: r.name_en,
     unitLabel: r.unit_label,
@@ -131,6 +135,7 @@ export function priceLine(p: ProductForSale, qty: number): CartLine {
   const price = problem && problem.code !== 'out_of_stock' ? null : unit;
   return {
     productId: p.id,
+    code: p.code,
     qty,
     nameZh: p.nameZh,
     nameEn: p.nameEn,
@@ -244,7 +249,7 @@ export const CART_IMPORT_COLUMNS = {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Candidate = ProductForSale & { code: string };
+type Candidate = ProductForSale;
 
 /** The products on sale that `refs` may name: by id, code, or Chinese or English name (case, width, spaces aside). */
 async function candidatesFor(db: DbOrTx, refs: string[]): Promise<Candidate[]> {
@@ -252,7 +257,7 @@ async function candidatesFor(db: DbOrTx, refs: string[]): Promise<Candidate[]> {
   if (keys.length === 0) return [];
   const ids = refs.filter((r) => UUID_RE.test(r));
   const key = (col: SQL) => sql`lower(regexp_replace(normalize(${col}, NFKC), '\s+', '', 'g'))`;
-  const res = await db.execute<ProductForSaleRow & { code: string }>(
+  const res = await db.execute<ProductForSaleRow>(
     sql`select pr.id, pr.code, pr.name_zh, pr.name_en, pr.unit_label, pr.unit_spec, pr.unit_label_en, pr.unit_spec_en, pr.cooperative_id, c.name as cooperative_name, pr.moq, pr.order_step, pr.stock,
       pr.price_tiers, pr.town_id, pr.category, true as sellable
     from ${products} pr join ${orgs} c on c.id = pr.cooperative_id
@@ -261,7 +266,7 @@ async function candidatesFor(db: DbOrTx, refs: string[]): Promise<Candidate[]> {
       or ${key(sql`pr.name_zh`)} in ${keys} or ${key(sql`coalesce(pr.name_en, '')`)} in ${keys})
     order by pr.code`,
   );
-  return res.rows.map((r) => ({ ...toProductForSale(r), code: r.code }));
+  return res.rows.map(toProductForSale);
 }
 
 function importProduct(p: Candidate): CartImportProduct {

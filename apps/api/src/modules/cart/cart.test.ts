@@ -63,6 +63,8 @@ describe('cart', () => {
       { cooperativeId: coopB.orgId, cooperativeName: expect.any(String), totalFen: 24_000 },
     ]);
     expect(cart).toMatchObject({ totalFen: 249_000, ready: true });
+    // Each line carries its product's code (SH1001…), what buyers quote.
+    expect(cart.lines.map((l: { code: string }) => l.code).sort()).toEqual([honey.code, tea.code].sort());
 
     const bad = (
       await put(b.s, [

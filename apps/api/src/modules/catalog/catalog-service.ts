@@ -138,12 +138,7 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
     throw badRequest('query.maxPrice', 'must not be below minPrice');
   }
   const tm = query.q ? textMatch(query.q) : null;
-  const words = await pageAndFacets(
-    db,
-    query,
-    tm ? sql`p.search @@ (${tm.match})` : null,
-    tm ? relevanceKey(tm.rank) : null,
-  );
+  const words = await pageAndFacets(db, query, tm ? tm.where : null, tm ? relevanceKey(tm.rank) : null);
   if (words.items.length > 0 || query.cursor || !query.q) return { ...words, fuzzy: false, didYouMean: null };
   // Nothing has every word: offer the closest names (one page; a typo is not browsed further).
   const typo = typoMatch(query.q);

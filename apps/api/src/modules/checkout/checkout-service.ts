@@ -129,6 +129,7 @@ export async function checkout(
         id: randomUUID(),
         orderId: o.id,
         productId: l.productId,
+        code: p.code,
         townId: p.townId,
         category: p.category,
         nameZh: p.nameZh,

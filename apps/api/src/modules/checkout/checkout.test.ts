@@ -75,6 +75,8 @@ describe('checkout', () => {
     expect(byCoop[coopB.orgId].lines).toEqual([
       expect.objectContaining({
         productId: b1.id,
+        // The product code, as on the cart line: what the buyer quotes.
+        code: b1.code,
         qty: 7,
         unitLabel: '罐',
         unitSpec: '250 g/罐',

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import {
   appendSales,
   autoAcceptDays,
@@ -30,7 +30,7 @@ import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
 import { onOrderRefunded } from '../invoices/invoices-service';
 
-const { purchases, orders, orderLines, orderTransitions, payments, refunds } = schema;
+const { purchases, orders, orderLines, orderTransitions, payments, products, refunds } = schema;
 
 /** The columns of each row that the order view reads (what checkout makes without reading back). */
 export type OrderRow = Pick<
@@ -47,7 +47,8 @@ export type OrderRow = Pick<
   | 'problemNote'
   | 'createdAt'
 >;
-export type LineRow = typeof orderLines.$inferSelect;
+/** An order line with its product's code (never changed, so not snapshotted). */
+export type LineRow = typeof orderLines.$inferSelect & { code: string };
 export type TransitionRow = Pick<
   typeof orderTransitions.$inferSelect,
   'orderId' | 'fromStatus' | 'toStatus' | 'actorUserId' | 'actor' | 'note' | 'at'
@@ -98,8 +99,9 @@ async function loadOrderRows(
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.o.id);
   const lines = await db
-    .select()
+    .select({ ...getTableColumns(orderLines), code: products.code })
     .from(orderLines)
+    .innerJoin(products, eq(products.id, orderLines.productId))
     .where(inArray(orderLines.orderId, ids))
     .orderBy(asc(orderLines.nameZh));
   const trans = await db
@@ -140,6 +142,7 @@ export function orderView(
       .map((l) => ({
         id: l.id,
         productId: l.productId,
+        code: l.code,
         nameZh: l.nameZh,
         nameEn: l.nameEn,
         unitLabel: l.unitLabel,
@@ -166,7 +169,7 @@ export function orderView(
 
 /** The ledger rows of order lines (source `order`, ref = line id): a sale of the line total, or its refund. */
 export function lineSales(
-  lines: LineRow[],
+  lines: (typeof orderLines.$inferSelect)[],
   orderOf: (orderId: string) => { buyerOrgId: string; cooperativeId: string },
   kind: 'sale' | 'refund',
   businessDate: string,

@@ -30,11 +30,14 @@ const WEIGHTS = sql.raw(`'{0.1,0.2,0.4,1.0}'`);
 export const TYPO_THRESHOLD = 0.5;
 
 export interface TextMatch {
-  /** Products having every word (or a synonym of it). */
-  match: SQL;
+  /** The condition on a product `p`: it has every word (or a synonym of it, or the code it names). */
+  where: SQL;
   /** Relevance of a product `p` for this query. */
   rank: SQL;
 }
+
+/** A word that is a product code as people type it (sh1001, SH 1001 is two words): normalised, lower case. */
+const PRODUCT_CODE = /^sh\d{1,12}$/;
 
 const quote = (w: string) => `'${w.replace(/'/g, "''")}'`;
 const isLatin = (w: string) => !/[\u3400-\u9fff\uf900-\ufaff]/.test(w);
@@ -48,7 +51,15 @@ export function textMatch(q: string, opts: { prefixLast?: boolean } = {}): TextM
   if (words.length === 0) return null;
   const groups: SQL[] = [];
   const exact: SQL[] = [];
+  // A word that reads as a product code (SH1001) also matches the product of that code (as a
+  // prefix while typing), which then ranks first: codes are matched on products.code, not indexed.
+  const codes: { at: number; cond: SQL }[] = [];
   for (const [i, w] of words.entries()) {
+    if (w.kind === 'latin' && PRODUCT_CODE.test(w.word)) {
+      const code = w.word.toUpperCase();
+      const typing = opts.prefixLast && i === words.length - 1;
+      codes.push({ at: i, cond: typing ? sql`p.code like ${`${code}%`}` : sql`p.code = ${code}` });
+    }
     const prefix = (word: string) =>
       (w.kind === 'latin' && word === w.word && word.length >= 2) ||
       (opts.prefixLast && i === words.length - 1 && word === w.word);
@@ -68,10 +79,21 @@ export function textMatch(q: string, opts: { prefixLast?: boolean } = {}): TextM
   }
   const match = sql.join(groups, sql` && `);
   const exactQ = sql.join(exact, sql` && `);
-  return {
-    match,
-    rank: sql`(ts_rank(${WEIGHTS}, p.search, ${match}, 0) + ts_rank(${WEIGHTS}, p.search, ${exactQ}, 0))`,
-  };
+  const rank = sql`(ts_rank(${WEIGHTS}, p.search, ${match}, 0) + ts_rank(${WEIGHTS}, p.search, ${exactQ}, 0))`;
+  if (codes.length === 0) return { where: sql`p.search @@ (${match})`, rank };
+  // Each word on its own: a code word is its words or its product code.
+  const where = sql.join(
+    groups.map((g, i) => {
+      const code = codes.find((c) => c.at === i);
+      return code ? sql`(p.search @@ ${g} or ${code.cond})` : sql`p.search @@ ${g}`;
+    }),
+    sql` and `,
+  );
+  const byCode = sql.join(
+    codes.map((c) => sql`(case when ${c.cond} then 2 else 0 end)`),
+    sql` + `,
+  );
+  return { where, rank: sql`(${rank} + ${byCode})` };
 }
 
 /**
@@ -122,6 +144,7 @@ export async function withTypoThreshold<T>(db: Db, work: (tx: DbOrTx) => Promise
 
 interface SuggestProductRow extends Record<string, unknown> {
   id: string;
+  code: string;
   name_zh: string;
   name_en: string | null;
   category: Category;
@@ -140,12 +163,10 @@ export async function suggest(db: Db, query: SuggestQuery): Promise<Suggestions>
   const productSql = (where: SQL, key: SQL) => sql`
     with m as materialized (select p.id from products p where ${LISTED} and ${where} ${CANDIDATE_ORDER} limit ${SUGGEST_CAP}),
     r as (select p.id, ${key} as k from m join products p on p.id = m.id order by k desc, p.id desc limit ${limit})
-    select p.id, p.name_zh, p.name_en, p.category, t.name_zh as town_name_zh, t.name_en as town_name_en
+    select p.id, p.code, p.name_zh, p.name_en, p.category, t.name_zh as town_name_zh, t.name_en as town_name_en
     from r join products p on p.id = r.id join towns t on t.id = p.town_id order by r.k desc, p.id desc`;
   let products: SuggestProductRow[] = [];
-  if (tm)
-    products = (await db.execute<SuggestProductRow>(productSql(sql`p.search @@ (${tm.match})`, relevanceKey(tm.rank))))
-      .rows;
+  if (tm) products = (await db.execute<SuggestProductRow>(productSql(tm.where, relevanceKey(tm.rank)))).rows;
   const typo = products.length === 0 ? typoMatch(q) : null;
   if (typo)
     products = await withTypoThreshold(
@@ -204,6 +225,7 @@ export async function suggest(db: Db, query: SuggestQuery): Promise<Suggestions>
   return {
     products: products.map((p) => ({
       id: p.id,
+      code: p.code,
       nameZh: p.name_zh,
       nameEn: p.name_en,
       townNameZh: p.town_name_zh,

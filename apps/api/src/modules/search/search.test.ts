@@ -66,6 +66,28 @@ describe('search that finds', () => {
     expect(names(await search('daping honey'))[0]).toBe('大坪山花蜂蜜');
   });
 
+  it('a product code (SH1001) finds its product first, in any case, alone or with words', async () => {
+    const [honey] = (
+      await t.app.db.execute<{ id: string; code: string }>(
+        sql`select id, code from products where name_zh = '大坪山花蜂蜜'`,
+      )
+    ).rows;
+    expect(honey!.code).toMatch(/^SH\d+$/);
+    const byCode = await search(honey!.code);
+    expect(byCode.items.map((i) => i.id)).toEqual([honey!.id]);
+    expect(byCode.fuzzy).toBe(false);
+    expect((await search(honey!.code.toLowerCase())).items[0]?.id).toBe(honey!.id);
+    expect((await search(` ${honey!.code}\u3000蜂蜜`)).items[0]?.id).toBe(honey!.id);
+    // A code and a word that its product does not have: every word must match, so nothing does
+    // (at most the typo fallback offers close names, and not the honey).
+    const mixed = await search(`${honey!.code} 猕猴桃`);
+    expect(mixed.items.length === 0 || mixed.fuzzy).toBe(true);
+    expect(mixed.items.map((i) => i.id)).not.toContain(honey!.id);
+    // A code nobody has matches no product.
+    const nobody = await search('SH999999');
+    expect(nobody.items.length === 0 || nobody.fuzzy).toBe(true);
+  });
+
   it('typos fall back to the closest names and say what was meant', async () => {
     const zh = await search('猕候桃');
     expect(zh.fuzzy).toBe(true);
@@ -166,6 +188,23 @@ describe('GET /api/v1/search/suggest', () => {
     expect((await suggest('鸽子')).categories).toEqual(['poultry']);
     const none = await suggest('拖拉机配件');
     expect(none).toEqual({ products: [], towns: [], cooperatives: [], categories: [] });
+  });
+
+  it('suggests a product by its code while it is typed, with the code shown', async () => {
+    const [honey] = (
+      await t.app.db.execute<{ id: string; code: string }>(
+        sql`select id, code from products where name_zh = '大坪山花蜂蜜'`,
+      )
+    ).rows;
+    const full = (await get(`/api/v1/search/suggest?q=${honey!.code}`)).json() as {
+      products: { id: string; code: string }[];
+    };
+    expect(full.products[0]).toMatchObject({ id: honey!.id, code: honey!.code });
+    const typing = (await get(`/api/v1/search/suggest?q=${honey!.code.slice(0, -1).toLowerCase()}`)).json() as {
+      products: { id: string; code: string }[];
+    };
+    expect(typing.products.map((p) => p.code)).toContain(honey!.code);
+    expect(typing.products.every((p) => p.code.startsWith(honey!.code.slice(0, -1)))).toBe(true);
   });
 
   it('answers 400 naming the parameter', async () => {
