@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb, runMigrations } from '@shanhai/db';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, pastSettlementStep, seedDemo } from '@shanhai/db/seed';
+import { DEMO_ACCOUNTS, DEMO_ORDER_STEPS, DEMO_PASSWORD, pastSettlementStep, seedDemo } from '@shanhai/db/seed';
 import { portOrFree } from './ports';
 import { ensureDatabase, startPostgres } from './postgres';
 import { startMailCatcher } from './mail';
@@ -166,8 +166,10 @@ async function main() {
   await runMigrations(databaseUrl);
   say('Seeding demo data (idempotent)…');
   const { db, close } = createDb(databaseUrl, { max: 2, applicationName: 'shanhai-seed' });
-  // With a past settled month, so that the money pages have something to show on a fresh start.
-  await seedDemo(db, [pastSettlementStep]);
+  // With a past settled month, so that the money pages have something to show on a fresh start,
+  // and this month's demo orders, so the cooperatives' dashboards are not zeros (neither is in
+  // the tests' template).
+  await seedDemo(db, [pastSettlementStep, ...DEMO_ORDER_STEPS]);
   await close();
 
   const port = process.env.PORT ?? '3000';

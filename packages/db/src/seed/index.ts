@@ -12,6 +12,7 @@ import { seedCampaigns } from './campaigns';
 import facts from './qingyuan-facts.json' with { type: 'json' };
 
 export { pastSettlementStep } from './settlement';
+export { DEMO_ORDER_STEPS, DEMO_PURCHASES, seedDemoOrders, seedDemoOrdersInto } from './orders';
 
 export const DEMO_PASSWORD = 'shanhai-demo';
 

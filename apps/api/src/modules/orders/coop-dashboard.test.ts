@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
+import { seedDemoOrdersInto } from '@shanhai/db/seed';
 import { createProduct } from '@shanhai/db/testing';
 import { businessDate } from '@shanhai/domain';
 import { buyingWorld, shop, type Member } from '../../../test-support/shop';
-import { bearer, type Session, type TestApp } from '../../../test-support/testing';
+import { bearer, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
 let office: Session;
@@ -109,6 +110,38 @@ describe('GET /coop/dashboard', () => {
       lowStock: [],
       lowStockCount: 0,
     });
+  });
+
+  it("the demo cooperatives' dashboards are not zeros once npm start's demo orders are seeded (and the orders open)", async () => {
+    await seedDemoOrdersInto(t.app.db);
+    const month = businessDate().slice(0, 7);
+    const coop = await login(t.app, 'coop@demo.shanhai', DEMO_PASSWORD);
+    const dakun = (await dashboard(coop)).json();
+    expect(dakun).toMatchObject({ toShip: 2, toConfirmDelivery: 1, disputed: 1, thisMonth: { month } });
+    expect(dakun.thisMonth.salesFen).toBeGreaterThan(0);
+    expect(dakun.thisMonth.orders).toBe(5);
+    const coop2 = await login(t.app, 'coop2@demo.shanhai', DEMO_PASSWORD);
+    const daping = (await dashboard(coop2)).json();
+    expect(daping).toMatchObject({ toShip: 1, toConfirmDelivery: 1, disputed: 0, thisMonth: { month, orders: 4 } });
+    expect(daping.thisMonth.salesFen).toBeGreaterThan(0);
+    // Each order reads as any order does: number, lines with their codes, who moved it when.
+    const list = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/orders?status=disputed',
+      headers: bearer(coop.token),
+    });
+    expect(list.statusCode, list.body).toBe(200);
+    const [disputed] = list.json();
+    expect(disputed).toMatchObject({ status: 'disputed', orderNo: expect.stringMatching(/^\d{8}-\d{6,}$/) });
+    expect(disputed.problemNote).toContain('破损');
+    expect(disputed.lines[0].code).toMatch(/^SH\d+$/);
+    expect(disputed.transitions.map((x: { to: string }) => x.to)).toEqual([
+      'awaiting_payment',
+      'paid',
+      'shipped',
+      'delivered',
+      'disputed',
+    ]);
   });
 
   it('a refund this month is netted from the sales', async () => {
