@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -329,6 +329,47 @@ describe.each(['zh-CN', 'en'] as const)('forms in %s', (lang) => {
       await context.close();
     });
   }
+
+  it("the sales import's row errors speak the page's language (a GBK file, as Excel on Chinese Windows saves it)", async () => {
+    const { context, page } = await openPage(lang, 'office@demo.shanhai');
+    screenshotOnFailure(page, `forms-sales-import-${lang}`);
+    await page.goto('/office/sales');
+    await page.getByRole('tab', { name: lang === 'en' ? 'Import history' : '历史数据导入' }).click();
+    // Five rows without a header, in GBK: four wrong in different ways, one right (大崑镇 88.50 元).
+    await page.setInputFiles('[data-test=import-file]', {
+      name: '历史销售.csv',
+      mimeType: 'text/csv',
+      buffer: readFileSync(new URL('./support/sales-import-gbk.csv', import.meta.url)),
+    });
+    await page.click('[data-test=import-preview]');
+    const rows = page.locator('[data-test=import-errors] li');
+    await expect.poll(() => rows.count()).toBe(5);
+    const texts = await rows.allInnerTexts();
+    expectOneLanguage(texts, lang);
+    expect(texts).toEqual(
+      lang === 'en'
+        ? [
+            expect.stringMatching(/^Row 1, “Date”: /),
+            'Row 2, “Town”: matches no town of the programme: write its code or name',
+            'Row 2, “Amount (yuan)”: must be an amount in yuan with at most two decimals',
+            expect.stringMatching(/^Row 3, “Amount \(yuan\)”: /),
+            expect.stringMatching(/^Row 4, “Category”: /),
+          ]
+        : [
+            expect.stringMatching(/^第 1 行“日期”：/),
+            '第 2 行“镇”：不是帮扶镇，请填写镇编号或镇名',
+            '第 2 行“金额（元）”：应为金额（元），最多两位小数',
+            expect.stringMatching(/^第 3 行“金额（元）”：/),
+            expect.stringMatching(/^第 4 行“品类”：/),
+          ],
+    );
+    // The right row was read from GBK: its town by its Chinese name.
+    await expect.poll(() => page.locator('[data-test=import-totals]').innerText()).toContain('大崑镇');
+    // Nothing of a file with errors can be imported.
+    expect(await page.locator('[data-test=import-commit]').isDisabled()).toBe(true);
+    await shot(page, `sales-import-${lang}-row-errors`);
+    await context.close();
+  });
 
   it('checkout and the transfer form: empty and wrong fields', async () => {
     const coop = await suite.stack.api.pool.query<{ org_id: string }>(
