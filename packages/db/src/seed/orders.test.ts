@@ -6,7 +6,8 @@ import { createDb, type DbHandle } from '../client';
 import { createTestDatabase, type TestDatabase } from '../../test-support/testing';
 import { reconcileJournal } from '../journal-reconcile';
 import { foldAll, reconcileTallies } from '../tally';
-import { DEMO_PURCHASES, seedDemoOrdersInto } from './orders';
+import { DEMO_PURCHASES, seedDemoOrders, seedDemoOrdersInto } from './orders';
+import { pastSettlementStep } from './settlement';
 
 let database: TestDatabase;
 let h: DbHandle;
@@ -100,5 +101,33 @@ describe("npm start's demo orders", () => {
     await seedDemoOrdersInto(h.db);
     expect(await counts()).toBe(once);
     expect(await stocks()).toEqual(after);
+  }, 120_000);
+});
+
+describe('with the past settled month (both npm start steps, as start.ts runs them)', () => {
+  it('the two steps together keep the journal whole and add nothing the second time', async () => {
+    const other = await createTestDatabase(inject('pgAdminUrl'), 'demo');
+    const o = createDb(other.url, { max: 2 });
+    try {
+      const both = () =>
+        o.db.transaction(async (tx) => {
+          const rows = await tx.execute<{ email: string; org_id: string }>(
+            sql`select email, org_id from users where email like '%@demo.shanhai'`,
+          );
+          const orgIds = new Map(rows.rows.map((r) => [r.email.split('@')[0]!, r.org_id]));
+          for (const step of [pastSettlementStep, seedDemoOrders]) await step({ tx, townIds: new Map(), orgIds });
+        });
+      await both();
+      const count = async () =>
+        (await o.db.execute<{ n: number }>(sql`select count(*)::int as n from journal_entries`)).rows[0]!.n;
+      const entries = await count();
+      expect(entries).toBeGreaterThan(0);
+      expect((await reconcileJournal(o.db, { repair: false })).driftRows).toBe(0);
+      await both();
+      expect(await count()).toBe(entries);
+    } finally {
+      await o.close();
+      await other.drop();
+    }
   }, 120_000);
 });
