@@ -127,12 +127,8 @@ export const ProductRevision = z.object({
 });
 export type ProductRevision = z.infer<typeof ProductRevision>;
 
-/** A product as its cooperative (or the office) sees it. */
-export const OwnProduct = z.object({
-  id: z.uuid(),
-  cooperativeId: z.uuid(),
-  cooperativeName: z.string(),
-  townId: z.uuid(),
+/** What a listing says, in its cooperative's view (OwnProduct) and on the buyer's product page (ProductDetail). */
+const listing = {
   category: Category,
   nameZh: z.string(),
   nameEn: z.string().nullable(),
@@ -151,6 +147,15 @@ export const OwnProduct = z.object({
   photos: z.array(z.string()),
   priceTiers: z.array(PriceTier),
   status: ListingStatus,
+};
+
+/** A product as its cooperative (or the office) sees it. */
+export const OwnProduct = z.object({
+  id: z.uuid(),
+  cooperativeId: z.uuid(),
+  cooperativeName: z.string(),
+  townId: z.uuid(),
+  ...listing,
   rejectionReason: z.string().nullable(),
   /** An edit of name/tiers waiting for review; the fields above stay on sale meanwhile. */
   pendingRevision: ProductRevision.nullable(),
@@ -239,24 +244,7 @@ export const ProductDetail = z.object({
   id: z.uuid(),
   /** "SH1001": what a buyer writes in a quick order. */
   code: z.string(),
-  category: Category,
-  nameZh: z.string(),
-  nameEn: z.string().nullable(),
-  description: z.string().nullable(),
-  descriptionEn: z.string().nullable(),
-  unitLabel: z.string(),
-  unitSpec: z.string().nullable(),
-  unitLabelEn: z.string().nullable(),
-  unitSpecEn: z.string().nullable(),
-  moq: z.number().int(),
-  orderStep: z.number().int(),
-  stock: z.number().int(),
-  leadTimeDays: z.number().int(),
-  certifications: z.array(z.string()),
-  certificationsEn: z.array(z.string()),
-  photos: z.array(z.string()),
-  priceTiers: z.array(PriceTier),
-  status: ListingStatus,
+  ...listing,
   isDemo: z.boolean(),
   town: z.object({ id: z.uuid(), code: z.string(), nameZh: z.string(), nameEn: z.string() }),
   county: z.object({ id: z.uuid(), code: z.string(), nameZh: z.string(), nameEn: z.string() }),
