@@ -3,6 +3,9 @@ import { inject } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createDb, type DbHandle } from '../client';
 import { createTestDatabase, type TestDatabase } from '../../test-support/testing';
+import { businessDate } from '@shanhai/domain';
+import { CAMPAIGN_SCOPE_SQL } from '../campaigns';
+import { currentDemoCampaign } from './campaigns';
 import { seedDemo } from './index';
 
 let database: TestDatabase;
@@ -41,26 +44,69 @@ describe('demo seed', () => {
     // Three whole seeds (two at once): well past vitest's 30 s default on a loaded machine.
   }, 180_000);
 
-  it('has 6·30 2026 as a past campaign holding the demo sales of its days, and the 2027 年货节 as a coming one', async () => {
+  it("has 6·30 2026 as a past campaign, this week's 消费帮扶周 as a current one and the 2027 年货节 as a coming one, each holding the demo sales of its days and scope", async () => {
     await seedDemo(h.db);
+    const today = businessDate();
     const rows = await h.db.execute<{
       name_zh: string;
       starts_on: string;
       ends_on: string;
       is_demo: boolean;
+      target_fen: string | null;
+      banner_zh: string;
+      towns: number;
+      categories: string[];
       fen: string;
+      partner_fen: string;
+      expected_fen: string;
     }>(
-      sql`select c.name_zh, c.starts_on::text, c.ends_on::text, c.is_demo,
-            coalesce((select sum(amount_fen) from campaign_town_tallies t where t.campaign_id = c.id), 0)::text as fen
+      sql`select c.name_zh, c.starts_on::text, c.ends_on::text, c.is_demo, c.target_fen::text, c.banner_zh,
+            cardinality(c.town_ids) as towns, c.categories::text[] as categories,
+            coalesce((select sum(amount_fen) from campaign_town_tallies t where t.campaign_id = c.id), 0)::text as fen,
+            coalesce((select sum(amount_fen) from campaign_partner_tallies t where t.campaign_id = c.id), 0)::text as partner_fen,
+            coalesce((select sum(s.amount_fen) from sales s where ${sql.raw(CAMPAIGN_SCOPE_SQL('s', 'c'))}), 0)::text as expected_fen
           from campaigns c order by c.starts_on`,
     );
-    const [june, fair] = rows.rows;
+    expect(rows.rows).toHaveLength(3);
+    const [june, current, fair] = rows.rows;
     expect(june).toMatchObject({ name_zh: '6·30 广东扶贫济困日（2026）', ends_on: '2026-06-30', is_demo: true });
     // Its days hold demo sales (seeded up to today, which is past June 2026 in this project's time).
     const inJune = await h.db.execute<{ fen: string }>(
       sql`select coalesce(sum(amount_fen), 0)::text as fen from sales where business_date between '2026-06-15' and '2026-06-30'`,
     );
     expect(Number(june!.fen)).toBe(Number(inJune.rows[0]!.fen));
+    expect(Number(june!.fen)).toBeGreaterThan(0);
+
+    // The current one is computed from today: the Monday-to-Sunday week holding it.
+    const week = currentDemoCampaign(today);
+    expect(current).toMatchObject({
+      name_zh: week.nameZh,
+      starts_on: week.startsOn,
+      ends_on: week.endsOn,
+      is_demo: true,
+      target_fen: '300000000',
+      towns: 6,
+      categories: ['poultry', 'fruit', 'honey', 'tea', 'grain_oil', 'prepared_food'],
+    });
+    expect(current!.starts_on <= today && today <= current!.ends_on).toBe(true);
+    expect(current!.banner_zh).toContain('山海同心');
+    // Its board shows figures: the demo sales of its days so far, in its towns and categories.
+    expect(Number(current!.fen)).toBeGreaterThan(0);
+    expect(Number(current!.fen)).toBe(Number(current!.expected_fen));
+
     expect(fair).toMatchObject({ name_zh: '年货节（2027 春节）', starts_on: '2027-01-15', is_demo: true });
+    expect(fair!.starts_on > today).toBe(true);
+    expect(fair!.fen).toBe('0');
   }, 180_000);
+
+  it('names the current campaign after the week and season of any day', () => {
+    expect(currentDemoCampaign('2026-12-03')).toMatchObject({
+      nameZh: '冬季消费帮扶周（11月30日–12月6日）',
+      startsOn: '2026-11-30',
+      endsOn: '2026-12-06',
+    });
+    // A Sunday belongs to the week that began six days before; a Monday starts its own.
+    expect(currentDemoCampaign('2027-03-07')).toMatchObject({ startsOn: '2027-03-01', endsOn: '2027-03-07' });
+    expect(currentDemoCampaign('2027-03-08')).toMatchObject({ nameZh: '春季消费帮扶周（3月8日–3月14日）' });
+  });
 });
