@@ -33,16 +33,22 @@ async function fillOrgs(total: number, budget: number) {
     insert into orgs (kind, status, name, address, contact_name, contact_phone, invoice_title, tax_id)
     select 'buyer', 'active', 'bench unit ' || lpad(g::text, 6, '0'), 'addr', 'c', '020-12345678', 't', '91440101MA5TESTX01'
     from generate_series(${have + 1}::int, ${total}::int) g`);
+  // The year's budget units (the demo's two) topped up by name to `budget`: the same ones at every size.
   await db.execute(sql`
-    update orgs set is_budget_unit = true, unit_kind = 'agency'
-    where id in (select id from orgs where kind = 'buyer' order by is_budget_unit desc, name limit ${budget})`);
-  await db.execute(sql`update orgs set is_budget_unit = false
-    where kind = 'buyer' and id not in (select id from orgs where kind = 'buyer' order by is_budget_unit desc, name limit ${budget})`);
+    insert into budget_unit_years (year, buyer_org_id)
+    select ${YEAR}, o.id from orgs o
+    where o.kind = 'buyer' and not exists (select 1 from budget_unit_years b where b.year = ${YEAR} and b.buyer_org_id = o.id)
+    order by o.name
+    limit greatest(0, ${budget}::int - (select count(*) from budget_unit_years where year = ${YEAR})::int)`);
+  await db.execute(sql`
+    update orgs set unit_kind = 'agency'
+    where id in (select buyer_org_id from budget_unit_years where year = ${YEAR})`);
   // An approved declaration for every budget unit that has none: 1,000,000 元 × 10%.
   await db.execute(sql`
     insert into unit_declarations (buyer_org_id, year, version, status, total_fen, ratio_bp, created_by)
     select o.id, ${YEAR}, 1, 'approved', 100000000, 1000, (select id from users limit 1)
-    from orgs o where o.kind = 'buyer' and o.is_budget_unit
+    from orgs o join budget_unit_years b on b.buyer_org_id = o.id and b.year = ${YEAR}
+    where o.kind = 'buyer'
       and not exists (select 1 from unit_declarations d where d.buyer_org_id = o.id and d.year = ${YEAR})`);
 }
 

@@ -41,7 +41,7 @@ export interface UnitProgressFilter {
   activeOnly?: boolean;
 }
 
-/** Every budget unit (or one buyer org) with its progress, ranked by completion. */
+/** Every budget unit of `year` (or one buyer org) with its progress, ranked by completion. */
 export async function unitProgressRows(
   db: DbOrTx,
   year: number,
@@ -54,7 +54,12 @@ export async function unitProgressRows(
   const y0 = `${year}-01-01`;
   const deadline = settings.declarationDeadline;
   const conds = [sql`o.kind = 'buyer'`];
-  conds.push(filter.orgId ? sql`o.id = ${filter.orgId}` : sql`o.is_budget_unit`);
+  // The year's budget units, as the office set them for that year (one buyer org: whatever it was).
+  conds.push(
+    filter.orgId
+      ? sql`o.id = ${filter.orgId}`
+      : sql`exists (select 1 from budget_unit_years b where b.year = ${year} and b.buyer_org_id = o.id)`,
+  );
   if (filter.kind) conds.push(sql`o.unit_kind = ${filter.kind}`);
   if (filter.activeOnly) conds.push(sql`o.status = 'active'`);
   if (filter.countyId)

@@ -85,6 +85,10 @@ export const RULES = {
     'zh-CN': '已截止：申报截止日期为 {deadline}',
   },
   not_a_budget_unit: { en: 'is not a budget unit', 'zh-CN': '不是预算单位' },
+  not_budget_unit_in_year: {
+    en: 'is a year in which the office has not made this unit a budget unit ({year})',
+    'zh-CN': '指挥部未将本单位列为 {year} 年度预算单位',
+  },
   invoice_amount: {
     en: 'must equal the amount to invoice (¥{due})',
     'zh-CN': '应等于应开票金额（¥{due}）',

@@ -38,8 +38,10 @@ export const ranking = (query: { year?: number; asOf?: string; kind?: UnitKind; 
   http.get('/units/ranking', UnitRanking, query);
 export const progress = (orgId: string, year: number, asOf?: string) =>
   http.get(`/units/${orgId}/progress/${year}`, UnitProgressDetail, { asOf });
-export const budgetUnits = () =>
-  http.get('/units/budget-units', z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string() })) }));
+export const budgetUnits = (year: number) =>
+  http.get('/units/budget-units', z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string() })) }), {
+    year,
+  });
 
 export const snapshots = () => http.get('/units/snapshots', z.object({ items: z.array(UnitSnapshotSummary) }));
 export const snapshot = (id: string) => http.get(`/units/snapshots/${id}`, UnitSnapshot);

@@ -251,7 +251,9 @@ describe('notify-schedule: reserved share behind pace', () => {
     const draftOnly = await buyerOrg();
     const notBudget = await buyerOrg();
     for (const u of [behind, ahead, suspended, draftOnly])
-      await db.update(schema.orgs).set({ isBudgetUnit: true }).where(eq(schema.orgs.id, u.orgId));
+      await db.insert(schema.budgetUnitYears).values({ year: 2026, buyerOrgId: u.orgId });
+    // A budget unit of 2025 only is not told about 2026.
+    await db.insert(schema.budgetUnitYears).values({ year: 2025, buyerOrgId: notBudget.orgId });
     await db.update(schema.orgs).set({ status: 'suspended' }).where(eq(schema.orgs.id, suspended.orgId));
     for (const u of [behind, ahead, suspended, draftOnly, notBudget])
       await db.insert(schema.unitDeclarations).values({

@@ -59,8 +59,6 @@ export const orgs = pgTable(
     approvalThresholdFen: fen(),
     /** Buyer orgs: the kind of partner unit, set by the office; null = not classified. */
     unitKind: unitKind(),
-    /** Buyer orgs: a budget unit (预算单位) that must declare and buy its reserved share each year. */
-    isBudgetUnit: boolean().notNull().default(false),
     /** Why the office rejected or suspended the org. */
     statusReason: text(),
     /** Generated for the demo; never an official participant. */

@@ -7,6 +7,7 @@ import {
   integer,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -35,6 +36,25 @@ export const unitYearSettings = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [check('unit_year_settings_ratio', sql`${t.minRatioBp} between 0 and 10000`)],
+);
+
+/**
+ * Which buyer orgs are budget units (预算单位) in a year, as the office set them: a row = a budget
+ * unit that year, which must declare and buy its reserved share. Per year, because a unit's status
+ * can change from one year to the next while its past rankings and 通报 keep the year's list.
+ */
+export const budgetUnitYears = pgTable(
+  'budget_unit_years',
+  {
+    year: integer().notNull(),
+    buyerOrgId: uuid()
+      .notNull()
+      .references(() => orgs.id),
+    setBy: uuid().references(() => users.id),
+    setAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  // Year first: the ranking reads a year's units; one unit's status is (year, org) too.
+  (t) => [primaryKey({ columns: [t.year, t.buyerOrgId] })],
 );
 
 export const declarationStatus = pgEnum('declaration_status', ['draft', 'submitted', 'approved', 'returned']);

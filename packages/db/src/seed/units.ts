@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
+import { businessYear } from '@shanhai/domain';
 import type { Tx } from '../client';
 import { orgs, users } from '../schema/identity';
-import { unitDeclarations, unitYearSettings } from '../schema/units';
+import { budgetUnitYears, unitDeclarations, unitYearSettings } from '../schema/units';
 
 /**
  * Budget units for the demo: the Guangzhou partner unit is an agency with approved declarations
@@ -18,8 +19,17 @@ export async function seedUnits(tx: Tx, orgIds: Map<string, string>): Promise<vo
   }
   const buyer = orgIds.get('buyer')!;
   const buyer2 = orgIds.get('buyer2')!;
-  await tx.update(orgs).set({ isBudgetUnit: true, unitKind: 'agency' }).where(eq(orgs.id, buyer));
-  await tx.update(orgs).set({ isBudgetUnit: true, unitKind: 'institution' }).where(eq(orgs.id, buyer2));
+  await tx.update(orgs).set({ unitKind: 'agency' }).where(eq(orgs.id, buyer));
+  await tx.update(orgs).set({ unitKind: 'institution' }).where(eq(orgs.id, buyer2));
+  // Both are budget units in the two years of demo sales (and this year, should it be later).
+  for (const year of new Set([2025, 2026, businessYear()]))
+    await tx
+      .insert(budgetUnitYears)
+      .values([
+        { year, buyerOrgId: buyer },
+        { year, buyerOrgId: buyer2 },
+      ])
+      .onConflictDoNothing();
   const [owner] = await tx
     .select({ id: users.id })
     .from(users)

@@ -41,7 +41,11 @@ export const PutUnitYearSettingsRequest = z.strictObject({
 });
 export type PutUnitYearSettingsRequest = z.infer<typeof PutUnitYearSettingsRequest>;
 
+/** A year of the budget-unit status: which buyer orgs are budget units is set per year. */
+const StatusYear = z.number().int().min(2000).max(2100);
+
 export const ClassifyUnitRequest = z.strictObject({
+  year: StatusYear,
   isBudgetUnit: z.boolean(),
   unitKind: UnitKind.nullable(),
 });
@@ -51,12 +55,14 @@ export const UnitSummary = z.object({
   id: z.uuid(),
   name: z.string(),
   unitKind: UnitKind.nullable(),
+  /** A budget unit in the year asked about (the declaration's year, the list's year). */
   isBudgetUnit: z.boolean(),
 });
 export type UnitSummary = z.infer<typeof UnitSummary>;
 
-/** The office's classify screen: buyer orgs by name, budget units or not. */
+/** The office's classify screen: buyer orgs by name, budget units in `year` (default this year) or not. */
 export const UnitListQuery = z.strictObject({
+  year: z.coerce.number().int().min(2000).max(2100).optional(),
   q: pgString().trim().max(100).optional(),
   budget: z.enum(['yes', 'no']).optional(),
   kind: UnitKind.optional(),
@@ -75,10 +81,11 @@ export type UnitListPage = z.infer<typeof UnitListPage>;
 export const MAX_BULK_CLASSIFY = 500;
 
 /**
- * Several buyer orgs classified at once: budget units or not; `unitKind` given sets their kind too
- * (null clears it), left out keeps each one's kind.
+ * Several buyer orgs classified at once: budget units in `year` or not; `unitKind` given sets their
+ * kind too (null clears it; the kind is not per year), left out keeps each one's kind.
  */
 export const BulkClassifyRequest = z.strictObject({
+  year: StatusYear,
   unitIds: z.array(z.uuid()).min(1).max(MAX_BULK_CLASSIFY),
   isBudgetUnit: z.boolean(),
   unitKind: UnitKind.nullable().optional(),

@@ -1,7 +1,8 @@
-import { aliasedTable, and, asc, desc, eq, ilike, inArray, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, desc, eq, ilike, inArray, not, sql } from 'drizzle-orm';
 import { schema, unitYearSettings as readYearSettings, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   businessDate,
+  businessYear,
   reservedFen,
   type BulkClassifyRequest,
   type ClassifyUnitRequest,
@@ -17,10 +18,10 @@ import {
   type UnitYearSettings,
 } from '@shanhai/domain';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
-import { badRequest, conflict, HttpProblem, ruleBroken } from '../../lib/problem';
+import { badRequest, conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
-const { orgs, unitDeclarations, unitYearSettings } = schema;
+const { budgetUnitYears, orgs, unitDeclarations, unitYearSettings } = schema;
 
 type DeclarationRow = typeof unitDeclarations.$inferSelect;
 
@@ -55,20 +56,60 @@ export async function putYearSettings(
   });
 }
 
-const toUnit = (o: { id: string; name: string; unitKind: UnitSummary['unitKind']; isBudgetUnit: boolean }) => ({
+const toUnit = (
+  o: { id: string; name: string; unitKind: UnitSummary['unitKind'] },
+  isBudgetUnit: boolean,
+): UnitSummary => ({
   id: o.id,
   name: o.name,
   unitKind: o.unitKind,
-  isBudgetUnit: o.isBudgetUnit,
+  isBudgetUnit,
 });
 
-/** A buyer org as a partner unit, or null when there is no such buyer org. */
-export async function unitOf(db: DbOrTx, orgId: string): Promise<UnitSummary | null> {
-  const [o] = await db.select().from(orgs).where(eq(orgs.id, orgId));
-  return o && o.kind === 'buyer' ? toUnit(o) : null;
+/** Is the buyer org a budget unit in `year`? (The office sets it per year.) */
+export async function isBudgetUnitIn(db: DbOrTx, orgId: string, year: number): Promise<boolean> {
+  const [row] = await db
+    .select({ year: budgetUnitYears.year })
+    .from(budgetUnitYears)
+    .where(and(eq(budgetUnitYears.year, year), eq(budgetUnitYears.buyerOrgId, orgId)));
+  return row !== undefined;
 }
 
-/** Sets whether a buyer org is a budget unit, and its kind (office; audited). Null: no such buyer org. */
+/** The same, as SQL over an orgs row (for lists and filters). */
+const budgetUnitInSql = (year: number) =>
+  sql<boolean>`exists (select 1 from ${budgetUnitYears} b where b.year = ${year} and b.buyer_org_id = ${orgs.id})`;
+
+/** A buyer org as a partner unit in `year`, or null when there is no such buyer org. */
+export async function unitOf(db: DbOrTx, orgId: string, year: number): Promise<UnitSummary | null> {
+  const [o] = await db.select().from(orgs).where(eq(orgs.id, orgId));
+  return o && o.kind === 'buyer' ? toUnit(o, await isBudgetUnitIn(db, orgId, year)) : null;
+}
+
+/**
+ * Makes the listed buyer orgs budget units in `year`, or not: rows of budget_unit_years added or
+ * removed. Returns the ids whose status changed.
+ */
+async function setBudgetUnitYear(
+  tx: DbOrTx,
+  who: Principal,
+  ids: string[],
+  year: number,
+  isBudgetUnit: boolean,
+): Promise<Set<string>> {
+  const changed = isBudgetUnit
+    ? await tx
+        .insert(budgetUnitYears)
+        .values(ids.map((buyerOrgId) => ({ year, buyerOrgId, setBy: who.userId })))
+        .onConflictDoNothing()
+        .returning({ id: budgetUnitYears.buyerOrgId })
+    : await tx
+        .delete(budgetUnitYears)
+        .where(and(eq(budgetUnitYears.year, year), inArray(budgetUnitYears.buyerOrgId, ids)))
+        .returning({ id: budgetUnitYears.buyerOrgId });
+  return new Set(changed.map((r) => r.id));
+}
+
+/** Sets whether a buyer org is a budget unit in a year, and its kind (office; audited). Null: no such buyer org. */
 export async function classifyUnit(
   db: Db,
   who: Principal,
@@ -78,25 +119,25 @@ export async function classifyUnit(
   return db.transaction(async (tx) => {
     const [o] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
     if (!o || o.kind !== 'buyer') return null;
-    const [updated] = await tx.update(orgs).set(body).where(eq(orgs.id, orgId)).returning();
+    const [updated] = await tx.update(orgs).set({ unitKind: body.unitKind }).where(eq(orgs.id, orgId)).returning();
+    const changed = await setBudgetUnitYear(tx, who, [orgId], body.year, body.isBudgetUnit);
     await writeAudit(tx, {
       actorUserId: who.userId,
       actorOrgId: who.orgId,
       action: 'unit.classify',
       entityType: 'org',
       entityId: orgId,
-      before: { isBudgetUnit: o.isBudgetUnit, unitKind: o.unitKind },
+      before: { year: body.year, isBudgetUnit: changed.has(orgId) !== body.isBudgetUnit, unitKind: o.unitKind },
       after: body,
     });
-    return toUnit(updated!);
+    return toUnit(updated!, body.isBudgetUnit);
   });
 }
 
-/** Buyer orgs for the office's classify screen, by name; at most 2,000 (search narrows). */
 /**
  * The office's list of partner units, by name (the classify page). Not the ranking: that one is
  * `/units/ranking`, ordered by completion and answered whole. Names are not unique, so the id ends
- * the key.
+ * the key. Each row says whether the org is a budget unit in `query.year` (default this year).
  */
 export const UNITS_KEYSET: Keyset = {
   name: 'units',
@@ -107,16 +148,17 @@ export const UNITS_KEYSET: Keyset = {
 };
 
 export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitListPage> {
+  const year = query.year ?? businessYear();
   const conds = [eq(orgs.kind, 'buyer')];
   if (query.q) conds.push(ilike(orgs.name, `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
-  if (query.budget) conds.push(eq(orgs.isBudgetUnit, query.budget === 'yes'));
+  if (query.budget) conds.push(query.budget === 'yes' ? budgetUnitInSql(year) : not(budgetUnitInSql(year)));
   if (query.kind) conds.push(eq(orgs.unitKind, query.kind));
   const rows = await db
     .select({
       id: orgs.id,
       name: orgs.name,
       unitKind: orgs.unitKind,
-      isBudgetUnit: orgs.isBudgetUnit,
+      isBudgetUnit: budgetUnitInSql(year),
       status: orgs.status,
       cursorKey: cursorKey(UNITS_KEYSET),
     })
@@ -129,8 +171,8 @@ export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitL
 }
 
 /**
- * Classifies several buyer orgs at once (office; one audit entry each, all in one transaction).
- * Every id must be a buyer org, or nothing changes and the first that is not is named.
+ * Classifies several buyer orgs for a year at once (office; one audit entry per change, all in one
+ * transaction). Every id must be a buyer org, or nothing changes and the first that is not is named.
  */
 export async function classifyUnits(db: Db, who: Principal, body: BulkClassifyRequest): Promise<UnitSummary[]> {
   const ids = [...new Set(body.unitIds)];
@@ -145,24 +187,29 @@ export async function classifyUnits(db: Db, who: Principal, body: BulkClassifyRe
     const byId = new Map(found.map((o) => [o.id, o]));
     const missing = body.unitIds.findIndex((id) => !byId.has(id));
     if (missing >= 0) throw badRequest(`body.unitIds.${missing}`, 'is not a buyer organisation');
-    const set = {
+    const updated =
+      body.unitKind !== undefined
+        ? await tx.update(orgs).set({ unitKind: body.unitKind }).where(inArray(orgs.id, ids)).returning()
+        : found;
+    const changed = await setBudgetUnitYear(tx, who, ids, body.year, body.isBudgetUnit);
+    const after = {
+      year: body.year,
       isBudgetUnit: body.isBudgetUnit,
       ...(body.unitKind !== undefined ? { unitKind: body.unitKind } : {}),
     };
-    const updated = await tx.update(orgs).set(set).where(inArray(orgs.id, ids)).returning();
     for (const o of found) {
-      if (o.isBudgetUnit === set.isBudgetUnit && (set.unitKind === undefined || set.unitKind === o.unitKind)) continue;
+      if (!changed.has(o.id) && (body.unitKind === undefined || body.unitKind === o.unitKind)) continue;
       await writeAudit(tx, {
         actorUserId: who.userId,
         actorOrgId: who.orgId,
         action: 'unit.classify',
         entityType: 'org',
         entityId: o.id,
-        before: { isBudgetUnit: o.isBudgetUnit, unitKind: o.unitKind },
-        after: set,
+        before: { year: body.year, isBudgetUnit: changed.has(o.id) !== body.isBudgetUnit, unitKind: o.unitKind },
+        after,
       });
     }
-    return updated.map(toUnit).sort((a, b) => a.name.localeCompare(b.name));
+    return updated.map((o) => toUnit(o, body.isBudgetUnit)).sort((a, b) => a.name.localeCompare(b.name));
   });
 }
 
@@ -213,7 +260,7 @@ export async function unitDeclarationsFor(
   year: number,
 ): Promise<UnitDeclarations | null> {
   if (!mayRead(who, orgId)) return null;
-  const unit = await unitOf(db, orgId);
+  const unit = await unitOf(db, orgId, year);
   if (!unit) return null;
   const versions = await readDeclarations(
     db,
@@ -244,15 +291,14 @@ export async function saveDeclaration(
   return db.transaction(async (tx) => {
     // One writer per unit and year, so two saves at once cannot both start version 1 (or 2).
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`unit_declaration:${orgId}:${year}`}))`);
-    const [unit] = await tx.select().from(orgs).where(eq(orgs.id, orgId));
-    if (!unit?.isBudgetUnit)
-      throw new HttpProblem(403, 'not_budget_unit', 'Only a budget unit declares a reserved share');
+    // Budget-unit status is per year: a unit declares only for a year the office made it one.
+    if (!(await isBudgetUnitIn(tx, orgId, year))) throw ruleBroken('params.year', 'not_budget_unit_in_year', { year });
     const settings = await yearSettings(tx, year);
     if (body.ratioBp < settings.minRatioBp)
       throw ruleBroken('body.ratioBp', 'ratio_below_min', { min: settings.minRatioBp / 100 });
     if (body.sharedCanteenOrgId) {
       const [other] = await tx.select().from(orgs).where(eq(orgs.id, body.sharedCanteenOrgId));
-      if (!other || other.kind !== 'buyer' || !other.isBudgetUnit || other.id === orgId)
+      if (!other || other.kind !== 'buyer' || other.id === orgId || !(await isBudgetUnitIn(tx, other.id, year)))
         throw ruleBroken('body.sharedCanteenOrgId', 'not_a_budget_unit');
     }
     const versions = await tx
@@ -392,11 +438,11 @@ export async function listDeclarations(db: Db, query: DeclarationListQuery): Pro
   };
 }
 
-/** Every budget unit's id and name: the shared-canteen picker (names are public, like the partner board). */
-export async function budgetUnits(db: DbOrTx): Promise<{ id: string; name: string }[]> {
+/** Every budget unit of `year`: id and name, the shared-canteen picker (names are public, like the partner board). */
+export async function budgetUnits(db: DbOrTx, year: number): Promise<{ id: string; name: string }[]> {
   return db
     .select({ id: orgs.id, name: orgs.name })
     .from(orgs)
-    .where(and(eq(orgs.kind, 'buyer'), eq(orgs.isBudgetUnit, true), eq(orgs.status, 'active')))
+    .where(and(eq(orgs.kind, 'buyer'), budgetUnitInSql(year), eq(orgs.status, 'active')))
     .orderBy(asc(orgs.name));
 }

@@ -43,8 +43,8 @@ beforeAll(async () => {
   ({ t, townId, buyerOrgId, otherBuyerOrgId, office, buyerManager, otherBuyer } = await salesWorld());
   const [town] = await t.app.db.select().from(schema.towns);
   countyId = town!.countyId;
-  await put(`/api/v1/units/${buyerOrgId}/classification`, office, { isBudgetUnit: true, unitKind: 'agency' });
-  await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, { isBudgetUnit: true, unitKind: 'soe' });
+  await put(`/api/v1/units/${buyerOrgId}/classification`, office, { year, isBudgetUnit: true, unitKind: 'agency' });
+  await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, { year, isBudgetUnit: true, unitKind: 'soe' });
   // Last year: 100,000 by 15 January, 400,000 in all (the unit's own curve).
   await appendSales(t.app.db, [
     order('ly-1', 'sale', 100_000, `${ly}-01-15`),

@@ -1,3 +1,4 @@
+import { businessYear } from '@shanhai/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { eq } from 'drizzle-orm';
@@ -29,7 +30,9 @@ const sale = (ref: string, amountFen: number, businessDate: string) => ({
 beforeAll(async () => {
   ({ t, townId, buyerOrgId, office, buyerManager } = await salesWorld());
   const db = t.app.db;
-  await put(`/api/v1/units/${buyerOrgId}/classification`, office, { isBudgetUnit: true, unitKind: 'agency' });
+  // A budget unit in 2025 (the year its 通报 cover) and this year.
+  for (const year of new Set([2025, businessYear()]))
+    await put(`/api/v1/units/${buyerOrgId}/classification`, office, { year, isBudgetUnit: true, unitKind: 'agency' });
   const [org] = await db.select().from(schema.orgs).where(eq(schema.orgs.id, buyerOrgId));
   unitName = org!.name;
   const [user] = await db.select().from(schema.users).where(eq(schema.users.orgId, buyerOrgId)).limit(1);

@@ -81,13 +81,14 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['units'],
-        summary: 'Active budget units by name (the shared-canteen picker)',
+        summary: 'Active budget units of a year (default this year) by name (the shared-canteen picker)',
         security: [{ bearer: [] }],
+        querystring: z.strictObject({ year: Year.optional() }),
         response: { 200: z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string() })) }), ...errors },
       },
       preHandler: officeOrBuyer,
     },
-    async () => ({ items: await declarations.budgetUnits(app.db) }),
+    async (request) => ({ items: await declarations.budgetUnits(app.db, request.query.year ?? businessYear()) }),
   );
 
   app.get(
@@ -96,7 +97,7 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['units'],
         summary:
-          'Buyer orgs as partner units by name: budget unit or not, kind; search by name (office staff); a page at a time (cursor, limit, nextCursor)',
+          'Buyer orgs as partner units by name: budget unit in a year (default this year) or not, kind; search by name (office staff); a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
         querystring: UnitListQuery,
         response: { 200: UnitListPage, ...errors },
@@ -112,7 +113,7 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['units'],
         summary:
-          'Mark several buyer orgs as budget units or not, optionally setting their kind (office staff; audit-logged)',
+          'Mark several buyer orgs as budget units of a year or not, optionally setting their kind (office staff; audit-logged)',
         security: [{ bearer: [] }],
         body: BulkClassifyRequest,
         response: { 200: z.object({ items: z.array(UnitSummary) }), ...errors },
@@ -127,7 +128,7 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['units'],
-        summary: 'Mark a buyer org as a budget unit and set its kind (office staff; audit-logged)',
+        summary: 'Mark a buyer org as a budget unit of a year or not, and set its kind (office staff; audit-logged)',
         security: [{ bearer: [] }],
         params: IdParams,
         body: ClassifyUnitRequest,

@@ -31,7 +31,8 @@ beforeAll(async () => {
   ({ t, buyerOrgId, otherBuyerOrgId, office, buyerManager, buyerMember, otherBuyer, coop } = await salesWorld());
   for (const id of [buyerOrgId, otherBuyerOrgId])
     expect(
-      (await put(`/api/v1/units/${id}/classification`, office, { isBudgetUnit: true, unitKind: 'agency' })).statusCode,
+      (await put(`/api/v1/units/${id}/classification`, office, { year, isBudgetUnit: true, unitKind: 'agency' }))
+        .statusCode,
     ).toBe(200);
 });
 afterAll(async () => t.close());
@@ -63,12 +64,16 @@ describe('reserved-share settings and classification', () => {
     ]);
   });
 
-  it('classification: office only, buyer orgs only (404 otherwise), audited', async () => {
-    const body = { isBudgetUnit: true, unitKind: 'institution' };
+  it('classification: office only, buyer orgs only (404 otherwise), for a year, audited', async () => {
+    const body = { year, isBudgetUnit: true, unitKind: 'institution' };
     expect((await put(`/api/v1/units/${buyerOrgId}/classification`, buyerManager, body)).statusCode).toBe(403);
     expect((await put(`/api/v1/units/${crypto.randomUUID()}/classification`, office, body)).statusCode).toBe(404);
     const bad = await put(`/api/v1/units/${buyerOrgId}/classification`, office, { ...body, unitKind: 'bank' });
     expect(bad.json().errors[0].field).toBe('body.unitKind');
+    const { year: _, ...noYear } = body;
+    const yearless = await put(`/api/v1/units/${buyerOrgId}/classification`, office, noYear);
+    expect(yearless.statusCode).toBe(400);
+    expect(yearless.json().errors[0].field).toBe('body.year');
     const ok = await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, body);
     expect(ok.json()).toMatchObject({ id: otherBuyerOrgId, isBudgetUnit: true, unitKind: 'institution' });
     expect((await auditOf(otherBuyerOrgId)).map((a) => a.action)).toEqual(['unit.classify', 'unit.classify']);
@@ -76,6 +81,9 @@ describe('reserved-share settings and classification', () => {
     expect((await get('/api/v1/units/budget-units', coop)).statusCode).toBe(403);
     const names = (await get('/api/v1/units/budget-units', buyerManager)).json().items;
     expect(names.map((u: { id: string }) => u.id).sort()).toEqual([buyerOrgId, otherBuyerOrgId].sort());
+    // The picker lists the budget units of the year asked about: none were set for 2099.
+    expect((await get('/api/v1/units/budget-units?year=2099', buyerManager)).json().items).toEqual([]);
+    expect((await get('/api/v1/units/budget-units?year=1', buyerManager)).json().errors[0].field).toBe('query.year');
   });
 
   it('the classify screen: office lists buyer orgs by name and classifies several at once (audited, all or nothing)', async () => {
@@ -91,7 +99,7 @@ describe('reserved-share settings and classification', () => {
     expect(found[0]).toMatchObject({ isBudgetUnit: false, unitKind: null, status: 'active' });
     expect((await get(`/api/v1/units?q=${encodeURIComponent('%')}`, office)).json().items).toEqual([]);
 
-    const body = { unitIds: [a.id, b.id], isBudgetUnit: true, unitKind: 'soe' };
+    const body = { year, unitIds: [a.id, b.id], isBudgetUnit: true, unitKind: 'soe' };
     expect((await put('/api/v1/units/classification', null, body)).statusCode).toBe(401);
     expect((await put('/api/v1/units/classification', buyerManager, body)).statusCode).toBe(403);
     expect((await put('/api/v1/units/classification', office, { ...body, unitIds: [] })).json().errors[0].field).toBe(
@@ -113,18 +121,29 @@ describe('reserved-share settings and classification', () => {
       (await get('/api/v1/units?budget=yes&kind=soe', office)).json().items.map((u: { id: string }) => u.id),
     ).toEqual([a.id, b.id]);
     // Without a kind, each keeps its own; only what changed is audited.
-    await put(`/api/v1/units/${b.id}/classification`, office, { isBudgetUnit: true, unitKind: 'union' });
-    const off = await put('/api/v1/units/classification', office, { unitIds: [a.id, b.id], isBudgetUnit: false });
+    // The status is per year: the next year's list does not have them.
+    expect(
+      (await get(`/api/v1/units?year=${year + 1}&budget=yes&kind=soe`, office))
+        .json()
+        .items.map((u: { id: string }) => u.id),
+    ).toEqual([]);
+    expect(
+      (await get(`/api/v1/units?year=${year + 1}&q=${encodeURIComponent('测试分类')}`, office))
+        .json()
+        .items.map((u: { isBudgetUnit: boolean }) => u.isBudgetUnit),
+    ).toEqual([false, false]);
+    await put(`/api/v1/units/${b.id}/classification`, office, { year, isBudgetUnit: true, unitKind: 'union' });
+    const off = await put('/api/v1/units/classification', office, { year, unitIds: [a.id, b.id], isBudgetUnit: false });
     expect(
       off.json().items.map((u: { unitKind: string; isBudgetUnit: boolean }) => [u.unitKind, u.isBudgetUnit]),
     ).toEqual([
       ['soe', false],
       ['union', false],
     ]);
-    await put('/api/v1/units/classification', office, { unitIds: [a.id], isBudgetUnit: false });
-    expect((await auditOf(a.id)).map((x) => [x.action, x.after])).toEqual([
-      ['unit.classify', { isBudgetUnit: true, unitKind: 'soe' }],
-      ['unit.classify', { isBudgetUnit: false }],
+    await put('/api/v1/units/classification', office, { year, unitIds: [a.id], isBudgetUnit: false });
+    expect((await auditOf(a.id)).map((x) => [x.action, x.before, x.after])).toEqual([
+      ['unit.classify', { year, isBudgetUnit: false, unitKind: null }, { year, isBudgetUnit: true, unitKind: 'soe' }],
+      ['unit.classify', { year, isBudgetUnit: true, unitKind: 'soe' }, { year, isBudgetUnit: false }],
     ]);
   });
 
@@ -134,8 +153,9 @@ describe('reserved-share settings and classification', () => {
     );
     const ids = orgs.map((o) => o.id);
     const [x, y] = await Promise.all([
-      put('/api/v1/units/classification', office, { unitIds: ids, isBudgetUnit: true }),
+      put('/api/v1/units/classification', office, { year, unitIds: ids, isBudgetUnit: true }),
       put('/api/v1/units/classification', office, {
+        year,
         unitIds: [...ids].reverse(),
         isBudgetUnit: true,
         unitKind: 'other',
@@ -177,6 +197,8 @@ describe('declarations', () => {
   });
 
   it('a ratio below the office’s minimum for that year, and a declaration after the deadline, are 400', async () => {
+    await put('/api/v1/units/classification', office, { year: 2030, unitIds: [buyerOrgId], isBudgetUnit: true });
+    await put('/api/v1/units/classification', office, { year: 2020, unitIds: [buyerOrgId], isBudgetUnit: true });
     await put('/api/v1/units/settings/2030', office, { minRatioBp: 3000, declarationDeadline: null });
     const below = await put(`/api/v1/units/${buyerOrgId}/declarations/2030`, buyerManager, declaration);
     expect(below.statusCode).toBe(400);
@@ -187,12 +209,65 @@ describe('declarations', () => {
     expect(late.json().errors[0]).toMatchObject({ field: 'params.year', code: 'deadline_passed' });
   });
 
-  it('a buyer org that is not a budget unit may not declare', async () => {
-    await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, { isBudgetUnit: false, unitKind: 'soe' });
+  it('a buyer org that is not a budget unit in the year may not declare for it (400 naming the year)', async () => {
+    await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, {
+      year,
+      isBudgetUnit: false,
+      unitKind: 'soe',
+    });
     const r = await put(`/api/v1/units/${otherBuyerOrgId}/declarations/${year}`, otherBuyer, declaration);
-    expect(r.statusCode).toBe(403);
-    expect(r.json().code).toBe('not_budget_unit');
-    await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, { isBudgetUnit: true, unitKind: 'agency' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().errors[0]).toMatchObject({
+      field: 'params.year',
+      code: 'not_budget_unit_in_year',
+      params: { year },
+    });
+    expect((await get(`/api/v1/units/${otherBuyerOrgId}/declarations/${year}`, otherBuyer)).json()).toMatchObject({
+      unit: { isBudgetUnit: false },
+      versions: [],
+    });
+    // Nor may another unit name it as the shared canteen that year.
+    const shared = await put(`/api/v1/units/${buyerOrgId}/declarations/${year}`, buyerManager, {
+      ...declaration,
+      sharedCanteenOrgId: otherBuyerOrgId,
+    });
+    expect(shared.json().errors[0]).toMatchObject({ field: 'body.sharedCanteenOrgId', code: 'not_a_budget_unit' });
+    await put(`/api/v1/units/${otherBuyerOrgId}/classification`, office, {
+      year,
+      isBudgetUnit: true,
+      unitKind: 'agency',
+    });
+  });
+
+  it('a unit classified in 2026 but not 2027 is ranked in 2026 only, and may not declare for 2027', async () => {
+    const unit = await createOrg(t.app.db, { kind: 'buyer', name: '测试年度认定单位' });
+    for (const [y, on] of [
+      [2026, true],
+      [2027, false],
+    ] as const) {
+      const r = await put('/api/v1/units/classification', office, {
+        year: y,
+        unitIds: [unit.id, otherBuyerOrgId],
+        isBudgetUnit: on,
+      });
+      expect(r.statusCode).toBe(200);
+    }
+    const ranked = async (y: number) =>
+      (await get(`/api/v1/units/ranking?year=${y}&asOf=${y}-06-30`, office))
+        .json()
+        .rows.map((r: { unitId: string }) => r.unitId)
+        .filter((id: string) => id === unit.id || id === otherBuyerOrgId)
+        .sort();
+    expect(await ranked(2026)).toEqual([unit.id, otherBuyerOrgId].sort());
+    expect(await ranked(2027)).toEqual([]);
+    const listed = async (y: number) =>
+      (await get(`/api/v1/units?year=${y}&q=${encodeURIComponent('测试年度认定')}`, office)).json().items;
+    expect(await listed(2026)).toMatchObject([{ id: unit.id, isBudgetUnit: true }]);
+    expect(await listed(2027)).toMatchObject([{ id: unit.id, isBudgetUnit: false }]);
+    const refused = await put(`/api/v1/units/${otherBuyerOrgId}/declarations/2027`, otherBuyer, declaration);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors[0]).toMatchObject({ field: 'params.year', code: 'not_budget_unit_in_year' });
+    expect((await get(`/api/v1/units/${otherBuyerOrgId}/declarations/2027`, otherBuyer)).json().versions).toEqual([]);
   });
 
   it('draft → submitted → returned → draft → submitted → approved; a change after approval is a new version', async () => {
