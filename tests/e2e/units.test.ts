@@ -156,6 +156,24 @@ describe('budget units’ reserved share', () => {
       { timeout: 15_000 },
     );
     expect(await listed()).toBe(true);
+    // Status is per year: next year it is not a budget unit until the office says so.
+    const next = String(new Date().getUTCFullYear() + 1);
+    await office.page.click('[data-test=classify-year]');
+    await office.page.locator('.el-select-dropdown__item:visible', { hasText: next }).click();
+    await office.page.waitForFunction(
+      () => document.querySelector('[data-test=classify-table] [data-test=classify-flag]')?.textContent?.includes('否'),
+      undefined,
+      { timeout: 15_000 },
+    );
+    await office.page.getByRole('heading', { name: `${next} 年度预算单位` }).waitFor();
+    expect(
+      (
+        (await api(`/units?year=${next}&q=${encodeURIComponent('机关工会')}`, { token })).items as {
+          isBudgetUnit: boolean;
+        }[]
+      )[0]!.isBudgetUnit,
+    ).toBe(false);
+    expect(await listed()).toBe(true);
     await office.context.close();
   });
 });
