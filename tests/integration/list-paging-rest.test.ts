@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
+import { businessYear } from '@shanhai/domain';
 import { createOrg, createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import { salesWorld, type SalesWorld } from '../../apps/api/test-support/sales';
 import { bearer, login } from '../../apps/api/test-support/testing';
@@ -43,10 +44,9 @@ beforeAll(async () => {
   for (let i = 0; i < 4; i++) await createOrg(db, { kind: 'buyer', status: 'pending', name: `待审单位 ${i}` });
   for (const name of ['同名单位', '同名单位', '同名单位', LONG_NAME, 'O\'Brien "quoted" \\ unit'])
     await createOrg(db, { kind: 'buyer', name });
-  await db
-    .update(schema.orgs)
-    .set({ isBudgetUnit: true })
-    .where(sql`${schema.orgs.kind} = 'buyer' and ${schema.orgs.name} <> ${LONG_NAME}`);
+  // Budget units of this year (the list's default year); the status is per year.
+  await db.execute(sql`insert into budget_unit_years (year, buyer_org_id)
+    select ${businessYear()}::int, id from orgs where kind = 'buyer' and name <> ${LONG_NAME}`);
 
   // Offline sales of two buyer orgs, in one insert each (one created_at).
   const sale = (buyerOrgId: string, recordedBy: string, status: 'pending' | 'approved') => ({
