@@ -177,3 +177,37 @@ describe('budget units’ reserved share', () => {
     await office.context.close();
   });
 });
+
+describe('a units list longer than one page (issue 13: every list paged)', () => {
+  it('the classify page shows the first 200 units by name with 加载更多 and loads the rest', async () => {
+    // 230 more buyer orgs whose names sort together: the search answers more than one page.
+    await suite.stack.api.pool.query(
+      `insert into orgs (kind, status, name, address, contact_name, contact_phone, invoice_title, tax_id)
+       select 'buyer', 'active', '分页测试单位' || lpad(g::text, 3, '0'), '测试地址', '联系人', '020-12345678',
+              '分页测试单位', '91440101MA5TESTX01'
+       from generate_series(1, 230) g`,
+    );
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(office.page, 'units-paged');
+    await loginAs(office.page, 'office@demo.shanhai');
+    await office.page.waitForSelector('[data-test=office-console]');
+    await office.page.goto('/office/units/classify');
+    await office.page.fill('input[data-test=classify-search], [data-test=classify-search] input', '分页测试单位');
+    const rows = () => office.page.locator('[data-test=classify-table] .el-table__body tr').count();
+    await office.page.waitForFunction(
+      () => document.querySelectorAll('[data-test=classify-table] .el-table__body tr').length === 200,
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await office.page.textContent('[data-test=classify-table] .el-table__body tr')).toContain('分页测试单位001');
+    await office.page.click('[data-test=load-more]');
+    await office.page.waitForFunction(
+      () => document.querySelectorAll('[data-test=classify-table] .el-table__body tr').length === 230,
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await rows()).toBe(230);
+    expect(await office.page.locator('[data-test=load-more]').count()).toBe(0);
+    await office.context.close();
+  });
+});

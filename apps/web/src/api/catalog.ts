@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   CatalogResponse,
   OwnProduct,
@@ -7,7 +6,7 @@ import {
   type ProductInput,
   type ProductPatch,
 } from '@shanhai/domain';
-import { http, request } from './http';
+import { getPage, http, request } from './http';
 
 export interface CatalogFilter {
   q?: string;
@@ -26,8 +25,11 @@ export interface CatalogFilter {
 export const searchProducts = (f: CatalogFilter) =>
   http.get('/products', CatalogResponse, { ...f, inStock: f.inStock ? 'true' : undefined });
 export const productDetail = (id: string) => http.get(`/products/${id}`, ProductDetail);
-export const myProducts = () => http.get('/products/mine', z.array(OwnProduct));
-export const reviewQueue = () => http.get('/products/review-queue', z.array(OwnProduct));
+/** One page of the cooperative's own products, newest first. */
+export const myProducts = (cursor?: string) => getPage('/products/mine', OwnProduct, { cursor });
+/** One page of the office's listing review queue, longest waiting first. */
+export const reviewQueue = (cursor?: string, limit?: number) =>
+  getPage('/products/review-queue', OwnProduct, { cursor, limit });
 export const createProduct = (body: ProductInput) => http.post('/products', OwnProduct, body);
 export const updateProduct = (id: string, body: ProductPatch) => http.patch(`/products/${id}`, OwnProduct, body);
 export const adjustStock = (id: string, delta: number) => http.post(`/products/${id}/stock`, OwnProduct, { delta });

@@ -175,3 +175,18 @@ export const http = {
 };
 
 export const NoContent = z.undefined();
+
+/**
+ * Every row of a paged list, page after page: a picker's options or a queue's count, where the first
+ * page alone would silently cut the list short. `fetchPage` should ask for the api's largest page.
+ */
+export async function allItems<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const rows: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    rows.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return rows;
+}

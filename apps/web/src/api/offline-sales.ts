@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { OfflineSale, type CreateOfflineSaleRequest, type OfflineSaleStatus } from '@shanhai/domain';
+import { OfflineSale, OfflineSalePage, type CreateOfflineSaleRequest, type OfflineSaleStatus } from '@shanhai/domain';
 import { download, http, request } from './http';
 
-export const offlineSales = (status?: OfflineSaleStatus) =>
-  http.get('/sales/offline', z.object({ items: z.array(OfflineSale) }), { status });
+/** One page of offline records, newest first (`limit` up to the api's cap). */
+export const offlineSales = (status?: OfflineSaleStatus, cursor?: string, limit?: number) =>
+  http.get('/sales/offline', OfflineSalePage, { status, cursor, limit });
 export const recordOffline = (body: CreateOfflineSaleRequest, idempotencyKey: string) =>
   http.post('/sales/offline', OfflineSale, body, { 'idempotency-key': idempotencyKey });
 export const approveOffline = (id: string) => http.post(`/sales/offline/${id}/approve`, OfflineSale);

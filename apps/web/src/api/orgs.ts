@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  MAX_PAGE,
   Member,
   OrgAddress,
   OrgSummary,
@@ -12,11 +13,15 @@ import {
   type OrgStatus,
   type Role,
 } from '@shanhai/domain';
-import { http, NoContent } from './http';
+import { allItems, getPage, http, NoContent } from './http';
 
 export const signUp = (body: OrgSignupRequest) => http.post('/orgs', OrgSummary, body);
-export const listOrgs = (status?: OrgStatus, kind?: OrgKind) =>
-  http.get('/orgs', z.array(OrgSummary), { status, kind });
+/** One page of orgs (office): the sign-up queue (`pending`) oldest first, any other newest first. */
+export const orgsPage = (query: { status?: OrgStatus; kind?: OrgKind }, cursor?: string) =>
+  getPage('/orgs', OrgSummary, { ...query, cursor });
+/** Every org of a status and kind, page after page: the options of a picker. */
+export const allOrgs = (status?: OrgStatus, kind?: OrgKind) =>
+  allItems((cursor) => getPage('/orgs', OrgSummary, { status, kind, cursor, limit: MAX_PAGE }));
 export const getOrg = (id: string) => http.get(`/orgs/${id}`, OrgSummary);
 export const decideOrg = (id: string, decision: 'activate' | 'reject' | 'suspend', reason?: string) =>
   http.post(`/orgs/${id}/${decision}`, OrgSummary, reason ? { reason } : undefined);

@@ -1,8 +1,8 @@
-import { z } from 'zod';
-import { Snapshot, SnapshotSummary } from '@shanhai/domain';
+import { Snapshot, SnapshotPage, type SnapshotSummary } from '@shanhai/domain';
 import { download, http } from './http';
 
-export const snapshots = () => http.get('/snapshots', z.object({ items: z.array(SnapshotSummary) }));
+/** One page of frozen leaderboards, newest first. */
+export const snapshots = (cursor?: string) => http.get('/snapshots', SnapshotPage, { cursor });
 export const createSnapshot = (title: string, asOf: string) => http.post('/snapshots', Snapshot, { title, asOf });
 export const downloadSnapshot = (s: SnapshotSummary, format: 'xlsx' | 'csv') =>
   download(`/snapshots/${s.id}/export`, { format }, `${s.title}-${s.asOf}.${format}`);

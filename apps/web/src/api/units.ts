@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import {
   Declaration,
+  DeclarationPage,
   UnitDeclarations,
-  UnitListItem,
+  UnitListPage,
   UnitProgressDetail,
   UnitRanking,
   UnitSnapshot,
   UnitSummary,
-  UnitSnapshotSummary,
+  UnitSnapshotPage,
+  type UnitSnapshotSummary,
   UnitYearSettings,
   type BulkClassifyRequest,
   type CreateUnitSnapshotRequest,
@@ -31,8 +33,9 @@ export const submitDeclaration = (id: string) => http.post(`/declarations/${id}/
 export const approveDeclaration = (id: string) => http.post(`/declarations/${id}/approve`, Declaration);
 export const returnDeclaration = (id: string, reason: string) =>
   http.post(`/declarations/${id}/return`, Declaration, { reason });
-export const listDeclarations = (query: { year?: number; status?: DeclarationStatus }) =>
-  http.get('/declarations', z.object({ items: z.array(Declaration) }), query);
+/** One page of the latest declarations, by unit name. */
+export const listDeclarations = (query: { year?: number; status?: DeclarationStatus }, cursor?: string) =>
+  http.get('/declarations', DeclarationPage, { ...query, cursor });
 
 export const ranking = (query: { year?: number; asOf?: string; kind?: UnitKind; countyId?: string }) =>
   http.get('/units/ranking', UnitRanking, query);
@@ -43,13 +46,14 @@ export const budgetUnits = (year: number) =>
     year,
   });
 
-export const snapshots = () => http.get('/units/snapshots', z.object({ items: z.array(UnitSnapshotSummary) }));
+/** One page of frozen unit rankings, newest first. */
+export const snapshots = (cursor?: string) => http.get('/units/snapshots', UnitSnapshotPage, { cursor });
 export const snapshot = (id: string) => http.get(`/units/snapshots/${id}`, UnitSnapshot);
 export const createSnapshot = (body: CreateUnitSnapshotRequest) => http.post('/units/snapshots', UnitSnapshot, body);
 export const downloadSnapshot = (s: UnitSnapshotSummary, format: 'xlsx' | 'csv') =>
   download(`/units/snapshots/${s.id}/export`, { format }, `${s.title}-${s.asOf}.${format}`);
 
-export const units = (query: Partial<UnitListQuery> = {}) =>
-  http.get('/units', z.object({ items: z.array(UnitListItem) }), query);
+/** One page of partner units by name, filtered (`q`, `budget`, `kind`). */
+export const units = (query: Partial<UnitListQuery> = {}) => http.get('/units', UnitListPage, query);
 export const classifyUnits = (body: BulkClassifyRequest) =>
   http.put('/units/classification', z.object({ items: z.array(UnitSummary) }), body);

@@ -1,13 +1,15 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { InviteMemberRequest, Member, OrgStatus, OrgSummary, Role } from '@shanhai/domain';
+import type { InviteMemberRequest, Member, OrgSummary, Role } from '@shanhai/domain';
 import * as orgsApi from '@/api/orgs';
+import { usePagedList } from '@/composables/use-paged-list';
 
 /** The caller's own org, its members, and (for the office) the review queue. */
 export const useOrgStore = defineStore('org', () => {
   const org = ref<OrgSummary | null>(null);
   const memberList = ref<Member[]>([]);
-  const queue = ref<OrgSummary[]>([]);
+  /** The office's queue of sign-ups, oldest first, a page at a time. */
+  const queue = usePagedList((cursor) => orgsApi.orgsPage({ status: 'pending' }, cursor));
 
   async function loadOrg(id: string) {
     org.value = await orgsApi.getOrg(id);
@@ -31,12 +33,12 @@ export const useOrgStore = defineStore('org', () => {
     await orgsApi.removeMember(orgId, userId);
     await loadMembers(orgId);
   }
-  async function loadQueue(status: OrgStatus = 'pending') {
-    queue.value = await orgsApi.listOrgs(status);
+  async function loadQueue() {
+    await queue.reload();
   }
   async function decide(id: string, decision: 'activate' | 'reject' | 'suspend', reason?: string) {
     await orgsApi.decideOrg(id, decision, reason);
-    await loadQueue();
+    await queue.refresh();
   }
 
   return {
