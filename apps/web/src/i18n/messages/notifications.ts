@@ -15,7 +15,7 @@ export default {
     notifications: {
       kinds: kinds('zh-CN'),
       bell: '通知',
-      bellUnread: '通知（{n} 条未读）',
+      bellUnread: '通知，{n} 条未读',
       unread: '{n} 条未读',
       markAllRead: '全部标为已读',
       viewAll: '查看全部',
@@ -39,7 +39,7 @@ export default {
     notifications: {
       kinds: kinds('en'),
       bell: 'Notifications',
-      bellUnread: 'Notifications ({n} unread)',
+      bellUnread: 'Notifications, {n} unread',
       unread: '{n} unread',
       markAllRead: 'Mark all as read',
       viewAll: 'See all',
