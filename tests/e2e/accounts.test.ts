@@ -93,7 +93,7 @@ describe('accounts', () => {
     await page.fill('[data-test=new-password]', 'coop2-new-password');
     await page.fill('[data-test=confirm-password]', 'coop2-new-password');
     await page.click('[data-test=change-password]');
-    await page.getByText('Current password is not your current password').waitFor();
+    await page.getByText('Current password is not correct').waitFor();
     await page.fill('[data-test=current-password]', 'shanhai-demo');
     await page.click('[data-test=change-password]');
     await page.getByText('Password changed; other devices are logged out').waitFor();

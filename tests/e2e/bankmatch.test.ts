@@ -95,4 +95,38 @@ describe('bank statement matching', () => {
     await expect.poll(() => buyer.page.locator('[data-test=order-status]').first().textContent()).toBe('已付款');
     await buyer.context.close();
   });
+  it('a file the office cannot use is refused in the reader’s language, naming what is wrong', async () => {
+    for (const [locale, missing, formula] of [
+      ['zh-CN', '文件缺少列：交易日期/日期', '文件第 3 行“附言”列含公式，请只导出数值'],
+      [
+        'en',
+        'The file needs the columns 交易日期/日期',
+        'The file has a formula in row 3, column 附言; export the values only',
+      ],
+    ] as const) {
+      const office = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(office.page, `bankmatch-refused-${locale}`);
+      await loginAs(office.page, 'office@demo.shanhai');
+      await office.page.waitForSelector('[data-test=user-menu]');
+      await office.page.goto('/office/bank');
+      for (const [csv, expected] of [
+        ['date,amount\n2026-12-03,123.00\n', missing],
+        [
+          '交易日期,交易流水号,对方户名,对方账号,借方金额,贷方金额,摘要,附言\n' +
+            '2026-12-03,E2E-F1,某公司,44001,,5.00,网银,货款\n2026-12-03,E2E-F2,某公司,44001,,5.00,网银,=SUM(A1:A9)\n',
+          formula,
+        ],
+      ] as const) {
+        await office.page
+          .locator('[data-test=bank-file]')
+          .setInputFiles({ name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+        await office.page.click('[data-test=bank-preview]');
+        const error = office.page.locator('.el-message--error').last();
+        await expect.poll(() => error.innerText()).toContain(expected);
+        if (locale === 'zh-CN') expect(await error.innerText()).not.toMatch(/[A-Za-z]{3,}/);
+        await office.page.locator('.el-message--error').last().waitFor({ state: 'hidden' });
+      }
+      await office.context.close();
+    }
+  });
 });

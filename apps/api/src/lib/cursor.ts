@@ -1,6 +1,6 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { FastifyReply } from 'fastify';
-import { badRequest } from './problem';
+import { ruleBroken } from './problem';
 
 /**
  * Keyset ("seek") pagination, the one way a list route pages: rows come in the order of a fixed
@@ -60,7 +60,7 @@ export function encodeCursor(ks: Keyset, values: readonly string[]): string {
   return Buffer.from(JSON.stringify([ks.name, ...values])).toString('base64url');
 }
 
-const refused = () => badRequest('query.cursor', 'is not a cursor this list handed out');
+const refused = () => ruleBroken('query.cursor', 'foreign_cursor');
 
 /** The key values of a cursor of this list, checked; anything else is a 400 naming query.cursor. */
 export function decodeCursor(ks: Keyset, cursor: string): string[] {

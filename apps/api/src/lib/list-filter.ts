@@ -1,6 +1,6 @@
 import { gte, lt, type SQL } from 'drizzle-orm';
 import type { schema } from '@shanhai/db';
-import { badRequest } from './problem';
+import { ruleBroken } from './problem';
 
 /** The filters of a list route (`?status=a,b&from=&to=`). */
 export interface ListFilter {
@@ -13,7 +13,7 @@ export interface ListFilter {
 export function statuses<T extends string>(text: string, allowed: readonly T[]): T[] {
   const list = text.split(',');
   for (const x of list)
-    if (!allowed.includes(x as T)) throw badRequest('query.status', `must be one or more of ${allowed.join(', ')}`);
+    if (!allowed.includes(x as T)) throw ruleBroken('query.status', 'one_of', { options: allowed.join(', ') });
   return list as T[];
 }
 

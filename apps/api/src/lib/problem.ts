@@ -16,9 +16,11 @@ export class HttpProblem extends Error {
   }
 }
 
-export const badRequest = (field: string, message: string, code = 'validation_failed') =>
-  new HttpProblem(400, code, `${field} ${message}`, { errors: [{ field, message }] });
-/** A field that breaks one of the rules clients word in their own language (field-messages.ts). */
+/**
+ * A field that breaks one of the rules clients word in their own language (field-messages.ts). There
+ * is no free-text field error: an English sentence would reach the Chinese UI as "填写有误" and the
+ * English UI as a developer's phrase, so every 400 about a field names a rule code.
+ */
 export const ruleBroken = (field: string, rule: RuleCode, params: Record<string, unknown> = {}) => {
   const message = ruleMessage(rule, 'en', params);
   return new HttpProblem(400, 'validation_failed', `${field} ${message}`, {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest } from './problem';
+import { ruleBroken } from './problem';
 
 /** Photos: checked by their bytes, never by their name or the client's content type. */
 export const IMAGE_TYPES = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' } as const;
@@ -16,8 +16,9 @@ export async function checkUpload(
   allowed: Readonly<Record<string, string>>,
   field = 'body.file',
 ): Promise<{ mime: string; ext: string }> {
-  if (buffer.length === 0) throw badRequest(field, 'is empty');
-  if (buffer.length > MAX_UPLOAD_BYTES) throw badRequest(field, `is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
+  if (buffer.length === 0) throw ruleBroken(field, 'empty_file');
+  if (buffer.length > MAX_UPLOAD_BYTES)
+    throw ruleBroken(field, 'file_too_large', { max: MAX_UPLOAD_BYTES / 1024 / 1024 });
   // Read on the first upload, not at start-up (a cold start reads every module imported at the top).
   const { fileTypeFromBuffer } = await import('file-type');
   const type = await fileTypeFromBuffer(buffer);
@@ -26,7 +27,7 @@ export async function checkUpload(
     const kinds = Object.values(allowed)
       .map((e) => e.toUpperCase())
       .join(', ');
-    throw badRequest(field, `must be one of ${kinds} (checked by content${type ? `; this is ${type.mime}` : ''})`);
+    throw ruleBroken(field, 'file_type', { kinds });
   }
   return { mime: type.mime, ext };
 }
@@ -42,9 +43,9 @@ export const INVOICE_TYPES = { 'application/pdf': 'pdf', 'application/ofd': 'ofd
 export async function checkInvoiceFile(buffer: Buffer, field = 'body.file'): Promise<{ mime: string; ext: string }> {
   if (buffer.length >= 4 && buffer.readUInt32LE(0) === ZIP_LOCAL_HEADER) {
     if (buffer.length > MAX_UPLOAD_BYTES)
-      throw badRequest(field, `is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
+      throw ruleBroken(field, 'file_too_large', { max: MAX_UPLOAD_BYTES / 1024 / 1024 });
     if (zipEntryNames(buffer).includes('OFD.xml')) return { mime: 'application/ofd', ext: 'ofd' };
-    throw badRequest(field, 'must be one of PDF, OFD (checked by content; this ZIP is not an OFD package)');
+    throw ruleBroken(field, 'file_type', { kinds: 'PDF, OFD' });
   }
   return checkUpload(buffer, { 'application/pdf': 'pdf' }, field);
 }
@@ -87,15 +88,15 @@ function zipEntryNames(buf: Buffer): string[] {
 export async function readSingleFile(
   request: FastifyRequest,
 ): Promise<{ buffer: Buffer; filename: string; fields: Record<string, string> }> {
-  if (!request.isMultipart()) throw badRequest('body', 'must be multipart/form-data with a `file` field');
+  if (!request.isMultipart()) throw ruleBroken('body', 'multipart');
   const part = await request.file({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } });
-  if (!part) throw badRequest('body.file', 'is missing');
+  if (!part) throw ruleBroken('body.file', 'required');
   let buffer: Buffer;
   try {
     buffer = await part.toBuffer();
   } catch (e) {
     if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
-      throw badRequest('body.file', `is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
+      throw ruleBroken('body.file', 'file_too_large', { max: MAX_UPLOAD_BYTES / 1024 / 1024 });
     throw e;
   }
   const fields: Record<string, string> = {};

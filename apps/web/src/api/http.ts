@@ -14,10 +14,6 @@ export class ApiError extends Error {
     super(problem.detail ?? problem.title);
     this.name = 'ApiError';
   }
-  /** The message for a field (`body.email`), where the server named one. */
-  fieldError(field: string): string | undefined {
-    return this.problem.errors?.find((e) => e.field === field)?.message;
-  }
 }
 
 let accessToken: string | null = null;

@@ -62,14 +62,19 @@ export const Pairing = z.object({
 });
 export type Pairing = z.infer<typeof Pairing>;
 
-export const CreatePairingRequest = z.strictObject({
-  buyerOrgId: z.uuid(),
-  townId: z.uuid(),
-  role: PairingRole.default('member'),
-  startsOn: IsoDate,
-  endsOn: IsoDate.nullish(),
-  pledgeFen: NonNegativeFen.nullish(),
-});
+export const CreatePairingRequest = z
+  .strictObject({
+    buyerOrgId: z.uuid(),
+    townId: z.uuid(),
+    role: PairingRole.default('member'),
+    startsOn: IsoDate,
+    endsOn: IsoDate.nullish(),
+    pledgeFen: NonNegativeFen.nullish(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.endsOn && v.endsOn < v.startsOn)
+      ctx.addIssue({ code: 'custom', path: ['endsOn'], params: { rule: 'not_before_start' }, input: v.endsOn });
+  });
 export type CreatePairingRequest = z.infer<typeof CreatePairingRequest>;
 
 /** What the office may change on a pairing: its role, last day and yearly pledge. */

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import { schema, type Db } from '@shanhai/db';
 import { BUSINESS_TIME_ZONE, type AuditEntry, type AuditFilter, type AuditPage } from '@shanhai/domain';
-import { badRequest } from '../../lib/problem';
+import { ruleBroken } from '../../lib/problem';
 
 const { auditLog, users, orgs } = schema;
 
@@ -9,7 +9,7 @@ const { auditLog, users, orgs } = schema;
 const encodeCursor = (id: number) => Buffer.from(`a:${id}`).toString('base64url');
 function decodeCursor(cursor: string): number {
   const m = /^a:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw badRequest('query.cursor', 'is not a cursor this endpoint handed out');
+  if (!m) throw ruleBroken('query.cursor', 'foreign_cursor');
   return Number(m[1]);
 }
 
@@ -17,7 +17,7 @@ function decodeCursor(cursor: string): number {
 const dayStart = (day: string) => sql`(${day}::date::timestamp at time zone ${BUSINESS_TIME_ZONE})`;
 
 function where(f: AuditFilter): SQL | undefined {
-  if (f.from && f.to && f.from > f.to) throw badRequest('query.to', 'is before the start date');
+  if (f.from && f.to && f.from > f.to) throw ruleBroken('query.to', 'not_before_start');
   const escaped = f.actor?.replace(/[\\%_]/g, (c) => `\\${c}`);
   return and(
     f.action ? eq(auditLog.action, f.action) : undefined,

@@ -23,7 +23,7 @@ import {
   type CartResponse,
   type PutCartRequest,
 } from '@shanhai/domain';
-import { badRequest, ruleBroken } from '../../lib/problem';
+import { ruleBroken } from '../../lib/problem';
 
 const { cartLines, products, orgs } = schema;
 
@@ -203,7 +203,7 @@ export async function putCart(db: DbOrTx, userId: string, body: PutCartRequest):
   const summed = new Map<string, number>();
   const firstAt = new Map<string, number>();
   body.lines.forEach((l, i) => {
-    if (!ps.has(l.productId)) throw badRequest(`body.lines.${i}.productId`, 'is not a product');
+    if (!ps.has(l.productId)) throw ruleBroken(`body.lines.${i}.productId`, 'not_a_product');
     summed.set(l.productId, (summed.get(l.productId) ?? 0) + l.qty);
     if (!firstAt.has(l.productId)) firstAt.set(l.productId, i);
   });
@@ -294,7 +294,7 @@ export async function importCart(db: DbOrTx, userId: string, csv: string): Promi
   const all = readRows(csv);
   const header = all.length ? matchHeader(all[0]!.cells, CART_IMPORT_COLUMNS) : null;
   if (header && (header.product === undefined || header.qty === undefined))
-    throw badRequest('body.csv', 'has a header row without a product and a quantity column');
+    throw ruleBroken('body.csv', 'header_columns');
   const col = header ?? { product: 0, qty: 1, unit: 2 };
   const rows = header ? all.slice(1) : all;
   const cell = (cells: string[], i: number | undefined) => (i === undefined ? '' : (cells[i] ?? ''));

@@ -100,7 +100,9 @@ describe('cart', () => {
     const b = await buyer();
     const r1 = await put(b.s, [{ productId: '00000000-0000-4000-8000-000000000000', qty: 1 }]);
     expect(r1.statusCode).toBe(400);
-    expect(r1.json().errors).toEqual([{ field: 'body.lines.0.productId', message: 'is not a product' }]);
+    expect(r1.json().errors).toEqual([
+      { field: 'body.lines.0.productId', message: 'is not a product on the market', code: 'not_a_product', params: {} },
+    ]);
     const r2 = await put(b.s, [{ productId: '00000000-0000-4000-8000-000000000000', qty: 0 }]);
     expect(r2.statusCode).toBe(400);
     expect(r2.json().errors[0].field).toBe('body.lines.0.qty');

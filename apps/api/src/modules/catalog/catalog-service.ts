@@ -9,7 +9,7 @@ import type {
   PriceTier,
   ProductDetail,
 } from '@shanhai/domain';
-import { badRequest } from '../../lib/problem';
+import { ruleBroken } from '../../lib/problem';
 import { CANDIDATE_ORDER, relevanceKey, textMatch, typoMatch, withTypoThreshold } from '../search/search-service';
 
 /**
@@ -43,7 +43,7 @@ function decodeCursor(s: string): Cursor {
   } catch {
     // fall through
   }
-  throw badRequest('query.cursor', 'is not a cursor this endpoint handed out');
+  throw ruleBroken('query.cursor', 'foreign_cursor');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -135,7 +135,7 @@ export function toItem(r: ItemRow): CatalogItem {
 
 export async function searchCatalog(db: Db, query: CatalogQuery): Promise<CatalogResponse> {
   if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
-    throw badRequest('query.maxPrice', 'must not be below minPrice');
+    throw ruleBroken('query.maxPrice', 'min_above_max');
   }
   const tm = query.q ? textMatch(query.q) : null;
   const words = await pageAndFacets(db, query, tm ? tm.where : null, tm ? relevanceKey(tm.rank) : null);

@@ -12,7 +12,7 @@ import {
 } from '@shanhai/domain';
 import type { Principal } from '../../types';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
-import { badRequest, conflict, notFound, ruleBroken } from '../../lib/problem';
+import { conflict, notFound, ruleBroken } from '../../lib/problem';
 
 const { products, orgs } = schema;
 type ProductRow = typeof products.$inferSelect;
@@ -84,7 +84,7 @@ export async function createProduct(db: Db, who: Principal, body: ProductInput):
   checkCertificationsEn(body.certificationsEn, body.certifications);
   return db.transaction(async (tx) => {
     const [coop] = await tx.select({ townId: orgs.townId }).from(orgs).where(eq(orgs.id, who.orgId));
-    if (!coop?.townId) throw badRequest('body', 'your cooperative has no town; the office must set one');
+    if (!coop?.townId) throw ruleBroken('body', 'no_town_set');
     const [row] = await tx
       .insert(products)
       .values({

@@ -170,12 +170,24 @@ describe('file storage in PostgreSQL', () => {
   it('checks the type by content: text named .jpg, or a PDF where only images go, is a 400 naming the field', async () => {
     expect(await problemOf(checkUpload(Buffer.from('this is not a jpeg at all'), IMAGE_TYPES, 'body.photo'))).toEqual({
       status: 400,
-      errors: [{ field: 'body.photo', message: 'must be one of JPG, PNG, WEBP (checked by content)' }],
+      errors: [
+        {
+          field: 'body.photo',
+          message: 'must be one of JPG, PNG, WEBP (checked by content)',
+          code: 'file_type',
+          params: { kinds: 'JPG, PNG, WEBP' },
+        },
+      ],
     });
     expect(await problemOf(checkUpload(PDF, IMAGE_TYPES))).toEqual({
       status: 400,
       errors: [
-        { field: 'body.file', message: 'must be one of JPG, PNG, WEBP (checked by content; this is application/pdf)' },
+        {
+          field: 'body.file',
+          message: 'must be one of JPG, PNG, WEBP (checked by content)',
+          code: 'file_type',
+          params: { kinds: 'JPG, PNG, WEBP' },
+        },
       ],
     });
     expect(await checkUpload(PDF, EVIDENCE_TYPES)).toEqual({ mime: 'application/pdf', ext: 'pdf' });
@@ -190,11 +202,11 @@ describe('file storage in PostgreSQL', () => {
 
   it('refuses empty and oversize files', async () => {
     expect((await problemOf(checkUpload(Buffer.alloc(0), IMAGE_TYPES))).errors).toEqual([
-      { field: 'body.file', message: 'is empty' },
+      { field: 'body.file', message: 'is empty', code: 'empty_file', params: {} },
     ]);
     const big = Buffer.concat([TINY_PNG, Buffer.alloc(MAX_UPLOAD_BYTES)]);
     expect((await problemOf(checkUpload(big, IMAGE_TYPES))).errors).toEqual([
-      { field: 'body.file', message: 'is larger than 5 MB' },
+      { field: 'body.file', message: 'is larger than 5 MB', code: 'file_too_large', params: { max: 5 } },
     ]);
   });
 

@@ -25,7 +25,7 @@ import type {
 } from '@shanhai/domain';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import type { Principal } from '../../types';
-import { badRequest, conflict, forbidden, HttpProblem, ruleBroken } from '../../lib/problem';
+import { conflict, forbidden, HttpProblem, ruleBroken } from '../../lib/problem';
 import { revokeUserSessions } from './auth-service';
 import { queueInvitation, unusablePassword } from './account-service';
 
@@ -179,7 +179,7 @@ export async function updateOrgSettings(
     const [before] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
     if (!before) return null;
     if (before.kind !== 'buyer' && BUYER_ONLY.some((k) => k in patch)) {
-      throw badRequest('body', 'invoice details and approval thresholds apply to buyer organisations only');
+      throw ruleBroken('body', 'buyers_only');
     }
     const [after] = await tx.update(orgs).set(patch).where(eq(orgs.id, orgId)).returning();
     await writeAudit(tx, {

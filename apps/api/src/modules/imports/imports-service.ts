@@ -22,7 +22,7 @@ import {
   type TextRow,
   sumFen,
 } from '@shanhai/domain';
-import { badRequest } from '../../lib/problem';
+import { ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
 const { orgs, towns, salesImports } = schema;
@@ -60,7 +60,7 @@ async function readTable(buffer: Buffer, fileName: string): Promise<TextRow[]> {
   try {
     await wb.xlsx.load(buffer as unknown as ArrayBuffer);
   } catch {
-    throw badRequest('body.file', 'is neither a CSV nor an XLSX file');
+    throw ruleBroken('body.file', 'csv_or_xlsx');
   }
   const ws = wb.worksheets[0];
   if (!ws) return [];
@@ -95,10 +95,10 @@ export async function importSales(
   const table = await readTable(buffer, fileName);
   const header = table.length ? matchHeader(table[0]!.cells, COLUMN_ALIASES) : null;
   const records = header ? table.slice(1) : table;
-  if (records.length === 0) throw badRequest('body.file', 'has no data rows');
+  if (records.length === 0) throw ruleBroken('body.file', 'no_rows');
   for (const k of ['date', 'town', 'amount'] as const)
     if (header && header[k] === undefined)
-      throw badRequest('body.file', `needs a column ${COLUMN_ALIASES[k].join(' / ')}`);
+      throw ruleBroken('body.file', 'missing_column', { column: COLUMN_ALIASES[k].join(' / ') });
   const at: Record<Column, number | undefined> = header
     ? { ...POSITIONAL, category: undefined, buyer: undefined, ...header }
     : POSITIONAL;
@@ -193,7 +193,7 @@ export async function importSales(
     addedRows: 0,
   };
   if (dryRun) return result;
-  if (errors.length) throw badRequest('body.file', `has ${errors.length} invalid row(s); run a dry run to see them`);
+  if (errors.length) throw ruleBroken('body.file', 'invalid_rows', { count: errors.length });
   result.addedRows = await db.transaction(async (tx) => {
     let added = 0;
     let addedFen = 0;

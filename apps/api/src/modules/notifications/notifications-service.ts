@@ -10,7 +10,7 @@ import {
   type NotificationSettings,
   type PutNotificationSettings,
 } from '@shanhai/domain';
-import { badRequest } from '../../lib/problem';
+import { ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
 const { notifications, notificationPreferences, users } = schema;
@@ -43,7 +43,7 @@ function decodeCursor(cursor: string): { at: string; id: string } {
   } catch {
     // falls through to the 400 below
   }
-  throw badRequest('query.cursor', 'is not a cursor this list gave out');
+  throw ruleBroken('query.cursor', 'foreign_cursor');
 }
 
 export async function unreadCount(db: Db, userId: string): Promise<number> {
@@ -132,10 +132,9 @@ export async function putSettings(
 ): Promise<NotificationSettings> {
   const allowed = new Set(kindsFor(who.orgKind));
   body.preferences?.forEach((p, i) => {
-    if (!allowed.has(p.kind))
-      throw badRequest(`body.preferences.${i}.kind`, 'is not a notification your organisation gets');
+    if (!allowed.has(p.kind)) throw ruleBroken(`body.preferences.${i}.kind`, 'not_a_notification_kind');
     if (who.role === 'owner' && isSecurityKind(p.kind) && p.delivery !== 'email')
-      throw badRequest(`body.preferences.${i}.delivery`, 'security notices always reach an owner by email');
+      throw ruleBroken(`body.preferences.${i}.delivery`, 'security_by_email');
   });
   await db.transaction(async (tx) => {
     if (body.locale) await tx.update(users).set({ locale: body.locale }).where(eq(users.id, who.userId));

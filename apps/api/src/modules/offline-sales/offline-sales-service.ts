@@ -8,7 +8,7 @@ import type {
   OfflineSaleStatus,
 } from '@shanhai/domain';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
-import { badRequest, conflict, forbidden } from '../../lib/problem';
+import { conflict, forbidden, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { fileUrl } from '../files/files-service';
 
@@ -55,7 +55,7 @@ async function toOfflineSale(db: DbOrTx, rows: OfflineRow[]): Promise<OfflineSal
 async function checkOrg(db: DbOrTx, id: string | null | undefined, kind: 'buyer' | 'cooperative', field: string) {
   if (!id) return;
   const [o] = await db.select({ kind: orgs.kind }).from(orgs).where(eq(orgs.id, id));
-  if (!o || o.kind !== kind) throw badRequest(field, `is not a ${kind} organisation`);
+  if (!o || o.kind !== kind) throw ruleBroken(field, kind === 'buyer' ? 'not_a_buyer' : 'not_a_cooperative');
 }
 
 /** Office staff record for anyone; a buyer org's owner or manager records for their own org only. Every record starts pending. */
@@ -63,9 +63,9 @@ async function checkOrg(db: DbOrTx, id: string | null | undefined, kind: 'buyer'
 export async function createOffline(tx: DbOrTx, who: Principal, body: CreateOfflineSaleRequest): Promise<OfflineSale> {
   const buyerOrgId = who.orgKind === 'buyer' ? who.orgId : (body.buyerOrgId ?? null);
   if (who.orgKind === 'buyer' && body.buyerOrgId && body.buyerOrgId !== who.orgId)
-    throw badRequest('body.buyerOrgId', 'must be your own organisation');
+    throw ruleBroken('body.buyerOrgId', 'own_org_only');
   const [town] = await tx.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
-  if (!town) throw badRequest('body.townId', 'is not a town');
+  if (!town) throw ruleBroken('body.townId', 'not_a_town');
   await checkOrg(tx, buyerOrgId, 'buyer', 'body.buyerOrgId');
   await checkOrg(tx, body.cooperativeId, 'cooperative', 'body.cooperativeId');
   const [row] = await tx
@@ -145,7 +145,7 @@ export async function addEvidence(
     const existing = await tx.select().from(offlineSaleFiles).where(eq(offlineSaleFiles.offlineSaleId, id));
     if (existing.some((f) => f.fileName === file.name)) return (await toOfflineSale(db, [row!]))[0]!;
     if (existing.length >= MAX_EVIDENCE_FILES)
-      throw badRequest('body.file', `a record carries at most ${MAX_EVIDENCE_FILES} evidence files`);
+      throw ruleBroken('body.file', 'too_many_files', { max: MAX_EVIDENCE_FILES });
     await tx
       .insert(offlineSaleFiles)
       .values({ offlineSaleId: id, fileName: file.name, mime: file.mime, size: file.size, originalName });

@@ -16,7 +16,7 @@ import {
 } from '@shanhai/domain';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { loadExcel } from '../../lib/excel';
-import { badRequest, conflict, HttpProblem } from '../../lib/problem';
+import { conflict, HttpProblem, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { yuanToFen } from '../imports/imports-service';
 import { confirmTransferTx } from './payments-service';
@@ -59,8 +59,7 @@ interface ParsedRow {
 /** The name of column `col` in the first row that has one there (the header, in a bank's export). */
 const headerOf = (grid: string[][], col: number) =>
   grid.slice(0, HEADER_SEARCH_ROWS).find((r) => r[col] && r.filter(Boolean).length > 2)?.[col] ?? String(col + 1);
-const formulaCell = (row: number, header: string) =>
-  badRequest('body.file', `row ${row}, column ${header}: holds a formula; export the statement's values only`);
+const formulaCell = (row: number, header: string) => ruleBroken('body.file', 'formula_cell', { row, column: header });
 
 /** `2026-12-03`, `2026/12/3`, `20261203`, with or without a time after it. */
 function isoDay(text: string): string | null {
@@ -87,7 +86,7 @@ async function readGrid(buffer: Buffer, fileName: string): Promise<Grid> {
     try {
       grid = parse(buffer, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true });
     } catch (e) {
-      throw badRequest('body.file', `is not a readable CSV file (${(e as Error).message.split('\n')[0]})`);
+      throw ruleBroken('body.file', 'unreadable_csv', { detail: (e as Error).message.split('\n')[0] });
     }
     // A cell that a spreadsheet would run (=, @) is refused: the file was not a plain bank export.
     let formula: Grid['formula'] = null;
@@ -102,7 +101,7 @@ async function readGrid(buffer: Buffer, fileName: string): Promise<Grid> {
   try {
     await wb.xlsx.load(buffer as unknown as ArrayBuffer);
   } catch {
-    throw badRequest('body.file', 'is neither a CSV nor an XLSX file');
+    throw ruleBroken('body.file', 'csv_or_xlsx');
   }
   const ws = wb.worksheets[0];
   if (!ws) return { grid: [], formula: null };
@@ -141,7 +140,7 @@ function locateColumns(grid: string[][]): { headerIndex: number; at: Record<Colu
     if (REQUIRED.every((k) => at[k].length > 0)) return { headerIndex: i, at, header: grid[i]! };
   }
   const want = REQUIRED.map((k) => COLUMNS[k].slice(0, 2).join('/')).join(', ');
-  throw badRequest('body.file', `needs the columns ${want} (a header row naming each)`);
+  throw ruleBroken('body.file', 'missing_columns', { columns: want });
 }
 
 export interface ParsedStatement {
@@ -166,7 +165,7 @@ export async function parseStatement(buffer: Buffer, fileName: string): Promise<
     .map((cells, i) => ({ cells, row: i + 1 }))
     .slice(headerIndex + 1)
     .filter(({ cells }) => cells.some((c) => c !== ''));
-  if (data.length === 0) throw badRequest('body.file', 'has no data rows');
+  if (data.length === 0) throw ruleBroken('body.file', 'no_rows');
   data.forEach(({ cells, row }) => {
     const get = (k: Column) => at[k].map((j) => cells[j] ?? '').filter(Boolean);
     const name = (k: Column) => header[at[k][0]!]!;
@@ -175,10 +174,7 @@ export async function parseStatement(buffer: Buffer, fileName: string): Promise<
       for (const j of at[k]) {
         const v = cells[j] ?? '';
         if (v.length > max)
-          throw badRequest(
-            'body.file',
-            `row ${row}, column ${header[j]}: is ${v.length} characters long; at most ${max} are taken`,
-          );
+          throw ruleBroken('body.file', 'cell_too_long', { row, column: header[j], length: v.length, max });
       }
     }
     const amountText = (get('amount')[0] ?? '').replace(/[¥￥,\s]|元$/g, '');
@@ -261,8 +257,7 @@ export async function uploadStatement(
   dryRun: boolean,
 ): Promise<BankStatementResult> {
   const parsed = await parseStatement(buffer, fileName);
-  if (!dryRun && parsed.errors.length)
-    throw badRequest('body.file', `has ${parsed.errors.length} invalid row(s); preview it to see them`);
+  if (!dryRun && parsed.errors.length) throw ruleBroken('body.file', 'invalid_rows', { count: parsed.errors.length });
 
   const judge = async (q: DbOrTx, lock: boolean) => {
     const ids = parsed.rows.map((r) => r.bankTxnId);
@@ -577,7 +572,7 @@ export async function matchTransaction(db: Db, who: Principal, id: string, purch
     const r = await lockQueued(tx, id);
     if (!r) return null;
     const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
-    if (!p) throw badRequest('body.purchaseId', 'is not a purchase');
+    if (!p) throw ruleBroken('body.purchaseId', 'not_a_purchase');
     if (p.paymentMethod !== 'transfer')
       throw conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
     const [other] = await tx

@@ -111,21 +111,25 @@ describe('bad input: a clear 400 and nothing committed', () => {
     const good = row({ yuan: yuan(p.totalFen), memo: p.remittanceRef });
     const cases: [Buffer, string, string][] = [
       [Buffer.from(`date,amount\n2026-12-03,123.00\n`), 'f.csv', 'needs the columns 交易日期/日期'],
-      [csv(good, row({ yuan: '5.00', memo: '=SUM(A1:A9)' })), 'f.csv', 'row 5, column 附言: holds a formula'],
-      [csv(good, row({ yuan: '5.00', memo: 'x'.repeat(501) })), 'f.csv', 'row 5, column 附言: is 501 characters long'],
+      [csv(good, row({ yuan: '5.00', memo: '=SUM(A1:A9)' })), 'f.csv', 'has a formula in row 5, column 附言'],
+      [csv(good, row({ yuan: '5.00', memo: 'x'.repeat(501) })), 'f.csv', 'has 501 characters in row 5, column 附言'],
     ];
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('明细');
     ws.addRow(HEADER.split(','));
     ws.addRow(good.split(','));
     ws.addRow(['2026-12-03', 'TXF1', 'a', '1', '', { formula: '1+1', result: 2 }, '', 'x']);
-    cases.push([Buffer.from(await wb.xlsx.writeBuffer()), 'f.xlsx', 'row 3, column 贷方金额: holds a formula']);
+    cases.push([Buffer.from(await wb.xlsx.writeBuffer()), 'f.xlsx', 'has a formula in row 3, column 贷方金额']);
     // A 10 MB memo: compressed in an XLSX it passes the size limit, and is refused by its length.
     const big = new ExcelJS.Workbook();
     const bs = big.addWorksheet('明细');
     bs.addRow(HEADER.split(','));
     bs.addRow(['2026-12-03', 'TXBIG', 'a', '1', '', '5.00', '', 'x'.repeat(10 * 1024 * 1024)]);
-    cases.push([Buffer.from(await big.xlsx.writeBuffer()), 'big.xlsx', 'row 2, column 附言: is 10485760 characters']);
+    cases.push([
+      Buffer.from(await big.xlsx.writeBuffer()),
+      'big.xlsx',
+      'has 10,485,760 characters in row 2, column 附言',
+    ]);
     // And as a plain CSV it is refused by its size.
     cases.push([csv(good, row({ yuan: '5.00', memo: 'x'.repeat(10 * 1024 * 1024) })), 'f.csv', 'is larger than 5 MB']);
     for (const [file, name, message] of cases)

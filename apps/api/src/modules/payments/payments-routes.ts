@@ -13,7 +13,7 @@ import {
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
 import { sendNextCursor } from '../../lib/cursor';
-import { badRequest, conflict, HttpProblem, notFound } from '../../lib/problem';
+import { conflict, HttpProblem, notFound, ruleBroken } from '../../lib/problem';
 import { stripeClient } from '../../lib/stripe';
 import { principalOf } from '../../plugins/auth';
 import { getPurchase, purchaseSettings } from '../purchases/purchases-service';
@@ -58,8 +58,8 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
         return { ...p, payment: p.payment && { ...p.payment, clientSecret: r.clientSecret } };
       }
       const body = request.body ?? {};
-      if (body.amountFen === undefined) throw badRequest('body.amountFen', 'is required for a bank transfer');
-      if (body.reference === undefined) throw badRequest('body.reference', 'is required for a bank transfer');
+      if (body.amountFen === undefined) throw ruleBroken('body.amountFen', 'required_for_transfer');
+      if (body.reference === undefined) throw ruleBroken('body.reference', 'required_for_transfer');
       await svc.submitTransfer(app.db, principal, request.params.id, body.amountFen, body.reference);
       await app.queues.notifySoon();
       return (await getPurchase(app.db, principal, request.params.id, settings))!;

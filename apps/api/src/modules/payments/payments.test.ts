@@ -606,7 +606,14 @@ describe('bank transfer', () => {
       submittedReference: 'ICBC-778899',
     });
     const missing = await post(b.s, `/api/v1/purchases/${p.id}/pay`, { reference: 'x' });
-    expect(missing.json().errors).toEqual([{ field: 'body.amountFen', message: 'is required for a bank transfer' }]);
+    expect(missing.json().errors).toEqual([
+      {
+        field: 'body.amountFen',
+        message: 'is required for a bank transfer',
+        code: 'required_for_transfer',
+        params: {},
+      },
+    ]);
 
     const queue = await t.app.inject({ method: 'GET', url: '/api/v1/payments', headers: bearer(office.token) });
     expect(queue.json().find((q: { purchaseId: string }) => q.purchaseId === p.id)).toMatchObject({

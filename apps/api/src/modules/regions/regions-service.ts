@@ -9,7 +9,7 @@ import {
   type TownTarget,
   type UpdatePairingRequest,
 } from '@shanhai/domain';
-import { badRequest, conflict } from '../../lib/problem';
+import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
 const { counties, towns, townTargets, orgs, pairings } = schema;
@@ -114,10 +114,10 @@ export async function listPairings(db: Db, who: Principal, filter: PairingListQu
 
 export async function createPairing(db: Db, who: Principal, body: CreatePairingRequest): Promise<Pairing> {
   const [org] = await db.select({ kind: orgs.kind, name: orgs.name }).from(orgs).where(eq(orgs.id, body.buyerOrgId));
-  if (!org || org.kind !== 'buyer') throw badRequest('body.buyerOrgId', 'is not a buyer organisation');
+  if (!org || org.kind !== 'buyer') throw ruleBroken('body.buyerOrgId', 'not_a_buyer');
   const [town] = await db.select({ id: towns.id }).from(towns).where(eq(towns.id, body.townId));
-  if (!town) throw badRequest('body.townId', 'is not a town');
-  if (body.endsOn && body.endsOn < body.startsOn) throw badRequest('body.endsOn', 'must not be before startsOn');
+  if (!town) throw ruleBroken('body.townId', 'not_a_town');
+  if (body.endsOn && body.endsOn < body.startsOn) throw ruleBroken('body.endsOn', 'not_before_start');
   return db.transaction(async (tx) => {
     const [p] = await tx
       .insert(pairings)
@@ -180,7 +180,7 @@ export async function updatePairing(
     const [p] = await tx.select().from(pairings).where(eq(pairings.id, id)).for('update');
     if (!p) return null;
     const endsOn = body.endsOn === undefined ? p.endsOn : body.endsOn;
-    if (endsOn && endsOn < p.startsOn) throw badRequest('body.endsOn', 'must not be before startsOn');
+    if (endsOn && endsOn < p.startsOn) throw ruleBroken('body.endsOn', 'not_before_start');
     const set = {
       ...(body.role ? { role: body.role } : {}),
       ...(body.endsOn !== undefined ? { endsOn: body.endsOn } : {}),

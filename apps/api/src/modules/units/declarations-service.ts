@@ -18,7 +18,7 @@ import {
   type UnitYearSettings,
 } from '@shanhai/domain';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
-import { badRequest, conflict, ruleBroken } from '../../lib/problem';
+import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
 const { budgetUnitYears, orgs, unitDeclarations, unitYearSettings } = schema;
@@ -186,7 +186,7 @@ export async function classifyUnits(db: Db, who: Principal, body: BulkClassifyRe
       .for('update');
     const byId = new Map(found.map((o) => [o.id, o]));
     const missing = body.unitIds.findIndex((id) => !byId.has(id));
-    if (missing >= 0) throw badRequest(`body.unitIds.${missing}`, 'is not a buyer organisation');
+    if (missing >= 0) throw ruleBroken(`body.unitIds.${missing}`, 'not_a_buyer');
     const updated =
       body.unitKind !== undefined
         ? await tx.update(orgs).set({ unitKind: body.unitKind }).where(inArray(orgs.id, ids)).returning()

@@ -44,6 +44,8 @@ export default {
       forbidden: '没有权限',
       notFound: '未找到',
       checkFields: '请检查填写的内容',
+      fileLabel: '文件',
+      csvLabel: '粘贴的内容',
     },
   },
   en: {
@@ -90,6 +92,8 @@ export default {
       forbidden: 'Not allowed',
       notFound: 'Not found',
       checkFields: 'Please check what you entered',
+      fileLabel: 'The file',
+      csvLabel: 'The pasted text',
     },
   },
 };
