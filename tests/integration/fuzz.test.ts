@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { NO_NUL } from '@shanhai/domain';
 import { createTestApp, DEMO_PASSWORD, login, type TestApp } from '../../apps/api/test-support/testing';
+import type { JsonSchema as Schema, Operation } from '../support/openapi';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
@@ -20,34 +21,6 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const ROUTES = process.env.FUZZ_ROUTES ? new RegExp(process.env.FUZZ_ROUTES) : null;
 /** Streams never end by themselves: they are tested where they live. */
 const SKIP = new Set(['GET /api/v1/leaderboard/stream', 'GET /api/v1/stream']);
-
-interface Schema {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  minItems?: number;
-  maxItems?: number;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  enum?: unknown[];
-  const?: unknown;
-  format?: string;
-  pattern?: string;
-  nullable?: boolean;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  allOf?: Schema[];
-}
-interface Operation {
-  parameters?: { in: string; name: string; required?: boolean; schema: Schema }[];
-  requestBody?: { content: Record<string, { schema: Schema }> };
-}
 
 let t: TestApp;
 let tokens: Record<string, string | null>;

@@ -7,17 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PAGE } from '@shanhai/domain';
 import { createTestApp, type TestApp } from '../../apps/api/test-support/testing';
-
-interface Schema {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  items?: Schema;
-  maximum?: number;
-}
-interface Operation {
-  parameters?: { in: string; name: string; schema: Schema }[];
-  responses?: Record<string, { content?: Record<string, { schema: Schema }> }>;
-}
+import type { Operation } from '../support/openapi';
 
 /**
  * Lists that still answer whole (each bounded by what it lists, not by a page), to be paged next.

@@ -20,30 +20,8 @@ import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { schema } from '@shanhai/db';
 import { INT4_MAX, INT4_MIN } from '@shanhai/domain';
 import { createTestApp, type TestApp } from '../../apps/api/test-support/testing';
+import type { JsonSchema as Schema, Operation } from '../support/openapi';
 
-interface Schema {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  enum?: unknown[];
-  const?: unknown;
-  format?: string;
-  pattern?: string;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  allOf?: Schema[];
-  $ref?: string;
-}
-interface Operation {
-  parameters?: { in: string; name: string; schema: Schema }[];
-  requestBody?: { content: Record<string, { schema: Schema }> };
-}
 interface Leaf {
   route: string;
   /** `body.lines[].qty`, `query.limit`, `path.id`, `header.idempotency-key` */

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Category } from '@shanhai/domain';
 import type { DbOrTx } from './client';
+import type { orderLines } from './schema/orders';
 import { sales } from './schema/sales';
 
 export interface LedgerRow {
@@ -52,4 +53,31 @@ export async function untalliedCount(db: DbOrTx): Promise<number> {
     .from(sales)
     .where(sql`${sales.talliedAt} is null`);
   return row?.n ?? 0;
+}
+
+/**
+ * The ledger rows of order lines (source `order`, ref = line id): a sale of the line total, or its
+ * refund. The api's payment and refund paths and the demo seed credit order lines through this one.
+ */
+export function lineSales(
+  lines: Pick<
+    typeof orderLines.$inferSelect,
+    'id' | 'orderId' | 'townId' | 'productId' | 'category' | 'lineTotalFen'
+  >[],
+  orderOf: (orderId: string) => { buyerOrgId: string; cooperativeId: string },
+  kind: 'sale' | 'refund',
+  businessDate: string,
+) {
+  return lines.map((l) => ({
+    source: 'order' as const,
+    sourceRef: l.id,
+    kind,
+    townId: l.townId,
+    buyerOrgId: orderOf(l.orderId).buyerOrgId,
+    cooperativeId: orderOf(l.orderId).cooperativeId,
+    productId: l.productId,
+    category: l.category,
+    amountFen: kind === 'sale' ? l.lineTotalFen : -l.lineTotalFen,
+    businessDate,
+  }));
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { businessDate, lineTotalFen, unitPriceFor, type PriceTier } from '@shanhai/domain';
 import type { Db, Tx } from '../client';
-import { appendSales } from '../ledger';
+import { appendSales, lineSales } from '../ledger';
 import { postAcceptance, postPayment } from '../journal';
 import { notifyOrderMoved, notifyPurchasePaid } from '../notify-events';
 import { orgs, users } from '../schema/identity';
@@ -306,18 +306,7 @@ export const seedDemoOrders: SeedStep = async ({ tx, orgIds }: SeedContext) => {
       // Credited when paid: one ledger row per line, on the payment's business date.
       await appendSales(
         tx,
-        lineRows.map((l) => ({
-          source: 'order' as const,
-          sourceRef: l.id,
-          kind: 'sale',
-          townId: l.townId,
-          buyerOrgId,
-          cooperativeId,
-          productId: l.productId,
-          category: l.category,
-          amountFen: l.lineTotalFen,
-          businessDate: businessDate(paidAt),
-        })),
+        lineSales(lineRows, () => ({ buyerOrgId, cooperativeId }), 'sale', businessDate(paidAt)),
       );
     }
     // The money as markPaid and 验收 post it: in the bank, owed to each cooperative pending

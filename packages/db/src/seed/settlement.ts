@@ -3,7 +3,7 @@ import { businessDate } from '@shanhai/domain';
 import type { Tx } from '../client';
 import type { SeedStep } from './index';
 import { postAcceptance, postPayment, postPayout } from '../journal';
-import { appendSales } from '../ledger';
+import { appendSales, lineSales } from '../ledger';
 import { products } from '../schema/catalog';
 import { users } from '../schema/identity';
 import { orderLines, orders, orderTransitions, payments, purchases } from '../schema/orders';
@@ -225,18 +225,7 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
     // The sales ledger credits a paid order line by line, as markPaidTx does.
     await appendSales(
       tx,
-      inserted.map((l) => ({
-        source: 'order' as const,
-        sourceRef: l.id,
-        kind: 'sale',
-        townId: l.townId,
-        buyerOrgId,
-        cooperativeId,
-        productId: l.productId,
-        category: l.category,
-        amountFen: l.lineTotalFen,
-        businessDate: paidDay,
-      })),
+      lineSales(inserted, () => ({ buyerOrgId, cooperativeId }), 'sale', paidDay),
     );
     await postPayment(tx, {
       purchaseId: purchase!.id,

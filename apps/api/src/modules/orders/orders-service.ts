@@ -2,6 +2,7 @@ import { and, asc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-o
 import {
   appendSales,
   autoAcceptDays,
+  lineSales,
   notifyOrderMoved,
   postAcceptance,
   cancelLivePaymentIntent,
@@ -165,27 +166,6 @@ export function orderView(
         at: t.at.toISOString(),
       })),
   };
-}
-
-/** The ledger rows of order lines (source `order`, ref = line id): a sale of the line total, or its refund. */
-export function lineSales(
-  lines: (typeof orderLines.$inferSelect)[],
-  orderOf: (orderId: string) => { buyerOrgId: string; cooperativeId: string },
-  kind: 'sale' | 'refund',
-  businessDate: string,
-) {
-  return lines.map((l) => ({
-    source: 'order' as const,
-    sourceRef: l.id,
-    kind,
-    townId: l.townId,
-    buyerOrgId: orderOf(l.orderId).buyerOrgId,
-    cooperativeId: orderOf(l.orderId).cooperativeId,
-    productId: l.productId,
-    category: l.category,
-    amountFen: kind === 'sale' ? l.lineTotalFen : -l.lineTotalFen,
-    businessDate,
-  }));
 }
 
 /** One page of the orders the caller may see, filtered; the filter is checked before any row is read. */

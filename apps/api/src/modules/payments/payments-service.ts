@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { and, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import {
+  lineSales,
   appendSales,
   notifyPurchasePaid,
   notifyTransferSubmitted,
@@ -20,7 +21,6 @@ import { afterCursor, allPages, cursorKey, keysetOrder, pageOf, type Keyset } fr
 import { statuses } from '../../lib/list-filter';
 import { conflict, HttpProblem } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
-import { lineSales } from '../orders/orders-service';
 import { lockPurchase } from '../purchases/purchases-service';
 
 const { orgs, purchases, orders, orderLines, payments, refunds, stripeEvents } = schema;
