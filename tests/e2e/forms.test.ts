@@ -623,8 +623,10 @@ describe.each(['zh-CN', 'en'] as const)('forms in %s', (lang) => {
             expect.stringMatching(/^第 4 行“品类”：/),
           ],
     );
-    // The right row was read from GBK: its town by its Chinese name.
-    await expect.poll(() => page.locator('[data-test=import-totals]').innerText()).toContain('大崑镇');
+    // The right row was read from GBK (its town by its Chinese name), and its town is named in the page's language.
+    await expect
+      .poll(() => page.locator('[data-test=import-totals]').innerText())
+      .toContain(lang === 'en' ? 'Dakun' : '大崑镇');
     // Nothing of a file with errors can be imported.
     expect(await page.locator('[data-test=import-commit]').isDisabled()).toBe(true);
     await shot(page, `sales-import-${lang}-row-errors`);
