@@ -305,16 +305,13 @@ const FORMS: FormCase[] = [
       {
         what: 'confirmation differs',
         act: (page) => page.fill('[data-test=confirm-password]', 'another-long-password'),
-        expect: {
-          'zh-CN': '纳税人识别号应为 18 位，由数字和大写字母组成',
-          en: 'Taxpayer number must be 18 characters: digits and capital letters',
-        },
+        expect: { 'zh-CN': '两次输入的密码不一致', en: 'The two passwords differ' },
       },
       {
         what: 'current password wrong',
         server: true,
         act: (page) => page.fill('[data-test=current-password]', 'not-the-password'),
-        expect: { 'zh-CN': '收货地址至少需要 4 个字符', en: 'Address must be at least 4 characters' },
+        expect: { 'zh-CN': '当前密码不正确', en: 'Current password is not correct' },
       },
     ],
   },
@@ -367,25 +364,28 @@ const FORMS: FormCase[] = [
       {
         what: 'tax id',
         act: (page) => page.fill('[data-test=settings-tax-id]', 'ABC'),
-        expect: { 'zh-CN': '两次输入的密码不一致', en: 'The two passwords differ' },
+        expect: {
+          'zh-CN': '纳税人识别号应为 18 位，由数字和大写字母组成',
+          en: 'Taxpayer number must be 18 characters: digits and capital letters',
+        },
       },
       {
         what: 'invoice phone',
         act: (page) => page.fill('[data-test=settings-invoice-phone]', '12'),
-        expect: { 'zh-CN': '当前密码不正确', en: 'Current password is not correct' },
+        expect: { 'zh-CN': '注册电话应为有效的电话号码', en: 'Registered phone must be a phone number' },
       },
       {
         what: 'bank account number',
         act: (page) => page.fill('[data-test=settings-invoice-account]', 'abc'),
-        expect: { 'zh-CN': '注册电话应为有效的电话号码', en: 'Registered phone must be a phone number' },
-      },
-      {
-        what: 'approval threshold',
-        act: (page) => page.fill('[data-test=settings-threshold]', '-5'),
         expect: {
           'zh-CN': '银行账号应为 8–40 位数字（可用空格或短横线分隔）',
           en: 'Account number must be 8–40 digits (spaces or dashes may group them)',
         },
+      },
+      {
+        what: 'approval threshold',
+        act: (page) => page.fill('[data-test=settings-threshold]', '-5'),
+        expect: { 'zh-CN': '审批额度不能小于 0', en: 'Approval threshold must be at least 0' },
       },
     ],
   },
@@ -412,7 +412,7 @@ const FORMS: FormCase[] = [
       {
         what: 'address too short',
         act: (page) => page.fill('[data-test=address-address]', '广州'),
-        expect: { 'zh-CN': '审批额度不能小于 0', en: 'Approval threshold must be at least 0' },
+        expect: { 'zh-CN': '收货地址至少需要 4 个字符', en: 'Address must be at least 4 characters' },
       },
       {
         what: 'phone',
