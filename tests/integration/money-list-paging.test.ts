@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createProduct } from '@shanhai/db/testing';
+import { cloneRow, createProduct } from '@shanhai/db/testing';
 import { businessDate, MAX_PAGE } from '@shanhai/domain';
 import { tokenCalls } from '../../apps/api/test-support/sales';
 import { buyingWorld, shop, type Member } from '../../apps/api/test-support/shop';
@@ -28,26 +28,6 @@ const put = (s: Session, url: string, payload: object) =>
 /** Copies made of each seeded row: with a page of 2, every list is walked over several pages. */
 const COPIES = 5;
 
-/**
- * Copies a row `n` times in SQL (fresh ids; `set` gives a column an SQL expression over the source
- * row `src` and the copy's number `g`); the copies' ids in the order of g.
- */
-async function cloneRow(table: string, id: string, n: number, set: Record<string, string> = {}): Promise<string[]> {
-  const cols = (
-    await t.app.db.execute<{ c: string }>(sql`
-      select column_name as c from information_schema.columns
-      where table_schema = current_schema() and table_name = ${table} and column_name <> 'id'
-        and is_identity = 'NO' and is_generated = 'NEVER'
-      order by ordinal_position`)
-  ).rows.map((r) => r.c);
-  const values = cols.map((c) => set[c] ?? `src."${c}"`).join(', ');
-  const res = await t.app.db.execute<{ id: string }>(
-    sql.raw(`insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')})
-      select ${values} from "${table}" src, generate_series(1, ${n}) g where src.id = '${id}'
-      order by g returning id`),
-  );
-  return res.rows.map((r) => r.id);
-}
 const nth = (ids: string[]) => `('{${ids.join(',')}}'::uuid[])[g]`;
 const count = async (query: ReturnType<typeof sql>) =>
   ((await t.app.db.execute<{ n: number }>(query)).rows[0] as { n: number }).n;
@@ -95,15 +75,20 @@ beforeAll(async () => {
   const statementA = s.statements.find((x) => x.cooperativeId === coopA.orgId)!;
   const payoutA = s.payouts.find((x) => x.cooperativeId === coopA.orgId)!;
   // Earlier settlements (one period back each), each with coopA's statement and payout.
-  const earlier = await cloneRow('settlements', s.id, COPIES, {
+  const earlier = await cloneRow(t.app.db, 'settlements', s.id, COPIES, {
     number: `src.number || '-' || g`,
     start_at: `src.start_at - g * interval '1 day'`,
     end_at: `src.end_at - g * interval '1 day'`,
     period_start: `src.period_start - g`,
     period_end: `src.period_end - g`,
   });
-  const statements = await cloneRow('settlement_statements', statementA.id, COPIES, { settlement_id: nth(earlier) });
-  await cloneRow('payouts', payoutA.id, COPIES, { settlement_id: nth(earlier), statement_id: nth(statements) });
+  const statements = await cloneRow(t.app.db, 'settlement_statements', statementA.id, COPIES, {
+    settlement_id: nth(earlier),
+  });
+  await cloneRow(t.app.db, 'payouts', payoutA.id, COPIES, {
+    settlement_id: nth(earlier),
+    statement_id: nth(statements),
+  });
 
   // Payout account changes waiting, one per cooperative (one may wait per cooperative).
   const waiting = await put(coopB.s, '/api/v1/payout-account', {
@@ -114,7 +99,7 @@ beforeAll(async () => {
   });
   expect(waiting.statusCode, waiting.body).toBe(202);
   const more = await Promise.all(Array.from({ length: COPIES }, () => coop('daping')));
-  await cloneRow('payout_accounts', waiting.json().id, COPIES, {
+  await cloneRow(t.app.db, 'payout_accounts', waiting.json().id, COPIES, {
     cooperative_id: nth(more.map((m) => m.orgId)),
     created_at: `src.created_at + g * interval '1 second'`,
   });
@@ -133,12 +118,14 @@ beforeAll(async () => {
   const [statement] = (
     await t.app.db.execute<{ id: string }>(sql`select id from bank_statements order by created_at desc limit 1`)
   ).rows;
-  await cloneRow('bank_statements', statement!.id, COPIES, { created_at: `src.created_at - g * interval '1 minute'` });
+  await cloneRow(t.app.db, 'bank_statements', statement!.id, COPIES, {
+    created_at: `src.created_at - g * interval '1 minute'`,
+  });
   const [row] = (
     await t.app.db.execute<{ id: string }>(sql`select id from bank_statement_rows where bank_txn_id = 'TXPAGE0001'`)
   ).rows;
   // Two copies a day, so that rows of one value date are split between pages.
-  await cloneRow('bank_statement_rows', row!.id, COPIES, {
+  await cloneRow(t.app.db, 'bank_statement_rows', row!.id, COPIES, {
     bank_txn_id: `src.bank_txn_id || '-' || g`,
     txn_date: `src.txn_date - (g / 2)`,
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type {} from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { Db } from '../src/client';
 import { hashPassword } from '../src/passwords';
@@ -164,4 +164,32 @@ export async function createProduct(db: Db, f: ProductFixture): Promise<typeof p
     .returning();
   await refreshSearchIndex(db, [row!.id]);
   return row!;
+}
+
+/**
+ * Copies a row `n` times in SQL, for lists longer than any page or old cap: fresh ids, and `set`
+ * gives a column an SQL expression over the source row `src` and the copy's number `g`. Returns
+ * the copies' ids in the order of g.
+ */
+export async function cloneRow(
+  db: Db,
+  table: string,
+  id: string,
+  n: number,
+  set: Record<string, string> = {},
+): Promise<string[]> {
+  const cols = (
+    await db.execute<{ c: string }>(sql`
+      select column_name as c from information_schema.columns
+      where table_schema = current_schema() and table_name = ${table} and column_name <> 'id'
+        and is_identity = 'NO' and is_generated = 'NEVER'
+      order by ordinal_position`)
+  ).rows.map((r) => r.c);
+  const values = cols.map((c) => set[c] ?? `src."${c}"`).join(', ');
+  const res = await db.execute<{ id: string }>(
+    sql.raw(`insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')})
+      select ${values} from "${table}" src, generate_series(1, ${n}) g where src.id = '${id}'
+      order by g returning id`),
+  );
+  return res.rows.map((r) => r.id);
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
-import { createProduct, createUser } from '@shanhai/db/testing';
+import { cloneRow, createProduct, createUser } from '@shanhai/db/testing';
 import { buyingWorld, shop, type Member } from '../../../test-support/shop';
 import { bearer, login, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -126,27 +126,6 @@ describe('tenancy and lists', () => {
   });
 });
 
-/**
- * Copies a row `n` times in SQL (fresh ids; `set` gives a column an SQL expression over the source
- * row `src` and the copy's number `g`), for lists longer than any page or old cap.
- */
-async function cloneRow(table: string, id: string, n: number, set: Record<string, string> = {}): Promise<string[]> {
-  const cols = (
-    await t.app.db.execute<{ c: string }>(sql`
-      select column_name as c from information_schema.columns
-      where table_schema = current_schema() and table_name = ${table} and column_name <> 'id'
-        and is_identity = 'NO' and is_generated = 'NEVER'
-      order by ordinal_position`)
-  ).rows.map((r) => r.c);
-  const values = cols.map((c) => set[c] ?? `src."${c}"`).join(', ');
-  const res = await t.app.db.execute<{ id: string }>(
-    sql.raw(`insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')})
-      select ${values} from "${table}" src, generate_series(1, ${n}) g where src.id = '${id}'
-      order by g returning id`),
-  );
-  return res.rows.map((r) => r.id);
-}
-
 describe('paging and exports of the buying lists', () => {
   /** More than the 1,000 rows the lists and their CSV exports were once cut at. */
   const MANY = 1000;
@@ -158,15 +137,15 @@ describe('paging and exports of the buying lists', () => {
     b = await buyer();
     const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10 });
     first = await placed(b, [{ id: a.id, qty: 1 }]);
-    const ids = await cloneRow('purchases', first.id, MANY, {
+    const ids = await cloneRow(t.app.db, 'purchases', first.id, MANY, {
       created_at: earlier,
       remittance_ref: `src.remittance_ref || '-' || g`,
     });
     const idOf = `('{${ids.join(',')}}'::uuid[])[g]`;
     const [order] = await t.app.db.select().from(schema.orders).where(eq(schema.orders.purchaseId, first.id));
-    await cloneRow('orders', order!.id, MANY, { created_at: earlier, purchase_id: idOf });
+    await cloneRow(t.app.db, 'orders', order!.id, MANY, { created_at: earlier, purchase_id: idOf });
     const [payment] = await t.app.db.select().from(schema.payments).where(eq(schema.payments.purchaseId, first.id));
-    await cloneRow('payments', payment!.id, MANY, { created_at: earlier, purchase_id: idOf });
+    await cloneRow(t.app.db, 'payments', payment!.id, MANY, { created_at: earlier, purchase_id: idOf });
   }, 60_000);
 
   const get = (token: string, url: string) => t.app.inject({ method: 'GET', url, headers: bearer(token) });
