@@ -35,6 +35,17 @@ export const notFound = (what = 'Resource') => new HttpProblem(404, 'not_found',
 export const conflict = (code: string, message: string, extra?: HttpProblem['extra']) =>
   new HttpProblem(409, code, message, extra);
 
+/**
+ * A computed amount that stored state would take past the safe range (a town's total, a settlement's
+ * sum): 409 as for any state conflict, naming the field that would carry it, worded as a rule.
+ */
+export const amountConflict = (field: string) => {
+  const message = ruleMessage('amount_too_large', 'en');
+  return new HttpProblem(409, 'amount_out_of_range', `${field} ${message}`, {
+    errors: [{ field, message, code: 'amount_too_large', params: {} }],
+  });
+};
+
 /** A move the order state machine does not allow (for a purchase: the move of its orders). */
 export const invalidTransition = (from: string, to: string) =>
   new HttpProblem(409, 'invalid_transition', `An order in status ${from} cannot move to ${to}`, { from, to });

@@ -23,6 +23,7 @@ import {
   sumFen,
 } from '@shanhai/domain';
 import { ruleBroken } from '../../lib/problem';
+import { refuseTownTotalsPastRange } from '../../lib/town-totals';
 import type { Principal } from '../../types';
 
 const { orgs, towns, salesImports } = schema;
@@ -192,9 +193,16 @@ export async function importSales(
     totals: [...totals.values()].sort((a, b) => a.code.localeCompare(b.code)),
     addedRows: 0,
   };
-  if (dryRun) return result;
+  // The preview answers as the commit would: refused when a town's total would pass the safe range.
+  if (dryRun) {
+    await refuseTownTotalsPastRange(db, rows, 'body.file');
+    return result;
+  }
   if (errors.length) throw ruleBroken('body.file', 'invalid_rows', { count: errors.length });
   result.addedRows = await db.transaction(async (tx) => {
+    // With what the towns already hold, each town's total must stay recordable (a replayed row adds
+    // nothing, but is counted: refusing a little early beats a board that cannot be read).
+    await refuseTownTotalsPastRange(tx, rows, 'body.file');
     let added = 0;
     let addedFen = 0;
     const CHUNK = 1000;

@@ -207,4 +207,24 @@ describe('import', () => {
     expect(commit.statusCode).toBe(400);
     expect(await importedFen()).toBe(before);
   });
+
+  // Last in the file: it leaves the town near the top of the safe range.
+  it('a file that fits alone but would take the town total past the safe range is a 409 naming body.file, in a dry run and a commit, storing nothing (issue 13)', async () => {
+    const rows = (day: string) =>
+      `date,town,amount\n${Array.from({ length: 5 }, () => `${day},sx-a,9999999999999.99`).join('\n')}\n`;
+    const first = await upload('/api/v1/sales/import?dryRun=false', office, Buffer.from(rows('2025-07-01')));
+    expect(first.statusCode, first.body).toBe(200);
+    const before = await importedFen();
+    const imports = await t.app.db.$count(schema.salesImports);
+    for (const url of ['/api/v1/sales/import?dryRun=true', '/api/v1/sales/import?dryRun=false']) {
+      const res = await upload(url, office, Buffer.from(rows('2025-07-02')));
+      expect(res.statusCode, res.body).toBe(409);
+      expect(res.json()).toMatchObject({
+        code: 'amount_out_of_range',
+        errors: [{ field: 'body.file', code: 'amount_too_large', message: 'makes an amount too large to record' }],
+      });
+    }
+    expect(await importedFen()).toBe(before);
+    expect(await t.app.db.$count(schema.salesImports)).toBe(imports);
+  });
 });

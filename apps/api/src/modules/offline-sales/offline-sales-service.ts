@@ -9,6 +9,7 @@ import type {
 } from '@shanhai/domain';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { conflict, forbidden, ruleBroken } from '../../lib/problem';
+import { refuseTownTotalsPastRange } from '../../lib/town-totals';
 import type { Principal } from '../../types';
 import { fileUrl } from '../files/files-service';
 
@@ -181,6 +182,8 @@ export async function decideOffline(
         'Whoever recorded an offline sale cannot approve it; another office owner or manager must',
         'four_eyes',
       );
+    // The town's total must stay recordable: refused here, not later by every read of its board.
+    if (action === 'approve') await refuseTownTotalsPastRange(tx, [row], 'amountFen');
     const now = new Date();
     const set =
       action === 'reverse'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createUser } from '@shanhai/db/testing';
 import { salesWorld, tokenCalls } from '../../../test-support/sales';
@@ -179,5 +179,33 @@ describe('office roles on the ledger', () => {
     expect((await post(`/api/v1/sales/offline/${other.id}/reject`, member, { reason: '无凭证' })).json().status).toBe(
       'rejected',
     );
+  });
+
+  it('an approval that would take the town total past the safe range is a 409 naming amountFen, also two at once; nothing stored (issue 13)', async () => {
+    const make = async (amountFen: number, invoiceNo: string) =>
+      (await post('/api/v1/sales/offline', buyerManager, { ...record, townId, amountFen, invoiceNo })).json()
+        .id as string;
+    const big = await make(5_000_000_000_000_000, 'BIG-1');
+    expect((await post(`/api/v1/sales/offline/${big}/approve`, office)).statusCode).toBe(200);
+    // 5e15 + 3e15 fits; 5e15 + 3e15 + 3e15 passes Number.MAX_SAFE_INTEGER (≈ 9.007e15).
+    const [a, b] = [await make(3_000_000_000_000_000, 'BIG-2'), await make(3_000_000_000_000_000, 'BIG-3')];
+    const both = await Promise.all([a, b].map((id) => post(`/api/v1/sales/offline/${id}/approve`, office)));
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const refused = both.find((r) => r.statusCode === 409)!.json();
+    expect(refused).toMatchObject({
+      code: 'amount_out_of_range',
+      errors: [
+        { field: 'amountFen', code: 'amount_too_large', message: 'makes an amount too large to record', params: {} },
+      ],
+    });
+    const refusedId = both[0]!.statusCode === 409 ? a : b;
+    expect(await ledgerFor(refusedId)).toEqual([]);
+    const [row] = await t.app.db.select().from(schema.offlineSales).where(eq(schema.offlineSales.id, refusedId));
+    expect(row).toMatchObject({ status: 'pending', decidedBy: null });
+    // The town's recorded total stays readable as an exact number.
+    const { rows } = await t.app.db.execute<{ s: string }>(
+      sql`select sum(amount_fen)::text as s from sales where town_id = ${townId}`,
+    );
+    expect(Number.isSafeInteger(Number(rows[0]!.s))).toBe(true);
   });
 });
