@@ -121,14 +121,30 @@ export type NotifyDispatchJob = z.infer<typeof NotifyDispatchJob>;
 /** While a dispatch is queued, further kicks within this window are dropped (the sweep follows). */
 export const NOTIFY_DISPATCH_DEDUP = { id: 'notify-dispatch', ttl: 200 } as const;
 
-/** Ids only: the processor reads the rest (and the recipient's address) from PostgreSQL. */
+/**
+ * Notifications' emails one job carries at most. A job (two Redis scripts, a claim and a `sent`
+ * statement) costs the worker about half what building and sending a message does, so a dispatch
+ * hands its emails on in jobs of this many; few enough that a job's emails go out well within a claim.
+ */
+export const EMAIL_JOB_MAX_NOTIFICATIONS = 25;
+
+/**
+ * Ids only: the processor reads the rest (and the recipient's address) from PostgreSQL. Each
+ * notification's row, not the job, makes its email go once, so a job may carry several.
+ */
 export const EmailJob = z.union([
   z.strictObject({ notificationId: z.uuid() }),
+  z.strictObject({ notificationIds: z.array(z.uuid()).min(1).max(EMAIL_JOB_MAX_NOTIFICATIONS) }),
   z.strictObject({ accountTokenId: z.uuid() }),
 ]);
 export type EmailJob = z.infer<typeof EmailJob>;
-/** BullMQ job id of an email: one job per notification or link while it is kept. */
-export function emailJobId(job: EmailJob): string {
+/**
+ * BullMQ job id of an email: one job per notification or link while it is kept. A job of several
+ * notifications has none (the same rows handed on twice make a second job whose claim finds
+ * nothing to send).
+ */
+export function emailJobId(job: EmailJob): string | undefined {
+  if ('notificationIds' in job) return undefined;
   return 'notificationId' in job ? `n-${job.notificationId}` : `a-${job.accountTokenId}`;
 }
 

@@ -90,10 +90,49 @@ function isFinalAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
+/** Hands one notification's email to the mail server; resolves once the server accepted it. */
+async function sendNotificationEmail(deps: EmailDeps, n: NotificationEmail): Promise<void> {
+  const mail = renderNotificationEmail(n, deps.appUrl);
+  await deps.mailer.sendMail({
+    from: deps.from,
+    to: { name: n.name, address: n.to },
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    // The same notification keeps its Message-ID, so a receiving server can drop a duplicate.
+    messageId: `<notification-${n.id}@shanhai-market>`,
+    headers: { 'X-Shanhai-Kind': n.kind },
+    list: { unsubscribe: `${deps.appUrl}/account/notifications` },
+  });
+}
+
 /**
- * Sends one email, at most once per notification or link: the row is claimed before sending and
- * marked sent after, so a second job for it (a duplicate, a retry after success) finds nothing
- * to do. A failure releases the claim and throws, and BullMQ retries with backoff.
+ * Sends several notifications' emails: one claim, the messages at once (the pool queues them),
+ * one `sent` mark for those the server accepted. The others are released and the job throws, so
+ * BullMQ retries it with backoff, and the retry claims only what is still unsent.
+ */
+async function processNotificationEmails(
+  deps: EmailDeps,
+  job: Pick<Job, 'attemptsMade' | 'opts'>,
+  ids: string[],
+): Promise<{ sent: boolean }> {
+  const claimed = await claimNotificationEmails(deps.db, ids);
+  if (claimed.length === 0) return { sent: false };
+  const outcomes = await Promise.allSettled(claimed.map((n) => sendNotificationEmail(deps, n)));
+  const sent = claimed.filter((_, i) => outcomes[i]!.status === 'fulfilled').map((n) => n.id);
+  await markNotificationEmailsSent(deps.db, sent);
+  const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ id: claimed[i]!.id, err: o.reason }] : []));
+  if (failures.length === 0) return { sent: true };
+  const final = isFinalAttempt(job);
+  for (const f of failures) await releaseNotificationEmail(deps.db, f.id, reason(f.err), final);
+  throw failures[0]!.err;
+}
+
+/**
+ * Sends a notification's email (or several) or an account link's, at most once per notification
+ * or link: the row is claimed before sending and marked sent after, so a second job for it (a
+ * duplicate, a retry after success) finds nothing to do. A failure releases the claim and throws,
+ * and BullMQ retries with backoff.
  */
 export async function processEmail(
   deps: EmailDeps,
@@ -103,22 +142,12 @@ export async function processEmail(
   // A malformed payload will be malformed on every retry: fail it for good.
   if (!parsed.success) throw new UnrecoverableError(`malformed email job ${job.id}: ${parsed.error.message}`);
   const data = parsed.data;
+  if ('notificationIds' in data) return processNotificationEmails(deps, job, data.notificationIds);
   if ('notificationId' in data) {
     const n = await deps.rows.claim(data.notificationId);
     if (!n) return { sent: false };
-    const mail = renderNotificationEmail(n, deps.appUrl);
     try {
-      await deps.mailer.sendMail({
-        from: deps.from,
-        to: { name: n.name, address: n.to },
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        // The same notification keeps its Message-ID, so a receiving server can drop a duplicate.
-        messageId: `<notification-${n.id}@shanhai-market>`,
-        headers: { 'X-Shanhai-Kind': n.kind },
-        list: { unsubscribe: `${deps.appUrl}/account/notifications` },
-      });
+      await sendNotificationEmail(deps, n);
     } catch (err) {
       await releaseNotificationEmail(deps.db, n.id, reason(err), isFinalAttempt(job));
       throw err;

@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bull
 import type { Redis } from 'ioredis';
 import { dispatchBatch, DISPATCH_BATCH_SIZE, type Db, type Undispatched } from '@shanhai/db';
 import {
+  EMAIL_JOB_MAX_NOTIFICATIONS,
   emailJobId,
   NOTIFICATIONS_CHANNEL,
   NotifyDispatchJob,
@@ -32,14 +33,24 @@ export const EMAIL_JOB_OPTIONS = {
   removeOnFail: 5_000,
 } as const satisfies JobsOptions;
 
+/** The batch's emails as jobs: notifications' in groups (one job's overhead shared), links one each. */
+export function emailJobs(batch: Undispatched): EmailJob[] {
+  const ids = batch.notifications.filter((n) => n.email).map((n) => n.id);
+  const jobs: EmailJob[] = [];
+  for (let i = 0; i < ids.length; i += EMAIL_JOB_MAX_NOTIFICATIONS)
+    jobs.push({ notificationIds: ids.slice(i, i + EMAIL_JOB_MAX_NOTIFICATIONS) });
+  for (const a of batch.accountTokens) jobs.push({ accountTokenId: a.id });
+  return jobs;
+}
+
 async function handOn(deps: NotifyDispatchDeps, batch: Undispatched): Promise<void> {
-  const emails: EmailJob[] = [
-    ...batch.notifications.filter((n) => n.email).map((n) => ({ notificationId: n.id })),
-    ...batch.accountTokens.map((a) => ({ accountTokenId: a.id })),
-  ];
+  const emails = emailJobs(batch);
   if (emails.length > 0 && deps.emailQueue) {
     await deps.emailQueue.addBulk(
-      emails.map((data) => ({ name: 'email', data, opts: { ...EMAIL_JOB_OPTIONS, jobId: emailJobId(data) } })),
+      emails.map((data) => {
+        const jobId = emailJobId(data);
+        return { name: 'email', data, opts: jobId ? { ...EMAIL_JOB_OPTIONS, jobId } : EMAIL_JOB_OPTIONS };
+      }),
     );
   }
   const userIds = [...new Set(batch.notifications.map((n) => n.userId))];
