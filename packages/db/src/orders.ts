@@ -34,7 +34,9 @@ export async function recordTransitions(
 
 /**
  * Gives the stock of these orders' lines back to their products, in product id order (the same
- * fixed order checkout locks in, so the two never deadlock).
+ * fixed order checkout locks in, so the two never deadlock). Always in full, never clamped or
+ * refused: a seller's stock writes keep stock plus the units that may come back within MAX_STOCK
+ * (products-service.ts, checkStockRoom), so the sum fits, and a cancel or refund never waits on it.
  */
 export async function returnStock(tx: DbOrTx, orderIds: string[]): Promise<void> {
   if (orderIds.length === 0) return;

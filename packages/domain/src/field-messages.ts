@@ -64,6 +64,10 @@ export const RULES = {
     'zh-CN': '金额过大，无法记录',
   },
   stock_too_large: { en: 'would take stock above {max}', 'zh-CN': '会使库存超过 {max}' },
+  stock_with_open_orders: {
+    en: 'would take stock above {max} once the {out} units in open orders come back',
+    'zh-CN': '未完成订单中的 {out} 件退回后，库存会超过 {max}',
+  },
   not_a_town: { en: 'is not a town of the programme', 'zh-CN': '不是帮扶镇' },
   not_a_buyer: { en: 'is not a buyer organisation', 'zh-CN': '不是采购单位' },
   not_a_cooperative: { en: 'is not a cooperative', 'zh-CN': '不是合作社' },

@@ -184,6 +184,7 @@ export function reviewQueue(db: Db, page: PageQuery): Promise<{ items: OwnProduc
 export async function updateProduct(db: Db, who: Principal, id: string, patch: ProductPatch): Promise<OwnProduct> {
   return db.transaction(async (tx) => {
     const row = await lockVisible(tx, who, id);
+    if (patch.stock !== undefined && patch.stock > row.stock) await checkStockRoom(tx, row, patch.stock, 'body.stock');
     const reviewedBase: ProductRevision = row.pendingRevision ?? {
       nameZh: row.nameZh,
       nameEn: row.nameEn,
@@ -240,11 +241,39 @@ export async function updateProduct(db: Db, who: Principal, id: string, patch: P
   });
 }
 
+/**
+ * Units of a product in orders that can still give them back (a cancel before payment, a cancel or
+ * refund of a paid order before shipping): they left stock at checkout and may return to it.
+ */
+async function unitsThatMayComeBack(tx: DbOrTx, row: { id: string; cooperativeId: string }): Promise<number> {
+  const [r] = (
+    await tx.execute<{ n: number }>(sql`
+      select coalesce(sum(l.qty), 0)::int as n from orders o join order_lines l on l.order_id = o.id
+      where o.cooperative_id = ${row.cooperativeId} and l.product_id = ${row.id}
+        and o.status in ('pending_approval', 'awaiting_payment', 'paid')`)
+  ).rows;
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * A seller's stock write (a set or a raise) keeps stock plus the units that may come back within
+ * MAX_STOCK (issue 13). A cancellation or refund then always gives its units back in full, never
+ * past MAX_STOCK and never refused: goods that come back are real, and a refund must not wait on a
+ * counter, so the bound is kept where stock is raised, not where it returns. Checkout only moves
+ * units from stock to orders, so the sum holds. Runs under the product's row lock (checkout takes
+ * it too), so no checkout changes the figure meanwhile.
+ */
+async function checkStockRoom(tx: DbOrTx, row: { id: string; cooperativeId: string }, stock: number, field: string) {
+  if (stock > MAX_STOCK) throw ruleBroken(field, 'stock_too_large', { max: MAX_STOCK });
+  const out = await unitsThatMayComeBack(tx, row);
+  if (stock + out > MAX_STOCK) throw ruleBroken(field, 'stock_with_open_orders', { out, max: MAX_STOCK });
+}
+
 export async function adjustStock(db: Db, who: Principal, id: string, delta: number): Promise<OwnProduct> {
   return db.transaction(async (tx) => {
     const row = await lockVisible(tx, who, id);
     if (row.stock + delta < 0) throw ruleBroken('body.delta', 'stock_below_zero', { stock: row.stock });
-    if (row.stock + delta > MAX_STOCK) throw ruleBroken('body.delta', 'stock_too_large', { max: MAX_STOCK });
+    if (delta > 0) await checkStockRoom(tx, row, row.stock + delta, 'body.delta');
     await tx
       .update(products)
       .set({ stock: sql`${products.stock} + ${delta}` })

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
-import { ORDER_TRANSITIONS, type OrderStatus } from '@shanhai/domain';
+import { MAX_STOCK, ORDER_TRANSITIONS, type OrderStatus } from '@shanhai/domain';
 import { buyingWorld, shop, type Member } from '../../../test-support/shop';
 import { bearer, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -173,5 +173,41 @@ describe('tenancy and lists', () => {
     expect(coopOrders.body).toContain('列表蜂蜜×1');
     const coopBOrders = await t.app.inject({ method: 'GET', url: '/api/v1/orders', headers: bearer(coopB.s.token) });
     expect(coopBOrders.json().some((o: { purchaseId: string }) => o.purchaseId === p.id)).toBe(false);
+  });
+});
+
+describe('stock that comes back (issue 13)', () => {
+  it('a seller cannot raise stock past MAX_STOCK less the units that may come back, so every cancel and refund gives them back in full', async () => {
+    const b = await buyer();
+    const prod = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 100 });
+    const p = await placed(b, [{ id: prod.id, qty: 60 }]);
+    expect(await stockOf(prod.id)).toBe(40);
+    const stockUrl = `/api/v1/products/${prod.id}/stock`;
+    const refused = { code: 'stock_with_open_orders', params: { out: 60, max: MAX_STOCK } };
+    const raise = await post(coopA.s, stockUrl, { delta: MAX_STOCK - 40 });
+    expect(raise.statusCode, raise.body).toBe(400);
+    expect(raise.json().errors).toEqual([
+      {
+        field: 'body.delta',
+        ...refused,
+        message: 'would take stock above 100,000,000 once the 60 units in open orders come back',
+      },
+    ]);
+    const set = await call(coopA.s, ['PATCH', `/api/v1/products/${prod.id}`, { stock: MAX_STOCK }]);
+    expect(set.statusCode, set.body).toBe(400);
+    expect(set.json().errors).toMatchObject([{ field: 'body.stock', ...refused }]);
+    expect(await stockOf(prod.id)).toBe(40);
+    // Up to the room left, a raise is taken; the cancel then brings stock to MAX_STOCK exactly.
+    expect((await post(coopA.s, stockUrl, { delta: MAX_STOCK - 100 })).statusCode).toBe(200);
+    expect((await post(b.s, `/api/v1/purchases/${p.id}/cancel`)).statusCode).toBe(200);
+    expect(await stockOf(prod.id)).toBe(MAX_STOCK);
+    // A paid order counts too, and its cancellation (a refund) gives its units back in full.
+    const q = await paid(b, [{ id: prod.id, qty: 10 }], office);
+    expect((await post(coopA.s, stockUrl, { delta: 1 })).json().errors).toMatchObject([
+      { field: 'body.delta', code: 'stock_with_open_orders', params: { out: 10 } },
+    ]);
+    const refund = await post(coopA.s, `/api/v1/orders/${q.orders[0].id}/cancel`, { note: '缺货' });
+    expect(refund.statusCode, refund.body).toBe(200);
+    expect(await stockOf(prod.id)).toBe(MAX_STOCK);
   });
 });
