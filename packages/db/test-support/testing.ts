@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type {} from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
-import type { Db } from '../src/client';
+import { createDb, type Db, type DbHandle } from '../src/client';
 import { hashPassword } from '../src/passwords';
 import { orgs, users } from '../src/schema/identity';
 import { towns } from '../src/schema/regions';
@@ -58,6 +58,46 @@ export async function createTestDatabase(adminUrl: string, template: 'empty' | '
     name,
     url: withDatabase(adminUrl, name),
     drop: () => admin(adminUrl, (c) => c.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
+  };
+}
+
+/** This test file's own database, cloned before its tests run and dropped after them. */
+export interface FileDatabase {
+  readonly db: Db;
+  readonly pool: pg.Pool;
+  readonly database: TestDatabase;
+}
+
+/**
+ * Registers the hooks that give a test file its own database from `template` and a pool of `max`
+ * connections on it; the pool is closed and the database dropped after the file's last test.
+ * Read `db` in hooks and tests, not at module load: it exists once the beforeAll hook has run.
+ */
+export function useTestDatabase(template: 'empty' | 'demo', { max = 3 }: { max?: number } = {}): FileDatabase {
+  let database: TestDatabase | undefined;
+  let handle: DbHandle | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('pgAdminUrl'), template);
+    handle = createDb(database.url, { max });
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await database?.drop();
+  });
+  const ready = () => {
+    if (!handle || !database) throw new Error('useTestDatabase: read db inside a hook or a test');
+    return { handle, database };
+  };
+  return {
+    get db() {
+      return ready().handle.db;
+    },
+    get pool() {
+      return ready().handle.pool;
+    },
+    get database() {
+      return ready().database;
+    },
   };
 }
 

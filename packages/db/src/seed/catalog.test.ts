@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createDb, type DbHandle } from '../client';
-import { createTestDatabase, type TestDatabase } from '../../test-support/testing';
+import { useTestDatabase } from '../../test-support/testing';
 import { seedDemo } from './index';
 
-let database: TestDatabase;
-let h: DbHandle;
-beforeAll(async () => {
-  database = await createTestDatabase(inject('pgAdminUrl'), 'empty');
-  h = createDb(database.url, { max: 3 });
-});
-afterAll(async () => {
-  await h.close();
-  await database.drop();
-});
+const h = useTestDatabase('empty');
 
 describe('demo catalogue', () => {
   it('lists the named products and gives every one of the 24 towns listed products, idempotently', async () => {

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { businessDate } from '@shanhai/domain';
-import { createDb, type DbHandle } from '../client';
-import { createTestDatabase, type TestDatabase } from '../../test-support/testing';
+import { createDb } from '../client';
+import { createTestDatabase, useTestDatabase } from '../../test-support/testing';
 import { reconcileJournal } from '../journal-reconcile';
 import { foldAll, reconcileTallies } from '../tally';
 import { DEMO_PURCHASES, seedDemoOrders, seedDemoOrdersInto } from './orders';
 import { pastSettlementStep } from './settlement';
 
-let database: TestDatabase;
-let h: DbHandle;
-beforeAll(async () => {
-  database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
-  h = createDb(database.url, { max: 3 });
-});
-afterAll(async () => {
-  await h.close();
-  await database.drop();
-});
+const h = useTestDatabase('demo');
 
 const rows = async <T extends Record<string, unknown>>(q: ReturnType<typeof sql>) => (await h.db.execute<T>(q)).rows;
 const stocks = async () =>

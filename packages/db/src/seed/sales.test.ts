@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createDb, type DbHandle } from '../client';
 import { untalliedCount } from '../ledger';
 import { tallyDrift } from '../tally';
-import { createTestDatabase, type TestDatabase } from '../../test-support/testing';
+import { useTestDatabase } from '../../test-support/testing';
 
-let database: TestDatabase;
-let h: DbHandle;
-beforeAll(async () => {
-  database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
-  h = createDb(database.url, { max: 2 });
-});
-afterAll(async () => {
-  await h.close();
-  await database.drop();
-});
+const h = useTestDatabase('demo', { max: 2 });
 
 describe('demo sales', () => {
   it('labels every row demo, tallies them all, and gives Dakun a 2026 first half above 10,000,000 元', async () => {

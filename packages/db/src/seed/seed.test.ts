@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createDb, type DbHandle } from '../client';
-import { createTestDatabase, type TestDatabase } from '../../test-support/testing';
+import { useTestDatabase } from '../../test-support/testing';
 import { businessDate } from '@shanhai/domain';
 import { CAMPAIGN_SCOPE_SQL } from '../campaigns';
 import { currentDemoCampaign } from './campaigns';
 import { seedDemo } from './index';
 
-let database: TestDatabase;
-let h: DbHandle;
-beforeAll(async () => {
-  database = await createTestDatabase(inject('pgAdminUrl'), 'empty');
-  h = createDb(database.url, { max: 3 });
-});
-afterAll(async () => {
-  await h.close();
-  await database.drop();
-});
+const h = useTestDatabase('empty');
 
 /** Row counts of every table in the public schema. */
 async function counts(): Promise<Record<string, number>> {

@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createDb, type DbHandle } from '../client';
 import { cooperativeBalance } from '../journal';
 import { reconcileJournal } from '../journal-reconcile';
-import { createTestDatabase, type TestDatabase } from '../../test-support/testing';
+import { useTestDatabase } from '../../test-support/testing';
 import { pastSettlementStep, seedDemo } from './index';
 import { demoSettlementMonth } from './settlement';
 
-let database: TestDatabase;
-let h: DbHandle;
-beforeAll(async () => {
-  database = await createTestDatabase(inject('pgAdminUrl'), 'empty');
-  h = createDb(database.url, { max: 3 });
-});
-afterAll(async () => {
-  await h.close();
-  await database.drop();
-});
+const h = useTestDatabase('empty');
 
 const rows = async <T>(q: ReturnType<typeof sql>) => (await h.db.execute<T & Record<string, unknown>>(q)).rows;
 
