@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { eq } from 'drizzle-orm';
-import { cooperativeBalance, createDb, postPayment, schema, type DbHandle } from '@shanhai/db';
-import { createOrgWithUser, createProduct, type TestDatabase } from '@shanhai/db/testing';
-import { testWorkerConfig } from '../../test-support/testing';
+import { cooperativeBalance, postPayment, schema } from '@shanhai/db';
+import { createOrgWithUser, createProduct, useTestDatabase } from '@shanhai/db/testing';
+import { insertOneOrderPurchase } from '../../test-support/testing';
 import { processAutoAccept } from './auto-accept';
 
-let database: TestDatabase;
-let handle: DbHandle;
-beforeAll(async () => {
-  ({ database } = await testWorkerConfig('demo'));
-  handle = createDb(database.url, { max: 4 });
-});
-afterAll(async () => {
-  await handle.close();
-  await database.drop();
-});
+const handle = useTestDatabase('demo', { max: 4 });
 
 const DAY = 86_400_000;
 
@@ -25,49 +16,24 @@ async function delivered(daysAgo: number, status: 'delivered' | 'disputed' = 'de
   const { org, user } = await createOrgWithUser(db, { kind: 'buyer' });
   const coop = await createOrgWithUser(db, { kind: 'cooperative', townCode: 'dakun' });
   const p = await createProduct(db, { cooperativeId: coop.org.id, stock: 10 });
-  const [purchase] = await db
-    .insert(schema.purchases)
-    .values({
-      buyerOrgId: org.id,
-      createdBy: user.id,
-      status: 'paid',
-      paymentMethod: 'transfer',
-      totalFen: 30_000,
-      remittanceRef: `T${Math.random()}`,
-      deliveryAddress: 'addr',
-      expiresAt: new Date(),
-    })
-    .returning();
-  const [order] = await db
-    .insert(schema.orders)
-    .values({
-      purchaseId: purchase!.id,
-      buyerOrgId: org.id,
-      cooperativeId: coop.org.id,
-      status,
-      totalFen: 30_000,
-      deliveredAt: new Date(Date.now() - daysAgo * DAY),
-    })
-    .returning();
-  await db.insert(schema.orderLines).values({
-    orderId: order!.id,
-    productId: p.id,
-    townId: p.townId,
-    category: p.category,
-    nameZh: p.nameZh,
-    unitLabel: p.unitLabel,
+  const { purchase, order } = await insertOneOrderPurchase(db, {
+    buyerOrgId: org.id,
+    createdBy: user.id,
+    product: p,
+    purchaseStatus: 'paid',
+    orderStatus: status,
     qty: 3,
     unitPriceFen: 10_000,
-    lineTotalFen: 30_000,
+    deliveredAt: new Date(Date.now() - daysAgo * DAY),
   });
   await db.transaction((tx) =>
     postPayment(tx, {
-      purchaseId: purchase!.id,
+      purchaseId: purchase.id,
       method: 'transfer',
-      orders: [{ id: order!.id, cooperativeId: coop.org.id, totalFen: 30_000 }],
+      orders: [{ id: order.id, cooperativeId: coop.org.id, totalFen: 30_000 }],
     }),
   );
-  return { orderId: order!.id, coopId: coop.org.id };
+  return { orderId: order.id, coopId: coop.org.id };
 }
 const orderOf = async (id: string) =>
   (await handle.db.select().from(schema.orders).where(eq(schema.orders.id, id)))[0]!;

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
-import { appendSales, createDb, schema, tallyDrift, type DbHandle, type LedgerRow } from '@shanhai/db';
-import { createOrg, createProduct, type TestDatabase } from '@shanhai/db/testing';
+import { appendSales, schema, tallyDrift, type LedgerRow } from '@shanhai/db';
+import { useTestDatabase } from '@shanhai/db/testing';
 import { createLogger } from '../log';
-import { testWorkerConfig } from '../../test-support/testing';
+import { twoTownsWithProducts } from '../../test-support/testing';
 import { processCampaignReattribution } from './campaign-reattribution';
 import { processReconcile, processTally } from './tally';
 
@@ -14,8 +14,7 @@ import { processReconcile, processTally } from './tally';
  * Expected figures are computed here in TypeScript from the rows themselves, not with the SQL rule.
  */
 
-let database: TestDatabase;
-let handle: DbHandle;
+const handle = useTestDatabase('empty', { max: 6 });
 let townA: string;
 let townB: string;
 let buyer: string;
@@ -36,27 +35,7 @@ let campaigns: Scope[] = [];
 const ledger: (LedgerRow & { tallied?: boolean })[] = [];
 
 beforeAll(async () => {
-  const { database: d } = await testWorkerConfig('empty');
-  database = d;
-  handle = createDb(database.url, { max: 6 });
-  const [county] = await handle.db
-    .insert(schema.counties)
-    .values({ code: 'c1', nameZh: '县', nameEn: 'C' })
-    .returning();
-  const towns = await handle.db
-    .insert(schema.towns)
-    .values([
-      { code: 'a', countyId: county!.id, nameZh: '甲镇', nameEn: 'A' },
-      { code: 'b', countyId: county!.id, nameZh: '乙镇', nameEn: 'B' },
-    ])
-    .returning();
-  townA = towns[0]!.id;
-  townB = towns[1]!.id;
-  buyer = (await createOrg(handle.db, { kind: 'buyer' })).id;
-  const coopA = await createOrg(handle.db, { kind: 'cooperative', townCode: 'a' });
-  const coopB = await createOrg(handle.db, { kind: 'cooperative', townCode: 'b' });
-  productA = (await createProduct(handle.db, { cooperativeId: coopA.id })).id;
-  productB = (await createProduct(handle.db, { cooperativeId: coopB.id })).id;
+  ({ townA, townB, buyer, productA, productB } = await twoTownsWithProducts(handle.db));
   // Three campaigns, overlapping: everything in 1–5 June; town A's honey 3–9 June; product B in June.
   campaigns = await handle.db
     .insert(schema.campaigns)
@@ -73,10 +52,6 @@ beforeAll(async () => {
       { nameZh: '乙品', nameEn: 'B product', startsOn: '2026-06-01', endsOn: '2026-06-30', productIds: [productB] },
     ])
     .returning();
-});
-afterAll(async () => {
-  await handle.close();
-  await database.drop();
 });
 
 let seq = 0;

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
-import { createDb, schema, type DbHandle } from '@shanhai/db';
-import { createOrgWithUser, type TestDatabase } from '@shanhai/db/testing';
-import { testWorkerConfig } from '../../test-support/testing';
+import { schema } from '@shanhai/db';
+import { createOrgWithUser, useTestDatabase } from '@shanhai/db/testing';
 import { processHousekeeping } from './housekeeping';
 
-let database: TestDatabase;
-let handle: DbHandle;
-beforeAll(async () => {
-  ({ database } = await testWorkerConfig('empty'));
-  handle = createDb(database.url, { max: 2 });
-});
-afterAll(async () => {
-  await handle.close();
-  await database.drop();
-});
+const handle = useTestDatabase('empty', { max: 2 });
 
 describe('housekeeping job', () => {
   it('purges refresh tokens expired over a day ago, and running it twice changes nothing more', async () => {

@@ -1,34 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { desc, eq } from 'drizzle-orm';
 import { Registry } from 'prom-client';
-import {
-  autoAcceptIfDue,
-  cooperativeBalance,
-  createDb,
-  postPayment,
-  postRefund,
-  schema,
-  type DbHandle,
-} from '@shanhai/db';
-import { createOrgWithUser, createProduct, type TestDatabase } from '@shanhai/db/testing';
+import { autoAcceptIfDue, cooperativeBalance, postPayment, postRefund, schema } from '@shanhai/db';
+import { createOrgWithUser, createProduct, useTestDatabase } from '@shanhai/db/testing';
 import { createLogger } from '../log';
-import { testWorkerConfig } from '../../test-support/testing';
+import { insertOneOrderPurchase } from '../../test-support/testing';
 import { journalReconcileMetrics, processJournalReconcile } from './journal-reconcile';
 
-let database: TestDatabase;
-let handle: DbHandle;
+const handle = useTestDatabase('demo', { max: 4 });
 let coopId: string;
 const log = createLogger('silent');
 const year = new Date().getFullYear();
 beforeAll(async () => {
-  ({ database } = await testWorkerConfig('demo'));
-  handle = createDb(database.url, { max: 4 });
   coopId = (await createOrgWithUser(handle.db, { kind: 'cooperative', townCode: 'dakun' })).org.id;
-});
-afterAll(async () => {
-  await handle.close();
-  await database.drop();
 });
 
 /**
@@ -39,45 +24,26 @@ async function paidOrder(totalFen: number, opts: { journal?: boolean } = {}) {
   const db = handle.db;
   const { org, user } = await createOrgWithUser(db, { kind: 'buyer' });
   const p = await createProduct(db, { cooperativeId: coopId, stock: 10, category: 'tea' });
-  const [purchase] = await db
-    .insert(schema.purchases)
-    .values({
-      buyerOrgId: org.id,
-      createdBy: user.id,
-      status: 'paid',
-      paymentMethod: 'transfer',
-      totalFen,
-      remittanceRef: `T${Math.random()}`,
-      deliveryAddress: 'addr',
-      expiresAt: new Date(),
-    })
-    .returning();
+  const { purchase, order } = await insertOneOrderPurchase(db, {
+    buyerOrgId: org.id,
+    createdBy: user.id,
+    product: p,
+    purchaseStatus: 'paid',
+    orderStatus: 'paid',
+    qty: 1,
+    unitPriceFen: totalFen,
+  });
   await db.insert(schema.payments).values({
-    purchaseId: purchase!.id,
+    purchaseId: purchase.id,
     method: 'transfer',
     status: 'succeeded',
     amountFen: totalFen,
   });
-  const [order] = await db
-    .insert(schema.orders)
-    .values({ purchaseId: purchase!.id, buyerOrgId: org.id, cooperativeId: coopId, status: 'paid', totalFen })
-    .returning();
-  await db.insert(schema.orderLines).values({
-    orderId: order!.id,
-    productId: p.id,
-    townId: p.townId,
-    category: 'tea',
-    nameZh: p.nameZh,
-    unitLabel: p.unitLabel,
-    qty: 1,
-    unitPriceFen: totalFen,
-    lineTotalFen: totalFen,
-  });
   if (opts.journal !== false)
     await db.transaction((tx) =>
-      postPayment(tx, { purchaseId: purchase!.id, method: 'transfer', orders: [{ ...order! }] }),
+      postPayment(tx, { purchaseId: purchase.id, method: 'transfer', orders: [{ ...order }] }),
     );
-  return order!;
+  return order;
 }
 const run = (id: string, metrics?: ReturnType<typeof journalReconcileMetrics>) =>
   processJournalReconcile({ db: handle.db, log, ...(metrics ? { metrics } : {}) }, { id, data: { trigger: 'manual' } });

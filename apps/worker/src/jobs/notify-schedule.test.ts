@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
 import { orderNo } from '@shanhai/domain';
-import { createDb, schema, type DbHandle } from '@shanhai/db';
-import { createOrg, createOrgWithUser, createUser, type TestDatabase } from '@shanhai/db/testing';
-import { testWorkerConfig } from '../../test-support/testing';
+import { schema } from '@shanhai/db';
+import { createOrg, createOrgWithUser, createUser, useTestDatabase } from '@shanhai/db/testing';
 import { processNotifySchedule } from './notify-schedule';
 
-let database: TestDatabase;
-let handle: DbHandle;
+const handle = useTestDatabase('empty', { max: 4 });
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NOW = new Date('2026-07-08T02:00:00Z');
@@ -37,8 +35,6 @@ async function buyerOrg(): Promise<BuyerOrg> {
 }
 
 beforeAll(async () => {
-  ({ database } = await testWorkerConfig('empty'));
-  handle = createDb(database.url, { max: 4 });
   const db = handle.db;
   const [county] = await db
     .insert(schema.counties)
@@ -62,10 +58,6 @@ beforeAll(async () => {
     owner: (await createUser(db, { orgId: o.id, role: 'owner' })).id,
     member: (await createUser(db, { orgId: o.id, role: 'member' })).id,
   };
-});
-afterAll(async () => {
-  await handle.close();
-  await database.drop();
 });
 
 let refs = 0;

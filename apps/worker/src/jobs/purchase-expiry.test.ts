@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { eq } from 'drizzle-orm';
-import { createDb, schema, type DbHandle } from '@shanhai/db';
-import { createOrgWithUser, createProduct, type TestDatabase } from '@shanhai/db/testing';
-import { testWorkerConfig } from '../../test-support/testing';
+import { createDb, schema } from '@shanhai/db';
+import { createOrgWithUser, createProduct, useTestDatabase } from '@shanhai/db/testing';
+import { insertOneOrderPurchase } from '../../test-support/testing';
 import { processPurchaseExpiry } from './purchase-expiry';
 
-let database: TestDatabase;
-let handle: DbHandle;
-beforeAll(async () => {
-  ({ database } = await testWorkerConfig('demo'));
-  handle = createDb(database.url, { max: 3 });
-});
-afterAll(async () => {
-  await handle.close();
-  await database.drop();
-});
+const handle = useTestDatabase('demo', { max: 3 });
 
 /** An unpaid purchase of `qty` units whose stock was taken, expiring at `expiresAt`. */
 async function unpaid(expiresAt: Date, qty = 3) {
@@ -23,41 +14,17 @@ async function unpaid(expiresAt: Date, qty = 3) {
   const { org, user } = await createOrgWithUser(db, { kind: 'buyer' });
   const coop = await createOrgWithUser(db, { kind: 'cooperative', townCode: 'dakun' });
   const p = await createProduct(db, { cooperativeId: coop.org.id, stock: 10 - qty });
-  const [purchase] = await db
-    .insert(schema.purchases)
-    .values({
-      buyerOrgId: org.id,
-      createdBy: user.id,
-      status: 'awaiting_payment',
-      paymentMethod: 'transfer',
-      totalFen: qty * 10_000,
-      remittanceRef: `T${Math.random()}`,
-      deliveryAddress: 'addr',
-      expiresAt,
-    })
-    .returning();
-  const [order] = await db
-    .insert(schema.orders)
-    .values({
-      purchaseId: purchase!.id,
-      buyerOrgId: org.id,
-      cooperativeId: coop.org.id,
-      status: 'awaiting_payment',
-      totalFen: qty * 10_000,
-    })
-    .returning();
-  await db.insert(schema.orderLines).values({
-    orderId: order!.id,
-    productId: p.id,
-    townId: p.townId,
-    category: p.category,
-    nameZh: p.nameZh,
-    unitLabel: p.unitLabel,
+  const { purchase, order } = await insertOneOrderPurchase(db, {
+    buyerOrgId: org.id,
+    createdBy: user.id,
+    product: p,
+    purchaseStatus: 'awaiting_payment',
+    orderStatus: 'awaiting_payment',
     qty,
     unitPriceFen: 10_000,
-    lineTotalFen: qty * 10_000,
+    expiresAt,
   });
-  return { purchaseId: purchase!.id, orderId: order!.id, productId: p.id };
+  return { purchaseId: purchase.id, orderId: order.id, productId: p.id };
 }
 const stock = async (id: string) =>
   (await handle.db.select().from(schema.products).where(eq(schema.products.id, id)))[0]!.stock;
@@ -100,7 +67,7 @@ describe('purchase-expiry job', () => {
   it('never races an approval: expiry waits for the row lock and sees the new time', async () => {
     const u = await unpaid(new Date(Date.now() - 1000));
     // An approval in flight: it holds the purchase row and moves the expiry into the future.
-    const approver = createDb(database.url, { max: 1 });
+    const approver = createDb(handle.database.url, { max: 1 });
     const client = await approver.pool.connect();
     try {
       await client.query('begin');

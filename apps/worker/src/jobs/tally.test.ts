@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { eq, sql } from 'drizzle-orm';
-import { appendSales, createDb, schema, tallyDrift, type DbHandle, type LedgerRow } from '@shanhai/db';
-import { createOrg, createProduct, createUser, type TestDatabase } from '@shanhai/db/testing';
+import { appendSales, schema, tallyDrift, type LedgerRow } from '@shanhai/db';
+import { createOrg, createUser, useTestDatabase } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
 import { createLogger } from '../log';
-import { testWorkerConfig } from '../../test-support/testing';
+import { testRedisPrefix, twoTownsWithProducts } from '../../test-support/testing';
 import { processReconcile, processTally } from './tally';
 
-let database: TestDatabase;
-let handle: DbHandle;
+const handle = useTestDatabase('empty', { max: 6 });
 let redis: Redis;
 let prefix: string;
 let townA: string;
@@ -22,41 +21,11 @@ let productB: string;
 const log = createLogger('silent');
 
 beforeAll(async () => {
-  const { config, database: d } = await testWorkerConfig('empty');
-  database = d;
-  prefix = config.redisPrefix;
-  handle = createDb(database.url, { max: 6 });
-  redis = new Redis(config.redisUrl);
-  const [county] = await handle.db
-    .insert(schema.counties)
-    .values({ code: 'c1', nameZh: '县', nameEn: 'C' })
-    .returning();
-  const towns = await handle.db
-    .insert(schema.towns)
-    .values([
-      { code: 'a', countyId: county!.id, nameZh: '甲镇', nameEn: 'A' },
-      { code: 'b', countyId: county!.id, nameZh: '乙镇', nameEn: 'B' },
-    ])
-    .returning();
-  townA = towns[0]!.id;
-  townB = towns[1]!.id;
-  buyer = (await createOrg(handle.db, { kind: 'buyer' })).id;
-  productA = (
-    await createProduct(handle.db, {
-      cooperativeId: (await createOrg(handle.db, { kind: 'cooperative', townCode: 'a' })).id,
-    })
-  ).id;
-  productB = (
-    await createProduct(handle.db, {
-      cooperativeId: (await createOrg(handle.db, { kind: 'cooperative', townCode: 'b' })).id,
-    })
-  ).id;
+  prefix = testRedisPrefix();
+  redis = new Redis(inject('redisUrl'));
+  ({ townA, townB, buyer, productA, productB } = await twoTownsWithProducts(handle.db));
 });
-afterAll(async () => {
-  redis.disconnect();
-  await handle.close();
-  await database.drop();
-});
+afterAll(() => redis.disconnect());
 
 let seq = 0;
 function rows(n: number): LedgerRow[] {
