@@ -89,6 +89,21 @@ export function refreshCookieOf(res: LightMyRequestResponse): string | null {
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/**
+ * `call(s, method, url, body?)`: one request to the app as `s` (null: without a token), with a JSON
+ * body when one is given. `app` is read at call time, so a file can make its caller before
+ * `beforeAll` builds the app.
+ */
+export function caller(app: () => FastifyInstance) {
+  return (s: Session | null, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+    app().inject({
+      method,
+      url,
+      ...(s ? { headers: bearer(s.token) } : {}),
+      ...(payload ? { payload: payload as object } : {}),
+    });
+}
+
 /** A real 1×1 PNG, for upload tests. */
 export const TINY_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',

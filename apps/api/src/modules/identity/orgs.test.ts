@@ -4,6 +4,7 @@ import { schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser, TEST_PASSWORD } from '@shanhai/db/testing';
 import {
   bearer,
+  caller,
   createTestApp,
   DEMO_PASSWORD,
   emailedLink,
@@ -21,6 +22,7 @@ beforeAll(async () => {
   dakunId = (await t.app.db.select().from(schema.towns).where(eq(schema.towns.code, 'dakun')))[0]!.id;
 });
 afterAll(() => t.close());
+const call = caller(() => t.app);
 
 const buyerSignup = (over: Record<string, unknown> = {}) => ({
   kind: 'buyer',
@@ -41,7 +43,7 @@ const buyerSignup = (over: Record<string, unknown> = {}) => ({
 describe('POST /api/v1/orgs (sign-up)', () => {
   it('creates a pending buyer org with its owner, audit-logged', async () => {
     const body = buyerSignup();
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/orgs', payload: body });
+    const res = await call(null, 'POST', '/api/v1/orgs', body);
     expect(res.statusCode).toBe(201);
     const org = res.json();
     expect(org).toMatchObject({
@@ -72,7 +74,7 @@ describe('POST /api/v1/orgs (sign-up)', () => {
       creditCode: '93441823MA4ABCDE12',
       owner: { email: 'coop-new@example.cn', name: '黄', password: 'a-long-enough-password' },
     };
-    const ok = await t.app.inject({ method: 'POST', url: '/api/v1/orgs', payload: { ...coop, townId: dakunId } });
+    const ok = await call(null, 'POST', '/api/v1/orgs', { ...coop, townId: dakunId });
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({
       kind: 'cooperative',
@@ -81,36 +83,32 @@ describe('POST /api/v1/orgs (sign-up)', () => {
       status: 'pending',
     });
 
-    const bad = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/orgs',
-      payload: {
-        ...coop,
-        creditCode: '93441823MA4ABCDE13',
-        owner: { ...coop.owner, email: 'c2@example.cn' },
-        townId: '00000000-0000-4000-8000-000000000000',
-      },
+    const bad = await call(null, 'POST', '/api/v1/orgs', {
+      ...coop,
+      creditCode: '93441823MA4ABCDE13',
+      owner: { ...coop.owner, email: 'c2@example.cn' },
+      townId: '00000000-0000-4000-8000-000000000000',
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors).toEqual([
       { field: 'body.townId', message: 'is not a town of the programme', code: 'not_a_town', params: {} },
     ]);
 
-    const missing = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/orgs',
-      payload: { ...coop, owner: { ...coop.owner, email: 'c3@example.cn' } },
+    const missing = await call(null, 'POST', '/api/v1/orgs', {
+      ...coop,
+      owner: { ...coop.owner, email: 'c3@example.cn' },
     });
     expect(missing.statusCode).toBe(400);
     expect(missing.json().errors.map((e: { field: string }) => e.field)).toEqual(['body.townId']);
   });
 
   it('refuses status, id or other unknown fields (mass assignment) with 400 naming them', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/orgs',
-      payload: buyerSignup({ status: 'active', id: '00000000-0000-4000-8000-000000000000' }),
-    });
+    const res = await call(
+      null,
+      'POST',
+      '/api/v1/orgs',
+      buyerSignup({ status: 'active', id: '00000000-0000-4000-8000-000000000000' }),
+    );
     expect(res.statusCode).toBe(400);
     expect(
       res
@@ -123,11 +121,12 @@ describe('POST /api/v1/orgs (sign-up)', () => {
   });
 
   it('names bad fields: credit code, short password, kind', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/orgs',
-      payload: buyerSignup({ taxId: 'ABC', owner: { email: 'x@example.cn', name: 'x', password: 'short' } }),
-    });
+    const res = await call(
+      null,
+      'POST',
+      '/api/v1/orgs',
+      buyerSignup({ taxId: 'ABC', owner: { email: 'x@example.cn', name: 'x', password: 'short' } }),
+    );
     expect(res.statusCode).toBe(400);
     expect(
       res
@@ -135,7 +134,7 @@ describe('POST /api/v1/orgs (sign-up)', () => {
         .errors.map((e: { field: string }) => e.field)
         .sort(),
     ).toEqual(['body.owner.password', 'body.taxId']);
-    const kind = await t.app.inject({ method: 'POST', url: '/api/v1/orgs', payload: buyerSignup({ kind: 'office' }) });
+    const kind = await call(null, 'POST', '/api/v1/orgs', buyerSignup({ kind: 'office' }));
     expect(kind.statusCode).toBe(400);
     expect(kind.json().errors[0].field).toBe('body.kind');
   });
@@ -143,16 +142,18 @@ describe('POST /api/v1/orgs (sign-up)', () => {
   it('the same owner email twice at once: one 201, one 409 naming body.owner.email', async () => {
     const email = 'race@example.cn';
     const [a, b] = await Promise.all([
-      t.app.inject({
-        method: 'POST',
-        url: '/api/v1/orgs',
-        payload: buyerSignup({ owner: { email, name: 'a', password: 'a-long-enough-password' } }),
-      }),
-      t.app.inject({
-        method: 'POST',
-        url: '/api/v1/orgs',
-        payload: buyerSignup({ owner: { email, name: 'b', password: 'a-long-enough-password' } }),
-      }),
+      call(
+        null,
+        'POST',
+        '/api/v1/orgs',
+        buyerSignup({ owner: { email, name: 'a', password: 'a-long-enough-password' } }),
+      ),
+      call(
+        null,
+        'POST',
+        '/api/v1/orgs',
+        buyerSignup({ owner: { email, name: 'b', password: 'a-long-enough-password' } }),
+      ),
     ]);
     expect([a.statusCode, b.statusCode].sort()).toEqual([201, 409]);
     const conflict = [a, b].find((r) => r.statusCode === 409)!;
@@ -166,53 +167,28 @@ describe('POST /api/v1/orgs (sign-up)', () => {
 
 describe('office review of organisations', () => {
   it('lists pending sign-ups for the office only', async () => {
-    const res = await t.app.inject({
-      method: 'GET',
-      url: '/api/v1/orgs?status=pending',
-      headers: bearer(office.token),
-    });
+    const res = await call(office, 'GET', '/api/v1/orgs?status=pending');
     expect(res.statusCode).toBe(200);
     expect(res.json().length).toBeGreaterThan(0);
     expect(res.json().every((o: { status: string }) => o.status === 'pending')).toBe(true);
 
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/orgs?status=pending' })).statusCode).toBe(401);
+    expect((await call(null, 'GET', '/api/v1/orgs?status=pending')).statusCode).toBe(401);
     const buyer = await login(t.app, 'buyer@demo.shanhai', DEMO_PASSWORD);
-    expect(
-      (await t.app.inject({ method: 'GET', url: '/api/v1/orgs?status=pending', headers: bearer(buyer.token) }))
-        .statusCode,
-    ).toBe(403);
-    expect(
-      (await t.app.inject({ method: 'GET', url: '/api/v1/orgs?status=weird', headers: bearer(office.token) })).json()
-        .errors[0].field,
-    ).toBe('query.status');
+    expect((await call(buyer, 'GET', '/api/v1/orgs?status=pending')).statusCode).toBe(403);
+    expect((await call(office, 'GET', '/api/v1/orgs?status=weird')).json().errors[0].field).toBe('query.status');
   });
 
   it('reject needs a reason; transitions are checked; each decision is audited', async () => {
     const { org } = await createOrgWithUser(t.app.db, { kind: 'cooperative', status: 'pending', townCode: 'daping' });
-    const noReason = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${org.id}/reject`,
-      headers: bearer(office.token),
-      payload: {},
-    });
+    const noReason = await call(office, 'POST', `/api/v1/orgs/${org.id}/reject`, {});
     expect(noReason.statusCode).toBe(400);
     expect(noReason.json().errors[0].field).toBe('body.reason');
 
-    const rejected = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${org.id}/reject`,
-      headers: bearer(office.token),
-      payload: { reason: '营业执照不清晰' },
-    });
+    const rejected = await call(office, 'POST', `/api/v1/orgs/${org.id}/reject`, { reason: '营业执照不清晰' });
     expect(rejected.statusCode).toBe(200);
     expect(rejected.json()).toMatchObject({ status: 'rejected', statusReason: '营业执照不清晰' });
 
-    const suspendRejected = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${org.id}/suspend`,
-      headers: bearer(office.token),
-      payload: { reason: 'x y' },
-    });
+    const suspendRejected = await call(office, 'POST', `/api/v1/orgs/${org.id}/suspend`, { reason: 'x y' });
     expect(suspendRejected.statusCode).toBe(409);
     expect(suspendRejected.json()).toMatchObject({ code: 'invalid_transition', from: 'rejected', to: 'suspended' });
 
@@ -233,67 +209,31 @@ describe('office review of organisations', () => {
   it('a buyer cannot activate anyone (403) and an unknown org is 404', async () => {
     const { org } = await createOrgWithUser(t.app.db, { kind: 'buyer', status: 'pending' });
     const buyer = await login(t.app, 'buyer@demo.shanhai', DEMO_PASSWORD);
-    expect(
-      (await t.app.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/activate`, headers: bearer(buyer.token) }))
-        .statusCode,
-    ).toBe(403);
-    expect(
-      (
-        await t.app.inject({
-          method: 'POST',
-          url: '/api/v1/orgs/00000000-0000-4000-8000-000000000000/activate',
-          headers: bearer(office.token),
-        })
-      ).statusCode,
-    ).toBe(404);
-    expect(
-      (
-        await t.app.inject({ method: 'POST', url: '/api/v1/orgs/not-a-uuid/activate', headers: bearer(office.token) })
-      ).json().errors[0].field,
-    ).toBe('params.id');
+    expect((await call(buyer, 'POST', `/api/v1/orgs/${org.id}/activate`)).statusCode).toBe(403);
+    expect((await call(office, 'POST', '/api/v1/orgs/00000000-0000-4000-8000-000000000000/activate')).statusCode).toBe(
+      404,
+    );
+    expect((await call(office, 'POST', '/api/v1/orgs/not-a-uuid/activate')).json().errors[0].field).toBe('params.id');
   });
 
   it('an org sees itself but another org answers 404', async () => {
     const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const b = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const s = await login(t.app, a.user.email);
-    expect(
-      (await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${a.org.id}`, headers: bearer(s.token) })).statusCode,
-    ).toBe(200);
-    expect(
-      (await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${b.org.id}`, headers: bearer(s.token) })).statusCode,
-    ).toBe(404);
+    expect((await call(s, 'GET', `/api/v1/orgs/${a.org.id}`)).statusCode).toBe(200);
+    expect((await call(s, 'GET', `/api/v1/orgs/${b.org.id}`)).statusCode).toBe(404);
   });
 
   it('owners and managers edit their own org’s settings; a member cannot (403)', async () => {
     const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const member = await createUser(t.app.db, { orgId: a.org.id, role: 'member' });
     const s = await login(t.app, a.user.email);
-    const res = await t.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/orgs/${a.org.id}`,
-      headers: bearer(s.token),
-      payload: { approvalThresholdFen: 5_000_000 },
-    });
+    const res = await call(s, 'PATCH', `/api/v1/orgs/${a.org.id}`, { approvalThresholdFen: 5_000_000 });
     expect(res.statusCode).toBe(200);
     expect(res.json().approvalThresholdFen).toBe(5_000_000);
     const m = await login(t.app, member.email);
-    expect(
-      (
-        await t.app.inject({
-          method: 'PATCH',
-          url: `/api/v1/orgs/${a.org.id}`,
-          headers: bearer(m.token),
-          payload: { contactName: 'x' },
-        })
-      ).statusCode,
-    ).toBe(403);
-    const neg = await t.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/orgs/${a.org.id}`,
-      headers: bearer(s.token),
-      payload: { approvalThresholdFen: -1 },
-    });
+    expect((await call(m, 'PATCH', `/api/v1/orgs/${a.org.id}`, { contactName: 'x' })).statusCode).toBe(403);
+    const neg = await call(s, 'PATCH', `/api/v1/orgs/${a.org.id}`, { approvalThresholdFen: -1 });
     expect(neg.json().errors[0].field).toBe('body.approvalThresholdFen');
   });
 });
@@ -302,11 +242,10 @@ describe('members of an org', () => {
   it('owners list, invite and deactivate their own members', async () => {
     const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const s = await login(t.app, a.user.email);
-    const invited = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${a.org.id}/members`,
-      headers: bearer(s.token),
-      payload: { email: 'New.Member@Example.cn', name: '新同事', role: 'member' },
+    const invited = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members`, {
+      email: 'New.Member@Example.cn',
+      name: '新同事',
+      role: 'member',
     });
     expect(invited.statusCode).toBe(201);
     expect(invited.json()).toMatchObject({
@@ -319,46 +258,35 @@ describe('members of an org', () => {
     // No password was chosen for them: the invitation email's link sets it.
     expect(
       (
-        await t.app.inject({
-          method: 'POST',
-          url: '/api/v1/auth/login',
-          payload: { email: 'new.member@example.cn', password: 'initial-password-1' },
+        await call(null, 'POST', '/api/v1/auth/login', {
+          email: 'new.member@example.cn',
+          password: 'initial-password-1',
         })
       ).statusCode,
     ).toBe(401);
     const link = await emailedLink(t.app.db, invited.json().id, 'invitation');
-    const set = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/set-password',
-      payload: { token: link, newPassword: 'initial-password-1' },
+    const set = await call(null, 'POST', '/api/v1/auth/set-password', {
+      token: link,
+      newPassword: 'initial-password-1',
     });
     expect(set.json()).toEqual({ email: 'new.member@example.cn', purpose: 'invitation' });
     const m = await login(t.app, 'new.member@example.cn', 'initial-password-1');
-    const list = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/orgs/${a.org.id}/members`,
-      headers: bearer(s.token),
-    });
+    const list = await call(s, 'GET', `/api/v1/orgs/${a.org.id}/members`);
     expect(list.json().map((u: { email: string }) => u.email)).toEqual([a.user.email, 'new.member@example.cn']);
     expect(list.json()[0]).not.toHaveProperty('passwordHash');
 
-    const off = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${a.org.id}/members/${m.userId}/deactivate`,
-      headers: bearer(s.token),
-    });
+    const off = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members/${m.userId}/deactivate`);
     expect(off.statusCode).toBe(200);
     expect(off.json().status).toBe('deactivated');
     // Their token and refresh token die with the account.
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(m.token) })).statusCode).toBe(401);
+    expect((await call(m, 'GET', '/api/v1/me')).statusCode).toBe(401);
     expect(
       (await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: m.refreshCookie } }))
         .statusCode,
     ).toBe(401);
-    const again = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: 'new.member@example.cn', password: 'initial-password-1' },
+    const again = await call(null, 'POST', '/api/v1/auth/login', {
+      email: 'new.member@example.cn',
+      password: 'initial-password-1',
     });
     expect(again.statusCode).toBe(403);
     expect(again.json().code).toBe('account_deactivated');
@@ -466,11 +394,7 @@ describe('members of an org', () => {
       // Another org's member, whether named under its own org id or under ours.
       expect((await del(owner.token, other.org.id, otherMember.id)).statusCode).toBe(404);
       expect((await del(owner.token, a.org.id, otherMember.id)).statusCode).toBe(404);
-      const bad = await t.app.inject({
-        method: 'DELETE',
-        url: `/api/v1/orgs/${a.org.id}/members/not-a-uuid`,
-        headers: bearer(owner.token),
-      });
+      const bad = await call(owner, 'DELETE', `/api/v1/orgs/${a.org.id}/members/not-a-uuid`);
       expect(bad.statusCode).toBe(400);
       expect(bad.json().errors[0].field).toBe('params.userId');
       for (const id of [member.id, manager.id, otherMember.id]) expect(await statusOf(id)).toBe('active');
@@ -488,46 +412,23 @@ describe('members of an org', () => {
       expect(res.statusCode, res.body).toBe(204);
       expect(await statusOf(member.id)).toBe('removed');
       // Their access token and their refresh token stop working at once, and they cannot sign in again.
-      expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(ms.token) })).statusCode).toBe(
-        401,
-      );
+      expect((await call(ms, 'GET', '/api/v1/me')).statusCode).toBe(401);
       expect(
         (await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: ms.refreshCookie } }))
           .statusCode,
       ).toBe(401);
-      const relogin = await t.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email: member.email, password: TEST_PASSWORD },
-      });
+      const relogin = await call(null, 'POST', '/api/v1/auth/login', { email: member.email, password: TEST_PASSWORD });
       expect(relogin.statusCode).toBe(403);
       expect(relogin.json().code).toBe('account_deactivated');
-      const list = await t.app.inject({
-        method: 'GET',
-        url: `/api/v1/orgs/${a.org.id}/members`,
-        headers: bearer(owner.token),
-      });
+      const list = await call(owner, 'GET', `/api/v1/orgs/${a.org.id}/members`);
       expect(list.json().map((m: { id: string }) => m.id)).toEqual([a.user.id, coOwner.id]);
       // A removed member is gone: removing, reactivating or promoting them again is a 404.
       expect((await del(owner.token, a.org.id, member.id)).statusCode).toBe(404);
+      expect((await call(owner, 'POST', `/api/v1/orgs/${a.org.id}/members/${member.id}/reactivate`)).statusCode).toBe(
+        404,
+      );
       expect(
-        (
-          await t.app.inject({
-            method: 'POST',
-            url: `/api/v1/orgs/${a.org.id}/members/${member.id}/reactivate`,
-            headers: bearer(owner.token),
-          })
-        ).statusCode,
-      ).toBe(404);
-      expect(
-        (
-          await t.app.inject({
-            method: 'PATCH',
-            url: `/api/v1/orgs/${a.org.id}/members/${member.id}`,
-            headers: bearer(owner.token),
-            payload: { role: 'manager' },
-          })
-        ).statusCode,
+        (await call(owner, 'PATCH', `/api/v1/orgs/${a.org.id}/members/${member.id}`, { role: 'manager' })).statusCode,
       ).toBe(404);
       const audit = await t.app.db
         .select()
@@ -575,12 +476,7 @@ describe('members of an org', () => {
       const last = await del(owner.token, a.org.id, a.user.id);
       expect(last.statusCode).toBe(409);
       expect(last.json().code).toBe('last_owner');
-      const demote = await t.app.inject({
-        method: 'PATCH',
-        url: `/api/v1/orgs/${a.org.id}/members/${a.user.id}`,
-        headers: bearer(owner.token),
-        payload: { role: 'manager' },
-      });
+      const demote = await call(owner, 'PATCH', `/api/v1/orgs/${a.org.id}/members/${a.user.id}`, { role: 'manager' });
       expect(demote.statusCode).toBe(409);
       expect(demote.json().code).toBe('last_owner');
       expect(await statusOf(a.user.id)).toBe('active');
@@ -650,23 +546,15 @@ describe('members of an org', () => {
     const b = await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' });
     const bMember = await createUser(t.app.db, { orgId: b.org.id, role: 'member' });
     const s = await login(t.app, a.user.email);
-    expect(
-      (await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${b.org.id}/members`, headers: bearer(s.token) }))
-        .statusCode,
-    ).toBe(404);
-    const invite = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${b.org.id}/members`,
-      headers: bearer(s.token),
-      payload: { email: 'intruder@example.cn', name: 'x', role: 'member' },
+    expect((await call(s, 'GET', `/api/v1/orgs/${b.org.id}/members`)).statusCode).toBe(404);
+    const invite = await call(s, 'POST', `/api/v1/orgs/${b.org.id}/members`, {
+      email: 'intruder@example.cn',
+      name: 'x',
+      role: 'member',
     });
     expect(invite.statusCode).toBe(404);
     // Another org's user id under one's own org path is also not found.
-    const off = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${a.org.id}/members/${bMember.id}/deactivate`,
-      headers: bearer(s.token),
-    });
+    const off = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members/${bMember.id}/deactivate`);
     expect(off.statusCode).toBe(404);
     const [still] = await t.app.db.select().from(schema.users).where(eq(schema.users.id, bMember.id));
     expect(still!.status).toBe('active');
@@ -678,62 +566,36 @@ describe('members of an org', () => {
     const manager = await createUser(t.app.db, { orgId: a.org.id, role: 'manager' });
     const member = await createUser(t.app.db, { orgId: a.org.id, role: 'member' });
     const ms = await login(t.app, member.email, TEST_PASSWORD);
-    expect(
-      (await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${a.org.id}/members`, headers: bearer(ms.token) }))
-        .statusCode,
-    ).toBe(403);
+    expect((await call(ms, 'GET', `/api/v1/orgs/${a.org.id}/members`)).statusCode).toBe(403);
     const mg = await login(t.app, manager.email);
-    const addManager = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${a.org.id}/members`,
-      headers: bearer(mg.token),
-      payload: { email: 'm2@example.cn', name: 'x', role: 'manager' },
+    const addManager = await call(mg, 'POST', `/api/v1/orgs/${a.org.id}/members`, {
+      email: 'm2@example.cn',
+      name: 'x',
+      role: 'manager',
     });
     expect(addManager.statusCode).toBe(403);
-    expect(
-      (
-        await t.app.inject({
-          method: 'POST',
-          url: `/api/v1/orgs/${a.org.id}/members/${a.user.id}/deactivate`,
-          headers: bearer(mg.token),
-        })
-      ).statusCode,
-    ).toBe(403);
-    expect(
-      (
-        await t.app.inject({
-          method: 'POST',
-          url: `/api/v1/orgs/${a.org.id}/members/${member.id}/deactivate`,
-          headers: bearer(mg.token),
-        })
-      ).statusCode,
-    ).toBe(200);
-    const self = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${a.org.id}/members/${mg.userId}/deactivate`,
-      headers: bearer(mg.token),
-    });
+    expect((await call(mg, 'POST', `/api/v1/orgs/${a.org.id}/members/${a.user.id}/deactivate`)).statusCode).toBe(403);
+    expect((await call(mg, 'POST', `/api/v1/orgs/${a.org.id}/members/${member.id}/deactivate`)).statusCode).toBe(200);
+    const self = await call(mg, 'POST', `/api/v1/orgs/${a.org.id}/members/${mg.userId}/deactivate`);
     expect(self.statusCode).toBe(403);
   });
 
   it('an invite with a taken email is 409 naming body.email; a bad one is 400', async () => {
     const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const s = await login(t.app, a.user.email);
-    const taken = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${a.org.id}/members`,
-      headers: bearer(s.token),
-      payload: { email: 'buyer@demo.shanhai', name: 'x', role: 'member' },
+    const taken = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members`, {
+      email: 'buyer@demo.shanhai',
+      name: 'x',
+      role: 'member',
     });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().errors).toEqual([
       { field: 'body.email', message: 'is already registered', code: 'already_registered' },
     ]);
-    const bad = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orgs/${a.org.id}/members`,
-      headers: bearer(s.token),
-      payload: { email: 'x@example.cn', name: 'x', role: 'owner' },
+    const bad = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members`, {
+      email: 'x@example.cn',
+      name: 'x',
+      role: 'owner',
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].field).toBe('body.role');
@@ -742,19 +604,7 @@ describe('members of an org', () => {
 
 describe('organisation settings: invoice defaults and the delivery address book', () => {
   const patch = (s: Session, orgId: string, payload: unknown) =>
-    t.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/orgs/${orgId}`,
-      headers: bearer(s.token),
-      payload: payload as object,
-    });
-  const call = (s: Session | null, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
-    t.app.inject({
-      method,
-      url,
-      ...(s ? { headers: bearer(s.token) } : {}),
-      ...(payload ? { payload: payload as object } : {}),
-    });
+    call(s, 'PATCH', `/api/v1/orgs/${orgId}`, payload as object);
   const home = { address: '广州市天河区某路 1 号 3 楼', contactName: '李会计', contactPhone: '13900000001' };
 
   it('an owner sets the 专票 details, audit-logged with before and after; a bad account number is a 400 naming it', async () => {
