@@ -3,10 +3,44 @@
  * cooperatives of their own, the cart and checkout calls, and the stock of a product.
  */
 import { expect } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
-import { schema } from '@shanhai/db';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { schema, type Db } from '@shanhai/db';
 import { createOrgWithUser } from '@shanhai/db/testing';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from './testing';
+
+/** The sales ledger rows of a purchase's order lines. */
+export async function ledgerRowsOf(db: Db, purchaseId: string) {
+  const lines = await db
+    .select({ id: schema.orderLines.id })
+    .from(schema.orderLines)
+    .innerJoin(schema.orders, eq(schema.orders.id, schema.orderLines.orderId))
+    .where(eq(schema.orders.purchaseId, purchaseId));
+  return db
+    .select()
+    .from(schema.sales)
+    .where(
+      inArray(
+        schema.sales.sourceRef,
+        lines.map((l) => l.id),
+      ),
+    );
+}
+
+/** The journal lines posted for the entries of `sourceIds`, in posting order, as `kind account debit/credit`. */
+export async function journalLinesOf(db: Db, sourceIds: string[]) {
+  const lines = await db
+    .select({
+      kind: schema.journalEntries.kind,
+      account: schema.journalLines.account,
+      d: schema.journalLines.debitFen,
+      c: schema.journalLines.creditFen,
+    })
+    .from(schema.journalLines)
+    .innerJoin(schema.journalEntries, eq(schema.journalEntries.id, schema.journalLines.entryId))
+    .where(inArray(schema.journalEntries.sourceId, sourceIds))
+    .orderBy(schema.journalLines.id);
+  return lines.map((l) => `${l.kind} ${l.account} ${l.d}/${l.c}`);
+}
 
 /** An org of one kind and its logged-in owner. */
 export interface Member {

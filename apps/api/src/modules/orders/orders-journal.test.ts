@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { cooperativeBalance, schema } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
-import { buyingWorld, shop, type Member } from '../../../test-support/shop';
+import { buyingWorld, journalLinesOf, shop, type Member } from '../../../test-support/shop';
 import type { Session, TestApp } from '../../../test-support/testing';
 
 /** Invariant 8 through the api: each money event posts one balanced entry, once, with the event. */
@@ -16,20 +16,7 @@ const year = new Date().getFullYear();
 beforeAll(async () => ({ t, office, coopA, coopB } = await buyingWorld()));
 afterAll(() => t.close());
 
-async function journalOf(sourceIds: string[]) {
-  const lines = await t.app.db
-    .select({
-      kind: schema.journalEntries.kind,
-      account: schema.journalLines.account,
-      d: schema.journalLines.debitFen,
-      c: schema.journalLines.creditFen,
-    })
-    .from(schema.journalLines)
-    .innerJoin(schema.journalEntries, eq(schema.journalEntries.id, schema.journalLines.entryId))
-    .where(inArray(schema.journalEntries.sourceId, sourceIds))
-    .orderBy(schema.journalLines.id);
-  return lines.map((l) => `${l.kind} ${l.account} ${l.d}/${l.c}`);
-}
+const journalOf = (sourceIds: string[]) => journalLinesOf(t.app.db, sourceIds);
 
 describe('the journal follows the money', () => {
   it('transfer confirmed → pending; accepted (two clicks at once) → available less the fee, posted once', async () => {

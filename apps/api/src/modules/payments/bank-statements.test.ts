@@ -4,7 +4,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createProduct, createUser } from '@shanhai/db/testing';
 import { tokenCalls } from '../../../test-support/sales';
-import { buyingWorld, shop, type Member } from '../../../test-support/shop';
+import { buyingWorld, ledgerRowsOf, shop, type Member } from '../../../test-support/shop';
 import { bearer, login, type Session, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
@@ -55,22 +55,6 @@ const confirmAudits = async (purchaseId: string) =>
     .select()
     .from(schema.auditLog)
     .where(and(eq(schema.auditLog.action, 'payment.confirm_transfer'), eq(schema.auditLog.entityId, purchaseId)));
-async function ledgerRowsOf(purchaseId: string) {
-  const lines = await t.app.db
-    .select({ id: schema.orderLines.id })
-    .from(schema.orderLines)
-    .innerJoin(schema.orders, eq(schema.orders.id, schema.orderLines.orderId))
-    .where(eq(schema.orders.purchaseId, purchaseId));
-  return t.app.db
-    .select()
-    .from(schema.sales)
-    .where(
-      inArray(
-        schema.sales.sourceRef,
-        lines.map((l) => l.id),
-      ),
-    );
-}
 /** Journal entries posted for the purchase (the payment's). */
 const journalOf = async (purchaseId: string) =>
   t.app.db
@@ -229,7 +213,7 @@ describe('upload: preview, commit, idempotent per bank transaction id', () => {
     expect(await statusOf(p1.id)).toBe('paid');
     expect(await statusOf(p2.id)).toBe('awaiting_payment');
     // The same effects as the office's confirm-transfer: ledger rows, the payment, the audit entry.
-    expect((await ledgerRowsOf(p1.id)).map((r) => [r.kind, r.amountFen])).toEqual([['sale', 45_600]]);
+    expect((await ledgerRowsOf(t.app.db, p1.id)).map((r) => [r.kind, r.amountFen])).toEqual([['sale', 45_600]]);
     expect((await journalOf(p1.id)).map((e) => e.kind)).toEqual(['payment']);
     const [pay] = await t.app.db.select().from(schema.payments).where(eq(schema.payments.purchaseId, p1.id));
     expect(pay).toMatchObject({ status: 'succeeded', confirmedBy: expect.any(String) });
@@ -257,7 +241,7 @@ describe('upload: preview, commit, idempotent per bank transaction id', () => {
     expect(again.json()).toMatchObject({ newRows: 0, duplicateRows: 4, matchedRows: 0, queuedRows: 0 });
     expect(await countRows()).toBe(4);
     expect(await confirmAudits(p1.id)).toHaveLength(1);
-    expect(await ledgerRowsOf(p1.id)).toHaveLength(1);
+    expect(await ledgerRowsOf(t.app.db, p1.id)).toHaveLength(1);
 
     // An overlapping statement, as XLSX with other headers: A2 again, and a new row paying p3.
     const wb = new ExcelJS.Workbook();
@@ -459,7 +443,7 @@ describe('concurrency', () => {
       expect(manual.statusCode, manual.body).toBe(200);
       expect(await statusOf(p.id)).toBe('paid');
       expect(await confirmAudits(p.id)).toHaveLength(1);
-      expect(await ledgerRowsOf(p.id)).toHaveLength(1);
+      expect(await ledgerRowsOf(t.app.db, p.id)).toHaveLength(1);
       expect(await journalOf(p.id)).toHaveLength(1);
       const r = (await rowByTxn(id))!;
       // Whoever came second found it paid: the row matched (upload first) or waits as already paid.

@@ -8,8 +8,8 @@ import {
   startFakeStripe,
   type FakeStripe,
 } from '../../../test-support/fake-stripe';
-import { shop, type Member } from '../../../test-support/shop';
-import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
+import { journalLinesOf, ledgerRowsOf, shop, type Member } from '../../../test-support/shop';
+import { caller, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 /** Stripe is faked at the network boundary (fake-stripe.ts); everything else is real. */
 let fake: FakeStripe;
@@ -21,6 +21,7 @@ let office: Session;
 let coopA: Member;
 let coopB: Member;
 const { buyer, coop, post, placed } = shop(() => t);
+const call = caller(() => t.app);
 
 beforeAll(async () => {
   // Refunds answer after a pause so that concurrent webhooks really overlap.
@@ -39,33 +40,23 @@ afterAll(async () => {
   await fake.close();
 });
 
+/** Checks `lines` out as the card buyer and opens the card payment: the purchase and the pay answer. */
+async function cardCheckout(lines: { productId: string; qty: number }[]) {
+  await call(cardBuyer, 'PUT', '/api/v1/cart', { lines });
+  const res = await call(cardBuyer, 'POST', '/api/v1/purchases', { paymentMethod: 'card' });
+  expect(res.statusCode, res.body).toBe(201);
+  const purchase = res.json();
+  const pay = await call(cardBuyer, 'POST', `/api/v1/purchases/${purchase.id}/pay`, {});
+  expect(pay.statusCode, pay.body).toBe(200);
+  return { purchase, pay };
+}
 async function cardPurchase(qty = 2) {
   const p = await createProduct(t.app.db, {
     cooperativeId: coopId,
     stock: 50,
     priceTiers: [{ minQty: 1, unitPriceFen: 3000 }],
   });
-  await t.app.inject({
-    method: 'PUT',
-    url: '/api/v1/cart',
-    headers: bearer(cardBuyer.token),
-    payload: { lines: [{ productId: p.id, qty }] },
-  });
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/purchases',
-    headers: bearer(cardBuyer.token),
-    payload: { paymentMethod: 'card' },
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  const purchase = res.json();
-  const pay = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/purchases/${purchase.id}/pay`,
-    headers: bearer(cardBuyer.token),
-    payload: {},
-  });
-  expect(pay.statusCode, pay.body).toBe(200);
+  const { purchase, pay } = await cardCheckout([{ productId: p.id, qty }]);
   return { purchase, clientSecret: pay.json().payment.clientSecret as string, productId: p.id };
 }
 
@@ -81,40 +72,14 @@ function send(payload: string, opts: { secret?: string; timestamp?: number; head
     payload,
   });
 }
-async function ledgerOf(purchaseId: string) {
-  const lines = await t.app.db
-    .select({ id: schema.orderLines.id })
-    .from(schema.orderLines)
-    .innerJoin(schema.orders, eq(schema.orders.id, schema.orderLines.orderId))
-    .where(eq(schema.orders.purchaseId, purchaseId));
-  return t.app.db
-    .select({ kind: schema.sales.kind, amountFen: schema.sales.amountFen })
-    .from(schema.sales)
-    .where(
-      inArray(
-        schema.sales.sourceRef,
-        lines.map((l) => l.id),
-      ),
-    );
-}
+const ledgerOf = async (purchaseId: string) =>
+  (await ledgerRowsOf(t.app.db, purchaseId)).map(({ kind, amountFen }) => ({ kind, amountFen }));
 /** The journal lines posted for a purchase's payment and its orders, as `kind account debit/credit`. */
 async function journalOf(purchaseId: string) {
   const orderIds = (
     await t.app.db.select({ id: schema.orders.id }).from(schema.orders).where(eq(schema.orders.purchaseId, purchaseId))
   ).map((o) => o.id);
-  const pi = paymentIntentIdFor(purchaseId);
-  const lines = await t.app.db
-    .select({
-      kind: schema.journalEntries.kind,
-      account: schema.journalLines.account,
-      d: schema.journalLines.debitFen,
-      c: schema.journalLines.creditFen,
-    })
-    .from(schema.journalLines)
-    .innerJoin(schema.journalEntries, eq(schema.journalEntries.id, schema.journalLines.entryId))
-    .where(inArray(schema.journalEntries.sourceId, [purchaseId, pi, ...orderIds]))
-    .orderBy(schema.journalLines.id);
-  return lines.map((l) => `${l.kind} ${l.account} ${l.d}/${l.c}`);
+  return journalLinesOf(t.app.db, [purchaseId, paymentIntentIdFor(purchaseId), ...orderIds]);
 }
 const statusOf = async (id: string) =>
   (await t.app.db.select({ s: schema.purchases.status }).from(schema.purchases).where(eq(schema.purchases.id, id)))[0]!
@@ -125,14 +90,14 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     const before = fake.calls.length;
     const { purchase, clientSecret } = await cardPurchase();
     expect(clientSecret).toMatch(/^pi_.*_secret_x$/);
-    const call = fake.calls.slice(before).find((c) => c.path === '/v1/payment_intents')!;
-    const form = new URLSearchParams(call.body);
+    const stripeCall = fake.calls.slice(before).find((c) => c.path === '/v1/payment_intents')!;
+    const form = new URLSearchParams(stripeCall.body);
     expect([form.get('amount'), form.get('currency'), form.get('metadata[purchaseId]')]).toEqual([
       '6000',
       'cny',
       purchase.id,
     ]);
-    expect(call.idempotencyKey).toBe(`purchase-${purchase.id}-6000`);
+    expect(stripeCall.idempotencyKey).toBe(`purchase-${purchase.id}-6000`);
   });
 
   it('a valid payment_intent.succeeded marks the purchase paid with one ledger row per line; a duplicate and a second success change nothing', async () => {
@@ -222,20 +187,15 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
     const { purchase, productId } = await cardPurchase(4);
     await send(event('payment_intent.succeeded', purchase.id, 12000));
     const before = fake.calls.length;
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orders/${purchase.orders[0].id}/cancel`,
-      headers: bearer(cardBuyer.token),
-      payload: {},
-    });
+    const res = await call(cardBuyer, 'POST', `/api/v1/orders/${purchase.orders[0].id}/cancel`, {});
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().status).toBe('refunded');
     // Recorded with the refund, made after the commit (by the worker's job; here by hand).
     expect(fake.calls.slice(before).filter((c) => c.path === '/v1/refunds')).toEqual([]);
     expect(await runStripeCalls(t.app.db, t.config)).toEqual({ succeeded: 1, failed: 0, retry: 0 });
-    const call = fake.calls.slice(before).find((c) => c.path === '/v1/refunds')!;
-    expect(new URLSearchParams(call.body).get('amount')).toBe('12000');
-    expect(call.idempotencyKey).toBe(`refund-${purchase.orders[0].id}`);
+    const stripeCall = fake.calls.slice(before).find((c) => c.path === '/v1/refunds')!;
+    expect(new URLSearchParams(stripeCall.body).get('amount')).toBe('12000');
+    expect(stripeCall.idempotencyKey).toBe(`refund-${purchase.orders[0].id}`);
     const [refund] = await t.app.db
       .select()
       .from(schema.refunds)
@@ -257,13 +217,9 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
   });
 
   it('offers card with the publishable key, and lets Stripe.js load under the page CSP', async () => {
-    const res = await t.app.inject({
-      method: 'GET',
-      url: '/api/v1/payments/options',
-      headers: bearer(cardBuyer.token),
-    });
+    const res = await call(cardBuyer, 'GET', '/api/v1/payments/options');
     expect(res.json()).toEqual({ methods: ['transfer', 'card'], stripePublishableKey: 'pk_test_fake_shanhai' });
-    const csp = (await t.app.inject({ method: 'GET', url: '/healthz' })).headers['content-security-policy'] as string;
+    const csp = (await call(null, 'GET', '/healthz')).headers['content-security-policy'] as string;
     expect(csp).toContain("script-src 'self' https://js.stripe.com https://*.js.stripe.com");
     expect(csp).toContain("frame-src 'self' https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com");
   });
@@ -276,8 +232,7 @@ describe('a card success for a purchase that has already ended is refunded autom
     )[0]!.stock;
   const refundCalls = (pi: string) =>
     fake.calls.filter((c) => c.path === '/v1/refunds' && new URLSearchParams(c.body).get('payment_intent') === pi);
-  const purchaseView = async (id: string) =>
-    (await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${id}`, headers: bearer(cardBuyer.token) })).json();
+  const purchaseView = async (id: string) => (await call(cardBuyer, 'GET', `/api/v1/purchases/${id}`)).json();
 
   it('expired: one Stripe refund of the whole amount even when the same event comes twice (and twice at once); no ledger rows; stock given back once', async () => {
     const { purchase, productId } = await cardPurchase(3);
@@ -347,12 +302,7 @@ describe('a card success for a purchase that has already ended is refunded autom
 
   it('cancelled: two distinct success events for the same intent at once make one refund request', async () => {
     const { purchase, productId } = await cardPurchase(2);
-    const cancel = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/purchases/${purchase.id}/cancel`,
-      headers: bearer(cardBuyer.token),
-      payload: {},
-    });
+    const cancel = await call(cardBuyer, 'POST', `/api/v1/purchases/${purchase.id}/cancel`, {});
     expect(cancel.statusCode, cancel.body).toBe(200);
     expect(await stockOf(productId)).toBe(50);
 
@@ -384,12 +334,7 @@ describe('a card success for a purchase that has already ended is refunded autom
 
   it('Stripe out of reach while refunding: the webhook still answers 200 (nothing waits on Stripe under the lock); the call is retried with the same key until it lands', async () => {
     const { purchase } = await cardPurchase(1);
-    await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/purchases/${purchase.id}/cancel`,
-      headers: bearer(cardBuyer.token),
-      payload: {},
-    });
+    await call(cardBuyer, 'POST', `/api/v1/purchases/${purchase.id}/cancel`, {});
     const pi = paymentIntentIdFor(purchase.id);
     const payload = event('payment_intent.succeeded', purchase.id, 3000);
     // The SDK tries three times (maxNetworkRetries 2); every try finds the connection dropped.
@@ -424,43 +369,15 @@ describe('cancelling an order of a card purchase before payment (issue 13: money
       stock: 20,
       priceTiers: [{ minQty: 1, unitPriceFen: 2500 }],
     });
-    await t.app.inject({
-      method: 'PUT',
-      url: '/api/v1/cart',
-      headers: bearer(cardBuyer.token),
-      payload: {
-        lines: [
-          { productId: a.id, qty: 2 },
-          { productId: b.id, qty: 2 },
-        ],
-      },
-    });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/purchases',
-      headers: bearer(cardBuyer.token),
-      payload: { paymentMethod: 'card' },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    const purchase = res.json();
+    const { purchase } = await cardCheckout([
+      { productId: a.id, qty: 2 },
+      { productId: b.id, qty: 2 },
+    ]);
     expect(purchase.totalFen).toBe(7000);
-    const pay = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/purchases/${purchase.id}/pay`,
-      headers: bearer(cardBuyer.token),
-      payload: {},
-    });
-    expect(pay.statusCode, pay.body).toBe(200);
     const cheap = purchase.orders.find((o: { totalFen: number }) => o.totalFen === 2000);
     return { purchase, cheapOrderId: cheap.id as string };
   }
-  const cancelOrder = (id: string) =>
-    t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orders/${id}/cancel`,
-      headers: bearer(cardBuyer.token),
-      payload: {},
-    });
+  const cancelOrder = (id: string) => call(cardBuyer, 'POST', `/api/v1/orders/${id}/cancel`, {});
   const callsOf = (purchaseId: string) =>
     t.app.db
       .select({
@@ -487,12 +404,7 @@ describe('cancelling an order of a card purchase before payment (issue 13: money
     expect((await callsOf(purchase.id))[0]!.status).toBe('succeeded');
 
     // Paying again: a new intent for exactly what is owed now.
-    const again = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/purchases/${purchase.id}/pay`,
-      headers: bearer(cardBuyer.token),
-      payload: {},
-    });
+    const again = await call(cardBuyer, 'POST', `/api/v1/purchases/${purchase.id}/pay`, {});
     expect(again.statusCode, again.body).toBe(200);
     const newPi = paymentIntentIdFor(purchase.id, 2);
     expect(again.json().payment.clientSecret).toBe(`${newPi}_secret_x`);
@@ -570,15 +482,10 @@ describe('cancelling an order of a card purchase before payment (issue 13: money
     const { purchase } = await cardPurchase(1);
     const pi = paymentIntentIdFor(purchase.id);
     fake.succeeded(pi);
-    await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/purchases/${purchase.id}/cancel`,
-      headers: bearer(cardBuyer.token),
-      payload: {},
-    });
+    await call(cardBuyer, 'POST', `/api/v1/purchases/${purchase.id}/cancel`, {});
     await runStripeCalls(t.app.db, t.config);
-    const [call] = await callsOf(purchase.id);
-    expect(call).toMatchObject({ kind: 'cancel_payment_intent', status: 'failed' });
+    const [stripeCall] = await callsOf(purchase.id);
+    expect(stripeCall).toMatchObject({ kind: 'cancel_payment_intent', status: 'failed' });
     expect((await send(event('payment_intent.succeeded', purchase.id, 3000))).json().outcome).toBe('refunded');
     await runStripeCalls(t.app.db, t.config);
     expect((await callsOf(purchase.id)).map((c) => `${c.kind} ${c.status}`)).toEqual([
@@ -615,7 +522,7 @@ describe('bank transfer', () => {
       },
     ]);
 
-    const queue = await t.app.inject({ method: 'GET', url: '/api/v1/payments', headers: bearer(office.token) });
+    const queue = await call(office, 'GET', '/api/v1/payments');
     expect(queue.json().find((q: { purchaseId: string }) => q.purchaseId === p.id)).toMatchObject({
       status: 'submitted',
       amountFen: 50_000,
@@ -654,7 +561,7 @@ describe('bank transfer', () => {
     const p = await placed(b, [{ id: a.id, qty: 2 }]);
     const r = await post(intruder.s, `/api/v1/purchases/${p.id}/pay`, { amountFen: 1, reference: 'x' });
     expect(r.statusCode).toBe(404);
-    const after = await t.app.inject({ method: 'GET', url: `/api/v1/purchases/${p.id}`, headers: bearer(b.s.token) });
+    const after = await call(b.s, 'GET', `/api/v1/purchases/${p.id}`);
     expect(after.json()).toMatchObject({ status: 'awaiting_payment', payment: { status: 'pending' } });
   });
 
@@ -662,14 +569,8 @@ describe('bank transfer', () => {
     const b = await buyer();
     const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10 });
     const p = await placed(b, [{ id: a.id, qty: 1 }]);
-    expect(
-      (await t.app.inject({ method: 'GET', url: '/api/v1/payments', headers: bearer(b.s.token) })).statusCode,
-    ).toBe(403);
-    const pay = await t.app.inject({
-      method: 'GET',
-      url: '/api/v1/payments?format=csv',
-      headers: bearer(office.token),
-    });
+    expect((await call(b.s, 'GET', '/api/v1/payments')).statusCode).toBe(403);
+    const pay = await call(office, 'GET', '/api/v1/payments?format=csv');
     expect(pay.body).toContain(p.remittanceRef);
   });
 });
