@@ -22,13 +22,12 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { ApiConfig } from '@shanhai/api/env';
 import { appendSales, createDb, schema } from '@shanhai/db';
 import { LEADERBOARD_CHANNEL, LeaderboardChanged, QUEUES, TALLY_DEDUP_ID } from '@shanhai/domain';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
 import type { ClientsCommand, ClientsMessage, VersionReport } from './fanout-clients';
-import { benchStack, startServer } from './support';
+import { benchApiConfig, benchStack, benchWorkerConfig, startServer } from './support';
 
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '500,5000').split(',').map(Number);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 30);
@@ -36,33 +35,13 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 30);
 const stack = await benchStack('fanout');
 const prefix = `b${randomBytes(3).toString('hex')}`;
 const h = createDb(stack.databaseUrl, { max: 4 });
-const apiConfig: ApiConfig = {
-  host: '127.0.0.1',
-  port: 0,
-  databaseUrl: stack.databaseUrl,
-  databasePoolMax: 10,
-  redisUrl: stack.redisUrl,
+const apiConfig = benchApiConfig(stack.databaseUrl, stack.redisUrl, {
   redisPrefix: prefix,
-  jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-  logLevel: 'silent',
-  trustProxy: false,
-  loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
-  publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
   metricsToken: 'bench-fanout-metrics-token',
-};
+});
 const api = await startServer('api', { config: apiConfig, exposeGc: true });
 const port = Number(new URL(api.url).port);
-const worker = await startRuntime(
-  {
-    databaseUrl: stack.databaseUrl,
-    databasePoolMax: 4,
-    redisUrl: stack.redisUrl,
-    redisPrefix: prefix,
-    logLevel: 'silent',
-    concurrency: 2,
-  },
-  createLogger('silent'),
-);
+const worker = await startRuntime(benchWorkerConfig(stack, prefix, 4), createLogger('silent'));
 const producer = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
 const queue = new Queue(QUEUES.tally, { connection: producer, prefix: `${prefix}:bull` });
 // What the worker announces, as the api hears it: version → the fold's commit time.

@@ -20,13 +20,14 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
-import type { ApiConfig } from '@shanhai/api/env';
 import { appendSales, createDb, foldAll, reconcileTallies, schema, type LedgerRow } from '@shanhai/db';
 import { QUEUES, TALLY_DEDUP_ID } from '@shanhai/domain';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
 import {
+  benchApiConfig,
   benchStack,
+  benchWorkerConfig,
   compareAlternately,
   cpuPlan,
   printTable,
@@ -57,30 +58,8 @@ const cpuProfDir = process.argv.includes('--cpu-prof') ? 'bench-profiles' : unde
 const stack = await benchStack('sales');
 const prefix = `b${randomBytes(3).toString('hex')}`;
 const h = createDb(stack.databaseUrl, { max: 4 });
-const apiConfig: ApiConfig = {
-  host: '127.0.0.1',
-  port: 0,
-  databaseUrl: stack.databaseUrl,
-  databasePoolMax: 10,
-  redisUrl: stack.redisUrl,
-  redisPrefix: prefix,
-  jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-  logLevel: 'silent',
-  trustProxy: false,
-  loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
-  publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
-};
-const worker = await startRuntime(
-  {
-    databaseUrl: stack.databaseUrl,
-    databasePoolMax: 5,
-    redisUrl: stack.redisUrl,
-    redisPrefix: prefix,
-    logLevel: 'silent',
-    concurrency: 2,
-  },
-  createLogger('silent'),
-);
+const apiConfig = benchApiConfig(stack.databaseUrl, stack.redisUrl, { redisPrefix: prefix });
+const worker = await startRuntime(benchWorkerConfig(stack, prefix, 5), createLogger('silent'));
 const towns = (await h.db.select({ id: schema.towns.id }).from(schema.towns)).map((t) => t.id);
 const ledgerRows = async () =>
   (await h.db.execute<{ n: number }>(sql`select count(*)::int as n from sales`)).rows[0]!.n;

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { buildApp } from '@shanhai/api/app';
 import type { ApiConfig } from '@shanhai/api/env';
+import type { WorkerConfig } from '@shanhai/worker/env';
 import type { SameBytes } from './serve';
 import { createDb, runMigrations } from '@shanhai/db';
 import { seedDemo } from '@shanhai/db/seed';
@@ -411,23 +412,41 @@ async function loadInTurn(targets: Contender[], o: LoadPlan): Promise<Comparison
   };
 }
 
+/**
+ * The api's configuration for a benchmark: limits out of the load's way, its own Redis key prefix
+ * unless one is given (to share it with a worker), and `overrides` on top.
+ */
+export function benchApiConfig(databaseUrl: string, redisUrl: string, overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    databaseUrl,
+    databasePoolMax: 10,
+    redisUrl,
+    redisPrefix: `b${randomBytes(3).toString('hex')}`,
+    jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+    logLevel: 'silent',
+    trustProxy: false,
+    loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
+    publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
+    ...overrides,
+  };
+}
+
+/** The worker's configuration for a benchmark on `stack`, on the api's Redis key prefix. */
+export function benchWorkerConfig(stack: BenchStack, redisPrefix: string, databasePoolMax: number): WorkerConfig {
+  return {
+    databaseUrl: stack.databaseUrl,
+    databasePoolMax,
+    redisUrl: stack.redisUrl,
+    redisPrefix,
+    logLevel: 'silent',
+    concurrency: 2,
+  };
+}
+
 /** The api on a free port with limits out of a benchmark's way (catalogue and search benches). */
 export async function benchApp(databaseUrl: string, redisUrl: string) {
-  const app = await buildApp(
-    {
-      host: '127.0.0.1',
-      port: 0,
-      databaseUrl,
-      databasePoolMax: 10,
-      redisUrl,
-      redisPrefix: `b${randomBytes(3).toString('hex')}`,
-      jwtSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-      logLevel: 'silent',
-      trustProxy: false,
-      loginLimits: { perAccount: 1000, perIp: 1000, windowMs: 60_000 },
-      publicQueryLimit: { max: 1_000_000_000, windowMs: 60_000 },
-    },
-    { logger: false },
-  );
+  const app = await buildApp(benchApiConfig(databaseUrl, redisUrl), { logger: false });
   return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
 }
