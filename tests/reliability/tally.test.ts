@@ -4,29 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
-import { appendSales, createDb, schema, tallyDrift, type DbHandle, type LedgerRow } from '@shanhai/db';
-import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
+import { appendSales, schema, tallyDrift, type LedgerRow } from '@shanhai/db';
+import { useTestDatabase } from '@shanhai/db/testing';
 import { startRedis } from '@shanhai/devstack';
 import { QUEUES } from '@shanhai/domain';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-let database: TestDatabase;
-let handle: DbHandle;
+const handle = useTestDatabase('demo', { max: 4 });
 let townIds: string[];
 beforeAll(async () => {
-  database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
-  handle = createDb(database.url, { max: 4 });
   townIds = (await handle.db.select({ id: schema.towns.id }).from(schema.towns)).map((t) => t.id).slice(0, 3);
-});
-afterAll(async () => {
-  await handle.close();
-  await database.drop();
 });
 
 let seq = 0;
@@ -64,9 +57,41 @@ async function expectTalliesEqualLedger() {
   }
 }
 
+/**
+ * Folds the untallied rows in a child process, in batches of 2,000, and SIGKILLs it once it has
+ * folded its first batch but not committed it; returns when PostgreSQL has rolled the dead
+ * connection's transaction back (so nothing of that batch was tallied).
+ */
+async function killFoldMidBatch() {
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), 'tests/reliability/support/fold-child.ts'],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: handle.database.url, BATCH: '2000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  await until(async () => /FOLDED 2000/.test(out));
+  child.kill('SIGKILL');
+  await exited;
+  await until(
+    async () =>
+      (
+        await handle.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from pg_stat_activity where application_name = 'shanhai' and state like 'idle in transaction%'`,
+        )
+      ).rows[0]!.n === 0,
+  );
+}
+
 function config(redisUrl: string) {
   return {
-    databaseUrl: database.url,
+    databaseUrl: handle.database.url,
     databasePoolMax: 4,
     redisUrl,
     redisPrefix: `t${randomBytes(4).toString('hex')}`,
@@ -82,31 +107,7 @@ describe('tally reliability', () => {
       .from(schema.townTallies)
       .orderBy(schema.townTallies.townId, schema.townTallies.year);
     await appendSales(handle.db, rows(3000));
-    const child = spawn(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), 'tests/reliability/support/fold-child.ts'],
-      {
-        cwd: root,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, BATCH: '2000' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    await until(async () => /FOLDED 2000/.test(out));
-    child.kill('SIGKILL');
-    await exited;
-    // PostgreSQL rolls the dead connection's transaction back: nothing was tallied.
-    await until(
-      async () =>
-        (
-          await handle.db.execute<{ n: number }>(
-            sql`select count(*)::int as n from pg_stat_activity where application_name = 'shanhai' and state like 'idle in transaction%'`,
-          )
-        ).rows[0]!.n === 0,
-    );
+    await killFoldMidBatch();
     expect(await untallied()).toBe(3000);
     expect(
       await handle.db.select().from(schema.townTallies).orderBy(schema.townTallies.townId, schema.townTallies.year),
@@ -176,30 +177,7 @@ describe('tally reliability', () => {
       .returning();
     const april = rows(2500).map((r, i) => ({ ...r, businessDate: `2031-04-0${(i % 9) + 1}` }));
     await appendSales(handle.db, april);
-    const child = spawn(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), 'tests/reliability/support/fold-child.ts'],
-      {
-        cwd: root,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, BATCH: '2000' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    await until(async () => /FOLDED 2000/.test(out));
-    child.kill('SIGKILL');
-    await exited;
-    await until(
-      async () =>
-        (
-          await handle.db.execute<{ n: number }>(
-            sql`select count(*)::int as n from pg_stat_activity where application_name = 'shanhai' and state like 'idle in transaction%'`,
-          )
-        ).rows[0]!.n === 0,
-    );
+    await killFoldMidBatch();
     expect(await untallied()).toBe(2500);
     const mine = sql`campaign_id in (${wide!.id}, ${narrow!.id})`;
     expect(
