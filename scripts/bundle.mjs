@@ -25,6 +25,19 @@ const isBuiltin = (name) => name.startsWith('node:') || BUILTINS.has(name);
 const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 
 /**
+ * Third-party packages compiled into the bundle instead of imported at run time: plain ES modules
+ * with no files of their own to read and nothing that tracing patches, made of many small modules
+ * (zod ≈ 95, drizzle-orm ≈ 110) that Node would otherwise resolve, read and link one by one at
+ * every start (docs/benchmarks.md, bench:start). zod goes with its one other importer, so that the
+ * process holds one zod, and that importer with its own dependency, which an app cannot import.
+ */
+const IN_BUNDLE = new Set(['zod', 'drizzle-orm', 'fastify-type-provider-zod', '@fastify/error']);
+
+/** A CommonJS package in the bundle (@fastify/error) requires Node's built-ins: give ES modules `require`. */
+const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
+
+/**
  * Bundles `entries` (paths relative to `appDir`) into `outdir` (default `appDir/dist`; another
  * folder must sit under `appDir` for the app's packages to resolve). With `migrations`, copies
  * migrations/ into `outdir`/migrations, where the bundled migrator looks for it.
@@ -47,6 +60,7 @@ export async function bundleApp(appDir, entries, { migrations = false, quiet = f
     platform: 'node',
     target: 'node20',
     sourcemap: true,
+    banner: { js: REQUIRE_BANNER },
     metafile: true,
     logLevel: quiet ? 'error' : 'warning',
     define: migrations ? { SHANHAI_BUNDLED_MIGRATIONS: JSON.stringify('./migrations') } : {},
@@ -55,7 +69,7 @@ export async function bundleApp(appDir, entries, { migrations = false, quiet = f
         name: 'third-party-external',
         setup(b) {
           b.onResolve({ filter: /^[^./]/ }, (args) => {
-            if (args.path.startsWith('@shanhai/')) return undefined;
+            if (args.path.startsWith('@shanhai/') || IN_BUNDLE.has(packageName(args.path))) return undefined;
             // Side-effect free: an import whose bindings the app never uses (argon2 in the worker,
             // through @shanhai/db's index) is dropped instead of becoming a run-time dependency.
             return { path: args.path, external: true, sideEffects: false };
