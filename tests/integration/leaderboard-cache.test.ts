@@ -14,8 +14,8 @@ import { buildApp } from '@shanhai/api/app';
 import { createTestApp, type TestApp } from '../../apps/api/test-support/testing';
 
 const METRICS_TOKEN = 'leaderboard-cache-metrics-token';
-import { createLogger } from '@shanhai/worker/log';
-import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
+import type { Runtime } from '@shanhai/worker/runtime';
+import { startWorkerFor } from '../support/worker';
 
 let t: TestApp;
 let worker: Runtime;
@@ -36,17 +36,7 @@ beforeAll(async () => {
     });
     req.end();
   });
-  worker = await startRuntime(
-    {
-      databaseUrl: t.config.databaseUrl,
-      databasePoolMax: 2,
-      redisUrl: t.config.redisUrl,
-      redisPrefix: t.config.redisPrefix,
-      logLevel: 'silent',
-      concurrency: 1,
-    },
-    createLogger('silent'),
-  );
+  worker = await startWorkerFor(t, { databasePoolMax: 2 });
 });
 afterAll(async () => {
   stream.close();

@@ -17,9 +17,9 @@ import {
   type Session,
   type TestApp,
 } from '../../apps/api/test-support/testing';
-import { createLogger } from '@shanhai/worker/log';
-import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
+import type { Runtime } from '@shanhai/worker/runtime';
 import { startSmtp, type SmtpCapture } from '../support/smtp';
+import { startWorkerFor } from '../support/worker';
 
 let t: TestApp;
 let worker: Runtime;
@@ -32,21 +32,12 @@ beforeAll(async () => {
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   port = (t.app.server.address() as AddressInfo).port;
   smtp = await startSmtp();
-  worker = await startRuntime(
-    {
-      databaseUrl: t.config.databaseUrl,
-      databasePoolMax: 4,
-      redisUrl: t.config.redisUrl,
-      redisPrefix: t.config.redisPrefix,
-      logLevel: 'silent',
-      concurrency: 1,
-      smtpUrl: smtp.url,
-      appUrl: 'http://shanhai.test',
-      mailFrom: 'Shanhai <noreply@shanhai.test>',
-      emailConcurrency: 4,
-    },
-    createLogger('silent'),
-  );
+  worker = await startWorkerFor(t, {
+    smtpUrl: smtp.url,
+    appUrl: 'http://shanhai.test',
+    mailFrom: 'Shanhai <noreply@shanhai.test>',
+    emailConcurrency: 4,
+  });
   office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
 });
 afterAll(async () => {

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
-import { createLogger } from '@shanhai/worker/log';
-import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
+import type { Runtime } from '@shanhai/worker/runtime';
 import { processStripeCall, workerStripeClient } from '@shanhai/worker/jobs/stripe-calls';
 import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../apps/api/test-support/fake-stripe';
 import { bearer, createTestApp, login, type Session, type TestApp } from '../../apps/api/test-support/testing';
+import { startWorkerFor } from '../support/worker';
 
 let fake: FakeStripe;
 let t: TestApp;
@@ -23,18 +23,7 @@ let coopId: string;
 beforeAll(async () => {
   fake = await startFakeStripe();
   t = await createTestApp({ config: { stripe: fake.config() } });
-  worker = await startRuntime(
-    {
-      databaseUrl: t.config.databaseUrl,
-      databasePoolMax: 4,
-      redisUrl: t.config.redisUrl,
-      redisPrefix: t.config.redisPrefix,
-      logLevel: 'silent',
-      concurrency: 2,
-      stripe: { secretKey: 'sk_test_fake', apiBase: fake.url },
-    },
-    createLogger('silent'),
-  );
+  worker = await startWorkerFor(t, { concurrency: 2, stripe: { secretKey: 'sk_test_fake', apiBase: fake.url } });
   const b = await createOrgWithUser(t.app.db, { kind: 'buyer' });
   buyer = await login(t.app, b.user.email);
   coopId = (await createOrgWithUser(t.app.db, { kind: 'cooperative', townCode: 'dakun' })).org.id;

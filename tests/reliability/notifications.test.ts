@@ -19,9 +19,9 @@ import {
   type Session,
   type TestApp,
 } from '../../apps/api/test-support/testing';
-import { createLogger } from '@shanhai/worker/log';
-import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
+import type { Runtime } from '@shanhai/worker/runtime';
 import { startSmtp, type SmtpCapture } from '../support/smtp';
+import { startWorkerFor } from '../support/worker';
 
 let dir: string;
 let redis: RunningRedis;
@@ -35,20 +35,7 @@ beforeAll(async () => {
   redis = await startRedis({ dir, persistent: true });
   t = await createTestApp({ template: 'demo', config: { redisUrl: redis.url } });
   smtp = await startSmtp();
-  worker = await startRuntime(
-    {
-      databaseUrl: t.config.databaseUrl,
-      databasePoolMax: 4,
-      redisUrl: redis.url,
-      redisPrefix: t.config.redisPrefix,
-      logLevel: 'silent',
-      concurrency: 1,
-      smtpUrl: smtp.url,
-      appUrl: 'http://shanhai.test',
-      emailConcurrency: 2,
-    },
-    createLogger('silent'),
-  );
+  worker = await startWorkerFor(t, { smtpUrl: smtp.url, appUrl: 'http://shanhai.test', emailConcurrency: 2 });
   office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
 });
 afterAll(async () => {
