@@ -9,6 +9,8 @@
  * `BENCH_ROUNDS` times (default 3) on fresh purchases, and prints the median and the worst time.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 import { buildApp } from '@shanhai/api/app';
 import { loadConfig } from '@shanhai/api/env';
 import { createDb } from '@shanhai/db';
@@ -18,6 +20,38 @@ import { benchStack } from './support';
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LIMIT_SECONDS = 5;
+/**
+ * Load-independent figures beside the wall time: the statements the api sent PostgreSQL (every
+ * `query` of node-postgres: one round trip each), the CPU time of this process (the api and the
+ * client) and of PostgreSQL (the postmaster, its live children and the children it reaped).
+ */
+let statements = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statements += 1;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+const procStat = (pid: number | string) => {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+};
+/** CPU ms of the PostgreSQL server so far: its own, its live children's, and its reaped children's. */
+function postgresCpuMs(postmaster: number): number {
+  const own = procStat(postmaster);
+  // Fields after the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const st = procStat(pid);
+      if (Number(st[1]) === postmaster) ticks += Number(st[11]) + Number(st[12]);
+    } catch {
+      // The process ended between the listing and the read: its time is in the parent's cutime now.
+    }
+  }
+  return ticks * TICK_MS;
+}
+
 /**
  * Rows that confirm a transfer, per mix. Each confirmation is the office's own (confirmTransferTx:
  * a dozen statements: the purchase, its orders, transitions, payment, ledger rows, notifications,
@@ -37,6 +71,10 @@ const one = async <T>(text: string, values: unknown[] = []) => (await h.pool.que
 const buyer = await one<{ org_id: string; id: string }>(
   "select org_id, id from users where email = 'buyer@demo.shanhai'",
 );
+const { pid: checkpointer } = await one<{ pid: number }>(
+  "select pid from pg_stat_activity where backend_type = 'checkpointer'",
+);
+const postmaster = Number(procStat(checkpointer)[1]);
 const coop = await one<{ org_id: string }>("select org_id from users where email = 'coop@demo.shanhai'");
 const product = await createProduct(h.db, {
   cooperativeId: coop.org_id,
@@ -132,23 +170,32 @@ const { accessToken } = (await (
 async function upload(file: Buffer, dryRun: boolean) {
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(file)], { type: 'text/csv' }), 'statement.csv');
+  const [q0, cpu0, pg0] = [statements, process.cpuUsage(), postgresCpuMs(postmaster)];
   const t0 = performance.now();
   const res = await fetch(`${apiUrl}/api/v1/bank-statements?dryRun=${dryRun}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${accessToken}` },
     body: form,
   });
-  const seconds = (performance.now() - t0) / 1000;
   const body = (await res.json()) as { matchedRows: number; newRows: number; duplicateRows: number };
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cost = {
+    statements: statements - q0,
+    nodeCpuMs: (cpu.user + cpu.system) / 1000,
+    pgCpuMs: postgresCpuMs(postmaster) - pg0,
+  };
   if (res.status !== 200) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body)}`);
-  return { seconds, body };
+  return { seconds, body, cost };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: { mix: string; step: string; times: number[]; check: string }[] = [];
+type Cost = { statements: number; nodeCpuMs: number; pgCpuMs: number };
+const results: { mix: string; step: string; times: number[]; costs: Cost[]; check: string }[] = [];
 try {
   for (const [mix, matching] of MIXES) {
     const steps = { preview: [] as number[], commit: [] as number[], again: [] as number[] };
+    const costs = { preview: [] as Cost[], commit: [] as Cost[], again: [] as Cost[] };
     let check = '';
     for (let r = 0; r < ROUNDS; r++) {
       const file = await statement(matching);
@@ -160,18 +207,29 @@ try {
       steps.preview.push(preview.seconds);
       steps.commit.push(commit.seconds);
       steps.again.push(again.seconds);
+      costs.preview.push(preview.cost);
+      costs.commit.push(commit.cost);
+      costs.again.push(again.cost);
       check = `${commit.body.matchedRows} confirmed, ${ROWS - matching} queued; again: ${again.body.duplicateRows} duplicates`;
     }
-    for (const [step, times] of Object.entries(steps)) results.push({ mix, step, times, check });
+    for (const [step, times] of Object.entries(steps))
+      results.push({ mix, step, times, costs: costs[step as keyof typeof costs], check });
   }
-  console.log(`\nbench:bankmatch — ${ROWS.toLocaleString('en')}-row statement, ${ROUNDS} rounds each\n`);
-  console.log('| mix | step | median s | worst s | under 5 s | outcome |');
-  console.log('| --- | --- | ---: | ---: | --- | --- |');
+  const [load1] = (await import('node:os')).loadavg();
+  console.log(
+    `\nbench:bankmatch — ${ROWS.toLocaleString('en')}-row statement, ${ROUNDS} rounds each, load average ${load1!.toFixed(1)} at the end\n`,
+  );
+  console.log(
+    '| mix | step | median s | worst s | under 5 s | statements | per 1,000 rows | api CPU ms | PostgreSQL CPU ms | CPU ms per 1,000 rows | outcome |',
+  );
+  console.log('| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of results) {
     const worst = Math.max(...r.times);
     const step = { preview: 'preview (dry run)', commit: 'commit', again: 'same file again' }[r.step];
+    const c = r.costs.reduce((a, x) => (x.nodeCpuMs + x.pgCpuMs < a.nodeCpuMs + a.pgCpuMs ? x : a));
+    const perK = (x: number) => ((x * 1000) / ROWS).toFixed(1);
     console.log(
-      `| ${r.mix} | ${step} | ${median(r.times).toFixed(2)} | ${worst.toFixed(2)} | ${worst < LIMIT_SECONDS ? 'yes' : 'no'} | ${r.check} |`,
+      `| ${r.mix} | ${step} | ${median(r.times).toFixed(2)} | ${worst.toFixed(2)} | ${worst < LIMIT_SECONDS ? 'yes' : 'no'} | ${c.statements} | ${perK(c.statements)} | ${c.nodeCpuMs.toFixed(0)} | ${c.pgCpuMs.toFixed(0)} | ${perK(c.nodeCpuMs + c.pgCpuMs)} | ${r.check} |`,
     );
   }
 } finally {
