@@ -62,6 +62,9 @@ function checkLines(lines: PostLine[]): PostLine[] {
   return kept;
 }
 
+/** Rows per insert of entries and lines: far below PostgreSQL's 65,535 parameters a statement. */
+const POST_CHUNK = 1_000;
+
 /**
  * Posts one balanced entry in the caller's transaction (a transaction: the database checks the
  * balance at its commit, so an entry cannot be posted statement by statement) and adds its lines to the running
@@ -71,41 +74,72 @@ function checkLines(lines: PostLine[]): PostLine[] {
  * so two posts never deadlock on them. Returns the new entry id.
  */
 export async function postEntry(tx: Tx, e: PostEntry): Promise<number | null> {
-  const lines = checkLines(e.lines);
-  if (lines.length === 0) return null;
-  if (lines.length < 2) throw new UnbalancedEntryError('an entry needs at least two lines');
-  const occurredAt = e.occurredAt ?? new Date();
-  const [entry] = await tx
-    .insert(journalEntries)
-    .values({
-      kind: e.kind,
-      sourceType: e.sourceType,
-      sourceId: e.sourceId,
-      idempotencyKey: entryKey(e),
-      reversesEntryId: e.reversesEntryId ?? null,
-      memo: e.memo ?? null,
-      occurredAt,
-    })
-    .onConflictDoNothing({ target: journalEntries.idempotencyKey })
-    .returning({ id: journalEntries.id });
-  if (!entry) return null;
-  await tx.insert(journalLines).values(
-    lines.map((l) => ({
-      entryId: entry.id,
+  return (await postEntries(tx, [e]))[0]!;
+}
+
+/**
+ * postEntry for many events at once, the same rules for each (an entry posts once per event, a
+ * second one of the same event in the list too gets null), in a few statements whatever their
+ * number: the entries, their lines, and one upsert of the running balances they touch, summed per
+ * balance row and in the fixed order. Returns each entry's id or null, in the order given.
+ */
+export async function postEntries(tx: Tx, es: PostEntry[]): Promise<(number | null)[]> {
+  const checked = es.map((e) => {
+    const lines = checkLines(e.lines);
+    if (lines.length === 1) throw new UnbalancedEntryError('an entry needs at least two lines');
+    return { e, key: entryKey(e), lines, occurredAt: e.occurredAt ?? new Date() };
+  });
+  const toPost = checked.filter((c) => c.lines.length > 0);
+  const ids = new Map<string, number>();
+  for (let i = 0; i < toPost.length; i += POST_CHUNK) {
+    const added = await tx
+      .insert(journalEntries)
+      .values(
+        toPost.slice(i, i + POST_CHUNK).map(({ e, key, occurredAt }) => ({
+          kind: e.kind,
+          sourceType: e.sourceType,
+          sourceId: e.sourceId,
+          idempotencyKey: key,
+          reversesEntryId: e.reversesEntryId ?? null,
+          memo: e.memo ?? null,
+          occurredAt,
+        })),
+      )
+      .onConflictDoNothing({ target: journalEntries.idempotencyKey })
+      .returning({ id: journalEntries.id, key: journalEntries.idempotencyKey });
+    for (const a of added) ids.set(a.key, a.id);
+  }
+  // The first of the list for each event is the one posted; a repeat of it gets null like a replay.
+  const out: (number | null)[] = [];
+  const posted: ((typeof checked)[number] & { id: number })[] = [];
+  for (const c of checked) {
+    const id = ids.get(c.key);
+    if (id === undefined) {
+      out.push(null);
+      continue;
+    }
+    ids.delete(c.key);
+    out.push(id);
+    posted.push({ ...c, id });
+  }
+  const rows = posted.flatMap((c) =>
+    c.lines.map((l) => ({
+      entryId: c.id,
       account: l.account,
       orgId: l.orgId ?? null,
       bankRef: l.bankRef ?? null,
       orderId: l.orderId ?? null,
       debitFen: l.debitFen ?? 0,
       creditFen: l.creditFen ?? 0,
-      occurredAt,
+      occurredAt: c.occurredAt,
     })),
   );
+  for (let i = 0; i < rows.length; i += POST_CHUNK) await tx.insert(journalLines).values(rows.slice(i, i + POST_CHUNK));
   const totals = new Map<
     string,
     { account: JournalAccount; orgId: string | null; bankRef: string | null; d: number; c: number; n: number }
   >();
-  for (const l of lines) {
+  for (const l of posted.flatMap((c) => c.lines)) {
     const k = `${l.account}|${l.orgId ?? ''}|${l.bankRef ?? ''}`;
     const t = totals.get(k) ?? {
       account: l.account,
@@ -120,18 +154,24 @@ export async function postEntry(tx: Tx, e: PostEntry): Promise<number | null> {
     t.n += 1;
     totals.set(k, t);
   }
-  for (const k of [...totals.keys()].sort()) {
-    const t = totals.get(k)!;
+  if (totals.size > 0) {
+    // One statement, its rows in the fixed order of the keys (unnest keeps the arrays' order).
+    const ts = [...totals.keys()].sort().map((k) => totals.get(k)!);
     await tx.execute(sql`
       insert into account_balances (account, org_id, bank_ref, debit_fen, credit_fen, line_count, updated_at)
-      values (${t.account}, ${t.orgId}, ${t.bankRef}, ${t.d}, ${t.c}, ${t.n}, now())
+      select t.account::journal_account, t.org_id, t.bank_ref, t.d, t.c, t.n, now()
+      from unnest(${sql.param(ts.map((t) => t.account))}::text[], ${sql.param(ts.map((t) => t.orgId))}::uuid[],
+        ${sql.param(ts.map((t) => t.bankRef))}::text[], ${sql.param(ts.map((t) => t.d))}::bigint[],
+        ${sql.param(ts.map((t) => t.c))}::bigint[], ${sql.param(ts.map((t) => t.n))}::int[])
+        with ordinality as t(account, org_id, bank_ref, d, c, n, ord)
+      order by t.ord
       on conflict on constraint account_balances_key do update set
         debit_fen = account_balances.debit_fen + excluded.debit_fen,
         credit_fen = account_balances.credit_fen + excluded.credit_fen,
         line_count = account_balances.line_count + excluded.line_count,
         updated_at = now()`);
   }
-  return entry.id;
+  return out;
 }
 
 /** Posts the mirror of an entry (debits become credits), pointing at it. Once per entry. */
@@ -165,12 +205,14 @@ export interface PaidOrder {
  * Payment received (transfer confirmed or card succeeded): the money is in the platform's bank
  * (or Stripe's clearing) and each cooperative is owed its order, pending the buyer's acceptance.
  */
-export function postPayment(
-  tx: Tx,
-  p: { purchaseId: string; method: 'transfer' | 'card'; orders: PaidOrder[]; occurredAt?: Date },
-) {
+export function paymentEntry(p: {
+  purchaseId: string;
+  method: 'transfer' | 'card';
+  orders: PaidOrder[];
+  occurredAt?: Date;
+}): PostEntry {
   const total = p.orders.reduce((s, o) => s + o.totalFen, 0);
-  return postEntry(tx, {
+  return {
     kind: 'payment',
     sourceType: 'purchase',
     sourceId: p.purchaseId,
@@ -186,7 +228,15 @@ export function postPayment(
         creditFen: o.totalFen,
       })),
     ],
-  });
+  };
+}
+
+/** Posts a payment's entry (paymentEntry). */
+export function postPayment(
+  tx: Tx,
+  p: { purchaseId: string; method: 'transfer' | 'card'; orders: PaidOrder[]; occurredAt?: Date },
+) {
+  return postEntry(tx, paymentEntry(p));
 }
 
 /** The fee (fen) on an order's lines: each line at its cooperative's rate, else its category's, else 0. */

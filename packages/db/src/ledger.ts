@@ -31,19 +31,24 @@ export async function appendSales(tx: DbOrTx, rows: LedgerRow[]): Promise<number
     if (!Number.isSafeInteger(r.amountFen))
       throw new RangeError(`ledger amount ${r.amountFen} is not a safe integer of fen`);
   }
-  const inserted = await tx
-    .insert(sales)
-    .values(
-      rows.map((r) => ({
-        ...r,
-        buyerOrgId: r.buyerOrgId ?? null,
-        cooperativeId: r.cooperativeId ?? null,
-        productId: r.productId ?? null,
-      })),
-    )
-    .onConflictDoNothing({ target: [sales.source, sales.sourceRef, sales.kind] })
-    .returning({ id: sales.id });
-  return inserted.map((r) => r.id);
+  const ids: number[] = [];
+  // A thousand rows per insert: a batch of purchases stays far below PostgreSQL's 65,535 parameters.
+  for (let i = 0; i < rows.length; i += 1_000) {
+    const inserted = await tx
+      .insert(sales)
+      .values(
+        rows.slice(i, i + 1_000).map((r) => ({
+          ...r,
+          buyerOrgId: r.buyerOrgId ?? null,
+          cooperativeId: r.cooperativeId ?? null,
+          productId: r.productId ?? null,
+        })),
+      )
+      .onConflictDoNothing({ target: [sales.source, sales.sourceRef, sales.kind] })
+      .returning({ id: sales.id });
+    for (const r of inserted) ids.push(r.id);
+  }
+  return ids;
 }
 
 /** How many ledger rows wait for the tally worker (a health figure). */

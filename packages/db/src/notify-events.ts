@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { carrierIn, orderNo } from '@shanhai/domain';
 import type { DbOrTx } from './client';
-import { notify } from './notify';
+import { notify, notifyMany } from './notify';
 
 /**
  * The marketplace's events as notifications: each reads what its text needs and calls
@@ -11,18 +11,26 @@ import { notify } from './notify';
  */
 
 /** The buyer-side audience of a purchase: whoever placed it, and the org's owners and managers. */
+function buyerAudience(
+  p: { buyerOrgId: string; createdBy: string; id: string },
+  input: Omit<Parameters<typeof notify>[1], 'orgId' | 'roles' | 'userIds'>,
+  exceptUserId?: string | null,
+): Parameters<typeof notify>[1][] {
+  const base = { ...input, orgId: p.buyerOrgId, exceptUserId: exceptUserId ?? null };
+  // The same event key for both: someone who is both purchaser and manager is told once.
+  return [
+    { ...base, userIds: [p.createdBy] },
+    { ...base, roles: ['owner', 'manager'] },
+  ];
+}
+
 async function tellBuyer(
   tx: DbOrTx,
   p: { buyerOrgId: string; createdBy: string; id: string },
   input: Omit<Parameters<typeof notify>[1], 'orgId' | 'roles' | 'userIds'>,
   exceptUserId?: string | null,
 ): Promise<number> {
-  const base = { ...input, orgId: p.buyerOrgId, exceptUserId: exceptUserId ?? null };
-  // The same event key for both: someone who is both purchaser and manager is told once.
-  return (
-    (await notify(tx, { ...base, userIds: [p.createdBy] })) +
-    (await notify(tx, { ...base, roles: ['owner', 'manager'] }))
-  );
+  return notifyMany(tx, buyerAudience(p, input, exceptUserId));
 }
 
 interface PurchaseFacts {
@@ -37,6 +45,10 @@ interface PurchaseFacts {
 }
 
 async function purchaseFacts(tx: DbOrTx, purchaseId: string): Promise<PurchaseFacts | null> {
+  return (await purchasesFacts(tx, [purchaseId])).get(purchaseId) ?? null;
+}
+
+async function purchasesFacts(tx: DbOrTx, purchaseIds: string[]): Promise<Map<string, PurchaseFacts>> {
   const r = await tx.execute<{
     id: string;
     buyer_org_id: string;
@@ -51,10 +63,11 @@ async function purchaseFacts(tx: DbOrTx, purchaseId: string): Promise<PurchaseFa
       p.remittance_ref as ref, p.total_fen,
       to_char(p.expires_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') as expires_at
     from purchases p join orgs o on o.id = p.buyer_org_id join users u on u.id = p.created_by
-    where p.id = ${purchaseId}`);
-  const x = r.rows[0];
-  return x
-    ? {
+    where p.id = any(${sql.param(purchaseIds)}::uuid[])`);
+  return new Map(
+    r.rows.map((x) => [
+      x.id,
+      {
         id: x.id,
         buyerOrgId: x.buyer_org_id,
         buyerName: x.buyer_name,
@@ -63,8 +76,9 @@ async function purchaseFacts(tx: DbOrTx, purchaseId: string): Promise<PurchaseFa
         ref: x.ref,
         totalFen: Number(x.total_fen),
         expiresAt: x.expires_at,
-      }
-    : null;
+      },
+    ]),
+  );
 }
 
 /** A carrier for the texts: a known one's English name for English readers (textParams picks by `…Zh`/`…En`). */
@@ -139,42 +153,63 @@ export async function notifyTransferSubmitted(tx: DbOrTx, purchaseId: string, am
  * new order to ship, the buyer that its payment arrived.
  */
 export async function notifyPurchasePaid(tx: DbOrTx, purchaseId: string, confirmedBy?: string | null): Promise<void> {
-  const p = await purchaseFacts(tx, purchaseId);
-  if (!p) return;
+  await notifyPurchasesPaid(tx, [purchaseId], confirmedBy);
+}
+
+/**
+ * notifyPurchasePaid for many purchases (a bank statement's confirmations): their facts in two
+ * reads and every notice in one insert, the same notices as one call per purchase.
+ */
+export async function notifyPurchasesPaid(
+  tx: DbOrTx,
+  purchaseIds: string[],
+  confirmedBy?: string | null,
+): Promise<void> {
+  if (purchaseIds.length === 0) return;
+  const facts = await purchasesFacts(tx, purchaseIds);
   const orders = await tx.execute<{
     id: string;
+    purchase_id: string;
     cooperative_id: string;
     total_fen: number;
     created_at: string;
     seq: number;
   }>(sql`
-    select id, cooperative_id, total_fen, created_at, seq from orders
-    where purchase_id = ${purchaseId} and status = 'paid' order by id`);
-  for (const o of orders.rows) {
-    await notify(tx, {
-      kind: 'order.paid',
-      orgId: o.cooperative_id,
-      subject: { type: 'order', id: o.id },
-      link: coopOrderLink(o.id),
-      params: {
-        buyer: p.buyerName,
-        ref: p.ref,
-        orderNo: orderNo(o.created_at, Number(o.seq)),
-        totalFen: Number(o.total_fen),
-      },
-    });
+    select id, purchase_id, cooperative_id, total_fen, created_at, seq from orders
+    where purchase_id = any(${sql.param(purchaseIds)}::uuid[]) and status = 'paid' order by id`);
+  const ordersOf = new Map<string, typeof orders.rows>();
+  for (const o of orders.rows) ordersOf.set(o.purchase_id, [...(ordersOf.get(o.purchase_id) ?? []), o]);
+  const inputs: Parameters<typeof notifyMany>[1] = [];
+  for (const id of purchaseIds) {
+    const p = facts.get(id);
+    if (!p) continue;
+    for (const o of ordersOf.get(id) ?? [])
+      inputs.push({
+        kind: 'order.paid',
+        orgId: o.cooperative_id,
+        subject: { type: 'order', id: o.id },
+        link: coopOrderLink(o.id),
+        params: {
+          buyer: p.buyerName,
+          ref: p.ref,
+          orderNo: orderNo(o.created_at, Number(o.seq)),
+          totalFen: Number(o.total_fen),
+        },
+      });
+    inputs.push(
+      ...buyerAudience(
+        p,
+        {
+          kind: 'payment.confirmed',
+          subject: { type: 'purchase', id: p.id },
+          link: purchaseLink(p.id),
+          params: { ref: p.ref, amountFen: p.totalFen },
+        },
+        confirmedBy,
+      ),
+    );
   }
-  await tellBuyer(
-    tx,
-    p,
-    {
-      kind: 'payment.confirmed',
-      subject: { type: 'purchase', id: p.id },
-      link: purchaseLink(p.id),
-      params: { ref: p.ref, amountFen: p.totalFen },
-    },
-    confirmedBy,
-  );
+  await notifyMany(tx, inputs);
 }
 
 /** An order moved: shipped and delivered tell the buyer; accepted and disputed the cooperative. */

@@ -39,26 +39,48 @@ export interface NotifyInput {
  *     link: `/coop/orders/${order.id}`, params: { buyer: buyerName, ref, totalFen: order.totalFen } });
  */
 export async function notify(tx: DbOrTx, input: NotifyInput): Promise<number> {
-  const eventKey = input.eventKey ?? `${input.kind}:${input.subject.id}`;
-  const roles = input.roles && input.roles.length > 0 ? input.roles : null;
-  const userIds = input.userIds ?? null;
-  if (userIds && userIds.length === 0) return 0;
-  // An owner's security notices go by email whatever the preference says.
-  const forceOwnerEmail = isSecurityKind(input.kind);
+  return notifyMany(tx, [input]);
+}
+
+/**
+ * notify() for many events at once (a bank statement confirming a thousand transfers), in one
+ * statement: the same recipients, preferences and event keys as one call per event, in the order
+ * given. Returns how many people were told in all.
+ */
+export async function notifyMany(tx: DbOrTx, inputs: NotifyInput[]): Promise<number> {
+  const items = inputs
+    .filter((i) => !(i.userIds && i.userIds.length === 0))
+    .map((i) => ({
+      kind: i.kind,
+      org_id: i.orgId,
+      roles: i.roles && i.roles.length > 0 ? i.roles : null,
+      user_ids: i.userIds ?? null,
+      except_user_id: i.exceptUserId ?? null,
+      subject_type: i.subject.type,
+      subject_id: i.subject.id,
+      params: i.params,
+      link: i.link,
+      event_key: i.eventKey ?? `${i.kind}:${i.subject.id}`,
+      // An owner's security notices go by email whatever the preference says.
+      force_owner_email: isSecurityKind(i.kind),
+    }));
+  if (items.length === 0) return 0;
   const res = await tx.execute(sql`
     insert into notifications (user_id, org_id, kind, subject_type, subject_id, params, link, event_key, email_status)
-    select u.id, u.org_id, ${input.kind}, ${input.subject.type}, ${input.subject.id}, ${JSON.stringify(input.params)}::jsonb,
-      ${input.link}, ${eventKey},
-      case when ${forceOwnerEmail} and u.role = 'owner' then 'pending'::email_status
+    select u.id, u.org_id, i.kind, i.subject_type, i.subject_id, i.params, i.link, i.event_key,
+      case when i.force_owner_email and u.role = 'owner' then 'pending'::email_status
            when coalesce(p.email, true) then 'pending'::email_status
            else 'off'::email_status end
-    from users u
-    left join notification_preferences p on p.user_id = u.id and p.kind = ${input.kind}
-    where u.org_id = ${input.orgId} and u.status = 'active'
-      and (${roles === null} or u.role::text = any(${sql.param(roles ?? [])}::text[]))
-      and (${userIds === null} or u.id = any(${sql.param(userIds ?? [])}::uuid[]))
-      and (${input.exceptUserId ?? null}::uuid is null or u.id <> ${input.exceptUserId ?? null}::uuid)
-    order by u.id
+    from jsonb_array_elements(${JSON.stringify(items)}::jsonb) with ordinality as e(item, ord)
+    cross join lateral jsonb_to_record(e.item) as i(kind text, org_id uuid, roles text[], user_ids uuid[],
+      except_user_id uuid, subject_type text, subject_id text, params jsonb, link text, event_key text,
+      force_owner_email boolean)
+    join users u on u.org_id = i.org_id and u.status = 'active'
+      and (i.roles is null or u.role::text = any(i.roles))
+      and (i.user_ids is null or u.id = any(i.user_ids))
+      and (i.except_user_id is null or u.id <> i.except_user_id)
+    left join notification_preferences p on p.user_id = u.id and p.kind = i.kind
+    order by e.ord, u.id
     on conflict (user_id, event_key) do nothing
   `);
   return res.rowCount ?? 0;

@@ -19,17 +19,17 @@ export async function recordTransitions(
   rows: { orderId: string; from: OrderStatus | null; to: OrderStatus; note?: string | null }[],
   actor: Actor,
 ) {
-  if (rows.length === 0) return;
-  await tx.insert(orderTransitions).values(
-    rows.map((r) => ({
-      orderId: r.orderId,
-      fromStatus: r.from,
-      toStatus: r.to,
-      actorUserId: actor.userId,
-      actor: actor.kind,
-      note: r.note ?? null,
-    })),
-  );
+  for (let i = 0; i < rows.length; i += 1_000)
+    await tx.insert(orderTransitions).values(
+      rows.slice(i, i + 1_000).map((r) => ({
+        orderId: r.orderId,
+        fromStatus: r.from,
+        toStatus: r.to,
+        actorUserId: actor.userId,
+        actor: actor.kind,
+        note: r.note ?? null,
+      })),
+    );
 }
 
 /**

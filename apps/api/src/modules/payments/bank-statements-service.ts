@@ -1,6 +1,6 @@
 import { loadCsvParse } from '../../lib/csv';
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type ExcelJS from 'exceljs';
 import { notifyStatementRowsUnmatched, schema, writeAudit, type Db, type DbOrTx, type Tx } from '@shanhai/db';
 import {
@@ -19,7 +19,7 @@ import { loadExcel } from '../../lib/excel';
 import { conflict, HttpProblem, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { yuanToFen } from '../imports/imports-service';
-import { confirmTransferTx } from './payments-service';
+import { confirmTransferTx, confirmTransfersTx } from './payments-service';
 
 const { bankStatements, bankStatementRows, purchases, payments, orgs, users } = schema;
 
@@ -239,7 +239,12 @@ function classify(
 
 /** Statement commits one at a time: two overlapping statements never wait on each other's rows. */
 const STATEMENT_LOCK = sql`select pg_advisory_xact_lock(hashtext('shanhai:bank_statements'))`;
-const CHUNK = 1000;
+/** Matched rows confirmed per batch: each step of the confirmation is then one statement per batch. */
+const CONFIRM_CHUNK = 500;
+
+/** `column = any($1)`: one array parameter, however many values (an IN list takes one each). */
+const anyOf = (column: AnyColumn, values: string[], type: 'text' | 'uuid') =>
+  sql`${column} = any(${sql.param(values)}::${sql.raw(type)}[])`;
 
 /**
  * Preview (dry run) or commit of a statement. A commit, in one transaction: adds the rows whose
@@ -262,17 +267,15 @@ export async function uploadStatement(
   const judge = async (q: DbOrTx, lock: boolean) => {
     const ids = parsed.rows.map((r) => r.bankTxnId);
     const known = new Set<string>();
-    for (let i = 0; i < ids.length; i += CHUNK * 10) {
-      const found = await q
-        .select({ id: bankStatementRows.bankTxnId })
-        .from(bankStatementRows)
-        .where(inArray(bankStatementRows.bankTxnId, ids.slice(i, i + CHUNK * 10)));
-      for (const f of found) known.add(f.id);
-    }
+    const found = await q
+      .select({ id: bankStatementRows.bankTxnId })
+      .from(bankStatementRows)
+      .where(anyOf(bankStatementRows.bankTxnId, ids, 'text'));
+    for (const f of found) known.add(f.id);
     const fresh = parsed.rows.filter((r) => !known.has(r.bankTxnId));
     const refs = [...new Set(fresh.map((r) => r.reference).filter((x): x is string => !!x))];
     const facts = new Map<string, PurchaseFacts>();
-    for (let i = 0; i < refs.length; i += CHUNK * 10) {
+    if (refs.length > 0) {
       const base = q
         .select({
           id: purchases.id,
@@ -282,20 +285,20 @@ export async function uploadStatement(
           totalFen: purchases.totalFen,
         })
         .from(purchases)
-        .where(inArray(purchases.remittanceRef, refs.slice(i, i + CHUNK * 10)))
+        .where(anyOf(purchases.remittanceRef, refs, 'text'))
         .orderBy(asc(purchases.id));
       for (const p of lock ? await base.for('update') : await base) facts.set(p.remittanceRef, p);
     }
     // A purchase already evidenced by a matched row is paid as far as the statement goes.
     const taken = new Set<string>();
     const ps = [...facts.values()].map((p) => p.id);
-    for (let i = 0; i < ps.length; i += CHUNK * 10) {
+    if (ps.length > 0) {
       const linked = await q
         .select({ id: bankStatementRows.purchaseId })
         .from(bankStatementRows)
         .where(
           and(
-            inArray(bankStatementRows.purchaseId, ps.slice(i, i + CHUNK * 10)),
+            anyOf(bankStatementRows.purchaseId, ps, 'uuid'),
             inArray(bankStatementRows.state, ['matched_auto', 'matched_manual']),
           ),
         );
@@ -333,12 +336,28 @@ export async function uploadStatement(
     await tx.execute(STATEMENT_LOCK);
     const judged = await judge(tx, true);
     const fresh = judged.filter((r) => r.fresh);
-    // Confirm first, under the locks judge took; a row whose purchase turns out not payable after
-    // all (it cannot while the lock is held, but the confirmation has the last word) is queued.
-    for (const r of fresh) {
-      if (r.outcome !== 'match') continue;
-      const done = await confirmTransferTx(tx, who, r.purchaseId!, r.amountFen, r.bankTxnId);
-      if (done !== 'paid') Object.assign(r, { outcome: 'queue', reason: done ? 'already_paid' : 'not_payable' });
+    // Confirm first, under the locks judge took, through the manual confirmation's own path, a
+    // batch of purchases at a time; a row whose purchase turns out not payable after all (it
+    // cannot while the lock is held, but the confirmation has the last word) is queued.
+    const matches = fresh.filter((r) => r.outcome === 'match');
+    for (let i = 0; i < matches.length; i += CONFIRM_CHUNK) {
+      const batch = matches.slice(i, i + CONFIRM_CHUNK);
+      const done = await confirmTransfersTx(
+        tx,
+        who,
+        batch.map((r) => ({ purchaseId: r.purchaseId!, amountFen: r.amountFen, bankTxnId: r.bankTxnId })),
+      );
+      batch.forEach((r, k) => {
+        const d = done[k];
+        if (d === 'paid') return;
+        const reason: BankUnmatchedReason =
+          d === 'already_paid'
+            ? 'already_paid'
+            : d instanceof HttpProblem && d.code === 'amount_mismatch'
+              ? 'amount_mismatch'
+              : 'not_payable';
+        Object.assign(r, { outcome: 'queue', reason });
+      });
     }
     const matchedRows = fresh.filter((r) => r.outcome === 'match').length;
     const [st] = await tx
@@ -354,32 +373,28 @@ export async function uploadStatement(
       .returning({ id: bankStatements.id });
     const statementId = st!.id;
     const unmatched = { id: statementId, rows: 0, amountFen: 0 };
-    for (let i = 0; i < fresh.length; i += CHUNK) {
-      const added = await tx
-        .insert(bankStatementRows)
-        .values(
-          fresh.slice(i, i + CHUNK).map((r) => ({
-            statementId,
-            bankTxnId: r.bankTxnId,
-            txnDate: r.txnDate,
-            payerName: r.payerName,
-            payerAccount: r.payerAccount,
-            amountFen: r.amountFen,
-            memo: r.memo,
-            reference: r.reference,
-            state: (r.outcome === 'match' ? 'matched_auto' : 'unmatched') as BankRowState,
-            unmatchedReason: r.reason,
-            purchaseId: r.purchaseId,
-          })),
-        )
-        .onConflictDoNothing({ target: bankStatementRows.bankTxnId })
-        .returning({ amountFen: bankStatementRows.amountFen, state: bankStatementRows.state });
-      for (const r of added)
-        if (r.state === 'unmatched') {
-          unmatched.rows += 1;
-          unmatched.amountFen += r.amountFen;
-        }
-    }
+    // One insert for every new row: a column per array parameter, whatever the number of rows.
+    const col = <T>(f: (r: (typeof fresh)[number]) => T) => sql.param(fresh.map(f));
+    const added = fresh.length
+      ? await tx.execute<{ amount_fen: number; state: BankRowState }>(sql`
+          insert into bank_statement_rows (statement_id, bank_txn_id, txn_date, payer_name, payer_account,
+            amount_fen, memo, reference, state, unmatched_reason, purchase_id)
+          select ${statementId}::uuid, t.bank_txn_id, t.txn_date, t.payer_name, t.payer_account, t.amount_fen, t.memo,
+            t.reference, t.state::bank_row_state, t.reason::bank_unmatched_reason, t.purchase_id
+          from unnest(${col((r) => r.bankTxnId)}::text[], ${col((r) => r.txnDate)}::date[],
+            ${col((r) => r.payerName)}::text[], ${col((r) => r.payerAccount)}::text[],
+            ${col((r) => r.amountFen)}::bigint[], ${col((r) => r.memo)}::text[], ${col((r) => r.reference)}::text[],
+            ${col((r) => (r.outcome === 'match' ? 'matched_auto' : 'unmatched'))}::text[],
+            ${col((r) => r.reason)}::text[], ${col((r) => r.purchaseId)}::uuid[])
+            as t(bank_txn_id, txn_date, payer_name, payer_account, amount_fen, memo, reference, state, reason, purchase_id)
+          on conflict (bank_txn_id) do nothing
+          returning amount_fen, state`)
+      : { rows: [] };
+    for (const r of added.rows)
+      if (r.state === 'unmatched') {
+        unmatched.rows += 1;
+        unmatched.amountFen += Number(r.amount_fen);
+      }
     await notifyStatementRowsUnmatched(tx, unmatched, who.userId);
     await writeAudit(tx, {
       actorUserId: who.userId,

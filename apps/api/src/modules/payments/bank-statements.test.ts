@@ -6,6 +6,8 @@ import { createProduct, createUser } from '@shanhai/db/testing';
 import { tokenCalls } from '../../../test-support/sales';
 import { buyingWorld, ledgerRowsOf, shop, type Member } from '../../../test-support/shop';
 import { bearer, login, type Session, type TestApp } from '../../../test-support/testing';
+import { HttpProblem } from '../../lib/problem';
+import { confirmTransfersTx } from './payments-service';
 
 let t: TestApp;
 let office: Session;
@@ -297,6 +299,135 @@ describe('upload: preview, commit, idempotent per bank transaction id', () => {
       ['queue', 'already_paid'],
     ]);
     expect(await confirmAudits(q.id)).toHaveLength(1);
+  });
+});
+
+describe('many confirmations in one commit', () => {
+  /** What a confirmation left for a purchase, with ids and times left out, to compare two of them. */
+  async function effects(purchaseId: string) {
+    const orders = await t.app.db
+      .select()
+      .from(schema.orders)
+      .where(eq(schema.orders.purchaseId, purchaseId))
+      .orderBy(schema.orders.totalFen);
+    const orderIds = orders.map((o) => o.id);
+    const transitions = await t.app.db
+      .select()
+      .from(schema.orderTransitions)
+      .where(inArray(schema.orderTransitions.orderId, orderIds));
+    const [entry] = await journalOf(purchaseId);
+    const lines = await t.app.db.select().from(schema.journalLines).where(eq(schema.journalLines.entryId, entry!.id));
+    const told = await t.app.db
+      .select()
+      .from(schema.notifications)
+      .where(inArray(schema.notifications.subjectId, [purchaseId, ...orderIds]));
+    const [pay] = await t.app.db.select().from(schema.payments).where(eq(schema.payments.purchaseId, purchaseId));
+    const audits = await confirmAudits(purchaseId);
+    return {
+      status: await statusOf(purchaseId),
+      orders: orders.map((o) => [o.status, o.totalFen]),
+      transitions: transitions.map((x) => [x.fromStatus, x.toStatus, x.actor, x.actorUserId]).sort(),
+      payment: [pay!.status, pay!.confirmedBy, pay!.confirmedAt !== null],
+      ledger: (await ledgerRowsOf(purchaseId)).map((r) => [r.kind, r.amountFen, r.cooperativeId]).sort(),
+      journal: lines
+        .map((l) => [l.account, l.orgId, l.bankRef, l.debitFen, l.creditFen, orderIds.indexOf(l.orderId ?? '')])
+        .sort(),
+      notifications: told
+        .map((n) => [
+          n.kind,
+          n.userId,
+          n.orgId,
+          n.eventKey.replace(purchaseId, 'P').replace(/order\.paid:.*/, 'order.paid'),
+          n.emailStatus,
+        ])
+        .sort(),
+      audits: audits.map((a) => [a.actorUserId, (a.after as { status: string }).status]),
+    };
+  }
+  const balanceRows = async () =>
+    (await t.app.db.select().from(schema.accountBalances)).map((r) => ({ ...r, updatedAt: null }));
+
+  it('gives each purchase what its manual confirmation gives: two cooperatives per purchase, several purchases in one batch', async () => {
+    const [pa, pb] = [await product(1_100), await product(2_300)];
+    const coopB = await shop(() => t).coop('daping');
+    const pc = await createProduct(t.app.db, {
+      cooperativeId: coopB.orgId,
+      stock: 1000,
+      priceTiers: [{ minQty: 1, unitPriceFen: 700 }],
+    });
+    const lines = [
+      { id: pa.id, qty: 2 },
+      { id: pb.id, qty: 1 },
+      { id: pc.id, qty: 3 },
+    ];
+    const [manual, s1, s2] = [await placed(b, lines), await placed(b, lines), await placed(b, lines)] as {
+      id: string;
+      totalFen: number;
+      remittanceRef: string;
+    }[];
+    const before = await balanceRows();
+    const m = await post(office, `/api/v1/payments/${manual!.id}/confirm-transfer`, { amountFen: manual!.totalFen });
+    expect(m.statusCode, m.body).toBe(200);
+    const res = await upload(
+      '/api/v1/bank-statements?dryRun=false',
+      office.token,
+      csv(
+        row({ yuan: yuan(s1!.totalFen), memo: s1!.remittanceRef, id: 'M1' }),
+        row({ yuan: '1.00', memo: '会费', id: 'M2' }),
+        row({ yuan: yuan(s2!.totalFen), memo: s2!.remittanceRef, id: 'M3' }),
+      ),
+    );
+    expect(res.json()).toMatchObject({ matchedRows: 2, queuedRows: 1 });
+    const want = await effects(manual!.id);
+    expect(want.orders).toHaveLength(2);
+    expect(want.notifications.length).toBeGreaterThan(2);
+    expect(await effects(s1!.id)).toEqual(want);
+    expect(await effects(s2!.id)).toEqual(want);
+    // The running balances moved by three payments' lines, summed per balance row.
+    const after = await balanceRows();
+    const moved = (rows: typeof after, a: string, org: string | null) =>
+      rows.find((r) => r.account === a && r.orgId === org) ?? { debitFen: 0, creditFen: 0, lineCount: 0 };
+    const bank = (rows: typeof after) => rows.find((r) => r.account === 'platform_bank')!;
+    expect(bank(after).debitFen - (before.find((r) => r.account === 'platform_bank')?.debitFen ?? 0)).toBe(
+      3 * manual!.totalFen,
+    );
+    expect(
+      moved(after, 'coop_payable_pending', coopB.orgId).creditFen -
+        moved(before, 'coop_payable_pending', coopB.orgId).creditFen,
+    ).toBe(3 * 2_100);
+    expect(
+      moved(after, 'coop_payable_pending', coopB.orgId).lineCount -
+        moved(before, 'coop_payable_pending', coopB.orgId).lineCount,
+    ).toBe(3);
+  });
+
+  it('confirmTransfersTx judges each item as the manual confirmation would, a purchase named twice paid once', async () => {
+    const p = await awaiting(1_234);
+    const q = await awaiting(2_345);
+    const [me] = await t.app.db.select().from(schema.users).where(eq(schema.users.email, 'office@demo.shanhai'));
+    const who = { userId: me!.id, orgId: me!.orgId, orgKind: 'office' as const, role: me!.role, email: me!.email };
+    const out = await t.app.db.transaction((tx) =>
+      confirmTransfersTx(tx, who, [
+        { purchaseId: p.id, amountFen: 1_234, bankTxnId: 'T1' },
+        { purchaseId: q.id, amountFen: 2_000 },
+        { purchaseId: p.id, amountFen: 1_234, bankTxnId: 'T2' },
+        { purchaseId: '00000000-0000-4000-8000-000000000000', amountFen: 1 },
+      ]),
+    );
+    expect(out.map((o) => (o instanceof HttpProblem ? o.code : o))).toEqual([
+      'paid',
+      'amount_mismatch',
+      'already_paid',
+      null,
+    ]);
+    expect(await statusOf(p.id)).toBe('paid');
+    expect(await statusOf(q.id)).toBe('awaiting_payment');
+    expect(await journalOf(p.id)).toHaveLength(1);
+    expect(await journalOf(q.id)).toHaveLength(0);
+    expect((await confirmAudits(p.id)).map((a) => (a.after as { bankTxnId: string }).bankTxnId)).toEqual(['T1']);
+    // The manual confirmation answers the same problem, thrown.
+    const r = await post(office, `/api/v1/payments/${q.id}/confirm-transfer`, { amountFen: 2_000 });
+    expect([r.statusCode, r.json().code]).toEqual([409, 'amount_mismatch']);
   });
 });
 

@@ -1,17 +1,19 @@
 import type Stripe from 'stripe';
-import { and, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import {
   lineSales,
   appendSales,
-  notifyPurchasePaid,
+  notifyPurchasesPaid,
   notifyTransferSubmitted,
+  paymentEntry,
+  postEntries,
   postLatePaymentRefund,
-  postPayment,
   recordStripeCall,
   recordTransitions,
   schema,
-  writeAudit,
+  writeAudits,
   type Actor,
+  type AuditEntry,
   type Db,
   type DbOrTx,
   type Tx,
@@ -286,42 +288,72 @@ export async function markPaidTx(
   via: PaidVia,
   actor: Actor,
 ): Promise<'paid' | 'already_paid' | 'not_payable'> {
-  const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
-  if (!p) return 'not_payable';
-  if (p.status === 'paid') return 'already_paid';
-  if (p.status !== 'awaiting_payment') return 'not_payable';
+  return (await markPaidAllTx(tx, [{ purchaseId, via }], actor))[0]!;
+}
+
+/**
+ * markPaidTx for many purchases at once (a bank statement's confirmations), each with the same
+ * effects as alone: purchases and orders moved, transitions, payments, ledger rows, one payment
+ * entry each, notifications. The purchases are locked in id order first; then each step is one
+ * statement for all of them (inserts a thousand rows at a time), so the cost per purchase is rows,
+ * not round trips. A purchase named twice is paid by the first and `already_paid` for the second.
+ * Returns each item's outcome, in the order given.
+ */
+export async function markPaidAllTx(
+  tx: Tx,
+  items: { purchaseId: string; via: PaidVia }[],
+  actor: Actor,
+): Promise<('paid' | 'already_paid' | 'not_payable')[]> {
+  if (items.length === 0) return [];
+  const ids = [...new Set(items.map((i) => i.purchaseId))];
+  const locked = await tx
+    .select({ id: purchases.id, status: purchases.status })
+    .from(purchases)
+    .where(sql`${purchases.id} = any(${sql.param(ids)}::uuid[])`)
+    .orderBy(asc(purchases.id))
+    .for('update');
+  const statusOf = new Map(locked.map((p) => [p.id, p.status]));
+  const payable: { purchaseId: string; via: PaidVia }[] = [];
+  const outcomes = items.map((i) => {
+    const status = statusOf.get(i.purchaseId);
+    if (status === undefined) return 'not_payable' as const;
+    if (status === 'paid') return 'already_paid' as const;
+    if (status !== 'awaiting_payment') return 'not_payable' as const;
+    statusOf.set(i.purchaseId, 'paid');
+    payable.push(i);
+    return 'paid' as const;
+  });
+  if (payable.length === 0) return outcomes;
+  const payableIds = payable.map((i) => i.purchaseId);
+  const anyPayable = (col: typeof purchases.id | typeof orders.purchaseId) =>
+    sql`${col} = any(${sql.param(payableIds)}::uuid[])`;
   const now = new Date();
-  await tx.update(purchases).set({ status: 'paid', paidAt: now }).where(eq(purchases.id, purchaseId));
+  await tx.update(purchases).set({ status: 'paid', paidAt: now }).where(anyPayable(purchases.id));
   const paid = await tx
     .update(orders)
     .set({ status: 'paid' })
-    .where(and(eq(orders.purchaseId, purchaseId), eq(orders.status, 'awaiting_payment')))
+    .where(and(anyPayable(orders.purchaseId), eq(orders.status, 'awaiting_payment')))
     .returning();
   await recordTransitions(
     tx,
     paid.map((o) => ({ orderId: o.id, from: 'awaiting_payment' as const, to: 'paid' as const })),
     actor,
   );
-  await tx
-    .update(payments)
-    .set({
-      status: 'succeeded',
-      confirmedAt: now,
-      ...(via.method === 'transfer'
-        ? { confirmedBy: via.confirmedBy }
-        : { stripePaymentIntentId: via.paymentIntentId }),
-    })
-    .where(eq(payments.purchaseId, purchaseId));
+  // Transfers record who confirmed, cards their PaymentIntent; the other column is left as it was.
+  await tx.execute(sql`
+    update payments set status = 'succeeded', confirmed_at = ${now},
+      confirmed_by = coalesce(v.confirmed_by, payments.confirmed_by),
+      stripe_payment_intent_id = coalesce(v.payment_intent_id, payments.stripe_payment_intent_id)
+    from unnest(${sql.param(payableIds)}::uuid[],
+      ${sql.param(payable.map((i) => (i.via.method === 'transfer' ? i.via.confirmedBy : null)))}::uuid[],
+      ${sql.param(payable.map((i) => (i.via.method === 'card' ? i.via.paymentIntentId : null)))}::text[])
+      as v(purchase_id, confirmed_by, payment_intent_id)
+    where payments.purchase_id = v.purchase_id`);
   const lines = paid.length
     ? await tx
         .select()
         .from(orderLines)
-        .where(
-          inArray(
-            orderLines.orderId,
-            paid.map((o) => o.id),
-          ),
-        )
+        .where(sql`${orderLines.orderId} = any(${sql.param(paid.map((o) => o.id))}::uuid[])`)
     : [];
   const orderOf = new Map(paid.map((o) => [o.id, o]));
   await appendSales(
@@ -329,9 +361,21 @@ export async function markPaidTx(
     lineSales(lines, (id) => orderOf.get(id)!, 'sale', businessDate(now)),
   );
   // The money: in the bank (or Stripe's clearing), owed to each cooperative pending acceptance.
-  await postPayment(tx, { purchaseId, method: via.method, orders: paid, occurredAt: now });
-  await notifyPurchasePaid(tx, purchaseId, actor.userId);
-  return 'paid';
+  const ordersOf = new Map<string, typeof paid>();
+  for (const o of paid) ordersOf.set(o.purchaseId, [...(ordersOf.get(o.purchaseId) ?? []), o]);
+  await postEntries(
+    tx,
+    payable.map((i) =>
+      paymentEntry({
+        purchaseId: i.purchaseId,
+        method: i.via.method,
+        orders: ordersOf.get(i.purchaseId) ?? [],
+        occurredAt: now,
+      }),
+    ),
+  );
+  await notifyPurchasesPaid(tx, payableIds, actor.userId);
+  return outcomes;
 }
 
 /** Buyer: say what was transferred and the bank's reference (the office then confirms receipt). */
@@ -385,38 +429,95 @@ export async function confirmTransferTx(
   amountFen: number,
   bankTxnId?: string,
 ): Promise<'paid' | 'already_paid' | null> {
-  const [p] = await tx.select().from(purchases).where(eq(purchases.id, purchaseId)).for('update');
-  if (!p) return null;
-  if (p.paymentMethod !== 'transfer')
-    throw conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
-  if (p.status === 'paid') return 'already_paid';
-  if (p.status !== 'awaiting_payment')
-    throw conflict('not_payable', `A purchase in status ${p.status} cannot be marked paid`);
-  if (amountFen !== p.totalFen) {
-    throw new HttpProblem(
-      409,
-      'amount_mismatch',
-      `Received ${amountFen} fen but the purchase is ${p.totalFen} fen; only the exact amount can be confirmed`,
-      {
-        expectedFen: p.totalFen,
-        receivedFen: amountFen,
-        errors: [{ field: 'body.amountFen', message: `must be exactly ${p.totalFen}` }],
-      },
-    );
-  }
-  const r = await markPaidTx(tx, purchaseId, { method: 'transfer', confirmedBy: principal.userId }, actorOf(principal));
-  if (r === 'paid')
-    await writeAudit(tx, {
-      actorUserId: principal.userId,
-      actorOrgId: principal.orgId,
-      action: 'payment.confirm_transfer',
-      entityType: 'purchase',
-      entityId: purchaseId,
-      before: { status: p.status },
-      after: { status: 'paid', submittedAmountFen: amountFen, ...(bankTxnId ? { bankTxnId } : {}) },
-      note: p.remittanceRef,
-    });
-  return r === 'not_payable' ? null : r;
+  const [outcome] = await confirmTransfersTx(tx, principal, [{ purchaseId, amountFen, bankTxnId }]);
+  if (outcome instanceof HttpProblem) throw outcome;
+  return outcome!;
+}
+
+export interface TransferConfirmation {
+  purchaseId: string;
+  amountFen: number;
+  /** The statement row that evidences the receipt, when there is one. */
+  bankTxnId?: string | undefined;
+}
+
+/**
+ * confirmTransferTx for many transfers at once (a bank statement's matched rows), the one path
+ * of both: each item gets the same checks, and the payable ones are paid together by markPaidAllTx
+ * and audited in one insert. Returns each item's outcome in the order given: 'paid', 'already_paid'
+ * (paid before, or by an earlier item of the list), null (no such purchase, or no longer payable),
+ * or the problem the manual confirmation answers with (card purchase, not payable, wrong amount),
+ * which it throws and a statement row takes as its reason for the queue.
+ */
+export async function confirmTransfersTx(
+  tx: Tx,
+  principal: Principal,
+  items: TransferConfirmation[],
+): Promise<('paid' | 'already_paid' | null | HttpProblem)[]> {
+  if (items.length === 0) return [];
+  const ids = [...new Set(items.map((i) => i.purchaseId))];
+  const rows = await tx
+    .select()
+    .from(purchases)
+    .where(sql`${purchases.id} = any(${sql.param(ids)}::uuid[])`)
+    .orderBy(asc(purchases.id))
+    .for('update');
+  const byId = new Map(rows.map((p) => [p.id, p]));
+  const taken = new Set<string>();
+  const payable: { item: TransferConfirmation; index: number; status: string; ref: string }[] = [];
+  const outcomes: ('paid' | 'already_paid' | null | HttpProblem)[] = items.map((item, index) => {
+    const p = byId.get(item.purchaseId);
+    if (!p) return null;
+    if (p.paymentMethod !== 'transfer')
+      return conflict('wrong_payment_method', 'This purchase is paid by card; Stripe confirms it');
+    if (p.status === 'paid' || taken.has(p.id)) return 'already_paid';
+    if (p.status !== 'awaiting_payment')
+      return conflict('not_payable', `A purchase in status ${p.status} cannot be marked paid`);
+    if (item.amountFen !== p.totalFen)
+      return new HttpProblem(
+        409,
+        'amount_mismatch',
+        `Received ${item.amountFen} fen but the purchase is ${p.totalFen} fen; only the exact amount can be confirmed`,
+        {
+          expectedFen: p.totalFen,
+          receivedFen: item.amountFen,
+          errors: [{ field: 'body.amountFen', message: `must be exactly ${p.totalFen}` }],
+        },
+      );
+    taken.add(p.id);
+    payable.push({ item, index, status: p.status, ref: p.remittanceRef });
+    return null;
+  });
+  const paid = await markPaidAllTx(
+    tx,
+    payable.map(({ item }) => ({
+      purchaseId: item.purchaseId,
+      via: { method: 'transfer' as const, confirmedBy: principal.userId },
+    })),
+    actorOf(principal),
+  );
+  const audits: AuditEntry[] = [];
+  payable.forEach(({ item, index, status, ref }, k) => {
+    const r = paid[k]!;
+    outcomes[index] = r === 'not_payable' ? null : r;
+    if (r === 'paid')
+      audits.push({
+        actorUserId: principal.userId,
+        actorOrgId: principal.orgId,
+        action: 'payment.confirm_transfer',
+        entityType: 'purchase',
+        entityId: item.purchaseId,
+        before: { status },
+        after: {
+          status: 'paid',
+          submittedAmountFen: item.amountFen,
+          ...(item.bankTxnId ? { bankTxnId: item.bankTxnId } : {}),
+        },
+        note: ref,
+      });
+  });
+  await writeAudits(tx, audits);
+  return outcomes;
 }
 
 export interface PaymentQueueFilter {
