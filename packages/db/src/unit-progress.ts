@@ -55,10 +55,12 @@ export async function unitProgressRows(
   const deadline = settings.declarationDeadline;
   const conds = [sql`o.kind = 'buyer'`];
   // The year's budget units, as the office set them for that year (one buyer org: whatever it was).
+  // Fetched by key (`= any(array(…))`, an index scan of orgs): reading the ranking costs the same
+  // with 100 buyer orgs or 10,000, where a join let the planner scan every buyer org (twice).
   conds.push(
     filter.orgId
       ? sql`o.id = ${filter.orgId}`
-      : sql`exists (select 1 from budget_unit_years b where b.year = ${year} and b.buyer_org_id = o.id)`,
+      : sql`o.id = any(array(select b.buyer_org_id from budget_unit_years b where b.year = ${year}))`,
   );
   if (filter.kind) conds.push(sql`o.unit_kind = ${filter.kind}`);
   if (filter.activeOnly) conds.push(sql`o.status = 'active'`);
@@ -78,8 +80,8 @@ export async function unitProgressRows(
     ratio_bp: number | null;
     on_time: boolean;
   }>(sql`
-    with u as (
-      select o.id from orgs o where ${sql.join(conds, sql` and `)}
+    with u as materialized (
+      select o.id, o.name, o.unit_kind from orgs o where ${sql.join(conds, sql` and `)}
     ),
     s as (
       select buyer_org_id,
@@ -106,16 +108,15 @@ export async function unitProgressRows(
         and ${deadline}::date is not null
         and submitted_at < ((${deadline}::date + 1)::timestamp at time zone 'Asia/Shanghai')
     )
-    select o.id, o.name, o.unit_kind,
+    select u.id, u.name, u.unit_kind,
       coalesce(s.sales, 0)::bigint as sales, coalesce(s.ly_to_date, 0)::bigint as ly_to_date,
       coalesce(s.ly_total, 0)::bigint as ly_total,
       latest.status, in_force.total_fen, in_force.ratio_bp, (on_time.buyer_org_id is not null) as on_time
-    from orgs o
-      left join s on s.buyer_org_id = o.id
-      left join latest on latest.buyer_org_id = o.id
-      left join in_force on in_force.buyer_org_id = o.id
-      left join on_time on on_time.buyer_org_id = o.id
-    where ${sql.join(conds, sql` and `)}
+    from u
+      left join s on s.buyer_org_id = u.id
+      left join latest on latest.buyer_org_id = u.id
+      left join in_force on in_force.buyer_org_id = u.id
+      left join on_time on on_time.buyer_org_id = u.id
   `);
   const deadlinePassed = deadline !== null && asOf > deadline;
   const rows = res.rows.map((r) => {
