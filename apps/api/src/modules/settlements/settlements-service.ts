@@ -24,12 +24,14 @@ import {
   type StatementSummary,
 } from '@shanhai/domain';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
-import { conflict, ruleBroken } from '../../lib/problem';
+import { amountConflict, conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
 const { settlements, settlementStatements, settlementItems, payouts, orgs, orders, orderLines, purchases } = schema;
 
 const DAY_MS = 86_400_000;
+/** Number.MAX_SAFE_INTEGER as SQL: the most a sum may reach and still be read back exactly. */
+const MAX_SAFE = sql.raw(`${Number.MAX_SAFE_INTEGER}::numeric`);
 /** The instant a business day (Asia/Shanghai, UTC+8 all year) starts. */
 const dayStart = (isoDate: string) => new Date(`${isoDate}T00:00:00+08:00`);
 const addDays = (isoDate: string, n: number) =>
@@ -121,7 +123,7 @@ export async function createSettlement(tx: DbOrTx, who: Principal, body: Settlem
       createdBy: who.userId,
     })
     .returning();
-  const res = await tx.execute<{ statements: number; payouts: number; total: string }>(sql`
+  const res = await tx.execute<{ statements: number; payouts: number; total: string; too_large: string | null }>(sql`
     with
     avail as (
       select l.org_id as coop,
@@ -161,12 +163,27 @@ export async function createSettlement(tx: DbOrTx, who: Principal, body: Settlem
         left join avail a on a.coop = c.coop left join sums s on s.coop = c.coop left join covered v on v.coop = c.coop
         left join payout_accounts pa on pa.cooperative_id = c.coop and pa.status = 'active'
       where s.coop is not null or coalesce(a.closing, 0) <> 0 or coalesce(a.earned, 0) - coalesce(v.s, 0) <> 0),
+    -- Every sum is numeric here; each must fit a JS number before anything is written (issue 13).
+    too_large as (
+      select field from (
+        select 1 as k, 'openingFen' as field from st where abs(opening) > ${MAX_SAFE}
+        union all select 2, 'closingFen' from st where abs(closing) > ${MAX_SAFE}
+        union all select 3, 'acceptedFen' from st where abs(accepted) > ${MAX_SAFE}
+        union all select 4, 'feesFen' from st where abs(fees) > ${MAX_SAFE}
+        union all select 5, 'refundsFen' from st where abs(refunds) > ${MAX_SAFE}
+        union all select 6, 'payoutsFen' from st where abs(paid) > ${MAX_SAFE}
+        union all select 7, 'adjustmentsFen' from st where abs(adjustments) > ${MAX_SAFE}
+        union all select 8, 'owedFen' from st where abs(owed) > ${MAX_SAFE}
+        union all select 9, 'items' from items where greatest(abs(gross), abs(fee), abs(net)) > ${MAX_SAFE}
+        union all select 10, 'payoutTotalFen' from st
+          having coalesce(sum(owed) filter (where owed > 0 and account_id is not null), 0) > ${MAX_SAFE}
+      ) f order by k limit 1),
     ins_st as (
       insert into settlement_statements (settlement_id, cooperative_id, opening_fen, closing_fen, accepted_fen, fees_fen,
         refunds_fen, payouts_fen, adjustments_fen, owed_fen, payout_fen)
       select ${s!.id}, coop, opening, closing, accepted, fees, refunds, paid, adjustments, owed,
         case when owed > 0 and account_id is not null then owed else 0 end
-      from st
+      from st where not exists (select 1 from too_large)
       returning id, cooperative_id, payout_fen),
     ins_items as (
       insert into settlement_items (statement_id, entry_id, kind, order_id, gross_fen, fee_fen, net_fen, occurred_at)
@@ -183,8 +200,11 @@ export async function createSettlement(tx: DbOrTx, who: Principal, body: Settlem
       where t.payout_fen > 0
       returning amount_fen)
     select (select count(*) from ins_st)::int as statements, (select count(*) from ins_items)::int as items,
-      (select count(*) from ins_pay)::int as payouts, (select coalesce(sum(amount_fen), 0) from ins_pay) as total`);
+      (select count(*) from ins_pay)::int as payouts, (select coalesce(sum(amount_fen), 0) from ins_pay)::text as total,
+      (select field from too_large) as too_large`);
   const r = res.rows[0]!;
+  // Nothing was written by the statement; the caller's transaction takes back the settlement row.
+  if (r.too_large) throw amountConflict(`settlement.${r.too_large}`);
   await tx
     .update(settlements)
     .set({ statementCount: r.statements, payoutTotalFen: Number(r.total) })

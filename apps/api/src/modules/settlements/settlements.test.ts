@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { reconcileJournal, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
 import { businessDate } from '@shanhai/domain';
@@ -375,4 +375,39 @@ describe('settlements and payouts', () => {
     expect(twice.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     expect(twice.find((r) => r.statusCode === 409)!.json().code).toBe('settlement_overlaps');
   }, 120_000);
+
+  // Last in the file: it leaves coopB's books past what any later settlement could pay.
+  it('sums past the safe range are a 409 naming the sum before anything is stored (issue 13)', async () => {
+    // Two acceptances of 5e15 fen each: one fits, their sum (1e16) passes Number.MAX_SAFE_INTEGER.
+    // One statement each: the journal's balance trigger checks an entry at the end of its statement.
+    for (const n of [1, 2])
+      await t.app.db.execute(sql`
+        with e as (
+          insert into journal_entries (kind, source_type, source_id, idempotency_key)
+          values ('acceptance', 'test', ${`huge-${n}`}, ${`acceptance:test:huge-${n}`}) returning id)
+        insert into journal_lines (entry_id, account, org_id, debit_fen, credit_fen, occurred_at)
+        select e.id, l.account::journal_account, ${coopB.orgId}::uuid, l.debit, l.credit, now()
+        from e, (values ('coop_payable_pending', 5000000000000000, 0),
+          ('coop_payable_available', 0, 5000000000000000)) as l(account, debit, credit)`);
+    const counts = async () => [
+      await t.app.db.$count(schema.settlements),
+      await t.app.db.$count(schema.settlementStatements),
+      await t.app.db.$count(schema.payouts),
+    ];
+    const before = await counts();
+    const res = await settle();
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json()).toMatchObject({
+      code: 'amount_out_of_range',
+      errors: [
+        {
+          field: 'settlement.closingFen',
+          code: 'amount_too_large',
+          message: 'makes an amount too large to record',
+          params: {},
+        },
+      ],
+    });
+    expect(await counts()).toEqual(before);
+  });
 });
