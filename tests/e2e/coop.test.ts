@@ -188,6 +188,12 @@ describe('the cooperative console', () => {
         const tracking = buyer.page.locator('[data-test=order-tracking]');
         await tracking.waitFor();
         expect(await tracking.textContent()).toContain(`${text.carrier} SF1400000001`);
+        // The line's total is in view, not in a column cut off on the right of a phone.
+        const card = buyer.page.locator('[data-test=order-card]');
+        const lineTotal = card.locator('.el-table__body td', { hasText: '¥204.00' }).last();
+        const [cardBox, totalBox] = [await card.boundingBox(), await lineTotal.boundingBox()];
+        expect(totalBox!.x + totalBox!.width).toBeLessThanOrEqual(cardBox!.x + cardBox!.width);
+        expect(await card.locator('[data-test=line-code]').first().textContent()).toBe(first.orders[0]!.lines[0]!.code);
         await buyer.page.click('[data-test=purchase-order-link]');
         const po = buyer.page.locator('[data-test=purchase-order]');
         await po.waitFor();
