@@ -57,6 +57,8 @@ const TEXT = {
     note: '送货单',
     po: '采购单',
     required: '不能为空',
+    paid: '已付款',
+    purchaseNo: '采购单号',
   },
   en: {
     toShip: 'To ship',
@@ -66,6 +68,8 @@ const TEXT = {
     note: 'Delivery note',
     po: 'Purchase order',
     required: 'required',
+    paid: 'Paid',
+    purchaseNo: 'Purchase no.',
   },
 } as const;
 
@@ -204,6 +208,20 @@ describe('the cooperative console', () => {
         expect(await po.locator('[data-test=paper-signs] .sign').count()).toBe(3);
         expect(await overflowX(buyer.page)).toBeLessThanOrEqual(0);
         await saveShot(buyer.page, `buyer-purchase-order-${run.lang}-${run.width}`);
+
+        // The purchases list leads with the number and the status, in view on a phone too.
+        await buyer.page.goto('/purchases');
+        const row = buyer.page.locator('[data-test=purchase-list] tr', { hasText: first.remittanceRef });
+        await row.waitFor();
+        const headers = await buyer.page.locator('[data-test=purchase-list] th').allInnerTexts();
+        expect(headers[0]!.trim()).toBe(text.purchaseNo);
+        const status = row.locator('[data-test=purchase-status]');
+        expect(await status.textContent()).toBe(text.paid);
+        const statusBox = (await status.boundingBox())!;
+        expect(statusBox.x + statusBox.width).toBeLessThanOrEqual(run.viewport.width);
+        await saveShot(buyer.page, `buyer-purchases-${run.lang}-${run.width}`);
+        await row.locator('[data-test=purchase-link]').click();
+        await buyer.page.waitForURL((u) => u.pathname === `/purchases/${first.id}`);
       } finally {
         await buyer.context.close();
       }

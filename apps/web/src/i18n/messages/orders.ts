@@ -38,6 +38,7 @@ export default {
       linesUnavailable: '以下商品无法下单，未扣减任何库存：',
       purchases: '我的采购',
       purchase: '采购单',
+      purchaseNo: '采购单号',
       createdAt: '下单时间',
       status: {
         pending_approval: '待审批',
@@ -161,6 +162,7 @@ export default {
       linesUnavailable: 'These lines cannot be served; nothing was taken:',
       purchases: 'My purchases',
       purchase: 'Purchase',
+      purchaseNo: 'Purchase no.',
       createdAt: 'Placed',
       status: {
         pending_approval: 'Awaiting approval',
