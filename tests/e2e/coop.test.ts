@@ -59,6 +59,7 @@ const TEXT = {
     required: '不能为空',
     paid: '已付款',
     purchaseNo: '采购单号',
+    emptyCart: '购物车是空的',
   },
   en: {
     toShip: 'To ship',
@@ -70,6 +71,7 @@ const TEXT = {
     required: 'required',
     paid: 'Paid',
     purchaseNo: 'Purchase no.',
+    emptyCart: 'Your cart is empty',
   },
 } as const;
 
@@ -222,6 +224,13 @@ describe('the cooperative console', () => {
         await saveShot(buyer.page, `buyer-purchases-${run.lang}-${run.width}`);
         await row.locator('[data-test=purchase-link]').click();
         await buyer.page.waitForURL((u) => u.pathname === `/purchases/${first.id}`);
+
+        // Checking out an empty cart (the purchases above emptied it) says so instead of offering a form.
+        await buyer.page.goto('/checkout');
+        const empty = buyer.page.locator('[data-test=checkout-empty]');
+        await empty.waitFor();
+        expect(await empty.textContent()).toContain(text.emptyCart);
+        expect(await buyer.page.locator('[data-test=place-order]').count()).toBe(0);
       } finally {
         await buyer.context.close();
       }
