@@ -159,6 +159,11 @@ describe('the cooperative console', () => {
         const code = first.orders[0]!.lines[0]!.code;
         expect(code).toMatch(/^SH\d+$/);
         expect(await page.locator('[data-test=order-lines] [data-test=line-code]').first().textContent()).toBe(code);
+        // The line's total is in view, not in a column cut off on the right of a phone.
+        const lines = page.locator('[data-test=order-lines]');
+        const coopLineTotal = lines.locator('.el-table__body td', { hasText: '¥204.00' }).last();
+        const [linesBox, coopTotalBox] = [await lines.boundingBox(), await coopLineTotal.boundingBox()];
+        expect(coopTotalBox!.x + coopTotalBox!.width).toBeLessThanOrEqual(linesBox!.x + linesBox!.width);
         await page.click('[data-test=delivery-note-link]');
         await page.waitForSelector('[data-test=delivery-note]');
         const note = page.locator('[data-test=delivery-note]');
