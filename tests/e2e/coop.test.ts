@@ -63,7 +63,7 @@ const TEXT = {
   },
   en: {
     toShip: 'To ship',
-    orders: (n: number) => `${n} orders`,
+    orders: (n: number) => `${n} ${n === 1 ? 'order' : 'orders'}`,
     carrier: 'SF Express',
     shipped: 'Shipped',
     note: 'Delivery note',
@@ -148,6 +148,11 @@ describe('the cooperative console', () => {
         await dialog.waitFor({ state: 'hidden' });
         const order = await api(`/orders/${first.orders[0]!.id}`, await tokenOf(user.email, TEST_PASSWORD));
         expect(order).toMatchObject({ status: 'shipped', carrier: '顺丰速运', trackingNo: 'SF1400000001' });
+        // One order left to ship: "1 order", not "1 orders".
+        await page.goto('/coop');
+        await expect
+          .poll(() => page.locator('[data-test=dash-toShip]').textContent())
+          .toMatch(new RegExp(`${text.orders(1)}(?!s)`));
 
         // The order's page: its number, the carrier in the reader's language, the delivery note.
         await page.goto(`/coop/orders/${first.orders[0]!.id}`);
