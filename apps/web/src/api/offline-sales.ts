@@ -1,4 +1,10 @@
-import { OfflineSale, OfflineSalePage, type CreateOfflineSaleRequest, type OfflineSaleStatus } from '@shanhai/domain';
+import {
+  OfflineSale,
+  OfflineSalePage,
+  QueueCount,
+  type CreateOfflineSaleRequest,
+  type OfflineSaleStatus,
+} from '@shanhai/domain';
 import { download, http, request } from './http';
 
 /** One page of offline records, newest first (`limit` up to the api's cap). */
@@ -25,3 +31,5 @@ const EXT: Record<string, string> = {
 /** Evidence is private: fetched with the token (never a public link) and saved. */
 export const downloadEvidence = (f: { url: string; mime: string }, name: string) =>
   download(f.url.replace(/^\/api\/v1/, ''), {}, `${name}.${EXT[f.mime] ?? 'bin'}`);
+/** How many records there are (or of a status): the office home's badge, in one request. */
+export const offlineCount = (status?: OfflineSaleStatus) => http.get('/sales/offline/count', QueueCount, { status });

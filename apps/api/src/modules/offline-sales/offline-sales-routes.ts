@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  QueueCount,
   CreateOfflineSaleRequest,
   OfflineSale,
   OfflineSaleListQuery,
@@ -40,6 +41,23 @@ const offlineSalesRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: officeOrBuyerManager,
     },
     async (request) => sales.listOffline(app.db, principalOf(request), request.query),
+  );
+
+  // How many records there are (or ?status=): the office home's badge, without reading every page.
+  app.get(
+    '/sales/offline/count',
+    {
+      schema: {
+        tags: ['sales'],
+        summary:
+          'How many offline sales records there are (or ?status=): all for office staff, their own org’s for buyer-org managers',
+        security: [{ bearer: [] }],
+        querystring: OfflineSaleListQuery.pick({ status: true }),
+        response: { 200: QueueCount, ...errors },
+      },
+      preHandler: officeOrBuyerManager,
+    },
+    async (request) => ({ count: await sales.countOffline(app.db, principalOf(request), request.query.status) }),
   );
 
   app.post(

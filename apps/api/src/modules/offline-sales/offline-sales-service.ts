@@ -125,6 +125,14 @@ export async function listOffline(db: Db, who: Principal, query: OfflineSaleList
   };
 }
 
+/** How many records `listOffline` would page through (same scope and filter), in one count. */
+export async function countOffline(db: Db, who: Principal, status?: OfflineSaleStatus): Promise<number> {
+  const conds = [];
+  if (status) conds.push(eq(offlineSales.status, status));
+  if (who.orgKind !== 'office') conds.push(eq(offlineSales.buyerOrgId, who.orgId));
+  return db.$count(offlineSales, and(...conds));
+}
+
 /** The record if `who` may see it (office: any; buyer: their org's), else null. */
 export async function visibleOffline(db: Db, who: Principal, id: string): Promise<OfflineRow | null> {
   const [row] = await db.select().from(offlineSales).where(eq(offlineSales.id, id));

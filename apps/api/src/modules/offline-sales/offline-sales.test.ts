@@ -209,3 +209,24 @@ describe('office roles on the ledger', () => {
     expect(Number.isSafeInteger(Number(rows[0]!.s))).toBe(true);
   });
 });
+
+describe('GET /sales/offline/count (issue 13)', () => {
+  it('counts every record in scope (not a page), by status; 401, 403 for a buyer member, 400 naming the field', async () => {
+    const count = async (token: string | null, q = '') => get(`/api/v1/sales/offline/count${q}`, token);
+    const [pending] = await t.app.db
+      .execute<{ n: number }>(sql`select count(*)::int as n from offline_sales where status = 'pending'`)
+      .then((r) => r.rows);
+    expect((await count(office, '?status=pending')).json()).toEqual({ count: pending!.n });
+    expect((await count(office)).json()).toEqual({ count: await t.app.db.$count(schema.offlineSales) });
+    expect((await count(buyerManager)).json()).toEqual({
+      count: await t.app.db.$count(schema.offlineSales, eq(schema.offlineSales.buyerOrgId, buyerOrgId)),
+    });
+    expect((await count(otherBuyer)).json()).toEqual({ count: 0 });
+    expect((await count(null)).statusCode).toBe(401);
+    expect((await count(buyerMember)).statusCode).toBe(403);
+    expect((await count(coop)).statusCode).toBe(403);
+    const bad = await count(office, '?status=nope');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('query.status');
+  });
+});
