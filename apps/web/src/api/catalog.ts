@@ -3,6 +3,7 @@ import {
   OwnProduct,
   PhotoUploadResponse,
   ProductDetail,
+  QueueCount,
   type ProductInput,
   type ProductPatch,
 } from '@shanhai/domain';
@@ -42,3 +43,5 @@ export function uploadPhoto(file: File) {
   form.append('file', file);
   return request('POST', '/products/photos', PhotoUploadResponse, { form });
 }
+/** How many products wait for review (the office home's badge), in one request. */
+export const reviewQueueCount = () => http.get('/products/review-queue/count', QueueCount);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { variedQueryLimit } from '../../lib/rate-limit';
 import { z } from 'zod';
 import {
+  QueueCount,
   CatalogQuery,
   CatalogResponse,
   OwnProduct,
@@ -74,6 +75,21 @@ const productsRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; w
       sendNextCursor(reply, page.nextCursor);
       return page.items;
     },
+  );
+
+  // How many wait for review: the office home's badge, without reading every page.
+  app.get(
+    '/products/review-queue/count',
+    {
+      schema: {
+        tags,
+        summary: 'Office: how many submissions and edits wait for review, all of them rather than a page',
+        ...guarded,
+        response: { 200: QueueCount, ...problems },
+      },
+      preHandler: office,
+    },
+    async () => ({ count: await products.reviewQueueCount(app.db) }),
   );
 
   app.get(

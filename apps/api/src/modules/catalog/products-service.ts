@@ -172,6 +172,11 @@ export function listMine(
   return ownPage(db, MINE_KEYSET, eq(products.cooperativeId, who.orgId), page);
 }
 
+/** How many products `reviewQueue` would page through. */
+export function reviewQueueCount(db: Db): Promise<number> {
+  return db.$count(products, or(eq(products.status, 'pending_review'), isNotNull(products.pendingRevision)));
+}
+
 export function reviewQueue(db: Db, page: PageQuery): Promise<{ items: OwnProduct[]; nextCursor: string | null }> {
   return ownPage(
     db,

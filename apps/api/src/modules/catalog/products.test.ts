@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull, or } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { MAX_STOCK } from '@shanhai/domain';
 import { createOrgWithUser } from '@shanhai/db/testing';
@@ -432,5 +432,23 @@ describe('POST /api/v1/products/photos', () => {
     expect(big.statusCode).toBe(400);
     expect(big.json().errors[0].message).toContain('5 MB');
     expect((await up(buyer, 'a.png', TINY_PNG)).statusCode).toBe(403);
+  });
+});
+
+describe('GET /api/v1/products/review-queue/count (issue 13)', () => {
+  it('counts every product waiting for review, not a page; office only', async () => {
+    const url = '/api/v1/products/review-queue/count';
+    const get = (s: Session | null) => t.app.inject({ method: 'GET', url, headers: s ? bearer(s.token) : {} });
+    const p = await create(coopA);
+    expect((await post(`/api/v1/products/${p.id}/submit`, coopA)).statusCode).toBe(200);
+    const waiting = await t.app.db.$count(
+      schema.products,
+      or(eq(schema.products.status, 'pending_review'), isNotNull(schema.products.pendingRevision)),
+    );
+    expect(waiting).toBeGreaterThan(0);
+    expect((await get(office)).json()).toEqual({ count: waiting });
+    expect((await get(null)).statusCode).toBe(401);
+    expect((await get(coopA)).statusCode).toBe(403);
+    expect((await get(buyer)).statusCode).toBe(403);
   });
 });
