@@ -122,11 +122,13 @@ describe('sale units and English content', () => {
     await page.click('[data-test=pf-save]');
     const row = page.locator('[data-test=my-products-table] tr', { hasText: '大崑冰鲜乳鸽礼盒' });
     await row.waitFor();
-    expect(await row.innerText()).toContain('/盒 · 2 只/盒');
     const [saved] = await suite.stack.api.db
       .select()
       .from(schema.products)
       .where(eq(schema.products.nameZh, '大崑冰鲜乳鸽礼盒'));
+    expect(await row.innerText()).toContain('/盒 · 2 只/盒');
+    // Stock is counted in the unit, not a bare number.
+    expect((await row.locator('[data-test=stock-qty]').innerText()).trim()).toBe(`${saved!.stock} 盒`);
     expect(saved).toMatchObject({
       unitLabel: '盒',
       unitSpec: '2 只/盒',
