@@ -328,7 +328,7 @@ describe('many confirmations in one commit', () => {
       orders: orders.map((o) => [o.status, o.totalFen]),
       transitions: transitions.map((x) => [x.fromStatus, x.toStatus, x.actor, x.actorUserId]).sort(),
       payment: [pay!.status, pay!.confirmedBy, pay!.confirmedAt !== null],
-      ledger: (await ledgerRowsOf(purchaseId)).map((r) => [r.kind, r.amountFen, r.cooperativeId]).sort(),
+      ledger: (await ledgerRowsOf(t.app.db, purchaseId)).map((r) => [r.kind, r.amountFen, r.cooperativeId]).sort(),
       journal: lines
         .map((l) => [l.account, l.orgId, l.bankRef, l.debitFen, l.creditFen, orderIds.indexOf(l.orderId ?? '')])
         .sort(),
