@@ -51,6 +51,20 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await buyer.page.waitForURL((u) => u.pathname.startsWith('/purchases/'));
     const purchaseId = new URL(buyer.page.url()).pathname.split('/')[2]!;
     await expect.poll(() => buyer.page.locator('[data-test=order-card]').count()).toBe(2);
+    // Each line shows its product code (SH1001…) before the name, as the cart and the coop's order do.
+    const codes = await suite.stack.api.pool.query<{ id: string; code: string }>(
+      'select id, code from products where id = any($1)',
+      [[honey.id, tea.id]],
+    );
+    const codeOf = (id: string) => codes.rows.find((r) => r.id === id)!.code;
+    for (const [product, name] of [
+      [honey, '端到端蜂蜜'],
+      [tea, '端到端红茶'],
+    ] as const) {
+      const line = buyer.page.locator('[data-test=order-card] tr', { hasText: name });
+      expect(await line.locator('[data-test=line-code]').textContent()).toBe(codeOf(product.id));
+      expect(codeOf(product.id)).toMatch(/^SH\d{4,}$/);
+    }
     await buyer.page.fill('[data-test=transfer-reference]', 'ICBC20261129001');
     await buyer.page.click('[data-test=submit-transfer]');
     await buyer.page.waitForSelector('[data-test=transfer-submitted]');
