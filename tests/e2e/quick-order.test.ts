@@ -69,8 +69,8 @@ describe('quick order', () => {
       await page.click('[data-test=import-run]');
       await expect.poll(() => page.locator('[data-test=import-row]').count()).toBe(4);
       expect((await page.locator('[data-test=import-row]').allInnerTexts()).map((s) => s.trim())).toEqual([
-        `Row 2: ${honey.nameEn} × 10 jar (500 g/jar)`,
-        `Row 3: ${honey.nameEn} × 5 jar (500 g/jar); 15 jar in the cart now`,
+        `Row 2: ${honey.nameEn} × 10 jars (500 g/jar)`,
+        `Row 3: ${honey.nameEn} × 5 jars (500 g/jar); 15 jars in the cart now`,
         `Row 4 (${honey.code}, 1000001): Quantity must be at most 1,000,000`,
         `Row 5 (${honey.code}, 5 box): Quantity must be counted in jar`,
       ]);

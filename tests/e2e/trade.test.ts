@@ -48,7 +48,7 @@ describe('sale units and English content', () => {
           expect(await page.locator('[data-test=product-cert]').allInnerTexts()).toEqual(['绿色食品']);
         } else {
           expect(unit).toBe('jar · 500 g/jar');
-          expect(moq).toBe('10 jar / 5 jar');
+          expect(moq).toBe('10 jars / 5 jars');
           expect(description).toContain('Mountain-flower honey');
           expect(await page.locator('[data-test=product-cert]').allInnerTexts()).toEqual(['Green Food']);
         }
@@ -87,7 +87,7 @@ describe('sale units and English content', () => {
       });
       await card.waitFor();
       const text = await card.innerText();
-      expect(text).toContain(lang === 'en' ? 'MOQ 10 jar' : '起订 10 瓶');
+      expect(text).toContain(lang === 'en' ? 'MOQ 10 jars' : '起订 10 瓶');
       expect(text).toContain(lang === 'en' ? '500 g/jar' : '500 g/瓶');
       expect(await page.locator('body').innerText()).not.toMatch(RUN_IN);
       await shot(page, `catalog-${lang}-phone`);
@@ -172,7 +172,7 @@ describe('cart', () => {
       const problem = line.locator('[data-test=line-problem]');
       await problem.waitFor();
       expect((await problem.innerText()).trim()).toBe(
-        lang === 'en' ? 'Quantity must be 10 jar plus a multiple of 5' : '数量应为起订量 10 瓶 加 5 的整数倍',
+        lang === 'en' ? 'Quantity must be 10 jars plus a multiple of 5' : '数量应为起订量 10 瓶 加 5 的整数倍',
       );
       await page.locator('[data-test=checkout-blocked]').waitFor();
       await shot(page, `cart-blocked-${lang}-${width}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderNo, qtyWithUnit, quantityText, unitIn, UNIT_NAME_RE } from './sale-unit';
+import { orderNo, qtyWithUnit, quantityText, unitIn, unitPlural, UNIT_NAME_RE } from './sale-unit';
 
 const jar = { unitLabel: '瓶', unitSpec: '500 g/瓶', unitLabelEn: 'jar', unitSpecEn: '500 g/jar' };
 const bird = { unitLabel: '只', unitSpec: '约 450 g/只', unitLabelEn: null, unitSpecEn: null };
@@ -7,7 +7,8 @@ const bird = { unitLabel: '只', unitSpec: '约 450 g/只', unitLabelEn: null, u
 describe('sale units', () => {
   it('reads a quantity as a count of the unit with its specification beside it', () => {
     expect(quantityText(10, jar, 'zh-CN')).toBe('10 瓶（500 g/瓶）');
-    expect(quantityText(10, jar, 'en')).toBe('10 jar (500 g/jar)');
+    expect(quantityText(10, jar, 'en')).toBe('10 jars (500 g/jar)');
+    expect(quantityText(1, jar, 'en')).toBe('1 jar (500 g/jar)');
     expect(quantityText(1200, { unitLabel: '箱' }, 'zh-CN')).toBe('1,200 箱');
     expect(qtyWithUnit(10, jar, 'zh-CN')).toBe('10 瓶');
   });
@@ -15,6 +16,23 @@ describe('sale units', () => {
     expect(unitIn(bird, 'en')).toEqual({ name: '只', spec: '约 450 g/只', fallback: true });
     expect(unitIn(jar, 'en')).toEqual({ name: 'jar', spec: '500 g/jar', fallback: false });
     expect(unitIn(bird, 'zh-CN').fallback).toBe(false);
+  });
+  it('counts an English unit in the plural, a Chinese one and a measure as they are', () => {
+    expect(qtyWithUnit(40, { unitLabel: '只', unitLabelEn: 'bird' }, 'en')).toBe('40 birds');
+    expect(qtyWithUnit(40, bird, 'en')).toBe('40 只');
+    expect([unitPlural('box', 5), unitPlural('pouch', 2), unitPlural('battery', 3), unitPlural('tray', 2)]).toEqual([
+      'boxes',
+      'pouches',
+      'batteries',
+      'trays',
+    ]);
+    expect([unitPlural('kg', 5), unitPlural('jin', 3), unitPlural('pcs', 2), unitPlural('Bag', 2)]).toEqual([
+      'kg',
+      'jin',
+      'pcs',
+      'Bag',
+    ]);
+    expect(unitPlural('bag', 1)).toBe('bag');
   });
   it('takes no digits in a unit name', () => {
     expect(UNIT_NAME_RE.test('瓶')).toBe(true);

@@ -20,12 +20,27 @@ export function unitIn(u: SaleUnit, lang: MessageLang): { name: string; spec: st
   return { name: u.unitLabel, spec: u.unitSpec ?? null, fallback: lang === 'en' };
 }
 
-/** "10 瓶" / "10 jar": a quantity of the unit, without the specification. */
-export function qtyWithUnit(qty: number, u: SaleUnit, lang: MessageLang): string {
-  return `${qty.toLocaleString(lang)} ${unitIn(u, lang).name}`;
+/** Measures written the same for one and many ("2 kg", "3 jin"), in lower case. */
+const INVARIANT_EN = new Set(['g', 'kg', 'mg', 'l', 'ml', 'lb', 'oz', 'jin', 'liang', 'pcs', 'head', 'sheep']);
+
+/**
+ * An English unit name counted `qty` times: "1 jar", "10 jars", "5 boxes". Only a plain
+ * lower-case word changes (a name already plural or with a capital, a space or a digit is kept).
+ */
+export function unitPlural(name: string, qty: number): string {
+  if (qty === 1 || !/^[a-z]+$/.test(name) || INVARIANT_EN.has(name) || name.endsWith('s')) return name;
+  if (/(x|z|ch|sh)$/.test(name)) return `${name}es`;
+  if (/[^aeiou]y$/.test(name)) return `${name.slice(0, -1)}ies`;
+  return `${name}s`;
 }
 
-/** "10 瓶（500 g/瓶）" / "10 jar (500 g/jar)": for plain text (emails, CSV, one-line summaries). */
+/** "10 瓶" / "10 jars": a quantity of the unit, without the specification. */
+export function qtyWithUnit(qty: number, u: SaleUnit, lang: MessageLang): string {
+  const { name } = unitIn(u, lang);
+  return `${qty.toLocaleString(lang)} ${lang === 'en' ? unitPlural(name, qty) : name}`;
+}
+
+/** "10 瓶（500 g/瓶）" / "10 jars (500 g/jar)": for plain text (emails, CSV, one-line summaries). */
 export function quantityText(qty: number, u: SaleUnit, lang: MessageLang): string {
   const { spec } = unitIn(u, lang);
   const q = qtyWithUnit(qty, u, lang);
