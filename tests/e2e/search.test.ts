@@ -102,3 +102,22 @@ describe('header search', () => {
     });
   }
 });
+
+describe('the catalogue on a phone', () => {
+  for (const locale of ['zh-CN', 'en'] as const)
+    it(`shows products on the first screen, the facets as rows that scroll sideways (${locale})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale, viewport: MOBILE });
+      screenshotOnFailure(page, `catalog-phone-${locale}`);
+      await page.goto('/products');
+      const firstCard = page.locator('[data-test=product-card]').first();
+      await firstCard.waitFor();
+      // Every town is still offered, in one row.
+      const towns = page.locator('[data-test=facet-towns]');
+      expect(await towns.locator('[data-test=facet-town]').count()).toBeGreaterThan(10);
+      expect((await towns.boundingBox())!.height).toBeLessThan(60);
+      expect((await firstCard.boundingBox())!.y).toBeLessThan(MOBILE.height);
+      mkdirSync(TEST_OUTPUT, { recursive: true });
+      await page.screenshot({ path: join(TEST_OUTPUT, `catalog-phone-${locale}.png`) });
+      await context.close();
+    });
+});
