@@ -72,7 +72,7 @@ describe('quick order', () => {
         `Row 2: ${honey.nameEn} × 10 jars (500 g/jar)`,
         `Row 3: ${honey.nameEn} × 5 jars (500 g/jar); 15 jars in the cart now`,
         `Row 4 (${honey.code}, 1000001): Quantity must be at most 1,000,000`,
-        `Row 5 (${honey.code}, 5 box): Quantity must be counted in jar`,
+        `Row 5 (${honey.code}, 5 box): Quantity must be counted in jars`,
       ]);
       expect(await page.locator('[data-test=import-summary]').innerText()).toBe('2 rows added, 2 not added');
       await saveShot(page, `quick-order-en-${width}`);

@@ -172,7 +172,7 @@ describe('cart', () => {
       const problem = line.locator('[data-test=line-problem]');
       await problem.waitFor();
       expect((await problem.innerText()).trim()).toBe(
-        lang === 'en' ? 'Quantity must be 10 jar plus a multiple of 5' : '数量应为起订量 10 瓶 加 5 的整数倍',
+        lang === 'en' ? 'Quantity must be 10 jars plus a multiple of 5' : '数量应为起订量 10 瓶 加 5 的整数倍',
       );
       await page.locator('[data-test=checkout-blocked]').waitFor();
       await shot(page, `cart-blocked-${lang}-${width}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type z } from 'zod';
 import { OrgSignupRequest, ProductInput } from './contracts/index';
-import { contractErrorMap, fieldErrorMessage, labelled } from './field-messages';
+import { contractErrorMap, fieldErrorMessage, labelled, ruleMessage } from './field-messages';
 
 const issues = (schema: z.ZodType, value: unknown, lang: 'zh-CN' | 'en') =>
   Object.fromEntries(
@@ -73,5 +73,22 @@ describe('field messages', () => {
     expect(labelled('密码', '至少需要 10 个字符', 'zh-CN')).toBe('密码至少需要 10 个字符');
     expect(labelled('登录密码（至少 10 位）', '不能为空', 'zh-CN')).toBe('登录密码不能为空');
     expect(labelled('Amount (¥)', 'is required', 'en')).toBe('Amount is required');
+  });
+});
+
+describe('a rule that counts a unit', () => {
+  it('counts it in English as the quantity says, and leaves Chinese and measures alone', () => {
+    expect(ruleMessage('off_step', 'en', { moq: 10, unit: 'jar', orderStep: 5 })).toBe(
+      'must be 10 jars plus a multiple of 5',
+    );
+    expect(ruleMessage('out_of_stock', 'en', { stock: 1, unit: 'box' })).toBe('is more than the 1 box in stock');
+    expect(ruleMessage('below_moq', 'en', { moq: 3, unit: 'kg' })).toBe('is below the minimum order of 3 kg');
+    expect(ruleMessage('not_whole', 'en', { unit: 'bird' })).toBe('must be a whole number of birds');
+    expect(ruleMessage('off_step', 'en', { moq: 10, unit: '瓶', orderStep: 5 })).toBe(
+      'must be 10 瓶 plus a multiple of 5',
+    );
+    expect(ruleMessage('off_step', 'zh-CN', { moq: 10, unit: '瓶', orderStep: 5 })).toBe(
+      '应为起订量 10 瓶 加 5 的整数倍',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import type { FieldError } from './contracts/problem';
+import { unitPlural } from './sale-unit';
 import { isNulIssue } from './storage';
 
 /**
@@ -211,6 +212,16 @@ const TYPES: Record<string, Text> = {
 const WRONG: Text = { en: 'is not valid', 'zh-CN': '填写有误' };
 
 function fill(text: string, params: Record<string, unknown>, lang: MessageLang): string {
+  // English counts its unit: "{moq} {unit}" reads "10 jars", a bare "{unit}" the plural ("a whole number of jars").
+  const unit = params.unit;
+  if (lang === 'en' && typeof unit === 'string') {
+    text = text
+      .replace(/\{(\w+)\} \{unit\}/g, (all, k: string) => {
+        const n = params[k];
+        return typeof n === 'number' ? `{${k}} ${unitPlural(unit, n)}` : all;
+      })
+      .replace(/\{unit\}/g, unitPlural(unit, 2));
+  }
   return text.replace(/\{(\w+)\}/g, (_, k: string) => {
     const v = params[k];
     return typeof v === 'number' ? v.toLocaleString(lang) : String(v ?? '');
