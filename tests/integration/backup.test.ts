@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '@shanhai/api/app';
-import { bearer, DEMO_PASSWORD, login, testConfig, TINY_PNG } from '../../apps/api/test-support/testing';
+import { bearer, DEMO_PASSWORD, login, multipartBody, testConfig, TINY_PNG } from '../../apps/api/test-support/testing';
 import { createDb, foldAll, reconcileTallies, runMigrations, type DbHandle } from '@shanhai/db';
 import { seedDemo } from '@shanhai/db/seed';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
@@ -93,18 +93,12 @@ describe('backup and restore with pg_dump / pg_restore', () => {
     });
     expect(confirmed.statusCode, confirmed.body).toBe(200);
     const coopSession = await login(app, coop.user.email);
-    const boundary = '----shanhai-backup-test';
+    const body = multipartBody({}, { name: 'p.png', bytes: TINY_PNG, type: 'image/png' });
     const photo = await app.inject({
       method: 'POST',
       url: '/api/v1/products/photos',
-      headers: { ...bearer(coopSession.token), 'content-type': `multipart/form-data; boundary=${boundary}` },
-      payload: Buffer.concat([
-        Buffer.from(
-          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.png"\r\nContent-Type: image/png\r\n\r\n`,
-        ),
-        TINY_PNG,
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]),
+      headers: { ...bearer(coopSession.token), ...body.headers },
+      payload: body.payload,
     });
     expect(photo.statusCode, photo.body).toBe(201);
     await foldAll(source.db);

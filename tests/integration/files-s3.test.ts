@@ -9,6 +9,7 @@ import {
   createTestApp,
   DEMO_PASSWORD,
   login,
+  multipartBody,
   TINY_PNG,
   type TestApp,
 } from '../../apps/api/test-support/testing';
@@ -27,19 +28,12 @@ afterAll(async () => {
 });
 
 async function upload(token: string, bytes: Buffer) {
-  const boundary = '----shanhai-s3-test';
-  const payload = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
-    ),
-    bytes,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
+  const { payload, headers } = multipartBody({}, { name: 'a.png', bytes, type: 'image/png' });
   return t.app.inject({
     method: 'POST',
     url: '/api/v1/products/photos',
     payload,
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...bearer(token) },
+    headers: { ...headers, ...bearer(token) },
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { createOrgWithUser, createUser } from '@shanhai/db/testing';
 import { schema } from '@shanhai/db';
-import { bearer, createTestApp, login, type TestApp } from './testing';
+import { bearer, createTestApp, login, multipartBody, type TestApp } from './testing';
 
 export interface SalesWorld {
   t: TestApp;
@@ -49,18 +49,6 @@ export async function salesWorld(): Promise<SalesWorld> {
   };
 }
 
-function multipart(file: Buffer, filename: string, contentType: string) {
-  const boundary = '----shanhai' + Math.random().toString(16).slice(2);
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
-    ),
-    file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
-
 /** `testApp` is read at call time, so the calls can be made before `beforeAll` builds the app. */
 export function tokenCalls(testApp: () => TestApp) {
   const post = (url: string, token: string | null, payload?: unknown) =>
@@ -74,7 +62,7 @@ export function tokenCalls(testApp: () => TestApp) {
     testApp().app.inject({ method: 'GET', url, headers: token ? bearer(token) : {} });
   /** A multipart upload of one file in the field `file`. */
   const upload = (url: string, token: string, file: Buffer, filename = 'f.csv', type = 'text/csv') => {
-    const m = multipart(file, filename, type);
+    const m = multipartBody({}, { name: filename, bytes: file, type });
     return testApp().app.inject({
       method: 'POST',
       url,

@@ -89,6 +89,24 @@ export function refreshCookieOf(res: LightMyRequestResponse): string | null {
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** A multipart/form-data body for inject: text fields, then an optional file in the field `file`. */
+export function multipartBody(fields: Record<string, string>, file?: { name: string; bytes: Buffer; type: string }) {
+  const boundary = '----shanhai' + randomBytes(8).toString('hex');
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  if (file)
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+      ),
+      file.bytes,
+      Buffer.from('\r\n'),
+    );
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
 /**
  * `call(s, method, url, body?)`: one request to the app as `s` (null: without a token), with a JSON
  * body when one is given. `app` is read at call time, so a file can make its caller before

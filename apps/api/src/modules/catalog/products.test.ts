@@ -3,7 +3,15 @@ import { and, eq, isNotNull, or } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { MAX_STOCK } from '@shanhai/domain';
 import { createOrgWithUser } from '@shanhai/db/testing';
-import { bearer, createTestApp, login, TINY_PNG, type Session, type TestApp } from '../../../test-support/testing';
+import {
+  bearer,
+  createTestApp,
+  login,
+  multipartBody,
+  TINY_PNG,
+  type Session,
+  type TestApp,
+} from '../../../test-support/testing';
 
 let t: TestApp;
 let coopA: Session;
@@ -58,17 +66,7 @@ async function create(s: Session, body: object = valid) {
   return res.json();
 }
 
-function multipart(filename: string, content: Buffer, type = 'image/jpeg') {
-  const boundary = '----shanhai' + Math.random().toString(16).slice(2);
-  const payload = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
-    ),
-    content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
+const multipart = (name: string, bytes: Buffer, type = 'image/jpeg') => multipartBody({}, { name, bytes, type });
 
 describe('POST /api/v1/products', () => {
   it('creates a draft credited to the cooperative’s town, never set by the body', async () => {

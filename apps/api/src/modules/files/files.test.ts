@@ -15,6 +15,7 @@ import {
   createTestApp,
   DEMO_PASSWORD,
   login,
+  multipartBody,
   TINY_PNG,
   type Session,
   type TestApp,
@@ -34,17 +35,7 @@ afterAll(async () => {
   await t.close();
 });
 
-function multipart(filename: string, content: Buffer, type = 'image/png') {
-  const boundary = '----shanhai-files-test';
-  const payload = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
-    ),
-    content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
+const multipart = (name: string, bytes: Buffer, type = 'image/png') => multipartBody({}, { name, bytes, type });
 async function uploadPhoto(s: Session, bytes: Buffer) {
   const m = multipart('photo.png', bytes);
   return t.app.inject({
