@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import {
 } from '@shanhai/db/testing';
 import { freePort } from '@shanhai/devstack';
 import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../apps/api/test-support/fake-stripe';
+import { runNode, spawnNode, until, type Proc } from '../support/processes';
 
 /**
  * DESIGN.md's invariant 10, "any replica, same answer", proven with real processes: two api
@@ -31,49 +31,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const outdir = `node_modules/.cache/replicas-${randomBytes(4).toString('hex')}`;
 const WEBHOOK_SECRET = 'whsec_replicas_test';
 const stripe = new Stripe('sk_test_unused');
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  /** Resolves with the exit code or signal once all output has been read. */
-  exited: Promise<number | string | null>;
-  /** The last 64 KB of stdout and stderr. */
-  output(): string;
-}
-
-function spawnNode(name: string, cwd: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + d.toString()).slice(-65_536);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | string | null>((r) => child.on('close', (code, signal) => r(code ?? signal)));
-  return { name, child, exited, output: () => output };
-}
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 60_000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`waited too long for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Runs `node <script> <args>` in an app's folder; rejects with its output if it fails. */
-function run(cwd: string, args: string[]): Promise<void> {
-  const p = spawnNode('build', cwd, args, { PATH: process.env.PATH ?? '' });
-  return p.exited.then((code) => {
-    if (code !== 0) throw new Error(`${args.join(' ')} failed (${code}):\n${p.output()}`);
-  });
-}
 
 let database: TestDatabase;
 let handle: DbHandle;
@@ -147,8 +104,8 @@ beforeAll(async () => {
   // The production bundles, built here into a folder of this run (npm test's own build may be
   // older than the source a developer runs this file against).
   await Promise.all([
-    run(join(root, 'apps/api'), [join(root, 'scripts/build-app.mjs'), `--outdir=${outdir}`, 'src/server.ts']),
-    run(join(root, 'apps/worker'), [join(root, 'scripts/build-app.mjs'), `--outdir=${outdir}`, 'src/main.ts']),
+    runNode(join(root, 'apps/api'), [join(root, 'scripts/build-app.mjs'), `--outdir=${outdir}`, 'src/server.ts']),
+    runNode(join(root, 'apps/worker'), [join(root, 'scripts/build-app.mjs'), `--outdir=${outdir}`, 'src/main.ts']),
   ]);
   database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
   handle = createDb(database.url, { max: 4 });

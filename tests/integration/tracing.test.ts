@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import {
   type TestDatabase,
 } from '@shanhai/db/testing';
 import { freePort } from '@shanhai/devstack';
+import { runNode, spawnNode, until, type Proc } from '../support/processes';
 
 /**
  * Issue 18's tracing: with OTEL_EXPORTER_OTLP_ENDPOINT set, the built api and worker export spans
@@ -78,47 +78,16 @@ function startCollector(): Promise<string> {
   );
 }
 
-interface Proc {
-  child: ChildProcess;
-  exited: Promise<unknown>;
-  output(): string;
-}
 const procs: Proc[] = [];
-
-function spawnNode(cwd: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-65_536));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const p = { child, exited: new Promise((r) => child.on('close', r)), output: () => output };
-  procs.push(p);
-  return p;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`waited too long for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const started = (p: Proc) => (procs.push(p), p);
 
 let database: TestDatabase;
 let handle: DbHandle;
 let base: string;
 
 beforeAll(async () => {
-  const build = (app: string, entry: string) => {
-    const p = spawnNode(join(root, app), [join(root, 'scripts/build-app.mjs'), `--outdir=${outdir}`, entry], {
-      PATH: process.env.PATH ?? '',
-    });
-    return p.exited.then((code) => {
-      if (code !== 0) throw new Error(`build of ${app} failed:\n${p.output()}`);
-    });
-  };
+  const build = (app: string, entry: string) =>
+    runNode(join(root, app), [join(root, 'scripts/build-app.mjs'), `--outdir=${outdir}`, entry]);
   await Promise.all([build('apps/api', 'src/server.ts'), build('apps/worker', 'src/main.ts')]);
   database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
   handle = createDb(database.url, { max: 2 });
@@ -138,17 +107,21 @@ beforeAll(async () => {
   };
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const api = spawnNode(join(root, 'apps/api'), ['--enable-source-maps', `${outdir}/server.js`], {
-    ...env,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    JWT_SECRET: 'tracing-test-secret-that-is-long-enough-0123456789',
-  });
-  const worker = spawnNode(join(root, 'apps/worker'), ['--enable-source-maps', `${outdir}/main.js`], {
-    ...env,
-    HEALTH_PORT: '0',
-    LOG_LEVEL: 'info',
-  });
+  const api = started(
+    spawnNode('api', join(root, 'apps/api'), ['--enable-source-maps', `${outdir}/server.js`], {
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      JWT_SECRET: 'tracing-test-secret-that-is-long-enough-0123456789',
+    }),
+  );
+  const worker = started(
+    spawnNode('worker', join(root, 'apps/worker'), ['--enable-source-maps', `${outdir}/main.js`], {
+      ...env,
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'info',
+    }),
+  );
   await until('the api to answer', async () => {
     if (api.child.exitCode !== null) throw new Error(`api exited:\n${api.output()}`);
     return fetch(`${base}/healthz`).then(
