@@ -377,3 +377,17 @@ export async function notifyTallyDrift(tx: DbOrTx, reconciliationId: string, dri
     params: { rows: driftRows },
   });
 }
+
+/**
+ * The journal reconcile found balances or payables that differed from the journal or from the
+ * orders, payments and refunds: the office's deciders are told, as for tally drift.
+ */
+export async function notifyJournalDrift(tx: DbOrTx, reconciliationId: string, driftRows: number): Promise<void> {
+  await notifyOffice(tx, {
+    kind: 'journal.drift',
+    roles: [...OFFICE_DECIDERS],
+    subject: { type: 'journal_reconciliation', id: reconciliationId },
+    link: '/office/money',
+    params: { rows: driftRows },
+  });
+}

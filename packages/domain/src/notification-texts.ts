@@ -63,6 +63,10 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
       body: '{buyer} 在{town}的线下销售记录（{amount}）等待审批。',
     },
     'tally.drift': { title: '统计偏差已修正', body: '对账发现 {rows} 项统计与销售台账不符，已自动修正，请留意。' },
+    'journal.drift': {
+      title: '资金对账发现差异',
+      body: '资金对账发现 {rows} 项余额或应付款与记账分录、订单或付款记录不符，请核查原因。',
+    },
     'digest.office_weekly': {
       title: '每周进度汇总',
       body: '截至 {date}，{behind} 个镇落后于序时进度：{towns}',
@@ -174,6 +178,10 @@ export const NOTIFICATION_TEXTS: Record<'zh-CN' | 'en', Record<NotificationKind,
     'tally.drift': {
       title: 'Tally drift repaired',
       body: 'The reconcile found {rows} tally figures that differed from the sales ledger and repaired them.',
+    },
+    'journal.drift': {
+      title: 'Money reconcile found differences',
+      body: '{rows} balances or payables differed from the journal, the orders or the payments. Please find the cause.',
     },
     'digest.office_weekly': {
       title: 'Weekly progress digest',

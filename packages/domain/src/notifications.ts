@@ -37,6 +37,7 @@ export const NOTIFICATION_KINDS = {
   'statement.unmatched': { audience: ['office'] },
   'offline.approval_needed': { audience: ['office'] },
   'tally.drift': { audience: ['office'] },
+  'journal.drift': { audience: ['office'] },
   'digest.office_weekly': { audience: ['office'] },
   // Security notices: owners always get them by email, whatever their preferences say.
   'security.member_added': { audience: ['buyer', 'cooperative', 'office'], security: true },

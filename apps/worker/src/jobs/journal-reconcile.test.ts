@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { Registry } from 'prom-client';
 import { autoAcceptIfDue, cooperativeBalance, postPayment, postRefund, schema } from '@shanhai/db';
-import { createOrgWithUser, createProduct, useTestDatabase } from '@shanhai/db/testing';
+import { createOrg, createOrgWithUser, createProduct, createUser, useTestDatabase } from '@shanhai/db/testing';
 import { createLogger } from '../log';
 import { insertOneOrderPurchase } from '../../test-support/testing';
 import { journalReconcileMetrics, processJournalReconcile } from './journal-reconcile';
@@ -85,6 +85,21 @@ describe('journal reconcile job', () => {
   it('a running total that drifted from its lines is reported, alerted and set back from the journal', async () => {
     const registry = new Registry();
     const metrics = journalReconcileMetrics(registry);
+    // The office's owners and managers are told of drift in the bell and by email, as for tallies.
+    const office = await createOrg(handle.db, { kind: 'office' });
+    const owner = await createUser(handle.db, { orgId: office.id, role: 'owner' });
+    const manager = await createUser(handle.db, { orgId: office.id, role: 'manager' });
+    const member = await createUser(handle.db, { orgId: office.id, role: 'member' });
+    const driftNotices = () =>
+      handle.db
+        .select({ userId: schema.notifications.userId, params: schema.notifications.params })
+        .from(schema.notifications)
+        .where(
+          and(
+            eq(schema.notifications.kind, 'journal.drift'),
+            inArray(schema.notifications.userId, [owner.id, manager.id, member.id]),
+          ),
+        );
     await handle.db
       .update(schema.accountBalances)
       .set({ creditFen: 1 })
@@ -94,8 +109,13 @@ describe('journal reconcile job', () => {
     expect(r.repairedBalances).toBe(1);
     expect(r.details).toEqual([{ check: 'balance', key: `fee_revenue/${coopId}`, expected: 600, found: 1 }]);
     expect((await metrics.drift.get()).values[0]!.value).toBe(1);
+    expect((await driftNotices()).sort((a, b) => a.userId.localeCompare(b.userId))).toEqual(
+      [owner.id, manager.id].sort().map((userId) => ({ userId, params: { rows: 1 } })),
+    );
     expect((await run('3', metrics)).driftRows).toBe(0);
     expect((await metrics.drift.get()).values[0]!.value).toBe(0);
+    // A clean run tells nobody.
+    expect(await driftNotices()).toHaveLength(2);
   });
 
   it('a money event that never posted shows as drift against orders and payments, and is not papered over', async () => {

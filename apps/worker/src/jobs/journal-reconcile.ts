@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { reconcileJournal, schema, type Db, type JournalReconcileResult } from '@shanhai/db';
+import { notifyJournalDrift, reconcileJournal, schema, type Db, type JournalReconcileResult } from '@shanhai/db';
 import { JournalReconcileJob } from '@shanhai/domain';
 import type { Logger } from '../log';
 
@@ -27,8 +27,9 @@ export function journalReconcileMetrics(registry: Registry): JournalReconcileMet
 
 /**
  * Recomputes every balance from the journal and the payables from orders, payments and refunds,
- * records the run, sets the drift gauge (the alert) and logs an error on drift. Running totals are
- * repaired from the journal; a difference from the sources is only reported, for a person to read.
+ * records the run, sets the drift gauge (the alert), tells the office's owners and managers and
+ * logs an error on drift. Running totals are repaired from the journal; a difference from the
+ * sources is only reported, for a person to read.
  */
 export async function processJournalReconcile(
   deps: { db: Db; log: Logger; metrics?: JournalReconcileMetrics },
@@ -40,12 +41,19 @@ export async function processJournalReconcile(
     throw new UnrecoverableError(`malformed journal-reconcile job ${job.id}: ${parsed.error.message}`);
   const startedAt = new Date();
   const result = await reconcileJournal(deps.db, { repair: true });
-  await deps.db.insert(schema.journalReconciliations).values({
-    trigger: parsed.data.trigger,
-    startedAt,
-    journalLines: result.journalLines,
-    driftRows: result.driftRows,
-    details: result.details,
+  // The run's record and the office's notice of drift commit together.
+  await deps.db.transaction(async (tx) => {
+    const [run] = await tx
+      .insert(schema.journalReconciliations)
+      .values({
+        trigger: parsed.data.trigger,
+        startedAt,
+        journalLines: result.journalLines,
+        driftRows: result.driftRows,
+        details: result.details,
+      })
+      .returning({ id: schema.journalReconciliations.id });
+    if (result.driftRows > 0) await notifyJournalDrift(tx, run!.id, result.driftRows);
   });
   deps.metrics?.drift.set(result.driftRows);
   deps.metrics?.runs.inc({ outcome: result.driftRows > 0 ? 'drift' : 'clean' });
