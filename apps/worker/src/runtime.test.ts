@@ -86,6 +86,18 @@ describe('worker runtime', () => {
       { key: 'office-weekly-digest', pattern: '0 8 * * 1' },
       { key: 'units-behind-pace', pattern: '30 9 1 * *' },
     ]);
+
+    // The daily automatic-acceptance pass behind the delayed jobs, and the hourly journal reconcile.
+    for (const [name, expected] of [
+      [QUEUES.autoAccept, { key: 'auto-accept-sweep', pattern: '41 2 * * *', tz: 'Asia/Shanghai' }],
+      [QUEUES.journalReconcile, { key: 'journal-reconcile-hourly', pattern: '37 * * * *', tz: 'Asia/Shanghai' }],
+    ] as const) {
+      const q = new Queue(name, { connection, prefix });
+      cleanups.push(() => q.close());
+      expect((await q.getJobSchedulers()).map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz }))).toEqual([
+        expected,
+      ]);
+    }
   });
 
   it('counts failed jobs by queue in its metrics (a malformed payload fails for good)', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
-import { MAX_STOCK, ORDER_TRANSITIONS, type OrderStatus } from '@shanhai/domain';
+import { MAX_STOCK, ORDER_TRANSITIONS, QUEUES, type OrderStatus } from '@shanhai/domain';
 import { buyingWorld, shop, type Member } from '../../../test-support/shop';
 import { bearer, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -58,6 +58,13 @@ describe('fulfilment and refunds', () => {
     expect(shipped.json()).toMatchObject({ status: 'shipped', carrier: '顺丰', trackingNo: 'SF1234567890' });
     expect((await post(b.s, `/api/v1/orders/${orderA}/cancel`)).json().code).toBe('invalid_transition');
     expect((await post(coopA.s, `/api/v1/orders/${orderA}/deliver`)).json().status).toBe('delivered');
+    // The automatic acceptance (自动确认收货) waits in Redis, delayed by the office's 7 days.
+    const autoAccept = await t.app.queues.get(QUEUES.autoAccept);
+    const job = await autoAccept.getJob(`auto-accept-${orderA}`);
+    expect(job?.data).toEqual({ orderId: orderA });
+    expect(job!.opts.delay).toBeGreaterThan(7 * 86_400_000 - 60_000);
+    expect(job!.opts.delay).toBeLessThanOrEqual(7 * 86_400_000);
+    expect(await autoAccept.getJobState(job!.id!)).toBe('delayed');
     const acc = await post(b.s, `/api/v1/orders/${orderA}/accept`);
     expect(acc.json().status).toBe('accepted');
     expect(acc.json().transitions.map((x: { from: string | null; to: string }) => `${x.from}>${x.to}`)).toEqual([
