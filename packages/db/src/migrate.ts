@@ -16,7 +16,7 @@ export const MIGRATIONS_FOLDER = fileURLToPath(
 );
 
 /** Any constant works; it only has to be the same for every process that migrates. */
-const MIGRATION_LOCK_KEY = 74_2026_0001;
+export const MIGRATION_LOCK_KEY = 74_2026_0001;
 
 /**
  * Applies migrations/ on one dedicated connection, under an advisory lock so that several
