@@ -9,6 +9,7 @@ import {
   pgEnum,
   pgSequence,
   pgTable,
+  smallint,
   text,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -91,6 +92,17 @@ export const products = pgTable(
     /** Lowest unit price of any tier (the last tier), derived. */
     lowestPriceFen: bigint({ mode: 'number' }).generatedAlwaysAs(sql`((price_tiers -> -1 ->> 'unitPriceFen')::bigint)`),
     /**
+     * What a buyer trusts that the row itself says, derived: a real (non-demo) listing 4, a photo 2,
+     * stock 2 (so 0, 2, 4, 6 or 8). The search ranks the most trusted matches of a broad word tier
+     * by tier through the GIN indexes on (row_trust, search) and (row_trust, search_fuzzy), reading
+     * at most RANK_CAP rows per tier instead of every match (apps/api search-service
+     * `trustedMatches`). A column, not an index expression: a sale that leaves stock above zero
+     * leaves it unchanged, so checkout's stock update stays HOT.
+     */
+    rowTrust: smallint().generatedAlwaysAs(
+      sql`((case when is_demo then 0 else 4 end) + (case when cardinality(photos) > 0 then 2 else 0 end) + (case when stock > 0 then 2 else 0 end))`,
+    ),
+    /**
      * An edit of a listed product's name, MOQ/step or tiers waiting for the office. The approved
      * fields above stay on sale until it is approved (applied) or rejected (dropped).
      */
@@ -130,6 +142,7 @@ export const products = pgTable(
       .on(t.updatedAt)
       .where(sql`${t.status} = 'pending_review' or ${t.pendingRevision} is not null`),
     // The full-text columns `search` and `search_fuzzy` (written by refreshSearchIndex) and their
-    // indexes are hand-written (migrations/*_search_segmented.sql).
+    // indexes are hand-written (migrations/*_search_segmented.sql; with row_trust since
+    // migrations/0033_search_by_trust.sql).
   ],
 );
