@@ -10,7 +10,14 @@ import type {
   ProductDetail,
 } from '@shanhai/domain';
 import { ruleBroken } from '../../lib/problem';
-import { relevanceKey, textMatch, trustedMatches, typoMatch, withTypoThreshold } from '../search/search-service';
+import {
+  rankedMatches,
+  relevanceKey,
+  textMatch,
+  trustedMatches,
+  typoMatch,
+  withTypoThreshold,
+} from '../search/search-service';
 
 /**
  * The public catalogue: listed products of active cooperatives only.
@@ -175,8 +182,7 @@ async function pageAndFacets(
   if (sort === 'relevance') {
     // Rank a bounded set of matches (through the GIN index, most trusted first), then page by (rank, id).
     const after = cursor ? sql`where (m.sort_key, m.id) < (${String(cursor.k)}::numeric, ${cursor.id}::uuid)` : sql``;
-    page = sql`with c as materialized (${trustedMatches(where, sql`p.id`, RANK_CAP)}),
-      m as materialized (select p.id, ${relevance} as sort_key from c join products p on p.id = c.id)
+    page = sql`with m as materialized (${rankedMatches(where, relevance ?? sql`0`, RANK_CAP)})
       select m.id, m.sort_key from m ${after} order by m.sort_key desc, m.id desc limit ${take}`;
   } else if (sort === 'newest') {
     const after = cursor
