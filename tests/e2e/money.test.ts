@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { createProduct } from '@shanhai/db/testing';
+import { cloneRow, createProduct } from '@shanhai/db/testing';
 import { bearer, DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
 import { answerBox, DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
 import { saveShot } from './support/shots';
@@ -297,5 +297,72 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     expect(download.suggestedFilename()).toBe(`invoice-2644200000${tag === 'EN' ? '2' : '1'}.pdf`);
     expect(await readFile((await download.path())!)).toEqual(PDF);
     await buyerPage.context.close();
+  });
+});
+
+describe('a settlement longer than a page (issue 13: no list cut short)', () => {
+  it('the office opens it: the first 200 statements and payouts, how many there are, and 加载更多 for the rest', async () => {
+    const MORE = 230;
+    const nth = (ids: string[]) => `('{${ids.join(',')}}'::uuid[])[g]`;
+    const db = suite.stack.api.db;
+    // A voided settlement of a year ago paying MORE cooperatives (copies of a real payout): it waits
+    // in no queue, and its lists are longer than one page.
+    const [src] = await sql<{ payout: string; statement: string; settlement: string; coop: string }>(
+      `select id as payout, statement_id as statement, settlement_id as settlement, cooperative_id as coop
+       from payouts order by created_at limit 1`,
+    );
+    expect(src).toBeDefined();
+    const [settlement] = await cloneRow(db, 'settlements', src!.settlement, 1, {
+      number: `'JS-PAGED-' || g`,
+      start_at: `src.start_at - interval '400 days'`,
+      end_at: `src.start_at - interval '399 days'`,
+      period_start: `src.period_start - 400`,
+      period_end: `src.period_start - 400`,
+      statement_count: String(MORE),
+      status: `'voided'`,
+      voided_at: 'now()',
+      void_reason: `'e2e'`,
+    });
+    const coops = await cloneRow(db, 'orgs', src!.coop, MORE, {
+      name: `'分页合作社' || lpad(g::text, 3, '0')`,
+      credit_code: 'null',
+    });
+    const statements = await cloneRow(db, 'settlement_statements', src!.statement, MORE, {
+      settlement_id: `'${settlement}'`,
+      cooperative_id: nth(coops),
+    });
+    await cloneRow(db, 'payouts', src!.payout, MORE, {
+      settlement_id: `'${settlement}'`,
+      statement_id: nth(statements),
+      cooperative_id: nth(coops),
+      seq: 'g',
+      status: `'voided'`,
+    });
+
+    for (const locale of LOCALES) {
+      const officePage = await signedIn('office@demo.shanhai', locale, `e-office-paged`);
+      const page = officePage.page;
+      await page.goto('/office/settlements');
+      await page.locator('[data-test=settlements] [data-test=settlement-open]', { hasText: 'JS-PAGED-1' }).click();
+      const statementRows = page.locator('[data-test=settlement-statements] .el-table__body tr');
+      const payoutRows = page.locator('[data-test=settlement-payouts] .el-table__body tr');
+      await poll(() => statementRows.count()).toBe(200);
+      await poll(() => payoutRows.count()).toBe(200);
+      await expect(page.locator('[data-test=settlement-statements-shown]').textContent()).resolves.toContain(
+        locale === 'en' ? 'Showing 200 of 230' : '已显示 200 份，共 230 份',
+      );
+      await expect(statementRows.first().textContent()).resolves.toContain('分页合作社001');
+      await saveShot(page, `money-e-office-settlement-paged-${locale}`);
+      await page.locator('[data-test=settlement-statements-more] [data-test=load-more]').click();
+      await poll(() => statementRows.count()).toBe(MORE);
+      await page.locator('[data-test=settlement-payouts-more] [data-test=load-more]').click();
+      await poll(() => payoutRows.count()).toBe(MORE);
+      await expect(payoutRows.last().textContent()).resolves.toContain('分页合作社230');
+      expect(await page.locator('[data-test=settlement-statements-more] [data-test=load-more]').count()).toBe(0);
+      expect(await page.locator('[data-test=settlement-payouts-more] [data-test=load-more]').count()).toBe(0);
+      await page.setViewportSize(MOBILE);
+      await saveShot(page, `money-e-office-settlement-paged-phone-${locale}`);
+      await officePage.context.close();
+    }
   });
 });

@@ -27,6 +27,10 @@ export const rejectPayoutAccount = (id: string, reason: string) =>
 
 export const settlements = (cursor?: string) => getPage('/settlements', Settlement, { cursor });
 export const settlement = (id: string) => http.get(`/settlements/${id}`, SettlementDetail);
+export const settlementStatements = (id: string, cursor?: string) =>
+  getPage(`/settlements/${id}/statements`, StatementSummary, { cursor });
+export const settlementPayouts = (id: string, cursor?: string) =>
+  getPage(`/settlements/${id}/payouts`, Payout, { cursor });
 export const runSettlement = (body: SettlementRequest) =>
   http.post('/settlements', SettlementDetail, body, { 'idempotency-key': crypto.randomUUID() });
 export const voidSettlement = (id: string, reason: string) => http.post(`/settlements/${id}/void`, Done, { reason });

@@ -163,9 +163,16 @@ export const Statement = StatementSummary.extend({
 });
 export type Statement = z.infer<typeof Statement>;
 
+/**
+ * A settlement with the first page of its statements (by cooperative name) and of its payouts (in
+ * bank-file sequence). A next cursor that is not null means there are more: read them from
+ * GET /settlements/{id}/statements and /payouts with that cursor.
+ */
 export const SettlementDetail = Settlement.extend({
   statements: z.array(StatementSummary),
+  statementsNextCursor: z.string().nullable(),
   payouts: z.array(Payout),
+  payoutsNextCursor: z.string().nullable(),
 });
 export type SettlementDetail = z.infer<typeof SettlementDetail>;
 

@@ -201,7 +201,8 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['money'],
-        summary: 'A settlement with its statements and payouts (office)',
+        summary:
+          'A settlement with the first page of its statements and of its payouts, and the cursors of the rest (statementsNextCursor, payoutsNextCursor) (office)',
         ...guarded,
         params: IdParams,
         response: { 200: SettlementDetail, ...errors },
@@ -212,6 +213,50 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       const s = await settlementsService.settlementDetail(app.db, request.params.id);
       if (!s) throw notFound('Settlement');
       return s;
+    },
+  );
+
+  app.get(
+    '/settlements/:id/statements',
+    {
+      schema: {
+        tags: ['money'],
+        summary:
+          'A settlement’s statements by cooperative name, a page at a time (cursor, limit; the next cursor in x-next-cursor) (office)',
+        ...guarded,
+        params: IdParams,
+        querystring: PageQuery,
+        response: { 200: z.array(StatementSummary), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const page = await settlementsService.settlementStatementsPage(app.db, request.params.id, request.query);
+      if (!page) throw notFound('Settlement');
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
+  );
+
+  app.get(
+    '/settlements/:id/payouts',
+    {
+      schema: {
+        tags: ['money'],
+        summary:
+          'A settlement’s payouts in bank-file sequence, a page at a time (cursor, limit; the next cursor in x-next-cursor) (office)',
+        ...guarded,
+        params: IdParams,
+        querystring: PageQuery,
+        response: { 200: z.array(Payout), ...errors },
+      },
+      preHandler: office,
+    },
+    async (request, reply) => {
+      const page = await settlementsService.settlementPayoutsPage(app.db, request.params.id, request.query);
+      if (!page) throw notFound('Settlement');
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
     },
   );
 

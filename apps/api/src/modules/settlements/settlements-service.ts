@@ -12,6 +12,7 @@ import {
 } from '@shanhai/db';
 import {
   businessDate,
+  DEFAULT_PAGE,
   type MarkPayoutPaidRequest,
   type PageQuery,
   type Payout,
@@ -328,20 +329,38 @@ const PAYOUTS_KEYSET: Keyset = {
   ],
 };
 
+/**
+ * One settlement's payouts in their bank-file sequence. The settlement's id is in the list's name,
+ * so another settlement's cursor (or one of GET /payouts) is foreign here: a 400, never a page of
+ * the wrong rows.
+ */
+const settlementPayoutsKeyset = (settlementId: string): Keyset => ({
+  name: `settlement-payouts:${settlementId}`,
+  keys: [
+    { expr: payouts.seq, type: 'bigint', order: 'asc' },
+    { expr: payouts.id, type: 'uuid', order: 'asc' },
+  ],
+});
+
 /** Payouts as the api shows them, in the keyset's order from the cursor, `limit` + 1 at most. */
-async function payoutRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: string | undefined; limit: number }) {
+async function payoutRows(
+  db: DbOrTx,
+  where: SQL | undefined,
+  page: { cursor?: string | undefined; limit: number },
+  ks: Keyset = PAYOUTS_KEYSET,
+) {
   const rows = await db
     .select({
       p: payouts,
       number: settlements.number,
       cooperativeName: orgs.name,
-      cursorKey: cursorKey(PAYOUTS_KEYSET),
+      cursorKey: cursorKey(ks),
     })
     .from(payouts)
     .innerJoin(settlements, eq(settlements.id, payouts.settlementId))
     .innerJoin(orgs, eq(orgs.id, payouts.cooperativeId))
-    .where(and(where, afterCursor(PAYOUTS_KEYSET, page.cursor)))
-    .orderBy(...keysetOrder(PAYOUTS_KEYSET))
+    .where(and(where, afterCursor(ks, page.cursor)))
+    .orderBy(...keysetOrder(ks))
     .limit(page.limit + 1);
   return rows.map(({ p, number, cooperativeName, cursorKey }) => ({
     ...payoutOut(p, number, cooperativeName),
@@ -349,8 +368,8 @@ async function payoutRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: s
   }));
 }
 
-/** Payouts as the api shows them (of one settlement, one statement, or one's pending ones). */
-export async function loadPayouts(db: DbOrTx, where: SQL | undefined, limit = 2000): Promise<Payout[]> {
+/** Payouts as the api shows them (one statement's, or a batch of a settlement's pending ones), `limit` at most. */
+async function loadPayouts(db: DbOrTx, where: SQL | undefined, limit: number): Promise<Payout[]> {
   const rows = await payoutRows(db, where, { limit });
   return rows.slice(0, limit).map(({ cursorKey: _, ...p }) => p);
 }
@@ -403,29 +422,45 @@ const STATEMENTS_KEYSET: Keyset = {
   ],
 };
 
-async function statementRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: string | undefined; limit: number }) {
+/** One settlement's statements by cooperative name; its id in the name makes other lists' cursors foreign. */
+const settlementStatementsKeyset = (settlementId: string): Keyset => ({
+  name: `settlement-statements:${settlementId}`,
+  keys: [
+    { expr: orgs.name, type: 'text', order: 'asc' },
+    { expr: settlementStatements.id, type: 'uuid', order: 'asc' },
+  ],
+});
+
+async function statementRows(
+  db: DbOrTx,
+  where: SQL | undefined,
+  page: { cursor?: string | undefined; limit: number },
+  ks: Keyset = STATEMENTS_KEYSET,
+) {
   const rows = await db
     .select({
       st: settlementStatements,
       s: settlements,
       cooperativeName: orgs.name,
       payoutStatus: payouts.status,
-      cursorKey: cursorKey(STATEMENTS_KEYSET),
+      cursorKey: cursorKey(ks),
     })
     .from(settlementStatements)
     .innerJoin(settlements, eq(settlements.id, settlementStatements.settlementId))
     .innerJoin(orgs, eq(orgs.id, settlementStatements.cooperativeId))
     .leftJoin(payouts, eq(payouts.statementId, settlementStatements.id))
-    .where(and(where, afterCursor(STATEMENTS_KEYSET, page.cursor)))
-    .orderBy(...keysetOrder(STATEMENTS_KEYSET))
+    .where(and(where, afterCursor(ks, page.cursor)))
+    .orderBy(...keysetOrder(ks))
     .limit(page.limit + 1);
   return rows.map((r) => ({ ...statementOut(r), cursorKey: r.cursorKey }));
 }
 
-/** Statements as the api shows them (of one settlement, or one by its id). */
-async function loadStatements(db: DbOrTx, where: SQL | undefined, limit = 2000): Promise<StatementSummary[]> {
-  const rows = await statementRows(db, where, { limit });
-  return rows.slice(0, limit).map(({ cursorKey: _, ...st }) => st);
+/** One statement as the api shows it (by its id, in the caller's scope). */
+async function loadStatement(db: DbOrTx, where: SQL | undefined): Promise<StatementSummary | undefined> {
+  const [row] = await statementRows(db, where, { limit: 1 });
+  if (!row) return undefined;
+  const { cursorKey: _, ...st } = row;
+  return st;
 }
 
 function statementOut({
@@ -462,16 +497,56 @@ function statementOut({
   };
 }
 
-export async function settlementDetail(db: DbOrTx, id: string): Promise<SettlementDetail | null> {
+const settlementExists = async (db: DbOrTx, id: string) =>
+  (await db.select({ id: settlements.id }).from(settlements).where(eq(settlements.id, id))).length > 0;
+
+/** One page of a settlement's statements, by cooperative name; null when there is no such settlement. */
+export async function settlementStatementsPage(
+  db: DbOrTx,
+  id: string,
+  page: PageQuery,
+): Promise<{ items: StatementSummary[]; nextCursor: string | null } | null> {
+  const ks = settlementStatementsKeyset(id);
+  // The cursor is checked first: a foreign one is a 400 whether or not the settlement exists.
+  afterCursor(ks, page.cursor);
+  if (!(await settlementExists(db, id))) return null;
+  const rows = await statementRows(db, eq(settlementStatements.settlementId, id), page, ks);
+  const { items, nextCursor } = pageOf(ks, rows, page.limit);
+  return { items: items.map(({ cursorKey: _, ...st }) => st), nextCursor };
+}
+
+/** One page of a settlement's payouts, in their bank-file sequence; null when there is no such settlement. */
+export async function settlementPayoutsPage(
+  db: DbOrTx,
+  id: string,
+  page: PageQuery,
+): Promise<{ items: Payout[]; nextCursor: string | null } | null> {
+  const ks = settlementPayoutsKeyset(id);
+  afterCursor(ks, page.cursor);
+  if (!(await settlementExists(db, id))) return null;
+  const rows = await payoutRows(db, eq(payouts.settlementId, id), page, ks);
+  const { items, nextCursor } = pageOf(ks, rows, page.limit);
+  return { items: items.map(({ cursorKey: _, ...p }) => p), nextCursor };
+}
+
+/**
+ * A settlement with the first page of its statements and of its payouts, and the cursors of the
+ * rest (GET /settlements/{id}/statements and /payouts): never a list cut short without saying so.
+ */
+export async function settlementDetail(db: DbOrTx, id: string, limit = DEFAULT_PAGE): Promise<SettlementDetail | null> {
   const [row] = await db
     .select({ s: settlements, payoutCount, paidCount })
     .from(settlements)
     .where(eq(settlements.id, id));
   if (!row) return null;
+  const statementsPage = (await settlementStatementsPage(db, id, { limit }))!;
+  const payoutsPage = (await settlementPayoutsPage(db, id, { limit }))!;
   return {
     ...toSettlement(row.s, row),
-    statements: await loadStatements(db, eq(settlementStatements.settlementId, id)),
-    payouts: await loadPayouts(db, eq(payouts.settlementId, id)),
+    statements: statementsPage.items,
+    statementsNextCursor: statementsPage.nextCursor,
+    payouts: payoutsPage.items,
+    payoutsNextCursor: payoutsPage.nextCursor,
   };
 }
 
@@ -489,7 +564,7 @@ export async function listStatements(
 /** One statement with its items (and each accepted order's lines) and its payout; null if not the caller's. */
 export async function statementDetail(db: DbOrTx, who: Principal, id: string): Promise<Statement | null> {
   const scope = who.orgKind === 'office' ? undefined : eq(settlementStatements.cooperativeId, who.orgId);
-  const [summary] = await loadStatements(db, and(eq(settlementStatements.id, id), scope));
+  const summary = await loadStatement(db, and(eq(settlementStatements.id, id), scope));
   if (!summary) return null;
   const items = await db
     .select({ i: settlementItems, ref: purchases.remittanceRef, buyerName: orgs.name })
@@ -508,7 +583,8 @@ export async function statementDetail(db: DbOrTx, who: Principal, id: string): P
           .from(orderLines)
           .where(inArray(orderLines.orderId, orderIds))
           .orderBy(asc(orderLines.orderId), asc(orderLines.id));
-  const [payout] = await loadPayouts(db, eq(payouts.statementId, id));
+  // A statement has one payout at most (payouts_statement_key).
+  const [payout] = await loadPayouts(db, eq(payouts.statementId, id), 1);
   return {
     ...summary,
     items: items.map(({ i, ref, buyerName }): StatementItem => ({

@@ -93,6 +93,7 @@ export default {
         bounce: '登记退回',
         bounceReason: '退回原因',
         statements: '各合作社结算单',
+        shownOf: '已显示 {shown} 份，共 {total} 份',
       },
     },
     done: {
@@ -199,6 +200,7 @@ export default {
         bounce: 'Record return',
         bounceReason: 'Why the bank returned it',
         statements: 'Statements by cooperative',
+        shownOf: 'Showing {shown} of {total}',
       },
     },
     done: {
