@@ -210,4 +210,38 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
     expect(await office.page.locator('[data-test=load-more]').count()).toBe(0);
     await office.context.close();
   });
+
+  it('the pairings dialog finds a unit past the first page of matches: a hint, 加载更多, and the unit picked', async () => {
+    // 120 buyer orgs share a word: the picker asks 50 at a time and says more match.
+    await suite.stack.api.pool.query(
+      `insert into orgs (kind, status, name, address, contact_name, contact_phone, invoice_title, tax_id)
+       select 'buyer', 'active', '结对检索单位' || lpad(g::text, 3, '0'), '测试地址', '联系人', '020-12345678',
+              '结对检索单位', '91440101MA5TESTX01'
+       from generate_series(1, 120) g`,
+    );
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(office.page, 'units-pairing-search');
+    await loginAs(office.page, 'office@demo.shanhai');
+    await office.page.waitForSelector('[data-test=office-console]');
+    await office.page.goto('/office/pairings');
+    await office.page.click('[data-test=pairing-new]');
+    await office.page.waitForSelector('[data-test=pairing-dialog] form');
+    await office.page.click('[data-test=pairing-form-unit]');
+    await office.page.keyboard.type('结对检索单位');
+    const options = office.page.locator('.el-select-dropdown__item:visible', { hasText: '结对检索单位' });
+    const more = office.page.locator('[data-test=units-more]:visible');
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);
+    expect(await more.textContent()).toContain('还有更多匹配的单位');
+    await more.locator('[data-test=units-load-more]').click();
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(100);
+    await more.locator('[data-test=units-load-more]').click();
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(120);
+    // The last page: no hint any more, and the last unit by name can be picked.
+    await expect.poll(() => more.count()).toBe(0);
+    await options.filter({ hasText: '结对检索单位120' }).click();
+    await expect
+      .poll(() => office.page.locator('[data-test=pairing-form-unit]').textContent())
+      .toContain('结对检索单位120');
+    await office.context.close();
+  });
 });

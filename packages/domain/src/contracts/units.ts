@@ -63,6 +63,7 @@ export type UnitSummary = z.infer<typeof UnitSummary>;
 /** The office's classify screen: buyer orgs by name, budget units in `year` (default this year) or not. */
 export const UnitListQuery = z.strictObject({
   year: z.coerce.number().int().min(2000).max(2100).optional(),
+  /** A part of the unit's name or of its unified social credit code, any case. */
   q: pgString().trim().max(100).optional(),
   budget: z.enum(['yes', 'no']).optional(),
   kind: UnitKind.optional(),

@@ -1,4 +1,4 @@
-import { aliasedTable, and, asc, desc, eq, ilike, inArray, not, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, desc, eq, ilike, inArray, not, or, sql } from 'drizzle-orm';
 import { schema, unitYearSettings as readYearSettings, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   businessDate,
@@ -150,7 +150,11 @@ export const UNITS_KEYSET: Keyset = {
 export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitListPage> {
   const year = query.year ?? businessYear();
   const conds = [eq(orgs.kind, 'buyer')];
-  if (query.q) conds.push(ilike(orgs.name, `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (query.q) {
+    // Any unit can be found: by a part of its name or of its unified social credit code.
+    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conds.push(or(ilike(orgs.name, pattern), ilike(orgs.creditCode, pattern))!);
+  }
   if (query.budget) conds.push(query.budget === 'yes' ? budgetUnitInSql(year) : not(budgetUnitInSql(year)));
   if (query.kind) conds.push(eq(orgs.unitKind, query.kind));
   const rows = await db
@@ -215,15 +219,18 @@ export async function classifyUnits(db: Db, who: Principal, body: BulkClassifyRe
 
 const shared = aliasedTable(orgs, 'shared_canteen_org');
 
-async function readDeclarations(db: DbOrTx, where: ReturnType<typeof and>, limit = 1000): Promise<Declaration[]> {
+/**
+ * Declarations with their unit's name: one by its id, or every version of a unit's year (no cap: it
+ * grows one version per approved change, and a history cut at a number would hide the oldest).
+ */
+async function readDeclarations(db: DbOrTx, where: ReturnType<typeof and>): Promise<Declaration[]> {
   const rows = await db
     .select({ d: unitDeclarations, name: orgs.name, sharedName: shared.name })
     .from(unitDeclarations)
     .innerJoin(orgs, eq(orgs.id, unitDeclarations.buyerOrgId))
     .leftJoin(shared, eq(shared.id, unitDeclarations.sharedCanteenOrgId))
     .where(where)
-    .orderBy(asc(orgs.name), desc(unitDeclarations.version))
-    .limit(limit);
+    .orderBy(asc(orgs.name), desc(unitDeclarations.version));
   return rows.map(({ d, name, sharedName }) => toDeclaration(d, name, sharedName ?? null));
 }
 

@@ -97,7 +97,7 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['units'],
         summary:
-          'Buyer orgs as partner units by name: budget unit in a year (default this year) or not, kind; search by name (office staff); a page at a time (cursor, limit, nextCursor)',
+          'Buyer orgs as partner units by name: budget unit in a year (default this year) or not, kind; search by a part of the name or credit code (q) (office staff); a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
         querystring: UnitListQuery,
         response: { 200: UnitListPage, ...errors },

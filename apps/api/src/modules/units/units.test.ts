@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
-import { createOrg } from '@shanhai/db/testing';
+import { cloneRow, createOrg } from '@shanhai/db/testing';
 import { businessYear } from '@shanhai/domain';
 import { salesWorld, tokenCalls } from '../../../test-support/sales';
 import { bearer, type TestApp } from '../../../test-support/testing';
@@ -339,5 +339,69 @@ describe('declarations', () => {
   it('404 for an unknown declaration', async () => {
     expect((await post(`/api/v1/declarations/${crypto.randomUUID()}/approve`, office)).statusCode).toBe(404);
     expect((await get(`/api/v1/units/${crypto.randomUUID()}/declarations/${year}`, office)).statusCode).toBe(404);
+  });
+});
+
+describe('the unit search of the pairings dialog (issue 13)', () => {
+  it('finds any unit: every match a page at a time, and by a part of its name or credit code', async () => {
+    // More matches than a page: the last by name used to be out of reach of the picker.
+    const first = await createOrg(t.app.db, { kind: 'buyer', name: '检索单位-00000' });
+    await cloneRow(t.app.db, 'orgs', first.id, 260, {
+      name: `'检索单位-' || lpad(g::text, 5, '0')`,
+      credit_code: 'null',
+    });
+    const last = await createOrg(t.app.db, { kind: 'buyer', name: '检索单位-末位' });
+    await t.app.db.update(schema.orgs).set({ creditCode: '91440101MA5SEARCH9' }).where(eq(schema.orgs.id, last.id));
+    // Not a buyer: never offered, whatever it is called.
+    await createOrg(t.app.db, { kind: 'cooperative', name: '检索单位-合作社' });
+
+    const q = encodeURIComponent('检索单位');
+    const page = (await get(`/api/v1/units?q=${q}&limit=50`, office)).json();
+    expect(page.items).toHaveLength(50);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await get(`/api/v1/units?q=${q}&limit=50${cursor ? `&cursor=${cursor}` : ''}`, office);
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as { items: { id: string; name: string }[]; nextCursor: string | null };
+      seen.push(...body.items.map((u) => u.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(262);
+    expect(seen.at(-1)).toBe(last.id);
+
+    // By a more exact name, or by a part of the credit code in any case: only that unit.
+    const only = async (term: string) =>
+      (await get(`/api/v1/units?q=${encodeURIComponent(term)}&limit=50`, office))
+        .json()
+        .items.map((u: { id: string }) => u.id);
+    expect(await only('检索单位-末')).toEqual([last.id]);
+    expect(await only('ma5search')).toEqual([last.id]);
+    expect(await only('91440101MA5SEARCH9')).toEqual([last.id]);
+
+    // Refused: a search longer than a name, a limit past the cap, another list's cursor.
+    const fieldOf = async (url: string) => {
+      const res = await get(url, office);
+      expect(res.statusCode, res.body).toBe(400);
+      return res.json().errors[0].field;
+    };
+    expect(await fieldOf(`/api/v1/units?q=${'x'.repeat(101)}`)).toBe('query.q');
+    expect(await fieldOf(`/api/v1/units?q=${q}&limit=501`)).toBe('query.limit');
+    expect(await fieldOf(`/api/v1/units?cursor=not-a-cursor`)).toBe('query.cursor');
+    expect((await get(`/api/v1/units?q=${q}`, null)).statusCode).toBe(401);
+    expect((await get(`/api/v1/units?q=${q}`, buyerManager)).statusCode).toBe(403);
+  });
+
+  it('a unit’s declarations list every version of its year, past the old cap of 1,000', async () => {
+    await put('/api/v1/units/classification', office, { year: 2033, unitIds: [buyerOrgId], isBudgetUnit: true });
+    const url = `/api/v1/units/${buyerOrgId}/declarations/2033`;
+    const first = await put(url, buyerManager, declaration);
+    expect(first.statusCode, first.body).toBe(200);
+    await cloneRow(t.app.db, 'unit_declarations', first.json().id, 1_000, { version: 'src.version + g' });
+    const versions = (await get(url, office)).json().versions as { version: number }[];
+    expect(versions).toHaveLength(1_001);
+    expect(versions[0]!.version).toBe(1_001);
+    expect(versions.at(-1)!.version).toBe(1);
   });
 });

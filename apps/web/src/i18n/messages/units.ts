@@ -90,6 +90,7 @@ export default {
     },
     pairings: {
       title: '结对帮扶管理',
+      moreUnits: '还有更多匹配的单位：可加载更多，或输入更完整的名称、统一社会信用代码',
       hint: '组团单位与帮扶镇的结对关系：牵头或成员单位、起止日期与年度认购承诺。修改均记入审计日志。',
       new: '新增结对',
       newTitle: '新增结对',
@@ -261,6 +262,7 @@ export default {
     },
     pairings: {
       title: 'Pairings',
+      moreUnits: 'More units match: load more, or type more of the name or the credit code',
       hint: 'Which partner unit is paired with which town: lead or member, from and until, and its yearly pledge. Every change goes to the audit log.',
       new: 'New pairing',
       newTitle: 'New pairing',
