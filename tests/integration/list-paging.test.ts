@@ -22,9 +22,8 @@ const NOT_PAGED_YET = new Set<string>([
   'GET /api/v1/campaigns/{id}/products',
   'GET /api/v1/campaigns/{id}/reattributions',
   'GET /api/v1/units/budget-units',
-  // A fixed window of the newest (the wall's ticker, a transaction's match candidates).
+  // A fixed window of the newest (the wall's ticker).
   'GET /api/v1/leaderboard/recent-sales',
-  'GET /api/v1/bank-transactions/candidates',
 ]);
 
 let t: TestApp;

@@ -18,8 +18,8 @@ export function uploadStatement(file: File, dryRun: boolean) {
 export const statements = (cursor?: string) => getPage('/bank-statements', BankStatement, { cursor });
 export const transactions = (q: BankTransactionQuery, cursor?: string) =>
   getPage('/bank-transactions', BankTransaction, { ...q, cursor });
-export const candidates = (q: TransferCandidateQuery) =>
-  http.get('/bank-transactions/candidates', z.array(TransferCandidate), q);
+export const candidates = (q: Partial<TransferCandidateQuery>, cursor?: string) =>
+  getPage('/bank-transactions/candidates', TransferCandidate, { ...q, cursor });
 export const match = (id: string, purchaseId: string) =>
   http.post(`/bank-transactions/${id}/match`, z.object({ confirmed: z.boolean(), transaction: BankTransaction }), {
     purchaseId,

@@ -102,14 +102,18 @@ const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['payments'],
         summary:
-          'Office: transfer purchases a queue row could pay (awaiting payment, or confirmed by hand without a bank row), by buyer name or reference (q) and amount',
+          'Office: transfer purchases a queue row could pay (awaiting payment, or confirmed by hand without a bank row), by buyer name or reference (q) and amount; newest first, a page at a time (cursor, limit; the next cursor in x-next-cursor)',
         ...guarded,
-        querystring: TransferCandidateQuery,
+        querystring: TransferCandidateQuery.extend(PageQuery.shape),
         response: { 200: z.array(TransferCandidate), ...problems },
       },
       preHandler: read,
     },
-    async (request) => svc.transferCandidates(app.db, request.query),
+    async (request, reply) => {
+      const page = await svc.transferCandidates(app.db, request.query);
+      sendNextCursor(reply, page.nextCursor);
+      return page.items;
+    },
   );
 
   app.post(

@@ -1,6 +1,6 @@
 import { loadCsvParse } from '../../lib/csv';
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, ilike, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type ExcelJS from 'exceljs';
 import { notifyStatementRowsUnmatched, schema, writeAudit, type Db, type DbOrTx, type Tx } from '@shanhai/db';
 import {
@@ -509,11 +509,21 @@ export async function listTransactions(db: DbOrTx, f: BankTransactionQuery & Pag
   return { items: items.map(transactionOut), nextCursor };
 }
 
+/** Transfer candidates, newest purchase first. */
+const CANDIDATES_KEYSET: Keyset = {
+  name: 'transfer-candidates',
+  keys: [
+    { expr: purchases.createdAt, type: 'timestamptz' },
+    { expr: purchases.id, type: 'uuid' },
+  ],
+};
+
 /**
  * Purchases paid by transfer that a queue row could be: awaiting payment, or paid by a manual
- * confirmation that no bank row evidences yet. Searched by buyer name or reference, and amount.
+ * confirmation that no bank row evidences yet. Searched by buyer name or reference, and amount;
+ * a page at a time (it used to stop at the newest 50: an older purchase could not be matched).
  */
-export async function transferCandidates(db: DbOrTx, f: TransferCandidateQuery) {
+export async function transferCandidates(db: DbOrTx, f: TransferCandidateQuery & PageQuery) {
   const conds: SQL[] = [
     eq(purchases.paymentMethod, 'transfer'),
     or(
@@ -534,23 +544,27 @@ export async function transferCandidates(db: DbOrTx, f: TransferCandidateQuery) 
     );
   if (f.amountFen) conds.push(eq(purchases.totalFen, f.amountFen));
   const rows = await db
-    .select({ p: purchases, buyerOrgName: orgs.name, pay: payments })
+    .select({ p: purchases, buyerOrgName: orgs.name, pay: payments, cursorKey: cursorKey(CANDIDATES_KEYSET) })
     .from(purchases)
     .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
     .leftJoin(payments, eq(payments.purchaseId, purchases.id))
-    .where(and(...conds))
-    .orderBy(desc(purchases.createdAt))
-    .limit(50);
-  return rows.map(({ p, buyerOrgName, pay }) => ({
-    purchaseId: p.id,
-    remittanceRef: p.remittanceRef,
-    buyerOrgName,
-    totalFen: p.totalFen,
-    status: p.status,
-    submittedAmountFen: pay?.submittedAmountFen ?? null,
-    submittedReference: pay?.submittedReference ?? null,
-    createdAt: p.createdAt.toISOString(),
-  }));
+    .where(and(...conds, afterCursor(CANDIDATES_KEYSET, f.cursor)))
+    .orderBy(...keysetOrder(CANDIDATES_KEYSET))
+    .limit(f.limit + 1);
+  const { items, nextCursor } = pageOf(CANDIDATES_KEYSET, rows, f.limit);
+  return {
+    nextCursor,
+    items: items.map(({ p, buyerOrgName, pay }) => ({
+      purchaseId: p.id,
+      remittanceRef: p.remittanceRef,
+      buyerOrgName,
+      totalFen: p.totalFen,
+      status: p.status,
+      submittedAmountFen: pay?.submittedAmountFen ?? null,
+      submittedReference: pay?.submittedReference ?? null,
+      createdAt: p.createdAt.toISOString(),
+    })),
+  };
 }
 
 async function lockQueued(tx: Tx, id: string) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
-import { createProduct, createUser } from '@shanhai/db/testing';
+import { cloneRow, createProduct, createUser } from '@shanhai/db/testing';
 import { tokenCalls } from '../../../test-support/sales';
 import { buyingWorld, ledgerRowsOf, shop, type Member } from '../../../test-support/shop';
 import { bearer, login, type Session, type TestApp } from '../../../test-support/testing';
@@ -607,5 +607,50 @@ describe('concurrency', () => {
       post(office, `/api/v1/bank-transactions/${f1.id}/refund`, { reason: '测试' }),
     ]);
     expect(r.map((x) => x.statusCode).sort()).toEqual([200, 409]);
+  });
+});
+
+describe('transfer candidates, a page at a time (issue 13)', () => {
+  it('every candidate is reachable: no window of the newest 50; cursor and limit checked', async () => {
+    const p = await awaiting(77_777);
+    // 60 older purchases of the same amount: more than the 50 the list used to stop at.
+    await cloneRow(t.app.db, 'purchases', p.id, 60, {
+      remittance_ref: `src.remittance_ref || '-' || g`,
+      created_at: `src.created_at - g * interval '1 minute'`,
+    });
+    const url = '/api/v1/bank-transactions/candidates?amountFen=77777';
+    const whole = await get(url, office.token);
+    expect(whole.statusCode, whole.body).toBe(200);
+    expect(whole.json()).toHaveLength(61);
+    expect(whole.headers['x-next-cursor']).toBeUndefined();
+    expect(whole.json()[0]).toMatchObject({ purchaseId: p.id, remittanceRef: p.remittanceRef });
+    // Pages of 25: the same rows in the same order, newest first, none twice.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await get(`${url}&limit=25${cursor ? `&cursor=${cursor}` : ''}`, office.token);
+      expect(res.statusCode, res.body).toBe(200);
+      seen.push(...res.json().map((c: { purchaseId: string }) => c.purchaseId));
+      cursor = res.headers['x-next-cursor'] as string | undefined;
+    } while (cursor);
+    expect(seen).toEqual(whole.json().map((c: { purchaseId: string }) => c.purchaseId));
+    const created = whole.json().map((c: { createdAt: string }) => c.createdAt);
+    expect(created).toEqual(created.toSorted().toReversed());
+
+    const fieldOf = async (u: string) => {
+      const res = await get(u, office.token);
+      expect(res.statusCode, res.body).toBe(400);
+      return res.json().errors[0].field;
+    };
+    expect(await fieldOf(`${url}&limit=501`)).toBe('query.limit');
+    // Another list's cursor with the same keys (the payment queue's) is foreign here.
+    const ours = (await get(`${url}&limit=1`, office.token)).headers['x-next-cursor'] as string;
+    const [, ...keys] = JSON.parse(Buffer.from(ours, 'base64url').toString()) as string[];
+    const foreign = Buffer.from(JSON.stringify(['payments', ...keys])).toString('base64url');
+    expect(await fieldOf(`${url}&cursor=${foreign}`)).toBe('query.cursor');
+    expect((await get(`${url}&cursor=${ours}`, office.token)).json()).toHaveLength(60);
+    expect(await fieldOf(`${url}&cursor=not-a-cursor`)).toBe('query.cursor');
+    expect((await get(url, null)).statusCode).toBe(401);
+    expect((await get(url, b.s.token)).statusCode).toBe(403);
   });
 });
