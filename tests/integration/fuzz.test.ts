@@ -6,8 +6,11 @@
  * Every answer must be below 500 and a problem JSON when 4xx (a 400 naming a field), and a refused
  * write must leave every table as it was.
  *
- * Seeded and bounded here (FUZZ_RUNS per route, FUZZ_SEED); `npm run fuzz` runs it longer.
+ * Seeded and bounded here (FUZZ_RUNS per route, FUZZ_SEED); `npm run fuzz` runs it longer. Every route
+ * runs even when an earlier one failed, and the test lists every failing route; FUZZ_LOG names a file
+ * that gets one JSON line per route as it ends (runs, failed, ms).
  */
+import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
@@ -21,6 +24,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const ROUTES = process.env.FUZZ_ROUTES ? new RegExp(process.env.FUZZ_ROUTES) : null;
 /** Streams never end by themselves: they are tested where they live. */
 const SKIP = new Set(['GET /api/v1/leaderboard/stream', 'GET /api/v1/stream']);
+/** A file each route's outcome is appended to as it ends (runs, failure, time): a long run's progress. */
+const LOG = process.env.FUZZ_LOG;
 
 let t: TestApp;
 let tokens: Record<string, string | null>;
@@ -288,9 +293,12 @@ describe('hostile input, every route of the OpenAPI document', () => {
     async () => {
       const ops = await operations();
       expect(ops.length).toBeGreaterThan(ROUTES ? 0 : 60);
+      // Every route is run, even after one fails: a long run reports all its findings at once.
+      const findings: string[] = [];
       for (const [i, { method, path, op }] of ops.entries()) {
         const writes = method !== 'GET';
-        await fc.assert(
+        const started = Date.now();
+        const details = await fc.check(
           fc.asyncProperty(requestArb(path, op), async (r) => {
             const before = writes ? await fingerprint() : '';
             const token = tokens[r.who];
@@ -321,7 +329,16 @@ describe('hostile input, every route of the OpenAPI document', () => {
           }),
           { numRuns: RUNS, seed: SEED + i, endOnFailure: true },
         );
+        const route = `${method} ${path}`;
+        if (details.failed)
+          findings.push(`${route} (seed ${SEED + i}, run ${details.numRuns}): ${String(details.errorInstance)}`);
+        if (LOG)
+          appendFileSync(
+            LOG,
+            `${JSON.stringify({ route, runs: details.numRuns, failed: details.failed, ms: Date.now() - started })}\n`,
+          );
       }
+      expect(findings, findings.join('\n\n')).toEqual([]);
     },
     Math.max(600_000, RUNS * 3_000),
   );
