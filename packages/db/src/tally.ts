@@ -13,6 +13,12 @@ export interface FoldResult {
   townIds: string[];
 }
 
+/** `partner_tallies`' month columns, January first: the year's amount split by business month. */
+export const MONTH_FEN_COLUMNS = Array.from({ length: 12 }, (_, i) => `month${String(i + 1).padStart(2, '0')}_fen`);
+
+/** Each month column's sum over rows that carry `amount_fen` and their business month as `m`. */
+const MONTH_SUMS = MONTH_FEN_COLUMNS.map((_, i) => `coalesce(sum(amount_fen) filter (where m = ${i + 1}), 0)`);
+
 const DEADLOCK = '40P01';
 const SERIALIZATION = '40001';
 
@@ -62,11 +68,14 @@ export async function foldBatch(
             returning 1
           ),
           p as (
-            insert into partner_tallies as x (buyer_org_id, town_id, year, amount_fen, row_count)
-            select buyer_org_id, town_id, extract(year from business_date)::int, sum(amount_fen), count(*)
-            from batch where buyer_org_id is not null group by 1, 2, 3 order by 1, 2, 3
+            insert into partner_tallies as x (buyer_org_id, town_id, year, amount_fen, row_count, ${sql.raw(MONTH_FEN_COLUMNS.join(', '))})
+            select buyer_org_id, town_id, extract(year from business_date)::int, sum(amount_fen), count(*),
+              ${sql.raw(MONTH_SUMS.join(', '))}
+            from (select *, extract(month from business_date)::int as m from batch where buyer_org_id is not null) b
+            group by 1, 2, 3 order by 1, 2, 3
             on conflict (buyer_org_id, town_id, year) do update set amount_fen = x.amount_fen + excluded.amount_fen,
-              row_count = x.row_count + excluded.row_count
+              row_count = x.row_count + excluded.row_count,
+              ${sql.raw(MONTH_FEN_COLUMNS.map((c) => `${c} = x.${c} + excluded.${c}`).join(', '))}
             returning 1
           ),
           pd as (
@@ -192,8 +201,13 @@ const TALLY_DEFS = [
   {
     table: 'partner_tallies',
     keys: ['buyer_org_id', 'town_id', 'year'],
-    values: ['amount_fen', 'row_count'],
-    select: `select buyer_org_id, town_id, extract(year from business_date)::int as year, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count from sales where tallied_at is not null and buyer_org_id is not null group by 1, 2, 3`,
+    values: ['amount_fen', 'row_count', ...MONTH_FEN_COLUMNS],
+    select: `select buyer_org_id, town_id, year, sum(amount_fen)::bigint as amount_fen, count(*)::int as row_count,
+      ${MONTH_SUMS.map((s, i) => `${s}::bigint as ${MONTH_FEN_COLUMNS[i]}`).join(', ')}
+      from (select buyer_org_id, town_id, extract(year from business_date)::int as year,
+        extract(month from business_date)::int as m, amount_fen
+        from sales where tallied_at is not null and buyer_org_id is not null) l
+      group by 1, 2, 3`,
   },
   {
     table: 'partner_daily_sales',

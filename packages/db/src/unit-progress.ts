@@ -12,14 +12,37 @@ import {
 } from '@shanhai/domain';
 import type { DbOrTx } from './client';
 import { unitYearSettings as settingsTable } from './schema/index';
+import { MONTH_FEN_COLUMNS } from './tally';
 
 /*
  * Progress of budget units against their reserved share, shared by the api (a unit's page, the
  * office's ranking, the 通报) and the worker (the monthly behind-pace notice), so they cannot
  * disagree. It reads the partner tallies (credited purchases, refunds, approved and reversed
- * offline records, all folded from the ledger), never the ledger itself, so its cost follows the
- * number of units and days, not of sales. "As of D" counts business dates ≤ D.
+ * offline records, all folded from the ledger), never the ledger itself: whole months from
+ * `partner_tallies`' month columns (a row per unit, town and year), and only the days of a month
+ * not yet over from `partner_daily_sales`. Its cost follows the number of units and the towns they
+ * bought from, not of sales or of the days they bought on. "As of D" counts business dates ≤ D.
  */
+
+/**
+ * Business dates from 1 January of `year` through `through`, split into whole months (the first
+ * `wholeMonths` month columns) and the days of the month `through` falls in when it is not its
+ * last day (`partialFrom` … `through`). Nothing when `through` is before the year.
+ */
+export function splitYearToDate(
+  year: number,
+  through: string,
+): { wholeMonths: number; partialFrom: string | null; through: string } {
+  if (through < `${year}-01-01`) return { wholeMonths: 0, partialFrom: null, through };
+  if (through > `${year}-12-31`) return { wholeMonths: 12, partialFrom: null, through };
+  const month = Number(through.slice(5, 7));
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (Number(through.slice(8, 10)) === lastDay) return { wholeMonths: month, partialFrom: null, through };
+  return { wholeMonths: month - 1, partialFrom: `${through.slice(0, 7)}-01`, through };
+}
+
+/** The sum of a `partner_tallies` row's first `n` month columns (0 for none). */
+const firstMonths = (n: number) => sql.raw(n === 0 ? '0' : MONTH_FEN_COLUMNS.slice(0, n).join(' + '));
 
 /** The office's rules for a year, or the defaults (10%, no deadline) where it has set none. */
 export async function unitYearSettings(db: DbOrTx, year: number): Promise<UnitYearSettings> {
@@ -53,6 +76,21 @@ export async function unitProgressRows(
   const lastThrough = sameDayLastYear(through);
   const y0 = `${year}-01-01`;
   const deadline = settings.declarationDeadline;
+  const cur = splitYearToDate(year, through);
+  const last = splitYearToDate(year - 1, lastThrough);
+  // One scan per month not yet over, each a range of the primary key's day under the unit's key
+  // (a single scan of both ranges would read every day in between).
+  const partial = [cur, last].flatMap((p) =>
+    p.partialFrom
+      ? [
+          sql`select buyer_org_id, day, amount_fen from partner_daily_sales
+            where buyer_org_id in (select id from u) and day >= ${p.partialFrom}::date and day <= ${p.through}::date`,
+        ]
+      : [],
+  );
+  const partialDays = partial.length
+    ? sql.join(partial, sql` union all `)
+    : sql`select null::uuid as buyer_org_id, null::date as day, 0::bigint as amount_fen where false`;
   const conds = [sql`o.kind = 'buyer'`];
   // The year's budget units, as the office set them for that year (one buyer org: whatever it was).
   // Fetched by key (`= any(array(…))`, an index scan of orgs): reading the ranking costs the same
@@ -83,15 +121,23 @@ export async function unitProgressRows(
     with u as materialized (
       select o.id, o.name, o.unit_kind from orgs o where ${sql.join(conds, sql` and `)}
     ),
-    s as (
+    -- Whole months, this year's and last year's, from the year tallies of the units ranked only:
+    -- the tallies of every other buyer org are never read.
+    months as (
+      select buyer_org_id,
+        coalesce(sum(${firstMonths(cur.wholeMonths)}) filter (where year = ${year}), 0)::bigint as sales,
+        coalesce(sum(${firstMonths(last.wholeMonths)}) filter (where year = ${year - 1}), 0)::bigint as ly_to_date,
+        coalesce(sum(amount_fen) filter (where year = ${year - 1}), 0)::bigint as ly_total
+      from partner_tallies
+      where buyer_org_id in (select id from u) and year >= ${year - 1} and year <= ${year}
+      group by buyer_org_id
+    ),
+    -- The days of a month not yet over (none when both ends are a month's last day).
+    days as (
       select buyer_org_id,
         coalesce(sum(amount_fen) filter (where day >= ${y0}::date), 0)::bigint as sales,
-        coalesce(sum(amount_fen) filter (where day < ${y0}::date and day <= ${lastThrough}::date), 0)::bigint as ly_to_date,
-        coalesce(sum(amount_fen) filter (where day < ${y0}::date), 0)::bigint as ly_total
-      from partner_daily_sales
-      -- Only the units ranked: the tallies of every other buyer org are never read.
-      where buyer_org_id in (select id from u)
-        and day >= ${`${year - 1}-01-01`}::date and day <= ${through}::date
+        coalesce(sum(amount_fen) filter (where day < ${y0}::date), 0)::bigint as ly_to_date
+      from (${partialDays}) d
       group by buyer_org_id
     ),
     latest as (
@@ -109,11 +155,13 @@ export async function unitProgressRows(
         and submitted_at < ((${deadline}::date + 1)::timestamp at time zone 'Asia/Shanghai')
     )
     select u.id, u.name, u.unit_kind,
-      coalesce(s.sales, 0)::bigint as sales, coalesce(s.ly_to_date, 0)::bigint as ly_to_date,
-      coalesce(s.ly_total, 0)::bigint as ly_total,
+      (coalesce(months.sales, 0) + coalesce(days.sales, 0))::bigint as sales,
+      (coalesce(months.ly_to_date, 0) + coalesce(days.ly_to_date, 0))::bigint as ly_to_date,
+      coalesce(months.ly_total, 0)::bigint as ly_total,
       latest.status, in_force.total_fen, in_force.ratio_bp, (on_time.buyer_org_id is not null) as on_time
     from u
-      left join s on s.buyer_org_id = u.id
+      left join months on months.buyer_org_id = u.id
+      left join days on days.buyer_org_id = u.id
       left join latest on latest.buyer_org_id = u.id
       left join in_force on in_force.buyer_org_id = u.id
       left join on_time on on_time.buyer_org_id = u.id

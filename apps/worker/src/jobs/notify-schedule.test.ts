@@ -265,6 +265,21 @@ describe('notify-schedule: reserved share behind pace', () => {
       { buyerOrgId: suspended.orgId, townId: townT, day: '2026-06-01', amountFen: 1, rowCount: 1 },
       { buyerOrgId: notBudget.orgId, townId: townT, day: '2026-06-01', amountFen: 1, rowCount: 1 },
     ]);
+    // The year tallies the fold writes with those days (progress reads whole months there, migration 0034).
+    await db.insert(schema.partnerTallies).values([
+      {
+        buyerOrgId: behind.orgId,
+        townId: townT,
+        year: 2026,
+        amountFen: 10_000_000,
+        rowCount: 2,
+        month05Fen: 1_000_000,
+        month07Fen: 9_000_000,
+      },
+      { buyerOrgId: ahead.orgId, townId: townU, year: 2026, amountFen: 2_000_000, rowCount: 1, month06Fen: 2_000_000 },
+      { buyerOrgId: suspended.orgId, townId: townT, year: 2026, amountFen: 1, rowCount: 1, month06Fen: 1 },
+      { buyerOrgId: notBudget.orgId, townId: townT, year: 2026, amountFen: 1, rowCount: 1, month06Fen: 1 },
+    ]);
     // The behind unit's manager wants this kind in the app only.
     await db
       .insert(schema.notificationPreferences)

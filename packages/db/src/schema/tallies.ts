@@ -52,6 +52,11 @@ export const dailyTownSales = pgTable(
  * per-buyer tallies: their keys are copied from ledger rows whose own keys were checked when
  * written, and neither ledger rows nor orgs nor towns are ever deleted. A check per upserted row
  * cost the fold a third of its time with 10,000 buyers (docs/benchmarks.md, bench:units).
+ *
+ * The year is also kept month by month (`month01Fen` … `month12Fen`, summing to `amountFen`),
+ * folded in the same upsert: a budget unit's progress as of a day reads its whole months here,
+ * a row per town and year, and only the days of a month not yet over from `partner_daily_sales`,
+ * so the unit ranking's cost follows the units, not how many days they bought on (migration 0034).
  */
 export const partnerTallies = pgTable(
   'partner_tallies',
@@ -61,6 +66,18 @@ export const partnerTallies = pgTable(
     year: integer().notNull(),
     amountFen: fen().notNull().default(0),
     rowCount: integer().notNull().default(0),
+    month01Fen: fen().notNull().default(0),
+    month02Fen: fen().notNull().default(0),
+    month03Fen: fen().notNull().default(0),
+    month04Fen: fen().notNull().default(0),
+    month05Fen: fen().notNull().default(0),
+    month06Fen: fen().notNull().default(0),
+    month07Fen: fen().notNull().default(0),
+    month08Fen: fen().notNull().default(0),
+    month09Fen: fen().notNull().default(0),
+    month10Fen: fen().notNull().default(0),
+    month11Fen: fen().notNull().default(0),
+    month12Fen: fen().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.buyerOrgId, t.townId, t.year] }), index().on(t.townId, t.year)],
 );
