@@ -380,7 +380,12 @@ describe('a settlement longer than a page (issue 13: no list cut short)', () => 
       await expect(payoutRows.last().textContent()).resolves.toContain('分页合作社230');
       expect(await statementsMore.count()).toBe(0);
       expect(await page.locator('[data-test=settlement-payouts-more] [data-test=load-more]').count()).toBe(0);
+      await page.setViewportSize(MOBILE);
+      await page.locator('[data-test=settlement-statements-shown]').scrollIntoViewIfNeeded();
+      await saveShot(page, `money-e-office-settlement-paged-phone-${locale}`, true);
       await officePage.context.close();
     },
+    // 230 rows twice, in two tables, on a shared two-core machine.
+    180_000,
   );
 });

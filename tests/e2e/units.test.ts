@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { stackApi } from './support/api';
+import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
@@ -232,6 +233,7 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
     const more = office.page.locator('[data-test=units-more]:visible');
     await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);
     expect(await more.textContent()).toContain('还有更多匹配的单位');
+    await saveShot(office.page, 'units-pairing-unit-search', true);
     await more.locator('[data-test=units-load-more]').click();
     await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(100);
     await more.locator('[data-test=units-load-more]').click();
@@ -243,5 +245,5 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
       .poll(() => office.page.locator('[data-test=pairing-form-unit]').textContent())
       .toContain('结对检索单位120');
     await office.context.close();
-  });
+  }, 180_000);
 });
