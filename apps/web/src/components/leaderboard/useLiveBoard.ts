@@ -20,8 +20,10 @@ export function useLiveBoard(params: { year: Ref<number>; by: Ref<LeaderboardBy>
       asOf: params.asOf.value ?? undefined,
     });
   }
+  // Asked for in setup, not when mounted: the request travels while the page renders (a landing
+  // page's headline figures wait for it), and before the requests of the page's child panels.
+  void load();
   onMounted(() => {
-    void load();
     // The tab's one live connection, shared with the notification bell.
     stops.push(
       subscribe('open', () => (live.value = true)),
