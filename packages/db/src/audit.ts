@@ -11,6 +11,8 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
   note?: string;
+  /** When it happened, if not now: the demo seed dates the steps it writes as having happened earlier. */
+  at?: Date;
 }
 
 /** Appends one audit row; call it inside the transaction that makes the change. */
@@ -31,6 +33,7 @@ export async function writeAudits(tx: DbOrTx, entries: AuditEntry[]): Promise<vo
         before: entry.before ?? null,
         after: entry.after ?? null,
         note: entry.note ?? null,
+        ...(entry.at ? { at: entry.at } : {}),
       })),
     );
 }

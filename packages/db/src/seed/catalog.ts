@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import type { Category, PriceTier } from '@shanhai/domain';
 import type { Tx } from '../client';
-import { orgs } from '../schema/identity';
+import { writeAudits } from '../audit';
+import { orgs, users } from '../schema/identity';
 import { products } from '../schema/catalog';
 import { hashSeed, prng } from './ids';
 import { demoTowns } from './index';
@@ -351,6 +352,7 @@ export async function seedCatalog(tx: Tx, townIds: Map<string, string>, orgIds: 
       });
     }
   }
+  const listed: string[] = [];
   for (const l of listings) {
     const cooperativeId = l.coop ? orgIds.get(l.coop)! : coopOf.get(l.town)!;
     const [exists] = await tx
@@ -358,27 +360,52 @@ export async function seedCatalog(tx: Tx, townIds: Map<string, string>, orgIds: 
       .from(products)
       .where(and(eq(products.cooperativeId, cooperativeId), eq(products.nameZh, l.nameZh)));
     if (exists) continue;
-    await tx.insert(products).values({
-      cooperativeId,
-      townId: townIds.get(l.town)!,
-      category: l.category,
-      nameZh: l.nameZh,
-      nameEn: l.nameEn,
-      description: l.description,
-      descriptionEn: l.descriptionEn ?? null,
-      unitLabel: l.unitLabel,
-      unitSpec: l.unitSpec,
-      unitLabelEn: l.unitLabelEn,
-      unitSpecEn: l.unitSpecEn,
-      moq: l.moq,
-      orderStep: l.orderStep,
-      stock: l.stock,
-      leadTimeDays: l.leadTimeDays,
-      certifications: l.certifications,
-      certificationsEn: l.certificationsEn ?? [],
-      priceTiers: l.tiers,
-      status: 'listed',
-      isDemo: l.isDemo,
-    });
+    const [made] = await tx
+      .insert(products)
+      .values({
+        cooperativeId,
+        townId: townIds.get(l.town)!,
+        category: l.category,
+        nameZh: l.nameZh,
+        nameEn: l.nameEn,
+        description: l.description,
+        descriptionEn: l.descriptionEn ?? null,
+        unitLabel: l.unitLabel,
+        unitSpec: l.unitSpec,
+        unitLabelEn: l.unitLabelEn,
+        unitSpecEn: l.unitSpecEn,
+        moq: l.moq,
+        orderStep: l.orderStep,
+        stock: l.stock,
+        leadTimeDays: l.leadTimeDays,
+        certifications: l.certifications,
+        certificationsEn: l.certificationsEn ?? [],
+        priceTiers: l.tiers,
+        status: 'listed',
+        isDemo: l.isDemo,
+      })
+      .returning({ id: products.id });
+    listed.push(made!.id);
   }
+  // Listed means the office approved it: its audit log says so, as the review does (products-service).
+  const officeOrg = orgIds.get('office');
+  const [reviewer] = officeOrg
+    ? await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.orgId, officeOrg), eq(users.role, 'owner')))
+    : [];
+  if (reviewer)
+    await writeAudits(
+      tx,
+      listed.map((id) => ({
+        actorUserId: reviewer.id,
+        actorOrgId: officeOrg!,
+        action: 'product.approve' as const,
+        entityType: 'product',
+        entityId: id,
+        before: { status: 'pending_review', revision: null },
+        after: { status: 'listed' },
+      })),
+    );
 }

@@ -1,5 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
+import { writeAudits, type AuditEntry } from '../audit';
 import { hashPassword } from '../passwords';
 import { orgs, users } from '../schema/identity';
 import { counties, pairings, towns, townTargets } from '../schema/regions';
@@ -15,6 +16,8 @@ export { pastSettlementStep } from './settlement';
 export { DEMO_ORDER_STEPS, DEMO_PURCHASES, seedDemoOrders, seedDemoOrdersInto } from './orders';
 
 export const DEMO_PASSWORD = 'shanhai-demo';
+/** The office owner: who approved, confirmed and set up what the demo starts with. */
+export const OFFICE_EMAIL = 'office@demo.shanhai';
 
 export interface DemoAccount {
   email: string;
@@ -189,6 +192,8 @@ async function seedRegions(tx: Tx): Promise<Map<string, string>> {
 async function seedOrgs(tx: Tx, townIds: Map<string, string>): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
+  /** What the office did to set the demo up, for its audit log (written once, when the rows are new). */
+  const audits: (Omit<AuditEntry, 'actorUserId' | 'actorOrgId'> & { by: string })[] = [];
   for (const o of DEMO_ORGS) {
     const [existing] = await tx
       .select({ id: orgs.id })
@@ -214,17 +219,48 @@ async function seedOrgs(tx: Tx, townIds: Map<string, string>): Promise<Map<strin
         })
         .returning({ id: orgs.id });
       orgId = row!.id;
+      if (o.kind !== 'office')
+        audits.push({
+          by: OFFICE_EMAIL,
+          action: 'org.activate',
+          entityType: 'org',
+          entityId: orgId,
+          before: { status: 'pending' },
+          after: { status: 'active' },
+        });
     }
     ids.set(o.key, orgId);
     await tx
       .insert(users)
       .values({ orgId, email: o.owner.email, name: o.owner.name, passwordHash, role: 'owner' })
       .onConflictDoNothing();
-    for (const u of o.staff ?? [])
-      await tx
+    for (const u of o.staff ?? []) {
+      const [added] = await tx
         .insert(users)
         .values({ orgId, email: u.email, name: u.name, passwordHash, role: u.role })
-        .onConflictDoNothing();
+        .onConflictDoNothing()
+        .returning({ id: users.id });
+      // Added by the org's owner with this role, as inviting a member is audited.
+      if (added)
+        audits.push({
+          by: o.owner.email,
+          action: 'member.invite',
+          entityType: 'user',
+          entityId: added.id,
+          after: { email: u.email, role: u.role },
+        });
+    }
+  }
+  if (audits.length > 0) {
+    const actors = await tx
+      .select({ id: users.id, orgId: users.orgId, email: users.email })
+      .from(users)
+      .where(inArray(users.email, [...new Set(audits.map((a) => a.by))]));
+    const actor = (email: string) => actors.find((u) => u.email === email)!;
+    await writeAudits(
+      tx,
+      audits.map(({ by, ...a }) => ({ ...a, actorUserId: actor(by).id, actorOrgId: actor(by).orgId })),
+    );
   }
   return ids;
 }

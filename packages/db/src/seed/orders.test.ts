@@ -80,11 +80,19 @@ describe("npm start's demo orders", () => {
     const told = await rows<{ n: number }>(sql`select count(*)::int as n from notifications`);
     expect(told[0]!.n).toBeGreaterThan(0);
 
+    // The office confirmed each transfer: its audit log says so, dated when it was paid.
+    const confirmed = await rows<{ ref: string; email: string; on_time: boolean }>(sql`
+      select a.note as ref, u.email, a.at = p.paid_at as on_time
+      from audit_log a join purchases p on p.id::text = a.entity_id join users u on u.id = a.actor_user_id
+      where a.action = 'payment.confirm_transfer' order by a.note`);
+    expect(confirmed).toEqual(DEMO_PURCHASES.map((d) => ({ ref: d.ref, email: 'office@demo.shanhai', on_time: true })));
+
     const counts = async () =>
       (
         await rows<{ t: string }>(sql`select (select count(*) from purchases)::text || '/' ||
           (select count(*) from orders)::text || '/' || (select count(*) from sales)::text || '/' ||
-          (select count(*) from journal_entries)::text || '/' || (select count(*) from notifications)::text as t`)
+          (select count(*) from journal_entries)::text || '/' || (select count(*) from notifications)::text || '/' ||
+          (select count(*) from audit_log)::text as t`)
       )[0]!.t;
     const once = await counts();
     expect(once.split('/')[0]).toBe(String(DEMO_PURCHASES.length));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { businessDate, lineTotalFen, unitPriceFor, type PriceTier } from '@shanhai/domain';
 import type { Db, Tx } from '../client';
+import { writeAudit } from '../audit';
 import { appendSales, lineSales } from '../ledger';
 import { postAcceptance, postPayment } from '../journal';
 import { notifyOrderMoved, notifyPurchasePaid } from '../notify-events';
@@ -20,7 +21,8 @@ import type { SeedContext, SeedStep } from './index';
  * `shanhai_take_stock` (stock + sold stays what was received), tier prices from the product's
  * tiers, order numbers from the orders' own sequence, every transition recorded with its actor,
  * one ledger row per line when paid (business date of the payment), the payment and acceptance
- * journal entries, and the notifications of the final state. Keyed by the remittance reference
+ * journal entries, the office's audit row of each transfer it confirmed, and the notifications of
+ * the final state. Keyed by the remittance reference
  * (`SHDEMO…`): a second run adds nothing, and a purchase whose products are no longer listed or in
  * stock (a long-used demo database) is skipped rather than forced.
  */
@@ -141,6 +143,10 @@ export const seedDemoOrders: SeedStep = async ({ tx, orgIds }: SeedContext) => {
   const userOf = async (email: string) =>
     (await tx.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]?.id;
   const office = await userOf('office@demo.shanhai');
+  const [officeUser] = await tx
+    .select({ orgId: users.orgId })
+    .from(users)
+    .where(eq(users.email, 'office@demo.shanhai'));
   const staff = {
     buyer: await userOf('buyer@demo.shanhai'),
     buyer2: await userOf('buyer2@demo.shanhai'),
@@ -231,6 +237,18 @@ export const seedDemoOrders: SeedStep = async ({ tx, orgIds }: SeedContext) => {
       confirmedAt: paidAt,
       createdAt: placedAt,
       updatedAt: paidAt,
+    });
+    // The office's confirmation, in its audit log as confirmTransfersTx writes it.
+    await writeAudit(tx, {
+      actorUserId: office,
+      actorOrgId: officeUser!.orgId,
+      action: 'payment.confirm_transfer',
+      entityType: 'purchase',
+      entityId: purchaseId,
+      before: { status: 'awaiting_payment' },
+      after: { status: 'paid', submittedAmountFen: totalFen },
+      note: d.ref,
+      at: paidAt,
     });
 
     const final = steps.at(-1) ?? 'paid';

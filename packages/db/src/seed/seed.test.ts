@@ -28,6 +28,18 @@ describe('demo seed', () => {
     expect(first.towns).toBe(24);
     expect(first.counties).toBe(8);
     expect(first.users).toBeGreaterThanOrEqual(5);
+    // What the office did to set the demo up is in its audit log, once: the organisations it
+    // activated, the listings it approved, the declarations it approved; and the member it added.
+    const audited = await h.db.execute<{ action: string; n: number; email: string }>(sql`
+      select a.action, u.email, count(*)::int as n from audit_log a join users u on u.id = a.actor_user_id
+      group by 1, 2 order by 1, 2`);
+    expect(audited.rows).toEqual([
+      { action: 'declaration.approve', email: 'office@demo.shanhai', n: 2 },
+      { action: 'declaration.submit', email: 'buyer@demo.shanhai', n: 2 },
+      { action: 'member.invite', email: 'office@demo.shanhai', n: 1 },
+      { action: 'org.activate', email: 'office@demo.shanhai', n: 4 },
+      { action: 'product.approve', email: 'office@demo.shanhai', n: first.products },
+    ]);
     await Promise.all([seedDemo(h.db), seedDemo(h.db)]);
     expect(await counts()).toEqual(first);
     // Three whole seeds (two at once): well past vitest's 30 s default on a loaded machine.

@@ -90,11 +90,36 @@ describe('demo seed: a past settled month', () => {
     // Four payments and four acceptances (a fee of 0 is left out) of two lines, two payouts of two.
     expect(check.journalLines).toBeGreaterThanOrEqual(20);
 
+    // The office's audit log holds what it did, as the api would have written it, when it did it.
+    const audited = await rows<{ action: string; n: number; by_office: number; dated: number }>(sql`
+      select a.action, count(*)::int as n,
+        count(*) filter (where u.email = 'office@demo.shanhai')::int as by_office,
+        count(*) filter (where a.at < now() - interval '1 day')::int as dated
+      from audit_log a left join users u on u.id = a.actor_user_id
+      where a.action in ('payout_account.request', 'payout_account.confirm', 'payment.confirm_transfer',
+        'settlement.create', 'payout.paid')
+      group by a.action order by a.action`);
+    expect(audited).toEqual([
+      { action: 'payment.confirm_transfer', n: 4, by_office: 4, dated: 4 },
+      { action: 'payout.paid', n: 2, by_office: 2, dated: 2 },
+      { action: 'payout_account.confirm', n: 2, by_office: 2, dated: 2 },
+      { action: 'payout_account.request', n: 2, by_office: 0, dated: 2 },
+      { action: 'settlement.create', n: 1, by_office: 1, dated: 1 },
+    ]);
+    const [run] = await rows<{ entity_id: string; after: Record<string, unknown> }>(
+      sql`select entity_id, after from audit_log where action = 'settlement.create'`,
+    );
+    expect(run).toEqual({
+      entity_id: s!.id,
+      after: expect.objectContaining({ statements: 2, payouts: 2, payoutTotalFen: Number(s!.payout_total_fen) }),
+    });
+
     // A second run adds nothing.
     const count = async () =>
       (
         await rows<{ n: string }>(
-          sql`select (select count(*) from settlements) + (select count(*) from purchases) + (select count(*) from journal_lines) as n`,
+          sql`select (select count(*) from settlements) + (select count(*) from purchases) + (select count(*) from journal_lines)
+            + (select count(*) from audit_log) as n`,
         )
       )[0]!.n;
     const before = await count();

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { businessDate } from '@shanhai/domain';
 import type { Tx } from '../client';
 import type { SeedStep } from './index';
+import { writeAudit, writeAudits, type AuditEntry } from '../audit';
 import { postAcceptance, postPayment, postPayout } from '../journal';
 import { appendSales, lineSales } from '../ledger';
 import { products } from '../schema/catalog';
@@ -92,6 +93,7 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
   );
   if (done.rows.length > 0) return;
   const office = await userOf(tx, 'office@demo.shanhai');
+  const officeOrg = orgIds.get('office') ?? (await orgOf(tx, 'office@demo.shanhai'));
   const creators = new Map([
     ['buyer', await userOf(tx, 'buyer@demo.shanhai')],
     ['buyer2', await userOf(tx, 'buyer2@demo.shanhai')],
@@ -106,7 +108,7 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
   // settlement pays only a cooperative with one.
   for (const [key, account] of Object.entries(DEMO_PAYOUT_ACCOUNTS)) {
     const coopId = orgIds.get(key)!;
-    await tx
+    const [made] = await tx
       .insert(payoutAccounts)
       .values({
         cooperativeId: coopId,
@@ -117,7 +119,35 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
         decidedAt: at(month.start, 9),
         createdAt: at(month.start, 8),
       })
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ id: payoutAccounts.id });
+    if (!made) continue;
+    // Requested by the cooperative, confirmed by the office: both in the audit log, as the api writes them.
+    await writeAudit(tx, {
+      actorUserId: coopOwners.get(key)!,
+      actorOrgId: coopId,
+      action: 'payout_account.request',
+      entityType: 'payout_account',
+      entityId: made.id,
+      before: null,
+      after: {
+        accountName: account.accountName,
+        bankName: account.bankName,
+        branch: account.branch,
+        accountTail: account.accountNo.slice(-4),
+      },
+      at: at(month.start, 8),
+    });
+    await writeAudit(tx, {
+      actorUserId: office,
+      actorOrgId: officeOrg,
+      action: 'payout_account.confirm',
+      entityType: 'payout_account',
+      entityId: made.id,
+      before: { status: 'pending', replaces: null },
+      after: { status: 'active', cooperativeId: coopId },
+      at: at(month.start, 9),
+    });
   }
 
   for (const [i, p] of DEMO_PURCHASES.entries()) {
@@ -206,6 +236,17 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
       createdAt: placedAt,
       updatedAt: paidAt,
     });
+    await writeAudit(tx, {
+      actorUserId: office,
+      actorOrgId: officeOrg,
+      action: 'payment.confirm_transfer',
+      entityType: 'purchase',
+      entityId: purchase!.id,
+      before: { status: 'awaiting_payment' },
+      after: { status: 'paid', submittedAmountFen: totalFen },
+      note: ref,
+      at: paidAt,
+    });
     const buyerUser = creators.get(p.buyer)!;
     const coopUser = coopOwners.get(p.coop)!;
     await tx.insert(orderTransitions).values([
@@ -267,10 +308,11 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
       and l.occurred_at >= ${at(month.start, 0)} and l.occurred_at < ${at(nextMonth, 0)}
     group by l.org_id, l.entry_id, e.kind
     order by min(l.occurred_at), l.entry_id`);
+  const number = `JS-${addDays(nextMonth, 1).replaceAll('-', '')}-1`;
   const [s] = await tx
     .insert(settlements)
     .values({
-      number: `JS-${addDays(nextMonth, 1).replaceAll('-', '')}-1`,
+      number,
       cadence: 'monthly',
       periodStart: month.start,
       periodEnd: month.end,
@@ -287,6 +329,7 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
     .where(and(inArray(payoutAccounts.cooperativeId, coopIds), eq(payoutAccounts.status, 'active')));
   let payoutTotal = 0;
   let statementCount = 0;
+  const paid: AuditEntry[] = [];
   for (const [seq, key] of ['coop', 'coop2'].entries()) {
     const coopId = orgIds.get(key)!;
     const own = items.rows.filter((r) => r.coop === coopId);
@@ -355,9 +398,44 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
       bankReference,
       occurredAt: paidOn,
     });
+    paid.push({
+      actorUserId: office,
+      actorOrgId: officeOrg,
+      action: 'payout.paid',
+      entityType: 'payout',
+      entityId: payout!.id,
+      before: { status: 'pending' },
+      after: { status: 'paid', bankReference, amountFen: net, bankChargeFen: 0 },
+      at: paidOn,
+    });
     payoutTotal += net;
   }
   await tx.update(settlements).set({ statementCount, payoutTotalFen: payoutTotal }).where(eq(settlements.id, s!.id));
+  // The office's settlement run and its payouts, in its audit log as the settlements service writes them.
+  await writeAudit(tx, {
+    actorUserId: office,
+    actorOrgId: officeOrg,
+    action: 'settlement.create',
+    entityType: 'settlement',
+    entityId: s!.id,
+    after: {
+      number,
+      cadence: 'monthly',
+      periodStart: month.start,
+      periodEnd: month.end,
+      statements: statementCount,
+      payouts: paid.length,
+      payoutTotalFen: payoutTotal,
+    },
+    at: runAt,
+  });
+  await writeAudits(tx, paid);
+}
+
+async function orgOf(tx: Tx, email: string): Promise<string> {
+  const [u] = await tx.select({ orgId: users.orgId }).from(users).where(eq(users.email, email));
+  if (!u) throw new Error(`the demo user ${email} is missing`);
+  return u.orgId;
 }
 
 async function userOf(tx: Tx, email: string): Promise<string> {

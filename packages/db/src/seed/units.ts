@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { businessYear } from '@shanhai/domain';
 import type { Tx } from '../client';
+import { writeAudits } from '../audit';
 import { orgs, users } from '../schema/identity';
 import { budgetUnitYears, unitDeclarations, unitYearSettings } from '../schema/units';
 
@@ -34,12 +35,20 @@ export async function seedUnits(tx: Tx, orgIds: Map<string, string>): Promise<vo
     .select({ id: users.id })
     .from(users)
     .where(and(eq(users.orgId, buyer), eq(users.role, 'owner')));
+  const officeOrg = orgIds.get('office');
+  const [reviewer] = officeOrg
+    ? await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.orgId, officeOrg), eq(users.role, 'owner')))
+    : [];
   for (const [year, totalFen, ratioBp] of [
     [2025, 25_000_000_00, 1000],
     [2026, 30_000_000_00, 1500],
   ] as const) {
     const submittedAt = new Date(`${year}-02-10T10:00:00+08:00`);
-    await tx
+    const decidedAt = new Date(`${year}-02-14T10:00:00+08:00`);
+    const [made] = await tx
       .insert(unitDeclarations)
       .values({
         buyerOrgId: buyer,
@@ -51,8 +60,34 @@ export async function seedUnits(tx: Tx, orgIds: Map<string, string>): Promise<vo
         createdBy: owner!.id,
         submittedBy: owner!.id,
         submittedAt,
-        decidedAt: new Date(`${year}-02-14T10:00:00+08:00`),
+        decidedBy: reviewer?.id ?? null,
+        decidedAt,
       })
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ id: unitDeclarations.id });
+    // Submitted by the unit, approved by the office: audited as decideDeclaration audits both.
+    if (made && reviewer)
+      await writeAudits(tx, [
+        {
+          actorUserId: owner!.id,
+          actorOrgId: buyer,
+          action: 'declaration.submit',
+          entityType: 'declaration',
+          entityId: made.id,
+          before: { status: 'draft' },
+          after: { status: 'submitted' },
+          at: submittedAt,
+        },
+        {
+          actorUserId: reviewer.id,
+          actorOrgId: officeOrg!,
+          action: 'declaration.approve',
+          entityType: 'declaration',
+          entityId: made.id,
+          before: { status: 'submitted' },
+          after: { status: 'approved' },
+          at: decidedAt,
+        },
+      ]);
   }
 }
