@@ -221,14 +221,20 @@ describe('the cooperative console', () => {
         expect(await overflowX(buyer.page)).toBeLessThanOrEqual(0);
         await saveShot(buyer.page, `buyer-purchase-order-${run.lang}-${run.width}`);
 
-        // The purchases list leads with the number and the status, in view on a phone too.
+        // The purchases list leads with the number and the status, in view on a phone too. The status
+        // is where the purchase is: paid, but its one order has shipped since, so 已发货, not 已付款.
         await buyer.page.goto('/purchases');
         const row = buyer.page.locator('[data-test=purchase-list] tr', { hasText: first.remittanceRef });
         await row.waitFor();
         const headers = await buyer.page.locator('[data-test=purchase-list] th').allInnerTexts();
         expect(headers[0]!.trim()).toBe(text.purchaseNo);
         const status = row.locator('[data-test=purchase-status]');
-        expect(await status.textContent()).toBe(text.paid);
+        expect(await status.textContent()).toBe(text.shipped);
+        expect(await status.getAttribute('data-status')).toBe('paid');
+        // The second purchase's order was not shipped: it still reads paid.
+        const secondRow = buyer.page.locator('[data-test=purchase-list] tr', { hasText: second.remittanceRef });
+        await secondRow.waitFor();
+        expect(await secondRow.locator('[data-test=purchase-status]').textContent()).toBe(text.paid);
         const statusBox = (await status.boundingBox())!;
         expect(statusBox.x + statusBox.width).toBeLessThanOrEqual(run.viewport.width);
         await saveShot(buyer.page, `buyer-purchases-${run.lang}-${run.width}`);

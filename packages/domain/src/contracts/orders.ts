@@ -251,6 +251,10 @@ export const Purchase = z.object({
 export type Purchase = z.infer<typeof Purchase>;
 export const PurchaseSummary = Purchase.omit({ orders: true, bankAccount: true, payment: true, refunds: true }).extend({
   orderCount: z.number().int(),
+  /** Its orders' statuses, oldest order first: where a paid purchase really is (shipped, accepted…). */
+  orderStatuses: z.array(OrderStatus),
+  /** Its payment's status (null: none started), so a transfer waiting for the office shows as such. */
+  paymentStatus: Payment.shape.status.nullable(),
 });
 export type PurchaseSummary = z.infer<typeof PurchaseSummary>;
 

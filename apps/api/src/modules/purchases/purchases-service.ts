@@ -9,7 +9,7 @@ import {
   type DbOrTx,
   type Tx,
 } from '@shanhai/db';
-import type { PageQuery, Purchase, PurchaseSummary } from '@shanhai/domain';
+import type { OrderStatus, PageQuery, Purchase, PurchaseSummary } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { afterCursor, allPages, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
@@ -157,6 +157,12 @@ async function purchaseRows(db: DbOrTx, where: SQL | undefined, page: { cursor?:
       p: purchases,
       buyerOrgName: orgs.name,
       orderCount: sql<number>`(select count(*)::int from orders o where o.purchase_id = ${purchases.id})`,
+      orderStatuses: sql<
+        OrderStatus[]
+      >`(select coalesce(array_agg(o.status::text order by o.created_at, o.id), '{}') from orders o where o.purchase_id = ${purchases.id})`,
+      paymentStatus: sql<
+        PurchaseSummary['paymentStatus']
+      >`(select pm.status::text from payments pm where pm.purchase_id = ${purchases.id})`,
       cursorKey: cursorKey(PURCHASES_KEYSET),
     })
     .from(purchases)
@@ -164,7 +170,13 @@ async function purchaseRows(db: DbOrTx, where: SQL | undefined, page: { cursor?:
     .where(and(where, afterCursor(PURCHASES_KEYSET, page.cursor)))
     .orderBy(...keysetOrder(PURCHASES_KEYSET))
     .limit(page.limit + 1);
-  return rows.map((r) => ({ ...summaryOf(r.p, r.buyerOrgName), orderCount: r.orderCount, cursorKey: r.cursorKey }));
+  return rows.map((r) => ({
+    ...summaryOf(r.p, r.buyerOrgName),
+    orderCount: r.orderCount,
+    orderStatuses: r.orderStatuses,
+    paymentStatus: r.paymentStatus,
+    cursorKey: r.cursorKey,
+  }));
 }
 
 /** One page of the purchases the caller may see, filtered. */

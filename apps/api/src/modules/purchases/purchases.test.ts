@@ -105,6 +105,32 @@ describe('tenancy and lists', () => {
     expect(csv.body.split('\r\n')[1]).toContain(p.remittanceRef);
   });
 
+  it("lists each purchase with its payment's and its orders' statuses, so the buyer sees where it is", async () => {
+    const b = await buyer();
+    const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10, nameZh: '进度蜂蜜' });
+    const p = await placed(b, [{ id: a.id, qty: 2 }]);
+    const row = async () =>
+      (await t.app.inject({ method: 'GET', url: '/api/v1/purchases', headers: bearer(b.s.token) })).json()[0] as Record<
+        string,
+        unknown
+      >;
+    expect(await row()).toMatchObject({
+      id: p.id,
+      status: 'awaiting_payment',
+      paymentStatus: 'pending',
+      orderStatuses: ['awaiting_payment'],
+    });
+    const pay = await post(b.s, `/api/v1/purchases/${p.id}/pay`, { amountFen: p.totalFen, reference: 'ICBC-进度' });
+    expect(pay.statusCode).toBe(200);
+    expect(await row()).toMatchObject({ status: 'awaiting_payment', paymentStatus: 'submitted' });
+    const paid = await post(office, `/api/v1/payments/${p.id}/confirm-transfer`, { amountFen: p.totalFen });
+    expect(paid.statusCode).toBe(200);
+    const orderId = p.orders[0].id as string;
+    const ship = await post(coopA.s, `/api/v1/orders/${orderId}/ship`, { carrier: '顺丰速运', trackingNo: 'SF9' });
+    expect(ship.statusCode).toBe(200);
+    expect(await row()).toMatchObject({ status: 'paid', paymentStatus: 'succeeded', orderStatuses: ['shipped'] });
+  });
+
   it('exports a buyer name that a spreadsheet would run as a formula as text, in every list', async () => {
     const b = await buyer();
     const a = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 10, nameZh: '公式蜂蜜' });
