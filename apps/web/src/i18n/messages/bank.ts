@@ -48,6 +48,7 @@ export default {
       confirmMatch: '确认 {payer} 的 {amount} 为采购单 {ref} 的货款？',
       confirmMatchPaid: '采购单 {ref} 已人工确认到账，将这笔流水记为其到账凭证？',
       noCandidates: '没有符合条件的采购单',
+      noRows: '没有“{state}”的银行流水',
       states: {
         unmatched: '待匹配',
         matched_auto: '自动匹配',
@@ -120,6 +121,7 @@ export default {
       confirmMatch: 'Take {amount} from {payer} as the payment of purchase {ref}?',
       confirmMatchPaid: 'Purchase {ref} was confirmed by hand already; record this transaction as its receipt?',
       noCandidates: 'No purchase fits',
+      noRows: 'No bank transactions under “{state}”',
       states: {
         unmatched: 'Unmatched',
         matched_auto: 'Matched automatically',
