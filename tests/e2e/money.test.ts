@@ -218,12 +218,29 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     await officePage.page.setViewportSize(DESKTOP);
     await toMark.locator('[data-test=mark-paid]').click();
     await answerBox(officePage.page.locator('.prompt-mark-paid'), `ABC${tag}20261203`);
+    // The bank's charge for the transfer is typed in yuan and posted as the platform's expense.
+    await answerBox(officePage.page.locator('.prompt-bank-charge'), '1.50');
     await success(officePage.page, w.payoutPaid);
-    const [payout] = await sql<{ status: string; amount_fen: number; bank_reference: string }>(
-      "select status, amount_fen, bank_reference from payouts where cooperative_id = $1 and bank_reference like 'ABC%' order by created_at desc limit 1",
+    const [payout] = await sql<{ id: string; status: string; amount_fen: number; bank_reference: string }>(
+      "select id, status, amount_fen, bank_reference from payouts where cooperative_id = $1 and bank_reference like 'ABC%' order by created_at desc limit 1",
       [coop.orgId],
     );
-    expect(payout).toEqual({ status: 'paid', amount_fen: owed, bank_reference: `ABC${tag}20261203` });
+    expect(payout).toEqual({
+      id: expect.any(String),
+      status: 'paid',
+      amount_fen: owed,
+      bank_reference: `ABC${tag}20261203`,
+    });
+    const charge = await sql<{ account: string; debit_fen: number; credit_fen: number }>(
+      `select l.account, l.debit_fen::int, l.credit_fen::int from journal_entries e
+         join journal_lines l on l.entry_id = e.id
+        where e.kind = 'bank_charge' and e.source_id = $1 order by l.account::text`,
+      [`default:payout:${payout!.id}`],
+    );
+    expect(charge).toEqual([
+      { account: 'bank_charges', debit_fen: 150, credit_fen: 0 },
+      { account: 'platform_bank', debit_fen: 0, credit_fen: 150 },
+    ]);
     await officePage.context.close();
 
     const coopPage = await signedIn('coop@demo.shanhai', locale, 'c-coop');

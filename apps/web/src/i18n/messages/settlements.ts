@@ -90,6 +90,7 @@ export default {
         cooperative: '合作社',
         amount: '金额',
         markPaid: '标记已付',
+        bankChargeHint: '银行对这笔转账收取的手续费（元），没有请填 0。记为平台的手续费支出，不从合作社款项中扣除。',
         bounce: '登记退回',
         bounceReason: '退回原因',
         statements: '各合作社结算单',
@@ -197,6 +198,8 @@ export default {
         cooperative: 'Cooperative',
         amount: 'Amount',
         markPaid: 'Mark paid',
+        bankChargeHint:
+          "What the bank charged for this transfer (¥), 0 if nothing. It is the platform's expense, not taken from the cooperative's money.",
         bounce: 'Record return',
         bounceReason: 'Why the bank returned it',
         statements: 'Statements by cooperative',
