@@ -43,10 +43,12 @@ interface Span extends OtlpSpan {
 }
 
 const spans: Span[] = [];
-let collector: Server;
+/** What a second collector receives from an api started without OTEL_EXPORTER_OTLP_ENDPOINT. */
+const quietSpans: Span[] = [];
+const collectors: Server[] = [];
 
-function startCollector(): Promise<string> {
-  collector = createServer((req, res) => {
+function startCollector(sink: Span[] = spans): Promise<string> {
+  const collector = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
@@ -58,7 +60,7 @@ function startCollector(): Promise<string> {
           const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
           for (const ss of rs.scopeSpans)
             for (const s of ss.spans)
-              spans.push({
+              sink.push({
                 ...s,
                 service,
                 attrs: Object.fromEntries(
@@ -73,6 +75,7 @@ function startCollector(): Promise<string> {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
+  collectors.push(collector);
   return new Promise((resolve) =>
     collector.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(collector.address() as AddressInfo).port}`)),
   );
@@ -84,6 +87,7 @@ const started = (p: Proc) => (procs.push(p), p);
 let database: TestDatabase;
 let handle: DbHandle;
 let base: string;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   const build = (app: string, entry: string) =>
@@ -92,7 +96,7 @@ beforeAll(async () => {
   database = await createTestDatabase(inject('pgAdminUrl'), 'demo');
   handle = createDb(database.url, { max: 2 });
   const endpoint = await startCollector();
-  const env = {
+  env = {
     PATH: process.env.PATH ?? '',
     DATABASE_URL: database.url,
     REDIS_URL: inject('redisUrl'),
@@ -138,7 +142,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
   await Promise.all(procs.map((p) => p.exited));
-  await new Promise((r) => collector?.close(r));
+  await Promise.all(collectors.map((c) => new Promise((r) => c.close(r))));
   await handle?.close();
   await database?.drop();
   rmSync(join(root, 'apps/api', outdir), { recursive: true, force: true });
@@ -231,5 +235,38 @@ describe('OpenTelemetry tracing', { timeout: 120_000 }, () => {
     expect(parent).toMatchObject({ service: 'shanhai-api', attrs: { 'bullmq.queue.name': 'tally' } });
     expect(inTrace().some((s) => s.service === 'shanhai-api' && isPg(s))).toBe(true);
     expect(spans.some((s) => s.service === 'shanhai-api' && isRedis(s))).toBe(true);
+  });
+
+  it('is off without OTEL_EXPORTER_OTLP_ENDPOINT: the same build exports nothing, even where the SDK would', async () => {
+    const quiet = await startCollector(quietSpans);
+    const rest = Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'OTEL_EXPORTER_OTLP_ENDPOINT'));
+    const port = await freePort();
+    const api = started(
+      spawnNode('api-off', join(root, 'apps/api'), ['--enable-source-maps', `${outdir}/server.js`], {
+        ...rest,
+        // Were the SDK started, it would send its spans here.
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${quiet}/v1/traces`,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        JWT_SECRET: 'tracing-test-secret-that-is-long-enough-0123456789',
+      }),
+    );
+    await until('the untraced api to answer', async () => {
+      if (api.child.exitCode !== null) throw new Error(`api exited:\n${api.output()}`);
+      return fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    });
+    const buyer = await createOrgWithUser(handle.db, { kind: 'buyer', role: 'owner' });
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: buyer.user.email, password: TEST_PASSWORD }),
+    });
+    expect(res.status).toBe(200);
+    // Ten export intervals of the traced api (OTEL_BSP_SCHEDULE_DELAY is 100 ms).
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(quietSpans).toEqual([]);
   });
 });
