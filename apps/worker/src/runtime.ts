@@ -6,7 +6,7 @@ import { createTransport, type Transporter } from 'nodemailer';
 import { HousekeepingJob, QUEUES, type QueueName } from '@shanhai/domain';
 import { DEFAULT_APP_URL, DEFAULT_EMAIL_CONCURRENCY, DEFAULT_MAIL_FROM, type WorkerConfig } from './env';
 import { processCampaignReattribution } from './jobs/campaign-reattribution';
-import { notificationEmailRows, processEmail, type EmailDeps } from './jobs/email';
+import { processEmail, type EmailDeps } from './jobs/email';
 import { processHousekeeping } from './jobs/housekeeping';
 import { processNotifyDispatch } from './jobs/notify-dispatch';
 import { processNotifySchedule } from './jobs/notify-schedule';
@@ -131,7 +131,6 @@ export async function startRuntime(config: WorkerConfig, log: Logger, options: R
       from: config.mailFrom ?? DEFAULT_MAIL_FROM,
       appUrl: config.appUrl ?? DEFAULT_APP_URL,
       log,
-      rows: notificationEmailRows(db.db),
     };
     registrations.push({
       queue: QUEUES.email,

@@ -152,10 +152,9 @@ export interface NotificationEmail {
 }
 
 /**
- * Takes notifications' emails for sending, many in one statement (the email jobs running at once
- * share it): the rows returned are claimed; an id missing from the answer is sent already, not
- * wanted, or held by another sender right now. This row, not the job id, is what makes an email
- * go once.
+ * Takes notifications' emails for sending, an email job's batch in one statement: the rows
+ * returned are claimed; an id missing from the answer is sent already, not wanted, or held by
+ * another sender right now. This row, not the job id, is what makes an email go once.
  */
 export async function claimNotificationEmails(db: DbOrTx, ids: readonly string[]): Promise<NotificationEmail[]> {
   if (ids.length === 0) return [];
@@ -187,21 +186,11 @@ export async function claimNotificationEmails(db: DbOrTx, ids: readonly string[]
   }));
 }
 
-/** One notification's email for sending (see claimNotificationEmails): null when not to be sent now. */
-export async function claimNotificationEmail(db: DbOrTx, id: string): Promise<NotificationEmail | null> {
-  return (await claimNotificationEmails(db, [id]))[0] ?? null;
-}
-
 /** After the mail server accepted them (many in one statement). */
 export async function markNotificationEmailsSent(db: DbOrTx, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.execute(sql`update notifications set email_status = 'sent', email_sent_at = now(),
     email_claimed_until = null, email_error = null where id = any(${sql.param([...ids])}::uuid[])`);
-}
-
-/** After the mail server accepted it. */
-export async function markNotificationEmailSent(db: DbOrTx, id: string): Promise<void> {
-  await markNotificationEmailsSent(db, [id]);
 }
 
 /** After a failed try: released for the next retry, or `failed` for good after the last. */

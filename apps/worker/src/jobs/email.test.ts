@@ -13,7 +13,7 @@ import { createDb, notify, schema, type DbHandle } from '@shanhai/db';
 import { createOrgWithUser, createUser, type TestDatabase } from '@shanhai/db/testing';
 import { testWorkerConfig } from '../../test-support/testing';
 import { createLogger } from '../log';
-import { notificationEmailRows, processEmail, type EmailDeps } from './email';
+import { processEmail, type EmailDeps } from './email';
 import { EMAIL_JOB_OPTIONS, emailJobs } from './notify-dispatch';
 
 let database: TestDatabase;
@@ -55,7 +55,6 @@ beforeAll(async () => {
     from: 'Shanhai Test <noreply@shanhai.test>',
     appUrl: 'http://shanhai.test',
     log: createLogger('silent'),
-    rows: notificationEmailRows(handle.db),
   };
 });
 afterAll(async () => {
@@ -134,6 +133,16 @@ describe('an email job of several notifications', () => {
     expect(accepted.length).toBe(before + 3);
     const s = await statuses(ids);
     for (const id of ids) expect(s[id]).toEqual({ status: 'sent', attempts: 1, error: null });
+  });
+
+  it('a job of one notification id, the shape queued before the batching, sends it once', async () => {
+    const [one] = await threeNotified('SINGLE-1');
+    const before = accepted.length;
+    expect(await processEmail(deps, job({ notificationId: one!.id }))).toEqual({ sent: true });
+    expect(accepted.slice(before)).toEqual([one!.to]);
+    expect(await processEmail(deps, job({ notificationId: one!.id }))).toEqual({ sent: false });
+    expect(accepted.length).toBe(before + 1);
+    expect((await statuses([one!.id]))[one!.id]).toEqual({ status: 'sent', attempts: 1, error: null });
   });
 
   it('a refused recipient fails the job alone: the retry sends only its email, the last try records it failed', async () => {

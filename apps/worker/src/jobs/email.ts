@@ -21,62 +21,6 @@ export interface EmailDeps {
   from: string;
   appUrl: string;
   log: Logger;
-  /** The claim and the `sent` mark of notification emails, shared by the jobs running at once. */
-  rows: NotificationEmailRows;
-}
-
-export interface NotificationEmailRows {
-  /** The notification's email, claimed for this sender; undefined when it is not to be sent now. */
-  claim(id: string): Promise<NotificationEmail | undefined>;
-  markSent(id: string): Promise<void>;
-}
-
-/**
- * Group commit: calls made while a statement is in flight wait and go together in the next one
- * (one in flight, at most `max` ids each), so the email jobs running at once share their claims
- * and their `sent` marks instead of a round trip each, and a lone job waits for nobody. Each
- * row answered goes to one caller only: an id asked for twice at once is claimed once.
- */
-export function coalesced<V>(
-  run: (ids: string[]) => Promise<Map<string, V> | void>,
-  max = 64,
-): (id: string) => Promise<V | undefined> {
-  const waiting: { id: string; resolve: (v: V | undefined) => void; reject: (err: unknown) => void }[] = [];
-  let busy = false;
-  const flush = async (): Promise<void> => {
-    if (busy || waiting.length === 0) return;
-    busy = true;
-    const batch = waiting.splice(0, max);
-    try {
-      const got = await run([...new Set(batch.map((b) => b.id))]);
-      for (const b of batch) {
-        b.resolve(got?.get(b.id));
-        got?.delete(b.id);
-      }
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-    } finally {
-      busy = false;
-      void flush();
-    }
-  };
-  return (id) =>
-    new Promise<V | undefined>((resolve, reject) => {
-      waiting.push({ id, resolve, reject });
-      void flush();
-    });
-}
-
-/** The notification email rows of one worker: claims and `sent` marks batched across its jobs. */
-export function notificationEmailRows(db: Db): NotificationEmailRows {
-  const claim = coalesced(async (ids) => new Map((await claimNotificationEmails(db, ids)).map((n) => [n.id, n])));
-  const markSent = coalesced((ids) => markNotificationEmailsSent(db, ids));
-  return {
-    claim,
-    markSent: async (id) => {
-      await markSent(id);
-    },
-  };
 }
 
 /** The mail server's answer, without anything that could carry a secret (the message is ours). */
@@ -143,18 +87,8 @@ export async function processEmail(
   if (!parsed.success) throw new UnrecoverableError(`malformed email job ${job.id}: ${parsed.error.message}`);
   const data = parsed.data;
   if ('notificationIds' in data) return processNotificationEmails(deps, job, data.notificationIds);
-  if ('notificationId' in data) {
-    const n = await deps.rows.claim(data.notificationId);
-    if (!n) return { sent: false };
-    try {
-      await sendNotificationEmail(deps, n);
-    } catch (err) {
-      await releaseNotificationEmail(deps.db, n.id, reason(err), isFinalAttempt(job));
-      throw err;
-    }
-    await deps.rows.markSent(n.id);
-    return { sent: true };
-  }
+  // The one-id shape of jobs queued before notifications were batched: a batch of one.
+  if ('notificationId' in data) return processNotificationEmails(deps, job, [data.notificationId]);
   const { token, hash } = newAccountToken();
   const a = await claimAccountEmail(deps.db, data.accountTokenId, hash);
   if (!a) return { sent: false };
