@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { hostname } from 'node:os';
@@ -144,4 +144,17 @@ export function isUniqueViolation(e: unknown, constraint: string): boolean {
   const err = e as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
   const pgErr = err.cause ?? err;
   return pgErr.code === '23505' && pgErr.constraint === constraint;
+}
+
+/**
+ * `column = any($1::type[])`: the values travel as one array parameter, however many there are (an
+ * IN list takes a parameter each, up to PostgreSQL's 65,535). `column` is a drizzle column or, in
+ * hand-written SQL, a fragment such as sql`p.id`.
+ */
+export function anyOf(
+  column: SQLWrapper,
+  values: readonly (string | number)[],
+  type: 'uuid' | 'text' | 'bigint' | 'category',
+): SQL {
+  return sql`${column} = any(${sql.param([...values])}::${sql.raw(type)}[])`;
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { carrierIn, orderNo } from '@shanhai/domain';
-import type { DbOrTx } from './client';
+import { anyOf, type DbOrTx } from './client';
 import { notify, notifyMany } from './notify';
 
 /**
@@ -63,7 +63,7 @@ async function purchasesFacts(tx: DbOrTx, purchaseIds: string[]): Promise<Map<st
       p.remittance_ref as ref, p.total_fen,
       to_char(p.expires_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') as expires_at
     from purchases p join orgs o on o.id = p.buyer_org_id join users u on u.id = p.created_by
-    where p.id = any(${sql.param(purchaseIds)}::uuid[])`);
+    where ${anyOf(sql`p.id`, purchaseIds, 'uuid')}`);
   return new Map(
     r.rows.map((x) => [
       x.id,
@@ -176,7 +176,7 @@ export async function notifyPurchasesPaid(
     seq: number;
   }>(sql`
     select id, purchase_id, cooperative_id, total_fen, created_at, seq from orders
-    where purchase_id = any(${sql.param(purchaseIds)}::uuid[]) and status = 'paid' order by id`);
+    where ${anyOf(sql`purchase_id`, purchaseIds, 'uuid')} and status = 'paid' order by id`);
   const ordersOf = new Map<string, typeof orders.rows>();
   for (const o of orders.rows) ordersOf.set(o.purchase_id, [...(ordersOf.get(o.purchase_id) ?? []), o]);
   const inputs: Parameters<typeof notifyMany>[1] = [];

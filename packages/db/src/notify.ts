@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { isSecurityKind, type NotificationKind, type NotificationParams, type Role } from '@shanhai/domain';
-import type { Db, DbOrTx } from './client';
+import { anyOf, type Db, type DbOrTx } from './client';
 
 export interface NotifyInput {
   kind: NotificationKind;
@@ -125,14 +125,15 @@ export async function dispatchBatch(
       })),
       accountTokens: a.rows.map((r) => ({ id: r.id })),
     });
+    const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
     if (n.rows.length > 0)
       // Without a mail server (no SMTP_URL) the bell still tells; the email is recorded as not sent.
       await tx.execute(sql`update notifications set dispatched_at = now(),
           email_status = case when ${emailEnabled} then email_status else 'off'::email_status end
-        where id = any(${sql.param(n.rows.map((r) => r.id))}::uuid[])`);
+        where ${anyOf(sql`id`, ids(n.rows), 'uuid')}`);
     if (a.rows.length > 0)
       await tx.execute(sql`update account_tokens set dispatched_at = now()
-        where id = any(${sql.param(a.rows.map((r) => r.id))}::uuid[])`);
+        where ${anyOf(sql`id`, ids(a.rows), 'uuid')}`);
     return n.rows.length + a.rows.length;
   });
 }
@@ -171,7 +172,7 @@ export async function claimNotificationEmails(db: DbOrTx, ids: readonly string[]
     update notifications n set email_claimed_until = now() + ${`${EMAIL_CLAIM_MS} milliseconds`}::interval,
       email_attempts = n.email_attempts + 1
     from users u
-    where n.id = any(${sql.param([...ids])}::uuid[]) and u.id = n.user_id and n.email_status = 'pending'
+    where ${anyOf(sql`n.id`, ids, 'uuid')} and u.id = n.user_id and n.email_status = 'pending'
       and (n.email_claimed_until is null or n.email_claimed_until < now())
     returning n.id, n.kind, n.params, n.link, n.created_at, u.email, u.name, u.locale`);
   return res.rows.map((r) => ({
@@ -190,7 +191,7 @@ export async function claimNotificationEmails(db: DbOrTx, ids: readonly string[]
 export async function markNotificationEmailsSent(db: DbOrTx, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.execute(sql`update notifications set email_status = 'sent', email_sent_at = now(),
-    email_claimed_until = null, email_error = null where id = any(${sql.param([...ids])}::uuid[])`);
+    email_claimed_until = null, email_error = null where ${anyOf(sql`id`, ids, 'uuid')}`);
 }
 
 /** After a failed try: released for the next retry, or `failed` for good after the last. */

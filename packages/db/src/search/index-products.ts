@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Category } from '@shanhai/domain';
-import type { DbOrTx } from '../client';
+import { anyOf, type DbOrTx } from '../client';
 import { productSearchDocument } from './analyze';
 
 /** Rows analysed per statement when catching up (a 100k catalogue: 50 statements). */
@@ -30,7 +30,7 @@ export async function refreshSearchIndex(db: DbOrTx, ids?: string[]): Promise<nu
   for (let from = 0; ; from += BATCH) {
     const chunk = ids ? ids.slice(from, from + BATCH) : null;
     if (chunk && chunk.length === 0) break;
-    const which = chunk ? sql`p.id = any(${`{${chunk.join(',')}}`}::uuid[])` : sql`p.search is null`;
+    const which = chunk ? anyOf(sql`p.id`, chunk, 'uuid') : sql`p.search is null`;
     const res = await db.execute<SourceRow>(sql`
       select p.id, p.name_zh, p.name_en, p.description, p.category,
         t.name_zh as town_zh, t.name_en as town_en, c.name_zh as county_zh, c.name_en as county_en

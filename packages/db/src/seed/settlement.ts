@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { businessDate } from '@shanhai/domain';
-import type { Tx } from '../client';
+import { anyOf, type Tx } from '../client';
 import type { SeedStep } from './index';
 import { writeAudit, writeAudits, type AuditEntry } from '../audit';
 import { postAcceptance, postPayment, postPayout } from '../journal';
@@ -304,7 +304,7 @@ export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): P
       coalesce(sum(l.credit_fen) filter (where l.account = 'coop_payable_available'), 0) as net,
       min(l.occurred_at) as occurred_at
     from journal_lines l join journal_entries e on e.id = l.entry_id
-    where e.kind = 'acceptance' and l.org_id = any(${sql.param(coopIds)}::uuid[])
+    where e.kind = 'acceptance' and ${anyOf(sql`l.org_id`, coopIds, 'uuid')}
       and l.occurred_at >= ${at(month.start, 0)} and l.occurred_at < ${at(nextMonth, 0)}
     group by l.org_id, l.entry_id, e.kind
     order by min(l.occurred_at), l.entry_id`);

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { lockTalliesExclusive, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { anyOf, lockTalliesExclusive, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   businessDate,
   MAX_CAMPAIGN_DAYS,
@@ -336,15 +336,15 @@ export async function campaignBoard(db: Db, id: string): Promise<CampaignBoard |
 export async function campaignProducts(db: Db, id: string): Promise<CatalogItem[] | null> {
   const [c] = await db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!c) return null;
-  // Uuids and category names hold no commas or quotes: a literal is exact (drizzle would spread a JS array).
-  const pgArray = (xs: string[]) => `{${xs.join(',')}}`;
-  const [townIds, categories, productIds] = [pgArray(c.townIds), pgArray(c.categories), pgArray(c.productIds)];
+  // An empty list in a campaign's scope means every one.
+  const within = (column: SQL, values: string[], type: 'uuid' | 'category') =>
+    values.length === 0 ? sql`true` : anyOf(column, values, type);
   const res = await db.execute<ItemRow>(sql`
     select ${ITEM_COLUMNS}, 0 as sort_key from products p ${DETAIL_JOIN}
     where p.status = 'listed' and p.coop_active
-      and (cardinality(${townIds}::uuid[]) = 0 or p.town_id = any(${townIds}::uuid[]))
-      and (cardinality(${categories}::category[]) = 0 or p.category = any(${categories}::category[]))
-      and (cardinality(${productIds}::uuid[]) = 0 or p.id = any(${productIds}::uuid[]))
+      and ${within(sql`p.town_id`, c.townIds, 'uuid')}
+      and ${within(sql`p.category`, c.categories, 'category')}
+      and ${within(sql`p.id`, c.productIds, 'uuid')}
     order by p.created_at desc, p.id limit ${LANDING_PRODUCTS}`);
   return res.rows.map(toItem);
 }

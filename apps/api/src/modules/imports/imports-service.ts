@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type ExcelJS from 'exceljs';
 import { loadExcel } from '../../lib/excel';
-import { appendSales, schema, writeAudit, type Db, type LedgerRow } from '@shanhai/db';
+import { anyOf, appendSales, schema, writeAudit, type Db, type LedgerRow } from '@shanhai/db';
 import {
   CATEGORIES,
   CATEGORY_NAMES,
@@ -214,7 +214,7 @@ export async function importSales(
       else if (ids.length) {
         const [{ s } = { s: 0 }] = (
           await tx.execute<{ s: number }>(
-            sql`select coalesce(sum(amount_fen), 0)::bigint as s from sales where id = any(${ids})`,
+            sql`select coalesce(sum(amount_fen), 0)::bigint as s from sales where ${anyOf(sql`id`, ids, 'bigint')}`,
           )
         ).rows;
         addedFen += Number(s);

@@ -1,8 +1,8 @@
 import { loadCsvParse } from '../../lib/csv';
 import { createHash } from 'node:crypto';
-import { and, asc, eq, ilike, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type ExcelJS from 'exceljs';
-import { notifyStatementRowsUnmatched, schema, writeAudit, type Db, type DbOrTx, type Tx } from '@shanhai/db';
+import { anyOf, notifyStatementRowsUnmatched, schema, writeAudit, type Db, type DbOrTx, type Tx } from '@shanhai/db';
 import {
   BANK_PREVIEW_ROWS,
   MAX_BANK_MEMO_CHARS,
@@ -241,10 +241,6 @@ function classify(
 const STATEMENT_LOCK = sql`select pg_advisory_xact_lock(hashtext('shanhai:bank_statements'))`;
 /** Matched rows confirmed per batch: each step of the confirmation is then one statement per batch. */
 const CONFIRM_CHUNK = 500;
-
-/** `column = any($1)`: one array parameter, however many values (an IN list takes one each). */
-const anyOf = (column: AnyColumn, values: string[], type: 'text' | 'uuid') =>
-  sql`${column} = any(${sql.param(values)}::${sql.raw(type)}[])`;
 
 /**
  * Preview (dry run) or commit of a statement. A commit, in one transaction: adds the rows whose

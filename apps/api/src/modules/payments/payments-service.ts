@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import {
+  anyOf,
   lineSales,
   appendSales,
   notifyPurchasesPaid,
@@ -309,7 +310,7 @@ export async function markPaidAllTx(
   const locked = await tx
     .select({ id: purchases.id, status: purchases.status })
     .from(purchases)
-    .where(sql`${purchases.id} = any(${sql.param(ids)}::uuid[])`)
+    .where(anyOf(purchases.id, ids, 'uuid'))
     .orderBy(asc(purchases.id))
     .for('update');
   const statusOf = new Map(locked.map((p) => [p.id, p.status]));
@@ -325,14 +326,15 @@ export async function markPaidAllTx(
   });
   if (payable.length === 0) return outcomes;
   const payableIds = payable.map((i) => i.purchaseId);
-  const anyPayable = (col: typeof purchases.id | typeof orders.purchaseId) =>
-    sql`${col} = any(${sql.param(payableIds)}::uuid[])`;
   const now = new Date();
-  await tx.update(purchases).set({ status: 'paid', paidAt: now }).where(anyPayable(purchases.id));
+  await tx
+    .update(purchases)
+    .set({ status: 'paid', paidAt: now })
+    .where(anyOf(purchases.id, payableIds, 'uuid'));
   const paid = await tx
     .update(orders)
     .set({ status: 'paid' })
-    .where(and(anyPayable(orders.purchaseId), eq(orders.status, 'awaiting_payment')))
+    .where(and(anyOf(orders.purchaseId, payableIds, 'uuid'), eq(orders.status, 'awaiting_payment')))
     .returning();
   await recordTransitions(
     tx,
@@ -349,11 +351,12 @@ export async function markPaidAllTx(
       ${sql.param(payable.map((i) => (i.via.method === 'card' ? i.via.paymentIntentId : null)))}::text[])
       as v(purchase_id, confirmed_by, payment_intent_id)
     where payments.purchase_id = v.purchase_id`);
+  const paidIds = paid.map((o) => o.id);
   const lines = paid.length
     ? await tx
         .select()
         .from(orderLines)
-        .where(sql`${orderLines.orderId} = any(${sql.param(paid.map((o) => o.id))}::uuid[])`)
+        .where(anyOf(orderLines.orderId, paidIds, 'uuid'))
     : [];
   const orderOf = new Map(paid.map((o) => [o.id, o]));
   await appendSales(
@@ -459,7 +462,7 @@ export async function confirmTransfersTx(
   const rows = await tx
     .select()
     .from(purchases)
-    .where(sql`${purchases.id} = any(${sql.param(ids)}::uuid[])`)
+    .where(anyOf(purchases.id, ids, 'uuid'))
     .orderBy(asc(purchases.id))
     .for('update');
   const byId = new Map(rows.map((p) => [p.id, p]));

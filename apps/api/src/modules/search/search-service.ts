@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import {
+  anyOf,
   categoriesNamedBy,
   fuzzyQuery,
   normalize,
@@ -234,7 +235,7 @@ export async function suggest(db: Db, query: SuggestQuery): Promise<Suggestions>
       select o.id, o.name, t.name_zh as town_name_zh, t.name_en as town_name_en
       from orgs o join towns t on t.id = o.town_id
       where o.kind = 'cooperative' and o.status = 'active'
-        and (o.name ilike ${like}${townIds.length ? sql` or o.town_id = any(${`{${townIds.join(',')}}`}::uuid[])` : sql``})
+        and (o.name ilike ${like}${townIds.length ? sql` or ${anyOf(sql`o.town_id`, townIds, 'uuid')}` : sql``})
       order by (o.name ilike ${like}) desc, o.is_demo asc, o.name limit ${limit}`)
   ).rows;
 
