@@ -10,14 +10,7 @@ import type {
   ProductDetail,
 } from '@shanhai/domain';
 import { ruleBroken } from '../../lib/problem';
-import {
-  rankedMatches,
-  relevanceKey,
-  textMatch,
-  trustedMatches,
-  typoMatch,
-  withTypoThreshold,
-} from '../search/search-service';
+import { CANDIDATE_ORDER, relevanceKey, textMatch, typoMatch, withTypoThreshold } from '../search/search-service';
 
 /**
  * The public catalogue: listed products of active cooperatives only.
@@ -25,15 +18,12 @@ import {
  * Bounded work per request, whatever the table size:
  * - text search (the search module: words, synonyms, pinyin, English stems) goes through the GIN
  *   index on `products.search`; relevance is ranked over at most RANK_CAP matches, the most
- *   trusted ones (`row_trust`: real listing, photo, stock), so a real listing is never crowded out
- *   by thousands of equally relevant demo rows. They are taken trust tier by trust tier from the
- *   GIN index on (row_trust, search) (`trustedMatches`), so a broad term ("蜂蜜" over 100k rows)
- *   reads at most RANK_CAP rows per tier, not every match, and ranks RANK_CAP; when nothing has
- *   every word, the closest names are offered instead (typo tolerance, the same over the GIN
- *   trigram index on (row_trust, search_fuzzy));
+ *   trusted ones (ROW_TRUST: real listing, photo, stock), so a real listing is never crowded out
+ *   by thousands of equally relevant demo rows. A broad term ("蜂蜜" over 100k rows) costs one
+ *   row read per match (cheap, no ranking) and RANK_CAP rankings; when nothing has every word,
+ *   the closest names are offered instead (typo tolerance, GIN trigram index on `search_fuzzy`);
  * - price and newest orders walk a b-tree index with keyset cursors (no OFFSET);
- * - facet counts stop at FACET_CAP matching rows (with a text match: the most trusted, taken the
- *   same way) and say so (`capped`).
+ * - facet counts stop at FACET_CAP matching rows and say so (`capped`).
  */
 export const RANK_CAP = 1000;
 export const FACET_CAP = 1000;
@@ -182,7 +172,8 @@ async function pageAndFacets(
   if (sort === 'relevance') {
     // Rank a bounded set of matches (through the GIN index, most trusted first), then page by (rank, id).
     const after = cursor ? sql`where (m.sort_key, m.id) < (${String(cursor.k)}::numeric, ${cursor.id}::uuid)` : sql``;
-    page = sql`with m as materialized (${rankedMatches(where, relevance ?? sql`0`, RANK_CAP)})
+    page = sql`with c as materialized (select p.id from products p where ${where} ${CANDIDATE_ORDER} limit ${RANK_CAP}),
+      m as materialized (select p.id, ${relevance} as sort_key from c join products p on p.id = c.id)
       select m.id, m.sort_key from m ${after} order by m.sort_key desc, m.id desc limit ${take}`;
   } else if (sort === 'newest') {
     const after = cursor
@@ -211,13 +202,8 @@ async function pageAndFacets(
       ? encodeCursor({ k: typeof last.sort_key === 'number' ? last.sort_key : String(last.sort_key), id: last.id })
       : null;
 
-  // With a text match, the first matches through the same GIN index as the ranking (a plain LIMIT
-  // over the match is planned as a sequential scan that tests every row until it has enough).
-  const counted = text
-    ? trustedMatches(where, sql`p.town_id, p.category::text as category`, FACET_CAP + 1)
-    : sql`select p.town_id, p.category::text as category from products p where ${where} limit ${FACET_CAP + 1}`;
   const facets = await db.execute<{ dim: string; key: string; n: string; total: string }>(sql`
-    with f as materialized (${counted})
+    with f as materialized (select p.town_id, p.category::text as category from products p where ${where} limit ${FACET_CAP + 1})
     select 'town' as dim, t.code as key, count(*) as n, (select count(*) from f) as total from f join towns t on t.id = f.town_id group by t.code
     union all
     select 'category', category, count(*), (select count(*) from f) from f group by category`);

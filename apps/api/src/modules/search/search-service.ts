@@ -100,46 +100,25 @@ export function textMatch(q: string, opts: { prefixLast?: boolean } = {}): TextM
 /**
  * What a buyer trusts, 0..9, on a product `p`: a real listing (4), a photo (2), stock (2), sales
  * (up to 1). Added in thousandths to a relevance rounded to hundredths, so it only orders products
- * of the same relevance. The first three are `products.row_trust` (a generated column); the sales
- * are `sold.n`, the product's `product_daily_sales` rows summed by `rankedMatches`.
+ * of the same relevance.
  */
-export const TRUST = sql.raw(`(p.row_trust + least(1, ln(1 + coalesce(sold.n, 0)) / 5))`);
-
-/** The values of `products.row_trust`, most trusted first. */
-const TRUST_TIERS = sql.raw(`'{8,6,4,2,0}'::smallint[]`);
+export const TRUST = sql.raw(`((case when p.is_demo then 0 else 4 end)
+  + (case when cardinality(p.photos) > 0 then 2 else 0 end)
+  + (case when p.stock > 0 then 2 else 0 end)
+  + least(1, ln(1 + coalesce((select sum(s.row_count) from product_daily_sales s where s.product_id = p.id), 0)) / 5))`);
 
 /**
- * At most `cap` products `p` matching `where` (which holds a text or typo match), the most trusted
- * by what the row says first (`row_trust`: real listing, photo, stock): when a query matches more
- * than the cap, the ones kept are never thousands of equally relevant demo rows ahead of a real
- * listing. Sales are left to the ranking (a sales lookup per match would cost too much).
- *
- * Bounded work: each trust tier is its own scan of the GIN index on (row_trust, search) or
- * (row_trust, search_fuzzy), which finds the tier's matches in the index and stops reading rows at
- * `cap`; so at most `cap` rows per tier are read, however many products match (choosing the cap
- * by sorting every match read every match's row). Within a tier, which rows fill the cap is the
- * index's order, as arbitrary as any tie-break among equals. Rows are `columns` and `row_trust`.
+ * The part of TRUST read from the product row alone (a real listing, a photo, stock): when a query
+ * matches more than RANK_CAP products, the RANK_CAP that are ranked are the most trusted ones, not
+ * the first ones the index yields, so a real listing is never crowded out by thousands of equally
+ * relevant demo rows. It costs reading every match's row (no sales lookups), not ranking them.
  */
-export function trustedMatches(where: SQL, columns: SQL, cap: number): SQL {
-  return sql`select m.* from unnest(${TRUST_TIERS}) as tier(t)
-    cross join lateral (select ${columns}, p.row_trust from products p where ${where} and p.row_trust = tier.t limit ${cap}) m
-    order by m.row_trust desc limit ${cap}`;
-}
+export const ROW_TRUST = sql.raw(`((case when p.is_demo then 0 else 4 end)
+  + (case when cardinality(p.photos) > 0 then 2 else 0 end)
+  + (case when p.stock > 0 then 2 else 0 end))`);
 
-/** What the keys of a ranking read of a candidate: its words, its typo text, its code. */
-const CANDIDATE_COLUMNS = sql.raw(`p.id, p.code, p.search, p.search_fuzzy`);
-
-/**
- * The ranking's candidates with their sort key `key` (relevanceKey, typoMatch's key; on `p`):
- * trustedMatches of `where`, at most `cap`, carrying the columns the key reads (no second read of
- * their rows), with their sales summed in one statement rather than looked up candidate by
- * candidate. Rows: id, sort_key.
- */
-export function rankedMatches(where: SQL, key: SQL, cap: number): SQL {
-  return sql`with c as materialized (${trustedMatches(where, CANDIDATE_COLUMNS, cap)}),
-    sold as (select s.product_id, sum(s.row_count) as n from product_daily_sales s where s.product_id in (select c.id from c) group by s.product_id)
-    select p.id, ${key} as sort_key from c p left join sold on sold.product_id = p.id`;
-}
+/** How the capped set of matches to rank is chosen: see ROW_TRUST. */
+export const CANDIDATE_ORDER = sql`order by ${ROW_TRUST} desc, p.id desc`;
 
 /** The sort key of a relevance-ordered search: relevance, then trust. */
 export function relevanceKey(rank: SQL): SQL {
@@ -183,9 +162,10 @@ export async function suggest(db: Db, query: SuggestQuery): Promise<Suggestions>
   const { q, limit } = query;
   const tm = textMatch(q, { prefixLast: true });
   const productSql = (where: SQL, key: SQL) => sql`
-    with r as (select m.id, m.sort_key from (${rankedMatches(sql`${LISTED} and ${where}`, key, SUGGEST_CAP)}) m order by m.sort_key desc, m.id desc limit ${limit})
+    with m as materialized (select p.id from products p where ${LISTED} and ${where} ${CANDIDATE_ORDER} limit ${SUGGEST_CAP}),
+    r as (select p.id, ${key} as k from m join products p on p.id = m.id order by k desc, p.id desc limit ${limit})
     select p.id, p.code, p.name_zh, p.name_en, p.category, t.name_zh as town_name_zh, t.name_en as town_name_en
-    from r join products p on p.id = r.id join towns t on t.id = p.town_id order by r.sort_key desc, p.id desc`;
+    from r join products p on p.id = r.id join towns t on t.id = p.town_id order by r.k desc, p.id desc`;
   let products: SuggestProductRow[] = [];
   if (tm) products = (await db.execute<SuggestProductRow>(productSql(tm.where, relevanceKey(tm.rank)))).rows;
   const typo = products.length === 0 ? typoMatch(q) : null;
