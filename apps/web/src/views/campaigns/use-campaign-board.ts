@@ -1,8 +1,8 @@
-import { onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue';
+import { onMounted, ref, watch, type Ref } from 'vue';
 import type { CampaignBoard } from '@shanhai/domain';
 import * as api from '@/api/campaigns';
 import { ApiError } from '@/api/http';
-import { connected, subscribe } from '@/api/live';
+import { useLiveChanges } from '@/composables/use-live-changes';
 
 /**
  * A campaign's board, reloaded whenever the server announces a change over the tab's live
@@ -11,8 +11,6 @@ import { connected, subscribe } from '@/api/live';
 export function useCampaignBoard(id: Ref<string>) {
   const board = ref<CampaignBoard | null>(null);
   const missing = ref(false);
-  const live = ref(false);
-  const stops: (() => void)[] = [];
   async function load() {
     try {
       board.value = await api.board(id.value);
@@ -22,20 +20,8 @@ export function useCampaignBoard(id: Ref<string>) {
       else throw e;
     }
   }
-  onMounted(() => {
-    void load();
-    stops.push(
-      subscribe('open', () => (live.value = true)),
-      subscribe('error', () => (live.value = false)),
-      subscribe('hello', () => (live.value = true)),
-      subscribe('changed', () => {
-        live.value = true;
-        void load();
-      }),
-    );
-    live.value = connected();
-  });
-  onBeforeUnmount(() => stops.forEach((stop) => stop()));
+  onMounted(() => void load());
+  const live = useLiveChanges(() => void load());
   watch(id, () => void load());
   return { board, missing, live, reload: load };
 }
