@@ -17,5 +17,7 @@ export const auditLog = pgTable(
     after: jsonb(),
     note: text(),
   },
-  (t) => [index().on(t.entityType, t.entityId), index().on(t.at)],
+  // (at, id): the log reads newest first by event time with the id as the tiebreak, and pages by
+  // that pair, so one index walk serves every page.
+  (t) => [index().on(t.entityType, t.entityId), index().on(t.at, t.id)],
 );

@@ -5,13 +5,23 @@ import { ruleBroken } from '../../lib/problem';
 
 const { auditLog, users, orgs } = schema;
 
-/** The cursor is the last row's id, opaque to clients; anything else is a 400 naming it. */
-const encodeCursor = (id: number) => Buffer.from(`a:${id}`).toString('base64url');
-function decodeCursor(cursor: string): number {
-  const m = /^a:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+/**
+ * The log reads newest first by event time, then by id (rows can be dated earlier than their id
+ * order: the demo seed writes past steps). The cursor is the last row's (at, id), opaque to
+ * clients; `at` travels as epoch microseconds because PostgreSQL keeps microseconds and a JS Date
+ * only milliseconds. Anything else is a 400 naming it.
+ */
+const encodeCursor = (r: Pick<Row, 'atMicros' | 'id'>) => Buffer.from(`t:${r.atMicros}:${r.id}`).toString('base64url');
+function decodeCursor(cursor: string): { atMicros: number; id: number } {
+  const m = /^t:(-?\d{1,16}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m) throw ruleBroken('query.cursor', 'foreign_cursor');
-  return Number(m[1]);
+  return { atMicros: Number(m[1]), id: Number(m[2]) };
 }
+const atMicros = sql<number>`(extract(epoch from ${auditLog.at}) * 1000000)::bigint`.mapWith(Number);
+/** Rows strictly after the cursor in (at desc, id desc) order: a row comparison the (at, id) index walks. */
+const before = (c: { atMicros: number; id: number }) =>
+  sql`(${auditLog.at}, ${auditLog.id}) < (timestamptz 'epoch' + ${c.atMicros}::bigint * interval '1 microsecond', ${c.id}::bigint)`;
+const newestFirst = [desc(auditLog.at), desc(auditLog.id)] as const;
 
 /** A business day's first instant (Asia/Shanghai) as SQL. */
 const dayStart = (day: string) => sql`(${day}::date::timestamp at time zone ${BUSINESS_TIME_ZONE})`;
@@ -34,6 +44,7 @@ function select(db: Db) {
     .select({
       id: auditLog.id,
       at: auditLog.at,
+      atMicros,
       action: auditLog.action,
       entityType: auditLog.entityType,
       entityId: auditLog.entityId,
@@ -67,20 +78,20 @@ function toEntry(r: Row): AuditEntry {
   };
 }
 
-/** One page of the log, newest first, walking the primary key (no OFFSET). */
+/** One page of the log, newest first by event time, walking (at, id) (no OFFSET). */
 export async function list(
   db: Db,
   f: AuditFilter & { cursor?: string | undefined; limit: number },
 ): Promise<AuditPage> {
-  const after = f.cursor ? lt(auditLog.id, decodeCursor(f.cursor)) : undefined;
+  const after = f.cursor ? before(decodeCursor(f.cursor)) : undefined;
   const rows = await select(db)
     .where(and(where(f), after))
-    .orderBy(desc(auditLog.id))
+    .orderBy(...newestFirst)
     .limit(f.limit + 1);
   const page = rows.slice(0, f.limit);
   return {
     items: page.map(toEntry),
-    nextCursor: rows.length > f.limit ? encodeCursor(page[page.length - 1]!.id) : null,
+    nextCursor: rows.length > f.limit ? encodeCursor(page[page.length - 1]!) : null,
   };
 }
 
@@ -91,15 +102,15 @@ export async function list(
 export function all(db: Db, f: AuditFilter, batch = 1000): AsyncGenerator<AuditEntry> {
   const w = where(f);
   return (async function* () {
-    let last: number | null = null;
+    let last: Row | null = null;
     for (;;) {
       const rows: Row[] = await select(db)
-        .where(and(w, last === null ? undefined : lt(auditLog.id, last)))
-        .orderBy(desc(auditLog.id))
+        .where(and(w, last === null ? undefined : before(last)))
+        .orderBy(...newestFirst)
         .limit(batch);
       for (const r of rows) yield toEntry(r);
       if (rows.length < batch) return;
-      last = rows[rows.length - 1]!.id;
+      last = rows[rows.length - 1]!;
     }
   })();
 }

@@ -85,6 +85,53 @@ describe('GET /api/v1/audit', () => {
     expect((await get(`/audit?entityId=${entityId}&actor=%25`, office)).json().items).toEqual([]);
   });
 
+  it('orders by event time, newest first, not by id: ties go by id, and the cursor walks both', async () => {
+    const entityId = `by-time-${Date.now()}`;
+    // Written in id order i = 0…5, dated out of that order (as the demo seed dates past steps),
+    // with two pairs at one instant (one down to the microsecond) so a page boundary falls in a tie.
+    const at = ['2026-05-01T08:00:00.000001Z', '2026-07-01T08:00:00Z', '2026-05-01T08:00:00.000001Z'];
+    at.push('2026-03-01T08:00:00Z', '2026-07-01T08:00:00Z', '2026-06-01T08:00:00.5Z');
+    for (let i = 0; i < at.length; i++)
+      await writeAudit(t.app.db, {
+        actorUserId: office.userId,
+        actorOrgId: office.orgId,
+        action: 'pairing.create',
+        entityType: 'pairing',
+        entityId,
+        after: { i },
+      });
+    for (let i = 0; i < at.length; i++)
+      await t.app.db.execute(
+        sql`update audit_log set at = ${at[i]}::timestamptz where entity_id = ${entityId} and after->>'i' = ${String(i)}`,
+      );
+    const expected = [4, 1, 5, 2, 0, 3];
+    const whole = await get(`/audit?entityId=${entityId}`, office);
+    expect(whole.json().items.map((e: { after: { i: number } }) => e.after.i)).toEqual(expected);
+    for (const limit of [1, 2, 4]) {
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await get(
+          `/audit?entityId=${entityId}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+          office,
+        );
+        expect(page.statusCode).toBe(200);
+        seen.push(...page.json().items.map((e: { after: { i: number } }) => e.after.i));
+        cursor = page.json().nextCursor;
+      } while (cursor);
+      expect(seen, `limit ${limit}`).toEqual(expected);
+    }
+    const csv = await get(`/audit/export?entityId=${entityId}`, office);
+    const ids = whole.json().items.map((e: { id: number }) => String(e.id));
+    expect(
+      csv.body
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(ids);
+  });
+
   it('bad input is a 400 naming the field', async () => {
     const cases: [string, string][] = [
       ['/audit?limit=0', 'query.limit'],
@@ -93,6 +140,8 @@ describe('GET /api/v1/audit', () => {
       ['/audit?from=2026-02-30', 'query.from'],
       ['/audit?from=2026-03-02&to=2026-03-01', 'query.to'],
       ['/audit?cursor=bm90LWEtY3Vyc29y', 'query.cursor'],
+      // A cursor of the id-only form the log used to hand out.
+      ['/audit?cursor=YTo1', 'query.cursor'],
       [`/audit?entityId=${'x'.repeat(101)}`, 'query.entityId'],
       ['/audit?unknown=1', 'query.unknown'],
     ];
