@@ -208,6 +208,9 @@ export const payouts = pgTable(
   },
   (t) => [
     uniqueIndex('payouts_statement_key').on(t.statementId),
+    // A settlement's payouts in bank-file order (its payouts page, the bank file, voiding) and its
+    // payout counts on the settlements page: without it each read scanned every payout.
+    index().on(t.settlementId, t.seq),
     index().on(t.status, t.createdAt),
     index().on(t.cooperativeId, t.status),
     check('payouts_positive', sql`${t.amountFen} > 0`),
