@@ -12,6 +12,41 @@ const purchaseStatus = async (id: string) =>
     .status;
 
 describe('bank statement matching', () => {
+  // Runs first, before any upload: on the demo data the upload history, the offline sales queue and
+  // the snapshots are empty, and each says what is missing and what to do (not a bare 暂无数据).
+  it('an empty table on the office’s bank and sales pages says what is empty and what to do, in the reader’s language', async () => {
+    for (const [locale, uploads, offline, snapshots] of [
+      [
+        'zh-CN',
+        '还没有上传过银行流水：在上方选择网银导出的文件，先“预览”再“确认导入”',
+        '没有线下销售记录：合作社和采购单位登记的线下销售会列在这里等待审核',
+        '还没有排行榜快照：填写快照标题和“截至”日期后点“生成快照”，用于月度通报',
+      ],
+      [
+        'en',
+        'No bank statements uploaded yet: choose your online-banking export above, then Preview and Import',
+        'No offline sales recorded: those recorded by cooperatives and buyers are listed here for review',
+        'No leaderboard snapshots yet: enter a title and an as-of date, then Take snapshot for a monthly report',
+      ],
+    ] as const) {
+      const office = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(office.page, `empty-tables-${locale}`);
+      await loginAs(office.page, 'office@demo.shanhai');
+      await office.page.waitForSelector('[data-test=user-menu]');
+      await office.page.goto('/office/bank');
+      const emptyText = (test: string) => office.page.locator(`[data-test=${test}] .el-table__empty-text`).innerText();
+      await expect.poll(() => emptyText('bank-statements')).toBe(uploads);
+      await office.page.goto('/office/sales');
+      await expect.poll(() => emptyText('offline-queue')).toBe(offline);
+      await office.page.getByRole('tab', { name: locale === 'en' ? 'Leaderboard snapshots' : '排行榜快照' }).click();
+      await expect.poll(() => emptyText('snapshots')).toBe(snapshots);
+      await expect
+        .poll(() => office.page.locator('.el-table__empty-text').allInnerTexts())
+        .not.toContain(locale === 'en' ? 'No Data' : '暂无数据');
+      await office.context.close();
+    }
+  });
+
   it('a buyer pays by transfer and the statement upload confirms it; the office ignores an unknown row', async () => {
     const product = await createProduct(suite.stack.api.db, {
       cooperativeId: await orgOf('coop@demo.shanhai'),

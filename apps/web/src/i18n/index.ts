@@ -8,6 +8,7 @@ import campaigns from './messages/campaigns';
 import catalog from './messages/catalog';
 import common from './messages/common';
 import coop from './messages/coop';
+import empty from './messages/empty';
 import feedback from './messages/feedback';
 import invoices from './messages/invoices';
 import leaderboard from './messages/leaderboard';
@@ -41,6 +42,7 @@ const modules = [
   search,
   overview,
   coop,
+  empty,
 ];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
