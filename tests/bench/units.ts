@@ -2,10 +2,12 @@
  * `pnpm --filter @shanhai/tests bench:units`: budget units' reserved share at scale.
  *
  * 1. GET /api/v1/units/ranking (the office's ranking, through the real api over HTTP) p99, one
- *    request at a time, with 100 buyer orgs (all of them budget units, the demo ledger) and again
- *    with 10,000 buyer orgs (the same 100 budget units among them) and ~1,000,000 ledger rows
- *    bought by all of them (aim: p99 ratio ≤ 1.5). The ranking lists the budget units: its answer
- *    is the same size in both, so what grows is only what it must not read.
+ *    request at a time, with 100 buyer orgs (all of them budget units, the demo ledger plus 10,000
+ *    rows of their own: 100 each, their 1% share of the million) and again with 10,000 buyer orgs
+ *    (the same 100 budget units among them) and ~1,000,000 ledger rows, the other ~990,000 bought
+ *    by the 9,900 other orgs (aim: p99 ratio ≤ 1.5). The ranking lists the budget units, and they
+ *    have the same purchases at both sizes: its answer and what it must read are the same, so what
+ *    grows is only what it must not read.
  * 2. The tally fold over those ~1,000,000 untallied rows with three campaigns active over the
  *    year, each row in scope of at least one (aim ≥ 10,000 rows/s).
  *
@@ -92,6 +94,16 @@ async function rankingP99(label: string) {
 }
 
 await fillOrgs(BUDGET_UNITS, BUDGET_UNITS);
+// The budget units' own purchases, the same at both sizes: 100 rows each, from 3 towns over both years.
+await db.execute(sql`
+  with u as (select array_agg(buyer_org_id order by buyer_org_id) as ids from budget_unit_years where year = ${YEAR}),
+       t as (select array_agg(id order by code) as ids from towns)
+  insert into sales (source, source_ref, kind, town_id, buyer_org_id, category, amount_fen, business_date)
+  select 'import', 'bench-units-own-' || g, 'sale',
+    t.ids[1 + (g % 100 + (g / 100) % 3) % array_length(t.ids, 1)], u.ids[1 + g % array_length(u.ids, 1)],
+    (array['fruit','tea','honey','poultry'])[1 + g % 4]::category, 1000 + g % 997,
+    (${`${YEAR - 1}-01-01`}::date + (g % 700))
+  from generate_series(0, ${BUDGET_UNITS * 100 - 1}::int) g, u, t`);
 await foldAll(db);
 const small = await rankingP99('100 buyer orgs');
 
@@ -107,7 +119,8 @@ const have = await count(sql`select count(*)::int as n from sales`);
 const CHUNK = 50_000;
 for (let from = 1; from <= LEDGER_ROWS - have; from += CHUNK)
   await db.execute(sql`
-    with b as (select array_agg(id order by name) as ids from orgs where kind = 'buyer'),
+    with b as (select array_agg(id order by name) as ids from orgs o where kind = 'buyer'
+                 and not exists (select 1 from budget_unit_years y where y.year = ${YEAR} and y.buyer_org_id = o.id)),
          t as (select array_agg(id order by code) as ids from towns)
     insert into sales (source, source_ref, kind, town_id, buyer_org_id, category, amount_fen, business_date)
     select 'import', 'bench-units-' || g, 'sale',
