@@ -84,6 +84,33 @@ describe('pages read as their readers expect', () => {
       }
     });
 
+    it(`every office console page opens with one page title, the largest heading on it (${lang})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang });
+      screenshotOnFailure(page, `reading-office-titles-${lang}`);
+      try {
+        await loginAs(page, 'office@demo.shanhai');
+        await page.waitForSelector('[data-test=office-console]');
+        const pages = ['/office', '/office/money', '/office/settlements', '/office/payments', '/office/bank'];
+        pages.push('/office/invoices', '/office/sales', '/office/units', '/office/pairings', '/office/audit');
+        for (const path of pages) {
+          await page.goto(path);
+          await page.locator('main h1.page-title').waitFor();
+          const headings = await page.evaluate(() => {
+            const px = (e: Element) => parseFloat(getComputedStyle(e).fontSize);
+            const main = document.querySelector('main')!;
+            return {
+              titles: [...main.querySelectorAll('h1')].map((h) => [h.className, px(h)] as const),
+              largestSection: Math.max(0, ...[...main.querySelectorAll('h2, h3, h4')].map(px)),
+            };
+          });
+          expect(headings.titles, path).toEqual([['page-title', 22]]);
+          expect(headings.largestSection, path).toBeLessThan(22);
+        }
+      } finally {
+        await context.close();
+      }
+    });
+
     it(`a product page names the product once, in the reader's language (${lang})`, async () => {
       const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang });
       screenshotOnFailure(page, `reading-product-${lang}`);
