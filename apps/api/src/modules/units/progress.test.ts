@@ -197,3 +197,32 @@ describe('unit ranking', () => {
     ]);
   });
 });
+
+describe('unit progress without last year', () => {
+  it('a unit with no history is paced on the straight line; its owner declares', async () => {
+    // The other unit bought nothing last year: its expected share is the days gone by.
+    const put2 = await put(`/api/v1/units/${otherBuyerOrgId}/declarations/${year}`, otherBuyer, {
+      totalFen: 3_650_000,
+      ratioBp: 1000,
+      canteenOutsourced: true,
+    });
+    expect(put2.statusCode, put2.body).toBe(200);
+    expect((await post(`/api/v1/declarations/${put2.json().id}/submit`, otherBuyer)).statusCode).toBe(200);
+    expect((await post(`/api/v1/declarations/${put2.json().id}/approve`, office)).statusCode).toBe(200);
+    await appendSales(t.app.db, [{ ...order('other-1', 'sale', 5_000, `${year}-01-05`), buyerOrgId: otherBuyerOrgId }]);
+    await foldAll(t.app.db);
+    const daysInYear = new Date(Date.UTC(year, 1, 29)).getUTCMonth() === 1 ? 366 : 365;
+    const p = (await get(`/api/v1/units/${otherBuyerOrgId}/progress/${year}?asOf=${year}-01-10`, office)).json();
+    expect(p.progress).toMatchObject({
+      reservedFen: 365_000,
+      salesFen: 5_000,
+      curve: 'linear',
+      // 10 days of the year gone: 10/365 (or /366) of 365,000.
+      expectedFen: Math.round((365_000 * 10) / daysInYear),
+      aheadFen: 5_000 - Math.round((365_000 * 10) / daysInYear),
+      behindPace: true,
+      lastYearSamePeriodFen: 0,
+      changePct: null,
+    });
+  });
+});

@@ -334,6 +334,42 @@ describe('declarations', () => {
       'declaration.submit',
       'declaration.approve',
     ]);
+
+    // The change needs its own approval: returned, version 1 stays in force; approved, version 2
+    // is in force and version 1 is kept in the history as it was.
+    const v2 = v2a.json().id as string;
+    expect(v2).not.toBe(d.id);
+    await post(`/api/v1/declarations/${v2}/submit`, buyerManager);
+    expect((await post(`/api/v1/declarations/${v2}/return`, office, { reason: '请附预算批复' })).statusCode).toBe(200);
+    expect((await get(url, buyerManager)).json().inForce).toMatchObject({ id: d.id, totalFen: 80_000_000 });
+    await put(url, buyerManager, { ...declaration, totalFen: 90_000_000 });
+    await post(`/api/v1/declarations/${v2}/submit`, buyerManager);
+    expect((await post(`/api/v1/declarations/${v2}/approve`, office)).statusCode).toBe(200);
+    const after = (await get(url, buyerManager)).json();
+    expect(after.inForce).toMatchObject({ id: v2, version: 2, status: 'approved', reservedFen: 13_500_000 });
+    expect(
+      after.versions.map((v: { version: number; status: string; totalFen: number }) => [
+        v.version,
+        v.status,
+        v.totalFen,
+      ]),
+    ).toEqual([
+      [2, 'approved', 90_000_000],
+      [1, 'approved', 80_000_000],
+    ]);
+    // Progress reserves against the version in force.
+    const progress = (await get(`/api/v1/units/${buyerOrgId}/progress/${year}`, buyerManager)).json();
+    expect(progress.progress.reservedFen).toBe(13_500_000);
+    // Two saves at once above (both audited), then the return, the fix and the approval.
+    expect((await auditOf(v2)).map((a) => a.action)).toEqual([
+      'declaration.save',
+      'declaration.save',
+      'declaration.submit',
+      'declaration.return',
+      'declaration.save',
+      'declaration.submit',
+      'declaration.approve',
+    ]);
   });
 
   it('404 for an unknown declaration', async () => {
