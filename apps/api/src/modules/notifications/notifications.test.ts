@@ -339,6 +339,17 @@ describe('events → the right people, and nobody else', () => {
     const rej = await post(office, `/api/v1/products/${draft.id}/reject`, { reason: '缺少检测报告' });
     expect(rej.statusCode).toBe(200);
     expect(await told('listing.rejected', draft.id)).toEqual(ids(coopA.owner, coopA.manager, coopA.member));
+    // The rejection carries the office's reason into the text, in each language.
+    const [rejected] = await t.app.db
+      .select({ params: schema.notifications.params, link: schema.notifications.link })
+      .from(schema.notifications)
+      .where(and(eq(schema.notifications.kind, 'listing.rejected'), eq(schema.notifications.subjectId, draft.id)));
+    expect(rejected!.params).toMatchObject({ reason: '缺少检测报告' });
+    expect(rejected!.link).toBe(`/coop/products?product=${draft.id}`);
+    for (const locale of ['zh-CN', 'en'] as const)
+      expect(
+        fillText(NOTIFICATION_TEXTS[locale]['listing.rejected'].body, textParams(rejected!.params, locale, String)),
+      ).toContain('缺少检测报告');
     // Fixed and submitted again: a second review, then approval.
     await post(coopA.member, `/api/v1/products/${draft.id}/submit`);
     expect(await told('listing.review_needed', draft.id)).toEqual([...officeUserIds, ...officeUserIds].sort());

@@ -316,6 +316,24 @@ describe('settlements and payouts', () => {
     expect((await send(officeMember, 'POST', bounceUrl, { reason: '账户已销户' })).statusCode).toBe(403);
     expect((await send(office, 'POST', bounceUrl, { reason: '账户已销户' })).statusCode).toBe(200);
     expect((await send(office, 'POST', bounceUrl, { reason: '账户已销户' })).statusCode).toBe(409);
+    // The cooperative's owners and managers hear of the bounce once, with the bank's reason; its
+    // members and other orgs do not.
+    const bounced = await t.app.db
+      .select({
+        orgId: schema.notifications.orgId,
+        userId: schema.notifications.userId,
+        params: schema.notifications.params,
+      })
+      .from(schema.notifications)
+      .where(and(eq(schema.notifications.kind, 'payout.bounced'), eq(schema.notifications.subjectId, pay.id)));
+    expect(bounced).toEqual([
+      {
+        orgId: coopA.orgId,
+        userId: coopA.s.userId,
+        params: expect.objectContaining({ amountFen: pay.amountFen, reason: '账户已销户' }),
+      },
+    ]);
+    expect(bounced.map((n) => n.userId)).not.toContain(coopAMember.userId);
     expect(await balance(coopA)).toMatchObject({ availableFen: pay.amountFen, paidOutThisYearFen: 0 });
     const again = (await settle()).json();
     expect(statementOf(again, coopA)).toMatchObject({
