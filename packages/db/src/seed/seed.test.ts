@@ -100,6 +100,39 @@ describe('demo seed', () => {
     expect(fair!.fen).toBe('0');
   }, 180_000);
 
+  it('has budget units: one with approved declarations for 2025 and 2026 and purchases in both years, one late for 2026', async () => {
+    await seedDemo(h.db);
+    const units = await h.db.execute<{
+      email: string;
+      years: number[];
+      declared: string[];
+      y2025: string;
+      y2026: string;
+    }>(sql`
+      select u.email,
+        array(select year from budget_unit_years b where b.buyer_org_id = o.id and b.year in (2025, 2026) order by year) as years,
+        array(select d.year || ':' || d.status || ':' || (d.total_fen * d.ratio_bp / 10000) from unit_declarations d
+              where d.buyer_org_id = o.id order by d.year, d.version) as declared,
+        (select coalesce(sum(amount_fen), 0) from sales s where s.buyer_org_id = o.id
+           and s.business_date between '2025-01-01' and '2025-12-31')::text as y2025,
+        (select coalesce(sum(amount_fen), 0) from sales s where s.buyer_org_id = o.id
+           and s.business_date between '2026-01-01' and '2026-12-31')::text as y2026
+      from orgs o join users u on u.org_id = o.id and u.role = 'owner'
+      where u.email in ('buyer@demo.shanhai', 'buyer2@demo.shanhai') order by u.email`);
+    const buyer = units.rows.find((r) => r.email === 'buyer@demo.shanhai');
+    const buyer2 = units.rows.find((r) => r.email === 'buyer2@demo.shanhai');
+    expect(buyer).toMatchObject({
+      email: 'buyer@demo.shanhai',
+      years: [2025, 2026],
+      // 25,000,000 元 × 10% and 30,000,000 元 × 15%, in fen.
+      declared: ['2025:approved:250000000', '2026:approved:450000000'],
+    });
+    // Last year's purchases give the unit's pacing curve and its same period last year.
+    expect(Number(buyer!.y2025)).toBeGreaterThan(0);
+    expect(Number(buyer!.y2026)).toBeGreaterThan(0);
+    expect(buyer2).toMatchObject({ email: 'buyer2@demo.shanhai', years: [2025, 2026], declared: [] });
+  }, 180_000);
+
   it('names the current campaign after the week and season of any day', () => {
     expect(currentDemoCampaign('2026-12-03')).toMatchObject({
       nameZh: '冬季消费帮扶周（11月30日–12月6日）',
