@@ -212,7 +212,7 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
     await office.context.close();
   });
 
-  it('the pairings dialog finds a unit past the first page of matches: a hint, 加载更多, and the unit picked', async () => {
+  it('the pairings dialog and filter find a unit past the first page of matches: a hint, 加载更多, and the unit picked', async () => {
     // 120 buyer orgs share a word: the picker asks 50 at a time and says more match.
     await suite.stack.api.pool.query(
       `insert into orgs (kind, status, name, address, contact_name, contact_phone, invoice_title, tax_id)
@@ -243,6 +243,28 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
     await options.filter({ hasText: '结对检索单位120' }).click();
     await expect
       .poll(() => office.page.locator('[data-test=pairing-form-unit]').textContent())
+      .toContain('结对检索单位120');
+    await expect.poll(() => office.page.locator('.el-select-dropdown__item:visible').count()).toBe(0);
+    await office.page.click('[data-test=pairing-form-town]');
+    await office.page.locator('.el-select-dropdown__item:visible').first().click();
+    await office.page.click('[data-test=pairing-save]');
+    await office.page.locator('[data-test=pairing-dialog]').waitFor({ state: 'hidden' });
+
+    // The list's unit filter is the same picker: the unit past the first page filters the list.
+    await office.page.click('[data-test=pairings-unit]');
+    await office.page.keyboard.type('结对检索单位');
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);
+    await more.locator('[data-test=units-load-more]').click();
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(100);
+    await more.locator('[data-test=units-load-more]').click();
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(120);
+    await options.filter({ hasText: '结对检索单位120' }).click();
+    const listed = office.page.locator('[data-test=pairings-table] [data-test=pairing-unit]');
+    await expect.poll(() => listed.allTextContents(), { timeout: 15_000 }).toEqual(['结对检索单位120']);
+    // Opened for a change, the dialog names the unit (its picker has searched nothing yet).
+    await office.page.click('[data-test=pairing-edit]');
+    await expect
+      .poll(() => office.page.locator('[data-test=pairing-dialog] [data-test=pairing-form-unit]').textContent())
       .toContain('结对检索单位120');
     await office.context.close();
   }, 180_000);
