@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { refreshSearchIndex } from '@shanhai/db';
 import { seriousA11yViolations } from './support/a11y';
 import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { saveShot } from './support/shots';
@@ -44,14 +45,20 @@ const overflowing = (page: Page) =>
       .map((el) => el.className),
   );
 
+/** A page of the office console, logged in as the demo office user; a failure saves `shot`. */
+async function officePage(shot: string, options: Parameters<typeof newPage>[2] = {}) {
+  const opened = await newPage(suite.browser, suite.stack.baseUrl, options);
+  screenshotOnFailure(opened.page, shot);
+  await loginAs(opened.page, 'office@demo.shanhai');
+  await opened.page.waitForSelector('[data-test=office-console]');
+  return opened;
+}
+
 describe('campaigns through the web', () => {
   let campaignId = '';
 
   it('the office creates a campaign through its form (checked in Chinese), and an edit of its scope is re-attributed on record', async () => {
-    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(page, 'campaigns-office');
-    await loginAs(page, 'office@demo.shanhai');
-    await page.waitForSelector('[data-test=office-console]');
+    const { context, page } = await officePage('campaigns-office');
     await page.click('[data-test=nav-campaigns]');
     await page.waitForSelector('[data-test=campaign-list]');
     // The demo world's two campaigns: 6·30 (past) and the 2027 New Year goods fair (coming).
@@ -121,10 +128,7 @@ describe('campaigns through the web', () => {
   });
 
   it('the office pages in English on a phone', async () => {
-    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport: MOBILE, locale: 'en' });
-    screenshotOnFailure(page, 'campaigns-office-phone');
-    await loginAs(page, 'office@demo.shanhai');
-    await page.waitForSelector('[data-test=office-console]');
+    const { context, page } = await officePage('campaigns-office-phone', { viewport: MOBILE, locale: 'en' });
     await page.goto('/office/campaigns');
     await page.waitForSelector(`[data-test=campaign-${campaignId}]`);
     expect(await page.textContent(`[data-test=campaign-${campaignId}] [data-test=campaign-name]`)).toBe(
@@ -239,4 +243,70 @@ describe('campaigns through the web', () => {
     await saveShot(zh.page, 'campaigns-wall-630-zh', true);
     await zh.context.close();
   });
+});
+
+describe('the campaign form on a catalogue larger than one page (10,000 products in an office)', () => {
+  it('a product past the first page of matches is found by search and 加载更多, and keeps its name when the form is reopened', async () => {
+    // 60 listed products share a word: the picker asks 50 at a time and says more match.
+    const pool = suite.stack.api.pool;
+    const coop = (
+      await pool.query<{ id: string }>(
+        `select id from orgs where kind = 'cooperative' and status = 'active' order by name limit 1`,
+      )
+    ).rows[0]!;
+    await pool.query(
+      `insert into products (cooperative_id, town_id, category, name_zh, name_en, unit_label, price_tiers, status)
+       select $1, (select town_id from orgs where id = $1), 'other', '翻页检索土产' || lpad(g::text, 3, '0'),
+              'Paging probe ' || g, '箱', '[{"minQty":1,"unitPriceFen":100}]', 'listed'
+       from generate_series(1, 60) g`,
+      [coop.id],
+    );
+    await refreshSearchIndex(suite.stack.api.db);
+
+    const { context, page } = await officePage('campaigns-product-picker');
+    await page.goto('/office/campaigns');
+    await page.click('[data-test=campaign-new]');
+    await page.waitForSelector('[data-test=campaign-form]');
+    await page.click('[data-test=cf-products]');
+    await page.keyboard.type('翻页检索土产');
+    const options = page.locator('.el-select-dropdown__item:visible', { hasText: '翻页检索土产' });
+    const more = page.locator('[data-test=products-more]:visible');
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);
+    expect(await more.textContent()).toContain('还有更多匹配的商品');
+    await saveShot(page, 'campaigns-product-picker-zh', true);
+    const firstPage = await options.allTextContents();
+    await more.locator('[data-test=products-load-more]').click();
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(60);
+    await expect.poll(() => more.count()).toBe(0);
+    // One of the ten that only the second page brought.
+    const later = (await options.allTextContents()).filter((x) => !firstPage.includes(x));
+    expect(later).toHaveLength(10);
+    const name = later[0]!.split(' · ')[0]!.trim();
+    await options.filter({ hasText: name }).click();
+    await page.keyboard.press('Escape');
+    await expect
+      .poll(() => page.locator('[data-test=cf-products] .el-tag').allTextContents())
+      .toEqual([expect.stringContaining(name)]);
+
+    await page.fill('[data-test=cf-nameZh]', 'E2E 翻页选品周');
+    await page.fill('[data-test=cf-nameEn]', 'E2E Paging Pick Week');
+    await page.fill('[data-test=cf-startsOn] input', daysFromToday(30));
+    await page.keyboard.press('Enter');
+    await page.fill('[data-test=cf-endsOn] input', daysFromToday(36));
+    await page.keyboard.press('Enter');
+    await page.click('[data-test=cf-save]');
+    await page.waitForURL((u) => /^\/office\/campaigns\/[0-9a-f-]{36}$/.test(u.pathname));
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    const picked = (await pool.query<{ id: string }>('select id from products where name_zh = $1', [name])).rows[0]!;
+    const saved = await api(`/campaigns/${id}`, { token: await tokenOf('office@demo.shanhai') });
+    expect(saved.productIds).toEqual([picked.id]);
+
+    // Reopened for editing: the chosen product is named, though no search has shown it yet.
+    await page.reload();
+    await page.waitForSelector('[data-test=campaign-form]');
+    await expect
+      .poll(() => page.locator('[data-test=cf-products] .el-tag').allTextContents(), { timeout: 15_000 })
+      .toEqual([expect.stringContaining(name)]);
+    await context.close();
+  }, 180_000);
 });
