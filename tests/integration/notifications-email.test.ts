@@ -3,6 +3,7 @@
  * reaches its recipients' open tabs (the one SSE connection) and their mailboxes, in their
  * language, once; a rolled-back one reaches nobody; in-app-only choices send no email.
  */
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +181,47 @@ describe('email', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(mailsTo(buyer.user.email)).toHaveLength(1);
     expect(mailsTo(quiet.email)).toHaveLength(0);
+  });
+});
+
+describe('account emails', () => {
+  it('a reset link is mailed in the reader’s language; only the token’s hash is stored, for 30 minutes, and it works once', async () => {
+    const { user } = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    await t.app.db.update(schema.users).set({ locale: 'en' }).where(eq(schema.users.id, user.id));
+    const askedAt = Date.now();
+    const asked = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password-reset',
+      payload: { email: user.email },
+    });
+    const answeredAt = Date.now();
+    expect(asked.statusCode).toBe(202);
+    const deadline = Date.now() + 20_000;
+    while (mailsTo(user.email).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [mail] = mailsTo(user.email);
+    // The link is the mail's only address, in the plain-text part and the html alike.
+    const links = mail!.text.match(/https?:\/\/\S+/g);
+    expect(links).toHaveLength(1);
+    const link = links![0]!;
+    const token = link.match(/^http:\/\/shanhai\.test\/reset-password#token=([\w-]{43})$/)?.[1];
+    expect(token, link).toBeDefined();
+    expect(mail!.html).toContain(link);
+    expect(mail!.text).not.toMatch(/[\u4e00-\u9fff]/);
+
+    // The database holds the token's SHA-256, never the token.
+    const rows = await t.app.db.select().from(schema.accountTokens).where(eq(schema.accountTokens.userId, user.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.tokenHash).toBe(createHash('sha256').update(token!).digest('hex'));
+    expect(JSON.stringify(rows)).not.toContain(token!);
+    // Short-lived: it expires 30 minutes after it was asked for.
+    expect(rows[0]!.expiresAt.getTime()).toBeGreaterThanOrEqual(askedAt + 30 * 60_000);
+    expect(rows[0]!.expiresAt.getTime()).toBeLessThanOrEqual(answeredAt + 30 * 60_000);
+
+    const set = (newPassword: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/set-password', payload: { token, newPassword } });
+    expect((await set('a-fresh-password-1')).statusCode).toBe(200);
+    expect((await set('a-fresh-password-2')).statusCode).toBe(400);
+    expect((await login(t.app, user.email, 'a-fresh-password-1')).token).toEqual(expect.any(String));
   });
 });
 
