@@ -43,6 +43,7 @@ import unitsRoutes from './modules/units/units-routes';
 import campaignsRoutes from './modules/campaigns/campaigns-routes';
 import balancesRoutes from './modules/balances/balances-routes';
 import settlementsRoutes from './modules/settlements/settlements-routes';
+import bankChargesRoutes from './modules/bank-charges/bank-charges-routes';
 
 export interface RouteAccessEntry {
   method: string;
@@ -203,6 +204,7 @@ export async function buildApp(config: ApiConfig, options: BuildOptions = {}): P
       await api.register(unitsRoutes);
       await api.register(balancesRoutes);
       await api.register(settlementsRoutes);
+      await api.register(bankChargesRoutes);
       await api.register(notificationsRoutes);
       await api.register(campaignsRoutes);
       await api.register(invoicesRoutes);

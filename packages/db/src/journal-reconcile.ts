@@ -5,7 +5,7 @@ import type { Db, Tx } from './client';
 const MAX_DRIFT_DETAILS = 20;
 
 export interface JournalDriftItem {
-  /** `balance`, `entry`, `journal_total`, `pending`, `available`, `payments`, `refunds`. */
+  /** `balance`, `entry`, `journal_total`, `pending`, `available`, `payments`, `refunds`, `bank_charges`. */
   check: string;
   key: string;
   expected: number;
@@ -105,6 +105,18 @@ const CHECKS: { check: string; query: ReturnType<typeof sql> }[] = [
       from (select coalesce(sum(amount_fen), 0) s from refunds where order_id is not null) r,
            (select coalesce(sum(l.debit_fen), 0) s from journal_lines l join journal_entries e on e.id = l.entry_id
               where e.kind = 'refund') j
+      where r.s <> j.s`,
+  },
+  {
+    // Bank charges: every charge recorded on its own (bank_charges) and every payout's own charge,
+    // as bank_charge entries' debits to the bank charges account.
+    check: 'bank_charges',
+    query: sql`
+      select 'charged' as key, r.s as expected, j.s as found
+      from (select (select coalesce(sum(amount_fen), 0) from bank_charges)
+                 + (select coalesce(sum(bank_charge_fen), 0) from payouts where status in ('paid', 'bounced')) s) r,
+           (select coalesce(sum(l.debit_fen), 0) s from journal_lines l join journal_entries e on e.id = l.entry_id
+              where e.kind = 'bank_charge' and l.account = 'bank_charges') j
       where r.s <> j.s`,
   },
 ];

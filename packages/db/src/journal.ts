@@ -331,14 +331,21 @@ export function postLatePaymentRefund(tx: Tx, r: { paymentIntentId: string; buye
   });
 }
 
-/** A charge the bank took from the platform's account (`ref`: the bank's own transaction id). */
-export function postBankCharge(tx: Tx, c: { ref: string; amountFen: number; bankRef?: string; memo?: string | null }) {
+/**
+ * A charge the bank took from the platform's account (`ref`: what makes it one charge: `payout:<id>`
+ * for a payout's, `txn:<the bank's transaction id>` for one recorded on its own).
+ */
+export function postBankCharge(
+  tx: Tx,
+  c: { ref: string; amountFen: number; bankRef?: string; memo?: string | null; occurredAt?: Date },
+) {
   const bankRef = c.bankRef ?? DEFAULT_BANK_REF;
   return postEntry(tx, {
     kind: 'bank_charge',
     sourceType: 'bank_charge',
     sourceId: `${bankRef}:${c.ref}`,
     memo: c.memo ?? null,
+    ...(c.occurredAt ? { occurredAt: c.occurredAt } : {}),
     lines: [
       { account: 'bank_charges', bankRef, debitFen: c.amountFen },
       { account: 'platform_bank', bankRef, creditFen: c.amountFen },

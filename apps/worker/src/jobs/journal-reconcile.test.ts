@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { Registry } from 'prom-client';
-import { autoAcceptIfDue, cooperativeBalance, postPayment, postRefund, schema } from '@shanhai/db';
+import { autoAcceptIfDue, cooperativeBalance, postBankCharge, postPayment, postRefund, schema } from '@shanhai/db';
 import { createOrg, createOrgWithUser, createProduct, createUser, useTestDatabase } from '@shanhai/db/testing';
 import { createLogger } from '../log';
 import { insertOneOrderPurchase } from '../../test-support/testing';
@@ -132,6 +132,27 @@ describe('journal reconcile job', () => {
       .orderBy(desc(schema.journalReconciliations.finishedAt))
       .limit(1);
     expect(last!.driftRows).toBe(2);
+  });
+
+  it('a bank charge checks against its record: one posted with it is no drift, one posted without is', async () => {
+    const office = await createOrgWithUser(handle.db, { kind: 'office' });
+    const bankChargeDrift = async (id: string) => (await run(id)).details.filter((d) => d.check === 'bank_charges');
+    // As the api records one: the row and its entry in one transaction.
+    await handle.db.transaction(async (tx) => {
+      const entryId = await postBankCharge(tx, { ref: 'txn:R-1', amountFen: 1_500 });
+      await tx.insert(schema.bankCharges).values({
+        bankTxnId: 'R-1',
+        amountFen: 1_500,
+        bookedOn: '2026-03-02',
+        entryId: entryId!,
+        recordedBy: office.user.id,
+      });
+    });
+    expect(await bankChargeDrift('6')).toEqual([]);
+    await handle.db.transaction((tx) => postBankCharge(tx, { ref: 'txn:R-2', amountFen: 800 }));
+    expect(await bankChargeDrift('7')).toEqual([
+      { check: 'bank_charges', key: 'charged', expected: 1_500, found: 2_300 },
+    ]);
   });
 
   it('fails a malformed job for good', async () => {

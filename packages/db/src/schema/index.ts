@@ -17,3 +17,4 @@ export * from './invoices';
 export * from './campaigns';
 export * from './bank-statements';
 export * from './settlements';
+export * from './bank-charges';

@@ -67,6 +67,7 @@ export const AUDIT_ACTIONS = [
   'settlement.void',
   'payout.paid',
   'payout.bounce',
+  'bank_charge.record',
   'invoice.request',
   'invoice.issue',
   'invoice.red_letter_required',

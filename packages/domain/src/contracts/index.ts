@@ -17,4 +17,5 @@ export * from './invoices';
 export * from './balances';
 export * from './search';
 export * from './settlements';
+export * from './bank-charges';
 export * from './page';

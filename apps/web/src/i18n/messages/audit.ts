@@ -124,6 +124,9 @@ export default {
         bank_statement: {
           upload: '上传银行流水',
         },
+        bank_charge: {
+          record: '登记银行手续费',
+        },
         bank_transaction: {
           match: '人工匹配银行流水',
           mark_refund: '银行流水标记退款',
@@ -204,6 +207,7 @@ export default {
         payoutTotalFen: '打款合计',
         bankReference: '银行流水号',
         bankChargeFen: '银行手续费',
+        bookedOn: '记账日期',
         replaces: '替换账户',
         withdrawn: '撤回的申请',
         accountName: '户名',
@@ -279,6 +283,7 @@ export default {
         org_address: '收货地址',
         campaign: '活动',
         bank_statement: '银行流水',
+        bank_charge: '银行手续费',
         bank_transaction: '银行流水记录',
         settlement: '结算',
         payout: '打款',
@@ -412,6 +417,9 @@ export default {
         bank_statement: {
           upload: 'Bank statement uploaded',
         },
+        bank_charge: {
+          record: 'Bank charge recorded',
+        },
         bank_transaction: {
           match: 'Bank transaction matched by hand',
           mark_refund: 'Bank transaction marked for refund',
@@ -492,6 +500,7 @@ export default {
         payoutTotalFen: 'payout total',
         bankReference: 'bank reference',
         bankChargeFen: 'bank charge',
+        bookedOn: 'booked on',
         replaces: 'replaces',
         withdrawn: 'withdrawn requests',
         accountName: 'account name',
@@ -530,6 +539,7 @@ export default {
         org_address: 'Delivery address',
         campaign: 'Campaign',
         bank_statement: 'Bank statement',
+        bank_charge: 'Bank charge',
         bank_transaction: 'Bank transaction',
         settlement: 'Settlement',
         payout: 'Payout',
