@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { createProduct } from '@shanhai/db/testing';
+import { createOrgWithUser, createProduct, TEST_PASSWORD } from '@shanhai/db/testing';
 import { CATEGORIES } from '@shanhai/domain';
 import { bearer, DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
 import { answerBox, MOBILE, newPage, loginAs, screenshotOnFailure } from './support/browser';
@@ -13,7 +13,7 @@ import { useStackAndBrowser } from './support/suite';
  * office's fee rates and automatic-acceptance period, a payout account change confirmed by the
  * office, the bank batch file, a bounced payout, a statement downloaded and printed, the matching
  * queue's search, match by hand and refund mark, the invoice backlog and a red-letter flag, and an
- * owner's organisation settings. What a test is not about goes through the api, as the pages would.
+ * owner's organisation settings, and a bank charge recorded outside a payout. What a test is not about goes through the api, as the pages would.
  */
 const suite = useStackAndBrowser();
 type Locale = 'zh-CN' | 'en';
@@ -415,5 +415,70 @@ describe('the office’s and the cooperative’s money pages', () => {
     ).resolves.toBe(1);
     await saveShot(page, 'money-office-org-settings-phone-zh-CN');
     await context.close();
+  });
+
+  it('an office manager records a bank charge outside a payout and sees it listed; a second amount for the same bank transaction is refused in Chinese; a member only reads (zh-CN)', async () => {
+    const { page, context } = await signedIn('office@demo.shanhai', 'zh-CN', 'bank-charge');
+    await page.goto('/office/money');
+    await page.waitForSelector('[data-test=bank-charge-list]');
+    const txn = 'E2E-FEE-20260302';
+    await page.click('[data-test=record-bank-charge]');
+    const dialog = page.locator('.el-dialog', { has: page.locator('[data-test=bank-charge-txn]') });
+    await dialog.waitFor();
+    // Nothing filled in: each required field says so under itself, in Chinese.
+    await dialog.locator('[data-test=bank-charge-confirm]').click();
+    await poll(() => dialog.locator('.el-form-item__error').allTextContents()).toEqual([
+      '金额不能为空',
+      '银行流水号不能为空',
+    ]);
+    const amount = dialog.locator('[data-test=bank-charge-amount] input');
+    await amount.fill('12.5');
+    await amount.press('Tab');
+    await dialog.locator('[data-test=bank-charge-txn]').fill(txn);
+    await dialog.locator('[data-test=bank-charge-memo]').fill('账户管理费');
+    await dialog.locator('[data-test=bank-charge-confirm]').click();
+    await succeeded(page);
+    await poll(() =>
+      one<{ amount_fen: number; memo: string; n: number }>(
+        `select c.amount_fen::int, c.memo, (select count(*)::int from journal_lines l where l.entry_id = c.entry_id) n
+         from bank_charges c where c.bank_txn_id = $1`,
+        [txn],
+      ),
+    ).toEqual({ amount_fen: 1_250, memo: '账户管理费', n: 2 });
+    const row = page.locator('[data-test=bank-charge-list] tbody tr', { hasText: txn });
+    await poll(() => row.textContent()).toContain('¥12.50');
+    await expect(row.textContent()).resolves.toContain('账户管理费');
+    await saveShot(page, 'money-office-bank-charges-zh-CN');
+
+    // The same bank transaction with another amount: refused, said in Chinese, nothing posted.
+    await page.click('[data-test=record-bank-charge]');
+    await amount.fill('15');
+    await amount.press('Tab');
+    await dialog.locator('[data-test=bank-charge-txn]').fill(txn);
+    await dialog.locator('[data-test=bank-charge-confirm]').click();
+    await poll(() => page.locator('.el-message--error').last().textContent()).toBe(
+      '该银行流水号已登记过，且金额不同；请核对银行流水',
+    );
+    expect(await one<{ n: number }>('select count(*)::int n from bank_charges where bank_txn_id = $1', [txn])).toEqual({
+      n: 1,
+    });
+    await context.close();
+
+    // The English page, and an office member who reads the list without the button.
+    const en = await signedIn('office@demo.shanhai', 'en', 'bank-charge-en');
+    await en.page.goto('/office/money');
+    await en.page.locator('[data-test=bank-charge-list] tbody tr', { hasText: txn }).waitFor();
+    await expect(en.page.locator('[data-test=bank-charges] h2').textContent()).resolves.toBe('Bank charges');
+    await saveShot(en.page, 'money-office-bank-charges-en');
+    await en.context.close();
+    const member = await createOrgWithUser(suite.stack.api.db, { kind: 'office', role: 'member' });
+    const m = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'zh-CN' });
+    screenshotOnFailure(m.page, 'money-office-bank-charge-member-zh-CN');
+    await loginAs(m.page, member.user.email, TEST_PASSWORD);
+    await m.page.waitForSelector('[data-test=user-menu]');
+    await m.page.goto('/office/money');
+    await m.page.locator('[data-test=bank-charge-list] tbody tr', { hasText: txn }).waitFor();
+    await expect(m.page.locator('[data-test=record-bank-charge]').count()).resolves.toBe(0);
+    await m.context.close();
   });
 });

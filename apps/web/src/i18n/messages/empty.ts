@@ -5,6 +5,7 @@
 export default {
   'zh-CN': {
     empty: {
+      bankCharges: '还没有登记银行手续费：银行扣收账户管理费、来账或退汇手续费时，点“记一笔银行手续费”按银行流水登记',
       bankUploads: '还没有上传过银行流水：在上方选择网银导出的文件，先“预览”再“确认导入”',
       bankPreview: '这个文件里没有可读的流水行：请检查是否选对了网银导出的文件',
       offlineOffice: '没有线下销售记录：合作社和采购单位登记的线下销售会列在这里等待审核',
@@ -29,6 +30,8 @@ export default {
   },
   en: {
     empty: {
+      bankCharges:
+        'No bank charges recorded: when the bank takes an account fee or a transfer or returned-payment fee, press “Record a bank charge” and enter it from the bank statement',
       bankUploads: 'No bank statements uploaded yet: choose your online-banking export above, then Preview and Import',
       bankPreview: 'This file has no transaction rows we could read: check that it is the online-banking export',
       offlineOffice: 'No offline sales recorded: those recorded by cooperatives and buyers are listed here for review',

@@ -48,9 +48,28 @@ export default {
       feeRevenue: '累计服务费收入',
       total: '合计',
     },
+    bankCharges: {
+      title: '银行手续费',
+      hint: '银行从平台账户扣收、与结算付款无关的费用（账户管理费、来账手续费、退汇手续费等），按银行流水逐笔登记；每个银行流水号只记一次。结算付款的手续费在登记打款时一并填写。',
+      record: '记一笔银行手续费',
+      amount: '金额',
+      amountYuan: '金额（元）',
+      bookedOn: '记账日期',
+      bankTxnId: '银行流水号',
+      bankTxnIdHint: '银行回单或流水上的交易流水号',
+      memo: '摘要',
+      memoHint: '如：账户管理费',
+      recordedBy: '登记人',
+      cancel: '取消',
+      confirm: '登记',
+    },
+    problems: {
+      bank_charge_amount_differs: '该银行流水号已登记过，且金额不同；请核对银行流水',
+    },
     done: {
       feeRateSet: '服务费率已更新',
       autoAcceptSet: '自动验收天数已更新为 {n} 天',
+      bankChargeRecorded: '已登记银行手续费 {amount}（流水号 {id}）',
     },
   },
   en: {
@@ -103,9 +122,29 @@ export default {
       feeRevenue: 'Fee revenue to date',
       total: 'Total',
     },
+    bankCharges: {
+      title: 'Bank charges',
+      hint: 'What the bank took from the platform account outside a payout (account fees, incoming-transfer fees, returned-payment fees), recorded one by one from the bank statement; each bank transaction id counts once. A payout’s own charge is entered when the payout is marked paid.',
+      record: 'Record a bank charge',
+      amount: 'Amount',
+      amountYuan: 'Amount (yuan)',
+      bookedOn: 'Booked on',
+      bankTxnId: 'Bank transaction id',
+      bankTxnIdHint: 'The transaction id on the bank’s statement or slip',
+      memo: 'Memo',
+      memoHint: 'e.g. account maintenance fee',
+      recordedBy: 'Recorded by',
+      cancel: 'Cancel',
+      confirm: 'Record',
+    },
+    problems: {
+      bank_charge_amount_differs:
+        'This bank transaction id was recorded already with another amount; check the bank statement',
+    },
     done: {
       feeRateSet: 'Fee rate updated',
       autoAcceptSet: 'Automatic acceptance now after {n} days',
+      bankChargeRecorded: 'Bank charge of {amount} recorded (transaction {id})',
     },
   },
 };
