@@ -123,9 +123,13 @@ export function pageOf<T extends { cursorKey: string[] }>(
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(ks, last.cursorKey) : null };
 }
 
-/** Sets the next-cursor header of a plain-array list (absent on the last page). */
-export function sendNextCursor(reply: FastifyReply, nextCursor: string | null): void {
-  if (nextCursor) reply.header(NEXT_CURSOR_HEADER, nextCursor);
+/**
+ * Answers one page of a plain-array list: its rows, and the next page's cursor in x-next-cursor
+ * (absent on the last page).
+ */
+export function sendPage<T>(reply: FastifyReply, page: { items: T[]; nextCursor: string | null }): T[] {
+  if (page.nextCursor) reply.header(NEXT_CURSOR_HEADER, page.nextCursor);
+  return page.items;
 }
 
 /**

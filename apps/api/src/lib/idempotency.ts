@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { schema, transactionWithFinal, type Db, type FinalStatement } from '@shanhai/db';
 import { HttpProblem } from './problem';
@@ -107,4 +108,23 @@ export async function idempotent<T>(
     return { status: row.responseStatus, body: row.responseBody as T, replayed: true };
   }
   throw new Error('idempotency key could not be claimed');
+}
+
+/**
+ * `idempotent` for a route: the key is the request's Idempotency-Key header (none: no key), the
+ * request its body; `scope` names the operation ("POST /api/v1/purchases").
+ */
+export function idempotentRequest<T>(
+  db: Db,
+  orgId: string,
+  request: { headers: { 'idempotency-key'?: string }; body: unknown },
+  scope: string,
+  fn: (tx: Db) => Promise<Effect<T>>,
+): Promise<Outcome<T>> {
+  return idempotent(db, { orgId, key: request.headers['idempotency-key'], scope, request: request.body }, fn);
+}
+
+/** Answers an idempotent write: its status, `idempotent-replayed`, and `body` (the stored one unless given). */
+export function sendOutcome<T>(reply: FastifyReply, out: Outcome<T>, body: unknown = out.body) {
+  return reply.code(out.status).header('idempotent-replayed', String(out.replayed)).send(body);
 }

@@ -32,6 +32,11 @@ export const unauthorized = (message = 'Authentication is required', code = 'una
 export const forbidden = (message = 'Your role does not allow this', code = 'forbidden') =>
   new HttpProblem(403, code, message);
 export const notFound = (what = 'Resource') => new HttpProblem(404, 'not_found', `${what} not found`);
+/** What a lookup found, or the 404 naming `what`: how a route answers a service's null. */
+export function found<T>(value: T | null | undefined | false, what?: string): T {
+  if (!value) throw notFound(what);
+  return value;
+}
 export const conflict = (code: string, message: string, extra?: HttpProblem['extra']) =>
   new HttpProblem(409, code, message, extra);
 

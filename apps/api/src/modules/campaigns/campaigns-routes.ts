@@ -12,7 +12,7 @@ import {
   UpdateCampaignRequest,
   type CampaignReattributionJob,
 } from '@shanhai/domain';
-import { notFound } from '../../lib/problem';
+import { found, notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as campaigns from './campaigns-service';
 
@@ -58,11 +58,7 @@ const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: Campaign, 400: Problem, 404: Problem },
       },
     },
-    async (request) => {
-      const c = await campaigns.getCampaign(app.db, request.params.id);
-      if (!c) throw notFound('Campaign');
-      return c;
-    },
+    async (request) => found(await campaigns.getCampaign(app.db, request.params.id), 'Campaign'),
   );
 
   app.get(
@@ -75,11 +71,7 @@ const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: CampaignBoard, 400: Problem, 404: Problem },
       },
     },
-    async (request) => {
-      const board = await campaigns.campaignBoard(app.db, request.params.id);
-      if (!board) throw notFound('Campaign');
-      return board;
-    },
+    async (request) => found(await campaigns.campaignBoard(app.db, request.params.id), 'Campaign'),
   );
 
   app.get(

@@ -15,8 +15,8 @@ import {
   RejectListingRequest,
   StockAdjustRequest,
 } from '@shanhai/domain';
-import { sendNextCursor } from '../../lib/cursor';
-import { notFound } from '../../lib/problem';
+import { sendPage } from '../../lib/cursor';
+import { found } from '../../lib/problem';
 import { IMAGE_TYPES, readSingleFile } from '../../lib/uploads';
 import { acceptUploads } from '../../plugins/uploads';
 import { principalOf } from '../../plugins/auth';
@@ -70,11 +70,7 @@ const productsRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; w
       },
       preHandler: coop,
     },
-    async (request, reply) => {
-      const page = await products.listMine(app.db, principalOf(request), request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await products.listMine(app.db, principalOf(request), request.query)),
   );
 
   // How many wait for review: the office home's badge, without reading every page.
@@ -105,11 +101,7 @@ const productsRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; w
       },
       preHandler: office,
     },
-    async (request, reply) => {
-      const page = await products.reviewQueue(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await products.reviewQueue(app.db, request.query)),
   );
 
   app.post(
@@ -150,11 +142,7 @@ const productsRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number; w
       },
       preHandler: app.optionalAuth(),
     },
-    async (request) => {
-      const p = await catalog.productDetail(app.db, request.params.id, request.principal);
-      if (!p) throw notFound('Product');
-      return p;
-    },
+    async (request) => found(await catalog.productDetail(app.db, request.params.id, request.principal), 'Product'),
   );
 
   app.get(

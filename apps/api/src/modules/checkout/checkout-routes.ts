@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CheckoutRequest, Problem, Purchase } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
-import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
+import { IdempotencyHeaders, idempotentRequest, sendOutcome } from '../../lib/idempotency';
 import { principalOf } from '../../plugins/auth';
 import { cardUnavailable } from '../payments/payments-service';
 import { purchaseSettings } from '../purchases/purchases-service';
@@ -29,22 +29,13 @@ const checkoutRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
     async (request, reply) => {
       const principal = principalOf(request);
       if (request.body.paymentMethod === 'card' && !opts.config.stripe) throw cardUnavailable();
-      const out = await idempotent(
-        app.db,
-        {
-          orgId: principal.orgId,
-          key: request.headers['idempotency-key'],
-          scope: 'POST /api/v1/purchases',
-          request: request.body,
-        },
-        async (tx) => {
-          const { purchase, takeStock } = await checkout(tx, principal, request.body, settings);
-          return { status: 201, body: purchase, final: takeStock };
-        },
-      );
+      const out = await idempotentRequest(app.db, principal.orgId, request, 'POST /api/v1/purchases', async (tx) => {
+        const { purchase, takeStock } = await checkout(tx, principal, request.body, settings);
+        return { status: 201, body: purchase, final: takeStock };
+      });
       if (!out.replayed) await app.queues.expirePurchaseAt(out.body.id, new Date(out.body.expiresAt));
       if (!out.replayed && out.body.status === 'pending_approval') await app.queues.notifySoon();
-      return reply.status(out.status).header('idempotent-replayed', String(out.replayed)).send(out.body);
+      return sendOutcome(reply, out);
     },
   );
 };

@@ -14,8 +14,8 @@ import {
   OrgSummary,
   Problem,
 } from '@shanhai/domain';
-import { sendNextCursor } from '../../lib/cursor';
-import { notFound } from '../../lib/problem';
+import { sendPage } from '../../lib/cursor';
+import { found, notFound } from '../../lib/problem';
 import { limits } from '../../lib/rate-limit';
 
 /** Enough for an office registering a district's units by hand; few enough to stop scripted spam. */
@@ -65,11 +65,7 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: app.guard({ kinds: ['office'] }),
     },
-    async (request, reply) => {
-      const page = await orgsService.listOrgs(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await orgsService.listOrgs(app.db, request.query)),
   );
 
   app.get(
@@ -78,11 +74,7 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['orgs'], ...guarded, params: OrgParams, response: { 200: OrgSummary, ...problems } },
       preHandler: app.guard(),
     },
-    async (request) => {
-      const org = await orgsService.getOrg(app.db, principalOf(request), request.params.id);
-      if (!org) throw notFound('Organisation');
-      return org;
-    },
+    async (request) => found(await orgsService.getOrg(app.db, principalOf(request), request.params.id), 'Organisation'),
   );
 
   app.patch(
@@ -99,14 +91,15 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.guard({ roles: ['owner', 'manager'] }),
     },
     async (request) => {
-      const org = await orgsService.updateOrgSettings(
-        app.db,
-        principalOf(request),
-        request.params.id,
-        request.body as Parameters<typeof orgsService.updateOrgSettings>[3],
+      return found(
+        await orgsService.updateOrgSettings(
+          app.db,
+          principalOf(request),
+          request.params.id,
+          request.body as Parameters<typeof orgsService.updateOrgSettings>[3],
+        ),
+        'Organisation',
       );
-      if (!org) throw notFound('Organisation');
-      return org;
     },
   );
 
@@ -122,11 +115,8 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: app.guard(),
     },
-    async (request) => {
-      const list = await orgsService.listAddresses(app.db, principalOf(request), request.params.id);
-      if (!list) throw notFound('Organisation');
-      return list;
-    },
+    async (request) =>
+      found(await orgsService.listAddresses(app.db, principalOf(request), request.params.id), 'Organisation'),
   );
 
   app.post(
@@ -164,9 +154,10 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { id, addressId } = request.params;
-      const a = await orgsService.updateAddress(app.db, principalOf(request), id, addressId, request.body);
-      if (!a) throw notFound('Address');
-      return a;
+      return found(
+        await orgsService.updateAddress(app.db, principalOf(request), id, addressId, request.body),
+        'Address',
+      );
     },
   );
 
@@ -204,9 +195,7 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { id, addressId } = request.params;
-      const a = await orgsService.setDefaultAddress(app.db, principalOf(request), id, addressId);
-      if (!a) throw notFound('Address');
-      return a;
+      return found(await orgsService.setDefaultAddress(app.db, principalOf(request), id, addressId), 'Address');
     },
   );
 
@@ -227,9 +216,10 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       async (request) => {
         const reason = (request.body as { reason?: string } | undefined)?.reason ?? null;
-        const org = await orgsService.decideOrg(app.db, principalOf(request), request.params.id, decision, reason);
-        if (!org) throw notFound('Organisation');
-        return org;
+        return found(
+          await orgsService.decideOrg(app.db, principalOf(request), request.params.id, decision, reason),
+          'Organisation',
+        );
       },
     );
   }
@@ -329,9 +319,7 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       async (request) => {
         const who = ownOrg(request);
-        const member = await orgsService.setMemberStatus(app.db, who, request.params.userId, status);
-        if (!member) throw notFound('Member');
-        return member;
+        return found(await orgsService.setMemberStatus(app.db, who, request.params.userId, status), 'Member');
       },
     );
   }

@@ -11,8 +11,8 @@ import {
   QueueCount,
 } from '@shanhai/domain';
 import { attachment } from '../../lib/csv';
-import { sendNextCursor } from '../../lib/cursor';
-import { HttpProblem, notFound } from '../../lib/problem';
+import { sendPage } from '../../lib/cursor';
+import { HttpProblem, found, notFound } from '../../lib/problem';
 import { checkInvoiceFile, INVOICE_TYPES, readSingleFile } from '../../lib/uploads';
 import { principalOf } from '../../plugins/auth';
 import { acceptUploads } from '../../plugins/uploads';
@@ -72,11 +72,8 @@ const invoicesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: app.guard(),
     },
-    async (request) => {
-      const i = await invoicesService.invoiceOfOrder(app.db, principalOf(request), request.params.id);
-      if (!i) throw notFound('Invoice');
-      return i;
-    },
+    async (request) =>
+      found(await invoicesService.invoiceOfOrder(app.db, principalOf(request), request.params.id), 'Invoice'),
   );
 
   app.get(
@@ -92,11 +89,8 @@ const invoicesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: app.guard(),
     },
-    async (request, reply) => {
-      const page = await invoicesService.listInvoices(app.db, principalOf(request), request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) =>
+      sendPage(reply, await invoicesService.listInvoices(app.db, principalOf(request), request.query)),
   );
 
   app.get(
@@ -112,11 +106,7 @@ const invoicesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: app.guard({ kinds: ['office'] }),
     },
-    async (request, reply) => {
-      const page = await invoicesService.backlog(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await invoicesService.backlog(app.db, request.query)),
   );
 
   app.get(

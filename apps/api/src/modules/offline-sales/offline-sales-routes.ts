@@ -9,7 +9,7 @@ import {
   Problem,
   ReasonRequest,
 } from '@shanhai/domain';
-import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
+import { IdempotencyHeaders, idempotentRequest, sendOutcome } from '../../lib/idempotency';
 import { notFound } from '../../lib/problem';
 import { EVIDENCE_TYPES, readSingleFile } from '../../lib/uploads';
 import { acceptUploads } from '../../plugins/uploads';
@@ -76,21 +76,12 @@ const offlineSalesRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const who = principalOf(request);
-      const out = await idempotent(
-        app.db,
-        {
-          orgId: who.orgId,
-          key: request.headers['idempotency-key'],
-          scope: 'POST /api/v1/sales/offline',
-          request: request.body,
-        },
-        async (tx) => ({
-          status: 201,
-          body: await sales.createOffline(tx, who, request.body),
-        }),
-      );
+      const out = await idempotentRequest(app.db, who.orgId, request, 'POST /api/v1/sales/offline', async (tx) => ({
+        status: 201,
+        body: await sales.createOffline(tx, who, request.body),
+      }));
       if (!out.replayed) await app.queues.notifySoon();
-      return reply.code(out.status).header('idempotent-replayed', String(out.replayed)).send(out.body);
+      return sendOutcome(reply, out);
     },
   );
 

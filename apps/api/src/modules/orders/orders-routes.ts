@@ -11,8 +11,8 @@ import {
 } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
-import { sendNextCursor } from '../../lib/cursor';
-import { notFound } from '../../lib/problem';
+import { sendPage } from '../../lib/cursor';
+import { found, notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import { coopDashboard } from './coop-dashboard-service';
 import * as svc from './orders-service';
@@ -38,9 +38,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
     },
     async (request, reply) => {
       if (request.query.format !== 'csv') {
-        const page = await svc.listOrders(app.db, principalOf(request), request.query);
-        sendNextCursor(reply, page.nextCursor);
-        return page.items;
+        return sendPage(reply, await svc.listOrders(app.db, principalOf(request), request.query));
       }
       const all = svc.allOrders(app.db, principalOf(request), request.query);
       return sendCsv(
@@ -98,11 +96,7 @@ const ordersRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =
       schema: { tags: ['orders'], ...guarded, params: IdParams, response: { 200: Order, ...problems } },
       preHandler: app.guard(),
     },
-    async (request) => {
-      const o = await svc.getOrder(app.db, principalOf(request), request.params.id);
-      if (!o) throw notFound('Order');
-      return o;
-    },
+    async (request) => found(await svc.getOrder(app.db, principalOf(request), request.params.id), 'Order'),
   );
 
   const actions = [

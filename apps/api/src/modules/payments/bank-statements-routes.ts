@@ -12,9 +12,9 @@ import {
   TransferCandidate,
   TransferCandidateQuery,
 } from '@shanhai/domain';
-import { sendNextCursor } from '../../lib/cursor';
+import { sendPage } from '../../lib/cursor';
 import { readSingleFile } from '../../lib/uploads';
-import { notFound } from '../../lib/problem';
+import { found, notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import { acceptUploads } from '../../plugins/uploads';
 import * as svc from './bank-statements-service';
@@ -69,11 +69,7 @@ const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: read,
     },
-    async (request, reply) => {
-      const page = await svc.listStatements(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await svc.listStatements(app.db, request.query)),
   );
 
   app.get(
@@ -89,11 +85,7 @@ const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: read,
     },
-    async (request, reply) => {
-      const page = await svc.listTransactions(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await svc.listTransactions(app.db, request.query)),
   );
 
   app.get(
@@ -109,11 +101,7 @@ const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: read,
     },
-    async (request, reply) => {
-      const page = await svc.transferCandidates(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await svc.transferCandidates(app.db, request.query)),
   );
 
   app.post(
@@ -156,15 +144,10 @@ const bankStatementsRoutes: FastifyPluginAsyncZod = async (app) => {
         preHandler: decide,
       },
       async (request) => {
-        const r = await svc.decideTransaction(
-          app.db,
-          principalOf(request),
-          request.params.id,
-          state,
-          request.body.reason,
+        return found(
+          await svc.decideTransaction(app.db, principalOf(request), request.params.id, state, request.body.reason),
+          'Bank transaction',
         );
-        if (!r) throw notFound('Bank transaction');
-        return r;
       },
     );
   }

@@ -12,7 +12,7 @@ import {
 } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
-import { sendNextCursor } from '../../lib/cursor';
+import { sendPage } from '../../lib/cursor';
 import { conflict, HttpProblem, notFound, ruleBroken } from '../../lib/problem';
 import { stripeClient } from '../../lib/stripe';
 import { principalOf } from '../../plugins/auth';
@@ -116,9 +116,7 @@ const paymentsRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app,
     },
     async (request, reply) => {
       if (request.query.format !== 'csv') {
-        const page = await svc.paymentQueue(app.db, request.query);
-        sendNextCursor(reply, page.nextCursor);
-        return page.items;
+        return sendPage(reply, await svc.paymentQueue(app.db, request.query));
       }
       const all = svc.allPayments(app.db, request.query);
       return sendCsv(

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { ListQuery, OptionalNoteRequest, Problem, Purchase, PurchaseSummary } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
 import { sendCsv } from '../../lib/csv';
-import { sendNextCursor } from '../../lib/cursor';
-import { notFound } from '../../lib/problem';
+import { sendPage } from '../../lib/cursor';
+import { found, notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as svc from './purchases-service';
 
@@ -31,9 +31,7 @@ const purchasesRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app
     },
     async (request, reply) => {
       if (request.query.format !== 'csv') {
-        const page = await svc.listPurchases(app.db, principalOf(request), request.query);
-        sendNextCursor(reply, page.nextCursor);
-        return page.items;
+        return sendPage(reply, await svc.listPurchases(app.db, principalOf(request), request.query));
       }
       const all = svc.allPurchases(app.db, principalOf(request), request.query);
       return sendCsv(
@@ -63,11 +61,8 @@ const purchasesRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app
       schema: { tags: ['purchases'], ...guarded, params: IdParams, response: { 200: Purchase, ...problems } },
       preHandler: app.guard(),
     },
-    async (request) => {
-      const p = await svc.getPurchase(app.db, principalOf(request), request.params.id, settings);
-      if (!p) throw notFound('Purchase');
-      return p;
-    },
+    async (request) =>
+      found(await svc.getPurchase(app.db, principalOf(request), request.params.id, settings), 'Purchase'),
   );
 
   for (const decision of ['approve', 'reject'] as const) {

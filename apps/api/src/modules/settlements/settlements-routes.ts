@@ -20,9 +20,9 @@ import {
 import { schema } from '@shanhai/db';
 import { eq } from 'drizzle-orm';
 import { attachment, sendCsv } from '../../lib/csv';
-import { sendNextCursor } from '../../lib/cursor';
-import { IdempotencyHeaders, idempotent } from '../../lib/idempotency';
-import { notFound } from '../../lib/problem';
+import { sendPage } from '../../lib/cursor';
+import { IdempotencyHeaders, idempotentRequest, sendOutcome } from '../../lib/idempotency';
+import { found, notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as accounts from './payout-accounts-service';
 import { BANK_FILE_HEADER, bankFileRow, bankFileXlsxStream, statementXlsx } from './settlements-export';
@@ -95,11 +95,7 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request, reply) => {
-      const page = await accounts.pendingChanges(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await accounts.pendingChanges(app.db, request.query)),
   );
 
   app.post(
@@ -114,11 +110,11 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: officeManager,
     },
-    async (request) => {
-      const a = await accounts.decidePayoutAccount(app.db, principalOf(request), request.params.id, { confirm: true });
-      if (!a) throw notFound('Payout account');
-      return a;
-    },
+    async (request) =>
+      found(
+        await accounts.decidePayoutAccount(app.db, principalOf(request), request.params.id, { confirm: true }),
+        'Payout account',
+      ),
   );
 
   app.post(
@@ -135,12 +131,13 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: officeManager,
     },
     async (request) => {
-      const a = await accounts.decidePayoutAccount(app.db, principalOf(request), request.params.id, {
-        confirm: false,
-        reason: request.body.reason,
-      });
-      if (!a) throw notFound('Payout account');
-      return a;
+      return found(
+        await accounts.decidePayoutAccount(app.db, principalOf(request), request.params.id, {
+          confirm: false,
+          reason: request.body.reason,
+        }),
+        'Payout account',
+      );
     },
   );
 
@@ -160,19 +157,13 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const who = principalOf(request);
-      const out = await idempotent(
-        app.db,
-        {
-          orgId: who.orgId,
-          key: request.headers['idempotency-key'],
-          scope: 'POST /api/v1/settlements',
-          request: request.body,
-        },
-        async (tx) => ({ status: 201, body: { id: await settlementsService.createSettlement(tx, who, request.body) } }),
-      );
+      const out = await idempotentRequest(app.db, who.orgId, request, 'POST /api/v1/settlements', async (tx) => ({
+        status: 201,
+        body: { id: await settlementsService.createSettlement(tx, who, request.body) },
+      }));
       await app.queues.notifySoon();
       const detail = await settlementsService.settlementDetail(app.db, out.body.id);
-      return reply.code(out.status).header('idempotent-replayed', String(out.replayed)).send(detail!);
+      return sendOutcome(reply, out, detail!);
     },
   );
 
@@ -189,11 +180,7 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request, reply) => {
-      const page = await settlementsService.listSettlements(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await settlementsService.listSettlements(app.db, request.query)),
   );
 
   app.get(
@@ -209,11 +196,7 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request) => {
-      const s = await settlementsService.settlementDetail(app.db, request.params.id);
-      if (!s) throw notFound('Settlement');
-      return s;
-    },
+    async (request) => found(await settlementsService.settlementDetail(app.db, request.params.id), 'Settlement'),
   );
 
   app.get(
@@ -230,12 +213,14 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request, reply) => {
-      const page = await settlementsService.settlementStatementsPage(app.db, request.params.id, request.query);
-      if (!page) throw notFound('Settlement');
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) =>
+      sendPage(
+        reply,
+        found(
+          await settlementsService.settlementStatementsPage(app.db, request.params.id, request.query),
+          'Settlement',
+        ),
+      ),
   );
 
   app.get(
@@ -252,12 +237,11 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request, reply) => {
-      const page = await settlementsService.settlementPayoutsPage(app.db, request.params.id, request.query);
-      if (!page) throw notFound('Settlement');
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) =>
+      sendPage(
+        reply,
+        found(await settlementsService.settlementPayoutsPage(app.db, request.params.id, request.query), 'Settlement'),
+      ),
   );
 
   app.post(
@@ -334,11 +318,8 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: officeOrCoop,
     },
-    async (request, reply) => {
-      const page = await settlementsService.listStatements(app.db, principalOf(request), request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) =>
+      sendPage(reply, await settlementsService.listStatements(app.db, principalOf(request), request.query)),
   );
 
   app.get(
@@ -353,11 +334,8 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: officeOrCoop,
     },
-    async (request) => {
-      const s = await settlementsService.statementDetail(app.db, principalOf(request), request.params.id);
-      if (!s) throw notFound('Statement');
-      return s;
-    },
+    async (request) =>
+      found(await settlementsService.statementDetail(app.db, principalOf(request), request.params.id), 'Statement'),
   );
 
   app.get(
@@ -396,11 +374,8 @@ const settlementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: officeOrCoop,
     },
-    async (request, reply) => {
-      const page = await settlementsService.listPayouts(app.db, principalOf(request), request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) =>
+      sendPage(reply, await settlementsService.listPayouts(app.db, principalOf(request), request.query)),
   );
 
   app.post(

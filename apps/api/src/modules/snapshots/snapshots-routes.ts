@@ -11,7 +11,7 @@ import {
   Year,
 } from '@shanhai/domain';
 import { sendReport } from '../../lib/frozen-report';
-import { notFound } from '../../lib/problem';
+import { found } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import { townRows } from '../leaderboard/leaderboard-service';
 import * as snapshots from './snapshots-service';
@@ -69,11 +69,7 @@ const snapshotsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request) => {
-      const s = await snapshots.getSnapshot(app.db, request.params.id);
-      if (!s) throw notFound('Snapshot');
-      return s;
-    },
+    async (request) => found(await snapshots.getSnapshot(app.db, request.params.id), 'Snapshot'),
   );
 
   app.get(
@@ -116,8 +112,7 @@ const snapshotsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: office,
     },
     async (request, reply) => {
-      const s = await snapshots.getSnapshot(app.db, request.params.id);
-      if (!s) throw notFound('Snapshot');
+      const s = found(await snapshots.getSnapshot(app.db, request.params.id), 'Snapshot');
       return sendReport(reply, snapshots.townReport(s), request.query.format);
     },
   );

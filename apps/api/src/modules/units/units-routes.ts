@@ -28,7 +28,7 @@ import {
   businessYear,
 } from '@shanhai/domain';
 import { sendReport } from '../../lib/frozen-report';
-import { notFound } from '../../lib/problem';
+import { found, notFound } from '../../lib/problem';
 import { principalOf } from '../../plugins/auth';
 import * as declarations from './declarations-service';
 import * as progress from './progress-service';
@@ -136,11 +136,11 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request) => {
-      const unit = await declarations.classifyUnit(app.db, principalOf(request), request.params.id, request.body);
-      if (!unit) throw notFound('Buyer org');
-      return unit;
-    },
+    async (request) =>
+      found(
+        await declarations.classifyUnit(app.db, principalOf(request), request.params.id, request.body),
+        'Buyer org',
+      ),
   );
 
   app.get(
@@ -156,14 +156,10 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: officeOrBuyer,
     },
     async (request) => {
-      const out = await declarations.unitDeclarationsFor(
-        app.db,
-        principalOf(request),
-        request.params.id,
-        request.params.year,
+      return found(
+        await declarations.unitDeclarationsFor(app.db, principalOf(request), request.params.id, request.params.year),
+        'Unit',
       );
-      if (!out) throw notFound('Unit');
-      return out;
     },
   );
 
@@ -182,15 +178,16 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: buyerManager,
     },
     async (request) => {
-      const d = await declarations.saveDeclaration(
-        app.db,
-        principalOf(request),
-        request.params.id,
-        request.params.year,
-        request.body,
+      return found(
+        await declarations.saveDeclaration(
+          app.db,
+          principalOf(request),
+          request.params.id,
+          request.params.year,
+          request.body,
+        ),
+        'Unit',
       );
-      if (!d) throw notFound('Unit');
-      return d;
     },
   );
 
@@ -262,11 +259,7 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request) => {
-      const s = await unitSnapshots.getUnitSnapshot(app.db, request.params.id);
-      if (!s) throw notFound('Report');
-      return s;
-    },
+    async (request) => found(await unitSnapshots.getUnitSnapshot(app.db, request.params.id), 'Report'),
   );
 
   app.get(
@@ -283,8 +276,7 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: office,
     },
     async (request, reply) => {
-      const s = await unitSnapshots.getUnitSnapshot(app.db, request.params.id);
-      if (!s) throw notFound('Report');
+      const s = found(await unitSnapshots.getUnitSnapshot(app.db, request.params.id), 'Report');
       return sendReport(reply, unitSnapshots.unitReport(s), request.query.format);
     },
   );
@@ -352,9 +344,10 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       async (request) => {
         const reason = (request.body as { reason?: string } | undefined)?.reason ?? null;
-        const d = await declarations.decideDeclaration(app.db, principalOf(request), request.params.id, action, reason);
-        if (!d) throw notFound('Declaration');
-        return d;
+        return found(
+          await declarations.decideDeclaration(app.db, principalOf(request), request.params.id, action, reason),
+          'Declaration',
+        );
       },
     );
   }
