@@ -1,4 +1,5 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type { PgSelect } from 'drizzle-orm/pg-core';
 import type { FastifyReply } from 'fastify';
 import { ruleBroken } from './problem';
 
@@ -107,6 +108,22 @@ export function afterCursor(ks: Keyset, cursor: string | undefined): SQL | undef
 /** ORDER BY the keys, each in its direction (newest first unless `asc`). */
 export function keysetOrder(ks: Keyset): SQL[] {
   return ks.keys.map((k) => (k.order === 'asc' ? sql`${k.expr} asc` : sql`${k.expr} desc`));
+}
+
+/**
+ * A keyset list's page query: the rows matching `where` after the cursor, in the list's order, one
+ * more than the limit (pageOf reads the extra row as "there is a next page").
+ */
+export function keysetPage<Q extends PgSelect>(
+  query: Q,
+  ks: Keyset,
+  page: { cursor?: string | undefined; limit: number },
+  ...where: (SQL | undefined)[]
+) {
+  return query
+    .where(and(...where, afterCursor(ks, page.cursor)))
+    .orderBy(...keysetOrder(ks))
+    .limit(page.limit + 1);
 }
 
 /**

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { FastifyReply } from 'fastify';
 import type { schema, Db } from '@shanhai/db';
 import type { PageQuery } from '@shanhai/domain';
-import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from './cursor';
+import { cursorKey, pageOf, type Keyset, keysetPage } from './cursor';
 import { attachment, sendCsv } from './csv';
 import { addSheet, loadExcel } from './excel';
 import { conflict } from './problem';
@@ -50,19 +50,21 @@ export async function listFrozen(db: Db, table: FrozenTable, name: string, page:
       { expr: table.id, type: 'uuid' },
     ],
   };
-  const rows = await db
-    .select({
-      id: table.id,
-      title: table.title,
-      year: table.year,
-      asOf: table.asOf,
-      createdAt: table.createdAt,
-      cursorKey: cursorKey(ks),
-    })
-    .from(table)
-    .where(afterCursor(ks, page.cursor))
-    .orderBy(...keysetOrder(ks))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({
+        id: table.id,
+        title: table.title,
+        year: table.year,
+        asOf: table.asOf,
+        createdAt: table.createdAt,
+        cursorKey: cursorKey(ks),
+      })
+      .from(table)
+      .$dynamic(),
+    ks,
+    page,
+  );
   const { items, nextCursor } = pageOf(ks, rows, page.limit);
   return { items: items.map(({ cursorKey: _, ...r }) => ({ ...r, createdAt: r.createdAt.toISOString() })), nextCursor };
 }

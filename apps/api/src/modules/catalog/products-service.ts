@@ -11,7 +11,7 @@ import {
   type ProductRevision,
 } from '@shanhai/domain';
 import type { Principal } from '../../types';
-import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { conflict, notFound, ruleBroken } from '../../lib/problem';
 
 const { products, orgs } = schema;
@@ -153,13 +153,16 @@ export const REVIEW_KEYSET: Keyset = {
 };
 
 async function ownPage(db: Db, ks: Keyset, where: SQL | undefined, page: PageQuery) {
-  const rows = await db
-    .select({ ...ownColumns, cursorKey: cursorKey(ks) })
-    .from(products)
-    .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
-    .where(and(where, afterCursor(ks, page.cursor)))
-    .orderBy(...keysetOrder(ks))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({ ...ownColumns, cursorKey: cursorKey(ks) })
+      .from(products)
+      .innerJoin(orgs, eq(orgs.id, products.cooperativeId))
+      .$dynamic(),
+    ks,
+    page,
+    where,
+  );
   const { items, nextCursor } = pageOf(ks, rows, page.limit);
   return { items: items.map(({ cursorKey: _, ...r }) => toOwn(r)), nextCursor };
 }

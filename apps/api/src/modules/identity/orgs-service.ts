@@ -23,7 +23,7 @@ import type {
   PageQuery,
   Role,
 } from '@shanhai/domain';
-import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import type { Principal } from '../../types';
 import { conflict, forbidden, HttpProblem, ruleBroken } from '../../lib/problem';
 import { revokeUserSessions } from './auth-service';
@@ -151,12 +151,15 @@ export async function listOrgs(
   const where: SQL[] = [];
   if (filter.status) where.push(eq(orgs.status, filter.status));
   if (filter.kind) where.push(eq(orgs.kind, filter.kind));
-  const rows = await db
-    .select({ o: orgs, cursorKey: cursorKey(ks) })
-    .from(orgs)
-    .where(and(...where, afterCursor(ks, filter.cursor)))
-    .orderBy(...keysetOrder(ks))
-    .limit(filter.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({ o: orgs, cursorKey: cursorKey(ks) })
+      .from(orgs)
+      .$dynamic(),
+    ks,
+    filter,
+    ...where,
+  );
   const page = pageOf(ks, rows, filter.limit);
   return { items: page.items.map((r) => toOrgSummary(r.o)), nextCursor: page.nextCursor };
 }

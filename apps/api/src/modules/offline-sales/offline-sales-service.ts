@@ -7,7 +7,7 @@ import type {
   OfflineSalePage,
   OfflineSaleStatus,
 } from '@shanhai/domain';
-import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { conflict, forbidden, ruleBroken } from '../../lib/problem';
 import { refuseTownTotalsPastRange } from '../../lib/town-totals';
 import type { Principal } from '../../types';
@@ -109,12 +109,15 @@ export async function listOffline(db: Db, who: Principal, query: OfflineSaleList
   const conds = [];
   if (query.status) conds.push(eq(offlineSales.status, query.status));
   if (who.orgKind !== 'office') conds.push(eq(offlineSales.buyerOrgId, who.orgId));
-  const rows = await db
-    .select({ row: offlineSales, cursorKey: cursorKey(OFFLINE_KEYSET) })
-    .from(offlineSales)
-    .where(and(...conds, afterCursor(OFFLINE_KEYSET, query.cursor)))
-    .orderBy(...keysetOrder(OFFLINE_KEYSET))
-    .limit(query.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({ row: offlineSales, cursorKey: cursorKey(OFFLINE_KEYSET) })
+      .from(offlineSales)
+      .$dynamic(),
+    OFFLINE_KEYSET,
+    query,
+    ...conds,
+  );
   const page = pageOf(OFFLINE_KEYSET, rows, query.limit);
   return {
     items: await toOfflineSale(

@@ -25,7 +25,7 @@ import {
   type OrderStatus,
   type PageQuery,
 } from '@shanhai/domain';
-import { afterCursor, allPages, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { allPages, cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
 import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
@@ -84,19 +84,22 @@ async function loadOrderRows(
 ): Promise<(Order & { cursorKey: string[] })[]> {
   const coop = sql<string>`(select name from orgs c where c.id = ${orders.cooperativeId})`;
   const buyer = sql<string>`(select name from orgs b where b.id = ${orders.buyerOrgId})`;
-  const rows = await db
-    .select({
-      o: orders,
-      cooperativeName: coop,
-      buyerOrgName: buyer,
-      deliveryAddress: purchases.deliveryAddress,
-      cursorKey: cursorKey(ORDERS_KEYSET),
-    })
-    .from(orders)
-    .innerJoin(purchases, eq(purchases.id, orders.purchaseId))
-    .where(and(where, afterCursor(ORDERS_KEYSET, page.cursor)))
-    .orderBy(...keysetOrder(ORDERS_KEYSET))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({
+        o: orders,
+        cooperativeName: coop,
+        buyerOrgName: buyer,
+        deliveryAddress: purchases.deliveryAddress,
+        cursorKey: cursorKey(ORDERS_KEYSET),
+      })
+      .from(orders)
+      .innerJoin(purchases, eq(purchases.id, orders.purchaseId))
+      .$dynamic(),
+    ORDERS_KEYSET,
+    page,
+    where,
+  );
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.o.id);
   const lines = await db

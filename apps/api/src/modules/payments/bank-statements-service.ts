@@ -14,7 +14,7 @@ import {
   type PageQuery,
   type TransferCandidateQuery,
 } from '@shanhai/domain';
-import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { loadExcel } from '../../lib/excel';
 import { conflict, HttpProblem, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
@@ -415,13 +415,15 @@ const STATEMENTS_KEYSET: Keyset = {
 
 /** One page of the uploaded statements, newest first. */
 export async function listStatements(db: DbOrTx, page: PageQuery) {
-  const rows = await db
-    .select({ s: bankStatements, uploadedBy: users.name, cursorKey: cursorKey(STATEMENTS_KEYSET) })
-    .from(bankStatements)
-    .innerJoin(users, eq(users.id, bankStatements.uploadedBy))
-    .where(afterCursor(STATEMENTS_KEYSET, page.cursor))
-    .orderBy(...keysetOrder(STATEMENTS_KEYSET))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({ s: bankStatements, uploadedBy: users.name, cursorKey: cursorKey(STATEMENTS_KEYSET) })
+      .from(bankStatements)
+      .innerJoin(users, eq(users.id, bankStatements.uploadedBy))
+      .$dynamic(),
+    STATEMENTS_KEYSET,
+    page,
+  );
   const { items, nextCursor } = pageOf(STATEMENTS_KEYSET, rows, page.limit);
   return {
     nextCursor,
@@ -488,19 +490,22 @@ export async function listTransactions(db: DbOrTx, f: BankTransactionQuery & Pag
       )!,
     );
   if (f.amountFen) conds.push(eq(bankStatementRows.amountFen, f.amountFen));
-  const rows = await db
-    .select({
-      r: bankStatementRows,
-      p: { id: purchases.id, remittanceRef: purchases.remittanceRef, totalFen: purchases.totalFen },
-      buyerOrgName: orgs.name,
-      cursorKey: cursorKey(TRANSACTIONS_KEYSET),
-    })
-    .from(bankStatementRows)
-    .leftJoin(purchases, eq(purchases.id, bankStatementRows.purchaseId))
-    .leftJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
-    .where(and(...conds, afterCursor(TRANSACTIONS_KEYSET, f.cursor)))
-    .orderBy(...keysetOrder(TRANSACTIONS_KEYSET))
-    .limit(f.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({
+        r: bankStatementRows,
+        p: { id: purchases.id, remittanceRef: purchases.remittanceRef, totalFen: purchases.totalFen },
+        buyerOrgName: orgs.name,
+        cursorKey: cursorKey(TRANSACTIONS_KEYSET),
+      })
+      .from(bankStatementRows)
+      .leftJoin(purchases, eq(purchases.id, bankStatementRows.purchaseId))
+      .leftJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
+      .$dynamic(),
+    TRANSACTIONS_KEYSET,
+    f,
+    ...conds,
+  );
   const { items, nextCursor } = pageOf(TRANSACTIONS_KEYSET, rows, f.limit);
   return { items: items.map(transactionOut), nextCursor };
 }
@@ -539,14 +544,17 @@ export async function transferCandidates(db: DbOrTx, f: TransferCandidateQuery &
       )!,
     );
   if (f.amountFen) conds.push(eq(purchases.totalFen, f.amountFen));
-  const rows = await db
-    .select({ p: purchases, buyerOrgName: orgs.name, pay: payments, cursorKey: cursorKey(CANDIDATES_KEYSET) })
-    .from(purchases)
-    .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
-    .leftJoin(payments, eq(payments.purchaseId, purchases.id))
-    .where(and(...conds, afterCursor(CANDIDATES_KEYSET, f.cursor)))
-    .orderBy(...keysetOrder(CANDIDATES_KEYSET))
-    .limit(f.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({ p: purchases, buyerOrgName: orgs.name, pay: payments, cursorKey: cursorKey(CANDIDATES_KEYSET) })
+      .from(purchases)
+      .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
+      .leftJoin(payments, eq(payments.purchaseId, purchases.id))
+      .$dynamic(),
+    CANDIDATES_KEYSET,
+    f,
+    ...conds,
+  );
   const { items, nextCursor } = pageOf(CANDIDATES_KEYSET, rows, f.limit);
   return {
     nextCursor,

@@ -20,7 +20,7 @@ import {
   type Tx,
 } from '@shanhai/db';
 import { businessDate, type PageQuery } from '@shanhai/domain';
-import { afterCursor, allPages, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { allPages, cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { statuses } from '../../lib/list-filter';
 import { conflict, HttpProblem } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
@@ -546,14 +546,17 @@ function paymentFilter(f: PaymentQueueFilter) {
 }
 
 async function paymentRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: string | undefined; limit: number }) {
-  const rows = await db
-    .select({ pay: payments, p: purchases, buyerOrgName: orgs.name, cursorKey: cursorKey(PAYMENTS_KEYSET) })
-    .from(payments)
-    .innerJoin(purchases, eq(purchases.id, payments.purchaseId))
-    .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
-    .where(and(where, afterCursor(PAYMENTS_KEYSET, page.cursor)))
-    .orderBy(...keysetOrder(PAYMENTS_KEYSET))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({ pay: payments, p: purchases, buyerOrgName: orgs.name, cursorKey: cursorKey(PAYMENTS_KEYSET) })
+      .from(payments)
+      .innerJoin(purchases, eq(purchases.id, payments.purchaseId))
+      .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
+      .$dynamic(),
+    PAYMENTS_KEYSET,
+    page,
+    where,
+  );
   return rows.map(({ pay, p, buyerOrgName, cursorKey }) => ({
     purchaseId: p.id,
     buyerOrgName,

@@ -11,7 +11,7 @@ import {
 } from '@shanhai/db';
 import type { OrderStatus, PageQuery, Purchase, PurchaseSummary } from '@shanhai/domain';
 import type { ApiConfig } from '../../env';
-import { afterCursor, allPages, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { allPages, cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
 import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
@@ -152,24 +152,27 @@ function purchaseFilter(principal: Principal, f: ListFilter) {
 }
 
 async function purchaseRows(db: DbOrTx, where: SQL | undefined, page: { cursor?: string | undefined; limit: number }) {
-  const rows = await db
-    .select({
-      p: purchases,
-      buyerOrgName: orgs.name,
-      orderCount: sql<number>`(select count(*)::int from orders o where o.purchase_id = ${purchases.id})`,
-      orderStatuses: sql<
-        OrderStatus[]
-      >`(select coalesce(array_agg(o.status::text order by o.created_at, o.id), '{}') from orders o where o.purchase_id = ${purchases.id})`,
-      paymentStatus: sql<
-        PurchaseSummary['paymentStatus']
-      >`(select pm.status::text from payments pm where pm.purchase_id = ${purchases.id})`,
-      cursorKey: cursorKey(PURCHASES_KEYSET),
-    })
-    .from(purchases)
-    .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
-    .where(and(where, afterCursor(PURCHASES_KEYSET, page.cursor)))
-    .orderBy(...keysetOrder(PURCHASES_KEYSET))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({
+        p: purchases,
+        buyerOrgName: orgs.name,
+        orderCount: sql<number>`(select count(*)::int from orders o where o.purchase_id = ${purchases.id})`,
+        orderStatuses: sql<
+          OrderStatus[]
+        >`(select coalesce(array_agg(o.status::text order by o.created_at, o.id), '{}') from orders o where o.purchase_id = ${purchases.id})`,
+        paymentStatus: sql<
+          PurchaseSummary['paymentStatus']
+        >`(select pm.status::text from payments pm where pm.purchase_id = ${purchases.id})`,
+        cursorKey: cursorKey(PURCHASES_KEYSET),
+      })
+      .from(purchases)
+      .innerJoin(orgs, eq(orgs.id, purchases.buyerOrgId))
+      .$dynamic(),
+    PURCHASES_KEYSET,
+    page,
+    where,
+  );
   return rows.map((r) => ({
     ...summaryOf(r.p, r.buyerOrgName),
     orderCount: r.orderCount,

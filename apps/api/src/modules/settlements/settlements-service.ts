@@ -24,7 +24,7 @@ import {
   type StatementItem,
   type StatementSummary,
 } from '@shanhai/domain';
-import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { afterCursor, cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { amountConflict, conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -290,12 +290,14 @@ export async function listSettlements(
   db: DbOrTx,
   page: PageQuery,
 ): Promise<{ items: Settlement[]; nextCursor: string | null }> {
-  const rows = await db
-    .select({ s: settlements, payoutCount, paidCount, cursorKey: cursorKey(SETTLEMENTS_KEYSET) })
-    .from(settlements)
-    .where(afterCursor(SETTLEMENTS_KEYSET, page.cursor))
-    .orderBy(...keysetOrder(SETTLEMENTS_KEYSET))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({ s: settlements, payoutCount, paidCount, cursorKey: cursorKey(SETTLEMENTS_KEYSET) })
+      .from(settlements)
+      .$dynamic(),
+    SETTLEMENTS_KEYSET,
+    page,
+  );
   const { items, nextCursor } = pageOf(SETTLEMENTS_KEYSET, rows, page.limit);
   return { items: items.map((r) => toSettlement(r.s, r)), nextCursor };
 }
@@ -349,19 +351,22 @@ async function payoutRows(
   page: { cursor?: string | undefined; limit: number },
   ks: Keyset = PAYOUTS_KEYSET,
 ) {
-  const rows = await db
-    .select({
-      p: payouts,
-      number: settlements.number,
-      cooperativeName: orgs.name,
-      cursorKey: cursorKey(ks),
-    })
-    .from(payouts)
-    .innerJoin(settlements, eq(settlements.id, payouts.settlementId))
-    .innerJoin(orgs, eq(orgs.id, payouts.cooperativeId))
-    .where(and(where, afterCursor(ks, page.cursor)))
-    .orderBy(...keysetOrder(ks))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({
+        p: payouts,
+        number: settlements.number,
+        cooperativeName: orgs.name,
+        cursorKey: cursorKey(ks),
+      })
+      .from(payouts)
+      .innerJoin(settlements, eq(settlements.id, payouts.settlementId))
+      .innerJoin(orgs, eq(orgs.id, payouts.cooperativeId))
+      .$dynamic(),
+    ks,
+    page,
+    where,
+  );
   return rows.map(({ p, number, cooperativeName, cursorKey }) => ({
     ...payoutOut(p, number, cooperativeName),
     cursorKey,
@@ -437,21 +442,24 @@ async function statementRows(
   page: { cursor?: string | undefined; limit: number },
   ks: Keyset = STATEMENTS_KEYSET,
 ) {
-  const rows = await db
-    .select({
-      st: settlementStatements,
-      s: settlements,
-      cooperativeName: orgs.name,
-      payoutStatus: payouts.status,
-      cursorKey: cursorKey(ks),
-    })
-    .from(settlementStatements)
-    .innerJoin(settlements, eq(settlements.id, settlementStatements.settlementId))
-    .innerJoin(orgs, eq(orgs.id, settlementStatements.cooperativeId))
-    .leftJoin(payouts, eq(payouts.statementId, settlementStatements.id))
-    .where(and(where, afterCursor(ks, page.cursor)))
-    .orderBy(...keysetOrder(ks))
-    .limit(page.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({
+        st: settlementStatements,
+        s: settlements,
+        cooperativeName: orgs.name,
+        payoutStatus: payouts.status,
+        cursorKey: cursorKey(ks),
+      })
+      .from(settlementStatements)
+      .innerJoin(settlements, eq(settlements.id, settlementStatements.settlementId))
+      .innerJoin(orgs, eq(orgs.id, settlementStatements.cooperativeId))
+      .leftJoin(payouts, eq(payouts.statementId, settlementStatements.id))
+      .$dynamic(),
+    ks,
+    page,
+    where,
+  );
   return rows.map((r) => ({ ...statementOut(r), cursorKey: r.cursorKey }));
 }
 

@@ -17,7 +17,7 @@ import {
   type UnitSummary,
   type UnitYearSettings,
 } from '@shanhai/domain';
-import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -157,19 +157,22 @@ export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitL
   }
   if (query.budget) conds.push(query.budget === 'yes' ? budgetUnitInSql(year) : not(budgetUnitInSql(year)));
   if (query.kind) conds.push(eq(orgs.unitKind, query.kind));
-  const rows = await db
-    .select({
-      id: orgs.id,
-      name: orgs.name,
-      unitKind: orgs.unitKind,
-      isBudgetUnit: budgetUnitInSql(year),
-      status: orgs.status,
-      cursorKey: cursorKey(UNITS_KEYSET),
-    })
-    .from(orgs)
-    .where(and(...conds, afterCursor(UNITS_KEYSET, query.cursor)))
-    .orderBy(...keysetOrder(UNITS_KEYSET))
-    .limit(query.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({
+        id: orgs.id,
+        name: orgs.name,
+        unitKind: orgs.unitKind,
+        isBudgetUnit: budgetUnitInSql(year),
+        status: orgs.status,
+        cursorKey: cursorKey(UNITS_KEYSET),
+      })
+      .from(orgs)
+      .$dynamic(),
+    UNITS_KEYSET,
+    query,
+    ...conds,
+  );
   const { items, nextCursor } = pageOf(UNITS_KEYSET, rows, query.limit);
   return { items: items.map(({ cursorKey: _, ...u }) => u), nextCursor };
 }
@@ -425,19 +428,22 @@ export async function listDeclarations(db: Db, query: DeclarationListQuery): Pro
   const conds = [latest];
   if (query.year) conds.push(eq(unitDeclarations.year, query.year));
   if (query.status) conds.push(eq(unitDeclarations.status, query.status));
-  const rows = await db
-    .select({
-      d: unitDeclarations,
-      name: orgs.name,
-      sharedName: shared.name,
-      cursorKey: cursorKey(DECLARATIONS_KEYSET),
-    })
-    .from(unitDeclarations)
-    .innerJoin(orgs, eq(orgs.id, unitDeclarations.buyerOrgId))
-    .leftJoin(shared, eq(shared.id, unitDeclarations.sharedCanteenOrgId))
-    .where(and(...conds, afterCursor(DECLARATIONS_KEYSET, query.cursor)))
-    .orderBy(...keysetOrder(DECLARATIONS_KEYSET))
-    .limit(query.limit + 1);
+  const rows = await keysetPage(
+    db
+      .select({
+        d: unitDeclarations,
+        name: orgs.name,
+        sharedName: shared.name,
+        cursorKey: cursorKey(DECLARATIONS_KEYSET),
+      })
+      .from(unitDeclarations)
+      .innerJoin(orgs, eq(orgs.id, unitDeclarations.buyerOrgId))
+      .leftJoin(shared, eq(shared.id, unitDeclarations.sharedCanteenOrgId))
+      .$dynamic(),
+    DECLARATIONS_KEYSET,
+    query,
+    ...conds,
+  );
   const { items, nextCursor } = pageOf(DECLARATIONS_KEYSET, rows, query.limit);
   return {
     items: items.map(({ d, name, sharedName }) => toDeclaration(d, name, sharedName ?? null)),
