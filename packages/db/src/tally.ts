@@ -19,6 +19,26 @@ export const MONTH_FEN_COLUMNS = Array.from({ length: 12 }, (_, i) => `month${St
 /** Each month column's sum over rows that carry `amount_fen` and their business month as `m`. */
 const MONTH_SUMS = MONTH_FEN_COLUMNS.map((_, i) => `coalesce(sum(amount_fen) filter (where m = ${i + 1}), 0)`);
 
+/**
+ * The upsert that adds the sums of `from` to a tally keyed by `keys` (column: expression), in key
+ * order (no deadlocks between folds), skipping rows without `notNull`; answers one row a key.
+ */
+function addSums(table: string, from: 'batch' | 'attr', keys: Record<string, string>, notNull?: string) {
+  const cols = Object.keys(keys).join(', ');
+  const positions = Object.keys(keys)
+    .map((_, i) => i + 1)
+    .join(', ');
+  return sql.raw(`insert into ${table} as x (${cols}, amount_fen, row_count)
+    select ${Object.values(keys).join(', ')}, sum(amount_fen), count(*)
+    from ${from} ${notNull ? `where ${notNull} is not null ` : ''}group by ${positions} order by ${positions}
+    on conflict (${cols}) do update set amount_fen = x.amount_fen + excluded.amount_fen,
+      row_count = x.row_count + excluded.row_count
+    returning 1`);
+}
+
+/** The keys of a daily tally by `key`, town and day. */
+const DAILY = (key: string) => ({ [key]: key, town_id: 'town_id', day: 'business_date' });
+
 const DEADLOCK = '40P01';
 const SERIALIZATION = '40001';
 
@@ -78,30 +98,9 @@ export async function foldBatch(
               ${sql.raw(MONTH_FEN_COLUMNS.map((c) => `${c} = x.${c} + excluded.${c}`).join(', '))}
             returning 1
           ),
-          pd as (
-            insert into partner_daily_sales as x (buyer_org_id, town_id, day, amount_fen, row_count)
-            select buyer_org_id, town_id, business_date, sum(amount_fen), count(*)
-            from batch where buyer_org_id is not null group by 1, 2, 3 order by 1, 2, 3
-            on conflict (buyer_org_id, town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
-              row_count = x.row_count + excluded.row_count
-            returning 1
-          ),
-          c as (
-            insert into category_daily_sales as x (category, town_id, day, amount_fen, row_count)
-            select category, town_id, business_date, sum(amount_fen), count(*)
-            from batch group by 1, 2, 3 order by 1, 2, 3
-            on conflict (category, town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
-              row_count = x.row_count + excluded.row_count
-            returning 1
-          ),
-          pr as (
-            insert into product_daily_sales as x (product_id, town_id, day, amount_fen, row_count)
-            select product_id, town_id, business_date, sum(amount_fen), count(*)
-            from batch where product_id is not null group by 1, 2, 3 order by 1, 2, 3
-            on conflict (product_id, town_id, day) do update set amount_fen = x.amount_fen + excluded.amount_fen,
-              row_count = x.row_count + excluded.row_count
-            returning 1
-          ),
+          pd as (${addSums('partner_daily_sales', 'batch', DAILY('buyer_org_id'), 'buyer_org_id')}),
+          c as (${addSums('category_daily_sales', 'batch', DAILY('category'))}),
+          pr as (${addSums('product_daily_sales', 'batch', DAILY('product_id'), 'product_id')}),
           attr as (
             -- Campaign attribution, fixed here: the campaigns whose days and scope hold the row now.
             select s.campaign_id, b.id as sale_id, b.town_id, b.buyer_org_id, b.amount_fen
@@ -113,21 +112,8 @@ export async function foldBatch(
             insert into campaign_sales (campaign_id, sale_id) select campaign_id, sale_id from attr
             order by 1, 2 returning 1
           ),
-          ct as (
-            insert into campaign_town_tallies as x (campaign_id, town_id, amount_fen, row_count)
-            select campaign_id, town_id, sum(amount_fen), count(*) from attr group by 1, 2 order by 1, 2
-            on conflict (campaign_id, town_id) do update set amount_fen = x.amount_fen + excluded.amount_fen,
-              row_count = x.row_count + excluded.row_count
-            returning 1
-          ),
-          cp as (
-            insert into campaign_partner_tallies as x (campaign_id, buyer_org_id, amount_fen, row_count)
-            select campaign_id, buyer_org_id, sum(amount_fen), count(*) from attr where buyer_org_id is not null
-            group by 1, 2 order by 1, 2
-            on conflict (campaign_id, buyer_org_id) do update set amount_fen = x.amount_fen + excluded.amount_fen,
-              row_count = x.row_count + excluded.row_count
-            returning 1
-          )
+          ct as (${addSums('campaign_town_tallies', 'attr', { campaign_id: 'campaign_id', town_id: 'town_id' })}),
+          cp as (${addSums('campaign_partner_tallies', 'attr', { campaign_id: 'campaign_id', buyer_org_id: 'buyer_org_id' }, 'buyer_org_id')})
           select (select count(*) from marked)::int as n,
             (select array_agg(distinct town_id) from batch) as towns,
             (select count(*) from t) + (select count(*) from d) + (select count(*) from p) + (select count(*) from pd) + (select count(*) from c) + (select count(*) from pr)
@@ -241,6 +227,21 @@ const TALLY_DEFS = [
   },
 ] as const;
 
+/**
+ * A tally's expected rows (`e`, a table or a subquery) joined to the tally (`a`) by key: `drifted`
+ * (from … where …) keeps the keys whose values differ, that only one side has, or that the tally
+ * holds with a non-zero sum the expected rows lack.
+ */
+function driftJoin(def: (typeof TALLY_DEFS)[number], expected: string) {
+  const keyJoin = def.keys.map((k) => `e.${k} = a.${k}`).join(' and ');
+  const differs = def.values.map((v) => `e.${v} is distinct from a.${v}`).join(' or ');
+  const k = def.keys[0];
+  const drifted = `from ${expected} e full outer join ${def.table} a on ${keyJoin}
+    where (e.${k} is null and (a.amount_fen <> 0 or a.row_count <> 0)) or a.${k} is null
+      or (e.${k} is not null and a.${k} is not null and (${differs}))`;
+  return { keyJoin, drifted };
+}
+
 /** How many drifted keys a run records in detail. */
 const MAX_DRIFT_DETAILS = 20;
 
@@ -261,13 +262,10 @@ export async function reconcileTallies(db: Db, options: { repair?: boolean } = {
     for (const def of TALLY_DEFS) {
       const tmp = `expected_${def.table}`;
       await tx.execute(sql.raw(`create temp table ${tmp} on commit drop as ${def.select}`));
-      const keyJoin = def.keys.map((k) => `e.${k} = a.${k}`).join(' and ');
-      const differs = def.values.map((v) => `e.${v} is distinct from a.${v}`).join(' or ');
+      const { keyJoin, drifted } = driftJoin(def, tmp);
       const keyExpr = def.keys.map((k) => `coalesce(e.${k}, a.${k})::text`).join(` || '/' || `);
       const drift = await tx.execute<{ key: string; expected: number | null; found: number | null }>(
-        sql.raw(`select ${keyExpr} as key, e.amount_fen as expected, a.amount_fen as found
-          from ${tmp} e full outer join ${def.table} a on ${keyJoin}
-          where (e.${def.keys[0]} is null and (a.amount_fen <> 0 or a.row_count <> 0)) or (a.${def.keys[0]} is null) or (e.${def.keys[0]} is not null and a.${def.keys[0]} is not null and (${differs}))`),
+        sql.raw(`select ${keyExpr} as key, e.amount_fen as expected, a.amount_fen as found ${drifted}`),
       );
       driftRows += drift.rows.length;
       for (const d of drift.rows) {
@@ -307,11 +305,8 @@ export async function reconcileTallies(db: Db, options: { repair?: boolean } = {
 export async function tallyDrift(db: DbOrTx): Promise<number> {
   let total = 0;
   for (const def of TALLY_DEFS) {
-    const keyJoin = def.keys.map((k) => `e.${k} = a.${k}`).join(' and ');
-    const differs = def.values.map((v) => `e.${v} is distinct from a.${v}`).join(' or ');
     const r = await db.execute<{ n: number }>(
-      sql.raw(`select count(*)::int as n from (${def.select}) e full outer join ${def.table} a on ${keyJoin}
-        where (e.${def.keys[0]} is null and (a.amount_fen <> 0 or a.row_count <> 0)) or a.${def.keys[0]} is null or (e.${def.keys[0]} is not null and a.${def.keys[0]} is not null and (${differs}))`),
+      sql.raw(`select count(*)::int as n ${driftJoin(def, `(${def.select})`).drifted}`),
     );
     total += r.rows[0]?.n ?? 0;
   }
