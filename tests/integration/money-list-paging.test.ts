@@ -18,7 +18,7 @@ let office: Session;
 let coopA: Member;
 let coopB: Member;
 let buyerM: Member;
-const { buyer, coop, post, paid } = shop(() => t);
+const { buyer, coop, post, paid, confirmedPayoutAccount, accepted } = shop(() => t);
 const { upload } = tokenCalls(() => t);
 const get = (token: string | null, url: string) =>
   t.app.inject({ method: 'GET', url, headers: token ? bearer(token) : {} });
@@ -37,14 +37,7 @@ beforeAll(async () => {
   buyerM = await buyer();
 
   // coopA is paid to a confirmed account; a settlement then has a statement and a payout for it.
-  const account = await put(coopA.s, '/api/v1/payout-account', {
-    accountName: '阳山县大崑蜂蜜合作社',
-    bankName: '中国农业银行',
-    branch: '阳山支行',
-    accountNo: '6228480012345678',
-  });
-  expect(account.statusCode, account.body).toBe(202);
-  expect((await post(office, `/api/v1/payout-accounts/${account.json().id}/confirm`)).statusCode).toBe(200);
+  await confirmedPayoutAccount(coopA, office);
 
   // One paid purchase with an order from each of five cooperatives: five invoices to request.
   const coops = [coopA, coopB, await coop('dakun'), await coop('daping'), await coop('dakun')];
@@ -60,11 +53,7 @@ beforeAll(async () => {
   }
   // coopA's order taken through to accepted, then settled.
   const orderA = (p.orders as { id: string; cooperativeId: string }[]).find((o) => o.cooperativeId === coopA.orgId)!;
-  expect(
-    (await post(coopA.s, `/api/v1/orders/${orderA.id}/ship`, { carrier: '顺丰', trackingNo: 'SF1' })).statusCode,
-  ).toBe(200);
-  expect((await post(coopA.s, `/api/v1/orders/${orderA.id}/deliver`)).statusCode).toBe(200);
-  expect((await post(buyerM.s, `/api/v1/orders/${orderA.id}/accept`)).statusCode).toBe(200);
+  await accepted(orderA.id, coopA, buyerM);
   const settled = await post(office, '/api/v1/settlements', { cadence: 'on_demand', periodEnd: businessDate() });
   expect(settled.statusCode, settled.body).toBe(201);
   const s = settled.json() as {

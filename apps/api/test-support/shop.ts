@@ -123,7 +123,32 @@ export function shop(testApp: () => TestApp) {
     return p;
   }
 
-  return { buyer, coop, put, checkout, call, post, stockOf, soldOf, placed, paid };
+  /** Gives a cooperative a payout account the office confirmed: what a settlement needs to pay it. */
+  async function confirmedPayoutAccount(c: Member, office: Session) {
+    const account = await app().inject({
+      method: 'PUT',
+      url: '/api/v1/payout-account',
+      headers: bearer(c.s.token),
+      payload: {
+        accountName: '阳山县大崑蜂蜜合作社',
+        bankName: '中国农业银行',
+        branch: '阳山支行',
+        accountNo: '6228480012345678',
+      },
+    });
+    expect(account.statusCode, account.body).toBe(202);
+    expect((await post(office, `/api/v1/payout-accounts/${account.json().id}/confirm`)).statusCode).toBe(200);
+  }
+
+  /** Takes an order through shipping and delivery to accepted by its buyer. */
+  async function accepted(orderId: string, c: { s: Session }, b: { s: Session }) {
+    const ship = await post(c.s, `/api/v1/orders/${orderId}/ship`, { carrier: '顺丰', trackingNo: 'SF1' });
+    expect(ship.statusCode).toBe(200);
+    expect((await post(c.s, `/api/v1/orders/${orderId}/deliver`)).statusCode).toBe(200);
+    expect((await post(b.s, `/api/v1/orders/${orderId}/accept`)).statusCode).toBe(200);
+  }
+
+  return { buyer, coop, put, checkout, call, post, stockOf, soldOf, placed, paid, confirmedPayoutAccount, accepted };
 }
 
 /** An app on the demo world, the office logged in, and a cooperative in each of two towns. */

@@ -19,7 +19,7 @@ let buyerM: Member;
 /** The settlement paying more cooperatives than the old cap, and one earlier with a single payout. */
 let big: string;
 let earlier: string;
-const { buyer, post, paid } = shop(() => t);
+const { buyer, post, paid, confirmedPayoutAccount, accepted } = shop(() => t);
 const get = (s: Session | null, url: string) => t.app.inject({ method: 'GET', url, headers: s ? bearer(s.token) : {} });
 
 /** Cooperatives added to the settlement: past the old cap of 2,000 rows and several pages of MAX_PAGE. */
@@ -31,28 +31,12 @@ const rowsOf = async <R>(query: ReturnType<typeof sql>) => (await t.app.db.execu
 beforeAll(async () => {
   ({ t, office, coopA } = await buyingWorld());
   buyerM = await buyer();
-  const account = await t.app.inject({
-    method: 'PUT',
-    url: '/api/v1/payout-account',
-    headers: bearer(coopA.s.token),
-    payload: {
-      accountName: '阳山县大崑蜂蜜合作社',
-      bankName: '中国农业银行',
-      branch: '阳山支行',
-      accountNo: '6228480012345678',
-    },
-  });
-  expect(account.statusCode, account.body).toBe(202);
-  expect((await post(office, `/api/v1/payout-accounts/${account.json().id}/confirm`)).statusCode).toBe(200);
+  await confirmedPayoutAccount(coopA, office);
   // One accepted order of coopA: the settlement has its statement and a payout.
   const product = await createProduct(t.app.db, { cooperativeId: coopA.orgId, stock: 50 });
   const p = await paid(buyerM, [{ id: product.id, qty: 1 }], office);
   const order = (p.orders as { id: string }[])[0]!;
-  expect(
-    (await post(coopA.s, `/api/v1/orders/${order.id}/ship`, { carrier: '顺丰', trackingNo: 'SF1' })).statusCode,
-  ).toBe(200);
-  expect((await post(coopA.s, `/api/v1/orders/${order.id}/deliver`)).statusCode).toBe(200);
-  expect((await post(buyerM.s, `/api/v1/orders/${order.id}/accept`)).statusCode).toBe(200);
+  await accepted(order.id, coopA, buyerM);
   const settled = await post(office, '/api/v1/settlements', { cadence: 'on_demand', periodEnd: businessDate() });
   expect(settled.statusCode, settled.body).toBe(201);
   big = settled.json().id;
