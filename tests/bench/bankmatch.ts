@@ -11,11 +11,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { buildApp } from '@shanhai/api/app';
-import { loadConfig } from '@shanhai/api/env';
 import { createDb } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
-import { benchStack } from './support';
+import { benchApiFromEnv, benchLogin, benchStack } from './support';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -149,23 +147,8 @@ async function statement(matching: number): Promise<Buffer> {
   return Buffer.from(lines.join('\n'));
 }
 
-const config = loadConfig({
-  DATABASE_URL: stack.databaseUrl,
-  REDIS_URL: stack.redisUrl,
-  REDIS_PREFIX: 'bench',
-  JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-  LOG_LEVEL: 'silent',
-});
-const api = await buildApp(config, { logger: false });
-await api.listen({ host: '127.0.0.1', port: 0 });
-const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
-const { accessToken } = (await (
-  await fetch(`${apiUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'office@demo.shanhai', password: 'shanhai-demo' }),
-  })
-).json()) as { accessToken: string };
+const { api, apiUrl } = await benchApiFromEnv(stack);
+const { accessToken } = await benchLogin(apiUrl, 'office@demo.shanhai');
 
 async function upload(file: Buffer, dryRun: boolean) {
   const form = new FormData();

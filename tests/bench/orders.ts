@@ -9,11 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { buildApp } from '@shanhai/api/app';
-import { loadConfig } from '@shanhai/api/env';
 import { createDb } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
-import { benchStack, load, printTable, startServer } from './support';
+import { benchApiFromEnv, benchLogin, benchStack, load, printTable, startServer } from './support';
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -41,28 +39,12 @@ try {
   await setup.close();
   const lines = products.map((p, i) => ({ productId: p.id, qty: 2 + i * 5 }));
 
-  const config = loadConfig({
-    DATABASE_URL: stack.databaseUrl,
-    REDIS_URL: stack.redisUrl,
-    REDIS_PREFIX: 'bench',
-    JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-    LOG_LEVEL: 'silent',
+  const { api, config, apiUrl } = await benchApiFromEnv(stack, {
     DATABASE_POOL_MAX: '10',
     LOGIN_MAX_PER_ACCOUNT: '100000',
     LOGIN_MAX_PER_IP: '100000',
   });
-  const api = await buildApp(config, { logger: false });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
-  const loginRes = await fetch(`${apiUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'buyer@demo.shanhai', password: 'shanhai-demo' }),
-  });
-  const { accessToken, user } = (await loginRes.json()) as {
-    accessToken: string;
-    user: { id: string; org: { id: string } };
-  };
+  const { accessToken, user } = await benchLogin(apiUrl, 'buyer@demo.shanhai');
 
   // The bare baseline: the same writes with hand-written SQL, no auth, no validation, no reads back.
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 10 });

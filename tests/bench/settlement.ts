@@ -18,7 +18,7 @@
  */
 import { loadavg } from 'node:os';
 import { createDb } from '@shanhai/db';
-import { benchApp, benchStack } from './support';
+import { benchApp, benchLogin, benchStack } from './support';
 
 const COOPS = 500;
 const ORDERS_PER_MONTH = Number(process.env.BENCH_ORDERS ?? 100_000);
@@ -154,14 +154,7 @@ async function newestLinesPlan() {
 const lineCount = async () => Number((await q<{ n: string }>('select count(*) as n from journal_lines'))[0]!.n);
 
 const { app, base } = await benchApp(stack.databaseUrl, stack.redisUrl);
-async function tokenOf(email: string) {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'shanhai-demo' }),
-  });
-  return ((await res.json()) as { accessToken: string }).accessToken;
-}
+const tokenOf = async (email: string) => (await benchLogin(base, email)).accessToken;
 // Fetched again before each phase: filling the journal can outlast an access token.
 let coopToken = await tokenOf('coop@demo.shanhai');
 let officeToken = await tokenOf('office@demo.shanhai');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { buildApp } from '@shanhai/api/app';
-import type { ApiConfig } from '@shanhai/api/env';
+import { loadConfig, type ApiConfig } from '@shanhai/api/env';
 import type { WorkerConfig } from '@shanhai/worker/env';
 import type { SameBytes } from './serve';
 import { createDb, runMigrations } from '@shanhai/db';
@@ -449,4 +449,33 @@ export function benchWorkerConfig(stack: BenchStack, redisPrefix: string, databa
 export async function benchApp(databaseUrl: string, redisUrl: string) {
   const app = await buildApp(benchApiConfig(databaseUrl, redisUrl), { logger: false });
   return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
+}
+
+/**
+ * The api configured from the environment as in production (`loadConfig`), on `stack` with bench
+ * defaults and `env` on top, listening on a free port: the benches that compare with the server
+ * as deployed (purchases, bank matching) build it this way rather than with benchApiConfig.
+ */
+export async function benchApiFromEnv(stack: BenchStack, env: Record<string, string> = {}) {
+  const config = loadConfig({
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: stack.redisUrl,
+    REDIS_PREFIX: 'bench',
+    JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const api = await buildApp(config, { logger: false });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  return { api, config, apiUrl: `http://127.0.0.1:${(api.server.address() as { port: number }).port}` };
+}
+
+/** Logs a demo user in over HTTP: the session's access token and user. */
+export async function benchLogin(base: string, email: string) {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'shanhai-demo' }),
+  });
+  return (await res.json()) as { accessToken: string; user: { id: string; org: { id: string } } };
 }

@@ -15,7 +15,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { createDb, foldAll } from '@shanhai/db';
-import { benchApp, benchStack } from './support';
+import { benchApp, benchLogin, benchStack } from './support';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const BUDGET_UNITS = 100;
@@ -54,14 +54,7 @@ async function fillOrgs(total: number, budget: number) {
       and not exists (select 1 from unit_declarations d where d.buyer_org_id = o.id and d.year = ${YEAR})`);
 }
 
-async function token(base: string): Promise<string> {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'office@demo.shanhai', password: 'shanhai-demo' }),
-  });
-  return ((await res.json()) as { accessToken: string }).accessToken;
-}
+const token = async (base: string) => (await benchLogin(base, 'office@demo.shanhai')).accessToken;
 
 async function rankingP99(label: string) {
   await db.execute(sql`vacuum analyze`);
