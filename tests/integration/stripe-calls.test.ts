@@ -83,15 +83,14 @@ async function settled(purchaseId: string) {
   }
 }
 
+/** The buyer cancels its order (a paid card order: the refund is the worker's to make). */
+const cancelAsBuyer = (orderId: string) =>
+  t.app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/cancel`, headers: bearer(buyer.token), payload: {} });
+
 describe('stripe calls after the commit, by the worker', () => {
   it('a cancel of a paid card order is refunded by the job the api enqueued', async () => {
     const { purchaseId, orderId } = await paidCardOrder();
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orders/${orderId}/cancel`,
-      headers: bearer(buyer.token),
-      payload: {},
-    });
+    const res = await cancelAsBuyer(orderId);
     expect(res.statusCode, res.body).toBe(200);
     expect(await settled(purchaseId)).toEqual([{ status: 'succeeded', attempts: 1 }]);
     const refunds = fake.calls.filter((c) => c.path === '/v1/refunds' && c.idempotencyKey === `refund-${orderId}`);
@@ -104,12 +103,7 @@ describe('stripe calls after the commit, by the worker', () => {
     const { purchaseId, orderId } = await paidCardOrder();
     // Two whole tries fail (the SDK itself tries three times each).
     fake.failNext('/v1/refunds', 6);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/orders/${orderId}/cancel`,
-      headers: bearer(buyer.token),
-      payload: {},
-    });
+    const res = await cancelAsBuyer(orderId);
     expect(res.statusCode, res.body).toBe(200);
     expect(await settled(purchaseId)).toEqual([{ status: 'succeeded', attempts: 3 }]);
     const keys = fake.calls

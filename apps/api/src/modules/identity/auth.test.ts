@@ -18,6 +18,9 @@ beforeAll(async () => {
   t = await createTestApp();
 });
 afterAll(() => t.close());
+/** POST /auth/login with this body, on the test app or another one. */
+const tryLogin = (payload: object, on: TestApp = t) =>
+  on.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload });
 
 function b64url(o: unknown) {
   return Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -31,11 +34,7 @@ function craftJwt(header: object, payload: object, secret: string | null) {
 
 describe('POST /api/v1/auth/login', () => {
   it('logs in a demo buyer and answers the session user, with a rotating refresh cookie', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: 'Buyer@Demo.Shanhai', password: DEMO_PASSWORD },
-    });
+    const res = await tryLogin({ email: 'Buyer@Demo.Shanhai', password: DEMO_PASSWORD });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toEqual({
@@ -65,16 +64,8 @@ describe('POST /api/v1/auth/login', () => {
   });
 
   it('answers 401 for a wrong password and for an unknown email alike', async () => {
-    const wrong = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: 'buyer@demo.shanhai', password: 'not-the-password' },
-    });
-    const unknown = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: 'nobody@demo.shanhai', password: 'not-the-password' },
-    });
+    const wrong = await tryLogin({ email: 'buyer@demo.shanhai', password: 'not-the-password' });
+    const unknown = await tryLogin({ email: 'nobody@demo.shanhai', password: 'not-the-password' });
     for (const res of [wrong, unknown]) {
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toContain('application/problem+json');
@@ -83,7 +74,7 @@ describe('POST /api/v1/auth/login', () => {
   });
 
   it('answers 400 naming the field for bad input, and refuses unknown fields', async () => {
-    const noEmail = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { password: 'x' } });
+    const noEmail = await tryLogin({ password: 'x' });
     expect(noEmail.statusCode).toBe(400);
     // Each field error carries what a client needs to word it in its own language.
     expect(noEmail.json().errors).toEqual([
@@ -95,19 +86,11 @@ describe('POST /api/v1/auth/login', () => {
       },
     ]);
 
-    const badEmail = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: 'not-an-email', password: 'x' },
-    });
+    const badEmail = await tryLogin({ email: 'not-an-email', password: 'x' });
     expect(badEmail.statusCode).toBe(400);
     expect(badEmail.json().errors[0].field).toBe('body.email');
 
-    const extra = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: 'buyer@demo.shanhai', password: DEMO_PASSWORD, role: 'owner' },
-    });
+    const extra = await tryLogin({ email: 'buyer@demo.shanhai', password: DEMO_PASSWORD, role: 'owner' });
     expect(extra.statusCode).toBe(400);
     expect(extra.json()).toMatchObject({
       code: 'validation_failed',
@@ -279,11 +262,7 @@ describe('organisations that are not active', () => {
       status: 'pending',
       townCode: 'dakun',
     });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: user.email, password: TEST_PASSWORD },
-    });
+    const res = await tryLogin({ email: user.email, password: TEST_PASSWORD });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: 'org_not_active', orgStatus: 'pending' });
 
@@ -295,15 +274,7 @@ describe('organisations that are not active', () => {
     });
     expect(act.json()).toMatchObject({ id: org.id, status: 'active' });
     expect(act.statusCode).toBe(200);
-    expect(
-      (
-        await t.app.inject({
-          method: 'POST',
-          url: '/api/v1/auth/login',
-          payload: { email: user.email, password: TEST_PASSWORD },
-        })
-      ).statusCode,
-    ).toBe(200);
+    expect((await tryLogin({ email: user.email, password: TEST_PASSWORD })).statusCode).toBe(200);
   });
 
   it('a suspended org’s existing token cannot act and its refresh fails', async () => {
@@ -322,23 +293,14 @@ describe('login rate limits (Redis store)', () => {
   it('per account: the attempt past the limit answers 429 with retry-after', async () => {
     const limited = await createTestApp({ config: { loginLimits: { perAccount: 3, perIp: 100, windowMs: 60_000 } } });
     try {
-      const attempt = (email: string) =>
-        limited.app.inject({
-          method: 'POST',
-          url: '/api/v1/auth/login',
-          payload: { email, password: 'wrong-password' },
-        });
+      const attempt = (email: string) => tryLogin({ email, password: 'wrong-password' }, limited);
       for (let i = 0; i < 3; i++) expect((await attempt('buyer@demo.shanhai')).statusCode).toBe(401);
       const blocked = await attempt('buyer@demo.shanhai');
       expect(blocked.statusCode).toBe(429);
       expect(blocked.json().code).toBe('rate_limited');
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
       // Even the right password is refused while the account is locked…
-      const right = await limited.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email: 'buyer@demo.shanhai', password: DEMO_PASSWORD },
-      });
+      const right = await tryLogin({ email: 'buyer@demo.shanhai', password: DEMO_PASSWORD }, limited);
       expect(right.statusCode).toBe(429);
       // …but another account from the same address is not.
       expect((await attempt('buyer2@demo.shanhai')).statusCode).toBe(401);
@@ -353,12 +315,7 @@ describe('login rate limits (Redis store)', () => {
   it('counts failures only: a busy office logging in all day is never locked out, and a success clears its account', async () => {
     const limited = await createTestApp({ config: { loginLimits: { perAccount: 3, perIp: 5, windowMs: 60_000 } } });
     try {
-      const attempt = (password: string) =>
-        limited.app.inject({
-          method: 'POST',
-          url: '/api/v1/auth/login',
-          payload: { email: 'office@demo.shanhai', password },
-        });
+      const attempt = (password: string) => tryLogin({ email: 'office@demo.shanhai', password }, limited);
       for (let i = 0; i < 12; i++) expect((await attempt(DEMO_PASSWORD)).statusCode).toBe(200);
       // Two typos, a success, two more typos: the account never reaches three failures in a row.
       for (const p of ['typo-1', 'typo-2']) expect((await attempt(p)).statusCode).toBe(401);
@@ -384,11 +341,7 @@ describe('login rate limits (Redis store)', () => {
         });
         expect(res.statusCode).toBe(401);
       }
-      const blocked = await limited.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email: 'nobody-else@test.shanhai', password: 'wrong-password' },
-      });
+      const blocked = await tryLogin({ email: 'nobody-else@test.shanhai', password: 'wrong-password' }, limited);
       expect(blocked.statusCode).toBe(429);
       expect(blocked.headers['retry-after']).toBeDefined();
     } finally {

@@ -23,6 +23,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 const call = caller(() => t.app);
+/** An invitation of a new member into an org. */
+const inviteMember = (s: Session, orgId: string, body: object) =>
+  call(s, 'POST', `/api/v1/orgs/${orgId}/members`, body);
+/** The audit entries of one action on one entity. */
+const auditOf = (action: string, entityId: string) =>
+  t.app.db
+    .select()
+    .from(schema.auditLog)
+    .where(and(eq(schema.auditLog.action, action), eq(schema.auditLog.entityId, entityId)));
 
 const buyerSignup = (over: Record<string, unknown> = {}) => ({
   kind: 'buyer',
@@ -57,10 +66,7 @@ describe('POST /api/v1/orgs (sign-up)', () => {
     const [owner] = await t.app.db.select().from(schema.users).where(eq(schema.users.orgId, org.id));
     expect(owner).toMatchObject({ email: body.owner.email, role: 'owner', status: 'active' });
     expect(owner!.passwordHash).toMatch(/^\$argon2id\$/);
-    const audit = await t.app.db
-      .select()
-      .from(schema.auditLog)
-      .where(and(eq(schema.auditLog.entityId, org.id), eq(schema.auditLog.action, 'org.sign_up')));
+    const audit = await auditOf('org.sign_up', org.id);
     expect(audit).toHaveLength(1);
   });
 
@@ -192,10 +198,7 @@ describe('office review of organisations', () => {
     expect(suspendRejected.statusCode).toBe(409);
     expect(suspendRejected.json()).toMatchObject({ code: 'invalid_transition', from: 'rejected', to: 'suspended' });
 
-    const audit = await t.app.db
-      .select()
-      .from(schema.auditLog)
-      .where(and(eq(schema.auditLog.entityId, org.id), eq(schema.auditLog.action, 'org.reject')));
+    const audit = await auditOf('org.reject', org.id);
     expect(audit).toEqual([
       expect.objectContaining({
         actorUserId: office.userId,
@@ -242,7 +245,7 @@ describe('members of an org', () => {
   it('owners list, invite and deactivate their own members', async () => {
     const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const s = await login(t.app, a.user.email);
-    const invited = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members`, {
+    const invited = await inviteMember(s, a.org.id, {
       email: 'New.Member@Example.cn',
       name: '新同事',
       role: 'member',
@@ -333,10 +336,7 @@ describe('members of an org', () => {
       (await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie: ms.refreshCookie } }))
         .statusCode,
     ).toBe(401);
-    const audit = await t.app.db
-      .select()
-      .from(schema.auditLog)
-      .where(and(eq(schema.auditLog.action, 'member.role'), eq(schema.auditLog.entityId, member.id)));
+    const audit = await auditOf('member.role', member.id);
     expect(audit).toEqual([
       expect.objectContaining({
         actorUserId: a.user.id,
@@ -430,10 +430,7 @@ describe('members of an org', () => {
       expect(
         (await call(owner, 'PATCH', `/api/v1/orgs/${a.org.id}/members/${member.id}`, { role: 'manager' })).statusCode,
       ).toBe(404);
-      const audit = await t.app.db
-        .select()
-        .from(schema.auditLog)
-        .where(and(eq(schema.auditLog.action, 'member.remove'), eq(schema.auditLog.entityId, member.id)));
+      const audit = await auditOf('member.remove', member.id);
       expect(audit).toEqual([
         expect.objectContaining({
           actorUserId: a.user.id,
@@ -547,7 +544,7 @@ describe('members of an org', () => {
     const bMember = await createUser(t.app.db, { orgId: b.org.id, role: 'member' });
     const s = await login(t.app, a.user.email);
     expect((await call(s, 'GET', `/api/v1/orgs/${b.org.id}/members`)).statusCode).toBe(404);
-    const invite = await call(s, 'POST', `/api/v1/orgs/${b.org.id}/members`, {
+    const invite = await inviteMember(s, b.org.id, {
       email: 'intruder@example.cn',
       name: 'x',
       role: 'member',
@@ -568,7 +565,7 @@ describe('members of an org', () => {
     const ms = await login(t.app, member.email, TEST_PASSWORD);
     expect((await call(ms, 'GET', `/api/v1/orgs/${a.org.id}/members`)).statusCode).toBe(403);
     const mg = await login(t.app, manager.email);
-    const addManager = await call(mg, 'POST', `/api/v1/orgs/${a.org.id}/members`, {
+    const addManager = await inviteMember(mg, a.org.id, {
       email: 'm2@example.cn',
       name: 'x',
       role: 'manager',
@@ -583,7 +580,7 @@ describe('members of an org', () => {
   it('an invite with a taken email is 409 naming body.email; a bad one is 400', async () => {
     const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
     const s = await login(t.app, a.user.email);
-    const taken = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members`, {
+    const taken = await inviteMember(s, a.org.id, {
       email: 'buyer@demo.shanhai',
       name: 'x',
       role: 'member',
@@ -592,7 +589,7 @@ describe('members of an org', () => {
     expect(taken.json().errors).toEqual([
       { field: 'body.email', message: 'is already registered', code: 'already_registered' },
     ]);
-    const bad = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members`, {
+    const bad = await inviteMember(s, a.org.id, {
       email: 'x@example.cn',
       name: 'x',
       role: 'owner',
@@ -619,10 +616,7 @@ describe('organisation settings: invoice defaults and the delivery address book'
     const ok = await patch(s, a.org.id, details);
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject(details);
-    const [audit] = await t.app.db
-      .select()
-      .from(schema.auditLog)
-      .where(and(eq(schema.auditLog.entityId, a.org.id), eq(schema.auditLog.action, 'org.update')));
+    const [audit] = await auditOf('org.update', a.org.id);
     expect(audit).toMatchObject({
       before: { invoiceAddress: null, invoicePhone: null, invoiceBank: null, invoiceBankAccount: null },
       after: details,
