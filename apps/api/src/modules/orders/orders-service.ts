@@ -302,17 +302,17 @@ export async function actOnOrder(
           await tx.update(payments).set({ amountFen: newTotal }).where(eq(payments.purchaseId, o.purchaseId));
           // The intent was made for the old total: it goes, so that nobody can pay an amount no longer owed.
           await cancelLivePaymentIntent(tx, o.purchaseId);
-          await auditOrder(tx, principal, 'order.cancel', o, 'cancelled', input.note);
+          await auditStatusChange(tx, principal, 'order.cancel', o, 'cancelled', input.note);
           return { ledgerChanged: false, purchaseId: o.purchaseId };
         }
         if (o.status !== 'paid') throw invalidTransition(o.status, 'cancelled');
         await refundOrder(tx, principal, o, 'refunded', true, input.note, move);
-        await auditOrder(tx, principal, 'order.cancel', o, 'refunded', input.note);
+        await auditStatusChange(tx, principal, 'order.cancel', o, 'refunded', input.note);
         return { ledgerChanged: true, purchaseId: o.purchaseId };
       case 'refund':
         if (o.status !== 'disputed' && o.status !== 'paid') throw invalidTransition(o.status, 'refunded');
         await refundOrder(tx, principal, o, 'refunded', o.status === 'paid', input.note, move);
-        await auditOrder(tx, principal, 'order.refund', o, 'refunded', input.note);
+        await auditStatusChange(tx, principal, 'order.refund', o, 'refunded', input.note);
         return { ledgerChanged: true, purchaseId: o.purchaseId };
     }
   });
@@ -332,22 +332,23 @@ function mayEndOrder(principal: Principal, placedBy: string, status: OrderStatus
     throw new HttpProblem(403, 'forbidden', 'Cancelling or refunding a paid order takes an owner or manager');
 }
 
-async function auditOrder(
+/** Audits a person's move of an order or a purchase from its status to `to`, with its total and the note. */
+export async function auditStatusChange<S extends string>(
   tx: Tx,
   principal: Principal,
-  action: 'order.cancel' | 'order.refund',
-  o: typeof orders.$inferSelect,
-  to: OrderStatus,
+  action: 'order.cancel' | 'order.refund' | 'purchase.approve' | 'purchase.reject' | 'purchase.cancel',
+  row: { id: string; status: S; totalFen: number },
+  to: S,
   note: string | undefined,
 ) {
   await writeAudit(tx, {
     actorUserId: principal.userId,
     actorOrgId: principal.orgId,
     action,
-    entityType: 'order',
-    entityId: o.id,
-    before: { status: o.status },
-    after: { status: to, totalFen: o.totalFen },
+    entityType: action.startsWith('order.') ? 'order' : 'purchase',
+    entityId: row.id,
+    before: { status: row.status },
+    after: { status: to, totalFen: row.totalFen },
     ...(note ? { note } : {}),
   });
 }

@@ -4,7 +4,6 @@ import {
   notifyPurchaseDecision,
   recordTransitions,
   schema,
-  writeAudit,
   type Db,
   type DbOrTx,
   type Tx,
@@ -15,7 +14,7 @@ import { allPages, cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/
 import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
 import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
-import { loadOrders } from '../orders/orders-service';
+import { auditStatusChange, loadOrders } from '../orders/orders-service';
 
 const { orgs, purchases, orders, payments, refunds } = schema;
 
@@ -215,7 +214,7 @@ export async function decidePurchase(
     if (decision === 'reject') {
       await endUnpaidPurchase(tx, id, 'cancelled', actorOf(principal), note ?? 'rejected by approver');
       await notifyPurchaseDecision(tx, id, 'rejected', { userId: principal.userId }, note);
-      await auditPurchase(tx, principal, 'purchase.reject', p, 'cancelled', note);
+      await auditStatusChange(tx, principal, 'purchase.reject', p, 'cancelled', note);
       return { expiresAt: null };
     }
     const expiresAt = expiresAtFor(p.paymentMethod, settings);
@@ -239,28 +238,8 @@ export async function decidePurchase(
       actorOf(principal),
     );
     await notifyPurchaseDecision(tx, id, 'approved', { userId: principal.userId }, note);
-    await auditPurchase(tx, principal, 'purchase.approve', p, 'awaiting_payment', note);
+    await auditStatusChange(tx, principal, 'purchase.approve', p, 'awaiting_payment', note);
     return { expiresAt };
-  });
-}
-
-async function auditPurchase(
-  tx: Tx,
-  principal: Principal,
-  action: 'purchase.approve' | 'purchase.reject' | 'purchase.cancel',
-  p: typeof purchases.$inferSelect,
-  to: typeof purchases.$inferSelect.status,
-  note: string | undefined,
-) {
-  await writeAudit(tx, {
-    actorUserId: principal.userId,
-    actorOrgId: principal.orgId,
-    action,
-    entityType: 'purchase',
-    entityId: p.id,
-    before: { status: p.status },
-    after: { status: to, totalFen: p.totalFen },
-    ...(note ? { note } : {}),
   });
 }
 
@@ -278,7 +257,7 @@ export async function cancelPurchase(db: Db, principal: Principal, id: string, n
         { from: p.status, to: 'cancelled' },
       );
     }
-    await auditPurchase(tx, principal, 'purchase.cancel', p, 'cancelled', note);
+    await auditStatusChange(tx, principal, 'purchase.cancel', p, 'cancelled', note);
     return true;
   });
 }
