@@ -1,29 +1,19 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { notifyJournalDrift, reconcileJournal, schema, type Db, type JournalReconcileResult } from '@shanhai/db';
 import { JournalReconcileJob } from '@shanhai/domain';
 import type { Logger } from '../log';
+import { driftMetrics, recordRun, type DriftMetrics } from './reconcile-run';
 
-export interface JournalReconcileMetrics {
-  drift: Gauge;
-  runs: Counter;
-}
+export type JournalReconcileMetrics = DriftMetrics;
 
-export function journalReconcileMetrics(registry: Registry): JournalReconcileMetrics {
-  return {
-    drift: new Gauge({
-      name: 'shanhai_journal_drift_rows',
-      help: 'Balances or payables that differed from the journal or its sources at the last journal reconcile',
-      registers: [registry],
-    }),
-    runs: new Counter({
-      name: 'shanhai_journal_reconcile_runs_total',
-      help: 'Journal reconcile runs',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
-  };
-}
+export const journalReconcileMetrics = (registry: Registry): JournalReconcileMetrics =>
+  driftMetrics(registry, {
+    drift: 'shanhai_journal_drift_rows',
+    driftHelp: 'Balances or payables that differed from the journal or its sources at the last journal reconcile',
+    runs: 'shanhai_journal_reconcile_runs_total',
+    runsHelp: 'Journal reconcile runs',
+  });
 
 /**
  * Recomputes every balance from the journal and the payables from orders, payments and refunds,
@@ -41,22 +31,14 @@ export async function processJournalReconcile(
     throw new UnrecoverableError(`malformed journal-reconcile job ${job.id}: ${parsed.error.message}`);
   const startedAt = new Date();
   const result = await reconcileJournal(deps.db, { repair: true });
-  // The run's record and the office's notice of drift commit together.
-  await deps.db.transaction(async (tx) => {
-    const [run] = await tx
-      .insert(schema.journalReconciliations)
-      .values({
-        trigger: parsed.data.trigger,
-        startedAt,
-        journalLines: result.journalLines,
-        driftRows: result.driftRows,
-        details: result.details,
-      })
-      .returning({ id: schema.journalReconciliations.id });
-    if (result.driftRows > 0) await notifyJournalDrift(tx, run!.id, result.driftRows);
-  });
-  deps.metrics?.drift.set(result.driftRows);
-  deps.metrics?.runs.inc({ outcome: result.driftRows > 0 ? 'drift' : 'clean' });
+  const { journalLines, driftRows, details } = result;
+  await recordRun(
+    deps.db,
+    deps.metrics,
+    schema.journalReconciliations,
+    { trigger: parsed.data.trigger, startedAt, journalLines, driftRows, details },
+    notifyJournalDrift,
+  );
   if (result.driftRows > 0)
     deps.log.error(
       { driftRows: result.driftRows, repairedBalances: result.repairedBalances, details: result.details },

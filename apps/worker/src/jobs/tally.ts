@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Gauge, Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { foldAll, notifyTallyDrift, reconcileTallies, schema, type Db, type FoldResult } from '@shanhai/db';
 import {
   LEADERBOARD_CHANNEL,
@@ -10,6 +10,7 @@ import {
   type LeaderboardChanged,
 } from '@shanhai/domain';
 import type { Logger } from '../log';
+import { driftMetrics, recordRun, type DriftMetrics } from './reconcile-run';
 
 export interface TallyDeps {
   db: Db;
@@ -49,26 +50,15 @@ export async function processTally(deps: TallyDeps, job: Pick<Job, 'data' | 'id'
   });
 }
 
-export interface ReconcileMetrics {
-  drift: Gauge;
-  runs: Counter;
-}
+export type ReconcileMetrics = DriftMetrics;
 
-export function reconcileMetrics(registry: Registry): ReconcileMetrics {
-  return {
-    drift: new Gauge({
-      name: 'shanhai_tally_drift_rows',
-      help: 'Tally rows that differed from the ledger at the last reconcile',
-      registers: [registry],
-    }),
-    runs: new Counter({
-      name: 'shanhai_tally_reconcile_runs_total',
-      help: 'Reconcile runs',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
-  };
-}
+export const reconcileMetrics = (registry: Registry): ReconcileMetrics =>
+  driftMetrics(registry, {
+    drift: 'shanhai_tally_drift_rows',
+    driftHelp: 'Tally rows that differed from the ledger at the last reconcile',
+    runs: 'shanhai_tally_reconcile_runs_total',
+    runsHelp: 'Reconcile runs',
+  });
 
 /** Recomputes all tallies from the ledger, records the run (the console banner reads it), repairs drift. */
 export async function processReconcile(
@@ -79,22 +69,14 @@ export async function processReconcile(
   if (!parsed.success) throw new UnrecoverableError(`malformed reconcile job ${job.id}: ${parsed.error.message}`);
   const startedAt = new Date();
   const result = await reconcileTallies(deps.db, { repair: true });
-  // The run's record and the office's notice of drift commit together.
-  await deps.db.transaction(async (tx) => {
-    const [run] = await tx
-      .insert(schema.tallyReconciliations)
-      .values({
-        trigger: parsed.data.trigger,
-        startedAt,
-        ledgerRows: result.ledgerRows,
-        driftRows: result.driftRows,
-        details: result.details,
-      })
-      .returning({ id: schema.tallyReconciliations.id });
-    if (result.driftRows > 0) await notifyTallyDrift(tx, run!.id, result.driftRows);
-  });
-  deps.metrics?.drift.set(result.driftRows);
-  deps.metrics?.runs.inc({ outcome: result.driftRows > 0 ? 'drift' : 'clean' });
+  const { ledgerRows, driftRows, details } = result;
+  await recordRun(
+    deps.db,
+    deps.metrics,
+    schema.tallyReconciliations,
+    { trigger: parsed.data.trigger, startedAt, ledgerRows, driftRows, details },
+    notifyTallyDrift,
+  );
   if (result.driftRows > 0) {
     deps.log.error({ driftRows: result.driftRows, details: result.details }, 'tally drift found and repaired');
     await announceChange(deps, []);
