@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BankCharge, BankChargeRequest, PageQuery, Problem } from '@shanhai/domain';
-import { sendNextCursor } from '../../lib/cursor';
+import { sendPage } from '../../lib/cursor';
 import { principalOf } from '../../plugins/auth';
 import * as bankChargesService from './bank-charges-service';
 
@@ -48,11 +48,7 @@ const bankChargesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       preHandler: office,
     },
-    async (request, reply) => {
-      const page = await bankChargesService.listBankCharges(app.db, request.query);
-      sendNextCursor(reply, page.nextCursor);
-      return page.items;
-    },
+    async (request, reply) => sendPage(reply, await bankChargesService.listBankCharges(app.db, request.query)),
   );
 };
 

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { DEFAULT_BANK_REF, postBankCharge, schema, writeAudit, type Db, type DbOrTx, type Tx } from '@shanhai/db';
 import { businessDate, type BankCharge, type BankChargeRequest, type PageQuery } from '@shanhai/domain';
-import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
+import { cursorKey, keysetPage, pageOf, type Keyset } from '../../lib/cursor';
 import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -24,13 +24,16 @@ const BANK_CHARGES_KEYSET: Keyset = {
 const journalRef = (bankTxnId: string) => `txn:${bankTxnId}`;
 
 async function rows(db: DbOrTx, where: ReturnType<typeof eq> | undefined, page: PageQuery) {
-  const found = await db
-    .select({ c: bankCharges, recordedBy: users.name, cursorKey: cursorKey(BANK_CHARGES_KEYSET) })
-    .from(bankCharges)
-    .innerJoin(users, eq(users.id, bankCharges.recordedBy))
-    .where(and(where, afterCursor(BANK_CHARGES_KEYSET, page.cursor)))
-    .orderBy(...keysetOrder(BANK_CHARGES_KEYSET))
-    .limit(page.limit + 1);
+  const found = await keysetPage(
+    db
+      .select({ c: bankCharges, recordedBy: users.name, cursorKey: cursorKey(BANK_CHARGES_KEYSET) })
+      .from(bankCharges)
+      .innerJoin(users, eq(users.id, bankCharges.recordedBy))
+      .$dynamic(),
+    BANK_CHARGES_KEYSET,
+    page,
+    where,
+  );
   return found.map(({ c, recordedBy, cursorKey }) => ({
     id: c.id,
     bankTxnId: c.bankTxnId,
