@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db, DbOrTx } from '@shanhai/db';
+import { anyOf, type Db, type DbOrTx } from '@shanhai/db';
 import type {
   CatalogItem,
   CatalogQuery,
@@ -10,7 +10,14 @@ import type {
   ProductDetail,
 } from '@shanhai/domain';
 import { ruleBroken } from '../../lib/problem';
-import { CANDIDATE_ORDER, relevanceKey, textMatch, typoMatch, withTypoThreshold } from '../search/search-service';
+import {
+  relevanceKey,
+  textMatch,
+  trustedMatches,
+  typoMatch,
+  withSearchSettings,
+  type Candidate,
+} from '../search/search-service';
 
 /**
  * The public catalogue: listed products of active cooperatives only.
@@ -18,12 +25,14 @@ import { CANDIDATE_ORDER, relevanceKey, textMatch, typoMatch, withTypoThreshold 
  * Bounded work per request, whatever the table size:
  * - text search (the search module: words, synonyms, pinyin, English stems) goes through the GIN
  *   index on `products.search`; relevance is ranked over at most RANK_CAP matches, the most
- *   trusted ones (ROW_TRUST: real listing, photo, stock), so a real listing is never crowded out
- *   by thousands of equally relevant demo rows. A broad term ("蜂蜜" over 100k rows) costs one
- *   row read per match (cheap, no ranking) and RANK_CAP rankings; when nothing has every word,
- *   the closest names are offered instead (typo tolerance, GIN trigram index on `search_fuzzy`);
+ *   trusted ones (`trustedMatches`: real listing, photo, stock, read tier by tier from the index
+ *   with a LIMIT), so a real listing is never crowded out by thousands of equally relevant demo
+ *   rows, and a broad term ("蜂蜜" over 100k rows) reads about RANK_CAP rows, not every match;
+ *   when nothing has every word, the closest names are offered instead (typo tolerance, GIN
+ *   trigram index on `search_fuzzy`, the same tiers);
  * - price and newest orders walk a b-tree index with keyset cursors (no OFFSET);
- * - facet counts stop at FACET_CAP matching rows and say so (`capped`).
+ * - facet counts stop at FACET_CAP matching rows and say so (`capped`); those of a relevance
+ *   search count the candidates read for ranking (no second pass over the matches).
  */
 export const RANK_CAP = 1000;
 export const FACET_CAP = 1000;
@@ -137,23 +146,25 @@ export async function searchCatalog(db: Db, query: CatalogQuery): Promise<Catalo
   if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
     throw ruleBroken('query.maxPrice', 'min_above_max');
   }
-  const tm = query.q ? textMatch(query.q) : null;
-  const words = await pageAndFacets(db, query, tm ? tm.where : null, tm ? relevanceKey(tm.rank) : null);
-  if (words.items.length > 0 || query.cursor || !query.q) return { ...words, fuzzy: false, didYouMean: null };
-  // Nothing has every word: offer the closest names (one page; a typo is not browsed further).
-  const typo = typoMatch(query.q);
-  if (!typo) return { ...words, fuzzy: false, didYouMean: null };
-  const close = await withTypoThreshold(db, (tx) =>
-    pageAndFacets(tx, { ...query, sort: 'relevance' }, typo.match, typo.key),
-  );
-  const best = close.items[0];
-  const latin = !/[\u3400-\u9fff]/.test(query.q);
-  return {
-    ...close,
-    nextCursor: null,
-    fuzzy: close.items.length > 0,
-    didYouMean: best ? (latin && best.nameEn ? best.nameEn : best.nameZh) : null,
-  };
+  if (!query.q) return { ...(await pageAndFacets(db, query, null, null)), fuzzy: false, didYouMean: null };
+  const q = query.q;
+  return withSearchSettings(db, async (tx) => {
+    const tm = textMatch(q);
+    const words = await pageAndFacets(tx, query, tm ? tm.where : null, tm ? relevanceKey(tm.rank) : null);
+    if (words.items.length > 0 || query.cursor) return { ...words, fuzzy: false, didYouMean: null };
+    // Nothing has every word: offer the closest names (one page; a typo is not browsed further).
+    const typo = typoMatch(q);
+    if (!typo) return { ...words, fuzzy: false, didYouMean: null };
+    const close = await pageAndFacets(tx, { ...query, sort: 'relevance' }, typo.match, typo.key);
+    const best = close.items[0];
+    const latin = !/[\u3400-\u9fff]/.test(q);
+    return {
+      ...close,
+      nextCursor: null,
+      fuzzy: close.items.length > 0,
+      didYouMean: best ? (latin && best.nameEn ? best.nameEn : best.nameZh) : null,
+    };
+  });
 }
 
 async function pageAndFacets(
@@ -169,11 +180,14 @@ async function pageAndFacets(
 
   // First choose the page's ids and sort keys from products alone, then join the display columns.
   let page: SQL;
+  // A relevance search reads its candidates once: the RANK_CAP ranked, and the facets' sample.
+  let candidates: Candidate[] | null = null;
   if (sort === 'relevance') {
     // Rank a bounded set of matches (through the GIN index, most trusted first), then page by (rank, id).
+    candidates = await trustedMatches(db, where, Math.max(RANK_CAP, FACET_CAP + 1));
+    const ranked = candidates.slice(0, RANK_CAP).map((c) => c.id);
     const after = cursor ? sql`where (m.sort_key, m.id) < (${String(cursor.k)}::numeric, ${cursor.id}::uuid)` : sql``;
-    page = sql`with c as materialized (select p.id from products p where ${where} ${CANDIDATE_ORDER} limit ${RANK_CAP}),
-      m as materialized (select p.id, ${relevance} as sort_key from c join products p on p.id = c.id)
+    page = sql`with m as materialized (select p.id, ${relevance} as sort_key from products p where ${anyOf(sql`p.id`, ranked, 'uuid')})
       select m.id, m.sort_key from m ${after} order by m.sort_key desc, m.id desc limit ${take}`;
   } else if (sort === 'newest') {
     const after = cursor
@@ -202,22 +216,49 @@ async function pageAndFacets(
       ? encodeCursor({ k: typeof last.sort_key === 'number' ? last.sort_key : String(last.sort_key), id: last.id })
       : null;
 
+  const facets = candidates ? await facetsOf(db, candidates) : await facetsOfFilter(db, where);
+  return {
+    items: items.map(toItem),
+    nextCursor,
+    facets,
+  };
+}
+
+type Facets = CatalogResponse['facets'];
+
+const byCount = (counts: Map<string, number>) =>
+  [...counts].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+
+/** Facet counts of the first FACET_CAP + 1 products of a filter. */
+async function facetsOfFilter(db: DbOrTx, where: SQL): Promise<Facets> {
   const facets = await db.execute<{ dim: string; key: string; n: string; total: string }>(sql`
     with f as materialized (select p.town_id, p.category::text as category from products p where ${where} limit ${FACET_CAP + 1})
     select 'town' as dim, t.code as key, count(*) as n, (select count(*) from f) as total from f join towns t on t.id = f.town_id group by t.code
     union all
     select 'category', category, count(*), (select count(*) from f) from f group by category`);
   const total = Number(facets.rows[0]?.total ?? 0);
-  const byDim = (dim: string) =>
-    facets.rows
-      .filter((r) => r.dim === dim)
-      .map((r) => ({ key: r.key, count: Number(r.n) }))
-      .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
-  return {
-    items: items.map(toItem),
-    nextCursor,
-    facets: { town: byDim('town'), category: byDim('category'), capped: total > FACET_CAP },
-  };
+  const dim = (d: string) => new Map(facets.rows.filter((r) => r.dim === d).map((r) => [r.key, Number(r.n)]));
+  return { town: byCount(dim('town')), category: byCount(dim('category')), capped: total > FACET_CAP };
+}
+
+/** Facet counts of a relevance search's candidates (at most FACET_CAP + 1 of its matches). */
+async function facetsOf(db: DbOrTx, candidates: Candidate[]): Promise<Facets> {
+  const sample = candidates.slice(0, FACET_CAP + 1);
+  const towns = new Map<string, number>();
+  const categories = new Map<string, number>();
+  for (const c of sample) {
+    towns.set(c.town_id, (towns.get(c.town_id) ?? 0) + 1);
+    categories.set(c.category, (categories.get(c.category) ?? 0) + 1);
+  }
+  const codes = towns.size
+    ? (
+        await db.execute<{ id: string; code: string }>(
+          sql`select id, code from towns where ${anyOf(sql`id`, [...towns.keys()], 'uuid')}`,
+        )
+      ).rows
+    : [];
+  const byCode = new Map(codes.map((t) => [t.code, towns.get(t.id) ?? 0]));
+  return { town: byCount(byCode), category: byCount(categories), capped: sample.length > FACET_CAP };
 }
 
 interface DetailRow extends Record<string, unknown> {

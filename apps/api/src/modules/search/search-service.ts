@@ -108,17 +108,45 @@ export const TRUST = sql.raw(`((case when p.is_demo then 0 else 4 end)
   + least(1, ln(1 + coalesce((select sum(s.row_count) from product_daily_sales s where s.product_id = p.id), 0)) / 5))`);
 
 /**
- * The part of TRUST read from the product row alone (a real listing, a photo, stock): when a query
- * matches more than RANK_CAP products, the RANK_CAP that are ranked are the most trusted ones, not
- * the first ones the index yields, so a real listing is never crowded out by thousands of equally
- * relevant demo rows. It costs reading every match's row (no sales lookups), not ranking them.
+ * The tiers of `products.row_trust` (what the row says a buyer trusts: real listing 4, photo 2,
+ * stock 2, so 0, 2, 4, 6 or 8), most trusted first: the trusted rows (4 and up, few, ordered), then
+ * 2, then 0. Each is a condition the GIN indexes on (row_trust, search) and (row_trust, search_fuzzy)
+ * answer together with the words. Smallint literals: btree_gin (PostgreSQL 17) has no smallint to
+ * integer operators, so `row_trust = 2` would leave row_trust out of the index scan.
  */
-export const ROW_TRUST = sql.raw(`((case when p.is_demo then 0 else 4 end)
-  + (case when cardinality(p.photos) > 0 then 2 else 0 end)
-  + (case when p.stock > 0 then 2 else 0 end))`);
+const TRUST_TIERS: { cond: SQL; order: SQL }[] = [
+  { cond: sql.raw(`p.row_trust >= 4::smallint`), order: sql.raw(`order by p.row_trust desc, p.id desc`) },
+  { cond: sql.raw(`p.row_trust = 2::smallint`), order: sql`` },
+  { cond: sql.raw(`p.row_trust < 2::smallint`), order: sql`` },
+];
 
-/** How the capped set of matches to rank is chosen: see ROW_TRUST. */
-export const CANDIDATE_ORDER = sql`order by ${ROW_TRUST} desc, p.id desc`;
+/** A product kept for ranking, with what its facets count. */
+export interface Candidate extends Record<string, unknown> {
+  id: string;
+  town_id: string;
+  category: Category;
+}
+
+/**
+ * At most `cap` products `p` matching `where` (a text or typo match), the most trusted by what the
+ * row says first: when a query matches more than the cap, the ones kept are never thousands of
+ * equally relevant demo rows ahead of a real listing. Read tier by tier (TRUST_TIERS), each tier
+ * through the GIN index with a LIMIT of what the cap still lacks, stopping once the cap is reached:
+ * a broad word (蜂蜜: 6,250 of 100,000 products) reads `cap` rows, not every match (the top-N sort
+ * of every match this replaces was a parallel sequential scan testing all 100,000 rows). Among
+ * equally trusted rows of tiers 2 and 0 the index's order decides. Run it in `withSearchSettings`.
+ */
+export async function trustedMatches(db: DbOrTx, where: SQL, cap: number): Promise<Candidate[]> {
+  const kept: Candidate[] = [];
+  for (const tier of TRUST_TIERS) {
+    const rows = await db.execute<Candidate>(
+      sql`select p.id, p.town_id, p.category from products p where ${where} and ${tier.cond} ${tier.order} limit ${cap - kept.length}`,
+    );
+    kept.push(...rows.rows);
+    if (kept.length >= cap) break;
+  }
+  return kept;
+}
 
 /** The sort key of a relevance-ordered search: relevance, then trust. */
 export function relevanceKey(rank: SQL): SQL {
@@ -135,10 +163,25 @@ export function typoMatch(q: string): { match: SQL; key: SQL } | null {
   };
 }
 
-/** Runs `work` with the typo threshold set for its transaction (the `<%` operator reads it). */
-export async function withTypoThreshold<T>(db: Db, work: (tx: DbOrTx) => Promise<T>): Promise<T> {
+/**
+ * The planner's cost of a random page read in a search transaction: the catalogue is read from
+ * memory, where a heap page fetched through an index costs about what a sequential one does. At the
+ * default 4 the planner took a sequential scan testing every row's words (`p.search @@`) over the
+ * GIN index for a broad word whose matches it overestimates (蜂蜜 at 100k: 18,000 estimated, 6,250
+ * real), with a LIMIT it reached after ~16,000 rows instead of ~1,000 (bench:search in
+ * docs/benchmarks.md).
+ */
+const SEARCH_RANDOM_PAGE_COST = '1.1';
+
+/**
+ * Runs `work` in a transaction with the search's settings: the typo threshold (the `<%` operator
+ * reads it) and SEARCH_RANDOM_PAGE_COST.
+ */
+export async function withSearchSettings<T>(db: Db, work: (tx: DbOrTx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_THRESHOLD)}, true)`);
+    await tx.execute(
+      sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_THRESHOLD)}, true), set_config('random_page_cost', ${SEARCH_RANDOM_PAGE_COST}, true)`,
+    );
     return work(tx);
   });
 }
@@ -161,19 +204,20 @@ const SUGGEST_CAP = 1000;
 export async function suggest(db: Db, query: SuggestQuery): Promise<Suggestions> {
   const { q, limit } = query;
   const tm = textMatch(q, { prefixLast: true });
-  const productSql = (where: SQL, key: SQL) => sql`
-    with m as materialized (select p.id from products p where ${LISTED} and ${where} ${CANDIDATE_ORDER} limit ${SUGGEST_CAP}),
-    r as (select p.id, ${key} as k from m join products p on p.id = m.id order by k desc, p.id desc limit ${limit})
-    select p.id, p.code, p.name_zh, p.name_en, p.category, t.name_zh as town_name_zh, t.name_en as town_name_en
-    from r join products p on p.id = r.id join towns t on t.id = p.town_id order by r.k desc, p.id desc`;
-  let products: SuggestProductRow[] = [];
-  if (tm) products = (await db.execute<SuggestProductRow>(productSql(tm.where, relevanceKey(tm.rank)))).rows;
-  const typo = products.length === 0 ? typoMatch(q) : null;
-  if (typo)
-    products = await withTypoThreshold(
-      db,
-      async (tx) => (await tx.execute<SuggestProductRow>(productSql(typo.match, typo.key))).rows,
-    );
+  const productsOf = async (tx: DbOrTx, where: SQL, key: SQL) => {
+    const ids = (await trustedMatches(tx, sql`${LISTED} and ${where}`, SUGGEST_CAP)).map((c) => c.id);
+    if (ids.length === 0) return [];
+    const res = await tx.execute<SuggestProductRow>(sql`
+      with r as (select p.id, ${key} as k from products p where ${anyOf(sql`p.id`, ids, 'uuid')} order by k desc, p.id desc limit ${limit})
+      select p.id, p.code, p.name_zh, p.name_en, p.category, t.name_zh as town_name_zh, t.name_en as town_name_en
+      from r join products p on p.id = r.id join towns t on t.id = p.town_id order by r.k desc, p.id desc`);
+    return res.rows;
+  };
+  const products = await withSearchSettings(db, async (tx) => {
+    const found = tm ? await productsOf(tx, tm.where, relevanceKey(tm.rank)) : [];
+    const typo = found.length === 0 ? typoMatch(q) : null;
+    return typo ? productsOf(tx, typo.match, typo.key) : found;
+  });
 
   // Towns and counties are few (tens): matched here by name, short name, English name or pinyin.
   const n = normalize(q).trim();
