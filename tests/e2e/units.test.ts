@@ -212,6 +212,37 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
     await office.context.close();
   });
 
+  it('no header, tag or figure of the pairings table is cut, in either language, at desktop and phone width', async () => {
+    for (const locale of ['en', 'zh-CN'] as const)
+      for (const viewport of [
+        { width: 1280, height: 900 },
+        { width: 390, height: 844 },
+      ]) {
+        const office = await newPage(suite.browser, suite.stack.baseUrl, { locale, viewport });
+        screenshotOnFailure(office.page, `units-pairings-cut-${locale}-${viewport.width}`);
+        await loginAs(office.page, 'office@demo.shanhai');
+        await office.page.waitForSelector('[data-test=office-console]');
+        await office.page.goto('/office/pairings');
+        await office.page.locator('[data-test=pairings-table] tbody .el-tag').first().waitFor();
+        // A cell's content wider than the cell is clipped by it (Element Plus hides a cell's
+        // overflow); a whole column scrolling sideways inside the table is fine.
+        const cut = await office.page.evaluate(() =>
+          [...document.querySelectorAll('[data-test=pairings-table] .cell')].flatMap((cell) => {
+            const box = cell.getBoundingClientRect();
+            const parts = [cell, ...cell.querySelectorAll('.el-tag, .el-button, a, span')];
+            return parts.some(
+              (e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > box.right + 1,
+            )
+              ? [(cell as HTMLElement).innerText.trim()]
+              : [];
+          }),
+        );
+        expect(cut, `${locale} ${viewport.width}px`).toEqual([]);
+        await saveShot(office.page, `pairings-${locale}-${viewport.width}`);
+        await office.context.close();
+      }
+  });
+
   it('the pairings dialog and filter find a unit past the first page of matches: a hint, 加载更多, and the unit picked', async () => {
     // 120 buyer orgs share a word: the picker asks 50 at a time and says more match.
     await suite.stack.api.pool.query(
