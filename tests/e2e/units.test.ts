@@ -38,6 +38,23 @@ describe('budget units’ reserved share', () => {
     await unit.page.reload();
     await unit.page.waitForSelector('[data-test=unit-reserved]');
     expect(await unit.page.textContent('[data-test=unit-reserved]')).toContain('600');
+    // The console shows the year's months against last year's as a drawn chart, and what the unit
+    // bought by town and by category: the towns and categories of its progress, biggest first.
+    const me0 = await api('/me', { token: await tokenOf('buyer@demo.shanhai') });
+    const year = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date());
+    const detail = (await api(`/units/${(me0.org as { id: string }).id}/progress/${year}`, {
+      token: await tokenOf('buyer@demo.shanhai'),
+    })) as { byTown: { nameZh: string }[]; byCategory: { category: string }[]; monthly: unknown[] };
+    expect(detail.monthly).toHaveLength(12);
+    expect(detail.byTown.length).toBeGreaterThan(0);
+    const chart = unit.page.locator('[data-test=unit-monthly-chart] canvas').first();
+    await chart.waitFor();
+    const box = (await chart.boundingBox())!;
+    expect(box.width).toBeGreaterThan(200);
+    expect(box.height).toBeGreaterThan(100);
+    const townsListed = await unit.page.locator('[data-test=unit-by-town] li').allTextContents();
+    expect(townsListed.map((x) => x.split(' — ')[0])).toEqual(detail.byTown.map((x) => x.nameZh));
+    expect(await unit.page.locator('[data-test=unit-by-category] li').count()).toBe(detail.byCategory.length);
     const bought = async () => (await unit.page.textContent('[data-test=unit-bought]'))!.trim();
     const before = await bought();
 
