@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { notify } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
@@ -65,5 +66,54 @@ describe('the bell', () => {
     await expect(page.locator('[data-test=order-status]').textContent()).resolves.toBe('已付款');
     await expect(page.locator('[data-test=order-lines]').textContent()).resolves.toContain('铃铛蜂蜜');
     await expect.poll(count).toBe(before);
+  });
+
+  it('the office’s and a buyer’s consoles carry the bell too, each counting its own news live', async () => {
+    for (const email of ['office@demo.shanhai', 'buyer2@demo.shanhai'])
+      await call(await token(email), 'POST', '/notifications/read', { all: true });
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(office.page, 'notifications-office');
+    await loginAs(office.page, 'office@demo.shanhai');
+    await office.page.waitForSelector('[data-test=office-console]');
+    const buyer = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(buyer.page, 'notifications-buyer');
+    await loginAs(buyer.page, 'buyer2@demo.shanhai');
+    const countOf = (page: typeof office.page) => async () => {
+      const badge = page.locator('[data-test=bell-count] sup');
+      return (await badge.isVisible()) ? Number(await badge.textContent()) : 0;
+    };
+    for (const { page } of [office, buyer]) {
+      await page.waitForSelector('[data-test=bell]');
+      await expect.poll(countOf(page)).toBe(0);
+    }
+
+    // Another office user records an offline sale: the office's owner is asked to approve it.
+    const { rows: towns } = await suite.stack.api.pool.query<{ id: string }>(
+      "select id from towns where code = 'daping'",
+    );
+    await call(await token('office2@demo.shanhai'), 'POST', '/sales/offline', {
+      townId: towns[0]!.id,
+      category: 'tea',
+      amountFen: 12_300,
+      businessDate: new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()),
+      invoiceNo: 'E2E-BELL-OFFICE',
+    });
+    await expect.poll(countOf(office.page), { timeout: 15_000 }).toBe(1);
+    // The buyer's own news reaches its bell; the office's did not.
+    expect(await countOf(buyer.page)()).toBe(0);
+    const { rows: orgs } = await suite.stack.api.pool.query<{ org_id: string }>(
+      "select org_id from users where email = 'buyer2@demo.shanhai'",
+    );
+    await notify(suite.stack.api.db, {
+      kind: 'purchase.expired',
+      orgId: orgs[0]!.org_id,
+      subject: { type: 'purchase', id: 'e2e-bell-buyer' },
+      link: '/purchases',
+      params: { ref: 'E2E-BELL' },
+    });
+    await expect.poll(countOf(buyer.page), { timeout: 15_000 }).toBe(1);
+    expect(await countOf(office.page)()).toBe(1);
+    await office.context.close();
+    await buyer.context.close();
   });
 });
