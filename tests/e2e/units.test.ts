@@ -88,6 +88,10 @@ describe('budget units’ reserved share', () => {
     const row = office.page.locator('[data-test=ranking-table] tr', { hasText: '广州山海示范采购集团' });
     await row.waitFor();
     expect(await row.textContent()).toContain('600');
+    // The trade union has not declared by 20 February: its row is marked late, as the legend says.
+    const union = office.page.locator('[data-test=ranking-table] tr', { hasText: '广州市示范机关工会' });
+    expect(await union.getAttribute('class')).toContain('late-row');
+    expect(await row.getAttribute('class')).not.toContain('late-row');
 
     // The office freezes last month's 通报 and exports it: zh headers, the unit among the rows.
     await office.page.click('[data-test=to-reports]');
