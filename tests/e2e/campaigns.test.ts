@@ -200,6 +200,18 @@ describe('campaigns through the web', () => {
       expect(await page.textContent('[data-test=board-unit-1]')).toContain('广州山海示范采购集团');
       const pct = ((await api(`/campaigns/${campaignId}/leaderboard`)).progressPct as number).toFixed(1);
       expect(await page.textContent('[data-test=board-progress]')).toContain(`${pct}%`);
+      if (locale === 'zh-CN') {
+        // Live: a sale in scope moves the open board without a reload, to the api's new figure.
+        const before = await page.textContent('[data-test=board-progress]');
+        await creditDapingHoney(50_000_00, 'E2E-CAMPAIGN-BOARD');
+        await page.waitForFunction(
+          (b) => document.querySelector('[data-test=board-progress]')?.textContent !== b,
+          before,
+          { timeout: 20_000 },
+        );
+        const now = ((await api(`/campaigns/${campaignId}/leaderboard`)).progressPct as number).toFixed(1);
+        await page.locator('[data-test=board-progress]', { hasText: `${now}%` }).waitFor();
+      }
       if (viewport === MOBILE)
         expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(MOBILE.width);
       await saveShot(page, `campaigns-board-${tag}`);
