@@ -69,7 +69,7 @@ describe('live leaderboard', () => {
     await context.close();
   });
 
-  it('the wall screen shows the year’s figures, every town by pace, the counties, and a sale in its ticker live (en, wall size)', async () => {
+  it('the wall screen shows the year’s figures, every town by pace, the counties, and a sale in its ticker live (en, then zh names; wall size)', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport: WALL, locale: 'en' });
     screenshotOnFailure(page, 'leaderboard-wall');
     await loginAs(page, 'office@demo.shanhai');
@@ -106,6 +106,33 @@ describe('live leaderboard', () => {
           .map((el) => el.className),
       ),
     ).toEqual([]);
+    expect(await page.locator('[data-test=wall-days] .sub').textContent()).toMatch(/^\d+ towns? behind pace$/);
+    // Every name whole, every bar to its panel's scale (the highest completion fills it, so 161%
+    // and 110% read apart), and no sale in the ticker cut in half at the panel's foot.
+    const wallReads = () => {
+      const cut = [...document.querySelectorAll('.wall .bars .name')]
+        .filter((n) => n.scrollWidth > n.clientWidth + 1)
+        .map((n) => n.textContent);
+      const off = [...document.querySelectorAll('[data-test=wall-towns], [data-test=wall-counties]')].flatMap(
+        (list) => {
+          const rows = [...list.querySelectorAll('li')].map((li) => ({
+            pct: parseFloat(li.querySelector('.fig')!.textContent!),
+            fill: li.querySelector('.fill')!.getBoundingClientRect().width / li.querySelector('.track')!.clientWidth,
+          }));
+          const top = Math.max(100, ...rows.map((r) => r.pct));
+          return rows.filter((r) => Math.abs(r.fill - r.pct / top) > 0.02).map((r) => r.pct);
+        },
+      );
+      const ticks = document.querySelector('[data-test=wall-ticker] .ticks')?.getBoundingClientRect();
+      const halfShown = ticks
+        ? [...document.querySelectorAll('[data-test=wall-ticker] .ticks li')].filter((li) => {
+            const r = li.getBoundingClientRect();
+            return r.left < ticks.right && r.top < ticks.bottom && r.bottom > ticks.bottom + 1;
+          }).length
+        : 0;
+      return { cut, off, halfShown };
+    };
+    await expect.poll(() => page.evaluate(wallReads)).toEqual({ cut: [], off: [], halfShown: 0 });
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
 
     // A 5,000,000 元 offline sale for Dakun is recorded and approved elsewhere …
@@ -128,7 +155,18 @@ describe('live leaderboard', () => {
       await page.evaluate(() => getComputedStyle(document.querySelector('[data-test=big-screen]')!).backgroundColor),
     ).toBe('rgb(13, 26, 20)');
     await saveShot(page, 'wall-en', true);
+    // In Chinese the county names are the longest (连山壮族瑶族自治县): whole as well.
     await context.close();
+    const zh = await newPage(suite.browser, suite.stack.baseUrl, { viewport: WALL });
+    screenshotOnFailure(zh.page, 'leaderboard-wall-zh');
+    await loginAs(zh.page, 'office@demo.shanhai');
+    await zh.page.waitForSelector('[data-test=office-console]');
+    await zh.page.goto('/office/wall');
+    await zh.page.waitForSelector('[data-test=wall-live].on');
+    expect(await zh.page.locator('[data-test=wall-days] .sub').textContent()).toMatch(/^\d+ 个镇落后序时进度$/);
+    await expect.poll(() => zh.page.evaluate(wallReads)).toEqual({ cut: [], off: [], halfShown: 0 });
+    await saveShot(zh.page, 'wall-zh-CN', true);
+    await zh.context.close();
   });
 
   it('an office clerk records an offline sale by a cooperative to a partner unit, with an invoice photo, in the web form, and rejects it with a reason (en)', async () => {
