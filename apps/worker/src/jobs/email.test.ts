@@ -5,18 +5,21 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnrecoverableError } from 'bullmq';
+import { Queue, UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
 import { eq, inArray } from 'drizzle-orm';
 import { createTransport, type Transporter } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { createDb, notify, schema, type DbHandle } from '@shanhai/db';
 import { createOrgWithUser, createUser, type TestDatabase } from '@shanhai/db/testing';
 import { testWorkerConfig } from '../../test-support/testing';
+import type { WorkerConfig } from '../env';
 import { createLogger } from '../log';
 import { processEmail, type EmailDeps } from './email';
-import { EMAIL_JOB_OPTIONS, emailJobs } from './notify-dispatch';
+import { EMAIL_JOB_OPTIONS, emailJobs, processNotifyDispatch } from './notify-dispatch';
 
 let database: TestDatabase;
+let config: WorkerConfig;
 let handle: DbHandle;
 let server: SMTPServer;
 let mailer: Transporter;
@@ -27,7 +30,7 @@ const accepted: string[] = [];
 const refused = new Set<string>();
 
 beforeAll(async () => {
-  ({ database } = await testWorkerConfig('empty'));
+  ({ database, config } = await testWorkerConfig('empty'));
   handle = createDb(database.url, { max: 4 });
   server = new SMTPServer({
     authOptional: true,
@@ -186,5 +189,29 @@ describe('an email job of several notifications', () => {
     await expect(processEmail(deps, job({ notificationIds: [] }))).rejects.toBeInstanceOf(UnrecoverableError);
     const many = Array.from({ length: 26 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     await expect(processEmail(deps, job({ notificationIds: many }))).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+});
+
+describe('the dispatcher’s email jobs', () => {
+  it('are queued with eight tries and exponential backoff from 5 s, one job per batch of notifications', async () => {
+    const rows = await threeNotified('BACKOFF');
+    const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue('email', { connection, prefix: config.redisPrefix });
+    try {
+      await processNotifyDispatch(
+        { db: handle.db, publisher: connection, prefix: config.redisPrefix, emailQueue: queue, log: deps.log },
+        { id: 'd', data: { reason: 'manual' } },
+      );
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
+      const mine = jobs.filter((j) =>
+        rows.every((r) => (j.data as { notificationIds?: string[] }).notificationIds?.includes(r.id)),
+      );
+      expect(mine).toHaveLength(1);
+      expect(mine[0]!.opts).toMatchObject({ attempts: 8, backoff: { type: 'exponential', delay: 5_000 } });
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
   });
 });
