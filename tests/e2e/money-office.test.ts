@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { createOrgWithUser, createProduct, TEST_PASSWORD } from '@shanhai/db/testing';
+import { createOrgWithUser, TEST_PASSWORD } from '@shanhai/db/testing';
 import { CATEGORIES } from '@shanhai/domain';
-import { bearer, DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
+import { DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
 import { answerBox, MOBILE, newPage, loginAs, screenshotOnFailure } from './support/browser';
+import { moneyApi } from './support/api';
 import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
@@ -33,49 +34,8 @@ beforeAll(async () => {
   coopName = (await sql<{ name: string }>('select name from orgs where id = $1', [coop.orgId]))[0]!.name;
 });
 
-async function call(s: Session, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
-  const res = await suite.stack.api.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: bearer(s.token),
-    ...(payload ? { payload } : {}),
-  });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.json();
-}
-function sql<R extends object>(text: string, params: unknown[] = []) {
-  return suite.stack.api.pool.query<R>(text, params).then((r) => r.rows);
-}
+const { call, sql, placed, paid, payoutAccountConfirmed } = moneyApi(suite, () => ({ buyer, coop, office }));
 const one = async <R extends object>(text: string, params: unknown[] = []) => (await sql<R>(text, params))[0];
-
-/** A transfer purchase of one new product of the demo cooperative, placed by the demo buyer. */
-async function placed(name: string, qty: number, unitPriceFen: number) {
-  const product = await createProduct(suite.stack.api.db, {
-    cooperativeId: coop.orgId,
-    nameZh: name,
-    stock: 100,
-    priceTiers: [{ minQty: 1, unitPriceFen }],
-  });
-  await call(buyer, 'PUT', '/cart', { lines: [{ productId: product.id, qty }] });
-  const p = await call(buyer, 'POST', '/purchases', { paymentMethod: 'transfer' });
-  return {
-    id: p.id as string,
-    totalFen: p.totalFen as number,
-    orderId: p.orders[0].id as string,
-    remittanceRef: p.remittanceRef as string,
-  };
-}
-/** …confirmed paid by the office and, when asked, delivered and accepted. */
-async function paid(name: string, qty: number, unitPriceFen: number, to: 'paid' | 'accepted' = 'paid') {
-  const p = await placed(name, qty, unitPriceFen);
-  await call(office, 'POST', `/payments/${p.id}/confirm-transfer`, { amountFen: p.totalFen });
-  if (to === 'accepted') {
-    await call(coop, 'POST', `/orders/${p.orderId}/ship`, { carrier: '顺丰', trackingNo: `SF${Date.now()}` });
-    await call(coop, 'POST', `/orders/${p.orderId}/deliver`);
-    await call(buyer, 'POST', `/orders/${p.orderId}/accept`);
-  }
-  return p;
-}
 
 /** Waits for what the stack does after a click; a shared, loaded machine can take seconds. */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 250 });
@@ -189,16 +149,7 @@ describe('the office’s and the cooperative’s money pages', () => {
   });
 
   it('the office downloads the bank file as CSV and XLSX, marks the payout paid and records its bounce; the cooperative downloads and prints its statement (en)', async () => {
-    const account = await call(coop, 'GET', '/payout-account');
-    if (!account.active) {
-      const req = await call(coop, 'PUT', '/payout-account', {
-        accountName: coopName,
-        bankName: '中国农业银行',
-        branch: '阳山支行',
-        accountNo: '6228480099990002',
-      });
-      await call(office, 'POST', `/payout-accounts/${req.id}/confirm`);
-    }
+    await payoutAccountConfirmed({ accountName: coopName, accountNo: '6228480099990002' });
     const accountNo = (await call(coop, 'GET', '/payout-account')).active.accountNo as string;
     await paid('结算退回肉鸽', 2, 15_000, 'accepted');
     const owed = (await call(coop, 'GET', '/balances/mine')).availableFen as number;

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { cloneRow, createProduct } from '@shanhai/db/testing';
-import { bearer, DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
+import { cloneRow } from '@shanhai/db/testing';
+import { DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
 import { answerBox, DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
+import { moneyApi } from './support/api';
 import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
@@ -65,42 +66,7 @@ beforeAll(async () => {
   office = await login(app, 'office@demo.shanhai', DEMO_PASSWORD);
 });
 
-async function call(s: Session, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
-  const res = await suite.stack.api.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: bearer(s.token),
-    ...(payload ? { payload } : {}),
-  });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.json();
-}
-const sql = <R extends object>(text: string, params: unknown[] = []) =>
-  suite.stack.api.pool.query<R>(text, params).then((r) => r.rows);
-
-/** A purchase of one new product of the demo cooperative, placed by the demo buyer, paying by transfer. */
-async function placed(name: string, qty: number, unitPriceFen: number) {
-  const product = await createProduct(suite.stack.api.db, {
-    cooperativeId: coop.orgId,
-    nameZh: name,
-    stock: 100,
-    priceTiers: [{ minQty: 1, unitPriceFen }],
-  });
-  await call(buyer, 'PUT', '/cart', { lines: [{ productId: product.id, qty }] });
-  const p = await call(buyer, 'POST', '/purchases', { paymentMethod: 'transfer' });
-  return { id: p.id as string, totalFen: p.totalFen as number, orderId: p.orders[0].id as string };
-}
-/** …confirmed paid by the office, and, when asked, shipped and delivered by the cooperative. */
-async function paid(name: string, qty: number, unitPriceFen: number, to: 'paid' | 'delivered' | 'accepted' = 'paid') {
-  const p = await placed(name, qty, unitPriceFen);
-  await call(office, 'POST', `/payments/${p.id}/confirm-transfer`, { amountFen: p.totalFen });
-  if (to !== 'paid') {
-    await call(coop, 'POST', `/orders/${p.orderId}/ship`, { carrier: '顺丰', trackingNo: `SF${Date.now()}` });
-    await call(coop, 'POST', `/orders/${p.orderId}/deliver`);
-  }
-  if (to === 'accepted') await call(buyer, 'POST', `/orders/${p.orderId}/accept`);
-  return p;
-}
+const { call, sql, placed, paid, payoutAccountConfirmed } = moneyApi(suite, () => ({ buyer, coop, office }));
 
 /** Waits for what the stack does after a click; a shared, loaded machine can take seconds. */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 250 });
@@ -192,16 +158,7 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
 
   it('the office runs a settlement and marks the payout paid, and the cooperative sees its statement', async () => {
     // The cooperative is paid only to a confirmed account.
-    const account = await call(coop, 'GET', '/payout-account');
-    if (!account.active) {
-      const req = await call(coop, 'PUT', '/payout-account', {
-        accountName: '阳山县大崑镇肉鸽养殖专业合作社',
-        bankName: '中国农业银行',
-        branch: '阳山支行',
-        accountNo: '6228 4800 1234 5678',
-      });
-      await call(office, 'POST', `/payout-accounts/${req.id}/confirm`);
-    }
+    await payoutAccountConfirmed();
     const p = await paid(`结算肉鸽 ${tag}`, 4, 12_800, 'accepted');
     const owed = (await call(coop, 'GET', '/balances/mine')).availableFen as number;
     expect(owed).toBeGreaterThanOrEqual(p.totalFen);
@@ -321,16 +278,7 @@ describe('a settlement longer than a page (issue 13: no list cut short)', () => 
   const MORE = 230;
   beforeAll(async () => {
     // A real payout to copy: the demo cooperative paid to a confirmed account for an accepted order.
-    const account = await call(coop, 'GET', '/payout-account');
-    if (!account.active) {
-      const req = await call(coop, 'PUT', '/payout-account', {
-        accountName: '阳山县大崑镇肉鸽养殖专业合作社',
-        bankName: '中国农业银行',
-        branch: '阳山支行',
-        accountNo: '6228 4800 1234 5678',
-      });
-      await call(office, 'POST', `/payout-accounts/${req.id}/confirm`);
-    }
+    await payoutAccountConfirmed();
     await paid('分页结算肉鸽', 1, 5_000, 'accepted');
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
     const run = await call(office, 'POST', '/settlements', { cadence: 'on_demand', periodEnd: today });
