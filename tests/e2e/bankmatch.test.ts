@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createProduct } from '@shanhai/db/testing';
 import { stackApi } from './support/api';
-import { answerBox, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { answerBox, loginAs, newPage, screenshotOnFailure, placeOrderFromCart, signedInPage } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
@@ -55,20 +55,12 @@ describe('bank statement matching', () => {
       priceTiers: [{ minQty: 1, unitPriceFen: 6600 }],
     });
 
-    const buyer = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(buyer.page, 'bankmatch-buyer');
-    await loginAs(buyer.page, 'buyer@demo.shanhai');
-    await buyer.page.waitForSelector('[data-test=user-menu]');
+    const buyer = await signedInPage(suite.browser, suite.stack.baseUrl, 'buyer@demo.shanhai', 'bankmatch-buyer');
     await buyer.page.click('[data-test=nav-cart]');
     await buyer.page.fill('[data-test=import-csv]', `product,qty\n${product.id},3\n`);
     await buyer.page.click('[data-test=import-run]');
     await expect.poll(() => buyer.page.locator('[data-test=import-row]').count()).toBe(1);
-    await buyer.page.click('[data-test=to-checkout]');
-    await buyer.page.waitForSelector('[data-test=checkout-address]');
-    await expect.poll(() => buyer.page.locator('[data-test=checkout-address]').inputValue()).not.toBe('');
-    await buyer.page.click('[data-test=place-order]');
-    await buyer.page.waitForURL((u) => u.pathname.startsWith('/purchases/'));
-    const purchaseId = new URL(buyer.page.url()).pathname.split('/')[2]!;
+    const purchaseId = await placeOrderFromCart(buyer.page);
     // The buyer transfers and says so; the reference the bank carries is the purchase's remittance reference.
     await buyer.page.fill('[data-test=transfer-reference]', 'ICBC20261203088');
     await buyer.page.click('[data-test=submit-transfer]');
@@ -89,10 +81,7 @@ describe('bank statement matching', () => {
         '2026-12-03,E2E0002,某某公司,44009999999999,,50.00,网银转账,咨询费',
       ].join('\n'),
     );
-    const office = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(office.page, 'bankmatch-office');
-    await loginAs(office.page, 'office@demo.shanhai');
-    await office.page.waitForSelector('[data-test=user-menu]');
+    const office = await signedInPage(suite.browser, suite.stack.baseUrl, 'office@demo.shanhai', 'bankmatch-office');
     await office.page.click('[data-test=nav-money-group]');
     await office.page.click('[data-test=nav-bank]');
     await office.page

@@ -5,7 +5,7 @@ import { createProduct } from '@shanhai/db/testing';
 import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../apps/api/test-support/fake-stripe';
 import { DEMO_PASSWORD, login } from '../../apps/api/test-support/testing';
 import { stackApi } from './support/api';
-import { answerBox, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { answerBox, loginAs, newPage, screenshotOnFailure, placeOrderFromCart, signedInPage } from './support/browser';
 import { fakeStripeJs } from './support/fake-stripe-js';
 import { useStackAndBrowser } from './support/suite';
 
@@ -35,21 +35,13 @@ describe('ordering from two cooperatives, paid by transfer', () => {
       priceTiers: [{ minQty: 1, unitPriceFen: 12000 }],
     });
 
-    const buyer = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(buyer.page, 'orders-buyer');
-    await loginAs(buyer.page, 'buyer@demo.shanhai');
-    await buyer.page.waitForSelector('[data-test=user-menu]');
+    const buyer = await signedInPage(suite.browser, suite.stack.baseUrl, 'buyer@demo.shanhai', 'orders-buyer');
     await buyer.page.click('[data-test=nav-cart]');
     await buyer.page.fill('[data-test=import-csv]', `product,qty\n${honey.id},10\n端到端红茶,5\n`);
     await buyer.page.click('[data-test=import-run]');
     await expect.poll(() => buyer.page.locator('[data-test=import-row]').count()).toBe(2);
     await expect(buyer.page.locator('[data-test=cart-total]').textContent()).resolves.toContain('1,480.00');
-    await buyer.page.click('[data-test=to-checkout]');
-    await buyer.page.waitForSelector('[data-test=checkout-address]');
-    await expect.poll(() => buyer.page.locator('[data-test=checkout-address]').inputValue()).not.toBe('');
-    await buyer.page.click('[data-test=place-order]');
-    await buyer.page.waitForURL((u) => u.pathname.startsWith('/purchases/'));
-    const purchaseId = new URL(buyer.page.url()).pathname.split('/')[2]!;
+    const purchaseId = await placeOrderFromCart(buyer.page);
     await expect.poll(() => buyer.page.locator('[data-test=order-card]').count()).toBe(2);
     // Each line shows its product code (SH1001…) before the name, as the cart and the coop's order do.
     const codes = await suite.stack.api.pool.query<{ id: string; code: string }>(
@@ -69,10 +61,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     await buyer.page.click('[data-test=submit-transfer]');
     await buyer.page.waitForSelector('[data-test=transfer-submitted]');
 
-    const office = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(office.page, 'orders-office');
-    await loginAs(office.page, 'office@demo.shanhai');
-    await office.page.waitForSelector('[data-test=user-menu]');
+    const office = await signedInPage(suite.browser, suite.stack.baseUrl, 'office@demo.shanhai', 'orders-office');
     await office.page.click('[data-test=nav-money-group]');
     await office.page.click('[data-test=nav-payments]');
     await office.page
@@ -92,10 +81,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
       .toBe('paid');
     await office.context.close();
 
-    const coop = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(coop.page, 'orders-coop');
-    await loginAs(coop.page, 'coop@demo.shanhai');
-    await coop.page.waitForSelector('[data-test=user-menu]');
+    const coop = await signedInPage(suite.browser, suite.stack.baseUrl, 'coop@demo.shanhai', 'orders-coop');
     await coop.page.click('[data-test=nav-coop-orders]');
     const row = coop.page.locator('[data-test=coop-orders] tr', { hasText: '端到端蜂蜜' });
     await row.locator('[data-test=ship]').click();

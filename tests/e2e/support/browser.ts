@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { onTestFailed } from 'vitest';
+import { expect, onTestFailed } from 'vitest';
 
 export const TEST_OUTPUT = fileURLToPath(new URL('../../../test-results', import.meta.url));
 
@@ -79,4 +79,29 @@ export async function answerBox(box: Locator, value?: string) {
   if (value !== undefined) await box.locator('input').fill(value);
   await box.locator('.el-message-box__btns .el-button--primary').click();
   await box.waitFor({ state: 'hidden' });
+}
+
+/** A new page signed in as `email`, once the app shows its user menu; a failure saves it as `shot`. */
+export async function signedInPage(
+  browser: Browser,
+  baseURL: string,
+  email: string,
+  shot: string,
+  options: { viewport?: Viewport; locale?: 'zh-CN' | 'en' } = {},
+) {
+  const p = await newPage(browser, baseURL, options);
+  screenshotOnFailure(p.page, shot);
+  await loginAs(p.page, email);
+  await p.page.waitForSelector('[data-test=user-menu]');
+  return p;
+}
+
+/** From the cart: to checkout, and once the default address is filled in, place the order. Answers the purchase's id. */
+export async function placeOrderFromCart(page: Page): Promise<string> {
+  await page.click('[data-test=to-checkout]');
+  await page.waitForSelector('[data-test=checkout-address]');
+  await expect.poll(() => page.locator('[data-test=checkout-address]').inputValue()).not.toBe('');
+  await page.click('[data-test=place-order]');
+  await page.waitForURL((u) => u.pathname.startsWith('/purchases/'));
+  return new URL(page.url()).pathname.split('/')[2]!;
 }
