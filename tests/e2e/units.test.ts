@@ -200,15 +200,19 @@ describe('budget units’ reserved share', () => {
   });
 });
 
+/** `n` more active buyer orgs named `name` and a number (001…), so that their names sort together. */
+const addBuyerOrgs = (name: string, n: number) =>
+  suite.stack.api.pool.query(
+    `insert into orgs (kind, status, name, address, contact_name, contact_phone, invoice_title, tax_id)
+     select 'buyer', 'active', $1::text || lpad(g::text, 3, '0'), '测试地址', '联系人', '020-12345678', $1::text, '91440101MA5TESTX01'
+     from generate_series(1, $2::int) g`,
+    [name, n],
+  );
+
 describe('a units list longer than one page (issue 13: every list paged)', () => {
   it('the classify page shows the first 200 units by name with 加载更多 and loads the rest', async () => {
     // 230 more buyer orgs whose names sort together: the search answers more than one page.
-    await suite.stack.api.pool.query(
-      `insert into orgs (kind, status, name, address, contact_name, contact_phone, invoice_title, tax_id)
-       select 'buyer', 'active', '分页测试单位' || lpad(g::text, 3, '0'), '测试地址', '联系人', '020-12345678',
-              '分页测试单位', '91440101MA5TESTX01'
-       from generate_series(1, 230) g`,
-    );
+    await addBuyerOrgs('分页测试单位', 230);
     const office = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(office.page, 'units-paged');
     await loginAs(office.page, 'office@demo.shanhai');
@@ -266,12 +270,7 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
 
   it('the pairings dialog and filter find a unit past the first page of matches: a hint, 加载更多, and the unit picked', async () => {
     // 120 buyer orgs share a word: the picker asks 50 at a time and says more match.
-    await suite.stack.api.pool.query(
-      `insert into orgs (kind, status, name, address, contact_name, contact_phone, invoice_title, tax_id)
-       select 'buyer', 'active', '结对检索单位' || lpad(g::text, 3, '0'), '测试地址', '联系人', '020-12345678',
-              '结对检索单位', '91440101MA5TESTX01'
-       from generate_series(1, 120) g`,
-    );
+    await addBuyerOrgs('结对检索单位', 120);
     const office = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(office.page, 'units-pairing-search');
     await loginAs(office.page, 'office@demo.shanhai');
