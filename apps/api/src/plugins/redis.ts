@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 
@@ -35,3 +36,25 @@ export default fp<{ url: string; prefix: string }>(
   },
   { name: 'redis' },
 );
+
+/**
+ * A connection of its own subscribed to `channel` (subscribe mode takes the connection): it
+ * retries forever, and ioredis resubscribes by itself after a reconnect. An app closed right after
+ * it was built (tests, a failed start) closes it under a pending subscribe: only a log line naming
+ * `what`. Each message's text goes to `onMessage`; the caller disconnects it on close.
+ */
+export function subscriber(app: FastifyInstance, channel: string, what: string, onMessage: (raw: string) => void) {
+  const connection: Redis = app.redis.duplicate({
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+  });
+  connection.on('error', () => undefined);
+  connection.on('message', (_channel: string, raw: string) => onMessage(raw));
+  connection
+    .subscribe(channel)
+    .catch((err: unknown) =>
+      app.log.warn({ err: String(err) }, `${what} subscriber not subscribed; ioredis retries and resubscribes`),
+    );
+  return connection;
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
+import { subscriber } from '../../plugins/redis';
 import { LRUCache } from 'lru-cache';
 import { LEADERBOARD_CHANNEL, LEADERBOARD_VERSION_KEY, LeaderboardChanged } from '@shanhai/domain';
 import { compress, type ContentCoding } from '../../lib/http-cache';
@@ -97,25 +97,10 @@ export default fp<{ prefix: string }>(
     };
 
     // Subscriber: its own connection (subscribe mode), retrying forever and resubscribing itself.
-    const subscriber: Redis = app.redis.duplicate({
-      lazyConnect: true,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
-    subscriber.on('error', () => undefined);
-    subscriber.on('message', (_channel: string, raw: string) => {
+    const listener = subscriber(app, channel, 'leaderboard', (raw) => {
       const parsed = LeaderboardChanged.safeParse(JSON.parse(raw));
       if (parsed.success) onChange(parsed.data);
     });
-    // An app closed right after it was built (tests, a failed start) closes the connection under
-    // a pending subscribe: that is not an error worth more than a log line.
-    // With lazyConnect and the offline queue, subscribe connects and waits for Redis; ioredis
-    // resubscribes by itself after a reconnect.
-    subscriber
-      .subscribe(channel)
-      .catch((err: unknown) =>
-        app.log.warn({ err: String(err) }, 'leaderboard subscriber not subscribed; ioredis retries and resubscribes'),
-      );
 
     const live: LeaderboardLive = {
       peek(key) {
@@ -168,7 +153,7 @@ export default fp<{ prefix: string }>(
     };
     app.decorate('leaderboardLive', live);
     app.addHook('onClose', async () => {
-      subscriber.disconnect();
+      listener.disconnect();
     });
   },
   { name: 'leaderboard-live', dependencies: ['redis', 'sse'] },

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
+import { subscriber } from '../../plugins/redis';
 import { NOTIFICATIONS_CHANNEL, NotificationsPublished } from '@shanhai/domain';
 import { sseFrame, type SseClient } from '../../lib/sse';
 
@@ -47,13 +47,7 @@ export default fp<{ prefix: string }>(
     };
 
     // Its own connection in subscribe mode, retrying forever and resubscribing by itself.
-    const subscriber: Redis = app.redis.duplicate({
-      lazyConnect: true,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
-    subscriber.on('error', () => undefined);
-    subscriber.on('message', (_channel: string, raw: string) => {
+    const listener = subscriber(app, channel, 'notifications', (raw) => {
       try {
         const parsed = NotificationsPublished.safeParse(JSON.parse(raw));
         if (parsed.success) live.ping(parsed.data.userIds);
@@ -61,15 +55,10 @@ export default fp<{ prefix: string }>(
         // Not JSON: not ours to act on.
       }
     });
-    subscriber
-      .subscribe(channel)
-      .catch((err: unknown) =>
-        app.log.warn({ err: String(err) }, 'notifications subscriber not subscribed; ioredis retries and resubscribes'),
-      );
 
     app.decorate('notificationsLive', live);
     app.addHook('onClose', async () => {
-      subscriber.disconnect();
+      listener.disconnect();
       byUser.clear();
     });
   },
