@@ -1,4 +1,5 @@
 import type { Workbook, Worksheet } from 'exceljs';
+import { ruleBroken } from './problem';
 
 /**
  * exceljs, read on first use (an XLSX import or export): it is the biggest package a cold start
@@ -33,4 +34,15 @@ export function sheetName(title: string, fallback = 'Sheet1'): string {
 /** The one way an export adds a sheet: every XLSX export names its sheets through sheetName. */
 export function addSheet(wb: Workbook, title: string): Worksheet {
   return wb.addWorksheet(sheetName(title));
+}
+
+/** The first sheet of an uploaded XLSX (none: undefined); a file exceljs cannot read is a 400 naming body.file. */
+export async function firstSheet(buffer: Buffer): Promise<Worksheet | undefined> {
+  const wb = new (await loadExcel()).Workbook();
+  try {
+    await wb.xlsx.load(buffer as unknown as ArrayBuffer);
+  } catch {
+    throw ruleBroken('body.file', 'csv_or_xlsx');
+  }
+  return wb.worksheets[0];
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type ExcelJS from 'exceljs';
-import { loadExcel } from '../../lib/excel';
+import { firstSheet } from '../../lib/excel';
 import { anyOf, appendSales, schema, writeAudit, type Db, type LedgerRow } from '@shanhai/db';
 import {
   CATEGORIES,
@@ -57,13 +57,7 @@ function isoDate(text: string): string {
 async function readTable(buffer: Buffer, fileName: string): Promise<TextRow[]> {
   const isXlsx = buffer.subarray(0, 2).toString('latin1') === 'PK' || /\.xlsx$/i.test(fileName);
   if (!isXlsx) return readRows(decodeText(buffer));
-  const wb = new (await loadExcel()).Workbook();
-  try {
-    await wb.xlsx.load(buffer as unknown as ArrayBuffer);
-  } catch {
-    throw ruleBroken('body.file', 'csv_or_xlsx');
-  }
-  const ws = wb.worksheets[0];
+  const ws = await firstSheet(buffer);
   if (!ws) return [];
   const cell = (v: ExcelJS.CellValue): string => {
     if (v instanceof Date) return v.toISOString().slice(0, 10);

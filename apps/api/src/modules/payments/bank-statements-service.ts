@@ -15,7 +15,7 @@ import {
   type TransferCandidateQuery,
 } from '@shanhai/domain';
 import { cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
-import { loadExcel } from '../../lib/excel';
+import { firstSheet } from '../../lib/excel';
 import { conflict, HttpProblem, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { yuanToFen } from '../imports/imports-service';
@@ -97,13 +97,7 @@ async function readGrid(buffer: Buffer, fileName: string): Promise<Grid> {
     );
     return { grid, formula };
   }
-  const wb = new (await loadExcel()).Workbook();
-  try {
-    await wb.xlsx.load(buffer as unknown as ArrayBuffer);
-  } catch {
-    throw ruleBroken('body.file', 'csv_or_xlsx');
-  }
-  const ws = wb.worksheets[0];
+  const ws = await firstSheet(buffer);
   if (!ws) return { grid: [], formula: null };
   const grid: string[][] = [];
   let formula: Grid['formula'] = null;
