@@ -25,6 +25,15 @@ export interface FrozenRow<P> {
   payload: P;
 }
 
+/** What a list shows of a frozen report: all but its payload. */
+const summaryColumns = (table: FrozenTable) => ({
+  id: table.id,
+  title: table.title,
+  year: table.year,
+  asOf: table.asOf,
+  createdAt: table.createdAt,
+});
+
 /** Inserts a frozen report; a title already used is a 409 `title_taken`. */
 export async function insertFrozen<P>(
   db: Executor,
@@ -52,14 +61,7 @@ export async function listFrozen(db: Db, table: FrozenTable, name: string, page:
   };
   const rows = await keysetPage(
     db
-      .select({
-        id: table.id,
-        title: table.title,
-        year: table.year,
-        asOf: table.asOf,
-        createdAt: table.createdAt,
-        cursorKey: cursorKey(ks),
-      })
+      .select({ ...summaryColumns(table), cursorKey: cursorKey(ks) })
       .from(table)
       .$dynamic(),
     ks,
@@ -71,14 +73,7 @@ export async function listFrozen(db: Db, table: FrozenTable, name: string, page:
 
 export async function getFrozen<P>(db: Db, table: FrozenTable, id: string): Promise<FrozenRow<P> | null> {
   const [r] = await db
-    .select({
-      id: table.id,
-      title: table.title,
-      year: table.year,
-      asOf: table.asOf,
-      createdAt: table.createdAt,
-      payload: table.payload,
-    })
+    .select({ ...summaryColumns(table), payload: table.payload })
     .from(table)
     .where(eq(table.id, id));
   return r ? { ...r, createdAt: r.createdAt.toISOString(), payload: r.payload as P } : null;
