@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loginAs, newPage, screenshotOnFailure, WALL } from './support/browser';
+import { loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
 import { saveShot } from './support/shots';
 import { stackApi } from './support/api';
@@ -167,6 +167,29 @@ describe('live leaderboard', () => {
     await expect.poll(() => zh.page.evaluate(wallReads)).toEqual({ cut: [], off: [], halfShown: 0 });
     await saveShot(zh.page, 'wall-zh-CN', true);
     await zh.context.close();
+  });
+
+  it('the wall screen opened on a phone (390 px) stacks its tiles and panels: nothing cut, nothing sideways (zh)', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport: MOBILE });
+    screenshotOnFailure(page, 'leaderboard-wall-phone');
+    await loginAs(page, 'office@demo.shanhai');
+    await page.waitForSelector('[data-test=office-console]');
+    await page.goto('/office/wall');
+    await page.waitForSelector('[data-test=wall-live].on');
+    await page.locator('[data-test=wall-towns] li').first().waitFor();
+    const reads = () =>
+      page.evaluate(() => ({
+        sideways: document.documentElement.scrollWidth > window.innerWidth,
+        cut: [
+          ...document.querySelectorAll('.wall .kpi .label, .wall .kpi .value, .wall .bars .name, .wall .bars .amount'),
+        ]
+          .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth)
+          .map((e) => e.textContent),
+        towns: document.querySelectorAll('[data-test=wall-towns] li').length,
+      }));
+    await expect.poll(reads).toEqual({ sideways: false, cut: [], towns: 24 });
+    await saveShot(page, 'wall-zh-CN-phone');
+    await context.close();
   });
 
   it('an office clerk records an offline sale by a cooperative to a partner unit, with an invoice photo, in the web form, and rejects it with a reason (en)', async () => {
