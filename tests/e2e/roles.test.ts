@@ -313,6 +313,7 @@ describe('speed, as figures (docs/benchmarks.md)', () => {
     await store.context.close();
 
     const logins: Record<string, number[]> = {};
+    const testClock: Record<string, number[]> = {};
     for (const [email, path, marker] of [
       ['buyer@demo.shanhai', '/', '[data-test=town-cards]'],
       ['coop@demo.shanhai', '/coop', '[data-test=coop-console]'],
@@ -323,11 +324,37 @@ describe('speed, as figures (docs/benchmarks.md)', () => {
         await page.goto('/login');
         await page.fill('[data-test=login-email]', email);
         await page.fill('[data-test=login-password]', 'shanhai-demo');
+        // Timed on the page's own clock: from the click event's time stamp to the first frame painted
+        // after the marker is in the DOM on the landing path. The test's clock (Date.now() around
+        // page.click and waitForSelector) adds Playwright's actionability checks and its polling,
+        // which waits 500 ms between tries after the first few; it is kept beside it for comparison.
+        await page.evaluate(
+          ({ path, marker }) => {
+            const w = window as unknown as { loginClock: { clicked?: number; shown?: number } };
+            w.loginClock = {};
+            document
+              .querySelector('[data-test=login-submit]')!
+              .addEventListener('click', (e) => (w.loginClock.clicked = e.timeStamp), { capture: true, once: true });
+            const seen = () => {
+              if (location.pathname !== path || !document.querySelector(marker)) return;
+              observer.disconnect();
+              requestAnimationFrame(() => (w.loginClock.shown = performance.now()));
+            };
+            const observer = new MutationObserver(seen);
+            observer.observe(document, { childList: true, subtree: true, attributes: true });
+          },
+          { path, marker },
+        );
         const started = Date.now();
         await page.click('[data-test=login-submit]');
         await page.waitForURL((u) => u.pathname === path);
         await page.waitForSelector(marker);
-        (logins[email] ??= []).push(Date.now() - started);
+        (testClock[email] ??= []).push(Date.now() - started);
+        const clock = await page.waitForFunction(() => {
+          const c = (window as unknown as { loginClock: { clicked?: number; shown?: number } }).loginClock;
+          return c.clicked !== undefined && c.shown !== undefined ? c.shown - c.clicked : null;
+        });
+        (logins[email] ??= []).push(Math.round(Number(await clock.jsonValue())));
         await context.close();
       }
     }
@@ -342,6 +369,7 @@ describe('speed, as figures (docs/benchmarks.md)', () => {
         scripts: board.scripts.length,
       },
       loginToConsoleMs: logins,
+      loginToConsoleTestClockMs: testClock,
     };
     writeFileSync(join(SHOTS, 'speed.json'), `${JSON.stringify(figures, null, 2)}\n`);
     process.stdout.write(`speed figures: ${JSON.stringify(figures)}\n`);
