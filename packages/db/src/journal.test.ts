@@ -153,7 +153,8 @@ describe('journal posting', () => {
     ).toMatch(appendOnly);
     expect(await refusal(h.db.delete(journalLines))).toMatch(appendOnly);
     expect(await refusal(h.db.delete(journalEntries))).toMatch(appendOnly);
-    expect(await refusal(h.db.execute(sql`truncate journal_lines, journal_entries`))).toMatch(appendOnly);
+    // bank_charges references journal_entries: named too, or the foreign key refuses first.
+    expect(await refusal(h.db.execute(sql`truncate journal_lines, journal_entries, bank_charges`))).toMatch(appendOnly);
   });
 
   it('acceptance makes the share available less the fee; cooperative rate wins over category', async () => {
