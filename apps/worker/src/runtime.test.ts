@@ -85,6 +85,7 @@ describe('worker runtime', () => {
       { key: 'notify-reminders', pattern: '23 * * * *' },
       { key: 'office-weekly-digest', pattern: '0 8 * * 1' },
       { key: 'units-behind-pace', pattern: '30 9 1 * *' },
+      { key: 'units-monthly-snapshot', pattern: '15 9 1 * *' },
     ]);
 
     // The daily automatic-acceptance pass behind the delayed jobs, and the hourly journal reconcile.

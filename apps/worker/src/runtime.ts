@@ -207,6 +207,8 @@ export async function startRuntime(config: WorkerConfig, log: Logger, options: R
     ['buyer-monthly-digest', { pattern: '0 9 1 * *', tz: 'Asia/Shanghai' }, { task: 'buyer-monthly-digest' }],
     // Budget units behind their reserved share's pace at the end of last month.
     ['units-behind-pace', { pattern: '30 9 1 * *', tz: 'Asia/Shanghai' }, { task: 'units-behind-pace' }],
+    // The monthly 通报: the unit ranking frozen as of last month's last day.
+    ['units-monthly-snapshot', { pattern: '15 9 1 * *', tz: 'Asia/Shanghai' }, { task: 'units-monthly-snapshot' }],
   ] as const)
     await notifySchedule.upsertJobScheduler(id, repeat, {
       name: data.task,

@@ -17,3 +17,4 @@ export * from './unit-progress';
 export * from './stripe-calls';
 export * from './search/analyze';
 export * from './search/index-products';
+export * from './unit-snapshots';

@@ -150,7 +150,7 @@ export async function officeWeeklyDigest(db: Db, period?: string, now = new Date
 }
 
 /** The month before the one holding `day`, as `YYYY-MM`. */
-function previousMonth(day: string): string {
+export function previousMonth(day: string): string {
   const y = Number(day.slice(0, 4));
   const m = Number(day.slice(5, 7));
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
@@ -191,7 +191,7 @@ export async function buyerMonthlyDigest(
 }
 
 /** The last day (ISO date) of a month given as `YYYY-MM`. */
-function lastDayOf(month: string): string {
+export function lastDayOf(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
 }

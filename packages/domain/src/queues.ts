@@ -169,6 +169,13 @@ export const NotifyScheduleJob = z.union([
       .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
       .optional(),
   }),
+  z.strictObject({
+    task: z.literal('units-monthly-snapshot'),
+    period: z
+      .string()
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+      .optional(),
+  }),
   z.strictObject({ task: z.literal('reminders') }),
 ]);
 export type NotifyScheduleJob = z.infer<typeof NotifyScheduleJob>;

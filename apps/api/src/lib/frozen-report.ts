@@ -10,7 +10,8 @@ import { conflict } from './problem';
 /*
  * Frozen reports: the town leaderboard snapshots and the budget units' monthly 通报. Both tables
  * have the same columns (a unique title, year, as-of day, the payload as served, who made it) and a
- * trigger that refuses any change, so one set of reads, one insert and one export serve both.
+ * trigger that refuses any change, so one set of reads, one insert and one export serve both. The
+ * 通报 are inserted by `freezeUnitSnapshot` (packages/db), which the worker's monthly freeze shares.
  */
 
 type FrozenTable = typeof schema.leaderboardSnapshots | typeof schema.unitSnapshots;

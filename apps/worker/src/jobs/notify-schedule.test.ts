@@ -2,7 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
 import { orderNo } from '@shanhai/domain';
-import { schema } from '@shanhai/db';
+import {
+  appendSales,
+  foldAll,
+  type freezeMonthlyUnitSnapshot,
+  freezeUnitSnapshot,
+  schema,
+  unitProgressRows,
+  unitYearSettings,
+} from '@shanhai/db';
 import { createOrg, createOrgWithUser, createUser, useTestDatabase } from '@shanhai/db/testing';
 import { processNotifySchedule } from './notify-schedule';
 
@@ -321,5 +329,120 @@ describe('notify-schedule: reserved share behind pace', () => {
     expect(await run({ task: 'units-behind-pace', period: '2026-6' }).catch((e) => e)).toBeInstanceOf(
       UnrecoverableError,
     );
+  });
+});
+
+describe('notify-schedule: the monthly 通报', () => {
+  const sale = (ref: string, orgId: string, amountFen: number, businessDate: string) => ({
+    source: 'order' as const,
+    sourceRef: ref,
+    kind: 'sale' as const,
+    townId: townU,
+    buyerOrgId: orgId,
+    category: 'honey' as const,
+    amountFen,
+    businessDate,
+  });
+  /** The job as the worker runs it, typed as the freeze's answer. */
+  const freeze = (data: unknown, now = NOW) =>
+    run(data, now) as Promise<Awaited<ReturnType<typeof freezeMonthlyUnitSnapshot>>>;
+  const snapshots = (period: string) =>
+    handle.db.select().from(schema.unitSnapshots).where(eq(schema.unitSnapshots.period, period));
+
+  it('on the 1st the system freezes last month’s ranking as of its last day, once per month; later sales leave it unchanged', async () => {
+    const db = handle.db;
+    const unit = await buyerOrg();
+    await db.insert(schema.budgetUnitYears).values({ year: 2026, buyerOrgId: unit.orgId });
+    await db.insert(schema.unitDeclarations).values({
+      buyerOrgId: unit.orgId,
+      year: 2026,
+      version: 1,
+      status: 'approved',
+      totalFen: 50_000_000,
+      ratioBp: 1000,
+      createdBy: unit.owner,
+    });
+    await appendSales(db, [sale('tongbao-1', unit.orgId, 400_000, '2026-11-10')]);
+    await foldAll(db);
+
+    // 2026-12-01 09:15 in Shanghai: November's 通报, as of 2026-11-30.
+    const first = await freeze({ task: 'units-monthly-snapshot' }, new Date('2026-12-01T01:15:00Z'));
+    expect(first).toEqual({ period: '2026-11', snapshotId: expect.any(String), created: true });
+    const [snap] = await snapshots('2026-11');
+    expect(snap).toMatchObject({
+      id: first.snapshotId,
+      title: '2026年11月 预留份额完成情况通报',
+      year: 2026,
+      asOf: '2026-11-30',
+      createdBy: null,
+    });
+    const expected = await unitProgressRows(db, 2026, '2026-11-30', {});
+    expect((snap!.payload as { rows: unknown }).rows).toEqual(expected.rows);
+    expect((snap!.payload as { settings: unknown }).settings).toEqual(await unitYearSettings(db, 2026));
+    expect(expected.rows.find((r) => r.unitId === unit.orgId)).toMatchObject({ salesFen: 400_000 });
+    const audit = await db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, first.snapshotId));
+    expect(audit.map((a) => [a.action, a.actorUserId, a.actorOrgId, a.after])).toEqual([
+      [
+        'unit_snapshot.create',
+        null,
+        null,
+        {
+          title: '2026年11月 预留份额完成情况通报',
+          year: 2026,
+          asOf: '2026-11-30',
+          units: expected.rows.length,
+          period: '2026-11',
+        },
+      ],
+    ]);
+
+    // A retry, and the month named: the same one.
+    expect(await freeze({ task: 'units-monthly-snapshot', period: '2026-11' })).toEqual({ ...first, created: false });
+    expect(await snapshots('2026-11')).toHaveLength(1);
+
+    // A sale of November credited late moves the live ranking, not the frozen one.
+    await appendSales(db, [sale('tongbao-2', unit.orgId, 100_000, '2026-11-20')]);
+    await foldAll(db);
+    const live = await unitProgressRows(db, 2026, '2026-11-30', {});
+    expect(live.rows.find((r) => r.unitId === unit.orgId)).toMatchObject({ salesFen: 500_000 });
+    const [still] = await snapshots('2026-11');
+    expect((still!.payload as { rows: unknown }).rows).toEqual(expected.rows);
+
+    // A January run freezes December of the year before.
+    const dec = await freeze({ task: 'units-monthly-snapshot' }, new Date('2027-01-01T01:15:00Z'));
+    expect(await snapshots('2026-12')).toEqual([
+      expect.objectContaining({
+        id: dec.snapshotId,
+        title: '2026年12月 预留份额完成情况通报',
+        year: 2026,
+        asOf: '2026-12-31',
+      }),
+    ]);
+    expect(await freeze({ task: 'units-monthly-snapshot', period: '2026-13' }).catch((e) => e)).toBeInstanceOf(
+      UnrecoverableError,
+    );
+  });
+
+  it('two workers at once store one; a title the office already used gets （系统）', async () => {
+    const both = await Promise.all([
+      freeze({ task: 'units-monthly-snapshot', period: '2026-10' }),
+      freeze({ task: 'units-monthly-snapshot', period: '2026-10' }),
+    ]);
+    expect(both.map((r) => r.created).sort()).toEqual([false, true]);
+    expect(both[0]!.snapshotId).toBe(both[1]!.snapshotId);
+    expect(await snapshots('2026-10')).toHaveLength(1);
+
+    const own = await freezeUnitSnapshot(handle.db, {
+      title: '2026年9月 预留份额完成情况通报',
+      year: 2026,
+      asOf: '2026-09-30',
+      createdBy: office.owner,
+      actorOrgId: null,
+    });
+    expect(own).not.toBeNull();
+    await freeze({ task: 'units-monthly-snapshot', period: '2026-09' });
+    expect((await snapshots('2026-09')).map((s) => [s.title, s.createdBy])).toEqual([
+      ['2026年9月 预留份额完成情况通报（系统）', null],
+    ]);
   });
 });

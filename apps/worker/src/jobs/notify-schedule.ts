@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import {
   buyerMonthlyDigest,
+  freezeMonthlyUnitSnapshot,
   officeWeeklyDigest,
   remindAutoAcceptSoon,
   remindExpiringPurchases,
@@ -11,7 +12,8 @@ import { NotifyScheduleJob } from '@shanhai/domain';
 
 /**
  * Scheduled notifications: the hourly reminders, the two digests and the monthly behind-pace notice. Each names its event (a
- * purchase, an order, a period), so a job run twice, or by two workers at once, tells once.
+ * purchase, an order, a period), so a job run twice, or by two workers at once, tells once. Also the monthly 通报
+ * (the unit ranking frozen for last month), one per month in the same way.
  */
 export async function processNotifySchedule(db: Db, job: Pick<Job, 'data' | 'id'>, now = new Date()) {
   const parsed = NotifyScheduleJob.safeParse(job.data);
@@ -30,5 +32,7 @@ export async function processNotifySchedule(db: Db, job: Pick<Job, 'data' | 'id'
       return buyerMonthlyDigest(db, data.period, now);
     case 'units-behind-pace':
       return unitsBehindPaceNotice(db, data.period, now);
+    case 'units-monthly-snapshot':
+      return freezeMonthlyUnitSnapshot(db, data.period, now);
   }
 }

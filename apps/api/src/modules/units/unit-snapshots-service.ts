@@ -1,4 +1,4 @@
-import { schema, writeAudit, type Db } from '@shanhai/db';
+import { freezeUnitSnapshot, schema, type Db } from '@shanhai/db';
 import type {
   DeclarationStatus,
   UnitKind,
@@ -8,9 +8,9 @@ import type {
   PageQuery,
   UnitYearSettings,
 } from '@shanhai/domain';
-import { getFrozen, insertFrozen, listFrozen, yuan, type ReportColumn } from '../../lib/frozen-report';
+import { getFrozen, listFrozen, yuan, type ReportColumn } from '../../lib/frozen-report';
+import { conflict } from '../../lib/problem';
 import type { Principal } from '../../types';
-import { ranking } from './progress-service';
 
 /*
  * The monthly 通报: the budget-unit ranking frozen as of a day, kept as served (rows and the year's
@@ -21,6 +21,7 @@ const { unitSnapshots } = schema;
 
 type Payload = { settings: UnitYearSettings; rows: UnitProgress[] };
 
+/** Freezes the ranking as of `asOf` (shared with the worker's monthly freeze); a title in use is a 409. */
 export async function createUnitSnapshot(
   db: Db,
   who: Principal,
@@ -28,25 +29,9 @@ export async function createUnitSnapshot(
   asOf: string,
   year: number,
 ): Promise<UnitSnapshot> {
-  const { settings, rows } = await ranking(db, year, asOf, {});
-  return db.transaction(async (tx) => {
-    const { payload, ...row } = await insertFrozen<Payload>(tx, unitSnapshots, {
-      title,
-      year,
-      asOf,
-      payload: { settings, rows },
-      createdBy: who.userId,
-    });
-    await writeAudit(tx, {
-      actorUserId: who.userId,
-      actorOrgId: who.orgId,
-      action: 'unit_snapshot.create',
-      entityType: 'unit_snapshot',
-      entityId: row.id,
-      after: { title, year, asOf, units: rows.length },
-    });
-    return { ...row, ...payload };
-  });
+  const made = await freezeUnitSnapshot(db, { title, year, asOf, createdBy: who.userId, actorOrgId: who.orgId });
+  if (!made) throw conflict('title_taken', `A report titled "${title}" already exists`);
+  return made;
 }
 
 export function listUnitSnapshots(db: Db, page: PageQuery): Promise<UnitSnapshotPage> {

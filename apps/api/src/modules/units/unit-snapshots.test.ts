@@ -2,7 +2,7 @@ import { businessYear } from '@shanhai/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { eq } from 'drizzle-orm';
-import { appendSales, foldAll, schema } from '@shanhai/db';
+import { appendSales, foldAll, freezeMonthlyUnitSnapshot, schema } from '@shanhai/db';
 import { salesWorld, tokenCalls } from '../../../test-support/sales';
 import { bearer, type TestApp } from '../../../test-support/testing';
 
@@ -151,5 +151,28 @@ describe('unit ranking snapshots (通报)', () => {
       .from(schema.unitSnapshots)
       .where(eq(schema.unitSnapshots.title, '2025年7月预留份额通报'));
     expect(rows).toHaveLength(1);
+  });
+
+  it('the worker’s monthly 通报 is in the office’s list and exports like the others', async () => {
+    const { snapshotId } = await freezeMonthlyUnitSnapshot(t.app.db, '2025-08');
+    const items = (await get('/api/v1/units/snapshots', office)).json().items;
+    expect(items[0]).toEqual({
+      id: snapshotId,
+      title: '2025年8月 预留份额完成情况通报',
+      year: 2025,
+      asOf: '2025-08-31',
+      createdAt: expect.any(String),
+    });
+    const one = (await get(`/api/v1/units/snapshots/${snapshotId}`, office)).json();
+    expect(one.rows).toEqual([expect.objectContaining({ unitId: buyerOrgId, salesFen: 350_000 })]);
+    const csv = await get(`/api/v1/units/snapshots/${snapshotId}/export?format=csv`, office);
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body.split('\r\n')[0]).toMatch(/^\uFEFF排名,单位,单位类型,/);
+    const xlsx = await get(`/api/v1/units/snapshots/${snapshotId}/export`, office);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    expect(wb.worksheets[0]!.getRow(1).getCell(1).value).toBe(
+      '2025年8月 预留份额完成情况通报（截至 2025-08-31，最低预留比例 10%）',
+    );
   });
 });
