@@ -319,4 +319,87 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
       .toContain('结对检索单位120');
     await office.context.close();
   }, 180_000);
+
+  it('the pairings table shows the first 200 pairings with 加载更多 and loads the rest', async () => {
+    // 210 more current pairings: with the demo's, more than the default page of 200.
+    await addBuyerOrgs('分页结对单位', 210);
+    await suite.stack.api.pool.query(
+      `insert into pairings (buyer_org_id, town_id, role, starts_on)
+       select o.id, (select id from towns order by sort_order, code limit 1), 'member', date '2020-01-01'
+       from orgs o where o.name like '分页结对单位%'`,
+    );
+    const token = await tokenOf('office@demo.shanhai');
+    let total = 0;
+    let cursor: string | null = null;
+    do {
+      const page = (await api(`/pairings?state=current&limit=500${cursor ? `&cursor=${cursor}` : ''}`, {
+        token,
+      })) as { items: unknown[]; nextCursor: string | null };
+      total += page.items.length;
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(total).toBeGreaterThan(210);
+    expect(total).toBeLessThanOrEqual(400);
+
+    const office = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(office.page, 'units-pairings-paged');
+    await loginAs(office.page, 'office@demo.shanhai');
+    await office.page.waitForSelector('[data-test=office-console]');
+    await office.page.goto('/office/pairings');
+    const rows = office.page.locator('[data-test=pairings-table] .el-table__body tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(200);
+    await office.page.click('[data-test=load-more]');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(total);
+    expect(await office.page.locator('[data-test=load-more]').count()).toBe(0);
+    await office.context.close();
+  }, 120_000);
+
+  it('the declaration’s shared-canteen picker searches the year’s budget units a page at a time and names the choice on reopen', async () => {
+    // 60 budget units of this year share a word: the picker asks 50 at a time and says more match.
+    const year = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date());
+    await addBuyerOrgs('共用食堂单位', 60);
+    await suite.stack.api.pool.query(
+      `insert into budget_unit_years (year, buyer_org_id) select $1::int, id from orgs where name like '共用食堂单位%'`,
+      [Number(year)],
+    );
+    const unit = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(unit.page, 'units-shared-canteen');
+    await loginAs(unit.page, 'buyer@demo.shanhai');
+    await unit.page.waitForURL((u) => u.pathname === '/');
+    await unit.page.goto('/unit');
+    await unit.page.waitForSelector('[data-test=declaration-form]');
+    await unit.page.click('[data-test=decl-shared]');
+    await unit.page.click('[data-test=decl-shared-org]');
+    await unit.page.keyboard.type('共用食堂单位');
+    const options = unit.page.locator('.el-select-dropdown__item:visible', { hasText: '共用食堂单位' });
+    const more = unit.page.locator('[data-test=shared-canteens-more]:visible');
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);
+    expect(await more.textContent()).toContain('还有更多匹配的预算单位');
+    await more.locator('[data-test=shared-canteens-load-more]').click();
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(60);
+    await expect.poll(() => more.count()).toBe(0);
+    await options.filter({ hasText: '共用食堂单位060' }).click();
+    await unit.page.click('[data-test=decl-save]');
+
+    const token = await tokenOf('buyer@demo.shanhai');
+    const orgId = ((await api('/me', { token })).org as { id: string }).id;
+    await expect
+      .poll(
+        async () =>
+          (
+            (await api(`/units/${orgId}/declarations/${year}`, { token })).versions as {
+              sharedCanteenOrgName: string;
+            }[]
+          )[0]?.sharedCanteenOrgName,
+        { timeout: 15_000 },
+      )
+      .toBe('共用食堂单位060');
+    // Reopened, the picker names the saved choice before any search.
+    await unit.page.reload();
+    await unit.page.waitForSelector('[data-test=declaration-form]');
+    await expect
+      .poll(() => unit.page.locator('[data-test=decl-shared-org]').textContent(), { timeout: 15_000 })
+      .toContain('共用食堂单位060');
+    await unit.context.close();
+  }, 120_000);
 });

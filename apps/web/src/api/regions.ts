@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import {
   Pairing,
+  PairingPage,
   RegionsResponse,
   TownTarget,
   type CreatePairingRequest,
@@ -13,8 +13,8 @@ export const regions = (year?: number) => http.get('/regions', RegionsResponse, 
 export const setTownTarget = (townId: string, year: number, targetFen: number) =>
   http.put(`/towns/${townId}/targets/${year}`, TownTarget, { targetFen });
 
-export const pairings = (query: PairingListQuery = {}) =>
-  http.get('/pairings', z.object({ items: z.array(Pairing) }), query);
+/** One page of pairings (by town, then unit name), filtered; the filters hold across pages. */
+export const pairings = (query: Partial<PairingListQuery> = {}) => http.get('/pairings', PairingPage, query);
 export const createPairing = (body: CreatePairingRequest) => http.post('/pairings', Pairing, body);
 export const updatePairing = (id: string, body: UpdatePairingRequest) => http.patch(`/pairings/${id}`, Pairing, body);
 export const deletePairing = (id: string) => http.del(`/pairings/${id}`, NoContent);

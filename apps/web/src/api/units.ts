@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  BudgetUnitPage,
   Declaration,
   DeclarationPage,
   UnitDeclarations,
@@ -11,6 +12,7 @@ import {
   UnitSnapshotPage,
   type UnitSnapshotSummary,
   UnitYearSettings,
+  type BudgetUnitListQuery,
   type BulkClassifyRequest,
   type CreateUnitSnapshotRequest,
   type DeclarationRequest,
@@ -41,10 +43,9 @@ export const ranking = (query: { year?: number; asOf?: string; kind?: UnitKind; 
   http.get('/units/ranking', UnitRanking, query);
 export const progress = (orgId: string, year: number, asOf?: string) =>
   http.get(`/units/${orgId}/progress/${year}`, UnitProgressDetail, { asOf });
-export const budgetUnits = (year: number) =>
-  http.get('/units/budget-units', z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string() })) }), {
-    year,
-  });
+/** One page of a year's budget units by name, searched by `q` (the shared-canteen picker). */
+export const budgetUnits = (query: Partial<BudgetUnitListQuery>) =>
+  http.get('/units/budget-units', BudgetUnitPage, query);
 
 /** One page of frozen unit rankings, newest first. */
 export const snapshots = (cursor?: string) => http.get('/units/snapshots', UnitSnapshotPage, { cursor });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDate } from '../dates';
 import { NonNegativeFen } from '../money';
+import { Page, PageQuery } from './page';
 
 export const Town = z.object({
   id: z.uuid(),
@@ -91,10 +92,13 @@ export type UpdatePairingRequest = z.infer<typeof UpdatePairingRequest>;
 export const PairingState = z.enum(['current', 'upcoming', 'ended']);
 export type PairingState = z.infer<typeof PairingState>;
 
-/** Filters of the pairings list; `state` is judged on today's business date. */
+/** Filters of the pairings list; `state` is judged on today's business date. A page at a time. */
 export const PairingListQuery = z.strictObject({
   townId: z.uuid().optional(),
   buyerOrgId: z.uuid().optional(),
   state: PairingState.optional(),
+  ...PageQuery.shape,
 });
 export type PairingListQuery = z.infer<typeof PairingListQuery>;
+export const PairingPage = Page(Pairing);
+export type PairingPage = z.infer<typeof PairingPage>;

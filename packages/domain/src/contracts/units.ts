@@ -71,6 +71,21 @@ export const UnitListQuery = z.strictObject({
 });
 export type UnitListQuery = z.infer<typeof UnitListQuery>;
 
+/**
+ * The shared-canteen picker's list: a year's active budget units (default this year), searched like
+ * GET /units (`q`, a part of the name or credit code), a page at a time.
+ */
+export const BudgetUnitListQuery = z.strictObject({
+  year: z.coerce.number().int().min(2000).max(2100).optional(),
+  q: pgString().trim().max(100).optional(),
+  ...PageQuery.shape,
+});
+export type BudgetUnitListQuery = z.infer<typeof BudgetUnitListQuery>;
+export const BudgetUnitItem = z.object({ id: z.uuid(), name: z.string() });
+export type BudgetUnitItem = z.infer<typeof BudgetUnitItem>;
+export const BudgetUnitPage = Page(BudgetUnitItem);
+export type BudgetUnitPage = z.infer<typeof BudgetUnitPage>;
+
 export const UnitListItem = UnitSummary.extend({
   status: OrgStatus,
 });

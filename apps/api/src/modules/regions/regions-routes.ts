@@ -5,6 +5,7 @@ import {
   CreatePairingRequest,
   Pairing,
   PairingListQuery,
+  PairingPage,
   Problem,
   PutTargetRequest,
   RegionsResponse,
@@ -68,14 +69,15 @@ const regionsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['regions'],
-        summary: 'Pairings of buyer orgs with towns, by town, unit and state today (office: all; a buyer org: its own)',
+        summary:
+          'Pairings of buyer orgs with towns, filtered by town, unit and state today (office: all; a buyer org: its own); by town, then unit name, a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
         querystring: PairingListQuery,
-        response: { 200: z.object({ items: z.array(Pairing) }), ...errors },
+        response: { 200: PairingPage, ...errors },
       },
       preHandler: app.guard({ kinds: ['office', 'buyer'] }),
     },
-    async (request) => ({ items: await regionsService.listPairings(app.db, principalOf(request), request.query) }),
+    async (request) => regionsService.listPairings(app.db, principalOf(request), request.query),
   );
 
   app.post(

@@ -5,10 +5,12 @@ import {
   type CreatePairingRequest,
   type Pairing,
   type PairingListQuery,
+  type PairingPage,
   type RegionsResponse,
   type TownTarget,
   type UpdatePairingRequest,
 } from '@shanhai/domain';
+import { cursorKey, pageOf, type Keyset, keysetPage } from '../../lib/cursor';
 import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 
@@ -84,32 +86,53 @@ export async function setTarget(
   });
 }
 
-export async function listPairings(db: Db, who: Principal, filter: PairingListQuery): Promise<Pairing[]> {
+/**
+ * The pairings list: grouped by town, then by unit name; the id breaks ties between pairings of one
+ * unit with one town (an ended one and its successor).
+ */
+export const PAIRINGS_KEYSET: Keyset = {
+  name: 'pairings',
+  keys: [
+    { expr: pairings.townId, type: 'uuid', order: 'asc' },
+    { expr: orgs.name, type: 'text', order: 'asc' },
+    { expr: pairings.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+export async function listPairings(db: Db, who: Principal, query: PairingListQuery): Promise<PairingPage> {
   const conds = [];
   const today = businessDate();
-  if (filter.townId) conds.push(eq(pairings.townId, filter.townId));
-  if (filter.buyerOrgId) conds.push(eq(pairings.buyerOrgId, filter.buyerOrgId));
-  if (filter.state === 'current')
+  if (query.townId) conds.push(eq(pairings.townId, query.townId));
+  if (query.buyerOrgId) conds.push(eq(pairings.buyerOrgId, query.buyerOrgId));
+  if (query.state === 'current')
     conds.push(lte(pairings.startsOn, today), or(isNull(pairings.endsOn), gte(pairings.endsOn, today)));
-  if (filter.state === 'upcoming') conds.push(gt(pairings.startsOn, today));
-  if (filter.state === 'ended') conds.push(lt(pairings.endsOn, today));
+  if (query.state === 'upcoming') conds.push(gt(pairings.startsOn, today));
+  if (query.state === 'ended') conds.push(lt(pairings.endsOn, today));
   if (who.orgKind !== 'office') conds.push(eq(pairings.buyerOrgId, who.orgId));
-  const rows = await db
-    .select({ p: pairings, name: orgs.name })
-    .from(pairings)
-    .innerJoin(orgs, eq(orgs.id, pairings.buyerOrgId))
-    .where(and(...conds))
-    .orderBy(asc(pairings.townId), asc(orgs.name));
-  return rows.map(({ p, name }) => ({
-    id: p.id,
-    buyerOrgId: p.buyerOrgId,
-    buyerOrgName: name,
-    townId: p.townId,
-    role: p.role,
-    startsOn: p.startsOn,
-    endsOn: p.endsOn,
-    pledgeFen: p.pledgeFen,
-  }));
+  const rows = await keysetPage(
+    db
+      .select({ p: pairings, name: orgs.name, cursorKey: cursorKey(PAIRINGS_KEYSET) })
+      .from(pairings)
+      .innerJoin(orgs, eq(orgs.id, pairings.buyerOrgId))
+      .$dynamic(),
+    PAIRINGS_KEYSET,
+    query,
+    ...conds,
+  );
+  const { items, nextCursor } = pageOf(PAIRINGS_KEYSET, rows, query.limit);
+  return {
+    items: items.map(({ p, name }) => ({
+      id: p.id,
+      buyerOrgId: p.buyerOrgId,
+      buyerOrgName: name,
+      townId: p.townId,
+      role: p.role,
+      startsOn: p.startsOn,
+      endsOn: p.endsOn,
+      pledgeFen: p.pledgeFen,
+    })),
+    nextCursor,
+  };
 }
 
 export async function createPairing(db: Db, who: Principal, body: CreatePairingRequest): Promise<Pairing> {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
-import { businessDate, businessYear } from '@shanhai/domain';
-import { createOrg } from '@shanhai/db/testing';
+import { businessDate, businessYear, DEFAULT_PAGE, MAX_PAGE } from '@shanhai/domain';
+import { cloneRow, createOrg } from '@shanhai/db/testing';
 import { salesWorld, tokenCalls, type SalesWorld } from '../../../test-support/sales';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -283,5 +283,64 @@ describe('pairings', () => {
     });
     expect(endIt.statusCode).toBe(200);
     expect(await ids('?state=ended')).toEqual([current, ended].sort());
+  });
+
+  it('a page at a time (issue 13): a walk returns each pairing once in order, filters hold; a bad or foreign cursor and a limit past the cap are 400', async () => {
+    const { t, townId, buyerOrgId, otherBuyerOrgId, office, buyerManager, coop } = w;
+    // 261 pairings of one unit with one town (each a day later): only the id orders them.
+    const seed = (await post('/api/v1/pairings', office, { buyerOrgId, townId, startsOn: '2020-01-01' })).json();
+    await cloneRow(t.app.db, 'pairings', seed.id, 260, { starts_on: `src.starts_on + g` });
+    await post('/api/v1/pairings', office, { buyerOrgId: otherBuyerOrgId, townId, startsOn: '2020-01-01' });
+    const expected = (
+      await t.app.db.execute<{ id: string; buyer_org_id: string }>(sql`
+        select p.id, p.buyer_org_id from pairings p join orgs o on o.id = p.buyer_org_id
+        order by p.town_id, o.name, p.id`)
+    ).rows;
+    expect(expected.length).toBeGreaterThan(262);
+
+    const walk = async (query: string, token: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await get(`/api/v1/pairings?limit=100${query}${cursor ? `&cursor=${cursor}` : ''}`, token);
+        expect(res.statusCode, res.body).toBe(200);
+        const body = res.json() as { items: { id: string }[]; nextCursor: string | null };
+        seen.push(...body.items.map((p) => p.id));
+        cursor = body.nextCursor;
+        pages++;
+      } while (cursor);
+      return { seen, pages };
+    };
+    const all = await walk('', office);
+    expect(all.pages).toBe(Math.ceil(expected.length / 100));
+    expect(all.seen).toEqual(expected.map((r) => r.id));
+    // A filter holds across pages; a buyer walks only its own.
+    const own = expected.filter((r) => r.buyer_org_id === buyerOrgId).map((r) => r.id);
+    expect((await walk(`&buyerOrgId=${buyerOrgId}`, office)).seen).toEqual(own);
+    expect((await walk('', buyerManager)).seen).toEqual(own);
+    // Without a limit: the default page of 200 and a cursor to the rest.
+    const first = (await get('/api/v1/pairings', office)).json();
+    expect(first.items).toHaveLength(DEFAULT_PAGE);
+    expect(first.nextCursor).toEqual(expect.any(String));
+
+    const fieldOf = async (query: string) => {
+      const res = await get(`/api/v1/pairings?${query}`, office);
+      expect(res.statusCode, res.body).toBe(400);
+      return res.json().errors[0].field;
+    };
+    expect(await fieldOf(`limit=${MAX_PAGE + 1}`)).toBe('query.limit');
+    expect(await fieldOf('limit=0')).toBe('query.limit');
+    expect(await fieldOf('cursor=not-a-cursor')).toBe('query.cursor');
+    // Another list's cursor (GET /units, office) is refused by name.
+    const unitsCursor = (await get('/api/v1/units?limit=1', office)).json().nextCursor as string;
+    expect(unitsCursor).toEqual(expect.any(String));
+    expect(await fieldOf(`cursor=${unitsCursor}`)).toBe('query.cursor');
+    // An altered cursor of this list: its id key is no uuid.
+    const altered = Buffer.from(JSON.stringify(['pairings', townId, 'x', 'not-a-uuid'])).toString('base64url');
+    expect(await fieldOf(`cursor=${altered}`)).toBe('query.cursor');
+
+    expect((await get('/api/v1/pairings?limit=10', null)).statusCode).toBe(401);
+    expect((await get('/api/v1/pairings?limit=10', coop)).statusCode).toBe(403);
   });
 });

@@ -1,9 +1,11 @@
-import { aliasedTable, and, asc, desc, eq, ilike, inArray, not, or, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, desc, eq, ilike, inArray, not, or, sql, type SQL } from 'drizzle-orm';
 import { schema, unitYearSettings as readYearSettings, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
 import {
   businessDate,
   businessYear,
   reservedFen,
+  type BudgetUnitListQuery,
+  type BudgetUnitPage,
   type BulkClassifyRequest,
   type ClassifyUnitRequest,
   type Declaration,
@@ -147,14 +149,16 @@ export const UNITS_KEYSET: Keyset = {
   ],
 };
 
+/** Any unit can be found: by a part of its name or of its unified social credit code (LIKE wildcards literal). */
+function unitSearch(q: string): SQL {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return or(ilike(orgs.name, pattern), ilike(orgs.creditCode, pattern))!;
+}
+
 export async function listUnits(db: DbOrTx, query: UnitListQuery): Promise<UnitListPage> {
   const year = query.year ?? businessYear();
   const conds = [eq(orgs.kind, 'buyer')];
-  if (query.q) {
-    // Any unit can be found: by a part of its name or of its unified social credit code.
-    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conds.push(or(ilike(orgs.name, pattern), ilike(orgs.creditCode, pattern))!);
-  }
+  if (query.q) conds.push(unitSearch(query.q));
   if (query.budget) conds.push(query.budget === 'yes' ? budgetUnitInSql(year) : not(budgetUnitInSql(year)));
   if (query.kind) conds.push(eq(orgs.unitKind, query.kind));
   const rows = await keysetPage(
@@ -451,11 +455,31 @@ export async function listDeclarations(db: Db, query: DeclarationListQuery): Pro
   };
 }
 
-/** Every budget unit of `year`: id and name, the shared-canteen picker (names are public, like the partner board). */
-export async function budgetUnits(db: DbOrTx, year: number): Promise<{ id: string; name: string }[]> {
-  return db
-    .select({ id: orgs.id, name: orgs.name })
-    .from(orgs)
-    .where(and(eq(orgs.kind, 'buyer'), budgetUnitInSql(year), eq(orgs.status, 'active')))
-    .orderBy(asc(orgs.name));
+/** The shared-canteen picker's list: by name, the id breaking ties; its own name so /units' cursors are refused. */
+export const BUDGET_UNITS_KEYSET: Keyset = {
+  name: 'budget-units',
+  keys: [
+    { expr: orgs.name, type: 'text', order: 'asc' },
+    { expr: orgs.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+/**
+ * The active budget units of a year: id and name, searched by `q`, a page at a time (the shared-canteen
+ * picker; names are public, like the partner board).
+ */
+export async function budgetUnits(db: DbOrTx, query: BudgetUnitListQuery): Promise<BudgetUnitPage> {
+  const conds = [eq(orgs.kind, 'buyer'), budgetUnitInSql(query.year ?? businessYear()), eq(orgs.status, 'active')];
+  if (query.q) conds.push(unitSearch(query.q));
+  const rows = await keysetPage(
+    db
+      .select({ id: orgs.id, name: orgs.name, cursorKey: cursorKey(BUDGET_UNITS_KEYSET) })
+      .from(orgs)
+      .$dynamic(),
+    BUDGET_UNITS_KEYSET,
+    query,
+    ...conds,
+  );
+  const { items, nextCursor } = pageOf(BUDGET_UNITS_KEYSET, rows, query.limit);
+  return { items: items.map(({ id, name }) => ({ id, name })), nextCursor };
 }

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  BudgetUnitListQuery,
+  BudgetUnitPage,
   BulkClassifyRequest,
   ClassifyUnitRequest,
   CreateUnitSnapshotRequest,
@@ -81,14 +83,15 @@ const unitsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['units'],
-        summary: 'Active budget units of a year (default this year) by name (the shared-canteen picker)',
+        summary:
+          'Active budget units of a year (default this year) by name, searched by a part of the name or credit code (q) (the shared-canteen picker); a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
-        querystring: z.strictObject({ year: Year.optional() }),
-        response: { 200: z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string() })) }), ...errors },
+        querystring: BudgetUnitListQuery,
+        response: { 200: BudgetUnitPage, ...errors },
       },
       preHandler: officeOrBuyer,
     },
-    async (request) => ({ items: await declarations.budgetUnits(app.db, request.query.year ?? businessYear()) }),
+    async (request) => declarations.budgetUnits(app.db, request.query),
   );
 
   app.get(

@@ -441,3 +441,72 @@ describe('the unit search of the pairings dialog (issue 13)', () => {
     expect(versions.at(-1)!.version).toBe(1);
   });
 });
+
+describe('the shared-canteen picker’s budget units, a page at a time (issue 13)', () => {
+  it('walks every budget unit of a year once in name order, searched by name or credit code; refuses a bad or foreign cursor and a limit past the cap', async () => {
+    // 121 budget units of 2034 share a word: more than a page of 50; each once, by name.
+    const first = await createOrg(t.app.db, { kind: 'buyer', name: '预算检索单位-00000' });
+    const clones = await cloneRow(t.app.db, 'orgs', first.id, 120, {
+      name: `'预算检索单位-' || lpad(g::text, 5, '0')`,
+      credit_code: 'null',
+    });
+    const last = clones.at(-1)!;
+    await t.app.db.update(schema.orgs).set({ creditCode: '91440101MA5BUDGET7' }).where(eq(schema.orgs.id, last));
+    const units = [first.id, ...clones];
+    await t.app.db.insert(schema.budgetUnitYears).values(units.map((buyerOrgId) => ({ year: 2034, buyerOrgId })));
+    // Not offered: a unit of that name that is not a budget unit in 2034, and a suspended budget unit.
+    await createOrg(t.app.db, { kind: 'buyer', name: '预算检索单位-非预算' });
+    const suspended = await createOrg(t.app.db, { kind: 'buyer', name: '预算检索单位-停用', status: 'suspended' });
+    await t.app.db.insert(schema.budgetUnitYears).values({ year: 2034, buyerOrgId: suspended.id });
+
+    const q = encodeURIComponent('预算检索单位');
+    const url = (query: string) => `/api/v1/units/budget-units?year=2034&${query}`;
+    const seen: { id: string; name: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(url(`q=${q}&limit=50${cursor ? `&cursor=${cursor}` : ''}`), buyerManager);
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as { items: { id: string; name: string }[]; nextCursor: string | null };
+      seen.push(...body.items);
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen.map((u) => u.id)).toEqual(units);
+    expect(seen[0]).toEqual({ id: first.id, name: '预算检索单位-00000' });
+    // The office may read it too: without a search, every active budget unit of 2034 in one page of 500.
+    const all = (await get(url('limit=500'), office)).json();
+    expect(all.nextCursor).toBeNull();
+    expect(all.items.map((u: { id: string }) => u.id)).toEqual(units);
+
+    // By a part of the credit code in any case, or a more exact name: only that unit; a wildcard is literal.
+    const only = async (term: string) =>
+      (await get(url(`q=${encodeURIComponent(term)}`), buyerManager)).json().items.map((u: { id: string }) => u.id);
+    expect(await only('ma5budget')).toEqual([last]);
+    expect(await only('预算检索单位-00120')).toEqual([last]);
+    expect(await only('%')).toEqual([]);
+
+    const fieldOf = async (query: string) => {
+      const res = await get(url(query), buyerManager);
+      expect(res.statusCode, res.body).toBe(400);
+      return res.json().errors[0].field;
+    };
+    expect(await fieldOf(`q=${q}&limit=501`)).toBe('query.limit');
+    expect(await fieldOf('limit=0')).toBe('query.limit');
+    expect(await fieldOf(`q=${'x'.repeat(101)}`)).toBe('query.q');
+    expect(await fieldOf('cursor=not-a-cursor')).toBe('query.cursor');
+    // A cursor of GET /units has the same shape (a name, an id) but is another list's: refused.
+    const unitsCursor = (await get(`/api/v1/units?q=${q}&limit=1`, office)).json().nextCursor as string;
+    expect(unitsCursor).toEqual(expect.any(String));
+    expect(await fieldOf(`cursor=${unitsCursor}`)).toBe('query.cursor');
+    // And this list's cursor is refused by GET /units.
+    const own = (await get(url(`q=${q}&limit=1`), buyerManager)).json().nextCursor as string;
+    const foreign = await get(`/api/v1/units?cursor=${own}`, office);
+    expect(foreign.statusCode, foreign.body).toBe(400);
+    expect(foreign.json().errors[0].field).toBe('query.cursor');
+
+    expect((await get(url(`q=${q}`), null)).statusCode).toBe(401);
+    expect((await get(url(`q=${q}`), coop)).statusCode).toBe(403);
+  });
+});
