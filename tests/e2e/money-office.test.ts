@@ -361,9 +361,10 @@ describe('the office’s and the cooperative’s money pages', () => {
     await poll(async () =>
       sql<{ address: string }>('select address from org_addresses where org_id = $1 and is_default', [buyer.orgId]),
     ).toEqual([{ address: '广州市天河区体育西路 2 号 设置页二' }]);
-    await expect(
+    // The list reloads after the answer: wait for it rather than read it once.
+    await poll(() =>
       page.locator('[data-test=address-row]', { hasText: '设置页二' }).locator('[data-test=address-default]').count(),
-    ).resolves.toBe(1);
+    ).toBe(1);
     await saveShot(page, 'money-office-org-settings-phone-zh-CN');
     await context.close();
   });
