@@ -230,8 +230,11 @@ describe('OpenTelemetry tracing', { timeout: 120_000 }, () => {
     );
     const inTrace = () => spans.filter((s) => s.traceId === confirming.traceId);
     await until('the tally job’s queries', () => inTrace().some((s) => s.service === 'shanhai-worker' && isPg(s)));
-    // The job's parent is the api's enqueue, in the request.
-    const parent = inTrace().find((s) => s.spanId === tally.parentSpanId);
+    // The job's parent is the api's enqueue, in the request. The api exports its spans on its own
+    // schedule, so the worker's may arrive first: wait for it rather than read it once.
+    const parent = await until('the tally job’s parent span', () =>
+      inTrace().find((s) => s.spanId === tally.parentSpanId),
+    );
     expect(parent).toMatchObject({ service: 'shanhai-api', attrs: { 'bullmq.queue.name': 'tally' } });
     expect(inTrace().some((s) => s.service === 'shanhai-api' && isPg(s))).toBe(true);
     expect(spans.some((s) => s.service === 'shanhai-api' && isRedis(s))).toBe(true);
