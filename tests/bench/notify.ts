@@ -14,8 +14,13 @@
  * by email) and one without a threshold (the same purchase tells nobody). The worker runs in its
  * own process throughout, dispatching and emailing to the SMTP process. Aim (issue 17): on ≥ 0.95
  * × off (median of the rounds' ratios).
+ *
+ * `BENCH_PIN=1` (Linux, `taskset`): the benchmark's process (the api and the load generator) and
+ * PostgreSQL on CPU 0, the worker, Redis and the SMTP process on CPU 1 — the worker and its mail
+ * server on a core of their own, as when the worker is deployed on its own machine. Both sides run
+ * pinned alike; the figure is a second signal beside the shared-core one, not a replacement.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -37,8 +42,20 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 10;
 
+const PIN = process.env.BENCH_PIN === '1';
+/** Every thread of `pid` onto `cpu` (children started later inherit it). */
+const pin = (pid: number | undefined, cpu: number) => {
+  if (PIN && pid) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+};
+pin(process.pid, 0);
 const stack = await benchStack('notify');
 const smtp = await startSmtpProcess();
+pin(smtp.pid, 1);
+if (PIN)
+  for (const pid of execFileSync('pgrep', ['-P', String(process.pid), 'redis-server'], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean))
+    pin(Number(pid), 1);
 const h = createDb(stack.databaseUrl, { max: WRITERS + 1 });
 try {
   const [buyer] = (
@@ -163,6 +180,7 @@ async function purchasesOnAndOff(): Promise<void> {
             SMTP_URL: smtp.url,
           },
         });
+  pin(worker?.pid, 1);
   const api = await buildApp(
     loadConfig({
       DATABASE_URL: stack.databaseUrl,

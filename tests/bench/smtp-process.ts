@@ -11,6 +11,7 @@ type FromChild = { ready: string } | { accepted: number; seq: number };
 
 export interface SmtpProcess {
   url: string;
+  pid: number | undefined;
   accepted(): Promise<number>;
   close(): Promise<void>;
 }
@@ -28,6 +29,7 @@ export async function startSmtpProcess(): Promise<SmtpProcess> {
   let seq = 0;
   return {
     url,
+    pid: child.pid,
     accepted: () =>
       new Promise<number>((resolve) => {
         const mine = ++seq;
