@@ -1,7 +1,15 @@
 /**
  * `npm start`, stage 1 (after install): a real PostgreSQL and Redis (embedded, data under .data/,
- * unless DATABASE_URL / REDIS_URL say otherwise), migrations, demo data, then the api (serving the
- * built web app) and the worker. Ctrl-C stops everything in order; data survives a restart.
+ * unless DATABASE_URL / REDIS_URL say otherwise), a local mail catcher (unless SMTP_URL is set),
+ * migrations, demo data, then the api (serving the built web app) and the worker. Ctrl-C (or
+ * SIGTERM) stops everything in order; data survives a restart.
+ *
+ * Settings besides the apps' own (PORT, HEALTH_PORT, …, passed through to them):
+ * - SHANHAI_DATA_DIR: where the data lives instead of .data/ (tests/integration/start.test.ts
+ *   starts a throwaway stack in a temporary folder, never beside a developer's data);
+ * - WEB_DIST: a web app built already, served as it is (no build step);
+ * - MAILDEV_SMTP_PORT / MAILDEV_WEB_PORT: the mail catcher's ports (MailDev's own variables);
+ *   unset, MailDev's defaults 1025 and 1080 when free, else any free port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +25,9 @@ import { startRedis } from './redis';
 import { buildWeb } from './web-build';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const DATA = join(ROOT, '.data');
+const DATA = process.env.SHANHAI_DATA_DIR || join(ROOT, '.data');
+/** How the data folder is named to the developer: `.data` unless moved. */
+const SHOWN = process.env.SHANHAI_DATA_DIR ? DATA : '.data';
 const PREFERRED_PG_PORT = 54329;
 const PREFERRED_REDIS_PORT = 63799;
 /** MailDev's own defaults, so its documentation's addresses work as written. */
@@ -114,7 +124,7 @@ async function shutdown(code: number): Promise<never> {
       say(`could not stop ${name}: ${(e as Error).message}`);
     }
   }
-  say('Stopped. Data is kept under .data/.');
+  say(`Stopped. Data is kept under ${SHOWN}/.`);
   process.exit(code);
 }
 
@@ -122,11 +132,11 @@ async function main() {
   mkdirSync(DATA, { recursive: true });
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, () => void shutdown(0));
   const pnpm = JSON.parse(process.env.SHANHAI_PNPM ?? '{"command":"pnpm","args":[],"env":{}}');
-  const webDist = buildWeb(ROOT, pnpm);
+  const webDist = process.env.WEB_DIST || buildWeb(ROOT, pnpm);
 
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    say('Starting PostgreSQL (embedded, data in .data/pg)…');
+    say(`Starting PostgreSQL (embedded, data in ${SHOWN}/pg)…`);
     const pg = await startPostgres({
       dataDir: join(DATA, 'pg'),
       port: await portOrFree(PREFERRED_PG_PORT),
@@ -138,7 +148,7 @@ async function main() {
   }
   let redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
-    say('Starting Redis (data in .data/redis)…');
+    say(`Starting Redis (data in ${SHOWN}/redis)…`);
     const redis = await startRedis({
       dir: join(DATA, 'redis'),
       port: await portOrFree(PREFERRED_REDIS_PORT),
@@ -154,8 +164,8 @@ async function main() {
     say('Starting the local mail catcher (MailDev)…');
     const mail = await startMailCatcher({
       dir: DATA,
-      smtpPort: await portOrFree(PREFERRED_SMTP_PORT),
-      webPort: await portOrFree(PREFERRED_MAIL_WEB_PORT),
+      smtpPort: Number(process.env.MAILDEV_SMTP_PORT) || (await portOrFree(PREFERRED_SMTP_PORT)),
+      webPort: Number(process.env.MAILDEV_WEB_PORT) || (await portOrFree(PREFERRED_MAIL_WEB_PORT)),
     });
     stops.push({ name: 'MailDev', stop: mail.stop });
     smtpUrl = mail.smtpUrl;
@@ -194,7 +204,7 @@ async function main() {
   say(`  demo logins (password: ${DEMO_PASSWORD})`);
   for (const a of DEMO_ACCOUNTS) say(`    ${a.email.padEnd(22)} ${a.role.padEnd(18)} ${a.what}`);
   if (inboxUrl) say(`  emails      ${inboxUrl}  (every email the demo sends lands in this local inbox)`);
-  say('  Ctrl-C stops everything; data stays in .data/.');
+  say(`  Ctrl-C stops everything; data stays in ${SHOWN}/.`);
   say('');
 }
 
