@@ -103,6 +103,8 @@ describe('email', () => {
     expect(english!.text).toContain('is paid (¥370.35). Please ship it.');
     expect(english!.messageId).toMatch(/^<notification-[0-9a-f-]{36}@shanhai-market>$/);
     // The only link is the object's page: no token, no other address.
+    expect(zh!.text).toContain('「通知设置」');
+    expect(english!.text).toContain('Account › Notifications');
     for (const m of [zh!, english!]) {
       expect(m.text.match(/https?:\/\/\S+/g)).toEqual([orderLink]);
       expect(m.text).not.toMatch(/token|password|密码/i);
@@ -207,6 +209,9 @@ describe('account emails', () => {
     expect(token, link).toBeDefined();
     expect(mail!.html).toContain(link);
     expect(mail!.text).not.toMatch(/[\u4e00-\u9fff]/);
+    // Notification choices cannot stop it, so its footer does not point at them.
+    expect(mail!.text).toContain('notification choices do not apply to it');
+    expect(mail!.text).not.toContain('Account › Notifications');
 
     // The database holds the token's SHA-256, never the token.
     const rows = await t.app.db.select().from(schema.accountTokens).where(eq(schema.accountTokens.userId, user.id));

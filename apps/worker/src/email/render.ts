@@ -17,6 +17,7 @@ const CHROME = {
     greeting: '{name}，您好：',
     open: '查看详情',
     footer: '这封邮件由山海集市自动发送。您可以在右上角用户菜单的「通知设置」中选择哪些通知发送邮件。',
+    accountFooter: '这封邮件由山海集市自动发送，关系到您的账户登录，不受通知设置影响。',
     resetSubject: '重设您的山海集市密码',
     resetBody:
       '有人（希望是您本人）请求重设您的山海集市账户密码。请在 {minutes} 分钟内点击下方链接设置新密码；链接只能使用一次。',
@@ -32,6 +33,8 @@ const CHROME = {
     open: 'Open it',
     footer:
       'Shanhai Market sent this email. Choose which notifications reach you by email under Account › Notifications.',
+    accountFooter:
+      'Shanhai Market sent this email about signing in to your account; notification choices do not apply to it.',
     resetSubject: 'Reset your Shanhai Market password',
     resetBody:
       'Someone (we hope you) asked to reset the password of your Shanhai Market account. Follow the link below within {minutes} minutes to choose a new one; it works once.',
@@ -49,7 +52,14 @@ const money: Record<Locale, Intl.NumberFormat> = {
   en: new Intl.NumberFormat('en', { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol' }),
 };
 
-function layout(locale: Locale, paragraphs: string[], action: { label: string; url: string }): RenderedEmail['html'] {
+type Footer = 'footer' | 'accountFooter';
+
+function layout(
+  locale: Locale,
+  paragraphs: string[],
+  action: { label: string; url: string },
+  footer: Footer,
+): RenderedEmail['html'] {
   const c = CHROME[locale];
   const ps = paragraphs.map((p) => `<p style="margin:0 0 14px">${escapeHtml(p)}</p>`).join('');
   return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>
@@ -59,12 +69,12 @@ function layout(locale: Locale, paragraphs: string[], action: { label: string; u
 <div style="background:#fff;border-radius:8px;padding:24px;line-height:1.6;font-size:15px">${ps}
 <p style="margin:20px 0 0"><a href="${escapeHtml(action.url)}" style="display:inline-block;background:#2f6b4f;color:#fff;text-decoration:none;padding:10px 18px;border-radius:6px">${escapeHtml(action.label)}</a></p>
 </div>
-<p style="font-size:12px;color:#6b7a73;margin-top:16px">${escapeHtml(c.footer)}</p>
+<p style="font-size:12px;color:#6b7a73;margin-top:16px">${escapeHtml(c[footer])}</p>
 </div></body></html>`;
 }
 
-function plain(locale: Locale, paragraphs: string[], action: { label: string; url: string }): string {
-  return [...paragraphs, `${action.label}: ${action.url}`, '', '--', CHROME[locale].footer].join('\n\n');
+function plain(locale: Locale, paragraphs: string[], action: { label: string; url: string }, footer: Footer): string {
+  return [...paragraphs, `${action.label}: ${action.url}`, '', '--', CHROME[locale][footer]].join('\n\n');
 }
 
 /** A notification as an email in the recipient's language: its text and a link, nothing more. */
@@ -80,8 +90,8 @@ export function renderNotificationEmail(n: NotificationEmail, appUrl: string): R
   const action = { label: c.open, url: `${appUrl}${n.link}` };
   return {
     subject: `${title} · ${c.brand}`,
-    text: plain(locale, paragraphs, action),
-    html: layout(locale, paragraphs, action),
+    text: plain(locale, paragraphs, action, 'footer'),
+    html: layout(locale, paragraphs, action, 'footer'),
   };
 }
 
@@ -101,8 +111,8 @@ export function renderAccountEmail(a: AccountEmail, token: string, appUrl: strin
     const action = { label: c.resetAction, url };
     return {
       subject: c.resetSubject,
-      text: plain(locale, paragraphs, action),
-      html: layout(locale, paragraphs, action),
+      text: plain(locale, paragraphs, action, 'accountFooter'),
+      html: layout(locale, paragraphs, action, 'accountFooter'),
     };
   }
   const days = String(Math.max(1, Math.round((a.expiresAt.getTime() - now) / 86_400_000)));
@@ -110,7 +120,7 @@ export function renderAccountEmail(a: AccountEmail, token: string, appUrl: strin
   const action = { label: c.inviteAction, url };
   return {
     subject: fillText(c.inviteSubject, { org: a.orgName }),
-    text: plain(locale, paragraphs, action),
-    html: layout(locale, paragraphs, action),
+    text: plain(locale, paragraphs, action, 'accountFooter'),
+    html: layout(locale, paragraphs, action, 'accountFooter'),
   };
 }
