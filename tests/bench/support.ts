@@ -84,7 +84,7 @@ export interface LoadOptions {
   loader?: Loader;
 }
 
-export type Loader = 'autocannon' | 'wrk';
+type Loader = 'autocannon' | 'wrk';
 
 /** wrk's version line when `wrk` is on PATH (Debian: `apt-get install wrk`), else undefined. */
 export function wrkVersion(): string | undefined {

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 
 /** An app's env schema (its env.ts) and the compiled entry point that reads it. */
-export type EnvSchemas = Record<string, z.ZodObject>;
+type EnvSchemas = Record<string, z.ZodObject>;
 
 /**
  * Data folders that official images create and hand to their own user at start-up; our own images
@@ -19,14 +19,14 @@ const IMAGE_DATA_DIRS: Record<string, string[]> = {
   redis: ['/data'],
 };
 
-export interface Dockerfile {
+interface Dockerfile {
   /** Instructions of the final stage: [keyword, rest of the line]. */
   final: [string, string][];
   text: string;
 }
 
 /** Parses a Dockerfile into the instructions of its last stage (line continuations joined). */
-export function parseDockerfile(text: string): Dockerfile {
+function parseDockerfile(text: string): Dockerfile {
   const lines = text
     .replace(/\\\r?\n/g, ' ')
     .split(/\r?\n/)
@@ -59,7 +59,7 @@ function imageEnv(d: Dockerfile): Record<string, string> {
 }
 
 /** Compose's interpolation of `${VAR}`, `${VAR:-default}` and `${VAR:?message}` from the shell. */
-export function interpolate(value: string, shell: Record<string, string>, missing: (name: string) => void): string {
+function interpolate(value: string, shell: Record<string, string>, missing: (name: string) => void): string {
   return value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_all, name: string, op?: string, arg?: string) => {
     const v = shell[name];
     if (v !== undefined && v !== '') return v;

@@ -12,7 +12,7 @@ import { sweepStripeCalls, type Db } from '@shanhai/db';
 import type { ApiConfig } from '../src/env';
 import { stripeClient } from '../src/lib/stripe';
 
-export interface FakeStripeCall {
+interface FakeStripeCall {
   method: string;
   path: string;
   body: string;
@@ -44,8 +44,8 @@ export interface FakeStripe {
   close(): Promise<void>;
 }
 
-export const FAKE_WEBHOOK_SECRET = 'whsec_test_secret_for_orders';
-export const FAKE_PUBLISHABLE_KEY = 'pk_test_fake_shanhai';
+const FAKE_WEBHOOK_SECRET = 'whsec_test_secret_for_orders';
+const FAKE_PUBLISHABLE_KEY = 'pk_test_fake_shanhai';
 
 /**
  * The PaymentIntent id the fake gives a purchase (deterministic, so events can name it); a later

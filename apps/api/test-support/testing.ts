@@ -19,7 +19,7 @@ export interface TestApp {
 }
 
 /** Every test app serves /metrics to this token (send `scrapeHeaders`). */
-export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
+const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 export const scrapeHeaders = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
 
 export function testConfig(databaseUrl: string, overrides: Partial<ApiConfig> = {}): ApiConfig {

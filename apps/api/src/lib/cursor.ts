@@ -13,7 +13,7 @@ import { ruleBroken } from './problem';
  * One list's cursor given to another (a foreign cursor), or anything altered, is a 400 naming
  * `query.cursor`; every value is checked against its key's type before it reaches PostgreSQL.
  */
-export type KeyType = 'timestamptz' | 'date' | 'uuid' | 'bigint' | 'text';
+type KeyType = 'timestamptz' | 'date' | 'uuid' | 'bigint' | 'text';
 
 export interface Keyset {
   /** Names the list; a cursor carries it, so one list's cursor is refused by another. */
@@ -26,7 +26,7 @@ export interface Keyset {
 }
 
 /** The header carrying the next page's cursor on a list route whose body stays a plain array. */
-export const NEXT_CURSOR_HEADER = 'x-next-cursor';
+const NEXT_CURSOR_HEADER = 'x-next-cursor';
 
 /**
  * The longest text key a cursor carries (MAX_CURSOR_CHARS leaves room for it: up to 3 UTF-8 bytes a
@@ -57,14 +57,14 @@ export function cursorKey(ks: Keyset): SQL<string[]> {
   return sql<string[]>`json_build_array(${sql.join(ks.keys.map(keyText), sql`, `)})`;
 }
 
-export function encodeCursor(ks: Keyset, values: readonly string[]): string {
+function encodeCursor(ks: Keyset, values: readonly string[]): string {
   return Buffer.from(JSON.stringify([ks.name, ...values])).toString('base64url');
 }
 
 const refused = () => ruleBroken('query.cursor', 'foreign_cursor');
 
 /** The key values of a cursor of this list, checked; anything else is a 400 naming query.cursor. */
-export function decodeCursor(ks: Keyset, cursor: string): string[] {
+function decodeCursor(ks: Keyset, cursor: string): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -6,7 +6,7 @@ import { schema, transactionWithFinal, type Db, type FinalStatement } from '@sha
 import { HttpProblem } from './problem';
 
 /** The `Idempotency-Key` request header: 1–255 visible ASCII characters (a UUID is typical). */
-export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
+const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
 export const IdempotencyHeaders = z.looseObject({ 'idempotency-key': IdempotencyKey.optional() });
 
 /** JSON with object keys sorted, so the same body always hashes the same. */

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
  * delays the others.
  */
 
-export const SSE_HEADERS = {
+const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
   connection: 'keep-alive',

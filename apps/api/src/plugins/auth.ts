@@ -7,11 +7,11 @@ import type { OrgKind, Role } from '@shanhai/domain';
 import { forbidden, HttpProblem, unauthorized } from '../lib/problem';
 import type { AccessClaims, Principal } from '../types';
 
-export const JWT_ISSUER = 'shanhai-market';
-export const JWT_AUDIENCE = 'shanhai-api';
+const JWT_ISSUER = 'shanhai-market';
+const JWT_AUDIENCE = 'shanhai-api';
 export const ACCESS_TOKEN_SECONDS = 15 * 60;
 
-export interface GuardOptions {
+interface GuardOptions {
   /** Org kinds allowed; all when omitted. */
   kinds?: OrgKind[];
   /** Roles allowed within the org; all when omitted. */

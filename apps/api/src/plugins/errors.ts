@@ -90,7 +90,7 @@ function validationErrors(
   return out;
 }
 
-export function sendProblem(
+function sendProblem(
   reply: FastifyReply,
   request: FastifyRequest,
   status: number,

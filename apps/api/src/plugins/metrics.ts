@@ -12,7 +12,7 @@ declare module 'fastify' {
 /** Answer times from a cached board (under 5 ms) to a slow export (seconds). */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export interface MetricsOptions {
+interface MetricsOptions {
   /**
    * The bearer token a scraper must send. Without one /metrics is not served (404): what the
    * process exposes is decided by configuration, never public by accident.

@@ -7,7 +7,7 @@ import helmet, { type HelmetOptions } from 'helmet';
  * same set; @fastify/helmet instead rebuilt the whole helmet middleware on every request, which
  * cost the hottest routes (the public leaderboard) a large share of their throughput.
  */
-export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, string> {
+function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, string> {
   const headers: Record<string, string> = {};
   const res = {
     setHeader(name: string, value: string | number | readonly string[]) {
@@ -32,7 +32,7 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, 
  * (COOP, Origin-Agent-Cluster, DNS prefetch, IE's download options, Flash's policy files, the
  * retired XSS auditor) are left out.
  */
-export const API_HELMET: Readonly<HelmetOptions> = {
+const API_HELMET: Readonly<HelmetOptions> = {
   contentSecurityPolicy: {
     useDefaults: false,
     directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] },
@@ -47,7 +47,7 @@ export const API_HELMET: Readonly<HelmetOptions> = {
   xXssProtection: false,
 };
 
-export interface SecurityHeadersOptions {
+interface SecurityHeadersOptions {
   /** helmet for the web app's pages and everything else outside `apiPrefix`. */
   helmet: HelmetOptions;
   /** Paths under this prefix answer JSON or files, never a page: they get API_HELMET. */

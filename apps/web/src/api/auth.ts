@@ -1,7 +1,6 @@
 import {
   LoginResponse,
   PasswordResetAccepted,
-  SessionUser,
   type ChangePasswordRequest,
   type LoginRequest,
   type PasswordResetRequest,
@@ -20,8 +19,6 @@ export async function logout(): Promise<void> {
   await http.post('/auth/logout', NoContent);
   setAccessToken(null);
 }
-
-export const me = () => http.get('/me', SessionUser);
 
 /** A new password; this device gets a fresh session, every other one ends. */
 export async function changePassword(body: ChangePasswordRequest): Promise<LoginResponse> {

@@ -1,4 +1,4 @@
-import { Invoice, InvoiceBacklogItem, QueueCount, type InvoiceRequestBody, type InvoiceStatus } from '@shanhai/domain';
+import { Invoice, InvoiceBacklogItem, QueueCount, type InvoiceRequestBody } from '@shanhai/domain';
 import { ApiError, download, getPage, http, request } from './http';
 
 /** The order's invoice, or null when none was requested (404). */
@@ -12,8 +12,6 @@ export async function invoiceOf(orderId: string): Promise<Invoice | null> {
 }
 export const requestInvoice = (orderId: string, body: InvoiceRequestBody) =>
   http.post(`/orders/${orderId}/invoice`, Invoice, body);
-export const listInvoices = (status?: InvoiceStatus, cursor?: string) =>
-  getPage('/invoices', Invoice, { status, cursor });
 export const backlog = (cursor?: string) => getPage('/invoices/backlog', InvoiceBacklogItem, { cursor });
 /** How many invoices the backlog holds: all of them, not a page. */
 export const backlogCount = () => http.get('/invoices/backlog/count', QueueCount);

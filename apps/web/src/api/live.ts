@@ -8,7 +8,7 @@ import { freshAccessToken, refreshSession } from './http';
  * is reopened when the user logs in or out. The `eventsource` package lets the request carry the
  * access token in a header (the browser's EventSource cannot), so no token ever sits in a URL.
  */
-export const STREAM_URL = '/api/v1/stream';
+const STREAM_URL = '/api/v1/stream';
 
 type Listener = (e: MessageEvent) => void;
 const listeners = new Map<string, Set<Listener>>();

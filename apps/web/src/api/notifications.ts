@@ -2,7 +2,6 @@ import {
   MarkReadResponse,
   NotificationPage,
   NotificationSettings,
-  UnreadCount,
   type PutNotificationSettings,
 } from '@shanhai/domain';
 import { http, request } from './http';
@@ -13,7 +12,6 @@ export const list = (q: { unread?: boolean; limit?: number; cursor?: string | nu
     limit: q.limit,
     cursor: q.cursor ?? undefined,
   });
-export const unreadCount = () => http.get('/notifications/unread-count', UnreadCount);
 export const markRead = (id: string) => http.post(`/notifications/${id}/read`, MarkReadResponse);
 export const markAllRead = () => http.post('/notifications/read', MarkReadResponse, { all: true });
 export const settings = () => http.get('/me/notification-settings', NotificationSettings);

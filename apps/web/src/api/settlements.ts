@@ -26,7 +26,6 @@ export const rejectPayoutAccount = (id: string, reason: string) =>
   http.post(`/payout-accounts/${id}/reject`, PayoutAccount, { reason });
 
 export const settlements = (cursor?: string) => getPage('/settlements', Settlement, { cursor });
-export const settlement = (id: string) => http.get(`/settlements/${id}`, SettlementDetail);
 export const settlementStatements = (id: string, cursor?: string) =>
   getPage(`/settlements/${id}/statements`, StatementSummary, { cursor });
 export const settlementPayouts = (id: string, cursor?: string) =>

@@ -45,7 +45,7 @@ const modules = [
   empty,
 ];
 
-export const LOCALES = ['zh-CN', 'en'] as const;
+const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 const STORAGE_KEY = 'shanhai.locale';
 

@@ -96,7 +96,7 @@ export function renderNotificationEmail(n: NotificationEmail, appUrl: string): R
 }
 
 /** The page that takes a link's token: in the fragment, so it never reaches a server log. */
-export function accountLink(appUrl: string, purpose: AccountEmail['purpose'], token: string): string {
+function accountLink(appUrl: string, purpose: AccountEmail['purpose'], token: string): string {
   return `${appUrl}/${purpose === 'invitation' ? 'welcome' : 'reset-password'}#token=${token}`;
 }
 

@@ -84,7 +84,7 @@ const DEMO_PAYOUT_ACCOUNTS: Record<
   },
 };
 
-export async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): Promise<void> {
+async function seedPastSettlement(tx: Tx, orgIds: Map<string, string>): Promise<void> {
   // Done already, or a database where the office has settled for real: a seeded settlement beside
   // it could overlap a period it settled.
   const done = await tx.execute(

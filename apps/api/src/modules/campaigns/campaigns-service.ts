@@ -34,7 +34,7 @@ type CampaignRow = typeof campaigns.$inferSelect;
 /** The most products a landing page lists (a campaign's shelf, not the whole catalogue). */
 export const LANDING_PRODUCTS = 100;
 
-export function phaseOf(c: { startsOn: string; endsOn: string }, today = businessDate()): CampaignPhase {
+function phaseOf(c: { startsOn: string; endsOn: string }, today = businessDate()): CampaignPhase {
   if (today < c.startsOn) return 'upcoming';
   if (today > c.endsOn) return 'past';
   return 'active';

@@ -102,7 +102,7 @@ export function toProductForSale(r: ProductForSaleRow): ProductForSale {
   };
 }
 
-export async function productsForSale(db: DbOrTx, ids: string[]): Promise<Map<string, ProductForSale>> {
+async function productsForSale(db: DbOrTx, ids: string[]): Promise<Map<string, ProductForSale>> {
   if (ids.length === 0) return new Map();
   const res = await db.execute<ProductForSaleRow>(productsForSaleSql(ids));
   return new Map(res.rows.map((r) => [r.id, toProductForSale(r)]));
@@ -129,7 +129,7 @@ export function lineProblem(p: ProductForSale, qty: number): CartLine['problem']
   return null;
 }
 
-export function priceLine(p: ProductForSale, qty: number): CartLine {
+function priceLine(p: ProductForSale, qty: number): CartLine {
   const problem = lineProblem(p, qty);
   const unit = unitPriceFor(p.priceTiers, qty);
   const price = problem && problem.code !== 'out_of_stock' ? null : unit;
@@ -224,7 +224,7 @@ export async function putCart(db: DbOrTx, userId: string, body: PutCartRequest):
  * The columns a quick-order header may name (zh or en, case and width aside). Without a header
  * the columns are product, quantity, unit.
  */
-export const CART_IMPORT_COLUMNS = {
+const CART_IMPORT_COLUMNS = {
   product: [
     '产品',
     '商品',

@@ -35,7 +35,7 @@ import {
  *   search count the candidates read for ranking (no second pass over the matches).
  */
 export const RANK_CAP = 1000;
-export const FACET_CAP = 1000;
+const FACET_CAP = 1000;
 
 interface Cursor {
   k: string | number;

@@ -66,7 +66,7 @@ async function loadOwn(db: DbOrTx, id: string): Promise<OwnProduct> {
 }
 
 /** The tier rules of @shanhai/domain, each a 400 naming the field (`body.priceTiers.1.minQty`). */
-export function checkTiers(tiers: PriceTier[], moq: number) {
+function checkTiers(tiers: PriceTier[], moq: number) {
   const problems = tierProblems(tiers, moq);
   if (problems.length > 0) {
     const p = problems[0]!;
@@ -132,7 +132,7 @@ export async function getOwn(db: Db, who: Principal, id: string): Promise<OwnPro
  * A cooperative's own products, newest first by creation: an edit bumps updated_at, and a list
  * paged by a key that moves would skip the row it moved.
  */
-export const MINE_KEYSET: Keyset = {
+const MINE_KEYSET: Keyset = {
   name: 'products.mine',
   keys: [
     { expr: products.createdAt, type: 'timestamptz' },
@@ -144,7 +144,7 @@ export const MINE_KEYSET: Keyset = {
  * The review queue, oldest waiting first. Its key, updated_at, moves on an edit, but only forward:
  * a product edited while the office walks the queue comes again later, never goes missing.
  */
-export const REVIEW_KEYSET: Keyset = {
+const REVIEW_KEYSET: Keyset = {
   name: 'products.review',
   keys: [
     { expr: products.updatedAt, type: 'timestamptz', order: 'asc' },

@@ -18,7 +18,7 @@ declare module 'fastify' {
 
 const ONE_YEAR = 365 * 24 * 3600;
 
-export interface FilesOptions {
+interface FilesOptions {
   s3?: S3Location | undefined;
 }
 

@@ -6,8 +6,8 @@ import { revokeUserSessions } from './auth-service';
 const { users, accountTokens } = schema;
 
 /** A forgotten-password link works for 30 minutes; an invitation for 7 days. Each works once. */
-export const PASSWORD_RESET_TTL_MS = 30 * 60_000;
-export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
+const PASSWORD_RESET_TTL_MS = 30 * 60_000;
+const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 /** One reset email per account per minute, however often the form is sent. */
 const RESET_EMAIL_GAP_MS = 60_000;
 

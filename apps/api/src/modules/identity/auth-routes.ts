@@ -22,12 +22,12 @@ import * as auth from './auth-service';
 /** Reset requests per address per hour: enough for a shared office network, too few to spray. */
 const RESETS_PER_IP_PER_HOUR = 30;
 
-export const REFRESH_COOKIE = 'shanhai_rt';
+const REFRESH_COOKIE = 'shanhai_rt';
 const COOKIE_PATH = '/api/v1/auth';
 
 const problems = { 400: Problem, 401: Problem, 403: Problem, 429: Problem };
 
-export interface AuthRoutesOptions {
+interface AuthRoutesOptions {
   loginLimits: { perAccount: number; perIp: number; windowMs: number };
   /** Derives a rotated refresh token's successor (the JWT secret will do). */
   refreshSecret: string;

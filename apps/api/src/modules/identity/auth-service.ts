@@ -49,7 +49,7 @@ async function sessionUser(db: DbOrTx, userId: string) {
   return row ?? null;
 }
 
-export function toSessionUser(row: NonNullable<Awaited<ReturnType<typeof sessionUser>>>): SessionUser {
+function toSessionUser(row: NonNullable<Awaited<ReturnType<typeof sessionUser>>>): SessionUser {
   return {
     id: row.id,
     email: row.email,

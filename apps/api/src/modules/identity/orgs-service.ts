@@ -34,7 +34,7 @@ const { orgs, orgAddresses, users, towns } = schema;
 type OrgRow = typeof orgs.$inferSelect;
 type UserRow = typeof users.$inferSelect;
 
-export function toOrgSummary(o: OrgRow): OrgSummary {
+function toOrgSummary(o: OrgRow): OrgSummary {
   return {
     id: o.id,
     kind: o.kind,
@@ -58,7 +58,7 @@ export function toOrgSummary(o: OrgRow): OrgSummary {
   };
 }
 
-export function toMember(u: UserRow): Member {
+function toMember(u: UserRow): Member {
   return {
     id: u.id,
     email: u.email,
@@ -129,7 +129,7 @@ export async function signUp(db: Db, body: OrgSignupRequest): Promise<OrgSummary
 }
 
 /** The office's list of orgs, newest first. */
-export const ORGS_KEYSET: Keyset = {
+const ORGS_KEYSET: Keyset = {
   name: 'orgs',
   keys: [
     { expr: orgs.createdAt, type: 'timestamptz' },
@@ -137,7 +137,7 @@ export const ORGS_KEYSET: Keyset = {
   ],
 };
 /** The queue of pending sign-ups is worked oldest first: its own order, so its own cursors. */
-export const PENDING_ORGS_KEYSET: Keyset = {
+const PENDING_ORGS_KEYSET: Keyset = {
   name: 'orgs.pending',
   keys: ORGS_KEYSET.keys.map((k) => ({ ...k, order: 'asc' as const })),
 };
@@ -488,7 +488,7 @@ export async function removeMember(db: Db, who: Principal, userId: string): Prom
 
 type AddressRow = typeof orgAddresses.$inferSelect;
 
-export function toOrgAddress(a: AddressRow): OrgAddress {
+function toOrgAddress(a: AddressRow): OrgAddress {
   return {
     id: a.id,
     address: a.address,

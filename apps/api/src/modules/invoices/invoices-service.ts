@@ -29,7 +29,7 @@ function invoiceScope(who: Principal): SQL | undefined {
 // which inside the subquery would be the refund's own id.
 const refundedOf = sql<number>`(select coalesce(sum(r.amount_fen), 0)::bigint from refunds r where r.order_id = orders.id)`;
 
-export const documentUrl = (invoiceId: string, documentId: string) =>
+const documentUrl = (invoiceId: string, documentId: string) =>
   `/api/v1/invoices/${invoiceId}/documents/${documentId}/file`;
 
 /** An org's invoices, oldest request first: a cooperative works through them in that order. */
@@ -134,11 +134,6 @@ const withoutKey = <T extends { cursorKey: string[] }>({ cursorKey: _, ...rest }
 async function one(db: DbOrTx, id: string): Promise<Invoice> {
   const [i] = await loadInvoices(db, eq(invoices.id, id));
   return withoutKey(i!);
-}
-
-export async function getInvoice(db: DbOrTx, who: Principal, id: string): Promise<Invoice | null> {
-  const [i] = await loadInvoices(db, and(eq(invoices.id, id), invoiceScope(who)));
-  return i ? withoutKey(i) : null;
 }
 
 export async function invoiceOfOrder(db: DbOrTx, who: Principal, orderId: string): Promise<Invoice | null> {

@@ -20,7 +20,7 @@ export interface Representation {
 }
 
 /** A cached answer: the JSON, serialised and UTF-8 encoded once, and its compressed codings. */
-export class CachedBody {
+class CachedBody {
   readonly identity: Representation;
   private readonly coded = new Map<ContentCoding, Representation | Promise<Representation>>();
 
@@ -49,7 +49,7 @@ export class CachedBody {
   }
 }
 
-export interface LeaderboardLive {
+interface LeaderboardLive {
   /** The cached answer for `key` if it is built and fresh: the hot path, without a promise. */
   peek(key: string): CachedBody | undefined;
   /** The cached answer for `key`, built once per change (concurrent misses share one build). */

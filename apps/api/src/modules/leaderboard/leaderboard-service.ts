@@ -94,7 +94,7 @@ export async function townRows(db: DbOrTx, year: number, asOf: string): Promise<
   return rank<TownRow>(rows, (r) => r.code);
 }
 
-export function countyRows(towns: TownRow[]): CountyRow[] {
+function countyRows(towns: TownRow[]): CountyRow[] {
   const byCounty = new Map<string, Omit<CountyRow, 'rank'>>();
   for (const t of towns) {
     let c = byCounty.get(t.countyId);
@@ -134,7 +134,7 @@ export function countyRows(towns: TownRow[]): CountyRow[] {
   return rank<CountyRow>([...byCounty.values()], (r) => r.nameEn);
 }
 
-export async function buyerRows(db: DbOrTx, year: number, asOf: string): Promise<BuyerRow[]> {
+async function buyerRows(db: DbOrTx, year: number, asOf: string): Promise<BuyerRow[]> {
   const through = clampToYear(year, asOf);
   const lastThrough = sameDayLastYear(through);
   const y0 = `${year}-01-01`;
@@ -181,7 +181,7 @@ export async function buyerRows(db: DbOrTx, year: number, asOf: string): Promise
   );
 }
 
-export async function categoryRows(db: DbOrTx, year: number, asOf: string): Promise<CategoryRow[]> {
+async function categoryRows(db: DbOrTx, year: number, asOf: string): Promise<CategoryRow[]> {
   const through = clampToYear(year, asOf);
   const lastThrough = sameDayLastYear(through);
   const res = await db.execute<{ category: Category; sales: number; last: number }>(sql`

@@ -9,7 +9,7 @@ declare module 'fastify' {
   }
 }
 
-export interface NotificationsLive {
+interface NotificationsLive {
   /** Adds a signed-in user's open stream; returns a function that removes it. */
   addClient(userId: string, client: SseClient): () => void;
   /** Tells this replica's open streams of these users that something new arrived. */

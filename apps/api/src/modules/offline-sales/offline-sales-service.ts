@@ -96,7 +96,7 @@ export async function createOffline(tx: DbOrTx, who: Principal, body: CreateOffl
   return (await toOfflineSale(tx, [row!]))[0]!;
 }
 
-export const OFFLINE_KEYSET: Keyset = {
+const OFFLINE_KEYSET: Keyset = {
   name: 'sales.offline',
   keys: [
     { expr: offlineSales.createdAt, type: 'timestamptz' },

@@ -63,7 +63,7 @@ function orderScope(principal: Principal): SQL | undefined {
 }
 
 /** The order list's keyset: newest first, the id breaking ties. */
-export const ORDERS_KEYSET: Keyset = {
+const ORDERS_KEYSET: Keyset = {
   name: 'orders',
   keys: [
     { expr: orders.createdAt, type: 'timestamptz' },

@@ -137,7 +137,7 @@ function locateColumns(grid: string[][]): { headerIndex: number; at: Record<Colu
   throw ruleBroken('body.file', 'missing_columns', { columns: want });
 }
 
-export interface ParsedStatement {
+interface ParsedStatement {
   fileHash: string;
   rows: ParsedRow[];
   dataRows: number;
@@ -146,7 +146,7 @@ export interface ParsedStatement {
 }
 
 /** Reads and checks a statement; structural faults (formulas, columns, oversize text) are 400s. */
-export async function parseStatement(buffer: Buffer, fileName: string): Promise<ParsedStatement> {
+async function parseStatement(buffer: Buffer, fileName: string): Promise<ParsedStatement> {
   const fileHash = createHash('sha256').update(buffer).digest('hex');
   const { grid, formula } = await readGrid(buffer, fileName);
   if (formula) throw formulaCell(formula.row, headerOf(grid, formula.col));

@@ -29,7 +29,7 @@ import { lockPurchase } from '../purchases/purchases-service';
 const { orgs, purchases, orders, orderLines, payments, refunds, stripeEvents } = schema;
 
 /** Signatures older (or further in the future) than this are refused: Stripe's own default. */
-export const WEBHOOK_TOLERANCE_SECONDS = 300;
+const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 export const cardUnavailable = () =>
   new HttpProblem(
@@ -213,7 +213,7 @@ export async function handleStripeWebhook(
 }
 
 /** The refund record's reason for a late payment; the web words it from the purchase's status. */
-export const LATE_PAYMENT_REASON = {
+const LATE_PAYMENT_REASON = {
   expired: 'late payment: the purchase had expired',
   cancelled: 'late payment: the purchase had been cancelled',
   superseded: 'late payment: the amount due had changed (an order was cancelled before payment)',
@@ -275,7 +275,7 @@ async function refundLatePayment(
   return 'refunded';
 }
 
-export type PaidVia = { method: 'transfer'; confirmedBy: string } | { method: 'card'; paymentIntentId: string };
+type PaidVia = { method: 'transfer'; confirmedBy: string } | { method: 'card'; paymentIntentId: string };
 
 /**
  * The one way a purchase becomes paid, inside the caller's transaction: the orders move to
@@ -283,7 +283,7 @@ export type PaidVia = { method: 'transfer'; confirmedBy: string } | { method: 'c
  * Returns 'paid', 'already_paid' (a second success: nothing happens) or 'not_payable'.
  * The caller enqueues the tally job after commit.
  */
-export async function markPaidTx(
+async function markPaidTx(
   tx: Tx,
   purchaseId: string,
   via: PaidVia,
@@ -300,7 +300,7 @@ export async function markPaidTx(
  * not round trips. A purchase named twice is paid by the first and `already_paid` for the second.
  * Returns each item's outcome, in the order given.
  */
-export async function markPaidAllTx(
+async function markPaidAllTx(
   tx: Tx,
   items: { purchaseId: string; via: PaidVia }[],
   actor: Actor,
@@ -531,7 +531,7 @@ export interface PaymentQueueFilter {
  * The payment queue's keyset: transfers the buyer said they sent first, newest first (a queue with
  * none submitted sorts them at the epoch, i.e. last), then the newest purchase, the id breaking ties.
  */
-export const PAYMENTS_KEYSET: Keyset = {
+const PAYMENTS_KEYSET: Keyset = {
   name: 'payments',
   keys: [
     { expr: sql`coalesce(${payments.submittedAt}, 'epoch'::timestamptz)`, type: 'timestamptz' },

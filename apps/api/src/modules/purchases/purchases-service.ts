@@ -136,7 +136,7 @@ export function summaryOf(p: PurchaseRow, buyerOrgName: string) {
 }
 
 /** The purchase list's keyset: newest first, the id breaking ties. */
-export const PURCHASES_KEYSET: Keyset = {
+const PURCHASES_KEYSET: Keyset = {
   name: 'purchases',
   keys: [
     { expr: purchases.createdAt, type: 'timestamptz' },

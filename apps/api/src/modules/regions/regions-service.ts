@@ -90,7 +90,7 @@ export async function setTarget(
  * The pairings list: grouped by town, then by unit name; the id breaks ties between pairings of one
  * unit with one town (an ended one and its successor).
  */
-export const PAIRINGS_KEYSET: Keyset = {
+const PAIRINGS_KEYSET: Keyset = {
   name: 'pairings',
   keys: [
     { expr: pairings.townId, type: 'uuid', order: 'asc' },

@@ -28,7 +28,7 @@ import type { Category, SuggestQuery, Suggestions } from '@shanhai/domain';
 /** ts_rank weights for D, C, B, A: description characters, description, town/category, names. */
 const WEIGHTS = sql.raw(`'{0.1,0.2,0.4,1.0}'`);
 /** How close a name must be to count as a typo of the query (pg_trgm word similarity, 0..1). */
-export const TYPO_THRESHOLD = 0.5;
+const TYPO_THRESHOLD = 0.5;
 
 export interface TextMatch {
   /** The condition on a product `p`: it has every word (or a synonym of it, or the code it names). */
@@ -102,7 +102,7 @@ export function textMatch(q: string, opts: { prefixLast?: boolean } = {}): TextM
  * (up to 1). Added in thousandths to a relevance rounded to hundredths, so it only orders products
  * of the same relevance.
  */
-export const TRUST = sql.raw(`((case when p.is_demo then 0 else 4 end)
+const TRUST = sql.raw(`((case when p.is_demo then 0 else 4 end)
   + (case when cardinality(p.photos) > 0 then 2 else 0 end)
   + (case when p.stock > 0 then 2 else 0 end)
   + least(1, ln(1 + coalesce((select sum(s.row_count) from product_daily_sales s where s.product_id = p.id), 0)) / 5))`);

@@ -14,7 +14,7 @@ import type { Principal } from '../../types';
 const { payoutAccounts, orgs, users } = schema;
 
 /** What the audit log and the security notice show of an account number: its last four digits. */
-export const accountTail = (accountNo: string) => accountNo.slice(-4);
+const accountTail = (accountNo: string) => accountNo.slice(-4);
 
 /** Payout accounts oldest request first: the office decides changes in the order they came. */
 const ACCOUNTS_KEYSET: Keyset = {

@@ -4,7 +4,7 @@ import { addSheet, loadExcel, sheetName } from '../../lib/excel';
 import { formulaSafe } from '../../lib/csv';
 
 /** Fen as the yuan amount a bank file and a statement print: two decimals, never a float sum. */
-export const yuan = (fen: number) =>
+const yuan = (fen: number) =>
   `${fen < 0 ? '-' : ''}${Math.floor(Math.abs(fen) / 100)}.${String(Math.abs(fen) % 100).padStart(2, '0')}`;
 
 /**

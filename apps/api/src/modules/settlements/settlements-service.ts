@@ -40,7 +40,7 @@ const addDays = (isoDate: string, n: number) =>
 /** Settlements run one at a time (transaction-scoped advisory lock): two at once cannot both pay. */
 const SETTLEMENT_LOCK = sql`select pg_advisory_xact_lock(hashtext('shanhai:settlements'))`;
 
-export const periodLabel = (s: { periodStart: string; periodEnd: string }) =>
+const periodLabel = (s: { periodStart: string; periodEnd: string }) =>
   s.periodStart === s.periodEnd ? s.periodStart : `${s.periodStart} ~ ${s.periodEnd}`;
 
 /** Where a settlement's period starts and ends, checked against its cadence. */

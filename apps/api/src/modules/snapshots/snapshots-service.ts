@@ -35,7 +35,7 @@ export async function getSnapshot(db: Db, id: string): Promise<Snapshot | null> 
   return { ...row, rows: payload.rows };
 }
 
-export const SNAPSHOT_COLUMNS: ReportColumn<TownRow>[] = [
+const SNAPSHOT_COLUMNS: ReportColumn<TownRow>[] = [
   { header: '排名', value: (r) => r.rank },
   { header: '镇', value: (r) => r.nameZh },
   { header: '县（市、区）', value: (r) => r.countyNameZh },

@@ -69,7 +69,7 @@ const toUnit = (
 });
 
 /** Is the buyer org a budget unit in `year`? (The office sets it per year.) */
-export async function isBudgetUnitIn(db: DbOrTx, orgId: string, year: number): Promise<boolean> {
+async function isBudgetUnitIn(db: DbOrTx, orgId: string, year: number): Promise<boolean> {
   const [row] = await db
     .select({ year: budgetUnitYears.year })
     .from(budgetUnitYears)
@@ -82,7 +82,7 @@ const budgetUnitInSql = (year: number) =>
   sql<boolean>`exists (select 1 from ${budgetUnitYears} b where b.year = ${year} and b.buyer_org_id = ${orgs.id})`;
 
 /** A buyer org as a partner unit in `year`, or null when there is no such buyer org. */
-export async function unitOf(db: DbOrTx, orgId: string, year: number): Promise<UnitSummary | null> {
+async function unitOf(db: DbOrTx, orgId: string, year: number): Promise<UnitSummary | null> {
   const [o] = await db.select().from(orgs).where(eq(orgs.id, orgId));
   return o && o.kind === 'buyer' ? toUnit(o, await isBudgetUnitIn(db, orgId, year)) : null;
 }
@@ -141,7 +141,7 @@ export async function classifyUnit(
  * `/units/ranking`, ordered by completion and answered whole. Names are not unique, so the id ends
  * the key. Each row says whether the org is a budget unit in `query.year` (default this year).
  */
-export const UNITS_KEYSET: Keyset = {
+const UNITS_KEYSET: Keyset = {
   name: 'units',
   keys: [
     { expr: orgs.name, type: 'text', order: 'asc' },
@@ -417,7 +417,7 @@ export async function decideDeclaration(
  * The office's declarations list (one latest version per unit and year): by unit name, a unit's
  * newest year first; the id breaks ties between units of one name.
  */
-export const DECLARATIONS_KEYSET: Keyset = {
+const DECLARATIONS_KEYSET: Keyset = {
   name: 'declarations',
   keys: [
     { expr: orgs.name, type: 'text', order: 'asc' },
@@ -456,7 +456,7 @@ export async function listDeclarations(db: Db, query: DeclarationListQuery): Pro
 }
 
 /** The shared-canteen picker's list: by name, the id breaking ties; its own name so /units' cursors are refused. */
-export const BUDGET_UNITS_KEYSET: Keyset = {
+const BUDGET_UNITS_KEYSET: Keyset = {
   name: 'budget-units',
   keys: [
     { expr: orgs.name, type: 'text', order: 'asc' },

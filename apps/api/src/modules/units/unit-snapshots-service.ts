@@ -59,7 +59,7 @@ const STATUS_ZH: Record<DeclarationStatus, string> = {
   returned: '已退回',
 };
 
-export const UNIT_SNAPSHOT_COLUMNS: ReportColumn<UnitProgress>[] = [
+const UNIT_SNAPSHOT_COLUMNS: ReportColumn<UnitProgress>[] = [
   { header: '排名', value: (r) => r.rank },
   { header: '单位', value: (r) => r.name },
   { header: '单位类型', value: (r) => (r.unitKind ? KIND_ZH[r.unitKind] : '') },
