@@ -67,6 +67,27 @@ export default tseslint.config(
               group: ['@shanhai/worker', '@shanhai/worker/*', '@shanhai/web'],
               message: 'Apps never import each other.',
             },
+            {
+              // One CSV writer, with the spreadsheet-formula guard in one place (issue 12).
+              group: ['csv-stringify', 'csv-stringify/*'],
+              message: 'Write CSV through sendCsv (apps/api/src/lib/csv.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/api/src/lib/csv.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@shanhai/worker', '@shanhai/worker/*', '@shanhai/web'],
+              message: 'Apps never import each other.',
+            },
           ],
         },
       ],

@@ -43,4 +43,10 @@ describe('architecture rules enforced by lint', () => {
       ),
     ).toContain('no-restricted-imports');
   });
+
+  it('CSV is written only by lib/csv.ts, where the formula guard is', async () => {
+    const code = "import { stringify } from 'csv-stringify/sync';\nexport const s = stringify;\n";
+    expect(await ruleIds(code, 'apps/api/src/modules/orders/orders-routes.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(code, 'apps/api/src/lib/csv.ts')).not.toContain('no-restricted-imports');
+  });
 });
