@@ -94,4 +94,21 @@ describe('the layout map in docs/architecture.md', () => {
     const viewLine = namesAfter('src/views/<role or feature>/');
     expect(views.filter((v) => !viewLine.includes(`${v}/`))).toEqual([]);
   });
+
+  it('keeps the api’s test support out of its source tree and its package exports', () => {
+    const walk = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`],
+      );
+    expect(walk('apps/api/src').filter((f) => /\/(testing|fake-[\w-]+)\.ts$/.test(f))).toEqual([]);
+    expect(existsSync(join(root, 'apps/api/test-support/fake-stripe.ts'))).toBe(true);
+    expect(existsSync(join(root, 'apps/api/test-support/testing.ts'))).toBe(true);
+    const pkg = JSON.parse(readFileSync(join(root, 'apps/api/package.json'), 'utf8')) as {
+      exports: Record<string, string>;
+      files: string[];
+    };
+    expect(Object.values(pkg.exports).filter((target) => !target.startsWith('./src/'))).toEqual([]);
+    // What `pnpm deploy --prod` copies into the image: the bundle only (scripts/bundle.mjs refuses test support).
+    expect(pkg.files).toEqual(['dist']);
+  });
 });
