@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
+import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
 import { saveShot } from './support/shots';
 import { stackApi } from './support/api';
@@ -26,6 +26,43 @@ async function recordDakunSale(amountFen: number, invoiceNo: string) {
     body: { townId: dakun, category: 'fruit', amountFen, businessDate: today, invoiceNo },
   });
   return { rec, token };
+}
+
+/**
+ * How the wall's money reads, column by column (run in the page): each column's texts with the set of
+ * their decimals (one number of decimals per column), every ticker amount in whole 元, the KPI tiles
+ * whose figure is cut, and the empty band under the ticker's last whole row.
+ */
+function wallMoney() {
+  const texts = (selector: string) => [...document.querySelectorAll(selector)].map((e) => e.textContent!.trim());
+  const decimals = (xs: string[]) => [...new Set(xs.map((x) => /\.(\d+)/.exec(x)?.[1]?.length ?? 0))];
+  const columns = {
+    kpis: texts('[data-test=wall-total], [data-test=wall-target] .value'),
+    towns: texts('[data-test=wall-towns] .amount'),
+    counties: texts('[data-test=wall-counties] .amount'),
+    ticker: texts('[data-test=wall-ticker] .amt'),
+  };
+  // The ticker's list, or its one line saying no sale has come in yet.
+  const ticks = document.querySelector('[data-test=wall-ticker] .ticks, [data-test=wall-ticker] .empty')!;
+  const list = ticks.getBoundingClientRect();
+  const shown = [...document.querySelectorAll('[data-test=wall-ticker] .ticks li')]
+    .map((li) => li.getBoundingClientRect())
+    .filter((r) => r.left < list.right && r.bottom <= list.bottom + 1);
+  return {
+    columns,
+    decimals: Object.fromEntries(Object.entries(columns).map(([k, xs]) => [k, decimals(xs)])),
+    cutKpis: [...document.querySelectorAll('[data-test=wall-kpis] .kpi .value')]
+      .filter((v) => v.scrollWidth > v.clientWidth + 1)
+      .map((v) => v.textContent),
+    tickerRows: shown.length,
+    tickerSales: document.querySelectorAll('[data-test=wall-ticker] .ticks li').length,
+    bandUnderTicker: shown.length ? Math.round(list.bottom - Math.max(...shown.map((r) => r.bottom))) : 0,
+    // The side column (counties over the ticker) ends where the towns' panel does.
+    sideShort: Math.round(
+      document.querySelector('[data-test=wall-towns]')!.getBoundingClientRect().bottom -
+        document.querySelector('[data-test=wall-ticker]')!.getBoundingClientRect().bottom,
+    ),
+  };
 }
 
 /** A fresh browser context logged in as the demo office, on its console. */
@@ -133,6 +170,19 @@ describe('live leaderboard', () => {
       return { cut, off, halfShown };
     };
     await expect.poll(() => page.evaluate(wallReads)).toEqual({ cut: [], off: [], halfShown: 0 });
+    // One scale and one number of decimals per money column: ¥…M with two decimals for the sums,
+    // whole yuan with separators on every row of the ticker (never ¥11.2K above ¥3,300); no KPI
+    // figure cut, and the ticker's rows fill its panel (no empty band under the last one).
+    const en = await page.evaluate(wallMoney);
+    for (const column of [en.columns.kpis, en.columns.towns, en.columns.counties])
+      for (const x of column) expect(x).toMatch(/^¥\d+\.\d\dM$/);
+    for (const x of en.columns.ticker) expect(x).toMatch(/^¥\d{1,3}(,\d{3})*$/);
+    expect(en.decimals).toMatchObject({ kpis: [2], towns: [2], counties: [2] });
+    expect(en.cutKpis).toEqual([]);
+    // With few sales yet the ticker is as tall as they are and the counties take the rest.
+    expect(en.tickerRows).toBe(en.tickerSales);
+    expect(en.bandUnderTicker).toBeLessThanOrEqual(2);
+    expect(Math.abs(en.sideShort)).toBeLessThanOrEqual(1);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
 
     // A 5,000,000 元 offline sale for Dakun is recorded and approved elsewhere …
@@ -149,11 +199,42 @@ describe('live leaderboard', () => {
     await first.waitFor({ timeout: 15_000 });
     expect((await first.locator('.where').textContent())?.trim()).toBe('Dakun');
     expect((await first.locator('.what').textContent())?.trim()).toBe('Fruit · offline');
-    expect((await first.locator('.amt').textContent())?.trim()).toBe('¥5M');
+    expect((await first.locator('.amt').textContent())?.trim()).toBe('¥5,000,000');
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(7);
     expect(
       await page.evaluate(() => getComputedStyle(document.querySelector('[data-test=big-screen]')!).backgroundColor),
     ).toBe('rgb(13, 26, 20)');
+    // Sales of ¥11,200 and ¥3,300 alternate until the ticker has more than fits: one scale in its
+    // column (whole yuan), the rows that fit fill the panel and no empty band is left under them.
+    const recorder = await tokenOf('office2@demo.shanhai');
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const dakunId = ((await api('/leaderboard?by=town')).rows as { townId: string; code: string }[]).find(
+      (t) => t.code === 'dakun',
+    )!.townId;
+    for (let i = 0; i < 9; i++) {
+      const sale = await api('/sales/offline', {
+        method: 'POST',
+        token: recorder,
+        body: {
+          townId: dakunId,
+          category: 'fruit',
+          amountFen: i % 2 ? 330_000 : 1_120_000,
+          businessDate: today,
+          invoiceNo: `E2E-TICK-${String(i)}`,
+        },
+      });
+      await api(`/sales/offline/${String(sale.id)}/approve`, { method: 'POST', token });
+    }
+    await expect
+      .poll(() => page.locator('[data-test=wall-ticker] .amt').allTextContents(), { timeout: 15_000 })
+      .toEqual(['¥11,200', '¥3,300', '¥11,200', '¥3,300', '¥11,200', '¥3,300', '¥11,200', '¥3,300', '¥11,200']);
+    const full = await page.evaluate(wallMoney);
+    expect(full.decimals.ticker).toEqual([0]);
+    expect(full.tickerRows).toBeGreaterThan(2);
+    expect(full.tickerRows).toBeLessThan(full.tickerSales);
+    expect(full.bandUnderTicker).toBeLessThanOrEqual(2);
+    expect(Math.abs(full.sideShort)).toBeLessThanOrEqual(1);
+    expect(await page.evaluate(wallReads)).toEqual({ cut: [], off: [], halfShown: 0 });
     await saveShot(page, 'wall-en', true);
     // In Chinese the county names are the longest (连山壮族瑶族自治县): whole as well.
     await context.close();
@@ -165,6 +246,21 @@ describe('live leaderboard', () => {
     await zh.page.waitForSelector('[data-test=wall-live].on');
     expect(await zh.page.locator('[data-test=wall-days] .sub').textContent()).toMatch(/^\d+ 个镇落后序时进度$/);
     await expect.poll(() => zh.page.evaluate(wallReads)).toEqual({ cut: [], off: [], halfShown: 0 });
+    // In Chinese: 万元 with two decimals in every sum (469.70 beside 1,429.79, never 469.7), the
+    // ticker in whole 元; the rows fill the ticker's panel here too (fewer fit: the counties are
+    // taller, and a row's worth of space was left empty under the last one).
+    await zh.page.locator('[data-test=wall-ticker] li').first().waitFor();
+    const zhMoney = await zh.page.evaluate(wallMoney);
+    for (const column of [zhMoney.columns.kpis, zhMoney.columns.towns, zhMoney.columns.counties])
+      for (const x of column) expect(x).toMatch(/^\d{1,3}(,\d{3})*\.\d\d 万元$/);
+    for (const x of zhMoney.columns.ticker) expect(x).toMatch(/^\d{1,3}(,\d{3})* 元$/);
+    expect(zhMoney.columns.ticker.slice(0, 2)).toEqual(['11,200 元', '3,300 元']);
+    expect(zhMoney.decimals).toEqual({ kpis: [2], towns: [2], counties: [2], ticker: [0] });
+    expect(zhMoney.cutKpis).toEqual([]);
+    expect(zhMoney.tickerRows).toBeGreaterThan(2);
+    expect(zhMoney.tickerRows).toBeLessThan(zhMoney.tickerSales);
+    expect(zhMoney.bandUnderTicker).toBeLessThanOrEqual(2);
+    expect(Math.abs(zhMoney.sideShort)).toBeLessThanOrEqual(1);
     await saveShot(zh.page, 'wall-zh-CN', true);
     await zh.context.close();
   });
@@ -280,11 +376,65 @@ describe('live leaderboard', () => {
     const top = page.locator('[data-test=top-products] li');
     await top.first().waitFor();
     expect(await top.count()).toBeGreaterThan(0);
-    // Dakun's 2026 target, 10 million 元, in the unit of targets.
-    expect(await page.locator('[data-test=town-target]').innerText()).toBe('年度目标：1,000 万元');
+    // Dakun's 2026 target, 10 million 元, in the unit of targets, with the decimals of every sum.
+    expect(await page.locator('[data-test=town-target]').innerText()).toBe('年度目标：1,000.00 万元');
     // Each entry links to its product page.
     await top.first().locator('a').click();
     await page.waitForURL(/\/products\//);
     await context.close();
   });
+
+  for (const [locale, viewport, tag] of [
+    ['zh-CN', DESKTOP, 'zh-CN'],
+    ['en', DESKTOP, 'en'],
+    ['zh-CN', MOBILE, 'zh-CN-phone'],
+    ['en', MOBILE, 'en-phone'],
+  ] as const)
+    it(`a town's monthly chart sits under its heading and names its scale once; 0 reads 0 (${tag})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale });
+      screenshotOnFailure(page, `town-chart-${tag}`);
+      await loginAs(page, 'office@demo.shanhai');
+      await page.waitForSelector('[data-test=office-console]');
+      await page.goto('/office/leaderboard');
+      await page.click('[data-test=town-dakun]');
+      await page.locator('[data-test=monthly-chart] svg text').first().waitFor();
+      const chart = await page.evaluate(() => {
+        const box = document.querySelector('[data-test=monthly-chart]')!;
+        const heading = box.previousElementSibling!.getBoundingClientRect();
+        // What the chart draws: its texts and shapes with a size (not the empty frame).
+        const drawn = [...box.querySelectorAll('svg text, svg path')]
+          .map((e) => e.getBoundingClientRect())
+          .filter((r) => r.width > 0 && r.height > 0);
+        const texts = [...box.querySelectorAll('svg text')].map((e) => ({
+          text: e.textContent!.trim(),
+          box: e.getBoundingClientRect(),
+        }));
+        // The y axis's ticks: the numbers right-aligned at the plot's left edge, top to bottom (the
+        // months under the bars are numbers too, each further right).
+        const numbers = texts.filter((x) => /^[\d.,]+$/.test(x.text));
+        const edge = Math.min(...numbers.map((x) => x.box.right));
+        const ticks = numbers
+          .filter((x) => Math.abs(x.box.right - edge) < 2)
+          .sort((a, b) => a.box.top - b.box.top)
+          .map((x) => x.text);
+        const named = texts.filter((x) => /元|¥/.test(x.text));
+        return {
+          band: Math.round(Math.min(...drawn.map((r) => r.top)) - heading.bottom),
+          ticks,
+          names: named.map((x) => x.text),
+          nameAboveTicks: named.length === 1 && named[0]!.box.bottom <= Math.min(...numbers.map((x) => x.box.top)),
+        };
+      });
+      // No blank band between the heading and the chart: the first thing drawn is the axis's name.
+      expect(chart.band).toBeGreaterThanOrEqual(0);
+      expect(chart.band).toBeLessThan(32);
+      // The scale named once, above the ticks (Dakun's months run past ¥2M); the ticks bare numbers, 0 at the foot.
+      expect(chart.names).toEqual([locale === 'en' ? '¥ million' : '万元']);
+      expect(chart.nameAboveTicks).toBe(true);
+      expect(chart.ticks.length).toBeGreaterThan(3);
+      expect(chart.ticks.at(-1)).toBe('0');
+      for (const tick of chart.ticks) expect(tick).toMatch(/^\d+(\.\d+)?$/);
+      await saveShot(page, `town-dashboard-chart-${tag}`);
+      await context.close();
+    });
 });

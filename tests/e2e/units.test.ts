@@ -47,7 +47,7 @@ describe('budget units’ reserved share', () => {
     })) as { byTown: { nameZh: string }[]; byCategory: { category: string }[]; monthly: unknown[] };
     expect(detail.monthly).toHaveLength(12);
     expect(detail.byTown.length).toBeGreaterThan(0);
-    const chart = unit.page.locator('[data-test=unit-monthly-chart] canvas').first();
+    const chart = unit.page.locator('[data-test=unit-monthly-chart] svg').first();
     await chart.waitFor();
     const box = (await chart.boundingBox())!;
     expect(box.width).toBeGreaterThan(200);

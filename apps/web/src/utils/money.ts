@@ -38,7 +38,11 @@ function scaleFor(fens: readonly (number | null | undefined)[], locale: string):
 
 function inScale(fen: number, scale: Scale, locale: string): string {
   const size = Math.abs(fen) / 100 / scale.divisor;
-  const n = new Intl.NumberFormat(locale, { maximumFractionDigits: scale.digits }).format(size);
+  // Always the scale's decimals: "469.70 万元" under "1,429.79 万元", not "469.7", so a column aligns.
+  const n = new Intl.NumberFormat(locale, {
+    minimumFractionDigits: scale.digits,
+    maximumFractionDigits: scale.digits,
+  }).format(size);
   // A figure too small to show in its column's scale reads 0, not "-0".
   const sign = fen < 0 && Number(size.toFixed(scale.digits)) > 0 ? '-' : '';
   return zh(locale) ? `${sign}${n}${scale.suffix}` : `${sign}¥${n}${scale.suffix}`;
@@ -59,4 +63,29 @@ export function moneyColumn(
 ): (fen: number | null) => string {
   const scale = scaleFor(fens, locale);
   return (fen) => (fen === null ? '—' : inScale(fen, scale, locale));
+}
+
+/**
+ * A column of single sales (the wall's ticker): whole 元 with thousands separators on every row,
+ * "¥11,200" above "¥3,300" ("11,200 元" in Chinese). A compact scale would read a small sale as 0.
+ */
+export function formatWholeYuan(fen: number, locale: string): string {
+  const n = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(Math.abs(Math.round(fen / 100)));
+  const sign = Math.round(fen / 100) < 0 ? '-' : '';
+  return zh(locale) ? `${sign}${n} 元` : `${sign}¥${n}`;
+}
+
+const AXIS_UNIT: Record<string, string> = { ' 万元': '万元', ' 元': '元', M: '¥ million', K: '¥ thousand', '': '¥' };
+
+/**
+ * A chart's money axis: the scale named once, as the axis's name ("万元", "¥ million"), and bare
+ * numbers on the ticks (0 reads "0", not "¥0M"). The scale suits the largest figure drawn.
+ */
+export function moneyAxis(
+  fens: readonly (number | null | undefined)[],
+  locale: string,
+): { unit: string; label: (fen: number) => string } {
+  const scale = scaleFor(fens, locale);
+  const format = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+  return { unit: AXIS_UNIT[scale.suffix]!, label: (fen) => format.format(fen / 100 / scale.divisor) };
 }
