@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createProduct } from '@shanhai/db/testing';
 import { loginAs, MOBILE, newPage, screenshotOnFailure, TEST_OUTPUT, type Viewport } from './support/browser';
+import { stackApi } from './support/api';
 import { useStackAndBrowser } from './support/suite';
 
 /**
@@ -50,6 +51,74 @@ async function typeNumber(page: Page, selector: string, value: string) {
 }
 
 const long = (n: number) => 'x'.repeat(n);
+
+const { api, tokenOf, orgOf } = stackApi(suite);
+/**
+ * A paid purchase of a new product of the demo cooperative by the demo buyer, made once per file
+ * for the forms that need an order (shipping, invoices): the wrong cases never send a valid form,
+ * so it stays paid.
+ */
+let paid: Promise<{ purchaseId: string; orderId: string }> | undefined;
+function paidOrder() {
+  paid ??= (async () => {
+    const product = await createProduct(suite.stack.api.db, {
+      cooperativeId: await orgOf('coop@demo.shanhai'),
+      nameZh: '表单测试山茶油',
+      stock: 50,
+    });
+    const buyer = await tokenOf('buyer@demo.shanhai');
+    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
+    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
+      id: string;
+      totalFen: number;
+      orders: { id: string }[];
+    };
+    await api(`/payments/${p.id}/confirm-transfer`, {
+      method: 'POST',
+      token: await tokenOf('office@demo.shanhai'),
+      body: { amountFen: p.totalFen },
+    });
+    // The buyer has asked for its invoice, for the cooperative's upload form.
+    const invoice = await api(`/orders/${p.orders[0]!.id}/invoice`, {
+      method: 'POST',
+      token: buyer,
+      body: { kind: 'normal' },
+    });
+    expect(invoice).toMatchObject({ status: 'requested' });
+    return { purchaseId: p.id, orderId: p.orders[0]!.id };
+  })();
+  return paid;
+}
+/** A second paid order, without an invoice, for the buyer's request form. */
+let paid2: Promise<{ purchaseId: string }> | undefined;
+function paidOrderWithoutInvoice() {
+  paid2 ??= (async () => {
+    const product = await createProduct(suite.stack.api.db, {
+      cooperativeId: await orgOf('coop@demo.shanhai'),
+      nameZh: '表单测试腊肉',
+      stock: 50,
+    });
+    const buyer = await tokenOf('buyer@demo.shanhai');
+    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
+    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
+      id: string;
+      totalFen: number;
+    };
+    await api(`/payments/${p.id}/confirm-transfer`, {
+      method: 'POST',
+      token: await tokenOf('office@demo.shanhai'),
+      body: { amountFen: p.totalFen },
+    });
+    return { purchaseId: p.id };
+  })();
+  return paid2;
+}
+/** The day after today in Guangzhou, as a date picker takes it. */
+const tomorrow = () =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + 86_400_000));
+/** Clears an Element Plus text input (a plain one, or the one inside a wrapper). */
+const clear = (page: Page, selector: string) => page.locator(`input${selector}, ${selector} input`).first().fill('');
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 
 const FORMS: FormCase[] = [
   {
@@ -525,6 +594,281 @@ const FORMS: FormCase[] = [
         expect: { 'zh-CN': '年度认购承诺不能小于 0', en: 'Yearly pledge must be at least 0' },
       },
     ],
+  },
+  {
+    name: 'set a password from an emailed link',
+    open: async (page) => {
+      // A well-formed link: the form shows; the token is only judged by the api when a valid form is sent.
+      await page.goto(`/reset-password#token=${'A'.repeat(43)}`);
+      await page.waitForSelector('[data-test=set-password-form]');
+    },
+    form: '[data-test=set-password-form]',
+    submit: '[data-test=set-password]',
+    fillValid: async (page) => {
+      await page.fill('[data-test=new-password]', 'long-enough-password');
+      await page.fill('[data-test=confirm-password]', 'long-enough-password');
+    },
+    emptyMessages: { 'zh-CN': ['新密码不能为空'], en: ['New password is required'] },
+    wrong: [
+      {
+        what: 'too short',
+        act: async (page) => {
+          await page.fill('[data-test=new-password]', 'short');
+          await page.fill('[data-test=confirm-password]', 'short');
+        },
+        expect: { 'zh-CN': '新密码至少需要 10 个字符', en: 'New password must be at least 10 characters' },
+      },
+      {
+        what: 'confirmation differs',
+        act: (page) => page.fill('[data-test=confirm-password]', 'another-long-password'),
+        expect: { 'zh-CN': '两次输入的密码不一致', en: 'The two passwords differ' },
+      },
+    ],
+  },
+  {
+    name: 'ship an order (cooperative)',
+    login: 'coop@demo.shanhai',
+    open: async (page) => {
+      const { orderId } = await paidOrder();
+      await page.goto(`/coop/orders/${orderId}`);
+      await page.click('[data-test=ship]');
+      await page.waitForSelector('.ship-dialog [data-test=ship-tracking]');
+    },
+    form: '.ship-dialog form',
+    submit: '[data-test=ship-confirm]',
+    fillValid: async (page) => {
+      await page.click('.ship-dialog [data-test=ship-carrier]');
+      await page.locator('.el-select-dropdown__item:visible').first().click();
+      await page.fill('.ship-dialog input[data-test=ship-tracking]', 'SF1400000099');
+    },
+    emptyMessages: {
+      'zh-CN': ['快递公司不能为空', '运单号不能为空'],
+      en: ['Carrier is required', 'Tracking number is required'],
+    },
+    wrong: [
+      {
+        what: 'a carrier typed in, too long',
+        act: async (page) => {
+          // Not from the list: typed in, as a carrier the list does not have.
+          const input = page.locator('.ship-dialog [data-test=ship-carrier] input');
+          await input.click();
+          await input.fill(long(101));
+          await input.press('Enter');
+        },
+        expect: { 'zh-CN': '快递公司最多 100 个字符', en: 'Carrier must be at most 100 characters' },
+      },
+      {
+        what: 'tracking number too long',
+        act: (page) => page.fill('.ship-dialog input[data-test=ship-tracking]', long(101)),
+        expect: { 'zh-CN': '运单号最多 100 个字符', en: 'Tracking number must be at most 100 characters' },
+      },
+    ],
+  },
+  {
+    name: 'request an invoice (buyer)',
+    login: 'buyer@demo.shanhai',
+    open: async (page) => {
+      const { purchaseId } = await paidOrderWithoutInvoice();
+      await page.goto(`/purchases/${purchaseId}`);
+      await page.click('[data-test=invoice-request]');
+      await page.waitForSelector('[data-test=invoice-request-form]');
+      // The title and tax id arrive from the organisation's settings.
+      await expect.poll(() => page.locator('input[data-test=invoice-title]').inputValue()).not.toBe('');
+      await page.click('[data-test=invoice-kind-special]');
+    },
+    form: '[data-test=invoice-request-form]',
+    submit: '[data-test=invoice-request-submit]',
+    fillValid: async (page) => {
+      await page.fill('input[data-test=invoice-title]', '广州市表单测试有限公司');
+      await page.fill('input[data-test=invoice-tax-id]', '91440101MA5ABCDE12');
+      await page.fill('input[data-test=invoice-address]', '广州市天河区体育西路 1 号');
+      await page.fill('input[data-test=invoice-phone]', '020-12345678');
+      await page.fill('input[data-test=invoice-bank]', '中国工商银行广州天河支行');
+      await page.fill('input[data-test=invoice-account]', '3602000109001234567');
+    },
+    empty: async (page) => {
+      for (const f of ['title', 'tax-id', 'address', 'phone', 'bank', 'account'])
+        await page.fill(`input[data-test=invoice-${f}]`, '');
+    },
+    emptyMessages: {
+      'zh-CN': [
+        '发票抬头不能为空',
+        '纳税人识别号不能为空',
+        '注册地址开具增值税专用发票时必填',
+        '注册电话开具增值税专用发票时必填',
+        '开户银行开具增值税专用发票时必填',
+        '银行账号开具增值税专用发票时必填',
+      ],
+      en: [
+        'Invoice title is required',
+        'Taxpayer number is required',
+        'Registered address is required for a special VAT invoice',
+        'Registered phone is required for a special VAT invoice',
+        'Bank is required for a special VAT invoice',
+        'Account number is required for a special VAT invoice',
+      ],
+    },
+    wrong: [
+      {
+        what: 'title too short',
+        act: (page) => page.fill('input[data-test=invoice-title]', '甲'),
+        expect: { 'zh-CN': '发票抬头至少需要 2 个字符', en: 'Invoice title must be at least 2 characters' },
+      },
+      {
+        what: 'tax id',
+        act: (page) => page.fill('input[data-test=invoice-tax-id]', 'ABC'),
+        expect: {
+          'zh-CN': '纳税人识别号应为纳税人识别号（15、18 或 20 位数字和大写字母）',
+          en: 'Taxpayer number must be a taxpayer number: 15, 18 or 20 digits and capital letters',
+        },
+      },
+      {
+        what: 'address too short',
+        act: (page) => page.fill('input[data-test=invoice-address]', '广州'),
+        expect: { 'zh-CN': '注册地址至少需要 4 个字符', en: 'Registered address must be at least 4 characters' },
+      },
+      {
+        what: 'phone',
+        act: (page) => page.fill('input[data-test=invoice-phone]', 'call me'),
+        expect: { 'zh-CN': '注册电话应为有效的电话号码', en: 'Registered phone must be a phone number' },
+      },
+      {
+        what: 'bank name too short',
+        act: (page) => page.fill('input[data-test=invoice-bank]', '工'),
+        expect: { 'zh-CN': '开户银行至少需要 2 个字符', en: 'Bank must be at least 2 characters' },
+      },
+      {
+        what: 'account number',
+        act: (page) => page.fill('input[data-test=invoice-account]', '12ab'),
+        expect: {
+          'zh-CN': '银行账号应为 8–40 位数字（可用空格或短横线分隔）',
+          en: 'Account number must be 8–40 digits (spaces or dashes may group them)',
+        },
+      },
+    ],
+  },
+  {
+    name: 'upload an invoice (cooperative)',
+    login: 'coop@demo.shanhai',
+    open: async (page) => {
+      const { orderId } = await paidOrder();
+      await page.goto(`/coop/orders/${orderId}`);
+      await page.click('[data-test=invoice-upload]');
+      await page.waitForSelector('[data-test=invoice-upload-form]');
+    },
+    form: '[data-test=invoice-upload-form]',
+    submit: '[data-test=invoice-upload-submit]',
+    fillValid: async (page) => {
+      await page.fill('input[data-test=invoice-no]', '26442000000000000001');
+      await page.locator('[data-test=invoice-file]').setInputFiles({
+        name: 'fapiao.pdf',
+        mimeType: 'application/pdf',
+        buffer: PDF,
+      });
+    },
+    empty: (page) => page.fill('input[data-test=invoice-amount]', ''),
+    emptyMessages: {
+      'zh-CN': ['发票号码不能为空', '金额不能为空', '电子发票文件不能为空'],
+      en: ['Invoice number is required', 'Amount is required', 'E-invoice file is required'],
+    },
+    wrong: [
+      {
+        what: 'invoice number',
+        act: (page) => page.fill('input[data-test=invoice-no]', '12'),
+        expect: { 'zh-CN': '发票号码格式不正确', en: 'Invoice number has the wrong format' },
+      },
+      {
+        what: 'amount not a number',
+        act: (page) => page.fill('input[data-test=invoice-amount]', '一百'),
+        expect: { 'zh-CN': '金额应为数字', en: 'Amount must be a number' },
+      },
+    ],
+  },
+  {
+    name: 'bank charge (office)',
+    login: 'office@demo.shanhai',
+    open: async (page) => {
+      await page.goto('/office/money');
+      await page.click('[data-test=record-bank-charge]');
+      await page.waitForSelector('.el-dialog [data-test=bank-charge-txn]');
+    },
+    form: '.el-dialog:has([data-test=bank-charge-txn]) form',
+    submit: '[data-test=bank-charge-confirm]',
+    fillValid: async (page) => {
+      await typeNumber(page, '[data-test=bank-charge-amount]', '12.5');
+      await page.fill('.el-dialog input[data-test=bank-charge-txn]', 'FORMS-E2E-FEE-1');
+    },
+    emptyMessages: {
+      'zh-CN': ['金额不能为空', '银行流水号不能为空'],
+      en: ['Amount is required', 'Bank transaction id is required'],
+    },
+    wrong: [
+      {
+        what: 'booked in the future',
+        server: true,
+        act: (page) =>
+          // The date picker's data-test lands on its popper: the field is the dialog's second.
+          pickDate(page, '.el-dialog:has([data-test=bank-charge-txn]) .el-form-item:nth-child(2) input', tomorrow()),
+        expect: { 'zh-CN': '记账日期不能晚于今天', en: 'Booked on must not be later than today' },
+      },
+    ],
+  },
+  {
+    name: 'monthly report (office)',
+    login: 'office@demo.shanhai',
+    open: async (page) => {
+      await page.goto('/office/units/reports');
+      await page.waitForSelector('[data-test=report-form]');
+    },
+    form: '[data-test=report-form]',
+    submit: '[data-test=report-take]',
+    fillValid: (page) => page.fill('input[data-test=report-title]', '表单测试通报'),
+    empty: (page) => clear(page, '[data-test=report-title]'),
+    emptyMessages: { 'zh-CN': ['通报标题不能为空'], en: ['Report title is required'] },
+    wrong: [
+      {
+        what: 'title too long',
+        act: (page) => page.fill('input[data-test=report-title]', long(101)),
+        expect: { 'zh-CN': '通报标题最多 100 个字符', en: 'Report title must be at most 100 characters' },
+      },
+    ],
+  },
+  {
+    name: 'run a settlement (office)',
+    login: 'office@demo.shanhai',
+    open: async (page) => {
+      await page.goto('/office/settlements');
+      await page.waitForSelector('[data-test=run-settlement]');
+    },
+    form: '[data-test=run-settlement]',
+    submit: '[data-test=run-settlement-button]',
+    fillValid: async () => {},
+    // The date pickers' data-test lands on their popper: the fields are the form's second and third.
+    empty: (page) => pickDate(page, '[data-test=run-settlement] .el-form-item:nth-child(3) input', ''),
+    emptyMessages: { 'zh-CN': ['结束日期不能为空'], en: ['To is required'] },
+    wrong: [
+      {
+        what: 'starts after it ends',
+        server: true,
+        act: (page) => pickDate(page, '[data-test=run-settlement] .el-form-item:nth-child(2) input', tomorrow()),
+        expect: { 'zh-CN': '结束日期应晚于结算期开始', en: 'To must be after the start of the period' },
+      },
+    ],
+  },
+  {
+    name: 'reserved-share settings (office)',
+    login: 'office@demo.shanhai',
+    open: async (page) => {
+      await page.goto('/office/units/classify');
+      await page.waitForSelector('[data-test=unit-settings]');
+    },
+    form: '[data-test=unit-settings]',
+    submit: '[data-test=settings-save]',
+    fillValid: (page) => typeNumber(page, '[data-test=settings-min-ratio]', '10'),
+    empty: (page) => typeNumber(page, '[data-test=settings-min-ratio]', ''),
+    emptyMessages: { 'zh-CN': ['最低预留比例不能为空'], en: ['Minimum ratio is required'] },
+    // Nothing else can be wrong: the ratio's input keeps to 0–100 (a percentage), the deadline is picked.
+    wrong: [],
   },
 ];
 

@@ -29,6 +29,23 @@ export const InvoiceRequestBody = z.strictObject({
 });
 export type InvoiceRequestBody = z.infer<typeof InvoiceRequestBody>;
 
+/** The fields a 专票 needs besides the title and the tax id. */
+export const SPECIAL_INVOICE_FIELDS = ['address', 'phone', 'bankName', 'bankAccount'] as const;
+
+/**
+ * The request as the buyer's form sends it: the form shows the org's settings filled in, so a field
+ * left empty there is missing, with the words the api uses once it has applied the settings (the
+ * title and tax id `required`, a 专票's other fields `special_invoice_field`).
+ */
+export const InvoiceRequestForm = InvoiceRequestBody.superRefine((b, ctx) => {
+  const need = (key: keyof InvoiceRequestBody, rule: 'required' | 'special_invoice_field') => {
+    if (b[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], input: undefined, params: { rule } });
+  };
+  need('title', 'required');
+  need('taxId', 'required');
+  if (b.kind === 'special') for (const f of SPECIAL_INVOICE_FIELDS) need(f, 'special_invoice_field');
+});
+
 /** The text fields of an invoice upload (multipart, next to the `file`). */
 export const InvoiceUploadFields = z.strictObject({
   /** 发票号码: 8 or 20 digits on today's e-invoices; letters and dashes allowed for older ones. */
@@ -40,6 +57,8 @@ export const InvoiceUploadFields = z.strictObject({
   amountFen: z.coerce.number().pipe(Fen),
 });
 export type InvoiceUploadFields = z.infer<typeof InvoiceUploadFields>;
+/** The same fields as the seller's form checks them: the amount already a number of fen (an empty box is missing, not 0). */
+export const InvoiceUploadForm = InvoiceUploadFields.extend({ amountFen: Fen });
 
 export const InvoiceDocument = z.object({
   id: z.uuid(),

@@ -8,6 +8,7 @@ import type {
   InvoiceUploadFields,
   PageQuery,
 } from '@shanhai/domain';
+import { SPECIAL_INVOICE_FIELDS } from '@shanhai/domain';
 import { afterCursor, cursorKey, keysetOrder, pageOf, type Keyset } from '../../lib/cursor';
 import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
@@ -182,8 +183,6 @@ export async function backlogCount(db: DbOrTx): Promise<number> {
   return row?.n ?? 0;
 }
 
-const SPECIAL_FIELDS = ['address', 'phone', 'bankName', 'bankAccount'] as const;
-
 /**
  * A buyer asks for the invoice of one of its orders. Fields not given come from the org's
  * settings. One request per order: the unique index turns a second (or concurrent) one into 409.
@@ -221,7 +220,7 @@ export async function requestInvoice(
       bankAccount: body.bankAccount ?? org!.invoiceBankAccount,
     };
     if (body.kind === 'special') {
-      const missing = SPECIAL_FIELDS.find((f) => !special[f]);
+      const missing = SPECIAL_INVOICE_FIELDS.find((f) => !special[f]);
       if (missing) throw ruleBroken(`body.${missing}`, 'special_invoice_field');
     }
     const [row] = await tx
