@@ -437,4 +437,40 @@ describe('live leaderboard', () => {
       await saveShot(page, `town-dashboard-chart-${tag}`);
       await context.close();
     });
+
+  for (const locale of ['zh-CN', 'en'] as const)
+    it(`every money column of the leaderboard reads in one scale with one number of decimals, on every board (${locale})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `leaderboard-columns-${locale}`);
+      await loginAs(page, 'office@demo.shanhai');
+      await page.waitForSelector('[data-test=office-console]');
+      /** Each column whose figures are money: its heading, the scales and the decimals its cells use. */
+      const moneyColumns = () =>
+        page.evaluate(() => {
+          const table = document.querySelector('[data-test=leaderboard-table]')!;
+          const heads = [...table.querySelectorAll('.el-table__header th')].map((th) => th.textContent!.trim());
+          const rows = [...table.querySelectorAll('.el-table__body tbody tr')].map((tr) =>
+            [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()),
+          );
+          return heads.flatMap((head, i) => {
+            const cells = rows.map((r) => r[i] ?? '').filter((c) => c !== '—');
+            if (!cells.length || !cells.every((c) => /¥|元/.test(c))) return [];
+            const scale = (c: string) => /(M|K|万元|元)$/.exec(c)?.[1] ?? '¥';
+            const decimals = (c: string) => /\.(\d+)/.exec(c)?.[1]?.length ?? 0;
+            return [{ head, scales: [...new Set(cells.map(scale))], decimals: [...new Set(cells.map(decimals))] }];
+          });
+        });
+      const expected: Record<string, number> = { town: 4, county: 4, buyer: 3, category: 2, product: 1 };
+      for (const [by, count] of Object.entries(expected)) {
+        await page.goto(`/office/leaderboard?by=${by}`);
+        await page.locator('[data-test=leaderboard-table] .el-table__body tbody tr').first().waitFor();
+        const columns = await moneyColumns();
+        expect(columns.map((c) => c.head).length, by).toBe(count);
+        for (const c of columns) {
+          expect(c.scales, `${by}: ${c.head}`).toHaveLength(1);
+          expect(c.decimals, `${by}: ${c.head}`).toHaveLength(1);
+        }
+      }
+      await context.close();
+    });
 });
