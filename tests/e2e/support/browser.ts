@@ -7,7 +7,7 @@ import { expect, onTestFailed } from 'vitest';
 export const TEST_OUTPUT = fileURLToPath(new URL('../../../test-results', import.meta.url));
 
 /** Debian's Chromium (or CHROMIUM_PATH); `npm test` checked it exists before starting. */
-export function chromiumPath(): string {
+function chromiumPath(): string {
   // The test runner passes the browser it found.
   return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 }

@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
  * (the api learns the outcome from the webhook, which the test sends). What the page asked for is
  * kept in `window.__fakeStripe` for the test to read.
  */
-export const FAKE_STRIPE_JS = String.raw`(() => {
+const FAKE_STRIPE_JS = String.raw`(() => {
   const seen = (window.__fakeStripe = { publishableKey: null, elementsOptions: null, elementType: null, confirms: [] });
   window.Stripe = function Stripe(publishableKey) {
     seen.publishableKey = publishableKey;

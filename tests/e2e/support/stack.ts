@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@shanhai/db/testing';
 import { startRuntime, type Runtime } from '@shanhai/worker/runtime';
 import { createLogger } from '@shanhai/worker/log';
 
-export const WEB_DIST = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
+const WEB_DIST = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
 
 export interface Stack {
   baseUrl: string;

@@ -28,7 +28,10 @@ const EXT: Record<string, string> = {
   'image/webp': 'webp',
   'application/pdf': 'pdf',
 };
-/** Evidence is private: fetched with the token (never a public link) and saved. */
+/**
+ * Evidence is private: fetched with the token (never a public link) and saved. Called from a view's
+ * template, which knip does not read: @public
+ */
 export const downloadEvidence = (f: { url: string; mime: string }, name: string) =>
   download(f.url.replace(/^\/api\/v1/, ''), {}, `${name}.${EXT[f.mime] ?? 'bin'}`);
 /** How many records there are (or of a status): the office home's badge, in one request. */

@@ -41,5 +41,6 @@ export const paymentQueue = (cursor?: string) => getPage('/payments', PaymentQue
 export const paymentQueueCount = () => http.get('/payments/count', QueueCount);
 export const confirmTransfer = (purchaseId: string, amountFen: number) =>
   http.post(`/payments/${purchaseId}/confirm-transfer`, Purchase, { amountFen });
+/** Called from a view's template, which knip does not read: @public */
 export const exportCsv = (path: '/purchases' | '/orders' | '/payments', filename: string, status?: string) =>
   download(path, { format: 'csv', status }, filename);

@@ -33,11 +33,13 @@ export const settlementPayouts = (id: string, cursor?: string) =>
 export const runSettlement = (body: SettlementRequest) =>
   http.post('/settlements', SettlementDetail, body, { 'idempotency-key': crypto.randomUUID() });
 export const voidSettlement = (id: string, reason: string) => http.post(`/settlements/${id}/void`, Done, { reason });
+/** Called from a view's template, which knip does not read: @public */
 export const downloadBankFile = (s: { id: string; number: string }, format: 'xlsx' | 'csv') =>
   download(`/settlements/${s.id}/bank-file`, { format }, `批量付款-${s.number}.${format}`);
 
 export const statements = (cursor?: string) => getPage('/statements', StatementSummary, { cursor });
 export const statement = (id: string) => http.get(`/statements/${id}`, Statement);
+/** Called from a view's template, which knip does not read: @public */
 export const downloadStatement = (s: { id: string; settlementNumber: string }) =>
   download(`/statements/${s.id}/xlsx`, {}, `结算单-${s.settlementNumber}.xlsx`);
 
