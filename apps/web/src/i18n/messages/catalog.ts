@@ -1,17 +1,13 @@
+import { CATEGORIES, CATEGORY_NAMES } from '@shanhai/domain';
+
+/** The categories' names in one language, from the domain's table (the names an import accepts too). */
+export const categoryNames = (lang: 'zh' | 'en'): Record<string, string> =>
+  Object.fromEntries(CATEGORIES.map((c) => [c, CATEGORY_NAMES[c][lang]]));
+
 /** Catalogue: storefront, product page, cooperative listings, office listing review. */
 export default {
   'zh-CN': {
-    category: {
-      honey: '蜂蜜',
-      fruit: '水果',
-      poultry: '禽类',
-      herbs: '药材',
-      grain_oil: '粮油',
-      tea: '茶叶',
-      prepared_food: '预制菜',
-      crafts: '手工艺品',
-      other: '其他',
-    },
+    category: categoryNames('zh'),
     listingStatus: {
       draft: '草稿',
       pending_review: '待审核',
@@ -104,17 +100,7 @@ export default {
     },
   },
   en: {
-    category: {
-      honey: 'Honey',
-      fruit: 'Fruit',
-      poultry: 'Poultry',
-      herbs: 'Herbs',
-      grain_oil: 'Grain & oil',
-      tea: 'Tea',
-      prepared_food: 'Prepared food',
-      crafts: 'Crafts',
-      other: 'Other',
-    },
+    category: categoryNames('en'),
     listingStatus: {
       draft: 'Draft',
       pending_review: 'Pending review',

@@ -1,3 +1,5 @@
+import { categoryNames } from './catalog';
+
 /** The leaderboard, big screen, town dashboard, offline records, import and snapshots. */
 export default {
   'zh-CN': {
@@ -55,17 +57,7 @@ export default {
       offline: '线下销售',
       import: '历史导入',
       demo: '演示数据',
-      categories: {
-        honey: '蜂蜜',
-        fruit: '水果',
-        poultry: '禽类',
-        herbs: '药材',
-        grain_oil: '粮油',
-        tea: '茶叶',
-        prepared_food: '预制食品',
-        crafts: '手工艺品',
-        other: '其他',
-      },
+      categories: categoryNames('zh'),
     },
     sales: {
       title: '销售数据',
@@ -160,17 +152,7 @@ export default {
       offline: 'Offline',
       import: 'Imported',
       demo: 'demo data',
-      categories: {
-        honey: 'Honey',
-        fruit: 'Fruit',
-        poultry: 'Poultry',
-        herbs: 'Herbs',
-        grain_oil: 'Grain & oil',
-        tea: 'Tea',
-        prepared_food: 'Prepared food',
-        crafts: 'Crafts',
-        other: 'Other',
-      },
+      categories: categoryNames('en'),
     },
     sales: {
       title: 'Sales data',
