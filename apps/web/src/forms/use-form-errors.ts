@@ -4,12 +4,19 @@ import type { z } from 'zod';
 import { fieldErrorMessage, labelled, type FieldError, type MessageLang } from '@shanhai/domain';
 import { ApiError } from '@/api/http';
 
-export interface FormErrorOptions {
-  /** The label of the form item for a field key (`nameZh`, `priceTiers.1.minQty`), or undefined if the form has none. */
-  label: (key: string) => string | undefined;
+export type FormErrorOptions = (
+  | {
+      /** The label of the form item for a field key (`nameZh`, `priceTiers.1.minQty`), or undefined if the form has none. */
+      label: (key: string) => string | undefined;
+    }
+  | {
+      /** The form's field keys → their labels' message keys (`nameZh: 'listings.nameZh'`); other keys have no field. */
+      labels: Record<string, string>;
+    }
+) & {
   /** A contract path (`owner.email`) → the form's key for it (`ownerEmail`); the path itself by default. */
   keyOf?: (path: string) => string;
-}
+};
 
 interface Found {
   path: string;
@@ -27,8 +34,10 @@ const stripContext = (field: string) => field.replace(/^(body|query|params|heade
  * already registered) in the same places, worded from their codes. A language switch re-words them.
  */
 export function useFormErrors(options: FormErrorOptions) {
-  const { locale } = useI18n();
+  const { locale, t } = useI18n();
   const keyOf = options.keyOf ?? ((p: string) => p);
+  const labelOf =
+    'label' in options ? options.label : (key: string) => (options.labels[key] ? t(options.labels[key]) : undefined);
   const found = ref<Found[]>([]);
   let lastCheck: { schema: z.ZodType; value: unknown } | null = null;
 
@@ -37,13 +46,13 @@ export function useFormErrors(options: FormErrorOptions) {
     const out: Record<string, string> = {};
     for (const f of found.value) {
       const key = keyOf(f.path);
-      const label = options.label(key);
+      const label = labelOf(key);
       if (label !== undefined && !out[key]) out[key] = labelled(label, f.predicate(), lang);
     }
     return out;
   });
   /** Whether some error has no field on this form to show at (the caller then says so in general). */
-  const unplaced = computed(() => found.value.some((f) => options.label(keyOf(f.path)) === undefined));
+  const unplaced = computed(() => found.value.some((f) => labelOf(keyOf(f.path)) === undefined));
 
   /** The parsed body, or null with the errors shown at their fields. */
   function check<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | null {
