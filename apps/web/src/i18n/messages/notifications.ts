@@ -23,7 +23,6 @@ export default {
       title: '通知',
       filterAll: '全部',
       filterUnread: '未读',
-      loadMore: '加载更多',
       settings: '通知设置',
       settingsTitle: '通知设置',
       settingsIntro: '每类通知都会出现在右上角的铃铛里；您可以选择是否同时发送邮件。',
@@ -47,7 +46,6 @@ export default {
       title: 'Notifications',
       filterAll: 'All',
       filterUnread: 'Unread',
-      loadMore: 'Load more',
       settings: 'Notification settings',
       settingsTitle: 'Notification settings',
       settingsIntro:
