@@ -24,6 +24,7 @@ import {
   type PutCartRequest,
 } from '@shanhai/domain';
 import { ruleBroken } from '../../lib/problem';
+import { namesOf, productNames, type ProductNamesRow } from '../catalog/product-names';
 
 const { cartLines, products, orgs } = schema;
 
@@ -49,15 +50,9 @@ export interface ProductForSale {
 }
 
 /** A product for sale as the database returns it (snake_case): see productsForSaleSql. */
-export type ProductForSaleRow = {
+export type ProductForSaleRow = ProductNamesRow & {
   id: string;
   code: string;
-  name_zh: string;
-  name_en: string | null;
-  unit_label: string;
-  unit_spec: string | null;
-  unit_label_en: string | null;
-  unit_spec_en: string | null;
   cooperative_id: string;
   cooperative_name: string;
   moq: number;
@@ -84,12 +79,7 @@ export function toProductForSale(r: ProductForSaleRow): ProductForSale {
   return {
     id: r.id,
     code: r.code,
-    nameZh: r.name_zh,
-    nameEn: r.name_en,
-    unitLabel: r.unit_label,
-    unitSpec: r.unit_spec,
-    unitLabelEn: r.unit_label_en,
-    unitSpecEn: r.unit_spec_en,
+    ...productNames(r),
     cooperativeId: r.cooperative_id,
     cooperativeName: r.cooperative_name,
     moq: r.moq,
@@ -137,12 +127,7 @@ function priceLine(p: ProductForSale, qty: number): CartLine {
     productId: p.id,
     code: p.code,
     qty,
-    nameZh: p.nameZh,
-    nameEn: p.nameEn,
-    unitLabel: p.unitLabel,
-    unitSpec: p.unitSpec,
-    unitLabelEn: p.unitLabelEn,
-    unitSpecEn: p.unitSpecEn,
+    ...namesOf(p),
     cooperativeId: p.cooperativeId,
     cooperativeName: p.cooperativeName,
     moq: p.moq,
@@ -273,13 +258,8 @@ function importProduct(p: Candidate): CartImportProduct {
   return {
     id: p.id,
     code: p.code,
-    nameZh: p.nameZh,
-    nameEn: p.nameEn,
+    ...namesOf(p),
     cooperativeName: p.cooperativeName,
-    unitLabel: p.unitLabel,
-    unitSpec: p.unitSpec,
-    unitLabelEn: p.unitLabelEn,
-    unitSpecEn: p.unitSpecEn,
   };
 }
 

@@ -10,6 +10,7 @@ import type {
   ProductDetail,
 } from '@shanhai/domain';
 import { ruleBroken } from '../../lib/problem';
+import { productNames, type ProductNamesRow } from './product-names';
 import {
   relevanceKey,
   textMatch,
@@ -88,15 +89,9 @@ function filterSql(query: CatalogQuery, text: SQL | null): SQL {
 /** Display columns for the rows of one page, joined after the page is chosen. */
 export const DETAIL_JOIN = sql.raw(`join orgs o on o.id = p.cooperative_id join towns t on t.id = p.town_id`);
 
-export interface ItemRow extends Record<string, unknown> {
+export interface ItemRow extends ProductNamesRow, Record<string, unknown> {
   id: string;
   category: Category;
-  name_zh: string;
-  name_en: string | null;
-  unit_label: string;
-  unit_spec: string | null;
-  unit_label_en: string | null;
-  unit_spec_en: string | null;
   moq: number;
   base_price_fen: string;
   lowest_price_fen: string;
@@ -121,12 +116,7 @@ export function toItem(r: ItemRow): CatalogItem {
   return {
     id: r.id,
     category: r.category,
-    nameZh: r.name_zh,
-    nameEn: r.name_en,
-    unitLabel: r.unit_label,
-    unitSpec: r.unit_spec,
-    unitLabelEn: r.unit_label_en,
-    unitSpecEn: r.unit_spec_en,
+    ...productNames(r),
     moq: r.moq,
     basePriceFen: Number(r.base_price_fen),
     lowestPriceFen: Number(r.lowest_price_fen),
@@ -261,18 +251,12 @@ async function facetsOf(db: DbOrTx, candidates: Candidate[]): Promise<Facets> {
   return { town: byCount(byCode), category: byCount(categories), capped: sample.length > FACET_CAP };
 }
 
-interface DetailRow extends Record<string, unknown> {
+interface DetailRow extends ProductNamesRow, Record<string, unknown> {
   id: string;
   code: string;
   category: Category;
-  name_zh: string;
-  name_en: string | null;
   description: string | null;
   description_en: string | null;
-  unit_label: string;
-  unit_spec: string | null;
-  unit_label_en: string | null;
-  unit_spec_en: string | null;
   moq: number;
   order_step: number;
   stock: number;
@@ -322,14 +306,9 @@ export async function productDetail(
     id: r.id,
     code: r.code,
     category: r.category,
-    nameZh: r.name_zh,
-    nameEn: r.name_en,
+    ...productNames(r),
     description: r.description,
     descriptionEn: r.description_en,
-    unitLabel: r.unit_label,
-    unitSpec: r.unit_spec,
-    unitLabelEn: r.unit_label_en,
-    unitSpecEn: r.unit_spec_en,
     moq: r.moq,
     orderStep: r.order_step,
     stock: r.stock,

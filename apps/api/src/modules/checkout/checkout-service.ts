@@ -11,6 +11,7 @@ import {
   type ProductForSale,
   type ProductForSaleRow,
 } from '../cart/cart-service';
+import { namesOf } from '../catalog/product-names';
 import { orderView, type LineRow, type OrderRow, type TransitionRow } from '../orders/orders-service';
 import { expiresAtFor, summaryOf, type PurchaseRow, type PurchaseSettings } from '../purchases/purchases-service';
 
@@ -132,12 +133,7 @@ export async function checkout(
         code: p.code,
         townId: p.townId,
         category: p.category,
-        nameZh: p.nameZh,
-        nameEn: p.nameEn,
-        unitLabel: p.unitLabel,
-        unitSpec: p.unitSpec,
-        unitLabelEn: p.unitLabelEn,
-        unitSpecEn: p.unitSpecEn,
+        ...namesOf(p),
         qty: l.qty,
         unitPriceFen: l.unit,
         lineTotalFen: l.total,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '@shanhai/db';
 import { businessDate, LOW_STOCK_MOQS, type CoopDashboard } from '@shanhai/domain';
+import { productNames, type ProductNamesRow } from '../catalog/product-names';
 
 /** First day of the month `iso` falls in, moved by `months`: ('2026-01-15', -1) → '2025-12-01'. */
 function monthStart(iso: string, months = 0): string {
@@ -51,18 +52,14 @@ export async function coopDashboard(db: DbOrTx, cooperativeId: string, now = new
         and (status = 'pending_review' or (status = 'listed' and pending_revision is not null))`)
   ).rows;
 
-  const low = await db.execute<{
-    id: string;
-    name_zh: string;
-    name_en: string | null;
-    unit_label: string;
-    unit_spec: string | null;
-    unit_label_en: string | null;
-    unit_spec_en: string | null;
-    stock: number;
-    moq: number;
-    total: number;
-  }>(sql`
+  const low = await db.execute<
+    ProductNamesRow & {
+      id: string;
+      stock: number;
+      moq: number;
+      total: number;
+    }
+  >(sql`
     select id, name_zh, name_en, unit_label, unit_spec, unit_label_en, unit_spec_en, stock, moq,
       count(*) over ()::int as total
     from products
@@ -79,12 +76,7 @@ export async function coopDashboard(db: DbOrTx, cooperativeId: string, now = new
     pendingReview: review?.n ?? 0,
     lowStock: low.rows.map((r) => ({
       id: r.id,
-      nameZh: r.name_zh,
-      nameEn: r.name_en,
-      unitLabel: r.unit_label,
-      unitSpec: r.unit_spec,
-      unitLabelEn: r.unit_label_en,
-      unitSpecEn: r.unit_spec_en,
+      ...productNames(r),
       stock: r.stock,
       moq: r.moq,
     })),

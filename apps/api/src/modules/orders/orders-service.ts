@@ -30,6 +30,7 @@ import { dateRange, statuses, type ListFilter } from '../../lib/list-filter';
 import { HttpProblem, invalidTransition } from '../../lib/problem';
 import { actorOf, type Principal } from '../../types';
 import { onOrderRefunded } from '../invoices/invoices-service';
+import { namesOf } from '../catalog/product-names';
 
 const { purchases, orders, orderLines, orderTransitions, payments, products, refunds } = schema;
 
@@ -147,12 +148,7 @@ export function orderView(
         id: l.id,
         productId: l.productId,
         code: l.code,
-        nameZh: l.nameZh,
-        nameEn: l.nameEn,
-        unitLabel: l.unitLabel,
-        unitSpec: l.unitSpec,
-        unitLabelEn: l.unitLabelEn,
-        unitSpecEn: l.unitSpecEn,
+        ...namesOf(l),
         category: l.category,
         qty: l.qty,
         unitPriceFen: l.unitPriceFen,
