@@ -25,16 +25,7 @@ export async function changePassword(
   if (!user || !(await verifyPassword(user.hash, currentPassword))) return false;
   const passwordHash = await hashPassword(newPassword);
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ passwordHash }).where(eq(users.id, who.userId));
-    await revokeUserSessions(tx, who.userId);
-    await expireLinks(tx, who.userId);
-    await writeAudit(tx, {
-      actorUserId: who.userId,
-      actorOrgId: who.orgId,
-      action: 'account.password_change',
-      entityType: 'user',
-      entityId: who.userId,
-    });
+    await replacePassword(tx, who, passwordHash, 'account.password_change');
   });
   return true;
 }
@@ -100,17 +91,35 @@ export async function setPasswordWithToken(db: Db, token: string, newPassword: s
     const [user] = await tx.select().from(users).where(eq(users.id, link.userId));
     if (!user || user.status !== 'active') return { ok: false };
     await tx.update(accountTokens).set({ usedAt: new Date() }).where(eq(accountTokens.id, link.id));
-    await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
-    await revokeUserSessions(tx, user.id);
-    await expireLinks(tx, user.id);
-    await writeAudit(tx, {
-      actorUserId: user.id,
-      actorOrgId: user.orgId,
-      action: link.purpose === 'invitation' ? 'account.invitation_accept' : 'account.password_reset',
-      entityType: 'user',
-      entityId: user.id,
-    });
+    await replacePassword(
+      tx,
+      { userId: user.id, orgId: user.orgId },
+      passwordHash,
+      link.purpose === 'invitation' ? 'account.invitation_accept' : 'account.password_reset',
+    );
     return { ok: true, email: user.email, purpose: link.purpose };
+  });
+}
+
+/**
+ * A user's new password, by their own hand (a change, a reset, an accepted invitation): every
+ * session of theirs ends and every open link dies, and the audit log says which it was.
+ */
+async function replacePassword(
+  tx: DbOrTx,
+  who: { userId: string; orgId: string },
+  passwordHash: string,
+  action: 'account.password_change' | 'account.password_reset' | 'account.invitation_accept',
+): Promise<void> {
+  await tx.update(users).set({ passwordHash }).where(eq(users.id, who.userId));
+  await revokeUserSessions(tx, who.userId);
+  await expireLinks(tx, who.userId);
+  await writeAudit(tx, {
+    actorUserId: who.userId,
+    actorOrgId: who.orgId,
+    action,
+    entityType: 'user',
+    entityId: who.userId,
   });
 }
 
