@@ -19,6 +19,15 @@ afterAll(() => t.close());
 const get = (url: string, s?: Session) =>
   t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: s ? bearer(s.token) : {} });
 
+/** Writes `n` entries by the office user, one after another (ids in order), the i-th being `entry(i)`. */
+async function byOffice(
+  n: number,
+  entry: (i: number) => Omit<Parameters<typeof writeAudit>[1], 'actorUserId' | 'actorOrgId'>,
+) {
+  for (let i = 0; i < n; i++)
+    await writeAudit(t.app.db, { actorUserId: office.userId, actorOrgId: office.orgId, ...entry(i) });
+}
+
 describe('GET /api/v1/audit', () => {
   it('lists what an office action wrote, with who did it, newest first', async () => {
     const put = await t.app.inject({
@@ -53,15 +62,7 @@ describe('GET /api/v1/audit', () => {
 
   it('filters by actor, object and business dates (both ends included), and walks pages by cursor', async () => {
     const entityId = `filter-${Date.now()}`;
-    for (let i = 0; i < 5; i++)
-      await writeAudit(t.app.db, {
-        actorUserId: office.userId,
-        actorOrgId: office.orgId,
-        action: 'pairing.create',
-        entityType: 'pairing',
-        entityId,
-        after: { i },
-      });
+    await byOffice(5, (i) => ({ action: 'pairing.create', entityType: 'pairing', entityId, after: { i } }));
     // One of them happened on 1 March 2026 at 23:30 in Guangzhou (15:30 UTC).
     await t.app.db.execute(
       sql`update audit_log set at = '2026-03-01T15:30:00Z' where entity_id = ${entityId} and after->>'i' = '0'`,
@@ -91,15 +92,7 @@ describe('GET /api/v1/audit', () => {
     // with two pairs at one instant (one down to the microsecond) so a page boundary falls in a tie.
     const at = ['2026-05-01T08:00:00.000001Z', '2026-07-01T08:00:00Z', '2026-05-01T08:00:00.000001Z'];
     at.push('2026-03-01T08:00:00Z', '2026-07-01T08:00:00Z', '2026-06-01T08:00:00.5Z');
-    for (let i = 0; i < at.length; i++)
-      await writeAudit(t.app.db, {
-        actorUserId: office.userId,
-        actorOrgId: office.orgId,
-        action: 'pairing.create',
-        entityType: 'pairing',
-        entityId,
-        after: { i },
-      });
+    await byOffice(at.length, (i) => ({ action: 'pairing.create', entityType: 'pairing', entityId, after: { i } }));
     for (let i = 0; i < at.length; i++)
       await t.app.db.execute(
         sql`update audit_log set at = ${at[i]}::timestamptz where entity_id = ${entityId} and after->>'i' = ${String(i)}`,
@@ -159,15 +152,12 @@ describe('GET /api/v1/audit', () => {
 describe('GET /api/v1/audit/export', () => {
   it('streams every matching entry as CSV (not cut at a page), formula-safe, with a BOM for Excel', async () => {
     const entityId = `export-${Date.now()}`;
-    for (let i = 0; i < 1205; i++)
-      await writeAudit(t.app.db, {
-        actorUserId: office.userId,
-        actorOrgId: office.orgId,
-        action: 'sales.import',
-        entityType: 'sales_import',
-        entityId,
-        note: i === 0 ? '=HYPERLINK("http://evil")' : `row ${i}`,
-      });
+    await byOffice(1205, (i) => ({
+      action: 'sales.import',
+      entityType: 'sales_import',
+      entityId,
+      note: i === 0 ? '=HYPERLINK("http://evil")' : `row ${i}`,
+    }));
     const res = await get(`/audit/export?entityId=${entityId}`, office);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
