@@ -34,15 +34,26 @@ function isFinalAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
+/** What every email of ours carries: our sender, the person by name, the rendered subject and bodies. */
+function message(
+  deps: EmailDeps,
+  to: { name: string; to: string },
+  mail: { subject: string; text: string; html: string },
+) {
+  return {
+    from: deps.from,
+    to: { name: to.name, address: to.to },
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+  };
+}
+
 /** Hands one notification's email to the mail server; resolves once the server accepted it. */
 async function sendNotificationEmail(deps: EmailDeps, n: NotificationEmail): Promise<void> {
   const mail = renderNotificationEmail(n, deps.appUrl);
   await deps.mailer.sendMail({
-    from: deps.from,
-    to: { name: n.name, address: n.to },
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
+    ...message(deps, n, mail),
     // The same notification keeps its Message-ID, so a receiving server can drop a duplicate.
     messageId: `<notification-${n.id}@shanhai-market>`,
     headers: { 'X-Shanhai-Kind': n.kind },
@@ -94,13 +105,7 @@ export async function processEmail(
   if (!a) return { sent: false };
   const mail = renderAccountEmail(a, token, deps.appUrl);
   try {
-    await deps.mailer.sendMail({
-      from: deps.from,
-      to: { name: a.name, address: a.to },
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-    });
+    await deps.mailer.sendMail(message(deps, a, mail));
   } catch (err) {
     await releaseAccountEmail(deps.db, a.id, reason(err));
     throw err;
