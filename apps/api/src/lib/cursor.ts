@@ -13,7 +13,7 @@ import { ruleBroken } from './problem';
  * One list's cursor given to another (a foreign cursor), or anything altered, is a 400 naming
  * `query.cursor`; every value is checked against its key's type before it reaches PostgreSQL.
  */
-type KeyType = 'timestamptz' | 'date' | 'uuid' | 'bigint' | 'text';
+type KeyType = 'timestamptz' | 'date' | 'uuid' | 'bigint' | 'text' | 'boolean';
 
 export interface Keyset {
   /** Names the list; a cursor carries it, so one list's cursor is refused by another. */
@@ -34,15 +34,23 @@ const NEXT_CURSOR_HEADER = 'x-next-cursor';
  */
 const MAX_TEXT_KEY = 1000;
 
+/** A day that exists (Date.parse takes 2021-02-30 and rolls it over, and year 0; PostgreSQL refuses both). */
+function calendarDay(day: string): boolean {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return !day.startsWith('0000') && !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
+}
+
 const VALID: Record<KeyType, (v: string) => boolean> = {
   // The exact text keyText writes (microseconds kept: a JavaScript Date would round to milliseconds).
   timestamptz: (v) =>
     /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/.test(v) &&
-    !Number.isNaN(Date.parse(v)),
-  date: (v) => /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(v) && !Number.isNaN(Date.parse(v)),
+    calendarDay(v.slice(0, 10)),
+  date: (v) => /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(v) && calendarDay(v),
   uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v),
   bigint: (v) => /^-?\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)),
   text: (v) => v.length <= MAX_TEXT_KEY && !v.includes('\u0000'),
+  // PostgreSQL's text of a boolean (false sorts before true).
+  boolean: (v) => v === 'true' || v === 'false',
 };
 
 /** A key as the text a cursor stores. */

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   MAX_PAGE,
   Member,
@@ -25,7 +24,9 @@ export const allOrgs = (status?: OrgStatus, kind?: OrgKind) =>
 export const getOrg = (id: string) => http.get(`/orgs/${id}`, OrgSummary);
 export const decideOrg = (id: string, decision: 'activate' | 'reject' | 'suspend', reason?: string) =>
   http.post(`/orgs/${id}/${decision}`, OrgSummary, reason ? { reason } : undefined);
-export const members = (orgId: string) => http.get(`/orgs/${orgId}/members`, z.array(Member));
+/** One page of one's own org's members, oldest first. */
+export const membersPage = (orgId: string, cursor?: string, limit?: number) =>
+  getPage(`/orgs/${orgId}/members`, Member, { cursor, limit });
 export const inviteMember = (orgId: string, body: InviteMemberRequest) =>
   http.post(`/orgs/${orgId}/members`, Member, body);
 export const changeMemberRole = (orgId: string, userId: string, role: Role) =>
@@ -35,7 +36,9 @@ export const setMemberActive = (orgId: string, userId: string, active: boolean) 
   http.post(`/orgs/${orgId}/members/${userId}/${active ? 'reactivate' : 'deactivate'}`, Member);
 
 export const updateOrg = (id: string, body: OrgSettingsRequest) => http.patch(`/orgs/${id}`, OrgSummary, body);
-export const addresses = (orgId: string) => http.get(`/orgs/${orgId}/addresses`, z.array(OrgAddress));
+/** The whole address book (at most 50 addresses), the default first: page after page, the api's largest. */
+export const addresses = (orgId: string) =>
+  allItems((cursor) => getPage(`/orgs/${orgId}/addresses`, OrgAddress, { cursor, limit: MAX_PAGE }));
 export const addAddress = (orgId: string, body: OrgAddressRequest) =>
   http.post(`/orgs/${orgId}/addresses`, OrgAddress, body);
 export const updateAddress = (orgId: string, id: string, body: OrgAddressPatch) =>

@@ -3,6 +3,8 @@ import { Category } from '../catalog';
 import { IsoDate } from '../dates';
 import { Fen, NonNegativeFen } from '../money';
 import { pgString } from '../storage';
+import { CatalogItem } from './catalog';
+import { Page, PageQuery } from './page';
 
 const Text = (max: number) => pgString().trim().min(1).max(max);
 
@@ -109,8 +111,13 @@ export const UpdateCampaignRequest = z
   .superRefine(checkDates);
 export type UpdateCampaignRequest = z.infer<typeof UpdateCampaignRequest>;
 
-export const CampaignListQuery = z.strictObject({ phase: CampaignPhase.optional() });
+/** The campaigns list: newest first, narrowed by `phase`, a page at a time. */
+export const CampaignListQuery = z.strictObject({ phase: CampaignPhase.optional(), ...PageQuery.shape });
 export type CampaignListQuery = z.infer<typeof CampaignListQuery>;
+
+/** A campaign's re-attributions or its shelf: a page at a time, nothing to filter. */
+export const CampaignPageQuery = PageQuery;
+export type CampaignPageQuery = z.infer<typeof CampaignPageQuery>;
 
 /** A recorded re-attribution: who changed what, and how many ledger rows moved in or out. */
 export const CampaignReattribution = z.object({
@@ -157,3 +164,11 @@ export const CampaignBoard = z.object({
   units: z.array(CampaignUnitRow),
 });
 export type CampaignBoard = z.infer<typeof CampaignBoard>;
+
+export const CampaignPage = Page(Campaign);
+export type CampaignPage = z.infer<typeof CampaignPage>;
+export const CampaignReattributionPage = Page(CampaignReattribution);
+export type CampaignReattributionPage = z.infer<typeof CampaignReattributionPage>;
+/** A campaign's shelf: its listed products in scope, newest first. */
+export const CampaignProductPage = Page(CatalogItem);
+export type CampaignProductPage = z.infer<typeof CampaignProductPage>;

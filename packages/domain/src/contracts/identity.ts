@@ -185,6 +185,13 @@ export const Member = z.object({
 });
 export type Member = z.infer<typeof Member>;
 
+/** One's own org's members, oldest first, a page at a time. */
+export const MemberListQuery = PageQuery;
+export type MemberListQuery = z.infer<typeof MemberListQuery>;
+/** One's own org's delivery addresses, the default first, then oldest first, a page at a time. */
+export const AddressListQuery = PageQuery;
+export type AddressListQuery = z.infer<typeof AddressListQuery>;
+
 /** The new member sets their own password from the invitation email (no password is chosen for them). */
 export const InviteMemberRequest = z.strictObject({
   email: Email,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Category } from '../catalog';
 import { IsoDate } from '../dates';
 import { Fen, NonNegativeFen } from '../money';
+import { PageQuery } from './page';
 
 export const LeaderboardBy = z.enum(['town', 'county', 'buyer', 'category', 'product']);
 export type LeaderboardBy = z.infer<typeof LeaderboardBy>;
@@ -136,8 +137,17 @@ export const TallyStatus = z.object({
 
 export type TallyStatus = z.infer<typeof TallyStatus>;
 
-/** How many credited sales the wall screen's ticker may ask for at most. */
-export const RECENT_SALES_MAX = 50;
+/** How many credited sales one page of the ticker's list may hold at most. */
+const RECENT_SALES_MAX = 50;
+/** The wall screen's ticker: the newest 20 unless the caller names a limit. */
+const RECENT_SALES_DEFAULT = 20;
+
+/** The ticker's list: the newest `limit` credited sales, then older ones from the cursor. */
+export const RecentSalesQuery = z.strictObject({
+  cursor: PageQuery.shape.cursor,
+  limit: z.coerce.number().int().min(1).max(RECENT_SALES_MAX).default(RECENT_SALES_DEFAULT),
+});
+export type RecentSalesQuery = z.infer<typeof RecentSalesQuery>;
 
 /**
  * One credited sale for the wall screen's ticker: where, what and how much, never who bought
@@ -157,5 +167,6 @@ export const RecentSale = z.object({
   recordedAt: z.iso.datetime(),
 });
 export type RecentSale = z.infer<typeof RecentSale>;
-export const RecentSales = z.object({ items: z.array(RecentSale) });
+/** A page of the ticker: the next cursor reads older sales (null: none older). */
+export const RecentSales = z.object({ items: z.array(RecentSale), nextCursor: z.string().nullable() });
 export type RecentSales = z.infer<typeof RecentSales>;

@@ -4,8 +4,10 @@ import {
   Campaign,
   CampaignBoard,
   CampaignListQuery,
-  CampaignReattribution,
-  CatalogItem,
+  CampaignPage,
+  CampaignPageQuery,
+  CampaignProductPage,
+  CampaignReattributionPage,
   CreateCampaignRequest,
   Problem,
   QUEUES,
@@ -40,12 +42,13 @@ const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['campaigns'],
-        summary: 'Campaigns, newest first; `phase` narrows to upcoming, active or past (by today’s business date)',
+        summary:
+          'Campaigns, the latest start first; `phase` narrows to upcoming, active or past (by today’s business date); a page at a time (cursor, limit, nextCursor)',
         querystring: CampaignListQuery,
-        response: { 200: z.object({ items: z.array(Campaign) }), 400: Problem },
+        response: { 200: CampaignPage, 400: Problem },
       },
     },
-    async (request) => ({ items: await campaigns.listCampaigns(app.db, request.query.phase) }),
+    async (request) => campaigns.listCampaigns(app.db, request.query),
   );
 
   app.get(
@@ -79,16 +82,14 @@ const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['campaigns'],
-        summary: `A campaign’s shelf: listed products in its scope (at most ${campaigns.LANDING_PRODUCTS}, newest first)`,
+        summary:
+          'A campaign’s shelf: listed products in its scope, newest first; a page at a time (cursor, limit, nextCursor)',
         params: IdParams,
-        response: { 200: z.object({ items: z.array(CatalogItem) }), 400: Problem, 404: Problem },
+        querystring: CampaignPageQuery,
+        response: { 200: CampaignProductPage, 400: Problem, 404: Problem },
       },
     },
-    async (request) => {
-      const items = await campaigns.campaignProducts(app.db, request.params.id);
-      if (!items) throw notFound('Campaign');
-      return { items };
-    },
+    async (request) => found(await campaigns.campaignProducts(app.db, request.params.id, request.query), 'Campaign'),
   );
 
   app.post(
@@ -157,18 +158,16 @@ const campaignsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['campaigns'],
-        summary: 'A campaign’s re-attributions: who changed its dates or scope, when, and what moved (office staff)',
+        summary:
+          'A campaign’s re-attributions, newest first: who changed its dates or scope, when, and what moved (office staff); a page at a time (cursor, limit, nextCursor)',
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: z.object({ items: z.array(CampaignReattribution) }), ...errors },
+        querystring: CampaignPageQuery,
+        response: { 200: CampaignReattributionPage, ...errors },
       },
       preHandler: office,
     },
-    async (request) => {
-      const items = await campaigns.listReattributions(app.db, request.params.id);
-      if (!items) throw notFound('Campaign');
-      return { items };
-    },
+    async (request) => found(await campaigns.listReattributions(app.db, request.params.id, request.query), 'Campaign'),
   );
 };
 

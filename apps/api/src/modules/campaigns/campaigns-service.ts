@@ -5,13 +5,17 @@ import {
   MAX_CAMPAIGN_DAYS,
   type Campaign,
   type CampaignBoard,
+  type CampaignListQuery,
   type CampaignPhase,
-  type CampaignReattribution,
+  type CampaignPage,
+  type CampaignProductPage,
+  type CampaignReattributionPage,
   type CampaignScope,
-  type CatalogItem,
   type CreateCampaignRequest,
+  type PageQuery,
   type UpdateCampaignRequest,
 } from '@shanhai/domain';
+import { afterCursor, cursorKey, keysetOrder, keysetPage, pageOf, type Keyset } from '../../lib/cursor';
 import { conflict, ruleBroken } from '../../lib/problem';
 import type { Principal } from '../../types';
 import { DETAIL_JOIN, ITEM_COLUMNS, toItem, type ItemRow } from '../catalog/catalog-service';
@@ -30,9 +34,6 @@ const {
 } = schema;
 
 type CampaignRow = typeof campaigns.$inferSelect;
-
-/** The most products a landing page lists (a campaign's shelf, not the whole catalogue). */
-export const LANDING_PRODUCTS = 100;
 
 function phaseOf(c: { startsOn: string; endsOn: string }, today = businessDate()): CampaignPhase {
   if (today < c.startsOn) return 'upcoming';
@@ -86,8 +87,20 @@ async function toCampaigns(db: DbOrTx, rows: CampaignRow[]): Promise<Campaign[]>
   }));
 }
 
-export async function listCampaigns(db: Db, phase?: CampaignPhase): Promise<Campaign[]> {
+/** Campaigns: the latest start first, then by Chinese name; the id breaks ties. */
+const CAMPAIGNS_KEYSET: Keyset = {
+  name: 'campaigns',
+  keys: [
+    { expr: campaigns.startsOn, type: 'date', order: 'desc' },
+    { expr: campaigns.nameZh, type: 'text', order: 'asc' },
+    { expr: campaigns.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+/** One page of campaigns, narrowed by `phase` (judged on today's business date). */
+export async function listCampaigns(db: Db, query: CampaignListQuery): Promise<CampaignPage> {
   const today = businessDate();
+  const phase = query.phase;
   const cond =
     phase === 'active'
       ? and(sql`${campaigns.startsOn} <= ${today}`, sql`${campaigns.endsOn} >= ${today}`)
@@ -96,8 +109,23 @@ export async function listCampaigns(db: Db, phase?: CampaignPhase): Promise<Camp
         : phase === 'past'
           ? sql`${campaigns.endsOn} < ${today}`
           : undefined;
-  const rows = await db.select().from(campaigns).where(cond).orderBy(desc(campaigns.startsOn), asc(campaigns.nameZh));
-  return toCampaigns(db, rows);
+  const rows = await keysetPage(
+    db
+      .select({ c: campaigns, cursorKey: cursorKey(CAMPAIGNS_KEYSET) })
+      .from(campaigns)
+      .$dynamic(),
+    CAMPAIGNS_KEYSET,
+    query,
+    cond,
+  );
+  const { items, nextCursor } = pageOf(CAMPAIGNS_KEYSET, rows, query.limit);
+  return {
+    items: await toCampaigns(
+      db,
+      items.map((r) => r.c),
+    ),
+    nextCursor,
+  };
 }
 
 export async function getCampaign(db: DbOrTx, id: string): Promise<Campaign | null> {
@@ -270,29 +298,51 @@ export async function deleteCampaign(db: Db, who: Principal, id: string): Promis
   });
 }
 
-export async function listReattributions(db: Db, campaignId: string): Promise<CampaignReattribution[] | null> {
+/** A campaign's re-attributions, newest first; the id breaks ties. */
+const REATTRIBUTIONS_KEYSET: Keyset = {
+  name: 'campaign-reattributions',
+  keys: [
+    { expr: campaignReattributions.requestedAt, type: 'timestamptz' },
+    { expr: campaignReattributions.id, type: 'uuid' },
+  ],
+};
+
+/** One page of a campaign's re-attributions (null: no such campaign). */
+export async function listReattributions(
+  db: Db,
+  campaignId: string,
+  page: PageQuery,
+): Promise<CampaignReattributionPage | null> {
   const [c] = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, campaignId));
   if (!c) return null;
-  const rows = await db
-    .select({ r: campaignReattributions, name: users.name })
-    .from(campaignReattributions)
-    .leftJoin(users, eq(users.id, campaignReattributions.requestedBy))
-    .where(eq(campaignReattributions.campaignId, campaignId))
-    .orderBy(desc(campaignReattributions.requestedAt));
-  return rows.map(({ r, name }) => ({
-    id: r.id,
-    campaignId: r.campaignId,
-    status: r.status,
-    requestedBy: r.requestedBy ? { userId: r.requestedBy, name: name ?? '' } : null,
-    requestedAt: r.requestedAt.toISOString(),
-    before: r.before as CampaignScope,
-    after: r.after as CampaignScope,
-    finishedAt: r.finishedAt?.toISOString() ?? null,
-    addedRows: r.addedRows,
-    removedRows: r.removedRows,
-    addedFen: r.addedFen,
-    removedFen: r.removedFen,
-  }));
+  const rows = await keysetPage(
+    db
+      .select({ r: campaignReattributions, name: users.name, cursorKey: cursorKey(REATTRIBUTIONS_KEYSET) })
+      .from(campaignReattributions)
+      .leftJoin(users, eq(users.id, campaignReattributions.requestedBy))
+      .$dynamic(),
+    REATTRIBUTIONS_KEYSET,
+    page,
+    eq(campaignReattributions.campaignId, campaignId),
+  );
+  const { items, nextCursor } = pageOf(REATTRIBUTIONS_KEYSET, rows, page.limit);
+  return {
+    items: items.map(({ r, name }) => ({
+      id: r.id,
+      campaignId: r.campaignId,
+      status: r.status,
+      requestedBy: r.requestedBy ? { userId: r.requestedBy, name: name ?? '' } : null,
+      requestedAt: r.requestedAt.toISOString(),
+      before: r.before as CampaignScope,
+      after: r.after as CampaignScope,
+      finishedAt: r.finishedAt?.toISOString() ?? null,
+      addedRows: r.addedRows,
+      removedRows: r.removedRows,
+      addedFen: r.addedFen,
+      removedFen: r.removedFen,
+    })),
+    nextCursor,
+  };
 }
 
 /** The campaign's board: towns and partner units by attributed, tallied sales. */
@@ -332,19 +382,38 @@ export async function campaignBoard(db: Db, id: string): Promise<CampaignBoard |
   };
 }
 
-/** The landing page's shelf: listed products of active cooperatives within the campaign's scope. */
-export async function campaignProducts(db: Db, id: string): Promise<CatalogItem[] | null> {
+/** A campaign's shelf: newest listing first; the id breaks ties. */
+const CAMPAIGN_PRODUCTS_KEYSET: Keyset = {
+  name: 'campaign-products',
+  keys: [
+    { expr: sql`p.created_at`, type: 'timestamptz' },
+    { expr: sql`p.id`, type: 'uuid' },
+  ],
+};
+
+/**
+ * The landing page's shelf, a page at a time: listed products of active cooperatives within the
+ * campaign's scope (null: no such campaign).
+ */
+export async function campaignProducts(db: Db, id: string, page: PageQuery): Promise<CampaignProductPage | null> {
   const [c] = await db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!c) return null;
+  const ks = CAMPAIGN_PRODUCTS_KEYSET;
   // An empty list in a campaign's scope means every one.
   const within = (column: SQL, values: string[], type: 'uuid' | 'category') =>
     values.length === 0 ? sql`true` : anyOf(column, values, type);
-  const res = await db.execute<ItemRow>(sql`
-    select ${ITEM_COLUMNS}, 0 as sort_key from products p ${DETAIL_JOIN}
+  const res = await db.execute<ItemRow & { cursor_key: string[] }>(sql`
+    select ${ITEM_COLUMNS}, 0 as sort_key, ${cursorKey(ks)} as cursor_key from products p ${DETAIL_JOIN}
     where p.status = 'listed' and p.coop_active
       and ${within(sql`p.town_id`, c.townIds, 'uuid')}
       and ${within(sql`p.category`, c.categories, 'category')}
       and ${within(sql`p.id`, c.productIds, 'uuid')}
-    order by p.created_at desc, p.id limit ${LANDING_PRODUCTS}`);
-  return res.rows.map(toItem);
+      and ${afterCursor(ks, page.cursor) ?? sql`true`}
+    order by ${sql.join(keysetOrder(ks), sql`, `)} limit ${page.limit + 1}`);
+  const { items, nextCursor } = pageOf(
+    ks,
+    res.rows.map((r) => ({ row: r, cursorKey: r.cursor_key })),
+    page.limit,
+  );
+  return { items: items.map((r) => toItem(r.row)), nextCursor };
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { appendSales, foldAll, reattribute, schema } from '@shanhai/db';
-import { createOrg, createProduct } from '@shanhai/db/testing';
-import { businessDate } from '@shanhai/domain';
+import { cloneRow, createOrg, createProduct } from '@shanhai/db/testing';
+import { businessDate, DEFAULT_PAGE, MAX_PAGE } from '@shanhai/domain';
 import { salesWorld, tokenCalls } from '../../../test-support/sales';
 import { bearer, type TestApp } from '../../../test-support/testing';
 
@@ -264,5 +264,146 @@ describe('campaigns: office CRUD', () => {
       removedFen: 7_000,
       finishedAt: expect.any(String),
     });
+  });
+});
+
+describe('campaign lists, a page at a time (issue 13)', () => {
+  type PageBody = { items: { id: string }[]; nextCursor: string | null };
+  /** Every row of a page-object list, page after page. */
+  async function walk(url: string, token: string | null, limit: number) {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const sep = url.includes('?') ? '&' : '?';
+      const res = await get(`${url}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, token);
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as PageBody;
+      seen.push(...body.items.map((r) => r.id));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    return { seen, pages };
+  }
+  async function fieldOf(url: string, token: string | null) {
+    const res = await get(url, token);
+    expect(res.statusCode, res.body).toBe(400);
+    return res.json().errors[0].field as string;
+  }
+  const cursorOf = async (url: string, token: string | null) => {
+    const next = ((await get(url, token)).json() as PageBody).nextCursor;
+    expect(next).toEqual(expect.any(String));
+    return next!;
+  };
+
+  it('GET /campaigns walks every campaign once, the latest start first, by name, the id breaking ties; phase holds across pages', async () => {
+    const seed = (
+      await post('/api/v1/campaigns', office, {
+        ...june30,
+        nameZh: '往年集市',
+        startsOn: '2021-03-01',
+        endsOn: '2021-03-05',
+      })
+    ).json();
+    // 150 past campaigns: four start on each day, three names among them (name and id order those).
+    await cloneRow(t.app.db, 'campaigns', seed.id, 150, {
+      name_zh: `'往年集市-' || (g % 3)`,
+      starts_on: `src.starts_on - (g / 4)`,
+      ends_on: `src.ends_on - (g / 4)`,
+    });
+    const expected = async (where: string) =>
+      (
+        await t.app.db.execute<{ id: string }>(
+          sql.raw(`select id from campaigns ${where} order by starts_on desc, name_zh, id`),
+        )
+      ).rows.map((r) => r.id);
+    const all = await expected('');
+    expect(all.length).toBeGreaterThan(151);
+    expect((await walk('/api/v1/campaigns', null, 40)).seen).toEqual(all);
+    const past = await expected(`where ends_on < '${businessDate()}'`);
+    const pastWalk = await walk('/api/v1/campaigns?phase=past', null, 40);
+    expect(pastWalk.seen).toEqual(past);
+    expect(pastWalk.pages).toBe(Math.ceil(past.length / 40));
+    // Without a limit: the default page of 200.
+    const first = (await get('/api/v1/campaigns', null)).json() as PageBody;
+    expect(first.items).toHaveLength(Math.min(DEFAULT_PAGE, all.length));
+
+    const url = '/api/v1/campaigns';
+    expect(await fieldOf(`${url}?limit=${MAX_PAGE + 1}`, null)).toBe('query.limit');
+    expect(await fieldOf(`${url}?limit=0`, null)).toBe('query.limit');
+    expect(await fieldOf(`${url}?cursor=not-a-cursor`, null)).toBe('query.cursor');
+    // A cursor of this list with a start that is no date.
+    const altered = Buffer.from(JSON.stringify(['campaigns', '2021-02-30', 'x', seed.id])).toString('base64url');
+    expect(await fieldOf(`${url}?cursor=${altered}`, null)).toBe('query.cursor');
+  });
+
+  it('a campaign’s shelf and its re-attributions walk each row once, newest first; each list refuses the other’s cursor; 401, 403, 404 hold', async () => {
+    const coopOrg = await createOrg(t.app.db, { kind: 'cooperative', townCode: 'sx-a' });
+    const herbs = await createProduct(t.app.db, { cooperativeId: coopOrg.id, nameZh: '化橘红', category: 'herbs' });
+    // 130 more listed herbs, two listed in each instant (the id orders those).
+    await cloneRow(t.app.db, 'products', herbs.id, 130, {
+      name_zh: `'化橘红-' || g`,
+      code: `src.code || '-' || g`,
+      created_at: `src.created_at - (g / 2) * interval '1 second'`,
+    });
+    const c = (await post('/api/v1/campaigns', office, { ...june30, nameZh: '南药节', categories: ['herbs'] })).json();
+    const shelf = (
+      await t.app.db.execute<{ id: string }>(sql`
+        select id from products where category = 'herbs' and status = 'listed' and coop_active
+        order by created_at desc, id desc`)
+    ).rows.map((r) => r.id);
+    expect(shelf.length).toBeGreaterThan(130);
+    const products = `/api/v1/campaigns/${c.id}/products`;
+    const shelfWalk = await walk(products, null, 50);
+    expect(shelfWalk.seen).toEqual(shelf);
+    expect(shelfWalk.pages).toBe(Math.ceil(shelf.length / 50));
+
+    // 60 re-attributions, two requested in each instant.
+    const seed = (
+      await post('/api/v1/campaigns', office, {
+        ...june30,
+        nameZh: '重算节',
+        startsOn: '2021-09-01',
+        endsOn: '2021-09-03',
+      })
+    ).json();
+    const [first] = (await get(`/api/v1/campaigns/${seed.id}/reattributions`, office)).json().items;
+    await cloneRow(t.app.db, 'campaign_reattributions', first.id, 60, {
+      requested_at: `src.requested_at - (g / 2) * interval '1 minute'`,
+    });
+    const history = (
+      await t.app.db.execute<{ id: string }>(sql`
+        select id from campaign_reattributions where campaign_id = ${seed.id} order by requested_at desc, id desc`)
+    ).rows.map((r) => r.id);
+    expect(history).toHaveLength(61);
+    const reattributions = `/api/v1/campaigns/${seed.id}/reattributions`;
+    const historyWalk = await walk(reattributions, office, 25);
+    expect(historyWalk.seen).toEqual(history);
+    expect(historyWalk.pages).toBe(3);
+
+    // Bad limits and cursors; each list's cursor (the same shape: a time, an id) is refused by the other.
+    for (const [url, token] of [
+      [products, null],
+      [reattributions, office],
+    ] as const) {
+      expect(await fieldOf(`${url}?limit=${MAX_PAGE + 1}`, token)).toBe('query.limit');
+      expect(await fieldOf(`${url}?limit=-1`, token)).toBe('query.limit');
+      expect(await fieldOf(`${url}?cursor=not-a-cursor`, token)).toBe('query.cursor');
+      expect(await fieldOf(`${url}?cursor=${await cursorOf('/api/v1/campaigns?limit=1', null)}`, token)).toBe(
+        'query.cursor',
+      );
+    }
+    const shelfCursor = await cursorOf(`${products}?limit=1`, null);
+    const historyCursor = await cursorOf(`${reattributions}?limit=1`, office);
+    expect(await fieldOf(`${reattributions}?cursor=${shelfCursor}`, office)).toBe('query.cursor');
+    expect(await fieldOf(`${products}?cursor=${historyCursor}`, null)).toBe('query.cursor');
+    expect(await fieldOf(`/api/v1/campaigns?cursor=${shelfCursor}`, null)).toBe('query.cursor');
+
+    expect((await get(`${reattributions}?limit=5`, null)).statusCode).toBe(401);
+    expect((await get(`${reattributions}?limit=5`, buyerManager)).statusCode).toBe(403);
+    expect((await get(`${reattributions}?limit=5`, coop)).statusCode).toBe(403);
+    const unknown = crypto.randomUUID();
+    expect((await get(`/api/v1/campaigns/${unknown}/reattributions?limit=5`, office)).statusCode).toBe(404);
+    expect((await get(`/api/v1/campaigns/${unknown}/products?limit=5`, null)).statusCode).toBe(404);
   });
 });

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  AddressListQuery,
   ChangeMemberRoleRequest,
   InviteMemberRequest,
   Member,
+  MemberListQuery,
   OrgDecisionRequest,
   OrgAddress,
   OrgAddressPatch,
@@ -108,15 +110,23 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['orgs'],
-        summary: "One's own org's delivery address book, the default first",
+        summary:
+          "One's own org's delivery address book, the default first, then oldest first; a page at a time (cursor, limit; the next cursor in x-next-cursor)",
         ...guarded,
         params: OrgParams,
+        querystring: AddressListQuery,
         response: { 200: z.array(OrgAddress), ...problems },
       },
       preHandler: app.guard(),
     },
-    async (request) =>
-      found(await orgsService.listAddresses(app.db, principalOf(request), request.params.id), 'Organisation'),
+    async (request, reply) =>
+      sendPage(
+        reply,
+        found(
+          await orgsService.listAddresses(app.db, principalOf(request), request.params.id, request.query),
+          'Organisation',
+        ),
+      ),
   );
 
   app.post(
@@ -234,12 +244,20 @@ const orgsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/orgs/:id/members',
     {
-      schema: { tags: ['members'], ...guarded, params: OrgParams, response: { 200: z.array(Member), ...problems } },
+      schema: {
+        tags: ['members'],
+        summary:
+          "One's own org's members, oldest first; a page at a time (cursor, limit; the next cursor in x-next-cursor)",
+        ...guarded,
+        params: OrgParams,
+        querystring: MemberListQuery,
+        response: { 200: z.array(Member), ...problems },
+      },
       preHandler: app.guard({ roles: ['owner', 'manager'] }),
     },
-    async (request) => {
+    async (request, reply) => {
       const who = ownOrg(request);
-      return orgsService.listMembers(app.db, who.orgId);
+      return sendPage(reply, await orgsService.listMembers(app.db, who.orgId, request.query));
     },
   );
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import {
   hashPassword,
   isUniqueViolation,
@@ -258,13 +258,33 @@ export async function decideOrg(
   });
 }
 
-export async function listMembers(db: Db, orgId: string): Promise<Member[]> {
-  const rows = await db
-    .select()
-    .from(users)
-    .where(and(eq(users.orgId, orgId), ne(users.status, 'removed')))
-    .orderBy(asc(users.createdAt));
-  return rows.map(toMember);
+/** An org's members, oldest first (the id breaks ties between members added in one instant). */
+const MEMBERS_KEYSET: Keyset = {
+  name: 'members',
+  keys: [
+    { expr: users.createdAt, type: 'timestamptz', order: 'asc' },
+    { expr: users.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+/** One page of an org's members (removed ones are gone), oldest first. */
+export async function listMembers(
+  db: Db,
+  orgId: string,
+  page: PageQuery,
+): Promise<{ items: Member[]; nextCursor: string | null }> {
+  const rows = await keysetPage(
+    db
+      .select({ u: users, cursorKey: cursorKey(MEMBERS_KEYSET) })
+      .from(users)
+      .$dynamic(),
+    MEMBERS_KEYSET,
+    page,
+    eq(users.orgId, orgId),
+    ne(users.status, 'removed'),
+  );
+  const { items, nextCursor } = pageOf(MEMBERS_KEYSET, rows, page.limit);
+  return { items: items.map((r) => toMember(r.u)), nextCursor };
 }
 
 /** A security notice: the org's owners (but not the one who did it) learn of every new member. */
@@ -500,14 +520,35 @@ function toOrgAddress(a: AddressRow): OrgAddress {
 }
 
 /** The address book of the caller's own org (default first), or null for another org. */
-export async function listAddresses(db: DbOrTx, who: Principal, orgId: string): Promise<OrgAddress[] | null> {
+/** An address book: the default first, then oldest first, the id breaking ties. */
+const ADDRESSES_KEYSET: Keyset = {
+  name: 'addresses',
+  keys: [
+    { expr: orgAddresses.isDefault, type: 'boolean', order: 'desc' },
+    { expr: orgAddresses.createdAt, type: 'timestamptz', order: 'asc' },
+    { expr: orgAddresses.id, type: 'uuid', order: 'asc' },
+  ],
+};
+
+/** One page of one's own org's address book (another org's: null, a 404). */
+export async function listAddresses(
+  db: DbOrTx,
+  who: Principal,
+  orgId: string,
+  page: PageQuery,
+): Promise<{ items: OrgAddress[]; nextCursor: string | null } | null> {
   if (who.orgId !== orgId) return null;
-  const rows = await db
-    .select()
-    .from(orgAddresses)
-    .where(eq(orgAddresses.orgId, orgId))
-    .orderBy(desc(orgAddresses.isDefault), asc(orgAddresses.createdAt), asc(orgAddresses.id));
-  return rows.map(toOrgAddress);
+  const rows = await keysetPage(
+    db
+      .select({ a: orgAddresses, cursorKey: cursorKey(ADDRESSES_KEYSET) })
+      .from(orgAddresses)
+      .$dynamic(),
+    ADDRESSES_KEYSET,
+    page,
+    eq(orgAddresses.orgId, orgId),
+  );
+  const { items, nextCursor } = pageOf(ADDRESSES_KEYSET, rows, page.limit);
+  return { items: items.map((r) => toOrgAddress(r.a)), nextCursor };
 }
 
 /** A delivery address book belongs to a buyer: its checkout takes the default. */

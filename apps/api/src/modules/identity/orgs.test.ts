@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
-import { createOrgWithUser, createProduct, createUser, TEST_PASSWORD } from '@shanhai/db/testing';
+import { DEFAULT_PAGE, MAX_PAGE } from '@shanhai/domain';
+import { cloneRow, createOrgWithUser, createProduct, createUser, TEST_PASSWORD } from '@shanhai/db/testing';
 import {
   bearer,
   caller,
@@ -739,5 +740,117 @@ describe('organisation settings: invoice defaults and the delivery address book'
     });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().deliveryAddress).toBe('广州市天河区某路 1 号 3 楼（李会计 13900000001）');
+  });
+});
+
+describe('an org’s members and address book, a page at a time (issue 13)', () => {
+  const home = { address: '广州市天河区某路 1 号 3 楼', contactName: '李会计', contactPhone: '13900000001' };
+
+  /** Every row of a plain-array list, page after page (the next cursor in x-next-cursor). */
+  async function walk(s: Session, url: string, limit: number) {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await call(s, 'GET', `${url}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode, res.body).toBe(200);
+      seen.push(...res.json().map((r: { id: string }) => r.id));
+      cursor = res.headers['x-next-cursor'] as string | undefined;
+      pages++;
+    } while (cursor);
+    return { seen, pages };
+  }
+  async function fieldOf(s: Session, url: string) {
+    const res = await call(s, 'GET', url);
+    expect(res.statusCode, res.body).toBe(400);
+    return res.json().errors[0].field as string;
+  }
+
+  it('members: a walk returns each member once, oldest first (the id breaking ties), never a removed one; bad limit or cursor, another list’s cursor: 400', async () => {
+    const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const s = await login(t.app, a.user.email);
+    // 240 more members, three to an instant (only the id orders those), and 9 removed ones.
+    await cloneRow(t.app.db, 'users', a.user.id, 240, {
+      email: `'pg-' || g || '-' || src.email`,
+      role: `'member'`,
+      created_at: `src.created_at + (g / 3) * interval '1 second'`,
+    });
+    await cloneRow(t.app.db, 'users', a.user.id, 9, {
+      email: `'gone-' || g || '-' || src.email`,
+      role: `'member'`,
+      status: `'removed'`,
+      created_at: `src.created_at + g * interval '1 second'`,
+    });
+    const expected = (
+      await t.app.db.execute<{ id: string }>(sql`
+        select id from users where org_id = ${a.org.id} and status <> 'removed' order by created_at, id`)
+    ).rows.map((r) => r.id);
+    expect(expected).toHaveLength(241);
+    const url = `/api/v1/orgs/${a.org.id}/members`;
+    const all = await walk(s, url, 50);
+    expect(all.pages).toBe(5);
+    expect(all.seen).toEqual(expected);
+    // Without a limit: the default page of 200 and a cursor to the rest.
+    const first = await call(s, 'GET', url);
+    expect(first.json()).toHaveLength(DEFAULT_PAGE);
+    expect(first.headers['x-next-cursor']).toEqual(expect.any(String));
+
+    expect(await fieldOf(s, `${url}?limit=${MAX_PAGE + 1}`)).toBe('query.limit');
+    expect(await fieldOf(s, `${url}?limit=0`)).toBe('query.limit');
+    expect(await fieldOf(s, `${url}?cursor=not-a-cursor`)).toBe('query.cursor');
+    // GET /orgs' cursor has the same shape (a time, an id) but is another list's.
+    const orgsCursor = (await call(office, 'GET', '/api/v1/orgs?limit=1')).headers['x-next-cursor'] as string;
+    expect(orgsCursor).toEqual(expect.any(String));
+    expect(await fieldOf(s, `${url}?cursor=${orgsCursor}`)).toBe('query.cursor');
+    // A cursor altered to carry no time.
+    const altered = Buffer.from(JSON.stringify(['members', 'yesterday', a.user.id])).toString('base64url');
+    expect(await fieldOf(s, `${url}?cursor=${altered}`)).toBe('query.cursor');
+
+    const page = `${url}?limit=10`;
+    const b = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const member = await createUser(t.app.db, { orgId: a.org.id, role: 'member' });
+    expect((await call(null, 'GET', page)).statusCode).toBe(401);
+    expect((await call(await login(t.app, member.email), 'GET', page)).statusCode).toBe(403);
+    expect((await call(await login(t.app, b.user.email), 'GET', page)).statusCode).toBe(404);
+  });
+
+  it('addresses: a walk returns the default first, then the others oldest first, each once; bad limit or cursor, the members’ cursor: 400', async () => {
+    const a = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    const s = await login(t.app, a.user.email);
+    const url = `/api/v1/orgs/${a.org.id}/addresses`;
+    const seed = (await call(s, 'POST', url, home)).json();
+    // 40 more (two to an instant), then the default moves to one in the middle.
+    const clones = await cloneRow(t.app.db, 'org_addresses', seed.id, 40, {
+      address: `src.address || ' 之' || g`,
+      is_default: 'false',
+      created_at: `src.created_at + (g / 2) * interval '1 second'`,
+    });
+    expect((await call(s, 'POST', `${url}/${clones[20]}/default`)).statusCode).toBe(200);
+    const expected = (
+      await t.app.db.execute<{ id: string }>(sql`
+        select id from org_addresses where org_id = ${a.org.id} order by is_default desc, created_at, id`)
+    ).rows.map((r) => r.id);
+    expect(expected[0]).toBe(clones[20]);
+    expect(expected).toHaveLength(41);
+    const all = await walk(s, url, 7);
+    expect(all.pages).toBe(6);
+    expect(all.seen).toEqual(expected);
+    expect((await call(s, 'GET', url)).headers['x-next-cursor']).toBeUndefined();
+
+    expect(await fieldOf(s, `${url}?limit=${MAX_PAGE + 1}`)).toBe('query.limit');
+    expect(await fieldOf(s, `${url}?limit=x`)).toBe('query.limit');
+    expect(await fieldOf(s, `${url}?cursor=not-a-cursor`)).toBe('query.cursor');
+    // The members list's cursor (the org has two members) is refused here.
+    await createUser(t.app.db, { orgId: a.org.id, role: 'member' });
+    const membersCursor = (await call(s, 'GET', `/api/v1/orgs/${a.org.id}/members?limit=1`)).headers['x-next-cursor'];
+    expect(membersCursor).toEqual(expect.any(String));
+    expect(await fieldOf(s, `${url}?cursor=${membersCursor as string}`)).toBe('query.cursor');
+    // This list's cursor with a default that is no boolean.
+    const altered = Buffer.from(JSON.stringify(['addresses', 'yes', seed.createdAt, seed.id])).toString('base64url');
+    expect(await fieldOf(s, `${url}?cursor=${altered}`)).toBe('query.cursor');
+
+    const b = await createOrgWithUser(t.app.db, { kind: 'buyer' });
+    expect((await call(null, 'GET', `${url}?limit=5`)).statusCode).toBe(401);
+    expect((await call(await login(t.app, b.user.email), 'GET', `${url}?limit=5`)).statusCode).toBe(404);
   });
 });

@@ -12,8 +12,8 @@ import {
   LeaderboardBy,
   Problem,
   QUEUES,
-  RECENT_SALES_MAX,
   RecentSales,
+  RecentSalesQuery,
   TallyStatus,
   TownDashboard,
   Year,
@@ -158,14 +158,14 @@ const leaderboardRoutes: FastifyPluginAsyncZod<{ publicQueryLimit: { max: number
       schema: {
         tags: ['leaderboard'],
         summary:
-          'The latest credited sales, newest first (the wall screen’s ticker): town, product or category, amount, time; never the buyer',
+          'The latest credited sales, newest first (the wall screen’s ticker): town, product or category, amount, time; never the buyer. The newest 20 unless `limit` says (at most 50); nextCursor reads older ones',
         security: [{ bearer: [] }],
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(RECENT_SALES_MAX).default(20) }),
+        querystring: RecentSalesQuery,
         response: { 200: RecentSales, 400: Problem, 401: Problem, 403: Problem },
       },
       preHandler: app.guard({ kinds: ['office'] }),
     },
-    async (request) => ({ items: await recentSales(app.db, request.query.limit) }),
+    async (request) => recentSales(app.db, request.query),
   );
 
   app.get(

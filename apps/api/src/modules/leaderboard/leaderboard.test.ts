@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { appendSales, foldAll, schema, type LedgerRow } from '@shanhai/db';
 import { createOrg, createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
 import { LEADERBOARD_CHANNEL } from '@shanhai/domain';
@@ -177,6 +178,39 @@ describe('GET /api/v1/leaderboard/recent-sales', () => {
     expect(Object.keys(items[0]!)).not.toContain('buyerOrgId');
     const one = (await get(`${url}?limit=1`, bearer(officeToken))).json() as { items: { amountFen: number }[] };
     expect(one.items.map((i) => i.amountFen)).toEqual([7_000]);
+    // The newest 20 hold every sale here: no older page.
+    expect(res.json().nextCursor).toBeNull();
+  });
+
+  it('pages by cursor to older sales, each once; a bad or foreign cursor is a 400 naming query.cursor', async () => {
+    const newest = (await get(url, bearer(officeToken))).json() as { items: { id: number }[] };
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(`${url}?limit=1${cursor ? `&cursor=${cursor}` : ''}`, bearer(officeToken));
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as { items: { id: number }[]; nextCursor: string | null };
+      seen.push(...body.items.map((i) => i.id));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(newest.items.map((i) => i.id));
+
+    const fieldOf = async (query: string) => {
+      const res = await get(`${url}?${query}`, bearer(officeToken));
+      expect(res.statusCode, res.body).toBe(400);
+      return res.json().errors[0].field;
+    };
+    expect(await fieldOf('cursor=not-a-cursor')).toBe('query.cursor');
+    // Another list's cursor of one bigint key, and this list's with a key that is no number.
+    const foreign = Buffer.from(JSON.stringify(['notifications', '12'])).toString('base64url');
+    expect(await fieldOf(`cursor=${foreign}`)).toBe('query.cursor');
+    const altered = Buffer.from(JSON.stringify(['recent-sales', '1 or 1=1'])).toString('base64url');
+    expect(await fieldOf(`cursor=${altered}`)).toBe('query.cursor');
+    expect(await fieldOf('limit=51')).toBe('query.limit');
+    expect((await get(`${url}?cursor=${foreign}`)).statusCode).toBe(401);
   });
 });
 
@@ -644,5 +678,46 @@ describe('the partner leaderboard, year on year', () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+describe('the ticker walked past its newest page (issue 13)', () => {
+  it('reads every credited sale once, newest first, 50 a page, then a last page with no cursor', async () => {
+    // 118 more credited sales of an old year (a wall only shows the newest; the walk reaches them all).
+    await appendSales(
+      t.app.db,
+      Array.from({ length: 118 }, (_, i) => ({
+        source: 'offline' as const,
+        sourceRef: `walk-${i}`,
+        kind: 'sale' as const,
+        townId: town2Id,
+        category: 'fruit' as const,
+        amountFen: 100 + i,
+        businessDate: '2019-05-01',
+      })),
+    );
+    await foldAll(t.app.db);
+    const expected = (
+      await t.app.db.execute<{ id: string }>(sql`
+        select id from sales where source in ('order', 'offline') and kind = 'sale' and amount_fen > 0
+          and tallied_at is not null order by id desc`)
+    ).rows.map((r) => Number(r.id));
+    expect(expected.length).toBeGreaterThan(120);
+    const url = '/api/v1/leaderboard/recent-sales';
+    const first = (await get(url, bearer(officeToken))).json() as { items: { id: number }[]; nextCursor: string };
+    expect(first.items.map((i) => i.id)).toEqual(expected.slice(0, 20));
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(`${url}?limit=50${cursor ? `&cursor=${cursor}` : ''}`, bearer(officeToken));
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as { items: { id: number }[]; nextCursor: string | null };
+      seen.push(...body.items.map((i) => i.id));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(Math.ceil(expected.length / 50));
+    expect(seen).toEqual(expected);
   });
 });
