@@ -322,3 +322,33 @@ describe('the campaign form on a catalogue larger than one page (10,000 products
     await context.close();
   }, 180_000);
 });
+
+describe('the office’s campaigns, more than one page of cards (issue 13)', () => {
+  it('shows the first 30 with 加载更多, which brings the rest, each once', async () => {
+    // 40 past campaigns of long ago (nothing counted for them): with the others, more than a page.
+    const pool = suite.stack.api.pool;
+    await pool.query(
+      `insert into campaigns (name_zh, name_en, starts_on, ends_on)
+       select '往届集市' || lpad(g::text, 2, '0'), 'Past fair ' || g, date '2019-01-01' + g, date '2019-01-01' + g
+       from generate_series(1, 40) g`,
+    );
+    const total = Number((await pool.query<{ n: string }>('select count(*) as n from campaigns')).rows[0]!.n);
+    expect(total).toBeGreaterThan(40);
+    expect(total).toBeLessThanOrEqual(60);
+
+    const { context, page } = await officePage('campaigns-office-paged');
+    await page.goto('/office/campaigns');
+    const cards = page.locator('[data-test=campaign-list] > li');
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(30);
+    // The latest start first: the oldest of the past fairs is not on the first page.
+    expect(await page.textContent('[data-test=campaign-list]')).not.toContain('往届集市01');
+    expect(await page.textContent('[data-test=load-more]')).toContain('加载更多');
+    await page.click('[data-test=load-more]');
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(total);
+    const names = await page.locator('[data-test=campaign-list] [data-test=campaign-name]').allTextContents();
+    expect(new Set(names).size).toBe(total);
+    expect(names.at(-1)).toBe('往届集市01');
+    expect(await page.locator('[data-test=load-more]').count()).toBe(0);
+    await context.close();
+  }, 120_000);
+});
