@@ -93,6 +93,46 @@ describe('purchase-expiry job', () => {
     expect(await stock(u.productId)).toBe(7);
   });
 
+  it('never races a payment: a purchase paid while expiry waits for the lock stays paid, its stock sold', async () => {
+    const u = await unpaid(new Date(Date.now() - 1000));
+    // A payment in flight (a webhook or the office's confirmation): it holds the purchase row and
+    // marks it paid; the expiry time stays in the past, so only the status can stop the expiry.
+    const payer = createDb(handle.database.url, { max: 1 });
+    const client = await payer.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(`select id from purchases where id = $1 for update`, [u.purchaseId]);
+      await client.query(`update purchases set status = 'paid' where id = $1`, [u.purchaseId]);
+      await client.query(`update orders set status = 'paid' where purchase_id = $1`, [u.purchaseId]);
+      const expiry = processPurchaseExpiry(handle.db, { id: '7', data: { purchaseId: u.purchaseId } });
+      const sweep = processPurchaseExpiry(handle.db, { id: '8', data: { sweep: true } });
+      // Wait until both are blocked on the row lock (a condition, not a time).
+      for (;;) {
+        const { rows } = await client.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+        );
+        if (rows[0]!.n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await client.query('commit');
+      expect(await expiry).toEqual({ expired: 0 });
+      await sweep;
+    } finally {
+      client.release();
+      await payer.close();
+    }
+    const [p] = await handle.db.select().from(schema.purchases).where(eq(schema.purchases.id, u.purchaseId));
+    expect(p!.status).toBe('paid');
+    const [o] = await handle.db.select().from(schema.orders).where(eq(schema.orders.id, u.orderId));
+    expect(o!.status).toBe('paid');
+    expect(await stock(u.productId)).toBe(7);
+    const moves = await handle.db
+      .select()
+      .from(schema.orderTransitions)
+      .where(eq(schema.orderTransitions.orderId, u.orderId));
+    expect(moves.filter((m) => m.toStatus === 'cancelled')).toEqual([]);
+  });
+
   it('fails a malformed job for good', async () => {
     await expect(processPurchaseExpiry(handle.db, { id: '5', data: { purchaseId: 'nope' } })).rejects.toBeInstanceOf(
       UnrecoverableError,

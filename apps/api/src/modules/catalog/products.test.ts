@@ -295,7 +295,10 @@ describe('lifecycle and review', () => {
     };
     const edits: Record<string, unknown>[] = [
       { nameZh: '换了名字的蜂蜜' },
+      { nameEn: 'Renamed honey' },
       { priceTiers: [{ minQty: 10, unitPriceFen: 5000 }] },
+      // The first tier starts at the MOQ, so a new MOQ comes with its tiers.
+      { moq: 20, priceTiers: [{ minQty: 20, unitPriceFen: 6800 }] },
       { orderStep: 10 },
       { category: 'tea' },
       { photos: [] },

@@ -208,6 +208,20 @@ describe('office review of organisations', () => {
         note: '营业执照不清晰',
       }),
     ]);
+
+    // Letting an org in and shutting it out change who may act: both are in the log too.
+    const other = (await createOrgWithUser(t.app.db, { kind: 'buyer', status: 'pending' })).org;
+    expect((await call(office, 'POST', `/api/v1/orgs/${other.id}/activate`, {})).statusCode).toBe(200);
+    expect((await call(office, 'POST', `/api/v1/orgs/${other.id}/suspend`, { reason: '违规转售' })).statusCode).toBe(200);
+    const decisions = await t.app.db
+      .select({ action: schema.auditLog.action, before: schema.auditLog.before, after: schema.auditLog.after })
+      .from(schema.auditLog)
+      .where(eq(schema.auditLog.entityId, other.id))
+      .orderBy(schema.auditLog.at, schema.auditLog.id);
+    expect(decisions.map((d) => [d.action, d.before, d.after])).toEqual([
+      ['org.activate', { status: 'pending' }, { status: 'active' }],
+      ['org.suspend', { status: 'active' }, { status: 'suspended' }],
+    ]);
   });
 
   it('a buyer cannot activate anyone (403) and an unknown org is 404', async () => {
@@ -294,6 +308,23 @@ describe('members of an org', () => {
     });
     expect(again.statusCode).toBe(403);
     expect(again.json().code).toBe('account_deactivated');
+
+    // Each member change is in the audit log: who, what, before and after (issue 13).
+    const on = await call(s, 'POST', `/api/v1/orgs/${a.org.id}/members/${m.userId}/reactivate`);
+    expect(on.json().status).toBe('active');
+    const entry = (action: string) =>
+      auditOf(action, m.userId).then((rows) =>
+        rows.map((r) => ({ actor: r.actorUserId, org: r.actorOrgId, before: r.before, after: r.after })),
+      );
+    expect(await entry('member.invite')).toEqual([
+      { actor: a.user.id, org: a.org.id, before: null, after: { email: 'new.member@example.cn', role: 'member' } },
+    ]);
+    expect(await entry('member.deactivate')).toEqual([
+      { actor: a.user.id, org: a.org.id, before: { status: 'active' }, after: { status: 'deactivated' } },
+    ]);
+    expect(await entry('member.reactivate')).toEqual([
+      { actor: a.user.id, org: a.org.id, before: { status: 'deactivated' }, after: { status: 'active' } },
+    ]);
   });
 
   it("an owner changes a member's role: audited, their sessions end, the other owners are told; nobody else may (401, 403, 404, 400)", async () => {

@@ -181,6 +181,67 @@ describe('office roles on the ledger', () => {
     );
   });
 
+  it('each decision is in the audit log with who, the status before and after and the reason; a refused one writes nothing (issue 13)', async () => {
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(office) });
+    const officeOrgId = me.json().org.id as string;
+    const manager = await login(t.app, (await createUser(t.app.db, { orgId: officeOrgId, role: 'manager' })).email);
+    const audits = async (id: string) =>
+      (
+        await t.app.db
+          .select({
+            action: schema.auditLog.action,
+            actor: schema.auditLog.actorUserId,
+            org: schema.auditLog.actorOrgId,
+            before: schema.auditLog.before,
+            after: schema.auditLog.after,
+          })
+          .from(schema.auditLog)
+          .where(eq(schema.auditLog.entityId, id))
+          .orderBy(schema.auditLog.at, schema.auditLog.id)
+      ).filter((a) => a.action !== 'offline_sale.record');
+    const byManager = { actor: manager.userId, org: officeOrgId };
+
+    const sold = (await post('/api/v1/sales/offline', buyerManager, { ...record, townId, invoiceNo: 'AUDIT-1' })).json();
+    expect((await post(`/api/v1/sales/offline/${sold.id}/approve`, manager.token)).statusCode).toBe(200);
+    expect(
+      (await post(`/api/v1/sales/offline/${sold.id}/reverse`, manager.token, { reason: '发票作废' })).statusCode,
+    ).toBe(200);
+    expect(await audits(sold.id)).toEqual([
+      {
+        action: 'offline_sale.approve',
+        ...byManager,
+        before: { status: 'pending' },
+        after: { status: 'approved', reason: null },
+      },
+      {
+        action: 'offline_sale.reverse',
+        ...byManager,
+        before: { status: 'approved' },
+        after: { status: 'reversed', reason: '发票作废' },
+      },
+    ]);
+
+    const dropped = (
+      await post('/api/v1/sales/offline', buyerManager, { ...record, townId, invoiceNo: 'AUDIT-2' })
+    ).json();
+    expect((await post(`/api/v1/sales/offline/${dropped.id}/reject`, manager.token, { reason: '无凭证' })).statusCode).toBe(
+      200,
+    );
+    expect(await audits(dropped.id)).toEqual([
+      {
+        action: 'offline_sale.reject',
+        ...byManager,
+        before: { status: 'pending' },
+        after: { status: 'rejected', reason: '无凭证' },
+      },
+    ]);
+
+    // Refused (four eyes): nothing in the log but the recording.
+    const own = (await post('/api/v1/sales/offline', manager.token, { ...record, townId, invoiceNo: 'AUDIT-3' })).json();
+    expect((await post(`/api/v1/sales/offline/${own.id}/approve`, manager.token)).statusCode).toBe(403);
+    expect(await audits(own.id)).toEqual([]);
+  });
+
   it('an approval that would take the town total past the safe range is a 409 naming amountFen, also two at once; nothing stored (issue 13)', async () => {
     const make = async (amountFen: number, invoiceNo: string) =>
       (await post('/api/v1/sales/offline', buyerManager, { ...record, townId, amountFen, invoiceNo })).json()

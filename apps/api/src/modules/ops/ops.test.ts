@@ -201,6 +201,28 @@ describe('Bull Board', () => {
     expect((await get('/admin/queues', bearer(officeToken))).statusCode).toBe(200);
   });
 
+  it('queue administration (pause, retry, clean) is refused to a manager with nothing changed; an owner may', async () => {
+    const send = (method: 'PUT', url: string, token: string) =>
+      t.app.inject({ method, url, headers: bearer(token) });
+    const queue = QUEUES.tally;
+    const paused = async () =>
+      (
+        (await get('/admin/queues/api/queues', bearer(officeToken))).json() as {
+          queues: { name: string; isPaused: boolean }[];
+        }
+      ).queues.find((q) => q.name === queue)!.isPaused;
+    for (const action of ['pause', 'retry/failed', 'clean/completed'])
+      expect((await send('PUT', `/admin/queues/api/queues/${queue}/${action}`, officeManagerToken)).statusCode).toBe(
+        403,
+      );
+    expect((await send('PUT', '/admin/queues/api/queues/pause', officeManagerToken)).statusCode).toBe(403);
+    expect(await paused()).toBe(false);
+    expect((await send('PUT', `/admin/queues/api/queues/${queue}/pause`, officeToken)).statusCode).toBeLessThan(300);
+    expect(await paused()).toBe(true);
+    expect((await send('PUT', `/admin/queues/api/queues/${queue}/resume`, officeToken)).statusCode).toBeLessThan(300);
+    expect(await paused()).toBe(false);
+  });
+
   it('lists every queue of the contract (attached on the first visit, not at start)', async () => {
     const res = await get('/admin/queues/api/queues', bearer(officeToken));
     expect(res.statusCode, res.body).toBe(200);
