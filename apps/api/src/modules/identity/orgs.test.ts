@@ -212,7 +212,9 @@ describe('office review of organisations', () => {
     // Letting an org in and shutting it out change who may act: both are in the log too.
     const other = (await createOrgWithUser(t.app.db, { kind: 'buyer', status: 'pending' })).org;
     expect((await call(office, 'POST', `/api/v1/orgs/${other.id}/activate`, {})).statusCode).toBe(200);
-    expect((await call(office, 'POST', `/api/v1/orgs/${other.id}/suspend`, { reason: '违规转售' })).statusCode).toBe(200);
+    expect((await call(office, 'POST', `/api/v1/orgs/${other.id}/suspend`, { reason: '违规转售' })).statusCode).toBe(
+      200,
+    );
     const decisions = await t.app.db
       .select({ action: schema.auditLog.action, before: schema.auditLog.before, after: schema.auditLog.after })
       .from(schema.auditLog)

@@ -201,7 +201,9 @@ describe('office roles on the ledger', () => {
       ).filter((a) => a.action !== 'offline_sale.record');
     const byManager = { actor: manager.userId, org: officeOrgId };
 
-    const sold = (await post('/api/v1/sales/offline', buyerManager, { ...record, townId, invoiceNo: 'AUDIT-1' })).json();
+    const sold = (
+      await post('/api/v1/sales/offline', buyerManager, { ...record, townId, invoiceNo: 'AUDIT-1' })
+    ).json();
     expect((await post(`/api/v1/sales/offline/${sold.id}/approve`, manager.token)).statusCode).toBe(200);
     expect(
       (await post(`/api/v1/sales/offline/${sold.id}/reverse`, manager.token, { reason: '发票作废' })).statusCode,
@@ -224,9 +226,9 @@ describe('office roles on the ledger', () => {
     const dropped = (
       await post('/api/v1/sales/offline', buyerManager, { ...record, townId, invoiceNo: 'AUDIT-2' })
     ).json();
-    expect((await post(`/api/v1/sales/offline/${dropped.id}/reject`, manager.token, { reason: '无凭证' })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await post(`/api/v1/sales/offline/${dropped.id}/reject`, manager.token, { reason: '无凭证' })).statusCode,
+    ).toBe(200);
     expect(await audits(dropped.id)).toEqual([
       {
         action: 'offline_sale.reject',
@@ -237,7 +239,9 @@ describe('office roles on the ledger', () => {
     ]);
 
     // Refused (four eyes): nothing in the log but the recording.
-    const own = (await post('/api/v1/sales/offline', manager.token, { ...record, townId, invoiceNo: 'AUDIT-3' })).json();
+    const own = (
+      await post('/api/v1/sales/offline', manager.token, { ...record, townId, invoiceNo: 'AUDIT-3' })
+    ).json();
     expect((await post(`/api/v1/sales/offline/${own.id}/approve`, manager.token)).statusCode).toBe(403);
     expect(await audits(own.id)).toEqual([]);
   });
