@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
+import { QUEUES } from '@shanhai/domain';
 import { createOrgWithUser, createProduct } from '@shanhai/db/testing';
 import type { Runtime } from '@shanhai/worker/runtime';
 import { processStripeCall, workerStripeClient } from '@shanhai/worker/jobs/stripe-calls';
@@ -93,6 +94,14 @@ describe('stripe calls after the commit, by the worker', () => {
     const res = await cancelAsBuyer(orderId);
     expect(res.statusCode, res.body).toBe(200);
     expect(await settled(purchaseId)).toEqual([{ status: 'succeeded', attempts: 1 }]);
+    // Made by the job the api enqueued for this call after its commit, not by the periodic sweep.
+    const [call] = await t.app.db
+      .select({ id: schema.stripeCalls.id })
+      .from(schema.stripeCalls)
+      .where(eq(schema.stripeCalls.purchaseId, purchaseId));
+    const job = await (await t.app.queues.get(QUEUES.stripeCalls)).getJob(`stripe-call-${call!.id}`);
+    expect(job?.data).toEqual({ stripeCallId: call!.id });
+    expect(await job?.getState()).toBe('completed');
     const refunds = fake.calls.filter((c) => c.path === '/v1/refunds' && c.idempotencyKey === `refund-${orderId}`);
     expect(refunds).toHaveLength(1);
     const [r] = await t.app.db.select().from(schema.refunds).where(eq(schema.refunds.orderId, orderId));

@@ -39,6 +39,20 @@ const COLUMN_ALIASES = {
 type Column = keyof typeof COLUMN_ALIASES;
 const POSITIONAL: Record<Column, number> = { date: 0, town: 1, amount: 2, category: 3, buyer: 4 };
 
+/**
+ * The JSON endpoint's largest amount (PositiveFen, the safe integer range of fen), said in the
+ * file's unit; a string, because the yuan figure has no exact double.
+ */
+const MAX_YUAN = '90,071,992,547,409.91';
+
+/** `12.3` 元 → 1230n fen, exactly and of any size: the row is then held to the JSON endpoint's range. */
+function importedFen(text: string): bigint | null {
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(normalizeCell(text).replace(/,/g, ''));
+  if (!m) return null;
+  const fen = BigInt(m[2]!) * 100n + BigInt((m[3] ?? '').padEnd(2, '0'));
+  return m[1] ? -fen : fen;
+}
+
 /** `12.3` 元 → 1230 fen, exactly (no floating point); thousands commas and full-width digits read. */
 export function yuanToFen(text: string): number | null {
   const m = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/.exec(normalizeCell(text).replace(/,/g, ''));
@@ -142,13 +156,16 @@ export async function importSales(
       : (err(ruleError(fieldOf('town'), 'required')), null);
     let amount: number | null = null;
     const amountText = text('amount');
+    let fen: bigint | null = null;
     if (!amountText) err(ruleError(fieldOf('amount'), 'required'));
     else if (!/^-?[\d,]+(\.\d+)?$/.test(normalizeCell(amountText)))
       issue('amount', { code: 'invalid_type', expected: 'number', input: amountText });
-    else if ((amount = yuanToFen(amountText)) === null) err(ruleError(fieldOf('amount'), 'yuan_cents'));
-    else if (amount < 1)
-      // The JSON endpoint's PositiveFen (at least 1 fen), said in the file's unit.
-      issue('amount', { code: 'too_small', origin: 'number', minimum: 0.01, inclusive: true });
+    else if ((fen = importedFen(amountText)) === null) err(ruleError(fieldOf('amount'), 'yuan_cents'));
+    // The JSON endpoint's PositiveFen (1 fen up to the safe integer range), said in the file's unit.
+    else if (fen < 1n) issue('amount', { code: 'too_small', origin: 'number', minimum: 0.01, inclusive: true });
+    else if (fen > BigInt(Number.MAX_SAFE_INTEGER))
+      issue('amount', { code: 'too_big', origin: 'number', maximum: MAX_YUAN, inclusive: true });
+    else amount = Number(fen);
     const categoryText = text('category');
     let category: Category = 'other';
     if (categoryText) {

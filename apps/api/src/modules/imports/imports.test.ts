@@ -89,7 +89,7 @@ describe('import', () => {
 
   it('totals past the safe range are a 400 naming body.file, in a dry run and a commit, and store nothing (issue 13)', async () => {
     const before = await importedFen();
-    // Ten rows of 9,999,999,999,999.99 yuan (13 digits, the most a row takes) in one town.
+    // Ten rows of 9,999,999,999,999.99 yuan in one town: each fits, their sum does not.
     const file = `date,town,amount\n${Array.from({ length: 10 }, (_, i) => `2025-05-0${i},sx-a,9999999999999.99`)
       .join('\n')
       .replaceAll('-00,', '-10,')}\n`;
@@ -206,6 +206,38 @@ describe('import', () => {
     );
     expect(commit.statusCode).toBe(400);
     expect(await importedFen()).toBe(before);
+  });
+
+  it('a row holds the JSON endpoint’s upper limit too: past it too_big naming amount; a larger amount inside it is taken (issue 13)', async () => {
+    const r = await dryRun(
+      [
+        'date,town,amount',
+        '2025-06-03,sx-a,10000000000000',
+        '2025-06-03,sx-a,90071992547409.92',
+        '2025-06-03,sx-a,123456789012345678',
+      ].join('\n'),
+    );
+    expect(
+      r.errors.map((e: { row: number; field: string; code: string; message: string }) => [
+        e.row,
+        e.field,
+        e.code,
+        e.message,
+      ]),
+    ).toEqual([
+      [3, 'amount', 'too_big', 'must be at most 90,071,992,547,409.91'],
+      [4, 'amount', 'too_big', 'must be at most 90,071,992,547,409.91'],
+    ]);
+    expect(r.totals).toMatchObject([{ rows: 1, amountFen: 1_000_000_000_000_000 }]);
+    // The JSON endpoint refuses the same amount in fen with the same code.
+    const json = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sales/offline',
+      headers: { authorization: `Bearer ${office}` },
+      payload: { townId, category: 'tea', amountFen: 9_007_199_254_740_992, businessDate: '2025-06-03' },
+    });
+    expect(json.statusCode).toBe(400);
+    expect(json.json().errors[0]).toMatchObject({ field: 'body.amountFen', code: 'too_big' });
   });
 
   // Last in the file: it leaves the town near the top of the safe range.
