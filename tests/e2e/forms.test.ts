@@ -870,6 +870,42 @@ const FORMS: FormCase[] = [
     // Nothing else can be wrong: the ratio's input keeps to 0–100 (a percentage), the deadline is picked.
     wrong: [],
   },
+  {
+    name: 'reserved-share declaration (budget unit)',
+    login: 'buyer@demo.shanhai',
+    open: async (page) => {
+      await page.goto('/unit');
+      await page.waitForSelector('[data-test=declaration-form]');
+    },
+    form: '[data-test=declaration-form]',
+    submit: '[data-test=decl-save]',
+    // The demo unit's approved declaration fills the form; it is valid as it stands.
+    fillValid: async () => {},
+    empty: async (page) => {
+      await typeNumber(page, '[data-test=decl-total]', '');
+      await typeNumber(page, '[data-test=decl-ratio]', '');
+    },
+    emptyMessages: {
+      'zh-CN': ['年度食堂食材采购总额不能为空', '预留比例不能为空'],
+      en: ['Canteen food procurement this year is required', 'Reserved ratio is required'],
+    },
+    wrong: [
+      {
+        what: 'a ratio below the year’s minimum',
+        server: true,
+        act: (page) => typeNumber(page, '[data-test=decl-ratio]', '1'),
+        expect: { 'zh-CN': '预留比例不能低于 10%', en: 'Reserved ratio must be at least 10%' },
+      },
+      {
+        what: 'a shared canteen ticked, none picked',
+        act: (page) => page.click('[data-test=decl-shared]'),
+        expect: {
+          'zh-CN': '选择申报食堂的单位不能为空',
+          en: 'The unit that declares the canteen is required',
+        },
+      },
+    ],
+  },
 ];
 
 /** Types a date into an Element Plus date picker and confirms it. */
