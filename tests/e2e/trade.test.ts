@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { schema } from '@shanhai/db';
+import { createProduct } from '@shanhai/db/testing';
 import { DESKTOP, MOBILE, TEST_OUTPUT, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { stackApi } from './support/api';
 import { useStackAndBrowser } from './support/suite';
 
 /** The buyer's and the cooperative's pages (issue 14), in both languages, at desktop and phone width. */
@@ -160,6 +162,13 @@ describe('cart', () => {
         hasText: lang === 'en' ? 'Daping mountain' : '大坪山花蜂蜜',
       });
       await line.waitFor();
+      // The header's badge counts the cart's lines (the server's cart, whatever earlier tests left in it).
+      const { rows: cartLines } = await suite.stack.api.pool.query<{ n: number }>(
+        `select count(*)::int n from cart_lines c join users u on u.id = c.user_id where u.email = $1`,
+        [lang === 'en' ? 'buyer2@demo.shanhai' : 'buyer@demo.shanhai'],
+      );
+      await expect.poll(() => page.locator('[data-test=cart-badge]').innerText()).toBe(String(cartLines[0]!.n));
+      expect(await page.locator('[data-test=cart-lines] .el-table__body tr').count()).toBe(cartLines[0]!.n);
       // The line shows its product code (SH1001…) before the name.
       const [{ code }] = (
         await suite.stack.api.pool.query<{ code: string }>('select code from products where id = $1', [id])
@@ -187,6 +196,104 @@ describe('cart', () => {
       // Saved on the server: a reload shows it.
       await page.reload();
       await page.locator('[data-test=cart-total]', { hasText: '¥3,100.00' }).waitFor();
+      await context.close();
+    });
+});
+
+describe('cancelling asks first, says what it did and changes the status on screen', () => {
+  const { api, tokenOf, orgOf } = stackApi(suite);
+  /** A purchase by the demo buyer of a new product of the demo cooperative, paid (by the office) when asked. */
+  async function purchase(nameZh: string, pay: boolean) {
+    const product = await createProduct(suite.stack.api.db, {
+      cooperativeId: await orgOf('coop@demo.shanhai'),
+      nameZh,
+      stock: 50,
+    });
+    const buyer = await tokenOf('buyer@demo.shanhai');
+    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
+    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
+      id: string;
+      totalFen: number;
+      orders: { id: string }[];
+    };
+    if (pay)
+      await api(`/payments/${p.id}/confirm-transfer`, {
+        method: 'POST',
+        token: await tokenOf('office@demo.shanhai'),
+        body: { amountFen: p.totalFen },
+      });
+    return p;
+  }
+  const status = async (table: 'purchases' | 'orders', id: string) =>
+    (await suite.stack.api.pool.query<{ status: string }>(`select status from ${table} where id = $1`, [id])).rows[0]!
+      .status;
+  const TEXT = {
+    'zh-CN': {
+      purchaseAsk: '不能恢复',
+      purchaseDone: '采购单已取消',
+      cancelled: '已取消',
+      awaiting: '待付款',
+      orderDone: '订单已取消',
+      refunded: '已退款',
+    },
+    en: {
+      purchaseAsk: 'cannot be undone',
+      purchaseDone: 'Purchase cancelled',
+      cancelled: 'Cancelled',
+      awaiting: 'Awaiting payment',
+      orderDone: 'Order cancelled',
+      refunded: 'Refunded',
+    },
+  } as const;
+
+  for (const lang of LANGS)
+    it(`a purchase and a paid order: a second thought keeps them, a confirmation cancels them (${lang})`, async () => {
+      const text = TEXT[lang];
+      const unpaid = await purchase(`取消测试茶叶 ${lang}`, false);
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang });
+      screenshotOnFailure(page, `trade-cancel-${lang}`);
+      await loginAs(page, 'buyer@demo.shanhai');
+      await page.waitForURL((u) => u.pathname === '/');
+      await page.goto(`/purchases/${unpaid.id}`);
+      await page.waitForSelector('[data-test=cancel-purchase]');
+      // Marks the page: a reload would lose it.
+      await page.evaluate(() => ((window as unknown as { marker: number }).marker = 14));
+
+      // The reader thinks again: nothing changes.
+      await page.click('[data-test=cancel-purchase]');
+      const ask = page.locator('.confirm-purchase-cancel');
+      await expect.poll(() => ask.innerText()).toContain(text.purchaseAsk);
+      await ask.locator('.el-message-box__btns button').first().click();
+      await ask.waitFor({ state: 'hidden' });
+      expect(await status('purchases', unpaid.id)).toBe('awaiting_payment');
+      expect(await page.locator('[data-test=purchase-status]').innerText()).toBe(text.awaiting);
+
+      // Confirmed: cancelled, said as such, and the status on screen follows without a reload.
+      await page.click('[data-test=cancel-purchase]');
+      await ask.locator('.el-message-box__btns button').last().click();
+      await page.locator('.el-message--success', { hasText: text.purchaseDone }).waitFor();
+      await expect.poll(() => page.locator('[data-test=purchase-status]').innerText()).toBe(text.cancelled);
+      expect(await status('purchases', unpaid.id)).toBe('cancelled');
+      expect(await page.locator('[data-test=cancel-purchase]').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(14);
+      await shot(page, `cancel-purchase-${lang}`);
+
+      // A paid order: the same, and its money goes back.
+      const paid = await purchase(`取消测试腊肉 ${lang}`, true);
+      await page.goto(`/purchases/${paid.id}`);
+      await page.waitForSelector('[data-test=cancel-order]');
+      await page.evaluate(() => ((window as unknown as { marker: number }).marker = 14));
+      await page.click('[data-test=cancel-order]');
+      const askOrder = page.locator('.confirm-cancel-order');
+      await askOrder.locator('.el-message-box__btns button').first().click();
+      await askOrder.waitFor({ state: 'hidden' });
+      expect(await status('orders', paid.orders[0]!.id)).toBe('paid');
+      await page.click('[data-test=cancel-order]');
+      await askOrder.locator('.el-message-box__btns button').last().click();
+      await page.locator('.el-message--success', { hasText: text.orderDone }).waitFor();
+      await expect.poll(() => page.locator('[data-test=order-status]').innerText()).toBe(text.refunded);
+      expect(await status('orders', paid.orders[0]!.id)).toBe('refunded');
+      expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(14);
       await context.close();
     });
 });
