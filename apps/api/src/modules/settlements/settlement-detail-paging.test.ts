@@ -6,6 +6,7 @@
  * holds every payout still to send.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
 import { cloneRow, createProduct } from '@shanhai/db/testing';
 import { businessDate, DEFAULT_PAGE, MAX_PAGE } from '@shanhai/domain';
@@ -150,6 +151,15 @@ describe('a settlement longer than a page', () => {
     expect(res.statusCode).toBe(200);
     const lines = res.body.split(/\r?\n/).filter((l) => l.trim() !== '');
     expect(lines).toHaveLength(1 + EXTRA + 1);
+    // The XLSX (exceljs's streaming writer) holds the same rows: header, every payout, no cut.
+    const xlsx = await get(office, `/api/v1/settlements/${big}/bank-file`);
+    expect(xlsx.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.actualRowCount).toBe(1 + EXTRA + 1);
+    const seqs = Array.from({ length: EXTRA + 1 }, (_, i) => sheet.getRow(i + 2).getCell(1).value);
+    expect(new Set(seqs).size).toBe(EXTRA + 1);
   });
 
   it.each(['payouts', 'statements'])(
