@@ -434,6 +434,16 @@ describe('live leaderboard', () => {
       expect(chart.ticks.length).toBeGreaterThan(3);
       expect(chart.ticks.at(-1)).toBe('0');
       for (const tick of chart.ticks) expect(tick).toMatch(/^\d+(\.\d+)?$/);
+      // The sources' legend: one scale for its amounts (万元; whole yuan in English, where ¥…M would
+      // read a town's ¥12,200 of orders as ¥0.01M), and no source with a share reads 0.
+      const legend = page.locator('[data-test=share-chart] svg text', { hasText: locale === 'en' ? '¥' : '万元' });
+      await expect.poll(() => legend.count()).toBe(3);
+      const amount = locale === 'en' ? /¥(\d{1,3}(?:,\d{3})*)\s+(\d+\.\d)%$/ : /([\d,]+\.\d\d) 万元\s+(\d+\.\d)%$/;
+      for (const line of await legend.allTextContents()) {
+        const [, figure, share] = amount.exec(line.trim()) ?? [];
+        expect(figure, line).toBeDefined();
+        if (Number(share) > 0) expect(Number(figure!.replace(/,/g, '')), line).toBeGreaterThan(0);
+      }
       await saveShot(page, `town-dashboard-chart-${tag}`);
       await context.close();
     });
