@@ -24,6 +24,12 @@ const WIDTHS: [string, Viewport][] = [
   ['phone', MOBILE],
 ];
 
+/**
+ * A phone's header, at most (CSS px): three short rows (brand and controls, the search box, the links
+ * swiped sideways), 112–117 px as built, under a sixth of a 390 × 844 screen.
+ */
+const PHONE_HEADER_MAX = 128;
+
 /** The page as it is now: accessible, no sideways scroll, saved for a reviewer. */
 async function checkPage(page: Page, name: string) {
   // Let fonts and the first data settle: axe reads the page as the user sees it. (Not networkidle:
@@ -31,6 +37,13 @@ async function checkPage(page: Page, name: string) {
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
   await page.waitForTimeout(SETTLE_MS);
   expect(await seriousA11yViolations(page), name).toEqual([]);
+  // The header's search box is on every page with a header.
+  expect(await page.locator('header.header [data-test=header-search]').isVisible(), `${name} header search`).toBe(true);
+  // On a phone the header is compact.
+  if (page.viewportSize()!.width <= MOBILE.width) {
+    const header = await page.locator('header.header').boundingBox();
+    expect(header!.height, `${name} header height`).toBeLessThanOrEqual(PHONE_HEADER_MAX);
+  }
   expect(
     await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
     `${name} scrolls sideways`,
@@ -214,6 +227,8 @@ describe('the office’s pages', () => {
     );
     expect(ranks).toEqual(Array.from({ length: ranks.length }, (_, i) => i + 1));
     const bySales = await sales();
+    // One scale for the whole column: every figure carries the same unit (万元), none K beside M.
+    expect(new Set(bySales.map((v) => String(v).replace(/[\d,.\s]/g, '')))).toEqual(new Set(['万元']));
 
     await page.click('[data-test=sort-completion]');
     await page.waitForURL((u) => u.searchParams.get('sort') === 'completion');

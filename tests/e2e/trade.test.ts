@@ -55,6 +55,16 @@ describe('sale units and English content', () => {
           expect(await page.locator('[data-test=product-cert]').allInnerTexts()).toEqual(['Green Food']);
         }
         expect(await page.locator('[data-test=in-chinese]').count()).toBe(0);
+        // The cooperative's name stays as registered (Chinese) in both languages, without a marker.
+        const [coop] = (
+          await suite.stack.api.pool.query<{ name: string }>(
+            'select o.name from orgs o join products p on p.cooperative_id = o.id where p.id = $1',
+            [id],
+          )
+        ).rows;
+        expect(coop!.name).toMatch(/\p{Script=Han}/u);
+        const coopLabel = lang === 'en' ? 'Cooperative' : '供应合作社';
+        expect((await page.locator(`dt:text-is("${coopLabel}") + dd`).innerText()).trim()).toBe(coop!.name);
         expect(await page.locator('body').innerText()).not.toMatch(RUN_IN);
         await shot(page, `product-${lang}-${width}`);
         await context.close();
