@@ -67,6 +67,70 @@ describe('the office’s audit log', () => {
     await context.close();
   });
 
+  it('filters by who, object and dates from the form and the URL (issue 13)', async () => {
+    await setTarget(12_500_000);
+    const api = suite.stack.api;
+    const token = (
+      await api.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'office@demo.shanhai', password: 'shanhai-demo' },
+      })
+    ).json().accessToken as string;
+    const latest = (
+      await api.inject({
+        method: 'GET',
+        url: '/api/v1/audit?action=town_target.set&limit=1',
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json().items[0] as { entityId: string; at: string };
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'audit-filters-zh');
+    await loginAs(page, 'office@demo.shanhai');
+    await page.waitForSelector('[data-test=office-console]');
+    await page.goto('/office/audit');
+    await page.waitForSelector('[data-test=audit-table]');
+
+    // Who and which object, typed into the form: both land in the URL and every row matches.
+    await page.fill('#audit-actor', 'office@demo.shanhai');
+    await page.fill('#audit-object', latest.entityId);
+    await page.click('[data-test=audit-apply]');
+    await page.waitForURL(
+      (u) =>
+        u.searchParams.get('actor') === 'office@demo.shanhai' && u.searchParams.get('entityId') === latest.entityId,
+    );
+    // The filtered answer has replaced the first page once every row is of that object.
+    const prefix = latest.entityId.slice(0, 13);
+    await page.waitForFunction((p) => {
+      const rows = [...document.querySelectorAll('[data-test=audit-table] tbody tr')];
+      return rows.length > 0 && rows.every((r) => (r as HTMLElement).innerText.includes(p));
+    }, prefix);
+    const matched = await page.locator('[data-test=audit-table] tbody tr').allInnerTexts();
+    for (const row of matched) {
+      expect(row).toContain('指挥部 演示账号');
+      expect(row).toContain(prefix);
+    }
+
+    // Dates (Shanghai business days, both ends included) from a shared link: a day without the
+    // entry shows nothing, the entry's own day shows it.
+    const day = new Date(latest.at).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const [none] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v1/audit?') && r.url().includes('from=2000-01-01')),
+      page.goto(`/office/audit?entityId=${latest.entityId}&from=2000-01-01&to=2000-01-02`),
+    ]);
+    expect(new URL(none.url()).searchParams.get('to')).toBe('2000-01-02');
+    expect((await none.json()).items).toEqual([]);
+    // Loaded and empty: the page says so instead of drawing the table.
+    await page.waitForSelector('[data-test=audit-log] .el-empty');
+    expect(await page.locator('[data-test=audit-table] tbody tr').count()).toBe(0);
+    await page.goto(`/office/audit?entityId=${latest.entityId}&from=${day}&to=${day}`);
+    await page.waitForSelector('[data-test=audit-table] tbody tr');
+    expect(await page.locator('[data-test=audit-table] tbody tr', { hasText: '设置镇街目标' }).count()).toBeGreaterThan(
+      0,
+    );
+    await context.close();
+  });
+
   it('speaks English on a phone', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'en', viewport: MOBILE });
     screenshotOnFailure(page, 'audit-en-mobile');
