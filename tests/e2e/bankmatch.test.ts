@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createProduct } from '@shanhai/db/testing';
 import { stackApi } from './support/api';
-import { answerBox, loginAs, newPage, screenshotOnFailure, placeOrderFromCart, signedInPage } from './support/browser';
+import {
+  answerBox,
+  importToCart,
+  loginAs,
+  newPage,
+  placeOrderFromCart,
+  screenshotOnFailure,
+  signedInPage,
+  submitTransfer,
+} from './support/browser';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
@@ -56,15 +65,10 @@ describe('bank statement matching', () => {
     });
 
     const buyer = await signedInPage(suite.browser, suite.stack.baseUrl, 'buyer@demo.shanhai', 'bankmatch-buyer');
-    await buyer.page.click('[data-test=nav-cart]');
-    await buyer.page.fill('[data-test=import-csv]', `product,qty\n${product.id},3\n`);
-    await buyer.page.click('[data-test=import-run]');
-    await expect.poll(() => buyer.page.locator('[data-test=import-row]').count()).toBe(1);
+    await importToCart(buyer.page, `product,qty\n${product.id},3\n`, 1);
     const purchaseId = await placeOrderFromCart(buyer.page);
     // The buyer transfers and says so; the reference the bank carries is the purchase's remittance reference.
-    await buyer.page.fill('[data-test=transfer-reference]', 'ICBC20261203088');
-    await buyer.page.click('[data-test=submit-transfer]');
-    await buyer.page.waitForSelector('[data-test=transfer-submitted]');
+    await submitTransfer(buyer.page, 'ICBC20261203088');
     const { remittance_ref: ref, total_fen: total } = (
       await suite.stack.api.pool.query<{ remittance_ref: string; total_fen: number }>(
         'select remittance_ref, total_fen from purchases where id = $1',

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { cloneRow } from '@shanhai/db/testing';
 import { DEMO_PASSWORD, login, type Session } from '../../apps/api/test-support/testing';
-import { answerBox, DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
+import { answerBox, DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, submitTransfer } from './support/browser';
 import { moneyApi } from './support/api';
 import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
@@ -89,9 +89,7 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     const p = await placed(`流水到账茶叶 ${tag}`, 2, 4_350);
     const buyerPage = await signedIn('buyer@demo.shanhai', locale, 'a-buyer');
     await buyerPage.page.goto(`/purchases/${p.id}`);
-    await buyerPage.page.fill('[data-test=transfer-reference]', `ICBC${tag}0001`);
-    await buyerPage.page.click('[data-test=submit-transfer]');
-    await buyerPage.page.waitForSelector('[data-test=transfer-submitted]');
+    await submitTransfer(buyerPage.page, `ICBC${tag}0001`);
     const ref = (await buyerPage.page.locator('[data-test=remittance-ref]').textContent())!.trim();
     const [purchase] = await sql<{ remittance_ref: string }>('select remittance_ref from purchases where id = $1', [
       p.id,

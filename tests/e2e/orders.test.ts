@@ -5,7 +5,16 @@ import { createProduct } from '@shanhai/db/testing';
 import { paymentIntentIdFor, startFakeStripe, type FakeStripe } from '../../apps/api/test-support/fake-stripe';
 import { DEMO_PASSWORD, login } from '../../apps/api/test-support/testing';
 import { stackApi } from './support/api';
-import { answerBox, loginAs, newPage, screenshotOnFailure, placeOrderFromCart, signedInPage } from './support/browser';
+import {
+  answerBox,
+  importToCart,
+  loginAs,
+  newPage,
+  placeOrderFromCart,
+  screenshotOnFailure,
+  signedInPage,
+  submitTransfer,
+} from './support/browser';
 import { fakeStripeJs } from './support/fake-stripe-js';
 import { useStackAndBrowser } from './support/suite';
 
@@ -36,10 +45,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
     });
 
     const buyer = await signedInPage(suite.browser, suite.stack.baseUrl, 'buyer@demo.shanhai', 'orders-buyer');
-    await buyer.page.click('[data-test=nav-cart]');
-    await buyer.page.fill('[data-test=import-csv]', `product,qty\n${honey.id},10\n端到端红茶,5\n`);
-    await buyer.page.click('[data-test=import-run]');
-    await expect.poll(() => buyer.page.locator('[data-test=import-row]').count()).toBe(2);
+    await importToCart(buyer.page, `product,qty\n${honey.id},10\n端到端红茶,5\n`, 2);
     await expect(buyer.page.locator('[data-test=cart-total]').textContent()).resolves.toContain('1,480.00');
     const purchaseId = await placeOrderFromCart(buyer.page);
     await expect.poll(() => buyer.page.locator('[data-test=order-card]').count()).toBe(2);
@@ -57,9 +63,7 @@ describe('ordering from two cooperatives, paid by transfer', () => {
       expect(await line.locator('[data-test=line-code]').textContent()).toBe(codeOf(product.id));
       expect(codeOf(product.id)).toMatch(/^SH\d{4,}$/);
     }
-    await buyer.page.fill('[data-test=transfer-reference]', 'ICBC20261129001');
-    await buyer.page.click('[data-test=submit-transfer]');
-    await buyer.page.waitForSelector('[data-test=transfer-submitted]');
+    await submitTransfer(buyer.page, 'ICBC20261129001');
 
     const office = await signedInPage(suite.browser, suite.stack.baseUrl, 'office@demo.shanhai', 'orders-office');
     await office.page.click('[data-test=nav-money-group]');
@@ -167,10 +171,7 @@ async function placeCardPurchase(page: Page, nameZh: string, qty: number) {
   });
   await loginAs(page, 'buyer@demo.shanhai');
   await page.waitForSelector('[data-test=user-menu]');
-  await page.click('[data-test=nav-cart]');
-  await page.fill('[data-test=import-csv]', `product,qty\n${honey.id},${qty}\n`);
-  await page.click('[data-test=import-run]');
-  await expect.poll(() => page.locator('[data-test=import-row]').count()).toBe(1);
+  await importToCart(page, `product,qty\n${honey.id},${qty}\n`, 1);
   await page.click('[data-test=to-checkout]');
   await expect.poll(() => page.locator('[data-test=checkout-address]').inputValue()).not.toBe('');
   await page.click('[data-test=method-card]');

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { saveShot } from './support/shots';
+import { stackApi } from './support/api';
 import { useStackAndBrowser } from './support/suite';
 
 // Pages as their readers read them (issue 14's walk): what an empty queue means, an audit log
@@ -28,13 +29,7 @@ const TEXT = {
   },
 } as const;
 
-async function productId(nameZh: string): Promise<string> {
-  const [p] = await suite.stack.api.db
-    .select({ id: schema.products.id })
-    .from(schema.products)
-    .where(eq(schema.products.nameZh, nameZh));
-  return p!.id;
-}
+const { productOf } = stackApi(suite);
 
 describe('pages read as their readers expect', () => {
   for (const lang of ['zh-CN', 'en'] as const) {
@@ -115,7 +110,7 @@ describe('pages read as their readers expect', () => {
       const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang });
       screenshotOnFailure(page, `reading-product-${lang}`);
       try {
-        await page.goto(`/products/${await productId('大坪山花蜂蜜')}`);
+        await page.goto(`/products/${await productOf('大坪山花蜂蜜')}`);
         await page.waitForSelector('[data-test=tier-table]');
         const info = await page.locator('.info').innerText();
         if (lang === 'zh-CN') {
@@ -129,7 +124,7 @@ describe('pages read as their readers expect', () => {
         }
 
         // A product with no English name: the Chinese one, marked as such in English, unmarked in Chinese.
-        const id = await productId('大坪猕猴桃');
+        const id = await productOf('大坪猕猴桃');
         await suite.stack.api.db.update(schema.products).set({ nameEn: null }).where(eq(schema.products.id, id));
         await page.goto(`/products/${id}`);
         await page.waitForSelector('[data-test=tier-table]');

@@ -20,13 +20,7 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-async function productId(nameZh: string): Promise<string> {
-  const [p] = await suite.stack.api.db
-    .select({ id: schema.products.id })
-    .from(schema.products)
-    .where(eq(schema.products.nameZh, nameZh));
-  return p!.id;
-}
+const { productOf } = stackApi(suite);
 
 /** No page may run a count into a weight ("10500 g 瓶"): a digit, a space or not, then a measure. */
 const RUN_IN = /\d\s?(g|kg|克|斤)\s?[瓶箱袋只罐包]/;
@@ -35,7 +29,7 @@ describe('sale units and English content', () => {
   for (const lang of LANGS)
     for (const [width, viewport] of Object.entries(WIDTHS))
       it(`the product page reads "10 瓶" with "500 g/瓶" beside it (${lang}, ${width})`, async () => {
-        const id = await productId('大坪山花蜂蜜');
+        const id = await productOf('大坪山花蜂蜜');
         const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale: lang });
         screenshotOnFailure(page, `trade-product-${lang}-${width}`);
         await page.goto(`/products/${id}`);
@@ -159,7 +153,7 @@ describe('cart', () => {
   ] as const;
   for (const { lang, width, viewport } of cases)
     it(`quantities save as they change, the tier price follows and a blocked line says why (${lang}, ${width})`, async () => {
-      const id = await productId('大坪山花蜂蜜');
+      const id = await productOf('大坪山花蜂蜜');
       const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale: lang });
       screenshotOnFailure(page, `trade-cart-${lang}-${width}`);
       await loginAs(page, lang === 'en' ? 'buyer2@demo.shanhai' : 'buyer@demo.shanhai');

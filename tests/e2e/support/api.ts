@@ -4,7 +4,7 @@ import type { Suite } from './suite';
 
 /**
  * The browser tests' setup through the api of their stack (what a test does before or beside the
- * browser: record a sale, approve it, log in for a token, find a user's organisation). JSON in, JSON out; `suite.stack` is read
+ * browser: record a sale, approve it, log in for a token, find a user's organisation or a product). JSON in, JSON out; `suite.stack` is read
  * at call time, so this is made at the top of a file and used inside its tests.
  */
 export function stackApi(suite: Suite) {
@@ -29,7 +29,14 @@ export function stackApi(suite: Suite) {
     ]);
     return rows[0]!.org_id;
   }
-  return { api, tokenOf, orgOf };
+  /** The id of a product by its Chinese name, read from the stack's database. */
+  async function productOf(nameZh: string): Promise<string> {
+    const { rows } = await suite.stack.api.pool.query<{ id: string }>('select id from products where name_zh = $1', [
+      nameZh,
+    ]);
+    return rows[0]!.id;
+  }
+  return { api, tokenOf, orgOf, productOf };
 }
 
 /**

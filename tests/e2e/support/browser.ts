@@ -96,6 +96,21 @@ export async function signedInPage(
   return p;
 }
 
+/** The signed-in buyer's cart filled by the quick order: `csv` pasted and run, `rows` rows read. */
+export async function importToCart(page: Page, csv: string, rows: number) {
+  await page.click('[data-test=nav-cart]');
+  await page.fill('[data-test=import-csv]', csv);
+  await page.click('[data-test=import-run]');
+  await expect.poll(() => page.locator('[data-test=import-row]').count()).toBe(rows);
+}
+
+/** On a transfer purchase's page: the buyer says it has paid, with the bank's reference. */
+export async function submitTransfer(page: Page, reference: string) {
+  await page.fill('[data-test=transfer-reference]', reference);
+  await page.click('[data-test=submit-transfer]');
+  await page.waitForSelector('[data-test=transfer-submitted]');
+}
+
 /** From the cart: to checkout, and once the default address is filled in, place the order. Answers the purchase's id. */
 export async function placeOrderFromCart(page: Page): Promise<string> {
   await page.click('[data-test=to-checkout]');
