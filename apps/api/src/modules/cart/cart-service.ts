@@ -24,20 +24,14 @@ import {
   type PutCartRequest,
 } from '@shanhai/domain';
 import { ruleBroken } from '../../lib/problem';
-import { namesOf, productNames, type ProductNamesRow } from '../catalog/product-names';
+import { namesOf, productNames, type ProductNames, type ProductNamesRow } from '../catalog/product-names';
 
 const { cartLines, products, orgs } = schema;
 
-export interface ProductForSale {
+export interface ProductForSale extends ProductNames {
   id: string;
   /** The product code (SH1001), shown on cart and order lines. */
   code: string;
-  nameZh: string;
-  nameEn: string | null;
-  unitLabel: string;
-  unitSpec: string | null;
-  unitLabelEn: string | null;
-  unitSpecEn: string | null;
   cooperativeId: string;
   cooperativeName: string;
   moq: number;
