@@ -14,45 +14,15 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { JOURNAL_ACCOUNTS, JOURNAL_ENTRY_KINDS } from '@shanhai/domain';
 import { category } from './catalog';
 import { fen } from './columns';
 import { orgs, users } from './identity';
 
-/**
- * The accounts of the double-entry journal (docs/architecture.md, "Money: the journal").
- * Assets (platform_bank, card_clearing, bank_charges as an expense) are debit-normal; the rest
- * are liabilities or revenue, credit-normal.
- */
-export const journalAccount = pgEnum('journal_account', [
-  /** The platform's bank account (per bank account; `bank_ref` names it). Transfers land here. */
-  'platform_bank',
-  /** What Stripe holds for us: card payments in, card refunds out. */
-  'card_clearing',
-  /** Money received that belongs to no payable order yet (a late card payment before its refund). */
-  'buyer_funds_held',
-  /** Owed to a cooperative for orders paid but not yet accepted (per cooperative). */
-  'coop_payable_pending',
-  /** Owed to a cooperative for accepted orders, net of the fee, until paid out (per cooperative). */
-  'coop_payable_available',
-  /** The platform's service fee, by the cooperative it was taken from. */
-  'fee_revenue',
-  /** Refunds owed to a buyer that the office still has to send by bank transfer (per buyer org). */
-  'refunds_payable',
-  /** What the bank charged the platform (an expense). */
-  'bank_charges',
-]);
+/** The accounts of the double-entry journal and what an entry records: listed once, in @shanhai/domain. */
+export const journalAccount = pgEnum('journal_account', JOURNAL_ACCOUNTS);
 
-export const journalEntryKind = pgEnum('journal_entry_kind', [
-  'payment',
-  'acceptance',
-  'refund',
-  'late_payment_refund',
-  'bank_charge',
-  'payout',
-  'reversal',
-  /** The bank returned a payout: the amount is owed to the cooperative again. */
-  'payout_bounce',
-]);
+export const journalEntryKind = pgEnum('journal_entry_kind', JOURNAL_ENTRY_KINDS);
 
 /**
  * One money event: a balanced set of lines, posted in the transaction of the event. Never updated

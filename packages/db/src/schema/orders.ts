@@ -13,30 +13,16 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { ORDER_STATUSES, PAYMENT_METHODS, PURCHASE_STATUSES } from '@shanhai/domain';
 import { category, products } from './catalog';
 import { fen, timestamps } from './columns';
 import { orgs, users } from './identity';
 import { towns } from './regions';
 
-export const purchaseStatus = pgEnum('purchase_status', [
-  'pending_approval',
-  'awaiting_payment',
-  'paid',
-  'cancelled',
-  'expired',
-]);
-export const orderStatus = pgEnum('order_status', [
-  'pending_approval',
-  'awaiting_payment',
-  'paid',
-  'shipped',
-  'delivered',
-  'accepted',
-  'disputed',
-  'cancelled',
-  'refunded',
-]);
-export const paymentMethod = pgEnum('payment_method', ['transfer', 'card']);
+/** The states of purchases and orders, and the ways to pay: listed once, in @shanhai/domain. */
+export const purchaseStatus = pgEnum('purchase_status', PURCHASE_STATUSES);
+export const orderStatus = pgEnum('order_status', ORDER_STATUSES);
+export const paymentMethod = pgEnum('payment_method', PAYMENT_METHODS);
 
 /** A buyer user's server-side cart: one row per product, quantity in sale units. */
 export const cartLines = pgTable(

@@ -1,20 +1,35 @@
 import { z } from 'zod';
 import { Category } from '../catalog';
 
-/** A journal account as the api names it (docs/architecture.md, "Money: the journal"). */
-export const JournalAccount = z.enum([
+/**
+ * The accounts of the double-entry journal (docs/architecture.md, "Money: the journal"), also the
+ * database's journal_account enum. Assets (platform_bank, card_clearing, bank_charges as an
+ * expense) are debit-normal; the rest are liabilities or revenue, credit-normal.
+ */
+export const JOURNAL_ACCOUNTS = [
+  /** The platform's bank account (per bank account; `bank_ref` names it). Transfers land here. */
   'platform_bank',
+  /** What Stripe holds for us: card payments in, card refunds out. */
   'card_clearing',
+  /** Money received that belongs to no payable order yet (a late card payment before its refund). */
   'buyer_funds_held',
+  /** Owed to a cooperative for orders paid but not yet accepted (per cooperative). */
   'coop_payable_pending',
+  /** Owed to a cooperative for accepted orders, net of the fee, until paid out (per cooperative). */
   'coop_payable_available',
+  /** The platform's service fee, by the cooperative it was taken from. */
   'fee_revenue',
+  /** Refunds owed to a buyer that the office still has to send by bank transfer (per buyer org). */
   'refunds_payable',
+  /** What the bank charged the platform (an expense). */
   'bank_charges',
-]);
+] as const;
+/** A journal account as the api names it. */
+export const JournalAccount = z.enum(JOURNAL_ACCOUNTS);
 export type JournalAccount = z.infer<typeof JournalAccount>;
 
-export const JournalEntryKind = z.enum([
+/** What a journal entry records, also the database's journal_entry_kind enum. */
+export const JOURNAL_ENTRY_KINDS = [
   'payment',
   'acceptance',
   'refund',
@@ -22,8 +37,10 @@ export const JournalEntryKind = z.enum([
   'bank_charge',
   'payout',
   'reversal',
+  /** The bank returned a payout: the amount is owed to the cooperative again. */
   'payout_bounce',
-]);
+] as const;
+export const JournalEntryKind = z.enum(JOURNAL_ENTRY_KINDS);
 export type JournalEntryKind = z.infer<typeof JournalEntryKind>;
 
 /** One line of a cooperative's payable accounts, with its entry's kind. */

@@ -5,7 +5,8 @@ import { PageQuery } from './page';
 import { FieldError } from './problem';
 import { pgString } from '../storage';
 
-export const OrderStatus = z.enum([
+/** An order's states (also the database's order_status enum); ORDER_TRANSITIONS below are its moves. */
+export const ORDER_STATUSES = [
   'pending_approval',
   'awaiting_payment',
   'paid',
@@ -15,11 +16,15 @@ export const OrderStatus = z.enum([
   'disputed',
   'cancelled',
   'refunded',
-]);
+] as const;
+export const OrderStatus = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof OrderStatus>;
-export const PurchaseStatus = z.enum(['pending_approval', 'awaiting_payment', 'paid', 'cancelled', 'expired']);
+/** A purchase's states, also the database's purchase_status enum. */
+export const PURCHASE_STATUSES = ['pending_approval', 'awaiting_payment', 'paid', 'cancelled', 'expired'] as const;
+export const PurchaseStatus = z.enum(PURCHASE_STATUSES);
 export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
-export const PaymentMethod = z.enum(['transfer', 'card']);
+export const PAYMENT_METHODS = ['transfer', 'card'] as const;
+export const PaymentMethod = z.enum(PAYMENT_METHODS);
 export type PaymentMethod = z.infer<typeof PaymentMethod>;
 
 /** The order lifecycle: every allowed move. Anything else answers 409 `invalid_transition`. */
