@@ -237,6 +237,13 @@ describe('the office’s pages', () => {
     expect(pcts).toEqual([...pcts].sort((a, b) => b - a));
     expect(await sales()).not.toEqual(bySales);
 
+    // The chart labels its bars with their completion, the same figures as the table's.
+    const labels = (await page.locator('[data-test=progress-chart] svg text').allTextContents()).filter((x) =>
+      /^\d+\.\d%$/.test(x),
+    );
+    expect(labels.length).toBeGreaterThan(0);
+    const figures = new Set(pcts.map((p) => `${p.toFixed(1)}%`));
+    for (const label of labels) expect(figures).toContain(label);
     // Rows behind their pace are tinted and their gap reads negative; rows ahead, the other way.
     const behind = page.locator('[data-test=leaderboard-table] tr.row-behind');
     const ahead = page.locator('[data-test=leaderboard-table] tr.row-ahead');
