@@ -96,7 +96,14 @@ describe('each role’s main journey, in both languages, at desktop and phone wi
         await page.locator('[data-test=featured-products] [data-test=product-card]').first().click();
         await page.waitForSelector('[data-test=add-to-cart]');
         const name = String(await page.locator('h1').first().textContent()).trim();
-        await page.click('[data-test=add-to-cart]');
+        // Reachable by keyboard: Tab from the top of the page gets to 加入购物车, Enter adds.
+        await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+        let tabs = 0;
+        while (!(await page.evaluate(() => document.activeElement?.getAttribute('data-test') === 'add-to-cart'))) {
+          expect(++tabs, 'Tab presses to reach add-to-cart').toBeLessThanOrEqual(60);
+          await page.keyboard.press('Tab');
+        }
+        await page.keyboard.press('Enter');
         await page.waitForSelector('.el-message--success');
         await page.goto('/cart');
         await page.waitForSelector('[data-test=cart-lines]');
@@ -132,6 +139,15 @@ describe('each role’s main journey, in both languages, at desktop and phone wi
         await checkPage(page, `leaderboard-${tag}`);
         await page.click('[data-test=town-dakun]');
         await page.waitForSelector('[data-test=town-headline]');
+        // The town opens with its four headline figures, labelled in the page's language.
+        const headline = await page.locator('[data-test=town-headline] .kpi .label').allTextContents();
+        expect(headline).toEqual(
+          locale === 'en'
+            ? [expect.any(String), expect.any(String), expect.any(String), expect.any(String)]
+            : ['完成率', '同比', '超前/落后序时', '预计全年'],
+        );
+        for (const label of headline)
+          expect(label).toMatch(locale === 'en' ? /^[^\p{Script=Han}]+$/u : /\p{Script=Han}/u);
         await saveShot(page, `town-dashboard-${tag}`);
         await context.close();
       });
