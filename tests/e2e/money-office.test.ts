@@ -369,7 +369,7 @@ describe('the office’s and the cooperative’s money pages', () => {
     await context.close();
   });
 
-  it('an office manager records a bank charge outside a payout and sees it listed; a second amount for the same bank transaction is refused in Chinese; a member only reads (zh-CN)', async () => {
+  it('an office manager records a bank charge outside a payout and sees it listed; a second amount for the same bank transaction is refused in Chinese; a member only reads, and previews a sales import without committing it (zh-CN)', async () => {
     const { page, context } = await signedIn('office@demo.shanhai', 'zh-CN', 'bank-charge');
     await page.goto('/office/money');
     await page.waitForSelector('[data-test=bank-charge-list]');
@@ -431,6 +431,14 @@ describe('the office’s and the cooperative’s money pages', () => {
     await m.page.goto('/office/money');
     await m.page.locator('[data-test=bank-charge-list] tbody tr', { hasText: txn }).waitFor();
     await expect(m.page.locator('[data-test=record-bank-charge]').count()).resolves.toBe(0);
+    // Nor may a member credit the ledger from a sales import: the preview is theirs, the commit a manager's.
+    await m.page.goto('/office/sales');
+    await m.page.getByRole('tab', { name: '历史数据导入' }).click();
+    await expect(m.page.locator('[data-test=import-commit-by-manager]').innerText()).resolves.toBe(
+      '预检无误后，请由办公室负责人或经理确认导入。',
+    );
+    await expect(m.page.locator('[data-test=import-preview]').isVisible()).resolves.toBe(true);
+    await expect(m.page.locator('[data-test=import-commit]').count()).resolves.toBe(0);
     await m.context.close();
   });
 });

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
+import { createUser } from '@shanhai/db/testing';
+import { login } from '../../../test-support/testing';
 import { salesWorld, tokenCalls } from '../../../test-support/sales';
 import type { TestApp } from '../../../test-support/testing';
 
@@ -258,5 +260,32 @@ describe('import', () => {
     }
     expect(await importedFen()).toBe(before);
     expect(await t.app.db.$count(schema.salesImports)).toBe(imports);
+  });
+
+  it('an office member previews an import but may not commit it (403, nothing stored); a manager commits it', async () => {
+    const [officeOrg] = await t.app.db
+      .select({ id: schema.orgs.id })
+      .from(schema.orgs)
+      .where(sql`kind = 'office'`);
+    const member = await createUser(t.app.db, { orgId: officeOrg!.id, role: 'member' });
+    const memberToken = (await login(t.app, member.email)).token;
+    const file = Buffer.from('date,town,amount_yuan\n2025-05-01,sx-a,3\n');
+    const preview = await upload('/api/v1/sales/import?dryRun=true', memberToken, file);
+    expect(preview.statusCode).toBe(200);
+    expect(preview.json()).toMatchObject({ rows: 1, errors: [], addedRows: 0 });
+    const refused = await upload('/api/v1/sales/import?dryRun=false', memberToken, file);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('forbidden');
+    const importedMay1 = sql`select count(*)::int as n from sales where source = 'import' and business_date = '2025-05-01'`;
+    expect((await t.app.db.execute<{ n: number }>(importedMay1)).rows[0]!.n).toBe(0);
+    await t.app.db
+      .update(schema.users)
+      .set({ role: 'manager' })
+      .where(sql`id = ${member.id}`);
+    const manager = (await login(t.app, member.email)).token;
+    const committed = await upload('/api/v1/sales/import?dryRun=false', manager, file);
+    expect(committed.statusCode).toBe(200);
+    expect(committed.json().addedRows).toBe(1);
+    expect((await t.app.db.execute<{ n: number }>(importedMay1)).rows[0]!.n).toBe(1);
   });
 });
