@@ -52,6 +52,7 @@ export const AUDIT_ACTIONS = [
   'purchase.reject',
   'purchase.cancel',
   'payment.confirm_transfer',
+  'payment.card_paid',
   'bank_statement.upload',
   'bank_transaction.match',
   'bank_transaction.mark_refund',

@@ -12,6 +12,7 @@ import {
   recordStripeCall,
   recordTransitions,
   schema,
+  writeAudit,
   writeAudits,
   type Actor,
   type AuditEntry,
@@ -198,6 +199,17 @@ export async function handleStripeWebhook(
         { method: 'card', paymentIntentId: obj.id },
         { userId: null, kind: 'stripe' },
       );
+      // A payment confirmation is audited whoever makes it: here no person, Stripe's signed event.
+      if (r === 'paid')
+        await writeAudit(tx, {
+          actorUserId: null,
+          actorOrgId: null,
+          action: 'payment.card_paid',
+          entityType: 'purchase',
+          entityId: purchaseId,
+          before: { status: p.status },
+          after: { status: 'paid', amountFen: received, paymentIntentId: obj.id, stripeEventId: event.id },
+        });
       return { outcome: r, purchaseId };
     }
     if (event.type === 'payment_intent.payment_failed') {

@@ -124,6 +124,25 @@ describe('card payments through Stripe (faked at the network boundary)', () => {
       .innerJoin(schema.orders, eq(schema.orders.id, schema.orderTransitions.orderId))
       .where(and(eq(schema.orderTransitions.toStatus, 'paid'), eq(schema.orders.purchaseId, purchase.id)));
     expect(paidMoves).toEqual([{ actor: 'stripe', userId: null }]);
+    // The confirmation is audited once, with the system as its actor and Stripe's ids as its proof.
+    const audits = await t.app.db
+      .select()
+      .from(schema.auditLog)
+      .where(and(eq(schema.auditLog.action, 'payment.card_paid'), eq(schema.auditLog.entityId, purchase.id)));
+    expect(audits).toMatchObject([
+      {
+        actorUserId: null,
+        actorOrgId: null,
+        entityType: 'purchase',
+        before: { status: 'awaiting_payment' },
+        after: {
+          status: 'paid',
+          amountFen: 9000,
+          paymentIntentId: expect.stringMatching(/^pi_/),
+          stripeEventId: 'evt_dup_1',
+        },
+      },
+    ]);
   });
 
   it('refuses a bad signature, a stale and a future timestamp (400), leaving the ledger empty', async () => {

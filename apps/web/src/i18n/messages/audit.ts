@@ -101,6 +101,7 @@ export default {
         },
         payment: {
           confirm_transfer: '确认转账到账',
+          card_paid: '银行卡支付到账（Stripe 通知）',
         },
         fee_rate: {
           set: '设置服务费率',
@@ -394,6 +395,7 @@ export default {
         },
         payment: {
           confirm_transfer: 'Transfer receipt confirmed',
+          card_paid: 'Card payment received (Stripe notice)',
         },
         fee_rate: {
           set: 'Service fee rate set',
