@@ -30,6 +30,9 @@ describe('money formatting (web only)', () => {
     expect([zh(1_429_790_000), zh(469_700_000)]).toEqual(['1,429.79 万元', '469.70 万元']);
     const en = moneyColumn([1_613_000_000, 470_000_000, 0], 'en');
     expect([en(1_613_000_000), en(470_000_000), en(0)]).toEqual(['¥16.13M', '¥4.70M', '¥0.00M']);
+    // A real sale too small for the column's scale is not written as nothing (¥1,800 beside ¥3.31M).
+    expect([en(180_000), en(499_999)]).toEqual(['<¥0.01M', '<¥0.01M']);
+    expect(moneyColumn([331_220_000, 1_000], 'zh-CN')(1_000)).toBe('<0.01 万元');
   });
   it('writes single sales in whole 元 with separators, so ¥11,200 and ¥720 share a column', () => {
     expect([1_120_000, 330_000, 72_049, 500_000_000].map((f) => formatWholeYuan(f, 'en'))).toEqual([

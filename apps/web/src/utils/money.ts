@@ -43,8 +43,14 @@ function inScale(fen: number, scale: Scale, locale: string): string {
     minimumFractionDigits: scale.digits,
     maximumFractionDigits: scale.digits,
   }).format(size);
-  // A figure too small to show in its column's scale reads 0, not "-0".
-  const sign = fen < 0 && Number(size.toFixed(scale.digits)) > 0 ? '-' : '';
+  const rounded = Number(size.toFixed(scale.digits));
+  // A sale too small to show in its column's scale is "<¥0.01M" ("<0.01 万元"), not a zero that was
+  // not; a refund that small reads 0, not "-0".
+  if (fen > 0 && rounded === 0) {
+    const least = new Intl.NumberFormat(locale, { minimumFractionDigits: scale.digits }).format(10 ** -scale.digits);
+    return zh(locale) ? `<${least}${scale.suffix}` : `<¥${least}${scale.suffix}`;
+  }
+  const sign = fen < 0 && rounded > 0 ? '-' : '';
   return zh(locale) ? `${sign}${n}${scale.suffix}` : `${sign}¥${n}${scale.suffix}`;
 }
 
