@@ -271,6 +271,8 @@ describe('cancelling asks first, says what it did and changes the status on scre
       await ask.waitFor({ state: 'hidden' });
       expect(await status('purchases', unpaid.id)).toBe('awaiting_payment');
       expect(await page.locator('[data-test=purchase-status]').innerText()).toBe(text.awaiting);
+      // Waiting on someone is amber, ended grey (as in the purchase list), not the brand's green.
+      expect(await page.locator('[data-test=purchase-status]').getAttribute('class')).toContain('el-tag--warning');
 
       // Confirmed: cancelled, said as such, and the status on screen follows without a reload.
       await page.click('[data-test=cancel-purchase]');
@@ -278,6 +280,7 @@ describe('cancelling asks first, says what it did and changes the status on scre
       await page.locator('.el-message--success', { hasText: text.purchaseDone }).waitFor();
       await expect.poll(() => page.locator('[data-test=purchase-status]').innerText()).toBe(text.cancelled);
       expect(await status('purchases', unpaid.id)).toBe('cancelled');
+      expect(await page.locator('[data-test=purchase-status]').getAttribute('class')).toContain('el-tag--info');
       expect(await page.locator('[data-test=cancel-purchase]').count()).toBe(0);
       expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(14);
       await shot(page, `cancel-purchase-${lang}`);
