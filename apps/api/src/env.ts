@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnv } from '@shanhai/domain';
 
 /**
  * `https://ACCESS_KEY:SECRET@endpoint/bucket[/key-prefix]?region=…&path_style=true`, e.g.
@@ -117,12 +118,7 @@ export function loadImportUploadsConfig(env: NodeJS.ProcessEnv = process.env): {
   databaseUrl: string;
   s3: S3Location | undefined;
 } {
-  const parsed = ImportUploadsEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(ImportUploadsEnv, env, 'configuration');
   return { databaseUrl: e.DATABASE_URL, s3: e.S3_URL ? parseS3Url(e.S3_URL) : undefined };
 }
 
@@ -162,12 +158,7 @@ export interface ApiConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const parsed = ApiEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid api configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(ApiEnv, env, 'api configuration');
   return {
     host: e.HOST,
     port: e.PORT,

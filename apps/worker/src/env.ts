@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnv } from '@shanhai/domain';
 
 export const DEFAULT_MAIL_FROM = '山海集市 Shanhai Market <noreply@shanhai.localhost>';
 export const DEFAULT_APP_URL = 'http://localhost:3000';
@@ -53,12 +54,7 @@ export interface WorkerConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = WorkerEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid worker configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(WorkerEnv, env, 'worker configuration');
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,

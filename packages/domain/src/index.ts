@@ -11,3 +11,4 @@ export * from './field-messages';
 export * from './sale-unit';
 export * from './line-import';
 export * from './storage';
+export * from './env';
