@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { schema } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
 import { DESKTOP, MOBILE, TEST_OUTPUT, loginAs, newPage, screenshotOnFailure } from './support/browser';
@@ -228,7 +228,7 @@ describe('cancelling asks first, says what it did and changes the status on scre
       });
     return p;
   }
-  const status = async (table: 'purchases' | 'orders', id: string) =>
+  const status = async (table: 'purchases' | 'orders' | 'products', id: string) =>
     (await suite.stack.api.pool.query<{ status: string }>(`select status from ${table} where id = $1`, [id])).rows[0]!
       .status;
   const TEXT = {
@@ -302,5 +302,180 @@ describe('cancelling asks first, says what it did and changes the status on scre
       expect(await status('orders', paid.orders[0]!.id)).toBe('refunded');
       expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(14);
       await context.close();
+    });
+
+  const STEP = {
+    'zh-CN': {
+      approveTitle: '通过审核并上架？',
+      approveButton: '通过',
+      previewLabels: ['中文名称', '英文名称'],
+      approved: '已通过审核，商品已上架',
+      carrier: '瑶山冷链配送',
+      shipped: '已发货',
+      deliverTitle: '确认送达',
+      deliverAsk: '确认已送达买方？',
+      delivered: '已标记为送达，等待买方验收',
+      deliveredStatus: '已送达',
+      acceptTitle: '验收',
+      acceptAsk: '验收后货款将结算给合作社',
+      accepted: '已验收',
+      cancel: '取消',
+    },
+    en: {
+      approveTitle: 'Approve and put on sale?',
+      approveButton: 'Approve',
+      previewLabels: ['Chinese name', 'English name'],
+      approved: 'Approved; the product is on sale',
+      carrier: 'Yao Hills Cold Chain',
+      shipped: 'Shipped',
+      deliverTitle: 'Mark delivered',
+      deliverAsk: 'Mark this order delivered to the buyer?',
+      delivered: 'Marked delivered; waiting for the buyer to accept',
+      deliveredStatus: 'Delivered',
+      acceptTitle: 'Accept delivery',
+      acceptAsk: 'Once accepted, payment is settled to the cooperative',
+      accepted: 'Accepted',
+      cancel: 'Cancel',
+    },
+  } as const;
+  const HAN = /\p{Script=Han}/u;
+  const LATIN = /[A-Za-z]/;
+  /** A confirm box in the page's language: its title, its two buttons, and its message (unless told otherwise). */
+  async function expectBox(box: Locator, lang: (typeof LANGS)[number], title: string, confirm: string, ask?: string) {
+    await box.waitFor();
+    expect(await box.locator('.el-message-box__title').innerText()).toBe(title);
+    expect((await box.locator('.el-message-box__btns button').allInnerTexts()).map((x) => x.trim())).toEqual([
+      STEP[lang].cancel,
+      confirm,
+    ]);
+    if (ask !== undefined) {
+      const message = await box.locator('.el-message-box__message').innerText();
+      expect(message).toContain(ask);
+      expect(message).not.toMatch(lang === 'en' ? HAN : LATIN);
+    }
+  }
+  const mark = (page: Page) => page.evaluate(() => ((window as unknown as { marker: number }).marker = 14));
+  const marked = (page: Page) => page.evaluate(() => (window as unknown as { marker?: number }).marker);
+
+  for (const lang of LANGS)
+    it(`approving a listing, marking delivered and accepting ask first in the reader's language; a typed-in carrier is kept (${lang})`, async () => {
+      const text = STEP[lang];
+      const other = lang === 'en' ? HAN : LATIN;
+
+      // The office approves a listing: the box previews it; a second thought leaves it waiting.
+      const name = `确认测试山茶油 ${lang}`;
+      const listing = await createProduct(suite.stack.api.db, {
+        cooperativeId: await orgOf('coop2@demo.shanhai'),
+        nameZh: name,
+        nameEn: `Confirm test camellia oil ${lang}`,
+        status: 'pending_review',
+      });
+      const office = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang });
+      screenshotOnFailure(office.page, `trade-approve-${lang}`);
+      await loginAs(office.page, 'office@demo.shanhai');
+      const row = office.page.locator('[data-test=listing-queue] tr', { hasText: name });
+      await row.waitFor();
+      await mark(office.page);
+      await row.locator('[data-test=listing-approve]').click();
+      const approveBox = office.page.locator('.confirm-approve');
+      await expectBox(approveBox, lang, text.approveTitle, text.approveButton);
+      const preview = approveBox.locator('[data-test=approve-preview]');
+      expect(await preview.innerText()).toContain(name);
+      expect(await preview.innerText()).toContain(`Confirm test camellia oil ${lang}`);
+      const labels = await preview.locator('dt').allInnerTexts();
+      expect(labels.slice(0, 2)).toEqual(text.previewLabels);
+      for (const label of labels) expect(label).not.toMatch(other);
+      await shot(office.page, `approve-confirm-${lang}`);
+      await approveBox.locator('.el-message-box__btns button').first().click();
+      await approveBox.waitFor({ state: 'hidden' });
+      expect(await status('products', listing.id)).toBe('pending_review');
+      expect(await row.count()).toBe(1);
+      await row.locator('[data-test=listing-approve]').click();
+      await approveBox.locator('.el-message-box__btns button').last().click();
+      await office.page.locator('.el-message--success', { hasText: text.approved }).waitFor();
+      await expect.poll(() => row.count()).toBe(0);
+      expect(await status('products', listing.id)).toBe('listed');
+      expect(await marked(office.page)).toBe(14);
+      await office.context.close();
+
+      // The cooperative ships with a carrier typed in (not one of the list), then marks it delivered.
+      const p = await purchase(`确认测试腊肉 ${lang}`, true);
+      const orderId = p.orders[0]!.id;
+      const coop = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang });
+      screenshotOnFailure(coop.page, `trade-deliver-${lang}`);
+      await loginAs(coop.page, 'coop@demo.shanhai');
+      await coop.page.waitForSelector('[data-test=user-menu]');
+      await coop.page.goto(`/coop/orders/${orderId}`);
+      await coop.page.click('[data-test=ship]');
+      const typed = coop.page.locator('.ship-dialog [data-test=ship-carrier] input');
+      await typed.click();
+      await typed.fill(text.carrier);
+      await typed.press('Enter');
+      await coop.page.fill('.ship-dialog input[data-test=ship-tracking]', `YH${lang === 'en' ? 2 : 1}4000001`);
+      await coop.page.click('.ship-dialog [data-test=ship-confirm]');
+      await coop.page.locator('.el-message--success', { hasText: text.shipped }).waitFor();
+      const tracking = `YH${lang === 'en' ? 2 : 1}4000001`;
+      await expect
+        .poll(
+          async () =>
+            (
+              await suite.stack.api.pool.query('select status, carrier, tracking_no from orders where id = $1', [
+                orderId,
+              ])
+            ).rows[0],
+        )
+        .toEqual({ status: 'shipped', carrier: text.carrier, tracking_no: tracking });
+      await expect.poll(() => coop.page.locator('[data-test=order-detail]').innerText()).toContain(text.carrier);
+      expect(await coop.page.locator('[data-test=tracking-no]').innerText()).toBe(tracking);
+      await mark(coop.page);
+      await coop.page.click('[data-test=deliver]');
+      const deliverBox = coop.page.locator('.confirm-deliver');
+      await expectBox(deliverBox, lang, text.deliverTitle, text.deliverTitle, text.deliverAsk);
+      await shot(coop.page, `deliver-confirm-${lang}`);
+      await deliverBox.locator('.el-message-box__btns button').first().click();
+      await deliverBox.waitFor({ state: 'hidden' });
+      expect(await status('orders', orderId)).toBe('shipped');
+      expect(await coop.page.locator('[data-test=order-status]').innerText()).toBe(text.shipped);
+      await coop.page.click('[data-test=deliver]');
+      await deliverBox.locator('.el-message-box__btns button').last().click();
+      await coop.page.locator('.el-message--success', { hasText: text.delivered }).waitFor();
+      await expect.poll(() => coop.page.locator('[data-test=order-status]').innerText()).toBe(text.deliveredStatus);
+      expect(await status('orders', orderId)).toBe('delivered');
+      expect(await marked(coop.page)).toBe(14);
+      // The order list shows the typed carrier too.
+      await coop.page.goto('/coop/orders?status=delivered');
+      await coop.page.locator('[data-test=coop-orders] tr', { hasText: tracking }).waitFor();
+      expect(await coop.page.locator('[data-test=coop-orders] tr', { hasText: tracking }).innerText()).toContain(
+        `${text.carrier} · ${tracking}`,
+      );
+      await coop.context.close();
+
+      // The buyer sees the typed carrier and accepts, after a second thought.
+      const buyer = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang });
+      screenshotOnFailure(buyer.page, `trade-accept-${lang}`);
+      await loginAs(buyer.page, 'buyer@demo.shanhai');
+      await buyer.page.waitForURL((u) => u.pathname === '/');
+      await buyer.page.goto(`/purchases/${p.id}`);
+      const tag = buyer.page.locator('[data-test=order-tracking]');
+      await tag.waitFor();
+      expect((await tag.innerText()).trim()).toBe(`· ${text.carrier} ${tracking}`);
+      await mark(buyer.page);
+      await buyer.page.click('[data-test=accept]');
+      const acceptBox = buyer.page.locator('.confirm-accept');
+      await expectBox(acceptBox, lang, text.acceptTitle, text.acceptTitle, text.acceptAsk);
+      await shot(buyer.page, `accept-confirm-${lang}`);
+      await acceptBox.locator('.el-message-box__btns button').first().click();
+      await acceptBox.waitFor({ state: 'hidden' });
+      expect(await status('orders', orderId)).toBe('delivered');
+      expect(await buyer.page.locator('[data-test=order-status]').innerText()).toBe(text.deliveredStatus);
+      await buyer.page.click('[data-test=accept]');
+      await acceptBox.locator('.el-message-box__btns button').last().click();
+      await buyer.page
+        .locator('.el-message--success', { hasText: lang === 'en' ? 'Delivery accepted' : '已验收' })
+        .waitFor();
+      await expect.poll(() => buyer.page.locator('[data-test=order-status]').innerText()).toBe(text.accepted);
+      expect(await status('orders', orderId)).toBe('accepted');
+      expect(await marked(buyer.page)).toBe(14);
+      await buyer.context.close();
     });
 });

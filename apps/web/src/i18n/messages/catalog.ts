@@ -94,6 +94,8 @@ export default {
       rejectPrompt: '驳回原因',
       approveTitle: '通过审核并上架？',
       approveEditTitle: '通过这次修改？',
+      // The preview names the unit plainly: the form's label carries examples for typing it.
+      saleUnit: '销售单位',
       edit: '修改待审',
       newListing: '新上架',
       empty: '暂无待审核商品',
@@ -192,6 +194,7 @@ export default {
       rejectPrompt: 'Reason for rejecting',
       approveTitle: 'Approve and put on sale?',
       approveEditTitle: 'Approve this edit?',
+      saleUnit: 'Sale unit',
       edit: 'Edit under review',
       newListing: 'New listing',
       empty: 'Nothing to review',
