@@ -23,6 +23,10 @@ const TEXT = {
     honey: '大坪山花蜂蜜',
     kiwi: '大坪猕猴桃',
     town: '大坪镇',
+    fruitWord: '水果',
+    fruit: '水果',
+    coopKind: '合作社',
+    categoryKind: '品类',
     price: '最低价不能高于最高价',
     empty: '没有找到符合条件的商品',
   },
@@ -30,6 +34,10 @@ const TEXT = {
     honey: 'Daping mountain-flower honey',
     kiwi: 'Daping kiwi fruit',
     town: 'Daping',
+    fruitWord: 'fruit',
+    fruit: 'Fruit',
+    coopKind: 'Cooperative',
+    categoryKind: 'Category',
     price: 'The minimum price cannot be above the maximum price',
     empty: 'No products match',
   },
@@ -75,6 +83,38 @@ describe('header search', () => {
       await box.press('Enter');
       await page.waitForURL((u) => u.pathname === '/products' && u.searchParams.get('q') === code);
       await expect(page.locator('[data-test=product-card]').first().innerText()).resolves.toContain(text.honey);
+
+      // A cooperative's name (as registered, so Chinese in both languages): its group, and picking it
+      // lists that cooperative's products.
+      const coopName = '连山大坪镇蜂蜜猕猴桃专业合作社（演示）';
+      await box.fill('');
+      await box.pressSequentially('蜂蜜猕猴桃专业合作社', { delay: 30 });
+      const coop = popper.locator('[data-test=suggestion-cooperative]', { hasText: coopName });
+      await coop.waitFor();
+      expect(await coop.locator('.kind').innerText()).toBe(text.coopKind);
+      await page.screenshot({ path: join(TEST_OUTPUT, `search-coop-${c.locale}-${c.name}.png`) });
+      await coop.click();
+      await page.waitForURL((u) => u.pathname === '/products' && u.searchParams.get('cooperativeName') === coopName);
+      const coopId = new URL(page.url()).searchParams.get('cooperative');
+      const { rows: coopRow } = await suite.stack.api.pool.query<{ name: string }>(
+        "select name from orgs where id = $1 and kind = 'cooperative'",
+        [coopId],
+      );
+      expect(coopRow).toEqual([{ name: coopName }]);
+      await expect.poll(() => page.locator('[data-test=filter-cooperative]').innerText()).toContain(coopName);
+      await expect(page.locator('[data-test=product-card]', { hasText: text.honey }).count()).resolves.toBe(1);
+
+      // A category word in the reader's language: the category group, and picking it filters by it.
+      await box.fill('');
+      await box.pressSequentially(text.fruitWord, { delay: 30 });
+      const category = popper.locator('[data-test=suggestion-category]', { hasText: text.fruit });
+      await category.waitFor();
+      expect(await category.locator('.kind').innerText()).toBe(text.categoryKind);
+      expect((await category.locator('.text').innerText()).trim()).toBe(text.fruit);
+      await category.click();
+      await page.waitForURL((u) => u.pathname === '/products' && u.searchParams.get('category') === 'fruit');
+      await page.locator('[data-test=product-card]', { hasText: text.kiwi }).first().waitFor();
+      await expect(page.locator('[data-test=product-card]', { hasText: text.honey }).count()).resolves.toBe(0);
 
       // A typo: Enter searches; the closest product comes with "did you mean".
       await box.fill('');
