@@ -370,7 +370,13 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
     await unit.page.waitForSelector('[data-test=declaration-form]');
     await unit.page.click('[data-test=decl-shared]');
     await unit.page.click('[data-test=decl-shared-org]');
+    // Opening the picker lists every budget unit; the typed search answers after its debounce. Wait
+    // for that answer, or "load more" may page the opening list that the search then replaces.
+    const searched = unit.page.waitForResponse(
+      (r) => r.url().includes('/budget-units') && new URL(r.url()).searchParams.get('q') === '共用食堂单位',
+    );
     await unit.page.keyboard.type('共用食堂单位');
+    await searched;
     const options = unit.page.locator('.el-select-dropdown__item:visible', { hasText: '共用食堂单位' });
     const more = unit.page.locator('[data-test=shared-canteens-more]:visible');
     await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);
