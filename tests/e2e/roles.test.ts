@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
+import { createProduct } from '@shanhai/db/testing';
 import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL, type Viewport } from './support/browser';
 import { seriousA11yViolations } from './support/a11y';
+import { stackApi } from './support/api';
 import { saveShot, SHOTS } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
@@ -412,4 +414,97 @@ describe('speed, as figures (docs/benchmarks.md)', () => {
     writeFileSync(join(SHOTS, 'speed.json'), `${JSON.stringify(figures, null, 2)}\n`);
     process.stdout.write(`speed figures: ${JSON.stringify(figures)}\n`);
   });
+});
+
+/**
+ * Every input has a label: axe (label, aria-input-field-name, select-name … among its rules) on the
+ * pages that hold forms, beyond each role's main pages, with the form or dialog open as the user sees it.
+ */
+describe('the pages with forms pass axe', () => {
+  const { api, tokenOf, orgOf } = stackApi(suite);
+  /** Axe on the page as it is now (a dialog open included); saved for a reviewer. */
+  async function axeClean(page: Page, name: string) {
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    await page.waitForTimeout(SETTLE_MS);
+    expect(await seriousA11yViolations(page), name).toEqual([]);
+    await saveShot(page, name);
+  }
+  /** A paid order of the demo buyer with the demo cooperative: what the ship dialog opens on. */
+  async function paidOrder(nameZh: string) {
+    const product = await createProduct(suite.stack.api.db, {
+      cooperativeId: await orgOf('coop@demo.shanhai'),
+      nameZh,
+      stock: 50,
+    });
+    const buyer = await tokenOf('buyer@demo.shanhai');
+    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
+    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
+      id: string;
+      totalFen: number;
+    };
+    await api(`/payments/${p.id}/confirm-transfer`, {
+      method: 'POST',
+      token: await tokenOf('office@demo.shanhai'),
+      body: { amountFen: p.totalFen },
+    });
+  }
+
+  for (const locale of LOCALES) {
+    it(`a purchaser's forms: product, cart, checkout, notification settings, declaration (${locale})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `forms-a11y-buyer-${locale}`);
+      await landAs(page, 'buyer@demo.shanhai', '/', '[data-test=town-cards]');
+      await page.locator('[data-test=featured-products] [data-test=product-card]').first().click();
+      await page.waitForSelector('[data-test=quantity-input]');
+      await axeClean(page, `form-product-${locale}`);
+      await page.click('[data-test=add-to-cart]');
+      await page.waitForSelector('.el-message--success');
+      await page.goto('/cart');
+      await page.waitForSelector('[data-test=cart-lines]');
+      await axeClean(page, `form-cart-${locale}`);
+      await page.click('[data-test=to-checkout]');
+      await expect.poll(() => page.locator('[data-test=checkout-address]').inputValue()).not.toBe('');
+      await axeClean(page, `form-checkout-${locale}`);
+      await page.goto('/account/notifications');
+      await page.waitForSelector('[data-test=notification-preferences]');
+      await axeClean(page, `form-notification-settings-${locale}`);
+      await page.goto('/unit');
+      await page.waitForSelector('[data-test=declaration-form]');
+      await axeClean(page, `form-declaration-${locale}`);
+      await context.close();
+    });
+
+    it(`a cooperative's forms: the product editor and the ship dialog (${locale})`, async () => {
+      await paidOrder(`无障碍发货测试 ${locale}`);
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `forms-a11y-coop-${locale}`);
+      await landAs(page, 'coop@demo.shanhai', '/coop', '[data-test=coop-console]');
+      await page.goto('/coop/products');
+      await page.locator('[data-test=my-products-table] [data-test=product-edit]').first().click();
+      await page.waitForSelector('[data-test=product-form]');
+      await axeClean(page, `form-product-edit-${locale}`);
+      await page.goto('/coop/orders');
+      await page
+        .locator('[data-test=coop-orders] tr', { hasText: `无障碍发货测试 ${locale}` })
+        .locator('[data-test=ship]')
+        .click();
+      await page.waitForSelector('.ship-dialog [data-test=ship-tracking]');
+      await axeClean(page, `form-ship-dialog-${locale}`);
+      await context.close();
+    });
+
+    it(`the office's forms: an offline sale and a bank charge (${locale})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `forms-a11y-office-${locale}`);
+      await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+      await page.goto('/office/sales');
+      await page.waitForSelector('[data-test=offline-form]');
+      await axeClean(page, `form-offline-sale-${locale}`);
+      await page.goto('/office/money');
+      await page.click('[data-test=record-bank-charge]');
+      await page.waitForSelector('.el-dialog [data-test=bank-charge-txn]');
+      await axeClean(page, `form-bank-charge-${locale}`);
+      await context.close();
+    });
+  }
 });
