@@ -280,7 +280,10 @@ describe('the campaign form on a catalogue larger than one page (10,000 products
     await page.click('[data-test=campaign-new]');
     await page.waitForSelector('[data-test=campaign-form]');
     await page.click('[data-test=cf-products]');
+    // The typed search answers after its debounce: wait for it, so "load more" pages its list.
+    const searched = page.waitForResponse((r) => new URL(r.url()).searchParams.get('q') === '翻页检索土产');
     await page.keyboard.type('翻页检索土产');
+    await searched;
     const options = page.locator('.el-select-dropdown__item:visible', { hasText: '翻页检索土产' });
     const more = page.locator('[data-test=products-more]:visible');
     await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);

@@ -279,7 +279,10 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
     await office.page.click('[data-test=pairing-new]');
     await office.page.waitForSelector('[data-test=pairing-dialog] form');
     await office.page.click('[data-test=pairing-form-unit]');
+    // The typed search answers after its debounce: wait for it, so "load more" pages its list.
+    let searched = office.page.waitForResponse((r) => new URL(r.url()).searchParams.get('q') === '结对检索单位');
     await office.page.keyboard.type('结对检索单位');
+    await searched;
     const options = office.page.locator('.el-select-dropdown__item:visible', { hasText: '结对检索单位' });
     const more = office.page.locator('[data-test=units-more]:visible');
     await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);
@@ -303,7 +306,9 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
 
     // The list's unit filter is the same picker: the unit past the first page filters the list.
     await office.page.click('[data-test=pairings-unit]');
+    searched = office.page.waitForResponse((r) => new URL(r.url()).searchParams.get('q') === '结对检索单位');
     await office.page.keyboard.type('结对检索单位');
+    await searched;
     await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(50);
     await more.locator('[data-test=units-load-more]').click();
     await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(100);
