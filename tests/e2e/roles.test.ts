@@ -449,6 +449,34 @@ describe('the pages with forms pass axe', () => {
     });
   }
 
+  it('the other pages with forms: sign-in, sign-up, password, account and the office desks (zh-CN)', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'forms-a11y-rest');
+    for (const path of ['/login', '/signup', '/forgot-password']) {
+      await page.goto(path);
+      await page.waitForSelector('.el-form');
+      await axeClean(page, `form${path.replace(/\//g, '-')}-zh-CN`);
+    }
+    await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+    for (const path of [
+      '/account/org',
+      '/account/members',
+      '/account/password',
+      '/office/settlements',
+      '/office/units/reports',
+      '/office/units/classify',
+      '/office/campaigns/new',
+      '/office/audit',
+    ]) {
+      await page.goto(path);
+      // The members page's form is its add-a-member dialog.
+      if (path === '/account/members') await page.click('[data-test=invite-open]');
+      await page.waitForSelector('.el-form');
+      await axeClean(page, `form${path.replace(/\//g, '-')}-zh-CN`);
+    }
+    await context.close();
+  });
+
   for (const locale of LOCALES) {
     it(`a purchaser's forms: product, cart, checkout, notification settings, declaration (${locale})`, async () => {
       const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
