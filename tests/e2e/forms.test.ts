@@ -52,7 +52,7 @@ async function typeNumber(page: Page, selector: string, value: string) {
 
 const long = (n: number) => 'x'.repeat(n);
 
-const { api, tokenOf, orgOf } = stackApi(suite);
+const { api, demoPurchase } = stackApi(suite);
 /**
  * A paid purchase of a new product of the demo cooperative by the demo buyer, made once per file
  * for the forms that need an order (shipping, invoices): the wrong cases never send a valid form,
@@ -61,23 +61,8 @@ const { api, tokenOf, orgOf } = stackApi(suite);
 let paid: Promise<{ purchaseId: string; orderId: string }> | undefined;
 function paidOrder() {
   paid ??= (async () => {
-    const product = await createProduct(suite.stack.api.db, {
-      cooperativeId: await orgOf('coop@demo.shanhai'),
-      nameZh: '表单测试山茶油',
-      stock: 50,
-    });
-    const buyer = await tokenOf('buyer@demo.shanhai');
-    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
-    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
-      id: string;
-      totalFen: number;
-      orders: { id: string }[];
-    };
-    await api(`/payments/${p.id}/confirm-transfer`, {
-      method: 'POST',
-      token: await tokenOf('office@demo.shanhai'),
-      body: { amountFen: p.totalFen },
-    });
+    const p = await demoPurchase('表单测试山茶油', true);
+    const buyer = p.buyer;
     // The buyer has asked for its invoice, for the cooperative's upload form.
     const invoice = await api(`/orders/${p.orders[0]!.id}/invoice`, {
       method: 'POST',
@@ -93,22 +78,7 @@ function paidOrder() {
 let paid2: Promise<{ purchaseId: string }> | undefined;
 function paidOrderWithoutInvoice() {
   paid2 ??= (async () => {
-    const product = await createProduct(suite.stack.api.db, {
-      cooperativeId: await orgOf('coop@demo.shanhai'),
-      nameZh: '表单测试腊肉',
-      stock: 50,
-    });
-    const buyer = await tokenOf('buyer@demo.shanhai');
-    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
-    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
-      id: string;
-      totalFen: number;
-    };
-    await api(`/payments/${p.id}/confirm-transfer`, {
-      method: 'POST',
-      token: await tokenOf('office@demo.shanhai'),
-      body: { amountFen: p.totalFen },
-    });
+    const p = await demoPurchase('表单测试腊肉', true);
     return { purchaseId: p.id };
   })();
   return paid2;

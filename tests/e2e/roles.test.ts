@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
-import { createProduct } from '@shanhai/db/testing';
 import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL, type Viewport } from './support/browser';
 import { seriousA11yViolations } from './support/a11y';
 import { stackApi } from './support/api';
@@ -421,7 +420,7 @@ describe('speed, as figures (docs/benchmarks.md)', () => {
  * pages that hold forms, beyond each role's main pages, with the form or dialog open as the user sees it.
  */
 describe('the pages with forms pass axe', () => {
-  const { api, tokenOf, orgOf } = stackApi(suite);
+  const { demoPurchase } = stackApi(suite);
   /** Axe on the page as it is now (a dialog open included); saved for a reviewer. */
   async function axeClean(page: Page, name: string) {
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
@@ -430,24 +429,7 @@ describe('the pages with forms pass axe', () => {
     await saveShot(page, name);
   }
   /** A paid order of the demo buyer with the demo cooperative: what the ship dialog opens on. */
-  async function paidOrder(nameZh: string) {
-    const product = await createProduct(suite.stack.api.db, {
-      cooperativeId: await orgOf('coop@demo.shanhai'),
-      nameZh,
-      stock: 50,
-    });
-    const buyer = await tokenOf('buyer@demo.shanhai');
-    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
-    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
-      id: string;
-      totalFen: number;
-    };
-    await api(`/payments/${p.id}/confirm-transfer`, {
-      method: 'POST',
-      token: await tokenOf('office@demo.shanhai'),
-      body: { amountFen: p.totalFen },
-    });
-  }
+  const paidOrder = (nameZh: string) => demoPurchase(nameZh, true);
 
   it('the other pages with forms: sign-in, sign-up, password, account and the office desks (zh-CN)', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);

@@ -205,29 +205,9 @@ describe('cart', () => {
 });
 
 describe('cancelling asks first, says what it did and changes the status on screen', () => {
-  const { api, tokenOf, orgOf } = stackApi(suite);
+  const { orgOf, demoPurchase } = stackApi(suite);
   /** A purchase by the demo buyer of a new product of the demo cooperative, paid (by the office) when asked. */
-  async function purchase(nameZh: string, pay: boolean) {
-    const product = await createProduct(suite.stack.api.db, {
-      cooperativeId: await orgOf('coop@demo.shanhai'),
-      nameZh,
-      stock: 50,
-    });
-    const buyer = await tokenOf('buyer@demo.shanhai');
-    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
-    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
-      id: string;
-      totalFen: number;
-      orders: { id: string }[];
-    };
-    if (pay)
-      await api(`/payments/${p.id}/confirm-transfer`, {
-        method: 'POST',
-        token: await tokenOf('office@demo.shanhai'),
-        body: { amountFen: p.totalFen },
-      });
-    return p;
-  }
+  const purchase = (nameZh: string, pay: boolean) => demoPurchase(nameZh, pay);
   const status = async (table: 'purchases' | 'orders' | 'products', id: string) =>
     (await suite.stack.api.pool.query<{ status: string }>(`select status from ${table} where id = $1`, [id])).rows[0]!
       .status;

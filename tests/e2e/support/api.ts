@@ -36,7 +36,32 @@ export function stackApi(suite: Suite) {
     ]);
     return rows[0]!.id;
   }
-  return { api, tokenOf, orgOf, productOf };
+  /**
+   * A transfer purchase by the demo buyer of two of a new product (`nameZh`, 50 in stock) of the demo
+   * cooperative, placed through the cart and, when `pay`, confirmed paid by the office.
+   */
+  async function demoPurchase(nameZh: string, pay: boolean) {
+    const product = await createProduct(suite.stack.api.db, {
+      cooperativeId: await orgOf('coop@demo.shanhai'),
+      nameZh,
+      stock: 50,
+    });
+    const buyer = await tokenOf('buyer@demo.shanhai');
+    await api('/cart', { method: 'PUT', token: buyer, body: { lines: [{ productId: product.id, qty: 2 }] } });
+    const p = (await api('/purchases', { method: 'POST', token: buyer, body: { paymentMethod: 'transfer' } })) as {
+      id: string;
+      totalFen: number;
+      orders: { id: string }[];
+    };
+    if (pay)
+      await api(`/payments/${p.id}/confirm-transfer`, {
+        method: 'POST',
+        token: await tokenOf('office@demo.shanhai'),
+        body: { amountFen: p.totalFen },
+      });
+    return { ...p, buyer };
+  }
+  return { api, tokenOf, orgOf, productOf, demoPurchase };
 }
 
 /**
