@@ -18,13 +18,12 @@ import {
   type Session,
   type TestApp,
 } from '../../apps/api/test-support/testing';
-import type { Runtime } from '@shanhai/worker/runtime';
-import { startSmtp, type SmtpCapture } from '../support/smtp';
-import { startWorkerFor } from '../support/worker';
+import type { SmtpCapture } from '../support/smtp';
+import { startMailingWorker } from '../support/worker';
 
 let t: TestApp;
-let worker: Runtime;
 let smtp: SmtpCapture;
+let mailing: Awaited<ReturnType<typeof startMailingWorker>>;
 let port: number;
 let office: Session;
 
@@ -32,18 +31,12 @@ beforeAll(async () => {
   t = await createTestApp({ template: 'demo' });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   port = (t.app.server.address() as AddressInfo).port;
-  smtp = await startSmtp();
-  worker = await startWorkerFor(t, {
-    smtpUrl: smtp.url,
-    appUrl: 'http://shanhai.test',
-    mailFrom: 'Shanhai <noreply@shanhai.test>',
-    emailConcurrency: 4,
-  });
+  mailing = await startMailingWorker(t);
+  ({ smtp } = mailing);
   office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
 });
 afterAll(async () => {
-  await worker?.close();
-  await smtp?.close();
+  await mailing?.close();
   await t?.close();
 });
 

@@ -12,7 +12,6 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
 import { businessDate, NOTIFICATION_TEXTS, type NotificationKind } from '@shanhai/domain';
-import type { Runtime } from '@shanhai/worker/runtime';
 import { shop } from '../../apps/api/test-support/shop';
 import {
   bearer,
@@ -23,29 +22,23 @@ import {
   type Session,
   type TestApp,
 } from '../../apps/api/test-support/testing';
-import { startSmtp, type SmtpCapture } from '../support/smtp';
-import { startWorkerFor } from '../support/worker';
+import type { SmtpCapture } from '../support/smtp';
+import { startMailingWorker } from '../support/worker';
 
 let t: TestApp;
-let worker: Runtime;
 let smtp: SmtpCapture;
+let mailing: Awaited<ReturnType<typeof startMailingWorker>>;
 let office: Session;
 const { paid, confirmedPayoutAccount, accepted } = shop(() => t);
 
 beforeAll(async () => {
   t = await createTestApp({ template: 'demo' });
-  smtp = await startSmtp();
-  worker = await startWorkerFor(t, {
-    smtpUrl: smtp.url,
-    appUrl: 'http://shanhai.test',
-    mailFrom: 'Shanhai <noreply@shanhai.test>',
-    emailConcurrency: 4,
-  });
+  mailing = await startMailingWorker(t);
+  ({ smtp } = mailing);
   office = await login(t.app, 'office@demo.shanhai', DEMO_PASSWORD);
 });
 afterAll(async () => {
-  await worker?.close();
-  await smtp?.close();
+  await mailing?.close();
   await t?.close();
 });
 
