@@ -29,6 +29,40 @@ async function unpaid(expiresAt: Date, qty = 3) {
 const stock = async (id: string) =>
   (await handle.db.select().from(schema.products).where(eq(schema.products.id, id)))[0]!.stock;
 
+/**
+ * Runs `jobs` while another connection holds the purchase's row with `change` made and not yet
+ * committed (an approval or a payment in flight); it commits once a job waits on the row lock (a
+ * condition, not a time), and answers what the jobs did.
+ */
+const connectTo = (db: ReturnType<typeof createDb>) => db.pool.connect();
+type PoolClient = Awaited<ReturnType<typeof connectTo>>;
+async function whileRowLocked<T>(
+  purchaseId: string,
+  change: (client: PoolClient) => Promise<unknown>,
+  jobs: () => Promise<T>,
+): Promise<T> {
+  const other = createDb(handle.database.url, { max: 1 });
+  const client = await connectTo(other);
+  try {
+    await client.query('begin');
+    await client.query(`select id from purchases where id = $1 for update`, [purchaseId]);
+    await change(client);
+    const running = jobs();
+    for (;;) {
+      const { rows } = await client.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+      );
+      if (rows[0]!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await client.query('commit');
+    return await running;
+  } finally {
+    client.release();
+    await other.close();
+  }
+}
+
 describe('purchase-expiry job', () => {
   it('expires a due unpaid purchase once (stock back, transition recorded), even when run twice', async () => {
     const u = await unpaid(new Date(Date.now() - 1000));
@@ -67,27 +101,13 @@ describe('purchase-expiry job', () => {
   it('never races an approval: expiry waits for the row lock and sees the new time', async () => {
     const u = await unpaid(new Date(Date.now() - 1000));
     // An approval in flight: it holds the purchase row and moves the expiry into the future.
-    const approver = createDb(handle.database.url, { max: 1 });
-    const client = await approver.pool.connect();
-    try {
-      await client.query('begin');
-      await client.query(`select id from purchases where id = $1 for update`, [u.purchaseId]);
-      await client.query(`update purchases set expires_at = now() + interval '3 days' where id = $1`, [u.purchaseId]);
-      const expiry = processPurchaseExpiry(handle.db, { id: '6', data: { purchaseId: u.purchaseId } });
-      // Wait until the expiry is blocked on the row lock (a condition, not a time).
-      for (;;) {
-        const { rows } = await client.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
-        );
-        if (rows[0]!.n > 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      await client.query('commit');
-      expect(await expiry).toEqual({ expired: 0 });
-    } finally {
-      client.release();
-      await approver.close();
-    }
+    const expired = await whileRowLocked(
+      u.purchaseId,
+      (client) =>
+        client.query(`update purchases set expires_at = now() + interval '3 days' where id = $1`, [u.purchaseId]),
+      () => processPurchaseExpiry(handle.db, { id: '6', data: { purchaseId: u.purchaseId } }),
+    );
+    expect(expired).toEqual({ expired: 0 });
     const [p] = await handle.db.select().from(schema.purchases).where(eq(schema.purchases.id, u.purchaseId));
     expect(p!.status).toBe('awaiting_payment');
     expect(await stock(u.productId)).toBe(7);
@@ -97,30 +117,19 @@ describe('purchase-expiry job', () => {
     const u = await unpaid(new Date(Date.now() - 1000));
     // A payment in flight (a webhook or the office's confirmation): it holds the purchase row and
     // marks it paid; the expiry time stays in the past, so only the status can stop the expiry.
-    const payer = createDb(handle.database.url, { max: 1 });
-    const client = await payer.pool.connect();
-    try {
-      await client.query('begin');
-      await client.query(`select id from purchases where id = $1 for update`, [u.purchaseId]);
-      await client.query(`update purchases set status = 'paid' where id = $1`, [u.purchaseId]);
-      await client.query(`update orders set status = 'paid' where purchase_id = $1`, [u.purchaseId]);
-      const expiry = processPurchaseExpiry(handle.db, { id: '7', data: { purchaseId: u.purchaseId } });
-      const sweep = processPurchaseExpiry(handle.db, { id: '8', data: { sweep: true } });
-      // Wait until both are blocked on the row lock (a condition, not a time).
-      for (;;) {
-        const { rows } = await client.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
-        );
-        if (rows[0]!.n > 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      await client.query('commit');
-      expect(await expiry).toEqual({ expired: 0 });
-      await sweep;
-    } finally {
-      client.release();
-      await payer.close();
-    }
+    const [expired] = await whileRowLocked(
+      u.purchaseId,
+      async (client) => {
+        await client.query(`update purchases set status = 'paid' where id = $1`, [u.purchaseId]);
+        await client.query(`update orders set status = 'paid' where purchase_id = $1`, [u.purchaseId]);
+      },
+      () =>
+        Promise.all([
+          processPurchaseExpiry(handle.db, { id: '7', data: { purchaseId: u.purchaseId } }),
+          processPurchaseExpiry(handle.db, { id: '8', data: { sweep: true } }),
+        ]),
+    );
+    expect(expired).toEqual({ expired: 0 });
     const [p] = await handle.db.select().from(schema.purchases).where(eq(schema.purchases.id, u.purchaseId));
     expect(p!.status).toBe('paid');
     const [o] = await handle.db.select().from(schema.orders).where(eq(schema.orders.id, u.orderId));

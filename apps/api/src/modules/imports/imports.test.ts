@@ -75,6 +75,9 @@ describe('import', () => {
     expect(Number(s)).toBe(100_507);
   });
 
+  /** A dry run's refused rows as [row, field, code, message]. */
+  const rowErrors = (r: { errors: { row: number; field: string; code: string; message: string }[] }) =>
+    r.errors.map((e) => [e.row, e.field, e.code, e.message]);
   const dryRun = async (file: string | Buffer, name = 'f.csv') => {
     const res = await upload('/api/v1/sales/import?dryRun=true', office, Buffer.from(file), name);
     expect(res.statusCode, res.body).toBe(200);
@@ -172,14 +175,7 @@ describe('import', () => {
         '2025-06-01,sx-a,1,,91000000000000000X',
       ].join('\n'),
     );
-    expect(
-      r.errors.map((e: { row: number; field: string; code: string; message: string }) => [
-        e.row,
-        e.field,
-        e.code,
-        e.message,
-      ]),
-    ).toEqual([
+    expect(rowErrors(r)).toEqual([
       [2, 'amount', 'too_small', 'must be at least 0.01'],
       [3, 'amount', 'too_small', 'must be at least 0.01'],
       [4, 'amount', 'required', 'is required'],
@@ -219,14 +215,7 @@ describe('import', () => {
         '2025-06-03,sx-a,123456789012345678',
       ].join('\n'),
     );
-    expect(
-      r.errors.map((e: { row: number; field: string; code: string; message: string }) => [
-        e.row,
-        e.field,
-        e.code,
-        e.message,
-      ]),
-    ).toEqual([
+    expect(rowErrors(r)).toEqual([
       [3, 'amount', 'too_big', 'must be at most 90,071,992,547,409.91'],
       [4, 'amount', 'too_big', 'must be at most 90,071,992,547,409.91'],
     ]);

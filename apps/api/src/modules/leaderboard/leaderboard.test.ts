@@ -128,6 +128,21 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
+/** The recent-sales ids page by page at `limit` as the office, following each next cursor to the end. */
+async function walkRecentSales(url: string, limit: number): Promise<{ seen: number[]; pages: number }> {
+  const seen: number[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const res = await get(`${url}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, bearer(officeToken));
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json() as { items: { id: number }[]; nextCursor: string | null };
+    seen.push(...body.items.map((i) => i.id));
+    cursor = body.nextCursor;
+    pages++;
+  } while (cursor);
+  return { seen, pages };
+}
 
 describe('GET /api/v1/leaderboard/recent-sales', () => {
   const url = '/api/v1/leaderboard/recent-sales';
@@ -184,17 +199,7 @@ describe('GET /api/v1/leaderboard/recent-sales', () => {
 
   it('pages by cursor to older sales, each once; a bad or foreign cursor is a 400 naming query.cursor', async () => {
     const newest = (await get(url, bearer(officeToken))).json() as { items: { id: number }[] };
-    const seen: number[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await get(`${url}?limit=1${cursor ? `&cursor=${cursor}` : ''}`, bearer(officeToken));
-      expect(res.statusCode, res.body).toBe(200);
-      const body = res.json() as { items: { id: number }[]; nextCursor: string | null };
-      seen.push(...body.items.map((i) => i.id));
-      cursor = body.nextCursor;
-      pages++;
-    } while (cursor);
+    const { seen, pages } = await walkRecentSales(url, 1);
     expect(pages).toBe(3);
     expect(seen).toEqual(newest.items.map((i) => i.id));
 
@@ -706,17 +711,7 @@ describe('the ticker walked past its newest page (issue 13)', () => {
     const url = '/api/v1/leaderboard/recent-sales';
     const first = (await get(url, bearer(officeToken))).json() as { items: { id: number }[]; nextCursor: string };
     expect(first.items.map((i) => i.id)).toEqual(expected.slice(0, 20));
-    const seen: number[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await get(`${url}?limit=50${cursor ? `&cursor=${cursor}` : ''}`, bearer(officeToken));
-      expect(res.statusCode, res.body).toBe(200);
-      const body = res.json() as { items: { id: number }[]; nextCursor: string | null };
-      seen.push(...body.items.map((i) => i.id));
-      cursor = body.nextCursor;
-      pages++;
-    } while (cursor);
+    const { seen, pages } = await walkRecentSales(url, 50);
     expect(pages).toBe(Math.ceil(expected.length / 50));
     expect(seen).toEqual(expected);
   });
