@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
@@ -63,6 +64,18 @@ function wallMoney() {
         document.querySelector('[data-test=wall-ticker]')!.getBoundingClientRect().bottom,
     ),
   };
+}
+
+/**
+ * The wall's money as it reads once the ticker's rows have stopped moving. A new sale slides in over
+ * 0.6 s (from 16 px above its place), so a row measured mid-slide would read as an empty band under
+ * the last one; the layout rule is about where the rows come to rest.
+ */
+async function wallMoneyAtRest(page: Page) {
+  await page.waitForFunction(
+    () => document.querySelector('[data-test=wall-ticker]')!.getAnimations({ subtree: true }).length === 0,
+  );
+  return page.evaluate(wallMoney);
 }
 
 /** A fresh browser context logged in as the demo office, on its console. */
@@ -173,7 +186,7 @@ describe('live leaderboard', () => {
     // One scale and one number of decimals per money column: ¥…M with two decimals for the sums,
     // whole yuan with separators on every row of the ticker (never ¥11.2K above ¥3,300); no KPI
     // figure cut, and the ticker's rows fill its panel (no empty band under the last one).
-    const en = await page.evaluate(wallMoney);
+    const en = await wallMoneyAtRest(page);
     for (const column of [en.columns.kpis, en.columns.towns, en.columns.counties])
       for (const x of column) expect(x).toMatch(/^¥\d+\.\d\dM$/);
     for (const x of en.columns.ticker) expect(x).toMatch(/^¥\d{1,3}(,\d{3})*$/);
@@ -228,7 +241,7 @@ describe('live leaderboard', () => {
     await expect
       .poll(() => page.locator('[data-test=wall-ticker] .amt').allTextContents(), { timeout: 15_000 })
       .toEqual(['¥11,200', '¥3,300', '¥11,200', '¥3,300', '¥11,200', '¥3,300', '¥11,200', '¥3,300', '¥11,200']);
-    const full = await page.evaluate(wallMoney);
+    const full = await wallMoneyAtRest(page);
     expect(full.decimals.ticker).toEqual([0]);
     expect(full.tickerRows).toBeGreaterThan(2);
     expect(full.tickerRows).toBeLessThan(full.tickerSales);
@@ -250,7 +263,7 @@ describe('live leaderboard', () => {
     // ticker in whole 元; the rows fill the ticker's panel here too (fewer fit: the counties are
     // taller, and a row's worth of space was left empty under the last one).
     await zh.page.locator('[data-test=wall-ticker] li').first().waitFor();
-    const zhMoney = await zh.page.evaluate(wallMoney);
+    const zhMoney = await wallMoneyAtRest(zh.page);
     for (const column of [zhMoney.columns.kpis, zhMoney.columns.towns, zhMoney.columns.counties])
       for (const x of column) expect(x).toMatch(/^\d{1,3}(,\d{3})*\.\d\d 万元$/);
     for (const x of zhMoney.columns.ticker) expect(x).toMatch(/^\d{1,3}(,\d{3})* 元$/);
