@@ -77,6 +77,28 @@ describe('each role’s main journey, in both languages, at desktop and phone wi
         await page.goto('/');
         await page.waitForSelector('[data-test=town-cards]');
         await checkPage(page, `storefront-${tag}`);
+        // On a phone towns and products come two a row, and nothing of a card (a long English town
+        // name beside its demo tag) spills out of it.
+        if (width === 'phone')
+          expect(
+            await page.evaluate(() =>
+              ['town-cards', 'featured-products'].map((grid) => {
+                const cards = [...document.querySelectorAll(`[data-test=${grid}] > *`)];
+                const tops = cards.slice(0, 2).map((c) => Math.round(c.getBoundingClientRect().top));
+                const spilling = cards.filter((card) => {
+                  const box = card.getBoundingClientRect();
+                  return [...card.querySelectorAll('*')].some((e) => {
+                    const r = e.getBoundingClientRect();
+                    return r.left < box.left - 0.5 || r.right > box.right + 0.5;
+                  });
+                });
+                return { grid, twoARow: tops.length === 2 && tops[0] === tops[1], spilling: spilling.length };
+              }),
+            ),
+          ).toEqual([
+            { grid: 'town-cards', twoARow: true, spilling: 0 },
+            { grid: 'featured-products', twoARow: true, spilling: 0 },
+          ]);
         await page.locator('[data-test=featured-products] [data-test=product-card]').first().click();
         await page.waitForSelector('[data-test=add-to-cart]');
         await checkPage(page, `product-${tag}`);
