@@ -19,19 +19,24 @@
  * PostgreSQL on CPU 0, the worker, Redis and the SMTP process on CPU 1 — the worker and its mail
  * server on a core of their own, as when the worker is deployed on its own machine. Both sides run
  * pinned alike; the figure is a second signal beside the shared-core one, not a replacement.
+ *
+ * Beside purchases/s, each side's CPU time per purchase, process by process (read from /proc, so
+ * it moves little with what else the machine runs): the api (in its own process), PostgreSQL's
+ * backends of the api and of the worker and the rest of PostgreSQL, Redis, the worker, the SMTP
+ * process and the load generator. `BENCH_PGSS=1` loads pg_stat_statements into the benchmark's
+ * PostgreSQL and prints, per side, the statements that took the most time per purchase.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { buildApp } from '@shanhai/api/app';
 import { loadConfig } from '@shanhai/api/env';
 import { createDb, notify } from '@shanhai/db';
 import { createOrg, createProduct, createUser, TEST_PASSWORD } from '@shanhai/db/testing';
 import { createLogger } from '@shanhai/worker/log';
 import { startRuntime } from '@shanhai/worker/runtime';
-import { benchStack, load, printTable, type LoadResult } from './support';
+import { benchStack, load, printTable, startServer, type LoadResult } from './support';
 import { startSmtpProcess } from './smtp-process';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -43,12 +48,59 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 10;
 
 const PIN = process.env.BENCH_PIN === '1';
+const PGSS = process.env.BENCH_PGSS === '1';
+
+const PARTS = [
+  'api',
+  'PostgreSQL: api connections',
+  'PostgreSQL: worker connections',
+  'PostgreSQL: the rest',
+  'Redis',
+  'worker',
+  'SMTP process',
+  'load generator',
+] as const;
+type Part = (typeof PARTS)[number];
+interface Statement {
+  calls: number;
+  ms: number;
+  rows: number;
+}
+
+/** A process's CPU time (user + system) in ms from /proc, with that of its exited children when asked. */
+function cpuMs(pid: number, withExitedChildren = false): number {
+  let f: string[];
+  try {
+    f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  } catch {
+    return 0; // gone since it was listed
+  }
+  // utime, stime, cutime, cstime are fields 14–17 of stat(5); here counted from field 3.
+  const ticks = Number(f[11]) + Number(f[12]) + (withExitedChildren ? Number(f[13]) + Number(f[14]) : 0);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
 /** Every thread of `pid` onto `cpu` (children started later inherit it). */
 const pin = (pid: number | undefined, cpu: number) => {
   if (PIN && pid) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 };
 pin(process.pid, 0);
-const stack = await benchStack('notify');
+const stack = await benchStack(
+  'notify',
+  PGSS ? { postgresSettings: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] } : {},
+);
 const smtp = await startSmtpProcess();
 pin(smtp.pid, 1);
 if (PIN)
@@ -181,8 +233,9 @@ async function purchasesOnAndOff(): Promise<void> {
           },
         });
   pin(worker?.pid, 1);
-  const api = await buildApp(
-    loadConfig({
+  // The api in its own process (as deployed), so its CPU is told apart from the load generator's.
+  const api = await startServer('api', {
+    config: loadConfig({
       DATABASE_URL: stack.databaseUrl,
       REDIS_URL: stack.redisUrl,
       REDIS_PREFIX: 'bench-purchases',
@@ -192,18 +245,18 @@ async function purchasesOnAndOff(): Promise<void> {
       LOGIN_MAX_PER_ACCOUNT: '100000',
       LOGIN_MAX_PER_IP: '100000',
     }),
-    { logger: false },
-  );
+  });
+  pin(api.pid, 0);
+  if (PGSS) await h.db.execute(sql`create extension if not exists pg_stat_statements`);
   try {
-    await api.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(api.server.address() as { port: number }).port}/api/v1/purchases`;
+    const url = `${api.url}/api/v1/purchases`;
     const tokenOf = async (email: string) => {
-      const res = await api.inject({
+      const res = await fetch(`${api.url}/api/v1/auth/login`, {
         method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email, password: TEST_PASSWORD },
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: TEST_PASSWORD }),
       });
-      return (res.json() as { accessToken: string }).accessToken;
+      return ((await res.json()) as { accessToken: string }).accessToken;
     };
     const tokens = { on: await tokenOf(on.email), off: await tokenOf(off.email) };
     const emailsBefore = await smtp.accepted();
@@ -223,17 +276,82 @@ async function purchasesOnAndOff(): Promise<void> {
       });
     await run('off', 'warm-up', 2);
     await run('on', 'warm-up', 2);
-    // The worker's CPU (user + system, from /proc) while each side's rounds ran.
-    const workerCpuMs = () => {
-      if (!worker?.pid) return 0;
-      const f = readFileSync(`/proc/${worker.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    const postmaster = Number(
+      execFileSync('pgrep', ['-P', String(process.pid), '-x', 'postgres'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0],
+    );
+    const redisPid = Number(
+      execFileSync('pgrep', ['-P', String(process.pid), 'redis-server'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0],
+    );
+    // Each process's CPU time (user + system) while each side's rounds ran, in ms.
+    const parts = (): Map<Part, number> => new Map(PARTS.map((p) => [p, 0]));
+    const cpu = { on: parts(), off: parts() };
+    interface Snapshot {
+      own: Map<Part, number>;
+      /** PostgreSQL's processes: each child of the postmaster by pid (with whose connection it serves). */
+      backends: Map<number, { part: Part; ms: number }>;
+      /** The postmaster's own CPU and that of its children that exited (a closed connection's backend). */
+      postmasterMs: number;
+    }
+    const snapshot = async (): Promise<Snapshot> => {
+      const own = parts();
+      own.set('api', cpuMs(api.pid));
+      const me = process.cpuUsage();
+      own.set('load generator', (me.user + me.system) / 1000);
+      if (worker?.pid) own.set('worker', cpuMs(worker.pid));
+      if (smtp.pid) own.set('SMTP process', cpuMs(smtp.pid));
+      own.set('Redis', cpuMs(redisPid));
+      const apps = new Map(
+        (
+          await h.db.execute<{ pid: number; application_name: string }>(
+            sql`select pid, application_name from pg_stat_activity`,
+          )
+        ).rows.map((r) => [r.pid, r.application_name]),
+      );
+      const backends = new Map<number, { part: Part; ms: number }>();
+      for (const pid of childrenOf(postmaster)) {
+        const app = apps.get(pid) ?? '';
+        const part: Part = app.startsWith('shanhai-api')
+          ? 'PostgreSQL: api connections'
+          : app.startsWith('shanhai-worker')
+            ? 'PostgreSQL: worker connections'
+            : 'PostgreSQL: the rest';
+        backends.set(pid, { part, ms: cpuMs(pid) });
+      }
+      return { own, backends, postmasterMs: cpuMs(postmaster, true) };
     };
-    const cpu = { on: 0, off: 0 };
+    /** Adds what each process used between two snapshots to `into`. */
+    const addDelta = (into: Map<Part, number>, a: Snapshot, b: Snapshot) => {
+      const add = (p: Part, ms: number) => into.set(p, into.get(p)! + ms);
+      for (const [p, ms] of b.own) add(p, ms - a.own.get(p)!);
+      for (const [pid, x] of b.backends) add(x.part, x.ms - (a.backends.get(pid)?.ms ?? 0));
+      // An exited backend's whole CPU time joins the postmaster's children's: less what it had used before.
+      let rest = b.postmasterMs - a.postmasterMs;
+      for (const [pid, x] of a.backends) if (!b.backends.has(pid)) rest -= x.ms;
+      add('PostgreSQL: the rest', rest);
+    };
+    const statements = { on: new Map<string, Statement>(), off: new Map<string, Statement>() };
+    const pgssRead = async (into: Map<string, Statement>) => {
+      const r = await h.db.execute<{ query: string; calls: number; ms: number; rows: number }>(sql`
+        select s.query, sum(s.calls)::float8 as calls, sum(s.total_exec_time)::float8 as ms, sum(s.rows)::float8 as rows
+        from pg_stat_statements s join pg_database d on d.oid = s.dbid
+        where d.datname = current_database() and s.query not like '%pg_stat%'
+        group by s.query`);
+      for (const x of r.rows) {
+        const q = x.query.replace(/\s+/g, ' ').slice(0, 110);
+        const was = into.get(q) ?? { calls: 0, ms: 0, rows: 0 };
+        into.set(q, { calls: was.calls + x.calls, ms: was.ms + x.ms, rows: was.rows + x.rows });
+      }
+    };
     const measured = async (side: 'on' | 'off', round: number) => {
-      const before = workerCpuMs();
+      if (PGSS) await h.db.execute(sql`select pg_stat_statements_reset()`);
+      const before = await snapshot();
       const r = await run(side, `notifications ${side}, round ${round}`);
-      cpu[side] += workerCpuMs() - before;
+      addDelta(cpu[side], before, await snapshot());
+      if (PGSS) await pgssRead(statements[side]);
       return r;
     };
     const rows: LoadResult[] = [];
@@ -265,10 +383,49 @@ async function purchasesOnAndOff(): Promise<void> {
     );
     const made = (side: 'on' | 'off') =>
       rows.filter((r) => r.label.includes(` ${side},`)).reduce((n, r) => n + r.requests, 0);
-    if (worker)
-      console.log(
-        `worker CPU during the rounds: on ${(cpu.on / 1000).toFixed(1)} s (${(cpu.on / Math.max(1, made('on'))).toFixed(1)} ms per purchase), off ${(cpu.off / 1000).toFixed(1)} s (${(cpu.off / Math.max(1, made('off'))).toFixed(1)} ms per purchase)`,
-      );
+    const perPurchase = (side: 'on' | 'off', p: Part) => cpu[side].get(p)! / Math.max(1, made(side));
+    console.log('\nCPU time per purchase during the rounds, ms (user + system, from /proc):\n');
+    console.log('| process | on | off | on − off |');
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const p of PARTS) {
+      const [a, b] = [perPurchase('on', p), perPurchase('off', p)];
+      console.log(`| ${p} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(a - b).toFixed(2)} |`);
+    }
+    const core0: Part[] = [
+      'api',
+      'load generator',
+      'PostgreSQL: api connections',
+      'PostgreSQL: worker connections',
+      'PostgreSQL: the rest',
+    ];
+    const sum = (side: 'on' | 'off', ps: readonly Part[]) => ps.reduce((n, p) => n + perPurchase(side, p), 0);
+    console.log(
+      `| all | ${sum('on', PARTS).toFixed(2)} | ${sum('off', PARTS).toFixed(2)} | ${(sum('on', PARTS) - sum('off', PARTS)).toFixed(2)} |`,
+    );
+    console.log(
+      `| api + PostgreSQL + load generator (CPU 0 under BENCH_PIN) | ${sum('on', core0).toFixed(2)} | ${sum('off', core0).toFixed(2)} | ${(sum('on', core0) - sum('off', core0)).toFixed(2)} |`,
+    );
+    console.log(
+      `\nCPU 0's work per purchase, off ÷ on: ${(sum('off', core0) / sum('on', core0)).toFixed(2)} (the ratio the aim would see if that core were the only limit)`,
+    );
+    if (PGSS)
+      for (const side of ['on', 'off'] as const) {
+        const n = Math.max(1, made(side));
+        console.log(`\nStatements by time per purchase, notifications ${side} (pg_stat_statements):\n`);
+        console.log('| statement | calls per purchase | ms per purchase | rows per call |');
+        console.log('| --- | ---: | ---: | ---: |');
+        for (const [q, x] of [...statements[side]].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15))
+          console.log(
+            `| \`${q.replaceAll('|', '¦')}\` | ${(x.calls / n).toFixed(2)} | ${(x.ms / n).toFixed(3)} | ${(x.rows / Math.max(1, x.calls)).toFixed(1)} |`,
+          );
+      }
+    // An update that changes no indexed column and finds room on its page is HOT (no index entries).
+    const [upd] = (
+      await h.db.execute<{ upd: number; hot: number }>(
+        sql`select n_tup_upd::int as upd, n_tup_hot_upd::int as hot from pg_stat_user_tables where relname = 'notifications'`,
+      )
+    ).rows;
+    console.log(`\nnotifications rows updated since the start: ${upd!.upd}, of which HOT: ${upd!.hot}`);
     console.log(
       `purchases made: ${counts.purchases} (${counts.pending} waiting for approval); approval notifications: ${counts.notified}, emailed by the end of the rounds: ${counts.sent}; SMTP messages during the rounds: ${(await smtp.accepted()) - emailsBefore}`,
     );

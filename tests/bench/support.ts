@@ -26,10 +26,18 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function benchStack(name: string, options: { seed?: boolean } = {}): Promise<BenchStack> {
+export async function benchStack(
+  name: string,
+  options: { seed?: boolean; postgresSettings?: string[] } = {},
+): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), `shanhai-bench-${name}-`));
   chmodSync(dir, 0o755);
-  const pg = await startPostgres({ dataDir: join(dir, 'pg'), persistent: false, logFile: join(dir, 'postgres.log') });
+  const pg = await startPostgres({
+    dataDir: join(dir, 'pg'),
+    persistent: false,
+    logFile: join(dir, 'postgres.log'),
+    ...(options.postgresSettings ? { settings: options.postgresSettings } : {}),
+  });
   const redis = await startRedis({ dir: join(dir, 'redis'), persistent: false });
   const databaseUrl = await ensureDatabase(pg.url, `bench_${name}`);
   await runMigrations(databaseUrl);

