@@ -91,13 +91,12 @@ const coopOrderLink = (id: string) => `/coop/orders/${id}`;
 
 /**
  * A member's purchase above the threshold waits: its org's owners and managers are asked. Takes
- * the facts checkout already has, so the checkout pays for one name lookup and one insert.
+ * the facts checkout already has (the member's name included), so the checkout pays for one insert.
  */
 export async function notifyApprovalNeeded(
   tx: DbOrTx,
-  p: { purchaseId: string; buyerOrgId: string; createdBy: string; ref: string; totalFen: number },
+  p: { purchaseId: string; buyerOrgId: string; createdBy: string; memberName: string; ref: string; totalFen: number },
 ): Promise<void> {
-  const [member] = (await tx.execute<{ name: string }>(sql`select name from users where id = ${p.createdBy}`)).rows;
   await notify(tx, {
     kind: 'purchase.approval_needed',
     orgId: p.buyerOrgId,
@@ -105,7 +104,7 @@ export async function notifyApprovalNeeded(
     exceptUserId: p.createdBy,
     subject: { type: 'purchase', id: p.purchaseId },
     link: purchaseLink(p.purchaseId),
-    params: { member: member?.name ?? '', ref: p.ref, totalFen: p.totalFen },
+    params: { member: p.memberName, ref: p.ref, totalFen: p.totalFen },
   });
 }
 

@@ -32,6 +32,9 @@ declare module 'fastify' {
       /**
        * After a commit that wrote notifications (`notify()`): asks the dispatcher to hand them on
        * now rather than at its next sweep (within a second). Optional, never needed for correctness.
+       * Coalesced in this process: a burst of commits makes one kick at once and one more at the
+       * end of the dedup window, not one Redis call each; every call is followed by a kick sent
+       * after it (true: sent or to be sent; false: Redis refused the kick sent now).
        */
       notifySoon(): Promise<boolean>;
       /** Schedules a purchase's expiry at `expiresAt`; the job id makes the same schedule twice one job. */
@@ -46,6 +49,9 @@ declare module 'fastify' {
     };
   }
 }
+
+/** How long after BullMQ's dedup window a trailing kick waits, so that Redis has let the window lapse. */
+const DEDUP_MARGIN_MS = 10;
 
 export default fp<{ prefix: string; telemetry?: Telemetry | undefined }>(
   async (app, opts) => {
@@ -88,6 +94,33 @@ export default fp<{ prefix: string; telemetry?: Telemetry | undefined }>(
         return false;
       }
     };
+    const kick = () =>
+      enqueue(QUEUES.notifyDispatch, 'commit', { reason: 'commit' } satisfies NotifyDispatchJob, {
+        deduplication: { ...NOTIFY_DISPATCH_DEDUP },
+        removeOnComplete: 100,
+        removeOnFail: 100,
+      });
+    // A leading-and-trailing throttle over the dedup window (a dozen lines: the libraries that do
+    // this wrap a function's result, not "one more call after the window"). Kicks inside the window
+    // would be dropped by BullMQ's deduplication anyway; the trailing one waits until it has lapsed.
+    let lastKickAt = -Infinity;
+    let trailing: NodeJS.Timeout | null = null;
+    const notifySoon = async () => {
+      const wait = lastKickAt + NOTIFY_DISPATCH_DEDUP.ttl + DEDUP_MARGIN_MS - Date.now();
+      if (wait <= 0 && !trailing) {
+        lastKickAt = Date.now();
+        return kick();
+      }
+      trailing ??= setTimeout(
+        () => {
+          trailing = null;
+          lastKickAt = Date.now();
+          void kick();
+        },
+        Math.max(0, wait),
+      );
+      return true;
+    };
     app.decorate('queues', {
       get,
       enqueue,
@@ -95,12 +128,7 @@ export default fp<{ prefix: string; telemetry?: Telemetry | undefined }>(
         enqueue(QUEUES.tally, 'ledger-commit', { reason: 'ledger-commit' } satisfies TallyJob, {
           deduplication: { id: TALLY_DEDUP_ID },
         }),
-      notifySoon: () =>
-        enqueue(QUEUES.notifyDispatch, 'commit', { reason: 'commit' } satisfies NotifyDispatchJob, {
-          deduplication: { ...NOTIFY_DISPATCH_DEDUP },
-          removeOnComplete: 100,
-          removeOnFail: 100,
-        }),
+      notifySoon,
       expirePurchaseAt: (purchaseId, expiresAt) =>
         enqueue(QUEUES.purchaseExpiry, 'expire', { purchaseId } satisfies PurchaseExpiryJob, {
           delay: Math.max(0, expiresAt.getTime() - Date.now()),
@@ -120,6 +148,8 @@ export default fp<{ prefix: string; telemetry?: Telemetry | undefined }>(
       },
     });
     app.addHook('onClose', async () => {
+      // A kick still waiting is dropped: the dispatcher's sweep hands its rows on within a second.
+      if (trailing) clearTimeout(trailing);
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
     });
   },

@@ -52,7 +52,7 @@ export async function checkout(
   if (cart.length === 0) throw conflict('cart_empty', 'The cart is empty');
   const { buyer, ps } = await buyerAndProducts(
     tx,
-    principal.orgId,
+    principal,
     cart.map((c) => c.productId),
   );
   const failing: { productId: string; qty: number; code: string; message: string }[] = [];
@@ -211,6 +211,7 @@ export async function checkout(
       purchaseId: purchase.id,
       buyerOrgId: principal.orgId,
       createdBy: principal.userId,
+      memberName: buyer.memberName,
       ref: purchase.remittanceRef,
       totalFen,
     });
@@ -273,10 +274,11 @@ function takeStock(cart: { productId: string; qty: number }[]): FinalStatement {
 
 /**
  * The buyer org's checkout defaults (the delivery address: the address book's default with its
- * contact, else the org's address) and the products for sale, in one round trip: the buyer row
- * left-joined to the products, so it comes back even when none of the ids is a product.
+ * contact, else the org's address), the purchaser's name (for an approval request's text) and the
+ * products for sale, in one round trip: the buyer row left-joined to the products, so it comes
+ * back even when none of the ids is a product.
  */
-async function buyerAndProducts(tx: DbOrTx, buyerOrgId: string, ids: string[]) {
+async function buyerAndProducts(tx: DbOrTx, principal: Principal, ids: string[]) {
   const res = await tx.execute<
     {
       buyer_name: string;
@@ -284,6 +286,7 @@ async function buyerAndProducts(tx: DbOrTx, buyerOrgId: string, ids: string[]) {
       invoice_title: string | null;
       tax_id: string | null;
       approval_threshold_fen: number | null;
+      member_name: string | null;
     } & (ProductForSaleRow | { [K in keyof ProductForSaleRow]: null })
   >(sql`
     select b.name as buyer_name,
@@ -291,17 +294,19 @@ async function buyerAndProducts(tx: DbOrTx, buyerOrgId: string, ids: string[]) {
         (select a.address || '（' || a.contact_name || ' ' || a.contact_phone || '）'
          from org_addresses a where a.org_id = b.id and a.is_default),
         b.address) as address,
-      b.invoice_title, b.tax_id, b.approval_threshold_fen, p.*
+      b.invoice_title, b.tax_id, b.approval_threshold_fen,
+      (select u.name from users u where u.id = ${principal.userId}) as member_name, p.*
     from ${orgs} b left join (${productsForSaleSql(ids)}) p on true
-    where b.id = ${buyerOrgId}`);
+    where b.id = ${principal.orgId}`);
   const first = res.rows[0];
-  if (!first) throw new Error(`buyer org ${buyerOrgId} vanished during checkout`);
+  if (!first) throw new Error(`buyer org ${principal.orgId} vanished during checkout`);
   const buyer = {
     name: first.buyer_name,
     address: first.address,
     invoiceTitle: first.invoice_title,
     taxId: first.tax_id,
     approvalThresholdFen: first.approval_threshold_fen,
+    memberName: first.member_name ?? '',
   };
   const ps = new Map<string, ProductForSale>();
   for (const r of res.rows) if (r.id !== null) ps.set(r.id, toProductForSale(r as ProductForSaleRow));

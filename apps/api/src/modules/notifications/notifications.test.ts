@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, eq, inArray } from 'drizzle-orm';
 import { notify, schema } from '@shanhai/db';
 import { createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
-import { fillText, NOTIFICATION_TEXTS, textParams } from '@shanhai/domain';
+import { fillText, NOTIFICATION_TEXTS, NOTIFY_DISPATCH_DEDUP, QUEUES, textParams } from '@shanhai/domain';
 import { tokenCalls } from '../../../test-support/sales';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -224,13 +224,31 @@ describe('events → the right people, and nobody else', () => {
     });
     const res = await post(s, '/api/v1/purchases', { paymentMethod: 'transfer' });
     expect(res.statusCode, res.body).toBe(201);
-    return res.json() as { id: string; status: string; totalFen: number; orders: { id: string }[] };
+    return res.json() as {
+      id: string;
+      status: string;
+      totalFen: number;
+      remittanceRef: string;
+      orders: { id: string }[];
+    };
   }
 
   it('the purchase lifecycle: approval, decision, transfer, payment, shipping, delivery, acceptance', async () => {
     const p = await purchase(buyerA.member, honeyA.id);
     expect(p.status).toBe('pending_approval');
     expect(await told('purchase.approval_needed', p.id)).toEqual(ids(buyerA.owner, buyerA.manager));
+    // The request names the member who bought (read by checkout's own query), the reference and the total.
+    const [member] = await t.app.db
+      .select({ name: schema.users.name })
+      .from(schema.users)
+      .where(eq(schema.users.id, buyerA.member.userId));
+    const asked = await t.app.db
+      .select({ params: schema.notifications.params })
+      .from(schema.notifications)
+      .where(and(eq(schema.notifications.kind, 'purchase.approval_needed'), eq(schema.notifications.subjectId, p.id)));
+    expect(asked.map((a) => a.params)).toEqual(
+      Array(2).fill({ member: member!.name, ref: p.remittanceRef, totalFen: p.totalFen }),
+    );
 
     expect((await post(buyerA.manager, `/api/v1/purchases/${p.id}/approve`)).statusCode).toBe(200);
     expect(await told('purchase.approved', p.id)).toEqual(ids(buyerA.member));
@@ -465,5 +483,26 @@ describe('events → the right people, and nobody else', () => {
       .from(schema.notifications)
       .where(eq(schema.notifications.subjectId, add.json().id));
     expect(row!.email).toBe('pending');
+  });
+});
+
+describe('notifySoon', () => {
+  it('a burst of commits makes one kick at once and one after the dedup window, each a job of its own', async () => {
+    // Earlier tests' kicks (and any trailing one) have had their window.
+    await new Promise((r) => setTimeout(r, NOTIFY_DISPATCH_DEDUP.ttl * 2));
+    const q = await t.app.queues.get(QUEUES.notifyDispatch);
+    const queued = () => q.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
+    const before = await queued();
+    const add = vi.spyOn(q, 'add');
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => t.app.queues.notifySoon()));
+      expect(answers).toEqual(Array(20).fill(true));
+      expect(add).toHaveBeenCalledTimes(1);
+      await vi.waitFor(() => expect(add).toHaveBeenCalledTimes(2), { timeout: 10_000, interval: 20 });
+      // The trailing kick was sent after BullMQ's dedup window had lapsed: a job, not dropped.
+      await vi.waitFor(async () => expect(await queued()).toBe(before + 2), { timeout: 10_000, interval: 20 });
+    } finally {
+      add.mockRestore();
+    }
   });
 });
