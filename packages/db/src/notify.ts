@@ -110,31 +110,43 @@ export async function dispatchBatch(
   const limit = options.limit ?? DISPATCH_BATCH_SIZE;
   const emailEnabled = options.emailEnabled ?? true;
   return db.transaction(async (tx) => {
-    const n = await tx.execute<{ id: string; user_id: string; email_status: string }>(sql`
-      select id, user_id, email_status from notifications where dispatched_at is null
-      order by created_at limit ${limit} for update skip locked`);
-    const a = await tx.execute<{ id: string }>(sql`
-      select id from account_tokens where dispatched_at is null
-      order by created_at limit ${limit} for update skip locked`);
-    if (n.rows.length === 0 && a.rows.length === 0) return 0;
+    // Both outboxes in one round trip (a dispatch that finds nothing, the common sweep, costs one).
+    const taken = await tx.execute<{
+      t: 'n' | 'a';
+      id: string;
+      user_id: string | null;
+      email_status: string | null;
+    }>(sql`
+      with n as (
+        select id, user_id, email_status from notifications where dispatched_at is null
+        order by created_at limit ${limit} for update skip locked
+      ), a as (
+        select id from account_tokens where dispatched_at is null
+        order by created_at limit ${limit} for update skip locked
+      )
+      select 'n' as t, id, user_id, email_status::text from n
+      union all select 'a', id, null, null from a`);
+    const n = taken.rows.filter((r) => r.t === 'n');
+    const a = taken.rows.filter((r) => r.t === 'a');
+    if (n.length === 0 && a.length === 0) return 0;
     await handOn({
-      notifications: n.rows.map((r) => ({
+      notifications: n.map((r) => ({
         id: r.id,
-        userId: r.user_id,
+        userId: r.user_id!,
         email: emailEnabled && r.email_status === 'pending',
       })),
-      accountTokens: a.rows.map((r) => ({ id: r.id })),
+      accountTokens: a.map((r) => ({ id: r.id })),
     });
     const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
-    if (n.rows.length > 0)
+    if (n.length > 0)
       // Without a mail server (no SMTP_URL) the bell still tells; the email is recorded as not sent.
       await tx.execute(sql`update notifications set dispatched_at = now(),
           email_status = case when ${emailEnabled} then email_status else 'off'::email_status end
-        where ${anyOf(sql`id`, ids(n.rows), 'uuid')}`);
-    if (a.rows.length > 0)
+        where ${anyOf(sql`id`, ids(n), 'uuid')}`);
+    if (a.length > 0)
       await tx.execute(sql`update account_tokens set dispatched_at = now()
-        where ${anyOf(sql`id`, ids(a.rows), 'uuid')}`);
-    return n.rows.length + a.rows.length;
+        where ${anyOf(sql`id`, ids(a), 'uuid')}`);
+    return n.length + a.length;
   });
 }
 

@@ -214,4 +214,36 @@ describe('the dispatcher’s email jobs', () => {
       connection.disconnect();
     }
   });
+
+  it('a dispatch hands on every committed row, batch after batch, until a batch comes back short', async () => {
+    const rows = [...(await threeNotified('BATCH-1')), ...(await threeNotified('BATCH-2'))];
+    const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue('email', { connection, prefix: config.redisPrefix });
+    try {
+      const deps2 = {
+        db: handle.db,
+        publisher: connection,
+        prefix: config.redisPrefix,
+        emailQueue: queue,
+        log: deps.log,
+      };
+      // Batches of 2: a full batch looks again, so one dispatch hands on all six (and any older row).
+      const out = await processNotifyDispatch({ ...deps2, batchSize: 2 }, { id: 'd2', data: { reason: 'manual' } });
+      expect(out.dispatched).toBeGreaterThanOrEqual(6);
+      const undispatched = await handle.db
+        .select({ id: schema.notifications.id, at: schema.notifications.dispatchedAt })
+        .from(schema.notifications)
+        .where(
+          inArray(
+            schema.notifications.id,
+            rows.map((r) => r.id),
+          ),
+        );
+      expect(undispatched.filter((r) => r.at === null)).toEqual([]);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
+  });
 });

@@ -80,7 +80,9 @@ export async function processNotifyDispatch(
       emailEnabled: deps.emailQueue !== null,
     });
     dispatched += n;
-    if (n === 0) break;
+    // A short batch took all there was: rows committed since wait for the next kick or sweep,
+    // rather than every dispatch paying a second transaction that finds nothing.
+    if (n < limit) break;
   }
   return { dispatched };
 }
