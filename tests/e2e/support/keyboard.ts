@@ -12,7 +12,7 @@ export interface KeyboardGap {
 /** The attribute the check marks each listed action with, so the Tab walk can tell which it reached. */
 const MARK = 'data-kbd-action';
 
-/** Composite widgets, one tab stop each (WAI-ARIA's roving tabindex; a native radio group by its name). */
+/** Composite widgets, one tab stop each (WAI-ARIA's roving tabindex; Element Plus's radio group, arrows between its radios). */
 const ROVING_GROUP = '[role=tablist],[role=radiogroup],[role=menu],[role=menubar],[role=listbox],.el-radio-group';
 const ROVING_ITEM = '[role=tab],[role=radio],[role=menuitem],[role=option],input[type=radio]';
 
@@ -20,8 +20,10 @@ const ROVING_ITEM = '[role=tab],[role=radio],[role=menuitem],[role=option],input
  * Lists every visible action on the page as it is now and marks it (`data-kbd-action`): native
  * controls and links, ARIA widgets, the parts Element Plus makes clickable (sortable headers, tabs,
  * pagination, uploads) and any element Vue gave a click listener. Answers those a keyboard cannot
- * focus: not natively focusable and no tabindex ≥ 0, or taken out of the tab order, and holding no
- * focusable control of their own (a label around its checkbox, a select's box around its input).
+ * focus: not natively focusable and no tabindex ≥ 0, or taken out of the tab order. Not a gap: an
+ * Element Plus frame around its focusable control (a label around its checkbox, a sortable header
+ * around its sort button), a part of a focusable button, an item of a composite widget that has its
+ * tab stop, a number input's steppers (its arrows step it).
  */
 async function markActions(page: Page): Promise<{ gaps: KeyboardGap[]; focusable: number }> {
   return page.evaluate(
@@ -49,9 +51,15 @@ async function markActions(page: Page): Promise<{ gaps: KeyboardGap[]; focusable
         '.el-dropdown',
         '.el-collapse-item__header',
       ].join(',');
-      /** Vue keeps an element's listeners in `_vei`; `onClick` there is a click handler the app (or Element Plus) set. */
-      const hasClickListener = (el: Element) =>
-        Boolean((el as unknown as { _vei?: Record<string, unknown> })._vei?.onClick);
+      /**
+       * Vue keeps an element's listeners under a `_vei` symbol (a plain `_vei` key before Vue 3.4); an
+       * `onClick` there is a click handler the app (or Element Plus) set.
+       */
+      const hasClickListener = (el: Element) => {
+        const key = Object.getOwnPropertySymbols(el).find((s) => s.description === '_vei') ?? '_vei';
+        const vei = (el as unknown as Record<string | symbol, Record<string, unknown> | undefined>)[key];
+        return Boolean(vei?.onClick);
+      };
       /**
        * Click listeners that are no action of their own: a table's rows and plain header cells (Element
        * Plus emits row-click and header-click, which no view here listens to), a dialog's backdrop and
@@ -72,6 +80,8 @@ async function markActions(page: Page): Promise<{ gaps: KeyboardGap[]; focusable
         '.el-select__wrapper',
         '.el-input-number',
         '.el-image-viewer__mask',
+        // Element Plus's tag emits click whether or not anyone listens; no view here does.
+        '.el-tag',
       ].join(',');
       const shown = (el: Element) =>
         el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) &&
@@ -107,6 +117,12 @@ async function markActions(page: Page): Promise<{ gaps: KeyboardGap[]; focusable
       const stepsTabbableInput = (el: Element) =>
         el.matches('.el-input-number__decrease, .el-input-number__increase') &&
         [...(el.parentElement?.querySelectorAll('input') ?? [])].some(tabbable);
+      const CONTROL = 'button, a[href], [role=button], [role=link], [role=menuitem], [role=tab]';
+      /** Part of a focusable control: the sort button's ▲ and ▼ (Enter on the button cycles the order). */
+      const insideTabbable = (el: Element) => {
+        for (let p = el.parentElement; p; p = p.parentElement) if (p.matches(CONTROL) && tabbable(p)) return true;
+        return false;
+      };
       const labelsTabbable = (el: Element) => {
         const control = el instanceof HTMLLabelElement ? el.control : null;
         return control !== null && tabbable(control);
@@ -128,7 +144,13 @@ async function markActions(page: Page): Promise<{ gaps: KeyboardGap[]; focusable
         if (tabbable(el)) {
           el.setAttribute(mark, String(n++));
           focusable++;
-        } else if (!holdsTabbable(el) && !labelsTabbable(el) && !inRovingGroup(el) && !stepsTabbableInput(el)) {
+        } else if (
+          !holdsTabbable(el) &&
+          !labelsTabbable(el) &&
+          !insideTabbable(el) &&
+          !inRovingGroup(el) &&
+          !stepsTabbableInput(el)
+        ) {
           gaps.push({
             gap: 'not focusable',
             html: el.outerHTML.slice(0, el.outerHTML.indexOf('>') + 1).slice(0, 200),
