@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
-import type { Page } from 'playwright-core';
+import { createOrg, createProduct } from '@shanhai/db/testing';
+import { businessDate } from '@shanhai/domain';
+import type { Locator, Page } from 'playwright-core';
 import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL, type Viewport } from './support/browser';
-import { seriousA11yViolations } from './support/a11y';
+import { inputsWithoutVisibleLabel, seriousA11yViolations } from './support/a11y';
 import { stackApi } from './support/api';
 import { saveShot, SHOTS } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
@@ -442,7 +444,7 @@ describe('speed, as figures (docs/benchmarks.md)', () => {
  * pages that hold forms, beyond each role's main pages, with the form or dialog open as the user sees it.
  */
 describe('the pages with forms pass axe', () => {
-  const { demoPurchase } = stackApi(suite);
+  const { api, demoPurchase, orgOf, tokenOf } = stackApi(suite);
   /** Axe on the page as it is now (a dialog open included); saved for a reviewer. */
   async function axeClean(page: Page, name: string) {
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
@@ -452,34 +454,47 @@ describe('the pages with forms pass axe', () => {
   }
   /** A paid order of the demo buyer with the demo cooperative: what the ship dialog opens on. */
   const paidOrder = (nameZh: string) => demoPurchase(nameZh, true);
+  /**
+   * A dialog or message box (`box`) opened by the click on `opener`: axe while it is open, every input
+   * in it labelled by text on screen, then closed with Escape as a keyboard user would.
+   */
+  async function axeDialog(page: Page, opener: Locator | string, box: string, name: string) {
+    await (typeof opener === 'string' ? page.locator(opener) : opener).click();
+    await page.locator(box).waitFor();
+    await axeClean(page, name);
+    expect(await inputsWithoutVisibleLabel(page, box), `${name} inputs without a visible label`).toEqual([]);
+    await page.keyboard.press('Escape');
+    await page.locator(box).waitFor({ state: 'hidden' });
+  }
 
-  it('the other pages with forms: sign-in, sign-up, password, account and the office desks (zh-CN)', async () => {
-    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
-    screenshotOnFailure(page, 'forms-a11y-rest');
-    for (const path of ['/login', '/signup', '/forgot-password']) {
-      await page.goto(path);
-      await page.waitForSelector('.el-form');
-      await axeClean(page, `form${path.replace(/\//g, '-')}-zh-CN`);
-    }
-    await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
-    for (const path of [
-      '/account/org',
-      '/account/members',
-      '/account/password',
-      '/office/settlements',
-      '/office/units/reports',
-      '/office/units/classify',
-      '/office/campaigns/new',
-      '/office/audit',
-    ]) {
-      await page.goto(path);
-      // The members page's form is its add-a-member dialog.
-      if (path === '/account/members') await page.click('[data-test=invite-open]');
-      await page.waitForSelector('.el-form');
-      await axeClean(page, `form${path.replace(/\//g, '-')}-zh-CN`);
-    }
-    await context.close();
-  });
+  for (const locale of LOCALES)
+    it(`the other pages with forms: sign-in, sign-up, password, account and the office desks (${locale})`, async () => {
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `forms-a11y-rest-${locale}`);
+      for (const path of ['/login', '/signup', '/forgot-password']) {
+        await page.goto(path);
+        await page.waitForSelector('.el-form');
+        await axeClean(page, `form${path.replace(/\//g, '-')}-${locale}`);
+      }
+      await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+      for (const path of [
+        '/account/org',
+        '/account/members',
+        '/account/password',
+        '/office/settlements',
+        '/office/units/reports',
+        '/office/units/classify',
+        '/office/campaigns/new',
+        '/office/audit',
+      ]) {
+        await page.goto(path);
+        // The members page's form is its add-a-member dialog.
+        if (path === '/account/members') await page.click('[data-test=invite-open]');
+        await page.waitForSelector('.el-form');
+        await axeClean(page, `form${path.replace(/\//g, '-')}-${locale}`);
+      }
+      await context.close();
+    });
 
   for (const locale of LOCALES) {
     it(`a purchaser's forms: product, cart, checkout, notification settings, declaration (${locale})`, async () => {
@@ -536,6 +551,131 @@ describe('the pages with forms pass axe', () => {
       await page.click('[data-test=record-bank-charge]');
       await page.waitForSelector('.el-dialog [data-test=bank-charge-txn]');
       await axeClean(page, `form-bank-charge-${locale}`);
+      await context.close();
+    });
+
+    it(`a purchaser's dialogs: the invoice request, cancel and accept an order (${locale})`, async () => {
+      const p = await demoPurchase(`无障碍买方对话框 ${locale}`, true);
+      const orderId = p.orders[0]!.id;
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `dialogs-a11y-buyer-${locale}`);
+      await landAs(page, 'buyer@demo.shanhai', '/', '[data-test=town-cards]');
+      await page.goto(`/purchases/${p.id}`);
+      await axeDialog(
+        page,
+        '[data-test=invoice-request]',
+        '[data-test=invoice-request-form]',
+        `dialog-invoice-request-${locale}`,
+      );
+      await axeDialog(page, '[data-test=cancel-order]', '.confirm-cancel-order', `dialog-cancel-order-${locale}`);
+      // Shipped and delivered by the cooperative: the buyer's 验收 is asked.
+      const coop = await tokenOf('coop@demo.shanhai');
+      const body = { carrier: '顺丰速运', trackingNo: `SF-A11Y-${locale}` };
+      await api(`/orders/${orderId}/ship`, { method: 'POST', token: coop, body });
+      await api(`/orders/${orderId}/deliver`, { method: 'POST', token: coop, body: {} });
+      await page.reload();
+      await axeDialog(page, '[data-test=accept]', '.confirm-accept', `dialog-accept-${locale}`);
+      await context.close();
+    });
+
+    it(`a cooperative's dialogs: a stock change, the invoice upload, mark delivered (${locale})`, async () => {
+      const p = await demoPurchase(`无障碍合作社对话框 ${locale}`, true);
+      const orderId = p.orders[0]!.id;
+      await api(`/orders/${orderId}/invoice`, { method: 'POST', token: p.buyer, body: { kind: 'normal' } });
+      const body = { carrier: '中国邮政', trackingNo: `EMS-A11Y-${locale}` };
+      await api(`/orders/${orderId}/ship`, { method: 'POST', token: await tokenOf('coop@demo.shanhai'), body });
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `dialogs-a11y-coop-${locale}`);
+      await landAs(page, 'coop@demo.shanhai', '/coop', '[data-test=coop-console]');
+      await page.goto('/coop/products');
+      const stock = page.locator('[data-test=product-stock]').first();
+      await axeDialog(page, stock, '.prompt-stock', `dialog-stock-${locale}`);
+      await page.goto(`/coop/orders/${orderId}`);
+      await axeDialog(
+        page,
+        '[data-test=invoice-upload]',
+        '[data-test=invoice-upload-form]',
+        `dialog-invoice-upload-${locale}`,
+      );
+      await axeDialog(page, '[data-test=deliver]', '.confirm-deliver', `dialog-deliver-${locale}`);
+      await context.close();
+    });
+
+    it(`the office's dialogs: reviews, an offline sale's decision, a pairing (${locale})`, async () => {
+      const listing = await createProduct(suite.stack.api.db, {
+        cooperativeId: await orgOf('coop2@demo.shanhai'),
+        nameZh: `无障碍待审商品 ${locale}`,
+        status: 'pending_review',
+      });
+      const org = await createOrg(suite.stack.api.db, {
+        kind: 'buyer',
+        status: 'pending',
+        name: `无障碍待审单位 ${locale}`,
+      });
+      // Recorded by another clerk: this one may approve or reject it.
+      const towns = (await api('/leaderboard?by=town')).rows as { townId: string }[];
+      const sale = await api('/sales/offline', {
+        method: 'POST',
+        token: await tokenOf('office2@demo.shanhai'),
+        body: { townId: towns[0]!.townId, category: 'fruit', amountFen: 12_300, businessDate: businessDate() },
+      });
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `dialogs-a11y-office-${locale}`);
+      await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+      const listingRow = page.locator('[data-test=listing-queue] tr', { hasText: listing.nameZh });
+      await axeDialog(
+        page,
+        listingRow.locator('[data-test=listing-approve]'),
+        '.confirm-approve',
+        `dialog-listing-approve-${locale}`,
+      );
+      await axeDialog(
+        page,
+        listingRow.locator('[data-test=listing-reject]'),
+        '.prompt-reject-reason',
+        `dialog-listing-reject-${locale}`,
+      );
+      const orgRow = page.locator('[data-test=org-queue] tr', { hasText: org.name });
+      await axeDialog(
+        page,
+        orgRow.locator('[data-test=org-activate]'),
+        '.confirm-activate',
+        `dialog-org-activate-${locale}`,
+      );
+      await axeDialog(
+        page,
+        orgRow.locator('[data-test=org-reject]'),
+        '.prompt-reject-reason',
+        `dialog-org-reject-${locale}`,
+      );
+      await page.goto('/office/sales');
+      await axeDialog(
+        page,
+        `[data-test=approve-${String(sale.id)}]`,
+        '.confirm-sale-approve',
+        `dialog-sale-approve-${locale}`,
+      );
+      await axeDialog(
+        page,
+        `[data-test=reject-${String(sale.id)}]`,
+        '.prompt-sale-reason',
+        `dialog-sale-reject-${locale}`,
+      );
+      await page.goto('/office/pairings');
+      await axeDialog(page, '[data-test=pairing-new]', '[data-test=pairing-dialog]', `dialog-pairing-${locale}`);
+      const first = page.locator('[data-test=pairings-table] tbody tr').first();
+      await axeDialog(
+        page,
+        first.locator('[data-test=pairing-end]'),
+        '.prompt-pairing-end',
+        `dialog-pairing-end-${locale}`,
+      );
+      await axeDialog(
+        page,
+        first.locator('[data-test=pairing-remove]'),
+        '.confirm-pairing-remove',
+        `dialog-pairing-remove-${locale}`,
+      );
       await context.close();
     });
   }

@@ -41,3 +41,24 @@ export async function seriousA11yViolations(page: Page): Promise<A11yViolation[]
       }));
   });
 }
+
+/**
+ * The shown inputs inside `scope` (an open dialog or message box) whose name is not text the reader
+ * can see: their own label, an aria-labelledby target, or the label of their form item. A placeholder
+ * or an aria-label names a field for a screen reader only. Returns their markup, cut short.
+ */
+export async function inputsWithoutVisibleLabel(page: Page, scope: string): Promise<string[]> {
+  return page.locator(scope).evaluate((root) => {
+    const shown = (el: Element | null | undefined) =>
+      !!el && (el as HTMLElement).getClientRects().length > 0 && (el.textContent ?? '').trim() !== '';
+    return [...root.querySelectorAll<HTMLInputElement>('input:not([type=hidden]), textarea, select')]
+      .filter((f) => f.getClientRects().length > 0)
+      .filter((f) => {
+        if ([...(f.labels ?? [])].some(shown)) return false;
+        const by = f.getAttribute('aria-labelledby')?.split(/\s+/) ?? [];
+        if (by.some((id) => shown(document.getElementById(id)))) return false;
+        return !shown(f.closest('.el-form-item')?.querySelector('.el-form-item__label'));
+      })
+      .map((f) => f.outerHTML.slice(0, 160));
+  });
+}
