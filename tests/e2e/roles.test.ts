@@ -467,34 +467,45 @@ describe('the pages with forms pass axe', () => {
     await page.locator(box).waitFor({ state: 'hidden' });
   }
 
-  for (const locale of LOCALES)
-    it(`the other pages with forms: sign-in, sign-up, password, account and the office desks (${locale})`, async () => {
-      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
-      screenshotOnFailure(page, `forms-a11y-rest-${locale}`);
-      for (const path of ['/login', '/signup', '/forgot-password']) {
-        await page.goto(path);
-        await page.waitForSelector('.el-form');
-        await axeClean(page, `form${path.replace(/\//g, '-')}-${locale}`);
-      }
-      await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
-      for (const path of [
-        '/account/org',
-        '/account/members',
-        '/account/password',
+  /** The rest of the pages with a form, in two runs a test's time holds: signed out and account, then the office's desks. */
+  const REST: [string, string[], string[]][] = [
+    [
+      'sign-in, sign-up, password and account',
+      ['/login', '/signup', '/forgot-password'],
+      ['/account/org', '/account/members', '/account/password'],
+    ],
+    [
+      'the office desks',
+      [],
+      [
         '/office/settlements',
         '/office/units/reports',
         '/office/units/classify',
         '/office/campaigns/new',
         '/office/audit',
-      ]) {
-        await page.goto(path);
-        // The members page's form is its add-a-member dialog.
-        if (path === '/account/members') await page.click('[data-test=invite-open]');
-        await page.waitForSelector('.el-form');
-        await axeClean(page, `form${path.replace(/\//g, '-')}-${locale}`);
-      }
-      await context.close();
-    });
+      ],
+    ],
+  ];
+  for (const locale of LOCALES)
+    for (const [what, signedOut, signedIn] of REST)
+      it(`the other pages with forms: ${what} (${locale})`, async () => {
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+        screenshotOnFailure(page, `forms-a11y-rest-${locale}`);
+        for (const path of signedOut) {
+          await page.goto(path);
+          await page.waitForSelector('.el-form');
+          await axeClean(page, `form${path.replace(/\//g, '-')}-${locale}`);
+        }
+        await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+        for (const path of signedIn) {
+          await page.goto(path);
+          // The members page's form is its add-a-member dialog.
+          if (path === '/account/members') await page.click('[data-test=invite-open]');
+          await page.waitForSelector('.el-form');
+          await axeClean(page, `form${path.replace(/\//g, '-')}-${locale}`);
+        }
+        await context.close();
+      });
 
   for (const locale of LOCALES) {
     it(`a purchaser's forms: product, cart, checkout, notification settings, declaration (${locale})`, async () => {
@@ -601,7 +612,7 @@ describe('the pages with forms pass axe', () => {
       await context.close();
     });
 
-    it(`the office's dialogs: reviews, an offline sale's decision, a pairing (${locale})`, async () => {
+    it(`the office's dialogs: a listing's and an organisation's review (${locale})`, async () => {
       const listing = await createProduct(suite.stack.api.db, {
         cooperativeId: await orgOf('coop2@demo.shanhai'),
         nameZh: `无障碍待审商品 ${locale}`,
@@ -612,6 +623,40 @@ describe('the pages with forms pass axe', () => {
         status: 'pending',
         name: `无障碍待审单位 ${locale}`,
       });
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+      screenshotOnFailure(page, `dialogs-a11y-office-reviews-${locale}`);
+      await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
+      for (const [row, opener, box, name] of [
+        [
+          page.locator('[data-test=listing-queue] tr', { hasText: listing.nameZh }),
+          'listing-approve',
+          '.confirm-approve',
+          'listing-approve',
+        ],
+        [
+          page.locator('[data-test=listing-queue] tr', { hasText: listing.nameZh }),
+          'listing-reject',
+          '.prompt-reject-reason',
+          'listing-reject',
+        ],
+        [
+          page.locator('[data-test=org-queue] tr', { hasText: org.name }),
+          'org-activate',
+          '.confirm-activate',
+          'org-activate',
+        ],
+        [
+          page.locator('[data-test=org-queue] tr', { hasText: org.name }),
+          'org-reject',
+          '.prompt-reject-reason',
+          'org-reject',
+        ],
+      ] as const)
+        await axeDialog(page, row.locator(`[data-test=${opener}]`), box, `dialog-${name}-${locale}`);
+      await context.close();
+    });
+
+    it(`the office's dialogs: an offline sale's approval and rejection, a pairing (${locale})`, async () => {
       // Recorded by another clerk: this one may approve or reject it.
       const towns = (await api('/leaderboard?by=town')).rows as { townId: string }[];
       const sale = await api('/sales/offline', {
@@ -620,47 +665,12 @@ describe('the pages with forms pass axe', () => {
         body: { townId: towns[0]!.townId, category: 'fruit', amountFen: 12_300, businessDate: businessDate() },
       });
       const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
-      screenshotOnFailure(page, `dialogs-a11y-office-${locale}`);
+      screenshotOnFailure(page, `dialogs-a11y-office-sales-${locale}`);
       await landAs(page, 'office@demo.shanhai', '/office', '[data-test=office-console]');
-      const listingRow = page.locator('[data-test=listing-queue] tr', { hasText: listing.nameZh });
-      await axeDialog(
-        page,
-        listingRow.locator('[data-test=listing-approve]'),
-        '.confirm-approve',
-        `dialog-listing-approve-${locale}`,
-      );
-      await axeDialog(
-        page,
-        listingRow.locator('[data-test=listing-reject]'),
-        '.prompt-reject-reason',
-        `dialog-listing-reject-${locale}`,
-      );
-      const orgRow = page.locator('[data-test=org-queue] tr', { hasText: org.name });
-      await axeDialog(
-        page,
-        orgRow.locator('[data-test=org-activate]'),
-        '.confirm-activate',
-        `dialog-org-activate-${locale}`,
-      );
-      await axeDialog(
-        page,
-        orgRow.locator('[data-test=org-reject]'),
-        '.prompt-reject-reason',
-        `dialog-org-reject-${locale}`,
-      );
       await page.goto('/office/sales');
-      await axeDialog(
-        page,
-        `[data-test=approve-${String(sale.id)}]`,
-        '.confirm-sale-approve',
-        `dialog-sale-approve-${locale}`,
-      );
-      await axeDialog(
-        page,
-        `[data-test=reject-${String(sale.id)}]`,
-        '.prompt-sale-reason',
-        `dialog-sale-reject-${locale}`,
-      );
+      const id = String(sale.id);
+      await axeDialog(page, `[data-test=approve-${id}]`, '.confirm-sale-approve', `dialog-sale-approve-${locale}`);
+      await axeDialog(page, `[data-test=reject-${id}]`, '.prompt-sale-reason', `dialog-sale-reject-${locale}`);
       await page.goto('/office/pairings');
       await axeDialog(page, '[data-test=pairing-new]', '[data-test=pairing-dialog]', `dialog-pairing-${locale}`);
       const first = page.locator('[data-test=pairings-table] tbody tr').first();
@@ -670,12 +680,8 @@ describe('the pages with forms pass axe', () => {
         '.prompt-pairing-end',
         `dialog-pairing-end-${locale}`,
       );
-      await axeDialog(
-        page,
-        first.locator('[data-test=pairing-remove]'),
-        '.confirm-pairing-remove',
-        `dialog-pairing-remove-${locale}`,
-      );
+      const remove = first.locator('[data-test=pairing-remove]');
+      await axeDialog(page, remove, '.confirm-pairing-remove', `dialog-pairing-remove-${locale}`);
       await context.close();
     });
   }
