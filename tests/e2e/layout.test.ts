@@ -1,0 +1,138 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, MOBILE, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { stackApi } from './support/api';
+import { layoutProblems, watchRequests, type LayoutProblem } from './support/layout';
+import { saveShot } from './support/shots';
+import { useStackAndBrowser } from './support/suite';
+
+// Issue 14: "tags never run into figures", on every page that shows tags beside figures, for each
+// role, in both languages, at desktop and phone width (the check itself: support/layout.ts).
+const suite = useStackAndBrowser();
+const { api, tokenOf, productOf, demoPurchase } = stackApi(suite);
+
+/** What the pages show: a product, a paid purchase and its cooperative order, a town, a cart with a line. */
+const ids = { product: '', purchase: '', order: '', town: '' };
+beforeAll(async () => {
+  ids.product = await productOf('大坪山花蜂蜜');
+  const paid = await demoPurchase('版面检查山茶油', true);
+  ids.purchase = paid.id;
+  ids.order = paid.orders[0]!.id;
+  const { rows } = await suite.stack.api.pool.query<{ id: string }>("select id from towns where code = 'dakun'");
+  ids.town = rows[0]!.id;
+  await api('/cart', {
+    method: 'PUT',
+    token: await tokenOf('buyer@demo.shanhai'),
+    body: { lines: [{ productId: ids.product, qty: 10 }] },
+  });
+});
+
+/** Each role's pages with tags beside figures, each with what shows once it has its data. */
+const ROLES = {
+  buyer: {
+    email: 'buyer@demo.shanhai',
+    home: '[data-test=user-menu]',
+    pages: (): [string, string][] => [
+      ['/products', '[data-test=product-card]'],
+      [`/products/${ids.product}`, '[data-test=tier-table]'],
+      ['/cart', '[data-test=cart-total]'],
+      ['/purchases', '[data-test=purchase-list]'],
+      [`/purchases/${ids.purchase}`, '[data-test=purchase-total]'],
+      ['/unit', '[data-test=unit-console]'],
+    ],
+  },
+  coop: {
+    email: 'coop@demo.shanhai',
+    home: '[data-test=coop-console]',
+    pages: (): [string, string][] => [
+      ['/coop', '[data-test=coop-console]'],
+      ['/coop/orders', '[data-test=coop-orders]'],
+      [`/coop/orders/${ids.order}`, '[data-test=order-detail]'],
+      ['/coop/products', '[data-test=my-products]'],
+      ['/coop/statements', '[data-test=coop-statements]'],
+    ],
+  },
+  office: {
+    email: 'office@demo.shanhai',
+    home: '[data-test=office-console]',
+    pages: (): [string, string][] => [
+      ['/office', '[data-test=office-headline]'],
+      ['/office/payments', 'main h1.page-title'],
+      ['/office/invoices', '[data-test=invoice-backlog]'],
+      ['/office/leaderboard', '[data-test=leaderboard-page]'],
+      [`/office/towns/${ids.town}`, 'main h1'],
+      ['/office/money', '[data-test=office-money]'],
+      ['/office/settlements', '[data-test=office-settlements]'],
+      ['/office/bank', 'main h1.page-title'],
+      ['/office/sales', '[data-test=sales-ops]'],
+      ['/office/audit', '[data-test=audit-log]'],
+      ['/office/units', 'main h1.page-title'],
+      ['/office/units/reports', '[data-test=unit-reports]'],
+      ['/office/pairings', '[data-test=pairings-table]'],
+    ],
+  },
+} as const;
+
+describe('tags and badges never run into figures', () => {
+  it('the check reports a tag flush against a figure, a cut tag and a count run into a unit', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    try {
+      await page.setContent(`<table><tbody>
+        <tr><td><span>¥1,200</span><span class="el-tag" style="padding:0 4px">待发货</span></td></tr>
+        <tr><td><span>¥1,200</span><span class="el-tag" style="margin-left:8px;padding:0 4px">待发货</span></td></tr>
+        <tr><td><div style="width:40px;overflow:hidden;white-space:nowrap"><span class="el-tag" style="display:inline-block">已上架已上架已上架</span></div></td></tr>
+        <tr><td>起订 10500g瓶</td><td>¥1,200待发货</td><td>12jars</td><td>2026年12月 · 9c7bfd0d-8a50 · aadce874-9baf · ¥4.50M</td></tr>
+        <tr><td><b>10</b><span>瓶</span></td></tr>
+      </tbody></table>`);
+      expect(await layoutProblems(page)).toEqual([
+        { kind: 'touches', text: '待发货', other: '¥1,200', gap: 0, where: '¥1,200待发货' },
+        { kind: 'clipped', text: '已上架已上架已上架', where: '已上架已上架已上架' },
+        {
+          kind: 'run-in',
+          text: '起订 10500g瓶',
+          where: '起订 10500g瓶¥1,200待发货12jars2026年12月 · 9c7bfd0d-8a50 · aadce874-9baf · ¥4.50M',
+        },
+        {
+          kind: 'run-in',
+          text: '¥1,200待发货',
+          where: '起订 10500g瓶¥1,200待发货12jars2026年12月 · 9c7bfd0d-8a50 · aadce874-9baf · ¥4.50M',
+        },
+        {
+          kind: 'run-in',
+          text: '12jars',
+          where: '起订 10500g瓶¥1,200待发货12jars2026年12月 · 9c7bfd0d-8a50 · aadce874-9baf · ¥4.50M',
+        },
+        { kind: 'run-in', text: '10|瓶', where: '10瓶' },
+      ]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  for (const [role, { email, home, pages }] of Object.entries(ROLES))
+    for (const locale of ['zh-CN', 'en'] as const)
+      it(`the ${role}'s pages, ${locale}, at desktop and phone width`, async () => {
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
+        const settled = watchRequests(page);
+        screenshotOnFailure(page, `layout-${role}-${locale}`);
+        try {
+          await loginAs(page, email);
+          await page.waitForSelector(home);
+          const found: (LayoutProblem & { page: string })[] = [];
+          for (const viewport of [DESKTOP, MOBILE]) {
+            await page.setViewportSize(viewport);
+            for (const [path, ready] of pages()) {
+              await page.goto(path);
+              await page.locator(ready).first().waitFor();
+              await settled();
+              const problems = await layoutProblems(page);
+              if (problems.length) await saveShot(page, `layout-${role}-${locale}-${viewport.width}${path}`);
+              found.push(...problems.map((p) => ({ page: `${path} @${viewport.width}`, ...p })));
+            }
+          }
+          expect(found).toEqual([]);
+        } finally {
+          await context.close();
+        }
+        // Up to 13 pages at two widths, each loaded and settled: longer than one journey.
+      }, 240_000);
+});
