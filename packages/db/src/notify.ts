@@ -65,25 +65,9 @@ export async function notifyMany(tx: DbOrTx, inputs: NotifyInput[]): Promise<num
       force_owner_email: isSecurityKind(i.kind),
     }));
   if (items.length === 0) return 0;
-  const res = await tx.execute(sql`
-    insert into notifications (user_id, org_id, kind, subject_type, subject_id, params, link, event_key, email_status)
-    select u.id, u.org_id, i.kind, i.subject_type, i.subject_id, i.params, i.link, i.event_key,
-      case when i.force_owner_email and u.role = 'owner' then 'pending'::email_status
-           when coalesce(p.email, true) then 'pending'::email_status
-           else 'off'::email_status end
-    from jsonb_array_elements(${JSON.stringify(items)}::jsonb) with ordinality as e(item, ord)
-    cross join lateral jsonb_to_record(e.item) as i(kind text, org_id uuid, roles text[], user_ids uuid[],
-      except_user_id uuid, subject_type text, subject_id text, params jsonb, link text, event_key text,
-      force_owner_email boolean)
-    join users u on u.org_id = i.org_id and u.status = 'active'
-      and (i.roles is null or u.role::text = any(i.roles))
-      and (i.user_ids is null or u.id = any(i.user_ids))
-      and (i.except_user_id is null or u.id <> i.except_user_id)
-    left join notification_preferences p on p.user_id = u.id and p.kind = i.kind
-    order by e.ord, u.id
-    on conflict (user_id, event_key) do nothing
-  `);
-  return res.rowCount ?? 0;
+  // The insert is `shanhai_notify` (migration 0039), whose plan PL/pgSQL keeps per connection.
+  const res = await tx.execute<{ told: number }>(sql`select shanhai_notify(${JSON.stringify(items)}::jsonb) as told`);
+  return res.rows[0]!.told;
 }
 
 /** A committed notification or account link waiting to be handed on. */
