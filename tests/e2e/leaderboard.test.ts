@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
+import { atRest, DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
 import { saveShot } from './support/shots';
 import { stackApi } from './support/api';
@@ -72,9 +72,7 @@ function wallMoney() {
  * the last one; the layout rule is about where the rows come to rest.
  */
 async function wallMoneyAtRest(page: Page) {
-  await page.waitForFunction(
-    () => document.querySelector('[data-test=wall-ticker]')!.getAnimations({ subtree: true }).length === 0,
-  );
+  await atRest(page, '[data-test=wall-ticker]');
   return page.evaluate(wallMoney);
 }
 

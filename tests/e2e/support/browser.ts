@@ -57,6 +57,22 @@ export async function newPage(
 }
 
 /** In a test: on failure, save a full-page screenshot of `page` under test-results/. */
+/**
+ * Waits until nothing in `scope` (the whole page by default) is animating: a dialog fading in, a toast
+ * sliding in, a ticker row sliding into place. Measured mid-animation, text reads at part opacity
+ * (low contrast to axe) and a row sits above its place; the checks are about the page at rest.
+ * Endless animations (a live dot's pulse) do not count.
+ */
+export async function atRest(page: Page, scope?: string) {
+  await page.waitForFunction(
+    (selector) =>
+      (selector ? document.querySelector(selector)!.getAnimations({ subtree: true }) : document.getAnimations()).every(
+        (a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity,
+      ),
+    scope,
+  );
+}
+
 export function screenshotOnFailure(page: Page, name: string) {
   onTestFailed(async () => {
     mkdirSync(TEST_OUTPUT, { recursive: true });
