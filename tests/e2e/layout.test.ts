@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, MOBILE, loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { stackApi } from './support/api';
-import { layoutProblems, watchRequests, type LayoutProblem } from './support/layout';
+import { layoutProblems, type LayoutProblem } from './support/layout';
+import { openSettled } from './support/pages';
 import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
@@ -112,7 +113,6 @@ describe('tags and badges never run into figures', () => {
     for (const locale of ['zh-CN', 'en'] as const)
       it(`the ${role}'s pages, ${locale}, at desktop and phone width`, async () => {
         const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale });
-        const settled = watchRequests(page);
         screenshotOnFailure(page, `layout-${role}-${locale}`);
         try {
           await loginAs(page, email);
@@ -121,9 +121,8 @@ describe('tags and badges never run into figures', () => {
           for (const viewport of [DESKTOP, MOBILE]) {
             await page.setViewportSize(viewport);
             for (const [path, ready] of pages()) {
-              await page.goto(path);
+              await openSettled(page, path);
               await page.locator(ready).first().waitFor();
-              await settled();
               const problems = await layoutProblems(page);
               if (problems.length) await saveShot(page, `layout-${role}-${locale}-${viewport.width}${path}`);
               found.push(...problems.map((p) => ({ page: `${path} @${viewport.width}`, ...p })));

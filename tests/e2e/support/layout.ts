@@ -192,30 +192,3 @@ export async function layoutProblems(page: Page): Promise<LayoutProblem[]> {
     { chipSelector: CHIPS, minGap: MIN_GAP, runIns: RUN_INS.map((r) => r.source) },
   );
 }
-
-/**
- * Counts the page's own requests in flight (its event stream aside), from now: call it on a new
- * page before it loads anything. Answers a wait until none is in flight and the answers are drawn
- * (then the page's tables have their rows).
- */
-export function watchRequests(page: Page): () => Promise<void> {
-  const open = new Set<unknown>();
-  page.on('request', (r) => {
-    if (r.resourceType() === 'fetch' || r.resourceType() === 'xhr') open.add(r);
-  });
-  const done = (r: unknown) => open.delete(r);
-  page.on('requestfinished', done);
-  page.on('requestfailed', done);
-  // The app's live stream (GET /api/v1/stream, over fetch) stays open: it is not a page's data.
-  page.on('response', (r) => {
-    if (r.headers()['content-type']?.includes('text/event-stream')) open.delete(r.request());
-  });
-  return async function settled() {
-    await page.waitForLoadState('load');
-    // Two quiet frames in a row: an answer may start another request (a list, then its details).
-    for (let quiet = 0; quiet < 2;) {
-      await page.evaluate(() => new Promise((frame) => requestAnimationFrame(() => requestAnimationFrame(frame))));
-      quiet = open.size === 0 ? quiet + 1 : 0;
-    }
-  };
-}
