@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { notify } from '@shanhai/db';
 import { createProduct } from '@shanhai/db/testing';
-import { loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { seriousA11yViolations } from './support/a11y';
+import { atRest, loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
 
 const suite = useStackAndBrowser();
@@ -115,5 +116,45 @@ describe('the bell', () => {
     expect(await countOf(office.page)()).toBe(1);
     await office.context.close();
     await buyer.context.close();
+  });
+
+  it('two-digit counts on the bell and the cart read as well as the text around them (axe)', async () => {
+    // Axe leaves a one-character text undecided ("too short to be sure it is text"): a count of 3
+    // passes whatever its colours, so this draws 12 unread notices and 10 cart lines.
+    const { rows } = await suite.stack.api.pool.query<{ org_id: string; email: string }>(
+      "select org_id, email from users where email in ('buyer2@demo.shanhai', 'coop@demo.shanhai')",
+    );
+    const orgOf = (email: string) => rows.find((r) => r.email === email)!.org_id;
+    for (let i = 0; i < 12; i++)
+      await notify(suite.stack.api.db, {
+        kind: 'purchase.expired',
+        orgId: orgOf('buyer2@demo.shanhai'),
+        subject: { type: 'purchase', id: `e2e-bell-axe-${i}` },
+        link: '/purchases',
+        params: { ref: `E2E-AXE-${i}` },
+      });
+    const lines = [];
+    for (let i = 0; i < 10; i++) {
+      const p = await createProduct(suite.stack.api.db, {
+        cooperativeId: orgOf('coop@demo.shanhai'),
+        nameZh: `徽章对比度 ${i}`,
+        stock: 20,
+        priceTiers: [{ minQty: 1, unitPriceFen: 1000 }],
+      });
+      lines.push({ productId: p.id, qty: 1 });
+    }
+    await call(await token('buyer2@demo.shanhai'), 'PUT', '/cart', { lines });
+
+    const { page, context } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'notifications-badges-axe');
+    await loginAs(page, 'buyer2@demo.shanhai');
+    await page.waitForSelector('[data-test=town-cards]');
+    await expect
+      .poll(() => page.locator('[data-test=bell-count] sup').textContent(), { timeout: 15_000 })
+      .toMatch(/^\d\d/);
+    await expect.poll(() => page.locator('[data-test=cart-badge]').textContent()).toBe('10');
+    await atRest(page);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await context.close();
   });
 });
