@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Locator, Page } from 'playwright-core';
 import { schema } from '@shanhai/db';
-import { createProduct } from '@shanhai/db/testing';
-import { DESKTOP, MOBILE, TEST_OUTPUT, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { TEST_PASSWORD, createProduct, createUser } from '@shanhai/db/testing';
+import { DESKTOP, MOBILE, TEST_OUTPUT, atRest, loginAs, newPage, screenshotOnFailure } from './support/browser';
+import { seriousA11yViolations } from './support/a11y';
 import { stackApi } from './support/api';
 import { useStackAndBrowser } from './support/suite';
 
@@ -457,5 +458,97 @@ describe('cancelling asks first, says what it did and changes the status on scre
       expect(await status('orders', orderId)).toBe('accepted');
       expect(await marked(buyer.page)).toBe(14);
       await buyer.context.close();
+    });
+});
+
+describe("a member's purchase above the threshold waits on /approvals for an owner, who approves or rejects it", () => {
+  const { api, orgOf } = stackApi(suite);
+  const TEXT = {
+    'zh-CN': { approved: '已批准，采购单可以付款了', rejectAsk: '库存', rejected: '已驳回采购单，库存已退回' },
+    en: { approved: 'Approved; the purchase can be paid now', rejectAsk: 'stock', rejected: 'Purchase rejected' },
+  } as const;
+  const status = async (id: string) =>
+    (await suite.stack.api.pool.query<{ status: string }>('select status from purchases where id = $1', [id])).rows[0]!
+      .status;
+
+  for (const [lang, width] of [
+    ['zh-CN', 'desktop'],
+    ['en', 'phone'],
+  ] as const)
+    it(`approve at once; reject after a confirmation, a second thought keeping it (${lang}, ${width})`, async () => {
+      const text = TEXT[lang];
+      const org = await orgOf('buyer@demo.shanhai');
+      const coop = await orgOf('coop@demo.shanhai');
+      const { rows: before } = await suite.stack.api.pool.query<{ t: number | null }>(
+        'select approval_threshold_fen as t from orgs where id = $1',
+        [org],
+      );
+      await suite.stack.api.pool.query('update orgs set approval_threshold_fen = 100 where id = $1', [org]);
+      try {
+        const member = await createUser(suite.stack.api.db, { orgId: org, role: 'member' });
+        const login = await api('/auth/login', {
+          method: 'POST',
+          body: { email: member.email, password: TEST_PASSWORD },
+        });
+        const token = String(login.accessToken);
+        /** A member's purchase of 2 of a new product: above the 1 元 threshold, so it waits. */
+        const placed = async (nameZh: string) => {
+          const product = await createProduct(suite.stack.api.db, { cooperativeId: coop, nameZh, stock: 50 });
+          await api('/cart', { method: 'PUT', token, body: { lines: [{ productId: product.id, qty: 2 }] } });
+          const p = await api('/purchases', { method: 'POST', token, body: { paymentMethod: 'transfer' } });
+          expect(p.status).toBe('pending_approval');
+          return { id: String(p.id), ref: String(p.remittanceRef), productId: product.id };
+        };
+        const yes = await placed(`审批通过测试 ${lang}`);
+        const no = await placed(`审批驳回测试 ${lang}`);
+
+        const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, {
+          locale: lang,
+          viewport: WIDTHS[width],
+        });
+        screenshotOnFailure(page, `trade-approvals-${lang}-${width}`);
+        await loginAs(page, 'buyer@demo.shanhai');
+        await page.waitForURL((u) => u.pathname === '/');
+        await page.goto('/approvals');
+        const rowOf = (ref: string) =>
+          page.locator('[data-test=purchase-list] tr', {
+            has: page.locator('[data-test=purchase-link]', { hasText: ref }),
+          });
+        await rowOf(yes.ref).waitFor();
+        await rowOf(no.ref).waitFor();
+        await atRest(page);
+        expect(await seriousA11yViolations(page)).toEqual([]);
+        await shot(page, `approvals-${lang}-${width}`);
+
+        await rowOf(yes.ref).locator('[data-test=approve]').click();
+        await page.locator('.el-message--success', { hasText: text.approved }).waitFor();
+        // The inbox follows without a reload: the approved purchase leaves it, the other waits on.
+        await expect.poll(() => rowOf(yes.ref).count()).toBe(0);
+        expect(await rowOf(no.ref).count()).toBe(1);
+        expect(await status(yes.id)).toBe('awaiting_payment');
+
+        await rowOf(no.ref).locator('[data-test=reject]').click();
+        const ask = page.locator('.confirm-purchase-reject');
+        await expect.poll(() => ask.innerText()).toContain(text.rejectAsk);
+        await ask.locator('.el-message-box__btns button').first().click();
+        await ask.waitFor({ state: 'hidden' });
+        expect(await status(no.id)).toBe('pending_approval');
+        await rowOf(no.ref).locator('[data-test=reject]').click();
+        await ask.locator('.el-message-box__btns button').last().click();
+        await page.locator('.el-message--success', { hasText: text.rejected }).waitFor();
+        await expect.poll(() => rowOf(no.ref).count()).toBe(0);
+        expect(await status(no.id)).toBe('cancelled');
+        const { rows } = await suite.stack.api.pool.query<{ stock: number }>(
+          'select stock from products where id = $1',
+          [no.productId],
+        );
+        expect(rows[0]!.stock).toBe(50);
+        await context.close();
+      } finally {
+        await suite.stack.api.pool.query('update orgs set approval_threshold_fen = $2 where id = $1', [
+          org,
+          before[0]!.t,
+        ]);
+      }
     });
 });
