@@ -1,9 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { sql as q } from 'drizzle-orm';
-import { DEMO_ORDER_STEPS, pastSettlementStep } from '@shanhai/db/seed';
+import { describe, expect, it } from 'vitest';
 import { loginAs, MOBILE, newPage, screenshotOnFailure } from './support/browser';
 import { misfits } from './support/fit';
-import { LOGIN, openSettled, pagesOf, type Role } from './support/pages';
+import { LOGIN, openSettled, pagesOf, type Role, useStartDemoData } from './support/pages';
 import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
 
@@ -16,23 +14,7 @@ import { useStackAndBrowser } from './support/suite';
  */
 const suite = useStackAndBrowser();
 
-const sql = <R extends object>(text: string, params: unknown[] = []) =>
-  suite.stack.api.pool.query<R>(text, params).then((r) => r.rows);
-
-/**
- * What `npm start` adds to the test template's demo data, so that the pages that show one (a
- * purchase, an order, a statement) have it and every table has rows: the past settled month and
- * current orders in every state, seeded as packages/devstack's start does.
- */
-beforeAll(async () => {
-  await suite.stack.api.db.transaction(async (tx) => {
-    const users = await tx.execute<{ email: string; org_id: string }>(
-      q`select email, org_id from users where email like '%@demo.shanhai'`,
-    );
-    const orgIds = new Map(users.rows.map((r) => [r.email.split('@')[0]!, r.org_id]));
-    for (const step of [pastSettlementStep, ...DEMO_ORDER_STEPS]) await step({ tx, townIds: new Map(), orgIds });
-  });
-}, 120_000);
+const sql = useStartDemoData(suite);
 
 const ROLES: Role[] = ['visitor', 'buyer', 'coop', 'office'];
 const LOCALES = ['zh-CN', 'en'] as const;

@@ -1,9 +1,32 @@
+import { beforeAll } from 'vitest';
+import { sql as q } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
+import { DEMO_ORDER_STEPS, pastSettlementStep } from '@shanhai/db/seed';
+import type { Suite } from './suite';
 
 /** Reads rows from the stack's database (the demo data's ids for the pages that take one). */
 type Sql = <R extends object>(text: string, params?: unknown[]) => Promise<R[]>;
 
 export type Role = 'visitor' | 'buyer' | 'coop' | 'office';
+
+/**
+ * For a file that walks every page: adds what `npm start` adds to the test template's demo data
+ * (the past settled month and current orders in every state, seeded as packages/devstack's start
+ * does), so that the pages that show one (a purchase, an order, a statement) have it and every
+ * table has rows. Returns the SQL reader pagesOf takes.
+ */
+export function useStartDemoData(suite: Suite): Sql {
+  beforeAll(async () => {
+    await suite.stack.api.db.transaction(async (tx) => {
+      const users = await tx.execute<{ email: string; org_id: string }>(
+        q`select email, org_id from users where email like '%@demo.shanhai'`,
+      );
+      const orgIds = new Map(users.rows.map((r) => [r.email.split('@')[0]!, r.org_id]));
+      for (const step of [pastSettlementStep, ...DEMO_ORDER_STEPS]) await step({ tx, townIds: new Map(), orgIds });
+    });
+  }, 120_000);
+  return (text, params = []) => suite.stack.api.pool.query(text, params).then((r) => r.rows);
+}
 
 /** Each role's demo login (none: the visitor). */
 export const LOGIN: Record<Role, string | null> = {
