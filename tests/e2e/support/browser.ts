@@ -56,7 +56,6 @@ export async function newPage(
   return { context, page };
 }
 
-/** In a test: on failure, save a full-page screenshot of `page` under test-results/. */
 /**
  * Waits until nothing in `scope` (the whole page by default) is animating: a dialog fading in, a toast
  * sliding in, a ticker row sliding into place. Measured mid-animation, text reads at part opacity
@@ -73,6 +72,7 @@ export async function atRest(page: Page, scope?: string) {
   );
 }
 
+/** In a test: on failure, save a full-page screenshot of `page` under test-results/. */
 export function screenshotOnFailure(page: Page, name: string) {
   onTestFailed(async () => {
     mkdirSync(TEST_OUTPUT, { recursive: true });
