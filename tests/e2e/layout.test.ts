@@ -109,6 +109,30 @@ describe('tags and badges never run into figures', () => {
     }
   });
 
+  it('the check reports a figure broken though it fits its line, and chart figures drawn over each other', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    try {
+      // The leaderboard's phone rows before the fix: label and value inline, so the value broke at
+      // its space (and Chinese text anywhere); as blocks in the line, the value moves down whole.
+      await page.setContent(`<div style="font:16px sans-serif">
+        <dl data-test="phone-facts" style="width:140px;margin:0"><dt style="display:inline">销售额</dt>
+          <dd style="display:inline;margin:0">1,615.11 万元</dd></dl>
+        <dl data-test="phone-facts" style="width:140px;margin:0"><dt style="display:inline-block">销售额</dt>
+          <dd style="display:inline-block;margin:0">1,615.11 万元</dd></dl>
+        <p style="width:60px">1,615,111,111.11 万元</p>
+        <svg width="300" height="60"><text x="10" y="20">161.5%</text><text x="20" y="24">129.9%</text>
+          <text x="200" y="20">96.2%</text>
+          <text transform="translate(10 50) rotate(45)">大崑镇</text><text transform="translate(16 50) rotate(45)">石潭镇</text></svg>
+      </div>`);
+      expect(await layoutProblems(page)).toEqual([
+        { kind: 'broken', text: '1,615.11 万元', where: '1,615.11 万元' },
+        { kind: 'overlaps', text: '161.5%', other: '129.9%', where: 'svg' },
+      ]);
+    } finally {
+      await context.close();
+    }
+  });
+
   for (const [role, { email, home, pages }] of Object.entries(ROLES))
     for (const locale of ['zh-CN', 'en'] as const)
       it(`the ${role}'s pages, ${locale}, at desktop and phone width`, async () => {

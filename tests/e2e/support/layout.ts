@@ -3,7 +3,8 @@ import type { Page } from 'playwright-core';
 /**
  * Issue 14's "tags never run into figures", checked on any page as it is: every Element Plus tag and
  * badge and every chip the app draws itself, against the text around it, and every figure against
- * the unit or word after it.
+ * the unit or word after it. Also that figures read whole: none broken over two lines where one
+ * would hold it, and no chart figure drawn over another.
  */
 
 /** The chips: Element Plus's tags and badges, and the app's own (see apps/web/src/styles/main.css and the components). */
@@ -11,10 +12,10 @@ const CHIPS = '.el-tag, .el-badge__content, .demo-tag, .count-badge, .nav-badge,
 
 /** What a problem names: the chip or text, the text it meets, and the page's words around them. */
 export interface LayoutProblem {
-  kind: 'touches' | 'clipped' | 'run-in';
-  /** The chip's text, or the text that runs in. */
+  kind: 'touches' | 'clipped' | 'run-in' | 'broken' | 'overlaps';
+  /** The chip's text, the text that runs in, is broken, or is drawn over `other`. */
   text: string;
-  /** For `touches`: the text the chip meets, and the gap between them in px (negative: they overlap). */
+  /** For `touches`: the text the chip meets, and the gap between them in px (negative: they overlap). For `overlaps`: the other text. */
   other?: string;
   gap?: number;
   /** The row or block they sit in, cut short: enough to find them. */
@@ -44,14 +45,24 @@ const RUN_INS: RegExp[] = [
 ];
 
 /**
+ * A text that must read whole: an amount with its scale ("1,615.11 万元", "+¥6.60M"), a share
+ * ("161.5%"), a count. Chinese lines may break between any two characters, and so inside these.
+ */
+const FIGURE = /^[+-]?[¥￥]?\d[\d,]*(?:\.\d+)?\s?(?:万元|元|万|%|[KMB])?$/u;
+/** Where every text reads whole, names too ("阳山县", "Yangshan"): a phone row's label-value pairs (PhoneFacts). */
+const WHOLE = '[data-test=phone-facts] dt, [data-test=phone-facts] dd';
+
+/**
  * Every problem on the page as it is now (call it once the page has its data): a chip that overlaps
  * or comes closer than 4 px to another text on its line in the same row, a chip whose text is cut (by
- * itself or by the cell it sits in), and a figure that runs into a unit or a word, within one text or
- * across two texts drawn with no gap between them.
+ * itself or by the cell it sits in), a figure that runs into a unit or a word, within one text or
+ * across two texts drawn with no gap between them, a figure (or a phone row's label or value) broken
+ * over lines though one line of its block would hold it, and a chart's text drawn over another
+ * (rotated axis names aside, whose boxes overlap by design).
  */
 export async function layoutProblems(page: Page): Promise<LayoutProblem[]> {
   return page.evaluate(
-    ({ chipSelector, minGap, runIns }) => {
+    ({ chipSelector, minGap, runIns, figure, whole: wholeSelector }) => {
       const patterns = runIns.map((source) => new RegExp(source, 'u'));
       type Box = { left: number; right: number; top: number; bottom: number };
       const problems: LayoutProblem[] = [];
@@ -187,8 +198,65 @@ export async function layoutProblems(page: Page): Promise<LayoutProblem[]> {
             where: short(a.node.parentElement!.closest(ROW)?.textContent ?? ''),
           });
       }
+
+      // A figure, or a phone row's label or value, over two or more lines though one line of its
+      // block would hold it: its width on one line against the width of the block its lines fill
+      // (the nearest block that is not itself a flex item, which shrinks to what it holds).
+      const figurePattern = new RegExp(figure, 'u');
+      const lineWidth = (e: Element) => {
+        let b: Element | null = e;
+        for (; b && b !== document.body; b = b.parentElement) {
+          const d = style(b).display;
+          const flexItem = b.parentElement && /flex|grid/.test(style(b.parentElement).display);
+          if (!/^(inline|inline-block|contents)$/.test(d) && !flexItem) break;
+        }
+        const s = style(b ?? document.body);
+        return (b ?? document.body).clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+      };
+      for (const t of texts) {
+        const parent = t.node.parentElement!;
+        if (!figurePattern.test(t.node.data.trim()) && !parent.closest(wholeSelector)) continue;
+        const lines = new Set(t.boxes.map((b) => Math.round(b.top)));
+        if (lines.size < 2) continue;
+        const probe = document.createElement('span');
+        probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+        probe.textContent = t.node.data.trim();
+        parent.append(probe);
+        const oneLine = probe.getBoundingClientRect().width;
+        probe.remove();
+        if (oneLine <= lineWidth(parent) + 0.5)
+          problems.push({
+            kind: 'broken',
+            text: short(t.node.data),
+            where: short((parent.closest(ROW) as HTMLElement | null)?.innerText ?? t.node.data),
+          });
+      }
+
+      // A chart's text drawn over another's (ECharts draws SVG text; a rotated one is an axis name).
+      for (const svg of document.querySelectorAll('svg')) {
+        const drawn = [...svg.querySelectorAll('text')].filter((e) => {
+          const m = e.getCTM();
+          return shown(e) && (!m || (Math.abs(m.b) < 1e-6 && Math.abs(m.c) < 1e-6));
+        });
+        const boxes = drawn.map((e) => e.getBoundingClientRect());
+        for (let i = 0; i < drawn.length; i++)
+          for (let j = i + 1; j < drawn.length; j++)
+            if (overlaps(boxes[i]!, boxes[j]!))
+              problems.push({
+                kind: 'overlaps',
+                text: short(drawn[i]!.textContent ?? ''),
+                other: short(drawn[j]!.textContent ?? ''),
+                where: short(svg.closest('[data-test]')?.getAttribute('data-test') ?? 'svg'),
+              });
+      }
       return problems;
     },
-    { chipSelector: CHIPS, minGap: MIN_GAP, runIns: RUN_INS.map((r) => r.source) },
+    {
+      chipSelector: CHIPS,
+      minGap: MIN_GAP,
+      runIns: RUN_INS.map((r) => r.source),
+      figure: FIGURE.source,
+      whole: WHOLE,
+    },
   );
 }
