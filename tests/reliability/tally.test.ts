@@ -123,8 +123,8 @@ describe('tally reliability', () => {
     }
   });
 
-  // Waits for the worker's reconnect and sweep (no timing is asserted): on a loaded 2-core machine
-  // that once took over the default 30 s.
+  // Waits for the worker's reconnect and sweep (no timing is asserted). The test's time is longer
+  // than its waits' own 30 s, so a sweep that never comes fails with their message, not a timeout.
   it('Redis stopped while a purchase is paid: the ledger row exists, and once Redis is back the sweep tallies it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shanhai-redis-'));
     let redis = await startRedis({ dir, persistent: true });
@@ -135,6 +135,9 @@ describe('tally reliability', () => {
     const queue = new Queue(QUEUES.tally, { connection: producer, prefix: `${cfg.redisPrefix}:bull` });
     queue.on('error', () => undefined);
     try {
+      // The api's queues are up before Redis goes (it enqueues only on a ready connection): a
+      // queue still connecting when Redis stops waits for it to return, and this test with it.
+      await queue.waitUntilReady();
       await until(async () => (await untallied()) === 0);
       await redis.stop();
       // What markPaid does: append the ledger rows in its transaction, then try to enqueue.
