@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DESKTOP, MOBILE, newPage, screenshotOnFailure, TEST_OUTPUT } from './support/browser';
+import { atRest, DESKTOP, MOBILE, newPage, screenshotOnFailure, TEST_OUTPUT } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
 
 /**
@@ -55,9 +56,22 @@ describe('header search', () => {
       // On a page other than the catalogue: the box is in the header of every page.
       await page.goto('/leaderboard');
       const box = page.locator('[data-test=header-search]');
-      await box.click();
-      await box.pressSequentially('大坪蜂', { delay: 30 });
       const popper = page.locator('.header-search-popper');
+      /*
+       * Types as a person does, then waits for the list that answers the whole text: its first
+       * line names it. Under load the keys come slower than the box's pause, so a list for the
+       * first characters shows, and is replaced, while the test is already looking at it.
+       */
+      const type = async (words: string) => {
+        await box.fill('');
+        await box.pressSequentially(words, { delay: 30 });
+        await popper.locator('[data-test=suggestion-all]', { hasText: `“${words}”` }).waitFor();
+        await atRest(page, '.header-search-popper');
+      };
+      /** The catalogue has the answer to its current address (not the list of the one before). */
+      const settled = () => page.locator('[data-test=catalog-list][aria-busy=false]').waitFor();
+      await box.click();
+      await type('大坪蜂');
       const product = popper.locator('[data-test=suggestion-product]', { hasText: text.honey });
       await product.waitFor();
       await expect(popper.locator('[data-test=suggestion-town]').first().innerText()).resolves.toContain(text.town);
@@ -73,8 +87,7 @@ describe('header search', () => {
       const code = (
         await suite.stack.api.pool.query<{ code: string }>("select code from products where name_zh = '大坪山花蜂蜜'")
       ).rows[0]!.code;
-      await box.fill('');
-      await box.pressSequentially(code, { delay: 30 });
+      await type(code);
       await popper.locator('[data-test=suggestion-code]', { hasText: code }).waitFor();
       await expect(
         popper.locator('[data-test=suggestion-product]', { hasText: code }).first().innerText(),
@@ -87,8 +100,7 @@ describe('header search', () => {
       // A cooperative's name (as registered, so Chinese in both languages): its group, and picking it
       // lists that cooperative's products.
       const coopName = '连山大坪镇蜂蜜猕猴桃专业合作社（演示）';
-      await box.fill('');
-      await box.pressSequentially('蜂蜜猕猴桃专业合作社', { delay: 30 });
+      await type('蜂蜜猕猴桃专业合作社');
       const coop = popper.locator('[data-test=suggestion-cooperative]', { hasText: coopName });
       await coop.waitFor();
       expect(await coop.locator('.kind').innerText()).toBe(text.coopKind);
@@ -102,26 +114,33 @@ describe('header search', () => {
       );
       expect(coopRow).toEqual([{ name: coopName }]);
       await expect.poll(() => page.locator('[data-test=filter-cooperative]').innerText()).toContain(coopName);
+      await settled();
       await expect(page.locator('[data-test=product-card]', { hasText: text.honey }).count()).resolves.toBe(1);
 
       // A category word in the reader's language: the category group, and picking it filters by it.
-      await box.fill('');
-      await box.pressSequentially(text.fruitWord, { delay: 30 });
+      await type(text.fruitWord);
       const category = popper.locator('[data-test=suggestion-category]', { hasText: text.fruit });
       await category.waitFor();
       expect(await category.locator('.kind').innerText()).toBe(text.categoryKind);
       expect((await category.locator('.text').innerText()).trim()).toBe(text.fruit);
-      await category.click();
+      // Pressed, the suggestion leaves the focus in the box: moving it let the browser scroll the page
+      // under the finger before the release. Picked, the box lets it go (a phone's keyboard goes away).
+      const boxHasFocus = () => box.evaluate((el) => el.contains(document.activeElement));
+      await category.hover();
+      await page.mouse.down();
+      await expect(boxHasFocus()).resolves.toBe(true);
+      await page.mouse.up();
       await page.waitForURL((u) => u.pathname === '/products' && u.searchParams.get('category') === 'fruit');
+      await expect(boxHasFocus()).resolves.toBe(false);
+      await settled();
       await page.locator('[data-test=product-card]', { hasText: text.kiwi }).first().waitFor();
       await expect(page.locator('[data-test=product-card]', { hasText: text.honey }).count()).resolves.toBe(0);
 
       // A typo: Enter searches; the closest product comes with "did you mean".
-      await box.fill('');
-      await box.pressSequentially('猕候桃', { delay: 30 });
-      await popper.locator('[data-test=suggestion-all]').waitFor();
+      await type('猕候桃');
       await box.press('Enter');
       await page.waitForURL((u) => u.pathname === '/products' && u.searchParams.get('q') === '猕候桃');
+      await settled();
       // "Did you mean" corrects the words typed, so it is in their script (Chinese here).
       await expect(page.locator('[data-test=did-you-mean]').innerText()).resolves.toBe(TEXT['zh-CN'].kiwi);
       await expect(page.locator('[data-test=product-card]').first().innerText()).resolves.toContain(text.kiwi);
@@ -146,6 +165,77 @@ describe('header search', () => {
       await context.close();
     });
   }
+});
+
+describe('an answer that comes back late', () => {
+  /**
+   * Holds back the server's answer to the first request `matches` picks until `release()`;
+   * `delivered` settles once the page has had that answer and a moment to draw it.
+   */
+  async function holdFirst(page: Page, matches: (u: URL) => boolean) {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let url: string | undefined;
+    await page.route(
+      (u) => (url === undefined || url === u.href) && matches(u),
+      async (route) => {
+        url ??= route.request().url();
+        const response = await route.fetch();
+        await held;
+        await route.fulfill({ response });
+      },
+    );
+    const asked = page.waitForRequest((r) => matches(new URL(r.url())));
+    const delivered = page
+      .waitForEvent('requestfinished', { predicate: (r) => r.url() === url, timeout: 60_000 })
+      .then(() => page.evaluate(() => new Promise((r) => setTimeout(r, 200))));
+    return { asked, release, delivered };
+  }
+
+  it('does not take the suggestions back to words typed before', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'zh-CN' });
+    screenshotOnFailure(page, 'search-late-suggestions');
+    await page.goto('/leaderboard');
+    const late = await holdFirst(
+      page,
+      (u) => u.pathname === '/api/v1/search/suggest' && u.searchParams.get('q') === '大坪',
+    );
+    const box = page.locator('[data-test=header-search]');
+    const all = page.locator('.header-search-popper [data-test=suggestion-all]');
+    await box.click();
+    await box.pressSequentially('大坪', { delay: 30 });
+    await late.asked;
+    await box.pressSequentially('蜂', { delay: 30 });
+    await all.filter({ hasText: '“大坪蜂”' }).waitFor();
+    late.release();
+    await late.delivered;
+    expect(await all.allInnerTexts()).toEqual([expect.stringContaining('“大坪蜂”')]);
+    await context.close();
+  });
+
+  it('does not put back the products of a filter left since', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'zh-CN' });
+    screenshotOnFailure(page, 'search-late-catalogue');
+    await page.goto('/products');
+    await page.locator('[data-test=catalog-list][aria-busy=false] [data-test=product-card]').first().waitFor();
+    const late = await holdFirst(page, (u) => u.pathname === '/api/v1/products' && u.searchParams.has('town'));
+    const towns = page.locator('[data-test=facet-towns] [data-test=facet-town]');
+    // Towns as the facet names them, without the count after the name.
+    const [first, second] = (await towns.allInnerTexts()).map((x) => x.replace(/\s*\d+$/, '').trim());
+    await towns.nth(0).click();
+    await late.asked;
+    await towns.filter({ hasText: second! }).click();
+    await page.locator('[data-test=product-card]', { hasText: second }).first().waitFor();
+    await page.locator('[data-test=catalog-list][aria-busy=false]').waitFor();
+    late.release();
+    await late.delivered;
+    await expect(page.locator('[data-test=catalog-list]').getAttribute('aria-busy')).resolves.toBe('false');
+    const cards = await page.locator('[data-test=product-card] .name + .muted').allInnerTexts();
+    expect(cards.length).toBeGreaterThan(0);
+    for (const c of cards) expect(c).toContain(second);
+    expect(cards.join()).not.toContain(first);
+    await context.close();
+  });
 });
 
 describe('the catalogue on a phone', () => {
