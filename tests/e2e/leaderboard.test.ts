@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { atRest, DESKTOP, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
+import { atRest, DESKTOP, holdFirst, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
 import { saveShot } from './support/shots';
 import { stackApi } from './support/api';
@@ -354,6 +354,29 @@ describe('live leaderboard', () => {
     await page.waitForSelector('[data-test=reason-E2E-FORM-1]');
     expect(await row.innerText()).toContain('Rejected');
     expect(await page.locator('[data-test=reason-E2E-FORM-1]').innerText()).toBe('Invoice amount does not match');
+    await context.close();
+  });
+
+  it('a late answer for the view left since does not replace the board chosen after it', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'zh-CN' });
+    screenshotOnFailure(page, 'board-late-answer');
+    await page.goto('/leaderboard');
+    const townRows = page.locator('[data-test=leaderboard-table] [data-test^=town-]');
+    await townRows.first().waitFor();
+    const towns = await townRows.count();
+    const late = await holdFirst(
+      page,
+      (u) => u.pathname === '/api/v1/leaderboard' && u.searchParams.get('by') === 'county',
+    );
+    await page.click('[data-test=by-county]');
+    await late.asked;
+    const townAnswer = page.waitForResponse((r) => new URL(r.url()).searchParams.get('by') === 'town');
+    await page.click('[data-test=by-town]');
+    await townAnswer;
+    late.release();
+    await late.delivered;
+    expect(await page.locator('[data-test=by-town]').getAttribute('class')).toContain('is-active');
+    expect(await townRows.count()).toBe(towns);
     await context.close();
   });
 

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { atRest, DESKTOP, MOBILE, newPage, screenshotOnFailure, TEST_OUTPUT } from './support/browser';
+import { atRest, DESKTOP, holdFirst, MOBILE, newPage, screenshotOnFailure, TEST_OUTPUT } from './support/browser';
 import { useStackAndBrowser } from './support/suite';
 
 /**
@@ -168,30 +167,6 @@ describe('header search', () => {
 });
 
 describe('an answer that comes back late', () => {
-  /**
-   * Holds back the server's answer to the first request `matches` picks until `release()`;
-   * `delivered` settles once the page has had that answer and a moment to draw it.
-   */
-  async function holdFirst(page: Page, matches: (u: URL) => boolean) {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let url: string | undefined;
-    await page.route(
-      (u) => (url === undefined || url === u.href) && matches(u),
-      async (route) => {
-        url ??= route.request().url();
-        const response = await route.fetch();
-        await held;
-        await route.fulfill({ response });
-      },
-    );
-    const asked = page.waitForRequest((r) => matches(new URL(r.url())));
-    const delivered = page
-      .waitForEvent('requestfinished', { predicate: (r) => r.url() === url, timeout: 60_000 })
-      .then(() => page.evaluate(() => new Promise((r) => setTimeout(r, 200))));
-    return { asked, release, delivered };
-  }
-
   it('does not take the suggestions back to words typed before', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'zh-CN' });
     screenshotOnFailure(page, 'search-late-suggestions');

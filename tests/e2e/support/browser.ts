@@ -57,6 +57,32 @@ export async function newPage(
 }
 
 /**
+ * Holds back the server's answer to the first request `matches` picks until `release()`;
+ * `delivered` settles once the page has had that answer and a moment to draw it.
+ */
+export async function holdFirst(page: Page, matches: (u: URL) => boolean) {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let url: string | undefined;
+  await page.route(
+    (u) => (url === undefined || url === u.href) && matches(u),
+    async (route) => {
+      url ??= route.request().url();
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+    },
+  );
+  const asked = page.waitForRequest((r) => matches(new URL(r.url())));
+  const delivered = page
+    .waitForEvent('requestfinished', { predicate: (r) => r.url() === url, timeout: 60_000 })
+    .then(() => page.evaluate(() => new Promise((r) => setTimeout(r, 200))));
+  // Awaited by the test; a test that fails first leaves them to reject unheard when its page closes.
+  for (const p of [asked, delivered]) p.catch(() => undefined);
+  return { asked, release, delivered };
+}
+
+/**
  * Waits until nothing in `scope` (the whole page by default) is animating: a dialog fading in, a toast
  * sliding in, a ticker row sliding into place. Measured mid-animation, text reads at part opacity
  * (low contrast to axe) and a row sits above its place; the checks are about the page at rest.

@@ -2,6 +2,7 @@ import { onMounted, ref, watch, type Ref } from 'vue';
 import type { CampaignBoard } from '@shanhai/domain';
 import * as api from '@/api/campaigns';
 import { ApiError } from '@/api/http';
+import { latestTurn } from '@/composables/latest-turn';
 import { useLiveChanges } from '@/composables/use-live-changes';
 
 /**
@@ -11,11 +12,17 @@ import { useLiveChanges } from '@/composables/use-live-changes';
 export function useCampaignBoard(id: Ref<string>) {
   const board = ref<CampaignBoard | null>(null);
   const missing = ref(false);
+  // A live reload and a move to another campaign can overlap: only the last one asked lands.
+  const turn = latestTurn();
   async function load() {
+    const current = turn();
     try {
-      board.value = await api.board(id.value);
+      const b = await api.board(id.value);
+      if (!current()) return;
+      board.value = b;
       missing.value = false;
     } catch (e) {
+      if (!current()) return;
       if (e instanceof ApiError && (e.status === 404 || e.status === 400)) missing.value = true;
       else throw e;
     }
