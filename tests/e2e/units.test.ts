@@ -218,7 +218,13 @@ describe('a units list longer than one page (issue 13: every list paged)', () =>
     await loginAs(office.page, 'office@demo.shanhai');
     await office.page.waitForSelector('[data-test=office-console]');
     await office.page.goto('/office/units/classify');
+    // The typed search answers after its debounce: wait for it, so "load more" pages its list and not
+    // the opening list of all units (200 rows too, and led by these names as well).
+    const searched = office.page.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/api/v1/units' && new URL(r.url()).searchParams.get('q') === '分页测试单位',
+    );
     await office.page.fill('input[data-test=classify-search], [data-test=classify-search] input', '分页测试单位');
+    await searched;
     const rows = () => office.page.locator('[data-test=classify-table] .el-table__body tr').count();
     await office.page.waitForFunction(
       () => document.querySelectorAll('[data-test=classify-table] .el-table__body tr').length === 200,
