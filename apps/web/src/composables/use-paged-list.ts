@@ -1,5 +1,6 @@
 import { ref, shallowRef } from 'vue';
 import type { Page } from '@/api/http';
+import { latestTurn } from './latest-turn';
 
 /** What a view holds of a paged list; LoadMore.vue takes it as its `list`. */
 export interface PagedList<T> {
@@ -28,24 +29,24 @@ export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promi
   const items = shallowRef<T[]>([]);
   const next = ref<string | null>(null);
   const loading = ref(false);
-  /** Bumped by every reload: an answer for an older generation is stale. */
-  let generation = 0;
+  /** Every reload (and refresh) takes a turn; a load of the next page belongs to the one it followed. */
+  const turn = latestTurn();
+  let current = turn();
 
-  async function guarded(work: (gen: number) => Promise<void>) {
-    const gen = generation;
+  async function guarded(mine: () => boolean, work: () => Promise<void>) {
     loading.value = true;
     try {
-      await work(gen);
+      await work();
     } finally {
-      if (gen === generation) loading.value = false;
+      if (mine()) loading.value = false;
     }
   }
 
   const reload = () => {
-    const gen = ++generation;
-    return guarded(async () => {
+    const mine = (current = turn());
+    return guarded(mine, async () => {
       const page = await fetchPage(undefined);
-      if (gen !== generation) return;
+      if (!mine()) return;
       items.value = page.items;
       next.value = page.nextCursor;
     });
@@ -53,16 +54,16 @@ export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promi
 
   const refresh = () => {
     const shown = items.value.length;
-    const gen = ++generation;
-    return guarded(async () => {
+    const mine = (current = turn());
+    return guarded(mine, async () => {
       let page = await fetchPage(undefined);
       const rows = [...page.items];
       while (page.nextCursor && rows.length < shown) {
         page = await fetchPage(page.nextCursor);
-        if (gen !== generation) return;
+        if (!mine()) return;
         rows.push(...page.items);
       }
-      if (gen !== generation) return;
+      if (!mine()) return;
       items.value = rows;
       next.value = page.nextCursor;
     });
@@ -71,9 +72,10 @@ export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promi
   const loadMore = async () => {
     const cursor = next.value;
     if (!cursor || loading.value) return;
-    await guarded(async (gen) => {
+    const mine = current;
+    await guarded(mine, async () => {
       const page = await fetchPage(cursor);
-      if (gen !== generation) return;
+      if (!mine()) return;
       items.value = [...items.value, ...page.items];
       next.value = page.nextCursor;
     });
