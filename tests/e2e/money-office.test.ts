@@ -55,10 +55,32 @@ async function downloaded(page: Page, click: () => Promise<void>) {
 
 describe('the office’s and the cooperative’s money pages', () => {
   it('the office sets a category’s and a cooperative’s fee rate and the automatic-acceptance period (en)', async () => {
+    // The demo cooperative is owed the price of an accepted order: it leads the list, which is by name otherwise.
+    await paid('排序测试蜂蜜', 2, 5_000, 'accepted');
     const { page, context } = await signedIn('office@demo.shanhai', 'en', 'rates');
     await page.goto('/office/money');
     await page.waitForSelector('[data-test=category-rates]');
     const category = CATEGORIES[0]!;
+
+    // Who is owed most comes first (available, then pending); the cooperative's header sorts by name.
+    const rows = page.locator('[data-test=coop-balances] tbody tr');
+    const column = async (i: number) =>
+      rows.evaluateAll((trs, n) => trs.map((tr) => tr.querySelectorAll('td')[n]!.textContent!.trim()), i);
+    const fen = (s: string) => Math.round(Number(s.replace(/[^\d.]/g, '')) * 100);
+    const available = (await column(2)).map(fen);
+    expect(available.length).toBeGreaterThan(2);
+    expect(available[0]).toBeGreaterThan(0);
+    expect(await column(0).then((c) => c[0])).toBe(coopName);
+    expect(available).toEqual([...available].sort((a, b) => b - a));
+    // Those owed nothing follow by name (Element Plus's own descending sort would reverse them).
+    const [names, pending] = [await column(0), (await column(1)).map(fen)];
+    const nothing = names.filter((_, i) => available[i] === 0 && pending[i] === 0);
+    expect(nothing.length).toBeGreaterThan(2);
+    expect(nothing).toEqual([...nothing].sort((a, b) => a.localeCompare(b, 'en')));
+    const byName = (await column(0)).sort((a, b) => a.localeCompare(b, 'en'));
+    await page.locator('[data-test=coop-balances] thead th').first().click();
+    await poll(() => column(0)).toEqual(byName);
+
     const rateOf = (where: string, value: string) =>
       one<{ rate_bps: number }>(`select rate_bps from fee_rates where ${where} = $1`, [value]).then(
         (r) => r?.rate_bps ?? null,
