@@ -151,6 +151,12 @@ describe('the office’s and the cooperative’s money pages', () => {
     const officePage = await signedIn('office@demo.shanhai', 'zh-CN', 'account-office');
     await officePage.page.goto('/office/settlements');
     const change = officePage.page.locator('[data-test=account-changes] tbody tr', { hasText: accountNo });
+    // The number reads in groups of four, spaced apart on screen; its text (what a copy takes) is the bare digits.
+    const groups = change.locator('.account-number').first().locator(':scope > span');
+    await change.waitFor();
+    expect(await groups.allTextContents()).toEqual(['6228', '4800', '9999', '0001']);
+    const [first, second] = [(await groups.nth(0).boundingBox())!, (await groups.nth(1).boundingBox())!];
+    expect(second.x - (first.x + first.width)).toBeGreaterThan(2);
     await change.locator('[data-test=confirm-account]').click();
     await succeeded(officePage.page);
     await poll(

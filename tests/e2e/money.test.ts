@@ -95,6 +95,14 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
       p.id,
     ]);
     expect(ref).toBe(purchase!.remittance_ref);
+    // The platform's account to transfer to, in groups of four as the bank prints it.
+    expect(await buyerPage.page.locator('[data-test=platform-account] > span').allTextContents()).toEqual([
+      '3602',
+      '0000',
+      '0000',
+      '0000',
+      '000',
+    ]);
 
     const statement = [
       '交易日期,交易流水号,对方户名,对方账号,借方金额,贷方金额,摘要,附言',
