@@ -20,6 +20,10 @@ describe('budget units’ reserved share', () => {
     await unit.page.waitForSelector('[data-test=declaration-form]');
     // The demo unit's 2026 declaration is approved (version 1): a change starts version 2.
     await unit.page.fill('[data-test=decl-total] input', '40000000');
+    // Eight digits in a box are easy to miscount: the total reads back with separators and in 万元.
+    await expect
+      .poll(() => unit.page.locator('[data-test=decl-total-reads]').textContent())
+      .toBe('即 ¥40,000,000.00（4,000.00 万元）');
     await unit.page.click('[data-test=decl-save]');
     await unit.page.waitForSelector('[data-test=decl-status-2]');
     await unit.page.click('[data-test=decl-submit]');
@@ -88,6 +92,8 @@ describe('budget units’ reserved share', () => {
     const row = office.page.locator('[data-test=ranking-table] tr', { hasText: '广州山海示范采购集团' });
     await row.waitFor();
     expect(await row.textContent()).toContain('600');
+    // Its change on last year reads as a change, signed, as the leaderboard's and the wall's do.
+    expect(await row.locator('[data-test=unit-change]').textContent()).toMatch(/^[+-]\d+\.\d%$/);
     // The trade union has not declared by 20 February: its row is marked late, as the legend says.
     const union = office.page.locator('[data-test=ranking-table] tr', { hasText: '广州市示范机关工会' });
     expect(await union.getAttribute('class')).toContain('late-row');
