@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { businessYear } from '@shanhai/domain';
 import { atRest, DESKTOP, holdFirst, loginAs, MOBILE, newPage, screenshotOnFailure, WALL } from './support/browser';
 import { PNG } from './support/fixtures';
 import { saveShot } from './support/shots';
@@ -393,6 +394,27 @@ describe('live leaderboard', () => {
     await tab.waitForFunction(() => document.body.innerText.includes('purchase-expiry'), undefined, {
       timeout: 15_000,
     });
+    await context.close();
+  });
+
+  it('the office sets a town’s target for next year on its console: typed in 元, read back in 万元 before saving (zh)', async () => {
+    const { context, page } = await officePage('leaderboard-target');
+    const next = businessYear() + 1;
+    await page.click('[data-test=target-year]');
+    await page.locator('.el-select-dropdown__item:visible', { hasText: String(next) }).click();
+    const row = page.locator('[data-test=town-targets] tbody tr', { hasText: '大崑镇' });
+    await row.locator('[data-test=target-input] input').fill('12000000');
+    await expect.poll(() => row.locator('[data-test=target-reads]').textContent()).toBe('1,200.00 万元');
+    await row.locator('[data-test=target-save]').click();
+    await page.locator('.el-message--success', { hasText: '1,200.00 万元' }).waitFor();
+    // Saved: the row shows the target, the box is empty again, and the year's target is stored in fen.
+    await expect.poll(() => row.textContent()).toContain('1,200.00 万元');
+    expect(await row.locator('[data-test=target-reads]').count()).toBe(0);
+    const stored = await suite.stack.api.pool.query<{ target_fen: string }>(
+      "select target_fen from town_targets tt join towns t on t.id = tt.town_id where t.name_zh = '大崑镇' and tt.year = $1",
+      [next],
+    );
+    expect(stored.rows.map((r) => Number(r.target_fen))).toEqual([1_200_000_000]);
     await context.close();
   });
 
