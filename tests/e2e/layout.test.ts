@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, MOBILE, loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { stackApi } from './support/api';
-import { layoutProblems, type LayoutProblem } from './support/layout';
+import { layoutProblems, outsideHeader, type LayoutProblem } from './support/layout';
 import { openSettled } from './support/pages';
 import { saveShot } from './support/shots';
 import { useStackAndBrowser } from './support/suite';
@@ -148,6 +148,8 @@ describe('tags and badges never run into figures', () => {
               await openSettled(page, path);
               await page.locator(ready).first().waitFor();
               const problems = await layoutProblems(page);
+              const outside = viewport === DESKTOP ? await outsideHeader(page) : null;
+              if (outside) problems.push(outside);
               if (problems.length) await saveShot(page, `layout-${role}-${locale}-${viewport.width}${path}`);
               found.push(...problems.map((p) => ({ page: `${path} @${viewport.width}`, ...p })));
             }

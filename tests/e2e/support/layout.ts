@@ -12,7 +12,7 @@ const CHIPS = '.el-tag, .el-badge__content, .demo-tag, .count-badge, .nav-badge,
 
 /** What a problem names: the chip or text, the text it meets, and the page's words around them. */
 export interface LayoutProblem {
-  kind: 'touches' | 'clipped' | 'run-in' | 'broken' | 'overlaps';
+  kind: 'touches' | 'clipped' | 'run-in' | 'broken' | 'overlaps' | 'outside';
   /** The chip's text, the text that runs in, is broken, or is drawn over `other`. */
   text: string;
   /** For `touches`: the text the chip meets, and the gap between them in px (negative: they overlap). For `overlaps`: the other text. */
@@ -20,6 +20,21 @@ export interface LayoutProblem {
   gap?: number;
   /** The row or block they sit in, cut short: enough to find them. */
   where: string;
+}
+
+/**
+ * At desktop width a page's column lies within the header's (1280 px, centred), its edges on the
+ * header's or inside them (a narrower page): a page wider than the header starts left of the logo
+ * above it. Null when it fits (or the page has no `.page` column).
+ */
+export async function outsideHeader(page: Page): Promise<LayoutProblem | null> {
+  return page.evaluate(() => {
+    const column = document.querySelector('header .inner')?.getBoundingClientRect();
+    const body = document.querySelector('main .page')?.getBoundingClientRect();
+    if (!column || !body || (body.left >= column.left - 0.5 && body.right <= column.right + 0.5)) return null;
+    const span = (r: DOMRect) => `${Math.round(r.left)}–${Math.round(r.right)} px`;
+    return { kind: 'outside' as const, text: `page ${span(body)}, header ${span(column)}`, where: 'main .page' };
+  });
 }
 
 /**
