@@ -69,6 +69,7 @@ const ROLES = {
       ['/office/units', 'main h1.page-title'],
       ['/office/units/reports', '[data-test=unit-reports]'],
       ['/office/pairings', '[data-test=pairings-table]'],
+      ['/office/campaigns', '[data-test=campaign-list]'],
     ],
   },
 } as const;
@@ -158,6 +159,6 @@ describe('tags and badges never run into figures', () => {
         } finally {
           await context.close();
         }
-        // Up to 13 pages at two widths, each loaded and settled: longer than one journey.
+        // Up to 14 pages at two widths, each loaded and settled: longer than one journey.
       }, 240_000);
 });
