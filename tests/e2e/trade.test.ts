@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Locator, Page } from 'playwright-core';
 import { schema } from '@shanhai/db';
-import { TEST_PASSWORD, createProduct, createUser } from '@shanhai/db/testing';
+import { TEST_PASSWORD, createOrgWithUser, createProduct, createUser } from '@shanhai/db/testing';
 import { DESKTOP, MOBILE, TEST_OUTPUT, atRest, loginAs, newPage, screenshotOnFailure } from './support/browser';
 import { seriousA11yViolations } from './support/a11y';
 import { stackApi } from './support/api';
@@ -461,11 +461,38 @@ describe('cancelling asks first, says what it did and changes the status on scre
     });
 });
 
+describe('an empty purchase list says why it is empty', () => {
+  it('a new buyer has no purchases yet; a status with none asks for another (zh-CN)', async () => {
+    const { user } = await createOrgWithUser(suite.stack.api.db, { kind: 'buyer' });
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'zh-CN' });
+    screenshotOnFailure(page, 'trade-purchases-empty');
+    await loginAs(page, user.email, TEST_PASSWORD);
+    await page.waitForURL((u) => u.pathname === '/');
+    await page.goto('/purchases');
+    const empty = page.locator('[data-test=purchase-list] .el-table__empty-text');
+    await expect.poll(() => empty.textContent()).toBe('还没有采购单：到商品目录选购下单');
+    await page.click('[data-test=status-filter]');
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '已付款' }).click();
+    await expect.poll(() => empty.textContent()).toBe('没有该状态的采购单：换一个状态筛选，或到商城选购下单');
+    await context.close();
+  });
+});
+
 describe("a member's purchase above the threshold waits on /approvals for an owner, who approves or rejects it", () => {
   const { api, orgOf } = stackApi(suite);
   const TEXT = {
-    'zh-CN': { approved: '已批准，采购单可以付款了', rejectAsk: '库存', rejected: '已驳回采购单，库存已退回' },
-    en: { approved: 'Approved; the purchase can be paid now', rejectAsk: 'stock', rejected: 'Purchase rejected' },
+    'zh-CN': {
+      approved: '已批准，采购单可以付款了',
+      rejectAsk: '库存',
+      rejected: '已驳回采购单，库存已退回',
+      empty: '没有待审批的采购单：成员提交超过审批额度的采购单后会出现在这里',
+    },
+    en: {
+      approved: 'Approved; the purchase can be paid now',
+      rejectAsk: 'stock',
+      rejected: 'Purchase rejected',
+      empty: 'Nothing waits for approval: purchases by members above the approval threshold appear here',
+    },
   } as const;
   const status = async (id: string) =>
     (await suite.stack.api.pool.query<{ status: string }>('select status from purchases where id = $1', [id])).rows[0]!
@@ -543,6 +570,10 @@ describe("a member's purchase above the threshold waits on /approvals for an own
           [no.productId],
         );
         expect(rows[0]!.stock).toBe(50);
+        // The emptied inbox says so (not the purchase list's "no purchases with this status").
+        await expect
+          .poll(() => page.locator('[data-test=purchase-list] .el-table__empty-text').textContent())
+          .toBe(text.empty);
         await context.close();
       } finally {
         await suite.stack.api.pool.query('update orgs set approval_threshold_fen = $2 where id = $1', [
