@@ -76,6 +76,20 @@ const TEXT = {
 } as const;
 
 describe('the cooperative console', () => {
+  it('a new cooperative’s order list says it has none yet; a status with none asks for another (zh-CN)', async () => {
+    const { user } = await createOrgWithUser(suite.stack.api.db, { kind: 'cooperative', townCode: 'dakun' });
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { locale: 'zh-CN' });
+    screenshotOnFailure(page, 'coop-orders-empty');
+    await loginAs(page, user.email, TEST_PASSWORD);
+    await page.waitForURL((u) => u.pathname === '/coop');
+    await page.goto('/coop/orders?status=all');
+    const empty = page.locator('[data-test=coop-orders] .el-table__empty-text');
+    await expect.poll(() => empty.textContent()).toBe('还没有订单：采购单位下单付款后，订单会出现在这里');
+    await page.goto('/coop/orders?status=paid');
+    await expect.poll(() => empty.textContent()).toBe('没有该状态的订单：换一个状态筛选，或选“全部”');
+    await context.close();
+  });
+
   for (const run of RUNS) {
     it(`${run.lang} on a ${run.width}: dashboard figures, ship through the dialog, print the delivery note and the purchase order`, async () => {
       const db = suite.stack.api.db;
