@@ -158,6 +158,9 @@ describe.each(LOCALES)('the money loop (%s)', (locale) => {
     const newest = coopPage.page.locator('[data-test=balance-lines-phone] li').first();
     expect(await newest.isVisible()).toBe(true);
     await expect(newest.textContent()).resolves.toContain(yuan(p.totalFen, locale));
+    // It names the order by the number the cooperative reads everywhere else.
+    const { orderNo } = (await call(coop, 'GET', `/orders/${p.orderId}`)) as { orderNo: string };
+    await expect(newest.textContent()).resolves.toContain(orderNo);
     await saveShot(coopPage.page, `money-b-coop-balance-${locale}`);
     await coopPage.context.close();
   });

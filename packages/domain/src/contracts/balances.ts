@@ -50,6 +50,8 @@ export const BalanceLine = z.object({
   kind: JournalEntryKind,
   account: JournalAccount,
   orderId: z.uuid().nullable(),
+  /** The order's number as the cooperative reads it elsewhere ("20261203-100042"); null without an order. */
+  orderNo: z.string().nullable(),
   debitFen: z.number().int(),
   creditFen: z.number().int(),
   occurredAt: z.iso.datetime(),

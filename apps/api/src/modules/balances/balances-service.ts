@@ -1,6 +1,6 @@
 import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { cooperativeBalance, schema, writeAudit, type Db, type DbOrTx } from '@shanhai/db';
-import type { BalanceLine, Category, MoneyOverview, MyBalance } from '@shanhai/domain';
+import { orderNo, type BalanceLine, type Category, type MoneyOverview, type MyBalance } from '@shanhai/domain';
 import type { Principal } from '../../types';
 
 const { accountBalances, feeRates, moneySettings, orgs } = schema;
@@ -27,14 +27,18 @@ export async function myBalance(db: DbOrTx, cooperativeId: string, year: number,
     kind: BalanceLine['kind'];
     account: BalanceLine['account'];
     order_id: string | null;
+    order_seq: number | null;
+    order_created_at: Date | null;
     debit_fen: number;
     credit_fen: number;
     occurred_at: Date;
   }>(sql`
-    select l.id, l.entry_id, e.kind, l.account, l.order_id, l.debit_fen, l.credit_fen, l.occurred_at
+    select l.id, l.entry_id, e.kind, l.account, l.order_id, o.seq as order_seq, o.created_at as order_created_at,
+      l.debit_fen, l.credit_fen, l.occurred_at
     from (${newestOf('coop_payable_pending', cooperativeId, limit)}
           union all ${newestOf('coop_payable_available', cooperativeId, limit)}) l
       join journal_entries e on e.id = l.entry_id
+      left join orders o on o.id = l.order_id
     order by l.id desc
     limit ${limit}`);
   return {
@@ -46,6 +50,7 @@ export async function myBalance(db: DbOrTx, cooperativeId: string, year: number,
       kind: l.kind,
       account: l.account,
       orderId: l.order_id,
+      orderNo: l.order_seq === null || !l.order_created_at ? null : orderNo(l.order_created_at, Number(l.order_seq)),
       debitFen: Number(l.debit_fen),
       creditFen: Number(l.credit_fen),
       occurredAt: new Date(l.occurred_at).toISOString(),

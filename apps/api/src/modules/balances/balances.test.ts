@@ -33,6 +33,7 @@ describe('balances', () => {
         kind: 'payment',
         account: 'coop_payable_pending',
         orderId: o.id,
+        orderNo: o.orderNo,
         debitFen: 0,
         creditFen: o.totalFen,
         occurredAt: expect.any(String),
