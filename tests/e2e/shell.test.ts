@@ -24,6 +24,21 @@ describe('web shell', () => {
     });
   }
 
+  it('a page whose data does not load says so instead of staying blank (the network dropped; zh)', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    screenshotOnFailure(page, 'shell-load-failed');
+    await loginAs(page, 'coop@demo.shanhai');
+    await page.waitForSelector('[data-test=coop-console]');
+    // The connection drops as the balance page asks for its figures.
+    await page.route('**/api/v1/balances/mine*', (route) => route.abort('internetdisconnected'), { times: 1 });
+    await page.goto('/coop/balance');
+    await page.locator('.el-message--error', { hasText: '网络异常，请稍后重试' }).waitFor({ timeout: 10_000 });
+    // Back online, opening it again shows the figures.
+    await page.reload();
+    await page.locator('[data-test=balance-available]').waitFor();
+    await context.close();
+  });
+
   it('a wrong password shows the error and stays on the login page', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
     screenshotOnFailure(page, 'login-wrong-password');

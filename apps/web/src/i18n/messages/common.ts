@@ -41,6 +41,7 @@ export default {
     userStatus: { active: '正常', deactivated: '已停用', invited: '待设置密码', removed: '已移除' },
     errors: {
       network: '网络异常，请稍后重试',
+      unexpected: '页面出错了，请刷新后重试',
       forbidden: '没有权限',
       notFound: '未找到',
       checkFields: '请检查填写的内容',
@@ -89,6 +90,7 @@ export default {
     userStatus: { active: 'Active', deactivated: 'Deactivated', invited: 'Invited', removed: 'Removed' },
     errors: {
       network: 'Network problem; try again shortly',
+      unexpected: 'Something went wrong on this page; reload it and try again',
       forbidden: 'Not allowed',
       notFound: 'Not found',
       checkFields: 'Please check what you entered',
