@@ -17,7 +17,8 @@ const app = createApp(App).use(createPinia()).use(i18n).use(router);
  * "reload", not a network message it is not, and goes to the console for whoever looks.
  */
 app.config.errorHandler = (err) => {
-  const network = err instanceof TypeError && /fetch|network/i.test(err.message);
+  // fetch's own failure: "Failed to fetch" (Chromium), "NetworkError…" (Firefox), "Load failed" (Safari).
+  const network = err instanceof TypeError && /fetch|network|load failed/i.test(err.message);
   ElMessage.error(err instanceof ApiError || network ? problemText(err) : i18n.global.t('errors.unexpected'));
   // The one place the web logs: an error no page handled, for whoever opens the console.
   // eslint-disable-next-line no-console
