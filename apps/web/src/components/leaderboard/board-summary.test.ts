@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TownRow } from '@shanhai/domain';
-import { signedPct, summarise } from './board-summary';
+import { summarise } from './board-summary';
 
 const row = (over: Partial<TownRow>): TownRow => ({
   rank: 1,
@@ -54,9 +54,5 @@ describe('summarise', () => {
   it('has no completion or change without a target or a last year, and no days left after the year', () => {
     const s = summarise([row({ salesFen: 5 })], 2025, '2026-01-05');
     expect([s.completionPct, s.yoyPct, s.daysLeft]).toEqual([null, null, 0]);
-  });
-
-  it('writes a change with its sign', () => {
-    expect([signedPct(12.34), signedPct(-4), signedPct(0), signedPct(null)]).toEqual(['+12.3%', '-4.0%', '+0.0%', '—']);
   });
 });

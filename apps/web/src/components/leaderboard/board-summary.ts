@@ -53,6 +53,3 @@ export function summarise(rows: readonly TownRow[], year: number, asOf: string):
     daysLeft,
   };
 }
-
-/** "+12.3%" / "-4.0%" / "—": a change reads with its sign. */
-export const signedPct = (p: number | null) => (p === null ? '—' : `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`);
