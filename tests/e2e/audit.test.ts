@@ -41,6 +41,8 @@ describe('the office’s audit log', () => {
     const row = page.locator('[data-test=audit-table] tr', { hasText: '设置镇街目标' }).first();
     expect(await row.innerText()).toContain('指挥部 演示账号');
     expect(await row.innerText()).toContain('镇街目标');
+    // The object reads by its name (the town and year), not by an id an auditor cannot look up.
+    expect(await row.locator('[data-test=audit-object]').innerText()).toBe('大崑镇 2030 年');
 
     // Filter by action: the choice lands in the URL, so a reload or a shared link keeps it.
     await page.click('[data-test=audit-action]');
@@ -61,7 +63,9 @@ describe('the office’s audit log', () => {
     expect(saved.suggestedFilename()).toMatch(/^audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync(await saved.path(), 'utf8');
     const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('\uFEFFid,at,actor,actor_email,actor_org,action,object_type,object_id,before,after,note');
+    expect(lines[0]).toBe(
+      '\uFEFFid,at,actor,actor_email,actor_org,action,object_type,object_id,object_name,before,after,note',
+    );
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(1).every((l) => l.includes(',town_target.set,'))).toBe(true);
     await context.close();
@@ -100,15 +104,17 @@ describe('the office’s audit log', () => {
         u.searchParams.get('actor') === 'office@demo.shanhai' && u.searchParams.get('entityId') === latest.entityId,
     );
     // The filtered answer has replaced the first page once every row is of that object.
-    const prefix = latest.entityId.slice(0, 13);
-    await page.waitForFunction((p) => {
+    // (The object reads by its name; its whole id is the name's title.)
+    await page.waitForFunction((id) => {
       const rows = [...document.querySelectorAll('[data-test=audit-table] tbody tr')];
-      return rows.length > 0 && rows.every((r) => (r as HTMLElement).innerText.includes(p));
-    }, prefix);
+      return (
+        rows.length > 0 && rows.every((r) => r.querySelector('[data-test=audit-object]')?.getAttribute('title') === id)
+      );
+    }, latest.entityId);
     const matched = await page.locator('[data-test=audit-table] tbody tr').allInnerTexts();
     for (const row of matched) {
       expect(row).toContain('指挥部 演示账号');
-      expect(row).toContain(prefix);
+      expect(row).toContain('大崑镇 2030 年');
     }
 
     // Dates (Shanghai business days, both ends included) from a shared link: a day without the
@@ -140,6 +146,7 @@ describe('the office’s audit log', () => {
     await page.waitForSelector('[data-test=audit-table]');
     expect(await page.locator('h1').innerText()).toBe('Audit log');
     expect(await page.locator('[data-test=audit-table]').innerText()).toContain('Town target set');
+    expect(await page.locator('[data-test=audit-table]').innerText()).toContain('Town target Dakun 2030');
     await page.screenshot({ path: join(TEST_OUTPUT, 'audit-log-en-390.png'), fullPage: true });
     await context.close();
   });

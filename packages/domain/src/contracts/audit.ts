@@ -87,6 +87,8 @@ export const AuditEntry = z.object({
   action: z.string(),
   entityType: z.string(),
   entityId: z.string(),
+  /** The object as people know it (a product's name, an order's number), in both languages; null where the log can only give its id. */
+  entityName: z.object({ zh: z.string(), en: z.string() }).nullable(),
   actor: z.object({ userId: z.uuid(), name: z.string(), email: z.string() }).nullable(),
   actorOrg: z.object({ id: z.uuid(), name: z.string() }).nullable(),
   before: z.unknown(),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { schema, writeAudit } from '@shanhai/db';
 import { createUser } from '@shanhai/db/testing';
+import { shop } from '../../../test-support/shop';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
 let t: TestApp;
@@ -146,6 +147,58 @@ describe('GET /api/v1/audit', () => {
         url,
       ).toContain(field);
     }
+  });
+});
+
+describe('the objects an entry is about', () => {
+  it('are named as people know them, in both languages; an object the log cannot name keeps its id', async () => {
+    const [product] = await t.app.db
+      .select()
+      .from(schema.products)
+      .where(eq(schema.products.status, 'listed'))
+      .limit(1);
+    const placed = await shop(() => t).placed({ s: buyer }, [{ id: product!.id, qty: product!.moq }]);
+    const [purchase] = await t.app.db.select().from(schema.purchases).where(eq(schema.purchases.id, placed.id));
+    const [order] = await t.app.db.select().from(schema.orders).where(eq(schema.orders.purchaseId, placed.id));
+    const gone = '00000000-0000-4000-8000-000000000000';
+    const about: [string, string][] = [
+      ['product', product!.id],
+      ['order', order!.id],
+      ['purchase', purchase!.id],
+      ['town_target', `${dakunId}:2031`],
+      ['org', office.orgId],
+      ['user', office.userId],
+      ['pairing', gone],
+      ['sales_import', 'not-a-uuid'],
+    ];
+    await byOffice(about.length, (i) => ({ action: 'org.update', entityType: about[i]![0], entityId: about[i]![1] }));
+    const nameOf = async (type: string, id: string) => {
+      const res = await get(`/audit?entityType=${type}&entityId=${encodeURIComponent(id)}&limit=1`, office);
+      expect(res.statusCode).toBe(200);
+      return res.json().items[0].entityName;
+    };
+    const ordered = new Date(order!.createdAt).toLocaleDateString('sv', { timeZone: 'Asia/Shanghai' });
+    expect(await nameOf('product', product!.id)).toEqual({ zh: product!.nameZh, en: product!.nameEn });
+    expect(await nameOf('order', order!.id)).toEqual({
+      zh: `${ordered.replaceAll('-', '')}-${order!.seq}`,
+      en: `${ordered.replaceAll('-', '')}-${order!.seq}`,
+    });
+    expect(await nameOf('purchase', purchase!.id)).toEqual({
+      zh: purchase!.remittanceRef,
+      en: purchase!.remittanceRef,
+    });
+    expect(await nameOf('town_target', `${dakunId}:2031`)).toEqual({ zh: '大崑镇 2031 年', en: 'Dakun 2031' });
+    expect((await nameOf('org', office.orgId)).zh).toMatch(/指挥部/);
+    expect((await nameOf('user', office.userId)).zh).toBe('指挥部 演示账号');
+    expect(await nameOf('pairing', gone)).toBeNull();
+    expect(await nameOf('sales_import', 'not-a-uuid')).toBeNull();
+
+    // The export carries the Chinese name beside the id.
+    const csv = await get(`/audit/export?entityType=product&entityId=${product!.id}`, office);
+    const [head, row] = csv.body.replace('\uFEFF', '').split('\r\n');
+    const col = head!.split(',').indexOf('object_name');
+    expect(col).toBe(head!.split(',').indexOf('object_id') + 1);
+    expect(row!.split(',')[col]).toBe(product!.nameZh);
   });
 });
 
