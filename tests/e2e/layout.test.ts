@@ -110,6 +110,23 @@ describe('tags and badges never run into figures', () => {
     }
   });
 
+  it('the check reports an empty field whose hint is cut, and no field whose hint fits or that has a value', async () => {
+    const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
+    try {
+      // The header search at 1366 px in English before the fix: "…cooperatives, e.g. h".
+      await page.setContent(`<div style="font:14px sans-serif">
+        <input id="cut" style="width:120px;padding:0 10px" placeholder="Search products, towns, cooperatives, e.g. honey" />
+        <input id="fits" style="width:400px;padding:0 10px" placeholder="Search products, towns, cooperatives, e.g. honey" />
+        <input id="typed" style="width:120px;padding:0 10px" value="honey" placeholder="Search products, towns, cooperatives, e.g. honey" />
+      </div>`);
+      expect(await layoutProblems(page)).toEqual([
+        { kind: 'clipped', text: 'Search products, towns, cooperatives, e.g. honey', where: 'cut' },
+      ]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the check reports a figure broken though it fits its line, and chart figures drawn over each other', async () => {
     const { context, page } = await newPage(suite.browser, suite.stack.baseUrl);
     try {

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
  * Issue 14's "tags never run into figures", checked on any page as it is: every Element Plus tag and
  * badge and every chip the app draws itself, against the text around it, and every figure against
  * the unit or word after it. Also that figures read whole: none broken over two lines where one
- * would hold it, and no chart figure drawn over another.
+ * would hold it, no chart figure drawn over another, and no empty field's hint cut short.
  */
 
 /** The chips: Element Plus's tags and badges, and the app's own (see apps/web/src/styles/main.css and the components). */
@@ -263,6 +263,21 @@ export async function layoutProblems(page: Page): Promise<LayoutProblem[]> {
                 other: short(drawn[j]!.textContent ?? ''),
                 where: short(svg.closest('[data-test]')?.getAttribute('data-test') ?? 'svg'),
               });
+      }
+
+      // An empty field's hint cut short ("…cooperatives, e.g. h"): the hint is all the field says.
+      const ruler = document.createElement('canvas').getContext('2d')!;
+      for (const input of document.querySelectorAll<HTMLInputElement>('input[placeholder]')) {
+        if (input.value || !input.placeholder || !shown(input)) continue;
+        const st = style(input);
+        ruler.font = `${st.fontStyle} ${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+        const room = input.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
+        if (ruler.measureText(input.placeholder).width > room + 0.5)
+          problems.push({
+            kind: 'clipped',
+            text: short(input.placeholder),
+            where: short((input.closest(ROW) as HTMLElement | null)?.innerText || input.id || input.name || 'input'),
+          });
       }
       return problems;
     },
