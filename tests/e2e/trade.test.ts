@@ -583,3 +583,95 @@ describe("a member's purchase above the threshold waits on /approvals for an own
       }
     });
 });
+
+describe('buy again (再来一单)', () => {
+  const { api, orgOf } = stackApi(suite);
+  const TEXT = {
+    'zh-CN': {
+      message: '1 种商品已加入购物车，1 种未能加入，原因见购物车',
+      summary: (ref: string) => `再来一单（采购单 ${ref}）：已加入 1 种商品，1 种未加入`,
+      kept: '再来一单蜂蜜',
+      gone: (code: string) => new RegExp(`^第 [12] 行：${code} 再来一单茶油 zh-CN 已不再出售$`),
+    },
+    en: {
+      message: 'Products added to your cart: 1; not added: 1 (your cart says why)',
+      summary: (ref: string) => `Bought again from purchase ${ref}: 1 added, 1 not added`,
+      kept: 'Buy-again honey',
+      // No English name: the Chinese one, as the purchase had it.
+      gone: (code: string) => new RegExp(`^Row [12]: ${code} 再来一单茶油 en is no longer for sale$`),
+    },
+  } as const;
+  const cases = [
+    { lang: 'zh-CN', width: 'desktop', viewport: DESKTOP },
+    { lang: 'en', width: 'phone', viewport: MOBILE },
+  ] as const;
+  for (const { lang, width, viewport } of cases)
+    it(`a past purchase's lines go into the cart at today's prices; one no longer for sale says why (${lang}, ${width})`, async () => {
+      const text = TEXT[lang];
+      const { db, pool } = suite.stack.api;
+      const coop = await orgOf('coop@demo.shanhai');
+      const kept = await createProduct(db, {
+        cooperativeId: coop,
+        nameZh: `再来一单蜂蜜 ${lang}`,
+        nameEn: `Buy-again honey ${lang}`,
+        unitLabel: '瓶',
+        moq: 2,
+        stock: 50,
+        priceTiers: [{ minQty: 2, unitPriceFen: 5_000 }],
+      });
+      const gone = await createProduct(db, { cooperativeId: coop, nameZh: `再来一单茶油 ${lang}`, unitLabel: '桶' });
+      const { user } = await createOrgWithUser(db, { kind: 'buyer' });
+      const token = String(
+        (await api('/auth/login', { method: 'POST', body: { email: user.email, password: TEST_PASSWORD } }))
+          .accessToken,
+      );
+      await api('/cart', {
+        method: 'PUT',
+        token,
+        body: {
+          lines: [
+            { productId: kept.id, qty: 4 },
+            { productId: gone.id, qty: 3 },
+          ],
+        },
+      });
+      const placed = (await api('/purchases', {
+        method: 'POST',
+        token,
+        body: { paymentMethod: 'transfer', deliveryAddress: '广州市天河区测试路 1 号' },
+      })) as { id: string; remittanceRef: string };
+      expect(placed.remittanceRef).toBeTruthy();
+      // Since then the honey's price went up and the oil was taken off sale.
+      await pool.query(`update products set price_tiers = '[{"minQty":2,"unitPriceFen":5500}]' where id = $1`, [
+        kept.id,
+      ]);
+      await pool.query(`update products set status = 'delisted' where id = $1`, [gone.id]);
+
+      const { context, page } = await newPage(suite.browser, suite.stack.baseUrl, { viewport, locale: lang });
+      screenshotOnFailure(page, `trade-buy-again-${lang}-${width}`);
+      await loginAs(page, user.email, TEST_PASSWORD);
+      await page.waitForURL((u) => u.pathname === '/');
+      await page.goto(`/purchases/${placed.id}`);
+      await page.click('[data-test=buy-again]');
+      await page.waitForURL((u) => u.pathname === '/cart');
+      expect(await page.locator('.el-message').first().innerText()).toBe(text.message);
+      // The honey at today's price (¥55.00 × 4), the oil not in the cart; the quick order's report says why.
+      const line = page.locator('[data-test=cart-lines] tr', { hasText: text.kept });
+      await line.waitFor();
+      expect(await page.locator('[data-test=cart-lines] .el-table__body tr').count()).toBe(1);
+      await page.locator('[data-test=cart-total]', { hasText: '¥220.00' }).waitFor();
+      expect(await page.locator('[data-test=import-summary]').innerText()).toBe(text.summary(placed.remittanceRef));
+      const refused = page.locator('[data-test=import-row]', { hasText: gone.code });
+      expect(await refused.innerText()).toMatch(text.gone(gone.code));
+      await shot(page, `buy-again-${lang}-${width}`);
+      // Only the buyer's own people see the button: the office reads the purchase without it.
+      const office = await newPage(suite.browser, suite.stack.baseUrl, { locale: lang });
+      await loginAs(office.page, 'office@demo.shanhai');
+      await office.page.waitForSelector('[data-test=office-console]');
+      await office.page.goto(`/purchases/${placed.id}`);
+      await office.page.locator('[data-test=purchase-status]').waitFor();
+      expect(await office.page.locator('[data-test=buy-again]').count()).toBe(0);
+      await office.context.close();
+      await context.close();
+    });
+});

@@ -1,12 +1,22 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { CartImportResponse, CartResponse } from '@shanhai/domain';
+import type { CartImportResponse, CartResponse, OrderLine } from '@shanhai/domain';
 import * as ordersApi from '@/api/orders';
+
+interface BoughtAgain {
+  ref: string;
+  lines: Pick<OrderLine, 'code' | 'nameZh' | 'nameEn'>[];
+}
 
 /** The buyer's server-side cart. */
 export const useCartStore = defineStore('cart', () => {
   const cart = ref<CartResponse | null>(null);
   const lastImport = ref<CartImportResponse['rows']>([]);
+  /**
+   * The purchase the last import bought again: its reference and its lines, row by row (row 1 is
+   * `lines[0]`), so a line no longer for sale is named; null for a pasted list.
+   */
+  const lastImportFrom = ref<BoughtAgain | null>(null);
 
   async function load() {
     cart.value = await ordersApi.getCart();
@@ -23,10 +33,22 @@ export const useCartStore = defineStore('cart', () => {
     else lines.push({ productId, qty });
     await setLines(lines);
   }
-  async function importCsv(csv: string) {
+  async function importCsv(csv: string, from: BoughtAgain | null = null) {
     const r = await ordersApi.importCart(csv);
     lastImport.value = r.rows;
+    lastImportFrom.value = from;
     cart.value = r.cart;
+    return r.rows;
   }
-  return { cart, lastImport, load, setLines, add, importCsv };
+  /**
+   * Buy again (再来一单): a past purchase's lines go into the cart at today's prices, through the
+   * quick order, so each line is checked as a typed one would be (listed, MOQ and step, stock,
+   * the same sale unit: a unit changed since would change what the quantity means).
+   */
+  function buyAgain(purchase: { remittanceRef: string; orders: { lines: OrderLine[] }[] }) {
+    const lines = purchase.orders.flatMap((o) => o.lines);
+    const rows = lines.map((l) => [l.code, l.qty, l.unitLabel].join(','));
+    return importCsv(rows.join('\n'), { ref: purchase.remittanceRef, lines });
+  }
+  return { cart, lastImport, lastImportFrom, load, setLines, add, importCsv, buyAgain };
 });
