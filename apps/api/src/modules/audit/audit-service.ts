@@ -85,7 +85,8 @@ const NAMED = [
 /**
  * The objects of a batch of entries as people know them (a product's name, an order's number, a
  * town's target by town and year), in one statement: the log keeps only ids, which an auditor
- * cannot read. An object deleted since (a pairing) or of a type not named here has no name.
+ * cannot read. An object deleted since (a pairing) or of a type not named here has no name; a
+ * product without an English name is named in Chinese in English too.
  */
 async function entityNames(db: Db, rows: Row[]): Promise<Map<string, EntityName>> {
   const ids = new Map<string, Set<string>>(NAMED.map((t) => [t, new Set<string>()]));
@@ -112,7 +113,8 @@ async function entityNames(db: Db, rows: Row[]): Promise<Map<string, EntityName>
     at: Date | string | null;
     seq: number | null;
   }>(sql`
-    select 'product' as t, id::text, name_zh as zh, name_en as en, null::timestamptz as at, null::int as seq
+    select 'product' as t, id::text, name_zh as zh, coalesce(name_en, name_zh) as en, null::timestamptz as at,
+        null::int as seq
       from products where id = any(${of('product')}::uuid[])
     union all select 'org', id::text, name, name, null, null from orgs where id = any(${of('org')}::uuid[])
     union all select 'user', id::text, name, name, null, null from users where id = any(${of('user')}::uuid[])

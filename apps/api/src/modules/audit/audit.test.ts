@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { schema, writeAudit } from '@shanhai/db';
-import { createUser } from '@shanhai/db/testing';
+import { createProduct, createUser } from '@shanhai/db/testing';
 import { shop } from '../../../test-support/shop';
 import { bearer, createTestApp, DEMO_PASSWORD, login, type Session, type TestApp } from '../../../test-support/testing';
 
@@ -160,9 +160,11 @@ describe('the objects an entry is about', () => {
     const placed = await shop(() => t).placed({ s: buyer }, [{ id: product!.id, qty: product!.moq }]);
     const [purchase] = await t.app.db.select().from(schema.purchases).where(eq(schema.purchases.id, placed.id));
     const [order] = await t.app.db.select().from(schema.orders).where(eq(schema.orders.purchaseId, placed.id));
+    const untranslated = await createProduct(t.app.db, { cooperativeId: product!.cooperativeId, nameZh: '未译名蜂蜜' });
     const gone = '00000000-0000-4000-8000-000000000000';
     const about: [string, string][] = [
       ['product', product!.id],
+      ['product', untranslated.id],
       ['order', order!.id],
       ['purchase', purchase!.id],
       ['town_target', `${dakunId}:2031`],
@@ -178,7 +180,11 @@ describe('the objects an entry is about', () => {
       return res.json().items[0].entityName;
     };
     const ordered = new Date(order!.createdAt).toLocaleDateString('sv', { timeZone: 'Asia/Shanghai' });
-    expect(await nameOf('product', product!.id)).toEqual({ zh: product!.nameZh, en: product!.nameEn });
+    expect(await nameOf('product', product!.id)).toEqual({
+      zh: product!.nameZh,
+      en: product!.nameEn ?? product!.nameZh,
+    });
+    expect(await nameOf('product', untranslated.id)).toEqual({ zh: '未译名蜂蜜', en: '未译名蜂蜜' });
     expect(await nameOf('order', order!.id)).toEqual({
       zh: `${ordered.replaceAll('-', '')}-${order!.seq}`,
       en: `${ordered.replaceAll('-', '')}-${order!.seq}`,
