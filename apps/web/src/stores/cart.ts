@@ -47,7 +47,8 @@ export const useCartStore = defineStore('cart', () => {
    */
   function buyAgain(purchase: { remittanceRef: string; orders: { lines: OrderLine[] }[] }) {
     const lines = purchase.orders.flatMap((o) => o.lines);
-    const rows = lines.map((l) => [l.code, l.qty, l.unitLabel].join(','));
+    // The unit in CSV quotes: a cooperative's unit name may hold a comma or a semicolon.
+    const rows = lines.map((l) => `${l.code},${l.qty},"${l.unitLabel.replaceAll('"', '""')}"`);
     return importCsv(rows.join('\n'), { ref: purchase.remittanceRef, lines });
   }
   return { cart, lastImport, lastImportFrom, load, setLines, add, importCsv, buyAgain };
