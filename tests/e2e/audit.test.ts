@@ -42,7 +42,7 @@ describe('the office’s audit log', () => {
     expect(await row.innerText()).toContain('指挥部 演示账号');
     expect(await row.innerText()).toContain('镇街目标');
     // The object reads by its name (the town and year), not by an id an auditor cannot look up.
-    expect(await row.locator('[data-test=audit-object]').innerText()).toBe('大崑镇 2030 年');
+    expect(await row.locator('[data-test=audit-object-name]').innerText()).toBe('大崑镇 2030 年');
 
     // Filter by action: the choice lands in the URL, so a reload or a shared link keeps it.
     await page.click('[data-test=audit-action]');
@@ -68,6 +68,15 @@ describe('the office’s audit log', () => {
     );
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(1).every((l) => l.includes(',town_target.set,'))).toBe(true);
+
+    // An object's name opens its own history: the log filtered to that object, in the URL and the form.
+    const link = page.locator('[data-test=audit-table] tbody tr [data-test=audit-object-name]').first();
+    const id = await link.getAttribute('title');
+    await link.click();
+    await page.waitForURL(
+      (u) => u.searchParams.get('entityType') === 'town_target' && u.searchParams.get('entityId') === id,
+    );
+    expect(await page.inputValue('#audit-object')).toBe(id);
     await context.close();
   });
 
@@ -108,7 +117,8 @@ describe('the office’s audit log', () => {
     await page.waitForFunction((id) => {
       const rows = [...document.querySelectorAll('[data-test=audit-table] tbody tr')];
       return (
-        rows.length > 0 && rows.every((r) => r.querySelector('[data-test=audit-object]')?.getAttribute('title') === id)
+        rows.length > 0 &&
+        rows.every((r) => r.querySelector('[data-test=audit-object-name]')?.getAttribute('title') === id)
       );
     }, latest.entityId);
     const matched = await page.locator('[data-test=audit-table] tbody tr').allInnerTexts();
